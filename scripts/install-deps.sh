@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian packages runnel needs to build, test and run its demo.
+# Idempotent: does nothing when every package is already installed.
+# Usage: scripts/install-deps.sh [--bench]
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config ninja-build git
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
+  libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-pandas python3-sklearn
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  PKGS+=(snakemake hyperfine time make)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"

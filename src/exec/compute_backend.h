@@ -1,0 +1,74 @@
+// exec/compute_backend.h: the one interface between the scheduler and whatever runs a
+// step's process (the local process pool, Slurm, the fake backend of the tests).
+//
+// A backend runs jobs; it knows nothing of pipelines, reuse or outputs. The scheduler
+// calls launch(), then poll() in a loop, from one thread. cancel() and wakeup() may be
+// called from any thread (e.g. a Ctrl-C handler's helper thread).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spec/pipeline_spec.h"
+
+namespace runnel {
+
+struct LaunchSpec {
+  std::string id;           // unique job id chosen by the caller (the step run id)
+  std::string job_name;     // a readable name (pipeline run + step), for cluster queues
+  std::string command;      // run as `/bin/sh -c command`
+  std::string working_dir;  // absolute; exists
+  std::map<std::string, std::string> env;  // added to (and overriding) the inherited env
+  std::string stdout_path;  // absolute; the backend creates/truncates it
+  std::string stderr_path;
+  Resources resources;
+  int timeout_s = 0;  // 0 = none; on expiry the job ends kFailed with reason "timeout"
+};
+
+enum class JobState { kQueued, kRunning, kFinished, kFailed, kCanceled };
+const char* job_state_name(JobState s);
+
+struct JobEvent {
+  std::string id;
+  JobState state = JobState::kQueued;
+  int exit_code = -1;          // for kFinished/kFailed when the process exited
+  int signal = 0;              // the signal that killed it, 0 if none
+  std::string reason;          // why it failed/was canceled: "exit code 3", "killed by SIGKILL", "timeout", "node failure"...
+  std::string backend_job_id;  // e.g. the pid or the Slurm job id
+  bool timed_out = false;
+};
+
+class ComputeBackend {
+ public:
+  virtual ~ComputeBackend() = default;
+
+  // "local", "slurm", "fake".
+  virtual std::string type() const = 0;
+
+  // How many jobs may run at once; the scheduler keeps at most this many launched.
+  virtual int capacity() const = 0;
+
+  // Starts a job without waiting for it. A job that cannot start (missing working dir,
+  // exec failure, sbatch rejection) is not an exception: it is reported by a later
+  // poll() as kFailed with a reason. Throws Error(kUnavailable) only when the backend
+  // itself is unusable (e.g. Slurm does not answer at all).
+  virtual void launch(const LaunchSpec& spec) = 0;
+
+  // Blocks up to `max_wait` until something changes and returns the changes: state
+  // transitions (kRunning) and ends (kFinished/kFailed/kCanceled; each job ends once).
+  // Returns early (possibly empty) after wakeup().
+  virtual std::vector<JobEvent> poll(std::chrono::milliseconds max_wait) = 0;
+
+  // Asks the job to stop (SIGTERM to its process group, then SIGKILL after a grace
+  // period; scancel for Slurm). Its end is reported by poll() as kCanceled.
+  // Unknown or finished ids are ignored. Thread-safe.
+  virtual void cancel(const std::string& id) = 0;
+
+  // Makes a blocked poll() return. Thread-safe.
+  virtual void wakeup() = 0;
+};
+
+}  // namespace runnel

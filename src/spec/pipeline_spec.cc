@@ -1,0 +1,86 @@
+#include "spec/pipeline_spec.h"
+
+namespace runnel {
+
+namespace {
+struct Name { const char* text; DataType type; };
+constexpr Name kDataTypes[] = {
+    {"uri_folder", DataType::kUriFolder}, {"uri_file", DataType::kUriFile},
+    {"mltable", DataType::kMltable},      {"string", DataType::kString},
+    {"integer", DataType::kInteger},      {"number", DataType::kNumber},
+    {"boolean", DataType::kBoolean},
+};
+}  // namespace
+
+const char* data_type_name(DataType t) {
+  for (const auto& n : kDataTypes)
+    if (n.type == t) return n.text;
+  return "?";
+}
+
+std::optional<DataType> parse_data_type(std::string_view s) {
+  for (const auto& n : kDataTypes)
+    if (s == n.text) return n.type;
+  return std::nullopt;
+}
+
+const char* input_mode_name(InputMode m) {
+  switch (m) {
+    case InputMode::kRoMount: return "ro_mount";
+    case InputMode::kDownload: return "download";
+    case InputMode::kDirect: return "direct";
+  }
+  return "?";
+}
+
+std::optional<InputMode> parse_input_mode(std::string_view s) {
+  if (s == "ro_mount" || s == "mount") return InputMode::kRoMount;
+  if (s == "download") return InputMode::kDownload;
+  if (s == "direct") return InputMode::kDirect;
+  return std::nullopt;
+}
+
+const char* output_mode_name(OutputMode m) {
+  return m == OutputMode::kRwMount ? "rw_mount" : "upload";
+}
+
+std::optional<OutputMode> parse_output_mode(std::string_view s) {
+  if (s == "rw_mount" || s == "mount") return OutputMode::kRwMount;
+  if (s == "upload") return OutputMode::kUpload;
+  return std::nullopt;
+}
+
+std::string SourceLocation::to_string() const {
+  if (file.empty()) return "<c++>";
+  std::string out = file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  return out;
+}
+
+const SourceLocation& StepSpec::loc_of(const std::string& key) const {
+  auto it = key_locs.find(key);
+  return it == key_locs.end() ? loc : it->second;
+}
+
+const StepInput* StepSpec::find_input(std::string_view n) const {
+  for (const auto& i : inputs)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+
+const StepOutput* StepSpec::find_output(std::string_view n) const {
+  for (const auto& o : outputs)
+    if (o.name == n) return &o;
+  return nullptr;
+}
+
+const StepSpec* PipelineSpec::find_step(std::string_view n) const {
+  for (const auto& s : steps)
+    if (s.name == n) return &s;
+  return nullptr;
+}
+
+}  // namespace runnel

@@ -1,0 +1,152 @@
+// spec/pipeline_spec.h: the internal pipeline that both the YAML loader and the C++
+// object model build. Everything downstream (validation, fingerprints, the scheduler)
+// reads only this; nothing here knows where it came from except through `loc`.
+//
+// Paths held here are absolute (the loader and the C++ model resolve them).
+// Plain value types; not synchronized.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runnel {
+
+// The typed values an input or output can have (Azure ML v2 names).
+enum class DataType { kUriFolder, kUriFile, kMltable, kString, kInteger, kNumber, kBoolean };
+
+const char* data_type_name(DataType t);                     // "uri_folder", ...
+std::optional<DataType> parse_data_type(std::string_view s);  // nullopt when unknown
+inline bool is_data_type(DataType t) {
+  return t == DataType::kUriFolder || t == DataType::kUriFile || t == DataType::kMltable;
+}
+
+// How a data input reaches the step. Default for data is ro_mount, as in Azure ML.
+enum class InputMode { kRoMount, kDownload, kDirect };
+const char* input_mode_name(InputMode m);                     // "ro_mount", ...
+std::optional<InputMode> parse_input_mode(std::string_view s);  // accepts "mount" too
+
+// How a step's output leaves it. Default rw_mount, as in Azure ML.
+enum class OutputMode { kRwMount, kUpload };
+const char* output_mode_name(OutputMode m);
+std::optional<OutputMode> parse_output_mode(std::string_view s);
+
+// Where a definition came from, for error messages: "pipeline.yml:12:5".
+struct SourceLocation {
+  std::string file;  // "" for pipelines built in C++
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;    // 1-based; 0 when unknown
+  std::string to_string() const;  // "file:line:col", "file:line", "file" or "<c++>"
+};
+
+// Where one input's value comes from.
+struct InputSource {
+  enum class Kind {
+    kLiteral,        // `value` holds the text of a string/integer/number/boolean
+    kLocalPath,      // `path`: an absolute local file or folder
+    kStepOutput,     // `step`.`output`: another step's output
+    kDatastorePath,  // `datastore` + `path` (azureml://datastores/<ds>/paths/<p>)
+    kDataset,        // registered dataset `dataset`, `version` ("" = latest)
+  };
+  Kind kind = Kind::kLiteral;
+  std::string value;
+  std::string path;
+  std::string step;
+  std::string output;
+  std::string datastore;
+  std::string dataset;
+  std::string version;
+};
+
+struct StepInput {
+  std::string name;
+  DataType type = DataType::kString;
+  InputMode mode = InputMode::kRoMount;
+  bool optional = false;
+  std::optional<InputSource> source;  // nullopt only for an optional input left unset
+  SourceLocation loc;
+};
+
+struct StepOutput {
+  std::string name;
+  DataType type = DataType::kUriFolder;
+  OutputMode mode = OutputMode::kRwMount;
+  std::string datastore;        // "" = the workspace's default datastore
+  std::string path;             // "" = runnel's default location on that datastore
+  std::string pipeline_output;  // the pipeline output this is bound to, "" if none
+  SourceLocation loc;
+};
+
+// What a step asks of its compute. Zero means "the compute target's default".
+struct Resources {
+  int cpus = 0;
+  int64_t memory_mb = 0;
+  int gpus = 0;
+  int time_limit_s = 0;
+  int nodes = 0;
+};
+
+struct StepSpec {
+  std::string name;          // unique in the pipeline; [A-Za-z0-9_.-]+ in YAML
+  std::string display_name;  // shown to people; defaults to name
+  std::string kind = "command";  // "command" | "python_script" (part of the fingerprint)
+  // The command template, run by /bin/sh -c in the step's working folder. It may hold
+  // ${{inputs.NAME}} and ${{outputs.NAME}} placeholders and $[[ ... ]] optional blocks
+  // (dropped when an input inside them is unset). See spec/command_template.h.
+  std::string command;
+  std::string code_dir;     // absolute path of the code folder; "" = none
+  std::string environment;  // registered environment name; "" = the default
+  std::string compute;      // compute target name; "" = the pipeline's default
+  std::vector<StepInput> inputs;
+  std::vector<StepOutput> outputs;
+  std::vector<std::string> run_after;          // extra ordering: names of steps
+  std::map<std::string, std::string> params;   // extra parameters (fingerprinted)
+  std::map<std::string, std::string> env_vars;  // environment variables for this step
+  bool allow_reuse = true;
+  std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
+  Resources resources;
+  int max_retries = 0;
+  int timeout_s = 0;  // 0 = none
+  SourceLocation loc;  // where the step is defined
+  // Where individual keys were written ("environment", "compute", "code", "command"),
+  // so that errors found after loading (an unknown environment) can still name the line.
+  std::map<std::string, SourceLocation> key_locs;
+
+  // The location of `key` if recorded, else the step's own location.
+  const SourceLocation& loc_of(const std::string& key) const;
+  const StepInput* find_input(std::string_view n) const;
+  const StepOutput* find_output(std::string_view n) const;
+};
+
+struct PipelineOutputSpec {
+  std::string name;
+  DataType type = DataType::kUriFolder;
+  std::string step;    // producer step, "" when not bound to a job output
+  std::string output;  // the producer's output name
+  std::string datastore;
+  std::string path;
+  SourceLocation loc;
+};
+
+struct PipelineSpec {
+  std::string name;
+  std::string display_name;
+  std::string description;
+  std::string experiment_name;  // "" = the caller decides (CLI: the file's stem)
+  std::string default_compute;  // "" = "local"
+  std::string default_datastore;  // "" = the workspace default
+  bool continue_on_step_failure = false;
+  bool force_rerun = false;
+  std::map<std::string, std::string> tags;
+  std::vector<StepSpec> steps;  // in declaration order
+  std::vector<PipelineOutputSpec> outputs;
+  std::string source_file;  // absolute path of the YAML, "" when built in C++
+  std::string base_dir;     // folder that relative paths were resolved against
+
+  const StepSpec* find_step(std::string_view n) const;
+};
+
+}  // namespace runnel
