@@ -53,6 +53,7 @@ struct StepRunRecord {
   std::string fingerprint_json;  // the fingerprint's components (for `runnel why`)
   std::string reused_run_id;   // for status Reused: the step run whose outputs are taken
   std::map<std::string, std::string> outputs;  // output name -> absolute committed path
+  std::string tags_json;       // {"k": "v"} set by the step (run.tag)
   int attempt = 0;
   int64_t created_at = 0;
   int64_t started_at = 0;
@@ -82,6 +83,20 @@ struct ComputeRecord {
   std::string name;
   std::string type;         // "local" | "slurm"
   std::string config_json;  // type-specific settings
+  int64_t created_at = 0;
+};
+
+// One version of a registered dataset. A version means fixed content: `manifest_json`
+// lists the files (relative path, size, sha256) at registration.
+struct DatasetRecord {
+  std::string name;
+  int version = 0;
+  std::string kind;             // "file" | "tabular"
+  std::string definition_json;  // paths/globs, datastore, parse options
+  std::string manifest_json;    // [{"path":..., "size":..., "digest":...}]
+  std::string digest;           // digest over the manifest (content identity)
+  std::string description;
+  std::string tags_json;
   int64_t created_at = 0;
 };
 
@@ -133,6 +148,14 @@ class MetadataStore {
   virtual std::optional<ComputeRecord> get_compute(const std::string& name) = 0;
   virtual std::vector<ComputeRecord> list_computes() = 0;
   virtual void delete_compute(const std::string& name) = 0;  // Error(kNotFound) if absent
+
+  // Adds version `d.version` of dataset `d.name` (Error(kAlreadyExists) if that version
+  // exists). Callers pick the version number inside a transaction().
+  virtual void put_dataset(const DatasetRecord& d) = 0;
+  // `version` 0 = latest; nullopt if absent.
+  virtual std::optional<DatasetRecord> get_dataset(const std::string& name, int version) = 0;
+  virtual std::vector<DatasetRecord> list_dataset_versions(const std::string& name) = 0;  // oldest first
+  virtual std::vector<DatasetRecord> list_datasets() = 0;  // latest version of each
 
   // A small key/value table for engine state (e.g. the stat cache's location).
   virtual std::optional<std::string> get_value(const std::string& key) = 0;
