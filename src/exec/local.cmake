@@ -1,3 +1,10 @@
-# Filled in by the local-backend work: must define library runnel_exec (local backend + job_state_name).
-add_library(runnel_exec INTERFACE)
-target_link_libraries(runnel_exec INTERFACE runnel_core runnel_spec)
+# The local compute backend (a pool of process slots on this machine) and job_state_name.
+# Platform code is chosen here, not by #ifdef: process_posix.cc is the Linux/POSIX part.
+runnel_add_library(runnel_exec
+  SOURCES
+    job_state.cc
+    local_backend.cc
+    process_posix.cc
+  DEPS runnel_core runnel_spec Threads::Threads)
+
+runnel_add_test(exec_test SOURCES local_backend_test.cc DEPS runnel_exec)

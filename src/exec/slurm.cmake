@@ -1,3 +1,15 @@
-# Filled in by the Slurm work: must define library runnel_exec_slurm.
-add_library(runnel_exec_slurm INTERFACE)
-target_link_libraries(runnel_exec_slurm INTERFACE runnel_exec)
+# The Slurm compute backend (sbatch/squeue/scancel), its parsing helpers and its tests.
+# The integration tests need a cluster: scripts/services/slurm-up.sh starts a local one.
+runnel_add_library(runnel_exec_slurm
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_backend.cc
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_commands.cc
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_command_runner.cc
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_status.cc
+  DEPS runnel_core runnel_spec)
+runnel_add_test(slurm_test
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_commands_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_backend_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/slurm_cluster_test.cc
+  DEPS runnel_exec_slurm)

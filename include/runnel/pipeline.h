@@ -1,0 +1,176 @@
+// runnel/pipeline.h: steps, the data between them, and pipelines — the Azure ML SDK's
+// object model in C++ (DESIGN §1).
+//
+// @code
+//   auto ws = runnel::Workspace::from_config();
+//   runnel::PipelineData prepped("prepped_data", ws.get_default_datastore());
+//   runnel::PythonScriptStep prep({.script_name = "prepare.py", .name = "prep",
+//                                  .arguments = {"--output", prepped},
+//                                  .outputs = {prepped}, .source_directory = "prep_src"});
+//   runnel::PythonScriptStep train({.script_name = "train.py", .name = "train",
+//                                   .arguments = {"--data", prepped.as_input()},
+//                                   .inputs = {prepped.as_input()},
+//                                   .source_directory = "train_src"});
+//   runnel::Pipeline pipeline(ws, {train});        // pulls in `prep` through `prepped`
+//   auto run = runnel::Experiment(ws, "demo").submit(pipeline);
+//   run.wait_for_completion(true);
+// @endcode
+//
+// Steps and PipelineData are handles: copies refer to the same step/data, so a step
+// built once can be listed by several pipelines. Not synchronized: build a pipeline on
+// one thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "runnel/datastore.h"
+#include "runnel/workspace.h"
+
+namespace runnel {
+
+struct PipelineSpec;
+struct StepState_;
+
+// Data that one step writes and others read (the SDK's PipelineData).
+class PipelineData {
+ public:
+  // `name` is the output's name on its producer step; `datastore` where it is committed
+  // (default: the workspace's default datastore). `is_directory` false makes a uri_file.
+  explicit PipelineData(const std::string& name, std::optional<Datastore> datastore = std::nullopt,
+                        bool is_directory = true);
+
+  const std::string& name() const;
+  // A consumer's view of this data; `input_name` names it inside the consuming step
+  // (default: the data's name), as in the SDK.
+  PipelineData as_input(const std::string& input_name = "") const;
+  bool is_input() const { return !input_name_.empty(); }
+  const std::string& input_name() const { return input_name_; }
+
+  struct State;
+  const std::shared_ptr<State>& state() const { return state_; }
+
+ private:
+  std::shared_ptr<State> state_;
+  std::string input_name_;  // non-empty for as_input() views
+};
+
+// One command-line argument: text, a number, or data (which becomes its path).
+class Argument {
+ public:
+  Argument(const char* s) : value_(std::string(s)) {}
+  Argument(std::string s) : value_(std::move(s)) {}
+  Argument(int v) : value_(std::to_string(v)) {}
+  Argument(long v) : value_(std::to_string(v)) {}
+  Argument(double v);
+  Argument(PipelineData d) : value_(std::move(d)) {}
+
+  const std::variant<std::string, PipelineData>& value() const { return value_; }
+
+ private:
+  std::variant<std::string, PipelineData> value_;
+};
+
+// What the SDK puts in a RunConfiguration: the environment and the resources a step
+// asks of its compute target. Zero/empty means "the compute target's default".
+struct RunConfiguration {
+  std::string environment;  // a registered environment name; "" = the default
+  int node_count = 0;
+  int cpus = 0;
+  std::string memory;      // "4G", "512M"
+  int gpus = 0;
+  std::string time_limit;  // "1h", "30m", "00:30:00"
+  std::map<std::string, std::string> environment_variables;
+  int max_retries = 0;
+  int timeout_seconds = 0;
+};
+
+class Step {
+ public:
+  const std::string& name() const;
+  // Orders this step after `other` without data between them (the SDK's run_after).
+  void run_after(const Step& other);
+
+  struct State;
+  const std::shared_ptr<State>& state() const { return state_; }
+
+ protected:
+  Step() = default;
+  std::shared_ptr<State> state_;
+};
+
+// Runs a Python script from a source folder (the SDK's PythonScriptStep). Fields are in
+// the SDK's order so designated initializers read like the Python call.
+class PythonScriptStep : public Step {
+ public:
+  struct Options {
+    std::string script_name;  // relative to source_directory
+    std::string name;         // default: the script's name
+    std::vector<Argument> arguments;
+    std::string compute_target;  // default: the pipeline's default compute
+    RunConfiguration runconfig;
+    std::vector<PipelineData> inputs;
+    std::vector<PipelineData> outputs;
+    std::map<std::string, std::string> params;  // become environment variables AML_PARAMETER_<k>
+    std::string source_directory;               // default: the current folder
+    bool allow_reuse = true;
+    std::string version;
+    std::vector<std::string> hash_paths;
+  };
+  // Throws Error(kInvalidArgument) when script_name is empty.
+  explicit PythonScriptStep(Options options);
+};
+
+// Runs a shell command (the SDK's CommandStep).
+class CommandStep : public Step {
+ public:
+  struct Options {
+    std::string name;
+    std::string command;  // may name data: use the `arguments` to pass data paths
+    std::vector<Argument> arguments;  // appended to `command`, quoted, data as paths
+    std::string compute_target;
+    RunConfiguration runconfig;
+    std::vector<PipelineData> inputs;
+    std::vector<PipelineData> outputs;
+    std::map<std::string, std::string> params;
+    std::string source_directory;  // "" = no code folder
+    bool allow_reuse = true;
+    std::string version;
+  };
+  explicit CommandStep(Options options);
+};
+
+struct PipelineSettings {
+  std::string default_compute;  // "" = local
+  bool continue_on_step_failure = false;
+  bool force_rerun = false;
+  std::string description;
+};
+
+class Pipeline {
+ public:
+  // A pipeline of `steps` and every step they depend on (through data or run_after).
+  Pipeline(const Workspace& ws, const std::vector<Step>& steps, PipelineSettings settings = {});
+
+  // The problems found (duplicate names, cycles, data without a producer, missing
+  // code); empty when the pipeline is valid. Never throws for user mistakes.
+  std::vector<std::string> validate() const;
+
+  // The internal pipeline this builds (the same one a YAML file builds). Throws
+  // Error(kInvalidArgument) on the problems validate() lists.
+  PipelineSpec to_spec() const;
+
+  const Workspace& workspace() const { return ws_; }
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
+  Workspace ws_;
+  std::vector<Step> steps_;  // every step, dependencies first as discovered
+  PipelineSettings settings_;
+};
+
+}  // namespace runnel

@@ -1,0 +1,5 @@
+"""azureml.core.workspace for runnel steps."""
+
+from runnel.workspace import Workspace
+
+__all__ = ["Workspace"]

@@ -1,0 +1,213 @@
+"""Dataset objects that a step receives for inputs in mode `direct`.
+
+runnel hands a step, for each input, a context entry {"type", "mode", "path", "value",
+"dataset"}; for a registered dataset, "dataset" holds {"name", "version", "kind", "digest",
+"definition", "files_changed"}, where definition["files"][i]["local_path"] is where each file
+is on this machine (see src/data/dataset_state.h for the definition's fields). The runtime
+calls from_context(entry) and puts the result in run.input_datasets[name], so that step
+scripts written for Azure ML work unchanged:
+
+    df = Run.get_context().input_datasets["iris"].to_pandas_dataframe()
+
+Standard library only; pandas is imported only by to_pandas_dataframe(). Objects are
+read-only views; not synchronized.
+"""
+
+import contextlib
+import csv
+import io
+import os
+import shutil
+import tempfile
+
+# Column types (as C++ names them) -> pandas dtypes. Nullable dtypes so that nulls survive.
+PANDAS_DTYPES = {"integer": "Int64", "float": "float64", "boolean": "boolean", "string": "object"}
+_ENCODINGS = {"utf8": "utf-8-sig", "utf8bom": "utf-8-sig", "latin1": "latin-1", "iso88591": "latin-1",
+              "windows1252": "cp1252", "cp1252": "cp1252", "ascii": "ascii"}
+
+
+class DatasetError(RuntimeError):
+    """A dataset definition that cannot be read, or a file that does not parse."""
+
+
+def from_context(entry):
+    """The dataset object for a context entry whose "dataset" is set (FileDataset or
+    TabularDataset). Raises DatasetError when the entry holds no dataset."""
+    ds = entry.get("dataset") if isinstance(entry, dict) else None
+    if not isinstance(ds, dict) or not isinstance(ds.get("definition"), dict):
+        raise DatasetError("context entry holds no dataset definition: %r" % (entry,))
+    cls = TabularDataset if ds.get("kind") == "tabular" else FileDataset
+    return cls(ds)
+
+
+class _Dataset:
+    def __init__(self, info):
+        self.name = info.get("name")
+        self.version = info.get("version")
+        self.digest = info.get("digest")
+        self.files_changed = list(info.get("files_changed") or [])
+        self.definition = info["definition"]
+        self._files = list(self.definition.get("files") or [])
+
+    def __repr__(self):
+        return "%s(name=%r, version=%r, files=%d)" % (type(self).__name__, self.name, self.version,
+                                                      len(self._files))
+
+    def _local_paths(self):
+        return [f.get("local_path") or f["path"] for f in self._files]
+
+    def _relative_names(self):
+        paths = [f["path"] for f in self._files]
+        if not paths:
+            return []
+        common = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0])
+        if len(paths) > 1 and common in paths:  # a single shared file name
+            common = os.path.dirname(common)
+        return [os.path.relpath(p, common) if common else p for p in paths]
+
+    def to_path(self):
+        """The files as the SDK lists them: "/" + path relative to their common folder."""
+        return ["/" + r for r in self._relative_names()]
+
+    def download(self, target_path=None, overwrite=False):
+        """Copies the files under `target_path` (a new temp folder when None); returns the
+        list of local file paths. Raises FileExistsError for an existing file unless
+        `overwrite`."""
+        target = target_path or tempfile.mkdtemp(prefix="runnel-dataset-")
+        out = []
+        for src, rel in zip(self._local_paths(), self._relative_names()):
+            dst = os.path.join(target, rel)
+            if os.path.exists(dst) and not overwrite:
+                raise FileExistsError("%s exists; pass overwrite=True" % dst)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copyfile(src, dst)
+            out.append(dst)
+        return out
+
+    @contextlib.contextmanager
+    def _mount_cm(self, mount_point):
+        target = mount_point or tempfile.mkdtemp(prefix="runnel-mount-")
+        made = []
+        for src, rel in zip(self._local_paths(), self._relative_names()):
+            dst = os.path.join(target, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if not os.path.lexists(dst):
+                os.symlink(src, dst)
+                made.append(dst)
+        try:
+            yield _MountContext(target)
+        finally:
+            for p in made:
+                with contextlib.suppress(OSError):
+                    os.unlink(p)
+
+    def mount(self, mount_point=None):
+        """A context manager giving a read-only view (symlinks) of the files at
+        `.mount_point`; the links are removed on exit."""
+        return self._mount_cm(mount_point)
+
+
+class _MountContext:
+    def __init__(self, mount_point):
+        self.mount_point = mount_point
+
+
+class FileDataset(_Dataset):
+    """A file dataset: to_path(), download(), mount()."""
+
+
+class TabularDataset(_Dataset):
+    """A tabular dataset: to_pandas_dataframe(), to_csv_files(), plus the file methods."""
+
+    @property
+    def columns(self):
+        return [(c["name"], c["type"]) for c in self.definition.get("columns", [])]
+
+    def _options(self):
+        return self.definition.get("options") or {}
+
+    def _rows(self):
+        """Yields rows (lists of str or None, aligned to the columns) across all files."""
+        opt = self._options()
+        sep = opt.get("separator", ",")
+        sep = "\t" if sep in ("\\t", "tab") else sep
+        header = opt.get("header", "all_files_same_headers")
+        enc = _ENCODINGS.get(str(opt.get("encoding", "utf8")).lower().replace("-", "").replace("_", ""),
+                             "utf-8-sig")
+        names = [c["name"] for c in self.definition.get("columns", [])]
+        extra = (1 if opt.get("include_path") else 0) + len(
+            [k for k in names if any(k in f.get("partition", {}) for f in self._files)])
+        base = names[:len(names) - extra] if extra else names
+        ragged = opt.get("ragged_rows", "error")
+        for i, f in enumerate(self._files):
+            path = f.get("local_path") or f["path"]
+            with open(path, "r", encoding=enc, newline="") as fh:
+                reader = csv.reader(fh, delimiter=sep)
+                mapping = None
+                has_header = header in ("all_files_same_headers", "combine_all_files_headers") or (
+                    header == "only_first_file_has_headers" and i == 0)
+                for fields in reader:
+                    if not fields:
+                        continue
+                    if has_header and mapping is None:
+                        mapping = [base.index(h) if h in base else None for h in fields]
+                        continue
+                    width = len(mapping) if mapping is not None else len(base)
+                    if len(fields) != width:
+                        if ragged == "skip":
+                            continue
+                        if ragged == "error":
+                            raise DatasetError("%s:%d: row has %d fields, the header has %d"
+                                               % (path, reader.line_num, len(fields), width))
+                    row = [None] * len(base)
+                    for k, v in enumerate(fields[:width]):
+                        to = mapping[k] if mapping is not None else k
+                        if to is not None and to < len(base):
+                            row[to] = v if v != "" else None
+                    if opt.get("include_path"):
+                        row.append("/" + f["path"])
+                    for k in names[len(base) + (1 if opt.get("include_path") else 0):]:
+                        row.append(f.get("partition", {}).get(k))
+                    yield row
+
+    def to_pandas_dataframe(self):
+        """The rows as a pandas DataFrame, with the dataset's column types as dtypes
+        (integer -> Int64, float -> float64, boolean -> boolean, datetime -> datetime64,
+        string -> object)."""
+        import pandas as pd  # only when called
+
+        cols = self.definition.get("columns", [])
+        names = [c["name"] for c in cols]
+        empty_as_string = self._options().get("empty_as_string", False)
+        df = pd.DataFrame(list(self._rows()), columns=names, dtype=object)
+        for c in cols:
+            s = df[c["name"]]
+            t = c["type"]
+            if t == "integer":
+                df[c["name"]] = pd.to_numeric(s).astype("Int64")
+            elif t == "float":
+                df[c["name"]] = pd.to_numeric(s).astype("float64")
+            elif t == "boolean":
+                df[c["name"]] = s.map(lambda v: None if v is None else str(v).lower() == "true").astype("boolean")
+            elif t == "datetime":
+                df[c["name"]] = pd.to_datetime(s, dayfirst=c.get("date_order") == "dmy",
+                                               yearfirst=c.get("date_order") == "ymd")
+            elif empty_as_string:
+                df[c["name"]] = s.where(s.notna(), "")
+        return df
+
+    def to_csv_files(self, target_path=None):
+        """Writes the rows as one UTF-8 CSV file with a header (the SDK's to_csv_files
+        returns a FileDataset of CSV files); returns a FileDataset of it."""
+        target = target_path or tempfile.mkdtemp(prefix="runnel-csv-")
+        os.makedirs(target, exist_ok=True)
+        out = os.path.join(target, "part-00000.csv")
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([c["name"] for c in self.definition.get("columns", [])])
+        for row in self._rows():
+            w.writerow(["" if v is None else v for v in row])
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
+        return FileDataset({"name": None, "version": None, "definition": {
+            "kind": "file", "files": [{"path": out, "local_path": out, "size": os.path.getsize(out)}]}})

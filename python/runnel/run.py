@@ -1,0 +1,400 @@
+"""`Run`: what a step script sees of its own run, as in the Azure ML SDK (v1).
+
+    from runnel import Run
+    run = Run.get_context()          # bound to $RUNNEL_RUN_CONTEXT, or an offline run
+    train = run.input_datasets["train_data"]
+    run.log("accuracy", 0.93)
+    run.parent.log("best_accuracy", 0.93)
+
+A bound run appends every metric, tag and property as one JSON line to the run's
+metrics file (runnel/metrics.py); the engine ingests that file when the step ends. An
+offline run (no RUNNEL_RUN_CONTEXT) prints what it was asked to log, keeps it in memory,
+and never fails. Logging from several threads or processes at once is safe.
+"""
+
+import importlib
+import os
+import re
+import shutil
+import uuid
+
+from . import context as _context
+from . import metrics as _metrics
+from .workspace import Experiment, Workspace
+
+_OUTPUTS_PREFIX = "outputs/"
+
+
+def _dataset_module():
+    """runnel.dataset when it exists and can turn a context entry into a dataset, else None."""
+    try:
+        dataset = importlib.import_module(__package__ + ".dataset")  # optional, separate
+    except ModuleNotFoundError as e:
+        if e.name == __package__ + ".dataset":
+            return None
+        raise
+    return dataset if callable(getattr(dataset, "from_context", None)) else None
+
+
+class Run:
+    """A step run (or, through `.parent`, its pipeline run). Create with get_context()."""
+
+    _cache = {}  # context file path ("" for offline) -> Run
+
+    def __init__(self, ctx=None, target="self", run_id=None):
+        self._ctx = ctx
+        self._target = target
+        self._records = []  # offline only: what was logged
+        if ctx is None:
+            self._id = run_id or "OfflineRun_" + str(uuid.uuid4())
+        elif target == "parent":
+            self._id = (ctx.get("parent") or {}).get("run_id") or ctx.get("pipeline_run_id")
+        else:
+            self._id = ctx["run_id"]
+
+    # ---- construction -------------------------------------------------------------
+
+    @classmethod
+    def get_context(cls, allow_offline=True, used_for_context_manager=False, **_ignored):
+        """The run this process belongs to.
+
+        Reads $RUNNEL_RUN_CONTEXT; when it is unset, returns an offline run (id
+        "OfflineRun_<uuid>") or, with allow_offline=False, raises RunContextError.
+        Raises RunContextError when the variable names a missing or malformed file.
+        Repeated calls return the same object.
+        """
+        path = _context.context_path_from_env()
+        key = os.path.abspath(path) if path else ""
+        run = cls._cache.get(key)
+        if run is not None:
+            return run
+        if path is None:
+            if not allow_offline:
+                raise _context.RunContextError(
+                    "not inside a runnel step: %s is not set" % _context.ENV_VAR)
+            run = _OfflineRun()
+        else:
+            run = cls(_context.load_context(path))
+            os.environ.setdefault("AZUREML_RUN_ID", run.id)
+            if run._ctx.get("experiment"):
+                os.environ.setdefault("AZUREML_ARM_PROJECT_NAME", run._ctx["experiment"])
+        cls._cache[key] = run
+        return run
+
+    # ---- identity -----------------------------------------------------------------
+
+    @property
+    def id(self):
+        return self._id
+
+    run_id = id
+
+    @property
+    def offline(self):
+        """True for a run made outside runnel (nothing is written)."""
+        return self._ctx is None
+
+    @property
+    def name(self):
+        if self._ctx is None or self._target == "parent":
+            return None
+        return self._ctx.get("step_name")
+
+    display_name = name
+
+    @property
+    def parent(self):
+        """The pipeline run this step belongs to; its log() records parent metrics.
+        None for a pipeline run itself; an offline run for an offline step."""
+        if self._target == "parent":
+            return None
+        if self._ctx is None:
+            return _OfflineRun(target="parent")
+        parent = self._ctx.get("parent") or {}
+        if not parent.get("run_id") and not self._ctx.get("pipeline_run_id"):
+            return None
+        return Run(self._ctx, target="parent")
+
+    @property
+    def experiment(self):
+        """The experiment (`.name`, `.workspace`) of this run."""
+        if self._ctx is None:
+            return Experiment(Workspace(None), "offline")
+        return Experiment(Workspace(self._ctx.get("workspace")), self._ctx.get("experiment") or "")
+
+    @property
+    def context(self):
+        """The raw run context (a dict), or None offline."""
+        return self._ctx
+
+    @property
+    def run_dir(self):
+        return None if self._ctx is None else self._ctx["run_dir"]
+
+    def get_status(self):
+        return "Running"
+
+    status = property(get_status)
+
+    def get_details(self):
+        return {
+            "runId": self.id,
+            "status": self.get_status(),
+            "target": "local",
+            "properties": self.get_properties(),
+            "tags": self.get_tags(),
+            "inputDatasets": [{"name": k, "path": v}
+                              for k, v in self._data_paths("inputs").items()],
+            "outputDatasets": [{"name": k, "path": v} for k, v in self.output_datasets.items()],
+        }
+
+    # ---- data ---------------------------------------------------------------------
+
+    def _entries(self, section):
+        if self._ctx is None or self._target == "parent":
+            return {}
+        return self._ctx.get(section) or {}
+
+    def _data_paths(self, section):
+        return {n: e.get("path") for n, e in self._entries(section).items()
+                if _context.is_data_entry(e)}
+
+    @property
+    def input_datasets(self):
+        """name -> data input: its local path (ro_mount / download), or, for a registered
+        dataset in mode direct, a dataset object from runnel.dataset when available."""
+        out = {}
+        module = None
+        for name, entry in self._entries("inputs").items():
+            if not _context.is_data_entry(entry):
+                continue
+            if entry.get("mode") == "direct" and entry.get("dataset"):
+                module = module or _dataset_module()
+                if module is not None:
+                    out[name] = module.from_context(entry)
+                    continue
+            out[name] = entry.get("path")
+        return out
+
+    @property
+    def output_datasets(self):
+        """name -> local path that the step writes that output to."""
+        return self._data_paths("outputs")
+
+    @property
+    def inputs(self):
+        """name -> value of every input: a path for data, the literal for parameters."""
+        return {n: (e.get("path") if _context.is_data_entry(e) else e.get("value"))
+                for n, e in self._entries("inputs").items()}
+
+    # ---- metrics ------------------------------------------------------------------
+
+    def _emit(self, kind, name, value, description="", what=None):
+        rec = _metrics.make_record(name, kind, value, description, self._target)
+        if self._ctx is None:
+            self._records.append(rec)
+            label = what or ("%s metric" % kind)
+            print("Attempted to log %s %s:\n%s" % (label, name, rec["value"]), flush=True)
+            return
+        _metrics.append(self._ctx["metrics_file"], [rec])
+
+    def log(self, name, value, description="", step=None):
+        """Logs a scalar (a number or text); logging a name again makes a series."""
+        self._emit("scalar", name, value, description)
+
+    def log_list(self, name, value, description=""):
+        """Logs a list of values under one name."""
+        self._emit("list", name, list(_metrics.to_jsonable(value) or []), description)
+
+    def log_row(self, name, description=None, **kwargs):
+        """Logs one row (column=value, ...) of a table built up row by row."""
+        self._emit("row", name, kwargs, description)
+
+    def log_table(self, name, value, description=""):
+        """Logs a table given as a dict of column -> list of values (or a DataFrame)."""
+        value = _metrics.to_jsonable(value)
+        if not isinstance(value, dict):
+            raise TypeError("log_table(%r): value must be a dict of column -> list, got %s"
+                            % (name, type(value).__name__))
+        self._emit("table", name, value, description)
+
+    def log_image(self, name, path=None, plot=None, description=""):
+        """Logs an image: copies the file at `path`, or saves `plot` (a matplotlib figure
+        or pyplot), into <run_dir>/images/; the metric's value is its path relative to
+        run_dir. Raises ValueError unless exactly one of path and plot is given."""
+        if (path is None) == (plot is None):
+            raise ValueError("log_image(%r): give exactly one of path= and plot=" % name)
+        if self._ctx is None:
+            self._emit("image", name, path if path is not None else "<plot>", description)
+            return
+        ext = os.path.splitext(str(path))[1] if path is not None else ".png"
+        folder = os.path.join(self._ctx["run_dir"], "images")
+        dest = _claim_file(folder, re.sub(r"[^A-Za-z0-9_.-]", "_", name), ext or ".png")
+        if path is not None:
+            shutil.copyfile(path, dest)
+        else:
+            plot.savefig(dest, format=(ext.lstrip(".") or "png"))
+        self._emit("image", name, os.path.relpath(dest, self._ctx["run_dir"]), description)
+
+    def log_confusion_matrix(self, name, value, description=""):
+        """Logs a confusion matrix given as a dict (Azure's JSON form) or a list of rows."""
+        self._emit("table", name, value if isinstance(value, dict) else {"matrix": value},
+                   description)
+
+    def get_metrics(self, name=None, recursive=False, **_ignored):
+        """Metrics logged so far by this run: name -> value (see metrics.aggregate)."""
+        result = _metrics.aggregate(self._all_records(), self._target)
+        if name is not None:
+            return {name: result[name]} if name in result else {}
+        return result
+
+    def _all_records(self):
+        if self._ctx is None:
+            return self._records
+        return _metrics.read(self._ctx["metrics_file"])
+
+    # ---- tags and properties ------------------------------------------------------
+
+    def tag(self, key, value=None):
+        """Sets tag `key` (value "" when None)."""
+        self._emit("tag", key, "" if value is None else str(value), what="tag")
+
+    def set_tags(self, tags):
+        for k, v in dict(tags).items():
+            self.tag(k, v)
+
+    def _logged(self, kind):
+        out = {}
+        for rec in self._all_records():
+            if rec["kind"] == kind and rec.get("target", "self") == self._target:
+                out[rec["name"]] = rec.get("value")
+        return out
+
+    def get_tags(self):
+        base = {}
+        if self._ctx is not None and self._target == "self":
+            base = dict(self._ctx.get("tags") or {})
+        base.update(self._logged("tag"))
+        return base
+
+    @property
+    def tags(self):
+        return self.get_tags()
+
+    def add_properties(self, properties):
+        for k, v in dict(properties).items():
+            self._emit("property", k, "" if v is None else str(v), what="property")
+
+    def get_properties(self):
+        return self._logged("property")
+
+    @property
+    def properties(self):
+        return self.get_properties()
+
+    # ---- files --------------------------------------------------------------------
+
+    def _outputs_dir(self):
+        d = self._ctx.get("outputs_dir") or os.path.join(self._ctx["run_dir"], "outputs")
+        return d
+
+    def upload_file(self, name, path_or_stream, **_ignored):
+        """Copies a file (or a readable stream's bytes) to <outputs_dir>/<name>; a leading
+        "outputs/" in name is dropped (Azure scripts often write it). Returns the copy's
+        path (None offline). Raises ValueError for a name leaving outputs_dir."""
+        if self._ctx is None:
+            print("Attempted to track file %s at %s" % (name, path_or_stream), flush=True)
+            return None
+        dest = self._output_path(name)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if hasattr(path_or_stream, "read"):
+            with open(dest, "wb") as f:
+                data = path_or_stream.read()
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        else:
+            shutil.copyfile(path_or_stream, dest)
+        return dest
+
+    def upload_files(self, names, paths, **_ignored):
+        return [self.upload_file(n, p) for n, p in zip(names, paths)]
+
+    def upload_folder(self, name, path, **_ignored):
+        """Copies the folder `path` to <outputs_dir>/<name>/ (merging)."""
+        if self._ctx is None:
+            print("Attempted to track folder %s at %s" % (name, path), flush=True)
+            return None
+        dest = self._output_path(name)
+        shutil.copytree(path, dest, dirs_exist_ok=True)
+        return dest
+
+    def _output_path(self, name):
+        name = str(name).replace("\\", "/")
+        if name.startswith(_OUTPUTS_PREFIX):
+            name = name[len(_OUTPUTS_PREFIX):]
+        root = os.path.abspath(self._outputs_dir())
+        dest = os.path.abspath(os.path.join(root, name))
+        if not name or os.path.isabs(name) or not dest.startswith(root + os.sep):
+            raise ValueError("upload name %r must be a relative path inside outputs/" % name)
+        return dest
+
+    def get_file_names(self):
+        """Paths (relative, prefixed "outputs/") of the files uploaded so far."""
+        if self._ctx is None:
+            return []
+        root = self._outputs_dir()
+        out = []
+        for dirpath, _dirs, files in os.walk(root):
+            for f in files:
+                rel = os.path.relpath(os.path.join(dirpath, f), root).replace(os.sep, "/")
+                out.append(_OUTPUTS_PREFIX + rel)
+        return sorted(out)
+
+    # ---- lifecycle (the engine owns the real status) -------------------------------
+
+    def complete(self, _set_status=True):
+        pass
+
+    def fail(self, error_details=None, error_code=None, _set_status=True):
+        pass
+
+    def cancel(self):
+        pass
+
+    def flush(self, timeout_seconds=300):
+        pass  # every line is written when logged
+
+    def wait_for_completion(self, show_output=False, wait_post_processing=False,
+                            raise_on_error=True):
+        return self.get_details()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
+
+    def __repr__(self):
+        return "Run(id=%r, offline=%r%s)" % (
+            self.id, self.offline, ", parent" if self._target == "parent" else "")
+
+
+class _OfflineRun(Run):
+    """A run made outside runnel (the class name Azure ML scripts test with isinstance)."""
+
+    def __init__(self, target="self", run_id=None):
+        super().__init__(None, target, run_id)
+
+
+def _claim_file(folder, stem, ext):
+    """Creates and returns a new file folder/stem[ _N]ext that no other writer has taken."""
+    os.makedirs(folder, exist_ok=True)
+    n = 0
+    while True:
+        candidate = os.path.join(folder, "%s%s%s" % (stem, "_%d" % n if n else "", ext))
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            n += 1
+            continue
+        os.close(fd)
+        return candidate

@@ -1,0 +1,119 @@
+"""Step-side views of a workspace, its datastores and an experiment.
+
+These are small read-only objects so that step scripts written for the Azure ML SDK
+(`run.experiment.workspace`, `ws.get_default_datastore()`, `Datastore.get(ws, name)`)
+keep working. Submitting work happens through the `runnel` CLI or C++ API, not here.
+Plain values; not synchronized.
+"""
+
+import json
+import os
+
+DEFAULT_DATASTORE = "workspaceblobstore"
+
+
+def _find_workspace_dir(start):
+    d = os.path.abspath(start)
+    while True:
+        if os.path.isdir(os.path.join(d, ".runnel")):
+            return d
+        up = os.path.dirname(d)
+        if up == d:
+            return None
+        d = up
+
+
+class Workspace:
+    """A runnel workspace: the folder that holds `.runnel/`.
+
+    `path` is None for the placeholder workspace of an offline run.
+    """
+
+    def __init__(self, path=None, name=None):
+        self.path = os.path.abspath(path) if path else None
+        self.name = name or (os.path.basename(self.path) if self.path else "offline")
+
+    @classmethod
+    def from_config(cls, path=None, **_ignored):
+        """The workspace at `path`, else $RUNNEL_WORKSPACE, else the first folder upward
+        from the current one that holds `.runnel/`. Raises FileNotFoundError when none."""
+        candidates = [path, os.environ.get("RUNNEL_WORKSPACE")]
+        for c in candidates:
+            if c:
+                found = _find_workspace_dir(c)
+                if found:
+                    return cls(found)
+        found = _find_workspace_dir(os.getcwd())
+        if found:
+            return cls(found)
+        raise FileNotFoundError(
+            "no runnel workspace (a folder holding .runnel/) at %s, in $RUNNEL_WORKSPACE or "
+            "above %s; run `runnel init` or pass path=" % (path, os.getcwd()))
+
+    @classmethod
+    def get(cls, name=None, path=None, **_ignored):
+        return cls.from_config(path)
+
+    def _config(self):
+        if not self.path:
+            return {}
+        try:
+            with open(os.path.join(self.path, ".runnel", "config.json"), encoding="utf-8") as f:
+                cfg = json.load(f)
+            return cfg if isinstance(cfg, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def get_default_datastore(self):
+        """The workspace's default datastore (named in .runnel/config.json, else
+        "workspaceblobstore")."""
+        name = self._config().get("default_datastore") or DEFAULT_DATASTORE
+        return Datastore(self, name)
+
+    @property
+    def datastores(self):
+        """name -> Datastore for the default datastore and those under .runnel/datastores/."""
+        names = {self.get_default_datastore().name}
+        if self.path:
+            root = os.path.join(self.path, ".runnel", "datastores")
+            if os.path.isdir(root):
+                names.update(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
+        return {n: Datastore(self, n) for n in sorted(names)}
+
+    def __repr__(self):
+        return "Workspace(name=%r, path=%r)" % (self.name, self.path)
+
+
+class Datastore:
+    """A named datastore of a workspace. `path` is its local root for local datastores,
+    None when unknown (offline, or a remote store whose root is not on this machine)."""
+
+    def __init__(self, workspace, name=DEFAULT_DATASTORE):
+        self.workspace = workspace
+        self.name = name
+        root = None
+        if workspace is not None and workspace.path:
+            root = os.path.join(workspace.path, ".runnel", "datastores", name)
+        self.path = root
+
+    @classmethod
+    def get(cls, workspace, datastore_name):
+        return cls(workspace, datastore_name)
+
+    @classmethod
+    def get_default(cls, workspace):
+        return workspace.get_default_datastore()
+
+    def __repr__(self):
+        return "Datastore(name=%r, path=%r)" % (self.name, self.path)
+
+
+class Experiment:
+    """The experiment a run belongs to: `.name` and `.workspace`."""
+
+    def __init__(self, workspace, name):
+        self.workspace = workspace
+        self.name = name
+
+    def __repr__(self):
+        return "Experiment(name=%r, workspace=%r)" % (self.name, self.workspace)

@@ -1,0 +1,36 @@
+// api/object_model.h: the shared state behind Step and PipelineData handles (internal).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runnel/pipeline.h"
+
+namespace runnel {
+
+struct PipelineData::State {
+  std::string name;
+  std::string datastore;  // "" = default
+  bool is_directory = true;
+  std::weak_ptr<Step::State> producer;  // set when a step lists this data as an output
+};
+
+struct Step::State {
+  std::string name;
+  std::string kind;  // "python_script" | "command"
+  std::string script_name;
+  std::string command;
+  std::vector<Argument> arguments;
+  std::string compute_target;
+  RunConfiguration runconfig;
+  std::vector<PipelineData> inputs;
+  std::vector<PipelineData> outputs;
+  std::map<std::string, std::string> params;
+  std::string source_directory;  // absolute, resolved at construction
+  bool allow_reuse = true;
+  std::vector<std::string> hash_paths;
+  std::vector<std::shared_ptr<State>> run_after;
+};
+
+}  // namespace runnel

@@ -1,0 +1,233 @@
+// The C++ object model: PipelineData, steps and Pipeline, and their translation into the
+// internal PipelineSpec that YAML files also become.
+#include "runnel/pipeline.h"
+
+#include <cstdio>
+#include <functional>
+#include <set>
+
+#include "api/object_model.h"
+#include "core/fs.h"
+#include "runnel/error.h"
+#include "spec/command_template.h"
+#include "spec/pipeline_spec.h"
+#include "spec/validate.h"
+
+namespace runnel {
+
+namespace {
+
+struct StepHandle : Step {
+  explicit StepHandle(std::shared_ptr<Step::State> s) { state_ = std::move(s); }
+};
+
+int parse_size_mb(const std::string& s) {
+  if (s.empty()) return 0;
+  char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
+  double v = std::atof(s.c_str());
+  if (unit == 'G') return static_cast<int>(v * 1024);
+  if (unit == 'K') return static_cast<int>(v / 1024);
+  if (unit == 'T') return static_cast<int>(v * 1024 * 1024);
+  return static_cast<int>(v);
+}
+
+int parse_duration_s(const std::string& s) {
+  if (s.empty()) return 0;
+  int h = 0, m = 0, sec = 0;
+  if (std::sscanf(s.c_str(), "%d:%d:%d", &h, &m, &sec) == 3) return h * 3600 + m * 60 + sec;
+  double v = std::atof(s.c_str());
+  switch (s.back()) {
+    case 'h': return static_cast<int>(v * 3600);
+    case 'm': return static_cast<int>(v * 60);
+    case 'd': return static_cast<int>(v * 86400);
+    default: return static_cast<int>(v);
+  }
+}
+
+void register_outputs(const std::shared_ptr<Step::State>& st) {
+  for (const auto& out : st->outputs) {
+    if (out.is_input())
+      throw invalid_argument("step '" + st->name + "': output '" + out.name() +
+                             "' is an as_input() view; list the PipelineData itself in outputs");
+    auto prev = out.state()->producer.lock();
+    if (prev && prev != st)
+      throw invalid_argument("PipelineData '" + out.name() + "' is an output of both step '" + prev->name +
+                             "' and step '" + st->name + "'; give each step its own PipelineData");
+    out.state()->producer = st;
+  }
+}
+
+}  // namespace
+
+PipelineData::PipelineData(const std::string& name, std::optional<Datastore> datastore, bool is_directory)
+    : state_(std::make_shared<State>()) {
+  state_->name = name;
+  state_->datastore = datastore ? datastore->name() : "";
+  state_->is_directory = is_directory;
+}
+
+const std::string& PipelineData::name() const { return state_->name; }
+
+PipelineData PipelineData::as_input(const std::string& input_name) const {
+  PipelineData view = *this;
+  view.input_name_ = input_name.empty() ? state_->name : input_name;
+  return view;
+}
+
+Argument::Argument(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  value_ = std::string(buf);
+}
+
+const std::string& Step::name() const { return state_->name; }
+
+void Step::run_after(const Step& other) { state_->run_after.push_back(other.state()); }
+
+PythonScriptStep::PythonScriptStep(Options o) {
+  if (o.script_name.empty()) throw invalid_argument("PythonScriptStep: script_name is required");
+  state_ = std::make_shared<State>();
+  state_->kind = "python_script";
+  state_->name = o.name.empty() ? o.script_name : o.name;
+  state_->script_name = o.script_name;
+  state_->arguments = std::move(o.arguments);
+  state_->compute_target = o.compute_target;
+  state_->runconfig = o.runconfig;
+  state_->inputs = std::move(o.inputs);
+  state_->outputs = std::move(o.outputs);
+  state_->params = o.params;
+  state_->source_directory = absolute_path(o.source_directory.empty() ? "." : o.source_directory);
+  state_->allow_reuse = o.allow_reuse;
+  state_->hash_paths = o.hash_paths;
+  register_outputs(state_);
+}
+
+CommandStep::CommandStep(Options o) {
+  if (o.command.empty()) throw invalid_argument("CommandStep: command is required");
+  state_ = std::make_shared<State>();
+  state_->kind = "command";
+  state_->name = o.name.empty() ? "command" : o.name;
+  state_->command = o.command;
+  state_->arguments = std::move(o.arguments);
+  state_->compute_target = o.compute_target;
+  state_->runconfig = o.runconfig;
+  state_->inputs = std::move(o.inputs);
+  state_->outputs = std::move(o.outputs);
+  state_->params = o.params;
+  state_->source_directory = o.source_directory.empty() ? "" : absolute_path(o.source_directory);
+  state_->allow_reuse = o.allow_reuse;
+  register_outputs(state_);
+}
+
+Pipeline::Pipeline(const Workspace& ws, const std::vector<Step>& steps, PipelineSettings settings)
+    : ws_(ws), settings_(std::move(settings)) {
+  // Every step the given ones depend on, dependencies first.
+  std::set<Step::State*> seen;
+  std::function<void(const std::shared_ptr<Step::State>&)> visit = [&](const std::shared_ptr<Step::State>& s) {
+    if (!seen.insert(s.get()).second) return;
+    for (const auto& in : s->inputs)
+      if (auto p = in.state()->producer.lock()) visit(p);
+    for (const auto& arg : s->arguments)
+      if (auto* d = std::get_if<PipelineData>(&arg.value()))
+        if (auto p = d->state()->producer.lock(); p && p != s) visit(p);
+    for (const auto& r : s->run_after) visit(r);
+    steps_.push_back(StepHandle(s));
+  };
+  for (const auto& s : steps) visit(s.state());
+}
+
+PipelineSpec Pipeline::to_spec() const {
+  PipelineSpec spec;
+  spec.default_compute = settings_.default_compute;
+  spec.continue_on_step_failure = settings_.continue_on_step_failure;
+  spec.force_rerun = settings_.force_rerun;
+  spec.description = settings_.description;
+  spec.base_dir = absolute_path(".");
+  for (const Step& step : steps_) {
+    const Step::State& s = *step.state();
+    StepSpec st;
+    st.name = s.name;
+    st.kind = s.kind;
+    st.code_dir = s.source_directory;
+    st.compute = s.compute_target;
+    st.environment = s.runconfig.environment;
+    st.allow_reuse = s.allow_reuse;
+    st.hash_paths = s.hash_paths;
+    st.params = s.params;
+    for (const auto& [k, v] : s.params) st.env_vars["AML_PARAMETER_" + k] = v;
+    for (const auto& [k, v] : s.runconfig.environment_variables) st.env_vars[k] = v;
+    st.resources.nodes = s.runconfig.node_count;
+    st.resources.cpus = s.runconfig.cpus;
+    st.resources.memory_mb = parse_size_mb(s.runconfig.memory);
+    st.resources.gpus = s.runconfig.gpus;
+    st.resources.time_limit_s = parse_duration_s(s.runconfig.time_limit);
+    st.max_retries = s.runconfig.max_retries;
+    st.timeout_s = s.runconfig.timeout_seconds;
+    // Inputs: listed data plus data named only in the arguments.
+    auto add_input = [&](const PipelineData& d) {
+      std::string in_name = d.is_input() ? d.input_name() : d.name();
+      if (st.find_input(in_name)) return;
+      StepInput in;
+      in.name = in_name;
+      in.type = d.state()->is_directory ? DataType::kUriFolder : DataType::kUriFile;
+      InputSource src;
+      src.kind = InputSource::Kind::kStepOutput;
+      auto producer = d.state()->producer.lock();
+      src.step = producer ? producer->name : "";
+      src.output = d.name();
+      in.source = src;
+      st.inputs.push_back(in);
+    };
+    auto is_own_output = [&](const PipelineData& d) {
+      if (d.is_input()) return false;
+      for (const auto& o : s.outputs)
+        if (o.state() == d.state()) return true;
+      return false;
+    };
+    for (const auto& d : s.inputs) add_input(d);
+    for (const auto& a : s.arguments)
+      if (auto* d = std::get_if<PipelineData>(&a.value()); d && !is_own_output(*d)) add_input(*d);
+    for (const auto& d : s.outputs) {
+      StepOutput out;
+      out.name = d.name();
+      out.type = d.state()->is_directory ? DataType::kUriFolder : DataType::kUriFile;
+      out.datastore = d.state()->datastore;
+      st.outputs.push_back(out);
+    }
+    std::string cmd = s.kind == "python_script" ? "python " + shell_quote(s.script_name) : s.command;
+    for (const auto& a : s.arguments) {
+      if (auto* text = std::get_if<std::string>(&a.value())) {
+        cmd += " " + shell_quote(*text);
+      } else {
+        const auto& d = std::get<PipelineData>(a.value());
+        cmd += is_own_output(d) ? " ${{outputs." + d.name() + "}}"
+                                : " ${{inputs." + (d.is_input() ? d.input_name() : d.name()) + "}}";
+      }
+    }
+    st.command = cmd;
+    for (const auto& r : s.run_after) st.run_after.push_back(r->name);
+    spec.steps.push_back(std::move(st));
+  }
+  // Data consumed without a producer in this pipeline.
+  for (const auto& st : spec.steps)
+    for (const auto& in : st.inputs)
+      if (in.source && in.source->step.empty())
+        throw invalid_argument("step '" + st.name + "': input '" + in.name + "' (PipelineData '" +
+                               in.source->output + "') is not an output of any step; list it in some step's outputs");
+  validate_pipeline(spec);
+  return spec;
+}
+
+std::vector<std::string> Pipeline::validate() const {
+  try {
+    PipelineSpec spec = to_spec();
+    for (const auto& st : spec.steps)
+      if (!st.code_dir.empty() && !is_directory(st.code_dir))
+        return {"step '" + st.name + "': source_directory " + st.code_dir + " does not exist"};
+  } catch (const Error& e) {
+    return {e.what()};
+  }
+  return {};
+}
+
+}  // namespace runnel

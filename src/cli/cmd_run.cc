@@ -1,0 +1,155 @@
+// `runnel run FILE`: submit a pipeline and follow it live.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/cli.h"
+#include "cli/progress_view.h"
+#include "cli/run_json.h"
+#include "core/fs.h"
+#include "core/ids.h"
+#include "engine/executor.h"
+#include "runnel/error.h"
+#include "spec/yaml_loader.h"
+
+namespace runnel::cli {
+
+namespace {
+
+std::atomic<int> g_interrupts{0};
+void on_interrupt(int) { g_interrupts.fetch_add(1); }
+
+// The last `n` lines of a file, for failure messages.
+std::string tail_lines(const std::string& path, int n) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  std::string l;
+  while (std::getline(in, l)) {
+    lines.push_back(l);
+    if (static_cast<int>(lines.size()) > n) lines.erase(lines.begin());
+  }
+  std::string out;
+  for (const auto& x : lines) out += "    | " + x + "\n";
+  return out;
+}
+
+struct RunArgs {
+  std::string file;
+  std::string experiment;
+  int jobs = 0;
+  bool regenerate = false;
+  std::string output = "text";
+  bool stream = false;
+  std::string compute;
+  std::vector<std::string> rerun;
+  std::vector<std::string> tags;
+  bool continue_on_failure = false;
+};
+
+void run_command(const RunArgs& a, CliGlobals& g) {
+  if (a.output != "text" && a.output != "json")
+    throw invalid_argument("--output must be 'text' or 'json', not '" + a.output + "'");
+  PipelineSpec spec = load_pipeline_yaml(a.file);
+  Workspace ws = open_workspace(g);
+  ExecutionOptions opts;
+  opts.experiment = a.experiment;
+  opts.max_parallel = a.jobs;
+  opts.regenerate_outputs = a.regenerate;
+  opts.default_compute = a.compute;
+  opts.rerun_steps = a.rerun;
+  if (a.continue_on_failure) opts.continue_on_step_failure = true;
+  for (const auto& t : a.tags) {
+    auto eq = t.find('=');
+    if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
+    opts.tags[t.substr(0, eq)] = t.substr(eq + 1);
+  }
+  bool json_out = a.output == "json";
+  bool tty = !json_out && ::isatty(STDOUT_FILENO) && std::getenv("TERM") && std::string(std::getenv("TERM")) != "dumb";
+  bool color = tty && !std::getenv("NO_COLOR");
+  opts.stream_logs = a.stream && !json_out;
+  ProgressView view(tty, color, opts.stream_logs);
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  auto exec = PipelineExecution::submit(ws, std::move(spec), opts, json_out ? nullptr : &view);
+  if (json_out) std::cerr << "Submitted PipelineRun " << exec->run_id() << "\n";
+  int seen_interrupts = 0;
+  while (true) {
+    std::string st = exec->status();
+    if (st == "Finished" || st == "Failed" || st == "Canceled") break;
+    if (g_interrupts > seen_interrupts) {
+      seen_interrupts = g_interrupts;
+      if (seen_interrupts == 1) {
+        std::cerr << "\ncanceling run " << exec->run_id() << " (Ctrl-C again to stop waiting)\n";
+        exec->cancel();
+      } else {
+        std::cerr << "not waiting any longer; steps were asked to stop\n";
+        throw ExitWith{kExitRunFailed};
+      }
+    }
+    view.redraw(exec->steps());
+    std::this_thread::sleep_for(std::chrono::milliseconds(tty ? 100 : 50));
+  }
+  std::string status = exec->wait();
+  auto steps = exec->steps();
+  view.finish(steps);
+  auto rec = ws.store().get_pipeline_run(exec->run_id());
+  if (json_out) {
+    std::cout << run_to_json(ws, *rec).dump(2) << "\n";
+  } else {
+    int finished = 0, reused = 0, failed = 0, canceled = 0;
+    for (const auto& s : steps) {
+      finished += s.status == "Finished";
+      reused += s.status == "Reused";
+      failed += s.status == "Failed";
+      canceled += s.status == "Canceled";
+    }
+    std::cout << "PipelineRun " << exec->run_id() << " " << status << " in "
+              << format_duration(rec->ended_at - rec->started_at) << ": " << finished << " ran";
+    if (reused) std::cout << ", " << reused << " reused";
+    if (failed) std::cout << ", " << failed << " failed";
+    if (canceled) std::cout << ", " << canceled << " canceled";
+    std::cout << "\n";
+    for (const auto& s : steps) {
+      if (s.status != "Failed") continue;
+      std::cout << "step '" << s.name << "' failed: " << s.reason << "\n"
+                << "  log: " << s.stderr_path << "\n"
+                << tail_lines(s.stderr_path, 8);
+    }
+    if (status == "Finished") {
+      for (const auto& s : steps)
+        for (const auto& [name, path] : s.outputs) std::cout << "  " << s.name << "." << name << ": " << path << "\n";
+    }
+    std::cout << "details: runnel runs show " << exec->run_id() << "\n";
+  }
+  g.exit_code = status == "Finished" ? kExitOk : kExitRunFailed;
+}
+
+}  // namespace
+
+void register_run(CLI::App& app, CliGlobals& g) {
+  auto a = std::make_shared<RunArgs>();
+  CLI::App* sub = app.add_subcommand("run", "submit a pipeline (YAML) and follow it live");
+  sub->add_option("file", a->file, "pipeline YAML (type: pipeline)")->required();
+  sub->add_option("--experiment,-e", a->experiment, "experiment name (default: experiment_name in the file)");
+  sub->add_option("-j,--jobs", a->jobs, "parallel local slots (default: number of cores)")->check(CLI::PositiveNumber);
+  sub->add_flag("--regenerate-outputs", a->regenerate, "run every step; reuse nothing in this run");
+  sub->add_option("--rerun", a->rerun, "run STEP and everything downstream of it again");
+  sub->add_option("--compute", a->compute, "compute target for steps that do not name one");
+  sub->add_option("--tag", a->tags, "tag the run: KEY=VALUE");
+  sub->add_flag("--continue-on-step-failure", a->continue_on_failure,
+                "keep running steps that do not depend on a failed one");
+  sub->add_flag("--stream", a->stream, "show the steps' output live");
+  sub->add_option("--output,-o", a->output, "text (default) or json");
+  sub->callback([a, &g] { run_command(*a, g); });
+}
+
+}  // namespace runnel::cli

@@ -1,0 +1,70 @@
+// runnel: the command-line face. Parses, dispatches to one file per subcommand, and maps
+// errors to exit codes (0 ok, 1 a run failed or was canceled, 2 bad usage or bad input).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "runnel/error.h"
+
+namespace runnel::cli {
+
+Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
+
+void print_error(const std::string& message) {
+  std::string m = message;
+  size_t nl = m.find('\n');
+  std::cerr << "error: " << m.substr(0, nl) << "\n";
+  while (nl != std::string::npos) {
+    size_t next = m.find('\n', nl + 1);
+    std::string line = m.substr(nl + 1, next == std::string::npos ? std::string::npos : next - nl - 1);
+    if (!line.empty()) std::cerr << "  " << line << "\n";
+    nl = next;
+  }
+}
+
+}  // namespace runnel::cli
+
+int main(int argc, char** argv) {
+  using namespace runnel::cli;
+  CLI::App app{"runnel: reproducible, cached ML pipelines on a laptop or a Slurm cluster"};
+  app.set_version_flag("--version", "runnel 0.1.0");
+  app.require_subcommand(1);
+  CliGlobals g;
+  app.add_option("--workspace,-w", g.workspace,
+                 "workspace folder (default: $RUNNEL_WORKSPACE, else the nearest .runnel/ upwards)");
+  bool no_color = false;
+  app.add_flag("--no-color", no_color, "plain output without colors");
+  register_init(app, g);
+  register_run(app, g);
+  register_plan(app, g);
+  register_runs(app, g);
+  register_logs(app, g);
+  register_metrics(app, g);
+  register_env(app, g);
+  register_compute(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(e.what());
+    std::cerr << "  run `runnel --help` for usage\n";
+    return kExitUsage;
+  } catch (const ExitWith& e) {
+    return e.code;
+  } catch (const runnel::Error& e) {
+    print_error(e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+    return kExitUsage;
+  }
+  (void)no_color;
+  return g.exit_code;
+}

@@ -1,0 +1,165 @@
+// Materializing step inputs (data/materialize.h).
+#include "data/materialize.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/digest.h"
+#include "core/fs.h"
+#include "data/dataset_state.h"
+#include "data/file_match.h"
+#include "data/manifest.h"
+#include "data/registry.h"
+#include "runnel/error.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace runnel {
+
+namespace {
+
+// Copies one file, as a reflink when the filesystem supports it.
+void copy_file_cow(const std::string& from, const std::string& to) {
+  make_dirs(fs::path(to).parent_path().string());
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in >= 0) {
+    int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool cloned = out >= 0 && ::ioctl(out, FICLONE, in) == 0;
+    if (out >= 0) ::close(out);
+    ::close(in);
+    if (cloned) return;
+  }
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw io_error("cannot copy " + from + " to " + to + ": " + ec.message());
+}
+
+void copy_path(const std::string& from, const std::string& to) {
+  if (!fs::is_directory(from)) return copy_file_cow(from, to);
+  for (const auto& m : internal::match_datastore_files(from, ".", from)) copy_file_cow(m.abs, to + "/" + m.rel);
+}
+
+// Relative names of a dataset's files inside the step's folder: as to_path() gives them.
+std::vector<std::string> relative_names(const DatasetState& s) {
+  std::vector<std::string> names;
+  for (const auto& p : DatasetAccess::file(std::make_shared<DatasetState>(s)).to_path()) names.push_back(p.substr(1));
+  return names;
+}
+
+std::string fresh_dir(const std::string& step_work_dir, const std::string& name) {
+  std::string dir = step_work_dir + "/inputs/" + name;
+  remove_all(dir);
+  make_dirs(dir);
+  return dir;
+}
+
+json context_base(const StepInput& in, const std::string& path) {
+  return {{"type", data_type_name(in.type)}, {"mode", input_mode_name(in.mode)}, {"path", path},
+          {"value", nullptr}, {"dataset", nullptr}};
+}
+
+ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const std::string& work, bool accept) {
+  const InputSource& src = *in.source;
+  auto [name, version] = internal::parse_dataset_ref(src.dataset);
+  if (!src.version.empty() && src.version != "latest") version = internal::parse_dataset_ref(name + ":" + src.version).second;
+  auto st = internal::load_state(ws, name, version);
+  const DatasetState& s = *st;
+  ResolvedInput r;
+  std::string where = "input '" + in.name + "' (" + in.loc.to_string() + "): dataset '" + s.name + "' version " +
+                      std::to_string(s.version);
+  if (s.kind == "tabular" && in.mode != InputMode::kDirect)
+    throw invalid_argument(where + " is tabular, and tabular datasets support mode: direct only (got " +
+                           input_mode_name(in.mode) +
+                           "); use mode: direct and read it with run.input_datasets['" + in.name +
+                           "'].to_pandas_dataframe(), or register the files as a file dataset");
+  auto roots = internal::datastore_roots(ws);
+  r.files_changed = internal::changed_files(json::parse(s.manifest_json), roots);
+  r.content_digest = s.digest;
+  if (!r.files_changed.empty()) {
+    if (!accept) {
+      std::string list;
+      for (const auto& f : r.files_changed) list += "\n  " + f;
+      throw corruption(where + ": these files changed since the version was registered, so it no longer "
+                       "means its recorded content:" + list +
+                       "\nregister the new content as a new version (runnel dataset register --new-version), "
+                       "restore the files, or accept the change with --accept-changed-data");
+    }
+    r.content_digest = internal::manifest_digest(internal::build_manifest(s.files));
+  }
+  json def = internal::definition_to_json(s);
+  for (size_t i = 0; i < s.files.size(); ++i) def["files"][i]["local_path"] = s.files[i].local_path;
+  if (in.mode == InputMode::kDirect) {
+    std::string dir = fresh_dir(work, in.name);
+    r.path_for_step = dir + "/dataset.json";
+    write_file_atomic(r.path_for_step, def.dump(2) + "\n");
+  } else {
+    std::string dir = fresh_dir(work, in.name);
+    auto names = relative_names(s);
+    for (size_t i = 0; i < s.files.size(); ++i) {
+      std::string to = dir + "/" + names[i];
+      if (in.mode == InputMode::kDownload) {
+        copy_file_cow(s.files[i].local_path, to);
+      } else {
+        make_dirs(fs::path(to).parent_path().string());
+        std::error_code ec;
+        fs::create_symlink(s.files[i].local_path, to, ec);
+        if (ec) throw io_error("cannot create " + to + ": " + ec.message());
+      }
+    }
+    r.path_for_step = (in.type == DataType::kUriFile && names.size() == 1) ? dir + "/" + names[0] : dir;
+  }
+  r.context_entry = context_base(in, r.path_for_step);
+  r.context_entry["dataset"] = {{"name", s.name}, {"version", s.version}, {"kind", s.kind},
+                                {"digest", r.content_digest}, {"definition", def},
+                                {"files_changed", r.files_changed}};
+  return r;
+}
+
+}  // namespace
+
+std::string path_content_digest(const std::string& path) {
+  if (!path_exists(path)) throw not_found("path " + path + " does not exist");
+  return digest_path(path, nullptr).digest.hex();
+}
+
+ResolvedInput resolve_input(const Workspace& ws, const StepInput& in, const std::string& step_work_dir,
+                            bool accept_changed) {
+  if (!in.source) throw internal_error("resolve_input: input '" + in.name + "' has no source");
+  const InputSource& src = *in.source;
+  if (src.kind == InputSource::Kind::kDataset) return resolve_dataset(ws, in, step_work_dir, accept_changed);
+  std::string path;
+  if (src.kind == InputSource::Kind::kDatastorePath) {
+    path = Datastore(ws, src.datastore).path(src.path);
+  } else if (src.kind == InputSource::Kind::kLocalPath) {
+    path = src.path;
+  } else {
+    throw internal_error("resolve_input: input '" + in.name + "' is not a dataset or a path");
+  }
+  if (!path_exists(path))
+    throw not_found("input '" + in.name + "' (" + in.loc.to_string() + "): " +
+                    (src.kind == InputSource::Kind::kDatastorePath ? "datastore " + src.datastore + " has no " + src.path + " (" + path + ")"
+                                                                  : "path " + path + " does not exist") +
+                    "; check the path or upload the data first (runnel datastore upload)");
+  ResolvedInput r;
+  r.content_digest = path_content_digest(path);
+  r.path_for_step = path;
+  if (in.mode == InputMode::kDownload) {
+    std::string dir = fresh_dir(step_work_dir, in.name);
+    if (fs::is_directory(path)) {
+      copy_path(path, dir);
+      r.path_for_step = dir;
+    } else {
+      r.path_for_step = dir + "/" + fs::path(path).filename().string();
+      copy_file_cow(path, r.path_for_step);
+    }
+  }
+  r.context_entry = context_base(in, r.path_for_step);
+  return r;
+}
+
+}  // namespace runnel

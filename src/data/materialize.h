@@ -1,0 +1,50 @@
+// data/materialize.h: turning a step's data input (a registered dataset, a datastore path or
+// a local path) into what the step receives. The seam between the engine and data/.
+//
+// Modes (StepInput::mode):
+//   download  copies the files into <step_work_dir>/inputs/<name>/ (reflinks where the
+//             filesystem can, else plain copies; never hard links, so a step writing to its
+//             copy cannot change the datastore's file).
+//   ro_mount  a read-only view: for a dataset, <step_work_dir>/inputs/<name>/ holding
+//             symlinks to the datastore's files; for a datastore or local path, that path.
+//             (A local datastore cannot enforce read-only without privileges; a change a
+//             step makes to a dataset's files is caught by the manifest check on next use.)
+//   direct    for a dataset, the path of a JSON file holding its definition (the step's
+//             runtime builds a dataset object from the context entry); for a path, the
+//             path itself. Tabular datasets support direct only.
+// A dataset version's files are checked against its manifest first: changed files are
+// Error(kCorruption) naming them, unless `accept_changed` (then listed in files_changed and
+// the digest is the current content's).
+// Thread-safe for distinct step_work_dirs.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runnel/workspace.h"
+#include "spec/pipeline_spec.h"
+
+namespace runnel {
+
+struct ResolvedInput {
+  std::string path_for_step;  // what ${{inputs.x}} becomes
+  // The step's context.json entry: {"type", "mode", "path", "value": null,
+  //   "dataset": {"name", "version", "kind", "digest", "definition", "files_changed"} | null}
+  // where definition.files[] carry "local_path" (absolute) for the step's runtime.
+  nlohmann::json context_entry;
+  std::string content_digest;              // hex SHA-256 of the content (for fingerprints)
+  std::vector<std::string> files_changed;  // "datastore:path" changed since registration
+};
+
+// Sources kDataset, kDatastorePath and kLocalPath. Throws runnel::Error: kNotFound for an
+// unknown dataset/version or missing path, kInvalidArgument for a mode a tabular dataset
+// does not support, kCorruption for changed files, kIo when copying fails.
+ResolvedInput resolve_input(const Workspace& ws, const StepInput& in, const std::string& step_work_dir,
+                            bool accept_changed);
+
+// The content digest of a local file or folder (core/digest.h: a file's SHA-256, a
+// folder's Merkle digest), hex. Throws kNotFound.
+std::string path_content_digest(const std::string& path);
+
+}  // namespace runnel

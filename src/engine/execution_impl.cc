@@ -1,0 +1,343 @@
+// PipelineExecution::Impl: submission and the scheduling loop.
+#include "engine/execution_impl.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+
+#include "core/fs.h"
+#include "core/ids.h"
+#include "engine/backends.h"
+#include "runnel/error.h"
+#include "spec/spec_json.h"
+#include "spec/validate.h"
+#include "store/metadata_store.h"
+
+using nlohmann::json;
+
+namespace runnel {
+
+PipelineExecution::Impl::Impl(const Workspace& w, PipelineSpec s, const ExecutionOptions& o,
+                              RunListener* l, BackendFactory f)
+    : ws(w), spec(std::move(s)), options(o), listener(l), factory(std::move(f)) {}
+
+bool PipelineExecution::Impl::continue_on_failure() const {
+  return options.continue_on_step_failure.value_or(spec.continue_on_step_failure);
+}
+
+void PipelineExecution::Impl::resolve() {
+  experiment = !options.experiment.empty() ? options.experiment
+               : !spec.experiment_name.empty() ? spec.experiment_name
+                                               : "Default";
+  std::string default_compute = !options.default_compute.empty() ? options.default_compute
+                                : !spec.default_compute.empty()   ? spec.default_compute
+                                                                  : "local";
+  std::map<std::string, int> index;
+  for (size_t i = 0; i < spec.steps.size(); ++i) index[spec.steps[i].name] = static_cast<int>(i);
+  steps.resize(spec.steps.size());
+  for (size_t i = 0; i < spec.steps.size(); ++i) {
+    const StepSpec& st = spec.steps[i];
+    StepSlot& slot = steps[i];
+    slot.state.name = st.name;
+    // Environment: resolve once per name; errors name the YAML line of `environment:`.
+    if (!envs_.count(st.environment)) {
+      try {
+        envs_[st.environment] = resolve_environment(ws, st.environment);
+      } catch (const Error& e) {
+        throw Error(e.code(), st.loc_of("environment").to_string() + ": jobs." + st.name +
+                                  ".environment: " + e.what());
+      }
+    }
+    // Compute target.
+    std::string compute = st.compute.empty() ? default_compute : st.compute;
+    slot.state.compute = compute;
+    slot.backend_name = compute;
+    if (!backends_.count(compute)) {
+      try {
+        backends_[compute] = factory ? factory(compute, options.max_parallel)
+                                     : make_backend(ws, compute, options.max_parallel);
+      } catch (const Error& e) {
+        std::string where = st.compute.empty() ? (spec.source_file.empty() ? std::string("<c++>")
+                                                                           : spec.source_file) +
+                                                     ": settings.default_compute"
+                                               : st.loc_of("compute").to_string() + ": jobs." +
+                                                     st.name + ".compute";
+        throw Error(e.code(), where + ": " + e.what());
+      }
+      running_per_backend_[compute] = 0;
+    }
+    // Graph edges: data dependencies and run_after.
+    std::set<int> deps;
+    for (const auto& in : st.inputs)
+      if (in.source && in.source->kind == InputSource::Kind::kStepOutput)
+        deps.insert(index.at(in.source->step));
+    for (const auto& a : st.run_after) deps.insert(index.at(a));
+    slot.deps.assign(deps.begin(), deps.end());
+    slot.remaining_deps = static_cast<int>(deps.size());
+    for (int d : deps) steps[d].dependents.push_back(static_cast<int>(i));
+  }
+  // Which steps must run regardless of reuse.
+  std::set<std::string> rerun(options.rerun_steps.begin(), options.rerun_steps.end());
+  for (const auto& r : rerun)
+    if (!index.count(r))
+      throw not_found("--rerun " + r + ": no step called '" + r + "' in this pipeline");
+  for (const auto& r : rerun)
+    for (const auto& d : downstream_of(spec, r)) rerun.insert(d);
+  for (size_t i = 0; i < spec.steps.size(); ++i) {
+    steps[i].force_run = options.regenerate_outputs || spec.force_rerun ||
+                         !spec.steps[i].allow_reuse || rerun.count(spec.steps[i].name) > 0;
+  }
+}
+
+void PipelineExecution::Impl::record_submission() {
+  created_at = now_ms();
+  run_id = new_pipeline_run_id();
+  run_dir = ws.runnel_dir() + "/runs/" + run_id;
+  for (auto& s : steps) {
+    s.state.step_run_id = new_step_run_id();
+    s.state.run_dir = ws.runnel_dir() + "/runs/" + s.state.step_run_id;
+    s.state.stdout_path = s.state.run_dir + "/logs/stdout.txt";
+    s.state.stderr_path = s.state.run_dir + "/logs/stderr.txt";
+    s.state.decision = s.force_run ? "will run" : "will run (no earlier run to reuse)";
+    job_index_[s.state.step_run_id] = static_cast<int>(&s - steps.data());
+  }
+  if (options.dry_run) return;
+
+  PipelineRunRecord pr;
+  pr.id = run_id;
+  pr.experiment = experiment;
+  pr.status = "NotStarted";
+  pr.display_name = !spec.display_name.empty() ? spec.display_name : spec.name;
+  pr.source_file = spec.source_file;
+  pr.spec_json = spec_to_json(spec).dump();
+  json opts = {{"regenerate_outputs", options.regenerate_outputs},
+               {"max_parallel", options.max_parallel},
+               {"rerun", options.rerun_steps},
+               {"engine_pid", static_cast<int>(::getpid())}};
+  pr.options_json = opts.dump();
+  pr.tags_json = json(options.tags).dump();
+  pr.created_at = created_at;
+  MetadataStore& store = ws.store();
+  store.transaction([&] {
+    store.ensure_experiment(experiment);
+    store.create_pipeline_run(pr);
+    for (const auto& s : steps) {
+      StepRunRecord r;
+      r.id = s.state.step_run_id;
+      r.pipeline_run_id = run_id;
+      r.name = s.state.name;
+      r.status = "NotStarted";
+      r.run_dir = s.state.run_dir;
+      r.compute = s.state.compute;
+      r.created_at = created_at;
+      store.create_step_run(r);
+    }
+  });
+  if (listener) {
+    std::vector<StepState> states;
+    for (const auto& s : steps) states.push_back(s.state);
+    std::lock_guard<std::mutex> lock(listener_mu);
+    listener->on_submitted(run_id, states);
+  }
+}
+
+void PipelineExecution::Impl::request_cancel() {
+  cancel_requested = true;
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& [_, b] : backends_) b->wakeup();
+}
+
+ComputeBackend& PipelineExecution::Impl::backend_of(int i) { return *backends_.at(steps[i].backend_name); }
+
+void PipelineExecution::Impl::persist_step(int i) {
+  const StepSlot& s = steps[i];
+  StepRunRecord r;
+  r.id = s.state.step_run_id;
+  r.pipeline_run_id = run_id;
+  r.name = s.state.name;
+  r.status = s.state.status;
+  r.exit_code = s.state.exit_code;
+  r.signal = s.state.signal;
+  r.error = s.state.status == "Finished" ? "" : s.state.reason;
+  r.run_dir = s.state.run_dir;
+  r.compute = s.state.compute;
+  r.backend_job_id = s.state.backend_job_id;
+  r.fingerprint = s.fingerprint_digest;
+  r.fingerprint_json = s.fingerprint.is_null() ? "" : s.fingerprint.dump();
+  r.reused_run_id = s.state.reused_run_id;
+  r.outputs = s.state.outputs;
+  r.attempt = s.attempt;
+  r.created_at = created_at;
+  r.started_at = s.state.started_at;
+  r.ended_at = s.state.ended_at;
+  if (auto old = ws.store().get_step_run(r.id)) r.tags_json = old->tags_json;
+  ws.store().update_step_run(r);
+}
+
+void PipelineExecution::Impl::notify(int i) {
+  if (!listener) return;
+  StepState copy;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    copy = steps[i].state;
+  }
+  std::lock_guard<std::mutex> lock(listener_mu);
+  listener->on_step(copy);
+}
+
+void PipelineExecution::Impl::set_status(int i, const std::string& st, const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    steps[i].state.status = st;
+    if (!reason.empty()) steps[i].state.reason = reason;
+    if (st == "Running" && steps[i].state.started_at == 0) steps[i].state.started_at = now_ms();
+  }
+  persist_step(i);
+  notify(i);
+}
+
+void PipelineExecution::Impl::end_step(int i, const std::string& st, const std::string& reason) {
+  StepSlot& s = steps[i];
+  if (s.ended) return;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    s.ended = true;
+    s.state.status = st;
+    s.state.reason = reason;
+    s.state.ended_at = now_ms();
+  }
+  persist_step(i);
+  notify(i);
+  if (st == "Finished" || st == "Reused") {
+    for (int d : s.dependents) --steps[d].remaining_deps;
+  } else if (st == "Failed") {
+    if (failed_step_.empty()) failed_step_ = s.state.name;
+    if (continue_on_failure()) {
+      fail_downstream(i);
+    } else {
+      stop_launching_ = true;
+      cancel_all("canceled because step '" + s.state.name + "' failed");
+    }
+  }
+}
+
+void PipelineExecution::Impl::fail_downstream(int i) {
+  for (int d : steps[i].dependents) {
+    if (steps[d].ended || steps[d].launched) continue;
+    end_step(d, "Canceled", "not started: upstream step '" + steps[i].state.name + "' failed");
+    fail_downstream(d);
+  }
+}
+
+void PipelineExecution::Impl::cancel_all(const std::string& reason) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    StepSlot& s = steps[i];
+    if (s.ended) continue;
+    if (s.launched) {
+      backend_of(static_cast<int>(i)).cancel(s.state.step_run_id);
+    } else {
+      end_step(static_cast<int>(i), "Canceled", "not started: " + reason);
+    }
+  }
+}
+
+void PipelineExecution::Impl::run() {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    status = "Running";
+  }
+  auto pr = ws.store().get_pipeline_run(run_id);
+  if (pr) {
+    pr->status = "Running";
+    pr->started_at = now_ms();
+    ws.store().update_pipeline_run(*pr);
+  }
+  bool canceled = false;
+  try {
+    while (true) {
+      if (cancel_requested && !canceled) {
+        canceled = true;
+        stop_launching_ = true;
+        cancel_all("the run was canceled");
+      }
+      // Launch every ready step while its backend has room.
+      if (!stop_launching_) {
+        for (size_t i = 0; i < steps.size(); ++i) {
+          StepSlot& s = steps[i];
+          if (s.launched || s.ended || s.remaining_deps > 0) continue;
+          ComputeBackend& b = backend_of(static_cast<int>(i));
+          if (running_per_backend_[s.backend_name] >= b.capacity()) continue;
+          prepare_and_launch(static_cast<int>(i));
+          if (stop_launching_) break;
+        }
+      }
+      int in_flight = 0;
+      for (const auto& s : steps)
+        if (s.launched && !s.ended) ++in_flight;
+      if (in_flight == 0) {
+        bool runnable = false;
+        for (const auto& s : steps)
+          if (!s.ended && !s.launched && s.remaining_deps == 0 && !stop_launching_) runnable = true;
+        if (!runnable) break;
+        continue;
+      }
+      auto wait = std::chrono::milliseconds(options.stream_logs ? 100 : 500);
+      if (backends_.size() > 1) wait = std::chrono::milliseconds(50);
+      for (auto& [name, b] : backends_) {
+        if (running_per_backend_[name] == 0) continue;
+        for (const JobEvent& ev : b->poll(wait)) {
+          auto it = job_index_.find(ev.id);
+          if (it != job_index_.end()) handle_event(it->second, ev);
+        }
+      }
+      if (options.stream_logs)
+        for (size_t i = 0; i < steps.size(); ++i)
+          if (steps[i].launched && !steps[i].ended) stream_logs(static_cast<int>(i), false);
+    }
+    // Steps that never became runnable (their inputs failed) end Canceled.
+    for (size_t i = 0; i < steps.size(); ++i)
+      if (!steps[i].ended) end_step(static_cast<int>(i), "Canceled", "not started");
+  } catch (const std::exception& e) {
+    // An engine error (not a step failure): record it and stop everything.
+    failed_step_ = failed_step_.empty() ? "(engine)" : failed_step_;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].launched && !steps[i].ended) backend_of(static_cast<int>(i)).cancel(steps[i].state.step_run_id);
+    }
+    if (pr) pr->error = std::string("engine error: ") + e.what();
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& s : steps) {
+      if (s.ended) continue;
+      s.ended = true;
+      s.state.status = "Canceled";
+      s.state.reason = "canceled by an engine error";
+      s.state.ended_at = now_ms();
+    }
+  }
+  std::string final_status = "Finished";
+  for (const auto& s : steps) {
+    if (s.state.status == "Failed") final_status = "Failed";
+  }
+  if (canceled) final_status = "Canceled";
+  if (pr && !pr->error.empty()) final_status = "Failed";
+  if (pr) {
+    pr->status = final_status;
+    pr->ended_at = now_ms();
+    if (pr->error.empty() && final_status == "Failed") pr->error = "step '" + failed_step_ + "' failed";
+    ws.store().update_pipeline_run(*pr);
+  }
+  backends_.clear();  // kills anything still running
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    status = final_status;
+    done = true;
+  }
+  cv.notify_all();
+  if (listener) {
+    std::lock_guard<std::mutex> lock(listener_mu);
+    listener->on_finished(final_status);
+  }
+}
+
+}  // namespace runnel

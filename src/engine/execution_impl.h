@@ -1,0 +1,101 @@
+// engine/execution_impl.h: the state behind a PipelineExecution (internal).
+//
+// Only the scheduler thread (run()) changes step state after submission; it holds
+// `mu` while it does, and callers read copies under `mu`.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/environment.h"
+#include "engine/executor.h"
+#include "exec/compute_backend.h"
+#include "spec/pipeline_spec.h"
+
+namespace runnel {
+
+// Per-step bookkeeping of the scheduler.
+struct StepSlot {
+  StepState state;
+  std::vector<int> deps;        // indices of steps this one waits for
+  std::vector<int> dependents;  // indices of steps waiting for this one
+  int remaining_deps = 0;
+  bool launched = false;
+  bool ended = false;           // reached a final status
+  bool force_run = false;       // --regenerate-outputs / --rerun / allow_reuse false
+  std::string backend_name;     // key into Impl::backends
+  std::string staging_root;     // <datastore>/.staging/<step_run_id>
+  std::string commit_root;      // <datastore>/runs/<step_run_id>
+  std::map<std::string, std::string> output_paths;  // name -> path the step writes
+  nlohmann::json fingerprint;   // components (see engine/fingerprint.h)
+  std::string fingerprint_digest;
+  int64_t log_offset[2] = {0, 0};  // bytes of stdout/stderr already streamed
+  std::string log_partial[2];      // an unfinished last line
+  int attempt = 0;
+};
+
+class PipelineExecution::Impl {
+ public:
+  Impl(const Workspace& ws, PipelineSpec spec, const ExecutionOptions& options, RunListener* listener,
+       BackendFactory factory);
+
+  void resolve();            // environments, computes and the graph; throws on bad input
+  void record_submission();  // the run and its step runs in the store; decisions
+  void run();                // the scheduling loop (background thread)
+  void request_cancel();
+
+  Workspace ws;
+  PipelineSpec spec;
+  ExecutionOptions options;
+  RunListener* listener;
+  BackendFactory factory;
+
+  std::string run_id;
+  std::string experiment;
+  std::string run_dir;
+  int64_t created_at = 0;
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::string status = "NotStarted";
+  bool done = false;
+  std::vector<StepSlot> steps;
+  std::thread thread;
+  std::atomic<bool> cancel_requested{false};
+  std::mutex listener_mu;
+
+ private:
+  // engine/step_lifecycle.cc
+  void prepare_and_launch(int i);
+  void handle_event(int i, const JobEvent& ev);
+  bool commit_outputs(int i, std::string* error);
+  void discard_outputs(int i);
+  void ingest_metrics(int i);
+  void stream_logs(int i, bool final);
+  // engine/execution_impl.cc
+  void set_status(int i, const std::string& status, const std::string& reason = "");
+  void end_step(int i, const std::string& status, const std::string& reason);
+  void fail_downstream(int i);
+  void cancel_all(const std::string& reason);
+  void persist_step(int i);
+  void notify(int i);
+  bool continue_on_failure() const;
+  ComputeBackend& backend_of(int i);
+
+  std::map<std::string, ResolvedEnvironment> envs_;  // by environment name
+  std::map<std::string, std::unique_ptr<ComputeBackend>> backends_;  // by compute name
+  std::map<std::string, int> running_per_backend_;
+  std::map<std::string, int> job_index_;  // step run id -> step index
+  std::string failed_step_;               // the first step that failed
+  bool stop_launching_ = false;
+};
+
+}  // namespace runnel

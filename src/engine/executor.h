@@ -1,0 +1,101 @@
+// engine/executor.h: one submitted pipeline run, from validation to the last commit.
+//
+// submit() validates the pipeline, records the run and its step runs in the metadata
+// store, and starts a background thread that schedules the steps: every step whose
+// inputs are ready is prepared (working folder, context file, rendered command) and
+// handed to its compute backend, up to each backend's capacity. A step's outputs are
+// written to a private staging folder and committed into the datastore by one rename
+// when it succeeds; a failed or killed step leaves nothing there.
+//
+// Thread-safety: all public methods may be called from any thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runnel/workspace.h"
+#include "spec/pipeline_spec.h"
+
+namespace runnel {
+
+class ComputeBackend;
+
+struct ExecutionOptions {
+  std::string experiment;         // overrides the pipeline's experiment_name when set
+  int max_parallel = 0;           // local slots (-j); 0 = number of cores
+  bool regenerate_outputs = false;  // run everything; reuse nothing in this run
+  std::vector<std::string> rerun_steps;  // these steps and everything downstream run
+  std::string default_compute;    // overrides settings.default_compute when set
+  std::optional<bool> continue_on_step_failure;  // overrides the pipeline's setting
+  std::map<std::string, std::string> tags;
+  bool stream_logs = false;  // deliver step output lines to the listener as they come
+  bool dry_run = false;      // plan only: decide what would run, execute nothing
+};
+
+// A step's state as the engine sees it; copied out to callers.
+struct StepState {
+  std::string name;
+  std::string step_run_id;
+  std::string status = "NotStarted";  // NotStarted Queued Preparing Running Finished Failed Canceled Reused
+  std::optional<int> exit_code;
+  int signal = 0;
+  std::string reason;          // failure/cancel reason; reuse/run decision for others
+  std::string decision;        // "will run (...)" / "eligible to reuse run <id>" (at submit)
+  std::string reused_run_id;
+  std::string backend_job_id;
+  std::string compute;
+  std::string run_dir;
+  std::string stdout_path;
+  std::string stderr_path;
+  std::map<std::string, std::string> outputs;  // committed output paths
+  int64_t started_at = 0;
+  int64_t ended_at = 0;
+};
+
+// Receives progress from the scheduler thread. Calls are serialized (never concurrent).
+class RunListener {
+ public:
+  virtual ~RunListener() = default;
+  virtual void on_submitted(const std::string& /*run_id*/, const std::vector<StepState>& /*steps*/) {}
+  virtual void on_step(const StepState& /*step*/) {}
+  virtual void on_log(const std::string& /*step*/, bool /*is_stderr*/, const std::string& /*line*/) {}
+  virtual void on_finished(const std::string& /*status*/) {}
+};
+
+// Makes the backend for a compute target; tests inject a fake.
+using BackendFactory =
+    std::function<std::unique_ptr<ComputeBackend>(const std::string& compute_name, int max_parallel)>;
+
+class PipelineExecution {
+ public:
+  // Validates and records the run, then starts it in the background. Throws Error
+  // (kInvalidArgument/kNotFound) for a bad pipeline before anything is recorded.
+  // `listener` (may be null) must outlive the execution.
+  static std::unique_ptr<PipelineExecution> submit(const Workspace& ws, PipelineSpec spec,
+                                                   const ExecutionOptions& options,
+                                                   RunListener* listener = nullptr,
+                                                   BackendFactory backends = nullptr);
+  ~PipelineExecution();  // cancels and waits if still running
+
+  const std::string& run_id() const;
+  const std::string& experiment() const;
+  // "NotStarted", "Running", "Finished", "Failed", "Canceled".
+  std::string status() const;
+  std::vector<StepState> steps() const;
+  // Asks every running step to stop; not-started steps end Canceled. Does not block.
+  void cancel();
+  // Blocks until the run ends; returns the final status.
+  std::string wait();
+
+  class Impl;
+
+ private:
+  explicit PipelineExecution(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace runnel

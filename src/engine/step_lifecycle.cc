@@ -1,0 +1,367 @@
+// One step's life inside a run: prepare and launch, then commit or discard its outputs,
+// ingest its metrics, stream its logs.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/fs.h"
+#include "core/ids.h"
+#include "engine/execution_impl.h"
+#include "runnel/error.h"
+#include "spec/command_template.h"
+#include "store/metadata_store.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace runnel {
+
+namespace {
+
+std::string env_name_for(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+// The literal text of an input's value, as the command sees it.
+std::string literal_text(const StepInput& in) {
+  if (in.type == DataType::kBoolean) {
+    std::string v = in.source->value;
+    if (v == "True" || v == "TRUE") return "true";
+    if (v == "False" || v == "FALSE") return "false";
+    return v;
+  }
+  return in.source->value;
+}
+
+}  // namespace
+
+void PipelineExecution::Impl::prepare_and_launch(int i) {
+  StepSlot& s = steps[i];
+  const StepSpec& st = spec.steps[i];
+  s.launched = true;
+  ++running_per_backend_[s.backend_name];
+  ++s.attempt;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    s.state.status = "Preparing";
+  }
+  try {
+    const std::string& rd = s.state.run_dir;
+    make_dirs(rd + "/logs");
+    std::string wd = rd + "/wd";
+    if (!st.code_dir.empty()) {
+      if (!is_directory(st.code_dir))
+        throw not_found("code folder " + st.code_dir + " of step '" + st.name + "' does not exist");
+      copy_tree(st.code_dir, wd);
+    } else {
+      make_dirs(wd);
+    }
+
+    // Inputs: what each placeholder becomes, and the context entries.
+    json ctx_inputs = json::object();
+    std::map<std::string, std::optional<std::string>> values;
+    std::map<std::string, std::string> env;
+    for (const auto& in : st.inputs) {
+      json entry = {{"type", data_type_name(in.type)}, {"mode", input_mode_name(in.mode)},
+                    {"path", nullptr}, {"value", nullptr}, {"dataset", nullptr}};
+      if (!in.source) {
+        values[in.name] = std::nullopt;
+        ctx_inputs[in.name] = entry;
+        continue;
+      }
+      const InputSource& src = *in.source;
+      std::string path;
+      switch (src.kind) {
+        case InputSource::Kind::kLiteral:
+          values[in.name] = literal_text(in);
+          entry["value"] = src.value;
+          break;
+        case InputSource::Kind::kLocalPath:
+          if (!path_exists(src.path))
+            throw not_found("input '" + in.name + "' of step '" + st.name + "': " + src.path +
+                            " does not exist");
+          path = src.path;
+          break;
+        case InputSource::Kind::kStepOutput: {
+          int producer = -1;
+          for (size_t k = 0; k < steps.size(); ++k)
+            if (steps[k].state.name == src.step) producer = static_cast<int>(k);
+          auto it = steps[producer].state.outputs.find(src.output);
+          if (it == steps[producer].state.outputs.end())
+            throw internal_error("output " + src.step + "." + src.output + " was not committed");
+          path = it->second;
+          break;
+        }
+        case InputSource::Kind::kDatastorePath:
+        case InputSource::Kind::kDataset:
+          throw invalid_argument("input '" + in.name + "' of step '" + st.name +
+                                 "': datastore paths and registered datasets are not supported yet");
+      }
+      if (!path.empty()) {
+        if (in.mode == InputMode::kDownload) {
+          std::string local = rd + "/inputs/" + in.name;
+          make_dirs(rd + "/inputs");
+          if (is_directory(path)) {
+            copy_tree(path, local);
+          } else {
+            std::error_code ec;
+            fs::copy_file(path, local, ec);
+            if (ec) throw io_error("cannot download input " + path + " to " + local + ": " + ec.message());
+          }
+          path = local;
+        }
+        values[in.name] = shell_quote(path);
+        entry["path"] = path;
+        env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = path;
+      }
+      ctx_inputs[in.name] = entry;
+    }
+
+    // Outputs: a private staging folder per datastore, committed by one rename.
+    std::string ds_root = ws.get_default_datastore().root();
+    s.staging_root = ds_root + "/.staging/" + s.state.step_run_id;
+    s.commit_root = ds_root + "/runs/" + s.state.step_run_id;
+    json ctx_outputs = json::object();
+    for (const auto& out : st.outputs) {
+      std::string p = s.staging_root + "/" + out.name;
+      if (out.type == DataType::kUriFile) {
+        make_dirs(s.staging_root);
+      } else {
+        make_dirs(p);
+      }
+      s.output_paths[out.name] = p;
+      ctx_outputs[out.name] = {{"type", data_type_name(out.type)}, {"mode", output_mode_name(out.mode)},
+                               {"path", p}};
+      env["AZUREML_DATAREFERENCE_" + env_name_for(out.name)] = p;
+    }
+    if (st.outputs.empty()) make_dirs(s.staging_root);
+
+    std::string where = st.loc_of("command").to_string() + ": jobs." + st.name + ".command";
+    std::string command = render_command(st.command, where, [&](const Placeholder& ph) {
+      if (ph.kind == Placeholder::Kind::kOutput) return std::optional<std::string>(shell_quote(s.output_paths.at(ph.name)));
+      auto it = values.find(ph.name);
+      return it == values.end() ? std::optional<std::string>() : it->second;
+    });
+
+    json ctx = {{"run_id", s.state.step_run_id},
+                {"pipeline_run_id", run_id},
+                {"step_name", st.name},
+                {"experiment", experiment},
+                {"workspace", ws.root()},
+                {"run_dir", rd},
+                {"metrics_file", rd + "/metrics.jsonl"},
+                {"outputs_dir", wd + "/outputs"},
+                {"inputs", ctx_inputs},
+                {"outputs", ctx_outputs},
+                {"parent", {{"run_id", run_id}}},
+                {"tags", json::object()}};
+    write_file_atomic(rd + "/context.json", ctx.dump(2));
+
+    const ResolvedEnvironment& renv = envs_.at(st.environment);
+    bool needs_python = !renv.name.empty() || command.find("python") != std::string::npos;
+    if (needs_python && (renv.python.empty() || ::access(renv.python.c_str(), X_OK) != 0)) {
+      std::string msg = "interpreter " + (renv.python.empty() ? std::string("python3") : renv.python) +
+                        " of environment '" + (renv.name.empty() ? "default" : renv.name) +
+                        "' not found; register a working one with `runnel env create " +
+                        (renv.name.empty() ? "NAME" : renv.name) + " --python PATH`";
+      append_line(s.state.stderr_path, "runnel: " + msg);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        s.state.exit_code = 127;
+      }
+      --running_per_backend_[s.backend_name];
+      end_step(i, "Failed", msg);
+      return;
+    }
+    const char* path_env = std::getenv("PATH");
+    env["PATH"] = renv.bin_dir + ":" + (path_env ? path_env : "/usr/bin:/bin");
+    const char* pp = std::getenv("PYTHONPATH");
+    env["PYTHONPATH"] = runnel_python_dir() + (pp && *pp ? std::string(":") + pp : "");
+    env["PYTHONUNBUFFERED"] = "1";
+    env["RUNNEL_RUN_CONTEXT"] = rd + "/context.json";
+    env["RUNNEL_RUN_ID"] = s.state.step_run_id;
+    env["RUNNEL_PIPELINE_RUN_ID"] = run_id;
+    env["RUNNEL_WORKSPACE"] = ws.root();
+    env["AZUREML_RUN_ID"] = s.state.step_run_id;
+    for (const auto& [k, v] : renv.variables) env[k] = v;
+    for (const auto& [k, v] : st.env_vars) env[k] = v;
+
+    LaunchSpec ls;
+    ls.id = s.state.step_run_id;
+    ls.job_name = run_id + "." + st.name;
+    ls.command = command;
+    ls.working_dir = wd;
+    ls.env = std::move(env);
+    ls.stdout_path = s.state.stdout_path;
+    ls.stderr_path = s.state.stderr_path;
+    ls.resources = st.resources;
+    ls.timeout_s = st.timeout_s;
+    backend_of(i).launch(ls);
+    set_status(i, "Queued");
+  } catch (const Error& e) {
+    --running_per_backend_[s.backend_name];
+    try {
+      make_dirs(s.state.run_dir + "/logs");
+      append_line(s.state.stderr_path, std::string("runnel: ") + e.what());
+    } catch (const Error&) {
+    }
+    discard_outputs(i);
+    end_step(i, "Failed", e.what());
+  }
+}
+
+void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
+  StepSlot& s = steps[i];
+  if (s.ended) return;
+  if (!ev.backend_job_id.empty()) {
+    std::lock_guard<std::mutex> lock(mu);
+    s.state.backend_job_id = ev.backend_job_id;
+  }
+  switch (ev.state) {
+    case JobState::kQueued:
+      if (s.state.status != "Queued") set_status(i, "Queued");
+      return;
+    case JobState::kRunning:
+      if (s.state.status != "Running") set_status(i, "Running");
+      return;
+    default:
+      break;
+  }
+  --running_per_backend_[s.backend_name];
+  if (options.stream_logs) stream_logs(i, true);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (ev.exit_code >= 0) s.state.exit_code = ev.exit_code;
+    s.state.signal = ev.signal;
+    if (s.state.started_at == 0) s.state.started_at = now_ms();
+  }
+  ingest_metrics(i);
+  if (ev.state == JobState::kFinished) {
+    std::string err;
+    if (commit_outputs(i, &err)) {
+      end_step(i, "Finished", "");
+    } else {
+      discard_outputs(i);
+      end_step(i, "Failed", err);
+    }
+  } else {
+    discard_outputs(i);
+    std::string reason = ev.reason;
+    if (reason.empty())
+      reason = ev.signal ? "killed by signal " + std::to_string(ev.signal)
+                         : "exit code " + std::to_string(ev.exit_code);
+    end_step(i, ev.state == JobState::kCanceled ? "Canceled" : "Failed", reason);
+  }
+}
+
+bool PipelineExecution::Impl::commit_outputs(int i, std::string* error) {
+  StepSlot& s = steps[i];
+  const StepSpec& st = spec.steps[i];
+  for (const auto& out : st.outputs) {
+    const std::string& p = s.output_paths[out.name];
+    if (out.type == DataType::kUriFile && !path_exists(p)) {
+      *error = "output '" + out.name + "' (uri_file) was not written: the step must create the file " + p;
+      return false;
+    }
+  }
+  make_dirs(fs::path(s.commit_root).parent_path().string());
+  if (::rename(s.staging_root.c_str(), s.commit_root.c_str()) != 0) {
+    *error = "cannot commit outputs " + s.staging_root + " -> " + s.commit_root + ": " +
+             std::strerror(errno);
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& out : st.outputs) s.state.outputs[out.name] = s.commit_root + "/" + out.name;
+  return true;
+}
+
+void PipelineExecution::Impl::discard_outputs(int i) {
+  if (steps[i].staging_root.empty()) return;
+  try {
+    remove_all(steps[i].staging_root);
+  } catch (const Error&) {
+  }
+}
+
+void PipelineExecution::Impl::ingest_metrics(int i) {
+  StepSlot& s = steps[i];
+  std::string path = s.state.run_dir + "/metrics.jsonl";
+  if (!path_exists(path)) return;
+  std::ifstream in(path);
+  std::string line;
+  std::vector<MetricRecord> metrics;
+  std::map<std::string, int64_t> counters;
+  json tags = json::object();
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json m = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!m.is_object() || !m.contains("name")) continue;  // a torn last line
+    std::string kind = m.value("kind", "scalar");
+    std::string name = m["name"].is_string() ? m["name"].get<std::string>() : m["name"].dump();
+    if (kind == "tag" || kind == "property") {
+      tags[name] = m.contains("value") ? m["value"] : json(nullptr);
+      continue;
+    }
+    bool to_parent = m.value("target", "self") == "parent";
+    MetricRecord r;
+    r.run_id = to_parent ? run_id : s.state.step_run_id;
+    r.pipeline_run_id = run_id;
+    r.name = name;
+    r.kind = kind;
+    r.value_json = m.contains("value") ? m["value"].dump() : "null";
+    r.step = counters[r.run_id + "\n" + name]++;
+    r.logged_at = m.value("time", int64_t{0});
+    metrics.push_back(std::move(r));
+  }
+  if (!metrics.empty()) ws.store().add_metrics(metrics);
+  if (!tags.empty()) {
+    if (auto rec = ws.store().get_step_run(s.state.step_run_id)) {
+      json old = rec->tags_json.empty() ? json::object() : json::parse(rec->tags_json, nullptr, false);
+      if (!old.is_object()) old = json::object();
+      old.update(tags);
+      rec->tags_json = old.dump();
+      ws.store().update_step_run(*rec);
+    }
+  }
+}
+
+void PipelineExecution::Impl::stream_logs(int i, bool final) {
+  if (!listener) return;
+  StepSlot& s = steps[i];
+  const std::string* paths[2] = {&s.state.stdout_path, &s.state.stderr_path};
+  for (int k = 0; k < 2; ++k) {
+    int fd = ::open(paths[k]->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::pread(fd, buf, sizeof buf, s.log_offset[k])) > 0) {
+      s.log_offset[k] += n;
+      s.log_partial[k].append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    std::string& part = s.log_partial[k];
+    size_t start = 0, nl;
+    std::lock_guard<std::mutex> lock(listener_mu);
+    while ((nl = part.find('\n', start)) != std::string::npos) {
+      listener->on_log(s.state.name, k == 1, part.substr(start, nl - start));
+      start = nl + 1;
+    }
+    part.erase(0, start);
+    if (final && !part.empty()) {
+      listener->on_log(s.state.name, k == 1, part);
+      part.clear();
+    }
+  }
+}
+
+}  // namespace runnel

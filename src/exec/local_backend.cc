@@ -1,0 +1,240 @@
+// exec/local_backend.cc: slot accounting, the queue, timers and the poll loop of the local
+// backend. The operating-system calls live in process_posix.cc.
+#include "exec/local_backend.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "runnel/error.h"
+
+namespace runnel {
+namespace {
+
+using internal::ExitStatus;
+
+// The longest single poll(): ten years is "forever" without overflowing time points.
+constexpr std::chrono::hours kMaxWait{24 * 365 * 10};
+
+// While some job has no pidfd (a kernel without pidfd_open), poll() checks on it this often.
+constexpr std::chrono::milliseconds kFallbackCheck{20};
+
+int default_slots() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+JobEvent make_event(const std::string& id, JobState state, std::string reason = {}) {
+  JobEvent e;
+  e.id = id;
+  e.state = state;
+  e.reason = std::move(reason);
+  return e;
+}
+
+}  // namespace
+
+LocalBackend::LocalBackend(const Options& options)
+    : slots_(options.slots > 0 ? options.slots : default_slots()),
+      kill_grace_(std::max(options.kill_grace, std::chrono::milliseconds(0))),
+      devnull_(internal::open_devnull()) {}
+
+LocalBackend::~LocalBackend() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, job] : running_) internal::signal_group(job->pid, SIGKILL);
+  for (auto& [id, job] : running_) internal::reap(job->pid);
+}
+
+void LocalBackend::launch(const LaunchSpec& spec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_.count(spec.id) || queued_by_id_.count(spec.id))
+    throw invalid_argument("local backend: job id '" + spec.id +
+                           "' is already queued or running; give each launch a unique id");
+  auto job = std::make_unique<Job>();
+  job->spec = spec;
+  job->slots = std::clamp(spec.resources.cpus, 1, slots_);
+  // Launching from another thread than the one blocked in poll() is outside the contract,
+  // but cheap to make work: the poll picks up the new job's pidfd and events.
+  if (polling_.load()) wake_.signal();
+  if (queue_.empty() && used_slots_ + job->slots <= slots_) {
+    start_locked(std::move(job));
+    return;
+  }
+  pending_.push_back(make_event(spec.id, JobState::kQueued));
+  queued_by_id_.emplace(spec.id, job.get());
+  queue_.push_back(std::move(job));
+}
+
+void LocalBackend::start_locked(std::unique_ptr<Job> job) {
+  internal::SpawnResult r = internal::spawn_process(job->spec, devnull_.get());
+  if (r.pid < 0) {
+    pending_.push_back(make_event(job->spec.id, JobState::kFailed, std::move(r.error)));
+    return;
+  }
+  job->pid = r.pid;
+  job->pidfd = std::move(r.pidfd);
+  if (job->spec.timeout_s > 0)
+    job->timeout_at = Clock::now() + std::chrono::seconds(job->spec.timeout_s);
+  used_slots_ += job->slots;
+  JobEvent e = make_event(job->spec.id, JobState::kRunning);
+  e.backend_job_id = std::to_string(job->pid);
+  pending_.push_back(std::move(e));
+  std::string id = job->spec.id;
+  running_.emplace(std::move(id), std::move(job));
+}
+
+// Strict FIFO: a wide job at the head is not overtaken by narrow ones behind it, so it
+// cannot starve.
+void LocalBackend::start_queued_locked() {
+  while (!queue_.empty() && used_slots_ + queue_.front()->slots <= slots_) {
+    std::unique_ptr<Job> job = std::move(queue_.front());
+    queue_.pop_front();
+    queued_by_id_.erase(job->spec.id);
+    start_locked(std::move(job));
+  }
+}
+
+void LocalBackend::stop_locked(Job& job, Stop why, Clock::time_point now) {
+  if (job.stop != Stop::kNone) return;  // the first reason to stop is the one reported
+  job.stop = why;
+  job.timeout_at = Clock::time_point::max();
+  if (kill_grace_.count() == 0) {
+    internal::signal_group(job.pid, SIGKILL);
+    return;
+  }
+  internal::signal_group(job.pid, SIGTERM);
+  internal::signal_group(job.pid, SIGCONT);  // a stopped process acts on SIGTERM only when resumed
+  job.kill_at = now + kill_grace_;
+}
+
+void LocalBackend::fire_timers_locked(Clock::time_point now) {
+  for (auto& [id, job] : running_) {
+    if (now >= job->timeout_at) stop_locked(*job, Stop::kTimedOut, now);
+    if (now >= job->kill_at) {
+      internal::signal_group(job->pid, SIGKILL);
+      job->kill_at = Clock::time_point::max();
+    }
+  }
+}
+
+void LocalBackend::reap_locked() {
+  for (auto it = running_.begin(); it != running_.end();) {
+    Job& job = *it->second;
+    bool check = job.maybe_ended || job.pidfd.get() < 0;
+    job.maybe_ended = false;
+    if (!check || !internal::has_ended(job.pid)) {
+      ++it;
+      continue;
+    }
+    // The main process is a zombie now, which keeps the group id reserved: kill what it
+    // left behind in its group before reaping it.
+    internal::signal_group(job.pid, SIGKILL);
+    ExitStatus status = internal::reap(job.pid);
+    pending_.push_back(end_event(job, status));
+    used_slots_ -= job.slots;
+    it = running_.erase(it);
+  }
+}
+
+JobEvent LocalBackend::end_event(const Job& job, const ExitStatus& status) const {
+  JobEvent e = make_event(job.spec.id, JobState::kFailed);
+  e.backend_job_id = std::to_string(job.pid);
+  e.exit_code = status.exited ? status.code : -1;
+  e.signal = status.signal;
+  if (job.stop == Stop::kCanceled) {
+    e.state = JobState::kCanceled;
+    e.reason = "canceled";
+  } else if (job.stop == Stop::kTimedOut) {
+    e.timed_out = true;
+    e.reason = "timed out after " + std::to_string(job.spec.timeout_s) + " s";
+  } else if (status.lost) {
+    e.reason = "lost track of process " + std::to_string(job.pid) +
+               ": something else in this program reaped it";
+  } else if (status.exited && status.code == 0) {
+    e.state = JobState::kFinished;
+  } else if (status.exited) {
+    e.reason = "exit code " + std::to_string(status.code);
+  } else {
+    e.reason = internal::describe_signal(status.signal);
+  }
+  return e;
+}
+
+std::vector<JobEvent> LocalBackend::poll(std::chrono::milliseconds max_wait) {
+  // Clamped so that `now + max_wait` cannot overflow when a caller means "forever".
+  const auto deadline = Clock::now() + std::clamp(max_wait, std::chrono::milliseconds(0),
+                                                  std::chrono::milliseconds(kMaxWait));
+  bool woken = false;
+  for (;;) {
+    std::vector<int> fds{wake_.fd()};
+    std::vector<Job*> watched;  // stable: only this thread erases from running_
+    Clock::time_point wake_at = deadline;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const auto now = Clock::now();
+      fire_timers_locked(now);
+      reap_locked();
+      start_queued_locked();
+      if (!pending_.empty() || woken || now >= deadline) return std::exchange(pending_, {});
+      for (auto& [id, job] : running_) {
+        wake_at = std::min({wake_at, job->timeout_at, job->kill_at});
+        if (job->pidfd.get() >= 0) {
+          fds.push_back(job->pidfd.get());
+          watched.push_back(job.get());
+        } else {
+          wake_at = std::min(wake_at, now + kFallbackCheck);
+        }
+      }
+      polling_.store(true);  // under the lock, so that a launch() from now on nudges us
+    }
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - Clock::now());
+    std::vector<bool> ready =
+        internal::wait_readable(fds, std::max(wait, std::chrono::milliseconds(0)));
+    polling_.store(false);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < watched.size(); ++i)
+        if (ready[i + 1]) watched[i]->maybe_ended = true;
+    }
+    if (ready[0]) {
+      wake_.drain();
+      if (wakeup_requested_.exchange(false)) woken = true;  // else: a nudge from cancel()
+    }
+  }
+}
+
+void LocalBackend::cancel(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = running_.find(id); it != running_.end()) {
+    stop_locked(*it->second, Stop::kCanceled, Clock::now());
+    wake_.signal();  // so that a blocked poll() picks up the new kill deadline
+    return;
+  }
+  if (auto q = queued_by_id_.find(id); q != queued_by_id_.end()) {
+    Job* job = q->second;
+    queued_by_id_.erase(q);
+    queue_.erase(std::find_if(queue_.begin(), queue_.end(),
+                              [job](const std::unique_ptr<Job>& j) { return j.get() == job; }));
+    pending_.push_back(make_event(id, JobState::kCanceled, "canceled before it started"));
+    wake_.signal();
+  }
+}
+
+void LocalBackend::wakeup() {
+  wakeup_requested_.store(true);
+  wake_.signal();
+}
+
+int LocalBackend::running_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(running_.size());
+}
+
+int LocalBackend::queued_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(queue_.size());
+}
+
+}  // namespace runnel

@@ -1,0 +1,104 @@
+// exec/process.h: the operating-system calls of the local backend, behind a small seam
+// (process_posix.cc implements them for Linux; another platform gets its own file).
+//
+// Everything here is a free function or a small RAII type over file descriptors. None of it
+// throws for a failing child: spawn errors come back as text, because a step that cannot
+// start is data (kFailed), not an exception. Thread-safety: the functions keep no state and
+// may be called from any thread; a WakeupFd may be signalled from any thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "exec/compute_backend.h"
+
+namespace runnel::internal {
+
+// An owned file descriptor; closes on destruction. -1 when empty.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// A started child: its pid (also its process group id) and a pidfd that becomes readable
+// when it exits (-1 when the kernel has no pidfd_open; then callers poll has_ended()).
+struct SpawnResult {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+  std::string error;  // non-empty when the child could not be started; pid is then -1
+};
+
+// Starts `/bin/sh -c spec.command` in a new process group (pgid = pid), with stdin from
+// `devnull_fd`, stdout/stderr to spec.stdout_path/stderr_path (created or truncated; a
+// missing parent folder is created; an empty path means /dev/null), in spec.working_dir
+// ("" = the caller's), with the inherited environment plus spec.env. Every descriptor above
+// 2 is closed in the child; signal mask and the usual signals are reset to their defaults.
+// Does not throw for a child that cannot start: fills `error` with why ("working directory
+// /x does not exist", "cannot open stdout file /y: Permission denied").
+SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd);
+
+// How a reaped child ended.
+struct ExitStatus {
+  bool exited = false;  // true: `code` holds the exit code; false: `signal` killed it
+  int code = -1;
+  int signal = 0;
+  bool lost = false;  // someone else reaped it (ECHILD); code and signal are unknown
+};
+
+// True once `pid` has ended, without reaping it: the zombie keeps its pid and process
+// group id reserved, so the group can still be signalled safely. A pid that is not our
+// child (already reaped) counts as ended.
+bool has_ended(pid_t pid);
+
+// Reaps `pid`, blocking until it ends (immediately after has_ended() returned true).
+ExitStatus reap(pid_t pid);
+
+// Sends `sig` to every process of group `pgid`. Errors (the group is gone) are ignored.
+void signal_group(pid_t pgid, int sig);
+
+// True while any process of group `pgid` exists (kill(-pgid, 0) succeeds or EPERM).
+bool group_alive(pid_t pgid);
+
+// "killed by signal SIGKILL (9)".
+std::string describe_signal(int sig);
+
+// An eventfd that makes a poll wake up; signal() is async-signal-safe and thread-safe.
+class WakeupFd {
+ public:
+  WakeupFd();  // throws Error(kIo) when no eventfd can be made
+  int fd() const { return fd_.get(); }
+  void signal();
+  void drain();
+
+ private:
+  UniqueFd fd_;
+};
+
+// Waits up to `timeout` (negative: forever) until one of `fds` is readable and returns,
+// per fd, whether it is readable (or hung up). Retries on EINTR with the time left.
+std::vector<bool> wait_readable(const std::vector<int>& fds, std::chrono::milliseconds timeout);
+
+// Opens /dev/null read-only with O_CLOEXEC; throws Error(kIo) on failure.
+UniqueFd open_devnull();
+
+}  // namespace runnel::internal

@@ -1,0 +1,297 @@
+// Tests of SlurmBackend against a fake Slurm (always run): batching, queueing,
+// rejection, vanished jobs, Slurm not answering, timeouts. The real-cluster
+// tests are in slurm_cluster_test.cc.
+#include "exec/slurm_backend.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "exec/slurm_test_util.h"
+#include "runnel/error.h"
+
+namespace runnel {
+namespace {
+
+using namespace testing_slurm;
+
+// A Slurm that lives in memory. States are set by the test; sbatch starts jobs
+// RUNNING.
+class FakeSlurm : public CommandRunner {
+ public:
+  std::map<std::string, std::string> state;  // slurm id -> state
+  std::map<std::string, int> wait_status;
+  std::string sbatch_error;  // non-empty: sbatch fails with this stderr
+  bool down = false;         // every command fails as if slurmctld were gone
+  bool forget_jobs = false;  // squeue/scontrol know no job (vanished)
+  int next_id = 100;
+  std::vector<std::vector<std::string>> calls;
+
+  CommandResult run(const std::vector<std::string>& argv, milliseconds) override {
+    calls.push_back(argv);
+    CommandResult r;
+    r.exit_code = 0;
+    if (down) {
+      r.exit_code = 1;
+      r.err = argv[0] + ": error: Unable to contact slurm controller (connect failure)\n";
+      return r;
+    }
+    if (argv[0] == "sbatch") {
+      if (!sbatch_error.empty()) {
+        r.exit_code = 1;
+        r.err = "sbatch: error: " + sbatch_error + "\n";
+        return r;
+      }
+      std::string id = std::to_string(next_id++);
+      state[id] = "RUNNING";
+      r.out = id + "\n";
+    } else if (argv[0] == "squeue") {
+      std::string ids = argv[5];
+      std::stringstream in(ids);
+      std::string id;
+      while (std::getline(in, id, ',')) {
+        if (forget_jobs || !state.count(id)) continue;
+        r.out += id + "|" + state[id] + "|None|" + std::to_string(wait_status[id]) + "|\n";
+      }
+      if (r.out.empty()) {
+        r.exit_code = 1;
+        r.err = "slurm_load_jobs error: Invalid job id specified\n";
+      }
+    } else if (argv[0] == "scancel") {
+      for (size_t i = 1; i < argv.size(); ++i) state[argv[i]] = "CANCELLED";
+    } else if (argv[0] == "sacct") {
+      r.exit_code = 1;
+      r.err = "Slurm accounting storage is disabled\n";
+    } else if (argv[0] == "scontrol") {
+      r.exit_code = 1;
+      r.err = "slurm_load_jobs error: Invalid job id specified\n";
+    }
+    return r;
+  }
+  int count(const std::string& cmd) const {
+    int n = 0;
+    for (const auto& c : calls) n += c[0] == cmd;
+    return n;
+  }
+};
+
+SlurmConfig fast_config() {
+  SlurmConfig c;
+  c.poll_interval_ms = 20;
+  c.unresponsive_timeout_ms = 300;
+  c.vanish_grace_ms = 200;
+  return c;
+}
+
+// ---- against the fake
+// ---------------------------------------------------------------
+
+TEST(SlurmBackendFake, OneSqueuePerPollForAllJobs) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  SlurmBackend b(fast_config(), std::move(fake));
+  std::set<std::string> ids;
+  for (int i = 0; i < 50; ++i) {
+    ids.insert("j" + std::to_string(i));
+    b.launch(spec_in(dir, "j" + std::to_string(i), "true"));
+  }
+  EXPECT_EQ(f->count("sbatch"), 50);
+  auto first = b.poll(milliseconds(500));
+  EXPECT_EQ(first.size(), 50u);  // all reported running after one squeue
+  EXPECT_EQ(f->count("squeue"), 1);
+  for (auto& [id, st] : f->state) st = id == "100" ? "FAILED" : "COMPLETED";
+  f->wait_status["100"] = 7 << 8;
+  auto ended = wait_all(b, ids, seconds(10));
+  EXPECT_EQ(ended.size(), 50u);
+  EXPECT_EQ(f->count("squeue"), 2);
+  EXPECT_EQ(ended["j0"].state, JobState::kFailed);
+  EXPECT_EQ(ended["j0"].exit_code, 7);
+  EXPECT_EQ(ended["j0"].backend_job_id, "100");
+  EXPECT_EQ(ended["j1"].state, JobState::kFinished);
+  EXPECT_EQ(b.slurm_calls(), 52);
+  EXPECT_EQ(b.slurm_calls_by_command().at("squeue"), 2);
+  // The job script landed in the working folder.
+  EXPECT_TRUE(fs::exists(dir.str() + "/.runnel-slurm-j3.sh"));
+}
+
+TEST(SlurmBackendFake, QueuesBeyondMaxConcurrentJobs) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  SlurmConfig c = fast_config();
+  c.max_concurrent_jobs = 2;
+  SlurmBackend b(c, std::move(fake));
+  EXPECT_EQ(b.capacity(), 2);
+  for (int i = 0; i < 5; ++i) b.launch(spec_in(dir, "q" + std::to_string(i), "true"));
+  EXPECT_EQ(f->count("sbatch"), 2);
+  b.cancel("q4");  // still waiting: ends without ever reaching Slurm
+  auto ev = b.poll(milliseconds(200));
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].id, "q4");
+  EXPECT_EQ(ev[0].state, JobState::kCanceled);
+  f->state["100"] = "COMPLETED";
+  std::set<std::string> ended;
+  auto stop = Clock::now() + seconds(10);
+  while (ended.size() < 4 && Clock::now() < stop) {
+    for (const JobEvent& e : b.poll(milliseconds(100))) {
+      if (e.state == JobState::kFinished) ended.insert(e.id);
+    }
+    for (auto& [id, st] : f->state) {
+      if (st == "RUNNING") st = "COMPLETED";
+    }
+    int running = 0;
+    for (auto& [id, st] : f->state) running += st == "RUNNING";
+    EXPECT_LE(running, 2);
+  }
+  EXPECT_EQ(ended.size(), 4u);
+  EXPECT_EQ(f->count("sbatch"), 4);  // q4 never submitted
+}
+
+TEST(SlurmBackendFake, SbatchRejectionIsAFailedJob) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  fake->sbatch_error = "Batch job submission failed: Invalid partition name specified";
+  SlurmBackend b(fast_config(), std::move(fake));
+  b.launch(spec_in(dir, "r", "true"));
+  auto ev = b.poll(milliseconds(100));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].state, JobState::kFailed);
+  EXPECT_EQ(ev[0].reason,
+            "sbatch rejected the job: Batch job submission "
+            "failed: Invalid partition name "
+            "specified");
+}
+
+TEST(SlurmBackendFake, BadWorkingDirAndEnvNameFailTheJob) {
+  TempDir dir;
+  SlurmBackend b(fast_config(), std::make_unique<FakeSlurm>());
+  LaunchSpec s = spec_in(dir, "w", "true");
+  s.working_dir = dir.str() + "/missing";
+  b.launch(s);
+  LaunchSpec e = spec_in(dir, "e", "true");
+  e.env["NOT-OK"] = "1";
+  b.launch(e);
+  auto ev = b.poll(milliseconds(100));
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_NE(ev[0].reason.find("working folder does not exist"), std::string::npos);
+  EXPECT_NE(ev[1].reason.find("NOT-OK"), std::string::npos);
+  EXPECT_THROW(b.launch(spec_in(dir, "w2", "true")); b.launch(spec_in(dir, "w2", "true")), Error);
+}
+
+TEST(SlurmBackendFake, VanishedJobFailsAfterGrace) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  SlurmBackend b(fast_config(), std::move(fake));
+  b.launch(spec_in(dir, "v", "true"));
+  f->forget_jobs = true;
+  auto ended = wait_all(b, {"v"}, seconds(10));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended["v"].state, JobState::kFailed);
+  EXPECT_EQ(ended["v"].reason, "job 100 vanished from Slurm");
+  EXPECT_GE(f->count("scontrol"), 1);
+}
+
+TEST(SlurmBackendFake, PurgedJobUsesExitCodeFile) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  SlurmBackend b(fast_config(), std::move(fake));
+  b.launch(spec_in(dir, "p", "true"));
+  f->forget_jobs = true;
+  std::ofstream(dir.str() + "/.runnel-slurm-p.exitcode") << "5\n";
+  auto ended = wait_all(b, {"p"}, seconds(10));
+  EXPECT_EQ(ended["p"].state, JobState::kFailed);
+  EXPECT_EQ(ended["p"].exit_code, 5);
+}
+
+TEST(SlurmBackendFake, SlurmNotAnsweringFailsEveryJob) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  SlurmConfig c = fast_config();
+  c.max_concurrent_jobs = 1;
+  SlurmBackend b(c, std::move(fake));
+  b.launch(spec_in(dir, "a", "sleep 100"));
+  b.launch(spec_in(dir, "b", "true"));  // waits for a slot
+  f->down = true;
+  auto ended = wait_all(b, {"a", "b"}, seconds(10));
+  ASSERT_EQ(ended.size(), 2u);
+  for (auto& [id, e] : ended) {
+    EXPECT_EQ(e.state, JobState::kFailed);
+    EXPECT_EQ(e.reason.rfind("Slurm does not answer: ", 0), 0u) << e.reason;
+  }
+  // A launch that cannot reach Slurm at all is an error of the backend, not of
+  // the job.
+  EXPECT_THROW(b.launch(spec_in(dir, "c", "true")), Error);
+}
+
+TEST(SlurmBackendFake, BackendTimeoutCancelsAndReportsTimeout) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  SlurmBackend b(fast_config(), std::move(fake));
+  LaunchSpec s = spec_in(dir, "t", "sleep 100");
+  s.timeout_s = 1;
+  b.launch(s);
+  auto ended = wait_all(b, {"t"}, seconds(10));
+  EXPECT_EQ(ended["t"].state, JobState::kFailed);
+  EXPECT_TRUE(ended["t"].timed_out);
+  EXPECT_EQ(ended["t"].reason, "timeout");
+  EXPECT_EQ(f->count("scancel"), 1);
+}
+
+TEST(SlurmBackendFake, WakeupReturnsEarly) {
+  SlurmBackend b(fast_config(), std::make_unique<FakeSlurm>());
+  b.wakeup();
+  auto t0 = Clock::now();
+  EXPECT_TRUE(b.poll(seconds(30)).empty());
+  EXPECT_LT(Clock::now() - t0,
+            seconds(20));  // not a timing check: 30 s would mean no wakeup
+}
+
+TEST(SlurmStatus, UnreachableReportSaysSo) {
+  FakeSlurm fake;
+  fake.down = true;
+  auto j = nlohmann::json::parse(slurm_status_report("debug", {}, &fake));
+  EXPECT_FALSE(j["reachable"].get<bool>());
+  EXPECT_NE(j["error"].get<std::string>().find("Unable to contact"), std::string::npos);
+}
+
+TEST(SlurmSharedPath, NodesNotSeeingThePathIsAClearError) {
+  TempDir dir;
+  struct NodeWithoutPath : CommandRunner {
+    CommandResult run(const std::vector<std::string>& argv, milliseconds) override {
+      EXPECT_EQ(argv[0], "srun");
+      EXPECT_EQ(argv[argv.size() - 2], "-d");
+      CommandResult r;
+      r.exit_code = 1;  // `test -d` says no, silently
+      return r;
+    }
+  } runner;
+  try {
+    check_shared_path_visible(dir.str(), {}, &runner);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("shared with the compute nodes"), std::string::npos);
+  }
+  FakeSlurm down;
+  down.down = true;
+  try {
+    check_shared_path_visible(dir.str(), {}, &down);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
+  }
+}
+
+}  // namespace
+}  // namespace runnel

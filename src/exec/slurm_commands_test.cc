@@ -1,0 +1,262 @@
+// Tests of the pure Slurm helpers: output parsing, state mapping, formatting,
+// sbatch argv, job scripts, and the process runner. None needs a Slurm cluster.
+#include "exec/slurm_commands.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "exec/slurm_command_runner.h"
+#include "runnel/error.h"
+
+namespace runnel {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(SlurmParse, SqueueWithRawExitStatus) {
+  // Real output of Slurm 22.05 `squeue -h -t all -j 11,12,13 -O
+  // 'JobID:|,State:|,Reason:|,exit_code:|'`.
+  auto v = parse_squeue_output(
+      "13|CANCELLED|None|15|\n11|FAILED|NonZeroExitCode|"
+      "768|\n12|FAILED|JobLaunchFailure|9|\n"
+      "14|RUNNING|None|0|\n\ngarbage\n");
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0].job_id, "13");
+  EXPECT_EQ(v[0].state, "CANCELLED");
+  EXPECT_EQ(v[0].signal, 15);
+  EXPECT_EQ(v[1].exit_code, 3);
+  EXPECT_EQ(v[1].signal, 0);
+  EXPECT_EQ(v[1].reason, "NonZeroExitCode");
+  EXPECT_EQ(v[2].signal, 9);
+  EXPECT_EQ(v[2].exit_code, -1);
+  EXPECT_EQ(v[3].state, "RUNNING");
+  EXPECT_EQ(v[3].exit_code, 0);
+}
+
+TEST(SlurmParse, SqueueShortFormat) {
+  auto v = parse_squeue_output("8|CANCELLED|DependencyNeverSatisfied\n9|PENDING|Resources\n");
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].reason, "DependencyNeverSatisfied");
+  EXPECT_EQ(v[0].exit_code, -1);
+  EXPECT_EQ(v[1].state, "PENDING");
+}
+
+TEST(SlurmParse, ScontrolLineAnchorsOnJobId) {
+  auto s = parse_scontrol_job(
+      "JobId=12 ArrayJobId=7 ArrayTaskId=2 JobName=wrap UserId=root(0) "
+      "JobState=FAILED "
+      "Reason=NonZeroExitCode Dependency=(null) ExitCode=3:0 RunTime=00:00:01");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->job_id, "12");
+  EXPECT_EQ(s->state, "FAILED");
+  EXPECT_EQ(s->exit_code, 3);
+  EXPECT_EQ(s->signal, 0);
+  auto k = parse_scontrol_job("JobId=13 JobState=CANCELLED Reason=None ExitCode=0:15");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->signal, 15);
+  EXPECT_EQ(k->exit_code, -1);
+  EXPECT_FALSE(parse_scontrol_job("slurm_load_jobs error: Invalid job id specified"));
+  EXPECT_FALSE(parse_scontrol_job("ArrayJobId=7 JobState=RUNNING"));
+}
+
+TEST(SlurmParse, Sacct) {
+  auto v =
+      parse_sacct_output("12|CANCELLED by 0|0:15|None\n13|COMPLETED|0:0|None\n14|FAILED|4:0|\n");
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].state, "CANCELLED");
+  EXPECT_EQ(v[0].signal, 15);
+  EXPECT_EQ(v[1].exit_code, 0);
+  EXPECT_EQ(v[2].exit_code, 4);
+  EXPECT_FALSE(parse_exit_code_pair("3"));
+  EXPECT_EQ(parse_exit_code_pair("0:9")->second, 9);
+}
+
+SlurmStateMapping map(const std::string& state, int exit_code = -1, int sig = 0,
+                      const std::string& reason = "None") {
+  return map_slurm_state({"1", state, reason, exit_code, sig});
+}
+
+TEST(SlurmState, Mapping) {
+  EXPECT_EQ(map("PENDING").state, JobState::kQueued);
+  EXPECT_FALSE(map("PENDING").terminal);
+  EXPECT_EQ(map("CONFIGURING").state, JobState::kQueued);
+  EXPECT_EQ(map("RUNNING").state, JobState::kRunning);
+  EXPECT_EQ(map("COMPLETING").state, JobState::kRunning);
+  EXPECT_FALSE(map("COMPLETING").terminal);
+  EXPECT_EQ(map("COMPLETED", 0).state, JobState::kFinished);
+  EXPECT_TRUE(map("COMPLETED", 0).terminal);
+  auto f = map("FAILED", 3);
+  EXPECT_EQ(f.state, JobState::kFailed);
+  EXPECT_EQ(f.reason, "exit code 3");
+  EXPECT_EQ(map("FAILED", -1, 9).reason, "killed by signal 9");
+  auto t = map("TIMEOUT");
+  EXPECT_EQ(t.state, JobState::kFailed);
+  EXPECT_TRUE(t.timed_out);
+  EXPECT_EQ(t.reason, "Slurm time limit reached (TIMEOUT)");
+  EXPECT_EQ(map("OUT_OF_MEMORY").reason, "out of memory (OUT_OF_MEMORY)");
+  EXPECT_EQ(map("NODE_FAIL").reason, "node failure");
+  EXPECT_FALSE(map("NODE_FAIL").timed_out);
+  for (const char* s : {"PREEMPTED", "BOOT_FAIL", "DEADLINE"}) {
+    EXPECT_EQ(map(s).state, JobState::kFailed) << s;
+    EXPECT_NE(map(s).reason.find(s), std::string::npos) << s;
+  }
+  auto c = map("CANCELLED", -1, 15, "DependencyNeverSatisfied");
+  EXPECT_EQ(c.state, JobState::kCanceled);
+  EXPECT_EQ(c.reason, "canceled in Slurm (DependencyNeverSatisfied)");
+  EXPECT_EQ(map("SOME_FUTURE_STATE").state, JobState::kQueued);
+  EXPECT_FALSE(map("SOME_FUTURE_STATE").terminal);
+}
+
+TEST(SlurmFormat, TimeMemoryFilenames) {
+  EXPECT_EQ(format_slurm_time(0), "");
+  EXPECT_EQ(format_slurm_time(1), "00:01:00");
+  EXPECT_EQ(format_slurm_time(60), "00:01:00");
+  EXPECT_EQ(format_slurm_time(61), "00:02:00");
+  EXPECT_EQ(format_slurm_time(3600), "01:00:00");
+  EXPECT_EQ(format_slurm_time(90000), "1-01:00:00");
+  EXPECT_EQ(format_slurm_memory(2048), "2048M");
+  EXPECT_EQ(escape_slurm_filename("/w/100%/out_%j.log"), "/w/100%%/out_%%j.log");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_TRUE(is_valid_env_name("RUNNEL_X1"));
+  EXPECT_FALSE(is_valid_env_name("1X"));
+  EXPECT_FALSE(is_valid_env_name("A-B"));
+  EXPECT_FALSE(is_valid_env_name(""));
+}
+
+TEST(SlurmSbatch, ArgvHasResourcesAndConfig) {
+  SlurmConfig c;
+  c.partition = "gpu";
+  c.account = "proj";
+  c.qos = "high";
+  c.extra_sbatch_flags = {"--exclusive"};
+  c.default_resources.memory_mb = 1024;
+  c.command_prefix = {"ssh", "login"};
+  LaunchSpec s;
+  s.id = "run1.train";
+  s.job_name = "run1 train";
+  s.working_dir = "/w";
+  s.stdout_path = "/w/out%.log";
+  s.stderr_path = "/w/err.log";
+  s.resources.cpus = 4;
+  s.resources.gpus = 2;
+  s.resources.time_limit_s = 5400;
+  s.resources.nodes = 1;
+  Resources r = effective_resources(s, c.default_resources);
+  EXPECT_EQ(r.memory_mb, 1024);
+  auto a = build_sbatch_argv(c, s, r, "/w/job.sh");
+  std::vector<std::string> want = {"ssh",
+                                   "login",
+                                   "sbatch",
+                                   "--parsable",
+                                   "-J",
+                                   "run1 train",
+                                   "-o",
+                                   "/w/out%%.log",
+                                   "-e",
+                                   "/w/err.log",
+                                   "--chdir",
+                                   "/w",
+                                   "--cpus-per-task=4",
+                                   "--mem=1024M",
+                                   "--gres=gpu:2",
+                                   "--time=01:30:00",
+                                   "--nodes=1",
+                                   "--partition=gpu",
+                                   "--account=proj",
+                                   "--qos=high",
+                                   "--exclusive",
+                                   "/w/job.sh"};
+  EXPECT_EQ(a, want);
+  // Nothing asked, nothing passed; a step timeout asks Slurm for one more
+  // minute.
+  LaunchSpec bare;
+  bare.id = "x";
+  bare.timeout_s = 30;
+  auto b = build_sbatch_argv(SlurmConfig{}, bare, effective_resources(bare, {}), "/j.sh");
+  EXPECT_EQ(b[3], "x");  // job name defaults to the id
+  EXPECT_EQ(std::count(b.begin(), b.end(), "--time=00:02:00"), 1);
+  EXPECT_EQ(b.size(), 12u);
+}
+
+TEST(SlurmScript, RunsCommandWithQuotedEnvAndWritesExitCode) {
+  fs::path dir = fs::temp_directory_path() / ("runnel-slurm-script-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub dir");
+  LaunchSpec s;
+  s.id = "j";
+  s.working_dir = (dir / "sub dir").string();
+  s.env = {{"GREETING", "it's \"quoted\" $HOME `x`"}, {"N", "3"}};
+  s.command = "printf '%s|' \"$GREETING\" > seen.txt; pwd >> seen.txt; exit $N";
+  std::string ec = (dir / "j.exitcode").string();
+  std::string script = build_job_script(s, ec);
+  { std::ofstream(dir / "job.sh") << script; }
+  ProcessCommandRunner run;
+  auto r = run.run({"/bin/sh", (dir / "job.sh").string()}, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 3) << script;
+  std::ifstream seen(dir / "sub dir" / "seen.txt");
+  std::stringstream got;
+  got << seen.rdbuf();
+  EXPECT_EQ(got.str(), "it's \"quoted\" $HOME `x`|" + (dir / "sub dir").string() + "\n");
+  std::ifstream ecf(ec);
+  int code = -1;
+  ecf >> code;
+  EXPECT_EQ(code, 3);
+  s.env = {{"BAD-NAME", "x"}};
+  EXPECT_THROW(build_job_script(s, ec), Error);
+  fs::remove_all(dir);
+}
+
+TEST(SlurmErrors, UnreachableVersusRejected) {
+  EXPECT_TRUE(
+      is_slurm_unreachable_error("sbatch: error: Batch job submission failed: "
+                                 "Unable to contact slurm controller (connect "
+                                 "failure)"));
+  EXPECT_TRUE(is_slurm_unreachable_error("squeue: fatal: Unable to process configuration file"));
+  EXPECT_FALSE(
+      is_slurm_unreachable_error("sbatch: error: Batch job submission failed: "
+                                 "Invalid partition name specified"));
+}
+
+TEST(SlurmSinfo, NodesAndStatusJson) {
+  auto nodes = parse_sinfo_nodes(
+      "vm|debug*|idle|8|24105|(null)|0/8/0/8|none\n"
+      "g1|gpu|mixed|32|256000|gpu:4|16/16/0/32|none\n"
+      "g2|gpu|down*|32|256000|gpu:4|0/0/32/32|Not responding\n");
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_TRUE(nodes[0].default_partition);
+  EXPECT_EQ(nodes[0].partition, "debug");
+  EXPECT_EQ(nodes[0].gres, "");
+  EXPECT_EQ(nodes[1].gres, "gpu:4");
+  EXPECT_EQ(nodes[1].cpus_allocated, 16);
+  EXPECT_EQ(nodes[2].reason, "Not responding");
+  auto j = nlohmann::json::parse(build_status_json("", nodes));
+  EXPECT_TRUE(j["reachable"].get<bool>());
+  EXPECT_EQ(j["partitions"]["gpu"]["nodes"], 2);
+  EXPECT_EQ(j["partitions"]["gpu"]["cpus_idle"], 16);
+  EXPECT_EQ(j["partitions"]["gpu"]["node_states"]["down*"], 1);
+  EXPECT_TRUE(j["partitions"]["debug"]["default"].get<bool>());
+  EXPECT_EQ(j["nodes"].size(), 3u);
+}
+
+TEST(ProcessRunner, OutputExitTimeoutAndMissingBinary) {
+  ProcessCommandRunner run;
+  auto ok = run.run({"/bin/sh", "-c", "echo out; echo err >&2; exit 4"}, std::chrono::seconds(10));
+  EXPECT_EQ(ok.out, "out\n");
+  EXPECT_EQ(ok.err, "err\n");
+  EXPECT_EQ(ok.exit_code, 4);
+  EXPECT_FALSE(ok.ok());
+  auto slow = run.run({"sleep", "30"}, std::chrono::milliseconds(200));
+  EXPECT_TRUE(slow.timed_out);
+  EXPECT_NE(slow.describe().find("timed out"), std::string::npos);
+  auto missing = run.run({"runnel-no-such-binary-xyz"}, std::chrono::seconds(5));
+  EXPECT_TRUE(missing.spawn_failed);
+  EXPECT_TRUE(is_slurm_unreachable_error(missing.describe()));
+}
+
+}  // namespace
+}  // namespace runnel

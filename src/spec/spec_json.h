@@ -1,0 +1,19 @@
+// spec/spec_json.h: a PipelineSpec as JSON and back, losslessly, so that a run can store
+// the resolved pipeline it ran (and the studio can show it).
+// The JSON carries "format": 1; enums are written by their YAML names ("uri_folder").
+// Pure functions; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "spec/pipeline_spec.h"
+
+namespace runnel {
+
+nlohmann::json spec_to_json(const PipelineSpec& p);
+
+// The inverse of spec_to_json. Missing fields take their defaults; a field of the wrong
+// JSON type or an unknown enum name throws runnel::invalid_argument naming the field.
+PipelineSpec spec_from_json(const nlohmann::json& j);
+
+}  // namespace runnel

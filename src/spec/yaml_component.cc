@@ -1,0 +1,336 @@
+#include "spec/yaml_component.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "spec/yaml_refs.h"
+
+namespace runnel::internal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+const char* kTypeList = "uri_folder, uri_file, mltable, string, integer, number, boolean";
+
+DataType parse_type(const YamlDoc& doc, const Entry& e, const std::string& path, bool data_only) {
+  std::string t = as_string(doc, e, path);
+  std::optional<DataType> dt = parse_yaml_type(t);
+  if (!dt || (data_only && !is_data_type(*dt))) {
+    std::vector<std::string> names = {"uri_folder", "uri_file", "mltable"};
+    if (!data_only) names.insert(names.end(), {"string", "integer", "number", "boolean"});
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    fail(doc, e.value, path, "unknown type '" + t + "'" + did_you_mean(t, names),
+         "use one of: " + list);
+  }
+  return *dt;
+}
+
+ComponentInput parse_component_input(const YamlDoc& doc, const Entry& e, const std::string& path) {
+  ComponentInput in;
+  in.name = e.name;
+  in.loc = loc_of(doc, e.key);
+  if (!is_valid_name(e.name, false)) {
+    fail(doc, e.key, path,
+         "input name '" + e.name +
+             "' has characters other than letters, "
+             "digits, '_' and '-'",
+         "rename the input");
+  }
+  auto es = entries(doc, e.value, path, "an input declaration such as {type: uri_folder}");
+  check_keys(doc, es, path,
+             {"type", "default", "optional", "description", "min", "max", "enum", "mode", "path"});
+  const Entry* type = find_entry(es, "type");
+  if (!type) {
+    fail(doc, e.key, path, "the input has no type", std::string("add type: one of ") + kTypeList);
+  }
+  in.type = parse_type(doc, *type, join(path, "type"), false);
+  if (const Entry* o = find_entry(es, "optional"))
+    in.optional = as_bool(doc, *o, join(path, "optional"));
+  if (const Entry* m = find_entry(es, "mode")) {
+    std::string s = as_string(doc, *m, join(path, "mode"));
+    in.mode = parse_input_mode(s);
+    if (!in.mode) {
+      fail(doc, m->value, join(path, "mode"), "unknown input mode '" + s + "'",
+           "use ro_mount, download or direct");
+    }
+  }
+  auto number = [&](const char* key) -> std::optional<double> {
+    const Entry* x = find_entry(es, key);
+    if (!x) return std::nullopt;
+    std::string s = as_string(doc, *x, join(path, key));
+    if (!literal_mismatch(DataType::kNumber, s).empty()) {
+      fail(doc, x->value, join(path, key), "'" + s + "' is not a number", "give a number");
+    }
+    return std::strtod(s.c_str(), nullptr);
+  };
+  in.min = number("min");
+  in.max = number("max");
+  if (const Entry* en = find_entry(es, "enum"))
+    in.enum_values = as_string_list(doc, *en, join(path, "enum"));
+  const Entry* def = find_entry(es, "default");
+  if (!def) def = find_entry(es, "path");
+  if (def && !def->value.IsNull()) {
+    std::string text = as_string(doc, *def, join(path, def->name));
+    if (is_data_type(in.type)) {
+      in.default_value = resolve_data_path(doc, def->value, join(path, def->name), text, in.type);
+    } else {
+      std::string problem = check_literal(in, text);
+      if (!problem.empty())
+        fail(doc, def->value, join(path, "default"), problem, "fix the default");
+      InputSource src;
+      src.value = text;
+      in.default_value = src;
+    }
+  }
+  return in;
+}
+
+}  // namespace
+
+bool is_valid_name(const std::string& n, bool allow_dot) {
+  if (n.empty() || n.size() > 255) return false;
+  for (char c : n) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+              (allow_dot && c == '.');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string check_literal(const ComponentInput& in, const std::string& text) {
+  std::string hint = literal_mismatch(in.type, text);
+  if (!hint.empty()) {
+    return "'" + text + "' is not a valid " + data_type_name(in.type) + " for input '" + in.name +
+           "'; " + hint;
+  }
+  if (!in.enum_values.empty()) {
+    bool found = false;
+    std::string list;
+    for (const auto& v : in.enum_values) {
+      found = found || v == text;
+      list += (list.empty() ? "" : ", ") + v;
+    }
+    if (!found)
+      return "'" + text + "' is not one of the allowed values of input '" + in.name +
+             "'; use one of: " + list;
+  }
+  if (in.type == DataType::kInteger || in.type == DataType::kNumber) {
+    double v = std::strtod(text.c_str(), nullptr);
+    auto num = [](double d) {
+      std::ostringstream s;
+      s << d;
+      return s.str();
+    };
+    if (in.min && v < *in.min)
+      return text + " is below the minimum " + num(*in.min) + " of input '" + in.name +
+             "'; give a larger value";
+    if (in.max && v > *in.max)
+      return text + " is above the maximum " + num(*in.max) + " of input '" + in.name +
+             "'; give a smaller value";
+  }
+  return "";
+}
+
+const ComponentInput* ComponentSpec::find_input(const std::string& n) const {
+  for (const auto& i : inputs)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+
+std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path) {
+  std::string text = as_string(doc, e, path);
+  if (text.rfind("azureml:", 0) == 0 || text.find("://") != std::string::npos) {
+    fail(doc, e.value, path, "code '" + text + "' is not a local folder",
+         "registered code assets and URLs are not supported; give a local folder such as ./src");
+  }
+  if (text.rfind("file:", 0) == 0) text = text.substr(5);
+  fs::path p(text);
+  if (p.is_relative()) p = fs::path(doc.base_dir) / p;
+  std::string abs = p.lexically_normal().string();
+  while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+  std::error_code ec;
+  auto st = fs::status(abs, ec);
+  if (ec || !fs::exists(st)) {
+    fail(doc, e.value, path, "code folder '" + text + "' does not exist (looked for " + abs + ")",
+         "create it or fix the path (relative to the YAML file's folder)");
+  }
+  if (!fs::is_directory(st)) {
+    fail(doc, e.value, path, "code '" + text + "' is a file, not a folder",
+         "point code at the folder holding the script (e.g. code: ./src) and name the script "
+         "in command");
+  }
+  return abs;
+}
+
+std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::string& path) {
+  if (e.value.IsMap()) {
+    auto es = entries(doc, e.value, path, "an inline environment");
+    check_keys(doc, es, path,
+               {"$schema", "name", "version", "description", "tags", "image", "conda_file", "build",
+                "os_type", "inference_config", "properties", "datastore"});
+    return "";
+  }
+  return resolve_environment_name(doc, e.value, path, as_string(doc, e, path));
+}
+
+Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
+                          Resources r) {
+  if (e.value.IsNull()) return r;
+  auto es = entries(doc, e.value, path, "a mapping such as {cpus: 4, memory: 8G}");
+  check_keys(doc, es, path,
+             {"instance_count", "instance_type", "shm_size", "properties", "docker_args",
+              "locations", "max_instance_count", "cpus", "memory", "gpus", "time_limit"});
+  for (const auto& x : es) {
+    std::string p = join(path, x.name);
+    if (x.name == "instance_count") r.nodes = static_cast<int>(as_int(doc, x, p, 1));
+    if (x.name == "cpus") r.cpus = static_cast<int>(as_int(doc, x, p, 1));
+    if (x.name == "gpus") r.gpus = static_cast<int>(as_int(doc, x, p, 0));
+    if (x.name == "memory") {
+      std::string s = as_string(doc, x, p);
+      auto mb = parse_memory_mb(s);
+      if (!mb)
+        fail(doc, x.value, p, "bad memory size '" + s + "'",
+             "write it with a unit, as in 512M, 4G or 1T");
+      r.memory_mb = *mb;
+    }
+    if (x.name == "time_limit") {
+      std::string s = as_string(doc, x, p);
+      auto secs = parse_duration_s(s);
+      if (!secs || *secs <= 0) {
+        fail(doc, x.value, p, "bad time limit '" + s + "'",
+             "write it as 30m, 1h, 1h30m, 2d or HH:MM:SS");
+      }
+      r.time_limit_s = static_cast<int>(*secs);
+    }
+  }
+  return r;
+}
+
+StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
+                             StepOutput out) {
+  out.name = e.name;
+  out.loc = loc_of(doc, e.key);
+  if (!is_valid_name(e.name, false)) {
+    fail(doc, e.key, path,
+         "output name '" + e.name +
+             "' has characters other than letters, "
+             "digits, '_' and '-'",
+         "rename the output");
+  }
+  if (e.value.IsNull()) return out;
+  auto es = entries(doc, e.value, path, "an output declaration such as {type: uri_folder}");
+  check_keys(
+      doc, es, path,
+      {"type", "mode", "path", "description", "name", "version", "is_control", "early_available"});
+  for (const auto& x : es) {
+    std::string p = join(path, x.name);
+    if (x.name == "type") out.type = parse_type(doc, x, p, true);
+    if (x.name == "mode") {
+      std::string s = as_string(doc, x, p);
+      auto m = parse_output_mode(s);
+      if (!m) fail(doc, x.value, p, "unknown output mode '" + s + "'", "use rw_mount or upload");
+      out.mode = *m;
+    }
+    if (x.name == "path" && !x.value.IsNull() &&
+        as_string(doc, x, p).find("${{") == std::string::npos) {  // bindings: the caller's
+      resolve_output_path(doc, x.value, p, as_string(doc, x, p), &out.datastore, &out.path);
+    }
+  }
+  return out;
+}
+
+ComponentSpec parse_component(const YamlDoc& doc, const YAML::Node& node,
+                              const std::string& prefix) {
+  ComponentSpec c;
+  c.doc = doc;
+  c.key_prefix = prefix;
+  auto es = entries(doc, node, prefix, "a command component");
+  check_keys(doc, es, prefix,
+             {"$schema", "name", "version", "display_name", "description", "type", "tags",
+              "is_deterministic", "inputs", "outputs", "code", "environment", "command",
+              "resources", "environment_variables", "distribution", "properties"});
+  const Entry* type = find_entry(es, "type");
+  if (type) {
+    std::string t = as_string(doc, *type, join(prefix, "type"));
+    if (t != "command") {
+      fail(doc, type->value, join(prefix, "type"), "component type '" + t + "' is not supported",
+           "runnel runs command components only (type: command)");
+    }
+  }
+  for (const auto& x : es) {
+    std::string p = join(prefix, x.name);
+    if (x.name == "name") c.name = as_string(doc, x, p);
+    if (x.name == "version") c.version = as_string(doc, x, p);
+    if (x.name == "display_name") c.display_name = as_string(doc, x, p);
+    if (x.name == "is_deterministic") c.is_deterministic = as_bool(doc, x, p);
+    if (x.name == "command") {
+      c.command = as_string(doc, x, p);
+      c.key_locs["command"] = loc_of(doc, x.value);
+    }
+    if (x.name == "code") {
+      c.code_dir = parse_code(doc, x, p);
+      c.key_locs["code"] = loc_of(doc, x.value);
+    }
+    if (x.name == "environment") {
+      c.environment = parse_environment(doc, x, p);
+      c.has_environment = true;
+      c.key_locs["environment"] = loc_of(doc, x.value);
+    }
+    if (x.name == "resources") c.resources = parse_resources(doc, x, p, c.resources);
+    if (x.name == "environment_variables") c.env_vars = as_string_map(doc, x, p);
+    if (x.name == "inputs" && !x.value.IsNull()) {
+      for (const auto& i : entries(doc, x.value, p, "a mapping of input names to declarations")) {
+        c.inputs.push_back(parse_component_input(doc, i, join(p, i.name)));
+      }
+    }
+    if (x.name == "outputs" && !x.value.IsNull()) {
+      for (const auto& o : entries(doc, x.value, p, "a mapping of output names to declarations")) {
+        c.outputs.push_back(parse_output_decl(doc, o, join(p, o.name), StepOutput{}));
+      }
+    }
+  }
+  if (c.command.empty()) {
+    fail(doc, node, prefix.empty() ? "command" : prefix, "the component has no command",
+         "add command: with the program to run, e.g. python train.py --data ${{inputs.data}}");
+  }
+  return c;
+}
+
+ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
+                                  const std::string& ref) {
+  if (ref.rfind("azureml:", 0) == 0) {
+    fail(doc, e.value, path, "registered components ('" + ref + "') are not supported",
+         "use component: ./file.yml with the component's YAML file");
+  }
+  std::string rel = ref.rfind("file:", 0) == 0 ? ref.substr(5) : ref;
+  fs::path p(rel);
+  if (p.is_relative()) p = fs::path(doc.base_dir) / p;
+  p = p.lexically_normal();
+  std::ifstream in(p, std::ios::binary);
+  if (!in || fs::is_directory(p)) {
+    fail(doc, e.value, path,
+         "component file '" + ref + "' not found (looked for " + p.string() + ")",
+         "fix the path; it is relative to the pipeline file's folder");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  YamlDoc cdoc;
+  fs::path shown = fs::path(doc.file).parent_path() / rel;
+  cdoc.file = fs::path(rel).is_absolute() ? rel : shown.lexically_normal().string();
+  cdoc.base_dir = p.parent_path().string();
+  YAML::Node root = parse_yaml(cdoc, ss.str());
+  if (!root.IsMap()) {
+    fail(cdoc, root, "", "a component file must be a mapping with type: command",
+         "see the commandComponent schema: name, type, inputs, outputs, code, environment, "
+         "command");
+  }
+  return parse_component(cdoc, root, "");
+}
+
+}  // namespace runnel::internal

@@ -1,0 +1,72 @@
+// spec/yaml_component.h: Azure ML v2 command components (commandComponent schema) and
+// the parts a component shares with an inline command job (code, environment, resources,
+// declared outputs).
+// Internal to the spec subsystem; errors are runnel::invalid_argument with file:line.
+// Pure functions apart from reading the component file; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/pipeline_spec.h"
+#include "spec/yaml_util.h"
+
+namespace runnel::internal {
+
+// A typed input declared by a component.
+struct ComponentInput {
+  std::string name;
+  DataType type = DataType::kString;
+  bool optional = false;
+  std::optional<InputSource> default_value;  // from `default:`
+  std::optional<InputMode> mode;
+  std::vector<std::string> enum_values;
+  std::optional<double> min, max;
+  SourceLocation loc;
+};
+
+struct ComponentSpec {
+  YamlDoc doc;             // the component's file (or the pipeline's, for an inline component)
+  std::string key_prefix;  // key path prefix of its keys in messages ("" for a file)
+  std::string name, version, display_name;
+  std::string command;
+  std::string code_dir;
+  std::string environment;
+  bool has_environment = false;
+  bool is_deterministic = true;
+  std::vector<ComponentInput> inputs;
+  std::vector<StepOutput> outputs;
+  Resources resources;
+  std::map<std::string, std::string> env_vars;
+  std::map<std::string, SourceLocation> key_locs;  // "command", "code", "environment"
+
+  const ComponentInput* find_input(const std::string& n) const;
+};
+
+// Loads a component from `node` (a whole component file or an inline `component:` map).
+ComponentSpec parse_component(const YamlDoc& doc, const YAML::Node& node,
+                              const std::string& key_prefix);
+
+// Loads the component file `ref` (relative to `doc.base_dir`; a "file:" prefix is allowed)
+// named by the entry `e`. Throws on a missing file or a registered (azureml:) component.
+ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
+                                  const std::string& ref);
+
+// The `code:` folder as an absolute path; throws when it is missing or a file.
+std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path);
+// The `environment:` value as a registered name ("" for an inline environment).
+std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::string& path);
+// Overlays the `resources:` mapping on `base`.
+Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
+                          Resources base);
+// An output declaration {type, mode, path, description, ...} overlaid on `base`.
+StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
+                             StepOutput base);
+// Checks a literal `text` for input `in`: type, enum, min/max. Returns "" or a problem.
+std::string check_literal(const ComponentInput& in, const std::string& text);
+
+// A valid input/output/step name: [A-Za-z0-9_-]+ (steps also allow '.').
+bool is_valid_name(const std::string& n, bool allow_dot);
+
+}  // namespace runnel::internal

@@ -1,0 +1,304 @@
+// The second pass over jobs (see yaml_jobs.h): input bindings and command placeholders.
+#include "spec/command_template.h"
+#include "spec/yaml_jobs.h"
+#include "spec/yaml_refs.h"
+
+namespace runnel::internal {
+
+namespace {
+
+std::string name_list(const std::vector<std::string>& names) {
+  if (names.empty()) return "(none)";
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+template <typename T>
+std::vector<std::string> names_of(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v) out.push_back(x.name);
+  return out;
+}
+
+// What a job input's value resolved to before typing against a declaration.
+struct Bound {
+  std::optional<InputSource> source;
+  std::optional<DataType> type;  // from the binding or the written type
+  std::optional<InputMode> mode;
+  bool explicit_type = false;
+  bool explicit_mode = false;
+  bool from_parent_without_value = false;
+};
+
+void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
+                     const YAML::Node& node, const std::string& path, Bound* out) {
+  const YamlDoc& doc = ctx.doc;
+  if (b.kind == Binding::Kind::kParentInput) {
+    auto it = ctx.inputs->find(b.name);
+    if (it == ctx.inputs->end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, _] : *ctx.inputs) names.push_back(n);
+      fail(
+          doc, node, path,
+          "the pipeline has no input '" + b.name + "'" + did_you_mean(b.name, names),
+          "declare it under the top-level inputs: (pipeline inputs are: " + name_list(names) + ")");
+    }
+    out->source = it->second.source;
+    out->type = it->second.type;
+    out->mode = it->second.mode;
+    out->from_parent_without_value = !it->second.source.has_value();
+  } else if (b.kind == Binding::Kind::kJobOutput) {
+    if (b.job == s.name) {
+      fail(doc, node, path, "job '" + s.name + "' reads its own output '" + b.name + "'",
+           "a job cannot depend on itself; bind the output of another job");
+    }
+    const StepSpec* up = ctx.pipeline->find_step(b.job);
+    if (!up) {
+      fail(doc, node, path,
+           "there is no job '" + b.job + "'" + did_you_mean(b.job, names_of(ctx.pipeline->steps)),
+           "jobs are: " + name_list(names_of(ctx.pipeline->steps)));
+    }
+    const StepOutput* o = up->find_output(b.name);
+    if (!o) {
+      fail(doc, node, path,
+           "job '" + b.job + "' has no output '" + b.name + "'" +
+               did_you_mean(b.name, names_of(up->outputs)),
+           "its outputs are: " + name_list(names_of(up->outputs)));
+    }
+    InputSource src;
+    src.kind = InputSource::Kind::kStepOutput;
+    src.step = b.job;
+    src.output = b.name;
+    out->source = src;
+    out->type = o->type;
+  } else {
+    fail(doc, node, path, "${{parent.outputs." + b.name + "}} cannot feed an input",
+         "read another job's output with ${{parent.jobs.JOB.outputs.NAME}}");
+  }
+}
+
+Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const std::string& path,
+                 const ComponentInput* decl) {
+  const YamlDoc& doc = ctx.doc;
+  Bound out;
+  const YAML::Node& v = e.value;
+  if (v.IsNull()) return out;
+  if (v.IsScalar()) {
+    if (auto b = parse_binding(doc, v, path, v.Scalar())) {
+      resolve_binding(ctx, s, *b, v, path, &out);
+    } else {
+      out.source = InputSource{};
+      out.source->value = v.Scalar();
+      out.type = infer_literal_type(v);
+    }
+    return out;
+  }
+  if (!v.IsMap()) {
+    fail(doc, v, path, "expected a value, a binding or a data spec, found a list",
+         "write a literal, ${{parent.inputs.NAME}} or {type: uri_folder, path: ./data}");
+  }
+  auto es = entries(doc, v, path, "a data spec {type, path, mode}");
+  check_keys(doc, es, path,
+             {"type", "path", "mode", "description", "value", "default", "datastore", "optional"});
+  if (const Entry* t = find_entry(es, "type")) {
+    std::string ts = as_string(doc, *t, path + ".type");
+    auto dt = parse_yaml_type(ts);
+    if (!dt) {
+      fail(doc, t->value, path + ".type", "unknown input type '" + ts + "'",
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean");
+    }
+    out.type = *dt;
+    out.explicit_type = true;
+  }
+  if (const Entry* m = find_entry(es, "mode")) {
+    std::string ms = as_string(doc, *m, path + ".mode");
+    out.mode = parse_input_mode(ms);
+    if (!out.mode) {
+      fail(doc, m->value, path + ".mode", "unknown input mode '" + ms + "'",
+           "use ro_mount, download or direct");
+    }
+    out.explicit_mode = true;
+  }
+  const Entry* p = find_entry(es, "path");
+  if (!p) p = find_entry(es, "value");
+  if (!p) p = find_entry(es, "default");
+  if (!p || p->value.IsNull()) return out;
+  std::string text = as_string(doc, *p, path + "." + p->name);
+  if (auto b = parse_binding(doc, p->value, path + "." + p->name, text)) {
+    Bound inner;
+    resolve_binding(ctx, s, *b, p->value, path + "." + p->name, &inner);
+    out.source = inner.source;
+    out.from_parent_without_value = inner.from_parent_without_value;
+    if (!out.explicit_type) out.type = inner.type;
+    if (!out.explicit_mode) out.mode = inner.mode;
+    return out;
+  }
+  DataType want = out.type ? *out.type : decl ? decl->type : DataType::kUriFolder;
+  if (p->name == "path" || is_data_type(want)) {
+    if (!is_data_type(want)) want = DataType::kUriFolder;
+    out.source = resolve_data_path(doc, p->value, path + "." + p->name, text, want);
+    if (!out.type) out.type = want;
+  } else {
+    out.source = InputSource{};
+    out.source->value = text;
+  }
+  return out;
+}
+
+StepInput type_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
+                     const ComponentInput* decl, Bound b) {
+  const YamlDoc& doc = ctx.doc;
+  std::string path = d.path + ".inputs." + e.name;
+  StepInput in;
+  in.name = e.name;
+  in.loc = loc_of(doc, e.key);
+  YAML::Node where = e.value.IsNull() ? e.key : e.value;
+  if (decl) {
+    in.type = decl->type;
+    in.optional = decl->optional;
+    if (!b.source && decl->default_value) b.source = decl->default_value;
+  } else {
+    in.type = b.type ? *b.type : DataType::kUriFolder;
+    in.optional = !b.source.has_value();
+  }
+  if (b.source) {
+    bool literal = b.source->kind == InputSource::Kind::kLiteral;
+    if (!is_data_type(in.type) && !literal) {
+      fail(doc, where, path,
+           "input '" + e.name + "' has type " + data_type_name(in.type) + " but is bound to data",
+           "bind a literal value or a pipeline input holding one");
+    }
+    if (is_data_type(in.type) && literal) {
+      // A plain string given to a data input names its path, as in Azure ML.
+      b.source = resolve_data_path(doc, where, path, b.source->value, in.type);
+    }
+    if (!is_data_type(in.type)) {
+      ComponentInput check = decl ? *decl : ComponentInput{};
+      check.name = e.name;
+      check.type = in.type;
+      std::string problem = check_literal(check, b.source->value);
+      if (!problem.empty()) {
+        size_t semi = problem.find("; ");
+        fail(doc, where, path, problem.substr(0, semi), problem.substr(semi + 2));
+      }
+    }
+  } else if (decl && !decl->optional) {
+    fail(doc, where, path,
+         b.from_parent_without_value
+             ? "input '" + e.name + "' is bound to a pipeline input that has no value"
+             : "required input '" + e.name + "' has no value",
+         "give it a value, or mark it optional: true in the component");
+  }
+  in.source = b.source;
+  if (is_data_type(in.type)) {
+    if (b.mode) {  // written on the job, else the pipeline input's
+      in.mode = *b.mode;
+    } else if (decl && decl->mode) {
+      in.mode = *decl->mode;
+    }
+  }
+  return in;
+}
+
+}  // namespace
+
+void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
+  const YamlDoc& doc = ctx.doc;
+  StepSpec& s = d->step;
+  std::vector<Entry> ies;
+  const Entry* ie = find_entry(d->es, "inputs");
+  if (ie && !ie->value.IsNull()) {
+    ies = entries(doc, ie->value, d->path + ".inputs", "a mapping of input names to values");
+  }
+  s.inputs.clear();
+  if (!d->component) {
+    for (const auto& e : ies) {
+      std::string path = d->path + ".inputs." + e.name;
+      if (!is_valid_name(e.name, false)) {
+        fail(doc, e.key, path,
+             "input name '" + e.name +
+                 "' has characters other than letters, "
+                 "digits, '_' and '-'",
+             "rename the input");
+      }
+      s.inputs.push_back(type_input(ctx, *d, e, nullptr, read_value(ctx, s, e, path, nullptr)));
+      s.key_locs["inputs." + e.name] = s.inputs.back().loc;
+    }
+    return;
+  }
+  const ComponentSpec& comp = *d->component;
+  for (const auto& e : ies) {
+    if (!comp.find_input(e.name)) {
+      fail(doc, e.key, d->path + ".inputs." + e.name,
+           "the component has no input '" + e.name + "'" +
+               did_you_mean(e.name, names_of(comp.inputs)),
+           "its inputs are: " + name_list(names_of(comp.inputs)));
+    }
+  }
+  for (const auto& decl : comp.inputs) {
+    const Entry* e = find_entry(ies, decl.name);
+    if (e) {
+      std::string path = d->path + ".inputs." + e->name;
+      s.inputs.push_back(type_input(ctx, *d, *e, &decl, read_value(ctx, s, *e, path, &decl)));
+      s.key_locs["inputs." + decl.name] = s.inputs.back().loc;
+      continue;
+    }
+    StepInput in;
+    in.name = decl.name;
+    in.type = decl.type;
+    in.optional = decl.optional;
+    in.loc = decl.loc;
+    if (decl.mode) in.mode = *decl.mode;
+    in.source = decl.default_value;
+    if (!in.source && !decl.optional) {
+      fail(doc, d->entry.key, d->path + ".inputs",
+           "required input '" + decl.name + "' of component '" +
+               (comp.name.empty() ? "(inline)" : comp.name) + "' is not bound",
+           "add '" + decl.name + ": ...' under " + d->path +
+               ".inputs, or give the input a default (or optional: true) in the component");
+    }
+    s.inputs.push_back(in);
+    s.key_locs["inputs." + decl.name] = in.loc;
+  }
+}
+
+void check_job_command(const JobDraft& d) {
+  const StepSpec& s = d.step;
+  const SourceLocation& loc = s.loc_of("command");
+  std::string key = d.component
+                        ? (d.component->key_prefix.empty() ? "command (component of " + d.path + ")"
+                                                           : d.component->key_prefix + ".command")
+                        : d.path + ".command";
+  for (const Placeholder& ph : parse_placeholders(s.command, loc.to_string() + ": " + key)) {
+    std::string where = d.component ? "the component's" : d.path;
+    if (ph.kind == Placeholder::Kind::kOutput) {
+      if (!s.find_output(ph.name)) {
+        fail_at(loc, key,
+                "${{outputs." + ph.name + "}} names no output of " + d.path +
+                    did_you_mean(ph.name, names_of(s.outputs)),
+                "declare it under " + where +
+                    " outputs: (declared: " + name_list(names_of(s.outputs)) + ")");
+      }
+      continue;
+    }
+    const StepInput* in = s.find_input(ph.name);
+    if (!in) {
+      fail_at(loc, key,
+              "${{inputs." + ph.name + "}} names no input of " + d.path +
+                  did_you_mean(ph.name, names_of(s.inputs)),
+              "declare it under " + where + " inputs: (declared: " + name_list(names_of(s.inputs)) +
+                  ")");
+    }
+    if (!in->source && !ph.in_optional_block) {
+      fail_at(loc, key,
+              "input '" + ph.name + "' has no value in " + d.path +
+                  " but the command uses it outside $[[ ... ]]",
+              "bind it under " + d.path +
+                  ".inputs, or wrap that part of the command in "
+                  "$[[ ... ]] so it is dropped when unset");
+    }
+  }
+}
+
+}  // namespace runnel::internal

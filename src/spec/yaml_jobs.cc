@@ -1,0 +1,251 @@
+#include "spec/yaml_jobs.h"
+
+#include "spec/command_template.h"
+#include "spec/yaml_refs.h"
+
+namespace runnel::internal {
+
+namespace {
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+std::string name_list(const std::vector<std::string>& names) {
+  if (names.empty()) return "(none)";
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+template <typename T>
+std::vector<std::string> names_of(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v) out.push_back(x.name);
+  return out;
+}
+
+void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
+  const YamlDoc& doc = ctx.doc;
+  StepSpec& s = d->step;
+  std::string path = d->path + ".outputs." + x.name;
+  StepOutput* existing = nullptr;
+  for (auto& o : s.outputs)
+    if (o.name == x.name) existing = &o;
+  if (d->component && !existing) {
+    fail(doc, x.key, path,
+         "the component has no output '" + x.name + "'" + did_you_mean(x.name, names_of(s.outputs)),
+         "its outputs are: " + name_list(names_of(s.outputs)));
+  }
+  StepOutput out = existing ? *existing : StepOutput{};
+  out.name = x.name;
+  std::optional<Binding> b;
+  bool explicit_mode = false;
+  if (x.value.IsScalar()) {
+    b = parse_binding(doc, x.value, path, x.value.Scalar());
+    if (!b) {
+      fail(doc, x.value, path,
+           "expected an output declaration or a binding, found '" + x.value.Scalar() + "'",
+           "write {type: uri_folder, mode: rw_mount} or "
+           "${{parent.outputs.NAME}}");
+    }
+  } else if (x.value.IsMap()) {
+    out = parse_output_decl(doc, x, path, out);
+    const std::vector<Entry> es = entries(doc, x.value, path);
+    explicit_mode = find_entry(es, "mode") != nullptr;
+    const Entry* p = find_entry(es, "path");
+    if (p && p->value.IsScalar())
+      b = parse_binding(doc, p->value, path + ".path", p->value.Scalar());
+  } else if (!x.value.IsNull()) {
+    out = parse_output_decl(doc, x, path, out);  // throws: not a mapping
+  }
+  if (!is_valid_name(x.name, false)) {
+    fail(doc, x.key, path,
+         "output name '" + x.name +
+             "' has characters other than letters, "
+             "digits, '_' and '-'",
+         "rename the output");
+  }
+  out.loc = loc_of(doc, x.key);
+  if (b) {
+    if (b->kind != Binding::Kind::kParentOutput) {
+      fail(doc, x.value, path, "a job output can only be bound to ${{parent.outputs.NAME}}",
+           "to read another job's output, bind it in this job's inputs instead");
+    }
+    PipelineOutputSpec* po = nullptr;
+    for (auto& o : ctx.pipeline->outputs)
+      if (o.name == b->name) po = &o;
+    if (!po) {  // Azure creates an undeclared pipeline output on first use
+      ctx.pipeline->outputs.push_back(PipelineOutputSpec{});
+      po = &ctx.pipeline->outputs.back();
+      po->name = b->name;
+      po->type = out.type;
+      po->loc = out.loc;
+    }
+    if (!po->step.empty()) {
+      fail(doc, x.value, path,
+           "pipeline output '" + b->name + "' is already bound to jobs." + po->step + ".outputs." +
+               po->output,
+           "bind each pipeline output to one job output");
+    }
+    po->step = s.name;
+    po->output = out.name;
+    out.pipeline_output = b->name;
+    auto it = ctx.outputs->find(b->name);
+    if (it != ctx.outputs->end()) {
+      if (it->second.has_mode && !explicit_mode) out.mode = it->second.decl.mode;
+      if (out.path.empty()) {
+        out.datastore = it->second.decl.datastore;
+        out.path = it->second.decl.path;
+      }
+    }
+  }
+  s.key_locs["outputs." + x.name] = out.loc;
+  if (existing) {
+    *existing = out;
+  } else {
+    s.outputs.push_back(out);
+  }
+}
+
+void read_job_keys(const JobContext& ctx, JobDraft* d) {
+  const YamlDoc& doc = ctx.doc;
+  StepSpec& s = d->step;
+  for (const auto& x : d->es) {
+    std::string p = join(d->path, x.name);
+    if (x.name == "environment") {
+      s.environment = parse_environment(doc, x, p);
+      s.key_locs["environment"] = loc_of(doc, x.value);
+    } else if (x.name == "compute") {
+      s.compute = resolve_compute_name(as_string(doc, x, p));
+      s.key_locs["compute"] = loc_of(doc, x.value);
+    } else if (x.name == "code") {
+      s.code_dir = parse_code(doc, x, p);
+      s.key_locs["code"] = loc_of(doc, x.value);
+    } else if (x.name == "command") {
+      s.command = as_string(doc, x, p);
+      s.key_locs["command"] = loc_of(doc, x.value);
+    } else if (x.name == "display_name") {
+      s.display_name = as_string(doc, x, p);
+    } else if (x.name == "resources") {
+      s.resources = parse_resources(doc, x, p, s.resources);
+    } else if (x.name == "limits" && !x.value.IsNull()) {
+      auto ls = entries(doc, x.value, p, "a mapping such as {timeout: 3600}");
+      check_keys(doc, ls, p, {"timeout"});
+      if (ls.empty()) continue;
+      const Entry& t = ls.front();
+      std::string text = as_string(doc, t, p + ".timeout");
+      auto secs = literal_mismatch(DataType::kInteger, text).empty()
+                      ? std::optional<int64_t>(std::stoll(text))
+                      : parse_duration_s(text);
+      if (!secs || *secs <= 0 || *secs > (1LL << 30)) {
+        fail(doc, t.value, p + ".timeout", "bad timeout '" + text + "'",
+             "give the number of seconds, as in timeout: 3600");
+      }
+      s.timeout_s = static_cast<int>(*secs);
+    } else if (x.name == "environment_variables") {
+      for (auto& [k, v] : as_string_map(doc, x, p)) s.env_vars[k] = v;
+    } else if (x.name == "is_deterministic" || x.name == "allow_reuse") {
+      s.allow_reuse = as_bool(doc, x, p) && s.allow_reuse;
+    } else if (x.name == "max_retries") {
+      s.max_retries = static_cast<int>(as_int(doc, x, p, 0));
+    } else if (x.name == "run_after") {
+      s.run_after = as_string_list(doc, x, p);
+      s.key_locs["run_after"] = loc_of(doc, x.value);
+    } else if (x.name == "tags" || x.name == "properties") {
+      as_string_map(doc, x, p);  // checked, not kept: StepSpec has no place for them
+    }
+  }
+}
+
+}  // namespace
+
+JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
+  const YamlDoc& doc = ctx.doc;
+  JobDraft d;
+  d.entry = e;
+  d.path = "jobs." + e.name;
+  StepSpec& s = d.step;
+  s.name = e.name;
+  s.display_name = e.name;
+  s.loc = loc_of(doc, e.key);
+  if (!is_valid_name(e.name, true)) {
+    fail(doc, e.key, d.path,
+         "job name '" + e.name +
+             "' has characters other than letters, "
+             "digits, '_', '.' and '-'",
+         "rename the job using only those characters");
+  }
+  d.es = entries(doc, e.value, d.path, "a job (a mapping with type: command and command:)");
+  check_keys(doc, d.es, d.path,
+             {"$schema",
+              "type",
+              "component",
+              "code",
+              "command",
+              "environment",
+              "compute",
+              "inputs",
+              "outputs",
+              "environment_variables",
+              "display_name",
+              "description",
+              "tags",
+              "properties",
+              "is_deterministic",
+              "resources",
+              "limits",
+              "distribution",
+              "identity",
+              "services",
+              "name",
+              "experiment_name",
+              "comment",
+              "queue_settings",
+              "allow_reuse",
+              "max_retries",
+              "run_after"});
+  if (const Entry* t = find_entry(d.es, "type")) {
+    std::string type = as_string(doc, *t, d.path + ".type");
+    if (type != "command") {
+      fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported",
+           "runnel runs command jobs only; write type: command (sweep, parallel, pipeline, "
+           "spark and other job types are not available)");
+    }
+  }
+  if (const Entry* c = find_entry(d.es, "component")) {
+    std::string p = d.path + ".component";
+    if (c->value.IsMap()) {
+      d.component = parse_component(doc, c->value, p);
+    } else {
+      d.component = load_component_file(doc, *c, p, as_string(doc, *c, p));
+    }
+    for (const char* k : {"command", "code"}) {
+      if (const Entry* x = find_entry(d.es, k)) {
+        fail(doc, x->key, join(d.path, k), std::string(k) + " is set by the component",
+             std::string("remove '") + k + "' here, or drop 'component:' and write the job inline");
+      }
+    }
+    const ComponentSpec& comp = *d.component;
+    s.command = comp.command;
+    s.code_dir = comp.code_dir;
+    s.environment = comp.environment;
+    s.key_locs = comp.key_locs;
+    s.allow_reuse = comp.is_deterministic;
+    s.resources = comp.resources;
+    s.env_vars = comp.env_vars;
+    s.outputs = comp.outputs;
+    for (const auto& o : s.outputs) s.key_locs["outputs." + o.name] = o.loc;
+  } else if (!find_entry(d.es, "command")) {
+    fail(doc, e.key, d.path + ".command", "the job has no command",
+         "add command: with the program to run, e.g. python train.py --data ${{inputs.data}}, "
+         "or use component: ./component.yml");
+  }
+  read_job_keys(ctx, &d);
+  if (const Entry* o = find_entry(d.es, "outputs"); o && !o->value.IsNull()) {
+    for (const auto& x : entries(doc, o->value, d.path + ".outputs", "a mapping of output names")) {
+      apply_job_output(ctx, &d, x);
+    }
+  }
+  return d;
+}
+
+}  // namespace runnel::internal

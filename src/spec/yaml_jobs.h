@@ -1,0 +1,63 @@
+// spec/yaml_jobs.h: the `jobs:` entries of a pipeline file: their shape (command, code,
+// environment, outputs, resources, from a component or inline) and, once every job's
+// outputs are known, their input bindings and the command's placeholders.
+// Internal to the spec subsystem; errors are runnel::invalid_argument with file:line.
+// Not synchronized; one loader uses these at a time.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/pipeline_spec.h"
+#include "spec/yaml_component.h"
+#include "spec/yaml_util.h"
+
+namespace runnel::internal {
+
+// A pipeline-level input: a literal, a data spec, or declared without a value.
+struct ParentInput {
+  std::string name;
+  std::optional<DataType> type;       // nullopt when declared without a value
+  std::optional<InputSource> source;  // nullopt when declared without a value
+  std::optional<InputMode> mode;      // when given
+  SourceLocation loc;
+  YAML::Node node;
+};
+
+// A pipeline-level output declaration; `has_mode` when its mode was written.
+struct ParentOutput {
+  StepOutput decl;
+  bool has_mode = false;
+};
+
+struct JobContext {
+  const YamlDoc& doc;
+  PipelineSpec* pipeline;  // steps (with outputs) of every job after the first pass
+  const std::map<std::string, ParentInput>* inputs;
+  const std::map<std::string, ParentOutput>* outputs;
+};
+
+// One job while it is being read.
+struct JobDraft {
+  Entry entry;
+  std::vector<Entry> es;  // the job's keys
+  std::string path;       // "jobs.NAME"
+  std::optional<ComponentSpec> component;
+  StepSpec step;
+};
+
+// First pass: everything but the inputs. Binds job outputs to pipeline outputs
+// (filling ctx.pipeline->outputs).
+JobDraft parse_job_shape(const JobContext& ctx, const Entry& e);
+
+// Second pass: the job's inputs, checked against its component and against the outputs of
+// the other jobs.
+void bind_job_inputs(const JobContext& ctx, JobDraft* d);
+
+// Checks that every placeholder of the command names an input or output of the job, and
+// that an unset optional input is used only inside $[[ ... ]].
+void check_job_command(const JobDraft& d);
+
+}  // namespace runnel::internal

@@ -1,0 +1,231 @@
+#include "spec/yaml_loader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "runnel/error.h"
+#include "spec/command_template.h"
+#include "spec/validate.h"
+#include "spec/yaml_component.h"
+#include "spec/yaml_jobs.h"
+#include "spec/yaml_refs.h"
+#include "spec/yaml_util.h"
+
+namespace runnel {
+
+namespace fs = std::filesystem;
+using namespace internal;
+
+namespace {
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::string& path) {
+  ParentInput pi;
+  pi.name = e.name;
+  pi.loc = loc_of(doc, e.key);
+  pi.node = e.value;
+  if (e.value.IsNull()) return pi;
+  if (e.value.IsScalar()) {
+    if (e.value.Scalar().find("${{") != std::string::npos) {
+      fail(doc, e.value, path, "a pipeline input cannot hold a ${{...}} binding",
+           "give a literal value or a data spec {type, path, mode}");
+    }
+    pi.type = infer_literal_type(e.value);
+    pi.source = InputSource{};
+    pi.source->value = e.value.Scalar();
+    return pi;
+  }
+  auto es = entries(doc, e.value, path, "a literal value or a data spec {type, path, mode}");
+  check_keys(doc, es, path,
+             {"type", "path", "mode", "description", "default", "value", "optional", "datastore",
+              "min", "max", "enum"});
+  ComponentInput decl;  // reuse the typed checks of component inputs
+  decl.name = e.name;
+  decl.type = DataType::kUriFolder;
+  if (const Entry* t = find_entry(es, "type")) {
+    std::string s = as_string(doc, *t, join(path, "type"));
+    auto dt = parse_yaml_type(s);
+    if (!dt) {
+      fail(doc, t->value, join(path, "type"), "unknown input type '" + s + "'",
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean");
+    }
+    decl.type = *dt;
+  }
+  pi.type = decl.type;
+  if (const Entry* m = find_entry(es, "mode")) {
+    std::string s = as_string(doc, *m, join(path, "mode"));
+    pi.mode = parse_input_mode(s);
+    if (!pi.mode) {
+      fail(doc, m->value, join(path, "mode"), "unknown input mode '" + s + "'",
+           "use ro_mount, download or direct");
+    }
+  }
+  const Entry* v = find_entry(es, "path");
+  if (!v) v = find_entry(es, "value");
+  if (!v) v = find_entry(es, "default");
+  if (v && !v->value.IsNull()) {
+    std::string text = as_string(doc, *v, join(path, v->name));
+    if (is_data_type(decl.type)) {
+      pi.source = resolve_data_path(doc, v->value, join(path, v->name), text, decl.type);
+    } else {
+      std::string problem = check_literal(decl, text);
+      if (!problem.empty()) fail(doc, v->value, join(path, v->name), problem, "fix the value");
+      pi.source = InputSource{};
+      pi.source->value = text;
+    }
+  }
+  return pi;
+}
+
+class Loader {
+ public:
+  explicit Loader(YamlDoc doc) : doc_(std::move(doc)) {}
+
+  PipelineSpec load(const std::string& text, const std::string& source_file) {
+    YAML::Node root = parse_yaml(doc_, text);
+    if (root.IsNull()) {
+      fail(doc_, root, "", "the file is empty",
+           "a pipeline file starts with 'type: pipeline' and has a 'jobs:' mapping");
+    }
+    auto es = entries(doc_, root, "", "a pipeline (a mapping with type: pipeline and jobs:)");
+    p_.source_file = source_file;
+    p_.base_dir = doc_.base_dir;
+    const Entry* type = find_entry(es, "type");
+    if (!type) {
+      fail(doc_, root, "type", "the file has no 'type: pipeline'",
+           "add 'type: pipeline' at the top; runnel runs pipeline-job files");
+    }
+    std::string t = as_string(doc_, *type, "type");
+    if (t != "pipeline") {
+      fail(doc_, type->value, "type", "type is '" + t + "', not 'pipeline'",
+           t == "command" ? "this looks like a single command job or component; wrap it in a "
+                            "pipeline file (type: pipeline, jobs: {NAME: ...})"
+                          : "runnel runs pipeline-job files; write 'type: pipeline'");
+    }
+    check_keys(doc_, es, "",
+               {"$schema", "type", "name", "display_name", "description", "tags", "properties",
+                "experiment_name", "settings", "inputs", "outputs", "jobs", "compute", "identity",
+                "component"});
+    if (const Entry* c = find_entry(es, "component")) {
+      fail(doc_, c->key, "component",
+           "pipeline jobs built from a pipeline component are not "
+           "supported",
+           "write the jobs inline under jobs:");
+    }
+    for (const auto& x : es) {
+      if (x.name == "name") p_.name = as_string(doc_, x, x.name);
+      if (x.name == "display_name") p_.display_name = as_string(doc_, x, x.name);
+      if (x.name == "description") p_.description = as_string(doc_, x, x.name);
+      if (x.name == "experiment_name") p_.experiment_name = as_string(doc_, x, x.name);
+      if (x.name == "tags") p_.tags = as_string_map(doc_, x, x.name);
+      if (x.name == "properties" && !x.value.IsNull()) entries(doc_, x.value, x.name);
+      if (x.name == "compute")
+        p_.default_compute = resolve_compute_name(as_string(doc_, x, x.name));
+    }
+    if (const Entry* s = find_entry(es, "settings")) settings(*s);
+    if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull()) {
+      for (const auto& x : entries(doc_, in->value, "inputs", "a mapping of input names")) {
+        parent_inputs_[x.name] = parse_parent_input(doc_, x, "inputs." + x.name);
+      }
+    }
+    if (const Entry* out = find_entry(es, "outputs"); out && !out->value.IsNull()) {
+      for (const auto& x : entries(doc_, out->value, "outputs", "a mapping of output names")) {
+        StepOutput decl = parse_output_decl(doc_, x, "outputs." + x.name, StepOutput{});
+        PipelineOutputSpec po;
+        po.name = x.name;
+        po.type = decl.type;
+        po.datastore = decl.datastore;
+        po.path = decl.path;
+        po.loc = decl.loc;
+        p_.outputs.push_back(po);
+        ParentOutput pout{decl, false};
+        if (x.value.IsMap()) {
+          pout.has_mode = find_entry(entries(doc_, x.value, "outputs"), "mode") != nullptr;
+        }
+        parent_outputs_[x.name] = pout;
+      }
+    }
+    const Entry* jobs = find_entry(es, "jobs");
+    if (!jobs || jobs->value.IsNull() || (jobs->value.IsMap() && jobs->value.size() == 0)) {
+      fail(doc_, jobs ? jobs->key : root, "jobs", "the pipeline has no jobs",
+           "add a 'jobs:' mapping of step names to command jobs");
+    }
+    JobContext ctx{doc_, &p_, &parent_inputs_, &parent_outputs_};
+    std::vector<JobDraft> drafts;
+    for (const auto& j : entries(doc_, jobs->value, "jobs", "a mapping of job names to jobs")) {
+      drafts.push_back(parse_job_shape(ctx, j));
+      p_.steps.push_back(drafts.back().step);
+    }
+    for (size_t i = 0; i < drafts.size(); ++i) {
+      bind_job_inputs(ctx, &drafts[i]);
+      check_job_command(drafts[i]);
+      p_.steps[i] = drafts[i].step;
+    }
+    validate_pipeline(p_);
+    return std::move(p_);
+  }
+
+ private:
+  void settings(const Entry& e) {
+    if (e.value.IsNull()) return;
+    auto es = entries(doc_, e.value, "settings");
+    check_keys(doc_, es, "settings",
+               {"default_compute", "default_datastore", "continue_on_step_failure", "force_rerun",
+                "on_init", "on_finalize", "default_environment"});
+    for (const auto& x : es) {
+      std::string p = "settings." + x.name;
+      if (x.name == "default_compute")
+        p_.default_compute = resolve_compute_name(as_string(doc_, x, p));
+      if (x.name == "default_datastore")
+        p_.default_datastore = resolve_compute_name(as_string(doc_, x, p));
+      if (x.name == "continue_on_step_failure") p_.continue_on_step_failure = as_bool(doc_, x, p);
+      if (x.name == "force_rerun") p_.force_rerun = as_bool(doc_, x, p);
+      if (x.name == "on_init" || x.name == "on_finalize") {
+        fail(doc_, x.key, p, x.name + " jobs are not supported yet",
+             "remove it and make the job an ordinary step (use run_after to order it)");
+      }
+    }
+  }
+
+  YamlDoc doc_;
+  PipelineSpec p_;
+  std::map<std::string, ParentInput> parent_inputs_;
+  std::map<std::string, ParentOutput> parent_outputs_;
+};
+
+YamlDoc make_doc(const std::string& path) {
+  YamlDoc doc;
+  doc.file = path;
+  doc.base_dir = fs::absolute(fs::path(path)).lexically_normal().parent_path().string();
+  return doc;
+}
+
+}  // namespace
+
+PipelineSpec load_pipeline_yaml(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw invalid_argument(path +
+                           ": is a folder, not a pipeline file; give the path of the "
+                           ".yml file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw invalid_argument(path + ": cannot read the pipeline file (" +
+                           (fs::exists(path, ec) ? "permission denied" : "no such file") +
+                           "); check the path");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  YamlDoc doc = make_doc(path);
+  return Loader(doc).load(ss.str(), fs::absolute(path).lexically_normal().string());
+}
+
+PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path) {
+  YamlDoc doc = make_doc(virtual_path);
+  return Loader(doc).load(text, fs::absolute(virtual_path).lexically_normal().string());
+}
+
+}  // namespace runnel

@@ -1,0 +1,365 @@
+// Bad-input tests of the YAML loader: every message names file:line, the key and a hint.
+#include <gtest/gtest.h>
+
+#include "runnel/error.h"
+#include "spec/spec_test_util.h"
+#include "spec/yaml_loader.h"
+
+namespace runnel {
+namespace {
+
+class LoaderErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.mkdir("src");
+    dir_.mkdir("data");
+    dir_.write("src/train.py", "print('hi')\n");
+  }
+
+  // Loads `yaml` and returns the error message ("" when it loaded).
+  std::string error_of(const std::string& yaml) {
+    try {
+      load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"));
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      return e.what();
+    }
+    return "";
+  }
+
+  // Expects an error whose message holds "pipeline.yml:<line>:", `key` and `hint`.
+  void expect_error(const std::string& yaml, int line, const std::string& key,
+                    const std::string& hint, const std::string& file = "pipeline.yml") {
+    std::string msg = error_of(yaml);
+    ASSERT_FALSE(msg.empty()) << "expected an error for:\n" << yaml;
+    EXPECT_NE(msg.find(file + ":" + std::to_string(line) + ":"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(key), std::string::npos) << msg;
+    EXPECT_NE(msg.find(hint), std::string::npos) << msg;
+    EXPECT_NE(msg.find("; "), std::string::npos) << "no hint in: " << msg;
+    EXPECT_EQ(msg.rfind("error:", 0), std::string::npos) << msg;
+  }
+
+  testing_spec::TempDir dir_;
+};
+
+const char* kHead = "type: pipeline\njobs:\n";  // jobs start at line 3
+
+TEST_F(LoaderErrors, MalformedYaml) {
+  expect_error("type: pipeline\njobs: [a,\n  b: 2\n", 4, "YAML syntax", "indentation");
+}
+
+TEST_F(LoaderErrors, MissingType) {
+  expect_error("jobs:\n  a: {command: echo}\n", 1, "type", "add 'type: pipeline'");
+}
+
+TEST_F(LoaderErrors, WrongTopType) {
+  expect_error("type: command\ncommand: echo\n", 1, "type", "wrap it in a pipeline file");
+}
+
+TEST_F(LoaderErrors, UnknownTopKeySuggests) {
+  expect_error("type: pipeline\nexperiment: x\njobs:\n  a: {command: echo}\n", 2, "experiment",
+               "did you mean 'experiment_name'?");
+}
+
+TEST_F(LoaderErrors, UnknownJobKeySuggests) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    enviroment: sk\n", 5,
+               "jobs.a.enviroment", "did you mean 'environment'?");
+}
+
+TEST_F(LoaderErrors, DuplicateKeyInJob) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo 1\n    command: echo 2\n", 5,
+               "jobs.a.command", "keep only one");
+}
+
+TEST_F(LoaderErrors, DuplicateJobName) {
+  expect_error(std::string(kHead) + "  a: {command: echo}\n  a: {command: echo}\n", 4, "jobs.a",
+               "duplicate key 'a'");
+}
+
+TEST_F(LoaderErrors, DuplicateKeyInIgnoredSection) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo\n    distribution:\n"
+                   "      type: mpi\n      type: pytorch\n",
+               7, "jobs.a.distribution.type", "keep only one of them");
+}
+
+TEST_F(LoaderErrors, ListWhereStringExpected) {
+  expect_error(std::string(kHead) + "  a:\n    command: [echo, hi]\n", 4, "jobs.a.command",
+               "expected a single value");
+}
+
+TEST_F(LoaderErrors, UnknownParentInput) {
+  expect_error(std::string("type: pipeline\ninputs: {lr: 0.1}\njobs:\n  a:\n    command: echo "
+                           "${{inputs.x}}\n    inputs:\n      x: ${{parent.inputs.nope}}\n"),
+               7, "jobs.a.inputs.x", "declare it under the top-level inputs");
+}
+
+TEST_F(LoaderErrors, UnknownUpstreamJob) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.x}}\n    inputs:\n"
+                   "      x: ${{parent.jobs.nope.outputs.o}}\n",
+               6, "jobs.a.inputs.x", "there is no job 'nope'");
+}
+
+TEST_F(LoaderErrors, UnknownUpstreamOutput) {
+  expect_error(std::string(kHead) +
+                   "  b:\n    command: echo ${{outputs.o}}\n    outputs: {o: {}}\n"
+                   "  a:\n    command: echo ${{inputs.x}}\n    inputs:\n"
+                   "      x: ${{parent.jobs.b.outputs.nope}}\n",
+               9, "jobs.a.inputs.x", "its outputs are: o");
+}
+
+TEST_F(LoaderErrors, UndeclaredInputInCommand) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: python t.py --lr ${{inputs.learning_rat}}\n"
+                   "    inputs: {learning_rate: 0.1}\n",
+               4, "jobs.a.command", "did you mean 'learning_rate'?");
+}
+
+TEST_F(LoaderErrors, UndeclaredOutputInCommand) {
+  expect_error(std::string(kHead) + "  a:\n    command: python t.py ${{outputs.model}}\n", 4,
+               "jobs.a.command", "declare it under jobs.a outputs");
+}
+
+TEST_F(LoaderErrors, MissingCommand) {
+  expect_error(std::string(kHead) + "  a:\n    code: ./src\n", 3, "jobs.a.command", "add command:");
+}
+
+TEST_F(LoaderErrors, MissingCodeFolder) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    code: ./nosuch\n", 5,
+               "jobs.a.code", "create it or fix the path");
+}
+
+TEST_F(LoaderErrors, CodeIsAFile) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    code: ./src/train.py\n", 5,
+               "jobs.a.code", "point code at the folder");
+}
+
+TEST_F(LoaderErrors, MissingComponentFile) {
+  expect_error(std::string(kHead) + "  a:\n    component: ./components/none.yml\n", 4,
+               "jobs.a.component", "relative to the pipeline file");
+}
+
+TEST_F(LoaderErrors, RegisteredComponent) {
+  expect_error(std::string(kHead) + "  a:\n    component: azureml:train_model:1\n", 4,
+               "jobs.a.component", "use component: ./file.yml");
+}
+
+TEST_F(LoaderErrors, RequiredComponentInputUnbound) {
+  dir_.write("train.yml",
+             "type: command\ninputs:\n  epochs: {type: integer}\n"
+             "command: python t.py --epochs ${{inputs.epochs}}\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./train.yml\n", 3, "jobs.a.inputs",
+               "add 'epochs: ...' under jobs.a.inputs");
+}
+
+TEST_F(LoaderErrors, WrongLiteralForTypedInput) {
+  dir_.write("train.yml",
+             "type: command\ninputs:\n  epochs: {type: integer}\n"
+             "command: python t.py --epochs ${{inputs.epochs}}\n");
+  expect_error(std::string(kHead) +
+                   "  a:\n    component: ./train.yml\n    inputs:\n"
+                   "      epochs: abc\n",
+               6, "jobs.a.inputs.epochs", "give a whole number");
+}
+
+TEST_F(LoaderErrors, WrongLiteralFromParentInput) {
+  dir_.write("train.yml",
+             "type: command\ninputs:\n  rate: {type: number}\n"
+             "command: python t.py --r ${{inputs.rate}}\n");
+  expect_error(
+      "type: pipeline\ninputs:\n  r: fast\njobs:\n  a:\n    component: ./train.yml\n"
+      "    inputs:\n      rate: ${{parent.inputs.r}}\n",
+      8, "jobs.a.inputs.rate", "give a number");
+}
+
+TEST_F(LoaderErrors, UnsupportedJobType) {
+  expect_error(std::string(kHead) + "  a:\n    type: sweep\n    command: echo\n", 4, "jobs.a.type",
+               "runnel runs command jobs only");
+}
+
+TEST_F(LoaderErrors, UnknownInputType) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.d}}\n    inputs:\n"
+                   "      d: {type: uri_foldr, path: ./data}\n",
+               6, "jobs.a.inputs.d.type", "use one of: uri_folder");
+}
+
+TEST_F(LoaderErrors, UnknownInputMode) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.d}}\n    inputs:\n"
+                   "      d: {type: uri_folder, path: ./data, mode: copy}\n",
+               6, "jobs.a.inputs.d.mode", "use ro_mount, download or direct");
+}
+
+TEST_F(LoaderErrors, UnknownOutputMode) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{outputs.o}}\n    outputs:\n"
+                   "      o: {mode: mountt}\n",
+               6, "jobs.a.outputs.o.mode", "use rw_mount or upload");
+}
+
+TEST_F(LoaderErrors, UnknownOutputType) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{outputs.o}}\n    outputs:\n"
+                   "      o: {type: integer}\n",
+               6, "jobs.a.outputs.o.type", "use one of: uri_folder");
+}
+
+TEST_F(LoaderErrors, BadStepName) {
+  expect_error(std::string(kHead) + "  train model:\n    command: echo\n", 3, "jobs.train model",
+               "rename the job");
+}
+
+TEST_F(LoaderErrors, UrlInput) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.d}}\n    inputs:\n"
+                   "      d: {type: uri_file, path: 'https://example.com/x.csv'}\n",
+               6, "jobs.a.inputs.d.path", "download the data");
+}
+
+TEST_F(LoaderErrors, MissingLocalData) {
+  expect_error(
+      "type: pipeline\ninputs:\n  raw: {type: uri_folder, path: ./nodata}\njobs:\n"
+      "  a: {command: echo}\n",
+      3, "inputs.raw.path", "create it, or fix the path");
+}
+
+TEST_F(LoaderErrors, FileGivenForFolder) {
+  expect_error(
+      "type: pipeline\ninputs:\n  raw: {type: uri_folder, path: ./src/train.py}\njobs:\n"
+      "  a: {command: echo}\n",
+      3, "inputs.raw.path", "use type: uri_file");
+}
+
+TEST_F(LoaderErrors, CycleIsNamed) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.x}} ${{outputs.o}}\n    outputs: {o: {}}\n"
+                   "    inputs: {x: '${{parent.jobs.b.outputs.o}}'}\n"
+                   "  b:\n    command: echo ${{inputs.x}} ${{outputs.o}}\n    outputs: {o: {}}\n"
+                   "    inputs: {x: '${{parent.jobs.a.outputs.o}}'}\n",
+               3, "jobs.a", "a -> b -> a");
+}
+
+TEST_F(LoaderErrors, RunAfterUnknown) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    run_after: [prep]\n", 5,
+               "jobs.a.run_after", "name an existing step");
+}
+
+TEST_F(LoaderErrors, SettingsTypo) {
+  expect_error("type: pipeline\nsettings:\n  force_rerunn: true\njobs:\n  a: {command: echo}\n", 3,
+               "settings.force_rerunn", "did you mean 'force_rerun'?");
+}
+
+TEST_F(LoaderErrors, NotABoolean) {
+  expect_error("type: pipeline\nsettings:\n  force_rerun: maybe\njobs:\n  a: {command: echo}\n", 3,
+               "settings.force_rerun", "write 'force_rerun: true'");
+}
+
+TEST_F(LoaderErrors, UnknownComponentInput) {
+  dir_.write("c.yml",
+             "type: command\ninputs:\n  lr: {type: number, default: 0.1}\n"
+             "command: echo ${{inputs.lr}}\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./c.yml\n    inputs:\n      lrr: 0.2\n",
+               6, "jobs.a.inputs.lrr", "its inputs are: lr");
+}
+
+TEST_F(LoaderErrors, PipelineOutputBoundTwice) {
+  expect_error(
+      "type: pipeline\noutputs:\n  model: {type: uri_folder}\njobs:\n"
+      "  a:\n    command: echo ${{outputs.o}}\n    outputs: {o: '${{parent.outputs.model}}'}\n"
+      "  b:\n    command: echo ${{outputs.o}}\n    outputs: {o: '${{parent.outputs.model}}'}\n",
+      10, "jobs.b.outputs.o", "bind each pipeline output to one job output");
+}
+
+TEST_F(LoaderErrors, JobReadsOwnOutput) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.x}} ${{outputs.o}}\n"
+                   "    outputs: {o: {}}\n    inputs: {x: '${{parent.jobs.a.outputs.o}}'}\n",
+               6, "jobs.a.inputs.x", "cannot depend on itself");
+}
+
+TEST_F(LoaderErrors, UnclosedPlaceholder) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo ${{inputs.x\n", 4, "jobs.a.command",
+               "close it with '}}'");
+}
+
+TEST_F(LoaderErrors, OptionalInputOutsideBlock) {
+  dir_.write("c.yml",
+             "type: command\ninputs:\n  seed: {type: integer, optional: true}\n"
+             "command: python t.py --seed ${{inputs.seed}}\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./c.yml\n", 4, "command",
+               "wrap that part of the command in $[[ ... ]]", "c.yml");
+}
+
+TEST_F(LoaderErrors, MemoryWithoutUnit) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    resources: {memory: 4096}\n", 5,
+               "jobs.a.resources.memory", "with a unit");
+}
+
+TEST_F(LoaderErrors, EmptyFile) {
+  std::string msg = error_of("");
+  EXPECT_NE(msg.find("pipeline.yml"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the file is empty; "), std::string::npos) << msg;
+}
+
+TEST_F(LoaderErrors, NoJobs) {
+  expect_error("type: pipeline\njobs: {}\n", 2, "jobs", "add a 'jobs:' mapping");
+}
+
+TEST_F(LoaderErrors, ParentOutputAsInput) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.x}}\n"
+                   "    inputs: {x: '${{parent.outputs.o}}'}\n",
+               5, "jobs.a.inputs.x", "${{parent.jobs.JOB.outputs.NAME}}");
+}
+
+TEST_F(LoaderErrors, MalformedComponentFile) {
+  dir_.write("c.yml", "type: command\ncommand: [echo,\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./c.yml\n", 3, "YAML syntax",
+               "fix the YAML", "c.yml");
+}
+
+TEST_F(LoaderErrors, EnumViolation) {
+  dir_.write("c.yml",
+             "type: command\ninputs:\n  algo: {type: string, enum: [rf, svm]}\n"
+             "command: echo ${{inputs.algo}}\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./c.yml\n    inputs: {algo: knn}\n", 5,
+               "jobs.a.inputs.algo", "use one of: rf, svm");
+}
+
+TEST_F(LoaderErrors, BindingMixedWithText) {
+  expect_error(
+      "type: pipeline\ninputs: {n: 1}\njobs:\n  a:\n    command: echo ${{inputs.x}}\n"
+      "    inputs: {x: 'run-${{parent.inputs.n}}'}\n",
+      6, "jobs.a.inputs.x", "as the whole value");
+}
+
+TEST_F(LoaderErrors, CommandOverridesComponent) {
+  dir_.write("c.yml", "type: command\ncommand: echo hi\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./c.yml\n    command: echo bye\n", 5,
+               "jobs.a.command", "drop 'component:'");
+}
+
+TEST_F(LoaderErrors, CloudSchemeInput) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{inputs.d}}\n    inputs:\n"
+                   "      d: {type: uri_folder, path: 'wasbs://c@acct.blob.core.windows.net/x'}\n",
+               6, "jobs.a.inputs.d.path", "azureml://datastores/<ds>/paths/<p>");
+}
+
+TEST_F(LoaderErrors, TimeLimitWithoutUnit) {
+  expect_error(
+      std::string(kHead) + "  a:\n    command: echo\n    resources:\n      time_limit: 90\n", 6,
+      "jobs.a.resources.time_limit", "write it as 30m");
+}
+
+TEST_F(LoaderErrors, OutputPathMustBeDatastore) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{outputs.o}}\n    outputs:\n"
+                   "      o: {path: ./out}\n",
+               6, "jobs.a.outputs.o.path", "azureml://datastores/<datastore>/paths/<path>");
+}
+
+}  // namespace
+}  // namespace runnel

@@ -1,0 +1,49 @@
+// spec/yaml_refs.h: the reference forms of Azure ML v2 YAML — data paths,
+// environment and compute names, and ${{parent...}} bindings — turned into runnel terms.
+// Internal to the spec subsystem. Pure functions apart from the existence checks of
+// local paths; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "spec/pipeline_spec.h"
+#include "spec/yaml_util.h"
+
+namespace runnel::internal {
+
+// Resolves a data `path:` value. Local paths (relative to doc.base_dir, or file://) become
+// absolute kLocalPath and must exist and match `type` (a file for uri_file, a folder for
+// uri_folder); azureml://datastores/<ds>/paths/<p> -> kDatastorePath;
+// azureml:NAME[:VERSION|@latest], dataset:NAME[:VERSION] and azureml://.../data/NAME/...
+// -> kDataset. URLs and cloud schemes throw with a hint. `node` locates errors.
+InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                              const std::string& text, DataType type);
+
+// Splits an output `path:` of the form azureml://datastores/<ds>/paths/<p>; throws for
+// anything else (outputs are written through a datastore).
+void resolve_output_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                         const std::string& text, std::string* datastore, std::string* out_path);
+
+// azureml:NAME, azureml:NAME:VERSION, azureml:NAME@latest,
+// azureml://registries/<r>/environments/NAME/(versions/V|labels/L) -> NAME; NAME -> NAME.
+std::string resolve_environment_name(const YamlDoc& doc, const YAML::Node& node,
+                                     const std::string& path, const std::string& text);
+
+// azureml:NAME (or an ARM id ending in computes/NAME) -> NAME; NAME -> NAME.
+std::string resolve_compute_name(const std::string& text);
+
+// A whole-value ${{parent...}} binding.
+struct Binding {
+  enum class Kind { kParentInput, kParentOutput, kJobOutput };
+  Kind kind;
+  std::string name;  // the input/output name
+  std::string job;   // for kJobOutput
+};
+
+// Parses `text` when it is exactly one ${{parent...}} expression; nullopt when `text`
+// holds no "${{". Throws when it holds one that is malformed or not a parent binding.
+std::optional<Binding> parse_binding(const YamlDoc& doc, const YAML::Node& node,
+                                     const std::string& path, const std::string& text);
+
+}  // namespace runnel::internal

@@ -1,0 +1,94 @@
+// spec/yaml_util.h: checked access to yaml-cpp nodes for the pipeline loader.
+//
+// Every helper that finds a problem throws runnel::invalid_argument with the message
+// "<file>:<line>:<col>: <key path>: <what is wrong>; <what to do>". yaml-cpp keeps
+// duplicate keys of a mapping, so `entries()` reports them; it also expands `<<` merge
+// keys, which yaml-cpp leaves as ordinary keys.
+// Internal to the spec subsystem. Pure functions over immutable nodes; thread-safe.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/pipeline_spec.h"
+
+namespace runnel::internal {
+
+// One YAML file being read: the name shown in messages and the folder that relative
+// paths in it are resolved against.
+struct YamlDoc {
+  std::string file;      // as shown in messages (the path as the user gave it)
+  std::string base_dir;  // absolute folder of the file
+};
+
+// The location of `node` (1-based); the file alone when the node has no mark.
+SourceLocation loc_of(const YamlDoc& doc, const YAML::Node& node);
+
+// Throws invalid_argument "<loc>: <path>: <what>; <hint>".
+[[noreturn]] void fail_at(const SourceLocation& loc, const std::string& path,
+                          const std::string& what, const std::string& hint);
+[[noreturn]] void fail(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                       const std::string& what, const std::string& hint);
+
+// Reads and parses `text`; a syntax error becomes "<file>:<line>:<col>: YAML syntax: ...".
+YAML::Node parse_yaml(const YamlDoc& doc, const std::string& text);
+
+// A key of a mapping with its value; `key` carries the key's location.
+struct Entry {
+  std::string name;
+  YAML::Node key;
+  YAML::Node value;
+};
+
+// The entries of mapping `node` in order. Throws when `node` is not a mapping
+// (`what` names what was expected, e.g. "a mapping of job names to jobs"), on a
+// non-scalar key and on a duplicate key.
+std::vector<Entry> entries(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                           const std::string& what = "a mapping");
+
+// Throws on the first entry whose name is not in `allowed`, suggesting the closest.
+void check_keys(const YamlDoc& doc, const std::vector<Entry>& es, const std::string& path,
+                std::initializer_list<const char*> allowed);
+
+// Returns the entry named `name`, or nullptr.
+const Entry* find_entry(const std::vector<Entry>& es, const std::string& name);
+
+// The closest of `candidates` to `word` by edit distance, "" when none is close.
+std::string closest(const std::string& word, const std::vector<std::string>& candidates);
+
+// " (did you mean 'x'?)" or "" when nothing is close.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// Typed readers of a scalar value; they throw naming `path` and the expected type.
+std::string as_string(const YamlDoc& doc, const Entry& e, const std::string& path);
+bool as_bool(const YamlDoc& doc, const Entry& e, const std::string& path);
+int64_t as_int(const YamlDoc& doc, const Entry& e, const std::string& path, int64_t min_value);
+std::map<std::string, std::string> as_string_map(const YamlDoc& doc, const Entry& e,
+                                                 const std::string& path);
+std::vector<std::string> as_string_list(const YamlDoc& doc, const Entry& e,
+                                        const std::string& path);
+
+// A literal scalar as typed YAML sees it: quoted -> string; plain true/false -> boolean;
+// plain integer -> integer; plain float -> number; else string.
+DataType infer_literal_type(const YAML::Node& scalar);
+
+// parse_data_type(), plus Azure's model asset types (mlflow_model, custom_model,
+// triton_model), which are folders to runnel and read as uri_folder.
+std::optional<DataType> parse_yaml_type(const std::string& s);
+
+// Checks `text` against `type` (integer, number, boolean, string); returns a hint
+// describing the expected form, or "" when `text` fits.
+std::string literal_mismatch(DataType type, const std::string& text);
+
+// "1h", "30m", "45s", "1h30m", "2d", "00:30:00", "1-00:00:00" -> seconds; nullopt if bad.
+std::optional<int64_t> parse_duration_s(const std::string& s);
+// "4G", "512M", "4GB", "4Gi", "1T", "1024K" -> MiB; nullopt if bad or without a unit.
+std::optional<int64_t> parse_memory_mb(const std::string& s);
+
+}  // namespace runnel::internal

@@ -1,0 +1,419 @@
+#include "store/sqlite_store.h"
+
+#include "runnel/error.h"
+#include "store/sqlite_records.h"
+#include "store/sqlite_schema.h"
+
+namespace runnel {
+
+using internal::bind_pipeline_run;
+using internal::bind_step_run;
+using internal::kComputeColumns;
+using internal::kDatasetColumns;
+using internal::kEnvironmentColumns;
+using internal::kMetricColumns;
+using internal::kPipelineRunColumns;
+using internal::kStepRunColumns;
+using internal::map_to_json;
+using internal::now_ms;
+using internal::or_now;
+using internal::read_all;
+using internal::read_compute;
+using internal::read_dataset;
+using internal::read_environment;
+using internal::read_metric;
+using internal::read_one;
+using internal::read_pipeline_run;
+using internal::read_step_run;
+using internal::SqliteStmt;
+using Lock = std::lock_guard<std::recursive_mutex>;
+
+std::unique_ptr<MetadataStore> open_sqlite_store(const std::string& path) {
+  return std::make_unique<SqliteStore>(path);
+}
+
+SqliteStore::SqliteStore(const std::string& path)
+    : SqliteStore(path, internal::schema_migrations()) {}
+
+SqliteStore::SqliteStore(const std::string& path, const std::vector<std::string>& migrations)
+    : db_(path) {
+  version_ = internal::migrate(db_, migrations);
+}
+
+int SqliteStore::schema_version() {
+  Lock lock(mu_);
+  return version_;
+}
+
+void SqliteStore::write(const std::function<void()>& fn) {
+  if (depth_ > 0) {
+    fn();
+    return;
+  }
+  db_.begin_immediate();
+  depth_ = 1;
+  try {
+    fn();
+    db_.commit();
+  } catch (...) {
+    depth_ = 0;
+    db_.rollback_quietly();
+    throw;
+  }
+  depth_ = 0;
+}
+
+void SqliteStore::transaction(const std::function<void()>& fn) {
+  Lock lock(mu_);
+  if (depth_ == 0) {
+    write(fn);
+    return;
+  }
+  const std::string savepoint = "runnel_" + std::to_string(depth_);
+  db_.exec_script("SAVEPOINT " + savepoint, "SAVEPOINT");
+  ++depth_;
+  try {
+    fn();
+  } catch (...) {
+    --depth_;
+    // Fails only if SQLite already rolled the whole transaction back; the outer level
+    // then finds no transaction to roll back.
+    if (db_.in_transaction()) {
+      try {
+        db_.exec_script("ROLLBACK TO " + savepoint + "; RELEASE " + savepoint, "ROLLBACK TO");
+      } catch (const Error&) {
+      }
+    }
+    throw;
+  }
+  --depth_;
+  db_.exec_script("RELEASE " + savepoint, "RELEASE");
+}
+
+std::string SqliteStore::resolve_id(const std::string& table, const std::string& what,
+                                    const std::string& prefix) {
+  if (prefix.empty()) return {};
+  // Ids starting with `prefix` are a contiguous range of the primary key starting at it.
+  SqliteStmt s = db_.prepare("SELECT id FROM " + table + " WHERE id >= ?1 ORDER BY id LIMIT 6");
+  s.bind(1, prefix);
+  std::vector<std::string> ids;
+  while (s.step()) {
+    std::string id = s.text(0);
+    if (id.compare(0, prefix.size(), prefix) != 0) break;
+    if (id == prefix) return id;
+    ids.push_back(std::move(id));
+  }
+  if (ids.size() <= 1) return ids.empty() ? std::string() : ids[0];
+  std::string list;
+  for (size_t i = 0; i < ids.size() && i < 5; ++i) list += (i ? ", " : "") + ids[i];
+  if (ids.size() > 5) list += ", ...";
+  throw invalid_argument(what + " id prefix '" + prefix + "' is ambiguous: it matches " + list +
+                         "; give more characters of the id");
+}
+
+void SqliteStore::ensure_experiment(const std::string& name) {
+  Lock lock(mu_);
+  write([&] {
+    db_.prepare("INSERT OR IGNORE INTO experiments(name, created_at) VALUES (?1, ?2)")
+        .bind(1, name)
+        .bind(2, now_ms())
+        .exec();
+  });
+}
+
+std::vector<std::string> SqliteStore::list_experiments() {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT name FROM experiments ORDER BY name");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+void SqliteStore::create_pipeline_run(const PipelineRunRecord& r) {
+  Lock lock(mu_);
+  write([&] {
+    ensure_experiment(r.experiment);
+    SqliteStmt s = db_.prepare("INSERT INTO pipeline_runs(" + kPipelineRunColumns +
+                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    bind_pipeline_run(s, r);
+    s.exec();
+  });
+}
+
+void SqliteStore::update_pipeline_run(const PipelineRunRecord& r) {
+  Lock lock(mu_);
+  write([&] {
+    ensure_experiment(r.experiment);
+    SqliteStmt s = db_.prepare(
+        "UPDATE pipeline_runs SET experiment = ?2, status = ?3, display_name = ?4, "
+        "source_file = ?5, spec_json = ?6, options_json = ?7, git_json = ?8, tags_json = ?9, "
+        "error = ?10, created_at = ?11, started_at = ?12, ended_at = ?13 WHERE id = ?1");
+    bind_pipeline_run(s, r);
+    if (s.exec() == 0) {
+      throw not_found("metadata store " + db_.path() + ": no pipeline run with id '" + r.id +
+                      "' to update");
+    }
+  });
+}
+
+std::optional<PipelineRunRecord> SqliteStore::get_pipeline_run(const std::string& id_or_prefix) {
+  Lock lock(mu_);
+  std::string id = resolve_id("pipeline_runs", "pipeline run", id_or_prefix);
+  if (id.empty()) return std::nullopt;
+  SqliteStmt s = db_.prepare("SELECT " + kPipelineRunColumns + " FROM pipeline_runs WHERE id = ?1");
+  s.bind(1, id);
+  return read_one(s, read_pipeline_run);
+}
+
+std::vector<PipelineRunRecord> SqliteStore::list_pipeline_runs(const std::string& experiment,
+                                                               int limit) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kPipelineRunColumns +
+                             " FROM pipeline_runs WHERE (?1 = '' OR experiment = ?1) "
+                             "ORDER BY created_at DESC, rowid DESC LIMIT ?2");
+  s.bind(1, experiment).bind(2, limit > 0 ? limit : -1);
+  return read_all(s, read_pipeline_run);
+}
+
+void SqliteStore::create_step_run(const StepRunRecord& r) {
+  Lock lock(mu_);
+  write([&] {
+    SqliteStmt s = db_.prepare("INSERT INTO step_runs(" + kStepRunColumns +
+                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                               "?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+    bind_step_run(s, r);
+    s.exec();
+  });
+}
+
+void SqliteStore::update_step_run(const StepRunRecord& r) {
+  Lock lock(mu_);
+  write([&] {
+    SqliteStmt s = db_.prepare(
+        "UPDATE step_runs SET pipeline_run_id = ?2, name = ?3, status = ?4, exit_code = ?5, "
+        "signal = ?6, error = ?7, run_dir = ?8, compute = ?9, backend_job_id = ?10, "
+        "fingerprint = ?11, fingerprint_json = ?12, reused_run_id = ?13, outputs_json = ?14, "
+        "tags_json = ?15, attempt = ?16, created_at = ?17, started_at = ?18, ended_at = ?19 "
+        "WHERE id = ?1");
+    bind_step_run(s, r);
+    if (s.exec() == 0) {
+      throw not_found("metadata store " + db_.path() + ": no step run with id '" + r.id +
+                      "' to update");
+    }
+  });
+}
+
+std::optional<StepRunRecord> SqliteStore::get_step_run(const std::string& id_or_prefix) {
+  Lock lock(mu_);
+  std::string id = resolve_id("step_runs", "step run", id_or_prefix);
+  if (id.empty()) return std::nullopt;
+  SqliteStmt s = db_.prepare("SELECT " + kStepRunColumns + " FROM step_runs WHERE id = ?1");
+  s.bind(1, id);
+  return read_one(s, read_step_run);
+}
+
+std::vector<StepRunRecord> SqliteStore::list_step_runs(const std::string& pipeline_run_id) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kStepRunColumns +
+                             " FROM step_runs WHERE pipeline_run_id = ?1 "
+                             "ORDER BY created_at, rowid");
+  s.bind(1, pipeline_run_id);
+  return read_all(s, read_step_run);
+}
+
+std::vector<StepRunRecord> SqliteStore::find_by_fingerprint(const std::string& fingerprint) {
+  Lock lock(mu_);
+  if (fingerprint.empty()) return {};
+  SqliteStmt s = db_.prepare("SELECT " + kStepRunColumns +
+                             " FROM step_runs WHERE fingerprint = ?1 AND status = 'Finished' "
+                             "ORDER BY created_at DESC, rowid DESC");
+  s.bind(1, fingerprint);
+  return read_all(s, read_step_run);
+}
+
+std::vector<StepRunRecord> SqliteStore::previous_step_runs(const std::string& name, int64_t before,
+                                                           int limit) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kStepRunColumns +
+                             " FROM step_runs WHERE name = ?1 AND created_at < ?2 "
+                             "ORDER BY created_at DESC, rowid DESC LIMIT ?3");
+  s.bind(1, name).bind(2, before).bind(3, limit > 0 ? limit : -1);
+  return read_all(s, read_step_run);
+}
+
+void SqliteStore::add_metrics(const std::vector<MetricRecord>& metrics) {
+  Lock lock(mu_);
+  if (metrics.empty()) return;
+  write([&] {
+    for (const MetricRecord& m : metrics) {
+      db_.prepare("INSERT INTO metrics(" + kMetricColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+          .bind(1, m.run_id)
+          .bind(2, m.pipeline_run_id)
+          .bind(3, m.name)
+          .bind(4, m.kind)
+          .bind(5, m.value_json)
+          .bind(6, m.step)
+          .bind(7, m.logged_at)
+          .exec();
+    }
+  });
+}
+
+std::vector<MetricRecord> SqliteStore::get_metrics(const std::string& pipeline_run_id,
+                                                   const std::string& step_run_id) {
+  Lock lock(mu_);
+  if (!step_run_id.empty()) {
+    SqliteStmt s = db_.prepare("SELECT " + kMetricColumns +
+                               " FROM metrics WHERE run_id = ?1 ORDER BY logged_at, id");
+    s.bind(1, step_run_id);
+    return read_all(s, read_metric);
+  }
+  SqliteStmt s = db_.prepare("SELECT " + kMetricColumns +
+                             " FROM metrics WHERE pipeline_run_id = ?1 "
+                             "ORDER BY logged_at, id");
+  s.bind(1, pipeline_run_id);
+  return read_all(s, read_metric);
+}
+
+void SqliteStore::put_environment(const EnvironmentRecord& e) {
+  Lock lock(mu_);
+  write([&] {
+    SqliteStmt s =
+        db_.prepare("INSERT INTO environments(" + kEnvironmentColumns +
+                    ") SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5 FROM environments "
+                    "WHERE name = ?1");
+    s.bind(1, e.name).bind(2, e.python).bind(3, map_to_json(e.variables));
+    s.bind(4, e.description).bind(5, or_now(e.created_at)).exec();
+  });
+}
+
+std::optional<EnvironmentRecord> SqliteStore::get_environment(const std::string& name,
+                                                              int version) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kEnvironmentColumns +
+                             " FROM environments WHERE name = ?1 AND (?2 = 0 OR version = ?2) "
+                             "ORDER BY version DESC LIMIT 1");
+  s.bind(1, name).bind(2, version);
+  return read_one(s, read_environment);
+}
+
+std::vector<EnvironmentRecord> SqliteStore::list_environments() {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kEnvironmentColumns +
+                             " FROM environments e WHERE version = (SELECT max(version) FROM "
+                             "environments WHERE name = e.name) ORDER BY name");
+  return read_all(s, read_environment);
+}
+
+void SqliteStore::put_compute(const ComputeRecord& c) {
+  Lock lock(mu_);
+  try {
+    write([&] {
+      db_.prepare("INSERT INTO computes(" + kComputeColumns + ") VALUES (?1, ?2, ?3, ?4)")
+          .bind(1, c.name)
+          .bind(2, c.type)
+          .bind(3, c.config_json)
+          .bind(4, or_now(c.created_at))
+          .exec();
+    });
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kAlreadyExists) throw;
+    throw already_exists("compute target '" + c.name +
+                         "' already exists; pick another name or delete it first "
+                         "(runnel compute delete " +
+                         c.name + ")");
+  }
+}
+
+std::optional<ComputeRecord> SqliteStore::get_compute(const std::string& name) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kComputeColumns + " FROM computes WHERE name = ?1");
+  s.bind(1, name);
+  return read_one(s, read_compute);
+}
+
+std::vector<ComputeRecord> SqliteStore::list_computes() {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kComputeColumns + " FROM computes ORDER BY name");
+  return read_all(s, read_compute);
+}
+
+void SqliteStore::delete_compute(const std::string& name) {
+  Lock lock(mu_);
+  write([&] {
+    if (db_.prepare("DELETE FROM computes WHERE name = ?1").bind(1, name).exec() == 0) {
+      throw not_found("compute target '" + name +
+                      "' is not registered (runnel compute list "
+                      "shows those that are)");
+    }
+  });
+}
+
+void SqliteStore::put_dataset(const DatasetRecord& d) {
+  Lock lock(mu_);
+  if (d.version < 1) {
+    throw invalid_argument("dataset '" + d.name + "': version must be 1 or more, got " +
+                           std::to_string(d.version));
+  }
+  try {
+    write([&] {
+      SqliteStmt s = db_.prepare("INSERT INTO datasets(" + kDatasetColumns +
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      s.bind(1, d.name).bind(2, d.version).bind(3, d.kind).bind(4, d.definition_json);
+      s.bind(5, d.manifest_json).bind(6, d.digest).bind(7, d.description).bind(8, d.tags_json);
+      s.bind(9, or_now(d.created_at)).exec();
+    });
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kAlreadyExists) throw;
+    throw already_exists("dataset '" + d.name + "' version " + std::to_string(d.version) +
+                         " already exists; a version's content is fixed, register a new "
+                         "version instead");
+  }
+}
+
+std::optional<DatasetRecord> SqliteStore::get_dataset(const std::string& name, int version) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kDatasetColumns +
+                             " FROM datasets WHERE name = ?1 AND (?2 = 0 OR version = ?2) "
+                             "ORDER BY version DESC LIMIT 1");
+  s.bind(1, name).bind(2, version);
+  return read_one(s, read_dataset);
+}
+
+std::vector<DatasetRecord> SqliteStore::list_dataset_versions(const std::string& name) {
+  Lock lock(mu_);
+  SqliteStmt s =
+      db_.prepare("SELECT " + kDatasetColumns + " FROM datasets WHERE name = ?1 ORDER BY version");
+  s.bind(1, name);
+  return read_all(s, read_dataset);
+}
+
+std::vector<DatasetRecord> SqliteStore::list_datasets() {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT " + kDatasetColumns +
+                             " FROM datasets d WHERE version = (SELECT max(version) FROM "
+                             "datasets WHERE name = d.name) ORDER BY name");
+  return read_all(s, read_dataset);
+}
+
+std::optional<std::string> SqliteStore::get_value(const std::string& key) {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare("SELECT value FROM kv WHERE key = ?1");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void SqliteStore::set_value(const std::string& key, const std::string& value) {
+  Lock lock(mu_);
+  write([&] {
+    db_.prepare(
+           "INSERT INTO kv(key, value) VALUES (?1, ?2) "
+           "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(1, key)
+        .bind(2, value)
+        .exec();
+  });
+}
+
+}  // namespace runnel

@@ -1,0 +1,113 @@
+// store/sqlite_store.h: the embedded MetadataStore on one SQLite file
+// (<workspace>/.runnel/metadata.db).
+//
+// The file is in WAL mode with synchronous=NORMAL: readers never wait for the writer,
+// and a commit appends to the WAL without an fsync (fsyncs happen at checkpoints). Every
+// write runs in a BEGIN IMMEDIATE transaction, so a writer takes the lock up front and
+// waits (busy timeout 10 s, then retries) instead of failing with "database is locked"
+// when other runnel processes share the workspace. The schema is versioned
+// (store/sqlite_schema.h) and migrated on open.
+//
+// What transaction() batching buys: each write method alone is its own transaction,
+// which costs a lock round trip (file locks + the WAL index) and one WAL frame per page
+// it touches. Inside transaction(), N writes take the lock once and each touched page is
+// appended to the WAL once at COMMIT, so recording 1,000 steps x 3 writes costs a few
+// commits instead of 3,000; the group also becomes atomic (a crash or a throw leaves
+// none of it). Measured on a 2-core dev box (1,000 steps x create + 2 updates): ~130 us
+// per write alone, ~5-10 us per write inside one transaction. Keep transactions short:
+// while one is open, other processes' writes wait.
+//
+// Thread-safety: all calls are serialized by one mutex around the connection; a
+// transaction() holds it until it ends, so `fn` must not wait for another thread that
+// uses this store. Several processes may open the same file. Do not use an instance
+// across fork(); open a new one in the child.
+//
+// Time fields left at 0 in a record passed to create_*/put_* are set to "now" (ms); the
+// metric `logged_at` is kept as given.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/metadata_store.h"
+#include "store/sqlite_db.h"
+
+namespace runnel {
+
+class SqliteStore final : public MetadataStore {
+ public:
+  // Opens (creating if needed) the database at `path` and applies missing migrations.
+  // Throws Error naming the path: kCorruption if the file is not a SQLite database, belongs
+  // to another program or has a newer schema than `migrations` (upgrade runnel); kIo if it
+  // cannot be opened; kUnavailable if another process holds it locked too long.
+  // `migrations` is for tests; the default is the real schema.
+  explicit SqliteStore(const std::string& path);
+  SqliteStore(const std::string& path, const std::vector<std::string>& migrations);
+
+  const std::string& path() const { return db_.path(); }
+
+  int schema_version() override;
+  // Nested calls run in a SAVEPOINT: an inner `fn` that throws undoes only its own writes
+  // (the exception still propagates to the outer fn).
+  void transaction(const std::function<void()>& fn) override;
+
+  void ensure_experiment(const std::string& name) override;
+  std::vector<std::string> list_experiments() override;  // by name
+
+  // Creates the run's experiment if needed. kAlreadyExists if the id is taken.
+  void create_pipeline_run(const PipelineRunRecord& r) override;
+  void update_pipeline_run(const PipelineRunRecord& r) override;  // kNotFound if absent
+  std::optional<PipelineRunRecord> get_pipeline_run(const std::string& id_or_prefix) override;
+  std::vector<PipelineRunRecord> list_pipeline_runs(const std::string& experiment,
+                                                    int limit /*<= 0: all*/) override;
+
+  // kNotFound if the pipeline run is not recorded; kAlreadyExists if the id is taken.
+  void create_step_run(const StepRunRecord& r) override;
+  void update_step_run(const StepRunRecord& r) override;  // kNotFound if absent
+  std::optional<StepRunRecord> get_step_run(const std::string& id_or_prefix) override;
+  std::vector<StepRunRecord> list_step_runs(const std::string& pipeline_run_id) override;
+  std::vector<StepRunRecord> find_by_fingerprint(const std::string& fingerprint) override;
+  std::vector<StepRunRecord> previous_step_runs(const std::string& name, int64_t before,
+                                                int limit /*<= 0: all*/) override;
+
+  // All in one transaction. get_metrics returns them in logging order: by logged_at, then
+  // in the order they were added.
+  void add_metrics(const std::vector<MetricRecord>& metrics) override;
+  std::vector<MetricRecord> get_metrics(const std::string& pipeline_run_id,
+                                        const std::string& step_run_id) override;
+
+  // Ignores e.version: the name's first put is version 1, each later one the next.
+  void put_environment(const EnvironmentRecord& e) override;
+  std::optional<EnvironmentRecord> get_environment(const std::string& name, int version) override;
+  std::vector<EnvironmentRecord> list_environments() override;  // by name
+
+  void put_compute(const ComputeRecord& c) override;
+  std::optional<ComputeRecord> get_compute(const std::string& name) override;
+  std::vector<ComputeRecord> list_computes() override;  // by name
+  void delete_compute(const std::string& name) override;
+
+  // kInvalidArgument if d.version < 1.
+  void put_dataset(const DatasetRecord& d) override;
+  std::optional<DatasetRecord> get_dataset(const std::string& name, int version) override;
+  std::vector<DatasetRecord> list_dataset_versions(const std::string& name) override;
+  std::vector<DatasetRecord> list_datasets() override;  // by name
+
+  std::optional<std::string> get_value(const std::string& key) override;
+  void set_value(const std::string& key, const std::string& value) override;
+
+ private:
+  // Runs `fn` in a write transaction, or inside the one already open. Lock held by caller.
+  void write(const std::function<void()>& fn);
+  // The full id in `table` equal to or starting with `prefix`; "" if none. Throws
+  // Error(kInvalidArgument) listing candidates if several match. Lock held by caller.
+  std::string resolve_id(const std::string& table, const std::string& what,
+                         const std::string& prefix);
+
+  std::recursive_mutex mu_;
+  internal::SqliteDb db_;
+  int version_ = 0;
+  int depth_ = 0;  // open transaction() / write() levels; 0 = none
+};
+
+}  // namespace runnel

@@ -1,0 +1,453 @@
+#include "store/sqlite_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "runnel/error.h"
+#include "store/sqlite_schema.h"
+#include "store/store_test_util.h"
+
+namespace runnel {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing_store::sample_pipeline_run;
+using testing_store::sample_step_run;
+using testing_store::TempDir;
+
+// Runs `fn`, expecting runnel::Error with `code`; returns its message.
+template <typename Fn>
+std::string error_of(Fn&& fn, ErrorCode code) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "expected runnel::Error(" << error_code_name(code) << ")";
+  return {};
+}
+
+std::vector<std::string> with_extra(const std::string& sql) {
+  std::vector<std::string> m = internal::schema_migrations();
+  m.push_back(sql);
+  return m;
+}
+
+template <typename Record>
+std::vector<std::string> ids_of(const std::vector<Record>& records) {
+  std::vector<std::string> ids;
+  for (const Record& r : records) ids.push_back(r.id);
+  return ids;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string path_ = dir_.file("metadata.db");
+  std::unique_ptr<MetadataStore> store_ = open_sqlite_store(path_);
+};
+
+TEST_F(SqliteStoreTest, CreatesAndReopensAtTheCurrentSchemaVersion) {
+  int current = static_cast<int>(internal::schema_migrations().size());
+  EXPECT_EQ(store_->schema_version(), current);
+  store_->set_value("k", "v");
+  store_.reset();
+  auto reopened = open_sqlite_store(path_);
+  EXPECT_EQ(reopened->schema_version(), current);
+  EXPECT_EQ(reopened->get_value("k"), "v");
+}
+
+TEST_F(SqliteStoreTest, MigratesAnOlderDatabaseAndKeepsItsData) {
+  store_->set_value("k", "v");
+  store_.reset();
+  auto migrations = with_extra("ALTER TABLE kv ADD COLUMN note TEXT NOT NULL DEFAULT ''");
+  SqliteStore migrated(path_, migrations);
+  EXPECT_EQ(migrated.schema_version(), static_cast<int>(migrations.size()));
+  EXPECT_EQ(migrated.get_value("k"), "v");
+}
+
+TEST_F(SqliteStoreTest, FailedMigrationLeavesTheOldVersion) {
+  store_->set_value("k", "v");
+  store_.reset();
+  error_of([&] { SqliteStore bad(path_, with_extra("CREATE TABLE broken (")); },
+           ErrorCode::kInternal);
+  auto reopened = open_sqlite_store(path_);
+  EXPECT_EQ(reopened->schema_version(), static_cast<int>(internal::schema_migrations().size()));
+  EXPECT_EQ(reopened->get_value("k"), "v");
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerRunnel) {
+  store_.reset();
+  { SqliteStore newer(path_, with_extra("CREATE TABLE future (x)")); }
+  std::string msg = error_of([&] { open_sqlite_store(path_); }, ErrorCode::kCorruption);
+  EXPECT_THAT(msg, HasSubstr("Upgrade runnel"));
+  EXPECT_THAT(msg, HasSubstr(path_));
+}
+
+TEST(SqliteStoreOpenTest, NonDatabaseFileGivesAClearError) {
+  TempDir dir;
+  std::string path = dir.file("metadata.db");
+  {
+    std::ofstream out(path);
+    for (int i = 0; i < 200; ++i) out << "this is a text file, not a database\n";
+  }
+  std::string msg = error_of([&] { open_sqlite_store(path); }, ErrorCode::kCorruption);
+  EXPECT_THAT(msg, HasSubstr(path));
+  EXPECT_THAT(msg, HasSubstr("not a"));
+}
+
+TEST(SqliteStoreOpenTest, AnotherProgramsSqliteFileIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("other.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE contacts (name TEXT)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  std::string msg = error_of([&] { open_sqlite_store(path); }, ErrorCode::kCorruption);
+  EXPECT_THAT(msg, HasSubstr("another program"));
+}
+
+TEST(SqliteStoreOpenTest, MissingFolderIsAnIoErrorNamingThePath) {
+  TempDir dir;
+  std::string path = dir.file("no/such/folder/metadata.db");
+  std::string msg = error_of([&] { open_sqlite_store(path); }, ErrorCode::kIo);
+  EXPECT_THAT(msg, HasSubstr(path));
+}
+
+TEST_F(SqliteStoreTest, PipelineRunRoundTripAndUpdate) {
+  PipelineRunRecord r = sample_pipeline_run("p1", 1000, "Compare_Models_Exp");
+  r.source_file = "/w/pipeline.yml";
+  r.spec_json = R"({"jobs":{}})";
+  r.options_json = R"({"regenerate_outputs":true})";
+  r.git_json = R"({"commit":"abc"})";
+  r.tags_json = R"({"k":"v"})";
+  r.started_at = 1001;
+  store_->create_pipeline_run(r);
+  EXPECT_THAT(store_->list_experiments(), ElementsAre("Compare_Models_Exp"));
+
+  r.status = "Failed";
+  r.error = "step train failed";
+  r.ended_at = 2000;
+  store_->update_pipeline_run(r);
+  auto got = store_->get_pipeline_run("p1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->experiment, r.experiment);
+  EXPECT_EQ(got->status, "Failed");
+  EXPECT_EQ(got->display_name, r.display_name);
+  EXPECT_EQ(got->source_file, r.source_file);
+  EXPECT_EQ(got->spec_json, r.spec_json);
+  EXPECT_EQ(got->options_json, r.options_json);
+  EXPECT_EQ(got->git_json, r.git_json);
+  EXPECT_EQ(got->tags_json, r.tags_json);
+  EXPECT_EQ(got->error, r.error);
+  EXPECT_EQ(got->created_at, 1000);
+  EXPECT_EQ(got->started_at, 1001);
+  EXPECT_EQ(got->ended_at, 2000);
+}
+
+TEST_F(SqliteStoreTest, PipelineRunErrors) {
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  error_of([&] { store_->create_pipeline_run(sample_pipeline_run("p1", 2)); },
+           ErrorCode::kAlreadyExists);
+  error_of([&] { store_->update_pipeline_run(sample_pipeline_run("nope", 2)); },
+           ErrorCode::kNotFound);
+  EXPECT_FALSE(store_->get_pipeline_run("nope"));
+  EXPECT_FALSE(store_->get_pipeline_run(""));
+}
+
+TEST_F(SqliteStoreTest, ListsPipelineRunsNewestFirstByExperiment) {
+  store_->create_pipeline_run(sample_pipeline_run("a", 10, "x"));
+  store_->create_pipeline_run(sample_pipeline_run("b", 30, "y"));
+  store_->create_pipeline_run(sample_pipeline_run("c", 20, "x"));
+  EXPECT_THAT(ids_of(store_->list_pipeline_runs("", 0)), ElementsAre("b", "c", "a"));
+  EXPECT_THAT(ids_of(store_->list_pipeline_runs("x", 0)), ElementsAre("c", "a"));
+  EXPECT_THAT(ids_of(store_->list_pipeline_runs("", 2)), ElementsAre("b", "c"));
+  EXPECT_THAT(store_->list_experiments(), ElementsAre("x", "y"));
+}
+
+TEST_F(SqliteStoreTest, StepRunRoundTripAndUpdate) {
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  StepRunRecord r = sample_step_run("s1", "p1", "train", 5);
+  store_->create_step_run(r);
+  auto fresh = store_->get_step_run("s1");
+  ASSERT_TRUE(fresh);
+  EXPECT_FALSE(fresh->exit_code.has_value());
+  EXPECT_TRUE(fresh->outputs.empty());
+
+  r.status = "Finished";
+  r.exit_code = 0;
+  r.signal = 9;
+  r.error = "none";
+  r.run_dir = "/w/.runnel/runs/s1";
+  r.compute = "local";
+  r.backend_job_id = "4242";
+  r.fingerprint = "f00d";
+  r.fingerprint_json = R"({"code":"c1"})";
+  r.reused_run_id = "s0";
+  r.outputs = {{"model", "/w/out/model"}, {"report", "/w/out/report"}};
+  r.tags_json = R"({"t":"1"})";
+  r.attempt = 2;
+  r.started_at = 6;
+  r.ended_at = 7;
+  store_->update_step_run(r);
+  auto got = store_->get_step_run("s1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->pipeline_run_id, "p1");
+  EXPECT_EQ(got->name, "train");
+  EXPECT_EQ(got->status, "Finished");
+  EXPECT_EQ(got->exit_code, 0);
+  EXPECT_EQ(got->signal, 9);
+  EXPECT_EQ(got->error, r.error);
+  EXPECT_EQ(got->run_dir, r.run_dir);
+  EXPECT_EQ(got->compute, r.compute);
+  EXPECT_EQ(got->backend_job_id, r.backend_job_id);
+  EXPECT_EQ(got->fingerprint, r.fingerprint);
+  EXPECT_EQ(got->fingerprint_json, r.fingerprint_json);
+  EXPECT_EQ(got->reused_run_id, r.reused_run_id);
+  EXPECT_EQ(got->outputs, r.outputs);
+  EXPECT_EQ(got->tags_json, r.tags_json);
+  EXPECT_EQ(got->attempt, 2);
+  EXPECT_EQ(got->created_at, 5);
+  EXPECT_EQ(got->started_at, 6);
+  EXPECT_EQ(got->ended_at, 7);
+}
+
+TEST_F(SqliteStoreTest, StepRunErrors) {
+  error_of([&] { store_->create_step_run(sample_step_run("s1", "missing", "a", 1)); },
+           ErrorCode::kNotFound);
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  store_->create_step_run(sample_step_run("s1", "p1", "a", 1));
+  error_of([&] { store_->create_step_run(sample_step_run("s1", "p1", "a", 1)); },
+           ErrorCode::kAlreadyExists);
+  error_of([&] { store_->update_step_run(sample_step_run("s2", "p1", "a", 1)); },
+           ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, LooksUpRunsByUniqueIdPrefix) {
+  store_->create_pipeline_run(sample_pipeline_run("pabc", 1));
+  store_->create_pipeline_run(sample_pipeline_run("pabd", 2));
+  for (const char* id : {"abc1", "abc123", "abc789", "abd456"}) {
+    store_->create_step_run(sample_step_run(id, "pabc", "a", 1));
+  }
+  EXPECT_EQ(store_->get_step_run("abd")->id, "abd456");
+  EXPECT_EQ(store_->get_step_run("abc7")->id, "abc789");
+  EXPECT_EQ(store_->get_step_run("abc1")->id, "abc1");  // exact beats longer ids
+  EXPECT_FALSE(store_->get_step_run("abe"));
+  std::string msg = error_of([&] { store_->get_step_run("abc"); }, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(msg, HasSubstr("abc123"));
+  EXPECT_THAT(msg, HasSubstr("abc789"));
+  EXPECT_EQ(store_->get_pipeline_run("pabd")->id, "pabd");
+  error_of([&] { store_->get_pipeline_run("pab"); }, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, ListsStepRunsInCreationOrder) {
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  store_->create_pipeline_run(sample_pipeline_run("p2", 1));
+  store_->create_step_run(sample_step_run("z", "p1", "prep", 5));
+  store_->create_step_run(sample_step_run("a", "p1", "train", 5));
+  store_->create_step_run(sample_step_run("m", "p1", "score", 3));
+  store_->create_step_run(sample_step_run("other", "p2", "prep", 4));
+  EXPECT_THAT(ids_of(store_->list_step_runs("p1")), ElementsAre("m", "z", "a"));
+}
+
+TEST_F(SqliteStoreTest, ReuseIndexHasOnlyFinishedRunsNewestFirst) {
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  auto add = [&](const std::string& id, const std::string& fp, const std::string& status,
+                 int64_t created) {
+    StepRunRecord r = sample_step_run(id, "p1", "train", created);
+    r.fingerprint = fp;
+    r.status = status;
+    store_->create_step_run(r);
+  };
+  add("old", "fp", "Finished", 10);
+  add("reused", "fp", "Reused", 30);
+  add("failed", "fp", "Failed", 40);
+  add("new", "fp", "Finished", 20);
+  add("elsewhere", "fp2", "Finished", 50);
+  EXPECT_THAT(ids_of(store_->find_by_fingerprint("fp")), ElementsAre("new", "old"));
+  EXPECT_TRUE(store_->find_by_fingerprint("unknown").empty());
+
+  // previous_step_runs: all statuses, before the given time, newest first, limited.
+  EXPECT_THAT(ids_of(store_->previous_step_runs("train", 45, 0)),
+              ElementsAre("failed", "reused", "new", "old"));
+  EXPECT_THAT(ids_of(store_->previous_step_runs("train", 30, 1)), ElementsAre("new"));
+  EXPECT_TRUE(store_->previous_step_runs("prep", 100, 0).empty());
+}
+
+TEST_F(SqliteStoreTest, MetricsComeBackInLoggingOrder) {
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  store_->add_metrics({{"s1", "p1", "loss", "scalar", "0.5", 1, 200},
+                       {"s1", "p1", "loss", "scalar", "0.9", 0, 100},
+                       {"s2", "p1", "acc", "scalar", "0.7", 0, 150},
+                       {"s1", "p1", "cm", "table", R"({"a":[1]})", 0, 200}});
+  std::vector<std::string> values;
+  for (const MetricRecord& m : store_->get_metrics("p1", "s1")) values.push_back(m.value_json);
+  EXPECT_THAT(values, ElementsAre("0.9", "0.5", R"({"a":[1]})"));
+
+  auto all = store_->get_metrics("p1", "");
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[1].run_id, "s2");
+  EXPECT_EQ(all[1].name, "acc");
+  EXPECT_EQ(all[1].kind, "scalar");
+  EXPECT_EQ(all[1].logged_at, 150);
+  EXPECT_EQ(all[3].kind, "table");
+  EXPECT_TRUE(store_->get_metrics("p2", "").empty());
+}
+
+TEST_F(SqliteStoreTest, EnvironmentsGetANewVersionPerPut) {
+  EnvironmentRecord e;
+  e.name = "sklearn";
+  e.python = "/usr/bin/python3";
+  e.variables = {{"OMP_NUM_THREADS", "1"}};
+  e.description = "first";
+  store_->put_environment(e);
+  e.python = "/opt/py/bin/python3";
+  e.description = "second";
+  e.version = 7;  // ignored: the store numbers versions
+  store_->put_environment(e);
+  EnvironmentRecord other;
+  other.name = "torch";
+  store_->put_environment(other);
+
+  auto latest = store_->get_environment("sklearn", 0);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->python, "/opt/py/bin/python3");
+  EXPECT_EQ(latest->variables, e.variables);
+  auto first = store_->get_environment("sklearn", 1);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->description, "first");
+  EXPECT_FALSE(store_->get_environment("sklearn", 3));
+  EXPECT_FALSE(store_->get_environment("nope", 0));
+
+  auto list = store_->list_environments();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "sklearn");
+  EXPECT_EQ(list[0].version, 2);
+  EXPECT_EQ(list[1].name, "torch");
+  EXPECT_EQ(list[1].version, 1);
+}
+
+TEST_F(SqliteStoreTest, ComputesRefuseDuplicateNames) {
+  store_->put_compute({"local", "local", R"({"slots":4})", 0});
+  store_->put_compute({"cluster", "slurm", R"({"partition":"gpu"})", 0});
+  std::string msg = error_of(
+      [&] {
+        store_->put_compute({"local", "slurm", "", 0});
+      },
+      ErrorCode::kAlreadyExists);
+  EXPECT_THAT(msg, HasSubstr("'local'"));
+  auto got = store_->get_compute("cluster");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->type, "slurm");
+  EXPECT_EQ(got->config_json, R"({"partition":"gpu"})");
+  EXPECT_GT(got->created_at, 0);
+  ASSERT_EQ(store_->list_computes().size(), 2u);
+  EXPECT_EQ(store_->list_computes()[0].name, "cluster");
+  store_->delete_compute("cluster");
+  EXPECT_FALSE(store_->get_compute("cluster"));
+  error_of([&] { store_->delete_compute("cluster"); }, ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, DatasetVersions) {
+  DatasetRecord d;
+  d.name = "iris";
+  d.version = 1;
+  d.kind = "tabular";
+  d.definition_json = R"({"paths":["data/iris.csv"]})";
+  d.manifest_json = R"([{"path":"iris.csv","size":10,"digest":"aa"}])";
+  d.digest = "d1";
+  d.description = "the iris data";
+  d.tags_json = R"({"src":"uci"})";
+  d.created_at = 100;
+  store_->put_dataset(d);
+  d.version = 2;
+  d.digest = "d2";
+  store_->put_dataset(d);
+  error_of([&] { store_->put_dataset(d); }, ErrorCode::kAlreadyExists);
+  d.version = 0;
+  error_of([&] { store_->put_dataset(d); }, ErrorCode::kInvalidArgument);
+  DatasetRecord other;
+  other.name = "mnist";
+  other.version = 1;
+  other.kind = "file";
+  store_->put_dataset(other);
+
+  auto latest = store_->get_dataset("iris", 0);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->digest, "d2");
+  auto v1 = store_->get_dataset("iris", 1);
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->kind, "tabular");
+  EXPECT_EQ(v1->definition_json, d.definition_json);
+  EXPECT_EQ(v1->manifest_json, d.manifest_json);
+  EXPECT_EQ(v1->digest, "d1");
+  EXPECT_EQ(v1->description, d.description);
+  EXPECT_EQ(v1->tags_json, d.tags_json);
+  EXPECT_EQ(v1->created_at, 100);
+  EXPECT_FALSE(store_->get_dataset("iris", 3));
+
+  auto versions = store_->list_dataset_versions("iris");
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0].version, 1);
+  EXPECT_EQ(versions[1].version, 2);
+  auto all = store_->list_datasets();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "iris");
+  EXPECT_EQ(all[0].version, 2);
+  EXPECT_EQ(all[1].name, "mnist");
+}
+
+TEST_F(SqliteStoreTest, KeyValues) {
+  EXPECT_FALSE(store_->get_value("stat_cache"));
+  store_->set_value("stat_cache", "/a");
+  store_->set_value("stat_cache", "/b");
+  EXPECT_EQ(store_->get_value("stat_cache"), "/b");
+}
+
+TEST_F(SqliteStoreTest, TransactionCommitsAndRollsBackOnException) {
+  store_->transaction([&] {
+    store_->create_pipeline_run(sample_pipeline_run("kept", 1));
+    store_->create_step_run(sample_step_run("s1", "kept", "a", 1));
+  });
+  EXPECT_TRUE(store_->get_step_run("s1"));
+
+  EXPECT_THROW(store_->transaction([&] {
+    store_->create_pipeline_run(sample_pipeline_run("lost", 2));
+    store_->set_value("k", "lost");
+    throw std::runtime_error("boom");
+  }),
+               std::runtime_error);
+  EXPECT_FALSE(store_->get_pipeline_run("lost"));
+  EXPECT_FALSE(store_->get_value("k"));
+  // The store is usable afterwards.
+  store_->set_value("k", "after");
+  EXPECT_EQ(store_->get_value("k"), "after");
+}
+
+TEST_F(SqliteStoreTest, NestedTransactionThatThrowsUndoesOnlyItsOwnWrites) {
+  store_->transaction([&] {
+    store_->set_value("outer", "1");
+    try {
+      store_->transaction([&] {
+        store_->set_value("inner", "1");
+        throw std::runtime_error("inner failed");
+      });
+    } catch (const std::runtime_error&) {
+    }
+    store_->transaction([&] { store_->set_value("inner2", "1"); });
+  });
+  EXPECT_EQ(store_->get_value("outer"), "1");
+  EXPECT_FALSE(store_->get_value("inner"));
+  EXPECT_EQ(store_->get_value("inner2"), "1");
+}
+
+}  // namespace
+}  // namespace runnel
