@@ -54,6 +54,15 @@ class Graph:
     def add(self, name, deps, sources=()):
         self.steps.append((name, list(deps), list(sources)))
 
+    def cone(self):
+        """Number of steps that a change of inputs/mid.txt reaches: the middle step and
+        everything downstream of it."""
+        reached = {self.mid}
+        for name, deps, _ in self.steps:
+            if any(d in reached for d in deps):
+                reached.add(name)
+        return len(reached)
+
 
 def diamond_dims(n):
     """L x W with W = round(sqrt(N)) and L = ceil(N / W) (so L * W >= N, close to it)."""
@@ -229,6 +238,22 @@ def gen_runnel(g, d):
     write(os.path.join(d, "pipeline.yml"), "\n".join(lines) + "\n")
 
 
+def describe(g):
+    return {"shape": g.shape, "steps": len(g.steps), "mid": g.mid, "cone": g.cone(),
+            "targets": len(g.targets)}
+
+
+def generate(shape, out, tools=TOOLS):
+    """Writes OUT/<tool>/<shape>/ for each tool; returns describe() of the graph."""
+    g = build_graph(shape)
+    for t in tools:
+        d = os.path.join(out, t, g.shape)
+        os.makedirs(d, exist_ok=True)
+        write_sources(d)
+        GENERATORS[t](g, d)
+    return describe(g)
+
+
 GENERATORS = {"make": gen_make, "ninja": gen_ninja, "snakemake": gen_snakemake,
               "runnel": gen_runnel}
 
@@ -244,14 +269,7 @@ def main(argv):
         if t not in GENERATORS:
             raise SystemExit("gen.py: unknown tool %r (one of %s)" % (t, ", ".join(TOOLS)))
     for shape in args.shapes:
-        g = build_graph(shape)
-        for t in tools:
-            d = os.path.join(args.out, t, g.shape)
-            os.makedirs(d, exist_ok=True)
-            write_sources(d)
-            GENERATORS[t](g, d)
-        print(json.dumps({"shape": g.shape, "steps": len(g.steps), "mid": g.mid,
-                          "targets": len(g.targets)}))
+        print(json.dumps(generate(shape, args.out, tools)))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "data/column_types.h"
 #include "data/dataset_state.h"
+#include "data/manifest.h"
 #include "data/registry.h"
 #include "runnel/dataset.h"
 #include "runnel/error.h"
@@ -168,6 +169,11 @@ void register_dataset(CLI::App& app, CliGlobals& g) {
     Workspace ws = open_workspace(g);
     auto [name, version] = internal::parse_dataset_ref(a->ref);
     auto d = Dataset::get_by_name(ws, name, version);
+    auto rec = ws.store().get_dataset(name, version);
+    auto changed = internal::changed_files(nlohmann::json::parse(rec->manifest_json), internal::datastore_roots(ws));
+    for (const auto& f : changed)
+      std::cerr << "warning: " << f << " changed since " << name << ":" << rec->version
+                << " was registered; the preview shows the current content\n";
     if (auto* tab = std::get_if<TabularDataset>(&d)) {
       std::cout << name << ":" << tab->version() << "\n";
       print_columns_and_rows(*tab, a->rows);

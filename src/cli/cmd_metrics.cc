@@ -80,7 +80,7 @@ void register_metrics(CLI::App& app, CliGlobals& g) {
   CLI::App* sub = app.add_subcommand("metrics", "metrics the steps logged (run.log, log_list, log_row, ...)");
   sub->add_option("run", a->run, "run id or prefix, or `latest`")->required();
   sub->add_option("step", a->step, "only this step");
-  sub->add_option("--output,-o", a->output, "text or json");
+  sub->add_option("--output,-o", a->output, "text or json")->check(CLI::IsMember({"text", "json"}));
   sub->callback([a, &g] { show_metrics(g, a->run, a->step, a->output); });
 }
 

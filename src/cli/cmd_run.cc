@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -49,12 +50,16 @@ struct RunArgs {
   std::vector<std::string> rerun;
   std::vector<std::string> tags;
   bool continue_on_failure = false;
+  bool accept_changed = false;
+  uint64_t snapshot_max_bytes = 0;
+  uint64_t snapshot_max_files = 0;
 };
 
 void run_command(const RunArgs& a, CliGlobals& g) {
   if (a.output != "text" && a.output != "json")
-    throw invalid_argument("--output must be 'text' or 'json', not '" + a.output + "'");
+    throw invalid_argument("--output must be 'text' or 'json', not '" + a.output + "'; use --output json for machine-readable output");
   PipelineSpec spec = load_pipeline_yaml(a.file);
+  if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a.file).stem().string();
   Workspace ws = open_workspace(g);
   ExecutionOptions opts;
   opts.experiment = a.experiment;
@@ -63,6 +68,9 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   opts.default_compute = a.compute;
   opts.rerun_steps = a.rerun;
   if (a.continue_on_failure) opts.continue_on_step_failure = true;
+  opts.accept_changed_data = a.accept_changed;
+  opts.snapshot_max_bytes = a.snapshot_max_bytes;
+  opts.snapshot_max_files = a.snapshot_max_files;
   for (const auto& t : a.tags) {
     auto eq = t.find('=');
     if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
@@ -148,6 +156,10 @@ void register_run(CLI::App& app, CliGlobals& g) {
   sub->add_flag("--continue-on-step-failure", a->continue_on_failure,
                 "keep running steps that do not depend on a failed one");
   sub->add_flag("--stream", a->stream, "show the steps' output live");
+  sub->add_flag("--accept-changed-data", a->accept_changed,
+                "consume registered dataset versions even if their files changed since registration");
+  sub->add_option("--snapshot-max-bytes", a->snapshot_max_bytes, "code snapshot size limit for this run (bytes)");
+  sub->add_option("--snapshot-max-files", a->snapshot_max_files, "code snapshot file-count limit for this run");
   sub->add_option("--output,-o", a->output, "text (default) or json");
   sub->callback([a, &g] { run_command(*a, g); });
 }

@@ -101,11 +101,11 @@ void register_runs(CLI::App& app, CliGlobals& g) {
   CLI::App* list = runs->add_subcommand("list", "pipeline runs, newest first");
   list->add_option("--experiment,-e", a->experiment, "only this experiment");
   list->add_option("--limit,-n", a->limit, "at most N runs (default 20)");
-  list->add_option("--output,-o", a->output, "text or json");
+  list->add_option("--output,-o", a->output, "text or json")->check(CLI::IsMember({"text", "json"}));
   list->callback([a, &g] { list_runs(g, a->experiment, a->limit, a->output); });
   CLI::App* show = runs->add_subcommand("show", "a run's steps, statuses, times, exit codes, outputs, metrics");
   show->add_option("run", a->id, "run id or unique prefix (default: the latest run)");
-  show->add_option("--output,-o", a->output, "text or json");
+  show->add_option("--output,-o", a->output, "text or json")->check(CLI::IsMember({"text", "json"}));
   show->callback([a, &g] { show_run(g, a->id, a->output); });
 }
 

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   register_metrics(app, g);
   register_env(app, g);
   register_compute(app, g);
+  register_dataset(app, g);
+  register_datastore(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

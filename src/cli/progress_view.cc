@@ -15,11 +15,10 @@ std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s : s +
 std::string detail(const StepState& s) {
   std::string d;
   int64_t end = s.ended_at ? s.ended_at : now_ms();
+  if (s.status == "Reused") return "reused " + s.reused_run_id;
   if (s.started_at) d += format_duration(end - s.started_at);
   if (s.status == "Failed" || s.status == "Canceled") {
     if (!s.reason.empty()) d += (d.empty() ? "" : "  ") + s.reason;
-  } else if (s.status == "Reused") {
-    d += "reused " + s.reused_run_id;
   }
   if (!s.backend_job_id.empty() && s.compute != "local") d += "  job " + s.backend_job_id;
   return d;

@@ -9,7 +9,8 @@
 //   - integer: optional sign and decimal digits that fit in 64 bits, without a leading
 //     zero ("0" is fine, "007" is not: codes such as ZIP codes keep their zeros as strings).
 //   - float: decimals and exponents (1.5, -.5, 1e-3, 2E+10), nan, inf; a column mixing
-//     integers and floats is float. Integers past 64 bits read as float.
+//     integers and floats is float. Integers past 64 bits read as float. A leading zero
+//     before more digits ("007", "01.5") makes the value a string, as for integers.
 //   - datetime: ISO 8601 dates "2024-03-07", "2024/03/07", with an optional time
 //     "T13:45", "13:45:07", ".123", "Z", "+02:00"; and day/month forms "07/03/2024",
 //     "07-03-2024", "07.03.2024" with the same optional time after a space.

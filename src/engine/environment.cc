@@ -3,12 +3,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <vector>
 
 #include "core/fs.h"
 #include "runnel/error.h"
@@ -51,21 +55,69 @@ std::string hex_sha256(const std::string& data) {
   return out;
 }
 
-// `python --version`, cached per interpreter path for the life of the process.
-std::string python_version_of(const std::string& python) {
+// What an interpreter says of itself (version, import path), cached on disk under
+// .runnel/cache/envs/ keyed by the interpreter's stat, so that a submit costs a stat
+// and a small read instead of starting Python.
+struct Probe {
+  std::string version;
+  std::vector<std::string> sys_path;
+};
+
+Probe probe_python(const std::string& python, const std::string& cache_dir) {
   static std::mutex mu;
-  static std::map<std::string, std::string> cache;
   std::lock_guard<std::mutex> lock(mu);
-  if (auto it = cache.find(python); it != cache.end()) return it->second;
-  std::string out;
-  std::string cmd = "'" + python + "' --version 2>&1";
-  if (FILE* f = ::popen(cmd.c_str(), "r")) {
-    std::array<char, 256> buf{};
-    while (std::fgets(buf.data(), buf.size(), f)) out += buf.data();
-    ::pclose(f);
+  struct stat st {};
+  if (::stat(python.c_str(), &st) != 0) return {};
+  std::string key = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+                    std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + ":" + python;
+  std::string cache_file = cache_dir + "/probe-" + hex_sha256(key).substr(0, 16) + ".json";
+  nlohmann::json j;
+  if (path_exists(cache_file)) j = nlohmann::json::parse(read_file(cache_file), nullptr, false);
+  if (!j.is_object() || j.value("key", "") != key) {
+    std::string out;
+    std::string cmd = "'" + python +
+                      "' -c 'import sys, json; print(json.dumps({\"version\": sys.version.split()[0], "
+                      "\"path\": [p for p in sys.path if p]}))' 2>/dev/null";
+    if (FILE* f = ::popen(cmd.c_str(), "r")) {
+      std::array<char, 4096> buf{};
+      size_t n;
+      while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) out.append(buf.data(), n);
+      ::pclose(f);
+    }
+    nlohmann::json r = nlohmann::json::parse(out, nullptr, false);
+    j = {{"key", key},
+         {"version", r.is_object() ? r.value("version", "") : ""},
+         {"path", r.is_object() && r.contains("path") ? r["path"] : nlohmann::json::array()}};
+    try {
+      make_dirs(cache_dir);
+      write_file_atomic(cache_file, j.dump());
+    } catch (const Error&) {
+      // A read-only cache only costs a probe next time.
+    }
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  cache[python] = out;
+  Probe p;
+  p.version = j.value("version", "");
+  for (const auto& x : j["path"]) p.sys_path.push_back(x.get<std::string>());
+  return p;
+}
+
+// The installed distributions (name-version from *.dist-info / *.egg-info) on the
+// interpreter's import path, sorted.
+std::vector<std::string> installed_packages(const std::vector<std::string>& sys_path) {
+  std::vector<std::string> out;
+  for (const auto& dir : sys_path) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string n = e.path().filename().string();
+      for (const char* suffix : {".dist-info", ".egg-info"}) {
+        size_t sl = std::strlen(suffix);
+        if (n.size() > sl && n.compare(n.size() - sl, sl, suffix) == 0) out.push_back(n.substr(0, n.size() - sl));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -114,7 +166,12 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     env.python = rec->python;
     env.variables = rec->variables;
   }
-  if (!env.python.empty()) env.python_version = python_version_of(env.python);
+  std::vector<std::string> packages;
+  if (!env.python.empty()) {
+    Probe p = probe_python(env.python, ws.runnel_dir() + "/cache/envs");
+    env.python_version = p.version;
+    packages = installed_packages(p.sys_path);
+  }
 
   std::string key = env.name.empty() ? "default" : env.name + "-v" + std::to_string(env.version);
   env.bin_dir = ws.runnel_dir() + "/cache/envs/" + key + "/bin";
@@ -123,7 +180,12 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     ensure_link(env.bin_dir + "/python", env.python);
     ensure_link(env.bin_dir + "/python3", env.python);
   }
-  std::string material = "python=" + env.python + "\nversion=" + env.python_version + "\n";
+  std::string pkgs;
+  for (const auto& p : packages) pkgs += p + "\n";
+  env.packages_digest = hex_sha256(pkgs);
+  env.packages = std::move(packages);
+  std::string material = "python=" + env.python + "\nversion=" + env.python_version +
+                         "\npackages=" + env.packages_digest + "\n";
   for (const auto& [k, v] : env.variables) material += "var:" + k + "=" + v + "\n";
   env.digest = hex_sha256(material);
   return env;

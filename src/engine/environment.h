@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "runnel/workspace.h"
 
@@ -21,8 +22,10 @@ struct ResolvedEnvironment {
   std::string python;   // absolute interpreter path ("" when none could be found)
   std::string bin_dir;  // folder with python/python3 links, prepended to PATH
   std::map<std::string, std::string> variables;
-  std::string digest;   // over interpreter path + version + variables (for reuse)
-  std::string python_version;  // "Python 3.11.2" ("" when unknown)
+  std::string digest;   // over interpreter path, version, packages, variables (for reuse)
+  std::string python_version;  // "3.11.2" ("" when unknown)
+  std::vector<std::string> packages;  // installed distributions "name-version", sorted
+  std::string packages_digest;
 };
 
 // Resolves `name` ("" = default; "name:version" accepted). Throws Error(kNotFound) when

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <set>
+#include <thread>
 
 #include "core/fs.h"
 #include "core/ids.h"
@@ -78,17 +80,29 @@ void PipelineExecution::Impl::resolve() {
     slot.remaining_deps = static_cast<int>(deps.size());
     for (int d : deps) steps[d].dependents.push_back(static_cast<int>(i));
   }
-  // Which steps must run regardless of reuse.
+  // Which steps must run regardless of reuse, and why.
   std::set<std::string> rerun(options.rerun_steps.begin(), options.rerun_steps.end());
   for (const auto& r : rerun)
     if (!index.count(r))
       throw not_found("--rerun " + r + ": no step called '" + r + "' in this pipeline");
-  for (const auto& r : rerun)
-    for (const auto& d : downstream_of(spec, r)) rerun.insert(d);
-  for (size_t i = 0; i < spec.steps.size(); ++i) {
-    steps[i].force_run = options.regenerate_outputs || spec.force_rerun ||
-                         !spec.steps[i].allow_reuse || rerun.count(spec.steps[i].name) > 0;
+  std::map<std::string, std::string> rerun_why;
+  for (const auto& r : options.rerun_steps) {
+    rerun_why[r] = "--rerun " + r;
+    for (const auto& d : downstream_of(spec, r))
+      if (!rerun_why.count(d)) rerun_why[d] = "downstream of --rerun " + r;
   }
+  for (size_t i = 0; i < spec.steps.size(); ++i) {
+    StepSlot& slot = steps[i];
+    const StepSpec& st = spec.steps[i];
+    slot.force_run = true;
+    if (options.regenerate_outputs) slot.run_reason = "--regenerate-outputs";
+    else if (spec.force_rerun) slot.run_reason = "force_rerun is set";
+    else if (!st.allow_reuse) slot.run_reason = "reuse is off for this step (allow_reuse: false / is_deterministic: false)";
+    else if (rerun_why.count(st.name)) slot.run_reason = rerun_why[st.name];
+    else slot.force_run = false;
+  }
+  stat_cache_ = StatCache::open(stat_cache_path(ws.root()));
+  take_snapshots();
 }
 
 void PipelineExecution::Impl::record_submission() {
@@ -100,9 +114,24 @@ void PipelineExecution::Impl::record_submission() {
     s.state.run_dir = ws.runnel_dir() + "/runs/" + s.state.step_run_id;
     s.state.stdout_path = s.state.run_dir + "/logs/stdout.txt";
     s.state.stderr_path = s.state.run_dir + "/logs/stderr.txt";
-    s.state.decision = s.force_run ? "will run" : "will run (no earlier run to reuse)";
     job_index_[s.state.step_run_id] = static_cast<int>(&s - steps.data());
   }
+  // Decide now what can be decided: steps whose inputs are known (sources, or outputs
+  // of steps that will be reused). The others wait for their producers.
+  std::map<std::string, int> index;
+  for (size_t i = 0; i < steps.size(); ++i) index[steps[i].state.name] = static_cast<int>(i);
+  for (const auto& name : topological_order(spec)) {
+    int i = index.at(name);
+    if (inputs_known(i)) {
+      decide(i);
+    } else {
+      std::string waits;
+      for (int d : steps[i].deps)
+        if (!steps[d].reuse) waits += (waits.empty() ? "" : ", ") + steps[d].state.name;
+      steps[i].state.decision = "waits for " + waits + " (reused if its inputs come out unchanged)";
+    }
+  }
+  stat_cache_->flush();
   if (options.dry_run) return;
 
   PipelineRunRecord pr;
@@ -172,7 +201,7 @@ void PipelineExecution::Impl::persist_step(int i) {
   r.created_at = created_at;
   r.started_at = s.state.started_at;
   r.ended_at = s.state.ended_at;
-  if (auto old = ws.store().get_step_run(r.id)) r.tags_json = old->tags_json;
+  r.tags_json = s.tags.dump();
   ws.store().update_step_run(r);
 }
 
@@ -208,6 +237,7 @@ void PipelineExecution::Impl::end_step(int i, const std::string& st, const std::
     s.state.reason = reason;
     s.state.ended_at = now_ms();
   }
+  release_claim(i);
   persist_step(i);
   notify(i);
   if (st == "Finished" || st == "Reused") {
@@ -224,10 +254,22 @@ void PipelineExecution::Impl::end_step(int i, const std::string& st, const std::
 }
 
 void PipelineExecution::Impl::fail_downstream(int i) {
-  for (int d : steps[i].dependents) {
+  // Every step downstream of the failed step `i` ends Canceled, naming `i`.
+  std::vector<int> todo(steps[i].dependents.begin(), steps[i].dependents.end());
+  while (!todo.empty()) {
+    int d = todo.back();
+    todo.pop_back();
     if (steps[d].ended || steps[d].launched) continue;
-    end_step(d, "Canceled", "not started: upstream step '" + steps[i].state.name + "' failed");
-    fail_downstream(d);
+    steps[d].ended = true;  // mark first so end_step's own propagation is not re-entered
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      steps[d].state.status = "Canceled";
+      steps[d].state.reason = "not started: upstream step '" + steps[i].state.name + "' failed";
+      steps[d].state.ended_at = now_ms();
+    }
+    persist_step(d);
+    notify(d);
+    todo.insert(todo.end(), steps[d].dependents.begin(), steps[d].dependents.end());
   }
 }
 
@@ -262,21 +304,46 @@ void PipelineExecution::Impl::run() {
         stop_launching_ = true;
         cancel_all("the run was canceled");
       }
-      // Launch every ready step while its backend has room.
+      // Decide every ready step (reuse or run) and launch while its backend has room.
+      int waiting = 0;
       if (!stop_launching_) {
-        for (size_t i = 0; i < steps.size(); ++i) {
-          StepSlot& s = steps[i];
-          if (s.launched || s.ended || s.remaining_deps > 0) continue;
-          ComputeBackend& b = backend_of(static_cast<int>(i));
-          if (running_per_backend_[s.backend_name] >= b.capacity()) continue;
-          prepare_and_launch(static_cast<int>(i));
-          if (stop_launching_) break;
-        }
+        ws.store().transaction([&] {
+          for (size_t k = 0; k < steps.size() && !stop_launching_; ++k) {
+            int i = static_cast<int>(k);
+            StepSlot& s = steps[k];
+            if (s.launched || s.ended || s.remaining_deps > 0) continue;
+            if (!s.fingerprinted || !s.waiting_on.empty()) {
+              try {
+                decide(i);
+              } catch (const Error& e) {
+                s.launched = true;
+                end_step(i, "Failed", e.what());
+                continue;
+              }
+            }
+            if (s.reuse) {
+              take_reuse(i);
+              k = static_cast<size_t>(-1);  // dependents may have become ready: rescan
+              continue;
+            }
+            ComputeBackend& b = backend_of(i);
+            if (running_per_backend_[s.backend_name] >= b.capacity()) continue;
+            if (!claim(i)) {
+              ++waiting;
+              continue;
+            }
+            prepare_and_launch(i);
+          }
+        });
       }
       int in_flight = 0;
       for (const auto& s : steps)
         if (s.launched && !s.ended) ++in_flight;
       if (in_flight == 0) {
+        if (waiting > 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          continue;
+        }
         bool runnable = false;
         for (const auto& s : steps)
           if (!s.ended && !s.launched && s.remaining_deps == 0 && !stop_launching_) runnable = true;
@@ -328,6 +395,10 @@ void PipelineExecution::Impl::run() {
     ws.store().update_pipeline_run(*pr);
   }
   backends_.clear();  // kills anything still running
+  try {
+    stat_cache_->flush();
+  } catch (const Error&) {
+  }
   {
     std::lock_guard<std::mutex> lock(mu);
     status = final_status;

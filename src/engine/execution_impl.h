@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -15,7 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "core/stat_cache.h"
 #include "engine/environment.h"
+#include "engine/fingerprint.h"
+#include "snapshot/snapshot.h"
+#include "store/metadata_store.h"
 #include "engine/executor.h"
 #include "exec/compute_backend.h"
 #include "spec/pipeline_spec.h"
@@ -37,6 +42,14 @@ struct StepSlot {
   std::map<std::string, std::string> output_paths;  // name -> path the step writes
   nlohmann::json fingerprint;   // components (see engine/fingerprint.h)
   std::string fingerprint_digest;
+  bool fingerprinted = false;
+  std::optional<StepRunRecord> reuse;  // the earlier step run to take, when decided
+  std::string run_reason;              // why it runs (for the decision line and `why`)
+  std::string claim_key;               // kv key held while this step computes
+  std::string waiting_on;              // another run computing the same fingerprint
+  std::string snapshot_archive;        // the code snapshot the step runs from
+  std::map<std::string, DataDigest> output_digests;  // committed outputs' content
+  nlohmann::json tags = nlohmann::json::object();
   int64_t log_offset[2] = {0, 0};  // bytes of stdout/stderr already streamed
   std::string log_partial[2];      // an unfinished last line
   int attempt = 0;
@@ -73,6 +86,15 @@ class PipelineExecution::Impl {
   std::mutex listener_mu;
 
  private:
+  // engine/reuse.cc
+  void take_snapshots();
+  bool inputs_known(int i) const;
+  void compute_fingerprint(int i);
+  void decide(int i);
+  void take_reuse(int i);
+  bool claim(int i);  // false: another live run computes the same step right now
+  void release_claim(int i);
+  void record_output_digests(int i);
   // engine/step_lifecycle.cc
   void prepare_and_launch(int i);
   void handle_event(int i, const JobEvent& ev);
@@ -90,6 +112,9 @@ class PipelineExecution::Impl {
   bool continue_on_failure() const;
   ComputeBackend& backend_of(int i);
 
+  std::unique_ptr<StatCache> stat_cache_;
+  std::map<std::string, SnapshotInfo> snapshots_;  // by code folder
+  std::map<std::string, DataDigest> path_digests_;  // local input paths, by path
   std::map<std::string, ResolvedEnvironment> envs_;  // by environment name
   std::map<std::string, std::unique_ptr<ComputeBackend>> backends_;  // by compute name
   std::map<std::string, int> running_per_backend_;

@@ -10,6 +10,7 @@
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,7 +34,11 @@ struct ExecutionOptions {
   std::optional<bool> continue_on_step_failure;  // overrides the pipeline's setting
   std::map<std::string, std::string> tags;
   bool stream_logs = false;  // deliver step output lines to the listener as they come
+  bool accept_changed_data = false;  // consume dataset versions whose files changed
   bool dry_run = false;      // plan only: decide what would run, execute nothing
+  // Snapshot limits for this run; 0 = the workspace's (snapshot.max_bytes/max_files).
+  uint64_t snapshot_max_bytes = 0;
+  uint64_t snapshot_max_files = 0;
 };
 
 // A step's state as the engine sees it; copied out to callers.

@@ -14,6 +14,7 @@
 
 #include "core/fs.h"
 #include "core/ids.h"
+#include "data/materialize.h"
 #include "engine/execution_impl.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
@@ -59,10 +60,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     const std::string& rd = s.state.run_dir;
     make_dirs(rd + "/logs");
     std::string wd = rd + "/wd";
-    if (!st.code_dir.empty()) {
-      if (!is_directory(st.code_dir))
-        throw not_found("code folder " + st.code_dir + " of step '" + st.name + "' does not exist");
-      copy_tree(st.code_dir, wd);
+    if (!s.snapshot_archive.empty()) {
+      extract_snapshot(s.snapshot_archive, wd);  // the code that ran is the code that was hashed
     } else {
       make_dirs(wd);
     }
@@ -103,9 +102,13 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
           break;
         }
         case InputSource::Kind::kDatastorePath:
-        case InputSource::Kind::kDataset:
-          throw invalid_argument("input '" + in.name + "' of step '" + st.name +
-                                 "': datastore paths and registered datasets are not supported yet");
+        case InputSource::Kind::kDataset: {
+          ResolvedInput r = resolve_input(ws, in, rd + "/inputs", options.accept_changed_data);
+          values[in.name] = shell_quote(r.path_for_step);
+          ctx_inputs[in.name] = r.context_entry;
+          env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = r.path_for_step;
+          continue;
+        }
       }
       if (!path.empty()) {
         if (in.mode == InputMode::kDownload) {
@@ -180,6 +183,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
         s.state.exit_code = 127;
       }
       --running_per_backend_[s.backend_name];
+      discard_outputs(i);
       end_step(i, "Failed", msg);
       return;
     }
@@ -249,6 +253,12 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
   if (ev.state == JobState::kFinished) {
     std::string err;
     if (commit_outputs(i, &err)) {
+      try {
+        record_output_digests(i);
+      } catch (const Error& e) {
+        end_step(i, "Failed", std::string("cannot digest committed outputs: ") + e.what());
+        return;
+      }
       end_step(i, "Finished", "");
     } else {
       discard_outputs(i);
@@ -324,15 +334,7 @@ void PipelineExecution::Impl::ingest_metrics(int i) {
     metrics.push_back(std::move(r));
   }
   if (!metrics.empty()) ws.store().add_metrics(metrics);
-  if (!tags.empty()) {
-    if (auto rec = ws.store().get_step_run(s.state.step_run_id)) {
-      json old = rec->tags_json.empty() ? json::object() : json::parse(rec->tags_json, nullptr, false);
-      if (!old.is_object()) old = json::object();
-      old.update(tags);
-      rec->tags_json = old.dump();
-      ws.store().update_step_run(*rec);
-    }
-  }
+  if (!tags.empty()) s.tags.update(tags);
 }
 
 void PipelineExecution::Impl::stream_logs(int i, bool final) {

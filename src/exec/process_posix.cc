@@ -136,12 +136,17 @@ SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd) {
     envp = env_ptrs.data();
   }
 
+  // bash, like Azure ML's command jobs, when it exists: it also execs a single simple
+  // command instead of forking, so a step killed by a signal is seen as such (dash
+  // would report exit code 128+N).
+  static const bool has_bash = ::access("/bin/bash", X_OK) == 0;
+  const char* shell = has_bash ? "/bin/bash" : "/bin/sh";
   std::string command = spec.command;
   char sh[] = "sh";
   char dash_c[] = "-c";
   char* argv[] = {sh, dash_c, command.data(), nullptr};
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, "/bin/sh", &actions.fa, &attr.attr, argv, envp);
+  int rc = ::posix_spawn(&pid, shell, &actions.fa, &attr.attr, argv, envp);
   if (rc != 0) {
     result.error = spawn_error(spec, rc);
     return result;

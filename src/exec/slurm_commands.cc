@@ -58,6 +58,81 @@ bool has_reason(const std::string& r) { return !r.empty() && r != "None" && r !=
 
 }  // namespace
 
+SlurmConfig parse_slurm_config(const std::string& json) {
+  SlurmConfig c;
+  if (trim(json).empty()) return c;
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw invalid_argument("slurm compute configuration is not a JSON object: " + json);
+  }
+  auto where = [](const std::string& key) {
+    return "slurm compute configuration key '" + key + "'";
+  };
+  auto get_str = [&](const nlohmann::json& v, const std::string& key) {
+    if (!v.is_string()) throw invalid_argument(where(key) + " must be a string");
+    return v.get<std::string>();
+  };
+  auto get_int = [&](const nlohmann::json& v, const std::string& key, bool positive) {
+    if (!v.is_number_integer()) throw invalid_argument(where(key) + " must be an integer");
+    int64_t n = v.get<int64_t>();
+    if (n < 0 || (positive && n == 0)) {
+      throw invalid_argument(where(key) + " must be " + (positive ? "positive" : "0 or more"));
+    }
+    return n;
+  };
+  for (const auto& [key, v] : j.items()) {
+    if (key == "partition") {
+      c.partition = get_str(v, key);
+    } else if (key == "account") {
+      c.account = get_str(v, key);
+    } else if (key == "qos") {
+      c.qos = get_str(v, key);
+    } else if (key == "scripts_dir") {
+      c.scripts_dir = get_str(v, key);
+    } else if (key == "max_concurrent_jobs") {
+      c.max_concurrent_jobs = static_cast<int>(get_int(v, key, true));
+    } else if (key == "poll_interval_ms") {
+      c.poll_interval_ms = static_cast<int>(get_int(v, key, true));
+    } else if (key == "command_timeout_ms") {
+      c.command_timeout_ms = static_cast<int>(get_int(v, key, true));
+    } else if (key == "unresponsive_timeout_ms") {
+      c.unresponsive_timeout_ms = static_cast<int>(get_int(v, key, true));
+    } else if (key == "vanish_grace_ms") {
+      c.vanish_grace_ms = static_cast<int>(get_int(v, key, true));
+    } else if (key == "extra_sbatch_flags" || key == "command_prefix") {
+      if (!v.is_array()) throw invalid_argument(where(key) + " must be a list of strings");
+      auto& out = key == "command_prefix" ? c.command_prefix : c.extra_sbatch_flags;
+      for (const auto& x : v) out.push_back(get_str(x, key));
+    } else if (key == "default_resources") {
+      if (!v.is_object()) throw invalid_argument(where(key) + " must be an object");
+      for (const auto& [rk, rv] : v.items()) {
+        std::string k = key + "." + rk;
+        if (rk == "cpus") {
+          c.default_resources.cpus = static_cast<int>(get_int(rv, k, false));
+        } else if (rk == "memory_mb") {
+          c.default_resources.memory_mb = get_int(rv, k, false);
+        } else if (rk == "gpus") {
+          c.default_resources.gpus = static_cast<int>(get_int(rv, k, false));
+        } else if (rk == "time_limit_s") {
+          c.default_resources.time_limit_s = static_cast<int>(get_int(rv, k, false));
+        } else if (rk == "nodes") {
+          c.default_resources.nodes = static_cast<int>(get_int(rv, k, false));
+        } else {
+          throw invalid_argument("unknown " + where(k) +
+                                 "; expected cpus, memory_mb, gpus, time_limit_s or nodes");
+        }
+      }
+    } else {
+      throw invalid_argument("unknown " + where(key) +
+                             "; expected partition, max_concurrent_jobs, account, qos, "
+                             "extra_sbatch_flags, default_resources, poll_interval_ms, "
+                             "scripts_dir, command_prefix, command_timeout_ms, "
+                             "unresponsive_timeout_ms or vanish_grace_ms");
+    }
+  }
+  return c;
+}
+
 SlurmStateMapping map_slurm_state(const SlurmJobStatus& s) {
   SlurmStateMapping m;
   const std::string& st = s.state;

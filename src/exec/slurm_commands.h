@@ -47,6 +47,15 @@ struct SlurmConfig {
   int vanish_grace_ms = 30000;
 };
 
+// Reads a compute target's JSON configuration, e.g.
+//   {"partition":"gpu","max_concurrent_jobs":100,"account":"ml","qos":"normal",
+//    "extra_sbatch_flags":["--exclusive"],"poll_interval_ms":500,"scripts_dir":"/shared/x",
+//    "default_resources":{"cpus":4,"memory_mb":8000,"gpus":1,"time_limit_s":3600,"nodes":1},
+//    "command_timeout_ms":30000,"unresponsive_timeout_ms":60000,"vanish_grace_ms":30000}
+// Every key is optional; "" or "{}" gives the defaults. Throws Error(kInvalidArgument)
+// naming the key for an unknown key, a wrong type or a non-positive count.
+SlurmConfig parse_slurm_config(const std::string& json);
+
 // The fields of a Slurm job that the backend acts on.
 struct SlurmJobStatus {
   std::string job_id;  // "12"

@@ -243,6 +243,27 @@ TEST(SlurmSinfo, NodesAndStatusJson) {
   EXPECT_EQ(j["nodes"].size(), 3u);
 }
 
+TEST(SlurmConfigJson, ParsesEveryKeyAndRejectsBadOnes) {
+  SlurmConfig c = parse_slurm_config(
+      R"({"partition":"gpu","max_concurrent_jobs":100,"account":"ml","qos":"hi",
+          "extra_sbatch_flags":["--exclusive"],"poll_interval_ms":250,
+          "default_resources":{"cpus":4,"memory_mb":8000,"gpus":1,"time_limit_s":60}})");
+  EXPECT_EQ(c.partition, "gpu");
+  EXPECT_EQ(c.max_concurrent_jobs, 100);
+  EXPECT_EQ(c.account, "ml");
+  EXPECT_EQ(c.extra_sbatch_flags, std::vector<std::string>{"--exclusive"});
+  EXPECT_EQ(c.poll_interval_ms, 250);
+  EXPECT_EQ(c.default_resources.memory_mb, 8000);
+  EXPECT_EQ(c.default_resources.gpus, 1);
+  EXPECT_EQ(parse_slurm_config("").max_concurrent_jobs, 64);
+  EXPECT_EQ(parse_slurm_config("{}").poll_interval_ms, 500);
+  EXPECT_THROW(parse_slurm_config(R"({"partiton":"x"})"), Error);
+  EXPECT_THROW(parse_slurm_config(R"({"max_concurrent_jobs":0})"), Error);
+  EXPECT_THROW(parse_slurm_config(R"({"partition":3})"), Error);
+  EXPECT_THROW(parse_slurm_config(R"({"default_resources":{"ram":1}})"), Error);
+  EXPECT_THROW(parse_slurm_config("[1]"), Error);
+}
+
 TEST(ProcessRunner, OutputExitTimeoutAndMissingBinary) {
   ProcessCommandRunner run;
   auto ok = run.run({"/bin/sh", "-c", "echo out; echo err >&2; exit 4"}, std::chrono::seconds(10));

@@ -1,0 +1,159 @@
+#include "engine/fingerprint.h"
+
+#include <set>
+
+#include "core/digest.h"
+#include "core/fs.h"
+#include "core/sha256.h"
+#include "runnel/error.h"
+
+using nlohmann::json;
+
+namespace runnel {
+
+DataDigest digest_data(const std::string& path, StatCache* cache) {
+  if (!path_exists(path)) throw not_found("data not found: " + path);
+  TreeDigest t = digest_path(path, cache);
+  DataDigest d;
+  d.digest = t.digest.hex();
+  d.file_count = t.file_count;
+  if (t.files.size() <= kMaxListedFiles) {
+    d.files = json::object();
+    for (const auto& f : t.files)
+      if (f.kind != EntryKind::kDirectory) d.files[f.path] = f.digest.hex() + (f.kind == EntryKind::kExecutable ? "+x" : "");
+  }
+  return d;
+}
+
+json data_digest_json(const DataDigest& d) { return {{"digest", d.digest}, {"files", d.files}}; }
+
+namespace {
+
+// The components minus what only explains: per-file lists, source paths, package names.
+json essential(const json& c) {
+  if (c.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : c.items()) {
+      if (k == "files" || k == "source" || k == "package_list" || k == "decision" || k == "committed_outputs")
+        continue;
+      out[k] = essential(v);
+    }
+    return out;
+  }
+  if (c.is_array()) {
+    json out = json::array();
+    for (const auto& v : c) out.push_back(essential(v));
+    return out;
+  }
+  return c;
+}
+
+std::string short_value(const json& v) {
+  std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+// "a.py (modified), b.py (added)" from two {path: digest} maps; "" if no lists.
+std::string file_changes(const json& before, const json& after, size_t limit = 6) {
+  if (!before.is_object() || !after.is_object()) return "";
+  std::vector<std::string> parts;
+  std::set<std::string> keys;
+  for (const auto& [k, _] : before.items()) keys.insert(k);
+  for (const auto& [k, _] : after.items()) keys.insert(k);
+  for (const auto& k : keys) {
+    bool b = before.contains(k), a = after.contains(k);
+    if (b && a && before[k] == after[k]) continue;
+    std::string what = !b ? "added" : !a ? "removed" : "modified";
+    if (b && a) {
+      std::string x = before[k].get<std::string>(), y = after[k].get<std::string>();
+      if (x.substr(0, 64) == y.substr(0, 64)) what = "mode changed";
+    }
+    parts.push_back(k + " (" + what + ")");
+  }
+  std::string out;
+  for (size_t i = 0; i < parts.size() && i < limit; ++i) out += (i ? ", " : "") + parts[i];
+  if (parts.size() > limit) out += ", and " + std::to_string(parts.size() - limit) + " more";
+  return out;
+}
+
+void diff_map(const std::string& what, const json& before, const json& after, std::vector<std::string>* out) {
+  json b = before.is_object() ? before : json::object();
+  json a = after.is_object() ? after : json::object();
+  std::set<std::string> keys;
+  for (const auto& [k, _] : b.items()) keys.insert(k);
+  for (const auto& [k, _] : a.items()) keys.insert(k);
+  for (const auto& k : keys) {
+    if (!b.contains(k)) out->push_back(what + " " + k + " added: " + short_value(a[k]));
+    else if (!a.contains(k)) out->push_back(what + " " + k + " removed (was " + short_value(b[k]) + ")");
+    else if (b[k] != a[k]) out->push_back(what + " " + k + " changed: " + short_value(b[k]) + " -> " + short_value(a[k]));
+  }
+}
+
+}  // namespace
+
+std::string fingerprint_of(const json& components) { return sha256_hex(essential(components).dump()); }
+
+std::vector<std::string> explain_changes(const json& before, const json& after) {
+  std::vector<std::string> out;
+  auto get = [](const json& j, const char* k) { return j.is_object() && j.contains(k) ? j[k] : json(); };
+  if (get(before, "v") != get(after, "v")) out.push_back("runnel's fingerprint format changed");
+  if (get(before, "kind") != get(after, "kind")) out.push_back("step kind changed");
+  // Code.
+  json bc = get(before, "code"), ac = get(after, "code");
+  if (get(bc, "digest") != get(ac, "digest")) {
+    std::string files = file_changes(get(bc, "files"), get(ac, "files"));
+    if (bc.is_null()) out.push_back("code folder added");
+    else if (ac.is_null()) out.push_back("code folder removed");
+    else out.push_back("code changed" + (files.empty() ? std::string() : ": " + files));
+  }
+  if (get(before, "hash_paths") != get(after, "hash_paths")) out.push_back("hash_paths content changed");
+  // Command / arguments.
+  if (get(before, "command") != get(after, "command"))
+    out.push_back("command changed: " + short_value(get(before, "command")) + " -> " + short_value(get(after, "command")));
+  // Inputs.
+  json bi = get(before, "inputs"), ai = get(after, "inputs");
+  std::set<std::string> names;
+  if (bi.is_object()) for (const auto& [k, _] : bi.items()) names.insert(k);
+  if (ai.is_object()) for (const auto& [k, _] : ai.items()) names.insert(k);
+  for (const auto& n : names) {
+    json b = get(bi, n.c_str()), a = get(ai, n.c_str());
+    if (b.is_null()) { out.push_back("input '" + n + "' added"); continue; }
+    if (a.is_null()) { out.push_back("input '" + n + "' removed"); continue; }
+    if (essential(b) == essential(a)) continue;
+    if (b.contains("value") || a.contains("value")) {
+      out.push_back("input '" + n + "' changed: " + short_value(get(b, "value")) + " -> " + short_value(get(a, "value")));
+      continue;
+    }
+    std::string files = file_changes(get(b, "files"), get(a, "files"));
+    std::string src = a.contains("source") ? " (" + a["source"].get<std::string>() + ")" : "";
+    out.push_back("input '" + n + "' content changed" + src + (files.empty() ? std::string() : ": " + files));
+  }
+  // Environment.
+  json be = get(before, "environment"), ae = get(after, "environment");
+  if (essential(be) != essential(ae)) {
+    if (get(be, "python") != get(ae, "python"))
+      out.push_back("interpreter changed: " + short_value(get(be, "python")) + " -> " + short_value(get(ae, "python")));
+    if (get(be, "python_version") != get(ae, "python_version"))
+      out.push_back("Python version changed: " + short_value(get(be, "python_version")) + " -> " +
+                    short_value(get(ae, "python_version")));
+    if (get(be, "packages") != get(ae, "packages")) {
+      std::vector<std::string> parts;
+      json bl = get(be, "package_list"), al = get(ae, "package_list");
+      if (bl.is_array() && al.is_array()) {
+        std::set<std::string> bs(bl.begin(), bl.end()), as(al.begin(), al.end());
+        for (const auto& p : as) if (!bs.count(p)) parts.push_back("+" + p);
+        for (const auto& p : bs) if (!as.count(p)) parts.push_back("-" + p);
+      }
+      std::string list;
+      for (size_t i = 0; i < parts.size() && i < 6; ++i) list += (i ? " " : "") + parts[i];
+      out.push_back("installed packages changed" + (list.empty() ? std::string() : ": " + list));
+    }
+    diff_map("environment variable", get(be, "variables"), get(ae, "variables"), &out);
+  }
+  diff_map("environment variable", get(before, "env_vars"), get(after, "env_vars"), &out);
+  diff_map("parameter", get(before, "params"), get(after, "params"), &out);
+  if (get(before, "outputs") != get(after, "outputs")) out.push_back("declared outputs changed");
+  return out;
+}
+
+}  // namespace runnel

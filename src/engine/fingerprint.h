@@ -1,0 +1,42 @@
+// engine/fingerprint.h: a step's fingerprint, what reuse keys on (DESIGN §6), and the
+// explanation of how two fingerprints differ ("why did this step run?").
+//
+// The components are kept as JSON (stored with each step run); the fingerprint is the
+// SHA-256 of the components without the explanatory parts (per-file lists, source
+// paths, the package list), so paths, times, run ids and the compute target's name never
+// change it. Pure functions except digest_data (reads files through the stat cache).
+// Thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/stat_cache.h"
+
+namespace runnel {
+
+// A content digest of a file or folder, with its per-file digests for explanations
+// ({relative path: hex}; null when there are more than kMaxListedFiles files).
+struct DataDigest {
+  std::string digest;
+  nlohmann::json files;
+  uint64_t file_count = 0;
+};
+
+constexpr size_t kMaxListedFiles = 5000;
+
+// Digests `path` (a file or folder). Throws Error(kNotFound/kIo) naming the path.
+DataDigest digest_data(const std::string& path, StatCache* cache);
+nlohmann::json data_digest_json(const DataDigest& d);  // {"digest","files"}
+
+// The fingerprint of a step from its components (see the header comment).
+std::string fingerprint_of(const nlohmann::json& components);
+
+// Human-readable differences between an earlier step run's components and the new
+// ones, most important first: "code changed: prepare.py (modified), util.py (added)",
+// "input 'raw' changed: b.csv (modified)", "argument changed: ...", "environment
+// variable LR changed: 0.1 -> 0.2", ... Empty when nothing that matters differs.
+std::vector<std::string> explain_changes(const nlohmann::json& before, const nlohmann::json& after);
+
+}  // namespace runnel

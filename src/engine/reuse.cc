@@ -1,0 +1,320 @@
+// Reuse: code snapshots, fingerprints, finding an earlier run to take, and the claim
+// that keeps two concurrent runs from computing the same step twice (DESIGN §6).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "core/fs.h"
+#include "data/materialize.h"
+#include "core/ids.h"
+#include "engine/execution_impl.h"
+#include "runnel/error.h"
+
+using nlohmann::json;
+
+namespace runnel {
+
+namespace {
+
+bool is_final(const std::string& s) {
+  return s == "Finished" || s == "Failed" || s == "Canceled" || s == "Reused";
+}
+
+uint64_t config_u64(const Workspace& ws, const std::string& key, uint64_t fallback) {
+  std::string v = ws.config_value(key);
+  if (v.empty()) return fallback;
+  try {
+    return std::stoull(v);
+  } catch (const std::exception&) {
+    throw invalid_argument(ws.runnel_dir() + "/config.json: " + key + ": expected a number, got '" + v + "'");
+  }
+}
+
+}  // namespace
+
+void PipelineExecution::Impl::take_snapshots() {
+  SnapshotLimits limits;
+  limits.max_bytes = options.snapshot_max_bytes ? options.snapshot_max_bytes
+                                                : config_u64(ws, "snapshot.max_bytes", limits.max_bytes);
+  limits.max_files = options.snapshot_max_files ? options.snapshot_max_files
+                                                : config_u64(ws, "snapshot.max_files", limits.max_files);
+  if (const char* e = std::getenv("RUNNEL_SNAPSHOT_NO_FILE_LIMIT"); e && *e) limits.max_files = 0;
+  if (const char* e = std::getenv("AML_SNAPSHOT_NO_FILE_LIMIT"); e && *e) limits.max_files = 0;
+  for (size_t i = 0; i < spec.steps.size(); ++i) {
+    const StepSpec& st = spec.steps[i];
+    if (st.code_dir.empty() || snapshots_.count(st.code_dir)) continue;
+    std::string where = st.loc_of("code").to_string() + ": jobs." + st.name + ".code: ";
+    if (!is_directory(st.code_dir))
+      throw not_found(where + "code folder " + st.code_dir + " does not exist; create it or fix the path");
+    try {
+      snapshots_[st.code_dir] = create_snapshot(st.code_dir, ws.runnel_dir() + "/snapshots", limits, stat_cache_.get());
+    } catch (const Error& e) {
+      throw Error(e.code(), where + "snapshot of " + st.code_dir + " failed: " + e.what());
+    }
+  }
+  // A `python script.py` command whose script is not in the code folder fails at submit.
+  for (const auto& st : spec.steps) {
+    const std::string& c = st.command;
+    size_t p = c.find_first_not_of(" \t\n");
+    if (p == std::string::npos) continue;
+    size_t e = c.find_first_of(" \t\n", p);
+    std::string exe = c.substr(p, e == std::string::npos ? std::string::npos : e - p);
+    if (exe != "python" && exe != "python3") continue;
+    size_t q = e == std::string::npos ? std::string::npos : c.find_first_not_of(" \t\n", e);
+    if (q == std::string::npos) continue;
+    size_t qe = c.find_first_of(" \t\n", q);
+    std::string script = c.substr(q, qe == std::string::npos ? std::string::npos : qe - q);
+    if (script.size() > 1 && script.front() == '\'' && script.back() == '\'') script = script.substr(1, script.size() - 2);
+    if (script.size() < 4 || script.compare(script.size() - 3, 3, ".py") != 0 || script[0] == '/' ||
+        script.find("${{") != std::string::npos)
+      continue;
+    std::string base = st.code_dir.empty() ? spec.base_dir : st.code_dir;
+    if (!path_exists(base + "/" + script))
+      throw not_found(st.loc_of("command").to_string() + ": jobs." + st.name + ".command: script " + script +
+                      " not found in " + (st.code_dir.empty() ? "the pipeline's folder " : "code folder ") + base +
+                      "; check the script name or the `code:` folder");
+  }
+}
+
+bool PipelineExecution::Impl::inputs_known(int i) const {
+  for (const auto& in : spec.steps[i].inputs) {
+    if (!in.source || in.source->kind != InputSource::Kind::kStepOutput) continue;
+    for (const auto& s : steps)
+      if (s.state.name == in.source->step && !s.output_digests.count(in.source->output)) return false;
+  }
+  return true;
+}
+
+void PipelineExecution::Impl::compute_fingerprint(int i) {
+  StepSlot& s = steps[i];
+  const StepSpec& st = spec.steps[i];
+  json c;
+  c["v"] = 1;
+  c["kind"] = st.kind;
+  c["command"] = st.command;
+  if (!st.code_dir.empty()) {
+    const SnapshotInfo& snap = snapshots_.at(st.code_dir);
+    json files = json::object();
+    if (snap.files.size() <= kMaxListedFiles)
+      for (const auto& f : snap.files)
+        if (f.kind != EntryKind::kDirectory) files[f.path] = f.digest.hex() + (f.kind == EntryKind::kExecutable ? "+x" : "");
+    c["code"] = {{"digest", snap.digest.hex()}, {"files", files}, {"ignore_file", snap.ignore_file}};
+    s.snapshot_archive = snap.archive_path;
+  } else {
+    c["code"] = nullptr;
+  }
+  json hp = json::object();
+  for (const auto& p : st.hash_paths) hp[p] = digest_data(p, stat_cache_.get()).digest;
+  c["hash_paths"] = hp;
+  const ResolvedEnvironment& env = envs_.at(st.environment);
+  c["environment"] = {{"python", env.python},
+                      {"python_version", env.python_version},
+                      {"packages", env.packages_digest},
+                      {"package_list", env.packages},
+                      {"variables", env.variables}};
+  c["env_vars"] = st.env_vars;
+  c["params"] = st.params;
+  json outs = json::object();
+  for (const auto& o : st.outputs) outs[o.name] = data_type_name(o.type);
+  c["outputs"] = outs;
+  json ins = json::object();
+  for (const auto& in : st.inputs) {
+    json e = {{"type", data_type_name(in.type)}};
+    if (!in.source) {
+      e["value"] = nullptr;
+    } else {
+      const InputSource& src = *in.source;
+      switch (src.kind) {
+        case InputSource::Kind::kLiteral:
+          e["value"] = src.value;
+          break;
+        case InputSource::Kind::kLocalPath: {
+          auto it = path_digests_.find(src.path);
+          if (it == path_digests_.end()) {
+            try {
+              it = path_digests_.emplace(src.path, digest_data(src.path, stat_cache_.get())).first;
+            } catch (const Error& err) {
+              throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." +
+                                          in.name + ": " + err.what() + "; fix the path or create the data");
+            }
+          }
+          e["digest"] = it->second.digest;
+          e["files"] = it->second.files;
+          e["source"] = src.path;
+          e["mode"] = input_mode_name(in.mode);
+          break;
+        }
+        case InputSource::Kind::kStepOutput: {
+          for (const auto& p : steps) {
+            if (p.state.name != src.step) continue;
+            const DataDigest& d = p.output_digests.at(src.output);
+            e["digest"] = d.digest;
+            e["files"] = d.files;
+            e["source"] = "output " + src.output + " of step " + src.step;
+          }
+          e["mode"] = input_mode_name(in.mode);
+          break;
+        }
+        case InputSource::Kind::kDatastorePath: {
+          std::string path = Datastore(ws, src.datastore).path(src.path);
+          if (!path_exists(path))
+            throw not_found(st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." + in.name +
+                            ": datastore " + src.datastore + " has no " + src.path + " (" + path +
+                            "); upload it first with `runnel datastore upload`");
+          DataDigest d = digest_data(path, stat_cache_.get());
+          e["digest"] = d.digest;
+          e["files"] = d.files;
+          e["source"] = "datastore " + src.datastore + ":" + src.path;
+          e["mode"] = input_mode_name(in.mode);
+          break;
+        }
+        case InputSource::Kind::kDataset: {
+          // The registered version's manifest digest (and a check that its files are
+          // unchanged since registration), without materializing anything.
+          StepInput direct = in;
+          direct.mode = InputMode::kDirect;
+          ResolvedInput r = resolve_input(ws, direct, s.state.run_dir + "/fingerprint", options.accept_changed_data);
+          e["digest"] = r.content_digest;
+          e["source"] = "dataset " + src.dataset + (src.version.empty() ? "" : ":" + src.version);
+          e["mode"] = input_mode_name(in.mode);
+          break;
+        }
+      }
+    }
+    ins[in.name] = e;
+  }
+  c["inputs"] = ins;
+  s.fingerprint = c;
+  s.fingerprint_digest = fingerprint_of(c);
+  s.fingerprinted = true;
+}
+
+void PipelineExecution::Impl::decide(int i) {
+  StepSlot& s = steps[i];
+  if (!s.fingerprinted) compute_fingerprint(i);
+  s.reuse.reset();
+  if (s.force_run) {
+    s.state.decision = "will run (" + s.run_reason + ")";
+    return;
+  }
+  std::string not_reused;
+  for (auto& cand : ws.store().find_by_fingerprint(s.fingerprint_digest)) {
+    if (cand.pipeline_run_id == run_id) continue;
+    json fj = json::parse(cand.fingerprint_json.empty() ? "{}" : cand.fingerprint_json, nullptr, false);
+    json committed = fj.is_object() && fj.contains("committed_outputs") ? fj["committed_outputs"] : json();
+    std::map<std::string, DataDigest> digests;
+    std::string problem;
+    for (const auto& o : spec.steps[i].outputs) {
+      if (!committed.is_object() || !committed.contains(o.name) || !cand.outputs.count(o.name)) {
+        problem = "run " + cand.id + " recorded no output '" + o.name + "'";
+        break;
+      }
+      const std::string& path = cand.outputs.at(o.name);
+      if (!path_exists(path)) {
+        problem = "output '" + o.name + "' of run " + cand.id + " was deleted (" + path + ")";
+        break;
+      }
+      DataDigest now = digest_data(path, stat_cache_.get());
+      if (now.digest != committed[o.name].value("digest", "")) {
+        problem = "output '" + o.name + "' of run " + cand.id + " was altered since it was committed (" + path + ")";
+        break;
+      }
+      now.files = committed[o.name].contains("files") ? committed[o.name]["files"] : now.files;
+      digests[o.name] = now;
+    }
+    if (!problem.empty()) {
+      if (not_reused.empty()) not_reused = problem;
+      continue;
+    }
+    s.reuse = cand;
+    s.output_digests = digests;
+    s.state.decision = "eligible to reuse run " + cand.id;
+    return;
+  }
+  if (!not_reused.empty()) {
+    s.run_reason = not_reused;
+  } else {
+    s.run_reason = "no earlier run of this step";
+    for (const auto& prev : ws.store().previous_step_runs(s.state.name, created_at, 10)) {
+      if (prev.fingerprint_json.empty() || prev.pipeline_run_id == run_id) continue;
+      json before = json::parse(prev.fingerprint_json, nullptr, false);
+      auto lines = explain_changes(before, s.fingerprint);
+      if (lines.empty()) {
+        s.run_reason = "the last run of this step with these inputs (" + prev.id + ") ended " + prev.status;
+      } else {
+        s.run_reason = lines.front();
+        for (size_t k = 1; k < lines.size() && k < 3; ++k) s.run_reason += "; " + lines[k];
+        if (lines.size() > 3) s.run_reason += "; ...";
+      }
+      break;
+    }
+  }
+  s.state.decision = "will run (" + s.run_reason + ")";
+}
+
+void PipelineExecution::Impl::take_reuse(int i) {
+  StepSlot& s = steps[i];
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    s.state.outputs = s.reuse->outputs;
+    s.state.reused_run_id = s.reuse->id;
+    s.state.started_at = now_ms();
+  }
+  json fj = json::parse(s.reuse->fingerprint_json, nullptr, false);
+  if (fj.is_object() && fj.contains("committed_outputs")) s.fingerprint["committed_outputs"] = fj["committed_outputs"];
+  s.fingerprint["decision"] = "reused run " + s.reuse->id;
+  s.launched = true;
+  end_step(i, "Reused", "reused run " + s.reuse->id);
+}
+
+bool PipelineExecution::Impl::claim(int i) {
+  StepSlot& s = steps[i];
+  std::string key = "claim:" + s.fingerprint_digest;
+  bool mine = true;
+  ws.store().transaction([&] {
+    auto v = ws.store().get_value(key);
+    if (v && !v->empty()) {
+      json j = json::parse(*v, nullptr, false);
+      if (j.is_object()) {
+        auto owner = ws.store().get_step_run(j.value("step_run_id", ""));
+        int pid = j.value("pid", 0);
+        bool alive = pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+        if (owner && owner->pipeline_run_id != run_id && !is_final(owner->status) && alive) {
+          s.waiting_on = owner->id;
+          mine = false;
+          return;
+        }
+      }
+    }
+    ws.store().set_value(key, json({{"step_run_id", s.state.step_run_id}, {"pid", ::getpid()}}).dump());
+  });
+  if (mine) {
+    s.claim_key = key;
+    s.waiting_on.clear();
+  }
+  return mine;
+}
+
+void PipelineExecution::Impl::release_claim(int i) {
+  StepSlot& s = steps[i];
+  if (s.claim_key.empty()) return;
+  try {
+    ws.store().set_value(s.claim_key, "");
+  } catch (const Error&) {
+  }
+  s.claim_key.clear();
+}
+
+void PipelineExecution::Impl::record_output_digests(int i) {
+  StepSlot& s = steps[i];
+  json committed = json::object();
+  for (const auto& [name, path] : s.state.outputs) {
+    DataDigest d = digest_data(path, stat_cache_.get());
+    committed[name] = data_digest_json(d);
+    s.output_digests[name] = std::move(d);
+  }
+  s.fingerprint["committed_outputs"] = committed;
+}
+
+}  // namespace runnel

@@ -1,0 +1,13 @@
+# End-to-end tests: each tests/e2e/test_<x>.py is one ctest test `e2e_<x>`, run by
+# /usr/bin/python3 against the built `runnel` binary (owned by the e2e tests).
+foreach(_e2e_name bad_input failures demo cli)
+  add_test(NAME e2e_${_e2e_name}
+    COMMAND /usr/bin/python3 -m unittest discover
+            -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_${_e2e_name}.py)
+  set_tests_properties(e2e_${_e2e_name} PROPERTIES
+    ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+    LABELS e2e
+    TIMEOUT 240)
+  set_tests_properties(e2e_${_e2e_name} PROPERTIES REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+endforeach()
+unset(_e2e_name)
