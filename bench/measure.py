@@ -43,18 +43,21 @@ TIME = "/usr/bin/time"
 # Everything that differs between the full and the QUICK run.
 CONFIGS = {
     "full": {
-        "sizes": {"chain": [10, 100, 1000, 5000], "fanout": [10, 100, 1000, 5000],
-                  "diamond": [10, 100, 1000, 5000]},
+        # (kind, N) in the order they run: small sizes first, so that a slow tool is
+        # measured on every shape before its time runs out.
+        "shapes": [(k, n) for n in (10, 100, 1000, 5000) for k in ("chain", "fanout",
+                                                                   "diamond")],
         "plan_n": 100000, "plan_n_snakemake": 10000, "plan_kinds": ["chain", "fanout",
                                                                     "diamond"],
         "warmup": 1, "reps": 5, "slow": 10.0, "skip": 60.0, "timeout": 300.0, "plan_timeout": 90.0,
-        "budget": 420.0, "plan_budget": 300.0,
+        "budget": 360.0, "plan_budget": 180.0,
     },
     "quick": {
-        "sizes": {"chain": [100, 1000], "fanout": [100, 1000], "diamond": [100]},
+        # the shapes the targets name first
+        "shapes": [("chain", 1000), ("fanout", 1000), ("diamond", 100)],
         "plan_n": 10000, "plan_n_snakemake": 1000, "plan_kinds": ["chain"],
         "warmup": 0, "reps": 3, "slow": 2.0, "skip": 8.0, "timeout": 60.0, "plan_timeout": 10.0,
-        "budget": 30.0, "plan_budget": 10.0,
+        "budget": 25.0, "budget_runnel": 45.0, "plan_budget": 8.0,
     },
 }
 
@@ -221,10 +224,11 @@ class Bench:
         self.cells = []
         self.shapes = {}
         self.generated = set()
-        self.use_runs_dirs = False  # set when runnel's steps do not see $BENCH_EXECLOG
+        self.use_runs_dirs = False
+        self.t_start = time.perf_counter()  # set when runnel's steps do not see $BENCH_EXECLOG
 
     def log(self, msg):
-        print("[bench] " + msg, flush=True)
+        print("[bench %5.0fs] %s" % (time.perf_counter() - self.t_start, msg), flush=True)
 
     def ensure(self, kind, n, tools):
         shape = shape_name(kind, n)
@@ -256,15 +260,18 @@ class Bench:
     def sample(self, tool, d, cmd, c, budget_key, prepare=None):
         """One timed run into cell c; returns its wall time or raises RunFailed."""
         spent = self.spent if budget_key == "exec" else self.plan_spent
-        limit = self.cfg["budget"] if budget_key == "exec" else self.cfg["plan_budget"]
+        if budget_key == "exec":
+            limit = self.cfg.get("budget_" + tool.name, self.cfg["budget"])
+        else:
+            limit = self.cfg["plan_budget"]
         left = limit - spent[tool.name]
         if left <= 0:
             raise RunFailed("budget")
+        t0 = time.perf_counter()  # preparing counts against the budget too
         if prepare:
             prepare()
         execlog = os.path.join(self.work, "execlog.txt")
         runs_before = tool.runs_dir_count(d) if tool.name == "runnel" else None
-        t0 = time.perf_counter()
         timeout = self.cfg["plan_timeout" if budget_key == "plan" else "timeout"]
         try:
             r = self.runner.timed(cmd, d, min(timeout, left), execlog, (tool.name, c["shape"]))
@@ -295,9 +302,8 @@ class Bench:
                     continue  # a warm-up sample is thrown away
                 c["samples"].append(r)
                 if r["wall"] > self.cfg["slow"] and i < runs - 1:
-                    c["note"] = (c["note"] + "; " if c["note"] else "") + \
-                        "slow (> %.0f s): stopped after %d run(s)" % (self.cfg["slow"],
-                                                                     len(c["samples"]))
+                    c["cut"] = "slow (> %.0f s): stopped after %d run(s)" % (
+                        self.cfg["slow"], len(c["samples"]))
                     break
         except RunFailed as e:
             if str(e) == "budget":
@@ -358,8 +364,12 @@ class Bench:
         worst = max(worst, self.measure_cell(tool, d, cold, cmd, reset))
         if cold["status"] != "ok" or not cold["samples"]:
             for m in MEASURES[1:]:
-                self.finish(self.cell(tool, shape, m, status="skipped",
-                                      note="cold run did not finish"))
+                if cold["status"] == "budget":
+                    self.finish(self.cell(tool, shape, m, status="budget",
+                                          note=cold["note"]))
+                else:
+                    self.finish(self.cell(tool, shape, m, status="skipped",
+                                          note="its cold run did not finish"))
         else:
             # The cold run must have run every step; otherwise the exec log is not reaching
             # the steps (environment not passed on) and counts come from elsewhere.
@@ -439,13 +449,9 @@ class Bench:
     def run(self):
         meta = self.machine()
         t0 = time.perf_counter()
-        sizes = self.cfg["sizes"]
-        for n in sorted({n for v in sizes.values() for n in v}):
-            for kind in ("chain", "fanout", "diamond"):
-                if n not in sizes.get(kind, []):
-                    continue
-                for tool in self.tools:
-                    self.run_shape(tool, kind, n)
+        for kind, n in self.cfg["shapes"]:
+            for tool in self.tools:
+                self.run_shape(tool, kind, n)
         for kind in self.cfg["plan_kinds"]:
             for tool in self.tools:
                 self.run_plan(tool, kind)

@@ -98,7 +98,7 @@ class Report:
         if status == "failed":
             return "failed " + self.note(c, c.get("note", ""))
         if status == "budget":
-            return "not run (time budget)"
+            return "not run (time budget)" + where
         if status == "skipped":
             return "not run" + (" " + self.note(c, c["note"]) if c.get("note") else "")
         return status
@@ -184,6 +184,8 @@ class Report:
             return label, "not measured in this mode", "n/a"
         if r["status"] == "not built":
             return label, "runnel not built", "n/a"
+        if "budget" in (r["status"], n["status"]):
+            return label, "not measured: time budget used up", "n/a"
         if r["status"] != "ok" or n["status"] != "ok" or not r["wall"] or not n["wall"]:
             return label, "runnel %s, ninja %s" % (r["status"], n["status"]), "MISS"
         ratio = r["wall"] / n["wall"]
@@ -199,6 +201,8 @@ class Report:
             return label, "runnel not built", "n/a"
         bad, ok = [], 0
         for c in cs:
+            if c["status"] == "budget":
+                continue
             if c["status"] != "ok":
                 bad.append("%s: %s" % (c["shape"], c["status"]))
             elif c["executed"] != 0 or c.get("json_executed") not in (0, None) or any(
@@ -206,6 +210,8 @@ class Report:
                 bad.append("%s: ran %s steps" % (c["shape"], fmt_count(c["executed"])))
             else:
                 ok += 1
+        if not bad and not ok:
+            return label, "not measured: time budget used up", "n/a"
         got = "%d shape(s) ran 0 steps" % ok + ("; " + ", ".join(bad) if bad else "")
         return label, got, "PASS" if not bad and ok else "MISS"
 
@@ -270,10 +276,12 @@ class Report:
                    "faster). A run slower than %.0f s is kept as the cell's only sample; a tool "
                    "slower than %.0f s on one run of a shape is not run on larger sizes of "
                    "that shape; runs time out after %.0f s (planning %.0f s); each tool has "
-                   "%.0f s for execution and %.0f s for planning. Snakemake runs with "
+                   "%.0f s for execution%s and %.0f s for planning. Snakemake runs with "
                    "`--scheduler greedy`."
                    % (cfg["reps"], cfg["warmup"], cfg["slow"], cfg["skip"], cfg["timeout"],
-                      cfg["plan_timeout"], cfg["budget"], cfg["plan_budget"]))
+                      cfg["plan_timeout"], cfg["budget"],
+                      " (runnel %.0f s)" % cfg["budget_runnel"] if "budget_runnel" in cfg
+                      else "", cfg["plan_budget"]))
         out.append("")
         return out
 

@@ -168,7 +168,9 @@ class Run:
         for name, entry in self._entries("inputs").items():
             if not _context.is_data_entry(entry):
                 continue
-            if entry.get("mode") == "direct" and entry.get("dataset"):
+            dataset = entry.get("dataset")
+            if (entry.get("mode") == "direct" and isinstance(dataset, dict)
+                    and dataset.get("definition") is not None):
                 module = module or _dataset_module()
                 if module is not None:
                     out[name] = module.from_context(entry)

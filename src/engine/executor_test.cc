@@ -217,17 +217,17 @@ class ExecutorTest : public ::testing::Test {
     return out;
   }
   StepRunRecord record(const std::string& name) const {
-    for (const StepRunRecord& r : ws_.store().list_step_runs(exec_->run_id()))
-      if (r.name == name) return r;
-    ADD_FAILURE() << "no step run record for " << name;
-    return {};
+    return ws_.store().get_step_run(step(name).step_run_id).value_or(StepRunRecord{});
   }
   PipelineRunRecord run_record() const {
-    auto pr = ws_.store().get_pipeline_run(exec_->run_id());
-    EXPECT_TRUE(pr.has_value());
-    return pr.value_or(PipelineRunRecord{});
+    return ws_.store().get_pipeline_run(exec_->run_id()).value_or(PipelineRunRecord{});
   }
   std::string datastore() const { return ws_.get_default_datastore().root(); }
+  // Neither a staging folder nor a committed one remains for `step`.
+  void expect_nothing_kept(const std::string& name) const {
+    EXPECT_FALSE(fs::exists(datastore() + "/.staging/" + step(name).step_run_id)) << name;
+    EXPECT_FALSE(fs::exists(datastore() + "/runs/" + step(name).step_run_id)) << name;
+  }
   Names ids(const Names& names) const {
     Names out;
     for (const auto& n : names) out.push_back(step(n).step_run_id);
@@ -425,8 +425,7 @@ TEST_F(ExecutorTest, FailedStepStagingIsRemovedAndNothingCommitted) {
   ASSERT_EQ(run(pipeline({a})), "Failed");
   const StepState s = step("a");
   EXPECT_EQ(staged, datastore() + "/.staging/" + s.step_run_id + "/model");
-  EXPECT_FALSE(fs::exists(datastore() + "/.staging/" + s.step_run_id));
-  EXPECT_FALSE(fs::exists(datastore() + "/runs/" + s.step_run_id));
+  expect_nothing_kept("a");
   EXPECT_TRUE(s.outputs.empty());
   EXPECT_TRUE(record("a").outputs.empty());
 }
@@ -442,8 +441,7 @@ TEST_F(ExecutorTest, UnwrittenUriFileOutputFailsTheStep) {
       << s.reason;
   EXPECT_NE(s.reason.find(datastore() + "/.staging/" + s.step_run_id + "/report"),
             std::string::npos);
-  EXPECT_FALSE(fs::exists(datastore() + "/.staging/" + s.step_run_id));
-  EXPECT_FALSE(fs::exists(datastore() + "/runs/" + s.step_run_id));
+  expect_nothing_kept("a");
   EXPECT_EQ(step("b").status, "Canceled");
   EXPECT_EQ(launched(), (Names{"a"}));
 }

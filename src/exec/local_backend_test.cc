@@ -177,7 +177,7 @@ TEST_F(LocalBackendTest, StdinIsDevNullAndNoDescriptorLeaks) {
   int leaky = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   ASSERT_GE(leaky, 0);
   LocalBackend b(1);
-  EXPECT_EQ(run_one(b, spec("fds", "cat; ls /proc/$$/fd")).state, JobState::kFinished);
+  EXPECT_EQ(run_one(b, spec("fds", "cat; ls /proc/$$/fd; true")).state, JobState::kFinished);
   EXPECT_EQ(read_file(dir_ / "fds.out"), "0\n1\n2\n");
   ::close(leaky);
 }

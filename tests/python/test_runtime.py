@@ -257,7 +257,8 @@ class DataTest(RunTestBase):
                       "value": None, "dataset": None},
             "raw": {"type": "uri_file", "mode": "download", "path": "/data/raw.csv"},
             "iris": {"type": "mltable", "mode": "direct", "path": "/data/iris",
-                     "dataset": {"name": "iris", "version": 2, "kind": "tabular"}},
+                     "dataset": {"name": "iris", "version": 2, "kind": "tabular",
+                                 "definition": {"files": []}}},
             "seed": {"type": "integer", "mode": None, "path": None, "value": 42},
         }
 
@@ -265,8 +266,11 @@ class DataTest(RunTestBase):
         run, ctx = self.bind(inputs=self.inputs(),
                              outputs={"model": {"type": "uri_folder", "mode": "rw_mount",
                                                 "path": "/out/model"}})
-        self.assertEqual(run.input_datasets, {"train": "/data/train", "raw": "/data/raw.csv",
-                                              "iris": "/data/iris"})
+        datasets = run.input_datasets
+        self.assertEqual({k: datasets[k] for k in ("train", "raw")},
+                         {"train": "/data/train", "raw": "/data/raw.csv"})
+        self.assertEqual(sorted(datasets), ["iris", "raw", "train"])
+        self.assertNotIsInstance(datasets["iris"], str)  # direct mode: a dataset object
         self.assertEqual(run.output_datasets, {"model": "/out/model"})
         self.assertEqual(run.inputs["seed"], 42)
         self.assertEqual(run.parent.input_datasets, {})
