@@ -57,7 +57,7 @@ CONFIGS = {
         "shapes": [("chain", 1000), ("fanout", 1000), ("diamond", 100)],
         "plan_n": 10000, "plan_n_snakemake": 1000, "plan_kinds": ["chain"],
         "warmup": 0, "reps": 3, "slow": 2.0, "skip": 8.0, "timeout": 60.0, "plan_timeout": 10.0,
-        "budget": 25.0, "budget_runnel": 45.0, "plan_budget": 8.0,
+        "budget": 20.0, "budget_runnel": 40.0, "plan_budget": 8.0,
     },
 }
 

@@ -1,10 +1,12 @@
 // `runnel compute create|list|show|delete`: compute targets.
+#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli/cli.h"
 #include "cli/table.h"
+#include "exec/slurm_backend.h"
 #include "core/ids.h"
 #include "runnel/error.h"
 #include "store/metadata_store.h"
@@ -12,6 +14,36 @@
 using nlohmann::json;
 
 namespace runnel::cli {
+
+namespace {
+
+// "4G" / "512M" / "1T" -> megabytes; "" -> 0.
+int64_t parse_memory_mb(const std::string& s) {
+  if (s.empty()) return 0;
+  size_t pos = 0;
+  double v = std::stod(s, &pos);
+  std::string unit = s.substr(pos);
+  if (unit == "G" || unit == "g" || unit == "GB") return static_cast<int64_t>(v * 1024);
+  if (unit == "T" || unit == "t" || unit == "TB") return static_cast<int64_t>(v * 1024 * 1024);
+  if (unit == "M" || unit == "m" || unit == "MB" || unit.empty()) return static_cast<int64_t>(v);
+  throw invalid_argument("--memory " + s + ": expected a size like 512M or 4G");
+}
+
+// "90s" / "30m" / "1h" / "HH:MM:SS" -> seconds; "" -> 0.
+int parse_seconds(const std::string& s) {
+  if (s.empty()) return 0;
+  int h = 0, m = 0, sec = 0;
+  if (std::sscanf(s.c_str(), "%d:%d:%d", &h, &m, &sec) == 3) return h * 3600 + m * 60 + sec;
+  size_t pos = 0;
+  double v = std::stod(s, &pos);
+  std::string unit = s.substr(pos);
+  if (unit == "h") return static_cast<int>(v * 3600);
+  if (unit == "m") return static_cast<int>(v * 60);
+  if (unit == "s" || unit.empty()) return static_cast<int>(v);
+  throw invalid_argument("--time " + s + ": expected a duration like 30m, 2h or 01:30:00");
+}
+
+}  // namespace
 
 void register_compute(CLI::App& app, CliGlobals& g) {
   CLI::App* compute = app.add_subcommand("compute", "compute targets: local process pools and Slurm clusters");
@@ -47,9 +79,11 @@ void register_compute(CLI::App& app, CliGlobals& g) {
       cfg["max_concurrent_jobs"] = a->max_concurrent_jobs > 0 ? a->max_concurrent_jobs : 100;
       cfg["account"] = a->account;
       cfg["qos"] = a->qos;
-      cfg["sbatch_flags"] = a->sbatch_flags;
+      cfg["extra_sbatch_flags"] = a->sbatch_flags;
+      cfg["default_resources"] = {{"cpus", a->cpus}, {"memory_mb", parse_memory_mb(a->memory)}, {"gpus", a->gpus},
+                                  {"time_limit_s", parse_seconds(a->time)}};
+      parse_slurm_config(cfg.dump());  // the same checks the engine applies
     }
-    cfg["defaults"] = {{"cpus", a->cpus}, {"memory", a->memory}, {"gpus", a->gpus}, {"time", a->time}};
     ComputeRecord c{a->name, a->type, cfg.dump(), now_ms()};
     ws.store().put_compute(c);
     std::cout << "Created compute target " << a->name << " (" << a->type << ")\n";
@@ -69,6 +103,10 @@ void register_compute(CLI::App& app, CliGlobals& g) {
     auto c = ws.store().get_compute(a->name);
     if (!c) throw not_found("compute target '" + a->name + "' does not exist; see `runnel compute list`");
     json j = {{"name", c->name}, {"type", c->type}, {"config", json::parse(c->config_json)}};
+    if (c->type == "slurm") {
+      SlurmConfig sc = parse_slurm_config(c->config_json);
+      j["status"] = json::parse(slurm_status_report(sc.partition, sc), nullptr, false);
+    }
     std::cout << j.dump(2) << "\n";
   });
   CLI::App* del = compute->add_subcommand("delete", "remove a compute target");

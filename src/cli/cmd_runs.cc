@@ -82,7 +82,9 @@ void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
   t.print();
   std::cout << "\n";
   for (const auto& s : j["steps"]) {
-    std::cout << s["name"].get<std::string>() << "\n    logs:    " << s["log_dir"].get<std::string>() << "\n";
+    std::cout << s["name"].get<std::string>() << "\n";
+    if (s["decision"].is_string()) std::cout << "    why:     " << s["decision"].get<std::string>() << "\n";
+    std::cout << "    logs:    " << s["log_dir"].get<std::string>() << "\n";
     for (const auto& [name, path] : s["outputs"].items()) std::cout << "    output " << name << ": " << path.get<std::string>() << "\n";
     for (const auto& [name, v] : s["metrics"].items()) std::cout << "    metric " << name << " = " << v.dump() << "\n";
   }

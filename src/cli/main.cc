@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   register_runs(app, g);
   register_logs(app, g);
   register_metrics(app, g);
+  register_why(app, g);
   register_env(app, g);
   register_compute(app, g);
   register_dataset(app, g);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exec/local_backend.h"
+#include "exec/slurm_backend.h"
 #include "runnel/error.h"
 #include "store/metadata_store.h"
 
@@ -32,6 +33,12 @@ std::unique_ptr<ComputeBackend> make_backend(const Workspace& ws, const std::str
   if (rec->type == "local") {
     int slots = max_parallel > 0 ? max_parallel : cfg.value("max_nodes", 0);
     return std::make_unique<LocalBackend>(default_slots(slots));
+  }
+  if (rec->type == "slurm") {
+    SlurmConfig sc = parse_slurm_config(rec->config_json);
+    // Steps run in folders under the workspace: the nodes must see it.
+    check_shared_path_visible(ws.root(), sc);
+    return std::make_unique<SlurmBackend>(sc);
   }
   throw invalid_argument("compute target '" + compute + "' has type '" + rec->type +
                          "', which this build of runnel cannot run");

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <set>
 #include <thread>
 
 #include "core/fs.h"
 #include "core/ids.h"
 #include "engine/backends.h"
+#include "engine/git_info.h"
 #include "runnel/error.h"
 #include "spec/spec_json.h"
 #include "spec/validate.h"
@@ -147,6 +149,7 @@ void PipelineExecution::Impl::record_submission() {
                {"engine_pid", static_cast<int>(::getpid())}};
   pr.options_json = opts.dump();
   pr.tags_json = json(options.tags).dump();
+  pr.git_json = git_info(spec.source_file.empty() ? spec.base_dir : std::filesystem::path(spec.source_file).parent_path().string()).dump();
   pr.created_at = created_at;
   MetadataStore& store = ws.store();
   store.transaction([&] {

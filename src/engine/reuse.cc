@@ -196,6 +196,7 @@ void PipelineExecution::Impl::decide(int i) {
   s.reuse.reset();
   if (s.force_run) {
     s.state.decision = "will run (" + s.run_reason + ")";
+    s.fingerprint["decision"] = s.state.decision;
     return;
   }
   std::string not_reused;
@@ -230,6 +231,7 @@ void PipelineExecution::Impl::decide(int i) {
     s.reuse = cand;
     s.output_digests = digests;
     s.state.decision = "eligible to reuse run " + cand.id;
+    s.fingerprint["decision"] = s.state.decision;
     return;
   }
   if (!not_reused.empty()) {
@@ -251,6 +253,7 @@ void PipelineExecution::Impl::decide(int i) {
     }
   }
   s.state.decision = "will run (" + s.run_reason + ")";
+  s.fingerprint["decision"] = s.state.decision;
 }
 
 void PipelineExecution::Impl::take_reuse(int i) {

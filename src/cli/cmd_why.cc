@@ -1,0 +1,116 @@
+// `runnel why RUN STEP`: why a step ran or was reused — per fingerprint component, what
+// differs from the most recent earlier run of that step.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/run_json.h"
+#include "core/ids.h"
+#include "engine/fingerprint.h"
+#include "runnel/error.h"
+
+using nlohmann::json;
+
+namespace runnel::cli {
+
+namespace {
+
+json parse_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  json j = json::parse(s, nullptr, false);
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+// The components that stayed the same, as a short list for the reader.
+std::vector<std::string> unchanged_parts(const json& a, const json& b) {
+  std::vector<std::string> out;
+  auto same = [&](const char* k) { return a.is_object() && b.is_object() && a.value(k, json()) == b.value(k, json()); };
+  if (same("command")) out.push_back("command");
+  if (a.contains("code") && b.contains("code") && a["code"].is_object() && b["code"].is_object() &&
+      a["code"].value("digest", "") == b["code"].value("digest", ""))
+    out.push_back("code (" + std::to_string(b["code"].value("files", json::object()).size()) + " files)");
+  if (a.contains("environment") && b.contains("environment") &&
+      a["environment"].value("packages", "") == b["environment"].value("packages", "") &&
+      a["environment"].value("python", "") == b["environment"].value("python", "") &&
+      a["environment"].value("variables", json()) == b["environment"].value("variables", json()))
+    out.push_back("environment (" + b["environment"].value("python", std::string("?")) + " " +
+                  b["environment"].value("python_version", std::string()) + ", " +
+                  std::to_string(b["environment"].value("package_list", json::array()).size()) + " packages)");
+  if (same("env_vars")) out.push_back("environment variables");
+  if (same("params")) out.push_back("parameters");
+  if (same("outputs")) out.push_back("declared outputs");
+  return out;
+}
+
+void why(CliGlobals& g, const std::string& run_id, const std::string& step, const std::string& output) {
+  Workspace ws = open_workspace(g);
+  PipelineRunRecord run = find_run(ws, run_id);
+  StepRunRecord s = find_step(ws, run, step);
+  json fp = parse_or_null(s.fingerprint_json);
+  json out = {{"step", s.name}, {"run_id", s.id}, {"pipeline_run_id", run.id}, {"status", s.status},
+              {"fingerprint", s.fingerprint}, {"decision", fp.is_object() ? fp.value("decision", "") : ""},
+              {"reused_run_id", s.reused_run_id.empty() ? json(nullptr) : json(s.reused_run_id)},
+              {"compared_with", nullptr}, {"changes", json::array()}, {"unchanged", json::array()}};
+  if (fp.is_null()) {
+    out["decision"] = s.status == "Canceled" || s.status == "NotStarted"
+                          ? "the step never started (" + (s.error.empty() ? s.status : s.error) + "), so it has no fingerprint"
+                          : "no fingerprint was recorded for this step run";
+  } else {
+    // The most recent earlier run of this step that has a fingerprint (other than the one reused).
+    for (const auto& prev : ws.store().previous_step_runs(s.name, s.created_at, 50)) {
+      if (prev.id == s.id || prev.pipeline_run_id == run.id || prev.fingerprint_json.empty()) continue;
+      json before = parse_or_null(prev.fingerprint_json);
+      if (!before.is_object()) continue;
+      out["compared_with"] = {{"run_id", prev.id}, {"pipeline_run_id", prev.pipeline_run_id}, {"status", prev.status},
+                              {"created", format_time_iso(prev.created_at)}};
+      for (const auto& line : explain_changes(before, fp)) out["changes"].push_back(line);
+      for (const auto& u : unchanged_parts(before, fp)) out["unchanged"].push_back(u);
+      break;
+    }
+  }
+  if (output == "json") {
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << "step " << s.name << " (step run " << s.id << " of " << run.id << "): " << s.status << "\n";
+  if (!out["decision"].get<std::string>().empty()) std::cout << "  decision: " << out["decision"].get<std::string>() << "\n";
+  if (s.status == "Reused")
+    std::cout << "  it took the outputs of run " << s.reused_run_id << ": same fingerprint " << s.fingerprint.substr(0, 12)
+              << " (code, inputs' content, command, environment, parameters)\n";
+  if (out["compared_with"].is_null()) {
+    if (!fp.is_null()) std::cout << "  no earlier run of this step to compare with\n";
+    return;
+  }
+  const json& c = out["compared_with"];
+  std::cout << "  compared with the previous run of this step: " << c["run_id"].get<std::string>() << " (run "
+            << c["pipeline_run_id"].get<std::string>() << ", " << c["status"].get<std::string>() << ")\n";
+  if (out["changes"].empty()) {
+    std::cout << "  nothing in the fingerprint changed";
+    if (s.status != "Reused") std::cout << "; it ran because of the decision above";
+    std::cout << "\n";
+  } else {
+    std::cout << "  what changed:\n";
+    for (const auto& l : out["changes"]) std::cout << "    - " << l.get<std::string>() << "\n";
+  }
+  if (!out["unchanged"].empty()) {
+    std::string u;
+    for (const auto& l : out["unchanged"]) u += (u.empty() ? "" : ", ") + l.get<std::string>();
+    std::cout << "  unchanged: " << u << "\n";
+  }
+}
+
+}  // namespace
+
+void register_why(CLI::App& app, CliGlobals& g) {
+  struct Args {
+    std::string run, step, output = "text";
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand("why", "why a step ran or was reused: what changed since its last run");
+  sub->add_option("run", a->run, "run id or prefix, or `latest`")->required();
+  sub->add_option("step", a->step, "step name or step run id")->required();
+  sub->add_option("--output,-o", a->output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  sub->callback([a, &g] { why(g, a->run, a->step, a->output); });
+}
+
+}  // namespace runnel::cli
