@@ -78,9 +78,12 @@ class Tool:
             return bool(self.runnel) and os.access(self.runnel, os.X_OK)
         return shutil.which(self.name) is not None
 
+    def missing(self):
+        return "not built" if self.name == "runnel" else "not installed"
+
     def version(self):
         if not self.available():
-            return "not built" if self.name == "runnel" else "not installed"
+            return self.missing()
         exe = self.runnel if self.name == "runnel" else self.name
         try:
             out = subprocess.run([exe, "--version"], capture_output=True, text=True,
@@ -327,7 +330,7 @@ class Bench:
         key = (tool.name, kind)
         if not tool.available():
             for m in MEASURES:
-                self.finish(self.cell(tool, shape, m, status="not built"))
+                self.finish(self.cell(tool, shape, m, status=tool.missing()))
             return
         if key in self.too_slow:
             for m in MEASURES:
@@ -398,7 +401,7 @@ class Bench:
         d = os.path.join(self.gen_dir, tool.name, shape)
         c = self.cell(tool, shape, "plan")
         if not tool.available():
-            c["status"] = "not built"
+            c["status"] = tool.missing()
             self.finish(c)
             return
         self.log("%s plan %s" % (tool.name, shape))
@@ -470,6 +473,9 @@ def main(argv):
     ap.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
     ap.add_argument("--tools", default="make,ninja,snakemake,runnel")
     args = ap.parse_args(argv)
+    for t in args.tools.split(","):
+        if t not in gen.TOOLS:
+            raise SystemExit("measure.py: unknown tool %r (one of %s)" % (t, ", ".join(gen.TOOLS)))
     if not os.access(TIME, os.X_OK):
         raise SystemExit("measure.py: %s is missing (Debian package `time`)" % TIME)
     result = Bench(args).run()

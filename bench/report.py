@@ -180,10 +180,10 @@ class Report:
         r, n = self.get("runnel", shape, measure), self.get("ninja", shape, measure)
         label = "%s %s: runnel <= %.1fx ninja" % (
             {"cold": "cold", "noop": "no-op"}[measure], shape, limit)
+        if r is not None and r["status"] == "not built":
+            return label, "runnel not built", "n/a"
         if r is None or n is None:
             return label, "not measured in this mode", "n/a"
-        if r["status"] == "not built":
-            return label, "runnel not built", "n/a"
         if "budget" in (r["status"], n["status"]):
             return label, "not measured: time budget used up", "n/a"
         if r["status"] != "ok" or n["status"] != "ok" or not r["wall"] or not n["wall"]:
