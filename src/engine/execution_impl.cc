@@ -178,6 +178,7 @@ void PipelineExecution::Impl::record_submission() {
 void PipelineExecution::Impl::request_cancel() {
   cancel_requested = true;
   std::lock_guard<std::mutex> lock(mu);
+  if (done) return;
   for (auto& [_, b] : backends_) b->wakeup();
 }
 
@@ -281,6 +282,7 @@ void PipelineExecution::Impl::cancel_all(const std::string& reason) {
     StepSlot& s = steps[i];
     if (s.ended) continue;
     if (s.launched) {
+      s.cancel_reason = reason;
       backend_of(static_cast<int>(i)).cancel(s.state.step_run_id);
     } else {
       end_step(static_cast<int>(i), "Canceled", "not started: " + reason);
@@ -376,13 +378,22 @@ void PipelineExecution::Impl::run() {
       if (steps[i].launched && !steps[i].ended) backend_of(static_cast<int>(i)).cancel(steps[i].state.step_run_id);
     }
     if (pr) pr->error = std::string("engine error: ") + e.what();
-    std::lock_guard<std::mutex> lock(mu);
-    for (auto& s : steps) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+      StepSlot& s = steps[i];
       if (s.ended) continue;
-      s.ended = true;
-      s.state.status = "Canceled";
-      s.state.reason = "canceled by an engine error";
-      s.state.ended_at = now_ms();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        s.ended = true;
+        s.state.status = "Canceled";
+        s.state.reason = std::string("canceled by an engine error: ") + e.what();
+        s.state.ended_at = now_ms();
+      }
+      try {
+        persist_step(static_cast<int>(i));
+      } catch (const std::exception&) {
+        // The store itself may be what failed; the run record below says why.
+      }
+      notify(static_cast<int>(i));
     }
   }
   std::string final_status = "Finished";
@@ -397,7 +408,10 @@ void PipelineExecution::Impl::run() {
     if (pr->error.empty() && final_status == "Failed") pr->error = "step '" + failed_step_ + "' failed";
     ws.store().update_pipeline_run(*pr);
   }
-  backends_.clear();  // kills anything still running
+  {
+    std::lock_guard<std::mutex> lock(mu);  // request_cancel() walks backends_ under mu
+    backends_.clear();                      // kills anything still running
+  }
   try {
     stat_cache_->flush();
   } catch (const Error&) {

@@ -47,6 +47,7 @@ struct StepSlot {
   std::string run_reason;              // why it runs (for the decision line and `why`)
   std::string claim_key;               // kv key held while this step computes
   std::string waiting_on;              // another run computing the same fingerprint
+  std::string cancel_reason;           // why the engine asked the backend to cancel it
   std::string snapshot_archive;        // the code snapshot the step runs from
   std::map<std::string, DataDigest> output_digests;  // committed outputs' content
   nlohmann::json tags = nlohmann::json::object();

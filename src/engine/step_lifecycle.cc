@@ -267,6 +267,7 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
   } else {
     discard_outputs(i);
     std::string reason = ev.reason;
+    if (ev.state == JobState::kCanceled && !s.cancel_reason.empty()) reason = s.cancel_reason;
     if (reason.empty())
       reason = ev.signal ? "killed by signal " + std::to_string(ev.signal)
                          : "exit code " + std::to_string(ev.exit_code);

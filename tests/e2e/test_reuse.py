@@ -533,20 +533,31 @@ class ReuseTest(WorkspaceTest):
         self.assertRegex(by_status["Reused"], r"\b0 ran, 1 reused\b")
 
     # -- runnel why ------------------------------------------------------------------------
-    def why(self, step):
+    def why(self, step, *args):
         h = self.runnel("--help")
         if not re.search(r"(?m)^\s+why\s", h.stdout):
             self.skipTest("`runnel why RUN STEP` does not exist yet (not in `runnel --help`)")
-        p = self.runnel("why", "latest", step)
+        p = self.runnel("why", "latest", step, *args)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         return p.stdout
 
     def test_why_names_code_change(self):
         path = self.chain()
-        self.submit(path)
+        _, _, _, first = self.submit(path)
         self.step_code("b", tag="v2")
         self.submit(path)
-        self.assertIn("b.py", self.why("b"))
+        out = self.why("b")
+        self.assertIn("code changed: b.py (modified)", out)
+        self.assertIn(first["b"]["run_id"], out, "the run compared with is not named")
+        j = json.loads(self.why("b", "--output", "json"))
+        self.assertEqual(j["status"], "Finished")
+        self.assertTrue(any("code changed: b.py (modified)" in c for c in j["changes"]), j)
+        self.assertEqual(j["compared_with"]["run_id"], first["b"]["run_id"])
+        # c ran because b's output changed; d was reused.
+        self.assertRegex(self.why("c"), r"input 'i' content changed")
+        out = self.why("d")
+        self.assertIn("Reused", out)
+        self.assertIn(first["d"]["run_id"], out)
 
     def test_why_names_input_change(self):
         path = self.chain()
@@ -554,9 +565,10 @@ class ReuseTest(WorkspaceTest):
         self.write("data/raw.txt", "raw-2\n")
         self.submit(path)
         out = self.why("a")
-        self.assertIn("raw", out)
-        self.assertIn("raw.txt", out)
-
+        self.assertIn("input 'raw' content changed", out)
+        self.assertIn("raw.txt (modified)", out)
+        j = json.loads(self.why("a", "--output", "json"))
+        self.assertTrue(any("input 'raw' content changed" in c for c in j["changes"]), j)
 
 if __name__ == "__main__":
     unittest.main()
