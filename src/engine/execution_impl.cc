@@ -63,12 +63,14 @@ void PipelineExecution::Impl::resolve() {
         backends_[compute] = factory ? factory(compute, options.max_parallel)
                                      : make_backend(ws, compute, options.max_parallel);
       } catch (const Error& e) {
-        std::string where = st.compute.empty() ? (spec.source_file.empty() ? std::string("<c++>")
-                                                                           : spec.source_file) +
-                                                     ": settings.default_compute"
-                                               : st.loc_of("compute").to_string() + ": jobs." +
-                                                     st.name + ".compute";
-        throw Error(e.code(), where + ": " + e.what());
+        std::string where = !st.compute.empty() ? st.loc_of("compute").to_string() + ": jobs." + st.name + ".compute"
+                            : !options.default_compute.empty() ? "--compute " + options.default_compute
+                            : (spec.source_file.empty() ? std::string("<c++>") : spec.source_file) +
+                                  ": settings.default_compute";
+        std::string msg = e.what();
+        if (msg.find("; ") == std::string::npos)
+          msg += "; check the target with `runnel compute show " + compute + "`";
+        throw Error(e.code(), where + ": " + msg);
       }
       running_per_backend_[compute] = 0;
     }

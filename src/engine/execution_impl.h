@@ -56,6 +56,11 @@ struct StepSlot {
   int attempt = 0;
 };
 
+// The datastore path of an output: {run-id}/{output-name} (and ${{name}} /
+// ${{output_name}}) replaced. engine/output_dest.cc.
+std::string expand_output_path(const std::string& pattern, const std::string& step_run_id,
+                               const std::string& output_name);
+
 class PipelineExecution::Impl {
  public:
   Impl(const Workspace& ws, PipelineSpec spec, const ExecutionOptions& options, RunListener* listener,
@@ -96,6 +101,9 @@ class PipelineExecution::Impl {
   bool claim(int i);  // false: another live run computes the same step right now
   void release_claim(int i);
   void record_output_digests(int i);
+  // engine/output_dest.cc
+  void move_to_destinations(int i);
+  void register_outputs(int i);
   // engine/step_lifecycle.cc
   void prepare_and_launch(int i);
   void handle_event(int i, const JobEvent& ev);

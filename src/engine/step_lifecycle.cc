@@ -259,6 +259,12 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
         end_step(i, "Failed", std::string("cannot digest committed outputs: ") + e.what());
         return;
       }
+      try {
+        register_outputs(i);
+      } catch (const Error& e) {
+        end_step(i, "Failed", std::string("outputs were committed but registering them failed: ") + e.what());
+        return;
+      }
       end_step(i, "Finished", "");
     } else {
       discard_outputs(i);
@@ -291,8 +297,16 @@ bool PipelineExecution::Impl::commit_outputs(int i, std::string* error) {
              std::strerror(errno);
     return false;
   }
-  std::lock_guard<std::mutex> lock(mu);
-  for (const auto& out : st.outputs) s.state.outputs[out.name] = s.commit_root + "/" + out.name;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& out : st.outputs) s.state.outputs[out.name] = s.commit_root + "/" + out.name;
+  }
+  try {
+    move_to_destinations(i);
+  } catch (const Error& e) {
+    *error = e.what();
+    return false;
+  }
   return true;
 }
 

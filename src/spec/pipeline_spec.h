@@ -77,6 +77,12 @@ struct StepOutput {
   std::string datastore;        // "" = the workspace's default datastore
   std::string path;             // "" = runnel's default location on that datastore
   std::string pipeline_output;  // the pipeline output this is bound to, "" if none
+  // Register the committed output as a dataset of this name (a new version when its
+  // content changed): YAML `name:` on an output, C++ register_on_complete().
+  std::string register_name;
+  std::string register_description;
+  std::map<std::string, std::string> register_tags;
+  bool register_tabular = false;  // read_delimited_files(): register as a tabular dataset
   SourceLocation loc;
 };
 

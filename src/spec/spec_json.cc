@@ -113,6 +113,10 @@ json output_json(const StepOutput& o) {
               {"datastore", o.datastore},
               {"path", o.path},
               {"pipeline_output", o.pipeline_output},
+              {"register_name", o.register_name},
+              {"register_description", o.register_description},
+              {"register_tags", o.register_tags},
+              {"register_tabular", o.register_tabular},
               {"loc", loc_json(o.loc)}};
 }
 
@@ -127,6 +131,10 @@ StepOutput output_from(const json& j) {
   o.datastore = j.value("datastore", "");
   o.path = j.value("path", "");
   o.pipeline_output = j.value("pipeline_output", "");
+  o.register_name = j.value("register_name", "");
+  o.register_description = j.value("register_description", "");
+  o.register_tags = j.value("register_tags", std::map<std::string, std::string>{});
+  o.register_tabular = j.value("register_tabular", false);
   o.loc = loc_from(j.value("loc", json()));
   return o;
 }

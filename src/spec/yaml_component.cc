@@ -237,6 +237,8 @@ StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::stri
       if (!m) fail(doc, x.value, p, "unknown output mode '" + s + "'", "use rw_mount or upload");
       out.mode = *m;
     }
+    if (x.name == "name") out.register_name = as_string(doc, x, p);  // register as a data asset
+    if (x.name == "description") out.register_description = as_string(doc, x, p);
     if (x.name == "path" && !x.value.IsNull() &&
         as_string(doc, x, p).find("${{") == std::string::npos) {  // bindings: the caller's
       resolve_output_path(doc, x.value, p, as_string(doc, x, p), &out.datastore, &out.path);

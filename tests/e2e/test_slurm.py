@@ -56,6 +56,15 @@ def slurm_job(job_id):
     return fields
 
 
+def slurm_end_state(job_id, timeout=10):
+    """The job's final JobState (waiting up to `timeout` s for it to leave the active ones),
+    or None."""
+    def ended():
+        state = slurm_job(job_id).get("JobState")
+        return state if state not in ACTIVE else None
+    return wait_for(ended, timeout=timeout, interval=0.2)
+
+
 def slurm_jobs_under(folder, active_only=False):
     """{job id: (name, state)} of every Slurm job whose working folder is inside `folder`:
     from squeue (all states still remembered, or only active ones) and the jobcomp log."""
@@ -179,11 +188,8 @@ class SlurmComputeTest(SlurmTest):
         self.assertIn("timeout", p.stdout)
         self.assert_slurm_knows(step)
         self.assertRegex(p.stdout, r"slow: Failed \(.*job %s\b" % step["backend_job_id"])
-        def ended_state():
-            state = slurm_job(step["backend_job_id"]).get("JobState")
-            return state if state not in ACTIVE else None
-        state = wait_for(ended_state)
-        self.assertEqual(state, "CANCELLED", "runnel did not scancel the timed-out job")
+        self.assertEqual(slurm_end_state(step["backend_job_id"]), "CANCELLED",
+                         "runnel did not scancel the timed-out job")
 
     def test_failing_step_keeps_exit_code_and_stderr(self):
         path = self.write("p.yml", """
@@ -204,7 +210,7 @@ class SlurmComputeTest(SlurmTest):
         self.assertEqual(os.path.dirname(step["stderr"]), step["log_dir"])
         self.assertIn("oops-on-stderr", read(step["stderr"], ""))
         self.assertIn("oops-on-stderr", p.stdout)
-        self.assertEqual(slurm_job(step["backend_job_id"]).get("JobState"), "FAILED")
+        self.assertEqual(slurm_end_state(step["backend_job_id"]), "FAILED")
         self.assertFalse(os.path.exists(os.path.join(self.datastore(), "runs", step["run_id"])))
 
     def test_sbatch_rejection_is_clear(self):
@@ -230,6 +236,33 @@ class SlurmComputeTest(SlurmTest):
             self.assertRegex(step["error"], r"(?i)partition")
             self.assertIn(step["error"], p.stdout)
         self.assertEqual(slurm_jobs_under(self.ws), {}, "a job ran on the bad partition")
+
+    def test_resources_reach_sbatch(self):
+        p = self.runnel("compute", "create", "big", "--type", "slurm", "--cpus", "3",
+                        "--memory", "512M", "--time", "2m", "--sbatch-flag=--comment=e2e-flag")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              sized:
+                type: command
+                command: echo sized
+                resources: {cpus: 2, memory: 1G, time_limit: 1m}
+              defaults:
+                type: command
+                command: echo defaults
+            """)
+        self.run_pipeline(path, "--compute", "big", timeout=60)
+        steps = self.steps()
+        sized = self.assert_slurm_knows(steps["sized"])
+        defaults = self.assert_slurm_knows(steps["defaults"])
+        # The step's own resources win over the target's defaults; flags go to every job.
+        self.assertEqual((sized.get("NumCPUs"), sized.get("MinMemoryNode"),
+                          sized.get("TimeLimit")), ("2", "1G", "00:01:00"))
+        self.assertEqual((defaults.get("NumCPUs"), defaults.get("MinMemoryNode"),
+                          defaults.get("TimeLimit")), ("3", "512M", "00:02:00"))
+        self.assertEqual(sized.get("Comment"), "e2e-flag")
+        self.assertEqual(defaults.get("Comment"), "e2e-flag")
 
     def test_logs_land_in_step_log_folder(self):
         # `compute: sl` on the step itself, no --compute.
@@ -277,8 +310,8 @@ class SlurmDemoTest(SlurmTest):
             self.assertEqual(s["status"], "Finished", name)
             self.assertEqual(s["exit_code"], 0, name)
             self.assertEqual(s["compute"], "sl", name)
-            job = self.assert_slurm_knows(s)
-            self.assertEqual(job.get("JobState"), "COMPLETED", name)
+            self.assert_slurm_knows(s)
+            self.assertEqual(slurm_end_state(s["backend_job_id"]), "COMPLETED", name)
             self.assertIn("job %s" % s["backend_job_id"], p.stdout, name)
         self.assertEqual(len({s["backend_job_id"] for s in steps.values()}), len(ALL_STEPS))
         jobs_before = slurm_jobs_under(self.ws)
