@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
 
     PipelineData report("report", datastore);
     std::vector<Argument> compare_args = {"--models"};
-    std::vector<PipelineData> compare_inputs;
+    std::vector<InputRef> compare_inputs;
     for (size_t i = 0; i < models.size(); ++i) {
       PipelineData in = model_outputs[i].as_input(models[i].step.substr(6));  // lr, rf, gb, svm
       compare_args.push_back(in);

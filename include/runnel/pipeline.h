@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "runnel/dataset.h"
 #include "runnel/datastore.h"
 #include "runnel/workspace.h"
 
@@ -59,20 +60,65 @@ class PipelineData {
   std::string input_name_;  // non-empty for as_input() views
 };
 
-// One command-line argument: text, a number, or data (which becomes its path).
+// A step output that becomes a dataset (the SDK's OutputFileDatasetConfig): written to
+// `destination` (datastore, path pattern with {run-id} and {output-name}; default: the
+// step run's own folder on the default datastore) and optionally registered as a dataset
+// when the step completes.
+//
+// @code
+//   OutputFileDatasetConfig cleaned("cleaned", {{ds, "cleaned/{run-id}"}});
+//   cleaned = cleaned.as_upload().register_on_complete("cleaned_data", "rows without nulls");
+// @endcode
+class OutputFileDatasetConfig : public PipelineData {
+ public:
+  struct Destination {
+    Datastore datastore;
+    std::string path;  // may hold {run-id} and {output-name}
+  };
+  explicit OutputFileDatasetConfig(const std::string& name,
+                                   std::optional<Destination> destination = std::nullopt);
+  // Written locally and committed (uploaded) when the step succeeds.
+  OutputFileDatasetConfig as_upload(bool overwrite = false) const;
+  OutputFileDatasetConfig as_mount() const;
+  // Registers the committed output as dataset `name` (a new version when its content
+  // changed) when the step completes.
+  OutputFileDatasetConfig register_on_complete(const std::string& name,
+                                               const std::string& description = "",
+                                               const std::map<std::string, std::string>& tags = {}) const;
+  // Registers it as a tabular dataset of delimited files instead of a file dataset.
+  OutputFileDatasetConfig read_delimited_files() const;
+};
+
+// One command-line argument: text, a number, data (which becomes its path) or a dataset
+// input (its path, or for direct mode the path of its definition).
 class Argument {
  public:
+  using Value = std::variant<std::string, PipelineData, DatasetConsumptionConfig>;
   Argument(const char* s) : value_(std::string(s)) {}
   Argument(std::string s) : value_(std::move(s)) {}
   Argument(int v) : value_(std::to_string(v)) {}
   Argument(long v) : value_(std::to_string(v)) {}
   Argument(double v);
   Argument(PipelineData d) : value_(std::move(d)) {}
+  Argument(DatasetConsumptionConfig d) : value_(std::move(d)) {}
 
-  const std::variant<std::string, PipelineData>& value() const { return value_; }
+  const Value& value() const { return value_; }
 
  private:
-  std::variant<std::string, PipelineData> value_;
+  Value value_;
+};
+
+// A step input: data another step writes, or a registered dataset
+// (`dataset.as_named_input("x").as_download()`).
+class InputRef {
+ public:
+  InputRef(PipelineData d) : value_(std::move(d)) {}
+  InputRef(OutputFileDatasetConfig d) : value_(PipelineData(std::move(d))) {}
+  InputRef(DatasetConsumptionConfig d) : value_(std::move(d)) {}
+  const std::variant<PipelineData, DatasetConsumptionConfig>& value() const { return value_; }
+
+ private:
+  std::variant<PipelineData, DatasetConsumptionConfig> value_;
 };
 
 // What the SDK puts in a RunConfiguration: the environment and the resources a step
@@ -113,7 +159,7 @@ class PythonScriptStep : public Step {
     std::vector<Argument> arguments;
     std::string compute_target;  // default: the pipeline's default compute
     RunConfiguration runconfig;
-    std::vector<PipelineData> inputs;
+    std::vector<InputRef> inputs;
     std::vector<PipelineData> outputs;
     std::map<std::string, std::string> params;  // become environment variables AML_PARAMETER_<k>
     std::string source_directory;               // default: the current folder
@@ -134,7 +180,7 @@ class CommandStep : public Step {
     std::vector<Argument> arguments;  // appended to `command`, quoted, data as paths
     std::string compute_target;
     RunConfiguration runconfig;
-    std::vector<PipelineData> inputs;
+    std::vector<InputRef> inputs;
     std::vector<PipelineData> outputs;
     std::map<std::string, std::string> params;
     std::string source_directory;  // "" = no code folder

@@ -1,6 +1,7 @@
 // api/object_model.h: the shared state behind Step and PipelineData handles (internal).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,7 +14,14 @@ struct PipelineData::State {
   std::string name;
   std::string datastore;  // "" = default
   bool is_directory = true;
-  std::weak_ptr<Step::State> producer;  // set when a step lists this data as an output
+  std::weak_ptr<Step::State> producer;
+  // OutputFileDatasetConfig: where it goes and what it registers as.
+  std::string destination_path;  // "" = the step run's own folder
+  std::string mode = "rw_mount";  // "rw_mount" | "upload"
+  std::string register_name;
+  std::string register_description;
+  std::map<std::string, std::string> register_tags;
+  bool register_tabular = false;  // set when a step lists this data as an output
 };
 
 struct Step::State {
@@ -24,7 +32,7 @@ struct Step::State {
   std::vector<Argument> arguments;
   std::string compute_target;
   RunConfiguration runconfig;
-  std::vector<PipelineData> inputs;
+  std::vector<InputRef> inputs;
   std::vector<PipelineData> outputs;
   std::map<std::string, std::string> params;
   std::string source_directory;  // absolute, resolved at construction

@@ -74,6 +74,34 @@ PipelineData PipelineData::as_input(const std::string& input_name) const {
   return view;
 }
 
+OutputFileDatasetConfig::OutputFileDatasetConfig(const std::string& name, std::optional<Destination> destination)
+    : PipelineData(name, destination ? std::optional<Datastore>(destination->datastore) : std::nullopt) {
+  if (destination) state()->destination_path = destination->path;
+}
+
+OutputFileDatasetConfig OutputFileDatasetConfig::as_upload(bool) const {
+  state()->mode = "upload";
+  return *this;
+}
+
+OutputFileDatasetConfig OutputFileDatasetConfig::as_mount() const {
+  state()->mode = "rw_mount";
+  return *this;
+}
+
+OutputFileDatasetConfig OutputFileDatasetConfig::register_on_complete(
+    const std::string& name, const std::string& description, const std::map<std::string, std::string>& tags) const {
+  state()->register_name = name;
+  state()->register_description = description;
+  state()->register_tags = tags;
+  return *this;
+}
+
+OutputFileDatasetConfig OutputFileDatasetConfig::read_delimited_files() const {
+  state()->register_tabular = true;
+  return *this;
+}
+
 Argument::Argument(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", v);
@@ -126,7 +154,8 @@ Pipeline::Pipeline(const Workspace& ws, const std::vector<Step>& steps, Pipeline
   std::function<void(const std::shared_ptr<Step::State>&)> visit = [&](const std::shared_ptr<Step::State>& s) {
     if (!seen.insert(s.get()).second) return;
     for (const auto& in : s->inputs)
-      if (auto p = in.state()->producer.lock()) visit(p);
+      if (auto* d = std::get_if<PipelineData>(&in.value()))
+        if (auto p = d->state()->producer.lock()) visit(p);
     for (const auto& arg : s->arguments)
       if (auto* d = std::get_if<PipelineData>(&arg.value()))
         if (auto p = d->state()->producer.lock(); p && p != s) visit(p);
@@ -184,20 +213,51 @@ PipelineSpec Pipeline::to_spec() const {
         if (o.state() == d.state()) return true;
       return false;
     };
-    for (const auto& d : s.inputs) add_input(d);
-    for (const auto& a : s.arguments)
+    auto add_dataset_input = [&](const DatasetConsumptionConfig& c) {
+      if (st.find_input(c.name)) return;
+      if (c.dataset.empty())
+        throw invalid_argument("step '" + st.name + "': input '" + c.name +
+                               "' is an unregistered dataset; register it first (dataset.register_dataset(ws, NAME))");
+      StepInput in;
+      in.name = c.name;
+      bool tabular = c.definition_json.find("\"tabular\"") != std::string::npos;
+      in.type = tabular ? DataType::kMltable : DataType::kUriFolder;
+      in.mode = *parse_input_mode(c.mode == "mount" ? "ro_mount" : c.mode);
+      InputSource src;
+      src.kind = InputSource::Kind::kDataset;
+      src.dataset = c.dataset;
+      src.version = c.version > 0 ? std::to_string(c.version) : "";
+      in.source = src;
+      st.inputs.push_back(in);
+    };
+    for (const auto& ref : s.inputs) {
+      if (auto* d = std::get_if<PipelineData>(&ref.value())) add_input(*d);
+      else add_dataset_input(std::get<DatasetConsumptionConfig>(ref.value()));
+    }
+    for (const auto& a : s.arguments) {
       if (auto* d = std::get_if<PipelineData>(&a.value()); d && !is_own_output(*d)) add_input(*d);
+      if (auto* c = std::get_if<DatasetConsumptionConfig>(&a.value())) add_dataset_input(*c);
+    }
     for (const auto& d : s.outputs) {
+      const PipelineData::State& ds = *d.state();
       StepOutput out;
       out.name = d.name();
-      out.type = d.state()->is_directory ? DataType::kUriFolder : DataType::kUriFile;
-      out.datastore = d.state()->datastore;
+      out.type = ds.is_directory ? DataType::kUriFolder : DataType::kUriFile;
+      out.datastore = ds.datastore;
+      out.path = ds.destination_path;
+      out.mode = ds.mode == "upload" ? OutputMode::kUpload : OutputMode::kRwMount;
+      out.register_name = ds.register_name;
+      out.register_description = ds.register_description;
+      out.register_tags = ds.register_tags;
+      out.register_tabular = ds.register_tabular;
       st.outputs.push_back(out);
     }
     std::string cmd = s.kind == "python_script" ? "python " + shell_quote(s.script_name) : s.command;
     for (const auto& a : s.arguments) {
       if (auto* text = std::get_if<std::string>(&a.value())) {
         cmd += " " + shell_quote(*text);
+      } else if (auto* c = std::get_if<DatasetConsumptionConfig>(&a.value())) {
+        cmd += " ${{inputs." + c->name + "}}";
       } else {
         const auto& d = std::get<PipelineData>(a.value());
         cmd += is_own_output(d) ? " ${{outputs." + d.name() + "}}"
@@ -211,7 +271,7 @@ PipelineSpec Pipeline::to_spec() const {
   // Data consumed without a producer in this pipeline.
   for (const auto& st : spec.steps)
     for (const auto& in : st.inputs)
-      if (in.source && in.source->step.empty())
+      if (in.source && in.source->kind == InputSource::Kind::kStepOutput && in.source->step.empty())
         throw invalid_argument("step '" + st.name + "': input '" + in.name + "' (PipelineData '" +
                                in.source->output + "') is not an output of any step; list it in some step's outputs");
   validate_pipeline(spec);
