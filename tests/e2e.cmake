@@ -13,6 +13,15 @@ endforeach()
 unset(_e2e_name)
 add_test(NAME e2e_reuse COMMAND /usr/bin/python3 -m unittest discover -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_reuse.py)
 set_tests_properties(e2e_reuse PROPERTIES ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1" LABELS e2e TIMEOUT 240 REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# Registered datasets with examples/datasets/: versions, reuse, changed files, bad inputs.
+add_test(NAME e2e_datasets
+  COMMAND /usr/bin/python3 -m unittest discover
+          -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_datasets.py)
+set_tests_properties(e2e_datasets PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS e2e
+  TIMEOUT 240
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
 # Slurm compute targets against a real cluster; skips itself unless `scontrol ping` works
 # (scripts/services/slurm-up.sh starts one; scripts/test.sh does so before ctest).
 add_test(NAME e2e_slurm

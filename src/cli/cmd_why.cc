@@ -61,6 +61,8 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
       if (prev.id == s.id || prev.pipeline_run_id == run.id || prev.fingerprint_json.empty()) continue;
       json before = parse_or_null(prev.fingerprint_json);
       if (!before.is_object()) continue;
+      attach_package_lists(ws.store(), &before);
+      attach_package_lists(ws.store(), &fp);
       out["compared_with"] = {{"run_id", prev.id}, {"pipeline_run_id", prev.pipeline_run_id}, {"status", prev.status},
                               {"created", format_time_iso(prev.created_at)}};
       for (const auto& line : explain_changes(before, fp)) out["changes"].push_back(line);

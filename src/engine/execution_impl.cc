@@ -107,6 +107,7 @@ void PipelineExecution::Impl::resolve() {
   }
   stat_cache_ = StatCache::open(stat_cache_path(ws.root()));
   take_snapshots();
+  for (const auto& [name, env] : envs_) store_package_list(ws.store(), env.packages_digest, env.packages);
 }
 
 void PipelineExecution::Impl::record_submission() {

@@ -6,6 +6,7 @@
 #include "core/fs.h"
 #include "core/sha256.h"
 #include "runnel/error.h"
+#include "store/metadata_store.h"
 
 using nlohmann::json;
 
@@ -90,6 +91,22 @@ void diff_map(const std::string& what, const json& before, const json& after, st
 }
 
 }  // namespace
+
+void store_package_list(MetadataStore& store, const std::string& digest, const std::vector<std::string>& packages) {
+  std::string key = "packages:" + digest;
+  if (store.get_value(key)) return;
+  store.set_value(key, json(packages).dump());
+}
+
+void attach_package_lists(MetadataStore& store, json* c) {
+  if (!c->is_object() || !c->contains("environment") || !(*c)["environment"].is_object()) return;
+  json& env = (*c)["environment"];
+  if (env.contains("package_list")) return;
+  if (auto v = store.get_value("packages:" + env.value("packages", ""))) {
+    json list = json::parse(*v, nullptr, false);
+    if (list.is_array()) env["package_list"] = list;
+  }
+}
 
 std::string fingerprint_of(const json& components) { return sha256_hex(essential(components).dump()); }
 

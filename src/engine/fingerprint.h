@@ -39,4 +39,11 @@ std::string fingerprint_of(const nlohmann::json& components);
 // variable LR changed: 0.1 -> 0.2", ... Empty when nothing that matters differs.
 std::vector<std::string> explain_changes(const nlohmann::json& before, const nlohmann::json& after);
 
+class MetadataStore;
+
+// Package lists are kept once per digest in the store's key/value table
+// ("packages:<digest>"); explanations need them back inside the components.
+void store_package_list(MetadataStore& store, const std::string& digest, const std::vector<std::string>& packages);
+void attach_package_lists(MetadataStore& store, nlohmann::json* components);
+
 }  // namespace runnel

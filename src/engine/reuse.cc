@@ -108,10 +108,11 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   for (const auto& p : st.hash_paths) hp[p] = digest_data(p, stat_cache_.get()).digest;
   c["hash_paths"] = hp;
   const ResolvedEnvironment& env = envs_.at(st.environment);
+  // The package list itself is stored once per digest (see store_package_list), not in
+  // every step's fingerprint.
   c["environment"] = {{"python", env.python},
                       {"python_version", env.python_version},
                       {"packages", env.packages_digest},
-                      {"package_list", env.packages},
                       {"variables", env.variables}};
   c["env_vars"] = st.env_vars;
   c["params"] = st.params;
@@ -241,7 +242,10 @@ void PipelineExecution::Impl::decide(int i) {
     for (const auto& prev : ws.store().previous_step_runs(s.state.name, created_at, 10)) {
       if (prev.fingerprint_json.empty() || prev.pipeline_run_id == run_id) continue;
       json before = json::parse(prev.fingerprint_json, nullptr, false);
-      auto lines = explain_changes(before, s.fingerprint);
+      json after = s.fingerprint;
+      attach_package_lists(ws.store(), &before);
+      attach_package_lists(ws.store(), &after);
+      auto lines = explain_changes(before, after);
       if (lines.empty()) {
         s.run_reason = "the last run of this step with these inputs (" + prev.id + ") ended " + prev.status;
       } else {

@@ -359,6 +359,18 @@ class ReuseTest(WorkspaceTest):
         self.assertIn("environment variable K changed: v1 -> v2", d["s"])
         self.assertEqual(read(os.path.join(steps["s"]["outputs"]["o"], "v.txt")).split()[-1], "v2")
 
+    @unittest.expectedFailure  # bug: azureml:NAME:VERSION drops the version (uses latest)
+    def test_pinned_environment_version_ignores_new_versions(self):
+        self.create_env("v1")
+        with open(self.args_pipeline()) as f:
+            text = f.read().replace("azureml:myenv@latest", "azureml:myenv:1")
+        path = self.write("pinned.yml", text)
+        self.submit(path)
+        self.create_env("v2")  # version 2; the step is pinned to version 1
+        _, d, s, steps = self.submit(path)
+        self.assert_reused(d, s, steps, "st")
+        self.assertEqual(read(os.path.join(steps["s"]["outputs"]["o"], "v.txt")).split()[-1], "v1")
+
     def test_deleted_output_reruns_producer(self):
         path = self.chain()
         _, _, _, first = self.submit(path)
