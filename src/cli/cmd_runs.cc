@@ -5,6 +5,7 @@
 #include "cli/run_json.h"
 #include "cli/table.h"
 #include "core/ids.h"
+#include "engine/reconcile.h"
 #include "runnel/error.h"
 
 using nlohmann::json;
@@ -17,6 +18,7 @@ std::string duration(int64_t a, int64_t b) { return (a && b) ? format_duration(b
 
 void list_runs(CliGlobals& g, const std::string& experiment, int limit, const std::string& output) {
   Workspace ws = open_workspace(g);
+  reconcile_dead_runs(ws);
   auto runs = ws.store().list_pipeline_runs(experiment, limit);
   if (output == "json") {
     json arr = json::array();
@@ -50,6 +52,7 @@ void list_runs(CliGlobals& g, const std::string& experiment, int limit, const st
 
 void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
   Workspace ws = open_workspace(g);
+  reconcile_dead_runs(ws);
   PipelineRunRecord r = find_run(ws, id);
   json j = run_to_json(ws, r);
   if (output == "json") {

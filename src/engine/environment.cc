@@ -152,6 +152,9 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     env.python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : find_on_path("python3");
   } else {
     auto rec = ws.store().get_environment(name, version);
+    // A version that runnel does not have (a pipeline written for Azure ML pins its
+    // registry's version numbers) falls back to the latest registered version.
+    if (!rec && version > 0) rec = ws.store().get_environment(name, 0);
     if (!rec) {
       std::string known;
       for (const auto& e : ws.store().list_environments()) known += (known.empty() ? "" : ", ") + e.name;

@@ -14,6 +14,7 @@
 #include "core/ids.h"
 #include "engine/backends.h"
 #include "engine/git_info.h"
+#include "engine/reconcile.h"
 #include "runnel/error.h"
 #include "spec/spec_json.h"
 #include "spec/validate.h"
@@ -22,6 +23,14 @@
 using nlohmann::json;
 
 namespace runnel {
+
+namespace {
+std::string host_name() {
+  char buf[256] = {0};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+}  // namespace
 
 PipelineExecution::Impl::Impl(const Workspace& w, PipelineSpec s, const ExecutionOptions& o,
                               RunListener* l, BackendFactory f)
@@ -107,10 +116,12 @@ void PipelineExecution::Impl::resolve() {
   }
   stat_cache_ = StatCache::open(stat_cache_path(ws.root()));
   take_snapshots();
+  check_dataset_inputs();
   for (const auto& [name, env] : envs_) store_package_list(ws.store(), env.packages_digest, env.packages);
 }
 
 void PipelineExecution::Impl::record_submission() {
+  if (!options.dry_run) reconcile_dead_runs(ws);
   created_at = now_ms();
   run_id = new_pipeline_run_id();
   run_dir = ws.runnel_dir() + "/runs/" + run_id;
@@ -127,7 +138,9 @@ void PipelineExecution::Impl::record_submission() {
   for (size_t i = 0; i < steps.size(); ++i) index[steps[i].state.name] = static_cast<int>(i);
   for (const auto& name : topological_order(spec)) {
     int i = index.at(name);
-    if (inputs_known(i)) {
+    if (steps[i].force_run) {
+      steps[i].state.decision = "will run (" + steps[i].run_reason + ")";
+    } else if (inputs_known(i)) {
       decide(i);
     } else {
       std::string waits;
@@ -149,7 +162,8 @@ void PipelineExecution::Impl::record_submission() {
   json opts = {{"regenerate_outputs", options.regenerate_outputs},
                {"max_parallel", options.max_parallel},
                {"rerun", options.rerun_steps},
-               {"engine_pid", static_cast<int>(::getpid())}};
+               {"engine_pid", static_cast<int>(::getpid())},
+               {"engine_host", host_name()}};
   pr.options_json = opts.dump();
   pr.tags_json = json(options.tags).dump();
   pr.git_json = git_info(spec.source_file.empty() ? spec.base_dir : std::filesystem::path(spec.source_file).parent_path().string()).dump();
@@ -196,7 +210,7 @@ void PipelineExecution::Impl::persist_step(int i) {
   r.status = s.state.status;
   r.exit_code = s.state.exit_code;
   r.signal = s.state.signal;
-  r.error = s.state.status == "Finished" ? "" : s.state.reason;
+  r.error = (s.state.status == "Finished" || s.state.status == "Reused") ? "" : s.state.reason;
   r.run_dir = s.state.run_dir;
   r.compute = s.state.compute;
   r.backend_job_id = s.state.backend_job_id;

@@ -95,6 +95,8 @@ class PipelineExecution::Impl {
   // engine/reuse.cc
   void take_snapshots();
   bool inputs_known(int i) const;
+  void check_dataset_input(const StepInput& in) const;  // registered, mode and type fit
+  void check_dataset_inputs() const;                     // all steps; errors name the YAML line
   void compute_fingerprint(int i);
   void decide(int i);
   void take_reuse(int i);

@@ -7,6 +7,7 @@
 
 #include "core/fs.h"
 #include "data/materialize.h"
+#include "data/registry.h"
 #include "core/ids.h"
 #include "engine/execution_impl.h"
 #include "runnel/error.h"
@@ -75,6 +76,50 @@ void PipelineExecution::Impl::take_snapshots() {
                       " not found in " + (st.code_dir.empty() ? "the pipeline's folder " : "code folder ") + base +
                       "; check the script name or the `code:` folder");
   }
+}
+
+void PipelineExecution::Impl::check_dataset_input(const StepInput& in) const {
+  const InputSource& src = *in.source;
+  auto [ds_name, ds_version] = internal::parse_dataset_ref(src.dataset);
+  if (!src.version.empty() && src.version != "latest")
+    ds_version = internal::parse_dataset_ref(ds_name + ":" + src.version).second;
+  auto rec = ws.store().get_dataset(ds_name, ds_version);
+  if (!rec) {
+    try {
+      internal::load_state(ws, ds_name, ds_version);  // throws the registry's own message
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string(e.what()) + "; register it with `runnel dataset register " + ds_name +
+                                " PATH...` or pick one from `runnel dataset list`");
+    }
+    throw not_found("dataset '" + src.dataset + "' is not registered; register it with `runnel dataset register " +
+                    ds_name + " PATH...`");
+  }
+  if (rec->kind == "tabular" && in.mode != InputMode::kDirect)
+    throw invalid_argument("dataset '" + ds_name + "' version " + std::to_string(rec->version) +
+                           " is tabular, and tabular datasets support mode: direct only (got " + input_mode_name(in.mode) +
+                           "); use mode: direct and read it with run.input_datasets['" + in.name +
+                           "'].to_pandas_dataframe()");
+  if (in.type == DataType::kUriFile) {
+    json manifest = json::parse(rec->manifest_json.empty() ? "[]" : rec->manifest_json, nullptr, false);
+    size_t n = manifest.is_array() ? manifest.size()
+               : manifest.is_object() && manifest.contains("files") ? manifest["files"].size() : 1;
+    if (n != 1)
+      throw invalid_argument("dataset '" + ds_name + "' has " + std::to_string(n) +
+                             " files, so it cannot be a uri_file input; use type: uri_folder");
+  }
+}
+
+void PipelineExecution::Impl::check_dataset_inputs() const {
+  for (const auto& st : spec.steps)
+    for (const auto& in : st.inputs) {
+      if (!in.source || in.source->kind != InputSource::Kind::kDataset) continue;
+      try {
+        check_dataset_input(in);
+      } catch (const Error& err) {
+        throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." +
+                                    in.name + ": " + err.what());
+      }
+    }
 }
 
 bool PipelineExecution::Impl::inputs_known(int i) const {
@@ -173,9 +218,16 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
         case InputSource::Kind::kDataset: {
           // The registered version's manifest digest (and a check that its files are
           // unchanged since registration), without materializing anything.
+          std::string where = st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." + in.name;
           StepInput direct = in;
           direct.mode = InputMode::kDirect;
-          ResolvedInput r = resolve_input(ws, direct, s.state.run_dir + "/fingerprint", options.accept_changed_data);
+          ResolvedInput r;
+          try {
+            check_dataset_input(in);
+            r = resolve_input(ws, direct, s.state.run_dir + "/fingerprint", options.accept_changed_data);
+          } catch (const Error& err) {
+            throw Error(err.code(), where + ": " + err.what());
+          }
           e["digest"] = r.content_digest;
           e["source"] = "dataset " + src.dataset + (src.version.empty() ? "" : ":" + src.version);
           e["mode"] = input_mode_name(in.mode);

@@ -103,7 +103,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
         }
         case InputSource::Kind::kDatastorePath:
         case InputSource::Kind::kDataset: {
-          ResolvedInput r = resolve_input(ws, in, rd + "/inputs", options.accept_changed_data);
+          ResolvedInput r = resolve_input(ws, in, rd, options.accept_changed_data);
           values[in.name] = shell_quote(r.path_for_step);
           ctx_inputs[in.name] = r.context_entry;
           env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = r.path_for_step;

@@ -230,7 +230,7 @@ jobs:
   EXPECT_EQ(a.max_retries, 2);
   EXPECT_FALSE(a.allow_reuse);
   const StepSpec& b = p.steps[1];
-  EXPECT_EQ(b.environment, "pytorch");
+  EXPECT_EQ(b.environment, "pytorch:3");
   EXPECT_EQ(b.compute, "cluster1");
   EXPECT_EQ(b.resources.time_limit_s, 5400);
   EXPECT_EQ(b.run_after, std::vector<std::string>{"a"});

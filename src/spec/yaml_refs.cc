@@ -138,6 +138,10 @@ std::string resolve_environment_name(const YamlDoc& doc, const YAML::Node& node,
     fail(doc, node, path, "environment reference '" + text + "' has no name",
          "write azureml:NAME:VERSION or a plain NAME");
   }
+  // A numeric version pins that version of runnel's environment when it exists (the
+  // engine falls back to the latest version otherwise); labels such as @latest do not.
+  if (!version.empty() && version.find_first_not_of("0123456789") == std::string::npos)
+    return name + ":" + version;
   return name;
 }
 

@@ -105,6 +105,10 @@ class DatasetsTest(WorkspaceTest):
         self.assertTrue(files, "no files in:\n" + p.stdout)
         return [os.path.join(self.datastore(), f) for f in files]
 
+    def summary_text(self, name):
+        """summary.txt of the summary_ds version `name`."""
+        return read([f for f in self.dataset_files(name) if f.endswith(".txt")][0])
+
     def write_customers(self, rows, name="customers-new.csv"):
         """The example's customers.csv cut to its first `rows` rows; returns its path."""
         with open(os.path.join(self.ex, "data", "customers.csv")) as f:
@@ -136,7 +140,8 @@ class DatasetsTest(WorkspaceTest):
         # The summary output is registered: version 1, holding what the step wrote.
         self.assertEqual(self.versions("summary_ds"), [1])
         files = self.dataset_files("summary_ds")
-        self.assertEqual(sorted(os.path.basename(f) for f in files), ["summary.json", "summary.txt"])
+        self.assertEqual(sorted(os.path.basename(f) for f in files),
+                         ["summary.json", "summary.txt"])
         summary = read([f for f in files if f.endswith(".txt")][0])
         self.assertIn("customers: 200 rows", summary)
         self.assertEqual(steps["summarize"]["outputs"]["summary"], os.path.dirname(files[0]))
@@ -160,11 +165,9 @@ class DatasetsTest(WorkspaceTest):
                                            "docs_mount": "Reused", "summarize": "Finished"})
         self.assertEqual(self.steps()["profile"]["metrics"]["rows"], 150)
         self.assertEqual(self.versions("summary_ds"), [1, 2])
-        self.assertIn("customers: 150 rows",
-                      read([f for f in self.dataset_files("summary_ds:2") if f.endswith(".txt")][0]))
+        self.assertIn("customers: 150 rows", self.summary_text("summary_ds:2"))
         # Version 1 still holds the first summary.
-        self.assertIn("customers: 200 rows",
-                      read([f for f in self.dataset_files("summary_ds:1") if f.endswith(".txt")][0]))
+        self.assertIn("customers: 200 rows", self.summary_text("summary_ds:1"))
 
         # Unchanged again: all reused, still two versions.
         self.run_pipeline(self.pipeline)
@@ -239,11 +242,9 @@ class DatasetsTest(WorkspaceTest):
         p = self.runnel("run", path)
         self.assertNotEqual(p.returncode, 0)
         text = p.stdout + p.stderr
-        self.assertRegex(text, r"input 'customers' \(\S*p\.yml:\d+:\d+\): dataset 'customers' "
+        self.assertRegex(text, r"\S*p\.yml:\d+:\d+: jobs\.\w+\.inputs\.customers: dataset 'customers' "
                                r"version 1 is tabular, and tabular datasets support mode: direct "
                                r"only \(got download\); use mode: direct")
-
-    @unittest.expectedFailure  # BUG: found only when the step starts, after upstream steps ran
     def test_tabular_download_fails_at_submit(self):
         marker = os.path.join(self.dir, "first-ran")
         path = self.write("p.yml", TABULAR_DOWNLOAD.format(marker=marker))
@@ -266,14 +267,17 @@ class DatasetsTest(WorkspaceTest):
             self.assertNotIn("Submitted", p.stdout, ref)
         self.assertEqual(self.runnel("runs", "list").stdout.strip().count("\n"), 0,
                          "no run should be recorded")
-
-    @unittest.expectedFailure  # BUG: unlike other input errors, no YAML location and no hint
     def test_unknown_dataset_error_says_where_and_what_to_do(self):
         os.symlink(os.path.join(self.ex, "files"), os.path.join(self.dir, "files"))
         path = self.write("p.yml", ONE_INPUT.format(path="dataset:nosuch", mode="download"))
         err = self.assert_one_error(self.runnel("run", path))
         self.assertRegex(err, r"p\.yml:8:")
         self.assertIn("runnel dataset register", err)
+    def test_uri_file_input_of_a_multi_file_dataset_is_an_error(self):
+        os.symlink(os.path.join(self.ex, "files"), os.path.join(self.dir, "files"))
+        path = self.write("p.yml", ONE_INPUT.format(path="dataset:docs", mode="download")
+                          .replace("type: uri_folder, path", "type: uri_file, path"))
+        self.assert_one_error(self.runnel("run", path), r"uri_file")
 
     # -- preview ---------------------------------------------------------------------------
     def test_preview(self):
@@ -281,9 +285,9 @@ class DatasetsTest(WorkspaceTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         lines = p.stdout.splitlines()
         self.assertEqual(lines[0], "customers:1")
-        self.assertEqual(lines[1].split(), ["customer_id", "(integer)", "score", "(float)", "active",
-                                            "(boolean)", "signup_date", "(datetime)", "city",
-                                            "(string)"])
+        self.assertEqual(lines[1].split(), ["customer_id", "(integer)", "score", "(float)",
+                                            "active", "(boolean)", "signup_date", "(datetime)",
+                                            "city", "(string)"])
         self.assertEqual(lines[2].split(), ["1001", "32.38", "true", "2025-02-08", "Lisbon"])
         self.assertEqual(lines[3].split()[0], "1002")
         self.assertLess(len(lines), 60, "preview prints the first rows, not all 200")
@@ -308,7 +312,10 @@ class DatasetsTest(WorkspaceTest):
                 code: ./files
                 command: python list_files.py --input docs --out ${{outputs.listing}}
                 inputs:
-                  docs: {type: uri_folder, path: azureml://datastores/workspaceblobstore/paths/raw/docs, mode: ro_mount}
+                  docs:
+                    type: uri_folder
+                    path: azureml://datastores/workspaceblobstore/paths/raw/docs
+                    mode: ro_mount
                 outputs:
                   listing:
                     type: uri_folder
@@ -320,8 +327,8 @@ class DatasetsTest(WorkspaceTest):
         self.assertEqual(step["metrics"]["files"], 4)
         self.assertEqual(step["outputs"]["listing"],
                          os.path.join(self.datastore(), "listings", step["run_id"]))
-        self.assertEqual(self.dataset_files("listing_ds"),
-                         [os.path.join(self.datastore(), "listings", step["run_id"], "listing.json")])
+        folder = os.path.join(self.datastore(), "listings", step["run_id"])
+        self.assertEqual(self.dataset_files("listing_ds"), [os.path.join(folder, "listing.json")])
         self.run_pipeline(path)
         self.assertEqual(self.statuses(), {"read": "Reused"})
         self.assertEqual(self.versions("listing_ds"), [1])

@@ -183,8 +183,6 @@ class ReuseTest(WorkspaceTest):
             self.assertEqual(second[n]["fingerprint"], first[n]["fingerprint"], n)
             self.assertTrue(os.path.isfile(os.path.join(second[n]["outputs"]["o"], n + ".txt")))
         self.assertEqual(self.show()["status"], "Finished")
-
-    @unittest.expectedFailure  # bug: a Reused step reports an "error"
     def test_reused_step_has_no_error(self):
         path = self.chain()
         _, _, _, first = self.submit(path)
@@ -358,8 +356,6 @@ class ReuseTest(WorkspaceTest):
         self.assert_reused(d, s, steps, "t")
         self.assertIn("environment variable K changed: v1 -> v2", d["s"])
         self.assertEqual(read(os.path.join(steps["s"]["outputs"]["o"], "v.txt")).split()[-1], "v2")
-
-    @unittest.expectedFailure  # bug: azureml:NAME:VERSION drops the version (uses latest)
     def test_pinned_environment_version_ignores_new_versions(self):
         self.create_env("v1")
         with open(self.args_pipeline()) as f:
@@ -417,8 +413,6 @@ class ReuseTest(WorkspaceTest):
         self.assert_reused(d, s, steps, "ad", earlier=first)
         self.assertEqual(self.executed(), ["b", "c"])
         self.assertIn("--rerun b", d["b"])
-
-    @unittest.expectedFailure  # bug: a forced downstream step is announced as maybe-reused
     def test_forced_downstream_step_is_announced_as_will_run(self):
         # c must run (downstream of --rerun b / --regenerate-outputs), yet the submit line
         # says "waits for b (reused if its inputs come out unchanged)".
