@@ -5,12 +5,7 @@
 set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 
-for s in scripts/services/*-up.sh; do
-  [[ -e "$s" ]] || continue
-  :
-done
 if [[ -x scripts/services/slurm-up.sh ]]; then
   if bash scripts/services/slurm-up.sh >/tmp/runnel-slurm-up.log 2>&1; then
     echo "slurm: single-node cluster is up (Slurm tests will run)"
