@@ -78,7 +78,11 @@ std::string PipelineRun::wait_for_completion(bool show_output, int timeout_secon
   std::string status;
   while (!is_final(status = get_status())) {
     if (timeout_seconds > 0 && std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (impl_->exec) {
+      impl_->exec->wait_for(std::chrono::milliseconds(50));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   if (impl_->exec && is_final(status)) status = impl_->exec->wait();
   impl_->listener.set_printing(false);

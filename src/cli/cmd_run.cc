@@ -90,9 +90,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   auto exec = PipelineExecution::submit(ws, std::move(spec), opts, json_out ? nullptr : &view);
   if (json_out) std::cerr << "Submitted PipelineRun " << exec->run_id() << "\n";
   int seen_interrupts = 0;
-  while (true) {
-    std::string st = exec->status();
-    if (st == "Finished" || st == "Failed" || st == "Canceled") break;
+  while (!exec->wait_for(std::chrono::milliseconds(tty ? 100 : 50))) {
     if (g_interrupts > seen_interrupts) {
       seen_interrupts = g_interrupts;
       if (seen_interrupts == 1) {
@@ -104,7 +102,6 @@ void run_command(const RunArgs& a, CliGlobals& g) {
       }
     }
     view.redraw(exec->steps());
-    std::this_thread::sleep_for(std::chrono::milliseconds(tty ? 100 : 50));
   }
   std::string status = exec->wait();
   auto steps = exec->steps();

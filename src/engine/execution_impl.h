@@ -44,6 +44,7 @@ struct StepSlot {
   std::string fingerprint_digest;
   bool fingerprinted = false;
   std::optional<StepRunRecord> reuse;  // the earlier step run to take, when decided
+  nlohmann::json reuse_committed;      // its committed outputs' digests (parsed once)
   std::string run_reason;              // why it runs (for the decision line and `why`)
   std::string claim_key;               // kv key held while this step computes
   std::string waiting_on;              // another run computing the same fingerprint

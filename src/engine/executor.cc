@@ -58,6 +58,11 @@ std::string PipelineExecution::wait() {
   return status();
 }
 
+bool PipelineExecution::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->done; });
+}
+
 std::unique_ptr<PipelineExecution> PipelineExecution::submit(const Workspace& ws, PipelineSpec spec,
                                                              const ExecutionOptions& options,
                                                              RunListener* listener,

@@ -10,6 +10,7 @@
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -95,6 +96,8 @@ class PipelineExecution {
   void cancel();
   // Blocks until the run ends; returns the final status.
   std::string wait();
+  // Blocks until the run ends or `timeout` passes; true when it ended.
+  bool wait_for(std::chrono::milliseconds timeout);
 
   class Impl;
 

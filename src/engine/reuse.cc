@@ -282,6 +282,7 @@ void PipelineExecution::Impl::decide(int i) {
       continue;
     }
     s.reuse = cand;
+    s.reuse_committed = committed;
     s.output_digests = digests;
     s.state.decision = "eligible to reuse run " + cand.id;
     s.fingerprint["decision"] = s.state.decision;
@@ -320,8 +321,7 @@ void PipelineExecution::Impl::take_reuse(int i) {
     s.state.reused_run_id = s.reuse->id;
     s.state.started_at = now_ms();
   }
-  json fj = json::parse(s.reuse->fingerprint_json, nullptr, false);
-  if (fj.is_object() && fj.contains("committed_outputs")) s.fingerprint["committed_outputs"] = fj["committed_outputs"];
+  if (!s.reuse_committed.is_null()) s.fingerprint["committed_outputs"] = std::move(s.reuse_committed);
   s.fingerprint["decision"] = "reused run " + s.reuse->id;
   s.launched = true;
   end_step(i, "Reused", "reused run " + s.reuse->id);
