@@ -44,19 +44,23 @@ TIME = "/usr/bin/time"
 CONFIGS = {
     "full": {
         # (kind, N) in the order they run: small sizes first, so that a slow tool is
-        # measured on every shape before its time runs out.
-        "shapes": [(k, n) for n in (10, 100, 1000, 5000) for k in ("chain", "fanout",
-                                                                   "diamond")],
-        "plan_n": 100000, "plan_n_snakemake": 10000, "plan_kinds": ["chain", "fanout",
-                                                                    "diamond"],
-        "warmup": 1, "reps": 5, "slow": 10.0, "skip": 60.0, "timeout": 300.0, "plan_timeout": 90.0,
-        "budget": 360.0, "plan_budget": 180.0,
+        # measured on every shape before its time runs out, and the shapes that the
+        # targets name before the other large ones.
+        "shapes": [(k, n) for n in (10, 100) for k in ("chain", "fanout", "diamond")] + [
+            ("chain", 1000), ("fanout", 1000), ("chain", 5000), ("diamond", 1000),
+            ("fanout", 5000), ("diamond", 5000)],
+        "plan_n": 100000, "plan_n_snakemake": 10000,
+        "plan_kinds": ["diamond", "fanout", "chain"],
+        "warmup": 1, "reps": 5, "slow": 10.0, "skip": 60.0,
+        "timeout": 300.0, "plan_timeout": 50.0,
+        "budget": 330.0, "budget_runnel": 450.0, "plan_budget": 50.0,
     },
     "quick": {
         # the shapes the targets name first
         "shapes": [("chain", 1000), ("fanout", 1000), ("diamond", 100)],
         "plan_n": 10000, "plan_n_snakemake": 1000, "plan_kinds": ["chain"],
-        "warmup": 0, "reps": 3, "slow": 2.0, "skip": 8.0, "timeout": 60.0, "plan_timeout": 10.0,
+        "warmup": 0, "reps": 3, "slow": 2.0, "skip": 8.0,
+        "timeout": 60.0, "plan_timeout": 8.0,
         "budget": 20.0, "budget_runnel": 40.0, "plan_budget": 8.0,
     },
 }
@@ -223,6 +227,7 @@ class Bench:
         self.tools = [Tool(t, runnel) for t in args.tools.split(",")]
         self.spent = {t.name: 0.0 for t in self.tools}
         self.plan_spent = {t.name: 0.0 for t in self.tools}
+        self.plan_total = {t.name: 0.0 for t in self.tools}
         self.too_slow = {}  # (tool, kind) -> note: skip larger sizes
         self.cells = []
         self.shapes = {}
@@ -274,7 +279,8 @@ class Bench:
         if prepare:
             prepare()
         execlog = os.path.join(self.work, "execlog.txt")
-        runs_before = tool.runs_dir_count(d) if tool.name == "runnel" else None
+        runnel_exec = tool.name == "runnel" and budget_key == "exec"
+        runs_before = (tool.runs_dir_count(d) or 0) if runnel_exec else None
         timeout = self.cfg["plan_timeout" if budget_key == "plan" else "timeout"]
         try:
             r = self.runner.timed(cmd, d, min(timeout, left), execlog, (tool.name, c["shape"]))
@@ -284,13 +290,13 @@ class Bench:
             raise
         finally:
             spent[tool.name] += time.perf_counter() - t0
-        if runs_before is not None:
+            if (tool.name, c["shape"]) in self.runner.big_stack:
+                c["stack"] = ("crashed (SIGSEGV) at the default stack size; "
+                              "ran again with `ulimit -s` at the hard limit")
+        if runnel_exec:
             after = tool.runs_dir_count(d)
             r["runs_dirs"] = None if after is None else after - runs_before
-            if budget_key == "exec":
-                r["json_executed"] = runnel_json_executed(os.path.join(self.work, "last.out"))
-        if (tool.name, c["shape"]) in self.runner.big_stack and "stack" not in c["note"]:
-            c["note"] = "crashed (SIGSEGV) at the default stack size; run with ulimit -s hard"
+            r["json_executed"] = runnel_json_executed(os.path.join(self.work, "last.out"))
         return r
 
     def measure_cell(self, tool, d, c, cmd, prepare=None, budget_key="exec"):
@@ -405,6 +411,8 @@ class Bench:
             self.finish(c)
             return
         self.log("%s plan %s" % (tool.name, shape))
+        self.plan_total[tool.name] += self.plan_spent[tool.name]
+        self.plan_spent[tool.name] = 0.0  # the planning budget is per cell
         try:
             tool.reset(d)
         except RunFailed as e:
@@ -461,7 +469,9 @@ class Bench:
         meta["elapsed_s"] = time.perf_counter() - t0
         meta["loadavg_end"] = "%.2f %.2f %.2f" % os.getloadavg()
         meta["shapes"] = self.shapes
-        meta["spent"] = {"exec": self.spent, "plan": self.plan_spent}
+        meta["spent"] = {"exec": self.spent,
+                         "plan": {t: self.plan_total[t] + self.plan_spent[t]
+                                  for t in self.plan_total}}
         return {"meta": meta, "cells": self.cells}
 
 

@@ -82,6 +82,8 @@ class Report:
             return "—"
         status = c["status"]
         where = " (%s)" % c["shape"] if show_shape else ""
+        if c.get("stack"):
+            where += " " + self.note(c, c["stack"])
         if status == "ok" and c["wall"] is not None:
             text = "%s · %s" % (fmt_time(c["wall"]), fmt_mem(c["rss_kb"]))
             if c["n"] < self.reps:
@@ -91,8 +93,7 @@ class Report:
             return text + where
         if status == "timeout":
             t = self.meta["config"]["plan_timeout" if c["measure"] == "plan" else "timeout"]
-            return "> %.0f s (timeout)" % t + where + (
-                " " + self.note(c, c["note"]) if "stack" in c.get("note", "") else "")
+            return "> %.0f s (timeout)" % t + where
         if status == "not built":
             return "not built"
         if status == "failed":
@@ -151,7 +152,9 @@ class Report:
             for peer in ("ninja", "snakemake"):
                 pc = cells.get(peer)
                 pw = pc["wall"] if pc and pc["status"] == "ok" else None
-                if pc is not None and pc["shape"] != shape and pw is not None:
+                if rw is None:
+                    row.append("—")
+                elif pc is not None and pc["shape"] != shape and pw is not None:
                     # measured at a smaller N: linear extrapolation, a lower bound for
                     # tools whose planning time grows faster than linearly
                     scaled = pw * any_c["steps"] / pc["steps"]
@@ -276,7 +279,7 @@ class Report:
                    "faster). A run slower than %.0f s is kept as the cell's only sample; a tool "
                    "slower than %.0f s on one run of a shape is not run on larger sizes of "
                    "that shape; runs time out after %.0f s (planning %.0f s); each tool has "
-                   "%.0f s for execution%s and %.0f s for planning. Snakemake runs with "
+                   "%.0f s for execution%s, and each planning cell %.0f s. Snakemake runs with "
                    "`--scheduler greedy`."
                    % (cfg["reps"], cfg["warmup"], cfg["slow"], cfg["skip"], cfg["timeout"],
                       cfg["plan_timeout"], cfg["budget"],

@@ -34,7 +34,9 @@ STAMP=$(date +%Y-%m-%d)
 mkdir -p bench/work bench/results
 WORK=$(mktemp -d "$ROOT/bench/work/run.XXXXXX")
 if [[ "${KEEP_WORK:-0}" == "0" ]]; then
-  trap 'rm -rf "$WORK"' EXIT
+  # removed in the background: deleting tens of thousands of small files can take a
+  # minute on a busy disk, and nothing waits for it
+  trap '(rm -rf "$WORK" >/dev/null 2>&1 &)' EXIT
 else
   echo "bench: work folder kept: $WORK"
 fi

@@ -86,8 +86,8 @@ void run_pipelines(benchmark::State& state, PipelineSpec (*build)(int)) {
     PipelineSpec copy = spec;
     state.ResumeTiming();
 
-    auto exec = PipelineExecution::submit(*ws, std::move(copy), ExecutionOptions{}, nullptr,
-                                          make_fake);
+    auto exec =
+        PipelineExecution::submit(*ws, std::move(copy), ExecutionOptions{}, nullptr, make_fake);
     std::string status = exec->wait();
 
     state.PauseTiming();
@@ -101,10 +101,18 @@ void run_pipelines(benchmark::State& state, PipelineSpec (*build)(int)) {
 }
 
 void BM_SchedulerChain(benchmark::State& state) { run_pipelines(state, chain); }
-BENCHMARK(BM_SchedulerChain)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK(BM_SchedulerChain)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseRealTime();
 
 void BM_SchedulerFanOut(benchmark::State& state) { run_pipelines(state, fan_out); }
-BENCHMARK(BM_SchedulerFanOut)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK(BM_SchedulerFanOut)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace runnel::bench

@@ -70,7 +70,12 @@ void BM_StepRunWrites(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetLabel(in_transaction ? "one transaction per 1000 steps" : "autocommit");
 }
-BENCHMARK(BM_StepRunWrites)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_StepRunWrites)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 void BM_OpenStore(benchmark::State& state) {
   TempDir dir("store");

@@ -1,9 +1,9 @@
 // bench/micro/yaml_bench.cc: reading a large pipeline file.
 //
-// LoadPipelineYaml/10000   load_pipeline_yaml (parse, resolve references, validate) and
-//                          validate_pipeline again, on a generated chain of 10,000 command
+// LoadPipelineYaml/N       load_pipeline_yaml (parse, resolve references, validate) and
+//                          validate_pipeline again, on a generated chain of N command
 //                          jobs, each reading the previous job's folder output.
-// ValidatePipeline/10000   validate_pipeline alone on the loaded spec (graph checks, cycle
+// ValidatePipeline/N       validate_pipeline alone on the loaded spec (graph checks, cycle
 //                          search, placeholder checks).
 #include <benchmark/benchmark.h>
 
@@ -58,7 +58,12 @@ void BM_LoadPipelineYaml(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_LoadPipelineYaml)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_LoadPipelineYaml)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 void BM_ValidatePipeline(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
@@ -67,7 +72,12 @@ void BM_ValidatePipeline(benchmark::State& state) {
   for (auto _ : state) validate_pipeline(p);
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_ValidatePipeline)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+BENCHMARK(BM_ValidatePipeline)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace runnel::bench

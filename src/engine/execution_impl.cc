@@ -326,37 +326,42 @@ void PipelineExecution::Impl::run() {
         stop_launching_ = true;
         cancel_all("the run was canceled");
       }
-      // Decide every ready step (reuse or run) and launch while its backend has room.
+      // Decide every ready step (reuse or run), take reuses, and launch while the backend
+      // has room. Deciding may hash large inputs, so it runs outside any transaction; the
+      // reuse records of one pass share a transaction (a no-op re-run of a long chain is
+      // then one commit); launching writes as it goes.
       int waiting = 0;
       if (!stop_launching_) {
+        auto ready = [&](const StepSlot& s) { return !s.launched && !s.ended && s.remaining_deps == 0; };
+        for (size_t k = 0; k < steps.size() && !stop_launching_; ++k) {
+          StepSlot& s = steps[k];
+          if (!ready(s) || (s.fingerprinted && s.waiting_on.empty())) continue;
+          try {
+            decide(static_cast<int>(k));
+          } catch (const Error& e) {
+            s.launched = true;
+            end_step(static_cast<int>(k), "Failed", e.what());
+          }
+        }
         ws.store().transaction([&] {
-          for (size_t k = 0; k < steps.size() && !stop_launching_; ++k) {
-            int i = static_cast<int>(k);
+          for (size_t k = 0; k < steps.size(); ++k) {
             StepSlot& s = steps[k];
-            if (s.launched || s.ended || s.remaining_deps > 0) continue;
-            if (!s.fingerprinted || !s.waiting_on.empty()) {
-              try {
-                decide(i);
-              } catch (const Error& e) {
-                s.launched = true;
-                end_step(i, "Failed", e.what());
-                continue;
-              }
-            }
-            if (s.reuse) {
-              take_reuse(i);
-              k = static_cast<size_t>(-1);  // dependents may have become ready: rescan
-              continue;
-            }
-            ComputeBackend& b = backend_of(i);
-            if (running_per_backend_[s.backend_name] >= b.capacity()) continue;
-            if (!claim(i)) {
-              ++waiting;
-              continue;
-            }
-            prepare_and_launch(i);
+            if (!ready(s) || !s.fingerprinted || !s.reuse) continue;
+            take_reuse(static_cast<int>(k));
+            k = static_cast<size_t>(-1);  // dependents may have become ready: rescan
           }
         });
+        for (size_t k = 0; k < steps.size() && !stop_launching_; ++k) {
+          int i = static_cast<int>(k);
+          StepSlot& s = steps[k];
+          if (!ready(s) || !s.fingerprinted || s.reuse) continue;
+          if (running_per_backend_[s.backend_name] >= backend_of(i).capacity()) continue;
+          if (!claim(i)) {
+            ++waiting;
+            continue;
+          }
+          prepare_and_launch(i);
+        }
       }
       int in_flight = 0;
       for (const auto& s : steps)
@@ -376,9 +381,22 @@ void PipelineExecution::Impl::run() {
       if (backends_.size() > 1) wait = std::chrono::milliseconds(50);
       for (auto& [name, b] : backends_) {
         if (running_per_backend_[name] == 0) continue;
-        for (const JobEvent& ev : b->poll(wait)) {
+        std::vector<JobEvent> events = b->poll(wait);
+        if (events.empty()) continue;
+        // Status changes (Queued/Running) of one poll share a transaction: a few
+        // microseconds each instead of a commit each. Ends are handled one by one, outside
+        // any transaction, since committing may digest large outputs and the write lock
+        // must not be held meanwhile (other runs share the database).
+        auto is_end = [](const JobEvent& ev) { return ev.state != JobState::kQueued && ev.state != JobState::kRunning; };
+        ws.store().transaction([&] {
+          for (const JobEvent& ev : events) {
+            auto it = job_index_.find(ev.id);
+            if (it != job_index_.end() && !is_end(ev)) handle_event(it->second, ev);
+          }
+        });
+        for (const JobEvent& ev : events) {
           auto it = job_index_.find(ev.id);
-          if (it != job_index_.end()) handle_event(it->second, ev);
+          if (it != job_index_.end() && is_end(ev)) handle_event(it->second, ev);
         }
       }
       if (options.stream_logs)

@@ -78,8 +78,22 @@ const StepOutput* StepSpec::find_output(std::string_view n) const {
 }
 
 const StepSpec* PipelineSpec::find_step(std::string_view n) const {
-  for (const auto& s : steps)
-    if (s.name == n) return &s;
+  auto rebuild = [&] {
+    step_index_cache.clear();
+    for (size_t i = 0; i < steps.size(); ++i) step_index_cache.emplace(steps[i].name, i);
+    step_index_size = steps.size();
+  };
+  if (step_index_size != steps.size()) rebuild();
+  auto it = step_index_cache.find(std::string(n));
+  if (it != step_index_cache.end() && it->second < steps.size() && steps[it->second].name == n)
+    return &steps[it->second];
+  // Names may have changed in place since the index was built: look again, then re-index.
+  for (const auto& s : steps) {
+    if (s.name == n) {
+      rebuild();
+      return &s;
+    }
+  }
   return nullptr;
 }
 

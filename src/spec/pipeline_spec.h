@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace runnel {
@@ -152,7 +153,13 @@ struct PipelineSpec {
   std::string source_file;  // absolute path of the YAML, "" when built in C++
   std::string base_dir;     // folder that relative paths were resolved against
 
+  // The step called `n`, or nullptr. Amortized O(1): a name index is rebuilt whenever
+  // `steps` changed since it was built.
   const StepSpec* find_step(std::string_view n) const;
+
+  // Cache behind find_step (not part of the pipeline's meaning).
+  mutable std::unordered_map<std::string, size_t> step_index_cache;
+  mutable size_t step_index_size = static_cast<size_t>(-1);
 };
 
 }  // namespace runnel
