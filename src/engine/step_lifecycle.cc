@@ -204,6 +204,12 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.id = s.state.step_run_id;
     ls.job_name = run_id + "." + st.name;
     ls.command = command;
+    if (command.size() > 32 * 1024) {
+      // Linux limits one exec argument to 128 KiB: a long command (a join over thousands
+      // of inputs) runs from a script file instead of `sh -c`.
+      write_file_atomic(rd + "/command.sh", command + "\n");
+      ls.command = "bash " + shell_quote(rd + "/command.sh");
+    }
     ls.working_dir = wd;
     ls.env = std::move(env);
     ls.stdout_path = s.state.stdout_path;
