@@ -6,6 +6,8 @@
 #include <mutex>
 #include <random>
 
+#include <unistd.h>
+
 namespace runnel {
 
 namespace {
@@ -58,6 +60,12 @@ std::string format_time_iso(int64_t ms) {
   char out[48];
   std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
   return out;
+}
+
+std::string host_name() {
+  char buf[256] = {0};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
 }
 
 std::string format_duration(int64_t ms) {

@@ -17,6 +17,8 @@ int64_t now_ms();
 std::string format_time(int64_t ms);
 // ISO 8601 UTC "2026-11-27T00:31:02.123Z"; "" for 0.
 std::string format_time_iso(int64_t ms);
+// This machine's host name ("" when unknown).
+std::string host_name();
 // "1.2s", "3m04s", "1h02m".
 std::string format_duration(int64_t ms);
 

@@ -24,13 +24,6 @@ using nlohmann::json;
 
 namespace runnel {
 
-namespace {
-std::string host_name() {
-  char buf[256] = {0};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
-}
-}  // namespace
 
 PipelineExecution::Impl::Impl(const Workspace& w, PipelineSpec s, const ExecutionOptions& o,
                               RunListener* l, BackendFactory f)

@@ -11,13 +11,6 @@
 
 namespace runnel {
 
-namespace {
-std::string host_name() {
-  char buf[256] = {0};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
-}
-}  // namespace
 
 int reconcile_dead_runs(const Workspace& ws) {
   MetadataStore& store = ws.store();

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "exec/compute_backend.h"
+#include "spec/command_template.h"  // shell_quote
 
 namespace runnel {
 
@@ -104,8 +105,6 @@ std::string format_slurm_memory(int64_t mb);
 // them.
 std::string escape_slurm_filename(std::string_view path);
 
-// Quotes for /bin/sh: 'it'\''s'.
-std::string shell_quote(std::string_view s);
 
 // True for a name that `export NAME=...` accepts.
 bool is_valid_env_name(std::string_view name);

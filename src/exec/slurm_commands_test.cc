@@ -122,6 +122,7 @@ TEST(SlurmFormat, TimeMemoryFilenames) {
   EXPECT_EQ(format_slurm_memory(2048), "2048M");
   EXPECT_EQ(escape_slurm_filename("/w/100%/out_%j.log"), "/w/100%%/out_%%j.log");
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote("plain/path_1.txt"), "plain/path_1.txt");  // safe text stays unquoted
   EXPECT_TRUE(is_valid_env_name("RUNNEL_X1"));
   EXPECT_FALSE(is_valid_env_name("1X"));
   EXPECT_FALSE(is_valid_env_name("A-B"));
