@@ -110,6 +110,7 @@ class PipelineExecution::Impl {
   // engine/step_lifecycle.cc
   void prepare_and_launch(int i);
   void handle_event(int i, const JobEvent& ev);
+  void retry(int i, const std::string& reason);  // a failed attempt within max_retries
   bool commit_outputs(int i, std::string* error);
   void discard_outputs(int i);
   void ingest_metrics(int i);

@@ -283,8 +283,35 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
     if (reason.empty())
       reason = ev.signal ? "killed by signal " + std::to_string(ev.signal)
                          : "exit code " + std::to_string(ev.exit_code);
+    if (ev.state == JobState::kFailed && s.attempt <= spec.steps[i].max_retries && !cancel_requested &&
+        !stop_launching_) {
+      retry(i, reason);
+      return;
+    }
     end_step(i, ev.state == JobState::kCanceled ? "Canceled" : "Failed", reason);
   }
+}
+
+void PipelineExecution::Impl::retry(int i, const std::string& reason) {
+  StepSlot& s = steps[i];
+  // Keep the failed attempt's logs and metrics beside the next attempt's.
+  const std::string& rd = s.state.run_dir;
+  std::string suffix = ".attempt" + std::to_string(s.attempt);
+  for (const char* f : {"/logs/stdout.txt", "/logs/stderr.txt", "/metrics.jsonl"}) {
+    std::string from = rd + f;
+    std::string to = from.substr(0, from.rfind('.')) + suffix + from.substr(from.rfind('.'));
+    if (path_exists(from)) ::rename(from.c_str(), to.c_str());
+  }
+  append_line(s.state.stderr_path, "runnel: attempt " + std::to_string(s.attempt) + " failed (" + reason +
+                                       "); retrying (max_retries: " + std::to_string(spec.steps[i].max_retries) + ")");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    s.launched = false;  // the scheduling loop launches it again
+    s.state.exit_code.reset();
+    s.state.signal = 0;
+    s.log_offset[0] = s.log_offset[1] = 0;
+  }
+  set_status(i, "Queued", "retrying after attempt " + std::to_string(s.attempt) + ": " + reason);
 }
 
 bool PipelineExecution::Impl::commit_outputs(int i, std::string* error) {
