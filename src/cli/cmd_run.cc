@@ -78,7 +78,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   }
   bool json_out = a.output == "json";
   bool tty = !json_out && ::isatty(STDOUT_FILENO) && std::getenv("TERM") && std::string(std::getenv("TERM")) != "dumb";
-  bool color = tty && !std::getenv("NO_COLOR");
+  bool color = tty && g.color && !std::getenv("NO_COLOR");
   opts.stream_logs = a.stream && !json_out;
   ProgressView view(tty, color, opts.stream_logs);
   struct sigaction sa {};

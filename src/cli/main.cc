@@ -34,8 +34,7 @@ int main(int argc, char** argv) {
   CliGlobals g;
   app.add_option("--workspace,-w", g.workspace,
                  "workspace folder (default: $RUNNEL_WORKSPACE, else the nearest .runnel/ upwards)");
-  bool no_color = false;
-  app.add_flag("--no-color", no_color, "plain output without colors");
+  app.add_flag_callback("--no-color", [&g] { g.color = false; }, "plain output without colors");
   register_init(app, g);
   register_run(app, g);
   register_plan(app, g);
@@ -68,6 +67,5 @@ int main(int argc, char** argv) {
     print_error(std::string("internal error: ") + e.what());
     return kExitUsage;
   }
-  (void)no_color;
   return g.exit_code;
 }
