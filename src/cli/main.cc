@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   CLI::App app{"runnel: reproducible, cached ML pipelines on a laptop or a Slurm cluster"};
   app.set_version_flag("--version", "runnel 0.1.0");
   app.require_subcommand(1);
+  app.fallthrough();  // global options (-w, --no-color) may also follow the subcommand
   CliGlobals g;
   app.add_option("--workspace,-w", g.workspace,
                  "workspace folder (default: $RUNNEL_WORKSPACE, else the nearest .runnel/ upwards)");
