@@ -66,8 +66,26 @@ const SourceLocation& StepSpec::loc_of(const std::string& key) const {
 }
 
 const StepInput* StepSpec::find_input(std::string_view n) const {
-  for (const auto& i : inputs)
-    if (i.name == n) return &i;
+  if (inputs.size() < 16) {  // small steps: a scan beats hashing
+    for (const auto& i : inputs)
+      if (i.name == n) return &i;
+    return nullptr;
+  }
+  auto rebuild = [&] {
+    input_index_cache.clear();
+    for (size_t k = 0; k < inputs.size(); ++k) input_index_cache.emplace(inputs[k].name, k);
+    input_index_size = inputs.size();
+  };
+  if (input_index_size != inputs.size()) rebuild();
+  auto it = input_index_cache.find(std::string(n));
+  if (it != input_index_cache.end() && it->second < inputs.size() && inputs[it->second].name == n)
+    return &inputs[it->second];
+  for (const auto& i : inputs) {
+    if (i.name == n) {
+      rebuild();
+      return &i;
+    }
+  }
   return nullptr;
 }
 
