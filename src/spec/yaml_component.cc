@@ -13,8 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
-
 const char* kTypeList = "uri_folder, uri_file, mltable, string, integer, number, boolean";
 
 DataType parse_type(const YamlDoc& doc, const Entry& e, const std::string& path, bool data_only) {

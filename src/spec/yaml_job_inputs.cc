@@ -7,20 +7,6 @@ namespace runnel::internal {
 
 namespace {
 
-std::string name_list(const std::vector<std::string>& names) {
-  if (names.empty()) return "(none)";
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-template <typename T>
-std::vector<std::string> names_of(const std::vector<T>& v) {
-  std::vector<std::string> out;
-  for (const auto& x : v) out.push_back(x.name);
-  return out;
-}
-
 // What a job input's value resolved to before typing against a declaration.
 struct Bound {
   std::optional<InputSource> source;

@@ -7,22 +7,6 @@ namespace runnel::internal {
 
 namespace {
 
-std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
-
-std::string name_list(const std::vector<std::string>& names) {
-  if (names.empty()) return "(none)";
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-template <typename T>
-std::vector<std::string> names_of(const std::vector<T>& v) {
-  std::vector<std::string> out;
-  for (const auto& x : v) out.push_back(x.name);
-  return out;
-}
-
 void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;

@@ -19,8 +19,6 @@ using namespace internal;
 
 namespace {
 
-std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
-
 ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::string& path) {
   ParentInput pi;
   pi.name = e.name;

@@ -347,4 +347,13 @@ std::optional<int64_t> parse_memory_mb(const std::string& s) {
   return mb < 1 ? std::nullopt : std::optional<int64_t>(mb);
 }
 
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+std::string name_list(const std::vector<std::string>& names) {
+  if (names.empty()) return "(none)";
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 }  // namespace runnel::internal

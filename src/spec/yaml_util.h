@@ -91,4 +91,18 @@ std::optional<int64_t> parse_duration_s(const std::string& s);
 // "4G", "512M", "4GB", "4Gi", "1T", "1024K" -> MiB; nullopt if bad or without a unit.
 std::optional<int64_t> parse_memory_mb(const std::string& s);
 
+// "a.b" key paths for messages: `b` under `a` ("" = top level).
+std::string join(const std::string& a, const std::string& b);
+
+// "x, y, z", or "(none)" for an empty list.
+std::string name_list(const std::vector<std::string>& names);
+
+// The `name` fields of declarations (inputs, outputs, steps).
+template <typename T>
+std::vector<std::string> names_of(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v) out.push_back(x.name);
+  return out;
+}
+
 }  // namespace runnel::internal
