@@ -17,6 +17,7 @@ std::string detail(const StepState& s) {
   int64_t end = s.ended_at ? s.ended_at : now_ms();
   if (s.status == "Reused") return "reused " + s.reused_run_id;
   if (s.started_at) d += format_duration(end - s.started_at);
+  if (s.status == "Queued" && s.reason.rfind("waiting for", 0) == 0) return s.reason;
   if (s.status == "Failed" || s.status == "Canceled") {
     if (!s.reason.empty()) d += (d.empty() ? "" : "  ") + s.reason;
   }
@@ -53,7 +54,7 @@ void ProgressView::on_step(const StepState& s) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string line = "[" + format_time(now_ms()).substr(11) + "] " + s.name + ": " + s.status;
   std::string d = detail(s);
-  if (!d.empty() && s.status != "Running" && s.status != "Queued") line += " (" + d + ")";
+  if (!d.empty() && s.status != "Running" && (s.status != "Queued" || !s.reason.empty())) line += " (" + d + ")";
   std::cout << line << "\n";
   std::cout.flush();
 }

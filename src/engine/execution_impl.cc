@@ -350,6 +350,11 @@ void PipelineExecution::Impl::run() {
           if (!ready(s) || !s.fingerprinted || s.reuse) continue;
           if (running_per_backend_[s.backend_name] >= backend_of(i).capacity()) continue;
           if (!claim(i)) {
+            if (s.state.status != "Queued") {
+              set_status(i, "Queued",
+                         "waiting for step run " + s.waiting_on +
+                             " of another pipeline run, which is computing the same step; its result will be reused");
+            }
             ++waiting;
             continue;
           }
