@@ -211,3 +211,68 @@ class TabularDataset(_Dataset):
             fh.write(buf.getvalue())
         return FileDataset({"name": None, "version": None, "definition": {
             "kind": "file", "files": [{"path": out, "local_path": out, "size": os.path.getsize(out)}]}})
+
+
+def _workspace_dir(workspace):
+    """The folder holding .runnel/ for a Workspace object, a path, or None ($RUNNEL_WORKSPACE)."""
+    path = getattr(workspace, "path", None) or (workspace if isinstance(workspace, str) else None)
+    path = path or os.environ.get("RUNNEL_WORKSPACE")
+    if not path or not os.path.isdir(os.path.join(path, ".runnel")):
+        raise DatasetError("no runnel workspace at %r; pass run.experiment.workspace or "
+                           "Workspace.from_config()" % (path,))
+    return path
+
+
+def _load_registered(workspace, name, version):
+    """A registered dataset version as the info dict that FileDataset/TabularDataset take,
+    with each file's local path resolved through the workspace's datastores."""
+    import json
+    import sqlite3
+    root = _workspace_dir(workspace)
+    runnel_dir = os.path.join(root, ".runnel")
+    with open(os.path.join(runnel_dir, "config.json")) as f:
+        config = json.load(f)
+    stores = {n: os.path.normpath(os.path.join(runnel_dir, d.get("root", "datastores/" + n)))
+              for n, d in (config.get("datastores") or {}).items()}
+    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(runnel_dir, "metadata.db"), uri=True)
+    try:
+        if version in (None, "latest", 0, "0"):
+            row = con.execute("SELECT name, version, kind, definition_json, digest FROM datasets "
+                              "WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)).fetchone()
+        else:
+            row = con.execute("SELECT name, version, kind, definition_json, digest FROM datasets "
+                              "WHERE name = ? AND version = ?", (name, int(version))).fetchone()
+        if row is None:
+            names = [r[0] for r in con.execute("SELECT DISTINCT name FROM datasets ORDER BY name")]
+            raise DatasetError("no dataset %r%s is registered (registered: %s); register it with "
+                               "`runnel dataset register %s PATH...`"
+                               % (name, "" if version in (None, "latest") else " version %s" % version,
+                                  ", ".join(names) or "none", name))
+    finally:
+        con.close()
+    definition = json.loads(row[3])
+    for f in definition.get("files") or []:
+        store = stores.get(f.get("datastore") or "")
+        if store and not f.get("local_path"):
+            f["local_path"] = os.path.join(store, f["path"])
+    return {"name": row[0], "version": row[1], "kind": row[2], "digest": row[4],
+            "definition": definition}
+
+
+class Dataset:
+    """The SDK's Dataset entry point inside a step: look up registered datasets.
+
+    Dataset.get_by_name(run.experiment.workspace, "customers").to_pandas_dataframe()
+    works as in Azure ML (read-only; register datasets with `runnel dataset register`)."""
+
+    File = FileDataset
+    Tabular = TabularDataset
+
+    @staticmethod
+    def get_by_name(workspace, name, version="latest"):
+        info = _load_registered(workspace, name, version)
+        return (TabularDataset if info["kind"] == "tabular" else FileDataset)(info)
+
+    @staticmethod
+    def get_by_id(workspace, id):
+        raise DatasetError("Dataset.get_by_id: runnel names datasets; use Dataset.get_by_name(workspace, NAME)")
