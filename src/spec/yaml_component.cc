@@ -33,13 +33,7 @@ ComponentInput parse_component_input(const YamlDoc& doc, const Entry& e, const s
   ComponentInput in;
   in.name = e.name;
   in.loc = loc_of(doc, e.key);
-  if (!is_valid_name(e.name, false)) {
-    fail(doc, e.key, path,
-         "input name '" + e.name +
-             "' has characters other than letters, "
-             "digits, '_' and '-'",
-         "rename the input");
-  }
+  check_port_name(doc, e, path, "input");
   auto es = entries(doc, e.value, path, "an input declaration such as {type: uri_folder}");
   check_keys(doc, es, path,
              {"type", "default", "optional", "description", "min", "max", "enum", "mode", "path"});
@@ -214,13 +208,7 @@ StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::stri
                              StepOutput out) {
   out.name = e.name;
   out.loc = loc_of(doc, e.key);
-  if (!is_valid_name(e.name, false)) {
-    fail(doc, e.key, path,
-         "output name '" + e.name +
-             "' has characters other than letters, "
-             "digits, '_' and '-'",
-         "rename the output");
-  }
+  check_port_name(doc, e, path, "output");
   if (e.value.IsNull()) return out;
   auto es = entries(doc, e.value, path, "an output declaration such as {type: uri_folder}");
   check_keys(
@@ -331,6 +319,13 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
          "command");
   }
   return parse_component(cdoc, root, "");
+}
+
+void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path, const std::string& what) {
+  if (is_valid_name(e.name, false)) return;
+  fail(doc, e.key, path,
+       what + " name '" + e.name + "' has characters other than letters, digits, '_' and '-'",
+       "rename the " + what);
 }
 
 }  // namespace runnel::internal

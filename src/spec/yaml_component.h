@@ -69,4 +69,8 @@ std::string check_literal(const ComponentInput& in, const std::string& text);
 // A valid input/output/step name: [A-Za-z0-9_-]+ (steps also allow '.').
 bool is_valid_name(const std::string& n, bool allow_dot);
 
+// Throws unless `e`'s key is a valid input/output name (letters, digits, '_', '-'):
+// "<what> name 'x' has characters other than ...; rename the <what>".
+void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path, const std::string& what);
+
 }  // namespace runnel::internal

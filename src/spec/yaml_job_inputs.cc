@@ -201,13 +201,7 @@ void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
   if (!d->component) {
     for (const auto& e : ies) {
       std::string path = d->path + ".inputs." + e.name;
-      if (!is_valid_name(e.name, false)) {
-        fail(doc, e.key, path,
-             "input name '" + e.name +
-                 "' has characters other than letters, "
-                 "digits, '_' and '-'",
-             "rename the input");
-      }
+      check_port_name(doc, e, path, "input");
       s.inputs.push_back(type_input(ctx, *d, e, nullptr, read_value(ctx, s, e, path, nullptr)));
       s.key_locs["inputs." + e.name] = s.inputs.back().loc;
     }

@@ -41,13 +41,7 @@ void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
   } else if (!x.value.IsNull()) {
     out = parse_output_decl(doc, x, path, out);  // throws: not a mapping
   }
-  if (!is_valid_name(x.name, false)) {
-    fail(doc, x.key, path,
-         "output name '" + x.name +
-             "' has characters other than letters, "
-             "digits, '_' and '-'",
-         "rename the output");
-  }
+  check_port_name(doc, x, path, "output");
   out.loc = loc_of(doc, x.key);
   if (b) {
     if (b->kind != Binding::Kind::kParentOutput) {
