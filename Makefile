@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build demo test bench clean format
+.PHONY: all deps build demo test bench fuzz clean format
 
 all: build
 
@@ -27,6 +27,11 @@ bench:
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	@bench/run.sh $(BUILD)
+
+# Long fuzz runs: FUZZ_SECONDS per target (default 600) of every libFuzzer target.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@scripts/fuzz.sh all $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 format:
 	@find src include tests bench examples -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -6,10 +6,11 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config ninja-build git ccache
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libyaml-cpp-dev libyaml-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
   python3 python3-numpy python3-pandas python3-sklearn
+  clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make)

@@ -233,7 +233,7 @@ StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::stri
   return out;
 }
 
-ComponentSpec parse_component(const YamlDoc& doc, const YAML::Node& node,
+ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
                               const std::string& prefix) {
   ComponentSpec c;
   c.doc = doc;
@@ -316,7 +316,7 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
   } catch (const Error& err) {
     fail(doc, e.value, path, std::string("component file: ") + err.what(), "");
   }
-  YAML::Node root = parse_yaml(cdoc, text);
+  yaml::Node root = parse_yaml(cdoc, text);
   if (!root.IsMap()) {
     fail(cdoc, root, "", "a component file must be a mapping with type: command",
          "see the commandComponent schema: name, type, inputs, outputs, code, environment, "

@@ -45,7 +45,7 @@ struct ComponentSpec {
 };
 
 // Loads a component from `node` (a whole component file or an inline `component:` map).
-ComponentSpec parse_component(const YamlDoc& doc, const YAML::Node& node,
+ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
                               const std::string& key_prefix);
 
 // Loads the component file `ref` (relative to `doc.base_dir`; a "file:" prefix is allowed)

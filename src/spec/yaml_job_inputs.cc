@@ -18,7 +18,7 @@ struct Bound {
 };
 
 void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
-                     const YAML::Node& node, const std::string& path, Bound* out) {
+                     const yaml::Node& node, const std::string& path, Bound* out) {
   const YamlDoc& doc = ctx.doc;
   if (b.kind == Binding::Kind::kParentInput) {
     auto it = ctx.inputs->find(b.name);
@@ -68,7 +68,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
                  const ComponentInput* decl) {
   const YamlDoc& doc = ctx.doc;
   Bound out;
-  const YAML::Node& v = e.value;
+  const yaml::Node& v = e.value;
   if (v.IsNull()) return out;
   if (v.IsScalar()) {
     if (auto b = parse_binding(doc, v, path, v.Scalar())) {
@@ -139,7 +139,7 @@ StepInput type_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
   StepInput in;
   in.name = e.name;
   in.loc = loc_of(doc, e.key);
-  YAML::Node where = e.value.IsNull() ? e.key : e.value;
+  yaml::Node where = e.value.IsNull() ? e.key : e.value;
   if (decl) {
     in.type = decl->type;
     in.optional = decl->optional;

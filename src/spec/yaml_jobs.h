@@ -23,7 +23,7 @@ struct ParentInput {
   std::optional<InputSource> source;  // nullopt when declared without a value
   std::optional<InputMode> mode;      // when given
   SourceLocation loc;
-  YAML::Node node;
+  yaml::Node node;
 };
 
 // A pipeline-level output declaration; `has_mode` when its mode was written.

@@ -80,7 +80,7 @@ class Loader {
   explicit Loader(YamlDoc doc) : doc_(std::move(doc)) {}
 
   PipelineSpec load(const std::string& text, const std::string& source_file) {
-    YAML::Node root = parse_yaml(doc_, text);
+    yaml::Node root = parse_yaml(doc_, text);
     if (root.IsNull()) {
       fail(doc_, root, "", "the file is empty",
            "a pipeline file starts with 'type: pipeline' and has a 'jobs:' mapping");

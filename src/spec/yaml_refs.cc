@@ -132,7 +132,7 @@ bool all_of(std::string_view s, bool allow_dot) {
 
 }  // namespace
 
-InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                               const std::string& text, DataType type) {
   InputSource src;
   if (text.empty()) {
@@ -197,7 +197,7 @@ InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const 
   return src;
 }
 
-void resolve_output_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+void resolve_output_path(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                          const std::string& text, std::string* datastore, std::string* out_path) {
   if (!split_datastore_uri(text, datastore, out_path)) {
     fail(doc, node, path, "output path '" + text + "' is not a datastore path",
@@ -206,7 +206,7 @@ void resolve_output_path(const YamlDoc& doc, const YAML::Node& node, const std::
   }
 }
 
-std::string resolve_environment_name(const YamlDoc& doc, const YAML::Node& node,
+std::string resolve_environment_name(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text) {
   std::string registered, label;
   if (split_asset_uri(text, "environments", false, &registered, &label)) return registered;
@@ -235,7 +235,7 @@ std::string resolve_compute_name(const std::string& text) {
   return text;
 }
 
-std::optional<Binding> parse_binding(const YamlDoc& doc, const YAML::Node& node,
+std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text) {
   if (text.find("${{") == std::string::npos) return std::nullopt;
   const std::string usage =

@@ -17,17 +17,17 @@ namespace runnel::internal {
 // uri_folder); azureml://datastores/<ds>/paths/<p> -> kDatastorePath;
 // azureml:NAME[:VERSION|@latest], dataset:NAME[:VERSION] and azureml://.../data/NAME/...
 // -> kDataset. URLs and cloud schemes throw with a hint. `node` locates errors.
-InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                               const std::string& text, DataType type);
 
 // Splits an output `path:` of the form azureml://datastores/<ds>/paths/<p>; throws for
 // anything else (outputs are written through a datastore).
-void resolve_output_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+void resolve_output_path(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                          const std::string& text, std::string* datastore, std::string* out_path);
 
 // azureml:NAME, azureml:NAME:VERSION, azureml:NAME@latest,
 // azureml://registries/<r>/environments/NAME/(versions/V|labels/L) -> NAME; NAME -> NAME.
-std::string resolve_environment_name(const YamlDoc& doc, const YAML::Node& node,
+std::string resolve_environment_name(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text);
 
 // azureml:NAME (or an ARM id ending in computes/NAME) -> NAME; NAME -> NAME.
@@ -43,7 +43,7 @@ struct Binding {
 
 // Parses `text` when it is exactly one ${{parent...}} expression; nullopt when `text`
 // holds no "${{". Throws when it holds one that is malformed or not a parent binding.
-std::optional<Binding> parse_binding(const YamlDoc& doc, const YAML::Node& node,
+std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text);
 
 }  // namespace runnel::internal

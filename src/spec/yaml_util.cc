@@ -19,7 +19,7 @@
 
 namespace runnel::internal {
 
-SourceLocation loc_of(const YamlDoc& doc, const YAML::Node& node) {
+SourceLocation loc_of(const YamlDoc& doc, const yaml::Node& node) {
   SourceLocation loc;
   loc.file = doc.file;
   if (node.IsDefined() && !node.Mark().is_null()) {
@@ -38,7 +38,7 @@ void fail_at(const SourceLocation& loc, const std::string& path, const std::stri
   throw invalid_argument(msg);
 }
 
-void fail(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+void fail(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
           const std::string& what, const std::string& hint) {
   fail_at(loc_of(doc, node), path, what, hint);
 }
@@ -143,11 +143,11 @@ class DocumentWalk {
   // false, no collection can be reached twice and nothing is remembered.
   DocumentWalk(const YamlDoc& doc, bool may_alias) : doc_(doc), may_alias_(may_alias) {}
 
-  void run(const YAML::Node& root) { walk(root, "", 0); }
+  void run(const yaml::Node& root) { walk(root, "", 0); }
 
  private:
   // Returns the expanded node count of `node`.
-  uint64_t walk(const YAML::Node& node, const std::string& path, int depth) {
+  uint64_t walk(const yaml::Node& node, const std::string& path, int depth) {
     if (!node.IsMap() && !node.IsSequence()) return 1;
     if (depth > kMaxYamlDepth) {
       fail(doc_, node, path,
@@ -155,7 +155,7 @@ class DocumentWalk {
                " levels (aliases included)",
            "flatten the document, and check that no anchor refers to itself");
     }
-    const YAML::Mark mark = node.Mark();
+    const yaml::Mark mark = node.Mark();
     const uint64_t key =
         (static_cast<uint64_t>(static_cast<uint32_t>(mark.pos)) << 1) | (node.IsMap() ? 1u : 0u);
     if (auto it = may_alias_ ? sizes_.find(key) : sizes_.end();
@@ -176,10 +176,10 @@ class DocumentWalk {
         size = saturating_add(size, walk(item, path + "[" + std::to_string(i++) + "]", depth + 1));
       }
     } else {
-      std::unordered_map<std::string, YAML::Node> seen;
+      std::unordered_map<std::string, yaml::Node> seen;
       for (const auto& kv : node) {
-        const YAML::Node& k = kv.first;
-        const YAML::Node& v = kv.second;
+        const yaml::Node& k = kv.first;
+        const yaml::Node& v = kv.second;
         if (!k.IsScalar()) {
           size = saturating_add(size, walk(k, path, depth + 1));
           size = saturating_add(size, walk(v, path, depth + 1));
@@ -277,14 +277,14 @@ std::string read_yaml_file(const std::string& path, const std::string& shown) {
   return text;
 }
 
-YAML::Node parse_yaml(const YamlDoc& doc, const std::string& text) {
+yaml::Node parse_yaml(const YamlDoc& doc, const std::string& text) {
   check_utf8(doc, text);
   try {
-    YAML::Node root = YAML::Load(text);
+    yaml::Node root = yaml::parse(text);
     bool may_alias = text.find('&') != std::string::npos && text.find('*') != std::string::npos;
     DocumentWalk(doc, may_alias).run(root);
     return root;
-  } catch (const YAML::ParserException& e) {
+  } catch (const yaml::ParseError& e) {
     SourceLocation loc{doc.file, e.mark.line + 1, e.mark.column + 1};
     if (e.mark.is_null()) loc.line = loc.column = 0;
     fail_at(loc, "YAML syntax", e.msg,
@@ -294,32 +294,32 @@ YAML::Node parse_yaml(const YamlDoc& doc, const std::string& text) {
 
 namespace {
 
-const char* node_kind(const YAML::Node& n) {
+const char* node_kind(const yaml::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null:
+    case yaml::NodeType::kNull:
       return "nothing";
-    case YAML::NodeType::Scalar:
+    case yaml::NodeType::kScalar:
       return "a single value";
-    case YAML::NodeType::Sequence:
+    case yaml::NodeType::kSequence:
       return "a list";
-    case YAML::NodeType::Map:
+    case yaml::NodeType::kMap:
       return "a mapping";
     default:
       return "nothing";
   }
 }
 
-void collect(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+void collect(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
              const std::string& what, std::vector<Entry>* out, std::set<std::string>* seen,
              bool merged) {
   if (!node.IsMap()) {
     fail(doc, node, path, std::string("expected ") + what + ", found " + node_kind(node),
          "write it as 'key: value' lines indented under " + (path.empty() ? "the top" : path));
   }
-  std::vector<YAML::Node> merges;
+  std::vector<yaml::Node> merges;
   for (const auto& kv : node) {
-    YAML::Node k = kv.first;
-    YAML::Node v = kv.second;
+    yaml::Node k = kv.first;
+    yaml::Node v = kv.second;
     if (!k.IsScalar()) {
       fail(doc, k, path, "a key must be a plain name, found " + std::string(node_kind(k)),
            "write keys as simple words");
@@ -365,7 +365,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::vector<Entry> entries(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+std::vector<Entry> entries(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                            const std::string& what) {
   std::vector<Entry> out;
   std::set<std::string> seen;
@@ -482,7 +482,7 @@ std::vector<std::string> as_string_list(const YamlDoc& doc, const Entry& e,
   return out;
 }
 
-DataType infer_literal_type(const YAML::Node& scalar) {
+DataType infer_literal_type(const yaml::Node& scalar) {
   if (scalar.Tag() == "!") return DataType::kString;  // quoted
   const std::string& s = scalar.Scalar();
   if (is_bool_text(s)) return DataType::kBoolean;

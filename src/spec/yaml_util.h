@@ -7,7 +7,7 @@
 // Internal to the spec subsystem. Pure functions over immutable nodes; thread-safe.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "spec/yaml_node.h"
 
 #include <cstdint>
 #include <initializer_list>
@@ -28,12 +28,12 @@ struct YamlDoc {
 };
 
 // The location of `node` (1-based); the file alone when the node has no mark.
-SourceLocation loc_of(const YamlDoc& doc, const YAML::Node& node);
+SourceLocation loc_of(const YamlDoc& doc, const yaml::Node& node);
 
 // Throws invalid_argument "<loc>: <path>: <what>; <hint>".
 [[noreturn]] void fail_at(const SourceLocation& loc, const std::string& path,
                           const std::string& what, const std::string& hint);
-[[noreturn]] void fail(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+[[noreturn]] void fail(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                        const std::string& what, const std::string& hint);
 
 // Bounds on what a YAML file may ask of the loader (see the spec README).
@@ -57,19 +57,19 @@ std::string read_yaml_file(const std::string& path, const std::string& shown);
 // not valid UTF-8 ("YAML text: byte 0xE9 is not valid UTF-8"), on a syntax error ("YAML
 // syntax: ..."), on a duplicate key anywhere, on nesting deeper than kMaxYamlDepth and on
 // aliases adding more than kMaxAliasNodes nodes.
-YAML::Node parse_yaml(const YamlDoc& doc, const std::string& text);
+yaml::Node parse_yaml(const YamlDoc& doc, const std::string& text);
 
 // A key of a mapping with its value; `key` carries the key's location.
 struct Entry {
   std::string name;
-  YAML::Node key;
-  YAML::Node value;
+  yaml::Node key;
+  yaml::Node value;
 };
 
 // The entries of mapping `node` in order. Throws when `node` is not a mapping
 // (`what` names what was expected, e.g. "a mapping of job names to jobs"), on a
 // non-scalar key and on a duplicate key.
-std::vector<Entry> entries(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+std::vector<Entry> entries(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
                            const std::string& what = "a mapping");
 
 // Throws on the first entry whose name is not in `allowed`, suggesting the closest.
@@ -96,7 +96,7 @@ std::vector<std::string> as_string_list(const YamlDoc& doc, const Entry& e,
 
 // A literal scalar as typed YAML sees it: quoted -> string; plain true/false -> boolean;
 // plain integer -> integer; plain float -> number; else string.
-DataType infer_literal_type(const YAML::Node& scalar);
+DataType infer_literal_type(const yaml::Node& scalar);
 
 // parse_data_type(), plus Azure's model asset types (mlflow_model, custom_model,
 // triton_model), which are folders to runnel and read as uri_folder.
