@@ -10,7 +10,8 @@ PKGS=(
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
   python3 python3-numpy python3-pandas python3-sklearn
-  clang libclang-rt-14-dev
+  python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
+  clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make)

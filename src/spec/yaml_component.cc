@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/units.h"
 #include "runnel/error.h"
 #include "spec/yaml_refs.h"
 
@@ -183,22 +184,17 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
     if (x.name == "instance_count") r.nodes = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "cpus") r.cpus = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "gpus") r.gpus = static_cast<int>(as_int(doc, x, p, 0));
-    if (x.name == "memory") {
+    if (x.name == "memory" || x.name == "time_limit") {
+      // One grammar for sizes and durations everywhere (core/units.h).
       std::string s = as_string(doc, x, p);
-      auto mb = parse_memory_mb(s);
-      if (!mb)
-        fail(doc, x.value, p, "bad memory size '" + s + "'",
-             "write it with a unit, as in 512M, 4G or 1T");
-      r.memory_mb = *mb;
-    }
-    if (x.name == "time_limit") {
-      std::string s = as_string(doc, x, p);
-      auto secs = parse_duration_s(s);
-      if (!secs || *secs <= 0) {
-        fail(doc, x.value, p, "bad time limit '" + s + "'",
-             "write it as 30m, 1h, 1h30m, 2d or HH:MM:SS");
+      try {
+        if (x.name == "memory")
+          r.memory_mb = parse_memory_mb(s, "");
+        else
+          r.time_limit_s = static_cast<int>(parse_time_limit_s(s, ""));
+      } catch (const Error& err) {
+        fail(doc, x.value, p, err.what(), "");
       }
-      r.time_limit_s = static_cast<int>(*secs);
     }
   }
   return r;

@@ -510,44 +510,6 @@ std::string literal_mismatch(DataType type, const std::string& text) {
   }
 }
 
-std::optional<int64_t> parse_duration_s(const std::string& s) {
-  static const std::regex kClock(R"((?:([0-9]+)-)?([0-9]+):([0-9]{1,2})(?::([0-9]{1,2}))?)");
-  static const std::regex kUnits(R"((?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?)");
-  std::smatch m;
-  auto num = [&](int i) -> int64_t { return m[i].matched ? std::stoll(m[i].str()) : 0; };
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  if (std::regex_match(s, m, kClock)) {
-    if (m[4].matched) return num(1) * 86400 + num(2) * 3600 + num(3) * 60 + num(4);
-    return num(1) * 86400 + num(2) * 60 + num(3);  // MM:SS (or D-HH:MM, rare)
-  }
-  if (std::regex_match(s, m, kUnits)) {
-    return num(1) * 86400 + num(2) * 3600 + num(3) * 60 + num(4);
-  }
-  return std::nullopt;
-}
-
-std::optional<int64_t> parse_memory_mb(const std::string& s) {
-  static const std::regex kMem(R"(([0-9]+(?:\.[0-9]+)?)\s*([KkMmGgTt])(?:i?[Bb])?)");
-  std::smatch m;
-  if (s.size() > 20 || !std::regex_match(s, m, kMem)) return std::nullopt;
-  double v = std::strtod(m[1].str().c_str(), nullptr);
-  switch (std::tolower(m[2].str()[0])) {
-    case 'k':
-      v /= 1024;
-      break;
-    case 'g':
-      v *= 1024;
-      break;
-    case 't':
-      v *= 1024 * 1024;
-      break;
-    default:
-      break;
-  }
-  int64_t mb = static_cast<int64_t>(v + 0.999);
-  return mb < 1 ? std::nullopt : std::optional<int64_t>(mb);
-}
-
 std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
 
 std::string name_list(const std::vector<std::string>& names) {

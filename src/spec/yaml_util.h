@@ -106,11 +106,6 @@ std::optional<DataType> parse_yaml_type(const std::string& s);
 // describing the expected form, or "" when `text` fits.
 std::string literal_mismatch(DataType type, const std::string& text);
 
-// "1h", "30m", "45s", "1h30m", "2d", "00:30:00", "1-00:00:00" -> seconds; nullopt if bad.
-std::optional<int64_t> parse_duration_s(const std::string& s);
-// "4G", "512M", "4GB", "4Gi", "1T", "1024K" -> MiB; nullopt if bad or without a unit.
-std::optional<int64_t> parse_memory_mb(const std::string& s);
-
 // "a.b" key paths for messages: `b` under `a` ("" = top level).
 std::string join(const std::string& a, const std::string& b);
 
