@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/units.h"
@@ -297,19 +296,23 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
   fs::path p(rel);
   if (p.is_relative()) p = fs::path(doc.base_dir) / p;
   p = p.lexically_normal();
-  std::ifstream in(p, std::ios::binary);
-  if (!in || fs::is_directory(p)) {
+  std::error_code ec;
+  if (!fs::exists(p, ec) || fs::is_directory(p, ec)) {
     fail(doc, e.value, path,
          "component file '" + ref + "' not found (looked for " + p.string() + ")",
          "fix the path; it is relative to the pipeline file's folder");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
   YamlDoc cdoc;
   fs::path shown = fs::path(doc.file).parent_path() / rel;
   cdoc.file = fs::path(rel).is_absolute() ? rel : shown.lexically_normal().string();
   cdoc.base_dir = p.parent_path().string();
-  YAML::Node root = parse_yaml(cdoc, ss.str());
+  std::string text;
+  try {
+    text = read_yaml_file(p.string(), cdoc.file);
+  } catch (const Error& err) {
+    fail(doc, e.value, path, std::string("component file: ") + err.what(), "");
+  }
+  YAML::Node root = parse_yaml(cdoc, text);
   if (!root.IsMap()) {
     fail(cdoc, root, "", "a component file must be a mapping with type: command",
          "see the commandComponent schema: name, type, inputs, outputs, code, environment, "
@@ -318,7 +321,8 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
   return parse_component(cdoc, root, "");
 }
 
-void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path, const std::string& what) {
+void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path,
+                     const std::string& what) {
   if (is_valid_name(e.name, false)) return;
   fail(doc, e.key, path,
        what + " name '" + e.name + "' has characters other than letters, digits, '_' and '-'",

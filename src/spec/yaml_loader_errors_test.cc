@@ -18,13 +18,8 @@ class LoaderErrors : public ::testing::Test {
 
   // Loads `yaml` and returns the error message ("" when it loaded).
   std::string error_of(const std::string& yaml) {
-    try {
-      load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"));
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      return e.what();
-    }
-    return "";
+    return testing_spec::invalid_argument_of(
+        [&] { load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml")); });
   }
 
   // Expects an error whose message holds "pipeline.yml:<line>:", `key` and `hint`.
