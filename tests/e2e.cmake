@@ -32,3 +32,12 @@ set_tests_properties(e2e_slurm PROPERTIES
   LABELS "e2e;slurm"
   TIMEOUT 240
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# Environments built with venv + pip from local wheels (offline); builds take a while.
+add_test(NAME e2e_environments
+  COMMAND /usr/bin/python3 -m unittest discover
+          -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_environments.py)
+set_tests_properties(e2e_environments PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS e2e
+  TIMEOUT 600
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)

@@ -19,7 +19,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitRunFailed = 1;    // a run failed or was canceled
 constexpr int kExitUsage = 2;        // bad usage or bad input (also not found, already exists)
 constexpr int kExitUnavailable = 3;  // a service did not answer (Slurm, a database, a server)
-constexpr int kExitInternal = 4;     // a bug in runnel, or an I/O or corruption failure
+constexpr int kExitInternal = 4;     // a bug in runnel
 
 struct CliGlobals {
   std::string workspace;  // --workspace DIR ("" = RUNNEL_WORKSPACE or walk up)
@@ -38,8 +38,8 @@ Workspace open_workspace(const CliGlobals& g);
 // Prints `error: <message>` (first line) to stderr; further lines indented.
 void print_error(const std::string& message);
 
-// The exit code for an error of `code` (kUnavailable -> 3, kInternal/kIo/kCorruption -> 4,
-// kCancelled -> 1, the rest -> 2).
+// The exit code for an error of `code` (kUnavailable -> 3, kInternal -> 4, kCancelled -> 1,
+// the rest -> 2).
 int exit_code_for(ErrorCode code);
 
 // Throws Error(kInvalidArgument) "<flag> <value>: must be at least <min> (<what>)" when

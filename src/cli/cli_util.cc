@@ -11,13 +11,13 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kNotFound:
     case ErrorCode::kAlreadyExists:
-    case ErrorCode::kIo:  // a path, a permission, a full disk: the user's to fix
+    case ErrorCode::kIo:          // a path, a permission, a full disk: the user's to fix
+    case ErrorCode::kCorruption:  // files changed under a registered dataset, a broken config
       return kExitUsage;
     case ErrorCode::kCancelled:
       return kExitRunFailed;
     case ErrorCode::kUnavailable:
       return kExitUnavailable;
-    case ErrorCode::kCorruption:
     case ErrorCode::kInternal:
       return kExitInternal;
   }

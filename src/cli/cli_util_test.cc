@@ -13,7 +13,7 @@ TEST(ExitCodes, EachErrorKindHasItsCode) {
   EXPECT_EQ(exit_code_for(ErrorCode::kCancelled), 1);
   EXPECT_EQ(exit_code_for(ErrorCode::kUnavailable), 3);
   EXPECT_EQ(exit_code_for(ErrorCode::kInternal), 4);
-  EXPECT_EQ(exit_code_for(ErrorCode::kCorruption), 4);
+  EXPECT_EQ(exit_code_for(ErrorCode::kCorruption), 2);
 }
 
 TEST(Checks, Names) {

@@ -1,20 +1,24 @@
 #include "engine/environment.h"
 
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
+#include <optional>
 #include <vector>
 
 #include "core/fs.h"
+#include "env/build.h"
+#include "env/definition.h"
 #include "runnel/error.h"
 #include "store/metadata_store.h"
 
@@ -132,7 +136,38 @@ void ensure_link(const std::string& link, const std::string& target) {
   if (ec) throw io_error("cannot create link " + link + ": " + ec.message());
 }
 
+std::vector<std::string> config_list(const Workspace& ws, const std::string& key) {
+  std::string v = ws.config_value(key);
+  if (v.empty()) return {};
+  if (v[0] != '[') return {v};
+  nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
+  std::vector<std::string> out;
+  if (!j.is_array())
+    throw invalid_argument(ws.runnel_dir() + "/config.json: " + key +
+                           ": expected a list of strings");
+  for (const auto& x : j) {
+    if (!x.is_string())
+      throw invalid_argument(ws.runnel_dir() + "/config.json: " + key +
+                             ": expected a list of strings");
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
+
+env::PipOptions workspace_pip_options(const Workspace& ws) {
+  env::PipOptions o;
+  o.index_url = ws.config_value("pip.index_url");
+  o.extra_index_urls = config_list(ws, "pip.extra_index_urls");
+  o.find_links = config_list(ws, "pip.find_links");
+  std::string no_index = ws.config_value("pip.no_index");
+  if (!no_index.empty() && no_index != "true" && no_index != "false")
+    throw invalid_argument(ws.runnel_dir() +
+                           "/config.json: pip.no_index: expected true or false, got " + no_index);
+  o.no_index = no_index == "true";
+  return o;
+}
 
 std::string runnel_python_dir() {
   if (const char* env = std::getenv("RUNNEL_PYTHON_DIR"); env && *env) return env;
@@ -141,6 +176,7 @@ std::string runnel_python_dir() {
 
 ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name_in) {
   ResolvedEnvironment env;
+  std::optional<env::EnvDefinition> definition;
   std::string name = name_in;
   int version = 0;
   if (auto colon = name.rfind(':'); colon != std::string::npos) {
@@ -168,6 +204,7 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     env.version = rec->version;
     env.python = rec->python;
     env.variables = rec->variables;
+    definition = env::load_definition(ws.runnel_dir(), rec->name, rec->version);
   }
   std::vector<std::string> packages;
   if (!env.python.empty()) {
@@ -175,10 +212,28 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     env.python_version = p.version;
     packages = installed_packages(p.sys_path);
   }
+  std::string image;
+  if (definition && definition->needs_build()) {
+    // Built once into .runnel/envs/<digest>/ (env/build.h); steps run its python, and the
+    // resolved package set (pip freeze) is what their fingerprints see.
+    env::BuildRequest req;
+    req.envs_dir = ws.runnel_dir() + "/envs";
+    req.label = "'" + env.name + "' version " + std::to_string(env.version);
+    req.definition = *definition;
+    req.python_version = env.python_version;
+    req.workspace_pip = workspace_pip_options(ws);
+    req.progress = [](std::string_view line) { std::cerr << "runnel: " << line << "\n"; };
+    env::BuiltEnvironment built = env::ensure_built(req);
+    env.python = built.python;
+    env.bin_dir = built.bin_dir;
+    env.build_digest = built.digest;
+    packages = built.freeze;
+    image = definition->image;
+  }
 
   std::string key = env.name.empty() ? "default" : env.name + "-v" + std::to_string(env.version);
-  env.bin_dir = ws.runnel_dir() + "/cache/envs/" + key + "/bin";
-  if (!env.python.empty()) {
+  if (env.bin_dir.empty()) env.bin_dir = ws.runnel_dir() + "/cache/envs/" + key + "/bin";
+  if (!env.python.empty() && env.build_digest.empty()) {
     make_dirs(env.bin_dir);
     ensure_link(env.bin_dir + "/python", env.python);
     ensure_link(env.bin_dir + "/python3", env.python);
@@ -190,6 +245,7 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
   std::string material = "python=" + env.python + "\nversion=" + env.python_version +
                          "\npackages=" + env.packages_digest + "\n";
   for (const auto& [k, v] : env.variables) material += "var:" + k + "=" + v + "\n";
+  if (!image.empty()) material += "image=" + image + "\n";
   env.digest = hex_sha256(material);
   return env;
 }

@@ -1,17 +1,21 @@
 // engine/environment.h: what a step's process gets from its environment.
 //
-// At this stage an environment is a Python interpreter plus variables, registered with
-// `runnel env create NAME --python PATH`. The default environment runs `python` as
-// /usr/bin/python3 when that exists (else the `python3` on PATH).
-// resolve_environment() prepares (once, cached under .runnel/cache/envs/) a bin folder
-// whose `python`/`python3` point at the interpreter; steps get it first on PATH.
-// Thread-safe.
+// An environment is a Python interpreter plus variables, registered with
+// `runnel env create NAME --python PATH`, and optionally packages (`--pip`,
+// `--requirements`, `--conda-file`; the full definition is in env/definition.h). The
+// default environment runs `python` as /usr/bin/python3 when that exists (else the
+// `python3` on PATH). For an interpreter-only environment resolve_environment() prepares
+// (once, cached under .runnel/cache/envs/) a bin folder whose `python`/`python3` point at
+// the interpreter; an environment with packages is built once into
+// .runnel/envs/<digest>/ (env/build.h) and its bin folder is used. Steps get the bin
+// folder first on PATH. Thread-safe.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "env/definition.h"
 #include "runnel/workspace.h"
 
 namespace runnel {
@@ -26,11 +30,18 @@ struct ResolvedEnvironment {
   std::string python_version;  // "3.11.2" ("" when unknown)
   std::vector<std::string> packages;  // installed distributions "name-version", sorted
   std::string packages_digest;
+  std::string build_digest;  // .runnel/envs/<digest> for a built environment, else ""
 };
 
-// Resolves `name` ("" = default; "name:version" accepted). Throws Error(kNotFound) when
-// the name is not registered, naming the environments that exist and how to add one.
+// Resolves `name` ("" = default; "name:version" accepted), building it first when its
+// definition has packages (progress lines go to stderr). Throws Error(kNotFound) when the
+// name is not registered, naming the environments that exist and how to add one, and
+// Error(kInvalidArgument) when a build fails (with the failed command and pip's output).
 ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name);
+
+// pip.index_url, pip.extra_index_urls, pip.find_links and pip.no_index from the workspace
+// config. Throws Error(kInvalidArgument) naming the key for a value of the wrong type.
+env::PipOptions workspace_pip_options(const Workspace& ws);
 
 // The folder of runnel's step-side Python package (python/), for PYTHONPATH.
 std::string runnel_python_dir();

@@ -120,8 +120,12 @@ class EnvComputeTest(WorkspaceTest):
         self.assertIn("version 1", p.stdout)
         p = self.runnel("env", "list")
         self.assertRegex(p.stdout, r"myenv\s+1\s+%s\s+GREETING=hej" % PYTHON)
-        self.assertIn("version 2", self.runnel(
+        # Versions are immutable: the same definition again is version 1 (issue 16).
+        self.assertIn("version 1 already has this definition", self.runnel(
             "env", "create", "myenv", "--python", PYTHON, "--var", "GREETING=hej").stdout)
+        self.assertIn("version 2", self.runnel(
+            "env", "create", "myenv", "--python", PYTHON, "--var", "GREETING=hej",
+            "--description", "v2").stdout)
         path = self.write("p.yml", """
             type: pipeline
             jobs:

@@ -86,6 +86,27 @@ class UnitsTest(WorkspaceTest):
         self.assertNotIn("0.000000", err)
         self.run_pipeline(path, "--snapshot-max-bytes", "10M", "-j", "2")
 
+    def test_workspace_config_sizes_use_the_same_grammar(self):
+        os.makedirs(os.path.join(self.dir, "code"))
+        with open(os.path.join(self.dir, "code", "big.txt"), "w") as f:
+            f.write("x" * 4096)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a: {code: ./code, command: echo hi}
+            """)
+        cfg_path = os.path.join(self.ws, ".runnel", "config.json")
+        with open(cfg_path) as f:
+            cfg = json.load(f)
+        for value, expect in (("lots", 2), ("1K", 2), ("1Mi", 0)):
+            cfg["snapshot"]["max_bytes"] = value
+            with open(cfg_path, "w") as f:
+                json.dump(cfg, f)
+            p = self.runnel("run", path)
+            self.assertEqual(p.returncode, expect, value + ": " + p.stdout + p.stderr)
+            if value == "lots":
+                self.assertIn("snapshot.max_bytes 'lots': not a size", p.stderr)
+
     def test_env_create_needs_a_real_python(self):
         err = self.assert_one_error(self.runnel("env", "create", "e", "--python", "/bin/true"), "/bin/true")
         self.assertIn("not a Python", err)
