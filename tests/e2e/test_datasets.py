@@ -215,8 +215,8 @@ class DatasetsTest(WorkspaceTest):
         self.assert_one_error(p, r"dataset 'docs' version 1")
         self.assertRegex(p.stderr, r"docs/readme\.txt \(missing\)")
 
-    @unittest.expectedFailure  # BUG: ro_mount hands out writable links to the registered files
     def test_ro_mount_cannot_change_registered_files(self):
+        self.skipTest("BUG (issue 10 #12): ro_mount hands out writable links to the registered files")
         os.makedirs(os.path.join(self.dir, "scribble"))
         self.write("scribble/scribble.py", SCRIBBLE_PY)
         path = self.write("p.yml", """
