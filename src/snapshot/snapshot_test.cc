@@ -217,7 +217,7 @@ TEST_F(SnapshotTest, CodeDirThatIsAFileOrMissingIsRefused) {
 }  // namespace
 TEST_F(SnapshotTest, LinkLeavingTheFolderIsStoredAsItsContentAndTracked) {
   write(dir_ + "/shared/config.py", "RATE = 1\n");
-  fs::create_symlink(dir_ + "/shared/config.py", code_ + "/config.py");     // absolute, outside
+  fs::create_symlink(dir_ + "/shared/config.py", code_ + "/config.py");        // absolute, outside
   fs::create_symlink("../../shared/config.py", code_ + "/lib/config_rel.py");  // relative, outside
   SnapshotInfo first = create_snapshot(code_, snaps_);
   std::string out = dir_ + "/restored";
