@@ -11,6 +11,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
   python3 python3-numpy python3-pandas python3-sklearn python3-yaml
   bubblewrap clang-format
+  python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make)
