@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build demo test bench fuzz clean format
+.PHONY: all deps build demo test bench fuzz clean format format-check sanitize chaos
 
 all: build
 
@@ -35,6 +35,21 @@ fuzz: deps
 
 format:
 	@find src include tests bench examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+# The CI checks one at a time (scripts/ci-checks.sh): style, ASan+UBSan unit tests, TSan scheduler tests.
+format-check:
+	@scripts/ci-checks.sh $(BUILD) format
+sanitize:
+	@scripts/ci-checks.sh $(BUILD) asan tsan
+
+# The chaos campaign: N random engine kills (SIGKILL/SIGTERM/SIGHUP) with resubmits, then
+# TRIALS trials of 8 identical + 8 different concurrent submits; prints the counts.
+N ?= 100
+TRIALS ?= 20
+chaos: build
+	@/usr/bin/python3 tests/chaos/chaos.py --runnel $(BUILD)/runnel --kills $(N); a=$$?; \
+	/usr/bin/python3 tests/chaos/concurrency.py --runnel $(BUILD)/runnel --trials $(TRIALS); b=$$?; \
+	test $$a = 0 -a $$b = 0
 
 clean:
 	rm -rf $(BUILD)

@@ -9,7 +9,8 @@ PKGS=(
   nlohmann-json3-dev libyaml-cpp-dev libyaml-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
-  python3 python3-numpy python3-pandas python3-sklearn
+  python3 python3-numpy python3-pandas python3-sklearn python3-yaml
+  bubblewrap clang-format
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )

@@ -9,6 +9,7 @@ target_sources(runnel_core PRIVATE
 
 runnel_add_test(core_test
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/confine_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/sha256_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/digest_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/stat_cache_test.cc

@@ -222,7 +222,7 @@ TreeDigest digest_listing(TreeListing listing, StatCache* cache, size_t threads)
     if (listing.is_file) {
       hash_file(listing.root, true, &e, cache);
     } else {
-      hash_file(join(listing.root, e.path), false, &e, cache);
+      hash_file(join(listing.root, e.path), e.via_link, &e, cache);
     }
   });
   for (size_t i : to_hash) out.hashed_bytes += listing.entries[i].size;

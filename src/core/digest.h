@@ -47,6 +47,7 @@ struct FileEntry {
   uint64_t size = 0;  // bytes of a file; length of a symlink's target; 0 for a directory
   Digest digest;      // see above; zero until hashed
   FileStat stat;      // identity used by the stat cache (not part of any digest)
+  bool via_link = false;  // a symlink stored as its target's content (snapshots): read following it
 };
 
 // What list_tree found: the entries to hash, sorted by path.

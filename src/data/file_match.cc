@@ -68,14 +68,27 @@ std::pair<std::string, std::string> fixed_prefix(const std::string& pattern) {
   return {prefix, rest};
 }
 
+// `confine_to` (a datastore's name, or "" for local paths): every file found must resolve,
+// symlinks followed, inside `root`; one that does not is an error naming the link.
 std::vector<MatchedFile> walk(const std::string& root, const std::string& start,
-                              const std::string& glob) {
+                              const std::string& glob, const std::string& confine_to = "") {
   std::vector<MatchedFile> out;
   fs::path base = start.empty() ? fs::path(root) : fs::path(root) / start;
+  std::error_code rec;
+  const std::string real_root = confine_to.empty() ? "" : fs::canonical(root, rec).string();
   auto add = [&](const fs::path& p) {
     std::string rel = fs::relative(p, root).generic_string();
     std::string below = start.empty() ? rel : fs::relative(p, base).generic_string();
     if (!glob.empty() && !glob_match(glob, below)) return;
+    if (!confine_to.empty()) {
+      std::error_code cec;
+      std::string real = fs::canonical(p, cec).string();
+      if (cec || (real.rfind(real_root + "/", 0) != 0))
+        throw invalid_argument("'" + rel + "' on datastore " + confine_to +
+                               " leads outside it (to " + (cec ? cec.message() : real) +
+                               ") through a symlink; links leaving a " +
+                               "datastore are not followed: remove the link or copy the data in");
+    }
     std::error_code ec;
     auto size = fs::file_size(p, ec);
     out.push_back({rel, p.string(), ec ? 0 : static_cast<int64_t>(size)});
@@ -84,7 +97,9 @@ std::vector<MatchedFile> walk(const std::string& root, const std::string& start,
   if (fs::is_regular_file(base, ec)) {
     if (glob.empty()) add(base);
   } else if (fs::is_directory(base, ec)) {
-    for (fs::recursive_directory_iterator it(base, fs::directory_options::follow_directory_symlink, ec), end;
+    for (fs::recursive_directory_iterator
+             it(base, fs::directory_options::follow_directory_symlink, ec),
+         end;
          !ec && it != end; it.increment(ec))
       if (it->is_regular_file(ec)) add(it->path());
     if (ec) throw io_error("cannot list " + base.string() + ": " + ec.message());
@@ -95,7 +110,9 @@ std::vector<MatchedFile> walk(const std::string& root, const std::string& start,
 
 }  // namespace
 
-bool has_glob(std::string_view pattern) { return pattern.find_first_of("*?[") != std::string_view::npos; }
+bool has_glob(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
 
 bool glob_match(std::string_view pattern, std::string_view path) {
   return match_parts(split(pattern), 0, split(path), 0);
@@ -113,7 +130,7 @@ std::vector<MatchedFile> match_datastore_files(const std::string& root, const st
   if (norm == "." || norm == "./") norm = "";
   while (!norm.empty() && norm.back() == '/') norm.pop_back();
   auto [prefix, rest] = fixed_prefix(norm);
-  auto files = walk(root, prefix, rest);
+  auto files = walk(root, prefix, rest, where.empty() ? root : where);
   if (files.empty()) {
     std::string folder = prefix.empty() ? root : root + "/" + prefix;
     if (rest.empty() && !fs::exists(folder))
@@ -169,7 +186,10 @@ std::optional<std::map<std::string, std::string>> parse_partition(const std::str
                                                                   const std::string& path) {
   // Build a regex: {name} -> ([^/]+), {name:yyyy/MM/dd} -> digits per token, * -> [^/]*.
   std::string re = "(?:^|/)";
-  struct Group { std::string name; std::vector<std::string> tokens; };
+  struct Group {
+    std::string name;
+    std::vector<std::string> tokens;
+  };
   std::vector<Group> groups;
   std::string f = format;
   while (!f.empty() && f[0] == '/') f.erase(0, 1);
@@ -177,7 +197,8 @@ std::optional<std::map<std::string, std::string>> parse_partition(const std::str
     char c = f[i];
     if (c == '{') {
       size_t close = f.find('}', i);
-      if (close == std::string::npos) throw invalid_argument("partition_format '" + format + "': unclosed '{'");
+      if (close == std::string::npos)
+        throw invalid_argument("partition_format '" + format + "': unclosed '{'");
       std::string inner = f.substr(i + 1, close - i - 1);
       size_t colon = inner.find(':');
       Group g{inner.substr(0, colon), {}};
@@ -190,7 +211,8 @@ std::optional<std::map<std::string, std::string>> parse_partition(const std::str
           size_t n = 1;
           while (k + n < df.size() && df[k + n] == df[k]) ++n;
           std::string tok = df.substr(k, n);
-          if (tok == "yyyy" || tok == "MM" || tok == "dd" || tok == "HH" || tok == "mm" || tok == "ss") {
+          if (tok == "yyyy" || tok == "MM" || tok == "dd" || tok == "HH" || tok == "mm" ||
+              tok == "ss") {
             re += "(\\d{" + std::to_string(n) + "})";
             g.tokens.push_back(tok);
           } else if (std::isalpha(static_cast<unsigned char>(df[k]))) {
@@ -209,8 +231,10 @@ std::optional<std::map<std::string, std::string>> parse_partition(const std::str
       re += dbl ? ".*" : "[^/]*";
       i += dbl ? 2 : 1;
     } else {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_') re += c;
-      else re += std::string("\\") + c;
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_')
+        re += c;
+      else
+        re += std::string("\\") + c;
       ++i;
     }
   }
@@ -231,8 +255,9 @@ std::optional<std::map<std::string, std::string>> parse_partition(const std::str
       if (t == "HH" || t == "mm" || t == "ss") has_time = true;
     }
     std::string v = part["yyyy"] + "-" + part["MM"] + "-" + part["dd"];
-    if (has_time) v += "T" + (part.count("HH") ? part["HH"] : "00") + ":" +
-                       (part.count("mm") ? part["mm"] : "00") + ":" + (part.count("ss") ? part["ss"] : "00");
+    if (has_time)
+      v += "T" + (part.count("HH") ? part["HH"] : "00") + ":" +
+           (part.count("mm") ? part["mm"] : "00") + ":" + (part.count("ss") ? part["ss"] : "00");
     out[g.name] = v;
   }
   return out;

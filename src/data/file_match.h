@@ -28,8 +28,9 @@ bool has_glob(std::string_view pattern);
 
 // The files that `pattern` names under `root` (a datastore's folder), sorted by rel.
 // `where` names the datastore in messages. Throws Error(kInvalidArgument) when the pattern
-// is absolute or escapes the root with "..", Error(kNotFound) when a plain path does not
-// exist or a glob matches nothing (naming the folder searched).
+// is absolute or escapes the root with "..", or when a file found resolves outside `root`
+// through a symlink (links leaving a datastore are never followed), Error(kNotFound) when a
+// plain path does not exist or a glob matches nothing (naming the folder searched).
 std::vector<MatchedFile> match_datastore_files(const std::string& root, const std::string& pattern,
                                                const std::string& where);
 

@@ -41,13 +41,15 @@ void copy_file_cow(const std::string& from, const std::string& to) {
 
 void copy_path(const std::string& from, const std::string& to) {
   if (!fs::is_directory(from)) return copy_file_cow(from, to);
-  for (const auto& m : internal::match_datastore_files(from, ".", from)) copy_file_cow(m.abs, to + "/" + m.rel);
+  for (const auto& m : internal::match_datastore_files(from, ".", from))
+    copy_file_cow(m.abs, to + "/" + m.rel);
 }
 
 // Relative names of a dataset's files inside the step's folder: as to_path() gives them.
 std::vector<std::string> relative_names(const DatasetState& s) {
   std::vector<std::string> names;
-  for (const auto& p : DatasetAccess::file(std::make_shared<DatasetState>(s)).to_path()) names.push_back(p.substr(1));
+  for (const auto& p : DatasetAccess::file(std::make_shared<DatasetState>(s)).to_path())
+    names.push_back(p.substr(1));
   return names;
 }
 
@@ -59,24 +61,29 @@ std::string fresh_dir(const std::string& step_work_dir, const std::string& name)
 }
 
 json context_base(const StepInput& in, const std::string& path) {
-  return {{"type", data_type_name(in.type)}, {"mode", input_mode_name(in.mode)}, {"path", path},
-          {"value", nullptr}, {"dataset", nullptr}};
+  return {{"type", data_type_name(in.type)},
+          {"mode", input_mode_name(in.mode)},
+          {"path", path},
+          {"value", nullptr},
+          {"dataset", nullptr}};
 }
 
-ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const std::string& work, bool accept) {
+ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const std::string& work,
+                              bool accept) {
   const InputSource& src = *in.source;
   auto [name, version] = internal::parse_dataset_ref(src.dataset);
-  if (!src.version.empty() && src.version != "latest") version = internal::parse_dataset_ref(name + ":" + src.version).second;
+  if (!src.version.empty() && src.version != "latest")
+    version = internal::parse_dataset_ref(name + ":" + src.version).second;
   auto st = internal::load_state(ws, name, version);
   const DatasetState& s = *st;
   ResolvedInput r;
-  std::string where = "input '" + in.name + "' (" + in.loc.to_string() + "): dataset '" + s.name + "' version " +
-                      std::to_string(s.version);
+  std::string where = "input '" + in.name + "' (" + in.loc.to_string() + "): dataset '" + s.name +
+                      "' version " + std::to_string(s.version);
   if (s.kind == "tabular" && in.mode != InputMode::kDirect)
-    throw invalid_argument(where + " is tabular, and tabular datasets support mode: direct only (got " +
-                           input_mode_name(in.mode) +
-                           "); use mode: direct and read it with run.input_datasets['" + in.name +
-                           "'].to_pandas_dataframe(), or register the files as a file dataset");
+    throw invalid_argument(
+        where + " is tabular, and tabular datasets support mode: direct only (got " +
+        input_mode_name(in.mode) + "); use mode: direct and read it with run.input_datasets['" +
+        in.name + "'].to_pandas_dataframe(), or register the files as a file dataset");
   auto roots = internal::datastore_roots(ws);
   r.files_changed = internal::changed_files(json::parse(s.manifest_json), roots);
   r.content_digest = s.digest;
@@ -84,10 +91,13 @@ ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const st
     if (!accept) {
       std::string list;
       for (const auto& f : r.files_changed) list += "\n  " + f;
-      throw corruption(where + ": these files changed since the version was registered, so it no longer "
-                       "means its recorded content:" + list +
-                       "\nregister the new content as a new version (runnel dataset register --new-version), "
-                       "restore the files, or accept the change with --accept-changed-data");
+      throw corruption(
+          where +
+          ": these files changed since the version was registered, so it no longer "
+          "means its recorded content:" +
+          list +
+          "\nregister the new content as a new version (runnel dataset register --new-version), "
+          "restore the files, or accept the change with --accept-changed-data");
     }
     r.content_digest = internal::manifest_digest(internal::build_manifest(s.files));
   }
@@ -109,14 +119,16 @@ ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const st
         std::error_code ec;
         fs::create_symlink(s.files[i].local_path, to, ec);
         if (ec) throw io_error("cannot create " + to + ": " + ec.message());
+        r.read_only_paths.push_back(s.files[i].local_path);
       }
     }
-    r.path_for_step = (in.type == DataType::kUriFile && names.size() == 1) ? dir + "/" + names[0] : dir;
+    r.path_for_step =
+        (in.type == DataType::kUriFile && names.size() == 1) ? dir + "/" + names[0] : dir;
   }
   r.context_entry = context_base(in, r.path_for_step);
-  r.context_entry["dataset"] = {{"name", s.name}, {"version", s.version}, {"kind", s.kind},
-                                {"digest", r.content_digest}, {"definition", def},
-                                {"files_changed", r.files_changed}};
+  r.context_entry["dataset"] = {{"name", s.name},    {"version", s.version},
+                                {"kind", s.kind},    {"digest", r.content_digest},
+                                {"definition", def}, {"files_changed", r.files_changed}};
   return r;
 }
 
@@ -127,11 +139,12 @@ std::string path_content_digest(const std::string& path) {
   return digest_path(path, nullptr).digest.hex();
 }
 
-ResolvedInput resolve_input(const Workspace& ws, const StepInput& in, const std::string& step_work_dir,
-                            bool accept_changed) {
+ResolvedInput resolve_input(const Workspace& ws, const StepInput& in,
+                            const std::string& step_work_dir, bool accept_changed) {
   if (!in.source) throw internal_error("resolve_input: input '" + in.name + "' has no source");
   const InputSource& src = *in.source;
-  if (src.kind == InputSource::Kind::kDataset) return resolve_dataset(ws, in, step_work_dir, accept_changed);
+  if (src.kind == InputSource::Kind::kDataset)
+    return resolve_dataset(ws, in, step_work_dir, accept_changed);
   std::string path;
   if (src.kind == InputSource::Kind::kDatastorePath) {
     path = Datastore(ws, src.datastore).path(src.path);
@@ -142,12 +155,14 @@ ResolvedInput resolve_input(const Workspace& ws, const StepInput& in, const std:
   }
   if (!path_exists(path))
     throw not_found("input '" + in.name + "' (" + in.loc.to_string() + "): " +
-                    (src.kind == InputSource::Kind::kDatastorePath ? "datastore " + src.datastore + " has no " + src.path + " (" + path + ")"
-                                                                  : "path " + path + " does not exist") +
+                    (src.kind == InputSource::Kind::kDatastorePath
+                         ? "datastore " + src.datastore + " has no " + src.path + " (" + path + ")"
+                         : "path " + path + " does not exist") +
                     "; check the path or upload the data first (runnel datastore upload)");
   ResolvedInput r;
   r.content_digest = path_content_digest(path);
   r.path_for_step = path;
+  if (in.mode == InputMode::kRoMount) r.read_only_paths.push_back(path);
   if (in.mode == InputMode::kDownload) {
     std::string dir = fresh_dir(step_work_dir, in.name);
     if (fs::is_directory(path)) {

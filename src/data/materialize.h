@@ -7,8 +7,10 @@
 //             copy cannot change the datastore's file).
 //   ro_mount  a read-only view: for a dataset, <step_work_dir>/inputs/<name>/ holding
 //             symlinks to the datastore's files; for a datastore or local path, that path.
-//             (A local datastore cannot enforce read-only without privileges; a change a
-//             step makes to a dataset's files is caught by the manifest check on next use.)
+//             The files are listed in read_only_paths, which the local backend binds
+//             read-only around the step (exec/sandbox.h, bubblewrap); where that is not
+//             possible a warning says so, and a change a step makes to a dataset's files is
+//             still caught by the manifest check on next use.
 //   direct    for a dataset, the path of a JSON file holding its definition (the step's
 //             runtime builds a dataset object from the context entry); for a path, the
 //             path itself. Tabular datasets support direct only.
@@ -35,13 +37,16 @@ struct ResolvedInput {
   nlohmann::json context_entry;
   std::string content_digest;              // hex SHA-256 of the content (for fingerprints)
   std::vector<std::string> files_changed;  // "datastore:path" changed since registration
+  // ro_mount: the datastore files and folders the step must not change (the links'
+  // targets for a dataset, the path itself otherwise); the engine makes them read-only.
+  std::vector<std::string> read_only_paths;
 };
 
 // Sources kDataset, kDatastorePath and kLocalPath. Throws runnel::Error: kNotFound for an
 // unknown dataset/version or missing path, kInvalidArgument for a mode a tabular dataset
 // does not support, kCorruption for changed files, kIo when copying fails.
-ResolvedInput resolve_input(const Workspace& ws, const StepInput& in, const std::string& step_work_dir,
-                            bool accept_changed);
+ResolvedInput resolve_input(const Workspace& ws, const StepInput& in,
+                            const std::string& step_work_dir, bool accept_changed);
 
 // The content digest of a local file or folder (core/digest.h: a file's SHA-256, a
 // folder's Merkle digest), hex. Throws kNotFound.

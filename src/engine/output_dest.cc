@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/confine.h"
 #include "core/fs.h"
 #include "engine/execution_impl.h"
 #include "runnel/dataset.h"
@@ -63,6 +64,7 @@ void PipelineExecution::Impl::move_to_destinations(int i) {
     if (out.path.empty()) continue;
     Datastore ds = out.datastore.empty() ? ws.get_default_datastore() : Datastore(ws, out.datastore);
     std::string dest = ds.path(expand_output_path(out.path, s.state.step_run_id, out.name));
+    check_resolves_beneath(ds.root(), dest, "datastore " + ds.name());  // not through a link out
     move_replacing(s.commit_root + "/" + out.name, dest);
     std::lock_guard<std::mutex> lock(mu);
     s.state.outputs[out.name] = dest;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/confine.h"
 #include "core/fs.h"
 #include "core/ids.h"
 #include "data/materialize.h"
@@ -70,6 +71,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     json ctx_inputs = json::object();
     std::map<std::string, std::optional<std::string>> values;
     std::map<std::string, std::string> env;
+    std::vector<std::string> read_only;  // ro_mount inputs (exec/sandbox.h)
     for (const auto& in : st.inputs) {
       json entry = {{"type", data_type_name(in.type)}, {"mode", input_mode_name(in.mode)},
                     {"path", nullptr}, {"value", nullptr}, {"dataset", nullptr}};
@@ -104,6 +106,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
         case InputSource::Kind::kDatastorePath:
         case InputSource::Kind::kDataset: {
           ResolvedInput r = resolve_input(ws, in, rd, options.accept_changed_data);
+          read_only.insert(read_only.end(), r.read_only_paths.begin(), r.read_only_paths.end());
           values[in.name] = shell_quote(r.path_for_step);
           ctx_inputs[in.name] = r.context_entry;
           env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = r.path_for_step;
@@ -123,6 +126,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
           }
           path = local;
         }
+        if (in.mode == InputMode::kRoMount) read_only.push_back(path);
         values[in.name] = shell_quote(path);
         entry["path"] = path;
         env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = path;
@@ -216,6 +220,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.stderr_path = s.state.stderr_path;
     ls.resources = st.resources;
     ls.timeout_s = st.timeout_s;
+    ls.read_only_paths = std::move(read_only);
+    ls.writable_paths = {rd, s.staging_root};
     backend_of(i).launch(ls);
     set_status(i, "Queued");
   } catch (const Error& e) {
@@ -321,6 +327,13 @@ bool PipelineExecution::Impl::commit_outputs(int i, std::string* error) {
     const std::string& p = s.output_paths[out.name];
     if (out.type == DataType::kUriFile && !path_exists(p)) {
       *error = "output '" + out.name + "' (uri_file) was not written: the step must create the file " + p;
+      return false;
+    }
+    // Links leaving an output would let later reads and writes escape the datastore.
+    try {
+      if (path_exists(p)) check_links_stay_inside(p, "output '" + out.name + "' of step '" + st.name + "'");
+    } catch (const Error& e) {
+      *error = e.what();
       return false;
     }
   }

@@ -26,6 +26,10 @@ struct LaunchSpec {
   std::string stderr_path;
   Resources resources;
   int timeout_s = 0;  // 0 = none; on expiry the job ends kFailed with reason "timeout"
+  // Paths the command must not change (ro_mount inputs) and the step's own folders that stay
+  // writable; the local backend enforces them with exec/sandbox.h (others ignore them).
+  std::vector<std::string> read_only_paths;
+  std::vector<std::string> writable_paths;
 };
 
 enum class JobState { kQueued, kRunning, kFinished, kFailed, kCanceled };

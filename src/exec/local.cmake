@@ -5,6 +5,7 @@ runnel_add_library(runnel_exec
     job_state.cc
     local_backend.cc
     process_posix.cc
+    sandbox.cc
   DEPS runnel_core runnel_spec Threads::Threads)
 
 runnel_add_test(exec_test SOURCES local_backend_test.cc DEPS runnel_exec)

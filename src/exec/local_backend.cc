@@ -5,10 +5,14 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <mutex>
 #include <thread>
 #include <utility>
 
+#include "exec/sandbox.h"
 #include "runnel/error.h"
+#include "spec/command_template.h"
 
 namespace runnel {
 namespace {
@@ -47,6 +51,24 @@ LocalBackend::~LocalBackend() {
   for (auto& [id, job] : running_) internal::reap(job->pid);
 }
 
+// ro_mount inputs read-only (exec/sandbox.h). False when the job failed at once (queued
+// as a kFailed event). Called with mu_ held.
+bool LocalBackend::apply_sandbox(LaunchSpec& spec) {
+  internal::SandboxedCommand sb =
+      internal::sandbox_command(spec.command, spec.read_only_paths, spec.writable_paths);
+  if (!sb.error.empty()) {
+    pending_.push_back(make_event(spec.id, JobState::kFailed, sb.error));
+    return false;
+  }
+  if (!sb.warning.empty()) {
+    static std::once_flag once;
+    std::call_once(once, [&] { std::fprintf(stderr, "runnel: warning: %s\n", sb.warning.c_str()); });
+    sb.command = "echo " + shell_quote("runnel: warning: " + sb.warning) + " >&2; " + sb.command;
+  }
+  spec.command = std::move(sb.command);
+  return true;
+}
+
 void LocalBackend::launch(const LaunchSpec& spec) {
   std::lock_guard<std::mutex> lock(mu_);
   if (running_.count(spec.id) || queued_by_id_.count(spec.id))
@@ -54,6 +76,7 @@ void LocalBackend::launch(const LaunchSpec& spec) {
                            "' is already queued or running; give each launch a unique id");
   auto job = std::make_unique<Job>();
   job->spec = spec;
+  if (!apply_sandbox(job->spec)) return;
   job->slots = std::clamp(spec.resources.cpus, 1, slots_);
   // Launching from another thread than the one blocked in poll() is outside the contract,
   // but cheap to make work: the poll picks up the new job's pidfd and events.

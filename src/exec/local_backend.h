@@ -106,6 +106,7 @@ class LocalBackend : public ComputeBackend {
   };
 
   void start_locked(std::unique_ptr<Job> job);
+  bool apply_sandbox(LaunchSpec& spec);
   void start_queued_locked();
   void stop_locked(Job& job, Stop why, Clock::time_point now);
   void fire_timers_locked(Clock::time_point now);

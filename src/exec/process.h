@@ -13,32 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.h"
 #include "exec/compute_backend.h"
 
 namespace runnel::internal {
 
-// An owned file descriptor; closes on destruction. -1 when empty.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using ::runnel::UniqueFd;  // core/unique_fd.h
 
 // A started child: its pid (also its process group id) and a pidfd that becomes readable
 // when it exits (-1 when the kernel has no pidfd_open; then callers poll has_ended()).

@@ -73,16 +73,6 @@ struct SpawnAttr {
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
-  if (this != &o) reset(o.release());
-  return *this;
-}
-
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd) {
   SpawnResult result;
   UniqueFd out(open_log(spec.stdout_path, "stdout", &result.error));

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include "runnel/error.h"
 
@@ -79,7 +80,7 @@ void write_entry(struct archive* a, const std::string& code_dir, const FileEntry
     }
     case EntryKind::kFile:
     case EntryKind::kExecutable:
-      fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      fd = ::open(full.c_str(), O_RDONLY | (f.via_link ? 0 : O_NOFOLLOW) | O_CLOEXEC);
       if (fd < 0) throw io_error("cannot open '" + full + "' to snapshot it: " + errno_text());
       (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
       archive_entry_set_filetype(entry.e, AE_IFREG);
@@ -151,6 +152,52 @@ bool safe_relative(const std::string& p) {
   return true;
 }
 
+// The symlink rule (README.md): a relative link whose target resolves inside the code folder
+// to an entry that is itself snapshotted stays a link (its target's content is in the digest
+// already). Any other link to a file (absolute, leaving the folder, or to an ignored file) is
+// stored as that file's content, so that a changed target changes the digest. A link leaving
+// the folder to a folder, or whose target does not exist, is refused.
+void resolve_links(const std::string& code_dir, TreeListing* listing) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string root = fs::canonical(code_dir, ec).string();
+  if (ec) throw io_error("cannot resolve the code folder '" + code_dir + "': " + ec.message());
+  std::set<std::string> listed;
+  for (const FileEntry& e : listing->entries) listed.insert(e.path);
+  for (FileEntry& e : listing->entries) {
+    if (e.kind != EntryKind::kSymlink) continue;
+    std::string full = code_dir + "/" + e.path;
+    std::string target = read_link(full);
+    if (!fs::path(target).is_absolute()) {
+      std::error_code rec;
+      fs::path resolved =
+          fs::weakly_canonical(fs::path(root) / fs::path(e.path).parent_path() / target, rec);
+      std::string rs = resolved.string();
+      if (!rec && rs.rfind(root + "/", 0) == 0 && listed.count(rs.substr(root.size() + 1)))
+        continue;
+    }
+    struct stat st;
+    std::string shown = "'" + e.path + "' -> '" + target + "' in the code folder " + code_dir;
+    if (::stat(full.c_str(), &st) != 0)
+      throw invalid_argument(
+          "the symlink " + shown + " leads outside the folder (or to an ignored file) and " +
+          "its target cannot be read (" + errno_text() + "); copy the file into the " +
+          "code folder, or add the link to .runnelignore");
+    if (!S_ISREG(st.st_mode))
+      throw invalid_argument(
+          "the symlink " + shown +
+          " leads to a folder (or a special file) outside the "
+          "code folder; a snapshot holds only the code folder: copy what it needs "
+          "into it, or add the link to .runnelignore");
+    listing->total_bytes += static_cast<uint64_t>(st.st_size) - e.size;
+    e.kind = (st.st_mode & S_IXUSR) ? EntryKind::kExecutable : EntryKind::kFile;
+    e.size = static_cast<uint64_t>(st.st_size);
+    e.stat = FileStat::from(st);
+    e.digest = Digest{};
+    e.via_link = true;
+  }
+}
+
 }  // namespace
 
 IgnoreMatcher snapshot_ignore(const std::string& code_dir) {
@@ -168,6 +215,7 @@ SnapshotInfo create_snapshot(const std::string& code_dir, const std::string& sna
     throw invalid_argument("the code folder '" + code_dir +
                            "' is a file; `code` / source_directory must name a folder");
   }
+  resolve_links(code_dir, &listing);
   check_snapshot_limits(listing, limits, ignore.source_file());
   TreeDigest tree = digest_listing(std::move(listing), cache);
 

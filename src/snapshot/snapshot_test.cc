@@ -215,4 +215,49 @@ TEST_F(SnapshotTest, CodeDirThatIsAFileOrMissingIsRefused) {
 }
 
 }  // namespace
+TEST_F(SnapshotTest, LinkLeavingTheFolderIsStoredAsItsContentAndTracked) {
+  write(dir_ + "/shared/config.py", "RATE = 1\n");
+  fs::create_symlink(dir_ + "/shared/config.py", code_ + "/config.py");        // absolute, outside
+  fs::create_symlink("../../shared/config.py", code_ + "/lib/config_rel.py");  // relative, outside
+  SnapshotInfo first = create_snapshot(code_, snaps_);
+  std::string out = dir_ + "/restored";
+  extract_snapshot(first.archive_path, out);
+  EXPECT_FALSE(fs::is_symlink(out + "/config.py"));
+  EXPECT_EQ(read(out + "/config.py"), "RATE = 1\n");
+  EXPECT_EQ(read(out + "/lib/config_rel.py"), "RATE = 1\n");
+  EXPECT_TRUE(fs::is_symlink(out + "/util_link.py"));  // a link inside stays a link
+  // A changed target changes the digest (no stale reuse), the code folder itself unchanged.
+  write(dir_ + "/shared/config.py", "RATE = 2\n");
+  SnapshotInfo second = create_snapshot(code_, snaps_);
+  EXPECT_NE(second.digest, first.digest);
+  EXPECT_TRUE(second.created);
+}
+
+TEST_F(SnapshotTest, LinkToAnIgnoredFileIsStoredAsItsContent) {
+  write(code_ + "/.runnelignore", "secret_params.txt\n");
+  write(code_ + "/secret_params.txt", "a\n");
+  fs::create_symlink("secret_params.txt", code_ + "/params.txt");
+  SnapshotInfo first = create_snapshot(code_, snaps_);
+  write(code_ + "/secret_params.txt", "b\n");
+  EXPECT_NE(create_snapshot(code_, snaps_).digest, first.digest);
+}
+
+TEST_F(SnapshotTest, LinkLeavingToAFolderOrNowhereIsRefused) {
+  fs::create_directories(dir_ + "/elsewhere");
+  fs::create_symlink(dir_ + "/elsewhere", code_ + "/data");
+  ErrorCode code{};
+  std::string msg = error_of([&] { create_snapshot(code_, snaps_); }, &code);
+  EXPECT_EQ(code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(msg.find("'data' -> '" + dir_ + "/elsewhere'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(".runnelignore"), std::string::npos) << msg;
+  fs::remove(code_ + "/data");
+  fs::create_symlink("../gone.py", code_ + "/gone.py");
+  msg = error_of([&] { create_snapshot(code_, snaps_); }, &code);
+  EXPECT_NE(msg.find("'gone.py' -> '../gone.py'"), std::string::npos) << msg;
+  fs::remove(code_ + "/gone.py");
+  fs::create_symlink("lib/missing.py",
+                     code_ + "/dangling_inside.py");  // dangling, inside: refused too
+  EXPECT_NE(error_of([&] { create_snapshot(code_, snaps_); }), "");
+}
+
 }  // namespace runnel

@@ -13,7 +13,7 @@ import re
 import shutil
 import unittest
 
-from e2e_util import SOURCE_DIR, WorkspaceTest, has_sklearn, read
+from e2e_util import SOURCE_DIR, WorkspaceTest, clean_env, has_sklearn, read
 
 EXAMPLE = os.path.join(SOURCE_DIR, "examples", "datasets")
 ALL_STEPS = ("profile", "docs_download", "docs_mount", "summarize")
@@ -215,8 +215,11 @@ class DatasetsTest(WorkspaceTest):
         self.assert_one_error(p, r"dataset 'docs' version 1")
         self.assertRegex(p.stderr, r"docs/readme\.txt \(missing\)")
 
-    @unittest.expectedFailure  # BUG: ro_mount hands out writable links to the registered files
     def test_ro_mount_cannot_change_registered_files(self):
+        # The sandbox (bubblewrap) must work here: CI installs it (scripts/install-deps.sh).
+        if not shutil.which("bwrap"):
+            self.fail("bwrap is not installed (apt-get install bubblewrap); ro_mount cannot be "
+                      "read-only without it")
         os.makedirs(os.path.join(self.dir, "scribble"))
         self.write("scribble/scribble.py", SCRIBBLE_PY)
         path = self.write("p.yml", """
@@ -231,9 +234,46 @@ class DatasetsTest(WorkspaceTest):
             """)
         readme = [f for f in self.dataset_files("docs") if f.endswith("readme.txt")][0]
         before = sha256(readme)
-        self.runnel("run", path)
+        self.run_pipeline(path)
         self.assertEqual(sha256(readme), before, "a step changed registered dataset docs:1 "
                          "through its ro_mount input")
+        step = self.steps()["scribble"]
+        with open(step["stdout"]) as f:
+            self.assertIn("refused: [Errno 30] Read-only file system", f.read())
+        with open(step["stderr"]) as f:
+            self.assertNotIn("NOT read-only", f.read())
+
+    def test_ro_mount_of_a_local_file_and_the_documented_fallback(self):
+        data = self.write("data/in.txt", "original\n")
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              s:
+                type: command
+                command: echo changed >> ${{inputs.f}}; echo rc=$?
+                inputs:
+                  f: {type: uri_file, path: ./data/in.txt, mode: ro_mount}
+            """)
+        # Without bwrap and RUNNEL_SANDBOX=require: the step fails, the file is untouched.
+        p = self.runnel("run", path, env=clean_env(RUNNEL_SANDBOX="require",
+                                                   RUNNEL_BWRAP="/nonexistent/bwrap"))
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(self.steps()["s"]["error"], r"RUNNEL_SANDBOX=require")
+        self.assertEqual(read(data), "original\n")
+        # The default: the write is refused inside the sandbox.
+        p = self.runnel("run", path)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(read(data), "original\n")
+        with open(self.steps()["s"]["stdout"]) as f:
+            self.assertRegex(f.read(), r"rc=[12]\n")  # the shell's redirection failed
+        # RUNNEL_SANDBOX=off: the fallback, visible on stderr and in the step's log.
+        self.write("data/in.txt", "original 2\n")
+        p = self.runnel("run", path, env=clean_env(RUNNEL_SANDBOX="off"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("warning: ro_mount inputs are NOT read-only", p.stderr)
+        with open(self.steps()["s"]["stderr"]) as f:
+            self.assertIn("NOT read-only", f.read())
+        self.assertEqual(read(data), "original 2\nchanged\n")
 
     # -- bad dataset inputs ----------------------------------------------------------------
     def test_tabular_download_is_a_clear_error(self):

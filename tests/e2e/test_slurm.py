@@ -2,7 +2,8 @@
 the demo pipeline, cancel, timeout, failure, sbatch rejection and logs.
 
 Needs a cluster that answers `scontrol ping` (scripts/services/slurm-up.sh starts one on this
-machine; scripts/test.sh does so before ctest); skipped otherwise. The workspace lives under
+machine; scripts/test.sh does so before ctest and sets RUNNEL_TEST_SLURM=1, which makes a
+missing cluster a failure); a visible skip otherwise. The workspace lives under
 /tmp, which the single node shares with this process. Slurm jobs are matched to a test by
 their working folder (inside the test's workspace), so other users of the cluster don't
 confuse the checks.
@@ -94,7 +95,17 @@ class SlurmTest(WorkspaceTest):
 
     @classmethod
     def setUpClass(cls):
+        # RUNNEL_TEST_SLURM=1 (scripts/test.sh, CI): the cluster must answer, else FAIL.
+        # RUNNEL_TEST_SLURM=0: skipped with RUNNEL_TEST_SLURM_REASON. Unset: skipped when no
+        # cluster answers (visible as "Skipped" in ctest through tests/run_unittest.py).
+        required = os.environ.get("RUNNEL_TEST_SLURM", "")
+        if required == "0":
+            raise unittest.SkipTest("Slurm tests disabled: " +
+                                    os.environ.get("RUNNEL_TEST_SLURM_REASON", "RUNNEL_TEST_SLURM=0"))
         problem = slurm_problem()
+        if problem and required == "1":
+            raise AssertionError("RUNNEL_TEST_SLURM=1 but no Slurm cluster answers (%s); see "
+                                 "the output of scripts/services/slurm-up.sh" % problem)
         if problem:
             raise unittest.SkipTest("no Slurm cluster (%s); start the local one with "
                                     "scripts/services/slurm-up.sh (as root)" % problem)

@@ -1,0 +1,112 @@
+// Read-only inputs through bubblewrap (exec/sandbox.h).
+#include "exec/sandbox.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "spec/command_template.h"
+
+namespace runnel::internal {
+
+namespace {
+
+constexpr size_t kMaxBinds = 64;
+
+std::string find_bwrap() {
+  if (const char* p = std::getenv("RUNNEL_BWRAP"); p != nullptr && *p) return p;
+  for (const char* p : {"/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"})
+    if (::access(p, X_OK) == 0) return p;
+  return "";
+}
+
+const std::string& bwrap_path() {
+  static const std::string path = find_bwrap();
+  return path;
+}
+
+// Runs the smallest sandbox that the real one needs (a read-only bind, all capabilities
+// dropped) and returns why it failed, or "".
+std::string probe() {
+  const std::string& bwrap = bwrap_path();
+  if (bwrap.empty()) return "bwrap (Debian package bubblewrap) is not installed";
+  std::string cmd =
+      shell_quote(bwrap) + " --dev-bind / / --ro-bind /tmp /tmp --cap-drop ALL -- /bin/true";
+  std::string full = cmd + " >/dev/null 2>&1";
+  int rc = std::system(full.c_str());
+  if (rc == 0) return "";
+  return "`" + cmd + "` fails here (exit " + std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1) +
+         "; user or mount namespaces are unavailable)";
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         (dir == "/" || path[dir.size()] == '/'));
+}
+
+std::string mode() {
+  const char* m = std::getenv("RUNNEL_SANDBOX");
+  return m == nullptr ? "" : m;
+}
+
+}  // namespace
+
+const std::string& sandbox_problem() {
+  static std::once_flag once;
+  static std::string problem;
+  std::call_once(once, [] { problem = mode() == "off" ? "RUNNEL_SANDBOX=off" : probe(); });
+  return problem;
+}
+
+SandboxedCommand sandbox_command(const std::string& command,
+                                 const std::vector<std::string>& read_only,
+                                 const std::vector<std::string>& writable) {
+  SandboxedCommand out;
+  out.command = command;
+  // Resolved paths (a symlink is protected through its target, the file that matters); many
+  // files (a dataset) are bound by their folders, to keep the command line short.
+  std::vector<std::string> ro;
+  for (const auto& p : read_only) {
+    std::error_code ec;
+    if (p.empty() || p[0] != '/') continue;
+    std::string real = std::filesystem::canonical(p, ec).string();
+    if (!ec) ro.push_back(real);
+  }
+  if (ro.size() > kMaxBinds) {
+    for (auto& p : ro) p = std::filesystem::path(p).parent_path().string();
+  }
+  std::sort(ro.begin(), ro.end());
+  ro.erase(std::unique(ro.begin(), ro.end()), ro.end());
+  if (ro.empty()) return out;
+  const std::string& problem = sandbox_problem();
+  if (!problem.empty()) {
+    std::string what = "ro_mount inputs are NOT read-only for this step: " + problem +
+                       " (install bubblewrap, or see src/exec/sandbox.h)";
+    if (mode() == "require") {
+      out.error = what + "; RUNNEL_SANDBOX=require refuses to run without the sandbox";
+    } else {
+      out.warning = what;
+    }
+    return out;
+  }
+  std::string cmd = shell_quote(bwrap_path()) + " --dev-bind / /";
+  for (const auto& p : ro) cmd += " --ro-bind " + shell_quote(p) + " " + shell_quote(p);
+  for (const auto& w : writable) {
+    std::error_code ec;
+    std::string real = std::filesystem::canonical(w, ec).string();
+    if (ec) continue;
+    bool below_ro = false;
+    for (const auto& p : ro) below_ro = below_ro || under(real, p);
+    if (below_ro) cmd += " --bind " + shell_quote(real) + " " + shell_quote(real);
+  }
+  cmd += " --cap-drop ALL -- /bin/sh -c " + shell_quote(command);
+  out.command = cmd;
+  out.sandboxed = true;
+  return out;
+}
+
+}  // namespace runnel::internal
