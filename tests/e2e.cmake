@@ -32,3 +32,12 @@ set_tests_properties(e2e_slurm PROPERTIES
   LABELS "e2e;slurm"
   TIMEOUT 240
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# Object-store datastores against Azurite and s3rver (started by the test through
+# scripts/services/azurite-up.sh and s3-up.sh; exit 77 = skipped when they cannot start).
+add_test(NAME e2e_objstore COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/e2e/test_objstore.py)
+set_tests_properties(e2e_objstore PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS "e2e;objstore"
+  TIMEOUT 600
+  SKIP_RETURN_CODE 77
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
