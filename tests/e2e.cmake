@@ -35,3 +35,12 @@ runnel_add_e2e(cpp_demo)
 set_tests_properties(e2e_cpp_demo PROPERTIES REQUIRED_FILES "${PROJECT_BINARY_DIR}/runnel;${PROJECT_BINARY_DIR}/compare_models")
 # Environments built with venv + pip from local wheels (offline); builds take a while.
 runnel_add_e2e(environments TIMEOUT 600)
+# Object-store datastores against Azurite and s3rver (started by the test through
+# scripts/services/azurite-up.sh and s3-up.sh; exit 77 = skipped when they cannot start).
+add_test(NAME e2e_objstore COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/e2e/test_objstore.py)
+set_tests_properties(e2e_objstore PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS "e2e;objstore"
+  TIMEOUT 600
+  SKIP_RETURN_CODE 77
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)

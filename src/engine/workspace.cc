@@ -131,7 +131,9 @@ Datastore::Datastore(const Workspace& ws, const std::string& name) {
   const json& d = all[name];
   name_ = name;
   type_ = d.value("type", "local");
-  root_ = absolute_path(d.value("root", "datastores/" + name), ws.runnel_dir());
+  root_ = type_ == "local" ? absolute_path(d.value("root", "datastores/" + name), ws.runnel_dir())
+                           : ws.runnel_dir() + "/cache/datastores/" + name;  // a remote one's local cache
+  settings_json_ = d.dump();
 }
 
 std::string Datastore::path(const std::string& relative) const {

@@ -1,0 +1,347 @@
+// Remote datastore operations for the CLI and the engine (objstore/ops.h).
+#include "objstore/ops.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/fs.h"
+#include "objstore/crypto.h"
+#include "objstore/remote.h"
+#include "objstore/transfer.h"
+#include "runnel/error.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace runnel::objstore {
+
+namespace {
+
+constexpr const char* kMarker = "_RUNNEL_COMMITTED";
+constexpr const char* kUploading = "_RUNNEL_UPLOADING";
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string clean(std::string p) {
+  while (p.rfind("./", 0) == 0) p = p.substr(2);
+  if (p == ".") p.clear();
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  while (!p.empty() && p.front() == '/') p.erase(0, 1);
+  return p;
+}
+
+std::string join(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return a + "/" + b;
+}
+
+// Local files under a file or folder: (relative name, absolute path).
+std::vector<std::pair<std::string, std::string>> local_files(const std::string& local) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (fs::is_regular_file(local)) {
+    out.emplace_back(fs::path(local).filename().string(), local);
+  } else if (fs::is_directory(local)) {
+    for (const auto& e : fs::recursive_directory_iterator(local))
+      if (e.is_regular_file())
+        out.emplace_back(fs::relative(e.path(), local).generic_string(), e.path().string());
+    std::sort(out.begin(), out.end());
+  } else {
+    throw not_found("nothing to upload at " + local);
+  }
+  return out;
+}
+
+bool has_glob(const std::string& p) { return p.find_first_of("*?[") != std::string::npos; }
+
+// Drops objects under committed-output folders that their marker does not list, and
+// everything under a folder whose marker is missing while an upload is in progress.
+std::vector<ObjectInfo> committed_only(ObjectStore& store, std::vector<ObjectInfo> objs) {
+  std::map<std::string, std::set<std::string>> markers;  // folder -> files it lists
+  for (const auto& o : objs)
+    if (ends_with(o.key, std::string("/") + kUploading))
+      markers[o.key.substr(
+          0, o.key.size() - std::string(kUploading).size() - 1)];  // hidden until committed
+  for (const auto& o : objs) {
+    const std::string suffix = std::string("/") + kMarker;
+    if (o.key.size() > suffix.size() &&
+        o.key.compare(o.key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      std::string folder = o.key.substr(0, o.key.size() - suffix.size());
+      std::string tmp =
+          "/tmp/runnel-marker-" + std::to_string(::getpid()) + "-" + std::to_string(markers.size());
+      download_files(store, {{o, tmp}}, {});
+      json m = json::parse(read_file(tmp), nullptr, false);
+      ::unlink(tmp.c_str());
+      auto& set = markers[folder];
+      if (m.is_object() && m.contains("files"))
+        for (const auto& f : m["files"]) set.insert(folder + "/" + f.value("path", ""));
+    }
+  }
+  if (markers.empty()) return objs;
+  std::vector<ObjectInfo> out;
+  for (auto& o : objs) {
+    bool keep = true;
+    for (const auto& [folder, files] : markers)
+      if (o.key.rfind(folder + "/", 0) == 0) keep = files.count(o.key) > 0;
+    if (keep) out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& raw, const GlobMatch& glob,
+                                  const std::string& where) {
+  std::string path = clean(raw);
+  std::vector<ObjectInfo> out;
+  if (has_glob(path)) {
+    std::string fixed = path.substr(0, path.find_first_of("*?["));
+    fixed = fixed.substr(0, fixed.rfind('/') == std::string::npos ? 0 : fixed.rfind('/') + 1);
+    for (auto& o : store.list(fixed))
+      if (glob(path, o.key)) out.push_back(std::move(o));
+  } else {
+    for (auto& o : store.list(path))
+      if (path.empty() || o.key == path || o.key.rfind(path + "/", 0) == 0)
+        out.push_back(std::move(o));
+  }
+  out = committed_only(store, std::move(out));
+  std::vector<ObjectInfo> files;
+  for (auto& o : out)
+    if (fs::path(o.key).filename() != kMarker && fs::path(o.key).filename() != kUploading)
+      files.push_back(std::move(o));
+  if (files.empty() && !path.empty())
+    throw not_found(where + " has nothing at '" + path +
+                    "'; check the path (runnel datastore ls --datastore " + where + ")");
+  return files;
+}
+
+TransferCount upload_path(const Workspace& ws, const std::string& datastore,
+                          const std::string& local, const std::string& dest, bool progress) {
+  auto store = open_store(ws, datastore);
+  std::vector<UploadItem> items;
+  std::string d = clean(dest);
+  bool dir = fs::is_directory(local);
+  TransferCount c;
+  for (const auto& [rel, abs] : local_files(local)) {
+    items.push_back({abs, dir || dest.empty() || dest.back() == '/' ? join(d, rel) : d});
+    c.bytes += static_cast<int64_t>(fs::file_size(abs));
+  }
+  TransferOptions opt;
+  opt.progress = progress;
+  upload_files(*store, items, opt);
+  c.files = items.size();
+  return c;
+}
+
+TransferCount download_path(const Workspace& ws, const std::string& datastore,
+                            const std::string& src, const std::string& local, bool progress,
+                            const GlobMatch& glob) {
+  auto store = open_store(ws, datastore);
+  std::string s = clean(src);
+  auto objs = list_path(*store, s, glob, datastore);
+  std::vector<DownloadItem> items;
+  TransferCount c;
+  bool single = objs.size() == 1 && objs[0].key == s;
+  for (const auto& o : objs) {
+    std::string to;
+    if (single) {
+      to = fs::is_directory(local) || (!local.empty() && local.back() == '/')
+               ? join(clean(local), fs::path(s).filename().string())
+               : local;
+      if (!local.empty() && local.front() == '/') to = "/" + clean(to);
+    } else {
+      std::string rel = has_glob(s) || s.empty() ? o.key : o.key.substr(s.size() + 1);
+      to = local + "/" + rel;
+    }
+    items.push_back({o, to});
+    c.bytes += o.size;
+  }
+  TransferOptions opt;
+  opt.progress = progress;
+  download_files(*store, items, opt);
+  c.files = items.size();
+  return c;
+}
+
+TransferCount copy_path(const Workspace& ws, const std::string& src, const std::string& src_path,
+                        const std::string& dst, const std::string& dst_path, bool progress,
+                        const GlobMatch& glob) {
+  Datastore from(ws, src), to(ws, dst);
+  std::string tmp = ws.runnel_dir() + "/cache/copy-" + std::to_string(::getpid());
+  remove_all(tmp);
+  struct Rm {
+    std::string p;
+    ~Rm() { remove_all(p); }
+  } rm{tmp};
+  // 1. What the source holds: (rel, md5 b64 or "", local path once fetched).
+  struct Item {
+    std::string rel, md5, local;
+    ObjectInfo obj;
+  };
+  std::vector<Item> items;
+  std::string sp = clean(src_path);
+  if (from.is_remote()) {
+    auto store = open_store(ws, src);
+    for (auto& o : list_path(*store, sp, glob, src)) {
+      std::string rel = o.key == sp ? fs::path(sp).filename().string()
+                                    : (sp.empty() ? o.key : o.key.substr(sp.size() + 1));
+      std::string md5 = o.content_md5;
+      if (md5.empty() && o.etag.size() == 32 && o.etag.find('-') == std::string::npos) {
+        std::string raw;
+        for (size_t i = 0; i < 32; i += 2)
+          raw += static_cast<char>(std::stoi(o.etag.substr(i, 2), nullptr, 16));
+        md5 = base64_encode(raw);
+      }
+      items.push_back({rel, md5, "", o});
+    }
+  } else {
+    std::string root = from.path(sp.empty() ? "." : sp);
+    for (const auto& [rel, abs] : local_files(root))
+      items.push_back({rel, base64_encode(md5_file_raw(abs)), abs, {}});
+  }
+  // 2. What the destination has already (rel -> md5).
+  std::map<std::string, std::string> have;
+  std::string dp = clean(dst_path);
+  std::unique_ptr<ObjectStore> dstore;
+  if (to.is_remote()) {
+    dstore = open_store(ws, dst);
+    for (const auto& o : dstore->list(dp)) {
+      if (!dp.empty() && o.key.rfind(dp + "/", 0) != 0) continue;
+      std::string md5 = o.content_md5;
+      if (md5.empty() && o.etag.size() == 32) {
+        std::string raw;
+        for (size_t i = 0; i < 32; i += 2)
+          raw += static_cast<char>(std::stoi(o.etag.substr(i, 2), nullptr, 16));
+        md5 = base64_encode(raw);
+      }
+      have[dp.empty() ? o.key : o.key.substr(dp.size() + 1)] = md5;
+    }
+  } else {
+    std::string root = to.path(dp.empty() ? "." : dp);
+    if (fs::is_directory(root))
+      for (const auto& [rel, abs] : local_files(root)) have[rel] = base64_encode(md5_file_raw(abs));
+  }
+  TransferCount c;
+  std::vector<Item*> todo;
+  for (auto& it : items) {
+    auto h = have.find(it.rel);
+    if (h != have.end() && !it.md5.empty() && h->second == it.md5) {
+      ++c.skipped;
+    } else {
+      todo.push_back(&it);
+    }
+  }
+  // 3. Fetch what is remote, then write it to the destination.
+  if (from.is_remote() && !todo.empty()) {
+    auto store = open_store(ws, src);
+    std::vector<DownloadItem> d;
+    for (auto* it : todo) {
+      it->local = tmp + "/" + it->rel;
+      d.push_back({it->obj, it->local});
+    }
+    TransferOptions opt;
+    opt.progress = progress;
+    download_files(*store, d, opt);
+  }
+  if (to.is_remote()) {
+    std::vector<UploadItem> u;
+    for (auto* it : todo) u.push_back({it->local, join(dp, it->rel)});
+    TransferOptions opt;
+    opt.progress = progress;
+    upload_files(*dstore, u, opt);
+  } else {
+    for (auto* it : todo) {
+      std::string out = to.path(join(dp, it->rel));
+      make_dirs(fs::path(out).parent_path().string());
+      fs::copy_file(it->local, out + ".copy-tmp", fs::copy_options::overwrite_existing);
+      fs::rename(out + ".copy-tmp", out);
+    }
+  }
+  for (auto* it : todo) {
+    ++c.files;
+    c.bytes += it->obj.size ? it->obj.size : static_cast<int64_t>(fs::file_size(it->local));
+  }
+  return c;
+}
+
+size_t sync_cache(const Workspace& ws, const std::string& datastore, const std::string& path,
+                  const GlobMatch& glob) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  Datastore ds(ws, datastore);
+  auto store = open_store(ws, datastore);
+  std::string p = clean(path);
+  auto objs = list_path(*store, p, glob, datastore);
+  std::string index_path = ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".json";
+  json index =
+      path_exists(index_path) ? json::parse(read_file(index_path), nullptr, false) : json::object();
+  if (!index.is_object()) index = json::object();
+  std::vector<DownloadItem> todo;
+  std::set<std::string> keys;
+  for (const auto& o : objs) {
+    keys.insert(o.key);
+    std::string local = ds.root() + "/" + o.key;
+    if (index.value(o.key, "") == o.listing_digest() && path_exists(local)) continue;
+    todo.push_back({o, local});
+  }
+  download_files(*store, todo, {});
+  for (const auto& it : todo) index[it.object.key] = it.object.listing_digest();
+  // Local files under `path` that the store no longer has.
+  std::string base = has_glob(p) ? "" : p;
+  std::string root = ds.root() + (base.empty() ? "" : "/" + base);
+  if (fs::is_directory(root)) {
+    for (const auto& [rel, abs] : local_files(root)) {
+      std::string key = join(base, rel);
+      if (keys.count(key) || (has_glob(p) && !glob(p, key))) continue;
+      ::unlink(abs.c_str());
+      index.erase(key);
+    }
+  } else if (!base.empty() && fs::is_regular_file(root) && !keys.count(base)) {
+    ::unlink(root.c_str());
+    index.erase(base);
+  }
+  make_dirs(fs::path(index_path).parent_path().string());
+  write_file_atomic(index_path, index.dump() + "\n");
+  return todo.size();
+}
+
+void publish_output(const Workspace& ws, const std::string& datastore, const std::string& path,
+                    const std::string& local) {
+  auto store = open_store(ws, datastore);
+  std::string p = clean(path);
+  if (!fs::is_directory(local)) {  // a single file appears whole (one PUT or one block commit)
+    upload_files(*store, {{local, p}}, {});
+    return;
+  }
+  std::string marker = local + ".runnel-marker";
+  write_file_atomic(marker, "{}\n");
+  upload_files(*store, {{marker, join(p, kUploading)}}, {});
+  store->remove(join(p, kMarker));
+  std::vector<UploadItem> items;
+  json manifest = {{"files", json::array()}};
+  for (const auto& [rel, abs] : local_files(local)) {
+    items.push_back({abs, join(p, rel)});
+    manifest["files"].push_back({{"path", rel}, {"md5", base64_encode(md5_file_raw(abs))}});
+  }
+  upload_files(*store, items, {});
+  write_file_atomic(marker, manifest.dump(2) + "\n");
+  upload_files(*store, {{marker, join(p, kMarker)}}, {});
+  store->remove(join(p, kUploading));
+  ::unlink(marker.c_str());
+}
+
+std::string ObjectInfo::listing_digest() const {
+  return "etag=" + etag + ";size=" + std::to_string(size) + ";md5=" + content_md5 +
+         ";version=" + version_id;
+}
+
+}  // namespace runnel::objstore
