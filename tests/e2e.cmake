@@ -44,3 +44,12 @@ set_tests_properties(e2e_objstore PROPERTIES
   TIMEOUT 600
   SKIP_RETURN_CODE 77
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# `runnel serve`: REST API, tokens, path confinement, clients, restart and drain.
+add_test(NAME e2e_server
+  COMMAND /usr/bin/python3 -m unittest discover
+          -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_server.py)
+set_tests_properties(e2e_server PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS e2e
+  TIMEOUT 400
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)

@@ -61,5 +61,7 @@ void register_compute(CLI::App& app, CliGlobals& g);
 void register_why(CLI::App& app, CliGlobals& g);
 void register_dataset(CLI::App& app, CliGlobals& g);    // cmd_dataset.cc
 void register_datastore(CLI::App& app, CliGlobals& g);  // cmd_datastore.cc
+void register_serve(CLI::App& app, CliGlobals& g);      // cmd_serve.cc (also `runs cancel`)
+void register_token(CLI::App& app, CliGlobals& g);      // cmd_token.cc
 
 }  // namespace runnel::cli

@@ -18,6 +18,7 @@
 #include "core/units.h"
 #include "engine/executor.h"
 #include "runnel/error.h"
+#include "server/client.h"
 #include "spec/yaml_loader.h"
 
 namespace runnel::cli {
@@ -55,6 +56,7 @@ struct RunArgs {
   bool accept_changed = false;
   std::string snapshot_max_bytes;  // a size (core/units.h); "" = the workspace config's
   int64_t snapshot_max_files = 0;
+  std::string server;  // --server URL
 };
 
 void run_command(const RunArgs& a, CliGlobals& g) {
@@ -63,6 +65,23 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   PipelineSpec spec = load_pipeline_yaml(a.file);
   if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a.file).stem().string();
   Workspace ws = open_workspace(g);
+  // A server owns the workspace's runs when one is up: the run then outlives this process.
+  {
+    auto url = server::live_server_url(ws, a.server);
+    if (url && server::can_submit_remotely(ws, a.file)) {
+      server::RemoteSubmit rs{a.file, a.experiment, a.regenerate, a.continue_on_failure, a.compute, a.rerun, {}};
+      for (const auto& t : a.tags) {
+        auto eq = t.find('=');
+        if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
+        rs.tags[t.substr(0, eq)] = t.substr(eq + 1);
+      }
+      g.exit_code = server::run_on_server(ws, *url, rs, a.output == "json", [&ws](const std::string& id) {
+        std::cout << run_to_json(ws, find_run(ws, id)).dump(2) << "\n";
+      });
+      return;
+    }
+    if (url) std::cerr << "note: " << a.file << " is outside the workspace, so it runs here, not on the server " << *url << "\n";
+  }
   ExecutionOptions opts;
   opts.experiment = a.experiment;
   opts.max_parallel = a.jobs;
@@ -178,6 +197,7 @@ void register_run(CLI::App& app, CliGlobals& g) {
                   "code snapshot size limit for this run: a size such as 500M or 2Gi");
   sub->add_option("--snapshot-max-files", a->snapshot_max_files, "code snapshot file-count limit for this run");
   sub->add_option("--output,-o", a->output, "text (default) or json");
+  sub->add_option("--server", a->server, "submit to this runnel server (default: $RUNNEL_SERVER, else the workspace's, if up)");
   sub->callback([a, &g] { run_command(*a, g); });
 }
 

@@ -5,8 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
-#include "core/ids.h"
-#include "engine/fingerprint.h"
+#include "server/why_json.h"
 #include "runnel/error.h"
 
 using nlohmann::json;
@@ -21,55 +20,12 @@ json parse_or_null(const std::string& s) {
   return j.is_discarded() ? json(nullptr) : j;
 }
 
-// The components that stayed the same, as a short list for the reader.
-std::vector<std::string> unchanged_parts(const json& a, const json& b) {
-  std::vector<std::string> out;
-  auto same = [&](const char* k) { return a.is_object() && b.is_object() && a.value(k, json()) == b.value(k, json()); };
-  if (same("command")) out.push_back("command");
-  if (a.contains("code") && b.contains("code") && a["code"].is_object() && b["code"].is_object() &&
-      a["code"].value("digest", "") == b["code"].value("digest", ""))
-    out.push_back("code (" + std::to_string(b["code"].value("files", json::object()).size()) + " files)");
-  if (a.contains("environment") && b.contains("environment") &&
-      a["environment"].value("packages", "") == b["environment"].value("packages", "") &&
-      a["environment"].value("python", "") == b["environment"].value("python", "") &&
-      a["environment"].value("variables", json()) == b["environment"].value("variables", json()))
-    out.push_back("environment (" + b["environment"].value("python", std::string("?")) + " " +
-                  b["environment"].value("python_version", std::string()) + ", " +
-                  std::to_string(b["environment"].value("package_list", json::array()).size()) + " packages)");
-  if (same("env_vars")) out.push_back("environment variables");
-  if (same("params")) out.push_back("parameters");
-  if (same("outputs")) out.push_back("declared outputs");
-  return out;
-}
-
 void why(CliGlobals& g, const std::string& run_id, const std::string& step, const std::string& output) {
   Workspace ws = open_workspace(g);
   PipelineRunRecord run = find_run(ws, run_id);
   StepRunRecord s = find_step(ws, run, step);
   json fp = parse_or_null(s.fingerprint_json);
-  json out = {{"step", s.name}, {"run_id", s.id}, {"pipeline_run_id", run.id}, {"status", s.status},
-              {"fingerprint", s.fingerprint}, {"decision", fp.is_object() ? fp.value("decision", "") : ""},
-              {"reused_run_id", s.reused_run_id.empty() ? json(nullptr) : json(s.reused_run_id)},
-              {"compared_with", nullptr}, {"changes", json::array()}, {"unchanged", json::array()}};
-  if (fp.is_null()) {
-    out["decision"] = s.status == "Canceled" || s.status == "NotStarted"
-                          ? "the step never started (" + (s.error.empty() ? s.status : s.error) + "), so it has no fingerprint"
-                          : "no fingerprint was recorded for this step run";
-  } else {
-    // The most recent earlier run of this step that has a fingerprint (other than the one reused).
-    for (const auto& prev : ws.store().previous_step_runs(s.name, s.created_at, 50)) {
-      if (prev.id == s.id || prev.pipeline_run_id == run.id || prev.fingerprint_json.empty()) continue;
-      json before = parse_or_null(prev.fingerprint_json);
-      if (!before.is_object()) continue;
-      attach_package_lists(ws.store(), &before);
-      attach_package_lists(ws.store(), &fp);
-      out["compared_with"] = {{"run_id", prev.id}, {"pipeline_run_id", prev.pipeline_run_id}, {"status", prev.status},
-                              {"created", format_time_iso(prev.created_at)}};
-      for (const auto& line : explain_changes(before, fp)) out["changes"].push_back(line);
-      for (const auto& u : unchanged_parts(before, fp)) out["unchanged"].push_back(u);
-      break;
-    }
-  }
+  json out = why_json(ws, run, s);
   if (output == "json") {
     std::cout << out.dump(2) << "\n";
     return;

@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   register_compute(app, g);
   register_dataset(app, g);
   register_datastore(app, g);
+  register_serve(app, g);
+  register_token(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,259 @@
+// The /api/v1/runs and /api/v1/events endpoints: submit, list, detail, cancel, metrics,
+// and the live event stream.
+#include <algorithm>
+#include <sstream>
+
+#include "core/ids.h"
+#include "runnel/error.h"
+#include "server/api_json.h"
+#include "server/http_util.h"
+#include "server/server_impl.h"
+
+using nlohmann::json;
+
+namespace runnel::server {
+
+namespace {
+
+constexpr const char* kRunId = R"(/api/v1/runs/([^/]+))";
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, sep))
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+bool is_run_status(const std::string& s) {
+  return s == "NotStarted" || s == "Running" || s == "Finished" || s == "Failed" || s == "Canceled";
+}
+
+}  // namespace
+
+std::vector<PipelineRunRecord> Server::Impl::all_runs() {
+  std::lock_guard lock(cache_mu_);
+  uint64_t seq = hub.last_seq();
+  int64_t now = now_ms();
+  if (seq != runs_cache_seq_ || now - runs_cache_at_ > 2000) {
+    runs_cache_ = ws.store().list_pipeline_runs("", 1 << 30);
+    for (auto& r : runs_cache_) r.spec_json.clear();  // the list never shows it
+    runs_cache_seq_ = seq;
+    runs_cache_at_ = now;
+  }
+  return runs_cache_;
+}
+
+PipelineRunRecord Server::Impl::find_run(const std::string& id) {
+  std::optional<PipelineRunRecord> r;
+  try {
+    r = ws.store().get_pipeline_run(id);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kInvalidArgument)
+      throw ApiError(400, "invalid_argument", e.what(), {{"field", "run_id"}});
+    throw;
+  }
+  if (!r)
+    throw ApiError(404, "not_found",
+                   "no run '" + id + "' in this workspace; list runs with GET /api/v1/runs",
+                   {{"field", "run_id"}});
+  return *r;
+}
+
+StepRunRecord Server::Impl::find_step(const PipelineRunRecord& run, const std::string& step) {
+  auto steps = ws.store().list_step_runs(run.id);
+  for (const auto& s : steps)
+    if (s.name == step || s.id == step) return s;
+  std::vector<const StepRunRecord*> prefix;
+  for (const auto& s : steps)
+    if (s.id.rfind(step, 0) == 0) prefix.push_back(&s);
+  if (prefix.size() == 1) return *prefix.front();
+  json names = json::array();
+  for (const auto& s : steps) names.push_back(s.name);
+  throw ApiError(404, "not_found", "run " + run.id + " has no step '" + step + "'",
+                 {{"field", "step"}, {"steps", names}});
+}
+
+json Server::Impl::step_counts(const PipelineRunRecord& r) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = counts_cache_.find(r.id);
+    if (it != counts_cache_.end()) return it->second;
+  }
+  json c = step_counts_json(ws.store().list_step_runs(r.id));
+  if (is_terminal_status(r.status) && !runs.is_active(r.id)) {
+    std::lock_guard lock(cache_mu_);
+    counts_cache_[r.id] = c;
+  }
+  return c;
+}
+
+std::string Server::Impl::run_detail(const PipelineRunRecord& r) {
+  uint64_t seq = hub.last_seq_of(r.id);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = detail_cache_.find(r.id);
+    if (it != detail_cache_.end() && it->second.first == seq) return it->second.second;
+  }
+  json j = run_detail_json(ws, r);
+  std::string resumed = runs.resumed_as(r.id);
+  j["resumed_as"] = resumed.empty() ? json(nullptr) : json(resumed);
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (is_terminal_status(r.status) && !runs.is_active(r.id)) {
+    std::lock_guard lock(cache_mu_);
+    if (detail_cache_.size() > 5000) detail_cache_.clear();
+    detail_cache_[r.id] = {seq, text};
+  }
+  return text;
+}
+
+void Server::Impl::add_run_routes() {
+  http.Post("/api/v1/runs", [this](const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body.empty() ? std::string("null") : req.body, nullptr, false);
+    if (body.is_discarded())
+      throw ApiError(400, "invalid_argument", "the body is not valid JSON", {{"field", "body"}});
+    send_json(res, 201, runs.submit(body));
+  });
+
+  http.Get("/api/v1/runs", [this](const httplib::Request& req, httplib::Response& res) {
+    int64_t limit = query_int(req, "limit", 50, 1, 1000);
+    int64_t offset = query_int(req, "offset", 0, 0, int64_t{1} << 40);
+    std::string experiment = query(req, "experiment").value_or("");
+    std::vector<std::string> statuses;
+    if (auto s = query(req, "status")) {
+      statuses = split(*s, ',');
+      for (const auto& st : statuses)
+        if (!is_run_status(st))
+          throw bad_field(
+              "status",
+              "'" + st +
+                  "' is not a run status; use NotStarted, Running, Finished, Failed or Canceled");
+    }
+    std::vector<std::pair<std::string, std::optional<std::string>>> tags;
+    auto range = req.params.equal_range("tag");
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second.empty()) throw bad_field("tag", "empty; use KEY or KEY=VALUE");
+      auto eq = it->second.find('=');
+      if (eq == std::string::npos)
+        tags.emplace_back(it->second, std::nullopt);
+      else
+        tags.emplace_back(it->second.substr(0, eq), it->second.substr(eq + 1));
+    }
+    int64_t since = 0, until = 0;
+    if (auto s = query(req, "since")) since = parse_time_param("since", *s);
+    if (auto u = query(req, "until")) until = parse_time_param("until", *u);
+    json page = json::array();
+    int64_t total = 0;
+    for (const auto& r : all_runs()) {
+      if (!experiment.empty() && r.experiment != experiment) continue;
+      if (!statuses.empty() &&
+          std::find(statuses.begin(), statuses.end(), r.status) == statuses.end())
+        continue;
+      if (since && r.created_at < since) continue;
+      if (until && r.created_at >= until) continue;
+      if (!tags.empty()) {
+        json t = parse_json_or(r.tags_json, json::object());
+        bool ok = true;
+        for (const auto& [k, v] : tags) {
+          if (!t.is_object() || !t.contains(k) || (v && t[k] != *v)) ok = false;
+        }
+        if (!ok) continue;
+      }
+      if (total >= offset && total < offset + limit) {
+        json s = run_summary_json(r);
+        s["step_counts"] = step_counts(r);
+        page.push_back(std::move(s));
+      }
+      ++total;
+    }
+    send_json(res, 200, {{"total", total}, {"limit", limit}, {"offset", offset}, {"runs", page}});
+  });
+
+  http.Get(kRunId, [this](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(run_detail(find_run(req.matches[1])), "application/json");
+  });
+
+  http.Post(
+      std::string(kRunId) + "/cancel", [this](const httplib::Request& req, httplib::Response& res) {
+        PipelineRunRecord r = find_run(req.matches[1]);
+        if (runs.cancel(r.id)) {
+          send_json(res, 202, {{"run_id", r.id}, {"status", "Canceling"}});
+          return;
+        }
+        if (is_terminal_status(r.status))
+          throw ApiError(409, "conflict", "run " + r.id + " already ended (" + r.status + ")",
+                         {{"status", r.status}});
+        throw ApiError(
+            409, "conflict",
+            "run " + r.id +
+                " is not run by this server (it was started in another process); cancel it there",
+            {{"status", r.status}});
+      });
+
+  http.Get(std::string(kRunId) + "/metrics",
+           [this](const httplib::Request& req, httplib::Response& res) {
+             PipelineRunRecord r = find_run(req.matches[1]);
+             auto steps = ws.store().list_step_runs(r.id);
+             std::string only;
+             if (auto s = query(req, "step")) only = find_step(r, *s).id;
+             json out = json::array();
+             std::map<std::string, std::string> names;
+             for (const auto& s : steps) names[s.id] = s.name;
+             for (const auto& s : steps) {
+               if (!only.empty() && s.id != only) continue;
+               // A reused step shows the metrics of the run whose outputs it took.
+               std::string source = s.reused_run_id.empty() ? s.id : s.reused_run_id;
+               for (const auto& m : ws.store().get_metrics("", source)) {
+                 json mj = metric_json(m, s.name);
+                 mj["step_run_id"] = s.id;
+                 if (source != s.id) mj["source_step_run_id"] = source;
+                 out.push_back(std::move(mj));
+               }
+             }
+             if (only.empty())
+               for (const auto& m : ws.store().get_metrics(r.id, ""))
+                 if (m.run_id == r.id) out.push_back(metric_json(m, ""));
+             send_json(res, 200, {{"metrics", out}});
+           });
+
+  http.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string only = query(req, "run_id").value_or("");
+    uint64_t after = hub.last_seq();
+    std::string last = req.get_header_value("Last-Event-ID");
+    if (!last.empty()) {
+      try {
+        after = std::stoull(last);
+      } catch (const std::exception&) {
+        throw bad_field("Last-Event-ID", "'" + last + "' is not an event id");
+      }
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, only, after, first = true](size_t, httplib::DataSink& sink) mutable {
+          if (first) {
+            first = false;
+            std::string hello = ": runnel events\n\n";
+            if (!sink.write(hello.data(), hello.size())) return false;
+          }
+          while (!hub.closed()) {
+            auto events = hub.wait_after(after, std::chrono::seconds(15));
+            std::string chunk;
+            for (const auto& e : events) {
+              after = e.seq;
+              if (!only.empty() && e.run_id != only) continue;
+              chunk += "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + e.data +
+                       "\n\n";
+            }
+            if (chunk.empty()) chunk = ": keep-alive\n\n";
+            if (!sink.is_writable() || !sink.write(chunk.data(), chunk.size())) return false;
+          }
+          sink.done();
+          return true;
+        });
+  });
+}
+
+}  // namespace runnel::server

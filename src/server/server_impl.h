@@ -1,0 +1,69 @@
+// server/server_impl.h: what the route files share (internal to src/server).
+// Thread-safety: handlers run on httplib's worker threads; every member is thread-safe.
+#pragma once
+
+#include <httplib.h>
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runnel/workspace.h"
+#include "server/event_hub.h"
+#include "server/prom_metrics.h"
+#include "server/run_manager.h"
+#include "server/server.h"
+#include "server/tokens.h"
+#include "store/metadata_store.h"
+
+namespace runnel::server {
+
+// The caller of the current request (set by the auth check on the handling thread).
+struct Caller {
+  std::string token_name;
+  Scope scope = Scope::kRead;
+};
+Caller& current_caller();
+
+struct Server::Impl {
+  Impl(Workspace w, ServerOptions o);
+
+  Workspace ws;
+  ServerOptions options;
+  std::string studio_dir;
+  EventHub hub;
+  ServerMetrics metrics;
+  TokenStore tokens;
+  RunManager runs;
+  httplib::Server http;
+  int port = 0;
+
+  // Every run, newest first, re-read when an event arrived or after 2 s.
+  std::vector<PipelineRunRecord> all_runs();
+  // A run by id or prefix; ApiError 404 naming the run.
+  PipelineRunRecord find_run(const std::string& id);
+  StepRunRecord find_step(const PipelineRunRecord& run, const std::string& step);
+  // Step counts of a run (cached once the run has ended).
+  nlohmann::json step_counts(const PipelineRunRecord& r);
+  // The RunDetail text of a run (cached until an event about it).
+  std::string run_detail(const PipelineRunRecord& r);
+
+  void add_run_routes();
+  void add_step_routes();
+  void add_workspace_routes();
+  void add_static_routes();
+
+ private:
+  std::mutex cache_mu_;
+  std::vector<PipelineRunRecord> runs_cache_;
+  uint64_t runs_cache_seq_ = ~0ull;
+  int64_t runs_cache_at_ = 0;
+  std::map<std::string, nlohmann::json> counts_cache_;
+  std::map<std::string, std::pair<uint64_t, std::string>> detail_cache_;
+};
+
+bool is_terminal_status(const std::string& s);
+
+}  // namespace runnel::server

@@ -1,0 +1,177 @@
+// In-process server on a free port against a temporary workspace: auth, errors, submit,
+// run detail, logs with Range, path confinement.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "runnel/error.h"
+#include "runnel/workspace.h"
+#include "server/tokens.h"
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace runnel::server {
+namespace {
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("server-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    ws_ = std::make_unique<Workspace>(Workspace::create(dir_.string()));
+    fs::create_directories(dir_ / "p");
+    std::ofstream(dir_ / "p/hello.yml")
+        << "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\n"
+           "type: pipeline\nexperiment_name: hello\njobs:\n"
+           "  hello:\n    type: command\n    command: echo hello-from-step\n";
+    ServerOptions o;
+    o.port = 0;
+    o.access_log = &log_;
+    srv_ = std::make_unique<Server>(*ws_, o);
+    port_ = srv_->bind();
+    thread_ = std::thread([this] { srv_->serve(); });
+    admin_ = TokenStore(ws_->runnel_dir()).admin_secret();
+    reader_ = TokenStore(ws_->runnel_dir()).create("viewer", Scope::kRead);
+  }
+  void TearDown() override {
+    srv_->shutdown(std::chrono::seconds(5));
+    thread_.join();
+    srv_.reset();
+    ws_.reset();
+    fs::remove_all(dir_);
+  }
+  httplib::Result get(const std::string& path, const std::string& token,
+                      httplib::Headers extra = {}) {
+    httplib::Client c("127.0.0.1", port_);
+    if (!token.empty()) extra.emplace("Authorization", "Bearer " + token);
+    return c.Get(path.c_str(), extra);
+  }
+  httplib::Result post(const std::string& path, const std::string& token, const json& body) {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(60, 0);
+    return c.Post(path.c_str(), {{"Authorization", "Bearer " + token}}, body.dump(),
+                  "application/json");
+  }
+  json wait_run(const std::string& id) {
+    for (int i = 0; i < 300; ++i) {
+      auto r = get("/api/v1/runs/" + id, admin_);
+      json j = json::parse(r->body);
+      std::string s = j["status"];
+      if (s == "Finished" || s == "Failed" || s == "Canceled") return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "run " << id << " did not end";
+    return {};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Workspace> ws_;
+  std::ostringstream log_;
+  std::unique_ptr<Server> srv_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string admin_, reader_;
+};
+
+TEST_F(ServerTest, HealthzNeedsNoTokenEverythingElseDoes) {
+  EXPECT_EQ(get("/healthz", "")->status, 200);
+  auto r = get("/api/v1/runs", "");
+  EXPECT_EQ(r->status, 401);
+  json e = json::parse(r->body);
+  EXPECT_EQ(e["code"], "unauthorized");
+  EXPECT_TRUE(e.contains("details"));
+  EXPECT_EQ(get("/api/v1/runs", "rnl_wrong")->status, 401);
+  EXPECT_EQ(get("/metrics", "")->status, 401);
+  EXPECT_EQ(get("/api/v1/runs", admin_)->status, 200);
+  EXPECT_EQ(get("/api/v1/runs", reader_)->status, 200);
+}
+
+TEST_F(ServerTest, ReadOnlyTokenCannotSubmit) {
+  auto r = post("/api/v1/runs", reader_, {{"path", "p/hello.yml"}});
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(json::parse(r->body)["code"], "forbidden");
+}
+
+TEST_F(ServerTest, BadInputIs400NamingTheField) {
+  auto r = get("/api/v1/runs?limit=abc", admin_);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["details"]["field"], "limit");
+  EXPECT_EQ(json::parse(get("/api/v1/runs?status=Bogus", admin_)->body)["details"]["field"],
+            "status");
+  EXPECT_EQ(json::parse(get("/api/v1/runs?since=yesterday", admin_)->body)["details"]["field"],
+            "since");
+  r = post("/api/v1/runs", admin_, {{"yaml", 5}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["details"]["field"], "yaml");
+  r = post("/api/v1/runs", admin_, {{"yaml", "type: pipeline\njobs: 3\n"}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(get("/api/v1/runs/nosuchrun", admin_)->status, 404);
+  EXPECT_EQ(get("/api/v1/nosuch", admin_)->status, 404);
+}
+
+TEST_F(ServerTest, TraversalRefused) {
+  for (const char* p : {"../etc/passwd", "/etc/passwd", "p/../../x.yml"}) {
+    auto r = post("/api/v1/runs", admin_, {{"path", p}});
+    EXPECT_EQ(r->status, 400) << p;
+    EXPECT_EQ(json::parse(r->body)["details"]["field"], "path") << p;
+  }
+  auto r = post("/api/v1/runs", admin_, {{"yaml", "type: pipeline\n"}, {"base_dir", "../.."}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["details"]["field"], "base_dir");
+}
+
+TEST_F(ServerTest, SubmitFollowAndReadLogs) {
+  auto r = post("/api/v1/runs", admin_, {{"path", "p/hello.yml"}, {"tags", {{"team", "a"}}}});
+  ASSERT_EQ(r->status, 201) << r->body;
+  std::string id = json::parse(r->body)["run_id"];
+  json d = wait_run(id);
+  EXPECT_EQ(d["status"], "Finished");
+  ASSERT_EQ(d["steps"].size(), 1u);
+  EXPECT_EQ(d["steps"][0]["command"], "echo hello-from-step");
+  EXPECT_EQ(d["steps"][0]["exit_code"], 0);
+  auto logs = get("/api/v1/runs/" + id + "/steps/hello/logs/stdout", reader_);
+  ASSERT_EQ(logs->status, 200);
+  EXPECT_EQ(logs->body, "hello-from-step\n");
+  auto part =
+      get("/api/v1/runs/" + id + "/steps/hello/logs/stdout", reader_, {{"Range", "bytes=0-4"}});
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, "hello");
+  EXPECT_EQ(get("/api/v1/runs/" + id + "/steps/hello/logs/other", reader_)->status, 400);
+  json list = json::parse(get("/api/v1/runs?tag=team%3Da", reader_)->body);
+  EXPECT_EQ(list["total"], 1);
+  EXPECT_EQ(json::parse(get("/api/v1/runs?tag=team%3Db", reader_)->body)["total"], 0);
+  EXPECT_EQ(
+      json::parse(get("/api/v1/runs?experiment=hello&status=Finished", reader_)->body)["total"], 1);
+  // The access log has a line per request and never the token.
+  EXPECT_NE(log_.str().find("\"/api/v1/runs\""), std::string::npos);
+  EXPECT_EQ(log_.str().find(admin_), std::string::npos);
+  EXPECT_EQ(log_.str().find(reader_), std::string::npos);
+  auto m = get("/metrics", reader_);
+  EXPECT_NE(m->body.find("runnel_runs{status=\"Finished\"} 1"), std::string::npos);
+  EXPECT_NE(m->body.find("runnel_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST_F(ServerTest, NoAuthOffLoopbackRefused) {
+  ServerOptions o;
+  o.host = "0.0.0.0";
+  o.no_auth = true;
+  EXPECT_THROW(Server(*ws_, o), Error);
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.1.2.3"));
+  EXPECT_FALSE(is_loopback_host("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
+}
+
+}  // namespace
+}  // namespace runnel::server
