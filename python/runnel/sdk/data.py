@@ -387,6 +387,7 @@ class OutputFileDatasetConfig:
 
     def as_upload(self, overwrite=False, source_globs=None):
         self._mode = "upload"
+        self._overwrite = bool(overwrite)
         return self
 
     def as_input(self, name=None):
@@ -409,7 +410,7 @@ class OutputFileDatasetConfig:
         ds, path = self.destination if self.destination else (None, "")
         nat = native().OutputFileDatasetConfig(self.name, ds._native if ds else None, path)
         if self._mode == "upload":
-            nat = nat.as_upload()
+            nat = nat.as_upload(getattr(self, "_overwrite", False))
         if self._register:
             nat = nat.register_on_complete(*self._register)
         if self._tabular:
