@@ -9,8 +9,9 @@ PKGS=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
-  python3 python3-numpy python3-pandas python3-sklearn python3-dev python3-pybind11 pybind11-dev
-  python3-venv python3-pip python3-setuptools python3-wheel
+  python3 python3-numpy python3-pandas python3-sklearn
+  python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
+  python3-dev python3-pybind11 pybind11-dev                  # the Python SDK's native module (src/python)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make)
