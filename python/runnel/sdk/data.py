@@ -222,11 +222,13 @@ class Dataset:
 
     @staticmethod
     def get_by_name(workspace, name, version="latest"):
-        try:
-            ws = _ws_native(workspace)
-        except ImportError:
-            from runnel.dataset import Dataset as StepDataset  # no native module: read-only
+        from .core import Workspace
+        if not isinstance(workspace, Workspace):
+            # A step's workspace (run.experiment.workspace): the step side's read-only
+            # reader, which needs no native module (steps may run another interpreter).
+            from runnel.dataset import Dataset as StepDataset
             return StepDataset.get_by_name(workspace, name, version)
+        ws = workspace
         v = 0 if version in (None, "latest") else int(version)
         nat = native().dataset_get_by_name(ws._native, name, v)
         return (TabularDataset if nat.kind == "tabular" else FileDataset)(nat, ws)
