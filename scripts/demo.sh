@@ -23,4 +23,5 @@ echo "Workspace:   $WS"
 echo "Report:      $(ls "$WS"/.runnel/datastores/workspaceblobstore/runs/*/report/report.md 2>/dev/null | tail -n 1)"
 echo "Next:        RUNNEL_WORKSPACE=$WS $RUNNEL runs list    (run 'make demo' again: every step is reused)"
 echo "C++ form:    cd examples/compare-models && RUNNEL_WORKSPACE=$WS $ROOT/$BUILD/compare_models"
+echo "Python form: cd examples/compare-models && PYTHONPATH=$ROOT/python /usr/bin/python3 compare_models.py $WS"
 exit $rc

@@ -13,6 +13,7 @@ PKGS=(
   bubblewrap clang-format
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
+  python3-dev python3-pybind11 pybind11-dev                  # the Python SDK's native module (src/python)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make)

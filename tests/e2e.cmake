@@ -53,3 +53,16 @@ set_tests_properties(e2e_server PROPERTIES
   LABELS e2e
   TIMEOUT 400
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# The Python SDK (azureml.* over the native module): the article's code unchanged, sample-
+# notebook-style scripts, the three forms of the demo, and the venv install.
+foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_install)
+  add_test(NAME e2e_${_sdk_name}
+    COMMAND /usr/bin/python3 -m unittest discover
+            -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_${_sdk_name}.py)
+  set_tests_properties(e2e_${_sdk_name} PROPERTIES
+    ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+    LABELS "e2e;python"
+    TIMEOUT 900
+    REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+endforeach()
+unset(_sdk_name)

@@ -1,6 +1,7 @@
-"""A thin stand-in for the Azure ML SDK (v1) inside runnel steps.
+"""The Azure ML SDK (v1) names, served by runnel.
 
-Step scripts written for Azure ML (`from azureml.core import Run`) run unchanged under
-runnel: these modules re-export runnel's step-side classes. Only what a step uses is
-here; submitting pipelines is done with the `runnel` CLI or its C++ API.
+Pipelines written for Azure ML (`from azureml.core import Workspace`, `from
+azureml.pipeline.steps import PythonScriptStep`, ...) run against a local runnel workspace
+unchanged; step scripts (`from azureml.core import Run`) run unchanged inside runnel steps.
+Every class here is re-exported from runnel.sdk (submitting) or runnel.run (the step side).
 """

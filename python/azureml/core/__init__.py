@@ -1,18 +1,16 @@
-"""azureml.core for runnel steps: Run, Workspace, Datastore, Experiment, Dataset.
+"""azureml.core: Workspace, Datastore, Dataset, Experiment, Environment, Run, ScriptRunConfig.
 
-`Dataset` comes from runnel.dataset when that module exists (imported on first use);
-otherwise a placeholder whose factories raise NotImplementedError.
+Run is the step side (standard library only); the rest load runnel's native module on
+first use.
 """
 
 from runnel.run import Run
-from runnel.workspace import Datastore, Experiment, Workspace
+from runnel.sdk.compute import ComputeTarget
+from runnel.sdk.core import VERSION, Datastore, Experiment, Workspace
+from runnel.sdk.data import Dataset
+from runnel.sdk.environment import Environment, RunConfiguration
+from runnel.sdk.script_run import ScriptRunConfig
 
-__all__ = ["Run", "Workspace", "Datastore", "Experiment", "Dataset"]
-
-
-def __getattr__(name):
-    if name == "Dataset":
-        from .dataset import Dataset
-        return Dataset
-    raise AttributeError("module 'azureml.core' has no attribute %r (runnel provides only %s)"
-                         % (name, ", ".join(__all__)))
+__version__ = VERSION
+__all__ = ["Run", "Workspace", "Datastore", "Experiment", "Dataset", "Environment",
+           "RunConfiguration", "ScriptRunConfig", "ComputeTarget", "VERSION"]

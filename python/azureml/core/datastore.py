@@ -1,5 +1,4 @@
-"""azureml.core.datastore for runnel steps."""
-
-from runnel.workspace import Datastore
+"""azureml.core.datastore"""
+from runnel.sdk.core import Datastore
 
 __all__ = ["Datastore"]

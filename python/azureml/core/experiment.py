@@ -1,5 +1,4 @@
-"""azureml.core.experiment for runnel steps."""
-
-from runnel.workspace import Experiment
+"""azureml.core.experiment"""
+from runnel.sdk.core import Experiment
 
 __all__ = ["Experiment"]

@@ -1,5 +1,4 @@
-"""azureml.core.workspace for runnel steps."""
-
-from runnel.workspace import Workspace
+"""azureml.core.workspace"""
+from runnel.sdk.core import Workspace
 
 __all__ = ["Workspace"]

@@ -1,0 +1,4 @@
+"""azureml.core.conda_dependencies"""
+from runnel.sdk.environment import CondaDependencies
+
+__all__ = ["CondaDependencies"]

@@ -1,0 +1,4 @@
+"""azureml.data.tabular_dataset"""
+from runnel.sdk.data import TabularDataset
+
+__all__ = ["TabularDataset"]

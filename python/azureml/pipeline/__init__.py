@@ -1,0 +1,1 @@
+"""azureml.pipeline: core (Pipeline, PipelineData, ...) and steps (PythonScriptStep, ...)."""

@@ -1,0 +1,4 @@
+"""azureml.pipeline.core.pipeline"""
+from runnel.sdk.pipeline import Pipeline
+
+__all__ = ["Pipeline"]

@@ -1,0 +1,53 @@
+"""Local stand-ins for azureml.core.authentication: scripts that build an auth object run
+unchanged; get_authentication_header() returns the bearer header runnel's server accepts
+(the token in $RUNNEL_TOKEN, as `runnel token` prints it; empty when unset)."""
+
+import os
+
+
+class AbstractAuthentication:
+    def __init__(self, cloud=None):
+        self.cloud = cloud
+
+    def get_authentication_header(self):
+        token = os.environ.get("RUNNEL_TOKEN", "")
+        return {"Authorization": "Bearer " + token} if token else {}
+
+    def get_token(self, *scopes, **kwargs):
+        return os.environ.get("RUNNEL_TOKEN", "")
+
+
+class InteractiveLoginAuthentication(AbstractAuthentication):
+    def __init__(self, force=False, tenant_id=None, cloud=None):
+        super().__init__(cloud)
+        self.tenant_id = tenant_id
+
+
+class ServicePrincipalAuthentication(AbstractAuthentication):
+    def __init__(self, tenant_id, service_principal_id, service_principal_password, cloud="AzureCloud",
+                 _enable_caching=True):
+        super().__init__(cloud)
+        self.tenant_id = tenant_id
+        self.service_principal_id = service_principal_id
+
+
+class MsiAuthentication(AbstractAuthentication):
+    def __init__(self, cloud=None, identity_config=None):
+        super().__init__(cloud)
+
+
+class AzureCliAuthentication(AbstractAuthentication):
+    pass
+
+
+class TokenAuthentication(AbstractAuthentication):
+    def __init__(self, get_token_for_audience, cloud=None):
+        super().__init__(cloud)
+        self._get = get_token_for_audience
+
+    def get_authentication_header(self):
+        return {"Authorization": "Bearer " + str(self._get("https://management.azure.com"))}
+
+
+class AuthenticationException(Exception):
+    pass

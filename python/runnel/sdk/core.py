@@ -1,0 +1,372 @@
+"""Workspace, Datastore and Experiment of the SDK over runnel's engine.
+
+A Workspace is a runnel workspace (a folder holding .runnel/); an Azure `config.json`
+beside it supplies subscription_id / resource_group / workspace_name, as the SDK reads
+them. Objects are handles on the native workspace; not synchronized.
+"""
+
+import json
+import os
+import shutil
+
+from ._native import native
+
+VERSION = "1.57.0"  # the azureml-core release whose v1 API this mirrors
+_AZURE_CONFIG_NAMES = ("config.json", os.path.join(".azureml", "config.json"),
+                       os.path.join("aml_config", "config.json"))
+
+
+def _find_up(start, predicate):
+    d = os.path.abspath(start)
+    while True:
+        if predicate(d):
+            return d
+        up = os.path.dirname(d)
+        if up == d:
+            return None
+        d = up
+
+
+def _read_azure_config(folder, file_name=None):
+    names = [file_name] if file_name else _AZURE_CONFIG_NAMES
+    for n in names:
+        p = os.path.join(folder, n)
+        if os.path.isfile(p):
+            try:
+                with open(p, encoding="utf-8") as f:
+                    cfg = json.load(f)
+            except ValueError as e:
+                raise ValueError("%s: not valid JSON (%s); an Azure ML config.json holds "
+                                 "subscription_id, resource_group and workspace_name" % (p, e)) from e
+            return cfg if isinstance(cfg, dict) else {}
+    return {}
+
+
+class Workspace:
+    """The SDK's Workspace: a local runnel workspace.
+
+    Workspace.from_config() finds it walking up from the current folder (or `path`);
+    Workspace.create(name, path=...) makes one. Properties as in the SDK: name,
+    subscription_id, resource_group, location; plus `path` (the folder holding .runnel/).
+    """
+
+    def __init__(self, subscription_id=None, resource_group=None, workspace_name=None, auth=None,
+                 _location=None, _disable_service_check=False, _workspace_id=None, sku="basic",
+                 tags=None, _cloud="AzureCloud", *, path=None, _native_ws=None):
+        if _native_ws is None:
+            _native_ws = native().Workspace.from_config(_workspace_dir(path) if path else "")
+        self._native = _native_ws
+        self.path = _native_ws.root
+        cfg = _read_azure_config(self.path)
+        self._subscription_id = subscription_id or cfg.get("subscription_id") or "local"
+        self._resource_group = resource_group or cfg.get("resource_group") or "local"
+        self._name = workspace_name or cfg.get("workspace_name") or _native_ws.name
+        self._location = _location or cfg.get("location") or "local"
+        self._auth = auth
+        self.sku = sku
+        self.tags = dict(tags or {})
+
+    # -- finding and creating ----------------------------------------------------------
+    @classmethod
+    def from_config(cls, path=None, auth=None, _logger=None, _file_name=None):
+        """The workspace holding `path` (a folder or a config.json file), else the current
+        folder, walking up to the first folder with .runnel/ ($RUNNEL_WORKSPACE wins when
+        set and no path is given)."""
+        start = path
+        if start and os.path.isfile(start):
+            start = os.path.dirname(os.path.abspath(start))
+        if start:
+            ws = native().Workspace.get(_workspace_dir(start))
+        else:
+            ws = native().Workspace.from_config("")
+        cfg = _read_azure_config(ws.root, _file_name)
+        return cls(cfg.get("subscription_id"), cfg.get("resource_group"), cfg.get("workspace_name"),
+                   auth=auth, _native_ws=ws)
+
+    @classmethod
+    def get(cls, name, auth=None, subscription_id=None, resource_group=None, location=None,
+            cloud="AzureCloud", id=None, *, path=None):
+        """The workspace called `name`: `path` (or `name` when it is a folder holding
+        .runnel/), else the one found from the current folder."""
+        if path is None and name and os.path.isdir(os.path.join(str(name), ".runnel")):
+            path = name
+        ws = cls.from_config(path) if path else cls.from_config()
+        return cls(subscription_id or ws._subscription_id, resource_group or ws._resource_group,
+                   name or ws._name, auth=auth, _location=location, _native_ws=ws._native)
+
+    @classmethod
+    def create(cls, name, auth=None, subscription_id=None, resource_group=None, location=None,
+               create_resource_group=True, sku="basic", tags=None, friendly_name=None,
+               storage_account=None, key_vault=None, app_insights=None, container_registry=None,
+               adb_workspace=None, primary_user_assigned_identity=None, cmk_keyvault=None,
+               resource_cmk_uri=None, hbi_workspace=False, default_cpu_compute_target=None,
+               default_gpu_compute_target=None, private_endpoint_config=None,
+               private_endpoint_auto_approval=True, exist_ok=False, show_output=True,
+               user_assigned_identity_for_cmk_encryption=None,
+               system_datastores_auth_mode="accessKey", v1_legacy_mode=None, *, path=None):
+        """Creates a runnel workspace called `name` in `path` (default: the current folder).
+        With exist_ok=False an existing workspace there is an error, as in the SDK."""
+        folder = os.path.abspath(path or os.getcwd())
+        if not exist_ok and os.path.isdir(os.path.join(folder, ".runnel")):
+            raise native().AlreadyExistsError(
+                "a workspace already exists at %s; pass exist_ok=True to use it" % folder)
+        ws = native().Workspace.create(folder, name)
+        if show_output:
+            print("Deployed workspace %s at %s" % (name, folder))
+        return cls(subscription_id, resource_group, name, auth=auth, _location=location, sku=sku,
+                   tags=tags, _native_ws=ws)
+
+    def write_config(self, path=None, file_name=None):
+        """Writes an Azure-style config.json (subscription_id, resource_group,
+        workspace_name) into `path` (default: the workspace folder)."""
+        folder = os.path.abspath(path or self.path)
+        os.makedirs(folder, exist_ok=True)
+        target = os.path.join(folder, file_name or "config.json")
+        with open(target, "w", encoding="utf-8") as f:
+            json.dump({"subscription_id": self.subscription_id, "resource_group": self.resource_group,
+                       "workspace_name": self.name}, f, indent=2)
+        return target
+
+    # -- properties --------------------------------------------------------------------
+    name = property(lambda self: self._name)
+    subscription_id = property(lambda self: self._subscription_id)
+    resource_group = property(lambda self: self._resource_group)
+    location = property(lambda self: self._location)
+
+    @property
+    def datastores(self):
+        """name -> Datastore."""
+        return {n: Datastore(self, n) for n in self._native.datastores()}
+
+    def get_default_datastore(self):
+        return Datastore(self, self._native.get_default_datastore().name)
+
+    @property
+    def compute_targets(self):
+        """name -> compute target (AmlCompute for local targets)."""
+        from .compute import ComputeTarget
+        return {c["name"]: ComputeTarget._from_record(self, c) for c in self._native.list_computes()}
+
+    @property
+    def experiments(self):
+        return {n: Experiment(self, n) for n in self._native.list_experiments()}
+
+    @property
+    def environments(self):
+        from .environment import Environment
+        return Environment.list(self)
+
+    @property
+    def datasets(self):
+        from .data import Dataset
+        return {d["name"]: Dataset.get_by_name(self, d["name"]) for d in self._native.list_datasets()}
+
+    def get_details(self):
+        return {"id": self.path, "name": self.name, "location": self.location,
+                "subscriptionId": self.subscription_id, "resourceGroup": self.resource_group,
+                "workspaceid": self.path, "sku": self.sku}
+
+    def get_run(self, run_id):
+        from .runs import PipelineRun
+        return PipelineRun._attach(self, run_id)
+
+    def __eq__(self, other):
+        return isinstance(other, Workspace) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+    def __repr__(self):
+        return ("Workspace.create(name=%r, subscription_id=%r, resource_group=%r)  # at %s"
+                % (self.name, self.subscription_id, self.resource_group, self.path))
+
+    # Pythonic extras: `with Workspace.from_config() as ws:` (nothing to release yet).
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _workspace_dir(start):
+    """The folder holding .runnel/ at or above `start`; NotFoundError when there is none."""
+    found = _find_up(start, lambda d: os.path.isdir(os.path.join(d, ".runnel")))
+    if not found:
+        raise native().NotFoundError(
+            "no runnel workspace (a folder holding .runnel/) at or above %s; create one with "
+            "`runnel init %s` or Workspace.create(name, path=...)" % (os.path.abspath(start), start))
+    return found
+
+
+def _as_workspace(workspace):
+    """A Workspace from an SDK Workspace, a step-side workspace (with .path) or a folder."""
+    if isinstance(workspace, Workspace):
+        return workspace
+    path = getattr(workspace, "path", None) or (workspace if isinstance(workspace, str) else None)
+    if not path:
+        raise TypeError("expected a Workspace, not %s" % type(workspace).__name__)
+    return Workspace.from_config(path)
+
+
+class Datastore:
+    """A named datastore of a workspace (the SDK's Datastore / AzureBlobDatastore).
+
+    Every runnel datastore is a folder; `path` is its root. upload/download copy files into
+    and out of it; the destination path is checked by the engine (no `..` escapes).
+    """
+
+    def __init__(self, workspace, name=None):
+        ws = _as_workspace(workspace)
+        self.workspace = ws
+        nat = native().Datastore(ws._native, name) if name else ws._native.get_default_datastore()
+        self._native = nat
+        self.name = nat.name
+        self.datastore_type = "AzureBlob" if nat.type == "local" else nat.type
+        self.container_name = nat.name
+        self.account_name = "local"
+        self.path = nat.root
+
+    @staticmethod
+    def get(workspace, datastore_name):
+        return Datastore(workspace, datastore_name)
+
+    @staticmethod
+    def get_default(workspace):
+        return _as_workspace(workspace).get_default_datastore()
+
+    def _target(self, target_path):
+        rel = (target_path or "").strip("/")
+        return self._native.path(rel) if rel else self._native.root
+
+    def upload(self, src_dir, target_path=None, overwrite=False, show_progress=True):
+        """Copies the folder `src_dir` to `target_path` on this datastore; returns a
+        DataReference to it. Existing files are kept unless overwrite=True."""
+        from .data import DataReference
+        if not os.path.isdir(src_dir):
+            raise native().NotFoundError("Datastore.upload: %s is not a folder; use "
+                                         "upload_files() for single files" % src_dir)
+        files = []
+        for root, _dirs, names in os.walk(src_dir):
+            files.extend(os.path.join(root, n) for n in names)
+        self.upload_files(files, relative_root=src_dir, target_path=target_path,
+                          overwrite=overwrite, show_progress=show_progress)
+        return DataReference(self, path_on_datastore=target_path or "")
+
+    def upload_files(self, files, relative_root=None, target_path=None, overwrite=False,
+                     show_progress=True):
+        """Copies `files` to `target_path`, each under its path relative to
+        `relative_root` (default: the files' common folder). Returns a DataReference."""
+        from .data import DataReference
+        if isinstance(files, str):
+            raise TypeError("upload_files: files is a list of paths, not a str")
+        files = [os.path.abspath(f) for f in files]
+        if not files:
+            return DataReference(self, path_on_datastore=target_path or "")
+        root = os.path.abspath(relative_root) if relative_root else os.path.commonpath(
+            [os.path.dirname(f) for f in files])
+        copied = 0
+        for f in files:
+            rel = os.path.relpath(f, root)
+            if rel.startswith(".."):
+                raise ValueError("upload_files: %s is not under relative_root %s" % (f, root))
+            dest = self._target(os.path.join(target_path or "", rel))
+            if os.path.exists(dest) and not overwrite:
+                if show_progress:
+                    print("Target already exists. Skipping upload for %s" % rel)
+                continue
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            tmp = dest + ".part-%d" % os.getpid()
+            shutil.copyfile(f, tmp)
+            os.replace(tmp, dest)
+            copied += 1
+            if show_progress:
+                print("Uploading %s" % f)
+        if show_progress:
+            print("Uploaded %d files" % copied)
+        return DataReference(self, path_on_datastore=target_path or "")
+
+    def download(self, target_path, prefix=None, overwrite=False, show_progress=True):
+        """Copies the files under `prefix` (default: all) to `target_path`; returns the
+        number of files copied."""
+        src_root = self._native.root
+        start = self._target(prefix) if prefix else src_root
+        count = 0
+        walk = [(os.path.dirname(start), [], [os.path.basename(start)])] if os.path.isfile(start) \
+            else os.walk(start)
+        for root, _dirs, names in walk:
+            for n in names:
+                src = os.path.join(root, n)
+                dest = os.path.join(target_path, os.path.relpath(src, src_root))
+                if os.path.exists(dest) and not overwrite:
+                    continue
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copyfile(src, dest)
+                count += 1
+        if show_progress:
+            print("Downloaded %d files" % count)
+        return count
+
+    def path(self, path=None, data_reference_name=None):
+        from .data import DataReference
+        return DataReference(self, data_reference_name=data_reference_name, path_on_datastore=path)
+
+    def as_mount(self):
+        return self.path().as_mount()
+
+    def as_download(self, path_on_compute=None):
+        return self.path().as_download(path_on_compute)
+
+    def __eq__(self, other):
+        return isinstance(other, Datastore) and (other.workspace, other.name) == (self.workspace, self.name)
+
+    def __hash__(self):
+        return hash((self.workspace.path, self.name))
+
+    def __repr__(self):
+        return "Datastore(name=%r, path=%r)" % (self.name, self.path)
+
+
+class Experiment:
+    """A named group of runs: submit(pipeline) starts one; get_runs() lists them."""
+
+    def __init__(self, workspace, name, _skip_name_validation=False, _id=None,
+                 _archived_time=None, _create_in_cloud=True, _experiment_dto=None, **kwargs):
+        if kwargs:
+            raise TypeError("Experiment() got an unexpected keyword argument %r" % next(iter(kwargs)))
+        if not isinstance(name, str) or not name:
+            raise ValueError("Experiment name must be a non-empty str, not %r" % (name,))
+        self.workspace = _as_workspace(workspace)
+        self.name = name
+        self.id = name
+
+    def submit(self, config, tags=None, **kwargs):
+        """Starts `config` (a Pipeline, or a ScriptRunConfig as a one-step pipeline) and
+        returns its PipelineRun at once. Pipeline keywords: pipeline_parameters,
+        regenerate_outputs, continue_on_step_failure."""
+        from .pipeline import Pipeline
+        from .script_run import ScriptRunConfig
+        if isinstance(config, ScriptRunConfig):
+            config = config._as_pipeline(self.workspace)
+        if not isinstance(config, Pipeline):
+            raise TypeError("Experiment.submit: expected a Pipeline or ScriptRunConfig, not %s"
+                            % type(config).__name__)
+        return config._submit(self, tags=tags, **kwargs)
+
+    def get_runs(self, type=None, tags=None, properties=None, include_children=False):
+        """This experiment's runs, newest first (a generator, as in the SDK)."""
+        from .runs import PipelineRun
+        for rec in self.workspace._native.list_pipeline_runs(self.name, 1000):
+            run = PipelineRun._attach(self.workspace, rec["id"], self)
+            if tags:
+                got = run.get_tags()
+                if isinstance(tags, str):
+                    if tags not in got:
+                        continue
+                elif any(got.get(k) != v for k, v in tags.items()):
+                    continue
+            yield run
+            if include_children:
+                yield from run.get_children()
+
+    def __repr__(self):
+        return "Experiment(Name: %s, Workspace: %s)" % (self.name, self.workspace.name)

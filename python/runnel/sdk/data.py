@@ -1,0 +1,435 @@
+"""Datasets and data references of the SDK over runnel's dataset registry.
+
+FileDataset / TabularDataset wrap the engine's datasets (files resolved, types inferred
+and versions registered in C++); reading rows for to_pandas_dataframe() uses the same
+reader the step side uses (runnel/dataset.py). A dataset a step consumes is registered at
+submit when it is not yet (under a name derived from its definition), so that runs record
+which version of the data they read. Plain values; not synchronized.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+
+from ._native import native
+
+_MODES = ("direct", "download", "mount")
+
+
+def _ws_native(workspace):
+    from .core import _as_workspace
+    return _as_workspace(workspace)
+
+
+def _paths(path):
+    """The SDK's path argument (a str, a (Datastore, path) tuple, a DataPath, a
+    DataReference or a list of those) as what the native factories take."""
+    from .core import Datastore
+    items = path if isinstance(path, list) else [path]
+    out = []
+    for p in items:
+        if isinstance(p, str):
+            out.append(p)
+        elif isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], Datastore):
+            out.append((p[0]._native, p[1]))
+        elif isinstance(p, (DataPath, DataReference)):
+            out.append((p.datastore._native, p.path_on_datastore or ""))
+        else:
+            raise TypeError("a dataset path is a str, a (Datastore, 'path') tuple or a DataPath, not %s"
+                            % type(p).__name__)
+    return out
+
+
+class _DatasetBase:
+    def __init__(self, nat, workspace=None):
+        self._native = nat
+        self._workspace = workspace
+
+    name = property(lambda self: self._native.name or None)
+    version = property(lambda self: self._native.version or None)
+    description = property(lambda self: self._native.description or None)
+    id = property(lambda self: ("%s:%d" % (self._native.name, self._native.version))
+                  if self._native.name else None)
+    tags = property(lambda self: {})
+
+    def _info(self):
+        """The dict the step-side reader (runnel.dataset) takes."""
+        return {"name": self.name, "version": self.version, "kind": self._native.kind,
+                "digest": self._native.digest, "definition": dict(json.loads(self._native.definition_json),
+                                                                   files=self._native.files())}
+
+    def _reader(self):
+        from runnel import dataset as step_dataset
+        return (step_dataset.TabularDataset if self._native.kind == "tabular"
+                else step_dataset.FileDataset)(self._info())
+
+    def as_named_input(self, name):
+        if not isinstance(name, str) or not name:
+            raise ValueError("as_named_input: name must be a non-empty str")
+        return DatasetConsumptionConfig(name, self)
+
+    def as_download(self, path_on_compute=None):
+        return self.as_named_input(self._default_input_name()).as_download(path_on_compute)
+
+    def as_mount(self, path_on_compute=None):
+        return self.as_named_input(self._default_input_name()).as_mount(path_on_compute)
+
+    def _default_input_name(self):
+        return self.name or "input_%s" % self._digest()[:8]
+
+    def _digest(self):
+        return hashlib.sha256(self._native.definition_json.encode()).hexdigest()
+
+    def to_path(self):
+        return self._native.to_path()
+
+    def download(self, target_path=None, overwrite=False, ignore_not_found=False):
+        return self._reader().download(target_path, overwrite)
+
+    def register(self, workspace, name, description=None, tags=None, create_new_version=False):
+        """Registers this definition as `name` (see runnel/dataset.h for versions); an
+        existing name with other content is an error unless create_new_version=True."""
+        ws = _ws_native(workspace)
+        nat = self._native.register_dataset(ws._native, name, description or "",
+                                            {str(k): str(v) for k, v in (tags or {}).items()},
+                                            create_new_version)
+        return type(self)(nat, ws)
+
+    def _registered(self, workspace):
+        """This dataset registered (as is, or under a name derived from its definition)."""
+        if self._native.name:
+            return self._native
+        name = "anonymous_%s" % self._digest()[:16]
+        return self._native.register_dataset(workspace._native, name, "registered at submit", {}, True)
+
+    def __repr__(self):
+        return "%s(name=%r, version=%r, files=%d)" % (type(self).__name__, self.name, self.version,
+                                                      len(self._native.files()))
+
+
+class FileDataset(_DatasetBase):
+    """Files on datastores (or local paths): to_path(), download(), mount()."""
+
+    def mount(self, mount_point=None, **kwargs):
+        return self._reader().mount(mount_point)
+
+
+class TabularDataset(_DatasetBase):
+    """Delimited files read as a table: to_pandas_dataframe(), take(n), columns."""
+
+    def to_pandas_dataframe(self, on_error="null", out_of_range_datetime="null"):
+        return self._reader().to_pandas_dataframe()
+
+    def take(self, count):
+        import pandas as pd  # noqa: PLC0415
+        df = self.to_pandas_dataframe().head(count)
+        out = TabularDataset(self._native, self._workspace)
+        out._frame = df
+        out.to_pandas_dataframe = lambda *a, **k: df.copy()
+        return out if isinstance(df, pd.DataFrame) else df
+
+    def to_csv_files(self, separator=","):
+        return self._reader().to_csv_files()
+
+    @property
+    def columns(self):
+        return [c for c, _t in self._native.columns()]
+
+    def drop_columns(self, columns):
+        raise NotImplementedError("TabularDataset.drop_columns: not supported; drop them after "
+                                  "to_pandas_dataframe()")
+
+    def as_download(self, path_on_compute=None):
+        raise ValueError("a TabularDataset can only be consumed in direct mode (as_named_input(NAME)); "
+                         "use dataset.to_csv_files() or a FileDataset to download files")
+
+    def as_mount(self, path_on_compute=None):
+        self.as_download()
+
+
+class _FileFactory:
+    @staticmethod
+    def from_files(path, validate=True, partition_format=None, is_file=False):
+        """Files matched by `path` (paths and globs; (Datastore, path) tuples)."""
+        return FileDataset(native().file_dataset_from_files(_paths(path), partition_format or ""))
+
+
+class _TabularFactory:
+    @staticmethod
+    def from_delimited_files(path, validate=True, include_path=False, infer_column_types=True,
+                             set_column_types=None, separator=",", header=True,
+                             partition_format=None, support_multi_line=False,
+                             empty_as_string=False, encoding="utf8"):
+        """Delimited files matched by `path`, header and column types as the SDK reads them."""
+        header_name = {True: "all_files_same_headers", False: "no_headers"}.get(header, None)
+        if header_name is None:
+            header_name = getattr(header, "value", header)
+        types = {}
+        for col, t in (set_column_types or {}).items():
+            types[col] = getattr(t, "_runnel_type", None) or str(t)
+        return TabularDataset(native().tabular_dataset_from_delimited_files(
+            _paths(path), separator, str(header_name), infer_column_types, types, include_path,
+            partition_format or "", support_multi_line, empty_as_string, encoding))
+
+    @staticmethod
+    def from_parquet_files(path, validate=True, include_path=False, set_column_types=None,
+                           partition_format=None):
+        raise NotImplementedError("Dataset.Tabular.from_parquet_files: runnel reads delimited files "
+                                  "only; use from_delimited_files")
+
+
+class PromoteHeadersBehavior:
+    NO_HEADERS = "no_headers"
+    ONLY_FIRST_FILE_HAS_HEADERS = "only_first_file_has_headers"
+    COMBINE_ALL_FILES_HEADERS = "combine_all_files_headers"
+    ALL_FILES_HAVE_SAME_HEADERS = "all_files_same_headers"
+
+
+class DataType:
+    """Column types for set_column_types."""
+
+    def __init__(self, t):
+        self._runnel_type = t
+
+    @staticmethod
+    def to_string():
+        return DataType("string")
+
+    @staticmethod
+    def to_long():
+        return DataType("integer")
+
+    @staticmethod
+    def to_float(decimal_mark="."):
+        return DataType("float")
+
+    @staticmethod
+    def to_bool():
+        return DataType("boolean")
+
+    @staticmethod
+    def to_datetime(formats=None):
+        return DataType("datetime")
+
+
+class Dataset:
+    """The SDK's Dataset entry point: Dataset.File / Dataset.Tabular factories and the
+    registry lookups get_by_name / get_by_id."""
+
+    File = _FileFactory
+    Tabular = _TabularFactory
+
+    @staticmethod
+    def get_by_name(workspace, name, version="latest"):
+        from .core import Workspace
+        if not isinstance(workspace, Workspace):
+            # A step's workspace (run.experiment.workspace): the step side's read-only
+            # reader, which needs no native module (steps may run another interpreter).
+            from runnel.dataset import Dataset as StepDataset
+            return StepDataset.get_by_name(workspace, name, version)
+        ws = workspace
+        v = 0 if version in (None, "latest") else int(version)
+        nat = native().dataset_get_by_name(ws._native, name, v)
+        return (TabularDataset if nat.kind == "tabular" else FileDataset)(nat, ws)
+
+    @staticmethod
+    def get_by_id(workspace, id):
+        """`id` is "name:version" (what dataset.id returns)."""
+        if not isinstance(id, str) or ":" not in id:
+            raise ValueError("Dataset.get_by_id: runnel dataset ids are 'name:version' (dataset.id), not %r"
+                             % (id,))
+        name, version = id.rsplit(":", 1)
+        return Dataset.get_by_name(workspace, name, version)
+
+    @staticmethod
+    def get_all(workspace):
+        return _ws_native(workspace).datasets
+
+
+class DatasetConsumptionConfig:
+    """How a step receives a dataset: mode direct (default), download or mount."""
+
+    def __init__(self, name, dataset, mode="direct", path_on_compute=None):
+        if not isinstance(dataset, _DatasetBase):
+            raise TypeError("DatasetConsumptionConfig: dataset must be a FileDataset or TabularDataset, "
+                            "not %s" % type(dataset).__name__)
+        if mode not in _MODES:
+            raise ValueError("mode must be one of %s, not %r" % (", ".join(_MODES), mode))
+        if mode != "direct" and isinstance(dataset, TabularDataset):
+            raise ValueError("a TabularDataset can only be consumed in direct mode")
+        self.name = name
+        self.dataset = dataset
+        self.mode = mode
+        self.path_on_compute = path_on_compute
+
+    def as_download(self, path_on_compute=None):
+        return DatasetConsumptionConfig(self.name, self.dataset, "download", path_on_compute)
+
+    def as_mount(self, path_on_compute=None):
+        return DatasetConsumptionConfig(self.name, self.dataset, "mount", path_on_compute)
+
+    def _to_native(self, workspace):
+        cc = self.dataset._registered(workspace).as_named_input(self.name)
+        if self.mode == "download":
+            cc = cc.as_download(self.path_on_compute or "")
+        elif self.mode == "mount":
+            cc = cc.as_mount(self.path_on_compute or "")
+        return cc
+
+    def __repr__(self):
+        return "DatasetConsumptionConfig(name=%r, mode=%r, dataset=%r)" % (self.name, self.mode, self.dataset)
+
+
+class DataPath:
+    """A path on a datastore (the SDK's azureml.data.datapath.DataPath)."""
+
+    def __init__(self, datastore=None, path_on_datastore=None, name=None):
+        from .core import Datastore
+        if datastore is not None and not isinstance(datastore, Datastore):
+            raise TypeError("DataPath: datastore must be a Datastore, not %s" % type(datastore).__name__)
+        self.datastore = datastore
+        self.path_on_datastore = path_on_datastore or ""
+        self.name = name
+
+    datastore_name = property(lambda self: self.datastore.name if self.datastore else None)
+
+    def create_data_reference(self, data_reference_name=None, datapath_compute_binding=None):
+        b = datapath_compute_binding or DataPathComputeBinding()
+        return DataReference(self.datastore, data_reference_name or self.name, self.path_on_datastore,
+                             b.mode, b.path_on_compute, b.overwrite)
+
+    def __repr__(self):
+        return "DataPath(datastore=%r, path_on_datastore=%r)" % (self.datastore_name, self.path_on_datastore)
+
+
+class DataPathComputeBinding:
+    """How a DataPath pipeline parameter reaches a step: mode mount (default) or download."""
+
+    def __init__(self, mode="mount", path_on_compute=None, overwrite=False):
+        if mode not in ("mount", "download"):
+            raise ValueError("DataPathComputeBinding: mode must be 'mount' or 'download', not %r" % (mode,))
+        self.mode = mode
+        self.path_on_compute = path_on_compute
+        self.overwrite = overwrite
+
+
+class DataReference:
+    """A path on a datastore given to a step as an input (the SDK's DataReference): in
+    arguments it becomes the path the step reads."""
+
+    def __init__(self, datastore, data_reference_name=None, path_on_datastore=None, mode="mount",
+                 path_on_compute=None, overwrite=False):
+        from .core import Datastore
+        if not isinstance(datastore, Datastore):
+            raise TypeError("DataReference: datastore must be a Datastore, not %s" % type(datastore).__name__)
+        if mode not in ("mount", "download", "upload"):
+            raise ValueError("DataReference: mode must be mount, download or upload, not %r" % (mode,))
+        self.datastore = datastore
+        self.path_on_datastore = path_on_datastore or ""
+        self.data_reference_name = data_reference_name or (
+            "%s_%s" % (datastore.name, hashlib.sha1(self.path_on_datastore.encode()).hexdigest()[:8]))
+        self.mode = mode
+        self.path_on_compute = path_on_compute
+        self.overwrite = overwrite
+
+    datastore_name = property(lambda self: self.datastore.name)
+
+    def as_mount(self):
+        return DataReference(self.datastore, self.data_reference_name, self.path_on_datastore, "mount",
+                             self.path_on_compute, self.overwrite)
+
+    def as_download(self, path_on_compute=None, overwrite=False):
+        return DataReference(self.datastore, self.data_reference_name, self.path_on_datastore, "download",
+                             path_on_compute, overwrite)
+
+    def as_upload(self, path_on_compute=None, overwrite=False):
+        raise NotImplementedError("DataReference.as_upload: use PipelineData or OutputFileDatasetConfig "
+                                  "for outputs")
+
+    def path(self, path=None, data_reference_name=None):
+        return DataReference(self.datastore, data_reference_name,
+                             os.path.join(self.path_on_datastore, path or ""), self.mode)
+
+    def _consumption(self):
+        """The input runnel gives the step: the files under the path, as a dataset."""
+        ds = FileDataset(native().file_dataset_from_files(
+            [(self.datastore._native, self.path_on_datastore or ".")], ""))
+        cc = DatasetConsumptionConfig(self.data_reference_name, ds,
+                                      "download" if self.mode == "download" else "mount",
+                                      self.path_on_compute)
+        return cc
+
+    def __repr__(self):
+        return "$AZUREML_DATAREFERENCE_%s" % self.data_reference_name
+
+
+class OutputFileDatasetConfig:
+    """A step output that becomes a dataset: written under `destination` (a (Datastore,
+    path) pair; {run-id} and {output-name} expand), mounted by default or uploaded."""
+
+    def __init__(self, name=None, destination=None, source=None, partition_format=None):
+        from .core import Datastore
+        if destination is not None:
+            if not (isinstance(destination, tuple) and len(destination) == 2
+                    and isinstance(destination[0], Datastore) and isinstance(destination[1], str)):
+                raise TypeError("OutputFileDatasetConfig: destination is a (Datastore, 'path') tuple")
+        self.name = name or "output_%s" % hashlib.sha1(repr(destination).encode()).hexdigest()[:8]
+        self.destination = destination
+        self.source = source
+        self.partition_format = partition_format
+        self._mode = "mount"
+        self._register = None
+        self._tabular = False
+        self._producer = None
+
+    def as_mount(self, disable_metadata_cache=False):
+        self._mode = "mount"
+        return self
+
+    def as_upload(self, overwrite=False, source_globs=None):
+        self._mode = "upload"
+        self._overwrite = bool(overwrite)
+        return self
+
+    def as_input(self, name=None):
+        from .pipeline import _InputView
+        return _InputView(self, name or self.name)
+
+    def register_on_complete(self, name, description=None, tags=None):
+        self._register = (name, description or "", {str(k): str(v) for k, v in (tags or {}).items()})
+        return self
+
+    def read_delimited_files(self, include_path=False, separator=",", header=True,
+                             partition_format=None, path_glob=None, set_column_types=None):
+        self._tabular = True
+        return self
+
+    def read_parquet_files(self, *args, **kwargs):
+        raise NotImplementedError("read_parquet_files: runnel reads delimited files only")
+
+    def _make_native(self):
+        ds, path = self.destination if self.destination else (None, "")
+        nat = native().OutputFileDatasetConfig(self.name, ds._native if ds else None, path)
+        if self._mode == "upload":
+            nat = nat.as_upload(getattr(self, "_overwrite", False))
+        if self._register:
+            nat = nat.register_on_complete(*self._register)
+        if self._tabular:
+            nat = nat.read_delimited_files()
+        return nat
+
+    def __repr__(self):
+        return "OutputFileDatasetConfig(name=%r, destination=%r)" % (self.name, self.destination)
+
+
+OutputTabularDatasetConfig = OutputFileDatasetConfig
+
+
+def _copy_tree(src, dest, overwrite=False):
+    if os.path.isdir(src):
+        shutil.copytree(src, dest, dirs_exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(os.path.abspath(dest)) or ".", exist_ok=True)
+        if overwrite or not os.path.exists(dest):
+            shutil.copyfile(src, dest)

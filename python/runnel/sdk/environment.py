@@ -1,0 +1,350 @@
+"""Environment, CondaDependencies, RunConfiguration and DockerConfiguration.
+
+At this stage a runnel environment is an interpreter plus variables; a package list
+(conda/pip) is recorded with the registered environment (its description holds the conda
+specification) and is not built. Curated names (AzureML-*) resolve to the default
+interpreter. Plain values; not synchronized.
+"""
+
+import copy
+import os
+
+from ._native import native
+
+DEFAULT_CPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"
+DEFAULT_GPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-cuda11.1-cudnn8-ubuntu20.04"
+_DEFAULT_PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else "python3"
+
+
+class CondaDependencies:
+    """The SDK's conda specification: channels, conda packages and pip packages."""
+
+    def __init__(self, conda_dependencies_file_path=None, _underlying_structure=None):
+        self.name = "project_environment"
+        self._channels = ["anaconda", "conda-forge"]
+        self._conda = []
+        self._pip = []
+        self._pip_options = []
+        if conda_dependencies_file_path:
+            with open(conda_dependencies_file_path, encoding="utf-8") as f:
+                self._parse(f.read())
+
+    @staticmethod
+    def create(pip_indexurl=None, pip_packages=None, conda_packages=None, python_version=None,
+               pin_sdk_version=True):
+        cd = CondaDependencies()
+        cd._conda.append("python=%s" % (python_version or "3.8.13"))
+        if pip_indexurl:
+            cd._pip_options.append("--index-url %s" % pip_indexurl)
+        for p in conda_packages or []:
+            cd.add_conda_package(p)
+        for p in pip_packages or []:
+            cd.add_pip_package(p)
+        return cd
+
+    def _parse(self, text):
+        """Reads the dependencies of a conda YAML file (name, channels, dependencies, pip)."""
+        section = None
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].rstrip()
+            if not line.strip():
+                continue
+            indent = len(line) - len(line.lstrip())
+            s = line.strip()
+            if s.startswith("- pip:"):
+                section = "pip"
+            elif indent == 0 and s.startswith("name:"):
+                self.name = s[5:].strip()
+            elif indent == 0 and s.endswith(":"):
+                section = s[:-1]
+            elif indent == 0 and s.startswith("- ") and section == "pip":
+                section = "dependencies"
+                self._conda.append(s[2:].strip())
+            elif s.startswith("- ") and section == "channels":
+                if s[2:].strip() not in self._channels:
+                    self._channels.append(s[2:].strip())
+            elif s.startswith("- ") and section == "pip":
+                self._pip.append(s[2:].strip())
+            elif s.startswith("- ") and section == "dependencies":
+                self._conda.append(s[2:].strip())
+
+    def add_conda_package(self, conda_package):
+        if not isinstance(conda_package, str) or not conda_package:
+            raise TypeError("add_conda_package: a package spec is a non-empty str")
+        if conda_package not in self._conda:
+            self._conda.append(conda_package)
+
+    def add_pip_package(self, pip_package):
+        if not isinstance(pip_package, str) or not pip_package:
+            raise TypeError("add_pip_package: a package spec is a non-empty str")
+        if pip_package not in self._pip:
+            self._pip.append(pip_package)
+
+    def remove_pip_package(self, pip_package):
+        self._pip = [p for p in self._pip if p.split("=")[0].split("[")[0] != pip_package]
+
+    def remove_conda_package(self, conda_package):
+        self._conda = [p for p in self._conda if p.split("=")[0] != conda_package]
+
+    def add_channel(self, channel):
+        if channel not in self._channels:
+            self._channels.append(channel)
+
+    def set_pip_option(self, pip_option):
+        self._pip_options.append(pip_option)
+
+    conda_packages = property(lambda self: iter(list(self._conda)))
+    pip_packages = property(lambda self: iter(list(self._pip)))
+    conda_channels = property(lambda self: iter(list(self._channels)))
+
+    def serialize_to_string(self):
+        lines = ["# Conda environment specification.", "name: %s" % self.name, "dependencies:"]
+        lines += ["- %s" % p for p in self._conda]
+        if self._pip or self._pip_options:
+            lines.append("- pip:")
+            lines += ["  - %s" % p for p in self._pip_options + self._pip]
+        lines.append("channels:")
+        lines += ["- %s" % c for c in self._channels]
+        return "\n".join(lines) + "\n"
+
+    def save(self, path=None):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.serialize_to_string())
+        return path
+
+    def save_to_file(self, base_directory, conda_file_path=None):
+        return self.save(os.path.join(base_directory, conda_file_path or "conda_dependencies.yml"))
+
+    def _is_empty(self):
+        return not self._pip and all(p.startswith("python=") for p in self._conda)
+
+    def __repr__(self):
+        return "CondaDependencies(conda=%r, pip=%r)" % (self._conda, self._pip)
+
+
+class PythonSection:
+    def __init__(self):
+        self.interpreter_path = "python"
+        self.user_managed_dependencies = False
+        self.conda_dependencies = CondaDependencies()
+        self.conda_dependencies_file = None
+        self.base_conda_environment = None
+
+
+class DockerSection:
+    def __init__(self):
+        self.enabled = False
+        self.base_image = DEFAULT_CPU_IMAGE
+        self.base_dockerfile = None
+        self.base_image_registry = None
+        self.shm_size = None
+        self.arguments = []
+        self.gpu_support = False
+
+
+class Environment:
+    """A named environment. Environment.get(ws, name) returns a registered one (or a
+    curated AzureML-* name); register(ws) records it (a new version when it changed)."""
+
+    def __init__(self, name, _skip_validation=False):
+        if not isinstance(name, str) or not name:
+            raise ValueError("Environment name must be a non-empty str, not %r" % (name,))
+        self.name = name
+        self.version = None
+        self.python = PythonSection()
+        self.docker = DockerSection()
+        self.environment_variables = {}
+        self.inferencing_stack_version = None
+        self.r = None
+        self.spark = None
+        self._default = False
+
+    # -- registry ----------------------------------------------------------------------
+    @staticmethod
+    def get(workspace, name, version=None, label=None):
+        from .core import _as_workspace
+        ws = _as_workspace(workspace)
+        rec = ws._native.get_environment(name, int(version) if version else 0)
+        if rec is None:
+            if name.startswith("AzureML-") or name.startswith("AzureML_"):
+                env = Environment(name)  # curated: the default interpreter
+                env.python.user_managed_dependencies = True
+                return env
+            known = sorted(e["name"] for e in ws._native.list_environments())
+            raise native().NotFoundError(
+                "Environment %r%s is not registered in workspace %s (registered: %s); register "
+                "it with Environment(%r).register(ws) or `runnel env create %s`"
+                % (name, " version %s" % version if version else "", ws.path,
+                   ", ".join(known) or "none", name, name))
+        return Environment._from_record(rec)
+
+    @staticmethod
+    def _from_record(rec):
+        env = Environment(rec["name"])
+        env.version = str(rec["version"])
+        env.python.interpreter_path = rec["python"]
+        env.python.user_managed_dependencies = True
+        env.environment_variables = dict(rec["variables"])
+        desc = rec.get("description") or ""
+        if "dependencies:" in desc:
+            env.python.user_managed_dependencies = False
+            cd = CondaDependencies()
+            cd._conda, cd._pip = [], []
+            cd._parse(desc)
+            env.python.conda_dependencies = cd
+        return env
+
+    @staticmethod
+    def list(workspace):
+        from .core import _as_workspace
+        return {r["name"]: Environment._from_record(r) for r in _as_workspace(workspace)._native.list_environments()}
+
+    def _interpreter(self):
+        p = self.python.interpreter_path
+        return p if p and os.path.isabs(p) else _DEFAULT_PYTHON
+
+    def _description(self):
+        cd = self.python.conda_dependencies
+        if self.python.user_managed_dependencies or cd is None or cd._is_empty():
+            return ""
+        return cd.serialize_to_string()
+
+    def register(self, workspace):
+        """Records this environment in the workspace: the same definition keeps its
+        version, a changed one becomes a new version. Returns the registered Environment."""
+        from .core import _as_workspace
+        ws = _as_workspace(workspace)
+        name = self._registry_name()
+        rec = ws._native.get_environment(name, 0)
+        want = (self._interpreter(), dict(self.environment_variables), self._description())
+        if rec is None or (rec["python"], dict(rec["variables"]), rec["description"]) != want:
+            rec = ws._native.put_environment(name, want[0], {str(k): str(v) for k, v in want[1].items()}, want[2])
+        registered = Environment._from_record(rec)
+        registered.docker = copy.deepcopy(self.docker)
+        return registered
+
+    def _registry_name(self):
+        return "".join(c if c.isalnum() or c in "._-" else "_" for c in self.name)
+
+    def _resolve(self, workspace):
+        """The runnel environment name a step uses ("" = the default), registering this
+        definition when it differs from the default."""
+        if (not self.environment_variables and self._description() == ""
+                and self._interpreter() == _DEFAULT_PYTHON and self.version is None):
+            return ""
+        return self.register(workspace)._registry_name()
+
+    # -- constructors from files ---------------------------------------------------------
+    @staticmethod
+    def from_conda_specification(name, file_path):
+        env = Environment(name)
+        cd = CondaDependencies()
+        cd._conda, cd._pip, cd._channels = [], [], []
+        with open(file_path, encoding="utf-8") as f:
+            cd._parse(f.read())
+        env.python.conda_dependencies = cd
+        return env
+
+    @staticmethod
+    def from_pip_requirements(name, file_path, pip_version=None):
+        env = Environment(name)
+        cd = CondaDependencies.create()
+        with open(file_path, encoding="utf-8") as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    cd.add_pip_package(line)
+        if pip_version:
+            cd.add_conda_package("pip=%s" % pip_version)
+        env.python.conda_dependencies = cd
+        return env
+
+    @staticmethod
+    def from_docker_image(name, image, container_registry=None, conda_specification=None,
+                          pip_requirements=None):
+        env = Environment(name)
+        env.docker.enabled = True
+        env.docker.base_image = image
+        return env
+
+    def clone(self, new_name):
+        env = copy.deepcopy(self)
+        env.name = new_name
+        env.version = None
+        return env
+
+    def get_image_details(self, workspace):
+        raise NotImplementedError("Environment.get_image_details: runnel does not build images yet")
+
+    def build(self, workspace, image_build_compute=None):
+        raise NotImplementedError("Environment.build: runnel does not build environments yet; "
+                                  "the package list is recorded with the environment")
+
+    def __repr__(self):
+        return "Environment(name=%r, version=%r)" % (self.name, self.version)
+
+
+class DockerConfiguration:
+    def __init__(self, use_docker=None, shm_size=None, shared_volumes=None, arguments=None):
+        self.use_docker = use_docker
+        self.shm_size = shm_size
+        self.shared_volumes = shared_volumes
+        self.arguments = list(arguments or [])
+
+
+class _AmlComputeSection:
+    def __init__(self):
+        self.vm_size = None
+        self.vm_priority = None
+        self.cluster_max_node_count = None
+
+
+class RunConfiguration:
+    """What a step needs besides its code: target, environment, node count, variables."""
+
+    def __init__(self, script=None, arguments=None, framework=None, communicator=None,
+                 conda_dependencies=None, _history_enabled=None, _path=None, _name=None,
+                 command=None):
+        self.script = script
+        self.arguments = list(arguments or [])
+        self.framework = framework or "Python"
+        self.communicator = communicator or "None"
+        self.target = "local"
+        self.environment = Environment("Experiment %s Environment" % (_name or "runnel"))
+        self.environment._default = True
+        if conda_dependencies is not None:
+            self.environment.python.conda_dependencies = conda_dependencies
+        self.node_count = 1
+        self.max_run_duration_seconds = None
+        self.docker = DockerConfiguration()
+        self.amlcompute = _AmlComputeSection()
+        self.history = None
+        self.data = {}
+        self.output_data = {}
+        self.source_directory_data_store = None
+        self.command = command
+
+    # The SDK's deprecated aliases onto the environment.
+    environment_variables = property(lambda self: self.environment.environment_variables,
+                                     lambda self, v: setattr(self.environment, "environment_variables", v))
+
+    def _to_native(self, workspace):
+        rc = {}
+        env = self.environment
+        if env is not None:
+            name = env._resolve(workspace)
+            if name:
+                rc["environment"] = name
+        if self.node_count and self.node_count > 1:
+            rc["node_count"] = int(self.node_count)
+        if self.max_run_duration_seconds:
+            rc["timeout_seconds"] = int(self.max_run_duration_seconds)
+        return rc
+
+    def save(self, path=None, name=None, separate_environment_yaml=False):
+        raise NotImplementedError("RunConfiguration.save: runnel keeps run configurations in the "
+                                  "pipeline it records; nothing to save")
+
+    def __repr__(self):
+        return "RunConfiguration(target=%r, environment=%r)" % (
+            getattr(self.target, "name", self.target), self.environment)

@@ -1,0 +1,514 @@
+"""PipelineData, PipelineParameter, the steps and Pipeline: the SDK's pipeline model.
+
+Python objects here only record what a script declares. Pipeline.submit() (or
+Experiment.submit) translates them, with the pipeline parameters' values, into the
+engine's C++ objects (runnel._runnel) and starts the run there: validation, reuse,
+scheduling and storage are the engine's. Not synchronized.
+"""
+
+import os
+
+from ._native import native
+from .compute import compute_name
+from .data import (DataPath, DataPathComputeBinding, DataReference, DatasetConsumptionConfig,
+                   OutputFileDatasetConfig, _DatasetBase)
+
+_OUTPUT_MODES = ("mount", "upload")
+
+
+class PipelineData:
+    """Data one step writes and later steps read. In `arguments` it becomes a path: a
+    folder, or a file path when is_directory=False."""
+
+    def __init__(self, name, datastore=None, output_name=None, output_mode="mount",
+                 output_path_on_compute=None, output_overwrite=None, data_type=None,
+                 is_directory=None, pipeline_output_name=None, training_output=None):
+        from .core import Datastore
+        if not isinstance(name, str) or not name:
+            raise ValueError("PipelineData name must be a non-empty str, not %r" % (name,))
+        if datastore is not None and not isinstance(datastore, Datastore):
+            raise TypeError("PipelineData datastore must be a Datastore, not %s" % type(datastore).__name__)
+        if output_mode not in _OUTPUT_MODES:
+            raise ValueError("PipelineData output_mode must be 'mount' or 'upload', not %r" % (output_mode,))
+        self._name = name
+        self.datastore = datastore
+        self._output_name = output_name or name
+        self._output_mode = output_mode
+        self._output_path_on_compute = output_path_on_compute
+        self._output_overwrite = output_overwrite
+        self._data_type = data_type or "AnyDirectory"
+        self._is_directory = True if is_directory is None else bool(is_directory)
+        self._pipeline_output_name = pipeline_output_name
+        self._producer = None
+
+    name = property(lambda self: self._name)
+    output_name = property(lambda self: self._output_name)
+    output_mode = property(lambda self: self._output_mode)
+    is_directory = property(lambda self: self._is_directory)
+    data_type = property(lambda self: self._data_type)
+    datastore_name = property(lambda self: self.datastore.name if self.datastore else None)
+
+    def as_input(self, input_name=None):
+        return _InputView(self, input_name or self._name)
+
+    def as_download(self, input_name=None, path_on_compute=None, overwrite=None):
+        return _InputView(self, input_name or self._name, "download")
+
+    def as_mount(self, input_name=None):
+        return _InputView(self, input_name or self._name, "mount")
+
+    def as_dataset(self):
+        return self
+
+    def as_named_input(self, name):
+        return _InputView(self, name)
+
+    def _make_native(self):
+        ds = self.datastore._native if self.datastore else None
+        return native().PipelineData(self._output_name, ds, self._is_directory)
+
+    def __repr__(self):
+        return "$AZUREML_DATAREFERENCE_%s" % self._name
+
+
+class _InputView:
+    """A consumer's view of PipelineData / OutputFileDatasetConfig (the SDK's
+    InputPortBinding): as_input(name)."""
+
+    def __init__(self, data, name, mode="mount"):
+        self.data = data
+        self.name = name
+        self.bind_mode = mode
+
+    def __repr__(self):
+        return "$AZUREML_DATAREFERENCE_%s" % self.name
+
+
+InputPortBinding = _InputView
+
+
+class PipelineParameter:
+    """A value set at submit (pipeline_parameters={name: value}) or left at its default.
+    In `arguments` it becomes its value; a DataPath default with a DataPathComputeBinding
+    (as a (parameter, binding) tuple) becomes the bound path."""
+
+    def __init__(self, name, default_value):
+        if not isinstance(name, str) or not name:
+            raise ValueError("PipelineParameter name must be a non-empty str, not %r" % (name,))
+        if default_value is None:
+            raise ValueError("PipelineParameter %r: default_value is required" % name)
+        self.name = name
+        self.default_value = default_value
+
+    def __repr__(self):
+        return "PipelineParameter(name=%r, default_value=%r)" % (self.name, self.default_value)
+
+
+class _Step:
+    """What every step has: a name, its inputs/outputs, run_after."""
+
+    _kind = "step"
+
+    def __init__(self, name, arguments, compute_target, runconfig, inputs, outputs, params,
+                 source_directory, allow_reuse, version):
+        if arguments is not None and not isinstance(arguments, (list, tuple)):
+            raise TypeError("%s: arguments must be a list, not %s" % (type(self).__name__, type(arguments).__name__))
+        if inputs is not None and not isinstance(inputs, (list, tuple)):
+            raise TypeError("%s: inputs must be a list, not %s" % (type(self).__name__, type(inputs).__name__))
+        if outputs is not None and not isinstance(outputs, (list, tuple)):
+            raise TypeError("%s: outputs must be a list, not %s" % (type(self).__name__, type(outputs).__name__))
+        if params is not None and not isinstance(params, dict):
+            raise TypeError("%s: params must be a dict, not %s" % (type(self).__name__, type(params).__name__))
+        if not isinstance(allow_reuse, bool):
+            raise TypeError("%s: allow_reuse must be a bool, not %r" % (type(self).__name__, allow_reuse))
+        compute_name(compute_target)  # type check
+        from .environment import RunConfiguration
+        if runconfig is not None and not isinstance(runconfig, RunConfiguration):
+            raise TypeError("%s: runconfig must be a RunConfiguration, not %s"
+                            % (type(self).__name__, type(runconfig).__name__))
+        self._explicit_name = name
+        self.name = name
+        self.arguments = list(arguments or [])
+        self.compute_target = compute_target
+        self.runconfig = runconfig
+        self.inputs = list(inputs or [])
+        self.outputs = list(outputs or [])
+        self.params = dict(params or {})
+        self.source_directory = source_directory
+        self.allow_reuse = allow_reuse
+        self.version = version
+        self._run_after = []
+        for a in self.inputs:
+            if not isinstance(a, (PipelineData, _InputView, OutputFileDatasetConfig, DatasetConsumptionConfig,
+                                  DataReference, tuple, _DatasetBase)):
+                raise TypeError("%s: an input is PipelineData, its as_input(), a dataset's "
+                                "as_named_input(), a DataReference or a (PipelineParameter, "
+                                "DataPathComputeBinding) pair, not %s" % (type(self).__name__, type(a).__name__))
+        for o in self.outputs:
+            if not isinstance(o, (PipelineData, OutputFileDatasetConfig)):
+                raise TypeError("%s: an output is PipelineData or OutputFileDatasetConfig, not %s"
+                                % (type(self).__name__, type(o).__name__))
+        # Bare data in the arguments that no step produces yet is this step's output (as in
+        # the SDK); data listed as an input stays an input.
+        listed = {id(i) for i in self.inputs}
+        for a in self.arguments:
+            if isinstance(a, (PipelineData, OutputFileDatasetConfig)) and id(a) not in listed \
+                    and a not in self.outputs and a._producer is None:
+                self.outputs.append(a)
+        for o in self.outputs:
+            if o._producer is not None and o._producer is not self:
+                raise ValueError("%s %r is already an output of step %r; give each step its own"
+                                 % (type(o).__name__, o.name, o._producer.name))
+            o._producer = self
+
+    def run_after(self, step):
+        if not isinstance(step, _Step):
+            raise TypeError("run_after: expected a step, not %s" % type(step).__name__)
+        self._run_after.append(step)
+
+    def _dependencies(self):
+        """The steps this one reads from or runs after."""
+        deps = list(self._run_after)
+        for item in self.inputs + self.arguments:
+            data = item.data if isinstance(item, _InputView) else item
+            if isinstance(data, (PipelineData, OutputFileDatasetConfig)) and data._producer not in (None, self):
+                deps.append(data._producer)
+        return deps
+
+    def __repr__(self):
+        return "%s(name=%r)" % (type(self).__name__, self.name)
+
+
+class PythonScriptStep(_Step):
+    """Runs `script_name` from `source_directory` (default: the current folder) with
+    `arguments`, where data becomes paths."""
+
+    _kind = "python_script"
+
+    def __init__(self, script_name, name=None, arguments=None, compute_target=None, runconfig=None,
+                 runconfig_pipeline_params=None, inputs=None, outputs=None, params=None,
+                 source_directory=None, allow_reuse=True, version=None, hash_paths=None):
+        if not isinstance(script_name, str) or not script_name:
+            raise ValueError("PythonScriptStep: script_name is required (a str), got %r" % (script_name,))
+        super().__init__(name, arguments, compute_target, runconfig, inputs, outputs, params,
+                         source_directory, allow_reuse, version)
+        self.script_name = script_name
+        self.runconfig_pipeline_params = dict(runconfig_pipeline_params or {})
+        self.hash_paths = list(hash_paths or [])  # deprecated in the SDK: everything is hashed
+        if self.name is None:
+            self.name = script_name
+
+
+class CommandStep(_Step):
+    """Runs a shell command from `source_directory` (the SDK's CommandStep)."""
+
+    _kind = "command"
+
+    def __init__(self, command=None, name=None, compute_target=None, runconfig=None,
+                 runconfig_pipeline_params=None, inputs=None, outputs=None, params=None,
+                 source_directory=None, allow_reuse=True, version=None):
+        if isinstance(command, (list, tuple)):
+            parts = list(command)
+        elif isinstance(command, str) and command:
+            parts = [command]
+        else:
+            raise ValueError("CommandStep: command is required (a str or a list), got %r" % (command,))
+        text = [p for p in parts if isinstance(p, str)]
+        super().__init__(name, [p for p in parts[1:]] if len(parts) > 1 else [], compute_target,
+                         runconfig, inputs, outputs, params, source_directory, allow_reuse, version)
+        self.command = parts[0] if len(parts) > 1 else text[0]
+        self.runconfig_pipeline_params = dict(runconfig_pipeline_params or {})
+        if self.name is None:
+            self.name = "command"
+
+
+def _unavailable_step(cls_name, what):
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError("%s is not available in runnel yet (%s); use PythonScriptStep or "
+                                  "CommandStep" % (cls_name, what))
+    return type(cls_name, (_Step,), {"__init__": __init__, "__doc__": "Not available yet: %s." % what})
+
+
+ParallelRunStep = _unavailable_step("ParallelRunStep", "parallel mini-batch steps")
+DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
+HyperDriveStep = _unavailable_step("HyperDriveStep", "hyperparameter sweeps")
+AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
+ModuleStep = _unavailable_step("ModuleStep", "published modules")
+EstimatorStep = _unavailable_step("EstimatorStep", "deprecated in the SDK; estimators")
+MpiStep = _unavailable_step("MpiStep", "deprecated in the SDK; MPI jobs")
+RScriptStep = _unavailable_step("RScriptStep", "deprecated in the SDK; R scripts")
+DatabricksStep = _unavailable_step("DatabricksStep", "Azure Databricks, cloud only")
+AdlaStep = _unavailable_step("AdlaStep", "Azure Data Lake Analytics, cloud only")
+AzureBatchStep = _unavailable_step("AzureBatchStep", "Azure Batch, cloud only")
+KustoStep = _unavailable_step("KustoStep", "Azure Data Explorer, cloud only")
+SynapseSparkStep = _unavailable_step("SynapseSparkStep", "Azure Synapse Spark, cloud only")
+
+
+class ParallelRunConfig:
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError("ParallelRunConfig: ParallelRunStep is not available in runnel yet")
+
+
+class StepSequence:
+    """Steps that run one after another (each after the previous), as in the SDK."""
+
+    def __init__(self, steps=None):
+        self._steps = list(_flatten(steps or []))
+        for prev, nxt in zip(self._steps, self._steps[1:]):
+            nxt.run_after(prev)
+
+    def __iter__(self):
+        return iter(self._steps)
+
+
+def _flatten(items):
+    for s in items:
+        if isinstance(s, (list, tuple, StepSequence)):
+            yield from _flatten(s)
+        elif isinstance(s, _Step):
+            yield s
+        else:
+            raise TypeError("Pipeline steps must be steps (PythonScriptStep, ...), lists of steps or a "
+                            "StepSequence, not %s" % type(s).__name__)
+
+
+class _Build:
+    """One translation of a pipeline into native objects (fresh per submit/validate)."""
+
+    def __init__(self, pipeline, parameters):
+        self.pipeline = pipeline
+        self.ws = pipeline._workspace
+        self.params = dict(parameters or {})
+        self.data = {}
+        self.native_steps = {}
+        self.names = {}
+
+    def param_value(self, p):
+        return self.params.get(p.name, p.default_value)
+
+    def data_native(self, d):
+        n = self.data.get(id(d))
+        if n is None:
+            n = self.data[id(d)] = d._make_native()
+        return n
+
+    def convert(self, item, where):
+        """An argument or input as the native module takes it."""
+        if isinstance(item, (PipelineData, OutputFileDatasetConfig)):
+            return self.data_native(item)
+        if isinstance(item, _InputView):
+            return self.data_native(item.data).as_input(item.name)
+        if isinstance(item, DatasetConsumptionConfig):
+            return item._to_native(self.ws)
+        if isinstance(item, _DatasetBase):
+            return item.as_named_input(item._default_input_name())._to_native(self.ws)
+        if isinstance(item, DataReference):
+            return item._consumption()._to_native(self.ws)
+        if isinstance(item, DataPath):
+            return item.create_data_reference()._consumption()._to_native(self.ws)
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], PipelineParameter) \
+                and isinstance(item[1], DataPathComputeBinding):
+            value = self.param_value(item[0])
+            if not isinstance(value, DataPath):
+                raise TypeError("pipeline parameter %r is bound with a DataPathComputeBinding, so its "
+                                "value must be a DataPath, not %s" % (item[0].name, type(value).__name__))
+            ref = value.create_data_reference(item[0].name, item[1])
+            return ref._consumption()._to_native(self.ws)
+        if isinstance(item, PipelineParameter):
+            return self.convert(self.param_value(item), where)
+        if isinstance(item, (str, bool, int, float)):
+            return item
+        raise TypeError("%s: cannot pass a %s; use str, numbers, PipelineData, datasets or "
+                        "PipelineParameter" % (where, type(item).__name__))
+
+    def step_name(self, step):
+        return self.names[id(step)]
+
+    def build_step(self, step):
+        where = "step %r" % step.name
+        args = [self.convert(a, where + " arguments") for a in step.arguments]
+        # A dataset listed in inputs and passed in the arguments with another mode
+        # (inputs=[ds], arguments=[ds.as_download()]) is consumed the arguments' way.
+        arg_modes = {a.name: a for a in step.arguments if isinstance(a, DatasetConsumptionConfig)}
+        inputs = [self.convert(arg_modes.get(i.name, i) if isinstance(i, DatasetConsumptionConfig) else i,
+                               where + " inputs") for i in step.inputs]
+        inputs = [i for i in inputs if not isinstance(i, (str, bool, int, float))]
+        outputs = [self.data_native(o) for o in step.outputs]
+        rc = step.runconfig._to_native(self.ws) if step.runconfig is not None else {}
+        params = {str(k): str(self.param_value(v) if isinstance(v, PipelineParameter) else v)
+                  for k, v in step.params.items()}
+        compute = compute_name(step.compute_target)
+        if not compute and step.runconfig is not None:
+            compute = compute_name(step.runconfig.target)
+        if compute == "local":
+            compute = ""
+        source = step.source_directory or self.pipeline._default_source_directory or "."
+        common = dict(name=self.step_name(step), arguments=args, compute_target=compute, runconfig=rc,
+                      inputs=inputs, outputs=outputs, params=params,
+                      source_directory=os.path.abspath(source), allow_reuse=step.allow_reuse,
+                      version=str(step.version or ""))
+        if isinstance(step, PythonScriptStep):
+            return native().PythonScriptStep(step.script_name, common)
+        return native().CommandStep(step.command, common)
+
+    def build(self):
+        steps = self.pipeline._all_steps()
+        # Default names (a script's name) that repeat get a suffix, as the SDK's do.
+        seen = {}
+        for s in steps:
+            base = s._explicit_name or s.name
+            if s._explicit_name:
+                self.names[id(s)] = base
+                continue
+            n = seen.get(base, 0) + 1
+            seen[base] = n
+            self.names[id(s)] = base if n == 1 else "%s_%d" % (base, n)
+        natives = [self.build_step(s) for s in steps]
+        by_id = {id(s): n for s, n in zip(steps, natives)}
+        for s, n in zip(steps, natives):
+            for other in s._run_after:
+                if id(other) in by_id:
+                    n.run_after(by_id[id(other)])
+        return native().Pipeline(self.ws._native, natives,
+                                 continue_on_step_failure=bool(self.pipeline._continue_on_step_failure),
+                                 description=self.pipeline.description or "")
+
+
+class Pipeline:
+    """The steps given and every step they depend on (through data or run_after)."""
+
+    def __init__(self, workspace, steps, description=None, default_datastore=None,
+                 default_source_directory=None, resolve_closure=True, _workflow_provider=None,
+                 _service_endpoint=None, **kwargs):
+        from .core import _as_workspace
+        if kwargs:
+            raise TypeError("Pipeline() got an unexpected keyword argument %r" % next(iter(kwargs)))
+        if isinstance(steps, _Step):
+            steps = [steps]
+        if not isinstance(steps, (list, tuple, StepSequence)):
+            raise TypeError("Pipeline steps must be a list of steps or a StepSequence, not %s"
+                            % type(steps).__name__)
+        self._workspace = _as_workspace(workspace)
+        self._steps = list(_flatten(steps))
+        if not self._steps:
+            raise ValueError("Pipeline: steps is empty; give at least one step")
+        self.description = description
+        self._default_datastore = default_datastore
+        self._default_source_directory = default_source_directory
+        self._resolve_closure = resolve_closure
+        self._continue_on_step_failure = False
+
+    def _all_steps(self):
+        """Every step, dependencies first."""
+        out, seen = [], set()
+
+        def visit(s):
+            if id(s) in seen:
+                return
+            seen.add(id(s))
+            if self._resolve_closure:
+                for d in s._dependencies():
+                    visit(d)
+            out.append(s)
+        for s in self._steps:
+            visit(s)
+        return out
+
+    def _native(self, parameters=None):
+        return _Build(self, parameters).build()
+
+    def validate(self):
+        """The problems the engine finds (an empty list when the pipeline is valid)."""
+        return list(self._native().validate())
+
+    @property
+    def graph(self):
+        """The pipeline as the engine records it (nodes are step names, edges data)."""
+        import json
+        return _Graph(json.loads(self._native().spec_json()))
+
+    def submit(self, experiment_name, pipeline_parameters=None, continue_on_step_failure=False,
+               regenerate_outputs=False, parent_run_id=None, credential_passthrough=None, **kwargs):
+        from .core import Experiment
+        return Experiment(self._workspace, experiment_name).submit(
+            self, pipeline_parameters=pipeline_parameters, continue_on_step_failure=continue_on_step_failure,
+            regenerate_outputs=regenerate_outputs, **kwargs)
+
+    def _submit(self, experiment, tags=None, pipeline_parameters=None, regenerate_outputs=False,
+                continue_on_step_failure=False, parent_run_id=None, credential_passthrough=None,
+                **kwargs):
+        from .runs import PipelineRun
+        if kwargs:
+            raise TypeError("submit() got an unexpected keyword argument %r" % next(iter(kwargs)))
+        if pipeline_parameters is not None and not isinstance(pipeline_parameters, dict):
+            raise TypeError("pipeline_parameters must be a dict, not %s" % type(pipeline_parameters).__name__)
+        known = self._parameter_names()
+        for k in pipeline_parameters or {}:
+            if k not in known:
+                raise ValueError("pipeline_parameters: %r is not a PipelineParameter of this pipeline "
+                                 "(known: %s)" % (k, ", ".join(sorted(known)) or "none"))
+        self._continue_on_step_failure = continue_on_step_failure
+        nat = self._native(pipeline_parameters)
+        tags = {str(k): str(v) for k, v in (tags or {}).items()}
+        exp = native().Experiment(self._workspace._native, experiment.name)
+        run = exp.submit(nat, self._workspace._native, regenerate_outputs=bool(regenerate_outputs),
+                         continue_on_step_failure=bool(continue_on_step_failure), tags=tags)
+        return PipelineRun._started(self._workspace, experiment, run, self)
+
+    def _parameter_names(self):
+        names = set()
+        for s in self._all_steps():
+            for item in s.arguments + s.inputs + list(s.params.values()):
+                p = item[0] if isinstance(item, tuple) and item else item
+                if isinstance(p, PipelineParameter):
+                    names.add(p.name)
+        return names
+
+    def publish(self, name=None, description=None, version=None, continue_on_step_failure=None):
+        raise NotImplementedError(_PUBLISH % "Pipeline.publish")
+
+    def __repr__(self):
+        return "Pipeline(steps=%r)" % [s.name for s in self._all_steps()]
+
+
+class _Graph:
+    def __init__(self, spec):
+        self._spec = spec
+        self.nodes = [s["name"] for s in spec.get("steps", [])]
+
+    @property
+    def edges(self):
+        out = []
+        for s in self._spec.get("steps", []):
+            for i in s.get("inputs", []):
+                src = i.get("source") or {}
+                if src.get("step"):
+                    out.append((src["step"], s["name"]))
+        return out
+
+    def __repr__(self):
+        return "Graph(nodes=%r)" % self.nodes
+
+
+_PUBLISH = ("%s: publishing pipelines (PublishedPipeline, PipelineEndpoint, PipelineDraft, Schedule) "
+            "is not available in runnel yet; submit the pipeline with Experiment(ws, NAME).submit(pipeline)")
+
+
+def _unavailable(cls_name):
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(_PUBLISH % cls_name)
+
+    def _static(*args, **kwargs):
+        raise NotImplementedError(_PUBLISH % cls_name)
+    ns = {"__init__": __init__, "__doc__": "Publishing is not available yet."}
+    for m in ("get", "list", "create", "publish", "get_all", "submit", "add", "get_schedules_for_pipeline_id"):
+        ns[m] = staticmethod(_static)
+    return type(cls_name, (), ns)
+
+
+PublishedPipeline = _unavailable("PublishedPipeline")
+PipelineEndpoint = _unavailable("PipelineEndpoint")
+PipelineDraft = _unavailable("PipelineDraft")
+Schedule = _unavailable("Schedule")
+ScheduleRecurrence = _unavailable("ScheduleRecurrence")
+TimeZone = _unavailable("TimeZone")

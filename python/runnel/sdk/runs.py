@@ -1,0 +1,396 @@
+"""PipelineRun, StepRun and PortDataReference: following runs the engine executes.
+
+wait_for_completion() blocks in the engine with the GIL released, one second at a time,
+so Ctrl-C (KeyboardInterrupt) arrives promptly; it then cancels the run, waits for its
+steps to stop and re-raises. Runs still going when the interpreter exits are waited for
+(they finish as the SDK's cloud runs would). Statuses are the SDK's; a reused step shows
+"Finished" with get_details()["properties"]["azureml.reusedrunid"] set.
+"""
+
+import atexit
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+
+from ._native import native
+
+_FINAL = ("Finished", "Failed", "Canceled")
+_live = []  # PipelineRuns started in this process
+_live_lock = threading.Lock()
+
+
+def _sdk_step_status(status):
+    return "Finished" if status == "Reused" else status
+
+
+class _RunBase:
+    def get_tags(self):
+        return {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is KeyboardInterrupt:
+            self.cancel()
+        return False
+
+
+class PipelineRun(_RunBase):
+    """A submitted pipeline run: status, steps, metrics, cancel."""
+
+    def __init__(self, experiment, run_id, _service_endpoint=None, **kwargs):
+        ws = experiment.workspace
+        self._setup(ws, experiment, native().PipelineRun(ws._native, run_id), None)
+
+    @classmethod
+    def _started(cls, ws, experiment, nat, pipeline):
+        run = cls.__new__(cls)
+        run._setup(ws, experiment, nat, pipeline)
+        with _live_lock:
+            _live.append(run)
+        return run
+
+    @classmethod
+    def _attach(cls, ws, run_id, experiment=None):
+        run = cls.__new__(cls)
+        nat = native().PipelineRun(ws._native, run_id)
+        if experiment is None:
+            from .core import Experiment
+            rec = ws._native.get_pipeline_run_record(nat.id)
+            experiment = Experiment(ws, rec["experiment"] if rec else "default")
+        run._setup(ws, experiment, nat, None)
+        return run
+
+    def _setup(self, ws, experiment, nat, pipeline):
+        self._ws = ws
+        self.experiment = experiment
+        self._nat = nat
+        self._pipeline = pipeline
+
+    # -- identity and status -------------------------------------------------------------
+    id = property(lambda self: self._nat.id)
+    run_id = id
+    name = property(lambda self: self.experiment.name)
+    display_name = name
+    parent = property(lambda self: None)
+
+    def _record(self):
+        return self._ws._native.get_pipeline_run_record(self.id) or {}
+
+    def get_status(self):
+        return self._nat.get_status()
+
+    status = property(get_status)
+
+    def get_tags(self):
+        try:
+            return json.loads(self._record().get("tags_json") or "{}")
+        except ValueError:
+            return {}
+
+    tags = property(get_tags)
+
+    def get_details(self):
+        r = self._record()
+        return {"runId": self.id, "status": self.get_status(), "experiment": r.get("experiment"),
+                "startTimeUtc": _iso(r.get("started_at")), "endTimeUtc": _iso(r.get("ended_at")),
+                "properties": {"azureml.runsource": "azureml.PipelineRun",
+                               "runnel.git": r.get("git_json") or "{}"},
+                "tags": self.get_tags(), "error": r.get("error") or None,
+                "logFiles": {}}
+
+    def get_properties(self):
+        return self.get_details()["properties"]
+
+    # -- waiting ---------------------------------------------------------------------------
+    def wait_for_completion(self, show_output=True, timeout_seconds=sys.maxsize, raise_on_error=True):
+        """Blocks until the run ends (or timeout_seconds pass); returns its status. With
+        show_output, prints the SDK's progress lines; with raise_on_error, a Failed run
+        raises (naming the failed step and its log). Ctrl-C cancels the run."""
+        if not isinstance(timeout_seconds, (int, float)) or timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be a positive number, not %r" % (timeout_seconds,))
+        deadline = time.monotonic() + min(timeout_seconds, 10 ** 9)
+        printer = _Progress(self) if show_output else None
+        if printer:
+            printer.start()
+        try:
+            status = self.get_status()
+            while status not in _FINAL:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                status = self._nat.wait(max(1, min(1, int(left))))
+                if printer:
+                    printer.poll()
+        except KeyboardInterrupt:
+            if printer:
+                print("\nKeyboardInterrupt: canceling PipelineRun %s" % self.id, flush=True)
+            self.cancel()
+            self._nat.wait(0)
+            raise
+        if printer:
+            printer.finish(status)
+        if raise_on_error and status in ("Failed", "Canceled") and status in _FINAL:
+            raise native().RunnelError(self._failure_message(status))
+        return status
+
+    def _failure_message(self, status):
+        msg = "PipelineRun %s %s" % (self.id, status)
+        for s in self._ws._native.list_step_run_records(self.id):
+            if s["status"] == "Failed":
+                msg += "; step '%s' failed (%s), log: %s" % (
+                    s["name"], s["error"] or "exit code %s" % s["exit_code"],
+                    os.path.join(s["run_dir"], "logs", "stderr.txt"))
+        return msg
+
+    def cancel(self):
+        self._nat.cancel()
+
+    def complete(self):
+        pass
+
+    # -- steps -----------------------------------------------------------------------------
+    def get_steps(self):
+        """The step runs, newest created first (as the SDK lists them)."""
+        return [StepRun(self, s) for s in reversed(self._nat.get_steps())]
+
+    def get_children(self, recursive=False, tags=None, properties=None, type=None, status=None,
+                     _rehydrate_runs=True):
+        for s in self.get_steps():
+            if status and s.get_status() != status:
+                continue
+            yield s
+
+    def find_step_run(self, name):
+        return [StepRun(self, s) for s in self._nat.find_step_run(name)]
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        """Metrics logged with run.parent.log(...) and, with recursive=True, every step's
+        keyed by step run id."""
+        out = {}
+        for s in self._ws._native.list_step_run_records(self.id):
+            run_dir = s["run_dir"]
+            if s["reused_run_id"]:
+                rec = self._ws._native.get_step_run_record(s["reused_run_id"])
+                run_dir = rec["run_dir"] if rec else run_dir
+            out.update(_read_metrics_for(run_dir, "parent"))
+        if recursive:
+            for s in self.get_steps():
+                out[s.id] = s.get_metrics()
+        return {k: v for k, v in out.items() if name is None or k == name}
+
+    def get_graph(self):
+        return json.loads(self._record().get("spec_json") or "{}")
+
+    def publish_pipeline(self, name, description, version, continue_on_step_failure=None, **kwargs):
+        from .pipeline import _PUBLISH
+        raise NotImplementedError(_PUBLISH % "PipelineRun.publish_pipeline")
+
+    def get_portal_url(self):
+        return "file://" + os.path.join(self._ws.path, ".runnel", "runs")
+
+    def __repr__(self):
+        return "PipelineRun(Experiment: %s, Id: %s, Status: %s)" % (self.experiment.name, self.id,
+                                                                    self.get_status())
+
+
+class StepRun(_RunBase):
+    """One step of a pipeline run (the SDK's StepRun)."""
+
+    def __init__(self, parent, nat):
+        self.parent = parent
+        self._nat = nat
+
+    id = property(lambda self: self._nat.id)
+    run_id = id
+    name = property(lambda self: self._nat.name)
+    experiment = property(lambda self: self.parent.experiment)
+
+    def _record(self):
+        return self._nat.record() or {}
+
+    def get_status(self):
+        return _sdk_step_status(self._nat.get_status())
+
+    status = property(get_status)
+
+    @property
+    def reused(self):
+        return bool(self._record().get("reused_run_id"))
+
+    def _source_dir(self):
+        r = self._record()
+        if r.get("reused_run_id"):
+            src = self.parent._ws._native.get_step_run_record(r["reused_run_id"])
+            if src:
+                return src["run_dir"]
+        return r.get("run_dir", "")
+
+    def get_details(self):
+        r = self._record()
+        props = {"runnel.fingerprint": r.get("fingerprint", ""), "azureml.nodeid": r.get("name")}
+        if r.get("reused_run_id"):
+            props["azureml.reusedrunid"] = r["reused_run_id"]
+        return {"runId": self.id, "status": self.get_status(), "target": r.get("compute") or "local",
+                "startTimeUtc": _iso(r.get("started_at")), "endTimeUtc": _iso(r.get("ended_at")),
+                "properties": props, "exitCode": r.get("exit_code"), "error": r.get("error") or None,
+                "logFiles": {n: os.path.join(self._source_dir(), "logs", n)
+                             for n in ("stdout.txt", "stderr.txt")}}
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        m = _read_metrics_for(self._source_dir(), "self")
+        return {k: v for k, v in m.items() if name is None or k == name}
+
+    def get_outputs(self):
+        """output name -> PortDataReference."""
+        return {n: PortDataReference(self, n, p) for n, p in (self._record().get("outputs") or {}).items()}
+
+    def get_output(self, name):
+        return self.get_output_data(name)
+
+    def get_output_data(self, name):
+        outs = self._record().get("outputs") or {}
+        if name not in outs:
+            raise native().NotFoundError("step run %s (%s) has no committed output %r (outputs: %s)"
+                                         % (self.id, self.name, name, ", ".join(sorted(outs)) or "none"))
+        return PortDataReference(self, name, outs[name])
+
+    def get_job_log(self):
+        """The step's stdout and stderr as text."""
+        logs = os.path.join(self._source_dir(), "logs")
+        parts = []
+        for n in ("stdout.txt", "stderr.txt"):
+            p = os.path.join(logs, n)
+            if os.path.exists(p):
+                with open(p, encoding="utf-8", errors="replace") as f:
+                    parts.append(f.read())
+        return "".join(parts)
+
+    def get_file_names(self):
+        root = self._source_dir()
+        return sorted(os.path.relpath(os.path.join(d, n), root)
+                      for d, _s, names in os.walk(root) for n in names)
+
+    def wait_for_completion(self, show_output=True, timeout_seconds=sys.maxsize, raise_on_error=True):
+        return self.parent.wait_for_completion(show_output, timeout_seconds, raise_on_error) and self.get_status()
+
+    def cancel(self):
+        self.parent.cancel()
+
+    def __repr__(self):
+        return "StepRun(%s, Id: %s, Status: %s)" % (self.name, self.id, self.get_status())
+
+
+class PortDataReference:
+    """A committed output of a step run: where it is and download(local_path)."""
+
+    def __init__(self, step_run, name, path):
+        self._step_run = step_run
+        self.name = name
+        self.path = path
+        ws = step_run.parent._ws
+        self.datastore_name, self.path_on_datastore = None, path
+        for ds_name, ds in ws._native.datastores().items():
+            root = ds.root.rstrip("/") + "/"
+            if path.startswith(root):
+                self.datastore_name, self.path_on_datastore = ds_name, path[len(root):]
+        self.data_reference_name = name
+
+    @property
+    def datastore(self):
+        from .core import Datastore
+        return Datastore(self._step_run.parent._ws, self.datastore_name) if self.datastore_name else None
+
+    def download(self, local_path, overwrite=None, show_progress=None):
+        """Copies the output to local_path/<path on datastore>; returns that path."""
+        dest = os.path.join(local_path, self.path_on_datastore or self.name)
+        if os.path.isdir(self.path):
+            shutil.copytree(self.path, dest, dirs_exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(self.path, dest)
+        if show_progress:
+            print("Downloaded %s to %s" % (self.path, dest))
+        return dest
+
+    def as_input(self, input_name=None):
+        from .data import DataReference
+        return DataReference(self.datastore, input_name or self.name, self.path_on_datastore)
+
+    def __repr__(self):
+        return "PortDataReference(name=%r, datastore=%r, path=%r)" % (self.name, self.datastore_name,
+                                                                     self.path_on_datastore)
+
+
+class _Progress:
+    """Prints the SDK's wait_for_completion lines: statuses as they change, a summary."""
+
+    def __init__(self, run):
+        self.run = run
+        self.seen = {}
+
+    def start(self):
+        print("PipelineRunId: %s" % self.run.id)
+        print("Link to runnel: runnel runs show %s -w %s" % (self.run.id, self.run._ws.path))
+        print("PipelineRun Status: %s" % self.run.get_status(), flush=True)
+        self.poll()
+
+    def poll(self):
+        for s in self.run._ws._native.list_step_run_records(self.run.id):
+            st = s["status"]
+            if self.seen.get(s["id"]) == st:
+                continue
+            self.seen[s["id"]] = st
+            if st == "Reused":
+                print("StepRun(%s) Status: Finished (reused run %s)" % (s["name"], s["reused_run_id"]))
+            elif st in ("Queued", "Running", "Finished", "Failed", "Canceled"):
+                if st == "Running":
+                    print("\nStepRunId: %s" % s["id"])
+                print("StepRun(%s) Status: %s" % (s["name"], st))
+                if st == "Failed":
+                    print("  %s; log: %s" % (s["error"] or "exit code %s" % s["exit_code"],
+                                             os.path.join(s["run_dir"], "logs", "stderr.txt")))
+        sys.stdout.flush()
+
+    def finish(self, status):
+        self.poll()
+        print("\nPipelineRun Execution Summary")
+        print("==============================")
+        print("PipelineRun Status: %s" % status)
+        for s in self.run._ws._native.list_step_run_records(self.run.id):
+            extra = " (reused %s)" % s["reused_run_id"] if s["reused_run_id"] else ""
+            print("  %s: %s%s" % (s["name"], _sdk_step_status(s["status"]), extra))
+        print(flush=True)
+
+
+def _read_metrics_for(run_dir, target):
+    """name -> value of the metrics a step logged for `target` ("self" or "parent")."""
+    from runnel import metrics
+    path = os.path.join(run_dir, "metrics.jsonl")
+    if not run_dir or not os.path.exists(path):
+        return {}
+    return metrics.aggregate(metrics.read(path), target)
+
+
+def _iso(ms):
+    if not ms:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000.0)) + ".%03dZ" % (ms % 1000)
+
+
+@atexit.register
+def _finish_live_runs():
+    """A script that ends while its runs are going waits for them (Ctrl-C cancels)."""
+    with _live_lock:
+        runs = [r for r in _live if r.get_status() not in _FINAL]
+    for r in runs:
+        print("runnel: waiting for PipelineRun %s to finish before exiting (Ctrl-C cancels it)"
+              % r.id, file=sys.stderr, flush=True)
+        try:
+            r.wait_for_completion(show_output=False, raise_on_error=False)
+        except KeyboardInterrupt:
+            pass

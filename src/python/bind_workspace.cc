@@ -1,0 +1,163 @@
+// Workspace, Datastore and the workspace's registries (compute targets, environments,
+// experiments, runs) for Python. The registries are read and written through the
+// workspace's metadata store, as the CLI does.
+#include <pybind11/stl.h>
+
+#include "core/ids.h"
+#include "python/bindings.h"
+#include "runnel/datastore.h"
+#include "runnel/error.h"
+#include "runnel/workspace.h"
+#include "store/metadata_store.h"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace runnel::python {
+
+namespace {
+
+py::dict compute_dict(const ComputeRecord& c) {
+  return py::dict("name"_a = c.name, "type"_a = c.type, "config_json"_a = c.config_json,
+                  "created_at"_a = c.created_at);
+}
+
+py::dict environment_dict(const EnvironmentRecord& e) {
+  return py::dict("name"_a = e.name, "version"_a = e.version, "python"_a = e.python,
+                  "variables"_a = e.variables, "description"_a = e.description,
+                  "created_at"_a = e.created_at);
+}
+
+py::dict run_dict(const PipelineRunRecord& r) {
+  return py::dict("id"_a = r.id, "experiment"_a = r.experiment, "status"_a = r.status,
+                  "display_name"_a = r.display_name, "spec_json"_a = r.spec_json,
+                  "options_json"_a = r.options_json, "git_json"_a = r.git_json,
+                  "tags_json"_a = r.tags_json, "error"_a = r.error, "created_at"_a = r.created_at,
+                  "started_at"_a = r.started_at, "ended_at"_a = r.ended_at);
+}
+
+}  // namespace
+
+py::dict step_run_dict(const StepRunRecord& r) {
+  return py::dict("id"_a = r.id, "pipeline_run_id"_a = r.pipeline_run_id, "name"_a = r.name,
+                  "status"_a = r.status, "exit_code"_a = r.exit_code, "signal"_a = r.signal,
+                  "error"_a = r.error, "run_dir"_a = r.run_dir, "compute"_a = r.compute,
+                  "fingerprint"_a = r.fingerprint, "reused_run_id"_a = r.reused_run_id,
+                  "outputs"_a = r.outputs, "tags_json"_a = r.tags_json, "attempt"_a = r.attempt,
+                  "created_at"_a = r.created_at, "started_at"_a = r.started_at,
+                  "ended_at"_a = r.ended_at);
+}
+
+void bind_workspace(py::module_& m) {
+  py::class_<Datastore>(m, "Datastore")
+      .def(py::init<const Workspace&, const std::string&>(), "workspace"_a, "name"_a)
+      .def_property_readonly("name", &Datastore::name)
+      .def_property_readonly("type", &Datastore::type)
+      .def_property_readonly("root", &Datastore::root)
+      .def("path", &Datastore::path, "relative"_a,
+           "Absolute local path of `relative` inside the datastore; raises if it escapes it.")
+      .def("__repr__",
+           [](const Datastore& d) { return "<runnel._runnel.Datastore " + d.name() + ">"; });
+
+  py::class_<Workspace>(m, "Workspace")
+      .def_static("create", &Workspace::create, "dir"_a, "name"_a = "")
+      .def_static("from_config", &Workspace::from_config, "path"_a = "")
+      .def_static("get", &Workspace::get, "dir"_a)
+      .def_property_readonly("name", &Workspace::name)
+      .def_property_readonly("root", &Workspace::root)
+      .def_property_readonly("runnel_dir", &Workspace::runnel_dir)
+      .def("get_default_datastore", &Workspace::get_default_datastore)
+      .def("datastores", &Workspace::datastores)
+      .def("config_value", &Workspace::config_value, "dotted_key"_a)
+      // Compute targets.
+      .def("list_computes",
+           [](const Workspace& ws) {
+             py::list out;
+             for (const auto& c : ws.store().list_computes()) out.append(compute_dict(c));
+             return out;
+           })
+      .def("get_compute",
+           [](const Workspace& ws, const std::string& name) -> py::object {
+             auto c = ws.store().get_compute(name);
+             return c ? py::object(compute_dict(*c)) : py::object(py::none());
+           })
+      .def(
+          "put_compute",
+          [](const Workspace& ws, const std::string& name, const std::string& type,
+             const std::string& config_json) {
+            if (name == "local")
+              throw already_exists("compute 'local' is built in; pick another name");
+            ws.store().put_compute(ComputeRecord{name, type, config_json, now_ms()});
+          },
+          "name"_a, "type"_a, "config_json"_a)
+      .def("delete_compute",
+           [](const Workspace& ws, const std::string& name) { ws.store().delete_compute(name); })
+      // Environments.
+      .def("list_environments",
+           [](const Workspace& ws) {
+             py::list out;
+             for (const auto& e : ws.store().list_environments()) out.append(environment_dict(e));
+             return out;
+           })
+      .def(
+          "get_environment",
+          [](const Workspace& ws, const std::string& name, int version) -> py::object {
+            auto e = ws.store().get_environment(name, version);
+            return e ? py::object(environment_dict(*e)) : py::object(py::none());
+          },
+          "name"_a, "version"_a = 0)
+      .def(
+          "put_environment",
+          [](const Workspace& ws, const std::string& name, const std::string& python,
+             const std::map<std::string, std::string>& variables, const std::string& description) {
+            EnvironmentRecord e;
+            e.name = name;
+            e.python = python;
+            e.variables = variables;
+            e.description = description;
+            e.created_at = now_ms();
+            ws.store().put_environment(e);
+            return environment_dict(*ws.store().get_environment(name, 0));
+          },
+          "name"_a, "python"_a, "variables"_a, "description"_a = "")
+      // Experiments and runs.
+      .def("list_experiments", [](const Workspace& ws) { return ws.store().list_experiments(); })
+      .def(
+          "list_pipeline_runs",
+          [](const Workspace& ws, const std::string& experiment, int limit) {
+            py::list out;
+            for (const auto& r : ws.store().list_pipeline_runs(experiment, limit))
+              out.append(run_dict(r));
+            return out;
+          },
+          "experiment"_a = "", "limit"_a = 100)
+      .def("get_pipeline_run_record",
+           [](const Workspace& ws, const std::string& id) -> py::object {
+             auto r = ws.store().get_pipeline_run(id);
+             return r ? py::object(run_dict(*r)) : py::object(py::none());
+           })
+      .def("list_step_run_records",
+           [](const Workspace& ws, const std::string& pipeline_run_id) {
+             py::list out;
+             for (const auto& r : ws.store().list_step_runs(pipeline_run_id))
+               out.append(step_run_dict(r));
+             return out;
+           })
+      .def("get_step_run_record",
+           [](const Workspace& ws, const std::string& id) -> py::object {
+             auto r = ws.store().get_step_run(id);
+             return r ? py::object(step_run_dict(*r)) : py::object(py::none());
+           })
+      .def("list_datasets",
+           [](const Workspace& ws) {
+             py::list out;
+             for (const auto& d : ws.store().list_datasets())
+               out.append(py::dict("name"_a = d.name, "version"_a = d.version, "kind"_a = d.kind,
+                                   "description"_a = d.description, "digest"_a = d.digest));
+             return out;
+           })
+      .def("__repr__",
+           [](const Workspace& ws) { return "<runnel._runnel.Workspace " + ws.root() + ">"; });
+}
+
+}  // namespace runnel::python

@@ -1,0 +1,19 @@
+import argparse
+import os
+import pickle
+
+print("In train.py")
+parser = argparse.ArgumentParser("train")
+parser.add_argument("--input_data", type=str, help="input data")
+parser.add_argument("--output_train", type=str, help="output_train directory")
+args = parser.parse_args()
+print("Argument 1: %s" % args.input_data)
+print("Argument 2: %s" % args.output_train)
+path = args.input_data
+if os.path.isdir(path):
+    path = os.path.join(path, "20news.pkl")
+with open(path, "rb") as f:
+    docs = pickle.load(f)
+os.makedirs(args.output_train, exist_ok=True)
+with open(os.path.join(args.output_train, "train.txt"), "w") as f:
+    f.write("\n".join(d.lower() for d in docs))

@@ -1,0 +1,562 @@
+"""Unit tests of the Python SDK (runnel.sdk, re-exported as azureml.*): every class, its
+SDK keywords and defaults, and bad arguments. Needs the native module (runnel/_runnel*.so,
+CMake target runnel_python): without it these tests fail, they do not skip.
+
+Run: /usr/bin/python3 -m unittest discover -s tests/python -p 'test_sdk*.py'
+"""
+
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+from contextlib import redirect_stdout
+
+import helpers  # noqa: F401  (puts python/ on sys.path)
+
+import runnel
+from azureml.core import (VERSION, ComputeTarget, Dataset, Datastore, Environment, Experiment,
+                          RunConfiguration, ScriptRunConfig, Workspace)
+from azureml.core.authentication import InteractiveLoginAuthentication, ServicePrincipalAuthentication
+from azureml.core.compute import AmlCompute
+from azureml.core.compute_target import ComputeTargetException
+from azureml.core.conda_dependencies import CondaDependencies
+from azureml.core.runconfig import DEFAULT_CPU_IMAGE, DockerConfiguration
+from azureml.data import OutputFileDatasetConfig
+from azureml.data.data_reference import DataReference
+from azureml.data.datapath import DataPath, DataPathComputeBinding
+from azureml.data.dataset_consumption_config import DatasetConsumptionConfig
+from azureml.pipeline.core import (Pipeline, PipelineData, PipelineDraft, PipelineEndpoint, PublishedPipeline,
+                                   Schedule, ScheduleRecurrence, StepSequence)
+from azureml.pipeline.core.graph import PipelineParameter
+from azureml.pipeline.steps import CommandStep, ParallelRunStep, PythonScriptStep
+from azureml.widgets import RunDetails
+
+errors = runnel.errors
+
+
+class SdkTestBase(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="runnel-sdk-")
+        self.addCleanup(shutil.rmtree, self.root, True)
+        self.cwd = os.getcwd()
+        self.addCleanup(os.chdir, self.cwd)
+        self.saved_env = os.environ.pop("RUNNEL_WORKSPACE", None)
+        self.addCleanup(lambda: self.saved_env and os.environ.__setitem__("RUNNEL_WORKSPACE", self.saved_env))
+        with redirect_stdout(io.StringIO()):
+            self.ws = Workspace.create("unit", path=os.path.join(self.root, "ws"))
+        os.chdir(self.ws.path)
+
+    def write(self, rel, text):
+        path = os.path.join(self.ws.path, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+
+class WorkspaceTest(SdkTestBase):
+    def test_from_config_walks_up_and_reads_azure_config(self):
+        with open(os.path.join(self.ws.path, "config.json"), "w") as f:
+            json.dump({"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ws-1"}, f)
+        sub = os.path.join(self.ws.path, "a", "b")
+        os.makedirs(sub)
+        os.chdir(sub)
+        ws = Workspace.from_config()
+        self.assertEqual((ws.name, ws.subscription_id, ws.resource_group), ("ws-1", "sub-1", "rg-1"))
+        self.assertEqual(ws.path, self.ws.path)
+        self.assertEqual(ws.location, "local")
+        self.assertEqual(Workspace.from_config(path=os.path.join(self.ws.path, "config.json")).path, self.ws.path)
+
+    def test_from_config_without_workspace(self):
+        os.chdir(self.root)
+        with self.assertRaises(errors.NotFoundError) as e:
+            Workspace.from_config(path=self.root)
+        self.assertIn("runnel init", str(e.exception))
+        self.assertIsInstance(e.exception, LookupError)
+
+    def test_create_exist_ok(self):
+        with self.assertRaises(errors.AlreadyExistsError):
+            Workspace.create("again", path=self.ws.path, show_output=False)
+        self.assertEqual(Workspace.create("again", path=self.ws.path, exist_ok=True, show_output=False).path,
+                         self.ws.path)
+
+    def test_get_and_collections(self):
+        ws = Workspace.get("named", path=self.ws.path)
+        self.assertEqual(ws.name, "named")
+        self.assertEqual(set(ws.datastores), {"workspaceblobstore", "workspacefilestore"})
+        self.assertEqual(ws.get_default_datastore().name, "workspaceblobstore")
+        self.assertEqual(ws.compute_targets, {})
+        self.assertEqual(ws.experiments, {})
+        self.assertEqual(ws.environments, {})
+        self.assertEqual(ws.datasets, {})
+        self.assertIn("Workspace.create(name='unit'", repr(self.ws))
+        with Workspace.from_config() as w:
+            self.assertEqual(w, self.ws)
+
+    def test_write_config(self):
+        path = self.ws.write_config(path=self.root)
+        with open(path) as f:
+            self.assertEqual(json.load(f)["workspace_name"], "unit")
+
+
+class DatastoreTest(SdkTestBase):
+    def test_named_default_and_unknown(self):
+        self.assertEqual(Datastore(self.ws, "workspacefilestore").name, "workspacefilestore")
+        self.assertEqual(Datastore.get(self.ws, "workspaceblobstore"), Datastore.get_default(self.ws))
+        with self.assertRaises(errors.NotFoundError) as e:
+            Datastore(self.ws, "nope")
+        self.assertIn("workspaceblobstore", str(e.exception))
+        with self.assertRaises(TypeError):
+            Datastore(42, "x")
+
+    def test_upload_download(self):
+        src = os.path.join(self.root, "src")
+        os.makedirs(os.path.join(src, "sub"))
+        for rel in ("a.txt", "sub/b.txt"):
+            with open(os.path.join(src, rel), "w") as f:
+                f.write(rel)
+        ds = self.ws.get_default_datastore()
+        with redirect_stdout(io.StringIO()):
+            ref = ds.upload(src, target_path="up", show_progress=False)
+            self.assertIsInstance(ref, DataReference)
+            self.assertTrue(os.path.isfile(os.path.join(ds.path, "up", "sub", "b.txt")))
+            ds.upload_files([os.path.join(src, "a.txt")], target_path="single", show_progress=False)
+            self.assertTrue(os.path.isfile(os.path.join(ds.path, "single", "a.txt")))
+            n = ds.download(os.path.join(self.root, "down"), prefix="up", show_progress=False)
+        self.assertEqual(n, 2)
+        self.assertTrue(os.path.isfile(os.path.join(self.root, "down", "up", "a.txt")))
+        with self.assertRaises(errors.InvalidArgumentError):
+            ds.upload_files([os.path.join(src, "a.txt")], target_path="../escape", show_progress=False)
+        with self.assertRaises(TypeError):
+            ds.upload_files(os.path.join(src, "a.txt"))
+        with self.assertRaises(errors.NotFoundError):
+            ds.upload(os.path.join(self.root, "missing"))
+
+
+class DatasetTest(SdkTestBase):
+    def setUp(self):
+        super().setUp()
+        ds = self.ws.get_default_datastore()
+        for i in range(3):
+            self.write(os.path.join(ds.path, "files", "f%d.txt" % i), "x" * i)
+        self.write(os.path.join(ds.path, "tab", "t.csv"), "a,b,c\n1,2.5,x\n3,4.5,y\n")
+        self.ds = ds
+
+    def test_file_dataset(self):
+        fd = Dataset.File.from_files([(self.ds, "files/")])
+        self.assertEqual(sorted(fd.to_path()), ["/f0.txt", "/f1.txt", "/f2.txt"])
+        self.assertIsNone(fd.name)
+        reg = fd.register(self.ws, "files", description="three files")
+        self.assertEqual((reg.name, reg.version, reg.id), ("files", 1, "files:1"))
+        self.assertEqual(Dataset.get_by_name(self.ws, "files").version, 1)
+        self.assertEqual(Dataset.get_by_id(self.ws, "files:1").name, "files")
+        self.assertIn("files", self.ws.datasets)
+        target = os.path.join(self.root, "dl")
+        fd.download(target)
+        self.assertEqual(len(os.listdir(target)), 3)
+        cc = fd.as_named_input("raw")
+        self.assertIsInstance(cc, DatasetConsumptionConfig)
+        self.assertEqual(cc.mode, "direct")
+        self.assertEqual(cc.as_download().mode, "download")
+        self.assertEqual(cc.as_mount().mode, "mount")
+
+    def test_tabular_dataset(self):
+        td = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")])
+        self.assertEqual(td.columns, ["a", "b", "c"])
+        df = td.to_pandas_dataframe()
+        self.assertEqual(list(df["a"]), [1, 3])
+        self.assertEqual(len(td.take(1).to_pandas_dataframe()), 1)
+        with self.assertRaises(ValueError):
+            td.as_named_input("t").as_download()
+        no_header = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")], header=False)
+        self.assertEqual(no_header.columns, ["Column1", "Column2", "Column3"])
+
+    def test_bad_dataset_arguments(self):
+        with self.assertRaises(errors.NotFoundError):
+            Dataset.File.from_files([(self.ds, "nothing-here/*.txt")])
+        with self.assertRaises(TypeError):
+            Dataset.File.from_files([42])
+        with self.assertRaises(errors.NotFoundError):
+            Dataset.get_by_name(self.ws, "missing")
+        with self.assertRaises(ValueError):
+            Dataset.get_by_id(self.ws, "no-version")
+        fd = Dataset.File.from_files([(self.ds, "files/")])
+        fd.register(self.ws, "taken")
+        self.write(os.path.join(self.ds.path, "files", "f9.txt"), "new")
+        with self.assertRaises(errors.AlreadyExistsError):
+            Dataset.File.from_files([(self.ds, "files/")]).register(self.ws, "taken")
+        with self.assertRaises(ValueError):
+            fd.as_named_input("")
+        with self.assertRaises(ValueError):
+            DatasetConsumptionConfig("x", fd, mode="stream")
+
+
+class DataReferenceTest(SdkTestBase):
+    def test_data_reference_and_datapath(self):
+        ds = self.ws.get_default_datastore()
+        ref = DataReference(ds, data_reference_name="raw", path_on_datastore="raw")
+        self.assertEqual((ref.mode, ref.datastore_name, repr(ref)), ("mount", "workspaceblobstore",
+                                                                   "$AZUREML_DATAREFERENCE_raw"))
+        self.assertEqual(ref.as_download().mode, "download")
+        dp = DataPath(datastore=ds, path_on_datastore="raw")
+        self.assertEqual(dp.create_data_reference("p", DataPathComputeBinding(mode="download")).mode, "download")
+        with self.assertRaises(TypeError):
+            DataReference("not a datastore")
+        with self.assertRaises(ValueError):
+            DataReference(ds, mode="stream")
+        with self.assertRaises(ValueError):
+            DataPathComputeBinding(mode="upload")
+        with self.assertRaises(TypeError):
+            DataPath(datastore="x")
+
+
+class ComputeTest(SdkTestBase):
+    def test_create_get_status_delete(self):
+        cfg = AmlCompute.provisioning_configuration(vm_size="STANDARD_NC6", min_nodes=0, max_nodes=3)
+        ct = ComputeTarget.create(self.ws, "cpu", cfg)
+        self.assertIs(type(ct), AmlCompute)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            ct.wait_for_completion(show_output=True, min_node_count=None, timeout_in_minutes=20)
+        self.assertIn("Succeeded", out.getvalue())
+        self.assertEqual(ct.status.serialize()["scaleSettings"]["maxNodeCount"], 3)
+        self.assertEqual(ct.get_status().provisioningState, "Succeeded")
+        self.assertIn("cpu", self.ws.compute_targets)
+        self.assertEqual(ComputeTarget(self.ws, "cpu").max_nodes, 3)
+        self.assertEqual(ComputeTarget(self.ws, "cpu").vm_size, "STANDARD_NC6")  # recorded
+        rec = self.ws._native.get_compute("cpu")
+        self.assertEqual(json.loads(rec["config_json"])["max_nodes"], 3)
+        self.assertEqual(ComputeTarget.create(self.ws, "cpu", cfg).name, "cpu")  # existing: as is
+        ct.delete()
+        with self.assertRaises(ComputeTargetException) as e:
+            ComputeTarget(workspace=self.ws, name="cpu")
+        self.assertIn("not found", str(e.exception))
+
+    def test_existing_slurm_target_used_as_is(self):
+        self.ws._native.put_compute("cluster", "slurm", json.dumps({"partition": "debug"}))
+        ct = ComputeTarget.create(self.ws, "cluster", AmlCompute.provisioning_configuration(max_nodes=2))
+        self.assertEqual(ct.type, "Slurm")
+        self.assertEqual(self.ws._native.get_compute("cluster")["type"], "slurm")
+
+    def test_bad_provisioning(self):
+        with self.assertRaises(ValueError):
+            AmlCompute.provisioning_configuration(max_nodes=0)
+        with self.assertRaises(ValueError):
+            AmlCompute.provisioning_configuration(min_nodes=5, max_nodes=2)
+        with self.assertRaises(TypeError):
+            ComputeTarget.create(self.ws, "x", {"max_nodes": 2})
+        with self.assertRaises(TypeError):
+            AmlCompute.provisioning_configuration(vm_sizes="typo")
+
+
+class EnvironmentTest(SdkTestBase):
+    def test_conda_dependencies(self):
+        cd = CondaDependencies.create(conda_packages=["pandas", "scikit-learn"],
+                                      pip_packages=["azureml-sdk"], pin_sdk_version=False)
+        cd.add_pip_package("requests")
+        cd.add_conda_package("numpy")
+        text = cd.serialize_to_string()
+        for p in ("- pandas", "- numpy", "  - azureml-sdk", "  - requests"):
+            self.assertIn(p, text)
+        path = os.path.join(self.root, "env.yml")
+        cd.save(path)
+        self.assertIn("requests", list(CondaDependencies(path).pip_packages))
+        with self.assertRaises(TypeError):
+            cd.add_pip_package(None)
+
+    def test_environment_register_get(self):
+        env = Environment("sklearn-env")
+        env.environment_variables["OMP_NUM_THREADS"] = "1"
+        env.python.conda_dependencies = CondaDependencies.create(pip_packages=["scikit-learn"])
+        reg = env.register(self.ws)
+        self.assertEqual(reg.version, "1")
+        self.assertEqual(env.register(self.ws).version, "1")  # unchanged: same version
+        env.environment_variables["OMP_NUM_THREADS"] = "2"
+        self.assertEqual(env.register(self.ws).version, "2")
+        got = Environment.get(self.ws, "sklearn-env")
+        self.assertEqual(got.environment_variables, {"OMP_NUM_THREADS": "2"})
+        self.assertIn("scikit-learn", list(got.python.conda_dependencies.pip_packages))
+        self.assertEqual(Environment.get(self.ws, "sklearn-env", version="1").environment_variables,
+                         {"OMP_NUM_THREADS": "1"})
+        self.assertIn("sklearn-env", self.ws.environments)
+        self.assertEqual(Environment.get(self.ws, "AzureML-Tutorial").name, "AzureML-Tutorial")
+        with self.assertRaises(errors.NotFoundError):
+            Environment.get(self.ws, "missing-env")
+        with self.assertRaises(ValueError):
+            Environment("")
+
+    def test_from_files(self):
+        req = self.write("requirements.txt", "numpy\n# comment\npandas==2.0\n")
+        env = Environment.from_pip_requirements("pipenv", req)
+        self.assertEqual(list(env.python.conda_dependencies.pip_packages), ["numpy", "pandas==2.0"])
+        yml = self.write("conda.yml", "name: x\ndependencies:\n- python=3.11\n- pip:\n  - requests\n")
+        env = Environment.from_conda_specification("condaenv", yml)
+        self.assertEqual(list(env.python.conda_dependencies.pip_packages), ["requests"])
+
+    def test_runconfig(self):
+        rc = RunConfiguration()
+        self.assertEqual(rc.target, "local")
+        self.assertEqual(rc.environment.docker.base_image, DEFAULT_CPU_IMAGE)
+        rc.environment.python.user_managed_dependencies = False
+        self.assertEqual(rc._to_native(self.ws), {})  # the default environment
+        rc.environment_variables = {"A": "1"}
+        self.assertEqual(rc._to_native(self.ws)["environment"], "Experiment_runnel_Environment")
+        self.assertIsNone(DockerConfiguration(use_docker=False).shm_size)
+
+    def test_auth_stand_ins(self):
+        os.environ["RUNNEL_TOKEN"] = "tok"
+        self.addCleanup(os.environ.pop, "RUNNEL_TOKEN")
+        self.assertEqual(InteractiveLoginAuthentication().get_authentication_header(),
+                         {"Authorization": "Bearer tok"})
+        self.assertEqual(ServicePrincipalAuthentication("t", "id", "pw").get_authentication_header()["Authorization"],
+                         "Bearer tok")
+        self.assertTrue(VERSION.startswith("1."))
+
+
+class StepAndPipelineTest(SdkTestBase):
+    def setUp(self):
+        super().setUp()
+        self.write("src/a.py", "print('a')\n")
+        self.write("src/b.py", "print('b')\n")
+
+    def test_step_defaults_and_names(self):
+        s = PythonScriptStep("a.py", source_directory="src")
+        self.assertEqual(s.name, "a.py")
+        self.assertTrue(s.allow_reuse)
+        self.assertEqual(s.hash_paths, [])
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", source_directory="src", no_such_keyword=1)
+        with self.assertRaises(ValueError):
+            PythonScriptStep(None)
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", arguments="--x 1")
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", inputs=[42])
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", outputs=["x"])
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", compute_target=3)
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", runconfig={"target": "x"})
+        with self.assertRaises(TypeError):
+            PythonScriptStep("a.py", allow_reuse="yes")
+
+    def test_duplicate_default_names_get_a_suffix(self):
+        d1 = PipelineData("d1")
+        s1 = PythonScriptStep("a.py", arguments=["--out", d1], source_directory="src")
+        s2 = PythonScriptStep("a.py", arguments=["--in", d1.as_input()], source_directory="src")
+        spec = json.loads(Pipeline(self.ws, [s2])._native().spec_json())
+        self.assertEqual([s["name"] for s in spec["steps"]], ["a.py", "a.py_2"])
+        self.assertEqual(Pipeline(self.ws, [s2]).validate(), [])
+        self.assertEqual(s1.outputs, [d1])  # bare data in arguments is an output
+
+    def test_pipeline_pulls_in_dependencies_and_flattens(self):
+        d = PipelineData("d", datastore=self.ws.get_default_datastore())
+        a = PythonScriptStep("a.py", name="a", arguments=["--out", d], outputs=[d], source_directory="src")
+        b = PythonScriptStep("b.py", name="b", arguments=["--in", d.as_input()], inputs=[d.as_input()],
+                             source_directory="src")
+        c = PythonScriptStep("b.py", name="c", source_directory="src")
+        c.run_after(b)
+        p = Pipeline(workspace=self.ws, steps=[[c]])
+        self.assertEqual([s.name for s in p._all_steps()], ["a", "b", "c"])
+        self.assertEqual(p.graph.nodes, ["a", "b", "c"])
+        self.assertIn(("a", "b"), p.graph.edges)
+        self.assertEqual(p.validate(), [])
+        with self.assertRaises(TypeError):
+            Pipeline(self.ws, steps=["a"])
+        with self.assertRaises(ValueError):
+            Pipeline(self.ws, steps=[])
+        with self.assertRaises(TypeError):
+            Pipeline(self.ws, steps=[a], unknown=1)
+        with self.assertRaises(NotImplementedError) as e:
+            p.publish(name="x")
+        self.assertIn("publishing pipelines", str(e.exception))
+
+    def test_placeholders_become_paths(self):
+        ds = self.ws.get_default_datastore()
+        self.write(os.path.join(ds.path, "raw", "x.txt"), "x")
+        f = PipelineData("model", datastore=ds, is_directory=False)
+        ref = DataReference(ds, data_reference_name="raw", path_on_datastore="raw")
+        param = PipelineParameter(name="lr", default_value=0.5)
+        dp = PipelineParameter(name="data", default_value=DataPath(ds, "raw"))
+        s = PythonScriptStep("a.py", name="a", source_directory="src",
+                             arguments=["--model", f, "--raw", ref, "--lr", param,
+                                        "--dp", (dp, DataPathComputeBinding(mode="mount"))],
+                             inputs=[ref, (dp, DataPathComputeBinding(mode="mount"))], outputs=[f])
+        spec = json.loads(Pipeline(self.ws, [s])._native({"lr": 0.25}).spec_json())
+        step = spec["steps"][0]
+        self.assertIn("${{outputs.model}}", step["command"])
+        self.assertIn("${{inputs.raw}}", step["command"])
+        self.assertIn("${{inputs.data}}", step["command"])
+        self.assertIn("--lr 0.25", step["command"])
+        self.assertEqual([o["type"] for o in step["outputs"]], ["uri_file"])
+
+    def test_unavailable_names(self):
+        for cls in (PublishedPipeline, PipelineEndpoint, PipelineDraft, Schedule, ScheduleRecurrence):
+            with self.assertRaises(NotImplementedError) as e:
+                cls()
+            self.assertIn("not available in runnel yet", str(e.exception))
+        with self.assertRaises(NotImplementedError):
+            PublishedPipeline.get(self.ws, id="x")
+        with self.assertRaises(NotImplementedError):
+            ParallelRunStep(name="x")
+
+    def test_pipeline_data_keywords(self):
+        d = PipelineData("d", output_name="out", output_mode="upload", is_directory=False)
+        self.assertEqual((d.name, d.output_name, d.output_mode, d.is_directory), ("d", "out", "upload", False))
+        self.assertIs(d.as_dataset(), d)
+        self.assertEqual(d.as_input("x").name, "x")
+        with self.assertRaises(ValueError):
+            PipelineData("d", output_mode="stream")
+        with self.assertRaises(TypeError):
+            PipelineData("d", datastore="workspaceblobstore")
+        with self.assertRaises(ValueError):
+            PipelineParameter("p", None)
+        with self.assertRaises(TypeError):
+            OutputFileDatasetConfig("o", destination="nope")
+
+    def test_step_sequence(self):
+        a = PythonScriptStep("a.py", name="a", source_directory="src")
+        b = PythonScriptStep("b.py", name="b", source_directory="src")
+        spec = json.loads(Pipeline(self.ws, StepSequence(steps=[a, b]))._native().spec_json())
+        self.assertEqual(spec["steps"][1]["run_after"], ["a"])
+
+    def test_command_step(self):
+        s = CommandStep(command="echo hi", name="echo", source_directory="src")
+        spec = json.loads(Pipeline(self.ws, [s])._native().spec_json())
+        self.assertEqual(spec["steps"][0]["command"], "echo hi")
+        with self.assertRaises(ValueError):
+            CommandStep()
+
+    def test_unknown_pipeline_parameter(self):
+        s = PythonScriptStep("a.py", name="a", source_directory="src", arguments=[PipelineParameter("p", 1)])
+        with self.assertRaises(ValueError):
+            Experiment(self.ws, "e").submit(Pipeline(self.ws, [s]), pipeline_parameters={"q": 2})
+        with self.assertRaises(TypeError):
+            Experiment(self.ws, "e").submit(Pipeline(self.ws, [s]), unknown=True)
+        with self.assertRaises(TypeError):
+            Experiment(self.ws, "e").submit("not a pipeline")
+        with self.assertRaises(ValueError):
+            Experiment(self.ws, "")
+
+
+class RunTest(SdkTestBase):
+    """Submits small pipelines: statuses, outputs, logs, metrics, reuse, failures."""
+
+    def test_submit_wait_outputs_reuse(self):
+        self.write("src/make.py", "import sys, os\nfrom azureml.core import Run\n"
+                   "os.makedirs(sys.argv[2], exist_ok=True)\n"
+                   "open(os.path.join(sys.argv[2], 'v.txt'), 'w').write('42')\n"
+                   "Run.get_context().log('answer', 42)\nRun.get_context().parent.log('p', 1)\nprint('made')\n")
+        d = PipelineData("out", datastore=self.ws.get_default_datastore())
+        s = PythonScriptStep("make.py", arguments=["--out", d], outputs=[d], source_directory="src")
+        exp = Experiment(self.ws, "unit-exp")
+        out = io.StringIO()
+        with redirect_stdout(out):
+            run = exp.submit(Pipeline(self.ws, [s]), tags={"k": "v"})
+            self.assertEqual(run.wait_for_completion(show_output=True), "Finished")
+        self.assertIn("PipelineRunId: %s" % run.id, out.getvalue())
+        self.assertIn("StepRun(make.py) Status: Finished", out.getvalue())
+        self.assertIn("Execution Summary", out.getvalue())
+        self.assertEqual(run.get_status(), "Finished")
+        self.assertEqual(run.get_tags(), {"k": "v"})
+        step = run.find_step_run("make.py")[0]
+        self.assertEqual(step.get_status(), "Finished")
+        self.assertEqual(step.get_metrics(), {"answer": 42})
+        self.assertEqual(run.get_metrics(), {"p": 1})
+        self.assertIn("made", step.get_job_log())
+        port = step.get_output_data("out")
+        self.assertEqual(port.datastore_name, "workspaceblobstore")
+        dest = port.download(os.path.join(self.root, "dl"))
+        with open(os.path.join(dest, "v.txt")) as f:
+            self.assertEqual(f.read(), "42")
+        self.assertEqual(set(step.get_outputs()), {"out"})
+        with self.assertRaises(errors.NotFoundError):
+            step.get_output_data("nope")
+        self.assertEqual([c.name for c in run.get_children()], ["make.py"])
+        self.assertEqual(run.get_details()["status"], "Finished")
+        # The same pipeline again: reused.
+        with redirect_stdout(io.StringIO()):
+            run2 = exp.submit(Pipeline(self.ws, [s]))
+            run2.wait_for_completion(show_output=False)
+        s2 = run2.get_steps()[0]
+        self.assertTrue(s2.reused)
+        self.assertEqual(s2.get_details()["properties"]["azureml.reusedrunid"], step.id)
+        self.assertEqual(s2.get_metrics(), {"answer": 42})
+        self.assertEqual([r.id for r in exp.get_runs()], [run2.id, run.id])
+        self.assertIn("unit-exp", self.ws.experiments)
+        with redirect_stdout(io.StringIO()):
+            self.assertEqual(RunDetails(run2).show(), "Finished")
+        with self.assertRaises(TypeError):
+            RunDetails("run")
+        # regenerate_outputs reruns.
+        with redirect_stdout(io.StringIO()):
+            run3 = exp.submit(Pipeline(self.ws, [s]), regenerate_outputs=True)
+            run3.wait_for_completion(show_output=False)
+        self.assertFalse(run3.get_steps()[0].reused)
+
+    def test_failure_raises(self):
+        self.write("src/fail.py", "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
+        s = PythonScriptStep("fail.py", source_directory="src")
+        run = Experiment(self.ws, "fails").submit(Pipeline(self.ws, [s]))
+        with redirect_stdout(io.StringIO()):
+            with self.assertRaises(errors.RunnelError) as e:
+                run.wait_for_completion(show_output=True)
+        self.assertIn("fail.py", str(e.exception))
+        self.assertIn("stderr.txt", str(e.exception))
+        self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Failed")
+        with self.assertRaises(ValueError):
+            run.wait_for_completion(timeout_seconds=0)
+
+    def test_timeout_and_cancel(self):
+        self.write("src/slow.py", "import time\ntime.sleep(60)\n")
+        s = PythonScriptStep("slow.py", source_directory="src", allow_reuse=False)
+        run = Experiment(self.ws, "slow").submit(Pipeline(self.ws, [s]))
+        self.assertEqual(run.wait_for_completion(show_output=False, timeout_seconds=1, raise_on_error=False),
+                         "Running")
+        run.cancel()
+        self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Canceled")
+
+    def test_ctrl_c_cancels_the_run(self):
+        import signal
+        import subprocess
+        import time
+        self.write("src/slow.py", "import time\ntime.sleep(120)\n")
+        script = ("import sys\nsys.path.insert(0, %r)\n"
+                  "from azureml.core import Workspace, Experiment\n"
+                  "from azureml.pipeline.core import Pipeline\n"
+                  "from azureml.pipeline.steps import PythonScriptStep\n"
+                  "ws = Workspace.from_config()\n"
+                  "s = PythonScriptStep('slow.py', source_directory='src', allow_reuse=False)\n"
+                  "run = Experiment(ws, 'ctrlc').submit(Pipeline(ws, [s]))\n"
+                  "print(run.id, flush=True)\n"
+                  "run.wait_for_completion(show_output=False)\n") % helpers.PYTHON_DIR
+        p = subprocess.Popen([sys.executable, "-c", script], cwd=self.ws.path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        run_id = p.stdout.readline().strip()
+        deadline = time.monotonic() + 30
+        while self.ws._native.get_pipeline_run_record(run_id)["status"] != "Running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        started = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        _out, err = p.communicate(timeout=60)
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("KeyboardInterrupt", err)
+        self.assertEqual(self.ws._native.get_pipeline_run_record(run_id)["status"], "Canceled")
+
+    def test_script_run_config(self):
+        self.write("src/hello.py", "print('hello from src')\n")
+        cfg = ScriptRunConfig(source_directory="src", script="hello.py", arguments=["x"])
+        run = Experiment(self.ws, "src").submit(cfg)
+        self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        with self.assertRaises(ValueError):
+            ScriptRunConfig("src")
+
+
+if __name__ == "__main__":
+    unittest.main()
