@@ -15,5 +15,7 @@ if [[ -x scripts/services/slurm-up.sh ]]; then
   fi
 fi
 
+bash scripts/studio-deps.sh || echo "studio: could not install Node.js/Chromium; the studio tests will be skipped"
+
 cd "$BUILD"
 ctest --output-on-failure -j "$(nproc)" --timeout 600

@@ -3,9 +3,16 @@ import { api, ApiError, clearToken, initToken, onUnauthorized, setToken, type In
 import { href, navigate, useRoute, type Route } from './lib/router';
 import { ErrorBox } from './components/common';
 import { RunsPage } from './pages/Runs';
-import { RunPage } from './pages/Run';
-import { ComparePage } from './pages/Compare';
 import { ComputesPage, DatasetsPage, EnvironmentsPage, ExperimentsPage } from './pages/Catalog';
+import { lazyPage } from './components/lazy';
+
+// The run and compare pages (graph layout, charts) load on first use, so the runs page
+// starts with a small bundle; they are fetched in the background once the studio is idle.
+const loadRun = () => import('./pages/Run').then((m) => m.RunPage);
+const loadCompare = () => import('./pages/Compare').then((m) => m.ComparePage);
+const RunPage = lazyPage(loadRun);
+if (/^#\/runs\/./.test(window.location.hash)) void loadRun(); // a deep link: no waterfall
+const ComparePage = lazyPage(loadCompare);
 
 type Theme = 'light' | 'dark';
 function initialTheme(): Theme {
@@ -62,8 +69,13 @@ export function App() {
     return () => window.removeEventListener('keydown', on);
   }, [route]);
 
-  const needLogin = !info && (authError instanceof ApiError ? authError.status === 401 : !!authError || !token);
-  const checking = !info && !authError;
+  // With a token the page renders at once (no round trip first); a 401 brings the sign-in.
+  const needLogin = authError instanceof ApiError ? authError.status === 401 : !token && !info && !!authError;
+  const checking = !token && !info && !authError;
+  useEffect(() => {
+    const idle = (window as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback || ((f: () => void) => setTimeout(f, 500));
+    idle(() => void loadRun().then(loadCompare));
+  }, []);
   return (
     <div class="app">
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), (document.getElementById('main') as HTMLElement | null)?.focus())}>

@@ -6,7 +6,7 @@ import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Edge, StepStatus } from '../lib/api';
 import { duration } from '../lib/format';
-import { edgePath, fitTransform, layoutGraph, type Layout } from '../lib/layout';
+import { DAGRE_FULL, DAGRE_MAX, edgePath, fitTransform, layoutGraph, type Layout } from '../lib/layout';
 
 export interface GraphStep {
   name: string;
@@ -66,15 +66,14 @@ class GraphNode extends Component<NodeProps> {
           }
         }}
       >
-        <title>{`${name}: ${status}${dur ? ' (' + dur + ')' : ''}`}</title>
+        {label !== name ? <title>{name}</title> : null}
         <rect class="node-box" width={w} height={h} rx={7} />
         <rect class="node-bar" width={6} height={h} rx={3} />
         <text class="node-name" x={14} y={19}>
           {label}
         </text>
         <text class="node-sub" x={14} y={36}>
-          {STATUS_ICON[status] || ''} {status}
-          {dur ? ' · ' + dur : ''}
+          {(STATUS_ICON[status] || '') + ' ' + status + (dur ? ' · ' + dur : '')}
         </text>
       </g>
     );
@@ -155,6 +154,7 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
   useEffect(() => {
     fit();
     onLayout?.(layout);
+    performance.mark('studio:graph-drawn', { detail: { steps: steps.length, layout_ms: layout.ms } });
   }, [layout]);
 
   // Bring a step selected by URL into view once.
@@ -235,7 +235,8 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
     e.preventDefault();
   };
 
-  const bigGraph = steps.length > 150;
+  const bigGraph = steps.length > DAGRE_FULL;
+  const hugeGraph = steps.length > DAGRE_MAX;
   return (
     <div class="graph" onKeyDown={onKey}>
       <div class="graph-tools" role="toolbar" aria-label="graph view">
@@ -282,7 +283,7 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
           </marker>
         </defs>
         <g ref={view}>
-          <Edges layout={layout} />
+          <Edges layout={layout} labels={!hugeGraph || zoomPct >= 55} />
           {steps.map((s) => {
             const n = layout.nodes.get(s.name);
             if (!n) return null;
@@ -308,18 +309,18 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
   );
 }
 
-class Edges extends Component<{ layout: Layout }> {
-  shouldComponentUpdate(n: { layout: Layout }) {
-    return n.layout !== this.props.layout;
+class Edges extends Component<{ layout: Layout; labels: boolean }> {
+  shouldComponentUpdate(n: { layout: Layout; labels: boolean }) {
+    return n.layout !== this.props.layout || n.labels !== this.props.labels;
   }
   render() {
-    const { layout } = this.props;
+    const { layout, labels } = this.props;
     return (
       <g class="edges">
         {layout.edges.map((e) => (
           <g class="edge" key={e.from + '>' + e.to} data-from={e.from} data-to={e.to}>
             <path d={edgePath(e.points)} marker-end="url(#arrow)" />
-            {e.label ? (
+            {labels && e.label ? (
               <text class="edge-label" x={e.labelAt.x} y={e.labelAt.y + 4} text-anchor="middle">
                 {e.label.length > 28 ? e.label.slice(0, 27) + '…' : e.label}
               </text>
