@@ -103,6 +103,10 @@ const server = http.createServer((req, res) => {
     }
     return json({ code: 'not_found', message: 'mock: no ' + p, details: {} }, 404);
   }
+  if (p === '/__blank') {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end('<!doctype html><title>blank</title><p>blank</p>');
+  }
   let file = path.join(DIST, p === '/' ? 'index.html' : p);
   if (!file.startsWith(DIST) || !fs.existsSync(file) || !fs.statSync(file).isFile()) file = path.join(DIST, 'index.html');
   res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream' });

@@ -74,7 +74,9 @@ export function App() {
   const checking = !token && !info && !authError;
   useEffect(() => {
     const idle = (window as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback || ((f: () => void) => setTimeout(f, 500));
-    idle(() => void loadRun().then(loadCompare));
+    // After the first page has drawn: parsing these chunks must not delay it.
+    const t = window.setTimeout(() => idle(() => void loadRun().then(loadCompare)), 2000);
+    return () => window.clearTimeout(t);
   }, []);
   return (
     <div class="app">

@@ -64,4 +64,18 @@ describe('Graph', () => {
     expect(root.querySelectorAll('g.node.match')).toHaveLength(2);
     expect(root.querySelector('.match-count')!.textContent).toBe('1/2');
   });
+  it('keeps only the steps near the view in the DOM for a big graph, and still finds any step', () => {
+    const many: GraphStep[] = Array.from({ length: 400 }, (_, i) => ({ name: 's' + i, status: 'Finished', duration_s: 1 }));
+    const chain: Edge[] = many.slice(1).map((s, i) => ({ from_step: 's' + i, from_output: 'o', to_step: s.name, to_input: 'i' }));
+    const { root } = mount(many, chain);
+    const svg = root.querySelector('svg.graph-svg')!;
+    expect(svg.getAttribute('data-steps')).toBe('400');
+    const drawn = Number(svg.getAttribute('data-drawn'));
+    expect(drawn).toBeLessThan(400);
+    expect(root.querySelectorAll('g.node').length).toBe(drawn);
+    const input = root.querySelector('input.graph-search') as HTMLInputElement;
+    input.value = 's399';
+    act(() => void input.dispatchEvent(new Event('input', { bubbles: true })));
+    expect(root.querySelector('.match-count')!.textContent).toBe('1/1');
+  });
 });

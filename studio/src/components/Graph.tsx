@@ -6,7 +6,10 @@ import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Edge, StepStatus } from '../lib/api';
 import { duration } from '../lib/format';
-import { DAGRE_FULL, DAGRE_MAX, edgePath, fitTransform, layoutGraph, type Layout } from '../lib/layout';
+import { DAGRE_FULL, DAGRE_MAX, NODE_H, NODE_W, edgePath, fitTransform, layoutGraph, type Layout } from '../lib/layout';
+
+/** Above this many steps only the steps near the view are in the DOM. */
+export const VIRTUAL_MIN = 300;
 
 export interface GraphStep {
   name: string;
@@ -103,8 +106,28 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
   const [matchIdx, setMatchIdx] = useState(0);
   const [zoomPct, setZoomPct] = useState(100);
 
+  // Big graphs draw only the steps near the view (the view plus half of it on each side);
+  // panning past that area redraws. The layout, search and centring use every step.
+  const virtual = steps.length > VIRTUAL_MIN;
+  const [area, setArea] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
+  const areaRef = useRef(area);
+  areaRef.current = area;
+  const updateArea = () => {
+    if (!virtual) return;
+    const el = svg.current;
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    const t = tf.current;
+    const v = { x0: -t.x / t.k, y0: -t.y / t.k, x1: (r.width - t.x) / t.k, y1: (r.height - t.y) / t.k };
+    const a = areaRef.current;
+    if (a && v.x0 >= a.x0 && v.y0 >= a.y0 && v.x1 <= a.x1 && v.y1 <= a.y1) return;
+    const mx = (v.x1 - v.x0) / 2 + NODE_W;
+    const my = (v.y1 - v.y0) / 2 + NODE_H;
+    setArea({ x0: v.x0 - mx, y0: v.y0 - my, x1: v.x1 + mx, y1: v.y1 + my });
+  };
   const apply = () => {
     const t = tf.current;
+    updateArea();
     view.current?.setAttribute('transform', `translate(${t.x.toFixed(1)},${t.y.toFixed(1)}) scale(${t.k.toFixed(4)})`);
     svg.current?.classList.toggle('far', t.k < 0.55);
     svg.current?.classList.toggle('very-far', t.k < 0.3);
@@ -154,7 +177,6 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
   useEffect(() => {
     fit();
     onLayout?.(layout);
-    performance.mark('studio:graph-drawn', { detail: { steps: steps.length, layout_ms: layout.ms } });
   }, [layout]);
 
   // Bring a step selected by URL into view once.
@@ -235,6 +257,16 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
     e.preventDefault();
   };
 
+  const drawn = useMemo(() => {
+    if (!virtual) return null;
+    if (!area) return new Set<string>();
+    const d = new Set<string>();
+    for (const n of layout.nodes.values()) if (n.x + n.w / 2 >= area.x0 && n.x - n.w / 2 <= area.x1 && n.y + n.h / 2 >= area.y0 && n.y - n.h / 2 <= area.y1) d.add(n.name);
+    return d;
+  }, [virtual, area, layout]);
+  useEffect(() => {
+    if (!virtual || area) performance.mark('studio:graph-drawn', { detail: { steps: steps.length, drawn: drawn ? drawn.size : steps.length, layout_ms: layout.ms } });
+  }, [layout, virtual ? area !== null : true]);
   const bigGraph = steps.length > DAGRE_FULL;
   const hugeGraph = steps.length > DAGRE_MAX;
   return (
@@ -276,17 +308,17 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
           {zoomPct}% · {steps.length} steps
         </span>
       </div>
-      <svg ref={svg} class={'graph-svg' + (bigGraph ? ' big' : '')} role="group" aria-label={`pipeline graph, ${steps.length} steps`} data-layout-ms={layout.ms.toFixed(0)}>
+      <svg ref={svg} class={'graph-svg' + (bigGraph ? ' big' : '')} data-steps={steps.length} data-drawn={drawn ? drawn.size : steps.length} role="group" aria-label={`pipeline graph, ${steps.length} steps`} data-layout-ms={layout.ms.toFixed(0)}>
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
           </marker>
         </defs>
         <g ref={view}>
-          <Edges layout={layout} labels={!hugeGraph || zoomPct >= 55} />
+          <Edges layout={layout} labels={!hugeGraph || zoomPct >= 55} drawn={drawn} />
           {steps.map((s) => {
             const n = layout.nodes.get(s.name);
-            if (!n) return null;
+            if (!n || (drawn && !drawn.has(s.name))) return null;
             return (
               <GraphNode
                 key={s.name}
@@ -309,15 +341,20 @@ export function Graph({ steps, edges, selected, onSelect, onLayout }: GraphProps
   );
 }
 
-class Edges extends Component<{ layout: Layout; labels: boolean }> {
-  shouldComponentUpdate(n: { layout: Layout; labels: boolean }) {
-    return n.layout !== this.props.layout || n.labels !== this.props.labels;
+interface EdgesProps {
+  layout: Layout;
+  labels: boolean;
+  drawn: Set<string> | null;
+}
+class Edges extends Component<EdgesProps> {
+  shouldComponentUpdate(n: EdgesProps) {
+    return n.layout !== this.props.layout || n.labels !== this.props.labels || n.drawn !== this.props.drawn;
   }
   render() {
-    const { layout, labels } = this.props;
+    const { layout, labels, drawn } = this.props;
     return (
       <g class="edges">
-        {layout.edges.map((e) => (
+        {(drawn ? layout.edges.filter((e) => drawn.has(e.from) || drawn.has(e.to)) : layout.edges).map((e) => (
           <g class="edge" key={e.from + '>' + e.to} data-from={e.from} data-to={e.to}>
             <path d={edgePath(e.points)} marker-end="url(#arrow)" />
             {labels && e.label ? (

@@ -8,6 +8,9 @@ import { Empty, ErrorBox, LiveDot, Loading, StatusBadge, Tags, useEvents, useLoa
 
 const STATUSES = ['', 'Running', 'Finished', 'Failed', 'Canceled', 'NotStarted'];
 export const PAGE_SIZE = 50;
+/** Text search runs in the browser over the newest SEARCH_WINDOW runs matching the filters
+ * (the API filters by status, experiment and tag, not by text). */
+export const SEARCH_WINDOW = 1000;
 
 /** Does a run match the free-text search (id, experiment, name, status, tags, git)? */
 export function matchesText(r: RunSummary, q: string): boolean {
@@ -26,7 +29,15 @@ export function matchesText(r: RunSummary, q: string): boolean {
 export function RunsPage({ query }: { query: Record<string, string> }) {
   const page = Math.max(1, Number(query.page || 1) || 1);
   const filters = { status: query.status || '', experiment: query.experiment || '', tag: query.tag || '', q: query.q || '' };
-  const runs = useLoad((s) => api.runs({ status: filters.status, experiment: filters.experiment, tag: filters.tag, q: filters.q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, s), [filters, page]);
+  const searching = !!filters.q;
+  const runs = useLoad(
+    (s) =>
+      api.runs(
+        { status: filters.status, experiment: filters.experiment, tag: filters.tag, limit: searching ? SEARCH_WINDOW : PAGE_SIZE, offset: searching ? 0 : (page - 1) * PAGE_SIZE },
+        s,
+      ),
+    [filters, searching ? 0 : page],
+  );
   const exps = useLoad((s) => api.experiments(s).catch(() => []), []);
   const [selected, setSelected] = useState<string[]>([]);
   const [text, setText] = useState(filters.q);
@@ -61,8 +72,10 @@ export function RunsPage({ query }: { query: Record<string, string> }) {
   }, [anyRunning]);
 
   const set = (patch: Record<string, string>) => navigate(href.runs({ ...filters, ...patch, page: patch.page ?? undefined }));
-  const shown = useMemo(() => (runs.data?.runs || []).filter((r) => matchesText(r, filters.q)), [runs.data, filters.q]);
-  const total = runs.data?.total ?? 0;
+  const matched = useMemo(() => (runs.data?.runs || []).filter((r) => matchesText(r, filters.q)), [runs.data, filters.q]);
+  const shown = searching ? matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE) : matched;
+  const total = searching ? matched.length : (runs.data?.total ?? 0);
+  const windowed = searching && (runs.data?.total ?? 0) > SEARCH_WINDOW;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
 
@@ -181,7 +194,8 @@ export function RunsPage({ query }: { query: Record<string, string> }) {
             ← Newer
           </button>
           <span>
-            page {page} of {pages} · {total} runs
+            page {page} of {pages} · {total} {searching ? 'matching ' : ''}runs
+            {windowed ? <span class="muted small"> (searched the newest {SEARCH_WINDOW} of {runs.data?.total})</span> : null}
           </span>
           <button type="button" disabled={page >= pages} onClick={() => set({ page: String(page + 1) })}>
             Older →
