@@ -115,7 +115,7 @@ print("waiting for the gate", flush=True)
 deadline = time.time() + 120
 while not os.path.exists(a.gate) and time.time() < deadline:
     time.sleep(0.1)
-print("training done on %d rows" % len(rows), flush=True)
+print("training done on %d rows" % (len(rows) - 1), flush=True)
 with open(os.path.join(a.model, "model.txt"), "w") as f:
     f.write("weights\\n")
 `;
@@ -166,6 +166,18 @@ async function newPage(theme = 'light') {
   const page = await ctx.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
+  if (process.env.STUDIO_E2E_DEBUG) {
+    const t0 = Date.now();
+    page.on('request', (r) => r.url().includes('/api/') && console.log('#', Date.now() - t0, 'req', r.url().replace(/.*api.v1/, '')));
+    page.on('requestfailed', (r) => r.url().includes('/api/') && console.log('#', Date.now() - t0, 'failed', r.url().replace(/.*api.v1/, ''), r.failure()?.errorText));
+    page.on('console', (m) => console.log('#', Date.now() - t0, 'console', m.text()));
+    page.on('response', async (r) => {
+      if (/\/api\/v1\/runs\/[^/?]+$/.test(r.url())) {
+        const j = await r.json().catch(() => null);
+        if (j?.steps) console.log('#', Date.now() - t0, 'detail', j.status, j.steps.map((x) => x.name + '=' + x.status).join(' '));
+      }
+    });
+  }
   page.on('console', (m) => m.type() === 'error' && !/Failed to load resource|ERR_ABORTED|net::/.test(m.text()) && page.errors.push(m.text()));
   // The first visit passes the token as ?token= (the studio keeps it in sessionStorage).
   await page.goto(`${base}/?token=${encodeURIComponent(token)}#/runs`);

@@ -1,6 +1,7 @@
 // The one module that talks to `runnel serve` (docs/api/openapi.json, /api/v1). Every call
 // carries the Bearer token; live streams (events, log follow) are read with fetch + a
 // Server-Sent Events parser, because EventSource cannot send an Authorization header.
+// Nothing is taken from the browser's HTTP cache: a log or a run changes while it is read.
 import { SseParser, type SseEvent } from './sse';
 
 export type RunStatus = 'NotStarted' | 'Running' | 'Finished' | 'Failed' | 'Canceled';
@@ -201,7 +202,7 @@ export function apiUrl(path: string, query?: Record<string, string | number | bo
 }
 
 export async function getJson<T>(path: string, query?: Record<string, string | number | boolean | undefined | null>, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(apiUrl(path, query), { headers: headers({ Accept: 'application/json' }), signal });
+  const res = await fetch(apiUrl(path, query), { headers: headers({ Accept: 'application/json' }), signal, cache: 'no-store' });
   await check(res);
   return (await res.json()) as T;
 }
@@ -246,7 +247,7 @@ export const api = {
   async log(id: string, step: string, stream: string, offset = 0, max?: number, s?: AbortSignal): Promise<{ text: string; size: number }> {
     const h = headers({ Accept: 'text/plain' });
     if (offset > 0 || max) h.Range = `bytes=${offset}-${max ? offset + max - 1 : ''}`;
-    const res = await fetch(apiUrl(stepPath(id, step) + `/logs/${enc(stream)}`), { headers: h, signal: s });
+    const res = await fetch(apiUrl(stepPath(id, step) + `/logs/${enc(stream)}`), { headers: h, signal: s, cache: 'no-store' });
     if (res.status === 416) return { text: '', size: offset };
     await check(res);
     const buf = await res.arrayBuffer();
@@ -254,18 +255,42 @@ export const api = {
   },
   outputFileUrl: (id: string, step: string, output: string, path: string) =>
     apiUrl(stepPath(id, step) + `/outputs/${enc(output)}/file`, { path }),
-  /** The first `max` bytes of an output file, and whether there is more. */
+  /** The first `max` bytes of an output file, and whether there is more: the body is read
+   * as a stream and dropped after `max` bytes (no Range request, so it works whatever the
+   * file's size). */
   async outputFileHead(id: string, step: string, output: string, path: string, max = 65536, s?: AbortSignal): Promise<{ text: string; truncated: boolean; bytes: ArrayBuffer }> {
-    const res = await fetch(api.outputFileUrl(id, step, output, path), { headers: headers({ Range: `bytes=0-${max - 1}` }), signal: s });
+    const res = await fetch(api.outputFileUrl(id, step, output, path), { headers: headers(), signal: s, cache: 'no-store' });
     await check(res);
-    const buf = await res.arrayBuffer();
-    const range = res.headers.get('Content-Range');
-    const total = range ? Number(range.split('/')[1]) : buf.byteLength;
-    return { text: new TextDecoder().decode(buf), truncated: total > buf.byteLength || buf.byteLength >= max, bytes: buf };
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    let truncated = false;
+    if (res.body) {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        n += value.byteLength;
+        if (n >= max) {
+          truncated = true;
+          await reader.cancel();
+          break;
+        }
+      }
+    }
+    const all = new Uint8Array(Math.min(n, max));
+    let at = 0;
+    for (const p of parts) {
+      const take = Math.min(p.byteLength, all.byteLength - at);
+      all.set(p.subarray(0, take), at);
+      at += take;
+      if (at >= all.byteLength) break;
+    }
+    return { text: new TextDecoder().decode(all), truncated, bytes: all.buffer };
   },
   /** Downloads an output file with the token, as the browser's save dialog. */
   async download(id: string, step: string, output: string, path: string): Promise<void> {
-    const res = await fetch(api.outputFileUrl(id, step, output, path), { headers: headers() });
+    const res = await fetch(api.outputFileUrl(id, step, output, path), { headers: headers(), cache: 'no-store' });
     await check(res);
     const url = URL.createObjectURL(await res.blob());
     const a = document.createElement('a');
@@ -298,7 +323,7 @@ export function streamEvents(
       try {
         const h = headers({ Accept: 'text/event-stream' });
         if (lastId) h['Last-Event-ID'] = lastId;
-        const res = await fetch(apiUrl(path, typeof query === 'function' ? query() : query), { headers: h, signal });
+        const res = await fetch(apiUrl(path, typeof query === 'function' ? query() : query), { headers: h, signal, cache: 'no-store' });
         await check(res);
         if (!res.body) throw new Error('no body');
         onState?.(true);

@@ -163,10 +163,15 @@ function Logs({ run, step }: { run: RunDetail; step: Step }) {
   const [hit, setHit] = useState(0);
   const box = useRef<HTMLPreElement>(null);
   const live = !isTerminal(step.status);
+  // Whether to follow is decided when the log is opened: a step that ends while followed is
+  // followed to the server's `end` event (it sends the last bytes first); one that had
+  // ended is read once.
+  const liveAtOpen = useRef(live);
 
   useEffect(() => {
     const ac = new AbortController();
     let offset = 0;
+    liveAtOpen.current = live;
     setText('');
     setError(undefined);
     setLoaded(false);
@@ -180,14 +185,14 @@ function Logs({ run, step }: { run: RunDetail; step: Step }) {
       } catch (e) {
         if (ac.signal.aborted) return;
         // A step that has not started yet has no log file: follow will pick it up.
-        if (!live) {
+        if (!liveAtOpen.current) {
           setError(e);
           setLoaded(true);
           return;
         }
         setLoaded(true);
       }
-      if (!live) return;
+      if (!liveAtOpen.current) return;
       setFollowing(true);
       streamEvents(
         `/runs/${encodeURIComponent(run.run_id)}/steps/${encodeURIComponent(step.name)}/logs/${stream}`,
@@ -212,7 +217,8 @@ function Logs({ run, step }: { run: RunDetail; step: Step }) {
     };
     void start();
     return () => ac.abort();
-  }, [run.run_id, step.name, stream, live]);
+  }, [run.run_id, step.name, stream]);
+
 
   const lines = useMemo(() => splitLines(text), [text]);
   const ql = q.toLowerCase();
