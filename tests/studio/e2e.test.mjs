@@ -348,7 +348,10 @@ test('a failed run: the failing step is obvious and its error one click away', a
   const page = await newPage('dark');
   await go(page, `#/runs/${ids.failed}`);
   await page.waitForSelector('g.node[data-step="broken"][data-status="Failed"]', { timeout: 20000 });
-  assert.match(await page.textContent('.fail-banner'), /broken.*exit code 3/);
+  assert.match(await page.textContent('.fail-banner'), /broken failed: exit code 3/);
+  // The error itself is on the run page already: the banner shows the log's last lines.
+  await page.waitForSelector('.fail-banner .error-tail', { timeout: 10000 });
+  assert.match(await page.textContent('.fail-banner .error-tail'), /ValueError: max_depth must be positive/);
   await shot(page, '10-run-failed-dark');
   await page.click('.fail-banner a');
   await page.waitForFunction(() => document.querySelector('pre.log')?.textContent.includes('max_depth must be positive'), null, { timeout: 15000 });

@@ -1,5 +1,5 @@
 // Formatting shared by every page: durations, times, sizes, status classes.
-import type { RunSummary, StepStatus } from './api';
+import type { RunSummary, Step, StepStatus } from './api';
 
 export function duration(s: number | null | undefined): string {
   if (s === null || s === undefined || !isFinite(s)) return '';
@@ -81,3 +81,11 @@ export function valueText(v: unknown): string {
   if (typeof v === 'string') return v;
   return JSON.stringify(v);
 }
+
+/** ": exit code 3", ": signal 9", plus the reason when it says more. */
+export function failWhat(s: Pick<Step, 'exit_code' | 'signal' | 'reason'>): string {
+  const code = s.exit_code !== null && s.exit_code !== undefined ? `exit code ${s.exit_code}` : s.signal ? `signal ${s.signal}` : '';
+  const reason = s.reason && s.reason !== code && !code.includes(s.reason) ? s.reason : '';
+  return [code, reason].filter(Boolean).join(' — ').replace(/^/, code || reason ? ': ' : '');
+}
+

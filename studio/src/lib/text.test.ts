@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { firstErrorLine, parseCsv, splitLines } from './text';
-import { duration, stepCounts } from './format';
+import { duration, failWhat, stepCounts } from './format';
 
 describe('logs', () => {
   it('finds a Python traceback before other error-like lines', () => {
@@ -32,5 +32,13 @@ describe('format', () => {
   });
   it('counts steps ran / reused / failed', () => {
     expect(stepCounts({ step_counts: { Finished: 3, Failed: 1, Reused: 2, Running: 1 } })).toEqual({ ran: 4, reused: 2, failed: 1, active: 1, total: 7 });
+  });
+});
+
+describe('failures', () => {
+  it('says how a step failed without repeating the reason', () => {
+    expect(failWhat({ exit_code: 3, signal: null, reason: 'exit code 3' })).toBe(': exit code 3');
+    expect(failWhat({ exit_code: null, signal: 9, reason: 'killed by the OOM killer' })).toBe(': signal 9 — killed by the OOM killer');
+    expect(failWhat({ exit_code: null, signal: null, reason: null })).toBe('');
   });
 });

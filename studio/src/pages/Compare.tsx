@@ -117,6 +117,7 @@ export function ComparePage({ runs }: { runs: string[] }) {
               </td>
             ))}
           </tr>
+          {d.some((x) => x.run.git) ? (
           <tr>
             <th>Git</th>
             {d.map((x) => (
@@ -125,6 +126,7 @@ export function ComparePage({ runs }: { runs: string[] }) {
               </td>
             ))}
           </tr>
+          ) : null}
         </tbody>
       </table>
 

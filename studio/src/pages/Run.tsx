@@ -1,7 +1,7 @@
 // One run: its header, the live pipeline graph (or a step list), and the step panel.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Step, type StepStatus } from '../lib/api';
-import { duration, elapsed, isTerminal, stepCounts, time } from '../lib/format';
+import { duration, elapsed, failWhat, isTerminal, stepCounts, time } from '../lib/format';
 import { href, navigate, type Tab } from '../lib/router';
 import { ErrorBox, LiveDot, Loading, StatusBadge, Tags, useEvents, useLoad, useThrottle } from '../components/common';
 import { Graph } from '../components/Graph';
@@ -115,11 +115,10 @@ export function RunPage({ runId, step, tab, query }: { runId: string; step?: str
         <div class="fail-banner" role="alert">
           {failed.length ? (
             <>
-              {failed.slice(0, 3).map((s) => (
-                <div key={s.name}>
-                  Step <a href={href.step(d.run_id, s.name, 'logs')}>{s.name}</a> failed{s.exit_code !== null ? `: exit code ${s.exit_code}` : ''}
-                  {s.signal ? `: signal ${s.signal}` : ''}
-                  {s.reason ? ` — ${s.reason}` : ''} · <a href={href.step(d.run_id, s.name, 'logs')}>see its log</a>
+              {failed.slice(0, 3).map((s, i) => (
+                <div key={s.name} class="fail-step">
+                  Step <a href={href.step(d.run_id, s.name, 'logs')}>{s.name}</a> failed{failWhat(s)} · <a href={href.step(d.run_id, s.name, 'logs')}>see its log</a>
+                  {i === 0 ? <ErrorTail runId={d.run_id} step={s.name} /> : null}
                 </div>
               ))}
               {failed.length > 3 ? <div>and {failed.length - 3} more failed steps</div> : null}
@@ -152,6 +151,28 @@ export function RunPage({ runId, step, tab, query }: { runId: string; step?: str
         ) : null}
       </div>
     </section>
+  );
+}
+
+/** The last lines of a failed step's stderr (or stdout), shown in the run's failure banner. */
+function ErrorTail({ runId, step }: { runId: string; step: string }) {
+  const tail = useLoad(async (sig) => {
+    for (const stream of ['stderr', 'stdout']) {
+      try {
+        const r = await api.log(runId, step, stream, 0, undefined, sig);
+        const lines = r.text.split(/\r?\n/).filter((l) => l.trim());
+        if (lines.length) return { stream, lines: lines.slice(-4) };
+      } catch {
+        /* no such log */
+      }
+    }
+    return null;
+  }, [runId, step]);
+  if (!tail.data) return null;
+  return (
+    <pre class="error-tail" aria-label={`last lines of ${tail.data.stream}`}>
+      {tail.data.lines.join('\n')}
+    </pre>
   );
 }
 

@@ -2,7 +2,7 @@
 // images), outputs (browse, preview, download) and why (the reuse decision and what changed).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, streamEvents, type OutputEntry, type RunDetail, type Step } from '../lib/api';
-import { bytes, duration, elapsed, isTerminal, time, valueText } from '../lib/format';
+import { bytes, duration, elapsed, failWhat, isTerminal, time, valueText } from '../lib/format';
 import { changeComponent, changedFiles, groupMetrics, type MetricView } from '../lib/metrics';
 import { href, navigate, TABS, type Tab } from '../lib/router';
 import { Empty, ErrorBox, KV, Loading, StatusBadge, Tags, useLoad } from '../components/common';
@@ -54,9 +54,7 @@ function Overview({ run, step }: { run: RunDetail; step: Step }) {
     <div class="overview">
       {step.status === 'Failed' ? (
         <div class="fail-banner" role="alert">
-          Failed{step.exit_code !== null ? ` with exit code ${step.exit_code}` : ''}
-          {step.signal ? ` by signal ${step.signal}` : ''}
-          {step.reason ? `: ${step.reason}` : ''} · <a href={href.step(run.run_id, step.name, 'logs')}>open the log</a>
+          Failed{failWhat(step)} · <a href={href.step(run.run_id, step.name, 'logs')}>open the log</a>
         </div>
       ) : null}
       <KV
