@@ -141,7 +141,7 @@ async function api(method, p, body) {
   if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
 }
-const submit = (yaml) => api('POST', '/api/v1/runs', { yaml, base_dir: '' }).then((r) => r.run_id);
+const submit = (yaml) => api('POST', '/api/v1/runs', { yaml, base_dir: '', tags: { suite: 'studio-e2e' } }).then((r) => r.run_id);
 async function waitRun(id, statuses = ['Finished', 'Failed', 'Canceled'], timeout = 90000) {
   const t0 = Date.now();
   for (;;) {
@@ -293,7 +293,9 @@ test('runs page lists the runs, and a new run appears live', async () => {
   await page.waitForSelector(`tr[data-run="${ids.reused}"]`, { timeout: 20000 });
   await waitRun(ids.reused);
   await page.waitForSelector(`tr[data-run="${ids.reused}"][data-status="Finished"]`, { timeout: 20000 });
-  assert.match(await page.textContent(`tr[data-run="${ids.reused}"] .counts`), /0 · 3 · 0/);
+  // The status changes at once from the run event; the step counts with the next refetch.
+  await page.waitForFunction((id) => /0 · 3 · 0/.test(document.querySelector(`tr[data-run="${id}"] .counts`)?.textContent || ''), ids.reused, { timeout: 10000 });
+  assert.match(await page.textContent(`tr[data-run="${ids.reused}"] .tags`), /suite=studio-e2e/);
   await shot(page, '06-runs');
   // Filters: by status.
   await page.selectOption('select[aria-label="filter by status"]', 'Failed');
