@@ -29,7 +29,7 @@ if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} is not installed (scripts/studio
 if (!fs.existsSync(RUNNEL)) skip(`no runnel binary at ${RUNNEL}`);
 if (!fs.existsSync(path.join(STUDIO_DIR, 'index.html'))) skip(`no built studio at ${STUDIO_DIR}`);
 const help = spawnSync(RUNNEL, ['serve', '--help'], { encoding: 'utf8' });
-if (help.status !== 0) skip('this runnel has no `serve` command yet');
+if (help.status !== 0 || !/--port/.test(help.stdout + help.stderr)) skip('this runnel has no `serve` command yet');
 let chromium;
 try {
   chromium = createRequire(path.join(SRC, 'studio/package.json'))('playwright-core').chromium;
