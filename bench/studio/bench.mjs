@@ -90,6 +90,10 @@ let mock = await startMock(0);
 const runPage = [];
 const runsPage = [];
 const runPageCpu = [];
+// The studio sets a performance mark in the effect that runs after the frame that drew the
+// graph / the rows; the polled time adds playwright's polling and round trip.
+const runPageMark = [];
+const runsPageMark = [];
 const blank = [];
 const blankCpu = [];
 const runsPageCpu = [];
@@ -108,6 +112,7 @@ for (let i = 0; i < REPEAT; i++) {
   await p.goto(`${BASE}/#/runs/big`);
   await p.waitForFunction(GRAPH_DRAWN, STEPS, { polling: 'raf', timeout: 30000 });
   runPage.push(await p.evaluate(() => performance.now()));
+  runPageMark.push(await p.evaluate(() => performance.getEntriesByName('studio:graph-drawn')[0].startTime));
   drawnCount.push(Number(await p.getAttribute('svg.graph-svg', 'data-drawn')));
   runPageCpu.push(browserCpu() - c0);
   layoutMs.push(Number(await p.getAttribute('svg.graph-svg', 'data-layout-ms')));
@@ -126,6 +131,7 @@ for (let i = 0; i < REPEAT; i++) {
   await q.goto(`${BASE}/#/runs`);
   await q.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 50, null, { polling: 'raf', timeout: 30000 });
   runsPage.push(await q.evaluate(() => performance.now()));
+  runsPageMark.push(await q.evaluate(() => performance.getEntriesByName('studio:runs-drawn')[0]?.startTime ?? NaN));
   runsPageCpu.push(browserCpu() - c0);
   const total = await q.textContent('.pager span');
   if (!total.includes(String(RUNS))) throw new Error('runs page total: ' + total);
@@ -133,8 +139,8 @@ for (let i = 0; i < REPEAT; i++) {
 }
 await stop(mock);
 result.baseline_blank_page_ms = { median: +median(blank).toFixed(0), browser_cpu_ms_median: +(median(blankCpu) * 1000).toFixed(0), note: 'a one-line static page: what any navigation costs here' };
-result.run_page_render_ms = { median: +median(runPage).toFixed(0), all: runPage.map((x) => +x.toFixed(0)), browser_cpu_ms_median: +(median(runPageCpu) * 1000).toFixed(0), layout_ms_median: +median(layoutMs).toFixed(0), nodes_in_dom: median(drawnCount), target: 1000 };
-result.runs_page_first_page_ms = { median: +median(runsPage).toFixed(0), all: runsPage.map((x) => +x.toFixed(0)), browser_cpu_ms_median: +(median(runsPageCpu) * 1000).toFixed(0), target: 300 };
+result.run_page_render_ms = { drawn_mark_median: +median(runPageMark).toFixed(0), median: +median(runPage).toFixed(0), all: runPage.map((x) => +x.toFixed(0)), browser_cpu_ms_median: +(median(runPageCpu) * 1000).toFixed(0), layout_ms_median: +median(layoutMs).toFixed(0), nodes_in_dom: median(drawnCount), target: 1000 };
+result.runs_page_first_page_ms = { drawn_mark_median: +median(runsPageMark).toFixed(0), median: +median(runsPage).toFixed(0), all: runsPage.map((x) => +x.toFixed(0)), browser_cpu_ms_median: +(median(runsPageCpu) * 1000).toFixed(0), target: 300 };
 
 // 2: events at RATE/s for 10 s on the 1,000-step run page.
 mock = await startMock(RATE);

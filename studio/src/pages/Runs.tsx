@@ -71,6 +71,9 @@ export function RunsPage({ query }: { query: Record<string, string> }) {
     return () => window.clearInterval(t);
   }, [anyRunning]);
 
+  useEffect(() => {
+    if (runs.data) performance.mark('studio:runs-drawn', { detail: { rows: runs.data.runs.length } });
+  }, [runs.data]);
   const set = (patch: Record<string, string>) => navigate(href.runs({ ...filters, ...patch, page: patch.page ?? undefined }));
   const matched = useMemo(() => (runs.data?.runs || []).filter((r) => matchesText(r, filters.q)), [runs.data, filters.q]);
   const shown = searching ? matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE) : matched;
