@@ -35,6 +35,8 @@ else
   fi
 fi
 
+bash scripts/studio-deps.sh || echo "studio: could not install Node.js/Chromium; the studio tests will show as skipped"
+
 # ---- ctest -------------------------------------------------------------------------------
 T=$(date +%s)
 rc=0
