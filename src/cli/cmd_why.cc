@@ -47,13 +47,13 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
   PipelineRunRecord run = find_run(ws, run_id);
   StepRunRecord s = find_step(ws, run, step);
   json fp = parse_or_null(s.fingerprint_json);
-  json out = {{"step", s.name}, {"run_id", s.id}, {"pipeline_run_id", run.id}, {"status", s.status},
+  json out = {{"step", s.name}, {"run_id", s.id}, {"pipeline_run_id", run.id}, {"status", to_string(s.status)},
               {"fingerprint", s.fingerprint}, {"decision", fp.is_object() ? fp.value("decision", "") : ""},
               {"reused_run_id", s.reused_run_id.empty() ? json(nullptr) : json(s.reused_run_id)},
               {"compared_with", nullptr}, {"changes", json::array()}, {"unchanged", json::array()}};
   if (fp.is_null()) {
-    out["decision"] = s.status == "Canceled" || s.status == "NotStarted"
-                          ? "the step never started (" + (s.error.empty() ? s.status : s.error) + "), so it has no fingerprint"
+    out["decision"] = s.status == StepStatus::kCanceled || s.status == StepStatus::kNotStarted
+                          ? "the step never started (" + (s.error.empty() ? std::string(to_string(s.status)) : s.error) + "), so it has no fingerprint"
                           : "no fingerprint was recorded for this step run";
   } else {
     // The most recent earlier run of this step that has a fingerprint (other than the one reused).
@@ -63,7 +63,7 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
       if (!before.is_object()) continue;
       attach_package_lists(ws.store(), &before);
       attach_package_lists(ws.store(), &fp);
-      out["compared_with"] = {{"run_id", prev.id}, {"pipeline_run_id", prev.pipeline_run_id}, {"status", prev.status},
+      out["compared_with"] = {{"run_id", prev.id}, {"pipeline_run_id", prev.pipeline_run_id}, {"status", to_string(prev.status)},
                               {"created", format_time_iso(prev.created_at)}};
       for (const auto& line : explain_changes(before, fp)) out["changes"].push_back(line);
       for (const auto& u : unchanged_parts(before, fp)) out["unchanged"].push_back(u);
@@ -74,9 +74,9 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::cout << "step " << s.name << " (step run " << s.id << " of " << run.id << "): " << s.status << "\n";
+  std::cout << "step " << s.name << " (step run " << s.id << " of " << run.id << "): " << to_string(s.status) << "\n";
   if (!out["decision"].get<std::string>().empty()) std::cout << "  decision: " << out["decision"].get<std::string>() << "\n";
-  if (s.status == "Reused")
+  if (s.status == StepStatus::kReused)
     std::cout << "  it took the outputs of run " << s.reused_run_id << ": same fingerprint " << s.fingerprint.substr(0, 12)
               << " (code, inputs' content, command, environment, parameters)\n";
   if (out["compared_with"].is_null()) {
@@ -88,7 +88,7 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
             << c["pipeline_run_id"].get<std::string>() << ", " << c["status"].get<std::string>() << ")\n";
   if (out["changes"].empty()) {
     std::cout << "  nothing in the fingerprint changed";
-    if (s.status != "Reused") std::cout << "; it ran because of the decision above";
+    if (s.status != StepStatus::kReused) std::cout << "; it ran because of the decision above";
     std::cout << "\n";
   } else {
     std::cout << "  what changed:\n";
