@@ -88,10 +88,11 @@ void run_pipelines(benchmark::State& state, PipelineSpec (*build)(int)) {
 
     auto exec =
         PipelineExecution::submit(*ws, std::move(copy), ExecutionOptions{}, nullptr, make_fake);
-    std::string status = exec->wait();
+    RunStatus status = exec->wait();
 
     state.PauseTiming();
-    if (status != "Finished") state.SkipWithError(("the run ended " + status).c_str());
+    if (status != RunStatus::kFinished)
+      state.SkipWithError((std::string("the run ended ") + to_string(status)).c_str());
     exec.reset();
     ws.reset();
     dir.reset();

@@ -26,7 +26,7 @@ std::unique_ptr<MetadataStore> open_with_run(const std::string& dir, std::string
   PipelineRunRecord run;
   run.id = new_pipeline_run_id();
   run.experiment = "bench";
-  run.status = "Running";
+  run.status = RunStatus::kRunning;
   run.created_at = now_ms();
   store->create_pipeline_run(run);
   *run_id = run.id;
@@ -39,16 +39,16 @@ void write_steps(MetadataStore& store, const std::string& run_id, int n) {
     r.id = new_step_run_id();
     r.pipeline_run_id = run_id;
     r.name = "step_" + std::to_string(i);
-    r.status = "NotStarted";
+    r.status = StepStatus::kNotStarted;
     r.compute = "local";
     r.run_dir = "/tmp/ws/.runnel/runs/" + r.id;
     r.created_at = now_ms();
     store.create_step_run(r);
-    r.status = "Running";
+    r.status = StepStatus::kRunning;
     r.backend_job_id = std::to_string(1000 + i);
     r.started_at = now_ms();
     store.update_step_run(r);
-    r.status = "Finished";
+    r.status = StepStatus::kFinished;
     r.exit_code = 0;
     r.outputs["out"] = "/tmp/ws/datastore/runs/" + r.id + "/out";
     r.ended_at = now_ms();

@@ -21,6 +21,7 @@ enum class ErrorCode {
   kCancelled,        // the user cancelled
   kUnavailable,      // a service (database, cluster) did not answer
   kInternal,         // a bug in runnel
+  kRunFailed,        // a pipeline run ended Failed (wait_for_completion(raise_on_error))
 };
 
 // Returns a short lowercase name for the code ("invalid argument", "not found", ...).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runnel/pipeline.h"
+#include "runnel/status.h"
 #include "runnel/workspace.h"
 
 namespace runnel {
@@ -32,7 +33,9 @@ class StepRun {
  public:
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
-  // "NotStarted", "Queued", "Preparing", "Running", "Finished", "Failed", "Canceled", "Reused".
+  // The step run's status (runnel/status.h); get_status() is its SDK text: "NotStarted",
+  // "Queued", "Preparing", "Running", "Finished", "Failed", "Canceled", "Reused".
+  StepStatus status() const;
   std::string get_status() const;
   std::optional<int> exit_code() const;
   // Last value of every scalar metric (lists/rows as JSON text).
@@ -55,11 +58,13 @@ class PipelineRun {
   PipelineRun(const Workspace& ws, const std::string& run_id);
 
   const std::string& id() const;
-  // "NotStarted", "Running", "Finished", "Failed", "Canceled".
+  // The run's status; get_status() is its SDK text: "NotStarted", "Running", "Finished",
+  // "Failed", "Canceled".
+  RunStatus status() const;
   std::string get_status() const;
   // Blocks until the run ends. With `show_output`, prints step statuses and their
   // output live. `timeout_seconds` > 0 gives up waiting (returns the current status).
-  // With `raise_on_error`, a Failed/Canceled run throws Error(kCancelled/kInternal)
+  // With `raise_on_error`, a Failed/Canceled run throws Error(kRunFailed/kCancelled)
   // naming the failed step and its log.
   std::string wait_for_completion(bool show_output = true, int timeout_seconds = 0,
                                   bool raise_on_error = false);

@@ -18,6 +18,10 @@
 namespace runnel {
 
 class MetadataStore;
+class Workspace;
+namespace internal {
+std::unique_ptr<MetadataStore>& store_slot(const Workspace& ws);  // src/engine/workspace_impl.h
+}
 
 class Workspace {
  public:
@@ -56,6 +60,7 @@ class Workspace {
   explicit Workspace(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;
   friend class Datastore;
+  friend std::unique_ptr<MetadataStore>& internal::store_slot(const Workspace& ws);
 };
 
 }  // namespace runnel

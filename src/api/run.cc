@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/executor.h"
+#include "engine/workspace_impl.h"
 #include "runnel/error.h"
 #include "spec/pipeline_spec.h"
 #include "store/metadata_store.h"
@@ -25,8 +26,9 @@ class PrintingListener : public RunListener {
   void on_step(const StepState& s) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!printing_) return;
-    std::cout << "StepRun(" << s.name << ") Status: " << s.status;
-    if ((s.status == "Failed" || s.status == "Canceled") && !s.reason.empty()) std::cout << " (" << s.reason << ")";
+    std::cout << "StepRun(" << s.name << ") Status: " << to_string(s.status);
+    if ((s.status == StepStatus::kFailed || s.status == StepStatus::kCanceled) && !s.reason.empty())
+      std::cout << " (" << s.reason << ")";
     std::cout << std::endl;
   }
   void on_log(const std::string& step, bool, const std::string& line) override {
@@ -43,8 +45,6 @@ class PrintingListener : public RunListener {
   bool printing_ = false;
 };
 
-bool is_final(const std::string& s) { return s == "Finished" || s == "Failed" || s == "Canceled"; }
-
 }  // namespace
 
 struct PipelineRun::Impl {
@@ -56,53 +56,64 @@ struct PipelineRun::Impl {
 };
 
 PipelineRun::PipelineRun(const Workspace& ws, const std::string& run_id) : impl_(std::make_shared<Impl>(ws)) {
-  auto rec = ws.store().get_pipeline_run(run_id);
+  auto rec = internal::store_of(ws).get_pipeline_run(run_id);
   if (!rec) throw not_found("no pipeline run '" + run_id + "' in workspace " + ws.root());
   impl_->id = rec->id;
 }
 
 const std::string& PipelineRun::id() const { return impl_->id; }
 
-std::string PipelineRun::get_status() const {
+RunStatus PipelineRun::status() const {
   if (impl_->exec) return impl_->exec->status();
-  auto rec = impl_->ws.store().get_pipeline_run(impl_->id);
-  return rec ? rec->status : "NotStarted";
+  auto rec = internal::store_of(impl_->ws).get_pipeline_run(impl_->id);
+  return rec ? rec->status : RunStatus::kNotStarted;
 }
+
+std::string PipelineRun::get_status() const { return to_string(status()); }
 
 std::string PipelineRun::wait_for_completion(bool show_output, int timeout_seconds, bool raise_on_error) {
   if (show_output) {
     std::cout << "PipelineRunId: " << impl_->id << "\nPipelineRun Status: " << get_status() << std::endl;
     impl_->listener.set_printing(true);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  std::string status;
-  while (!is_final(status = get_status())) {
-    if (timeout_seconds > 0 && std::chrono::steady_clock::now() >= deadline) break;
-    if (impl_->exec) {
-      impl_->exec->wait_for(std::chrono::milliseconds(50));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  RunStatus st = status();
+  if (impl_->exec) {
+    // A run of this process: wait on its end (a condition variable), not on a clock.
+    if (timeout_seconds > 0) {
+      impl_->exec->wait_for(std::chrono::seconds(timeout_seconds));
+      st = impl_->exec->status();
     } else {
+      st = impl_->exec->wait();
+    }
+  } else {
+    // A run driven by another process: its progress is in the store only.
+    while (!is_final(st = status())) {
+      if (timeout_seconds > 0 && std::chrono::steady_clock::now() >= deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
-  if (impl_->exec && is_final(status)) status = impl_->exec->wait();
   impl_->listener.set_printing(false);
+  const std::string text = to_string(st);
   if (show_output) {
-    std::cout << "\nPipelineRun Execution Summary\n==============================\nPipelineRun Status: " << status << "\n";
+    std::cout << "\nPipelineRun Execution Summary\n==============================\nPipelineRun Status: " << text << "\n";
     for (const auto& s : get_steps()) std::cout << "  " << s.name() << ": " << s.get_status() << "\n";
     std::cout << std::endl;
   }
-  if (raise_on_error && (status == "Failed" || status == "Canceled")) {
-    std::string msg = "pipeline run " + impl_->id + " " + status;
-    for (const auto& s : impl_->ws.store().list_step_runs(impl_->id))
-      if (s.status == "Failed") msg += "; step '" + s.name + "' failed (" + s.error + "), log: " + s.run_dir + "/logs/stderr.txt";
-    throw Error(status == "Canceled" ? ErrorCode::kCancelled : ErrorCode::kInternal, msg);
+  if (raise_on_error && (st == RunStatus::kFailed || st == RunStatus::kCanceled)) {
+    std::string msg = "pipeline run " + impl_->id + " " + text;
+    for (const auto& s : internal::store_of(impl_->ws).list_step_runs(impl_->id))
+      if (s.status == StepStatus::kFailed)
+        msg += "; step '" + s.name + "' failed (" + s.error + "), log: " + s.run_dir + "/logs/stderr.txt";
+    // A failed run is data: kFailedPrecondition-like, never kInternal.
+    throw Error(st == RunStatus::kCanceled ? ErrorCode::kCancelled : ErrorCode::kRunFailed, msg);
   }
-  return status;
+  return text;
 }
 
 std::vector<StepRun> PipelineRun::get_steps() const {
   std::vector<StepRun> out;
-  for (const auto& s : impl_->ws.store().list_step_runs(impl_->id)) out.push_back(StepRun(impl_->ws, s.id, s.name));
+  for (const auto& s : internal::store_of(impl_->ws).list_step_runs(impl_->id)) out.push_back(StepRun(impl_->ws, s.id, s.name));
   return out;
 }
 
@@ -117,21 +128,23 @@ void PipelineRun::cancel() {
   if (impl_->exec) impl_->exec->cancel();
 }
 
-std::string StepRun::get_status() const {
-  auto r = ws_.store().get_step_run(id_);
-  return r ? r->status : "NotStarted";
+StepStatus StepRun::status() const {
+  auto r = internal::store_of(ws_).get_step_run(id_);
+  return r ? r->status : StepStatus::kNotStarted;
 }
 
+std::string StepRun::get_status() const { return to_string(status()); }
+
 std::optional<int> StepRun::exit_code() const {
-  auto r = ws_.store().get_step_run(id_);
+  auto r = internal::store_of(ws_).get_step_run(id_);
   return r ? r->exit_code : std::nullopt;
 }
 
 std::map<std::string, std::string> StepRun::get_metrics() const {
-  auto r = ws_.store().get_step_run(id_);
+  auto r = internal::store_of(ws_).get_step_run(id_);
   std::string source = r && !r->reused_run_id.empty() ? r->reused_run_id : id_;
   std::map<std::string, std::string> out;
-  for (const auto& m : ws_.store().get_metrics("", source)) {
+  for (const auto& m : internal::store_of(ws_).get_metrics("", source)) {
     if (m.run_id != source) continue;
     if (m.kind == "scalar") {
       json v = json::parse(m.value_json, nullptr, false);
@@ -144,14 +157,14 @@ std::map<std::string, std::string> StepRun::get_metrics() const {
 }
 
 std::string StepRun::get_output_data(const std::string& name) const {
-  auto r = ws_.store().get_step_run(id_);
+  auto r = internal::store_of(ws_).get_step_run(id_);
   if (!r || !r->outputs.count(name))
     throw not_found("step run " + id_ + " (" + name_ + ") has no committed output '" + name + "'");
   return r->outputs.at(name);
 }
 
 std::string StepRun::log_dir() const {
-  auto r = ws_.store().get_step_run(id_);
+  auto r = internal::store_of(ws_).get_step_run(id_);
   return r ? r->run_dir + "/logs" : "";
 }
 

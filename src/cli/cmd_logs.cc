@@ -12,10 +12,6 @@ namespace runnel::cli {
 
 namespace {
 
-bool is_final(const std::string& s) {
-  return s == "Finished" || s == "Failed" || s == "Canceled" || s == "Reused" ;
-}
-
 // Prints what was appended to `path` since `*offset`.
 void drain(const std::string& path, std::streamoff* offset, const std::string& prefix) {
   std::ifstream in(path, std::ios::binary);
@@ -45,11 +41,11 @@ void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step
   if (!follow) {
     for (const auto& s : steps) {
       std::string dir = s.run_dir + "/logs/";
-      if (s.status == "Reused") {
+      if (s.status == StepStatus::kReused) {
         std::cout << "== " << s.name << ": reused run " << s.reused_run_id << "; its logs:\n";
         if (auto src = ws.store().get_step_run(s.reused_run_id)) dir = src->run_dir + "/logs/";
       } else if (many) {
-        std::cout << "== " << s.name << " (" << s.status << ") " << dir << "\n";
+        std::cout << "== " << s.name << " (" << to_string(s.status) << ") " << dir << "\n";
       }
       for (const char* f : {"stdout.txt", "stderr.txt"}) {
         if (only_stderr && std::string(f) == "stdout.txt") continue;

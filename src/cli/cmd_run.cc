@@ -115,6 +115,12 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal cancels the run cleanly, as Ctrl-C does (README: "Closing the
+  // terminal"): the steps are stopped and recorded Canceled, none is left orphaned.
+  ::sigaction(SIGHUP, &sa, nullptr);
+  // A closed pipe (`runnel run p.yml | head`) must not kill the run: writes to stdout then
+  // fail (EPIPE) and std::cout stops printing, while the run goes on to its end.
+  ::signal(SIGPIPE, SIG_IGN);
 
   auto exec = PipelineExecution::submit(ws, std::move(spec), opts, json_out ? nullptr : &view);
   if (json_out) std::cerr << "Submitted PipelineRun " << exec->run_id() << "\n";
@@ -132,7 +138,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
     }
     view.redraw(exec->steps());
   }
-  std::string status = exec->wait();
+  RunStatus status = exec->wait();
   auto steps = exec->steps();
   view.finish(steps);
   auto rec = ws.store().get_pipeline_run(exec->run_id());
@@ -141,30 +147,30 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   } else {
     int finished = 0, reused = 0, failed = 0, canceled = 0;
     for (const auto& s : steps) {
-      finished += s.status == "Finished";
-      reused += s.status == "Reused";
-      failed += s.status == "Failed";
-      canceled += s.status == "Canceled";
+      finished += s.status == StepStatus::kFinished;
+      reused += s.status == StepStatus::kReused;
+      failed += s.status == StepStatus::kFailed;
+      canceled += s.status == StepStatus::kCanceled;
     }
-    std::cout << "PipelineRun " << exec->run_id() << " " << status << " in "
+    std::cout << "PipelineRun " << exec->run_id() << " " << to_string(status) << " in "
               << format_duration(rec->ended_at - rec->started_at) << ": " << finished << " ran";
     if (reused) std::cout << ", " << reused << " reused";
     if (failed) std::cout << ", " << failed << " failed";
     if (canceled) std::cout << ", " << canceled << " canceled";
     std::cout << "\n";
     for (const auto& s : steps) {
-      if (s.status != "Failed") continue;
+      if (s.status != StepStatus::kFailed) continue;
       std::cout << "step '" << s.name << "' failed: " << s.reason << "\n"
                 << "  log: " << s.stderr_path << "\n"
                 << tail_lines(s.stderr_path, 8);
     }
-    if (status == "Finished") {
+    if (status == RunStatus::kFinished) {
       for (const auto& s : steps)
         for (const auto& [name, path] : s.outputs) std::cout << "  " << s.name << "." << name << ": " << path << "\n";
     }
     std::cout << "details: runnel runs show " << exec->run_id() << "\n";
   }
-  g.exit_code = status == "Finished" ? kExitOk : kExitRunFailed;
+  g.exit_code = status == RunStatus::kFinished ? kExitOk : kExitRunFailed;
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ void list_runs(CliGlobals& g, const std::string& experiment, int limit, const st
   if (output == "json") {
     json arr = json::array();
     for (const auto& r : runs) {
-      json j = {{"run_id", r.id}, {"experiment", r.experiment}, {"status", r.status},
+      json j = {{"run_id", r.id}, {"experiment", r.experiment}, {"status", to_string(r.status)},
                 {"created", format_time_iso(r.created_at)}, {"source_file", r.source_file}};
       arr.push_back(j);
     }
@@ -39,13 +39,13 @@ void list_runs(CliGlobals& g, const std::string& experiment, int limit, const st
     auto steps = ws.store().list_step_runs(r.id);
     int done = 0, reused = 0;
     for (const auto& s : steps) {
-      done += s.status == "Finished";
-      reused += s.status == "Reused";
+      done += s.status == StepStatus::kFinished;
+      reused += s.status == StepStatus::kReused;
     }
     std::string st = std::to_string(done) + " ran";
     if (reused) st += ", " + std::to_string(reused) + " reused";
     st += " / " + std::to_string(steps.size());
-    t.add({r.id, r.experiment, r.status, format_time(r.created_at), duration(r.started_at, r.ended_at), st});
+    t.add({r.id, r.experiment, to_string(r.status), format_time(r.created_at), duration(r.started_at, r.ended_at), st});
   }
   t.print();
 }
@@ -61,7 +61,7 @@ void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
   }
   std::cout << "Run         " << r.id << "\n"
             << "Experiment  " << r.experiment << "\n"
-            << "Status      " << r.status << "\n";
+            << "Status      " << to_string(r.status) << "\n";
   if (!r.source_file.empty()) std::cout << "Pipeline    " << r.source_file << "\n";
   std::cout << "Created     " << format_time(r.created_at) << "\n";
   if (r.ended_at) std::cout << "Duration    " << duration(r.started_at, r.ended_at) << "\n";
@@ -76,10 +76,10 @@ void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
   Table t({"STEP", "STATUS", "STARTED", "DURATION", "EXIT", "RUN ID", "DETAIL"});
   for (const auto& s : ws.store().list_step_runs(r.id)) {
     std::string detail = s.error;
-    if (s.status == "Reused") detail = "reused " + s.reused_run_id;
+    if (s.status == StepStatus::kReused) detail = "reused " + s.reused_run_id;
     if (!s.backend_job_id.empty() && s.compute != "local") detail += (detail.empty() ? "" : "; ") + s.compute + " job " + s.backend_job_id;
     std::string exit = s.exit_code ? std::to_string(*s.exit_code) : (s.signal ? "sig " + std::to_string(s.signal) : "");
-    t.add({s.name, s.status, s.started_at ? format_time(s.started_at).substr(11) : "", duration(s.started_at, s.ended_at),
+    t.add({s.name, to_string(s.status), s.started_at ? format_time(s.started_at).substr(11) : "", duration(s.started_at, s.ended_at),
            exit, s.id, detail});
   }
   t.print();

@@ -30,9 +30,9 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::cout << "step " << s.name << " (step run " << s.id << " of " << run.id << "): " << s.status << "\n";
+  std::cout << "step " << s.name << " (step run " << s.id << " of " << run.id << "): " << to_string(s.status) << "\n";
   if (!out["decision"].get<std::string>().empty()) std::cout << "  decision: " << out["decision"].get<std::string>() << "\n";
-  if (s.status == "Reused")
+  if (s.status == StepStatus::kReused)
     std::cout << "  it took the outputs of run " << s.reused_run_id << ": same fingerprint " << s.fingerprint.substr(0, 12)
               << " (code, inputs' content, command, environment, parameters)\n";
   if (out["compared_with"].is_null()) {
@@ -44,7 +44,7 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step, cons
             << c["pipeline_run_id"].get<std::string>() << ", " << c["status"].get<std::string>() << ")\n";
   if (out["changes"].empty()) {
     std::cout << "  nothing in the fingerprint changed";
-    if (s.status != "Reused") std::cout << "; it ran because of the decision above";
+    if (s.status != StepStatus::kReused) std::cout << "; it ran because of the decision above";
     std::cout << "\n";
   } else {
     std::cout << "  what changed:\n";

@@ -15,10 +15,10 @@ std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s : s +
 std::string detail(const StepState& s) {
   std::string d;
   int64_t end = s.ended_at ? s.ended_at : now_ms();
-  if (s.status == "Reused") return "reused " + s.reused_run_id;
+  if (s.status == StepStatus::kReused) return "reused " + s.reused_run_id;
   if (s.started_at) d += format_duration(end - s.started_at);
-  if (s.status == "Queued" && s.reason.rfind("waiting for", 0) == 0) return s.reason;
-  if (s.status == "Failed" || s.status == "Canceled") {
+  if (s.status == StepStatus::kQueued && s.reason.rfind("waiting for", 0) == 0) return s.reason;
+  if (s.status == StepStatus::kFailed || s.status == StepStatus::kCanceled) {
     if (!s.reason.empty()) d += (d.empty() ? "" : "  ") + s.reason;
   }
   if (!s.backend_job_id.empty() && s.compute != "local") d += "  job " + s.backend_job_id;
@@ -29,14 +29,14 @@ std::string detail(const StepState& s) {
 ProgressView::ProgressView(bool tty, bool color, bool stream_logs)
     : tty_(tty), color_(color && tty), stream_(stream_logs) {}
 
-std::string ProgressView::paint(const std::string& status, const std::string& text) const {
+std::string ProgressView::paint(StepStatus status, const std::string& text) const {
   if (!color_) return text;
   const char* c = "";
-  if (status == "Finished") c = "\033[32m";
-  else if (status == "Reused") c = "\033[36m";
-  else if (status == "Failed") c = "\033[31m";
-  else if (status == "Canceled") c = "\033[33m";
-  else if (status == "Running") c = "\033[1;34m";
+  if (status == StepStatus::kFinished) c = "\033[32m";
+  else if (status == StepStatus::kReused) c = "\033[36m";
+  else if (status == StepStatus::kFailed) c = "\033[31m";
+  else if (status == StepStatus::kCanceled) c = "\033[33m";
+  else if (status == StepStatus::kRunning) c = "\033[1;34m";
   else return text;
   return std::string(c) + text + "\033[0m";
 }
@@ -52,9 +52,9 @@ void ProgressView::on_submitted(const std::string& run_id, const std::vector<Ste
 void ProgressView::on_step(const StepState& s) {
   if (tty_) return;  // the TTY view redraws from the engine's state
   std::lock_guard<std::mutex> lock(mu_);
-  std::string line = "[" + format_time(now_ms()).substr(11) + "] " + s.name + ": " + s.status;
+  std::string line = "[" + format_time(now_ms()).substr(11) + "] " + s.name + ": " + to_string(s.status);
   std::string d = detail(s);
-  if (!d.empty() && s.status != "Running" && (s.status != "Queued" || !s.reason.empty())) line += " (" + d + ")";
+  if (!d.empty() && s.status != StepStatus::kRunning && (s.status != StepStatus::kQueued || !s.reason.empty())) line += " (" + d + ")";
   std::cout << line << "\n";
   std::cout.flush();
 }
@@ -69,7 +69,7 @@ void ProgressView::on_log(const std::string& step, bool is_stderr, const std::st
   }
 }
 
-void ProgressView::on_finished(const std::string&) {}
+void ProgressView::on_finished(RunStatus) {}
 
 void ProgressView::draw_locked(const std::vector<StepState>& steps) {
   std::string buf;
@@ -79,14 +79,14 @@ void ProgressView::draw_locked(const std::vector<StepState>& steps) {
   pending_logs_.clear();
   ++frame_;
   for (const auto& s : steps) {
-    std::string icon = s.status == "Finished" ? "✔"
-                       : s.status == "Reused"  ? "↺"
-                       : s.status == "Failed"  ? "✘"
-                       : s.status == "Canceled" ? "⊘"
-                       : (s.status == "Running" || s.status == "Preparing")
+    std::string icon = s.status == StepStatus::kFinished ? "✔"
+                       : s.status == StepStatus::kReused  ? "↺"
+                       : s.status == StepStatus::kFailed  ? "✘"
+                       : s.status == StepStatus::kCanceled ? "⊘"
+                       : (s.status == StepStatus::kRunning || s.status == StepStatus::kPreparing)
                            ? kSpinner[frame_ % 10]
-                           : (s.status == "Queued" ? "…" : "·");
-    buf += "  " + paint(s.status, icon + " " + pad(s.name, name_width_) + "  " + pad(s.status, 10)) +
+                           : (s.status == StepStatus::kQueued ? "…" : "·");
+    buf += "  " + paint(s.status, icon + " " + pad(s.name, name_width_) + "  " + pad(to_string(s.status), 10)) +
            "  " + detail(s) + "\n";
   }
   drawn_lines_ = static_cast<int>(steps.size());

@@ -21,7 +21,7 @@ class ProgressView : public RunListener {
   void on_submitted(const std::string& run_id, const std::vector<StepState>& steps) override;
   void on_step(const StepState& step) override;
   void on_log(const std::string& step, bool is_stderr, const std::string& line) override;
-  void on_finished(const std::string& status) override;
+  void on_finished(RunStatus status) override;
 
   // Redraws the step block from `steps` (TTY only); call every ~100 ms.
   void redraw(const std::vector<StepState>& steps);
@@ -30,7 +30,7 @@ class ProgressView : public RunListener {
 
  private:
   void draw_locked(const std::vector<StepState>& steps);
-  std::string paint(const std::string& status, const std::string& text) const;
+  std::string paint(StepStatus status, const std::string& text) const;
 
   bool tty_;
   bool color_;

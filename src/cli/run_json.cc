@@ -53,7 +53,7 @@ json run_to_json(const Workspace& ws, const PipelineRunRecord& r) {
   json j;
   j["run_id"] = r.id;
   j["experiment"] = r.experiment;
-  j["status"] = r.status;
+  j["status"] = to_string(r.status);
   j["display_name"] = r.display_name;
   j["source_file"] = r.source_file;
   j["created"] = time_or_null(r.created_at);
@@ -69,7 +69,7 @@ json run_to_json(const Workspace& ws, const PipelineRunRecord& r) {
     json sj;
     sj["name"] = s.name;
     sj["run_id"] = s.id;
-    sj["status"] = s.status;
+    sj["status"] = to_string(s.status);
     sj["exit_code"] = s.exit_code ? json(*s.exit_code) : json(nullptr);
     sj["signal"] = s.signal ? json(s.signal) : json(nullptr);
     sj["error"] = s.error.empty() ? json(nullptr) : json(s.error);

@@ -12,6 +12,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kRunFailed: return "run failed";
   }
   return "error";
 }

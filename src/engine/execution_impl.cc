@@ -13,7 +13,9 @@
 #include "core/fs.h"
 #include "core/ids.h"
 #include "engine/backends.h"
+#include "engine/engine.h"
 #include "engine/git_info.h"
+#include "engine/process_identity.h"
 #include "engine/reconcile.h"
 #include "runnel/error.h"
 #include "spec/spec_json.h"
@@ -77,9 +79,13 @@ void PipelineExecution::Impl::resolve() {
     }
     // Graph edges: data dependencies and run_after.
     std::set<int> deps;
-    for (const auto& in : st.inputs)
-      if (in.source && in.source->kind == InputSource::Kind::kStepOutput)
-        deps.insert(index.at(in.source->step));
+    slot.input_producer.assign(st.inputs.size(), -1);
+    for (size_t k = 0; k < st.inputs.size(); ++k) {
+      const StepInput& in = st.inputs[k];
+      if (!in.source || in.source->kind != InputSource::Kind::kStepOutput) continue;
+      slot.input_producer[k] = index.at(in.source->step);
+      deps.insert(slot.input_producer[k]);
+    }
     for (const auto& a : st.run_after) deps.insert(index.at(a));
     slot.deps.assign(deps.begin(), deps.end());
     slot.remaining_deps = static_cast<int>(deps.size());
@@ -147,7 +153,7 @@ void PipelineExecution::Impl::record_submission() {
   PipelineRunRecord pr;
   pr.id = run_id;
   pr.experiment = experiment;
-  pr.status = "NotStarted";
+  pr.status = RunStatus::kNotStarted;
   pr.display_name = !spec.display_name.empty() ? spec.display_name : spec.name;
   pr.source_file = spec.source_file;
   pr.spec_json = spec_to_json(spec).dump();
@@ -155,6 +161,7 @@ void PipelineExecution::Impl::record_submission() {
                {"max_parallel", options.max_parallel},
                {"rerun", options.rerun_steps},
                {"engine_pid", static_cast<int>(::getpid())},
+               {"engine_start", process_start_time(::getpid())},
                {"engine_host", host_name()}};
   pr.options_json = opts.dump();
   pr.tags_json = json(options.tags).dump();
@@ -169,7 +176,7 @@ void PipelineExecution::Impl::record_submission() {
       r.id = s.state.step_run_id;
       r.pipeline_run_id = run_id;
       r.name = s.state.name;
-      r.status = "NotStarted";
+      r.status = StepStatus::kNotStarted;
       r.run_dir = s.state.run_dir;
       r.compute = s.state.compute;
       r.created_at = created_at;
@@ -186,9 +193,7 @@ void PipelineExecution::Impl::record_submission() {
 
 void PipelineExecution::Impl::request_cancel() {
   cancel_requested = true;
-  std::lock_guard<std::mutex> lock(mu);
-  if (done) return;
-  for (auto& [_, b] : backends_) b->wakeup();
+  if (engine) engine->wake();
 }
 
 ComputeBackend& PipelineExecution::Impl::backend_of(int i) { return *backends_.at(steps[i].backend_name); }
@@ -202,7 +207,7 @@ void PipelineExecution::Impl::persist_step(int i) {
   r.status = s.state.status;
   r.exit_code = s.state.exit_code;
   r.signal = s.state.signal;
-  r.error = (s.state.status == "Finished" || s.state.status == "Reused") ? "" : s.state.reason;
+  r.error = (s.state.status == StepStatus::kFinished || s.state.status == StepStatus::kReused) ? "" : s.state.reason;
   r.run_dir = s.state.run_dir;
   r.compute = s.state.compute;
   r.backend_job_id = s.state.backend_job_id;
@@ -229,18 +234,18 @@ void PipelineExecution::Impl::notify(int i) {
   listener->on_step(copy);
 }
 
-void PipelineExecution::Impl::set_status(int i, const std::string& st, const std::string& reason) {
+void PipelineExecution::Impl::set_status(int i, StepStatus st, const std::string& reason) {
   {
     std::lock_guard<std::mutex> lock(mu);
     steps[i].state.status = st;
     if (!reason.empty()) steps[i].state.reason = reason;
-    if (st == "Running" && steps[i].state.started_at == 0) steps[i].state.started_at = now_ms();
+    if (st == StepStatus::kRunning && steps[i].state.started_at == 0) steps[i].state.started_at = now_ms();
   }
   persist_step(i);
   notify(i);
 }
 
-void PipelineExecution::Impl::end_step(int i, const std::string& st, const std::string& reason) {
+void PipelineExecution::Impl::end_step(int i, StepStatus st, const std::string& reason) {
   StepSlot& s = steps[i];
   if (s.ended) return;
   {
@@ -250,12 +255,15 @@ void PipelineExecution::Impl::end_step(int i, const std::string& st, const std::
     s.state.reason = reason;
     s.state.ended_at = now_ms();
   }
-  release_claim(i);
+  // Recorded before the claim is released: a run that sees the claim gone finds this
+  // step run Finished and reuses it (never a second execution).
   persist_step(i);
+  release_claim(i);
   notify(i);
-  if (st == "Finished" || st == "Reused") {
-    for (int d : s.dependents) --steps[d].remaining_deps;
-  } else if (st == "Failed") {
+  if (st == StepStatus::kFinished || st == StepStatus::kReused) {
+    for (int d : s.dependents)
+      if (--steps[d].remaining_deps == 0) enqueue_ready(d);
+  } else if (st == StepStatus::kFailed) {
     if (failed_step_.empty()) failed_step_ = s.state.name;
     if (continue_on_failure()) {
       fail_downstream(i);
@@ -276,7 +284,7 @@ void PipelineExecution::Impl::fail_downstream(int i) {
     steps[d].ended = true;  // mark first so end_step's own propagation is not re-entered
     {
       std::lock_guard<std::mutex> lock(mu);
-      steps[d].state.status = "Canceled";
+      steps[d].state.status = StepStatus::kCanceled;
       steps[d].state.reason = "not started: upstream step '" + steps[i].state.name + "' failed";
       steps[d].state.ended_at = now_ms();
     }
@@ -294,169 +302,8 @@ void PipelineExecution::Impl::cancel_all(const std::string& reason) {
       s.cancel_reason = reason;
       backend_of(static_cast<int>(i)).cancel(s.state.step_run_id);
     } else {
-      end_step(static_cast<int>(i), "Canceled", "not started: " + reason);
+      end_step(static_cast<int>(i), StepStatus::kCanceled, "not started: " + reason);
     }
-  }
-}
-
-void PipelineExecution::Impl::run() {
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    status = "Running";
-  }
-  auto pr = ws.store().get_pipeline_run(run_id);
-  if (pr) {
-    pr->status = "Running";
-    pr->started_at = now_ms();
-    ws.store().update_pipeline_run(*pr);
-  }
-  bool canceled = false;
-  try {
-    while (true) {
-      if (cancel_requested && !canceled) {
-        canceled = true;
-        stop_launching_ = true;
-        cancel_all("the run was canceled");
-      }
-      // Decide every ready step (reuse or run), take reuses, and launch while the backend
-      // has room. Deciding may hash large inputs, so it runs outside any transaction; the
-      // reuse records of one pass share a transaction (a no-op re-run of a long chain is
-      // then one commit); launching writes as it goes.
-      int waiting = 0;
-      if (!stop_launching_) {
-        auto ready = [&](const StepSlot& s) { return !s.launched && !s.ended && s.remaining_deps == 0; };
-        for (size_t k = 0; k < steps.size() && !stop_launching_; ++k) {
-          StepSlot& s = steps[k];
-          if (!ready(s) || (s.fingerprinted && s.waiting_on.empty())) continue;
-          try {
-            decide(static_cast<int>(k));
-          } catch (const Error& e) {
-            s.launched = true;
-            end_step(static_cast<int>(k), "Failed", e.what());
-          }
-        }
-        ws.store().transaction([&] {
-          for (size_t k = 0; k < steps.size(); ++k) {
-            StepSlot& s = steps[k];
-            if (!ready(s) || !s.fingerprinted || !s.reuse) continue;
-            take_reuse(static_cast<int>(k));
-            k = static_cast<size_t>(-1);  // dependents may have become ready: rescan
-          }
-        });
-        for (size_t k = 0; k < steps.size() && !stop_launching_; ++k) {
-          int i = static_cast<int>(k);
-          StepSlot& s = steps[k];
-          if (!ready(s) || !s.fingerprinted || s.reuse) continue;
-          if (running_per_backend_[s.backend_name] >= backend_of(i).capacity()) continue;
-          if (!claim(i)) {
-            if (s.state.status != "Queued") {
-              set_status(i, "Queued",
-                         "waiting for step run " + s.waiting_on +
-                             " of another pipeline run, which is computing the same step; its result will be reused");
-            }
-            ++waiting;
-            continue;
-          }
-          prepare_and_launch(i);
-        }
-      }
-      int in_flight = 0;
-      for (const auto& s : steps)
-        if (s.launched && !s.ended) ++in_flight;
-      if (in_flight == 0) {
-        if (waiting > 0) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
-          continue;
-        }
-        bool runnable = false;
-        for (const auto& s : steps)
-          if (!s.ended && !s.launched && s.remaining_deps == 0 && !stop_launching_) runnable = true;
-        if (!runnable) break;
-        continue;
-      }
-      auto wait = std::chrono::milliseconds(options.stream_logs ? 100 : 500);
-      if (backends_.size() > 1) wait = std::chrono::milliseconds(50);
-      for (auto& [name, b] : backends_) {
-        if (running_per_backend_[name] == 0) continue;
-        std::vector<JobEvent> events = b->poll(wait);
-        if (events.empty()) continue;
-        // Status changes (Queued/Running) of one poll share a transaction: a few
-        // microseconds each instead of a commit each. Ends are handled one by one, outside
-        // any transaction, since committing may digest large outputs and the write lock
-        // must not be held meanwhile (other runs share the database).
-        auto is_end = [](const JobEvent& ev) { return ev.state != JobState::kQueued && ev.state != JobState::kRunning; };
-        ws.store().transaction([&] {
-          for (const JobEvent& ev : events) {
-            auto it = job_index_.find(ev.id);
-            if (it != job_index_.end() && !is_end(ev)) handle_event(it->second, ev);
-          }
-        });
-        for (const JobEvent& ev : events) {
-          auto it = job_index_.find(ev.id);
-          if (it != job_index_.end() && is_end(ev)) handle_event(it->second, ev);
-        }
-      }
-      if (options.stream_logs)
-        for (size_t i = 0; i < steps.size(); ++i)
-          if (steps[i].launched && !steps[i].ended) stream_logs(static_cast<int>(i), false);
-    }
-    // Steps that never became runnable (their inputs failed) end Canceled.
-    for (size_t i = 0; i < steps.size(); ++i)
-      if (!steps[i].ended) end_step(static_cast<int>(i), "Canceled", "not started");
-  } catch (const std::exception& e) {
-    // An engine error (not a step failure): record it and stop everything.
-    failed_step_ = failed_step_.empty() ? "(engine)" : failed_step_;
-    for (size_t i = 0; i < steps.size(); ++i) {
-      if (steps[i].launched && !steps[i].ended) backend_of(static_cast<int>(i)).cancel(steps[i].state.step_run_id);
-    }
-    if (pr) pr->error = std::string("engine error: ") + e.what();
-    for (size_t i = 0; i < steps.size(); ++i) {
-      StepSlot& s = steps[i];
-      if (s.ended) continue;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        s.ended = true;
-        s.state.status = "Canceled";
-        s.state.reason = std::string("canceled by an engine error: ") + e.what();
-        s.state.ended_at = now_ms();
-      }
-      try {
-        persist_step(static_cast<int>(i));
-      } catch (const std::exception&) {
-        // The store itself may be what failed; the run record below says why.
-      }
-      notify(static_cast<int>(i));
-    }
-  }
-  std::string final_status = "Finished";
-  for (const auto& s : steps) {
-    if (s.state.status == "Failed") final_status = "Failed";
-  }
-  if (canceled) final_status = "Canceled";
-  if (pr && !pr->error.empty()) final_status = "Failed";
-  if (pr) {
-    pr->status = final_status;
-    pr->ended_at = now_ms();
-    if (pr->error.empty() && final_status == "Failed") pr->error = "step '" + failed_step_ + "' failed";
-    ws.store().update_pipeline_run(*pr);
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);  // request_cancel() walks backends_ under mu
-    backends_.clear();                      // kills anything still running
-  }
-  try {
-    stat_cache_->flush();
-  } catch (const Error&) {
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    status = final_status;
-    done = true;
-  }
-  cv.notify_all();
-  if (listener) {
-    std::lock_guard<std::mutex> lock(listener_mu);
-    listener->on_finished(final_status);
   }
 }
 

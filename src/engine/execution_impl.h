@@ -1,11 +1,16 @@
 // engine/execution_impl.h: the state behind a PipelineExecution (internal).
 //
-// Only the scheduler thread (run()) changes step state after submission; it holds
-// `mu` while it does, and callers read copies under `mu`.
+// One run inside the Engine (engine/engine.h). After submission only the engine's
+// scheduler thread calls the driving methods (start, pump, on_backend_ready, on_timers,
+// finish) and changes step state; it holds `mu` while it does, and callers read copies
+// under `mu`. Steps are addressed by index: producers, consumers and the inputs that come
+// from other steps are resolved once, in resolve().
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -55,7 +60,11 @@ struct StepSlot {
   int64_t log_offset[2] = {0, 0};  // bytes of stdout/stderr already streamed
   std::string log_partial[2];      // an unfinished last line
   int attempt = 0;
+  bool in_ready = false;           // queued in Impl::ready_
+  std::vector<int> input_producer;  // per spec input: index of the producing step, or -1
 };
+
+class Engine;
 
 // The datastore path of an output: {run-id}/{output-name} (and ${{name}} /
 // ${{output_name}}) replaced. engine/output_dest.cc.
@@ -69,8 +78,23 @@ class PipelineExecution::Impl {
 
   void resolve();            // environments, computes and the graph; throws on bad input
   void record_submission();  // the run and its step runs in the store; decisions
-  void run();                // the scheduling loop (background thread)
-  void request_cancel();
+  void request_cancel();     // any thread; the engine acts on it at its next turn
+
+  // Driving, from the engine's scheduler thread only (engine/run_driver.cc). None of them
+  // throws: an error while driving ends the run Failed with the reason recorded (or logged
+  // when the store itself is what fails).
+  void start();                               // Running, and the first ready steps
+  void pump();                                // decide, reuse and launch ready steps
+  void on_backend_ready(ComputeBackend& b);   // its event fd is readable: poll(0)
+  void on_timers(std::chrono::steady_clock::time_point now);  // fd-less backends, logs, claims
+  // When the engine must call on_timers next (time_point::max() = no timer).
+  std::chrono::steady_clock::time_point next_timer() const;
+  bool has_ready() const { return !ready_.empty() && !stop_launching_; }
+  bool complete() const;                      // nothing in flight and nothing can start
+  void finish();                              // the final status; wakes waiters
+  void claims_changed() { recheck_claims_ = true; }  // a claim was released in this process
+  std::vector<ComputeBackend*> backend_list();
+  Engine* engine = nullptr;
 
   Workspace ws;
   PipelineSpec spec;
@@ -85,10 +109,9 @@ class PipelineExecution::Impl {
 
   mutable std::mutex mu;
   std::condition_variable cv;
-  std::string status = "NotStarted";
+  RunStatus status = RunStatus::kNotStarted;
   bool done = false;
   std::vector<StepSlot> steps;
-  std::thread thread;
   std::atomic<bool> cancel_requested{false};
   std::mutex listener_mu;
 
@@ -96,12 +119,13 @@ class PipelineExecution::Impl {
   // engine/reuse.cc
   void take_snapshots();
   bool inputs_known(int i) const;
+  enum class Claim { kMine, kBusy, kDoneElsewhere };
+  Claim claim(int i, bool ignore_finished);  // kBusy: another live run computes it now
   void check_dataset_input(const StepInput& in) const;  // registered, mode and type fit
   void check_dataset_inputs() const;                     // all steps; errors name the YAML line
   void compute_fingerprint(int i);
   void decide(int i);
   void take_reuse(int i);
-  bool claim(int i);  // false: another live run computes the same step right now
   void release_claim(int i);
   void record_output_digests(int i);
   // engine/output_dest.cc
@@ -111,19 +135,24 @@ class PipelineExecution::Impl {
   void prepare_and_launch(int i);
   void handle_event(int i, const JobEvent& ev);
   void retry(int i, const std::string& reason);  // a failed attempt within max_retries
-  bool commit_outputs(int i, std::string* error);
+  void commit_outputs(int i);  // throws Error naming what could not be committed
   void discard_outputs(int i);
   void ingest_metrics(int i);
   void stream_logs(int i, bool final);
   // engine/execution_impl.cc
-  void set_status(int i, const std::string& status, const std::string& reason = "");
-  void end_step(int i, const std::string& status, const std::string& reason);
+  void set_status(int i, StepStatus status, const std::string& reason = "");
+  void end_step(int i, StepStatus status, const std::string& reason);
   void fail_downstream(int i);
   void cancel_all(const std::string& reason);
   void persist_step(int i);
   void notify(int i);
   bool continue_on_failure() const;
   ComputeBackend& backend_of(int i);
+  void enqueue_ready(int i);
+  void try_launch(int i);
+  void handle_events(const std::vector<JobEvent>& events);
+  void fail_run(const std::string& why);  // an engine error: stop everything, record why
+  void guarded(const char* what, const std::function<void()>& fn);
 
   std::unique_ptr<StatCache> stat_cache_;
   std::map<std::string, SnapshotInfo> snapshots_;  // by code folder
@@ -134,6 +163,17 @@ class PipelineExecution::Impl {
   std::map<std::string, int> job_index_;  // step run id -> step index
   std::string failed_step_;               // the first step that failed
   bool stop_launching_ = false;
+  bool canceled_ = false;                 // cancel_all ran for a cancel request
+  bool started_ = false;
+  std::string engine_error_;              // why the engine failed this run, "" if it did not
+  std::optional<PipelineRunRecord> record_;  // the run's row, updated at start and end
+  std::deque<int> ready_;                 // steps whose dependencies ended and that may start
+  std::map<std::string, std::deque<int>> waiting_capacity_;  // by backend: ready, no slot
+  std::vector<int> waiting_claim_;        // ready, another run computes the same fingerprint
+  bool recheck_claims_ = false;
+  std::chrono::steady_clock::time_point next_claim_check_{};
+  std::chrono::steady_clock::time_point next_log_stream_{};
+  std::map<std::string, std::chrono::steady_clock::time_point> next_poll_;  // fd-less backends
 };
 
 }  // namespace runnel

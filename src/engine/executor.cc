@@ -12,6 +12,7 @@
 
 #include "core/fs.h"
 #include "core/ids.h"
+#include "engine/engine.h"
 #include "engine/execution_impl.h"
 #include "exec/compute_backend.h"
 #include "runnel/error.h"
@@ -23,19 +24,22 @@ using nlohmann::json;
 
 namespace runnel {
 
-PipelineExecution::PipelineExecution(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PipelineExecution::PipelineExecution(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 PipelineExecution::~PipelineExecution() {
-  if (impl_ && impl_->thread.joinable()) {
-    impl_->request_cancel();
-    impl_->thread.join();
-  }
+  if (!impl_) return;
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  if (impl_->done) return;
+  lock.unlock();
+  impl_->request_cancel();
+  lock.lock();
+  impl_->cv.wait(lock, [&] { return impl_->done; });
 }
 
 const std::string& PipelineExecution::run_id() const { return impl_->run_id; }
 const std::string& PipelineExecution::experiment() const { return impl_->experiment; }
 
-std::string PipelineExecution::status() const {
+RunStatus PipelineExecution::status() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->status;
 }
@@ -43,19 +47,17 @@ std::string PipelineExecution::status() const {
 std::vector<StepState> PipelineExecution::steps() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<StepState> out;
+  out.reserve(impl_->steps.size());
   for (const auto& s : impl_->steps) out.push_back(s.state);
   return out;
 }
 
 void PipelineExecution::cancel() { impl_->request_cancel(); }
 
-std::string PipelineExecution::wait() {
-  {
-    std::unique_lock<std::mutex> lock(impl_->mu);
-    impl_->cv.wait(lock, [&] { return impl_->done; });
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
-  return status();
+RunStatus PipelineExecution::wait() {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->done; });
+  return impl_->status;
 }
 
 bool PipelineExecution::wait_for(std::chrono::milliseconds timeout) {
@@ -66,17 +68,16 @@ bool PipelineExecution::wait_for(std::chrono::milliseconds timeout) {
 std::unique_ptr<PipelineExecution> PipelineExecution::submit(const Workspace& ws, PipelineSpec spec,
                                                              const ExecutionOptions& options,
                                                              RunListener* listener,
-                                                             BackendFactory backends) {
+                                                             BackendFactory backends, Engine* engine) {
   validate_pipeline(spec);
-  auto impl = std::make_unique<Impl>(ws, std::move(spec), options, listener, std::move(backends));
+  auto impl = std::make_shared<Impl>(ws, std::move(spec), options, listener, std::move(backends));
   impl->resolve();  // environments, computes, graph: throws on bad input, records nothing
   impl->record_submission();
   if (options.dry_run) {
     impl->done = true;
     return std::unique_ptr<PipelineExecution>(new PipelineExecution(std::move(impl)));
   }
-  Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->run(); });
+  (engine ? *engine : Engine::shared()).add(impl);
   return std::unique_ptr<PipelineExecution>(new PipelineExecution(std::move(impl)));
 }
 

@@ -1,7 +1,8 @@
 // engine/executor.h: one submitted pipeline run, from validation to the last commit.
 //
 // submit() validates the pipeline, records the run and its step runs in the metadata
-// store, and starts a background thread that schedules the steps: every step whose
+// store, and hands it to the process's Engine (engine/engine.h), whose one scheduler
+// thread drives every run of the process: every step whose
 // inputs are ready is prepared (working folder, context file, rendered command) and
 // handed to its compute backend, up to each backend's capacity. A step's outputs are
 // written to a private staging folder and committed into the datastore by one rename
@@ -19,12 +20,14 @@
 #include <string>
 #include <vector>
 
+#include "runnel/status.h"
 #include "runnel/workspace.h"
 #include "spec/pipeline_spec.h"
 
 namespace runnel {
 
 class ComputeBackend;
+class Engine;
 
 struct ExecutionOptions {
   std::string experiment;         // overrides the pipeline's experiment_name when set
@@ -46,7 +49,7 @@ struct ExecutionOptions {
 struct StepState {
   std::string name;
   std::string step_run_id;
-  std::string status = "NotStarted";  // NotStarted Queued Preparing Running Finished Failed Canceled Reused
+  StepStatus status = StepStatus::kNotStarted;
   std::optional<int> exit_code;
   int signal = 0;
   std::string reason;          // failure/cancel reason; reuse/run decision for others
@@ -69,7 +72,7 @@ class RunListener {
   virtual void on_submitted(const std::string& /*run_id*/, const std::vector<StepState>& /*steps*/) {}
   virtual void on_step(const StepState& /*step*/) {}
   virtual void on_log(const std::string& /*step*/, bool /*is_stderr*/, const std::string& /*line*/) {}
-  virtual void on_finished(const std::string& /*status*/) {}
+  virtual void on_finished(RunStatus /*status*/) {}
 };
 
 // Makes the backend for a compute target; tests inject a fake.
@@ -78,32 +81,33 @@ using BackendFactory =
 
 class PipelineExecution {
  public:
-  // Validates and records the run, then starts it in the background. Throws Error
-  // (kInvalidArgument/kNotFound) for a bad pipeline before anything is recorded.
-  // `listener` (may be null) must outlive the execution.
+  // Validates and records the run, then hands it to `engine` (null: Engine::shared()),
+  // which starts it at once. Throws Error (kInvalidArgument/kNotFound) for a bad pipeline
+  // before anything is recorded. `listener` (may be null) and `engine` must outlive the
+  // execution. The listener is called from the engine's thread.
   static std::unique_ptr<PipelineExecution> submit(const Workspace& ws, PipelineSpec spec,
                                                    const ExecutionOptions& options,
                                                    RunListener* listener = nullptr,
-                                                   BackendFactory backends = nullptr);
+                                                   BackendFactory backends = nullptr,
+                                                   Engine* engine = nullptr);
   ~PipelineExecution();  // cancels and waits if still running
 
   const std::string& run_id() const;
   const std::string& experiment() const;
-  // "NotStarted", "Running", "Finished", "Failed", "Canceled".
-  std::string status() const;
+  RunStatus status() const;
   std::vector<StepState> steps() const;
   // Asks every running step to stop; not-started steps end Canceled. Does not block.
   void cancel();
   // Blocks until the run ends; returns the final status.
-  std::string wait();
+  RunStatus wait();
   // Blocks until the run ends or `timeout` passes; true when it ended.
   bool wait_for(std::chrono::milliseconds timeout);
 
   class Impl;
 
  private:
-  explicit PipelineExecution(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit PipelineExecution(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;  // shared with the engine while it drives the run
 };
 
 }  // namespace runnel

@@ -4,13 +4,26 @@
 // Thread-safe (uses the store's own serialization).
 #pragma once
 
+#include <sys/types.h>
+
+#include <string>
+
 #include "runnel/workspace.h"
 
 namespace runnel {
 
 // Marks every NotStarted/Running pipeline run of this host whose engine process is gone
 // as Failed ("the runnel process that ran it is gone"), and its unfinished step runs as
-// Failed (if they had started) or Canceled. Returns how many runs were closed.
+// Failed (if they had started) or Canceled. An engine is "gone" when its pid is not
+// alive with the start time it recorded (a reused pid does not count). Step processes the
+// dead engine left behind are killed (process group), when their recorded pid and start
+// time still match; their `.staging/<step run id>` folders are removed. Returns how many
+// runs were closed.
 int reconcile_dead_runs(const Workspace& ws);
+
+// The key/value entry that records a local step's process ("<pid> <start time>"), set
+// when the step starts running, read by reconcile.
+std::string process_key(const std::string& step_run_id);
+std::string process_value(pid_t pid);
 
 }  // namespace runnel

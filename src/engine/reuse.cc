@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "core/fs.h"
 #include "core/ids.h"
 #include "core/units.h"
 #include "data/materialize.h"
 #include "data/registry.h"
+#include "engine/engine.h"
 #include "engine/execution_impl.h"
+#include "engine/process_identity.h"
 #include "runnel/error.h"
 
 using nlohmann::json;
@@ -18,10 +21,6 @@ using nlohmann::json;
 namespace runnel {
 
 namespace {
-
-bool is_final(const std::string& s) {
-  return s == "Finished" || s == "Failed" || s == "Canceled" || s == "Reused";
-}
 
 uint64_t config_u64(const Workspace& ws, const std::string& key, uint64_t fallback) {
   std::string v = ws.config_value(key);
@@ -132,10 +131,10 @@ void PipelineExecution::Impl::check_dataset_inputs() const {
 }
 
 bool PipelineExecution::Impl::inputs_known(int i) const {
-  for (const auto& in : spec.steps[i].inputs) {
-    if (!in.source || in.source->kind != InputSource::Kind::kStepOutput) continue;
-    for (const auto& s : steps)
-      if (s.state.name == in.source->step && !s.output_digests.count(in.source->output)) return false;
+  const auto& inputs = spec.steps[i].inputs;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    int p = steps[i].input_producer[k];
+    if (p >= 0 && !steps[p].output_digests.count(inputs[k].source->output)) return false;
   }
   return true;
 }
@@ -174,7 +173,8 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   for (const auto& o : st.outputs) outs[o.name] = data_type_name(o.type);
   c["outputs"] = outs;
   json ins = json::object();
-  for (const auto& in : st.inputs) {
+  for (size_t k = 0; k < st.inputs.size(); ++k) {
+    const StepInput& in = st.inputs[k];
     json e = {{"type", data_type_name(in.type)}};
     if (!in.source) {
       e["value"] = nullptr;
@@ -201,13 +201,10 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
           break;
         }
         case InputSource::Kind::kStepOutput: {
-          for (const auto& p : steps) {
-            if (p.state.name != src.step) continue;
-            const DataDigest& d = p.output_digests.at(src.output);
-            e["digest"] = d.digest;
-            e["files"] = d.files;
-            e["source"] = "output " + src.output + " of step " + src.step;
-          }
+          const DataDigest& d = steps[s.input_producer[k]].output_digests.at(src.output);
+          e["digest"] = d.digest;
+          e["files"] = d.files;
+          e["source"] = "output " + src.output + " of step " + src.step;
           e["mode"] = input_mode_name(in.mode);
           break;
         }
@@ -309,7 +306,7 @@ void PipelineExecution::Impl::decide(int i) {
       attach_package_lists(ws.store(), &after);
       auto lines = explain_changes(before, after);
       if (lines.empty()) {
-        s.run_reason = "the last run of this step with these inputs (" + prev.id + ") ended " + prev.status;
+        s.run_reason = "the last run of this step with these inputs (" + prev.id + ") ended " + to_string(prev.status);
       } else {
         s.run_reason = lines.front();
         for (size_t k = 1; k < lines.size() && k < 3; ++k) s.run_reason += "; " + lines[k];
@@ -333,45 +330,61 @@ void PipelineExecution::Impl::take_reuse(int i) {
   if (!s.reuse_committed.is_null()) s.fingerprint["committed_outputs"] = std::move(s.reuse_committed);
   s.fingerprint["decision"] = "reused run " + s.reuse->id;
   s.launched = true;
-  end_step(i, "Reused", "reused run " + s.reuse->id);
+  end_step(i, StepStatus::kReused, "reused run " + s.reuse->id);
 }
 
-bool PipelineExecution::Impl::claim(int i) {
+PipelineExecution::Impl::Claim PipelineExecution::Impl::claim(int i, bool ignore_finished) {
   StepSlot& s = steps[i];
   std::string key = "claim:" + s.fingerprint_digest;
-  bool mine = true;
-  ws.store().transaction([&] {
-    auto v = ws.store().get_value(key);
+  Claim result = Claim::kMine;
+  MetadataStore& store = ws.store();
+  store.transaction([&] {
+    auto v = store.get_value(key);
     if (v && !v->empty()) {
       json j = json::parse(*v, nullptr, false);
       if (j.is_object()) {
-        auto owner = ws.store().get_step_run(j.value("step_run_id", ""));
-        int pid = j.value("pid", 0);
-        bool alive = pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+        auto owner = store.get_step_run(j.value("step_run_id", ""));
+        bool alive = process_is_alive(j.value("pid", 0), j.value("pid_start", uint64_t{0}));
         if (owner && owner->pipeline_run_id != run_id && !is_final(owner->status) && alive) {
           s.waiting_on = owner->id;
-          mine = false;
+          result = Claim::kBusy;
           return;
         }
       }
     }
-    ws.store().set_value(key, json({{"step_run_id", s.state.step_run_id}, {"pid", ::getpid()}}).dump());
+    // Rechecked under the write lock: a run that finished this step after we decided
+    // released its claim only after recording Finished, so it is found here.
+    if (!ignore_finished && !s.force_run)
+      for (const auto& cand : store.find_by_fingerprint(s.fingerprint_digest))
+        if (cand.pipeline_run_id != run_id) {
+          result = Claim::kDoneElsewhere;
+          return;
+        }
+    store.set_value(key, json({{"step_run_id", s.state.step_run_id},
+                               {"pid", ::getpid()},
+                               {"pid_start", process_start_time(::getpid())}})
+                             .dump());
   });
-  if (mine) {
+  if (result == Claim::kMine) {
     s.claim_key = key;
     s.waiting_on.clear();
   }
-  return mine;
+  return result;
 }
 
 void PipelineExecution::Impl::release_claim(int i) {
   StepSlot& s = steps[i];
   if (s.claim_key.empty()) return;
+  std::string key = std::exchange(s.claim_key, std::string());
+  // Not swallowed: a claim left behind names a step run that is final now, so others
+  // ignore it; still, say so.
   try {
-    ws.store().set_value(s.claim_key, "");
-  } catch (const Error&) {
+    ws.store().set_value(key, "");
+  } catch (const Error& e) {
+    std::cerr << "runnel: run " << run_id << ": cannot release the claim of step " << s.state.name << " ("
+              << e.what() << "); other runs ignore it once this step run is final\n";
   }
-  s.claim_key.clear();
+  if (engine) engine->claim_released();
 }
 
 void PipelineExecution::Impl::record_output_digests(int i) {

@@ -11,12 +11,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "core/confine.h"
 #include "core/fs.h"
 #include "core/ids.h"
 #include "data/materialize.h"
 #include "engine/execution_impl.h"
+#include "engine/reconcile.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
 #include "store/metadata_store.h"
@@ -55,7 +57,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
   ++s.attempt;
   {
     std::lock_guard<std::mutex> lock(mu);
-    s.state.status = "Preparing";
+    s.state.status = StepStatus::kPreparing;
   }
   try {
     const std::string& rd = s.state.run_dir;
@@ -72,7 +74,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     std::map<std::string, std::optional<std::string>> values;
     std::map<std::string, std::string> env;
     std::vector<std::string> read_only;  // ro_mount inputs (exec/sandbox.h)
-    for (const auto& in : st.inputs) {
+    for (size_t k = 0; k < st.inputs.size(); ++k) {
+      const StepInput& in = st.inputs[k];
       json entry = {{"type", data_type_name(in.type)}, {"mode", input_mode_name(in.mode)},
                     {"path", nullptr}, {"value", nullptr}, {"dataset", nullptr}};
       if (!in.source) {
@@ -94,9 +97,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
           path = src.path;
           break;
         case InputSource::Kind::kStepOutput: {
-          int producer = -1;
-          for (size_t k = 0; k < steps.size(); ++k)
-            if (steps[k].state.name == src.step) producer = static_cast<int>(k);
+          const int producer = s.input_producer[k];
           auto it = steps[producer].state.outputs.find(src.output);
           if (it == steps[producer].state.outputs.end())
             throw internal_error("output " + src.step + "." + src.output + " was not committed");
@@ -188,7 +189,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
       }
       --running_per_backend_[s.backend_name];
       discard_outputs(i);
-      end_step(i, "Failed", msg);
+      end_step(i, StepStatus::kFailed, msg);
       return;
     }
     const char* path_env = std::getenv("PATH");
@@ -223,16 +224,17 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.read_only_paths = std::move(read_only);
     ls.writable_paths = {rd, s.staging_root};
     backend_of(i).launch(ls);
-    set_status(i, "Queued");
+    set_status(i, StepStatus::kQueued);
   } catch (const Error& e) {
     --running_per_backend_[s.backend_name];
     try {
       make_dirs(s.state.run_dir + "/logs");
       append_line(s.state.stderr_path, std::string("runnel: ") + e.what());
     } catch (const Error&) {
+      // The reason is recorded with the step run below; the log line is a courtesy.
     }
     discard_outputs(i);
-    end_step(i, "Failed", e.what());
+    end_step(i, StepStatus::kFailed, e.what());
   }
 }
 
@@ -245,10 +247,16 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
   }
   switch (ev.state) {
     case JobState::kQueued:
-      if (s.state.status != "Queued") set_status(i, "Queued");
+      if (s.state.status != StepStatus::kQueued) set_status(i, StepStatus::kQueued);
       return;
     case JobState::kRunning:
-      if (s.state.status != "Running") set_status(i, "Running");
+      if (s.state.status != StepStatus::kRunning) {
+        // A local step's pid and start time, so that a later engine can kill it if this
+        // one dies (reconcile.cc); a pid alone could name another process by then.
+        if (backend_of(i).type() == "local" && !ev.backend_job_id.empty())
+          ws.store().set_value(process_key(s.state.step_run_id), process_value(std::stoi(ev.backend_job_id)));
+        set_status(i, StepStatus::kRunning);
+      }
       return;
     default:
       break;
@@ -263,25 +271,26 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
   }
   ingest_metrics(i);
   if (ev.state == JobState::kFinished) {
-    std::string err;
-    if (commit_outputs(i, &err)) {
-      try {
-        record_output_digests(i);
-      } catch (const Error& e) {
-        end_step(i, "Failed", std::string("cannot digest committed outputs: ") + e.what());
-        return;
-      }
-      try {
-        register_outputs(i);
-      } catch (const Error& e) {
-        end_step(i, "Failed", std::string("outputs were committed but registering them failed: ") + e.what());
-        return;
-      }
-      end_step(i, "Finished", "");
-    } else {
+    try {
+      commit_outputs(i);
+    } catch (const Error& e) {
       discard_outputs(i);
-      end_step(i, "Failed", err);
+      end_step(i, StepStatus::kFailed, e.what());
+      return;
     }
+    try {
+      record_output_digests(i);
+    } catch (const Error& e) {
+      end_step(i, StepStatus::kFailed, std::string("cannot digest committed outputs: ") + e.what());
+      return;
+    }
+    try {
+      register_outputs(i);
+    } catch (const Error& e) {
+      end_step(i, StepStatus::kFailed, std::string("outputs were committed but registering them failed: ") + e.what());
+      return;
+    }
+    end_step(i, StepStatus::kFinished, "");
   } else {
     discard_outputs(i);
     std::string reason = ev.reason;
@@ -294,7 +303,7 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
       retry(i, reason);
       return;
     }
-    end_step(i, ev.state == JobState::kCanceled ? "Canceled" : "Failed", reason);
+    end_step(i, ev.state == JobState::kCanceled ? StepStatus::kCanceled : StepStatus::kFailed, reason);
   }
 }
 
@@ -306,7 +315,9 @@ void PipelineExecution::Impl::retry(int i, const std::string& reason) {
   for (const char* f : {"/logs/stdout.txt", "/logs/stderr.txt", "/metrics.jsonl"}) {
     std::string from = rd + f;
     std::string to = from.substr(0, from.rfind('.')) + suffix + from.substr(from.rfind('.'));
-    if (path_exists(from)) ::rename(from.c_str(), to.c_str());
+    if (path_exists(from) && ::rename(from.c_str(), to.c_str()) != 0)
+      throw io_error("cannot keep the logs of attempt " + std::to_string(s.attempt) + ": rename " + from + " -> " +
+                     to + ": " + std::strerror(errno));
   }
   append_line(s.state.stderr_path, "runnel: attempt " + std::to_string(s.attempt) + " failed (" + reason +
                                        "); retrying (max_retries: " + std::to_string(spec.steps[i].max_retries) + ")");
@@ -317,50 +328,37 @@ void PipelineExecution::Impl::retry(int i, const std::string& reason) {
     s.state.signal = 0;
     s.log_offset[0] = s.log_offset[1] = 0;
   }
-  set_status(i, "Queued", "retrying after attempt " + std::to_string(s.attempt) + ": " + reason);
+  enqueue_ready(i);
+  set_status(i, StepStatus::kQueued, "retrying after attempt " + std::to_string(s.attempt) + ": " + reason);
 }
 
-bool PipelineExecution::Impl::commit_outputs(int i, std::string* error) {
+void PipelineExecution::Impl::commit_outputs(int i) {
   StepSlot& s = steps[i];
   const StepSpec& st = spec.steps[i];
   for (const auto& out : st.outputs) {
     const std::string& p = s.output_paths[out.name];
-    if (out.type == DataType::kUriFile && !path_exists(p)) {
-      *error = "output '" + out.name + "' (uri_file) was not written: the step must create the file " + p;
-      return false;
-    }
+    if (out.type == DataType::kUriFile && !path_exists(p))
+      throw invalid_argument("output '" + out.name + "' (uri_file) was not written: the step must create the file " + p);
     // Links leaving an output would let later reads and writes escape the datastore.
-    try {
-      if (path_exists(p)) check_links_stay_inside(p, "output '" + out.name + "' of step '" + st.name + "'");
-    } catch (const Error& e) {
-      *error = e.what();
-      return false;
-    }
+    if (path_exists(p)) check_links_stay_inside(p, "output '" + out.name + "' of step '" + st.name + "'");
   }
   make_dirs(fs::path(s.commit_root).parent_path().string());
-  if (::rename(s.staging_root.c_str(), s.commit_root.c_str()) != 0) {
-    *error = "cannot commit outputs " + s.staging_root + " -> " + s.commit_root + ": " +
-             std::strerror(errno);
-    return false;
-  }
+  if (::rename(s.staging_root.c_str(), s.commit_root.c_str()) != 0)
+    throw io_error("cannot commit outputs " + s.staging_root + " -> " + s.commit_root + ": " + std::strerror(errno));
   {
     std::lock_guard<std::mutex> lock(mu);
     for (const auto& out : st.outputs) s.state.outputs[out.name] = s.commit_root + "/" + out.name;
   }
-  try {
-    move_to_destinations(i);
-  } catch (const Error& e) {
-    *error = e.what();
-    return false;
-  }
-  return true;
+  move_to_destinations(i);
 }
 
 void PipelineExecution::Impl::discard_outputs(int i) {
   if (steps[i].staging_root.empty()) return;
   try {
     remove_all(steps[i].staging_root);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    std::cerr << "runnel: run " << run_id << ": cannot remove the staging folder of step " << steps[i].state.name
+              << ": " << e.what() << "; `runnel run` removes it when it reconciles this run\n";
   }
 }
 

@@ -94,6 +94,8 @@ const std::string& Workspace::name() const { return impl_->name; }
 const std::string& Workspace::root() const { return impl_->root; }
 std::string Workspace::runnel_dir() const { return impl_->runnel_dir; }
 MetadataStore& Workspace::store() const { return *impl_->store; }
+MetadataStore& internal::store_of(const Workspace& ws) { return ws.store(); }
+std::unique_ptr<MetadataStore>& internal::store_slot(const Workspace& ws) { return ws.impl_->store; }
 
 Datastore Workspace::get_default_datastore() const {
   return Datastore(*this, impl_->config.value("default_datastore", kDefaultDatastore));

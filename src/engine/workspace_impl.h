@@ -18,4 +18,12 @@ struct Workspace::Impl {
   std::unique_ptr<MetadataStore> store;
 };
 
+namespace internal {
+// The workspace's metadata store (owned by it; valid while a handle lives). The internal
+// accessor for code in src/; users see only the public API.
+MetadataStore& store_of(const Workspace& ws);
+// The owning slot itself, for test seams that wrap the store (testing/failing_store.h).
+std::unique_ptr<MetadataStore>& store_slot(const Workspace& ws);
+}  // namespace internal
+
 }  // namespace runnel

@@ -2,8 +2,10 @@
 // step's process (the local process pool, Slurm, the fake backend of the tests).
 //
 // A backend runs jobs; it knows nothing of pipelines, reuse or outputs. The scheduler
-// calls launch(), then poll() in a loop, from one thread. cancel() and wakeup() may be
-// called from any thread (e.g. a Ctrl-C handler's helper thread).
+// calls launch() and poll() from one thread: it waits (epoll) on every backend's
+// event_fd() at once and calls poll(0) on a backend whose fd is readable, so no thread
+// sleeps or polls per run. cancel() and wakeup() may be called from any thread (e.g. a
+// Ctrl-C handler's helper thread).
 #pragma once
 
 #include <chrono>
@@ -33,7 +35,8 @@ struct LaunchSpec {
 };
 
 enum class JobState { kQueued, kRunning, kFinished, kFailed, kCanceled };
-const char* job_state_name(JobState s);
+// "Queued", "Running", "Finished", "Failed", "Canceled" (the one mapping to text).
+const char* to_string(JobState s);
 
 struct JobEvent {
   std::string id;
@@ -73,6 +76,14 @@ class ComputeBackend {
 
   // Makes a blocked poll() return. Thread-safe.
   virtual void wakeup() = 0;
+
+  // A file descriptor that is readable whenever poll(0) has something to report (a job
+  // started or ended, a timer is due), so that one scheduler can wait on many backends
+  // with epoll. Owned by the backend, valid for its life. -1: the backend has no such fd
+  // (it asks an external system, as Slurm does); the scheduler then calls poll(0) every
+  // poll_interval() while it has jobs in flight.
+  virtual int event_fd() const { return -1; }
+  virtual std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(500); }
 };
 
 }  // namespace runnel

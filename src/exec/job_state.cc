@@ -1,20 +1,22 @@
-// exec/job_state.cc: names of job states, as the SDK's users know run statuses.
+// exec/job_state.cc: names of job states. A job state's text is the step status it maps
+// to, so the one mapping to text (runnel/status.h) serves both.
 #include "exec/compute_backend.h"
+#include "runnel/status.h"
 
 namespace runnel {
 
-const char* job_state_name(JobState s) {
+const char* to_string(JobState s) {
   switch (s) {
     case JobState::kQueued:
-      return "Queued";
+      return to_string(StepStatus::kQueued);
     case JobState::kRunning:
-      return "Running";
+      return to_string(StepStatus::kRunning);
     case JobState::kFinished:
-      return "Finished";
+      return to_string(StepStatus::kFinished);
     case JobState::kFailed:
-      return "Failed";
+      return to_string(StepStatus::kFailed);
     case JobState::kCanceled:
-      return "Canceled";
+      return to_string(StepStatus::kCanceled);
   }
   return "Unknown";
 }

@@ -1,4 +1,4 @@
-# The local compute backend (a pool of process slots on this machine) and job_state_name.
+# The local compute backend (a pool of process slots on this machine) and the JobState names.
 # Platform code is chosen here, not by #ifdef: process_posix.cc is the Linux/POSIX part.
 runnel_add_library(runnel_exec
   SOURCES

@@ -43,7 +43,12 @@ JobEvent make_event(const std::string& id, JobState state, std::string reason = 
 LocalBackend::LocalBackend(const Options& options)
     : slots_(options.slots > 0 ? options.slots : default_slots()),
       kill_grace_(std::max(options.kill_grace, std::chrono::milliseconds(0))),
-      devnull_(internal::open_devnull()) {}
+      devnull_(internal::open_devnull()),
+      epoll_(internal::make_epoll()),
+      timer_(internal::make_timerfd()) {
+  internal::epoll_add(epoll_.get(), wake_.fd());
+  internal::epoll_add(epoll_.get(), timer_.get());
+}
 
 LocalBackend::~LocalBackend() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -78,9 +83,9 @@ void LocalBackend::launch(const LaunchSpec& spec) {
   job->spec = spec;
   if (!apply_sandbox(job->spec)) return;
   job->slots = std::clamp(spec.resources.cpus, 1, slots_);
-  // Launching from another thread than the one blocked in poll() is outside the contract,
-  // but cheap to make work: the poll picks up the new job's pidfd and events.
-  if (polling_.load()) wake_.signal();
+  // The nudge makes event_fd() readable, so that the scheduler reports the new job's
+  // kRunning/kQueued at once (and a poll() blocked in another thread picks it up).
+  wake_.signal();
   if (queue_.empty() && used_slots_ + job->slots <= slots_) {
     start_locked(std::move(job));
     return;
@@ -98,6 +103,7 @@ void LocalBackend::start_locked(std::unique_ptr<Job> job) {
   }
   job->pid = r.pid;
   job->pidfd = std::move(r.pidfd);
+  if (job->pidfd.get() >= 0) internal::epoll_add(epoll_.get(), job->pidfd.get());
   if (job->spec.timeout_s > 0)
     job->timeout_at = Clock::now() + std::chrono::seconds(job->spec.timeout_s);
   used_slots_ += job->slots;
@@ -185,13 +191,25 @@ JobEvent LocalBackend::end_event(const Job& job, const ExitStatus& status) const
   return e;
 }
 
+void LocalBackend::arm_timer_locked() {
+  Clock::time_point at = Clock::time_point::max();
+  for (auto& [id, job] : running_) {
+    at = std::min({at, job->timeout_at, job->kill_at});
+    if (job->pidfd.get() < 0) at = std::min(at, Clock::now() + kFallbackCheck);
+  }
+  internal::arm_timerfd(timer_.get(), at == Clock::time_point::max()
+                                          ? std::chrono::nanoseconds(0)
+                                          : std::max(std::chrono::nanoseconds(1), at - Clock::now()));
+}
+
 std::vector<JobEvent> LocalBackend::poll(std::chrono::milliseconds max_wait) {
   // Clamped so that `now + max_wait` cannot overflow when a caller means "forever".
   const auto deadline = Clock::now() + std::clamp(max_wait, std::chrono::milliseconds(0),
                                                   std::chrono::milliseconds(kMaxWait));
   bool woken = false;
+  bool checked = false;  // the fds were looked at at least once (poll(0) must look)
   for (;;) {
-    std::vector<int> fds{wake_.fd()};
+    std::vector<int> fds{wake_.fd(), timer_.get()};
     std::vector<Job*> watched;  // stable: only this thread erases from running_
     Clock::time_point wake_at = deadline;
     {
@@ -200,7 +218,10 @@ std::vector<JobEvent> LocalBackend::poll(std::chrono::milliseconds max_wait) {
       fire_timers_locked(now);
       reap_locked();
       start_queued_locked();
-      if (!pending_.empty() || woken || now >= deadline) return std::exchange(pending_, {});
+      if (!pending_.empty() || woken || (checked && now >= deadline)) {
+        arm_timer_locked();
+        return std::exchange(pending_, {});
+      }
       for (auto& [id, job] : running_) {
         wake_at = std::min({wake_at, job->timeout_at, job->kill_at});
         if (job->pidfd.get() >= 0) {
@@ -216,11 +237,13 @@ std::vector<JobEvent> LocalBackend::poll(std::chrono::milliseconds max_wait) {
     std::vector<bool> ready =
         internal::wait_readable(fds, std::max(wait, std::chrono::milliseconds(0)));
     polling_.store(false);
+    checked = true;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t i = 0; i < watched.size(); ++i)
-        if (ready[i + 1]) watched[i]->maybe_ended = true;
+        if (ready[i + 2]) watched[i]->maybe_ended = true;
     }
+    if (ready[1]) internal::drain_timerfd(timer_.get());
     if (ready[0]) {
       wake_.drain();
       if (wakeup_requested_.exchange(false)) woken = true;  // else: a nudge from cancel()

@@ -86,6 +86,10 @@ class LocalBackend : public ComputeBackend {
   // an atomic store and a write to an eventfd.
   void wakeup() override;
 
+  // An epoll fd over the jobs' pidfds, the wakeup eventfd and a timerfd armed for the next
+  // timeout or kill deadline: readable whenever poll(0) has something to report.
+  int event_fd() const override { return epoll_.get(); }
+
   // Jobs started and not yet reported ended; jobs waiting for slots. For tests and status.
   int running_count() const;
   int queued_count() const;
@@ -111,12 +115,15 @@ class LocalBackend : public ComputeBackend {
   void stop_locked(Job& job, Stop why, Clock::time_point now);
   void fire_timers_locked(Clock::time_point now);
   void reap_locked();
+  void arm_timer_locked();  // the timerfd, for the earliest deadline of a running job
   JobEvent end_event(const Job& job, const internal::ExitStatus& status) const;
 
   const int slots_;
   const std::chrono::milliseconds kill_grace_;
   internal::UniqueFd devnull_;
   internal::WakeupFd wake_;
+  internal::UniqueFd epoll_;  // wake_, timer_ and every running job's pidfd
+  internal::UniqueFd timer_;  // a timerfd
   std::atomic<bool> wakeup_requested_{false};  // set by wakeup(), not by internal nudges
   std::atomic<bool> polling_{false};           // poll() is blocked in wait_readable()
 

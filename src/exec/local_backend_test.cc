@@ -91,11 +91,11 @@ class LocalBackendTest : public ::testing::Test {
 };
 
 TEST(JobStateTest, Names) {
-  EXPECT_STREQ(job_state_name(JobState::kQueued), "Queued");
-  EXPECT_STREQ(job_state_name(JobState::kRunning), "Running");
-  EXPECT_STREQ(job_state_name(JobState::kFinished), "Finished");
-  EXPECT_STREQ(job_state_name(JobState::kFailed), "Failed");
-  EXPECT_STREQ(job_state_name(JobState::kCanceled), "Canceled");
+  EXPECT_STREQ(to_string(JobState::kQueued), "Queued");
+  EXPECT_STREQ(to_string(JobState::kRunning), "Running");
+  EXPECT_STREQ(to_string(JobState::kFinished), "Finished");
+  EXPECT_STREQ(to_string(JobState::kFailed), "Failed");
+  EXPECT_STREQ(to_string(JobState::kCanceled), "Canceled");
 }
 
 TEST_F(LocalBackendTest, ExitZeroFinishesAfterOneRunningEvent) {

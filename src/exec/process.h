@@ -78,6 +78,16 @@ class WakeupFd {
 // per fd, whether it is readable (or hung up). Retries on EINTR with the time left.
 std::vector<bool> wait_readable(const std::vector<int>& fds, std::chrono::milliseconds timeout);
 
+// An epoll fd (O_CLOEXEC); epoll_add watches `fd` for readability. Throw Error(kIo).
+UniqueFd make_epoll();
+void epoll_add(int epoll_fd, int fd);
+
+// A non-blocking CLOCK_MONOTONIC timerfd; arm_timerfd fires it once after `after`
+// (0 disarms); drain_timerfd clears its readability. make_timerfd throws Error(kIo).
+UniqueFd make_timerfd();
+void arm_timerfd(int fd, std::chrono::nanoseconds after);
+void drain_timerfd(int fd);
+
 // Opens /dev/null read-only with O_CLOEXEC; throws Error(kIo) on failure.
 UniqueFd open_devnull();
 

@@ -7,7 +7,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -226,6 +229,40 @@ std::vector<bool> wait_readable(const std::vector<int>& fds, std::chrono::millis
   std::vector<bool> ready(fds.size());
   for (size_t i = 0; i < fds.size(); ++i) ready[i] = pfds[i].revents != 0;
   return ready;
+}
+
+UniqueFd make_epoll() {
+  UniqueFd fd(::epoll_create1(EPOLL_CLOEXEC));
+  if (fd.get() < 0) throw io_error("local backend: cannot create an epoll fd: " + errno_text(errno));
+  return fd;
+}
+
+void epoll_add(int epoll_fd, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+    throw io_error("local backend: cannot watch fd " + std::to_string(fd) + ": " + errno_text(errno));
+}
+
+UniqueFd make_timerfd() {
+  UniqueFd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (fd.get() < 0) throw io_error("local backend: cannot create a timerfd: " + errno_text(errno));
+  return fd;
+}
+
+void arm_timerfd(int fd, std::chrono::nanoseconds after) {
+  itimerspec spec{};
+  auto ns = after.count();
+  spec.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+  spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+  ::timerfd_settime(fd, 0, &spec, nullptr);  // cannot fail for a valid timerfd and value
+}
+
+void drain_timerfd(int fd) {
+  uint64_t expirations;
+  ssize_t n = ::read(fd, &expirations, sizeof expirations);
+  (void)n;  // EAGAIN: nothing to clear
 }
 
 UniqueFd open_devnull() {

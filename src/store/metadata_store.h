@@ -18,14 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "runnel/status.h"
+
 namespace runnel {
 
-// Status strings are the SDK's: "NotStarted", "Queued", "Preparing", "Running",
-// "Finished", "Failed", "Canceled", "Reused" (step runs only).
+// Statuses are typed (runnel/status.h); the SQLite rows hold their SDK text.
 struct PipelineRunRecord {
   std::string id;
   std::string experiment;
-  std::string status = "NotStarted";
+  RunStatus status = RunStatus::kNotStarted;
   std::string display_name;
   std::string source_file;   // the YAML submitted, "" for C++
   std::string spec_json;     // the resolved PipelineSpec as JSON
@@ -42,7 +43,7 @@ struct StepRunRecord {
   std::string id;
   std::string pipeline_run_id;
   std::string name;
-  std::string status = "NotStarted";
+  StepStatus status = StepStatus::kNotStarted;
   std::optional<int> exit_code;
   int signal = 0;
   std::string error;           // reason of a failure/cancel, "" otherwise

@@ -32,7 +32,7 @@ std::map<std::string, std::string> map_from_json(const std::string& text,
 // ---- pipeline runs ----------------------------------------------------------------------
 
 void bind_pipeline_run(SqliteStmt& s, const PipelineRunRecord& r) {
-  s.bind(1, r.id).bind(2, r.experiment).bind(3, r.status).bind(4, r.display_name);
+  s.bind(1, r.id).bind(2, r.experiment).bind(3, to_string(r.status)).bind(4, r.display_name);
   s.bind(5, r.source_file).bind(6, r.spec_json).bind(7, r.options_json).bind(8, r.git_json);
   s.bind(9, r.tags_json).bind(10, r.error).bind(11, or_now(r.created_at));
   s.bind(12, r.started_at).bind(13, r.ended_at);
@@ -42,7 +42,12 @@ PipelineRunRecord read_pipeline_run(const SqliteStmt& s) {
   PipelineRunRecord r;
   r.id = s.text(0);
   r.experiment = s.text(1);
-  r.status = s.text(2);
+  const std::string status = s.text(2);
+  if (auto st = parse_run_status(status)) {
+    r.status = *st;
+  } else {
+    throw corruption("metadata store: pipeline run " + r.id + " has an unknown status '" + status + "'");
+  }
   r.display_name = s.text(3);
   r.source_file = s.text(4);
   r.spec_json = s.text(5);
@@ -59,7 +64,7 @@ PipelineRunRecord read_pipeline_run(const SqliteStmt& s) {
 // ---- step runs --------------------------------------------------------------------------
 
 void bind_step_run(SqliteStmt& s, const StepRunRecord& r) {
-  s.bind(1, r.id).bind(2, r.pipeline_run_id).bind(3, r.name).bind(4, r.status);
+  s.bind(1, r.id).bind(2, r.pipeline_run_id).bind(3, r.name).bind(4, to_string(r.status));
   if (r.exit_code) {
     s.bind(5, *r.exit_code);
   } else {
@@ -77,7 +82,12 @@ StepRunRecord read_step_run(const SqliteStmt& s) {
   r.id = s.text(0);
   r.pipeline_run_id = s.text(1);
   r.name = s.text(2);
-  r.status = s.text(3);
+  const std::string status = s.text(3);
+  if (auto st = parse_step_status(status)) {
+    r.status = *st;
+  } else {
+    throw corruption("metadata store: step run " + r.id + " has an unknown status '" + status + "'");
+  }
   if (!s.is_null(4)) r.exit_code = static_cast<int>(s.int64(4));
   r.signal = static_cast<int>(s.int64(5));
   r.error = s.text(6);

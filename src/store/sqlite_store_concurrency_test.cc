@@ -29,7 +29,7 @@ void record_steps(MetadataStore& store, const std::string& prefix) {
     store.transaction([&] {
       store.create_step_run(sample_step_run(id, prefix, "step" + std::to_string(i), i + 1));
       StepRunRecord r = *store.get_step_run(id);
-      r.status = "Finished";
+      r.status = StepStatus::kFinished;
       r.fingerprint = "fp" + std::to_string(i);
       r.outputs = {{"out", "/w/" + id}};
       store.update_step_run(r);
@@ -43,7 +43,7 @@ void expect_recorded(MetadataStore& store, const std::string& prefix) {
   auto steps = store.list_step_runs(prefix);
   ASSERT_EQ(steps.size(), static_cast<size_t>(kStepsPerWriter)) << prefix;
   for (const StepRunRecord& s : steps) {
-    EXPECT_EQ(s.status, "Finished");
+    EXPECT_EQ(s.status, StepStatus::kFinished);
     EXPECT_EQ(s.outputs.at("out"), "/w/" + s.id);
   }
   EXPECT_EQ(store.get_metrics(prefix, "").size(), static_cast<size_t>(kStepsPerWriter));

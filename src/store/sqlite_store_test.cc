@@ -131,14 +131,14 @@ TEST_F(SqliteStoreTest, PipelineRunRoundTripAndUpdate) {
   store_->create_pipeline_run(r);
   EXPECT_THAT(store_->list_experiments(), ElementsAre("Compare_Models_Exp"));
 
-  r.status = "Failed";
+  r.status = RunStatus::kFailed;
   r.error = "step train failed";
   r.ended_at = 2000;
   store_->update_pipeline_run(r);
   auto got = store_->get_pipeline_run("p1");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->experiment, r.experiment);
-  EXPECT_EQ(got->status, "Failed");
+  EXPECT_EQ(got->status, RunStatus::kFailed);
   EXPECT_EQ(got->display_name, r.display_name);
   EXPECT_EQ(got->source_file, r.source_file);
   EXPECT_EQ(got->spec_json, r.spec_json);
@@ -180,7 +180,7 @@ TEST_F(SqliteStoreTest, StepRunRoundTripAndUpdate) {
   EXPECT_FALSE(fresh->exit_code.has_value());
   EXPECT_TRUE(fresh->outputs.empty());
 
-  r.status = "Finished";
+  r.status = StepStatus::kFinished;
   r.exit_code = 0;
   r.signal = 9;
   r.error = "none";
@@ -200,7 +200,7 @@ TEST_F(SqliteStoreTest, StepRunRoundTripAndUpdate) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->pipeline_run_id, "p1");
   EXPECT_EQ(got->name, "train");
-  EXPECT_EQ(got->status, "Finished");
+  EXPECT_EQ(got->status, StepStatus::kFinished);
   EXPECT_EQ(got->exit_code, 0);
   EXPECT_EQ(got->signal, 9);
   EXPECT_EQ(got->error, r.error);
@@ -258,18 +258,18 @@ TEST_F(SqliteStoreTest, ListsStepRunsInCreationOrder) {
 
 TEST_F(SqliteStoreTest, ReuseIndexHasOnlyFinishedRunsNewestFirst) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
-  auto add = [&](const std::string& id, const std::string& fp, const std::string& status,
+  auto add = [&](const std::string& id, const std::string& fp, StepStatus status,
                  int64_t created) {
     StepRunRecord r = sample_step_run(id, "p1", "train", created);
     r.fingerprint = fp;
     r.status = status;
     store_->create_step_run(r);
   };
-  add("old", "fp", "Finished", 10);
-  add("reused", "fp", "Reused", 30);
-  add("failed", "fp", "Failed", 40);
-  add("new", "fp", "Finished", 20);
-  add("elsewhere", "fp2", "Finished", 50);
+  add("old", "fp", StepStatus::kFinished, 10);
+  add("reused", "fp", StepStatus::kReused, 30);
+  add("failed", "fp", StepStatus::kFailed, 40);
+  add("new", "fp", StepStatus::kFinished, 20);
+  add("elsewhere", "fp2", StepStatus::kFinished, 50);
   EXPECT_THAT(ids_of(store_->find_by_fingerprint("fp")), ElementsAre("new", "old"));
   EXPECT_TRUE(store_->find_by_fingerprint("unknown").empty());
 

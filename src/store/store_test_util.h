@@ -38,7 +38,7 @@ inline PipelineRunRecord sample_pipeline_run(const std::string& id, int64_t crea
   PipelineRunRecord r;
   r.id = id;
   r.experiment = experiment;
-  r.status = "Running";
+  r.status = RunStatus::kRunning;
   r.display_name = "run " + id;
   r.created_at = created_at;
   return r;
@@ -50,7 +50,7 @@ inline StepRunRecord sample_step_run(const std::string& id, const std::string& p
   r.id = id;
   r.pipeline_run_id = pipeline_run_id;
   r.name = name;
-  r.status = "Queued";
+  r.status = StepStatus::kQueued;
   r.created_at = created_at;
   return r;
 }

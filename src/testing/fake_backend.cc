@@ -3,6 +3,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -27,6 +29,24 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
+
+FakeBackend::FakeBackend(int capacity)
+    : capacity_(capacity), ready_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (ready_fd_ < 0) throw io_error("fake backend: cannot create an eventfd");
+}
+
+FakeBackend::~FakeBackend() { ::close(ready_fd_); }
+
+void FakeBackend::update_ready_locked() {
+  bool want = !early_.empty();
+  for (const Job& j : running_)
+    want = want || !j.reported_running || j.canceled || j.outcome.duration_ticks >= 0;
+  if (want == ready_) return;
+  ready_ = want;
+  uint64_t v = 1;
+  ssize_t n = want ? ::write(ready_fd_, &v, sizeof v) : ::read(ready_fd_, &v, sizeof v);
+  (void)n;  // an eventfd of our own: cannot fail but for EAGAIN, which means the same
+}
 
 void FakeBackend::set_outcome(const std::string& id, Outcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -62,10 +82,12 @@ void FakeBackend::launch(const LaunchSpec& spec) {
     JobEvent e = make_event(spec.id, JobState::kFailed, number);
     e.reason = outcome.start_error;
     early_.push_back(std::move(e));
+    update_ready_locked();
     return;
   }
   running_.push_back(Job{spec, outcome, number});
   max_concurrency_ = std::max(max_concurrency_, static_cast<int>(running_.size()));
+  update_ready_locked();
 }
 
 JobEvent FakeBackend::end_event(const Job& job) const {
@@ -118,6 +140,7 @@ std::vector<JobEvent> FakeBackend::poll(std::chrono::milliseconds /*max_wait*/) 
         ended.push_back(j);
       }
     running_.erase(std::remove_if(running_.begin(), running_.end(), done), running_.end());
+    update_ready_locked();
   }
   for (const Job& j : ended) {
     write_text(j.spec.stdout_path, j.outcome.stdout_text);
@@ -132,6 +155,7 @@ void FakeBackend::cancel(const std::string& id) {
   cancels_.push_back(id);
   for (Job& j : running_)
     if (j.spec.id == id) j.canceled = true;
+  update_ready_locked();
 }
 
 void FakeBackend::wakeup() {

@@ -25,6 +25,11 @@
 //   ended ids are ignored (but still recorded in cancel_requests()).
 // - Launching an id that is still running throws Error(kInvalidArgument).
 //
+// event_fd() is an eventfd that is readable while the next poll() would report something
+// (a start error, a job not yet reported running, a cancel, a job with a finite duration),
+// so the engine's scheduler runs the fake at full speed and blocks while it has nothing
+// to do (e.g. only jobs that run until canceled).
+//
 // Thread-safety: every method may be called from any thread (one mutex inside). on_end runs
 // on the polling thread outside that mutex, so it may call back into the fake.
 //
@@ -65,7 +70,9 @@ class FakeBackend : public ComputeBackend {
     std::function<void(const LaunchSpec&)> on_end;  // e.g. write the step's outputs
   };
 
-  explicit FakeBackend(int capacity = 4) : capacity_(capacity) {}
+  explicit FakeBackend(int capacity = 4);
+  FakeBackend(const FakeBackend&) = delete;
+  FakeBackend& operator=(const FakeBackend&) = delete;
 
   // Scripting; call before the job is launched. An id match wins over a command match; of
   // several command substrings the first one set that matches wins.
@@ -79,6 +86,8 @@ class FakeBackend : public ComputeBackend {
   std::vector<JobEvent> poll(std::chrono::milliseconds max_wait) override;
   void cancel(const std::string& id) override;
   void wakeup() override;
+  int event_fd() const override { return ready_fd_; }
+  ~FakeBackend() override;
 
   // What happened, for assertions.
   std::vector<std::string> launch_order() const;  // ids, in launch order (repeats kept)
@@ -102,6 +111,7 @@ class FakeBackend : public ComputeBackend {
   };
 
   const Outcome& outcome_for(const LaunchSpec& spec) const;
+  void update_ready_locked();  // event_fd() readable iff the next poll has something
   JobEvent end_event(const Job& job) const;
 
   const int capacity_;
@@ -116,6 +126,8 @@ class FakeBackend : public ComputeBackend {
   int max_concurrency_ = 0;
   int64_t tick_ = 0;
   int wakeups_ = 0;
+  int ready_fd_ = -1;
+  bool ready_ = false;
 };
 
 }  // namespace runnel
