@@ -155,12 +155,17 @@ class Loader {
     std::vector<JobDraft> drafts;
     for (const auto& j : entries(doc_, jobs->value, "jobs", "a mapping of job names to jobs")) {
       drafts.push_back(parse_job_shape(ctx, j));
-      p_.steps.push_back(drafts.back().step);
+      p_.steps.push_back(std::move(drafts.back().step));
     }
+    // Each step lives in one place at a time (a 100k-step pipeline held two copies): the
+    // draft borrows it back for its second pass. Only the step being bound is moved out,
+    // and a job never binds its own outputs, so lookups of other steps still find them.
     for (size_t i = 0; i < drafts.size(); ++i) {
+      drafts[i].step = std::move(p_.steps[i]);
       bind_job_inputs(ctx, &drafts[i]);
       check_job_command(drafts[i]);
-      p_.steps[i] = drafts[i].step;
+      p_.steps[i] = std::move(drafts[i].step);
+      drafts[i] = JobDraft{};
     }
     validate_pipeline(p_);
     return std::move(p_);

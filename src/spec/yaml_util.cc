@@ -130,7 +130,7 @@ void check_utf8(const YamlDoc& doc, std::string_view text) {
           "save the file as UTF-8 (a Latin-1 or Windows-1252 editor setting writes such bytes)");
 }
 
-// One walk over the document as the loader will see it, aliases expanded: yaml-cpp keeps
+// One walk over the document as the loader will see it, aliases expanded: the tree keeps
 // both entries of a duplicated key (lookups see only the first), so duplicates are
 // reported anywhere in the document, also under keys the loader accepts and ignores; and
 // an alias bomb (anchors nested in anchors, a few bytes growing to billions of nodes) is

@@ -1,9 +1,9 @@
-// spec/yaml_util.h: checked access to yaml-cpp nodes for the pipeline loader.
+// spec/yaml_util.h: checked access to YAML nodes (spec/yaml_node.h) for the pipeline loader.
 //
 // Every helper that finds a problem throws runnel::invalid_argument with the message
-// "<file>:<line>:<col>: <key path>: <what is wrong>; <what to do>". yaml-cpp keeps
+// "<file>:<line>:<col>: <key path>: <what is wrong>; <what to do>". The tree keeps
 // duplicate keys of a mapping, so `entries()` reports them; it also expands `<<` merge
-// keys, which yaml-cpp leaves as ordinary keys.
+// keys, which the tree leaves as ordinary keys.
 // Internal to the spec subsystem. Pure functions over immutable nodes; thread-safe.
 #pragma once
 
