@@ -10,6 +10,7 @@ PKGS=(
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev
   python3 python3-numpy python3-pandas python3-sklearn
+  python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make)

@@ -1,6 +1,6 @@
 # End-to-end tests: each tests/e2e/test_<x>.py is one ctest test `e2e_<x>`, run by
 # /usr/bin/python3 against the built `runnel` binary (owned by the e2e tests).
-foreach(_e2e_name bad_input failures demo cli retries v1_scripts)
+foreach(_e2e_name bad_input failures demo cli retries v1_scripts units_cli)
   add_test(NAME e2e_${_e2e_name}
     COMMAND /usr/bin/python3 -m unittest discover
             -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_${_e2e_name}.py)

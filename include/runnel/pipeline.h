@@ -55,6 +55,9 @@ class PipelineData {
   struct State;
   const std::shared_ptr<State>& state() const { return state_; }
 
+ protected:
+  void set_state(std::shared_ptr<State> s) { state_ = std::move(s); }
+
  private:
   std::shared_ptr<State> state_;
   std::string input_name_;  // non-empty for as_input() views
@@ -69,6 +72,14 @@ class PipelineData {
 //   OutputFileDatasetConfig cleaned("cleaned", {{ds, "cleaned/{run-id}"}});
 //   cleaned = cleaned.as_upload().register_on_complete("cleaned_data", "rows without nulls");
 // @endcode
+//
+// The builder methods (as_upload, as_mount, register_on_complete, read_delimited_files)
+// return a new, separate value and leave this one (and every copy of it) unchanged, as in
+// the SDK; call them before the value is listed in a step's `outputs` (afterwards they
+// throw Error(kInvalidArgument), since the step already holds the unchanged data).
+// Modes: runnel writes every output into a folder of the step run and commits it to its
+// destination atomically when the step succeeds (so no partial output is ever visible);
+// that is upload semantics, and the default mount mode behaves the same way.
 class OutputFileDatasetConfig : public PipelineData {
  public:
   struct Destination {
@@ -77,7 +88,10 @@ class OutputFileDatasetConfig : public PipelineData {
   };
   explicit OutputFileDatasetConfig(const std::string& name,
                                    std::optional<Destination> destination = std::nullopt);
-  // Written locally and committed (uploaded) when the step succeeds.
+  // Written locally and committed (uploaded) when the step succeeds. A commit replaces
+  // what is at the destination, so `overwrite` false is accepted only where nothing can be
+  // there yet: the default destination, or a path holding {run-id}. For a fixed path
+  // Pipeline::to_spec() throws Error(kInvalidArgument) unless overwrite is true.
   OutputFileDatasetConfig as_upload(bool overwrite = false) const;
   OutputFileDatasetConfig as_mount() const;
   // Registers the committed output as dataset `name` (a new version when its content
@@ -87,6 +101,8 @@ class OutputFileDatasetConfig : public PipelineData {
                                                const std::map<std::string, std::string>& tags = {}) const;
   // Registers it as a tabular dataset of delimited files instead of a file dataset.
   OutputFileDatasetConfig read_delimited_files() const;
+
+  void replace_state(std::shared_ptr<State> s);  // internal: builder copies
 };
 
 // One command-line argument: text, a number, data (which becomes its path) or a dataset
@@ -127,9 +143,10 @@ struct RunConfiguration {
   std::string environment;  // a registered environment name; "" = the default
   int node_count = 0;
   int cpus = 0;
-  std::string memory;      // "4G", "512M"
+  std::string
+      memory;  // a size: "4Gi" = "4G" = "4096M" (powers of 1024; see README "Sizes and durations")
   int gpus = 0;
-  std::string time_limit;  // "1h", "30m", "00:30:00"
+  std::string time_limit;  // a duration: "30:00" = "30m" = "1800"; "1-00:00:00" = "1d"
   std::map<std::string, std::string> environment_variables;
   int max_retries = 0;
   int timeout_seconds = 0;
@@ -164,7 +181,7 @@ class PythonScriptStep : public Step {
     std::map<std::string, std::string> params;  // become environment variables AML_PARAMETER_<k>
     std::string source_directory;               // default: the current folder
     bool allow_reuse = true;
-    std::string version;
+    std::string version;  // part of the step's fingerprint: a new version reruns it
     std::vector<std::string> hash_paths;
   };
   // Throws Error(kInvalidArgument) when script_name is empty.
@@ -185,7 +202,7 @@ class CommandStep : public Step {
     std::map<std::string, std::string> params;
     std::string source_directory;  // "" = no code folder
     bool allow_reuse = true;
-    std::string version;
+    std::string version;  // part of the step's fingerprint: a new version reruns it
   };
   explicit CommandStep(Options options);
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runnel/pipeline.h"
+#include "spec/pipeline_spec.h"
 
 namespace runnel {
 
@@ -17,7 +18,8 @@ struct PipelineData::State {
   std::weak_ptr<Step::State> producer;
   // OutputFileDatasetConfig: where it goes and what it registers as.
   std::string destination_path;  // "" = the step run's own folder
-  std::string mode = "rw_mount";  // "rw_mount" | "upload"
+  OutputMode mode = OutputMode::kRwMount;
+  bool overwrite = true;  // as_upload(overwrite); mount mode always replaces
   std::string register_name;
   std::string register_description;
   std::map<std::string, std::string> register_tags;
@@ -37,6 +39,7 @@ struct Step::State {
   std::map<std::string, std::string> params;
   std::string source_directory;  // absolute, resolved at construction
   bool allow_reuse = true;
+  std::string version;  // Options::version, fingerprinted
   std::vector<std::string> hash_paths;
   std::vector<std::shared_ptr<State>> run_after;
 };

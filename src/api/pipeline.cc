@@ -8,6 +8,7 @@
 
 #include "api/object_model.h"
 #include "core/fs.h"
+#include "core/units.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
 #include "spec/pipeline_spec.h"
@@ -20,29 +21,6 @@ namespace {
 struct StepHandle : Step {
   explicit StepHandle(std::shared_ptr<Step::State> s) { state_ = std::move(s); }
 };
-
-int parse_size_mb(const std::string& s) {
-  if (s.empty()) return 0;
-  char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
-  double v = std::atof(s.c_str());
-  if (unit == 'G') return static_cast<int>(v * 1024);
-  if (unit == 'K') return static_cast<int>(v / 1024);
-  if (unit == 'T') return static_cast<int>(v * 1024 * 1024);
-  return static_cast<int>(v);
-}
-
-int parse_duration_s(const std::string& s) {
-  if (s.empty()) return 0;
-  int h = 0, m = 0, sec = 0;
-  if (std::sscanf(s.c_str(), "%d:%d:%d", &h, &m, &sec) == 3) return h * 3600 + m * 60 + sec;
-  double v = std::atof(s.c_str());
-  switch (s.back()) {
-    case 'h': return static_cast<int>(v * 3600);
-    case 'm': return static_cast<int>(v * 60);
-    case 'd': return static_cast<int>(v * 86400);
-    default: return static_cast<int>(v);
-  }
-}
 
 void register_outputs(const std::shared_ptr<Step::State>& st) {
   for (const auto& out : st->outputs) {
@@ -79,27 +57,52 @@ OutputFileDatasetConfig::OutputFileDatasetConfig(const std::string& name, std::o
   if (destination) state()->destination_path = destination->path;
 }
 
-OutputFileDatasetConfig OutputFileDatasetConfig::as_upload(bool) const {
-  state()->mode = "upload";
-  return *this;
+namespace {
+
+// A copy of `d` with its own state, so that changing it leaves `d` and its copies as they
+// were. Refused once a step holds `d` as an output: that step would not see the change.
+OutputFileDatasetConfig changed_copy(const OutputFileDatasetConfig& d, const char* method,
+                                     const std::function<void(PipelineData::State&)>& change) {
+  if (auto producer = d.state()->producer.lock())
+    throw invalid_argument("OutputFileDatasetConfig '" + d.name() + "'." + method +
+                           "(): it is already an output of step '" + producer->name +
+                           "'; call it before listing the output in the step's outputs");
+  OutputFileDatasetConfig out = d;
+  auto fresh = std::make_shared<PipelineData::State>(*d.state());
+  change(*fresh);
+  out.replace_state(std::move(fresh));
+  return out;
+}
+
+}  // namespace
+
+void OutputFileDatasetConfig::replace_state(std::shared_ptr<State> s) { set_state(std::move(s)); }
+
+OutputFileDatasetConfig OutputFileDatasetConfig::as_upload(bool overwrite) const {
+  return changed_copy(*this, "as_upload", [&](State& s) {
+    s.mode = OutputMode::kUpload;
+    s.overwrite = overwrite;
+  });
 }
 
 OutputFileDatasetConfig OutputFileDatasetConfig::as_mount() const {
-  state()->mode = "rw_mount";
-  return *this;
+  return changed_copy(*this, "as_mount", [](State& s) {
+    s.mode = OutputMode::kRwMount;
+    s.overwrite = true;
+  });
 }
 
 OutputFileDatasetConfig OutputFileDatasetConfig::register_on_complete(
     const std::string& name, const std::string& description, const std::map<std::string, std::string>& tags) const {
-  state()->register_name = name;
-  state()->register_description = description;
-  state()->register_tags = tags;
-  return *this;
+  return changed_copy(*this, "register_on_complete", [&](State& s) {
+    s.register_name = name;
+    s.register_description = description;
+    s.register_tags = tags;
+  });
 }
 
 OutputFileDatasetConfig OutputFileDatasetConfig::read_delimited_files() const {
-  state()->register_tabular = true;
-  return *this;
+  return changed_copy(*this, "read_delimited_files", [](State& s) { s.register_tabular = true; });
 }
 
 Argument::Argument(double v) {
@@ -126,6 +129,7 @@ PythonScriptStep::PythonScriptStep(Options o) {
   state_->params = o.params;
   state_->source_directory = absolute_path(o.source_directory.empty() ? "." : o.source_directory);
   state_->allow_reuse = o.allow_reuse;
+  state_->version = o.version;
   state_->hash_paths = o.hash_paths;
   register_outputs(state_);
 }
@@ -144,6 +148,7 @@ CommandStep::CommandStep(Options o) {
   state_->params = o.params;
   state_->source_directory = o.source_directory.empty() ? "" : absolute_path(o.source_directory);
   state_->allow_reuse = o.allow_reuse;
+  state_->version = o.version;
   register_outputs(state_);
 }
 
@@ -183,14 +188,22 @@ PipelineSpec Pipeline::to_spec() const {
     st.allow_reuse = s.allow_reuse;
     st.hash_paths = s.hash_paths;
     st.params = s.params;
+    if (!s.version.empty()) st.params["step.version"] = s.version;  // fingerprinted, not an env var
     for (const auto& [k, v] : s.params) st.env_vars["AML_PARAMETER_" + k] = v;
     for (const auto& [k, v] : s.runconfig.environment_variables) st.env_vars[k] = v;
     st.resources.nodes = s.runconfig.node_count;
     st.resources.cpus = s.runconfig.cpus;
-    st.resources.memory_mb = parse_size_mb(s.runconfig.memory);
+    const std::string where = "step '" + s.name + "': runconfig.";
+    st.resources.memory_mb = parse_memory_mb(s.runconfig.memory, where + "memory");
     st.resources.gpus = s.runconfig.gpus;
-    st.resources.time_limit_s = parse_duration_s(s.runconfig.time_limit);
+    st.resources.time_limit_s =
+        static_cast<int>(parse_time_limit_s(s.runconfig.time_limit, where + "time_limit"));
     st.max_retries = s.runconfig.max_retries;
+    if (s.runconfig.timeout_seconds < 0 || s.runconfig.max_retries < 0 || s.runconfig.cpus < 0 ||
+        s.runconfig.gpus < 0 || s.runconfig.node_count < 0)
+      throw invalid_argument(where +
+                             "timeout_seconds, max_retries, cpus, gpus and node_count must not be "
+                             "negative (0 means the compute target's default)");
     st.timeout_s = s.runconfig.timeout_seconds;
     // Inputs: listed data plus data named only in the arguments.
     auto add_input = [&](const PipelineData& d) {
@@ -222,7 +235,18 @@ PipelineSpec Pipeline::to_spec() const {
       in.name = c.name;
       bool tabular = c.definition_json.find("\"tabular\"") != std::string::npos;
       in.type = tabular ? DataType::kMltable : DataType::kUriFolder;
-      in.mode = *parse_input_mode(c.mode == "mount" ? "ro_mount" : c.mode);
+      auto mode = parse_input_mode(c.mode == "mount" ? "ro_mount" : c.mode);
+      if (!mode)
+        throw invalid_argument("step '" + st.name + "': input '" + c.name + "': unknown mode '" +
+                               c.mode + "'; use as_download(), as_mount() or leave it direct");
+      if (!c.path_on_compute.empty())
+        throw invalid_argument(
+            "step '" + st.name + "': input '" + c.name + "': path_on_compute '" +
+            c.path_on_compute +
+            "' is not supported: runnel places inputs in the step run's folder and passes "
+            "their path in the arguments and environment; call as_download()/as_mount() "
+            "without a path");
+      in.mode = *mode;
       InputSource src;
       src.kind = InputSource::Kind::kDataset;
       src.dataset = c.dataset;
@@ -245,7 +269,14 @@ PipelineSpec Pipeline::to_spec() const {
       out.type = ds.is_directory ? DataType::kUriFolder : DataType::kUriFile;
       out.datastore = ds.datastore;
       out.path = ds.destination_path;
-      out.mode = ds.mode == "upload" ? OutputMode::kUpload : OutputMode::kRwMount;
+      out.mode = ds.mode;
+      if (!ds.overwrite && !ds.destination_path.empty() &&
+          ds.destination_path.find("{run-id}") == std::string::npos)
+        throw invalid_argument(
+            "step '" + st.name + "': output '" + out.name + "': as_upload(overwrite=false) to '" +
+            ds.destination_path +
+            "': each commit replaces what is at that path; pass as_upload(true), or put "
+            "{run-id} in the destination path so every run writes its own");
       out.register_name = ds.register_name;
       out.register_description = ds.register_description;
       out.register_tags = ds.register_tags;

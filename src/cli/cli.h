@@ -9,13 +9,17 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "runnel/error.h"
 #include "runnel/workspace.h"
 
 namespace runnel::cli {
 
+// Exit codes (README "Exit codes"): main() maps every error to one of these.
 constexpr int kExitOk = 0;
-constexpr int kExitRunFailed = 1;  // a run failed or was canceled
-constexpr int kExitUsage = 2;      // bad usage or bad input
+constexpr int kExitRunFailed = 1;    // a run failed or was canceled
+constexpr int kExitUsage = 2;        // bad usage or bad input (also not found, already exists)
+constexpr int kExitUnavailable = 3;  // a service did not answer (Slurm, a database, a server)
+constexpr int kExitInternal = 4;     // a bug in runnel, or an I/O or corruption failure
 
 struct CliGlobals {
   std::string workspace;  // --workspace DIR ("" = RUNNEL_WORKSPACE or walk up)
@@ -33,6 +37,18 @@ Workspace open_workspace(const CliGlobals& g);
 
 // Prints `error: <message>` (first line) to stderr; further lines indented.
 void print_error(const std::string& message);
+
+// The exit code for an error of `code` (kUnavailable -> 3, kInternal/kIo/kCorruption -> 4,
+// kCancelled -> 1, the rest -> 2).
+int exit_code_for(ErrorCode code);
+
+// Throws Error(kInvalidArgument) "<flag> <value>: must be at least <min> (<what>)" when
+// value < min.
+void check_at_least(int64_t value, int64_t min, const std::string& flag, const std::string& what);
+
+// Throws Error(kInvalidArgument) unless `name` is 1-64 letters, digits, '-', '_' or '.',
+// starting with a letter or digit. `kind` names it in the message ("compute").
+void check_name(const std::string& name, const std::string& kind);
 
 void register_init(CLI::App& app, CliGlobals& g);
 void register_run(CLI::App& app, CliGlobals& g);

@@ -6,44 +6,15 @@
 
 #include "cli/cli.h"
 #include "cli/table.h"
-#include "exec/slurm_backend.h"
 #include "core/ids.h"
+#include "core/units.h"
+#include "exec/slurm_backend.h"
 #include "runnel/error.h"
 #include "store/metadata_store.h"
 
 using nlohmann::json;
 
 namespace runnel::cli {
-
-namespace {
-
-// "4G" / "512M" / "1T" -> megabytes; "" -> 0.
-int64_t parse_memory_mb(const std::string& s) {
-  if (s.empty()) return 0;
-  size_t pos = 0;
-  double v = std::stod(s, &pos);
-  std::string unit = s.substr(pos);
-  if (unit == "G" || unit == "g" || unit == "GB") return static_cast<int64_t>(v * 1024);
-  if (unit == "T" || unit == "t" || unit == "TB") return static_cast<int64_t>(v * 1024 * 1024);
-  if (unit == "M" || unit == "m" || unit == "MB" || unit.empty()) return static_cast<int64_t>(v);
-  throw invalid_argument("--memory " + s + ": expected a size like 512M or 4G");
-}
-
-// "90s" / "30m" / "1h" / "HH:MM:SS" -> seconds; "" -> 0.
-int parse_seconds(const std::string& s) {
-  if (s.empty()) return 0;
-  int h = 0, m = 0, sec = 0;
-  if (std::sscanf(s.c_str(), "%d:%d:%d", &h, &m, &sec) == 3) return h * 3600 + m * 60 + sec;
-  size_t pos = 0;
-  double v = std::stod(s, &pos);
-  std::string unit = s.substr(pos);
-  if (unit == "h") return static_cast<int>(v * 3600);
-  if (unit == "m") return static_cast<int>(v * 60);
-  if (unit == "s" || unit.empty()) return static_cast<int>(v);
-  throw invalid_argument("--time " + s + ": expected a duration like 30m, 2h or 01:30:00");
-}
-
-}  // namespace
 
 void register_compute(CLI::App& app, CliGlobals& g) {
   CLI::App* compute = app.add_subcommand("compute", "compute targets: local process pools and Slurm clusters");
@@ -64,13 +35,24 @@ void register_compute(CLI::App& app, CliGlobals& g) {
   create->add_option("--account", a->account, "slurm: account");
   create->add_option("--qos", a->qos, "slurm: quality of service");
   create->add_option("--cpus", a->cpus, "default cpus per step");
-  create->add_option("--memory", a->memory, "default memory per step, e.g. 4G");
+  create->add_option("--memory", a->memory,
+                     "default memory per step: a size such as 4Gi, 4G or 512M (powers of 1024)");
   create->add_option("--gpus", a->gpus, "default gpus per step");
-  create->add_option("--time", a->time, "default time limit per step, e.g. 1h or 00:30:00");
+  create->add_option(
+      "--time", a->time,
+      "default time limit per step: a duration such as 90s, 30m, 2h, 30:00 or 1-00:00:00");
   create->add_option("--sbatch-flag", a->sbatch_flags, "slurm: extra sbatch flag (repeatable)");
   create->callback([a, &g] {
-    Workspace ws = open_workspace(g);
+    check_name(a->name, "compute");
     if (a->name == "local") throw already_exists("compute 'local' is built in; pick another name");
+    check_at_least(a->max_nodes, 0, "--max-nodes",
+                   "parallel slots; 0 or leaving it out means one per core");
+    check_at_least(a->max_concurrent_jobs, 0, "--max-concurrent-jobs", "jobs in the queue at once");
+    check_at_least(a->cpus, 0, "--cpus", "cpus per step");
+    check_at_least(a->gpus, 0, "--gpus", "gpus per step");
+    const int64_t memory_mb = parse_memory_mb(a->memory, "--memory");
+    const int64_t time_limit_s = parse_time_limit_s(a->time, "--time");
+    Workspace ws = open_workspace(g);
     json cfg = json::object();
     if (a->type == "local") {
       cfg["max_nodes"] = a->max_nodes;
@@ -80,8 +62,10 @@ void register_compute(CLI::App& app, CliGlobals& g) {
       cfg["account"] = a->account;
       cfg["qos"] = a->qos;
       cfg["extra_sbatch_flags"] = a->sbatch_flags;
-      cfg["default_resources"] = {{"cpus", a->cpus}, {"memory_mb", parse_memory_mb(a->memory)}, {"gpus", a->gpus},
-                                  {"time_limit_s", parse_seconds(a->time)}};
+      cfg["default_resources"] = {{"cpus", a->cpus},
+                                  {"memory_mb", memory_mb},
+                                  {"gpus", a->gpus},
+                                  {"time_limit_s", time_limit_s}};
       parse_slurm_config(cfg.dump());  // the same checks the engine applies
     }
     ComputeRecord c{a->name, a->type, cfg.dump(), now_ms()};

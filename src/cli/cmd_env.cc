@@ -7,6 +7,7 @@
 #include "cli/table.h"
 #include "core/fs.h"
 #include "core/ids.h"
+#include "env/tool.h"
 #include "runnel/error.h"
 #include "store/metadata_store.h"
 
@@ -26,16 +27,16 @@ void register_env(CLI::App& app, CliGlobals& g) {
   create->add_option("--var,-v", a->vars, "environment variable KEY=VALUE (repeatable)");
   create->add_option("--description", a->description, "what it is for");
   create->callback([a, &g] {
-    Workspace ws = open_workspace(g);
+    check_name(a->name, "environment");
     EnvironmentRecord e;
     e.name = a->name;
     e.python = absolute_path(a->python);
-    if (::access(e.python.c_str(), X_OK) != 0)
-      throw invalid_argument("--python " + a->python + ": no executable interpreter at " + e.python +
-                             "; pass the full path of a Python, e.g. --python /usr/bin/python3");
+    env::check_python(e.python, "--python");  // really a Python, not just an executable
+    Workspace ws = open_workspace(g);
     for (const auto& v : a->vars) {
       auto eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) throw invalid_argument("--var " + v + ": expected KEY=VALUE");
+      if (eq == std::string::npos || eq == 0)
+        throw invalid_argument("--var " + v + ": expected KEY=VALUE");
       e.variables[v.substr(0, eq)] = v.substr(eq + 1);
     }
     e.description = a->description;

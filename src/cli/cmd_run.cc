@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "cli/run_json.h"
 #include "core/fs.h"
 #include "core/ids.h"
+#include "core/units.h"
 #include "engine/executor.h"
 #include "runnel/error.h"
 #include "server/client.h"
@@ -52,8 +54,8 @@ struct RunArgs {
   std::vector<std::string> tags;
   bool continue_on_failure = false;
   bool accept_changed = false;
-  uint64_t snapshot_max_bytes = 0;
-  uint64_t snapshot_max_files = 0;
+  std::string snapshot_max_bytes;  // a size (core/units.h); "" = the workspace config's
+  int64_t snapshot_max_files = 0;
   std::string server;  // --server URL
 };
 
@@ -88,8 +90,16 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   opts.rerun_steps = a.rerun;
   if (a.continue_on_failure) opts.continue_on_step_failure = true;
   opts.accept_changed_data = a.accept_changed;
-  opts.snapshot_max_bytes = a.snapshot_max_bytes;
-  opts.snapshot_max_files = a.snapshot_max_files;
+  if (!a.snapshot_max_bytes.empty()) {
+    opts.snapshot_max_bytes =
+        static_cast<uint64_t>(parse_size(a.snapshot_max_bytes, "--snapshot-max-bytes"));
+    if (opts.snapshot_max_bytes == 0)
+      throw invalid_argument(
+          "--snapshot-max-bytes 0: give a positive size such as 500M (to lift the limit, set "
+          "snapshot.max_bytes to 0 in .runnel/config.json)");
+  }
+  check_at_least(a.snapshot_max_files, 0, "--snapshot-max-files", "files in a code snapshot");
+  opts.snapshot_max_files = static_cast<uint64_t>(a.snapshot_max_files);
   for (const auto& t : a.tags) {
     auto eq = t.find('=');
     if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
@@ -164,7 +174,16 @@ void register_run(CLI::App& app, CliGlobals& g) {
   CLI::App* sub = app.add_subcommand("run", "submit a pipeline (YAML) and follow it live");
   sub->add_option("file", a->file, "pipeline YAML (type: pipeline)")->required();
   sub->add_option("--experiment,-e", a->experiment, "experiment name (default: experiment_name in the file)");
-  sub->add_option("-j,--jobs", a->jobs, "parallel local slots (default: number of cores)")->check(CLI::PositiveNumber);
+  sub->add_option("-j,--jobs", a->jobs, "parallel local slots (default: number of cores)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            int n = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || end != v.data() + v.size() || n < 1)
+              return "-j " + v + ": give a whole number of parallel slots, at least 1";
+            return "";
+          },
+          "N>=1"));
   sub->add_flag("--regenerate-outputs", a->regenerate, "run every step; reuse nothing in this run");
   sub->add_option("--rerun", a->rerun, "run STEP and everything downstream of it again");
   sub->add_option("--compute", a->compute, "compute target for steps that do not name one");
@@ -174,7 +193,8 @@ void register_run(CLI::App& app, CliGlobals& g) {
   sub->add_flag("--stream", a->stream, "show the steps' output live");
   sub->add_flag("--accept-changed-data", a->accept_changed,
                 "consume registered dataset versions even if their files changed since registration");
-  sub->add_option("--snapshot-max-bytes", a->snapshot_max_bytes, "code snapshot size limit for this run (bytes)");
+  sub->add_option("--snapshot-max-bytes", a->snapshot_max_bytes,
+                  "code snapshot size limit for this run: a size such as 500M or 2Gi");
   sub->add_option("--snapshot-max-files", a->snapshot_max_files, "code snapshot file-count limit for this run");
   sub->add_option("--output,-o", a->output, "text (default) or json");
   sub->add_option("--server", a->server, "submit to this runnel server (default: $RUNNEL_SERVER, else the workspace's, if up)");

@@ -1,5 +1,6 @@
 // runnel: the command-line face. Parses, dispatches to one file per subcommand, and maps
-// errors to exit codes (0 ok, 1 a run failed or was canceled, 2 bad usage or bad input).
+// errors to exit codes: 0 ok, 1 a run failed or was canceled, 2 bad usage or bad input,
+// 3 a service is unavailable, 4 an internal error (cli.h, README "Exit codes").
 #include <unistd.h>
 
 #include <cstdlib>
@@ -64,11 +65,14 @@ int main(int argc, char** argv) {
   } catch (const ExitWith& e) {
     return e.code;
   } catch (const runnel::Error& e) {
-    print_error(e.what());
-    return kExitUsage;
+    print_error(e.code() == runnel::ErrorCode::kInternal
+                    ? std::string("internal error: ") + e.what()
+                    : e.what());
+    return exit_code_for(e.code());
   } catch (const std::exception& e) {
-    print_error(std::string("internal error: ") + e.what());
-    return kExitUsage;
+    print_error(std::string("internal error: ") + e.what() +
+                "\nthis is a bug in runnel; please report it with the command that caused it");
+    return kExitInternal;
   }
   return g.exit_code;
 }

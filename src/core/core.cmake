@@ -4,7 +4,8 @@ target_sources(runnel_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cc
   ${CMAKE_CURRENT_LIST_DIR}/digest.cc
   ${CMAKE_CURRENT_LIST_DIR}/stat_cache.cc
-  ${CMAKE_CURRENT_LIST_DIR}/ignore.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/ignore.cc
+  ${CMAKE_CURRENT_LIST_DIR}/units.cc)
 
 runnel_add_test(core_test
   SOURCES
@@ -12,4 +13,5 @@ runnel_add_test(core_test
     ${CMAKE_CURRENT_LIST_DIR}/digest_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/stat_cache_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/ignore_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/units_test.cc
   DEPS runnel_core)

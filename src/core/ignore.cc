@@ -82,10 +82,21 @@ size_t match_class(std::string_view pat, size_t p, char ch, bool* matched) {
   return std::string_view::npos;
 }
 
-bool wild(std::string_view pat, size_t p, std::string_view text, size_t t) {
+// Results of wild(), as in git's wildmatch.c: besides match and no match, "abort" results
+// tell the callers' `*` loops that trying later text positions cannot help (the rest of
+// the pattern already failed on every shorter suffix), which keeps matching polynomial
+// where plain backtracking is exponential ("*a*a*a*a*b" against "aaaa...").
+enum class Wild { kMatch, kNoMatch, kAbortAll, kAbortToStarStar };
+
+// Star groups nest one call each; past this depth the pattern does not match (no real
+// ignore pattern has 200 `*` groups, and the stack stays bounded).
+constexpr int kMaxStarGroups = 200;
+
+Wild wild(std::string_view pat, size_t p, std::string_view text, size_t t, int depth) {
   while (p < pat.size()) {
     char pc = pat[p];
     if (pc == '*') {
+      if (depth >= kMaxStarGroups) return Wild::kAbortAll;
       size_t stars_begin = p;
       while (p < pat.size() && pat[p] == '*') ++p;
       bool match_slash = false;
@@ -94,45 +105,51 @@ bool wild(std::string_view pat, size_t p, std::string_view text, size_t t) {
         bool before_slash = p == pat.size() || pat[p] == '/';
         match_slash = after_slash && before_slash;
         // "**/" also matches no directory at all: "a/**/b" matches "a/b".
-        if (match_slash && p < pat.size() && wild(pat, p + 1, text, t)) return true;
+        if (match_slash && p < pat.size() && wild(pat, p + 1, text, t, depth + 1) == Wild::kMatch)
+          return Wild::kMatch;
       }
       if (p == pat.size()) {
-        return match_slash || text.find('/', t) == std::string_view::npos;
+        if (match_slash || text.find('/', t) == std::string_view::npos) return Wild::kMatch;
+        return Wild::kAbortToStarStar;
       }
-      for (size_t i = t; i <= text.size(); ++i) {
-        if (wild(pat, p, text, i)) return true;
-        if (i < text.size() && text[i] == '/' && !match_slash) return false;
+      for (size_t i = t; i < text.size(); ++i) {
+        Wild r = wild(pat, p, text, i, depth + 1);
+        if (r != Wild::kNoMatch) {
+          if (!match_slash || r != Wild::kAbortToStarStar) return r;
+        } else if (!match_slash && text[i] == '/') {
+          return Wild::kAbortToStarStar;
+        }
       }
-      return false;
+      return Wild::kAbortAll;
     }
-    if (t >= text.size()) return false;
+    if (t >= text.size()) return Wild::kAbortAll;
     char tc = text[t];
     if (pc == '?') {
-      if (tc == '/') return false;
+      if (tc == '/') return Wild::kNoMatch;
     } else if (pc == '[') {
       bool matched = false;
       size_t next = match_class(pat, p, tc, &matched);
       if (next != std::string_view::npos) {
-        if (!matched) return false;
+        if (!matched) return Wild::kNoMatch;
         p = next;
         ++t;
         continue;
       }
-      if (tc != '[') return false;
+      if (tc != '[') return Wild::kNoMatch;
     } else {
       if (pc == '\\' && p + 1 < pat.size()) pc = pat[++p];
-      if (pc != tc) return false;
+      if (pc != tc) return Wild::kNoMatch;
     }
     ++p;
     ++t;
   }
-  return t == text.size();
+  return t == text.size() ? Wild::kMatch : Wild::kNoMatch;
 }
 
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  return wild(pattern, 0, text, 0);
+  return wild(pattern, 0, text, 0, 0) == Wild::kMatch;
 }
 
 IgnoreMatcher IgnoreMatcher::from_root(const std::string& dir) {

@@ -67,8 +67,7 @@ void PipelineExecution::Impl::resolve() {
       } catch (const Error& e) {
         std::string where = !st.compute.empty() ? st.loc_of("compute").to_string() + ": jobs." + st.name + ".compute"
                             : !options.default_compute.empty() ? "--compute " + options.default_compute
-                            : (spec.source_file.empty() ? std::string("<c++>") : spec.source_file) +
-                                  ": settings.default_compute";
+                            : spec.default_compute_where();
         std::string msg = e.what();
         if (msg.find("; ") == std::string::npos)
           msg += "; check the target with `runnel compute show " + compute + "`";

@@ -6,9 +6,10 @@
 #include <cstdlib>
 
 #include "core/fs.h"
+#include "core/ids.h"
+#include "core/units.h"
 #include "data/materialize.h"
 #include "data/registry.h"
-#include "core/ids.h"
 #include "engine/execution_impl.h"
 #include "runnel/error.h"
 
@@ -32,12 +33,20 @@ uint64_t config_u64(const Workspace& ws, const std::string& key, uint64_t fallba
   }
 }
 
+// A size in the workspace config: a number of bytes or a string in the units grammar.
+uint64_t config_size(const Workspace& ws, const std::string& key, uint64_t fallback) {
+  std::string v = ws.config_value(key);
+  if (v.empty()) return fallback;
+  return static_cast<uint64_t>(parse_size(v, ws.runnel_dir() + "/config.json: " + key));
+}
+
 }  // namespace
 
 void PipelineExecution::Impl::take_snapshots() {
   SnapshotLimits limits;
-  limits.max_bytes = options.snapshot_max_bytes ? options.snapshot_max_bytes
-                                                : config_u64(ws, "snapshot.max_bytes", limits.max_bytes);
+  limits.max_bytes = options.snapshot_max_bytes
+                         ? options.snapshot_max_bytes
+                         : config_size(ws, "snapshot.max_bytes", limits.max_bytes);
   limits.max_files = options.snapshot_max_files ? options.snapshot_max_files
                                                 : config_u64(ws, "snapshot.max_files", limits.max_files);
   if (const char* e = std::getenv("RUNNEL_SNAPSHOT_NO_FILE_LIMIT"); e && *e) limits.max_files = 0;

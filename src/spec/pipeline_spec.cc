@@ -3,7 +3,10 @@
 namespace runnel {
 
 namespace {
-struct Name { const char* text; DataType type; };
+struct Name {
+  const char* text;
+  DataType type;
+};
 constexpr Name kDataTypes[] = {
     {"uri_folder", DataType::kUriFolder}, {"uri_file", DataType::kUriFile},
     {"mltable", DataType::kMltable},      {"string", DataType::kString},
@@ -26,9 +29,12 @@ std::optional<DataType> parse_data_type(std::string_view s) {
 
 const char* input_mode_name(InputMode m) {
   switch (m) {
-    case InputMode::kRoMount: return "ro_mount";
-    case InputMode::kDownload: return "download";
-    case InputMode::kDirect: return "direct";
+    case InputMode::kRoMount:
+      return "ro_mount";
+    case InputMode::kDownload:
+      return "download";
+    case InputMode::kDirect:
+      return "direct";
   }
   return "?";
 }
@@ -113,6 +119,13 @@ const StepSpec* PipelineSpec::find_step(std::string_view n) const {
     }
   }
   return nullptr;
+}
+
+std::string PipelineSpec::default_compute_where() const {
+  std::string where = default_compute_loc.line > 0 ? default_compute_loc.to_string()
+                      : source_file.empty()        ? std::string("<c++>")
+                                                   : source_file;
+  return where + ": " + default_compute_key;
 }
 
 }  // namespace runnel

@@ -149,6 +149,10 @@ struct PipelineSpec {
   std::string description;
   std::string experiment_name;  // "" = the caller decides (CLI: the file's stem)
   std::string default_compute;  // "" = "local"
+  // Where default_compute was written ("compute" or "settings.default_compute"), so that
+  // an unknown compute found when the run starts can still name the line.
+  SourceLocation default_compute_loc;
+  std::string default_compute_key = "settings.default_compute";
   std::string default_datastore;  // "" = the workspace default
   bool continue_on_step_failure = false;
   bool force_rerun = false;
@@ -161,6 +165,10 @@ struct PipelineSpec {
   // The step called `n`, or nullptr. Amortized O(1): a name index is rebuilt whenever
   // `steps` changed since it was built.
   const StepSpec* find_step(std::string_view n) const;
+
+  // "<file>:<line>:<col>: settings.default_compute" (or ": compute") for messages about the
+  // default compute; the source file alone, or "<c++>", when the line is unknown.
+  std::string default_compute_where() const;
 
   // Cache behind find_step (not part of the pipeline's meaning).
   mutable std::unordered_map<std::string, size_t> step_index_cache;

@@ -9,6 +9,8 @@
 #include <random>
 #include <string>
 
+#include "runnel/error.h"
+
 namespace runnel::testing_spec {
 
 class TempDir {
@@ -38,5 +40,18 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Runs `load` and returns its invalid_argument message ("" when it did not throw); any
+// other error code fails the test.
+template <typename F>
+std::string invalid_argument_of(F&& load) {
+  try {
+    load();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace runnel::testing_spec

@@ -2,9 +2,10 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "core/units.h"
+#include "runnel/error.h"
 #include "spec/yaml_refs.h"
 
 namespace runnel::internal {
@@ -183,22 +184,17 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
     if (x.name == "instance_count") r.nodes = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "cpus") r.cpus = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "gpus") r.gpus = static_cast<int>(as_int(doc, x, p, 0));
-    if (x.name == "memory") {
+    if (x.name == "memory" || x.name == "time_limit") {
+      // One grammar for sizes and durations everywhere (core/units.h).
       std::string s = as_string(doc, x, p);
-      auto mb = parse_memory_mb(s);
-      if (!mb)
-        fail(doc, x.value, p, "bad memory size '" + s + "'",
-             "write it with a unit, as in 512M, 4G or 1T");
-      r.memory_mb = *mb;
-    }
-    if (x.name == "time_limit") {
-      std::string s = as_string(doc, x, p);
-      auto secs = parse_duration_s(s);
-      if (!secs || *secs <= 0) {
-        fail(doc, x.value, p, "bad time limit '" + s + "'",
-             "write it as 30m, 1h, 1h30m, 2d or HH:MM:SS");
+      try {
+        if (x.name == "memory")
+          r.memory_mb = parse_memory_mb(s, "");
+        else
+          r.time_limit_s = static_cast<int>(parse_time_limit_s(s, ""));
+      } catch (const Error& err) {
+        fail(doc, x.value, p, err.what(), "");
       }
-      r.time_limit_s = static_cast<int>(*secs);
     }
   }
   return r;
@@ -300,19 +296,23 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
   fs::path p(rel);
   if (p.is_relative()) p = fs::path(doc.base_dir) / p;
   p = p.lexically_normal();
-  std::ifstream in(p, std::ios::binary);
-  if (!in || fs::is_directory(p)) {
+  std::error_code ec;
+  if (!fs::exists(p, ec) || fs::is_directory(p, ec)) {
     fail(doc, e.value, path,
          "component file '" + ref + "' not found (looked for " + p.string() + ")",
          "fix the path; it is relative to the pipeline file's folder");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
   YamlDoc cdoc;
   fs::path shown = fs::path(doc.file).parent_path() / rel;
   cdoc.file = fs::path(rel).is_absolute() ? rel : shown.lexically_normal().string();
   cdoc.base_dir = p.parent_path().string();
-  YAML::Node root = parse_yaml(cdoc, ss.str());
+  std::string text;
+  try {
+    text = read_yaml_file(p.string(), cdoc.file);
+  } catch (const Error& err) {
+    fail(doc, e.value, path, std::string("component file: ") + err.what(), "");
+  }
+  YAML::Node root = parse_yaml(cdoc, text);
   if (!root.IsMap()) {
     fail(cdoc, root, "", "a component file must be a mapping with type: command",
          "see the commandComponent schema: name, type, inputs, outputs, code, environment, "
@@ -321,7 +321,8 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
   return parse_component(cdoc, root, "");
 }
 
-void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path, const std::string& what) {
+void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path,
+                     const std::string& what) {
   if (is_valid_name(e.name, false)) return;
   fail(doc, e.key, path,
        what + " name '" + e.name + "' has characters other than letters, digits, '_' and '-'",

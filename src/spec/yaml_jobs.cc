@@ -1,5 +1,7 @@
 #include "spec/yaml_jobs.h"
 
+#include "core/units.h"
+#include "runnel/error.h"
 #include "spec/command_template.h"
 #include "spec/yaml_refs.h"
 
@@ -111,14 +113,11 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       if (ls.empty()) continue;
       const Entry& t = ls.front();
       std::string text = as_string(doc, t, p + ".timeout");
-      auto secs = literal_mismatch(DataType::kInteger, text).empty()
-                      ? std::optional<int64_t>(std::stoll(text))
-                      : parse_duration_s(text);
-      if (!secs || *secs <= 0 || *secs > (1LL << 30)) {
-        fail(doc, t.value, p + ".timeout", "bad timeout '" + text + "'",
-             "give the number of seconds, as in timeout: 3600");
+      try {
+        s.timeout_s = static_cast<int>(parse_time_limit_s(text, ""));
+      } catch (const Error& err) {
+        fail(doc, t.value, p + ".timeout", err.what(), "");
       }
-      s.timeout_s = static_cast<int>(*secs);
     } else if (x.name == "environment_variables") {
       for (auto& [k, v] : as_string_map(doc, x, p)) s.env_vars[k] = v;
     } else if (x.name == "is_deterministic" || x.name == "allow_reuse") {

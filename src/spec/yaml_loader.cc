@@ -1,8 +1,6 @@
 #include "spec/yaml_loader.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "runnel/error.h"
 #include "spec/command_template.h"
@@ -119,8 +117,11 @@ class Loader {
       if (x.name == "experiment_name") p_.experiment_name = as_string(doc_, x, x.name);
       if (x.name == "tags") p_.tags = as_string_map(doc_, x, x.name);
       if (x.name == "properties" && !x.value.IsNull()) entries(doc_, x.value, x.name);
-      if (x.name == "compute")
+      if (x.name == "compute") {
         p_.default_compute = resolve_compute_name(as_string(doc_, x, x.name));
+        p_.default_compute_loc = loc_of(doc_, x.value);
+        p_.default_compute_key = "compute";
+      }
     }
     if (const Entry* s = find_entry(es, "settings")) settings(*s);
     if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull()) {
@@ -174,8 +175,11 @@ class Loader {
                 "on_init", "on_finalize", "default_environment"});
     for (const auto& x : es) {
       std::string p = "settings." + x.name;
-      if (x.name == "default_compute")
+      if (x.name == "default_compute") {
         p_.default_compute = resolve_compute_name(as_string(doc_, x, p));
+        p_.default_compute_loc = loc_of(doc_, x.value);
+        p_.default_compute_key = p;
+      }
       if (x.name == "default_datastore")
         p_.default_datastore = resolve_compute_name(as_string(doc_, x, p));
       if (x.name == "continue_on_step_failure") p_.continue_on_step_failure = as_bool(doc_, x, p);
@@ -209,16 +213,12 @@ PipelineSpec load_pipeline_yaml(const std::string& path) {
                            ": is a folder, not a pipeline file; give the path of the "
                            ".yml file");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw invalid_argument(path + ": cannot read the pipeline file (" +
-                           (fs::exists(path, ec) ? "permission denied" : "no such file") +
-                           "); check the path");
+  if (!fs::exists(path, ec)) {
+    throw invalid_argument(path + ": cannot read the pipeline file (no such file); check the path");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
+  std::string text = read_yaml_file(path, path);
   YamlDoc doc = make_doc(path);
-  return Loader(doc).load(ss.str(), fs::absolute(path).lexically_normal().string());
+  return Loader(doc).load(text, fs::absolute(path).lexically_normal().string());
 }
 
 PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path) {

@@ -18,13 +18,8 @@ class LoaderErrors : public ::testing::Test {
 
   // Loads `yaml` and returns the error message ("" when it loaded).
   std::string error_of(const std::string& yaml) {
-    try {
-      load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"));
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      return e.what();
-    }
-    return "";
+    return testing_spec::invalid_argument_of(
+        [&] { load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml")); });
   }
 
   // Expects an error whose message holds "pipeline.yml:<line>:", `key` and `hint`.
@@ -294,7 +289,7 @@ TEST_F(LoaderErrors, OptionalInputOutsideBlock) {
 
 TEST_F(LoaderErrors, MemoryWithoutUnit) {
   expect_error(std::string(kHead) + "  a:\n    command: echo\n    resources: {memory: 4096}\n", 5,
-               "jobs.a.resources.memory", "with a unit");
+               "jobs.a.resources.memory", "write 4096M for megabytes");
 }
 
 TEST_F(LoaderErrors, EmptyFile) {
@@ -348,10 +343,21 @@ TEST_F(LoaderErrors, CloudSchemeInput) {
                6, "jobs.a.inputs.d.path", "azureml://datastores/<ds>/paths/<p>");
 }
 
-TEST_F(LoaderErrors, TimeLimitWithoutUnit) {
+TEST_F(LoaderErrors, TimeLimitNotADuration) {
   expect_error(
-      std::string(kHead) + "  a:\n    command: echo\n    resources:\n      time_limit: 90\n", 6,
-      "jobs.a.resources.time_limit", "write it as 30m");
+      std::string(kHead) + "  a:\n    command: echo\n    resources:\n      time_limit: soon\n", 6,
+      "jobs.a.resources.time_limit",
+      "not a duration; give a duration such as 90 (seconds), 90s, 30m");
+}
+
+TEST_F(LoaderErrors, MemoryNotASize) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    resources: {memory: lots}\n", 5,
+               "jobs.a.resources.memory", "not a size; give a size such as 512M, 4Gi");
+}
+
+TEST_F(LoaderErrors, TimeoutNotADuration) {
+  expect_error(std::string(kHead) + "  a:\n    command: echo\n    limits: {timeout: soon}\n", 5,
+               "jobs.a.limits.timeout", "not a duration");
 }
 
 TEST_F(LoaderErrors, OutputPathMustBeDatastore) {

@@ -236,6 +236,27 @@ jobs:
   EXPECT_EQ(b.run_after, std::vector<std::string>{"a"});
 }
 
+TEST_F(Loader, SizesAndDurationsUseTheUnitsGrammar) {
+  std::string yaml = R"(type: pipeline
+jobs:
+  a:
+    command: echo a
+    resources: {memory: 4Gi, time_limit: "30:00"}
+    limits: {timeout: 1-00:00:00}
+  b:
+    command: echo b
+    resources: {memory: 4096MB, time_limit: 30m}
+    limits: {timeout: 90}
+)";
+  PipelineSpec p = load_pipeline_yaml_string(yaml, dir_.path("p.yml"));
+  EXPECT_EQ(p.steps[0].resources.memory_mb, 4096);
+  EXPECT_EQ(p.steps[0].resources.time_limit_s, 1800);
+  EXPECT_EQ(p.steps[0].timeout_s, 86400);
+  EXPECT_EQ(p.steps[1].resources.memory_mb, 4096);
+  EXPECT_EQ(p.steps[1].resources.time_limit_s, 1800);
+  EXPECT_EQ(p.steps[1].timeout_s, 90);
+}
+
 TEST_F(Loader, DataReferencesAndLiterals) {
   dir_.write("d/file.csv", "x\n");
   std::string yaml = R"(type: pipeline

@@ -1,7 +1,9 @@
 #include "spec/yaml_refs.h"
 
+#include <cctype>
 #include <filesystem>
-#include <regex>
+#include <string_view>
+#include <vector>
 
 namespace runnel::internal {
 
@@ -33,28 +35,116 @@ std::string strip_trailing_slashes(std::string p) {
   return p;
 }
 
+// The reference forms below are scanned by hand, in one linear pass each, so that a
+// value of any size is handled in bounded stack and time (std::regex recursed per
+// character and overflowed the stack on a 50 KB path).
+
+constexpr std::string_view kAzureml = "azureml://";
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// The '/'-separated segments of `s` (empty segments kept).
+std::vector<std::string_view> segments(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t b = 0;
+  while (true) {
+    size_t e = s.find('/', b);
+    out.push_back(s.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
+    if (e == std::string_view::npos) return out;
+    b = e + 1;
+  }
+}
+
+// azureml://[...]/datastores/<ds>/paths/<p>: the last "datastores/<ds>/paths/" that starts
+// a segment wins, as the greedy pattern of Azure's docs reads it.
+bool split_datastore_uri(std::string_view text, std::string* datastore, std::string* path) {
+  if (text.substr(0, kAzureml.size()) != kAzureml) return false;
+  std::string_view rest = text.substr(kAzureml.size());
+  constexpr std::string_view kDs = "datastores/", kPaths = "/paths/";
+  size_t pos = rest.size();
+  while (pos > 0) {
+    size_t at = rest.rfind(kDs, pos - 1);
+    if (at == std::string_view::npos) return false;
+    pos = at;
+    if (at != 0 && rest[at - 1] != '/') continue;
+    size_t name_begin = at + kDs.size();
+    size_t slash = rest.find('/', name_begin);
+    if (slash == std::string_view::npos || slash == name_begin) continue;
+    if (rest.substr(slash, kPaths.size()) != kPaths) continue;
+    *datastore = std::string(rest.substr(name_begin, slash - name_begin));
+    *path = std::string(rest.substr(slash + kPaths.size()));
+    return true;
+  }
+  return false;
+}
+
+// azureml://[...]/<kind>/NAME[/(versions|labels)/V][/]: NAME and, for versions/V, V.
+// `version_required` asks for the versions|labels part.
+bool split_asset_uri(std::string_view text, std::string_view kind, bool version_required,
+                     std::string* name, std::string* version) {
+  if (text.substr(0, kAzureml.size()) != kAzureml) return false;
+  std::string_view rest = text.substr(kAzureml.size());
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  std::vector<std::string_view> seg = segments(rest);
+  size_t n = seg.size();
+  if (n >= 4 && seg[n - 4] == kind && !seg[n - 3].empty() &&
+      (seg[n - 2] == "versions" || seg[n - 2] == "labels") && !seg[n - 1].empty()) {
+    *name = std::string(seg[n - 3]);
+    *version = seg[n - 2] == "versions" ? std::string(seg[n - 1]) : "";
+    return true;
+  }
+  if (!version_required && n >= 2 && seg[n - 2] == kind && !seg[n - 1].empty()) {
+    *name = std::string(seg[n - 1]);
+    version->clear();
+    return true;
+  }
+  return false;
+}
+
+// "scheme://..." with an RFC 3986 scheme name: the scheme, else "".
+std::string_view uri_scheme(std::string_view text) {
+  if (text.empty() || !std::isalpha(static_cast<unsigned char>(text[0]))) return {};
+  size_t i = 1;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '+' ||
+                             text[i] == '.' || text[i] == '-'))
+    ++i;
+  return text.substr(i, 3) == "://" ? text.substr(0, i) : std::string_view{};
+}
+
+bool is_port_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+bool all_of(std::string_view s, bool allow_dot) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_port_char(c) && !(allow_dot && c == '.')) return false;
+  return true;
+}
+
 }  // namespace
 
 InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                               const std::string& text, DataType type) {
   InputSource src;
-  static const std::regex kDatastore(R"(azureml://(?:.*/)?datastores/([^/]+)/paths/(.*))");
-  static const std::regex kAsset(R"(azureml://(?:.*/)?data/([^/]+)/(versions|labels)/([^/]+)/?)");
-  std::smatch m;
   if (text.empty()) {
     fail(doc, node, path, "the data path is empty",
          "give a local path, azureml://datastores/<ds>/paths/<p> or azureml:NAME:VERSION");
   }
-  if (std::regex_match(text, m, kDatastore)) {
+  if (split_datastore_uri(text, &src.datastore, &src.path)) {
     src.kind = InputSource::Kind::kDatastorePath;
-    src.datastore = m[1].str();
-    src.path = m[2].str();
     return src;
   }
-  if (std::regex_match(text, m, kAsset)) {
+  if (split_asset_uri(text, "data", true, &src.dataset, &src.version)) {
     src.kind = InputSource::Kind::kDataset;
-    src.dataset = m[1].str();
-    src.version = m[2].str() == "versions" ? m[3].str() : "";
     return src;
   }
   if (starts_with(text, "azureml://")) {
@@ -74,14 +164,13 @@ InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const 
     fail(doc, node, path, "URL inputs ('" + text + "') are not supported yet",
          "download the data and give its local path, or register it with 'runnel dataset'");
   }
-  static const std::regex kScheme(R"(([A-Za-z][A-Za-z0-9+.-]*)://.*)");
   std::string local = text;
   if (starts_with(text, "file://")) {
     local = text.substr(7);
   } else if (starts_with(text, "file:")) {
     local = text.substr(5);
-  } else if (std::regex_match(text, m, kScheme)) {
-    fail(doc, node, path, "'" + m[1].str() + "://' paths are not supported",
+  } else if (std::string_view scheme = uri_scheme(text); !scheme.empty()) {
+    fail(doc, node, path, "'" + std::string(scheme) + "://' paths are not supported",
          "register a datastore ('runnel datastore register') and use "
          "azureml://datastores/<ds>/paths/<p>");
   }
@@ -110,23 +199,17 @@ InputSource resolve_data_path(const YamlDoc& doc, const YAML::Node& node, const 
 
 void resolve_output_path(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                          const std::string& text, std::string* datastore, std::string* out_path) {
-  static const std::regex kDatastore(R"(azureml://(?:.*/)?datastores/([^/]+)/paths/(.*))");
-  std::smatch m;
-  if (!std::regex_match(text, m, kDatastore)) {
+  if (!split_datastore_uri(text, datastore, out_path)) {
     fail(doc, node, path, "output path '" + text + "' is not a datastore path",
          "write azureml://datastores/<datastore>/paths/<path>, or leave path out to use the "
          "default location");
   }
-  *datastore = m[1].str();
-  *out_path = m[2].str();
 }
 
 std::string resolve_environment_name(const YamlDoc& doc, const YAML::Node& node,
                                      const std::string& path, const std::string& text) {
-  static const std::regex kRegistry(
-      R"(azureml://(?:.*/)?environments/([^/]+)(?:/(?:versions|labels)/[^/]+)?/?)");
-  std::smatch m;
-  if (std::regex_match(text, m, kRegistry)) return m[1].str();
+  std::string registered, label;
+  if (split_asset_uri(text, "environments", false, &registered, &label)) return registered;
   if (starts_with(text, "azureml://")) {
     fail(doc, node, path, "unsupported environment reference '" + text + "'",
          "write azureml:NAME:VERSION, azureml:NAME@latest, "
@@ -155,29 +238,37 @@ std::string resolve_compute_name(const std::string& text) {
 std::optional<Binding> parse_binding(const YamlDoc& doc, const YAML::Node& node,
                                      const std::string& path, const std::string& text) {
   if (text.find("${{") == std::string::npos) return std::nullopt;
-  static const std::regex kWhole(R"(\s*\$\{\{\s*([^}]*?)\s*\}\}\s*)");
-  static const std::regex kParentIo(R"(parent\.(inputs|outputs)\.([A-Za-z0-9_-]+))");
-  static const std::regex kJobOut(R"(parent\.jobs\.([A-Za-z0-9_.-]+)\.outputs\.([A-Za-z0-9_-]+))");
   const std::string usage =
       "write ${{parent.inputs.NAME}}, ${{parent.jobs.JOB.outputs.NAME}} or "
       "${{parent.outputs.NAME}}";
-  std::smatch m;
-  if (!std::regex_match(text, m, kWhole)) {
+  std::string_view whole = trim(text);
+  if (whole.size() < 5 || whole.substr(0, 3) != "${{" || whole.substr(whole.size() - 2) != "}}" ||
+      whole.substr(3, whole.size() - 5).find('}') != std::string_view::npos) {
     fail(doc, node, path, "'" + text + "' mixes a ${{...}} binding with other text",
          usage + " as the whole value");
   }
-  std::string expr = m[1].str();
+  std::string_view expr = trim(whole.substr(3, whole.size() - 5));
   Binding b;
-  if (std::regex_match(expr, m, kJobOut)) {
-    b.kind = Binding::Kind::kJobOutput;
-    b.job = m[1].str();
-    b.name = m[2].str();
-    return b;
+  constexpr std::string_view kJobs = "parent.jobs.", kOutputs = ".outputs.";
+  if (expr.substr(0, kJobs.size()) == kJobs) {
+    std::string_view rest = expr.substr(kJobs.size());
+    size_t at = rest.rfind(kOutputs);
+    if (at != std::string_view::npos && all_of(rest.substr(0, at), true) &&
+        all_of(rest.substr(at + kOutputs.size()), false)) {
+      b.kind = Binding::Kind::kJobOutput;
+      b.job = std::string(rest.substr(0, at));
+      b.name = std::string(rest.substr(at + kOutputs.size()));
+      return b;
+    }
   }
-  if (std::regex_match(expr, m, kParentIo)) {
-    b.kind = m[1].str() == "inputs" ? Binding::Kind::kParentInput : Binding::Kind::kParentOutput;
-    b.name = m[2].str();
-    return b;
+  for (auto [prefix, kind] :
+       {std::pair{std::string_view("parent.inputs."), Binding::Kind::kParentInput},
+        std::pair{std::string_view("parent.outputs."), Binding::Kind::kParentOutput}}) {
+    if (expr.substr(0, prefix.size()) == prefix && all_of(expr.substr(prefix.size()), false)) {
+      b.kind = kind;
+      b.name = std::string(expr.substr(prefix.size()));
+      return b;
+    }
   }
   fail(doc, node, path, "'" + text + "' is not a binding runnel understands", usage);
 }

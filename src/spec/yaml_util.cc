@@ -1,10 +1,19 @@
 #include "spec/yaml_util.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <regex>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "runnel/error.h"
 
@@ -36,44 +45,244 @@ void fail(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
 
 namespace {
 
-// yaml-cpp keeps both entries of a duplicated key and lookups see only the first; report
-// duplicates anywhere in the document, also under keys the loader accepts and ignores.
-void check_duplicates(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
-                      int depth) {
-  if (depth > 64) return;  // deeper than any pipeline; guards alias loops
-  if (node.IsSequence()) {
-    for (size_t i = 0; i < node.size(); ++i) {
-      check_duplicates(doc, node[i], path + "[" + std::to_string(i) + "]", depth + 1);
+// YAML 1.2 core-schema forms, scanned by hand (linear, no recursion, any length).
+bool is_bool_text(std::string_view s) {
+  for (std::string_view b : {"true", "True", "TRUE", "false", "False", "FALSE"})
+    if (s == b) return true;
+  return false;
+}
+
+// Advances *i over [0-9]*; true when it moved.
+bool scan_digits(std::string_view s, size_t* i) {
+  size_t b = *i;
+  while (*i < s.size() && s[*i] >= '0' && s[*i] <= '9') ++*i;
+  return *i > b;
+}
+
+// [-+]?[0-9]+
+bool is_int_text(std::string_view s) {
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  return scan_digits(s, &i) && i == s.size();
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_number_text(std::string_view s) {
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!scan_digits(s, &i)) return false;
+  } else {
+    if (!scan_digits(s, &i)) return false;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      scan_digits(s, &i);
     }
-    return;
   }
-  if (!node.IsMap()) return;
-  std::map<std::string, YAML::Node> seen;
-  for (const auto& kv : node) {
-    YAML::Node k = kv.first;
-    YAML::Node v = kv.second;
-    if (!k.IsScalar()) continue;
-    const std::string& name = k.Scalar();
-    std::string sub = path.empty() ? name : path + "." + name;
-    if (name != "<<") {
-      auto [it, fresh] = seen.emplace(name, k);
-      if (!fresh) {
-        fail(doc, k, sub,
-             "duplicate key '" + name + "' (first defined at " +
-                 loc_of(doc, it->second).to_string() + ")",
-             "keep only one of them");
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (!scan_digits(s, &i)) return false;
+  }
+  return i == s.size();
+}
+
+// The first byte of `text` that is not part of valid UTF-8 (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or npos.
+size_t first_invalid_utf8(std::string_view text) {
+  size_t i = 0, n = text.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || i + len > n) return i;
+    unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+    if (c1 < lo || c1 > hi) return i;
+    for (size_t k = 2; k < len; ++k) {
+      unsigned char ck = static_cast<unsigned char>(text[i + k]);
+      if (ck < 0x80 || ck > 0xBF) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+void check_utf8(const YamlDoc& doc, std::string_view text) {
+  size_t bad = first_invalid_utf8(text);
+  if (bad == std::string_view::npos) return;
+  size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+  line_start = line_start == std::string_view::npos || bad == 0 ? 0 : line_start + 1;
+  int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + line_start, '\n'));
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+  fail_at(SourceLocation{doc.file, line, static_cast<int>(bad - line_start) + 1}, "YAML text",
+          std::string("byte ") + hex + " is not valid UTF-8",
+          "save the file as UTF-8 (a Latin-1 or Windows-1252 editor setting writes such bytes)");
+}
+
+// One walk over the document as the loader will see it, aliases expanded: yaml-cpp keeps
+// both entries of a duplicated key (lookups see only the first), so duplicates are
+// reported anywhere in the document, also under keys the loader accepts and ignores; and
+// an alias bomb (anchors nested in anchors, a few bytes growing to billions of nodes) is
+// refused before anything reads it. A collection reached again through an alias is not
+// walked again: its expanded size is remembered (aliases share the anchor's node and so
+// its mark).
+class DocumentWalk {
+ public:
+  // `may_alias`: the text holds both '&' and '*', without which it has no alias; when
+  // false, no collection can be reached twice and nothing is remembered.
+  DocumentWalk(const YamlDoc& doc, bool may_alias) : doc_(doc), may_alias_(may_alias) {}
+
+  void run(const YAML::Node& root) { walk(root, "", 0); }
+
+ private:
+  // Returns the expanded node count of `node`.
+  uint64_t walk(const YAML::Node& node, const std::string& path, int depth) {
+    if (!node.IsMap() && !node.IsSequence()) return 1;
+    if (depth > kMaxYamlDepth) {
+      fail(doc_, node, path,
+           "the YAML nests deeper than " + std::to_string(kMaxYamlDepth) +
+               " levels (aliases included)",
+           "flatten the document, and check that no anchor refers to itself");
+    }
+    const YAML::Mark mark = node.Mark();
+    const uint64_t key =
+        (static_cast<uint64_t>(static_cast<uint32_t>(mark.pos)) << 1) | (node.IsMap() ? 1u : 0u);
+    if (auto it = may_alias_ ? sizes_.find(key) : sizes_.end();
+        it != sizes_.end()) {  // an alias of a walked node
+      alias_nodes_ = saturating_add(alias_nodes_, it->second);
+      if (alias_nodes_ > kMaxAliasNodes) {
+        fail(doc_, node, path,
+             "aliases (*name) expand the document by more than " + std::to_string(kMaxAliasNodes) +
+                 " nodes; the anchor here is one of them",
+             "use fewer aliases of large anchors (nested aliases multiply: an alias bomb)");
+      }
+      return it->second;
+    }
+    uint64_t size = 1;
+    if (node.IsSequence()) {
+      size_t i = 0;
+      for (const auto& item : node) {
+        size = saturating_add(size, walk(item, path + "[" + std::to_string(i++) + "]", depth + 1));
+      }
+    } else {
+      std::unordered_map<std::string, YAML::Node> seen;
+      for (const auto& kv : node) {
+        const YAML::Node& k = kv.first;
+        const YAML::Node& v = kv.second;
+        if (!k.IsScalar()) {
+          size = saturating_add(size, walk(k, path, depth + 1));
+          size = saturating_add(size, walk(v, path, depth + 1));
+          continue;
+        }
+        const std::string& name = k.Scalar();
+        if (name != "<<") {
+          auto [it, fresh] = seen.emplace(name, k);
+          if (!fresh) {
+            fail(doc_, k, join(path, name),
+                 "duplicate key '" + name + "' (first defined at " +
+                     loc_of(doc_, it->second).to_string() + ")",
+                 "keep only one of them");
+          }
+        }
+        size = saturating_add(
+            size, 1 + (v.IsMap() || v.IsSequence() ? walk(v, join(path, name), depth + 1) : 1));
       }
     }
-    check_duplicates(doc, v, sub, depth + 1);
+    if (may_alias_) sizes_.emplace(key, size);
+    return size;
   }
-}
+
+  static uint64_t saturating_add(uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+  }
+
+  const YamlDoc& doc_;
+  const bool may_alias_;
+  std::unordered_map<uint64_t, uint64_t> sizes_;  // expanded size by (mark.pos, is map)
+  uint64_t alias_nodes_ = 0;                      // nodes added by aliases so far
+};
 
 }  // namespace
 
+size_t max_yaml_bytes() {
+  const char* env = std::getenv("RUNNEL_MAX_YAML_MB");
+  if (env && *env) {
+    char* end = nullptr;
+    unsigned long long mb = std::strtoull(env, &end, 10);
+    if (end && *end == '\0' && mb > 0 && mb < (1ULL << 20)) return static_cast<size_t>(mb) << 20;
+  }
+  return kDefaultMaxYamlMb << 20;
+}
+
+std::string read_yaml_file(const std::string& path, const std::string& shown) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat on the open file then
+  // decides (no window between a stat and the open).
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    throw invalid_argument(shown + ": cannot read the file (" + std::strerror(err) +
+                           "); check the path");
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    std::string kind = S_ISDIR(st.st_mode)    ? "a folder"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    throw invalid_argument(shown + ": is " + kind +
+                           ", not a YAML file; give the path of a regular .yml file");
+  }
+  const size_t limit = max_yaml_bytes();
+  auto too_large = [&] {
+    throw invalid_argument(shown + ": is larger than " + std::to_string(limit >> 20) +
+                           " MiB, the limit for pipeline and component files; split it, or "
+                           "raise the limit with RUNNEL_MAX_YAML_MB=N");
+  };
+  if (static_cast<uint64_t>(st.st_size) > limit) too_large();
+  std::string text;
+  text.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (true) {  // the file may grow or shrink while it is read
+    if (got == text.size()) {
+      if (text.size() >= limit + 1) too_large();
+      text.resize(std::min(limit + 1, std::max<size_t>(4096, text.size() * 2)));
+    }
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      throw invalid_argument(shown + ": cannot read the file (" + std::strerror(err) + ")");
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  if (got > limit) too_large();
+  text.resize(got);
+  return text;
+}
+
 YAML::Node parse_yaml(const YamlDoc& doc, const std::string& text) {
+  check_utf8(doc, text);
   try {
     YAML::Node root = YAML::Load(text);
-    check_duplicates(doc, root, "", 0);
+    bool may_alias = text.find('&') != std::string::npos && text.find('*') != std::string::npos;
+    DocumentWalk(doc, may_alias).run(root);
     return root;
   } catch (const YAML::ParserException& e) {
     SourceLocation loc{doc.file, e.mark.line + 1, e.mark.column + 1};
@@ -231,9 +440,7 @@ bool as_bool(const YamlDoc& doc, const Entry& e, const std::string& path) {
 
 int64_t as_int(const YamlDoc& doc, const Entry& e, const std::string& path, int64_t min_value) {
   std::string s = e.value.IsScalar() ? e.value.Scalar() : "";
-  static const std::regex kInt(R"([+-]?[0-9]+)");
-  if (!e.value.IsScalar() || !std::regex_match(s, kInt) || s.size() > 18 ||
-      std::stoll(s) < min_value) {
+  if (!e.value.IsScalar() || !is_int_text(s) || s.size() > 18 || std::stoll(s) < min_value) {
     fail(doc, e.value.IsNull() ? e.key : e.value, path,
          "expected a whole number >= " + std::to_string(min_value) + ", found " +
              (e.value.IsScalar() ? "'" + s + "'" : std::string(node_kind(e.value))),
@@ -278,12 +485,9 @@ std::vector<std::string> as_string_list(const YamlDoc& doc, const Entry& e,
 DataType infer_literal_type(const YAML::Node& scalar) {
   if (scalar.Tag() == "!") return DataType::kString;  // quoted
   const std::string& s = scalar.Scalar();
-  static const std::regex kBool("true|True|TRUE|false|False|FALSE");
-  static const std::regex kInt(R"([-+]?[0-9]+)");
-  static const std::regex kNum(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (std::regex_match(s, kBool)) return DataType::kBoolean;
-  if (std::regex_match(s, kInt)) return DataType::kInteger;
-  if (std::regex_match(s, kNum)) return DataType::kNumber;
+  if (is_bool_text(s)) return DataType::kBoolean;
+  if (is_int_text(s)) return DataType::kInteger;
+  if (is_number_text(s)) return DataType::kNumber;
   return DataType::kString;
 }
 
@@ -294,57 +498,16 @@ std::optional<DataType> parse_yaml_type(const std::string& s) {
 }
 
 std::string literal_mismatch(DataType type, const std::string& text) {
-  static const std::regex kInt(R"([-+]?[0-9]+)");
-  static const std::regex kNum(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  static const std::regex kBool("true|True|TRUE|false|False|FALSE");
   switch (type) {
     case DataType::kInteger:
-      return std::regex_match(text, kInt) ? "" : "give a whole number such as 10";
+      return is_int_text(text) ? "" : "give a whole number such as 10";
     case DataType::kNumber:
-      return std::regex_match(text, kNum) ? "" : "give a number such as 0.5";
+      return is_number_text(text) ? "" : "give a number such as 0.5";
     case DataType::kBoolean:
-      return std::regex_match(text, kBool) ? "" : "give true or false";
+      return is_bool_text(text) ? "" : "give true or false";
     default:
       return "";
   }
-}
-
-std::optional<int64_t> parse_duration_s(const std::string& s) {
-  static const std::regex kClock(R"((?:([0-9]+)-)?([0-9]+):([0-9]{1,2})(?::([0-9]{1,2}))?)");
-  static const std::regex kUnits(R"((?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?)");
-  std::smatch m;
-  auto num = [&](int i) -> int64_t { return m[i].matched ? std::stoll(m[i].str()) : 0; };
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  if (std::regex_match(s, m, kClock)) {
-    if (m[4].matched) return num(1) * 86400 + num(2) * 3600 + num(3) * 60 + num(4);
-    return num(1) * 86400 + num(2) * 60 + num(3);  // MM:SS (or D-HH:MM, rare)
-  }
-  if (std::regex_match(s, m, kUnits)) {
-    return num(1) * 86400 + num(2) * 3600 + num(3) * 60 + num(4);
-  }
-  return std::nullopt;
-}
-
-std::optional<int64_t> parse_memory_mb(const std::string& s) {
-  static const std::regex kMem(R"(([0-9]+(?:\.[0-9]+)?)\s*([KkMmGgTt])(?:i?[Bb])?)");
-  std::smatch m;
-  if (s.size() > 20 || !std::regex_match(s, m, kMem)) return std::nullopt;
-  double v = std::strtod(m[1].str().c_str(), nullptr);
-  switch (std::tolower(m[2].str()[0])) {
-    case 'k':
-      v /= 1024;
-      break;
-    case 'g':
-      v *= 1024;
-      break;
-    case 't':
-      v *= 1024 * 1024;
-      break;
-    default:
-      break;
-  }
-  int64_t mb = static_cast<int64_t>(v + 0.999);
-  return mb < 1 ? std::nullopt : std::optional<int64_t>(mb);
 }
 
 std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }

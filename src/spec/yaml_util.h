@@ -36,7 +36,27 @@ SourceLocation loc_of(const YamlDoc& doc, const YAML::Node& node);
 [[noreturn]] void fail(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                        const std::string& what, const std::string& hint);
 
-// Reads and parses `text`; a syntax error becomes "<file>:<line>:<col>: YAML syntax: ...".
+// Bounds on what a YAML file may ask of the loader (see the spec README).
+// Nesting deeper than this (counting through aliases) is refused.
+constexpr int kMaxYamlDepth = 200;
+// Aliases (*name) may add at most this many nodes to the document they are in: a 1 KB
+// alias bomb would otherwise expand to billions.
+constexpr uint64_t kMaxAliasNodes = 1'000'000;
+// Pipeline and component files larger than this are refused, unless the environment
+// variable RUNNEL_MAX_YAML_MB raises (or lowers) the limit.
+constexpr size_t kDefaultMaxYamlMb = 64;
+size_t max_yaml_bytes();
+
+// Reads the YAML file at `path` (`shown` names it in messages) without blocking: throws
+// invalid_argument "<shown>: <what>; <what to do>" when it is not a regular file (a FIFO,
+// a device such as /dev/zero, a folder), when it is larger than max_yaml_bytes(), or
+// when it cannot be read.
+std::string read_yaml_file(const std::string& path, const std::string& shown);
+
+// Checks and parses `text`. Throws invalid_argument with file:line:col on a byte that is
+// not valid UTF-8 ("YAML text: byte 0xE9 is not valid UTF-8"), on a syntax error ("YAML
+// syntax: ..."), on a duplicate key anywhere, on nesting deeper than kMaxYamlDepth and on
+// aliases adding more than kMaxAliasNodes nodes.
 YAML::Node parse_yaml(const YamlDoc& doc, const std::string& text);
 
 // A key of a mapping with its value; `key` carries the key's location.
@@ -85,11 +105,6 @@ std::optional<DataType> parse_yaml_type(const std::string& s);
 // Checks `text` against `type` (integer, number, boolean, string); returns a hint
 // describing the expected form, or "" when `text` fits.
 std::string literal_mismatch(DataType type, const std::string& text);
-
-// "1h", "30m", "45s", "1h30m", "2d", "00:30:00", "1-00:00:00" -> seconds; nullopt if bad.
-std::optional<int64_t> parse_duration_s(const std::string& s);
-// "4G", "512M", "4GB", "4Gi", "1T", "1024K" -> MiB; nullopt if bad or without a unit.
-std::optional<int64_t> parse_memory_mb(const std::string& s);
 
 // "a.b" key paths for messages: `b` under `a` ("" = top level).
 std::string join(const std::string& a, const std::string& b);

@@ -1,0 +1,611 @@
+"""The ParallelRunStep driver: one step's input split into mini-batches, run by a pool of
+long-lived worker processes, with reuse per mini-batch.
+
+    python -m runnel.parallel_run --entry-script score.py --input data=/path/to/files \
+        --output /path/to/output --mini-batch-size 10 --error-threshold 5 -- --model m.pkl
+
+What it does, as the Azure ML SDK's ParallelRunStep does:
+- The entry script's ``init()`` runs once per worker process, ``run(mini_batch)`` once per
+  mini-batch. A mini-batch is a list of file paths for a file input (``mini_batch_size``
+  files, default 10) and a pandas DataFrame for a tabular input (``mini_batch_size`` bytes of
+  rows, default 1MB; or one group per value of ``--partition-keys``).
+- ``run()`` returns a list or a DataFrame; each element counts as one item that succeeded,
+  so a mini-batch of 10 files whose run() returned 8 elements had 2 failed items. A run()
+  that raises, or outlives ``--run-invocation-timeout``, is tried again up to
+  ``--run-max-try`` times; then the whole mini-batch has failed.
+- ``--output-action append_row`` writes every returned element, in mini-batch order, into
+  ``<output>/<append-row-file-name>`` (default ``parallel_run_step.txt``): a list element as
+  one line of its ``str()``, a DataFrame row as its values separated by spaces.
+  ``summary_only`` writes only the summary.
+- The step fails once the failed items exceed ``--error-threshold`` (-1: never), or the
+  failed mini-batches exceed ``--allowed-failed-count`` or ``--allowed-failed-percent``; its
+  message names the failed mini-batches and the last line of each error.
+
+Reuse per mini-batch: a mini-batch's key is the digest of the step's code (the entry
+script's folder), its arguments and output action, and the relative path and content
+digest of every item in it. Results are kept under ``.runnel/cache/parallel/`` of the
+workspace. A rerun first takes every earlier mini-batch whose items are all still present
+and unchanged, then packs the remaining (new or changed) items into new mini-batches; so
+adding 10 files to a 10,000-file input runs one mini-batch. ``--no-reuse`` turns it off.
+
+Progress (mini-batches done, failed, reused, rate, ETA) is printed to stdout at most once a
+second and written to ``<run dir>/logs/parallel/progress.json``; each mini-batch's output
+(prints and errors of run()) goes to ``<run dir>/logs/parallel/minibatch-<n>.txt``.
+
+Standard library only; pandas is imported only for tabular input or DataFrame results.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import queue
+import re
+import select
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?\s*$")
+_TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
+
+
+class ParallelRunError(Exception):
+    """Bad arguments or input; the message says what and where."""
+
+
+def parse_size(text, what):
+    """'10MB', '512K', '1Gi', '2048' -> bytes. Decimal units are powers of 1000, 'i' ones 1024."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise ParallelRunError("%s: '%s' is not a size; use a number of bytes or e.g. 10MB, 512KB, 1GB"
+                               % (what, text))
+    value, unit, binary = float(m.group(1)), m.group(2).upper(), m.group(3)
+    base = 1024 if binary else 1000
+    return int(value * base ** " KMGT".index(unit or " "))
+
+
+def _sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _digest(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        data = p if isinstance(p, bytes) else json.dumps(p, sort_keys=True).encode()
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def code_digest(folder):
+    """Digest of every file under `folder` (relative path + content), skipping caches."""
+    items = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git", ".runnel"))
+        for name in sorted(files):
+            if name.endswith(".pyc"):
+                continue
+            path = os.path.join(root, name)
+            items.append((os.path.relpath(path, folder), _sha256_file(path)))
+    return _digest(items)
+
+
+# ---- the items of the input and their mini-batches -----------------------------------
+
+
+def list_files(path):
+    """Every file under `path` (or `path` itself), as sorted (relative path, absolute path)."""
+    if os.path.isfile(path):
+        return [(os.path.basename(path), os.path.abspath(path))]
+    if not os.path.isdir(path):
+        raise ParallelRunError("--input: %s does not exist" % path)
+    out = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            full = os.path.join(root, name)
+            out.append((os.path.relpath(full, path), os.path.abspath(full)))
+    return out
+
+
+def file_items(path):
+    """[(key, abs path, digest)] for a file input."""
+    return [(rel, full, _sha256_file(full)) for rel, full in list_files(path)]
+
+
+def pack(items, limit, weight):
+    """Consecutive groups of `items` whose total weight stays within `limit` (at least one each)."""
+    batches, cur, total = [], [], 0
+    for it in items:
+        w = weight(it)
+        if cur and total + w > limit:
+            batches.append(cur)
+            cur, total = [], 0
+        cur.append(it)
+        total += w
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def plan_batches(items, limit, weight, previous, cached):
+    """Mini-batches for `items`: earlier layouts whose items are all present and unchanged
+    (and whose result is cached) first, then the rest packed anew.
+
+    previous: [[(key, digest), ...], ...] from the last run; cached(batch_key) -> bool.
+    Returns [(items of the batch, reused?)] in a stable order (by first item key).
+    """
+    by_key = {it[0]: it for it in items}
+    taken, out = set(), []
+    for layout in previous:
+        members = [by_key.get(k) for k, _ in layout]
+        if not members or any(m is None or m[2] != d or m[0] in taken for m, (k, d) in zip(members, layout)):
+            continue
+        if not cached(members):
+            continue
+        taken.update(m[0] for m in members)
+        out.append((members, True))
+    rest = [it for it in items if it[0] not in taken]
+    out.extend((b, False) for b in pack(rest, limit, weight))
+    out.sort(key=lambda b: b[0][0][0])
+    return out
+
+
+def tabular_items(path, partition_keys, separator):
+    """Rows of the delimited files under `path` as items: (key, row bytes, digest) with the
+    header kept aside; with partition keys, one item per group of key values."""
+    files = [f for f in list_files(path) if f[0].lower().endswith(_TABULAR_SUFFIXES)] or list_files(path)
+    header, items = None, []
+    for rel, full in files:
+        with open(full, "rb") as f:
+            lines = f.read().splitlines(keepends=True)
+        if not lines:
+            continue
+        if header is None:
+            header = lines[0]
+        for n, line in enumerate(lines[1:], start=2):
+            if line.strip():
+                items.append(("%s:%08d" % (rel, n), line, hashlib.sha256(line).hexdigest()))
+    if header is None:
+        return None, []
+    if partition_keys:
+        cols = [c.strip() for c in header.decode("utf-8").rstrip("\r\n").split(separator)]
+        missing = [k for k in partition_keys if k not in cols]
+        if missing:
+            raise ParallelRunError("--partition-keys: no column %s in %s (columns: %s)"
+                                   % (", ".join(missing), path, ", ".join(cols)))
+        idx = [cols.index(k) for k in partition_keys]
+        groups = {}
+        for key, line, _ in items:
+            values = line.decode("utf-8").rstrip("\r\n").split(separator)
+            gk = tuple(values[i] if i < len(values) else "" for i in idx)
+            groups.setdefault(gk, []).append(line)
+        items = []
+        for gk in sorted(groups):
+            data = b"".join(groups[gk])
+            items.append(("group:" + json.dumps(list(gk)), data, hashlib.sha256(data).hexdigest()))
+    return header, items
+
+
+# ---- workers -------------------------------------------------------------------------
+
+
+class Worker:
+    """One long-lived worker process: init() once, then run() per task sent on stdin."""
+
+    def __init__(self, args, index):
+        self.index = index
+        cmd = [sys.executable, "-m", "runnel.parallel_run", "--worker",
+               "--entry-script", args.entry_script, "--source-directory", args.source_directory]
+        if args.tabular:
+            cmd += ["--tabular", "--separator", args.separator]
+        env = dict(os.environ, RUNNEL_PARALLEL_WORKER=str(index))
+        self.proc = subprocess.Popen(cmd + ["--"] + args.program_args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=os.getcwd(),
+                                     text=True, bufsize=1)
+        self.task = None
+        self.started = 0.0
+
+    def send(self, task):
+        self.task = task
+        self.started = time.monotonic()
+        self.proc.stdin.write(json.dumps(task["message"]) + "\n")
+        self.proc.stdin.flush()
+
+    def kill(self):
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def worker_main(args):
+    """The worker's loop: imports the entry script, calls init(), then serves tasks."""
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    sys.argv = [args.entry_script] + args.program_args
+    sys.path.insert(0, os.path.abspath(args.source_directory))
+    import importlib.util
+    script = os.path.join(args.source_directory, args.entry_script)
+    init_error = None
+    try:
+        spec = importlib.util.spec_from_file_location("parallel_entry_script", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if hasattr(module, "init"):
+            module.init()
+        if not callable(getattr(module, "run", None)):
+            raise ParallelRunError("%s defines no run(mini_batch) function" % script)
+    except BaseException:  # reported per task: the driver decides what to do
+        init_error = traceback.format_exc()
+    for line in sys.stdin:
+        task = json.loads(line)
+        log = os.open(task["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        reply = {"ok": False}
+        try:
+            if init_error:
+                raise RuntimeError("init() of %s failed:\n%s" % (script, init_error))
+            if args.tabular:
+                import io
+                import pandas as pd
+                data = task["header"] + "".join(task["rows"])
+                batch = pd.read_csv(io.StringIO(data), sep=args.separator)
+                n_items = len(batch)
+            else:
+                batch = list(task["files"])
+                n_items = len(batch)
+            result = module.run(batch)
+            rows = _result_rows(result)
+            reply = {"ok": True, "rows": rows, "succeeded": min(len(rows), n_items),
+                     "items": n_items}
+        except BaseException as e:  # a failed mini-batch is data
+            traceback.print_exc()
+            reply = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        proto.write(json.dumps(reply) + "\n")
+    return 0
+
+
+def _result_rows(result):
+    """run()'s return value as output lines: list elements by str(), DataFrame rows by value."""
+    if result is None:
+        return []
+    if hasattr(result, "to_csv") and hasattr(result, "columns"):
+        text = result.to_csv(sep=" ", header=False, index=False)
+        return text.splitlines()
+    return [str(x) for x in result]
+
+
+# ---- the driver ----------------------------------------------------------------------
+
+
+class Driver:
+    def __init__(self, args):
+        self.args = args
+        self.run_dir = _run_dir()
+        self.log_dir = os.path.join(self.run_dir, "logs", "parallel")
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.cache_dir = None
+        ws = _workspace_dir()
+        if ws and not args.no_reuse:
+            self.cache_dir = os.path.join(ws, ".runnel", "cache", "parallel")
+            os.makedirs(os.path.join(self.cache_dir, "batches"), exist_ok=True)
+
+    def cached_result(self, key):
+        if not self.cache_dir:
+            return None
+        try:
+            with open(os.path.join(self.cache_dir, "batches", key + ".json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def store_result(self, key, result):
+        if not self.cache_dir:
+            return
+        path = os.path.join(self.cache_dir, "batches", key + ".json")
+        tmp = "%s.tmp.%d" % (path, os.getpid())
+        with open(tmp, "w") as f:
+            json.dump(result, f)
+        os.replace(tmp, path)
+
+    def run(self):
+        a = self.args
+        code_key = _digest(code_digest(a.source_directory), a.entry_script, a.program_args,
+                           a.output_action, a.tabular, a.separator, a.partition_keys)
+        if a.tabular:
+            header, items = tabular_items(a.input_path, a.partition_keys, a.separator)
+            limit = parse_size(a.mini_batch_size or "1MB", "--mini-batch-size")
+            weight = (lambda it: 1) if a.partition_keys else (lambda it: len(it[1]))
+            if a.partition_keys:
+                limit = 1  # one group per mini-batch
+        else:
+            header, items = None, file_items(a.input_path)
+            try:
+                limit = int(a.mini_batch_size or 10)
+            except ValueError:
+                limit = None
+            if limit is None or limit <= 0:
+                raise ParallelRunError("--mini-batch-size: '%s' must be a positive number of files "
+                                       "for a file input" % a.mini_batch_size)
+            weight = lambda it: 1  # noqa: E731
+        layout_path = os.path.join(self.cache_dir, "layout-%s.json" % code_key) if self.cache_dir else None
+        previous = []
+        if layout_path and os.path.exists(layout_path):
+            try:
+                with open(layout_path) as f:
+                    previous = json.load(f)
+            except (OSError, ValueError):
+                previous = []
+
+        def batch_key(members):
+            return _digest(code_key, [(m[0], m[2]) for m in members])
+
+        batches = plan_batches(items, limit, weight, previous,
+                               lambda members: self.cached_result(batch_key(members)) is not None)
+        tasks = []
+        for n, (members, reused) in enumerate(batches):
+            key = batch_key(members)
+            message = {"log": os.path.join(self.log_dir, "minibatch-%d.txt" % n)}
+            if a.tabular:
+                message["header"] = header.decode("utf-8")
+                message["rows"] = [m[1].decode("utf-8") for m in members]
+            else:
+                message["files"] = [m[1] for m in members]
+            n_items = sum(m[1].count(b"\n") or 1 for m in members) if a.tabular and a.partition_keys else len(members)
+            tasks.append({"n": n, "key": key, "message": message, "reused": reused, "tries": 0,
+                          "items": n_items, "result": self.cached_result(key) if reused else None})
+        if layout_path:
+            with open(layout_path + ".tmp", "w") as f:
+                json.dump([[(m[0], m[2]) for m in members] for members, _ in batches], f)
+            os.replace(layout_path + ".tmp", layout_path)
+        self.execute(tasks)
+        return self.finish(tasks)
+
+    def execute(self, tasks):
+        a = self.args
+        pending = queue.deque(t for t in tasks if not t["reused"])
+        total_run = len(pending)
+        n_workers = max(1, min(a.node_count * a.process_count_per_node, total_run or 1))
+        workers = [Worker(a, i) for i in range(n_workers)] if pending else []
+        self.started = time.monotonic()
+        self.last_progress = 0.0
+        done = 0
+        try:
+            while pending or any(w.task for w in workers):
+                for w in workers:
+                    if w.task is None and pending:
+                        t = pending.popleft()
+                        t["tries"] += 1
+                        w.send(t)
+                ready = self._wait(workers)
+                for w in workers:
+                    t = w.task
+                    if t is None:
+                        continue
+                    reply = None
+                    if w in ready:
+                        line = w.proc.stdout.readline()
+                        if line:
+                            reply = json.loads(line)
+                        else:
+                            reply = {"ok": False, "error": "the worker process died (exit code %s)"
+                                     % w.proc.poll()}
+                            self._restart(workers, w)
+                    elif a.run_invocation_timeout > 0 and time.monotonic() - w.started > a.run_invocation_timeout:
+                        reply = {"ok": False, "error": "run() took longer than --run-invocation-timeout %ss"
+                                 % a.run_invocation_timeout}
+                        self._restart(workers, w)
+                    if reply is None:
+                        continue
+                    w.task = None  # (a restarted worker's replacement starts idle)
+                    if reply["ok"]:
+                        t["result"] = reply
+                        self.store_result(t["key"], reply)
+                        done += 1
+                    elif t["tries"] < a.run_max_try:
+                        pending.append(t)
+                    else:
+                        t["result"] = reply
+                        done += 1
+                self._progress(tasks, done, total_run)
+        finally:
+            for w in workers:
+                w.close()
+        self._progress(tasks, done, total_run, final=True)
+
+    def _wait(self, workers):
+        busy = [w for w in workers if w.task is not None]
+        if not busy:
+            return []
+        r, _, _ = select.select([w.proc.stdout for w in busy], [], [], 0.5)
+        return [w for w in busy if w.proc.stdout in r]
+
+    def _restart(self, workers, w):
+        w.kill()
+        workers[workers.index(w)] = Worker(self.args, w.index)  # idle: the loop hands it work
+
+    def _progress(self, tasks, done, total_run, final=False):
+        now = time.monotonic()
+        if not final and now - self.last_progress < 1.0:
+            return
+        self.last_progress = now
+        elapsed = now - self.started
+        failed = sum(1 for t in tasks if t["result"] and not t["result"]["ok"])
+        reused = sum(1 for t in tasks if t["reused"])
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total_run - done) / rate if rate > 0 else None
+        state = {"mini_batches": len(tasks), "reused": reused, "to_run": total_run, "done": done,
+                 "failed": failed, "rate_per_s": round(rate, 2),
+                 "eta_s": round(eta, 1) if eta is not None else None, "final": final}
+        with open(os.path.join(self.log_dir, "progress.json.tmp"), "w") as f:
+            json.dump(state, f)
+        os.replace(os.path.join(self.log_dir, "progress.json.tmp"), os.path.join(self.log_dir, "progress.json"))
+        print("ParallelRunStep: %d/%d mini-batches run, %d reused, %d failed, %.1f/s%s"
+              % (done, total_run, reused, failed, rate, ", ETA %.0fs" % eta if eta else ""), flush=True)
+
+    def finish(self, tasks):
+        a = self.args
+        failed_batches = [t for t in tasks if not t["result"]["ok"]]
+        failed_items = sum(t["items"] for t in failed_batches)
+        failed_items += sum(t["items"] - t["result"].get("succeeded", t["items"])
+                            for t in tasks if t["result"]["ok"])
+        total_items = sum(t["items"] for t in tasks)
+        reasons = []
+        if a.error_threshold >= 0 and failed_items > a.error_threshold:
+            reasons.append("%d failed items exceed error_threshold %d" % (failed_items, a.error_threshold))
+        if a.allowed_failed_count is not None and len(failed_batches) > a.allowed_failed_count:
+            reasons.append("%d failed mini-batches exceed allowed_failed_count %d"
+                           % (len(failed_batches), a.allowed_failed_count))
+        if a.allowed_failed_percent is not None and tasks and \
+                100.0 * len(failed_batches) / len(tasks) > a.allowed_failed_percent:
+            reasons.append("%.1f%% failed mini-batches exceed allowed_failed_percent %s"
+                           % (100.0 * len(failed_batches) / len(tasks), a.allowed_failed_percent))
+        summary = {"mini_batches": len(tasks), "reused": sum(1 for t in tasks if t["reused"]),
+                   "failed_mini_batches": [{"index": t["n"], "error": t["result"].get("error", ""),
+                                            "log": t["message"]["log"]} for t in failed_batches],
+                   "items": total_items, "failed_items": failed_items, "passed": not reasons}
+        os.makedirs(a.output, exist_ok=True)
+        if a.output_action == "append_row" and not reasons:
+            path = os.path.join(a.output, a.append_row_file_name)
+            with open(path + ".tmp", "w") as f:
+                for t in tasks:
+                    if t["result"]["ok"]:
+                        for row in t["result"]["rows"]:
+                            f.write(row + "\n")
+            os.replace(path + ".tmp", path)
+        with open(os.path.join(self.log_dir, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=1)
+        _log_metrics(summary)
+        print("ParallelRunStep: %d mini-batches (%d reused), %d of %d items failed"
+              % (len(tasks), summary["reused"], failed_items, total_items), flush=True)
+        if reasons:
+            lines = ["ParallelRunStep failed: " + "; ".join(reasons)]
+            for t in failed_batches[:20]:
+                first = t["message"].get("files", [None])[0] if "files" in t["message"] else None
+                lines.append("  mini-batch %d%s: %s (log: %s)" % (
+                    t["n"], " (%s, ...)" % first if first else "",
+                    (t["result"].get("error") or "").strip().splitlines()[-1:] or [""],
+                    t["message"]["log"]))
+            if len(failed_batches) > 20:
+                lines.append("  ... and %d more" % (len(failed_batches) - 20))
+            print("\n".join(lines), file=sys.stderr, flush=True)
+            return 1
+        return 0
+
+
+def _context():
+    path = os.environ.get("RUNNEL_RUN_CONTEXT")
+    if not path:
+        return {}
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def _run_dir():
+    ctx = _context()
+    if ctx.get("run_dir"):
+        return ctx["run_dir"]
+    metrics = ctx.get("metrics_file")
+    return os.path.dirname(metrics) if metrics else os.getcwd()
+
+
+def _workspace_dir():
+    ctx = _context()
+    ws = ctx.get("workspace")
+    if isinstance(ws, dict):
+        ws = ws.get("root") or ws.get("path")
+    return ws if isinstance(ws, str) and ws else None
+
+
+def _log_metrics(summary):
+    try:
+        from .run import Run
+        run = Run.get_context()
+        run.log("mini_batches", summary["mini_batches"])
+        run.log("mini_batches_reused", summary["reused"])
+        run.log("mini_batches_failed", len(summary["failed_mini_batches"]))
+        run.log("items_failed", summary["failed_items"])
+    except Exception as e:  # metrics are a convenience; the summary file holds the same
+        print("ParallelRunStep: could not log metrics: %s" % e, file=sys.stderr)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m runnel.parallel_run", description=__doc__.split("\n")[0])
+    p.add_argument("--entry-script", required=True)
+    p.add_argument("--source-directory", default=".")
+    p.add_argument("--input", action="append", default=[], metavar="NAME=PATH",
+                   help="the data to split (one input); further ones are side inputs")
+    p.add_argument("--tabular", action="store_true", help="the input is delimited files: DataFrame batches")
+    p.add_argument("--separator", default=",")
+    p.add_argument("--partition-keys", default="", help="comma-separated columns: one mini-batch per group")
+    p.add_argument("--output", default=".")
+    p.add_argument("--mini-batch-size", default=None)
+    p.add_argument("--error-threshold", type=int, default=-1)
+    p.add_argument("--allowed-failed-count", type=int, default=None)
+    p.add_argument("--allowed-failed-percent", type=float, default=None)
+    p.add_argument("--output-action", choices=("append_row", "summary_only"), default="append_row")
+    p.add_argument("--append-row-file-name", default="parallel_run_step.txt")
+    p.add_argument("--process-count-per-node", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--node-count", type=int, default=1)
+    p.add_argument("--run-invocation-timeout", type=float, default=60)
+    p.add_argument("--run-max-try", type=int, default=3)
+    p.add_argument("--no-reuse", action="store_true")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("program_args", nargs="*")
+    a = p.parse_args(argv)
+    a.partition_keys = [k for k in a.partition_keys.split(",") if k]
+    if a.worker:
+        return a
+    if not a.input:
+        p.error("--input NAME=PATH is required")
+    name, sep, path = a.input[0].partition("=")
+    a.input_path = path if sep else name
+    if a.run_max_try < 1:
+        p.error("--run-max-try must be at least 1")
+    if a.process_count_per_node < 1 or a.node_count < 1:
+        p.error("--process-count-per-node and --node-count must be at least 1")
+    if not os.path.isfile(os.path.join(a.source_directory, a.entry_script)):
+        p.error("--entry-script: %s not found in %s" % (a.entry_script, os.path.abspath(a.source_directory)))
+    return a
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.worker:
+        return worker_main(args)
+    try:
+        return Driver(args).run()
+    except ParallelRunError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+// cli/cli_util.cc: what the subcommands share (cli.h): the exit code of each error kind
+// and the checks of flag values and names.
+#include <cctype>
+
+#include "cli/cli.h"
+
+namespace runnel::cli {
+
+int exit_code_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kIo:  // a path, a permission, a full disk: the user's to fix
+      return kExitUsage;
+    case ErrorCode::kCancelled:
+      return kExitRunFailed;
+    case ErrorCode::kUnavailable:
+      return kExitUnavailable;
+    case ErrorCode::kCorruption:
+    case ErrorCode::kInternal:
+      return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+void check_at_least(int64_t value, int64_t min, const std::string& flag, const std::string& what) {
+  if (value < min)
+    throw invalid_argument(flag + " " + std::to_string(value) + ": must be at least " +
+                           std::to_string(min) + " (" + what + ")");
+}
+
+void check_name(const std::string& name, const std::string& kind) {
+  auto ok_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  };
+  bool ok = !name.empty() && name.size() <= 64 && std::isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && ok_char(c);
+  if (!ok)
+    throw invalid_argument(kind + " name '" + name +
+                           "': use 1 to 64 letters, digits, '-', '_' or '.', starting " +
+                           "with a letter or digit (no '/' or spaces)");
+}
+
+}  // namespace runnel::cli

@@ -1,0 +1,80 @@
+// env/definition.h: what defines an environment (interpreter, pip packages, a requirements
+// file, a conda file, variables, system site packages, pip index options), its digest, and
+// where a registered version's definition is kept.
+//
+// A definition is registered with `runnel env create` as a new immutable version of a name
+// (the metadata store keeps the name, version, interpreter and variables); the full
+// definition is kept beside it as JSON in .runnel/envs/defs/<name>/v<version>.json.
+// Thread-safety: plain values and pure functions; the file functions are safe to call from
+// several processes (atomic writes).
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runnel::env {
+
+// pip's index options; from the workspace config (`pip.index_url`, `pip.extra_index_urls`,
+// `pip.find_links`, `pip.no_index`) and/or the definition. Nothing is hard-coded.
+struct PipOptions {
+  std::string index_url;
+  std::vector<std::string> extra_index_urls;
+  std::vector<std::string> find_links;
+  bool no_index = false;
+
+  // `over` wins for index_url/no_index when set; lists are joined.
+  PipOptions merged_with(const PipOptions& over) const;
+  std::vector<std::string> to_args() const;  // --index-url U --extra-index-url ... --no-index
+  nlohmann::json to_json() const;
+  static PipOptions from_json(const nlohmann::json& j);
+};
+
+struct EnvDefinition {
+  std::string python = "/usr/bin/python3";  // the base interpreter (absolute)
+  std::vector<std::string> pip;             // requirement specifiers ("pkg==1.0", "pkg>=2")
+  std::string requirements;                 // the text of a requirements file ("" = none)
+  std::string conda_file;                   // the text of a conda environment file
+  std::string image;                        // a container image name (recorded, fingerprinted)
+  bool system_site_packages = false;
+  PipOptions pip_options;
+  std::map<std::string, std::string> variables;
+  std::string description;
+
+  // True when it must be built (packages to install), false for "an interpreter plus
+  // variables" environments.
+  bool needs_build() const { return !pip.empty() || !requirements.empty() || !conda_file.empty(); }
+  nlohmann::json to_json() const;
+  static EnvDefinition from_json(const nlohmann::json& j);
+};
+
+// The digest of what a build depends on: the interpreter and its version, the packages, the
+// requirements and conda texts, system site packages and the effective pip options (hex).
+std::string build_digest(const EnvDefinition& d, const std::string& python_version,
+                         const PipOptions& effective);
+
+// The pip entries of a conda environment file's `dependencies: [..., {pip: [...]}]`.
+// Throws Error(kInvalidArgument) naming `where` when the text is not such a file.
+std::vector<std::string> conda_pip_section(const std::string& conda_text, const std::string& where);
+
+// A v2 environment YAML: `name`, `version`, `image`, `conda_file`, `description`, `$schema`,
+// and runnel's `python`, `pip`, `requirements`, `system_site_packages`,
+// `environment_variables`. Relative paths are resolved against the file's folder.
+struct EnvironmentFile {
+  std::string name;
+  std::string version;  // as written ("" when absent); runnel numbers versions itself
+  EnvDefinition definition;
+};
+// Throws Error(kInvalidArgument) naming the file, line and key on a bad file.
+EnvironmentFile load_environment_yaml(const std::string& path);
+
+// .runnel/envs/defs/<name>/v<version>.json
+std::string definition_path(const std::string& runnel_dir, const std::string& name, int version);
+void save_definition(const std::string& runnel_dir, const std::string& name, int version,
+                     const EnvDefinition& d);
+std::optional<EnvDefinition> load_definition(const std::string& runnel_dir, const std::string& name,
+                                             int version);
+
+}  // namespace runnel::env

@@ -1,0 +1,196 @@
+"""The ParallelRunStep driver (runnel.parallel_run): mini-batches, worker processes, output
+order, error thresholds, retries, timeouts, tabular input and reuse per mini-batch."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+from helpers import PYTHON_DIR, make_context
+
+# Every run() call appends one line to $CALLS (the mini-batch's first item), so a test can
+# count what was executed. A file whose content is "poison" makes run() raise; "slow" sleeps.
+ENTRY = textwrap.dedent("""
+    import os, sys, time
+    calls = os.environ["CALLS"]
+    def init():
+        with open(calls + ".init", "a") as f:
+            f.write("%d\\n" % os.getpid())
+    def run(mini_batch):
+        out = []
+        with open(calls, "a") as f:
+            f.write(os.path.basename(mini_batch[0]) + "\\n")
+        for path in mini_batch:
+            text = open(path).read().strip()
+            if text == "poison":
+                raise ValueError("poisoned file " + os.path.basename(path))
+            if text == "slow":
+                time.sleep(30)
+            if text == "skip":
+                continue
+            print("scored", path)
+            out.append("%s %s" % (os.path.basename(path), text.upper()))
+        return out
+""")
+
+TABULAR_ENTRY = textwrap.dedent("""
+    import os
+    def init():
+        pass
+    def run(mini_batch):
+        with open(os.environ["CALLS"], "a") as f:
+            f.write("%d\\n" % len(mini_batch))
+        mini_batch = mini_batch.copy()
+        mini_batch["double"] = mini_batch["value"] * 2
+        return mini_batch[["city", "double"]]
+""")
+
+
+class ParallelRunTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = self.tmp.name
+        self.ctx_path, self.ctx = make_context(self.root)
+        self.src = os.path.join(self.root, "src")
+        os.makedirs(self.src)
+        with open(os.path.join(self.src, "score.py"), "w") as f:
+            f.write(ENTRY)
+        with open(os.path.join(self.src, "tab.py"), "w") as f:
+            f.write(TABULAR_ENTRY)
+        self.data = os.path.join(self.root, "data")
+        os.makedirs(self.data)
+        self.calls = os.path.join(self.root, "calls.txt")
+        self.out = os.path.join(self.root, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write_files(self, names, content=None):
+        for n in names:
+            with open(os.path.join(self.data, n), "w") as f:
+                f.write(content if content is not None else "v-" + n)
+
+    def driver(self, *extra, entry="score.py"):
+        env = dict(os.environ, RUNNEL_RUN_CONTEXT=self.ctx_path, CALLS=self.calls,
+                   PYTHONPATH=PYTHON_DIR)
+        if os.path.exists(self.calls):
+            os.remove(self.calls)
+        cmd = [sys.executable, "-m", "runnel.parallel_run", "--entry-script", entry,
+               "--source-directory", self.src, "--input", "data=" + self.data,
+               "--output", self.out, "--process-count-per-node", "2"] + list(extra)
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+
+    def executed(self):
+        if not os.path.exists(self.calls):
+            return []
+        with open(self.calls) as f:
+            return sorted(f.read().split())
+
+    def output_lines(self):
+        with open(os.path.join(self.out, "parallel_run_step.txt")) as f:
+            return f.read().splitlines()
+
+    def test_append_row_in_order_with_long_lived_workers(self):
+        self.write_files(["f%02d.txt" % i for i in range(25)])
+        r = self.driver("--mini-batch-size", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.output_lines(), ["f%02d.txt V-F%02d.TXT" % (i, i) for i in range(25)])
+        self.assertEqual(self.executed(), ["f00.txt", "f10.txt", "f20.txt"])
+        with open(self.calls + ".init") as f:
+            inits = f.read().split()
+        self.assertLessEqual(len(inits), 2, "init() runs once per worker, not per mini-batch")
+        with open(os.path.join(self.ctx["run_dir"], "logs", "parallel", "minibatch-0.txt")) as f:
+            self.assertIn("scored", f.read(), "a mini-batch's prints go to its own log")
+        with open(os.path.join(self.ctx["run_dir"], "logs", "parallel", "progress.json")) as f:
+            progress = json.load(f)
+        self.assertEqual((progress["done"], progress["to_run"], progress["final"]), (3, 3, True))
+
+    def test_rerun_after_adding_files_runs_only_new_content(self):
+        self.write_files(["f%03d.txt" % i for i in range(100)])
+        r = self.driver("--mini-batch-size", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.executed()), 10)
+        # Unchanged input: nothing runs, the same output comes from the cache.
+        first = self.output_lines()
+        r = self.driver("--mini-batch-size", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.executed(), [])
+        self.assertEqual(self.output_lines(), first)
+        # 10 new files (sorted between existing ones) and one changed file.
+        self.write_files(["f%03d.txt.new" % i for i in range(0, 100, 10)])
+        self.write_files(["f055.txt"], "changed")
+        r = self.driver("--mini-batch-size", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ran = self.executed()
+        self.assertEqual(len(ran), 2, "one mini-batch of the new files, one of the changed one: %s" % ran)
+        self.assertIn("f055.txt CHANGED", self.output_lines())
+        self.assertEqual(len(self.output_lines()), 110)
+        with open(os.path.join(self.ctx["run_dir"], "logs", "parallel", "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(summary["reused"], 9)
+
+    def test_poisoned_file_fails_exactly_its_mini_batch(self):
+        self.write_files(["f%02d.txt" % i for i in range(20)])
+        self.write_files(["f13.txt"], "poison")
+        r = self.driver("--mini-batch-size", "5", "--error-threshold", "2", "--run-max-try", "2")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("mini-batch 2 (", r.stderr)
+        self.assertIn("poisoned file f13.txt", r.stderr)
+        self.assertIn("5 failed items exceed error_threshold 2", r.stderr)
+        self.assertEqual(self.executed().count("f10.txt"), 2, "retried run_max_try times")
+        self.assertFalse(os.path.exists(os.path.join(self.out, "parallel_run_step.txt")))
+        # With a high enough threshold the step passes, without the poisoned batch's rows.
+        r = self.driver("--mini-batch-size", "5", "--error-threshold", "5", "--run-max-try", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.output_lines()), 15)
+
+    def test_fewer_results_than_items_count_as_failures(self):
+        self.write_files(["a.txt", "b.txt", "c.txt"])
+        self.write_files(["b.txt"], "skip")
+        r = self.driver("--mini-batch-size", "3", "--error-threshold", "0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("1 failed items exceed error_threshold 0", r.stderr)
+        r = self.driver("--mini-batch-size", "3", "--allowed-failed-count", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_run_invocation_timeout_kills_and_retries(self):
+        self.write_files(["a.txt", "b.txt"])
+        self.write_files(["b.txt"], "slow")
+        r = self.driver("--mini-batch-size", "1", "--run-invocation-timeout", "1", "--run-max-try", "2",
+                        "--allowed-failed-count", "0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--run-invocation-timeout", r.stderr)
+        self.assertEqual(self.executed().count("b.txt"), 2)
+
+    def test_tabular_input_by_size_and_by_partition_keys(self):
+        with open(os.path.join(self.data, "t.csv"), "w") as f:
+            f.write("city,value\n")
+            for i in range(200):
+                f.write("%s,%d\n" % (["oslo", "rome", "lima"][i % 3], i))
+        r = self.driver("--tabular", "--mini-batch-size", "1KB", entry="tab.py")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = self.output_lines()
+        self.assertEqual(len(lines), 200)
+        self.assertEqual(lines[1], "rome 2")
+        sizes = [int(x) for x in self.executed()]
+        self.assertGreater(len(sizes), 1)
+        self.assertEqual(sum(sizes), 200)
+        r = self.driver("--tabular", "--partition-keys", "city", "--no-reuse", entry="tab.py")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(int(x) for x in self.executed()), [66, 67, 67])
+
+    def test_bad_arguments_are_clear(self):
+        self.write_files(["a.txt"])
+        r = self.driver("--mini-batch-size", "lots")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--mini-batch-size: 'lots'", r.stderr)
+        r = self.driver(entry="missing.py")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--entry-script: missing.py not found", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
