@@ -15,6 +15,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::kCorruption:  // files changed under a registered dataset, a broken config
       return kExitUsage;
     case ErrorCode::kCancelled:
+    case ErrorCode::kRunFailed:
       return kExitRunFailed;
     case ErrorCode::kUnavailable:
       return kExitUnavailable;

@@ -104,7 +104,7 @@ json redact_secrets(const json& j) {
 json run_summary_json(const PipelineRunRecord& r) {
   return {{"run_id", r.id},
           {"experiment", r.experiment},
-          {"status", r.status},
+          {"status", to_string(r.status)},
           {"display_name", r.display_name},
           {"source_file", r.source_file},
           {"created", time_json(r.created_at)},
@@ -117,7 +117,7 @@ json run_summary_json(const PipelineRunRecord& r) {
 
 json step_counts_json(const std::vector<StepRunRecord>& steps) {
   json c = json::object();
-  for (const auto& s : steps) c[s.status] = c.value(s.status, 0) + 1;
+  for (const auto& s : steps) c[to_string(s.status)] = c.value(to_string(s.status), 0) + 1;
   return c;
 }
 
@@ -155,7 +155,7 @@ json run_detail_json(const Workspace& ws, const PipelineRunRecord& r) {
         {"name", s.name},
         {"display_name", st && !st->display_name.empty() ? st->display_name : s.name},
         {"step_run_id", s.id},
-        {"status", s.status},
+        {"status", to_string(s.status)},
         {"created", time_json(s.created_at)},
         {"started", time_json(s.started_at)},
         {"ended", time_json(s.ended_at)},

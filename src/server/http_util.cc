@@ -23,6 +23,7 @@ int error_status(ErrorCode code) {
     case ErrorCode::kAlreadyExists:
       return 409;
     case ErrorCode::kCancelled:
+    case ErrorCode::kRunFailed:
       return 409;
     case ErrorCode::kUnavailable:
       return 503;
@@ -44,6 +45,8 @@ const char* error_api_code(ErrorCode code) {
       return "already_exists";
     case ErrorCode::kCancelled:
       return "conflict";
+    case ErrorCode::kRunFailed:
+      return "run_failed";
     case ErrorCode::kUnavailable:
       return "unavailable";
     case ErrorCode::kIo:

@@ -26,9 +26,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-bool is_run_status(const std::string& s) {
-  return s == "NotStarted" || s == "Running" || s == "Finished" || s == "Failed" || s == "Canceled";
-}
 
 }  // namespace
 
@@ -82,7 +79,7 @@ json Server::Impl::step_counts(const PipelineRunRecord& r) {
     if (it != counts_cache_.end()) return it->second;
   }
   json c = step_counts_json(ws.store().list_step_runs(r.id));
-  if (is_terminal_status(r.status) && !runs.is_active(r.id)) {
+  if (is_final(r.status) && !runs.is_active(r.id)) {
     std::lock_guard lock(cache_mu_);
     counts_cache_[r.id] = c;
   }
@@ -100,7 +97,7 @@ std::string Server::Impl::run_detail(const PipelineRunRecord& r) {
   std::string resumed = runs.resumed_as(r.id);
   j["resumed_as"] = resumed.empty() ? json(nullptr) : json(resumed);
   std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (is_terminal_status(r.status) && !runs.is_active(r.id)) {
+  if (is_final(r.status) && !runs.is_active(r.id)) {
     std::lock_guard lock(cache_mu_);
     if (detail_cache_.size() > 5000) detail_cache_.clear();
     detail_cache_[r.id] = {seq, text};
@@ -124,7 +121,7 @@ void Server::Impl::add_run_routes() {
     if (auto s = query(req, "status")) {
       statuses = split(*s, ',');
       for (const auto& st : statuses)
-        if (!is_run_status(st))
+        if (!parse_run_status(st))
           throw bad_field(
               "status",
               "'" + st +
@@ -148,7 +145,7 @@ void Server::Impl::add_run_routes() {
     for (const auto& r : all_runs()) {
       if (!experiment.empty() && r.experiment != experiment) continue;
       if (!statuses.empty() &&
-          std::find(statuses.begin(), statuses.end(), r.status) == statuses.end())
+          std::find(statuses.begin(), statuses.end(), to_string(r.status)) == statuses.end())
         continue;
       if (since && r.created_at < since) continue;
       if (until && r.created_at >= until) continue;
@@ -181,14 +178,14 @@ void Server::Impl::add_run_routes() {
           send_json(res, 202, {{"run_id", r.id}, {"status", "Canceling"}});
           return;
         }
-        if (is_terminal_status(r.status))
-          throw ApiError(409, "conflict", "run " + r.id + " already ended (" + r.status + ")",
-                         {{"status", r.status}});
+        if (is_final(r.status))
+          throw ApiError(409, "conflict", "run " + r.id + " already ended (" + std::string(to_string(r.status)) + ")",
+                         {{"status", to_string(r.status)}});
         throw ApiError(
             409, "conflict",
             "run " + r.id +
                 " is not run by this server (it was started in another process); cancel it there",
-            {{"status", r.status}});
+            {{"status", to_string(r.status)}});
       });
 
   http.Get(std::string(kRunId) + "/metrics",

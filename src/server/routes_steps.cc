@@ -25,9 +25,6 @@ constexpr const char* kStep = R"(/api/v1/runs/([^/]+)/steps/([^/]+))";
 // How often a followed log is checked for new bytes (the one poll of log files).
 constexpr auto kLogPoll = std::chrono::milliseconds(200);
 
-bool step_ended(const std::string& s) {
-  return s == "Finished" || s == "Failed" || s == "Canceled" || s == "Reused";
-}
 
 std::string read_range(const std::string& path, uint64_t offset, size_t max) {
   std::ifstream in(path, std::ios::binary);
@@ -117,8 +114,8 @@ void Server::Impl::add_step_routes() {
       if (!fs::exists(file))
         throw ApiError(
             404, "not_found",
-            "step '" + s.name + "' has no " + stream + " log yet (status " + s.status + ")",
-            {{"field", "stream"}, {"status", s.status}});
+            "step '" + s.name + "' has no " + stream + " log yet (status " + std::string(to_string(s.status)) + ")",
+            {{"field", "stream"}, {"status", to_string(s.status)}});
       send_file(res, file, "text/plain; charset=utf-8");
       return;
     }
@@ -145,7 +142,7 @@ void Server::Impl::add_step_routes() {
             if (std::chrono::steady_clock::now() - last_check > std::chrono::seconds(1)) {
               last_check = std::chrono::steady_clock::now();
               auto cur = ws.store().get_step_run(step_id);
-              if (!cur || step_ended(cur->status)) {
+              if (!cur || is_final(cur->status)) {
                 ended = true;  // read once more: the last bytes may have landed just now
                 continue;
               }
@@ -157,7 +154,7 @@ void Server::Impl::add_step_routes() {
           auto cur = ws.store().get_step_run(step_id);
           std::string end =
               "event: end\ndata: " +
-              json{{"status", cur ? cur->status : "unknown"}, {"offset", offset}}.dump() + "\n\n";
+              json{{"status", cur ? to_string(cur->status) : "unknown"}, {"offset", offset}}.dump() + "\n\n";
           sink.write(end.data(), end.size());
           sink.done();
           return true;

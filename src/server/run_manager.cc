@@ -20,10 +20,6 @@ namespace {
 
 constexpr const char* kActiveKey = "server.active_runs";
 
-bool terminal(const std::string& status) {
-  return status == "Finished" || status == "Failed" || status == "Canceled";
-}
-
 json step_event(const std::string& run_id, const StepState& s) {
   return {{"type", "step"},     {"run_id", run_id},
           {"step", s.name},     {"step_run_id", s.step_run_id},
@@ -77,16 +73,16 @@ struct RunManager::Tracked : RunListener {
   void on_submitted(const std::string& id, const std::vector<StepState>&) override { run_id = id; }
   void on_step(const StepState& s) override {
     mgr->hub_.publish("step", run_id, step_event(run_id, s).dump());
-    if (mgr->metrics_ && s.started_at && s.ended_at && (terminal(s.status)))
-      mgr->metrics_->observe_step(s.compute, s.status,
+    if (mgr->metrics_ && s.started_at && s.ended_at && (is_final(s.status)))
+      mgr->metrics_->observe_step(s.compute, to_string(s.status),
                                   static_cast<double>(s.ended_at - s.started_at) / 1000.0);
   }
-  void on_finished(const std::string& status) override {
+  void on_finished(RunStatus status) override {
     mgr->hub_.publish("run", run_id,
                       json{{"type", "run"},
                            {"run_id", run_id},
                            {"experiment", experiment},
-                           {"status", status},
+                           {"status", to_string(status)},
                            {"time", format_time_iso(now_ms())}}
                           .dump());
     mgr->on_finished(run_id);
@@ -276,7 +272,7 @@ std::map<std::string, int> RunManager::active_step_counts(const std::string& com
   std::lock_guard lock(mu_);
   for (const auto& [id, t] : active_)
     for (const auto& s : t->exec->steps())
-      if (compute.empty() || s.compute == compute) out[s.status]++;
+      if (compute.empty() || s.compute == compute) out[to_string(s.status)]++;
   return out;
 }
 
@@ -292,7 +288,7 @@ std::vector<std::pair<std::string, std::string>> RunManager::resume_orphans() {
     auto rec = ws_.store().get_pipeline_run(old_id);
     auto req = ws_.store().get_value("server.submit." + old_id);
     if (!rec || !req || ws_.store().get_value("server.resumed_as." + old_id)) continue;
-    if (rec->status == "Finished" || rec->status == "Canceled") continue;
+    if (rec->status == RunStatus::kFinished || rec->status == RunStatus::kCanceled) continue;
     json body = parse_json_or(*req, nullptr);
     try {
       std::string new_id = start(body, old_id, nullptr);

@@ -186,9 +186,11 @@ Server::Server(Workspace ws, ServerOptions options) {
   });
   m.http.Get("/metrics", [&m](const httplib::Request&, httplib::Response& res) {
     std::map<std::string, double> g;
-    for (const char* s : {"NotStarted", "Running", "Finished", "Failed", "Canceled"})
-      g[std::string("runnel_runs{status=\"") + s + "\"}"] = 0;
-    for (const auto& r : m.all_runs()) g["runnel_runs{status=\"" + r.status + "\"}"] += 1;
+    for (RunStatus s : {RunStatus::kNotStarted, RunStatus::kRunning, RunStatus::kFinished,
+                        RunStatus::kFailed, RunStatus::kCanceled})
+      g[std::string("runnel_runs{status=\"") + to_string(s) + "\"}"] = 0;
+    for (const auto& r : m.all_runs())
+      g[std::string("runnel_runs{status=\"") + to_string(r.status) + "\"}"] += 1;
     auto steps = m.runs.active_step_counts();
     g["runnel_queue_length"] = steps["NotStarted"] + steps["Queued"];
     g["runnel_steps_running"] = steps["Running"] + steps["Preparing"];

@@ -47,7 +47,7 @@ json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRe
   json out = {{"step", s.name},
               {"run_id", s.id},
               {"pipeline_run_id", run.id},
-              {"status", s.status},
+              {"status", to_string(s.status)},
               {"fingerprint", s.fingerprint},
               {"decision", fp.is_object() ? fp.value("decision", "") : ""},
               {"reused_run_id", s.reused_run_id.empty() ? json(nullptr) : json(s.reused_run_id)},
@@ -55,8 +55,8 @@ json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRe
               {"changes", json::array()},
               {"unchanged", json::array()}};
   if (fp.is_null()) {
-    out["decision"] = s.status == "Canceled" || s.status == "NotStarted"
-                          ? "the step never started (" + (s.error.empty() ? s.status : s.error) +
+    out["decision"] = s.status == StepStatus::kCanceled || s.status == StepStatus::kNotStarted
+                          ? "the step never started (" + (s.error.empty() ? std::string(to_string(s.status)) : s.error) +
                                 "), so it has no fingerprint"
                           : "no fingerprint was recorded for this step run";
   } else {
@@ -70,7 +70,7 @@ json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRe
       attach_package_lists(ws.store(), &fp);
       out["compared_with"] = {{"run_id", prev.id},
                               {"pipeline_run_id", prev.pipeline_run_id},
-                              {"status", prev.status},
+                              {"status", to_string(prev.status)},
                               {"created", format_time_iso(prev.created_at)}};
       for (const auto& line : explain_changes(before, fp)) out["changes"].push_back(line);
       for (const auto& u : unchanged_parts(before, fp)) out["unchanged"].push_back(u);
