@@ -1,4 +1,4 @@
-// runnel/dataset.h: file and tabular datasets, their registration and versions (DESIGN §1).
+// runnel/dataset.h: file and tabular datasets, their registration and versions (docs/design.md §1).
 //
 // @code
 //   auto ws = runnel::Workspace::from_config();

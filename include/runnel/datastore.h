@@ -1,4 +1,4 @@
-// runnel/datastore.h: a named place where data lives (DESIGN §1).
+// runnel/datastore.h: a named place where data lives (docs/design.md §1).
 //
 // `workspaceblobstore` (the default) and `workspacefilestore` are local folders under
 // .runnel/datastores/. Azure Blob containers and S3 buckets are registered with

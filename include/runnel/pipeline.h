@@ -1,5 +1,5 @@
 // runnel/pipeline.h: steps, the data between them, and pipelines — the Azure ML SDK's
-// object model in C++ (DESIGN §1).
+// object model in C++ (docs/design.md §1).
 //
 // @code
 //   auto ws = runnel::Workspace::from_config();

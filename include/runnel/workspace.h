@@ -1,4 +1,4 @@
-// runnel/workspace.h: the workspace, the folder that holds `.runnel/` (DESIGN §3).
+// runnel/workspace.h: the workspace, the folder that holds `.runnel/` (docs/design.md §3).
 //
 // @code
 //   auto ws = runnel::Workspace::create("/data/projects/churn");   // or from_config()

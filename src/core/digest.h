@@ -1,5 +1,5 @@
 // core/digest.h: content digests of files and folders, the inputs of runnel's
-// reuse fingerprints (DESIGN.md §6). Identical on every machine; independent of
+// reuse fingerprints (docs/design.md §6). Identical on every machine; independent of
 // timestamps, owners and the folder's own location.
 //
 // Folder digest (a two-level Merkle tree), version "runnel-tree-v1":

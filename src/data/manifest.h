@@ -4,7 +4,7 @@
 // sorted by (datastore, path). Its digest covers only datastore, path, size and digest, so
 // the same content gives the same digest wherever and whenever it was recorded.
 // A check re-reads a file only when its size, mtime or inode differ from the record (the
-// stat-cache rule of DESIGN §6); a file whose size and stamps match is taken as unchanged.
+// stat-cache rule of docs/design.md §6); a file whose size and stamps match is taken as unchanged.
 // Thread-safe (no shared state); reads files.
 #pragma once
 

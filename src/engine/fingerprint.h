@@ -1,4 +1,4 @@
-// engine/fingerprint.h: a step's fingerprint, what reuse keys on (DESIGN §6), and the
+// engine/fingerprint.h: a step's fingerprint, what reuse keys on (docs/design.md §6), and the
 // explanation of how two fingerprints differ ("why did this step run?").
 //
 // The components are kept as JSON (stored with each step run); the fingerprint is the

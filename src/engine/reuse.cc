@@ -1,5 +1,5 @@
 // Reuse: code snapshots, fingerprints, finding an earlier run to take, and the claim
-// that keeps two concurrent runs from computing the same step twice (DESIGN §6).
+// that keeps two concurrent runs from computing the same step twice (docs/design.md §6).
 #include <signal.h>
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // snapshot/snapshot.h: content-addressed code snapshots, the copy of a step's
-// code folder that a run executes and keeps (DESIGN.md §3, §5, §6).
+// code folder that a run executes and keeps (docs/design.md §3, §5, §6).
 //
 // create_snapshot walks the folder once, honouring its root ignore file
 // (.runnelignore, else .amlignore, else .gitignore; see core/ignore.h) and

@@ -1,7 +1,7 @@
 // spec/yaml_loader.h: reads an Azure ML v2 pipeline-job YAML file (type: pipeline, with
 // command jobs inline or as `component: ./file.yml`) into a runnel::PipelineSpec.
 //
-// What it accepts, and how references resolve, is described in DESIGN.md §4; local paths
+// What it accepts, and how references resolve, is described in docs/design.md §4; local paths
 // are made absolute against the YAML file's folder and must exist. The result has been
 // checked by validate_pipeline() (spec/validate.h).
 // Stateless functions; thread-safe (they only read files).

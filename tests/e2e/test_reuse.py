@@ -1,4 +1,4 @@
-"""Reuse of earlier step results (DESIGN §6): what reruns after which change, the reason
+"""Reuse of earlier step results (docs/design.md §6): what reruns after which change, the reason
 printed at submit, `runnel plan`, snapshot limits, and two runs racing for one step.
 
 Every test checks the step statuses of `runs show --output json` and the decision line
@@ -189,7 +189,7 @@ class ReuseTest(WorkspaceTest):
         self.assertIsNone(first["a"]["error"])
         _, d, s, steps = self.submit(path)
         self.assert_reused(d, s, steps, "abcd", earlier=first)
-        # Reused counts as finished (DESIGN §5): `error` is null as for a Finished step,
+        # Reused counts as finished (docs/design.md §5): `error` is null as for a Finished step,
         # not "reused run <id>".
         for n in "abcd":
             self.assertIsNone(steps[n]["error"], n)
