@@ -81,7 +81,10 @@ void LocalBackend::launch(const LaunchSpec& spec) {
                            "' is already queued or running; give each launch a unique id");
   auto job = std::make_unique<Job>();
   job->spec = spec;
-  if (!apply_sandbox(job->spec)) return;
+  if (!apply_sandbox(job->spec)) {
+    wake_.signal();  // the kFailed event is pending: make event_fd() readable
+    return;
+  }
   job->slots = std::clamp(spec.resources.cpus, 1, slots_);
   // The nudge makes event_fd() readable, so that the scheduler reports the new job's
   // kRunning/kQueued at once (and a poll() blocked in another thread picks it up).

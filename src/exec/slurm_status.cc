@@ -44,6 +44,13 @@ void check_shared_path_visible(const std::string& path, const SlurmConfig& confi
   argv.insert(argv.end(), {"test", "-d", path});
   CommandResult r = runner->run(argv, std::chrono::milliseconds(90000));
   if (r.ok()) return;
+  // A partition, account or QOS that Slurm does not know is the target's settings, not an outage.
+  for (const char* bad : {"invalid partition", "Invalid account", "Invalid qos"}) {
+    if (r.err.find(bad) != std::string::npos) {
+      throw invalid_argument("Slurm refused the compute target's settings: " + r.describe() +
+                             "; fix them with `runnel compute create` (see `sinfo` for partitions)");
+    }
+  }
   if (r.spawn_failed || r.timed_out || is_slurm_unreachable_error(r.err) ||
       r.err.find("srun: error:") != std::string::npos) {
     throw unavailable("shared path check: could not run a job on a Slurm node to look for '" +

@@ -29,7 +29,7 @@ py::dict environment_dict(const EnvironmentRecord& e) {
 }
 
 py::dict run_dict(const PipelineRunRecord& r) {
-  return py::dict("id"_a = r.id, "experiment"_a = r.experiment, "status"_a = r.status,
+  return py::dict("id"_a = r.id, "experiment"_a = r.experiment, "status"_a = std::string(to_string(r.status)),
                   "display_name"_a = r.display_name, "spec_json"_a = r.spec_json,
                   "options_json"_a = r.options_json, "git_json"_a = r.git_json,
                   "tags_json"_a = r.tags_json, "error"_a = r.error, "created_at"_a = r.created_at,
@@ -40,7 +40,7 @@ py::dict run_dict(const PipelineRunRecord& r) {
 
 py::dict step_run_dict(const StepRunRecord& r) {
   return py::dict("id"_a = r.id, "pipeline_run_id"_a = r.pipeline_run_id, "name"_a = r.name,
-                  "status"_a = r.status, "exit_code"_a = r.exit_code, "signal"_a = r.signal,
+                  "status"_a = std::string(to_string(r.status)), "exit_code"_a = r.exit_code, "signal"_a = r.signal,
                   "error"_a = r.error, "run_dir"_a = r.run_dir, "compute"_a = r.compute,
                   "fingerprint"_a = r.fingerprint, "reused_run_id"_a = r.reused_run_id,
                   "outputs"_a = r.outputs, "tags_json"_a = r.tags_json, "attempt"_a = r.attempt,
