@@ -30,6 +30,7 @@ runnel_add_e2e(datasets)
 # scripts/test.sh does so before ctest and sets RUNNEL_TEST_SLURM=1, which turns a cluster
 # that does not answer into a failure). Without RUNNEL_TEST_SLURM it is a visible skip.
 runnel_add_e2e(slurm LABELS slurm)
+set_tests_properties(e2e_slurm PROPERTIES RESOURCE_LOCK slurm_cluster)
 # The C++ SDK demo (examples/compare-models/compare_models.cc) run against a fresh workspace.
 runnel_add_e2e(cpp_demo)
 set_tests_properties(e2e_cpp_demo PROPERTIES REQUIRED_FILES "${PROJECT_BINARY_DIR}/runnel;${PROJECT_BINARY_DIR}/compare_models")
