@@ -30,7 +30,7 @@ runnel_add_e2e(datasets)
 # scripts/test.sh does so before ctest and sets RUNNEL_TEST_SLURM=1, which turns a cluster
 # that does not answer into a failure). Without RUNNEL_TEST_SLURM it is a visible skip.
 runnel_add_e2e(slurm LABELS slurm)
-set_tests_properties(e2e_slurm PROPERTIES RESOURCE_LOCK slurm_cluster)
+set_tests_properties(e2e_slurm PROPERTIES RESOURCE_LOCK slurm_cluster RUN_SERIAL TRUE)
 # The C++ SDK demo (examples/compare-models/compare_models.cc) run against a fresh workspace.
 runnel_add_e2e(cpp_demo)
 set_tests_properties(e2e_cpp_demo PROPERTIES REQUIRED_FILES "${PROJECT_BINARY_DIR}/runnel;${PROJECT_BINARY_DIR}/compare_models")
@@ -56,14 +56,7 @@ set_tests_properties(e2e_server PROPERTIES
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
 # The Python SDK (azureml.* over the native module): the article's code unchanged, sample-
 # notebook-style scripts, the three forms of the demo, and the venv install.
-foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_install)
-  add_test(NAME e2e_${_sdk_name}
-    COMMAND /usr/bin/python3 -m unittest discover
-            -s ${PROJECT_SOURCE_DIR}/tests/e2e -p test_${_sdk_name}.py)
-  set_tests_properties(e2e_${_sdk_name} PROPERTIES
-    ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
-    LABELS "e2e;python"
-    TIMEOUT 900
-    REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_install)
+  runnel_add_e2e(${_sdk_name} LABELS python TIMEOUT 900)
 endforeach()
 unset(_sdk_name)

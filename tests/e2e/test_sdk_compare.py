@@ -5,8 +5,8 @@ the same fingerprint, so a later form reuses what an earlier one computed.
 Python and C++ agree today. The YAML form does not yet: the engine's fingerprint includes
 the step kind ("command" for YAML, "python_script" for the SDKs) and the unrendered command
 template with literal inputs (`--seed ${{inputs.seed}}` + inputs {seed: 42}) where the SDKs
-write `--seed 42`. That test is an expected failure until the fingerprint normalizes both
-(src/engine/fingerprint.cc); it will then report an unexpected success."""
+write `--seed 42`. That comparison lives in test_sdk_compare_yaml.py, a visible ctest skip
+until the fingerprint normalizes both (src/engine/fingerprint.cc)."""
 
 import os
 import subprocess
@@ -42,13 +42,6 @@ class CompareFormsTest(SdkScriptTest):
         p = subprocess.run([CPP_DEMO, self.ws], cwd=EXAMPLE, env=clean_env(), capture_output=True,
                            text=True, timeout=600)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertEqual(self.fingerprints(), from_python)
-        self.assert_all_reused()
-
-    @unittest.expectedFailure  # see the module docstring: kind and literal inputs differ
-    def test_yaml_same_fingerprints_as_python(self):
-        from_python = self.run_python_form()
-        self.run_pipeline(os.path.join(EXAMPLE, "pipeline.yml"), timeout=600)
         self.assertEqual(self.fingerprints(), from_python)
         self.assert_all_reused()
 
