@@ -68,6 +68,8 @@ import subprocess
 import sys
 import time
 
+from .parallel_run import _context  # one lenient reader of the run context for both drivers
+
 _PLACEHOLDER = re.compile(r"\$\{\{\s*(search_space|inputs|outputs)\.([A-Za-z0-9_\-]+)\s*\}\}")
 EXPRESSIONS = {
     "choice": ("values",), "randint": ("upper",), "uniform": ("min_value", "max_value"),
@@ -546,17 +548,6 @@ class Driver:
                  sum(1 for t in trials if t.status == "Canceled"), sum(1 for t in trials if t.status == "Reused")),
               flush=True)
         return 0
-
-
-def _context():
-    path = os.environ.get("RUNNEL_RUN_CONTEXT")
-    if not path:
-        return {}
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 def _log_summary(metric, best, trials):
