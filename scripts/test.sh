@@ -41,14 +41,6 @@ bash scripts/studio-deps.sh || echo "studio: could not install Node.js/Chromium;
 T=$(date +%s)
 rc=0
 (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 600) || rc=$?
-if [[ $rc -ne 0 && "${RUNNEL_NO_RERUN:-}" != 1 ]]; then
-  # Known intermittent failure: e2e_slurm's runs sometimes time out on the new engine's
-  # fd-less Slurm poll path (issue 9). Failed tests are run once more, serially, and both
-  # results are printed; a test that fails twice fails the suite.
-  echo "ctest: RERUN of the failed tests (known intermittent: e2e_slurm), see above for the first result"
-  rc=0
-  (cd "$BUILD" && ctest --output-on-failure --rerun-failed --timeout 600) || rc=$?
-fi
 echo "ctest: $(elapsed "$T") s (exit $rc)"
 
 # ---- CI checks (sanitizers, format) -----------------------------------------------------

@@ -120,7 +120,10 @@ MinJobAge=${MINJOBAGE}
 MpiDefault=none
 SwitchType=switch/none
 SchedulerType=sched/backfill
-SchedulerParameters=${SLURM_SCHEDPARAMS:-batch_sched_delay=0}
+# The main scheduling loop and backfill run every 60 s / 30 s by default: a job that could not
+# start at submit time (the node still completing the previous job) would wait that long.
+# A test cluster runs both every second.
+SchedulerParameters=${SLURM_SCHEDPARAMS:-batch_sched_delay=0,sched_interval=1,bf_interval=1}
 # afterok on a failed job -> CANCELLED instead of PENDING(DependencyNeverSatisfied) forever.
 # (In 22.05 this lives in DependencyParameters; in SchedulerParameters it is silently ignored.)
 DependencyParameters=kill_invalid_depend

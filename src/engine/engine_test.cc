@@ -53,6 +53,14 @@ class Handle : public ComputeBackend {
   FakeBackend* f_;
 };
 
+// The same, without an event fd: polled on a timer, as the Slurm backend is.
+class TimerPolledHandle : public Handle {
+ public:
+  using Handle::Handle;
+  int event_fd() const override { return -1; }
+  std::chrono::milliseconds poll_interval() const override { return std::chrono::milliseconds(10); }
+};
+
 StepSpec step(const std::string& name, const std::string& after = "") {
   StepSpec s;
   s.name = name;
@@ -129,6 +137,25 @@ TEST_F(EngineTest, TwoHundredPipelinesAtOnceAllFinish) {
   for (auto& f : fakes) EXPECT_EQ(f->launched().size(), 3u);
   runs.clear();
   EXPECT_EQ(engine.run_count(), 0u);
+}
+
+// A backend with no event fd is polled every poll_interval(), from its first job on. (The
+// first poll used to be due at time_point::min(), which the wait computation overflowed into
+// a one-day sleep: Slurm runs hung until something else woke the engine.)
+TEST_F(EngineTest, BackendWithoutEventFdIsPolledOnItsInterval) {
+  Engine engine;
+  FakeBackend fake(2);
+  fake.set_default_outcome(writes_output());
+  auto run = PipelineExecution::submit(
+      ws_, chain(3, " timer-polled"), {}, nullptr,
+      [&fake](const std::string&, int) -> std::unique_ptr<ComputeBackend> {
+        return std::make_unique<TimerPolledHandle>(&fake);
+      },
+      &engine);
+  ASSERT_TRUE(run->wait_for(std::chrono::seconds(20)))
+      << "the run did not end within 20 s: the timer-polled backend was not polled";
+  EXPECT_EQ(run->wait(), RunStatus::kFinished);
+  EXPECT_EQ(fake.launched().size(), 3u);
 }
 
 TEST_F(EngineTest, IdleEngineUsesNoCpu) {

@@ -214,7 +214,9 @@ Clock::time_point PipelineExecution::Impl::next_timer() const {
     in_flight = true;
     if (b->event_fd() >= 0) continue;
     auto p = next_poll_.find(name);
-    next = std::min(next, p == next_poll_.end() ? Clock::time_point::min() : p->second);
+    // Never polled yet: due at once. (Not time_point::min(): `min - now` overflows, and the
+    // engine waited a day. Not now(): a later now() would not find it due.)
+    next = std::min(next, p == next_poll_.end() ? Clock::time_point{} : p->second);
   }
   if (options.stream_logs && listener && in_flight) next = std::min(next, next_log_stream_);
   if (!waiting_claim_.empty()) next = std::min(next, next_claim_check_);

@@ -259,8 +259,10 @@ std::vector<JobEvent> SlurmBackend::poll(std::chrono::milliseconds max_wait) {
     submit_waiting(events);
     auto now = Clock::now();
     if (!by_slurm_id_.empty() && now >= next_query_) {
+      // The interval counts from the query's start: a caller that polls every interval
+      // (the engine's timer) must find the next query due, not skip every other one.
+      next_query_ = now + interval;
       query(events);
-      next_query_ = Clock::now() + interval;
       if (!events.empty()) submit_waiting(events);  // slots may have freed
     }
     if (!events.empty() || Clock::now() >= deadline) return events;
