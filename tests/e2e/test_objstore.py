@@ -280,9 +280,14 @@ class S3Test(ObjectStoreBase, WorkspaceTest):
         self.assertIn("team/a/x/f.txt", self.ok("datastore", "ls", "--datastore", "whole").stdout)
 
 
-if __name__ == "__main__":
+def main():
+    """Starts the servers, then runs the tests of the calling module (exit 77 without them)."""
     why = start_services()
     if why:
         print("SKIP: object-store servers could not start:\n" + why)
         sys.exit(77)
-    unittest.main()
+    unittest.main(module="__main__")
+
+
+if __name__ == "__main__":
+    main()

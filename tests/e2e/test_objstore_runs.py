@@ -20,12 +20,11 @@ import json
 import os
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_util import WorkspaceTest  # noqa: E402
 from test_objstore import (AZ_ACCOUNT, AZ_KEY, AZ_PORT, S3_KEY, S3_PORT, FaultProxy,  # noqa: E402
-                           account_sas, free_port, start_services)
+                           account_sas, free_port, main)
 
 
 class Proxy(FaultProxy):
@@ -302,8 +301,4 @@ class ObjectStoreRunsTest(WorkspaceTest):
 
 
 if __name__ == "__main__":
-    why = start_services()
-    if why:
-        print("SKIP: object-store servers could not start:\n" + why)
-        sys.exit(77)
-    unittest.main()
+    main()
