@@ -16,7 +16,7 @@ PKGS=(
   python3-dev python3-pybind11 pybind11-dev                  # the Python SDK's native module (src/python)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PKGS+=(snakemake hyperfine time make)
+  PKGS+=(snakemake hyperfine time make rclone)
 fi
 
 missing=()

@@ -45,6 +45,15 @@ set_tests_properties(e2e_objstore PROPERTIES
   TIMEOUT 600
   SKIP_RETURN_CODE 77
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# Pipelines with inputs on Azure Blob and outputs on S3 (reuse from listings, change
+# detection, failed steps upload nothing, faults retried, secrets never recorded).
+add_test(NAME e2e_objstore_runs COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/e2e/test_objstore_runs.py)
+set_tests_properties(e2e_objstore_runs PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS "e2e;objstore"
+  TIMEOUT 600
+  SKIP_RETURN_CODE 77
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
 # `runnel serve`: REST API, tokens, path confinement, clients, restart and drain.
 add_test(NAME e2e_server
   COMMAND /usr/bin/python3 -m unittest discover

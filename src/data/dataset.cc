@@ -8,6 +8,7 @@
 #include "data/dataset_state.h"
 #include "data/file_match.h"
 #include "data/registry.h"
+#include "data/remote_sync.h"
 #include "data/tabular_reader.h"
 #include "runnel/error.h"
 #include "runnel/workspace.h"
@@ -20,6 +21,16 @@ std::vector<DatasetFile> resolve(const std::vector<DataPath>& paths, const std::
   if (paths.empty()) throw invalid_argument("a dataset needs at least one path");
   std::vector<DatasetFile> out;
   for (const auto& p : paths) {
+    // An object-store datastore's files are matched in its local cache, synced first (one
+    // listing; only new or changed objects are fetched).
+    if (!p.datastore.empty()) {
+      // A remote datastore's root is its cache, <workspace>/.runnel/cache/datastores/<name>
+      // (engine/workspace.cc), which names the workspace to sync it in.
+      const std::string cache = "/.runnel/cache/datastores/" + p.datastore;
+      if (p.root.size() > cache.size() && p.root.compare(p.root.size() - cache.size(), cache.size(), cache) == 0)
+        internal::sync_datastore_path(Workspace::get(p.root.substr(0, p.root.size() - cache.size())),
+                                      p.datastore, p.path);
+    }
     auto matched = p.datastore.empty() ? internal::match_local_files(p.path)
                                        : internal::match_datastore_files(p.root, p.path, p.datastore);
     for (auto& m : matched) {

@@ -7,7 +7,10 @@
 
 #include "core/confine.h"
 #include "core/fs.h"
+#include "data/file_match.h"
 #include "engine/execution_impl.h"
+#include "objstore/ops.h"
+#include "objstore/remote.h"
 #include "runnel/dataset.h"
 #include "runnel/error.h"
 #include "store/metadata_store.h"
@@ -61,8 +64,29 @@ std::string expand_output_path(const std::string& pattern, const std::string& st
 void PipelineExecution::Impl::move_to_destinations(int i) {
   StepSlot& s = steps[i];
   for (const auto& out : spec.steps[i].outputs) {
-    if (out.path.empty()) continue;
     Datastore ds = out.datastore.empty() ? ws.get_default_datastore() : Datastore(ws, out.datastore);
+    if (ds.is_remote()) {
+      // An object store: uploaded now that the step succeeded, files first and the commit
+      // marker (a manifest) last, so readers never see half of it (objstore/ops.h); then the
+      // local copy becomes the cached one, so readers here fetch nothing. Azure ML's default
+      // location when no path is given.
+      std::string rel = expand_output_path(out.path.empty() ? "azureml/{run-id}/{output-name}" : out.path,
+                                           s.state.step_run_id, out.name);
+      std::string local = s.commit_root + "/" + out.name;
+      std::string where = "output '" + out.name + "' of step '" + s.state.name + "' to datastore '" + ds.name() +
+                          "' path '" + rel + "'";
+      try {
+        objstore::publish_output(ws, ds.name(), rel, local);
+        std::string cached = objstore::adopt_into_cache(
+            ws, ds.name(), rel, local, [](const std::string& p, const std::string& k) { return internal::glob_match(p, k); });
+        std::lock_guard<std::mutex> lock(mu);
+        s.state.outputs[out.name] = cached;
+      } catch (const Error& e) {
+        throw Error(e.code(), objstore::redact(ws, "cannot upload " + where + ": " + e.what()));
+      }
+      continue;
+    }
+    if (out.path.empty()) continue;
     std::string dest = ds.path(expand_output_path(out.path, s.state.step_run_id, out.name));
     check_resolves_beneath(ds.root(), dest, "datastore " + ds.name());  // not through a link out
     move_replacing(s.commit_root + "/" + out.name, dest);

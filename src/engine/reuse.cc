@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/units.h"
 #include "data/materialize.h"
+#include "data/remote_sync.h"
 #include "data/registry.h"
 #include "engine/engine.h"
 #include "engine/execution_impl.h"
@@ -210,6 +211,14 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
         }
         case InputSource::Kind::kDatastorePath: {
           std::string path = Datastore(ws, src.datastore).path(src.path);
+          // An object-store datastore: its cache is brought up to date (one listing; new or
+          // changed objects fetched), then digested like a local folder (data/remote_sync.h).
+          try {
+            internal::sync_datastore_path(ws, src.datastore, src.path);
+          } catch (const Error& err) {
+            throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." +
+                                        in.name + ": " + err.what());
+          }
           if (!path_exists(path))
             throw not_found(st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." + in.name +
                             ": datastore " + src.datastore + " has no " + src.path + " (" + path +
@@ -230,6 +239,7 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
           ResolvedInput r;
           try {
             check_dataset_input(in);
+            internal::sync_dataset_sources(ws, src);  // files on object stores: cache synced
             r = resolve_input(ws, direct, s.state.run_dir + "/fingerprint", options.accept_changed_data);
           } catch (const Error& err) {
             throw Error(err.code(), where + ": " + err.what());
@@ -271,6 +281,13 @@ void PipelineExecution::Impl::decide(int i) {
         break;
       }
       const std::string& path = cand.outputs.at(o.name);
+      try {
+        internal::sync_if_remote_path(ws, path);  // an output on an object store: cache synced
+      } catch (const Error& err) {
+        if (err.code() != ErrorCode::kNotFound) throw;
+        problem = "output '" + o.name + "' of run " + cand.id + " is gone from its datastore (" + err.what() + ")";
+        break;
+      }
       if (!path_exists(path)) {
         problem = "output '" + o.name + "' of run " + cand.id + " was deleted (" + path + ")";
         break;

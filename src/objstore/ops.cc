@@ -1,8 +1,13 @@
 // Remote datastore operations for the CLI and the engine (objstore/ops.h).
 #include "objstore/ops.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <map>
@@ -63,9 +68,32 @@ std::vector<std::pair<std::string, std::string>> local_files(const std::string& 
 
 bool has_glob(const std::string& p) { return p.find_first_of("*?[") != std::string::npos; }
 
+// The content of marker object `o`: from `cache` (a folder, file named by key and ETag) when
+// fetched before, else downloaded (and kept there when `cache` is given).
+json read_marker(ObjectStore& store, const ObjectInfo& o, const std::string& cache) {
+  std::string cached = cache.empty() ? "" : cache + "/" + hex(md5_raw(o.key + "\n" + o.etag)) + ".json";
+  if (!cached.empty() && path_exists(cached)) {
+    json m = json::parse(read_file(cached), nullptr, false);
+    if (m.is_object()) return m;
+  }
+  std::string tmp = cached.empty() ? "/tmp/runnel-marker-" + std::to_string(::getpid()) + "-" +
+                                         hex(md5_raw(o.key))
+                                   : cached + ".part";
+  if (!cached.empty()) make_dirs(cache);
+  download_files(store, {{o, tmp}}, {});
+  json m = json::parse(read_file(tmp), nullptr, false);
+  if (!cached.empty() && m.is_object()) {
+    if (::rename(tmp.c_str(), cached.c_str()) != 0) ::unlink(tmp.c_str());
+  } else {
+    ::unlink(tmp.c_str());
+  }
+  return m;
+}
+
 // Drops objects under committed-output folders that their marker does not list, and
 // everything under a folder whose marker is missing while an upload is in progress.
-std::vector<ObjectInfo> committed_only(ObjectStore& store, std::vector<ObjectInfo> objs) {
+std::vector<ObjectInfo> committed_only(ObjectStore& store, std::vector<ObjectInfo> objs,
+                                       const std::string& marker_cache) {
   std::map<std::string, std::set<std::string>> markers;  // folder -> files it lists
   for (const auto& o : objs)
     if (ends_with(o.key, std::string("/") + kUploading))
@@ -76,11 +104,7 @@ std::vector<ObjectInfo> committed_only(ObjectStore& store, std::vector<ObjectInf
     if (o.key.size() > suffix.size() &&
         o.key.compare(o.key.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string folder = o.key.substr(0, o.key.size() - suffix.size());
-      std::string tmp =
-          "/tmp/runnel-marker-" + std::to_string(::getpid()) + "-" + std::to_string(markers.size());
-      download_files(store, {{o, tmp}}, {});
-      json m = json::parse(read_file(tmp), nullptr, false);
-      ::unlink(tmp.c_str());
+      json m = read_marker(store, o, marker_cache);
       auto& set = markers[folder];
       if (m.is_object() && m.contains("files"))
         for (const auto& f : m["files"]) set.insert(folder + "/" + f.value("path", ""));
@@ -97,10 +121,64 @@ std::vector<ObjectInfo> committed_only(ObjectStore& store, std::vector<ObjectInf
   return out;
 }
 
+// One process at a time updates a datastore's cache and index (flock; released on close).
+class CacheLock {
+ public:
+  CacheLock(const Workspace& ws, const std::string& datastore) {
+    std::string dir = ws.runnel_dir() + "/cache/datastore-index";
+    make_dirs(dir);
+    std::string path = dir + "/" + datastore + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw io_error("cannot open " + path + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      std::string e = std::strerror(errno);
+      ::close(fd_);
+      throw io_error("cannot lock " + path + ": " + e);
+    }
+  }
+  ~CacheLock() { ::close(fd_); }
+  CacheLock(const CacheLock&) = delete;
+  CacheLock& operator=(const CacheLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::string index_path(const Workspace& ws, const std::string& datastore) {
+  return ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".json";
+}
+
+std::string marker_cache_dir(const Workspace& ws, const std::string& datastore) {
+  return ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".markers";
+}
+
+json read_index(const std::string& path) {
+  json index = path_exists(path) ? json::parse(read_file(path), nullptr, false) : json::object();
+  return index.is_object() ? index : json::object();
+}
+
+// What the index records for a cached file: the object's listing digest and the file's
+// size and modification time when it was written (a file changed locally is fetched again).
+json index_entry(const ObjectInfo& o, const std::string& local) {
+  struct stat st {};
+  if (::stat(local.c_str(), &st) != 0) return nullptr;
+  return {{"id", o.listing_digest()},
+          {"size", static_cast<int64_t>(st.st_size)},
+          {"mtime_ns", static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec}};
+}
+
+bool entry_holds(const json& index, const ObjectInfo& o, const std::string& local) {
+  auto it = index.find(o.key);
+  if (it == index.end() || !it->is_object()) return false;
+  json now = index_entry(o, local);
+  return !now.is_null() && now == *it;
+}
+
 }  // namespace
 
 std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& raw, const GlobMatch& glob,
-                                  const std::string& where) {
+                                  const std::string& where, const std::string& marker_cache) {
   std::string path = clean(raw);
   std::vector<ObjectInfo> out;
   if (has_glob(path)) {
@@ -113,7 +191,7 @@ std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& raw, co
       if (path.empty() || o.key == path || o.key.rfind(path + "/", 0) == 0)
         out.push_back(std::move(o));
   }
-  out = committed_only(store, std::move(out));
+  out = committed_only(store, std::move(out), marker_cache);
   std::vector<ObjectInfo> files;
   for (auto& o : out)
     if (fs::path(o.key).filename() != kMarker && fs::path(o.key).filename() != kUploading)
@@ -273,28 +351,32 @@ TransferCount copy_path(const Workspace& ws, const std::string& src, const std::
   return c;
 }
 
-size_t sync_cache(const Workspace& ws, const std::string& datastore, const std::string& path,
-                  const GlobMatch& glob) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
+TransferCount sync_cache(const Workspace& ws, const std::string& datastore, const std::string& path,
+                         const GlobMatch& glob) {
   Datastore ds(ws, datastore);
   auto store = open_store(ws, datastore);
   std::string p = clean(path);
-  auto objs = list_path(*store, p, glob, datastore);
-  std::string index_path = ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".json";
-  json index =
-      path_exists(index_path) ? json::parse(read_file(index_path), nullptr, false) : json::object();
-  if (!index.is_object()) index = json::object();
+  CacheLock lock(ws, datastore);
+  auto objs = list_path(*store, p, glob, datastore, marker_cache_dir(ws, datastore));
+  std::string ipath = index_path(ws, datastore);
+  json index = read_index(ipath);
   std::vector<DownloadItem> todo;
   std::set<std::string> keys;
+  TransferCount c;
   for (const auto& o : objs) {
     keys.insert(o.key);
-    std::string local = ds.root() + "/" + o.key;
-    if (index.value(o.key, "") == o.listing_digest() && path_exists(local)) continue;
+    std::string local = ds.path(o.key);  // refuses keys that would leave the cache
+    if (entry_holds(index, o, local)) {
+      ++c.skipped;
+      continue;
+    }
     todo.push_back({o, local});
+    c.bytes += o.size;
   }
   download_files(*store, todo, {});
-  for (const auto& it : todo) index[it.object.key] = it.object.listing_digest();
+  for (const auto& it : todo) index[it.object.key] = index_entry(it.object, it.local);
+  c.files = todo.size();
+  bool changed = !todo.empty();
   // Local files under `path` that the store no longer has.
   std::string base = has_glob(p) ? "" : p;
   std::string root = ds.root() + (base.empty() ? "" : "/" + base);
@@ -304,14 +386,15 @@ size_t sync_cache(const Workspace& ws, const std::string& datastore, const std::
       if (keys.count(key) || (has_glob(p) && !glob(p, key))) continue;
       ::unlink(abs.c_str());
       index.erase(key);
+      changed = true;
     }
   } else if (!base.empty() && fs::is_regular_file(root) && !keys.count(base)) {
     ::unlink(root.c_str());
     index.erase(base);
+    changed = true;
   }
-  make_dirs(fs::path(index_path).parent_path().string());
-  write_file_atomic(index_path, index.dump() + "\n");
-  return todo.size();
+  if (changed) write_file_atomic(ipath, index.dump() + "\n");
+  return c;
 }
 
 void publish_output(const Workspace& ws, const std::string& datastore, const std::string& path,
@@ -337,6 +420,34 @@ void publish_output(const Workspace& ws, const std::string& datastore, const std
   upload_files(*store, {{marker, join(p, kMarker)}}, {});
   store->remove(join(p, kUploading));
   ::unlink(marker.c_str());
+}
+
+std::string adopt_into_cache(const Workspace& ws, const std::string& datastore,
+                             const std::string& path, const std::string& local,
+                             const GlobMatch& glob) {
+  Datastore ds(ws, datastore);
+  auto store = open_store(ws, datastore);
+  std::string p = clean(path);
+  std::string dest = ds.path(p);
+  CacheLock lock(ws, datastore);
+  auto objs = list_path(*store, p, glob, datastore, marker_cache_dir(ws, datastore));
+  remove_all(dest);
+  make_dirs(fs::path(dest).parent_path().string());
+  std::error_code ec;
+  fs::rename(local, dest, ec);
+  if (ec) {  // another filesystem: copy
+    fs::copy(local, dest, fs::copy_options::recursive, ec);
+    if (ec) throw io_error("cannot cache output " + local + " at " + dest + ": " + ec.message());
+    remove_all(local);
+  }
+  std::string ipath = index_path(ws, datastore);
+  json index = read_index(ipath);
+  for (const auto& o : objs) {
+    json e = index_entry(o, ds.path(o.key));
+    if (!e.is_null()) index[o.key] = e;
+  }
+  write_file_atomic(ipath, index.dump() + "\n");
+  return dest;
 }
 
 std::string ObjectInfo::listing_digest() const {

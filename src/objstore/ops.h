@@ -35,9 +35,13 @@ TransferCount upload_path(const Workspace& ws, const std::string& datastore,
 TransferCount download_path(const Workspace& ws, const std::string& datastore,
                             const std::string& src, const std::string& local, bool progress,
                             const GlobMatch& glob);
-// The objects `path` names. Throws Error(kNotFound) when it names none.
+// The objects `path` names. Throws Error(kNotFound) when it names none. Commit markers
+// (publish_output) are read to hide uncommitted files; with `marker_cache` (a folder) a
+// marker is fetched once per ETag and kept there, so a listing of unchanged data sends no GET
+// of any object.
 std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& path,
-                                  const GlobMatch& glob, const std::string& where);
+                                  const GlobMatch& glob, const std::string& where,
+                                  const std::string& marker_cache = "");
 
 // Copies `src_path` of datastore `src` to `dst_path` of `dst` (any kinds), skipping files
 // whose content (MD5, or size and modification for local pairs) is already there.
@@ -46,11 +50,17 @@ TransferCount copy_path(const Workspace& ws, const std::string& src, const std::
                         const GlobMatch& glob);
 
 // Makes the local cache of remote datastore `datastore` (Datastore::root()) hold what the
-// store holds under `path`: one listing; objects whose listing digest (ETag, size, MD5,
-// version) is unchanged are not fetched again; changed ones are downloaded; local files
-// under `path` with no object are removed. Returns the number of objects fetched.
-size_t sync_cache(const Workspace& ws, const std::string& datastore, const std::string& path,
-                  const GlobMatch& glob);
+// store holds under `path`: one listing; an object whose listing digest (ETag, size, MD5,
+// version) is the one recorded when its file was fetched, and whose cached file still has
+// the size and modification time it was written with, is not fetched again; new and changed
+// ones are downloaded (to a temporary name, verified, renamed: a reader holding the old file
+// keeps it); local files under `path` with no object are removed. The index is
+// .runnel/cache/datastore-index/<datastore>.json; one process at a time updates a datastore's
+// cache (flock on <datastore>.lock). Returns files fetched, skipped (unchanged) and bytes
+// fetched. Throws runnel::Error as the store does (kUnavailable, kInvalidArgument for refused
+// credentials, kNotFound for a missing container or nothing at `path`).
+TransferCount sync_cache(const Workspace& ws, const std::string& datastore,
+                         const std::string& path, const GlobMatch& glob);
 
 // Publishes a step's local output folder `local` at `path` on the remote datastore: removes
 // `path`'s commit marker, uploads the files, then writes the marker (<path>/_RUNNEL_COMMITTED,
@@ -59,5 +69,12 @@ size_t sync_cache(const Workspace& ws, const std::string& datastore, const std::
 // the marker lists, so no runnel reader sees half an output.
 void publish_output(const Workspace& ws, const std::string& datastore, const std::string& path,
                     const std::string& local);
+
+// After publish_output: moves the local copy `local` into the datastore's cache at `path`
+// and records the objects' listing digests (one listing), so that readers of the output in
+// this workspace find it cached and fetch nothing. Returns the cached path (Datastore::path).
+std::string adopt_into_cache(const Workspace& ws, const std::string& datastore,
+                             const std::string& path, const std::string& local,
+                             const GlobMatch& glob);
 
 }  // namespace runnel::objstore

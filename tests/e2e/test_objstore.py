@@ -66,12 +66,17 @@ def start_services():
 
 
 class FaultProxy:
-    def __init__(self, upstream_port, stats_dir):
+    """fault_proxy.py in front of a server (10% dropped, 10% 503 unless told otherwise);
+    with a `log`, every request line it receives is appended there."""
+
+    def __init__(self, upstream_port, stats_dir, drop=0.1, errors=0.1, seed=7, log=False):
         self.port = free_port()
         self.stats = os.path.join(stats_dir, "proxy-%d.json" % self.port)
+        self.log = os.path.join(stats_dir, "proxy-%d.log" % self.port) if log else ""
         self.proc = subprocess.Popen([sys.executable, PROXY, "--listen", str(self.port), "--upstream",
-                                      "127.0.0.1:%d" % upstream_port, "--drop", "0.1", "--error-rate", "0.1",
-                                      "--seed", "7", "--stats", self.stats],
+                                      "127.0.0.1:%d" % upstream_port, "--drop", str(drop), "--error-rate",
+                                      str(errors), "--seed", str(seed), "--stats", self.stats]
+                                     + (["--log", self.log] if log else []),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.proc.stdout.readline()  # "fault proxy on ..."
 
@@ -275,9 +280,14 @@ class S3Test(ObjectStoreBase, WorkspaceTest):
         self.assertIn("team/a/x/f.txt", self.ok("datastore", "ls", "--datastore", "whole").stdout)
 
 
-if __name__ == "__main__":
+def main():
+    """Starts the servers, then runs the tests of the calling module (exit 77 without them)."""
     why = start_services()
     if why:
         print("SKIP: object-store servers could not start:\n" + why)
         sys.exit(77)
-    unittest.main()
+    unittest.main(module="__main__")
+
+
+if __name__ == "__main__":
+    main()

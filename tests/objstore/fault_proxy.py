@@ -5,10 +5,13 @@ Per request (seeded, so runs repeat): with probability --drop the connection is 
 (half the time before any answer, half the time in the middle of the response body), with
 probability --error-rate the proxy answers 503 without asking the server; otherwise the
 request is forwarded unchanged (Host header included, so signatures stay valid) and the
-server's answer is relayed. Counts go to --stats (JSON) on every change.
+server's answer is relayed. Counts (requests, forwarded, dropped, errors, and bytes_up / bytes_down of the forwarded
+bodies) go to --stats (JSON) on every change.
 
 Usage: fault_proxy.py --listen PORT --upstream HOST:PORT [--drop 0.1] [--error-rate 0.1]
-                      [--seed 1] [--stats FILE]
+                      [--seed 1] [--stats FILE] [--log FILE]
+--log appends one line per request received, "METHOD PATH?QUERY", so tests can tell
+listings from reads of object bodies.
 """
 import argparse, http.client, http.server, json, random, socket, socketserver, threading
 
@@ -23,15 +26,16 @@ def main():
     ap.add_argument("--error-rate", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--stats", default="")
+    ap.add_argument("--log", default="")
     a = ap.parse_args()
     host, port = a.upstream.rsplit(":", 1)
     rng = random.Random(a.seed)
     lock = threading.Lock()
-    stats = {"requests": 0, "forwarded": 0, "dropped": 0, "errors": 0}
+    stats = {"requests": 0, "forwarded": 0, "dropped": 0, "errors": 0, "bytes_up": 0, "bytes_down": 0}
 
-    def count(key):
+    def count(key, n=1):
         with lock:
-            stats[key] += 1
+            stats[key] += n
             if a.stats:
                 with open(a.stats + ".tmp", "w") as f:
                     json.dump(stats, f)
@@ -51,6 +55,9 @@ def main():
                 roll = rng.random()
                 mid = rng.random() < 0.5
             count("requests")
+            if a.log:
+                with lock, open(a.log, "a") as f:
+                    f.write("%s %s\n" % (self.command, self.path))
             if roll < a.drop and not mid:
                 count("dropped")
                 self.close_connection = True
@@ -89,7 +96,9 @@ def main():
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
             count("forwarded")
+            count("bytes_up", len(body))
             if self.command != "HEAD":
+                count("bytes_down", len(data))
                 self.wfile.write(data)
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
