@@ -256,9 +256,11 @@ void PipelineExecution::Impl::end_step(int i, StepStatus st, const std::string& 
     s.state.ended_at = now_ms();
   }
   // Recorded before the claim is released: a run that sees the claim gone finds this
-  // step run Finished and reuses it (never a second execution).
-  persist_step(i);
-  release_claim(i);
+  // step run Finished and reuses it (never a second execution). Both in one commit.
+  ws.store().transaction([&] {
+    persist_step(i);
+    release_claim(i);
+  });
   notify(i);
   if (st == StepStatus::kFinished || st == StepStatus::kReused) {
     for (int d : s.dependents)

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 
 #include "core/fs.h"
 #include "core/ids.h"
@@ -38,6 +39,19 @@ uint64_t config_size(const Workspace& ws, const std::string& key, uint64_t fallb
   std::string v = ws.config_value(key);
   if (v.empty()) return fallback;
   return static_cast<uint64_t>(parse_size(v, ws.runnel_dir() + "/config.json: " + key));
+}
+
+// This process's start time, read from /proc once per pid (a claim is taken per step).
+uint64_t own_start_time() {
+  static std::mutex mu;
+  static pid_t pid = 0;
+  static uint64_t start = 0;
+  std::lock_guard<std::mutex> lock(mu);
+  if (pid != ::getpid()) {
+    pid = ::getpid();
+    start = process_start_time(pid);
+  }
+  return start;
 }
 
 }  // namespace
@@ -379,7 +393,7 @@ PipelineExecution::Impl::Claim PipelineExecution::Impl::claim(int i, bool ignore
         }
     store.set_value(key, json({{"step_run_id", s.state.step_run_id},
                                {"pid", ::getpid()},
-                               {"pid_start", process_start_time(::getpid())}})
+                               {"pid_start", own_start_time()}})
                              .dump());
   });
   if (result == Claim::kMine) {
