@@ -141,8 +141,8 @@ TEST_F(ParallelSweepYaml, SweepJobCarriesItsSpecAndTheTrialsInputsAndOutputs) {
 TEST_F(ParallelSweepYaml, InlineTrialUsesTheJobsInputsAndOutputs) {
   PipelineSpec p = load(
       "type: pipeline\njobs:\n  s:\n    type: sweep\n"
-      "    trial: {code: ./train, command: python train.py --lr ${{search_space.lr}} --out ${{outputs.o}} "
-      "--d ${{inputs.d}}}\n"
+      "    trial:\n      code: ./train\n"
+      "      command: python train.py --lr ${{search_space.lr}} --out ${{outputs.o}} --d ${{inputs.d}}\n"
       "    inputs: {d: {type: uri_folder, path: ./data}}\n    outputs: {o: {type: uri_folder}}\n"
       "    sampling_algorithm: grid\n    search_space: {lr: {type: choice, values: [0.1, 0.2]}}\n"
       "    objective: {goal: maximize, primary_metric: acc}\n");
