@@ -63,6 +63,9 @@ set_tests_properties(e2e_server PROPERTIES
   LABELS e2e
   TIMEOUT 400
   REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# v2 `type: parallel` and `type: sweep` jobs: mini-batch order and reuse, a grid sweep feeding
+# the next job, early termination, children in `runs show`.
+runnel_add_e2e(parallel_sweep TIMEOUT 600)
 # The Python SDK (azureml.* over the native module): the article's code unchanged, sample-
 # notebook-style scripts, the three forms of the demo, and the venv install.
 foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_install)

@@ -25,10 +25,12 @@ prep = PythonScriptStep(
     outputs=[train_data, test_data],
     source_directory="prep")
 
+# The arguments train/component.yml renders (its defaults included), so that the YAML form's
+# steps have the same fingerprints; train_svm is pipeline.yml's inline job.
 models = [
-    ("train_lr", "logistic_regression", ["--C", 1.0]),
-    ("train_rf", "random_forest", ["--n_estimators", 200, "--max_depth", 8]),
-    ("train_gb", "gradient_boosting", ["--n_estimators", 100, "--learning_rate", 0.1]),
+    ("train_lr", "logistic_regression", ["--C", 1.0, "--n_estimators", 100, "--learning_rate", 0.1]),
+    ("train_rf", "random_forest", ["--C", 1.0, "--n_estimators", 200, "--learning_rate", 0.1, "--max_depth", 8]),
+    ("train_gb", "gradient_boosting", ["--C", 1.0, "--n_estimators", 100, "--learning_rate", 0.1]),
     ("train_svm", "svm", ["--C", 1.0]),
 ]
 model_outputs = []

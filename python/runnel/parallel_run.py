@@ -100,8 +100,27 @@ def code_digest(folder):
 # ---- the items of the input and their mini-batches -----------------------------------
 
 
+def _dataset_files(path):
+    """The files of a dataset consumed in direct mode (runnel writes its definition as
+    dataset.json, with each file's local_path), or None when `path` is not one."""
+    if os.path.basename(path) != "dataset.json" or not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            files = json.load(f).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, list) or not all(isinstance(x, dict) and x.get("local_path") for x in files):
+        return None
+    out = [(x.get("path") or os.path.basename(x["local_path"]), os.path.abspath(x["local_path"])) for x in files]
+    return sorted(out)
+
+
 def list_files(path):
     """Every file under `path` (or `path` itself), as sorted (relative path, absolute path)."""
+    listed = _dataset_files(path)
+    if listed is not None:
+        return listed
     if os.path.isfile(path):
         return [(os.path.basename(path), os.path.abspath(path))]
     if not os.path.isdir(path):
@@ -203,15 +222,28 @@ class Worker:
     def __init__(self, args, index):
         self.index = index
         cmd = [sys.executable, "-m", "runnel.parallel_run", "--worker",
-               "--entry-script", args.entry_script, "--source-directory", args.source_directory]
+               "--entry-script", args.entry_script, "--source-directory", args.source_directory,
+               "--logging-level", args.logging_level]
         if args.tabular:
             cmd += ["--tabular", "--separator", args.separator]
         env = dict(os.environ, RUNNEL_PARALLEL_WORKER=str(index))
         self.proc = subprocess.Popen(cmd + ["--"] + args.program_args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, cwd=os.getcwd(),
                                      text=True, bufsize=1)
+        self.fd = self.proc.stdout.fileno()
+        self.buf = b""  # read with os.read: select() must see every line not yet handled
         self.task = None
         self.started = 0.0
+        self.ready = False  # init() has returned (the worker said so)
+
+    def read_messages(self):
+        """The complete lines the worker has written since the last call, parsed; None at EOF."""
+        chunk = os.read(self.fd, 1 << 16)
+        if not chunk:
+            return None
+        self.buf += chunk
+        *lines, self.buf = self.buf.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
 
     def send(self, task):
         self.task = task
@@ -240,6 +272,8 @@ class Worker:
 def worker_main(args):
     """The worker's loop: imports the entry script, calls init(), then serves tasks."""
     proto = os.fdopen(os.dup(1), "w", buffering=1)
+    import logging
+    logging.basicConfig(level=getattr(logging, str(args.logging_level).upper(), logging.INFO))
     sys.argv = [args.entry_script] + args.program_args
     sys.path.insert(0, os.path.abspath(args.source_directory))
     import importlib.util
@@ -255,6 +289,7 @@ def worker_main(args):
             raise ParallelRunError("%s defines no run(mini_batch) function" % script)
     except BaseException:  # reported per task: the driver decides what to do
         init_error = traceback.format_exc()
+    proto.write(json.dumps({"ready": True}) + "\n")  # run_invocation_timeout counts from here
     for line in sys.stdin:
         task = json.loads(line)
         log = os.open(task["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -408,14 +443,18 @@ class Driver:
                         continue
                     reply = None
                     if w in ready:
-                        line = w.proc.stdout.readline()
-                        if line:
-                            reply = json.loads(line)
-                        else:
+                        messages = w.read_messages()
+                        for m in messages or []:
+                            if m.get("ready"):
+                                w.ready, w.started = True, time.monotonic()  # the clock starts after init()
+                            else:
+                                reply = m
+                        if messages is None:
                             reply = {"ok": False, "error": "the worker process died (exit code %s)"
                                      % w.proc.poll()}
                             self._restart(workers, w)
-                    elif a.run_invocation_timeout > 0 and time.monotonic() - w.started > a.run_invocation_timeout:
+                    elif a.run_invocation_timeout > 0 and time.monotonic() - w.started > (
+                            a.run_invocation_timeout if w.ready else 10 * a.run_invocation_timeout + 60):
                         reply = {"ok": False, "error": "run() took longer than --run-invocation-timeout %ss"
                                  % a.run_invocation_timeout}
                         self._restart(workers, w)
@@ -441,8 +480,8 @@ class Driver:
         busy = [w for w in workers if w.task is not None]
         if not busy:
             return []
-        r, _, _ = select.select([w.proc.stdout for w in busy], [], [], 0.5)
-        return [w for w in busy if w.proc.stdout in r]
+        r, _, _ = select.select([w.fd for w in busy], [], [], 0.5)
+        return [w for w in busy if w.fd in r]
 
     def _restart(self, workers, w):
         w.kill()
@@ -487,10 +526,17 @@ class Driver:
         summary = {"mini_batches": len(tasks), "reused": sum(1 for t in tasks if t["reused"]),
                    "failed_mini_batches": [{"index": t["n"], "error": t["result"].get("error", ""),
                                             "log": t["message"]["log"]} for t in failed_batches],
-                   "items": total_items, "failed_items": failed_items, "passed": not reasons}
+                   "items": total_items, "failed_items": failed_items, "passed": not reasons,
+                   "batches": [{"index": t["n"], "items": t["items"], "reused": t["reused"],
+                                "ok": bool(t["result"]["ok"]), "tries": t["tries"],
+                                "log": t["message"]["log"]} for t in tasks]}
         os.makedirs(a.output, exist_ok=True)
         if a.output_action == "append_row" and not reasons:
             path = os.path.join(a.output, a.append_row_file_name)
+            if a.append_row_to:  # v2: a uri_folder output gets the file, a uri_file one is it
+                path = (os.path.join(a.append_row_to, a.append_row_file_name)
+                        if os.path.isdir(a.append_row_to) else a.append_row_to)
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             with open(path + ".tmp", "w") as f:
                 for t in tasks:
                     if t["result"]["ok"]:
@@ -572,6 +618,9 @@ def parse_args(argv):
     p.add_argument("--allowed-failed-percent", type=float, default=None)
     p.add_argument("--output-action", choices=("append_row", "summary_only"), default="append_row")
     p.add_argument("--append-row-file-name", default="parallel_run_step.txt")
+    p.add_argument("--append-row-to", default="",
+                   help="v2 append_row_to: a folder (the file goes in it) or the output file itself")
+    p.add_argument("--logging-level", default="INFO", help="the entry script's logging level")
     p.add_argument("--process-count-per-node", type=int, default=os.cpu_count() or 1)
     p.add_argument("--node-count", type=int, default=1)
     p.add_argument("--run-invocation-timeout", type=float, default=60)
@@ -587,6 +636,12 @@ def parse_args(argv):
         p.error("--input NAME=PATH is required")
     name, sep, path = a.input[0].partition("=")
     a.input_path = path if sep else name
+    # A v2 mltable input is tabular: the step's context says the input's type.
+    entry = (_context().get("inputs") or {}).get(name) if sep else None
+    if isinstance(entry, dict) and entry.get("type") == "mltable":
+        a.tabular = True
+    if a.append_row_to:
+        a.output = a.append_row_to if os.path.isdir(a.append_row_to) else os.path.dirname(a.append_row_to) or "."
     if a.run_max_try < 1:
         p.error("--run-max-try must be at least 1")
     if a.process_count_per_node < 1 or a.node_count < 1:

@@ -305,7 +305,18 @@ def content_digest(path):
     return h.hexdigest()
 
 
+_OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.S)
+
+
 def render(command, params, inputs, outputs, append_params):
+    tables = {"search_space": params, "inputs": inputs, "outputs": outputs}
+
+    def optional(m):  # $[[ ... ]] is kept (without brackets) only when all it names is set
+        inner = m.group(1)
+        names = _PLACEHOLDER.findall(inner)
+        return inner if all(n in tables[k] for k, n in names) else ""
+    command = _OPTIONAL.sub(optional, command)
+
     def sub(m):
         kind, name = m.group(1), m.group(2)
         table = {"search_space": params, "inputs": inputs, "outputs": outputs}[kind]
@@ -489,6 +500,7 @@ class Driver:
                 self.start(t)
                 if t.status == "Running":
                     running.append(t)
+            self.write_children(trials)
             if not running:
                 break
             time.sleep(0.1)
@@ -519,7 +531,12 @@ class Driver:
                       % (t.number, self.policy.kind, len(t.values), self.metric, t.values[-1]), flush=True)
         return self.finish(trials)
 
-    def finish(self, trials):
+    def write_children(self, trials, final=False):
+        """<run dir>/trials/children.json: every trial so far, best first (runs show, the API)."""
+        now = time.time()
+        if not final and now - getattr(self, "_children_written", 0) < 1.0:
+            return None
+        self._children_written = now
         sign = 1 if self.goal == "maximize" else -1
         scored = [t for t in trials if t.status in ("Finished", "Reused") and t.final() is not None]
         scored.sort(key=lambda t: -sign * t.final())
@@ -529,10 +546,35 @@ class Driver:
                                         "values": t.values},
                      "reused_from": t.reused_from, "reason": getattr(t, "reason", ""),
                      "exit_code": getattr(t, "exit_code", None),
-                     "duration_s": round((t.ended or time.time()) - (t.started or time.time()), 3),
+                     "duration_s": round((t.ended or now) - (t.started or now), 3),
                      "log_dir": t.dir} for t in scored + rest]
-        with open(os.path.join(self.trials_dir, "children.json"), "w") as f:
-            json.dump({"primary_metric": self.metric, "goal": self.goal, "children": children}, f, indent=1)
+        path = os.path.join(self.trials_dir, "children.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump({"primary_metric": self.metric, "goal": self.goal, "final": final,
+                       "max_total_trials": self.max_total, "children": children}, f, indent=1)
+        os.replace(path + ".tmp", path)
+        return scored
+
+    def write_metrics_output(self, path):
+        """{trial run id: {metric: [values]}} of every trial, as HyperDriveStep's metrics_output."""
+        from runnel import metrics
+        out = {}
+        for number in sorted(int(n) for n in os.listdir(self.trials_dir) if n.isdigit()):
+            tid = "%s_%d" % (self.run_id, number)
+            mpath = os.path.join(self.trials_dir, str(number), "metrics.jsonl")
+            values = {}
+            if os.path.exists(mpath):
+                for line in metrics.read(mpath):
+                    values.setdefault(line["name"], []).append(line.get("value"))
+            out[tid] = values
+        if os.path.isdir(path):
+            path = os.path.join(path, "metrics.json")
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(out, f, indent=1)
+
+    def finish(self, trials):
+        scored = self.write_children(trials, final=True)
         if not scored:
             print("sweep failed: no trial reported the primary metric '%s' (%d trials: %s); see %s"
                   % (self.metric, len(trials), ", ".join("%d %s" % (t.number, t.status) for t in trials),
@@ -580,6 +622,11 @@ def main(argv=None):
     p.add_argument("--spec", help="a file holding the sweep spec (JSON)")
     p.add_argument("--input", action="append", default=[], metavar="NAME=PATH")
     p.add_argument("--output", action="append", default=[], metavar="NAME=PATH")
+    p.add_argument("--input-pair", action="append", default=[], nargs=2, metavar=("NAME", "PATH"),
+                   help="as --input, in two words (what the SDK's HyperDriveStep writes)")
+    p.add_argument("--output-pair", action="append", default=[], nargs=2, metavar=("NAME", "PATH"))
+    p.add_argument("--metrics-output", default="",
+                   help="write every trial's metrics as JSON here (HyperDriveStep metrics_output)")
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if a.spec_b64:
@@ -589,7 +636,13 @@ def main(argv=None):
                 spec = json.load(f)
         else:
             raise SweepError("--spec FILE or --spec-b64 DATA is required")
-        return Driver(spec, _pairs(a.input, "--input"), _pairs(a.output, "--output")).run()
+        inputs = dict(_pairs(a.input, "--input"), **{n: v for n, v in a.input_pair})
+        outputs = dict(_pairs(a.output, "--output"), **{n: v for n, v in a.output_pair})
+        driver = Driver(spec, inputs, outputs)
+        code = driver.run()
+        if a.metrics_output:
+            driver.write_metrics_output(a.metrics_output)
+        return code
     except (SweepError, ValueError, OSError) as e:
         print("error: sweep: %s" % e, file=sys.stderr)
         return 2

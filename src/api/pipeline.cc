@@ -2,6 +2,7 @@
 // internal PipelineSpec that YAML files also become.
 #include "runnel/pipeline.h"
 
+#include <charconv>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -106,9 +107,13 @@ OutputFileDatasetConfig OutputFileDatasetConfig::read_delimited_files() const {
 }
 
 Argument::Argument(double v) {
+  // As Python's str(float) writes it (the SDK passes str(value) to the script): the
+  // shortest text that reads back as `v`, with ".0" on integral values (1.0, 0.1, 1e+20).
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  value_ = std::string(buf);
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string text(buf, r.ptr);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  value_ = std::move(text);
 }
 
 const std::string& Step::name() const { return state_->name; }

@@ -1,5 +1,7 @@
 // `runnel runs list|show`: what ran, when, and where its results are.
+#include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
@@ -50,6 +52,54 @@ void list_runs(CliGlobals& g, const std::string& experiment, int limit, const st
   t.print();
 }
 
+std::string short_json(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
+    return buf;
+  }
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// A parallel step's mini-batch progress, or a sweep's trials sorted by the primary metric.
+void print_children(const json& c) {
+  if (!c.is_object()) return;
+  if (c.value("kind", "") == "parallel") {
+    std::cout << "    mini-batches: " << c.value("mini_batches", 0) << " (" << c.value("reused", 0) << " reused, "
+              << c.value("done", 0) << " of " << c.value("to_run", 0) << " run, " << c.value("failed", 0) << " failed)";
+    if (c.contains("items"))
+      std::cout << "; items: " << c.value("items", 0) << ", " << c.value("failed_items", 0) << " failed";
+    if (!c.value("final", false) && c.contains("eta_s") && c["eta_s"].is_number()) std::cout << "; ETA " << short_json(c["eta_s"]) << " s";
+    std::cout << "\n";
+    if (c.contains("failed_mini_batches") && c["failed_mini_batches"].is_array())
+      for (const auto& f : c["failed_mini_batches"])
+        std::cout << "    failed mini-batch " << f.value("index", 0) << ": " << f.value("error", std::string()) << " ("
+                  << f.value("log", std::string()) << ")\n";
+    return;
+  }
+  const json kids = c.value("children", json::array());
+  std::string metric = c.value("primary_metric", std::string());
+  std::cout << "    trials: " << kids.size() << " (" << metric << ", " << c.value("goal", std::string()) << ", best first)\n";
+  Table t({"TRIAL", "STATUS", metric.empty() ? std::string("METRIC") : metric, "PARAMETERS", "RUN ID"});
+  for (const auto& k : kids) {
+    std::string params;
+    const json params_json = k.value("parameters", json::object());
+    if (params_json.is_object())
+      for (const auto& [n, v] : params_json.items()) params += (params.empty() ? "" : " ") + n + "=" + short_json(v);
+    std::string status = k.value("status", std::string());
+    const json reason = k.value("reason", json());
+    if (reason.is_string() && !reason.get<std::string>().empty()) status += " (" + reason.get<std::string>() + ")";
+    const json pm = k.value("primary_metric", json::object());
+    t.add({std::to_string(k.value("number", 0)), status, short_json(pm.is_object() ? pm.value("final", json()) : json()), params,
+           k.value("id", std::string())});
+  }
+  std::ostringstream os;
+  t.print(os);
+  std::istringstream is(os.str());
+  for (std::string line; std::getline(is, line);) std::cout << "    " << line << "\n";
+}
+
 void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
   Workspace ws = open_workspace(g);
   reconcile_dead_runs(ws);
@@ -90,6 +140,7 @@ void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
     std::cout << "    logs:    " << s["log_dir"].get<std::string>() << "\n";
     for (const auto& [name, path] : s["outputs"].items()) std::cout << "    output " << name << ": " << path.get<std::string>() << "\n";
     for (const auto& [name, v] : s["metrics"].items()) std::cout << "    metric " << name << " = " << v.dump() << "\n";
+    print_children(s["children"]);
   }
 }
 

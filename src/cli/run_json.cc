@@ -1,5 +1,7 @@
 #include "cli/run_json.h"
 
+#include "engine/children.h"
+
 #include "core/ids.h"
 #include "runnel/error.h"
 
@@ -100,6 +102,7 @@ json run_to_json(const Workspace& ws, const PipelineRunRecord& r) {
       }
     }
     sj["metrics"] = m;
+    sj["children"] = step_children_json(ws, s);
     steps.push_back(sj);
   }
   j["steps"] = steps;

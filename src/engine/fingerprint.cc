@@ -6,6 +6,7 @@
 #include "core/fs.h"
 #include "core/sha256.h"
 #include "runnel/error.h"
+#include "spec/command_template.h"
 #include "store/metadata_store.h"
 
 using nlohmann::json;
@@ -108,13 +109,70 @@ void attach_package_lists(MetadataStore& store, json* c) {
   }
 }
 
-std::string fingerprint_of(const json& components) { return sha256_hex(essential(components).dump()); }
+// Top-level components that only explain (the step kind, the unrendered command and the
+// literal values substituted into it): the rendered command already holds what they mean,
+// so a YAML command job and an SDK PythonScriptStep running the same command agree.
+constexpr const char* kExplanationOnly[] = {"kind", "command_template", "literal_inputs"};
+
+std::string fingerprint_of(const json& components) {
+  json c = components;
+  if (c.is_object())
+    for (const char* k : kExplanationOnly) c.erase(k);
+  return sha256_hex(essential(c).dump());
+}
+
+std::string collapse_command_space(const std::string& command) {
+  std::string out;
+  out.reserve(command.size());
+  char quote = 0;
+  bool pending_space = false;
+  for (size_t i = 0; i < command.size(); ++i) {
+    char ch = command[i];
+    if (!quote && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) {
+      out += ' ';
+      pending_space = false;
+    }
+    out += ch;
+    if (quote) {
+      if (ch == quote) quote = 0;
+      else if (quote == '"' && ch == '\\' && i + 1 < command.size()) out += command[++i];
+    } else if (ch == '\'' || ch == '"') {
+      quote = ch;
+    } else if (ch == '\\' && i + 1 < command.size()) {
+      out += command[++i];
+    }
+  }
+  return out;
+}
+
+std::string literal_input_text(const StepInput& in) {
+  const std::string& v = in.source->value;
+  if (in.type == DataType::kBoolean) {
+    if (v == "True" || v == "TRUE") return "true";
+    if (v == "False" || v == "FALSE") return "false";
+  }
+  return v;
+}
+
+std::string fingerprint_command(const std::string& tmpl, const std::string& where,
+                                const std::map<std::string, std::optional<std::string>>& literal) {
+  std::string rendered = render_command(tmpl, where, [&](const Placeholder& ph) -> std::optional<std::string> {
+    if (ph.kind == Placeholder::Kind::kOutput) return "${{outputs." + ph.name + "}}";
+    auto it = literal.find(ph.name);
+    if (it != literal.end()) return it->second;
+    return "${{inputs." + ph.name + "}}";
+  });
+  return collapse_command_space(rendered);
+}
 
 std::vector<std::string> explain_changes(const json& before, const json& after) {
   std::vector<std::string> out;
   auto get = [](const json& j, const char* k) { return j.is_object() && j.contains(k) ? j[k] : json(); };
   if (get(before, "v") != get(after, "v")) out.push_back("runnel's fingerprint format changed");
-  if (get(before, "kind") != get(after, "kind")) out.push_back("step kind changed");
   // Code.
   json bc = get(before, "code"), ac = get(after, "code");
   if (get(bc, "digest") != get(ac, "digest")) {
@@ -125,8 +183,24 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
   }
   if (get(before, "hash_paths") != get(after, "hash_paths")) out.push_back("hash_paths content changed");
   // Command / arguments.
-  if (get(before, "command") != get(after, "command"))
-    out.push_back("command changed: " + short_value(get(before, "command")) + " -> " + short_value(get(after, "command")));
+  // A literal input's new value changes the rendered command; when the template is the
+  // same, name the inputs rather than the whole command.
+  if (get(before, "command") != get(after, "command")) {
+    json bt = get(before, "command_template");
+    if (!bt.is_null() && bt == get(after, "command_template")) {
+      json bl = get(before, "literal_inputs"), al = get(after, "literal_inputs");
+      std::set<std::string> keys;
+      if (bl.is_object()) for (const auto& [k, _] : bl.items()) keys.insert(k);
+      if (al.is_object()) for (const auto& [k, _] : al.items()) keys.insert(k);
+      for (const auto& k : keys) {
+        json b = get(bl, k.c_str()), a = get(al, k.c_str());
+        if (b != a) out.push_back("input '" + k + "' changed: " + short_value(b) + " -> " + short_value(a));
+      }
+    } else {
+      out.push_back("command changed: " + short_value(get(before, "command")) + " -> " +
+                    short_value(get(after, "command")));
+    }
+  }
   // Inputs.
   json bi = get(before, "inputs"), ai = get(after, "inputs");
   std::set<std::string> names;

@@ -8,11 +8,14 @@
 // Thread-safe.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/stat_cache.h"
+#include "spec/pipeline_spec.h"
 
 namespace runnel {
 
@@ -38,6 +41,21 @@ std::string fingerprint_of(const nlohmann::json& components);
 // "input 'raw' changed: b.csv (modified)", "argument changed: ...", "environment
 // variable LR changed: 0.1 -> 0.2", ... Empty when nothing that matters differs.
 std::vector<std::string> explain_changes(const nlohmann::json& before, const nlohmann::json& after);
+
+// The command as the fingerprint sees it: `tmpl` with literal inputs (`literal`, name ->
+// the text the command gets; nullopt = an unset optional input) substituted, data
+// placeholders written as ${{inputs.NAME}} / ${{outputs.NAME}}, and whitespace outside
+// quotes collapsed to one space. So `--seed ${{inputs.seed}}` with seed 42 (YAML) and
+// `--seed 42` (the SDKs) are the same command. Throws Error(kInvalidArgument) as
+// render_command does.
+std::string fingerprint_command(const std::string& tmpl, const std::string& where,
+                                const std::map<std::string, std::optional<std::string>>& literal);
+
+// The text a literal input puts into its step's command ("True" -> "true" for booleans).
+std::string literal_input_text(const StepInput& in);
+
+// Runs of spaces, tabs and newlines outside shell quotes become one space; ends trimmed.
+std::string collapse_command_space(const std::string& command);
 
 class MetadataStore;
 

@@ -17,6 +17,7 @@
 #include "engine/execution_impl.h"
 #include "engine/process_identity.h"
 #include "runnel/error.h"
+#include "spec/command_template.h"
 
 using nlohmann::json;
 
@@ -158,9 +159,27 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   StepSlot& s = steps[i];
   const StepSpec& st = spec.steps[i];
   json c;
-  c["v"] = 1;
+  c["v"] = 2;
+  // The rendered command (literal inputs substituted) is what is fingerprinted; the kind,
+  // the template and the literal values only explain (fingerprint.h).
+  std::map<std::string, std::optional<std::string>> literal;
+  json literal_json = json::object();
+  for (const Placeholder& ph : parse_placeholders(st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command")) {
+    if (ph.kind != Placeholder::Kind::kInput || literal.count(ph.name)) continue;
+    const StepInput* in = st.find_input(ph.name);
+    if (!in) continue;
+    if (!in->source) {
+      literal[ph.name] = std::nullopt;
+      literal_json[ph.name] = nullptr;
+    } else if (in->source->kind == InputSource::Kind::kLiteral) {
+      literal[ph.name] = literal_input_text(*in);
+      literal_json[ph.name] = in->source->value;
+    }
+  }
   c["kind"] = st.kind;
-  c["command"] = st.command;
+  c["command"] = fingerprint_command(st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command", literal);
+  c["command_template"] = st.command;
+  c["literal_inputs"] = literal_json;
   if (!st.code_dir.empty()) {
     const SnapshotInfo& snap = snapshots_.at(st.code_dir);
     json files = json::object();
@@ -190,6 +209,7 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   json ins = json::object();
   for (size_t k = 0; k < st.inputs.size(); ++k) {
     const StepInput& in = st.inputs[k];
+    if (literal.count(in.name)) continue;  // in the rendered command
     json e = {{"type", data_type_name(in.type)}};
     if (!in.source) {
       e["value"] = nullptr;

@@ -36,17 +36,6 @@ std::string env_name_for(const std::string& s) {
   return out;
 }
 
-// The literal text of an input's value, as the command sees it.
-std::string literal_text(const StepInput& in) {
-  if (in.type == DataType::kBoolean) {
-    std::string v = in.source->value;
-    if (v == "True" || v == "TRUE") return "true";
-    if (v == "False" || v == "FALSE") return "false";
-    return v;
-  }
-  return in.source->value;
-}
-
 }  // namespace
 
 void PipelineExecution::Impl::prepare_and_launch(int i) {
@@ -87,7 +76,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
       std::string path;
       switch (src.kind) {
         case InputSource::Kind::kLiteral:
-          values[in.name] = literal_text(in);
+          values[in.name] = literal_input_text(in);
           entry["value"] = src.value;
           break;
         case InputSource::Kind::kLocalPath:

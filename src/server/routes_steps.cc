@@ -8,6 +8,7 @@
 
 #include "core/ids.h"
 #include "runnel/error.h"
+#include "engine/children.h"
 #include "server/api_json.h"
 #include "server/confine.h"
 #include "server/http_util.h"
@@ -88,8 +89,11 @@ void Server::Impl::add_step_routes() {
     PipelineRunRecord r = find_run(req.matches[1]);
     StepRunRecord s = find_step(r, req.matches[2]);
     json detail = json::parse(run_detail(r));
-    for (const auto& st : detail["steps"])
-      if (st["step_run_id"] == s.id) return send_json(res, 200, st);
+    for (auto& st : detail["steps"])
+      if (st["step_run_id"] == s.id) {
+        st["children"] = step_children_json(ws, s);  // mini-batches or trials (engine/children.h)
+        return send_json(res, 200, st);
+      }
     throw ApiError(404, "not_found", "step '" + std::string(req.matches[2]) + "' vanished",
                    {{"field", "step"}});
   });

@@ -3,6 +3,7 @@
 #include "core/units.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
+#include "spec/yaml_parallel_sweep.h"
 #include "spec/yaml_refs.h"
 
 namespace runnel::internal {
@@ -135,6 +136,27 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
 
 }  // namespace
 
+void apply_component(const ComponentSpec& comp, StepSpec* s) {
+  s->command = comp.command;
+  s->code_dir = comp.code_dir;
+  s->environment = comp.environment;
+  s->key_locs = comp.key_locs;
+  s->allow_reuse = comp.is_deterministic;
+  s->resources = comp.resources;
+  s->env_vars = comp.env_vars;
+  s->outputs = comp.outputs;
+  for (const auto& o : s->outputs) s->key_locs["outputs." + o.name] = o.loc;
+}
+
+void read_job_common(const JobContext& ctx, JobDraft* d) {
+  read_job_keys(ctx, d);
+  if (const Entry* o = find_entry(d->es, "outputs"); o && !o->value.IsNull()) {
+    for (const auto& x : entries(ctx.doc, o->value, d->path + ".outputs", "a mapping of output names")) {
+      apply_job_output(ctx, d, x);
+    }
+  }
+}
+
 JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
   const YamlDoc& doc = ctx.doc;
   JobDraft d;
@@ -152,6 +174,11 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
          "rename the job using only those characters");
   }
   d.es = entries(doc, e.value, d.path, "a job (a mapping with type: command and command:)");
+  if (const Entry* t = find_entry(d.es, "type")) {  // jobs of other shapes
+    std::string type = t->value.IsScalar() ? t->value.Scalar() : "";
+    if (type == "parallel") return parse_parallel_job(ctx, std::move(d));
+    if (type == "sweep") return parse_sweep_job(ctx, std::move(d));
+  }
   check_keys(doc, d.es, d.path,
              {"$schema",
               "type",
@@ -184,7 +211,7 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
     std::string type = as_string(doc, *t, d.path + ".type");
     if (type != "command") {
       fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported",
-           "runnel runs command jobs only; write type: command (sweep, parallel, pipeline, "
+           "runnel runs command, parallel and sweep jobs; write one of those types (pipeline, "
            "spark and other job types are not available)");
     }
   }
@@ -201,27 +228,13 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
              std::string("remove '") + k + "' here, or drop 'component:' and write the job inline");
       }
     }
-    const ComponentSpec& comp = *d.component;
-    s.command = comp.command;
-    s.code_dir = comp.code_dir;
-    s.environment = comp.environment;
-    s.key_locs = comp.key_locs;
-    s.allow_reuse = comp.is_deterministic;
-    s.resources = comp.resources;
-    s.env_vars = comp.env_vars;
-    s.outputs = comp.outputs;
-    for (const auto& o : s.outputs) s.key_locs["outputs." + o.name] = o.loc;
+    apply_component(*d.component, &s);
   } else if (!find_entry(d.es, "command")) {
     fail(doc, e.key, d.path + ".command", "the job has no command",
          "add command: with the program to run, e.g. python train.py --data ${{inputs.data}}, "
          "or use component: ./component.yml");
   }
-  read_job_keys(ctx, &d);
-  if (const Entry* o = find_entry(d.es, "outputs"); o && !o->value.IsNull()) {
-    for (const auto& x : entries(doc, o->value, d.path + ".outputs", "a mapping of output names")) {
-      apply_job_output(ctx, &d, x);
-    }
-  }
+  read_job_common(ctx, &d);
   return d;
 }
 

@@ -52,6 +52,15 @@ struct JobDraft {
 // (filling ctx.pipeline->outputs).
 JobDraft parse_job_shape(const JobContext& ctx, const Entry& e);
 
+// A job built from a component takes its command, code, environment, resources, variables,
+// determinism and declared outputs.
+void apply_component(const ComponentSpec& comp, StepSpec* s);
+
+// The keys every job type shares (compute, resources, display_name, environment_variables,
+// run_after, ...) and the job's `outputs:`; parse_job_shape calls it, and so do the
+// readers of `type: parallel` and `type: sweep` jobs (yaml_parallel.cc, yaml_sweep.cc).
+void read_job_common(const JobContext& ctx, JobDraft* d);
+
 // Second pass: the job's inputs, checked against its component and against the outputs of
 // the other jobs.
 void bind_job_inputs(const JobContext& ctx, JobDraft* d);

@@ -169,8 +169,8 @@ TEST_F(LoaderErrors, WrongLiteralFromParentInput) {
 }
 
 TEST_F(LoaderErrors, UnsupportedJobType) {
-  expect_error(std::string(kHead) + "  a:\n    type: sweep\n    command: echo\n", 4, "jobs.a.type",
-               "runnel runs command jobs only");
+  expect_error(std::string(kHead) + "  a:\n    type: spark\n    command: echo\n", 4, "jobs.a.type",
+               "runnel runs command, parallel and sweep jobs");
 }
 
 TEST_F(LoaderErrors, UnknownInputType) {

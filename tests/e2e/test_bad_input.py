@@ -236,9 +236,9 @@ class BadPipelineTest(WorkspaceTest):
             type: pipeline
             jobs:
               a:
-                type: sweep
+                type: spark
                 command: echo hi
-            """, 4, "jobs.a.type", what="sweep")
+            """, 4, "jobs.a.type", what="spark")
 
     def test_wrong_literal_type_for_component_input(self):
         self.write("comp/c.yml", COMPONENT)

@@ -2,11 +2,8 @@
 (C++ SDK) and compare_models.py (Python SDK) -- builds the same pipeline: every step has
 the same fingerprint, so a later form reuses what an earlier one computed.
 
-Python and C++ agree today. The YAML form does not yet: the engine's fingerprint includes
-the step kind ("command" for YAML, "python_script" for the SDKs) and the unrendered command
-template with literal inputs (`--seed ${{inputs.seed}}` + inputs {seed: 42}) where the SDKs
-write `--seed 42`. That comparison lives in test_sdk_compare_yaml.py, a visible ctest skip
-until the fingerprint normalizes both (src/engine/fingerprint.cc)."""
+The YAML form is compared in test_sdk_compare_yaml.py (the engine fingerprints the rendered
+command, so `--seed ${{inputs.seed}}` with seed 42 and the SDKs' `--seed 42` agree)."""
 
 import os
 import subprocess

@@ -1,9 +1,9 @@
-"""The YAML form of the compare-models demo against the Python form: the same fingerprints.
+"""The YAML form of the compare-models demo against the Python form: the same fingerprints,
+so the YAML run after the Python one reuses every step.
 
-A known gap (issue 11): the engine's fingerprint includes the step kind ("command" for YAML,
-"python_script" for the SDKs) and the unrendered command with literal inputs, so the forms
-differ today. The test is skipped with that reason (a visible skip in ctest's summary) until
-src/engine/fingerprint.cc normalizes both; then remove the skip."""
+The engine fingerprints the rendered command (literal inputs substituted, whitespace
+normalized) and not the step kind, so a YAML command job and an SDK PythonScriptStep that
+run the same command line agree (src/engine/fingerprint.h)."""
 
 import os
 import unittest
@@ -19,7 +19,6 @@ class YamlFormTest(SdkScriptTest):
     run_python_form = base.CompareFormsTest.run_python_form
     assert_all_reused = base.CompareFormsTest.assert_all_reused
 
-    @unittest.skip("known gap (issue 11): YAML and SDK fingerprints differ in step kind and literal inputs")
     def test_yaml_same_fingerprints_as_python(self):
         from_python = self.run_python_form()
         self.run_pipeline(os.path.join(EXAMPLE, "pipeline.yml"), timeout=600)

@@ -31,7 +31,7 @@ from azureml.data.dataset_consumption_config import DatasetConsumptionConfig
 from azureml.pipeline.core import (Pipeline, PipelineData, PipelineDraft, PipelineEndpoint, PublishedPipeline,
                                    Schedule, ScheduleRecurrence, StepSequence)
 from azureml.pipeline.core.graph import PipelineParameter
-from azureml.pipeline.steps import CommandStep, ParallelRunStep, PythonScriptStep
+from azureml.pipeline.steps import CommandStep, DataTransferStep, PythonScriptStep
 from azureml.widgets import RunDetails
 
 errors = runnel.errors
@@ -402,7 +402,7 @@ class StepAndPipelineTest(SdkTestBase):
         with self.assertRaises(NotImplementedError):
             PublishedPipeline.get(self.ws, id="x")
         with self.assertRaises(NotImplementedError):
-            ParallelRunStep(name="x")
+            DataTransferStep(name="x")
 
     def test_pipeline_data_keywords(self):
         d = PipelineData("d", output_name="out", output_mode="upload", is_directory=False)

@@ -229,9 +229,7 @@ def _unavailable_step(cls_name, what):
     return type(cls_name, (_Step,), {"__init__": __init__, "__doc__": "Not available yet: %s." % what})
 
 
-ParallelRunStep = _unavailable_step("ParallelRunStep", "parallel mini-batch steps")
 DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
-HyperDriveStep = _unavailable_step("HyperDriveStep", "hyperparameter sweeps")
 AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
 ModuleStep = _unavailable_step("ModuleStep", "published modules")
 EstimatorStep = _unavailable_step("EstimatorStep", "deprecated in the SDK; estimators")
@@ -242,11 +240,6 @@ AdlaStep = _unavailable_step("AdlaStep", "Azure Data Lake Analytics, cloud only"
 AzureBatchStep = _unavailable_step("AzureBatchStep", "Azure Batch, cloud only")
 KustoStep = _unavailable_step("KustoStep", "Azure Data Explorer, cloud only")
 SynapseSparkStep = _unavailable_step("SynapseSparkStep", "Azure Synapse Spark, cloud only")
-
-
-class ParallelRunConfig:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("ParallelRunConfig: ParallelRunStep is not available in runnel yet")
 
 
 class StepSequence:

@@ -270,6 +270,28 @@ class StepRun(_RunBase):
                     parts.append(f.read())
         return "".join(parts)
 
+    def _children_file(self):
+        """The step's children as its driver recorded them (see engine/children.h)."""
+        root = self._source_dir()
+        for rel, kind in (("trials/children.json", "sweep"), ("logs/parallel/summary.json", "parallel")):
+            path = os.path.join(root, rel)
+            if os.path.exists(path):
+                with open(path) as f:
+                    return kind, json.load(f)
+        return None, None
+
+    def get_children(self, recursive=False, tags=None, properties=None, type=None, status=None,
+                     _rehydrate_runs=True):
+        """A sweep's trials (best first) or a parallel step's mini-batches, as child runs."""
+        kind, data = self._children_file()
+        if kind == "sweep":
+            kids = [_ChildRun(self, c, data.get("primary_metric")) for c in data.get("children", [])]
+        elif kind == "parallel":
+            kids = [_MiniBatchRun(self, b) for b in data.get("batches", [])]
+        else:
+            kids = []
+        return iter([k for k in kids if status is None or k.get_status() == status])
+
     def get_file_names(self):
         root = self._source_dir()
         return sorted(os.path.relpath(os.path.join(d, n), root)
@@ -283,6 +305,136 @@ class StepRun(_RunBase):
 
     def __repr__(self):
         return "StepRun(%s, Id: %s, Status: %s)" % (self.name, self.id, self.get_status())
+
+
+class _ChildRun(_RunBase):
+    """One trial of a sweep step (a HyperDrive child run)."""
+
+    def __init__(self, parent, info, primary_metric):
+        self.parent = parent
+        self._info = info
+        self._metric = primary_metric
+
+    id = property(lambda self: self._info["id"])
+    run_id = id
+    number = property(lambda self: self._info.get("number"))
+    experiment = property(lambda self: self.parent.experiment)
+
+    def get_status(self):
+        return _sdk_step_status(self._info.get("status", ""))
+
+    status = property(get_status)
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        m = _read_metrics_for(self._info.get("log_dir", ""), "self")
+        return {k: v for k, v in m.items() if name is None or k == name}
+
+    def get_tags(self):
+        return {"hyperparameters": json.dumps(self._info.get("parameters") or {}, sort_keys=True)}
+
+    def get_details(self):
+        args = []
+        for k, v in sorted((self._info.get("parameters") or {}).items()):
+            args += [k if k.startswith("-") else "--" + k, str(v)]
+        return {"runId": self.id, "status": self.get_status(), "runDefinition": {"arguments": args},
+                "properties": {"reused_from": self._info.get("reused_from"),
+                               "reason": self._info.get("reason") or None}}
+
+    def get_file_names(self):
+        root = self._info.get("log_dir", "")
+        return sorted(os.path.relpath(os.path.join(d, n), root) for d, _s, names in os.walk(root) for n in names)
+
+    def _primary(self):
+        pm = self._info.get("primary_metric") or {}
+        return pm.get("final")
+
+    def __repr__(self):
+        return "Run(Id: %s, Status: %s, %s: %s)" % (self.id, self.get_status(), self._metric, self._primary())
+
+
+class _MiniBatchRun(_RunBase):
+    """One mini-batch of a parallel step."""
+
+    def __init__(self, parent, info):
+        self.parent = parent
+        self._info = info
+
+    id = property(lambda self: "%s_mb%d" % (self.parent.id, self._info["index"]))
+    run_id = id
+    items = property(lambda self: self._info.get("items"))
+    reused = property(lambda self: bool(self._info.get("reused")))
+
+    def get_status(self):
+        return "Finished" if self._info.get("ok") else "Failed"
+
+    status = property(get_status)
+
+    def get_metrics(self, name=None, **kwargs):
+        return {}
+
+    def get_details(self):
+        return {"runId": self.id, "status": self.get_status(), "properties": {
+            "items": self.items, "reused": self.reused, "tries": self._info.get("tries"),
+            "log": self._info.get("log")}}
+
+    def __repr__(self):
+        return "MiniBatch(%s, items: %s, %s%s)" % (self._info["index"], self.items, self.get_status(),
+                                                   ", reused" if self.reused else "")
+
+
+class HyperDriveStepRun(StepRun):
+    """HyperDriveStepRun(step_run): a HyperDriveStep's run with the HyperDriveRun's methods."""
+
+    def __init__(self, step_run):
+        if not isinstance(step_run, StepRun):
+            raise TypeError("HyperDriveStepRun: expected a StepRun, not %s" % type(step_run).__name__)
+        super().__init__(step_run.parent, step_run._nat)
+
+    def _sweep(self):
+        kind, data = self._children_file()
+        if kind != "sweep":
+            raise ValueError("step run %s (%s) is not a sweep (no trials recorded)" % (self.id, self.name))
+        return data
+
+    def get_children_sorted_by_primary_metric(self, top=0, reverse=False, discard_no_metric=False):
+        data = self._sweep()
+        out = [{"run_id": c["id"], "hyperparameters": json.dumps(c.get("parameters") or {}, sort_keys=True),
+                "best_primary_metric": (c.get("primary_metric") or {}).get("final"),
+                "status": _sdk_step_status(c.get("status", ""))} for c in data.get("children", [])]
+        if discard_no_metric:
+            out = [c for c in out if c["best_primary_metric"] is not None]
+        if reverse:
+            scored = [c for c in out if c["best_primary_metric"] is not None][::-1]
+            out = scored + [c for c in out if c["best_primary_metric"] is None]
+        return out[:top] if top else out
+
+    def get_best_run_by_primary_metric(self, include_failed=True, include_canceled=True,
+                                       include_resume_from_runs=True):
+        """The trial with the best final primary metric, or None."""
+        data = self._sweep()
+        for c in data.get("children", []):
+            if (c.get("primary_metric") or {}).get("final") is None:
+                continue
+            if c.get("status") == "Failed" and not include_failed:
+                continue
+            if c.get("status") == "Canceled" and not include_canceled:
+                continue
+            return _ChildRun(self, c, data.get("primary_metric"))
+        return None
+
+    def get_hyperparameters(self):
+        return {c["id"]: json.dumps(c.get("parameters") or {}, sort_keys=True)
+                for c in self._sweep().get("children", [])}
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        """{trial run id: {metric: value}} of every trial."""
+        return {k.id: k.get_metrics(name) for k in self.get_children()}
+
+    def cancel(self):
+        self.parent.cancel()
+
+
+HyperDriveRun = HyperDriveStepRun
 
 
 class PortDataReference:

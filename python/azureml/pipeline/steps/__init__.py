@@ -1,10 +1,13 @@
-"""azureml.pipeline.steps: PythonScriptStep and CommandStep; the other step classes exist
-and raise NotImplementedError naming what they would need."""
+"""azureml.pipeline.steps: PythonScriptStep, CommandStep, ParallelRunStep (+ ParallelRunConfig)
+and HyperDriveStep (+ HyperDriveStepRun); the other step classes exist and raise
+NotImplementedError naming what they would need."""
+from runnel.sdk.hyperdrive import HyperDriveStep
+from runnel.sdk.parallel import ParallelRunConfig, ParallelRunStep
 from runnel.sdk.pipeline import (AdlaStep, AutoMLStep, AzureBatchStep, CommandStep, DatabricksStep,
-                                 DataTransferStep, EstimatorStep, HyperDriveStep, KustoStep, ModuleStep,
-                                 MpiStep, ParallelRunConfig, ParallelRunStep, PythonScriptStep, RScriptStep,
-                                 SynapseSparkStep)
+                                 DataTransferStep, EstimatorStep, KustoStep, ModuleStep, MpiStep,
+                                 PythonScriptStep, RScriptStep, SynapseSparkStep)
+from runnel.sdk.runs import HyperDriveStepRun
 
 __all__ = ["PythonScriptStep", "CommandStep", "ParallelRunStep", "ParallelRunConfig", "DataTransferStep",
-           "HyperDriveStep", "AutoMLStep", "ModuleStep", "EstimatorStep", "MpiStep", "RScriptStep",
-           "DatabricksStep", "AdlaStep", "AzureBatchStep", "KustoStep", "SynapseSparkStep"]
+           "HyperDriveStep", "HyperDriveStepRun", "AutoMLStep", "ModuleStep", "EstimatorStep", "MpiStep",
+           "RScriptStep", "DatabricksStep", "AdlaStep", "AzureBatchStep", "KustoStep", "SynapseSparkStep"]

@@ -1,0 +1,1 @@
+"""azureml.train: the hyperdrive package (sweeps) is served by runnel."""

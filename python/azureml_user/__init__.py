@@ -1,0 +1,1 @@
+"""azureml_user: the helpers Azure ML gives ParallelRunStep entry scripts (parallel_run)."""
