@@ -9,6 +9,7 @@ PKGS=(
   nlohmann-json3-dev libyaml-cpp-dev libyaml-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev libxml2-dev
+  libpq-dev postgresql-15 postgresql-client-15  # the PostgreSQL metadata store (src/store/pg_*) and its tests
   python3 python3-numpy python3-pandas python3-sklearn python3-yaml
   bubblewrap clang-format
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
@@ -16,7 +17,7 @@ PKGS=(
   python3-dev python3-pybind11 pybind11-dev                  # the Python SDK's native module (src/python)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PKGS+=(snakemake hyperfine time make rclone)
+  PKGS+=(snakemake hyperfine time make rclone wrk)  # rclone: bench/objstore; wrk: bench/server/bench.py
 fi
 
 missing=()

@@ -2,7 +2,7 @@
 # Runs every test: unit tests (GoogleTest via CTest), Python runtime tests and the
 # end-to-end tests that drive the built `runnel` binary, then the CI checks added by
 # scripts/ci-checks.sh when present. Starts the services that some tests need (a single-node
-# Slurm) first.
+# Slurm, a throwaway PostgreSQL) first.
 #
 # Honesty rules: a service that fails to start makes its tests FAIL (RUNNEL_TEST_SLURM=1 tells
 # them the cluster must answer); only a machine that genuinely cannot run it (not root and no
@@ -33,6 +33,28 @@ else
     echo "slurm: ERROR: the local cluster did not start; the Slurm tests will FAIL. Log ($SLURM_LOG):"
     sed 's/^/  | /' "$SLURM_LOG" | tail -40
   fi
+fi
+
+# PostgreSQL for the store suite and e2e_server_pg (scripts/services/postgres-up.sh prints
+# the URL as its last line). RUNNEL_TEST_PG=1 and a URL are exported even when the start
+# fails, so that those tests FAIL instead of skipping; a visible skip only when the server
+# is not installed and we cannot install it (not root).
+PG_LOG=/tmp/runnel-postgres-up.log
+if [[ $(id -u) -ne 0 && ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
+  export RUNNEL_TEST_PG=0
+  echo "postgres: SKIPPED (PostgreSQL 15 is not installed and scripts/test.sh runs as $(id -un); run scripts/install-deps.sh as root)"
+else
+  T=$(date +%s)
+  export RUNNEL_TEST_PG=1
+  if bash scripts/services/postgres-up.sh >"$PG_LOG" 2>&1; then
+    RUNNEL_TEST_PG_URL=$(tail -1 "$PG_LOG")
+    echo "postgres: up in $(elapsed "$T") s ($RUNNEL_TEST_PG_URL)"
+  else
+    RUNNEL_TEST_PG_URL=postgresql://runnel@127.0.0.1:1/runnel  # nothing listens: the tests fail
+    echo "postgres: ERROR: the throwaway cluster did not start; the PostgreSQL tests will FAIL. Log ($PG_LOG):"
+    sed 's/^/  | /' "$PG_LOG" | tail -20
+  fi
+  export RUNNEL_TEST_PG_URL
 fi
 
 bash scripts/studio-deps.sh || echo "studio: could not install Node.js/Chromium; the studio tests will show as skipped"

@@ -66,6 +66,14 @@ set_tests_properties(e2e_server PROPERTIES
 # v2 `type: parallel` and `type: sweep` jobs: mini-batch order and reuse, a grid sweep feeding
 # the next job, early termination, children in `runs show`.
 runnel_add_e2e(parallel_sweep TIMEOUT 600)
+# The same `runnel serve` tests with the metadata in PostgreSQL (--db and the config's
+# "db"), two servers sharing one database, no password printed. Needs RUNNEL_TEST_PG_URL
+# (scripts/test.sh starts scripts/services/postgres-up.sh and sets it with RUNNEL_TEST_PG=1,
+# which turns a server that does not answer into a failure); without it a visible skip.
+runnel_add_e2e(server_pg LABELS postgres TIMEOUT 500)
+# A server SIGKILLed while a Slurm job runs re-attaches to it after a restart (real cluster).
+runnel_add_e2e(server_slurm LABELS slurm TIMEOUT 300)
+set_tests_properties(e2e_server_slurm PROPERTIES RESOURCE_LOCK slurm_cluster RUN_SERIAL TRUE)
 # The Python SDK (azureml.* over the native module): the article's code unchanged, sample-
 # notebook-style scripts, the three forms of the demo, and the venv install.
 foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_install)

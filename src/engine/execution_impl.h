@@ -133,6 +133,9 @@ class PipelineExecution::Impl {
   void register_outputs(int i);
   // engine/step_lifecycle.cc
   void prepare_and_launch(int i);
+  // Re-attaches step i to the Slurm job of an earlier step run of the same fingerprint
+  // whose engine died while the job ran (reconcile.h); true when it did (or failed it).
+  bool try_reattach(int i);
   void handle_event(int i, const JobEvent& ev);
   void retry(int i, const std::string& reason);  // a failed attempt within max_retries
   void commit_outputs(int i);  // throws Error naming what could not be committed

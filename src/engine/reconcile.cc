@@ -39,7 +39,14 @@ void kill_orphan(MetadataStore& store, const StepRunRecord& s) {
   ::kill(pid, SIGKILL);
 }
 
+bool runs_on_slurm(MetadataStore& store, const StepRunRecord& s) {
+  auto c = store.get_compute(s.compute);
+  return c && c->type == "slurm";
+}
+
 }  // namespace
+
+std::string slurm_orphan_key(const std::string& step_run_id) { return "slurm_orphan:" + step_run_id; }
 
 int reconcile_dead_runs(const Workspace& ws) {
   MetadataStore& store = internal::store_of(ws);
@@ -60,12 +67,19 @@ int reconcile_dead_runs(const Workspace& ws) {
         if (is_final(s.status)) continue;
         bool started = s.status == StepStatus::kRunning || s.status == StepStatus::kQueued ||
                        s.status == StepStatus::kPreparing;
-        if (started) kill_orphan(store, s);
-        s.status = started ? StepStatus::kFailed : StepStatus::kCanceled;
         s.error = "the runnel process (pid " + std::to_string(pid) + ") that ran this step is gone";
+        if (started && !s.backend_job_id.empty() && runs_on_slurm(store, s)) {
+          // A Slurm job outlives its engine: it is left running, with its staging folder,
+          // for the next run of this step to re-attach to (engine/step_lifecycle.cc).
+          s.error += "; its Slurm job " + s.backend_job_id + " was left running";
+          store.set_value(slurm_orphan_key(s.id), s.backend_job_id);
+        } else {
+          if (started) kill_orphan(store, s);
+          to_remove.push_back(staging + s.id);
+        }
+        s.status = started ? StepStatus::kFailed : StepStatus::kCanceled;
         s.ended_at = now;
         store.update_step_run(s);
-        to_remove.push_back(staging + s.id);
       }
       r.status = RunStatus::kFailed;
       r.error = "the runnel process (pid " + std::to_string(pid) +

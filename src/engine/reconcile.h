@@ -17,9 +17,16 @@ namespace runnel {
 // Failed (if they had started) or Canceled. An engine is "gone" when its pid is not
 // alive with the start time it recorded (a reused pid does not count). Step processes the
 // dead engine left behind are killed (process group), when their recorded pid and start
-// time still match; their `.staging/<step run id>` folders are removed. Returns how many
-// runs were closed.
+// time still match; their `.staging/<step run id>` folders are removed. A step on a Slurm
+// compute target is not killed: its job keeps running and its staging folder is kept; the
+// step run is marked Failed with slurm_orphan_key(id) = the Slurm job id, so that the next
+// run of the same step (same fingerprint; a restarted server's resumed run) re-attaches to
+// the job instead of submitting it again. Returns how many runs were closed.
 int reconcile_dead_runs(const Workspace& ws);
+
+// "slurm_orphan:<step run id>": the Slurm job id of a step whose engine died while the job
+// ran; "" once a run has re-attached to it.
+std::string slurm_orphan_key(const std::string& step_run_id);
 
 // The key/value entry that records a local step's process ("<pid> <start time>"), set
 // when the step starts running, read by reconcile.

@@ -176,6 +176,8 @@ void PipelineExecution::Impl::try_launch(int i) {
     end_step(i, StepStatus::kFailed, e.what());
     return;
   }
+  // Re-attaching to a left-running Slurm job (try_reattach) is off: in the e2e test the
+  // resumed run re-attached but never saw the job end (not understood yet; issue 12).
   prepare_and_launch(i);
 }
 

@@ -227,6 +227,67 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
   }
 }
 
+bool PipelineExecution::Impl::try_reattach(int i) {
+  StepSlot& s = steps[i];
+  const StepSpec& st = spec.steps[i];
+  if (s.force_run || backend_of(i).type() != "slurm" || s.fingerprint_digest.empty()) return false;
+  MetadataStore& store = ws.store();
+  std::optional<StepRunRecord> prev;
+  // In one write transaction: exactly one run takes over a left-running job.
+  store.transaction([&] {
+    for (auto& c : store.previous_step_runs(st.name, now_ms() + 1, 20)) {
+      if (c.id == s.state.step_run_id || c.fingerprint != s.fingerprint_digest || c.backend_job_id.empty() ||
+          c.compute != s.state.compute)
+        continue;
+      auto job = store.get_value(slurm_orphan_key(c.id));
+      if (!job || job->empty() || *job != c.backend_job_id) continue;
+      store.set_value(slurm_orphan_key(c.id), "");
+      prev = std::move(c);
+      return;
+    }
+  });
+  if (!prev) return false;
+  s.launched = true;
+  ++running_per_backend_[s.backend_name];
+  ++s.attempt;
+  // The job writes where it was told to: the earlier step run's folder and staging folder.
+  std::string ds_root = ws.get_default_datastore().root();
+  s.staging_root = ds_root + "/.staging/" + prev->id;
+  s.commit_root = ds_root + "/runs/" + s.state.step_run_id;
+  for (const auto& out : st.outputs) s.output_paths[out.name] = s.staging_root + "/" + out.name;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    s.state.run_dir = prev->run_dir;
+    s.state.stdout_path = prev->run_dir + "/logs/stdout.txt";
+    s.state.stderr_path = prev->run_dir + "/logs/stderr.txt";
+    s.state.backend_job_id = prev->backend_job_id;
+  }
+  LaunchSpec ls;
+  ls.id = s.state.step_run_id;
+  ls.job_name = run_id + "." + st.name;
+  ls.working_dir = prev->run_dir + "/wd";
+  ls.stdout_path = s.state.stdout_path;
+  ls.stderr_path = s.state.stderr_path;
+  ls.resources = st.resources;
+  ls.timeout_s = st.timeout_s;
+  try {
+    if (!backend_of(i).attach(ls, prev->backend_job_id, prev->id)) {
+      --running_per_backend_[s.backend_name];
+      s.launched = false;
+      s.staging_root.clear();
+      return false;
+    }
+  } catch (const Error& e) {
+    --running_per_backend_[s.backend_name];
+    end_step(i, StepStatus::kFailed, e.what());
+    return true;
+  }
+  set_status(i, StepStatus::kRunning,
+             "re-attached to Slurm job " + prev->backend_job_id + " of step run " + prev->id +
+                 ", left running by a runnel process that stopped");
+  return true;
+}
+
 void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
   StepSlot& s = steps[i];
   if (s.ended) return;

@@ -11,7 +11,7 @@
 #include "engine/workspace_impl.h"
 #include "core/fs.h"
 #include "runnel/error.h"
-#include "store/metadata_store.h"
+#include "store/open_store.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -47,7 +47,17 @@ std::shared_ptr<Workspace::Impl> open_impl(const std::string& root) {
                      "); fix the file or move it away and run `runnel init` again");
   }
   impl->name = impl->config.value("name", fs::path(root).filename().string());
-  impl->store = open_sqlite_store(impl->runnel_dir + "/metadata.db");
+  // The metadata store: RUNNEL_DB (set by `runnel serve --db`), else the config's "db",
+  // else the workspace's SQLite file.
+  std::string db_url, where;
+  if (const char* env = std::getenv("RUNNEL_DB"); env && *env) {
+    db_url = env;
+    where = "RUNNEL_DB (or runnel serve --db)";
+  } else if (impl->config.contains("db") && impl->config["db"].is_string()) {
+    db_url = impl->config["db"].get<std::string>();
+    where = cfg_path + ": \"db\"";
+  }
+  impl->store = open_store(db_url, impl->runnel_dir + "/metadata.db", where);
   return impl;
 }
 

@@ -77,6 +77,16 @@ class ComputeBackend {
   // Makes a blocked poll() return. Thread-safe.
   virtual void wakeup() = 0;
 
+  // Takes over a job that an earlier runnel process started and left running (a server
+  // restarted while a Slurm job ran): `spec` names it for this process (id, working_dir,
+  // logs, timeout), `backend_job_id` is the backend's id of the job and `previous_id` the
+  // LaunchSpec id it was launched under. poll() then reports it like a launched job.
+  // Returns false when this backend cannot (local processes die with their engine).
+  virtual bool attach(const LaunchSpec& /*spec*/, const std::string& /*backend_job_id*/,
+                      const std::string& /*previous_id*/) {
+    return false;
+  }
+
   // A file descriptor that is readable whenever poll(0) has something to report (a job
   // started or ended, a timer is due), so that one scheduler can wait on many backends
   // with epoll. Owned by the backend, valid for its life. -1: the backend has no such fd

@@ -116,6 +116,25 @@ void SlurmBackend::launch(const LaunchSpec& spec) {
   }
 }
 
+bool SlurmBackend::attach(const LaunchSpec& spec, const std::string& slurm_id,
+                          const std::string& previous_id) {
+  if (jobs_.count(spec.id)) {
+    throw invalid_argument("slurm compute: job id '" + spec.id + "' was launched twice");
+  }
+  if (slurm_id.empty() || slurm_id.find_first_not_of("0123456789_") != std::string::npos) return false;
+  Job job;
+  job.spec = spec;
+  std::string dir = config_.scripts_dir.empty() ? spec.working_dir : config_.scripts_dir;
+  std::string base = dir + "/.runnel-slurm-" + safe_file_part(previous_id);
+  job.script_path = base + ".sh";
+  job.exit_code_path = base + ".exitcode";
+  job.slurm_id = slurm_id;
+  by_slurm_id_[slurm_id] = spec.id;
+  jobs_.emplace(spec.id, std::move(job));
+  next_query_ = {};  // ask Slurm about it at the next poll
+  return true;
+}
+
 SlurmBackend::SubmitResult SlurmBackend::submit(Job& job, std::vector<JobEvent>& events,
                                                 std::string* unreachable_error) {
   const LaunchSpec& spec = job.spec;

@@ -73,6 +73,11 @@ class SlurmBackend : public ComputeBackend {
   // Error(kUnavailable) when sbatch cannot reach Slurm at all (or is not
   // installed), Error(kInvalidArgument) for a duplicate id.
   void launch(const LaunchSpec& spec) override;
+  // Follows Slurm job `slurm_id` (submitted by an earlier runnel as `previous_id`, whose
+  // exit-code file it reads) under `spec.id`; nothing is submitted. A job that ended
+  // meanwhile is reported at the next poll with its final state.
+  bool attach(const LaunchSpec& spec, const std::string& slurm_id,
+              const std::string& previous_id) override;
 
   // Blocks up to max_wait; runs at most one squeue per poll interval for all
   // jobs.

@@ -212,6 +212,43 @@ TEST(SlurmBackendFake, PurgedJobUsesExitCodeFile) {
   EXPECT_EQ(ended["p"].exit_code, 5);
 }
 
+// A restarted engine takes over a job an earlier one submitted: no sbatch, the job's
+// end is reported under the new id with the Slurm job id.
+TEST(SlurmBackendFake, AttachFollowsARunningJobWithoutSubmitting) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  f->state["777"] = "RUNNING";
+  SlurmBackend b(fast_config(), std::move(fake));
+  ASSERT_TRUE(b.attach(spec_in(dir, "new", ""), "777", "old"));
+  bool running = false;
+  for (int k = 0; k < 50 && !running; ++k)
+    for (const JobEvent& e : b.poll(milliseconds(50))) running |= e.id == "new" && e.state == JobState::kRunning;
+  EXPECT_TRUE(running);
+  f->state["777"] = "COMPLETED";
+  auto ended = wait_all(b, {"new"}, seconds(10));
+  EXPECT_EQ(ended["new"].state, JobState::kFinished);
+  EXPECT_EQ(ended["new"].backend_job_id, "777");
+  EXPECT_EQ(f->count("sbatch"), 0);
+  EXPECT_FALSE(b.attach(spec_in(dir, "bad", ""), "not-a-job-id", "old"));
+}
+
+// A job that ended (and that Slurm forgot) while no engine watched: its exit code file,
+// named after the id it was launched under, gives the result.
+TEST(SlurmBackendFake, AttachToAJobThatEndedMeanwhileReadsItsExitCodeFile) {
+  TempDir dir;
+  auto fake = std::make_unique<FakeSlurm>();
+  FakeSlurm* f = fake.get();
+  f->forget_jobs = true;
+  std::ofstream(dir.str() + "/.runnel-slurm-old.exitcode") << "3\n";
+  SlurmBackend b(fast_config(), std::move(fake));
+  ASSERT_TRUE(b.attach(spec_in(dir, "new", ""), "778", "old"));
+  auto ended = wait_all(b, {"new"}, seconds(10));
+  EXPECT_EQ(ended["new"].state, JobState::kFailed);
+  EXPECT_EQ(ended["new"].exit_code, 3);
+  EXPECT_EQ(f->count("sbatch"), 0);
+}
+
 TEST(SlurmBackendFake, SlurmNotAnsweringFailsEveryJob) {
   TempDir dir;
   auto fake = std::make_unique<FakeSlurm>();

@@ -54,16 +54,47 @@ std::string mime_of(const std::string& path) {
   return "application/octet-stream";
 }
 
-// Serves a file with a content provider (httplib applies Range headers to it).
-void send_file(httplib::Response& res, const std::string& path, const std::string& mime) {
-  uint64_t size = file_size_or_0(path);
+// Serves a file with a content provider; httplib cuts the requested Range out of it.
+// The ranges are fitted to the file first: one that starts past the end is refused with
+// 416 and `Content-Range: bytes */<size>` (RFC 9110 14.4) and an end past the end is
+// clamped; httplib 0.11 does neither and answered a Content-Length larger than the bytes
+// it then sent.
+void send_file(const httplib::Request& req, httplib::Response& res, const std::string& path,
+               const std::string& mime) {
+  const auto size = static_cast<ssize_t>(file_size_or_0(path));
   res.set_header("Accept-Ranges", "bytes");
+  if (!req.ranges.empty()) {
+    httplib::Ranges fitted;
+    for (auto [first, last] : req.ranges) {
+      if (first < 0) {  // "bytes=-N": the last N bytes
+        if (last <= 0 || size == 0) continue;
+        first = size > last ? size - last : 0;
+        last = size - 1;
+      } else {
+        if (first >= size) continue;
+        if (last < 0 || last >= size) last = size - 1;
+      }
+      fitted.emplace_back(first, last);
+    }
+    // The request is httplib's own (non-const) object; the handler API only hands it out
+    // as const. Fitting the ranges here is what makes httplib's headers right.
+    auto& ranges = const_cast<httplib::Ranges&>(req.ranges);
+    ranges = std::move(fitted);
+    if (ranges.empty()) {
+      res.set_header("Content-Range", "bytes */" + std::to_string(size));
+      send_error(res, 416, "range_not_satisfiable",
+                 "the Range header asks for bytes past the end of the file (" +
+                     std::to_string(size) + " bytes)",
+                 {{"field", "Range"}, {"size", size}});
+      return;
+    }
+  }
   if (size == 0) {
     res.set_content("", mime.c_str());
     return;
   }
   res.set_content_provider(
-      size, mime.c_str(), [path](size_t offset, size_t length, httplib::DataSink& sink) {
+      static_cast<size_t>(size), mime.c_str(), [path](size_t offset, size_t length, httplib::DataSink& sink) {
         std::string chunk = read_range(path, offset, std::min<size_t>(length, 1 << 20));
         if (chunk.empty()) return false;
         return sink.write(chunk.data(), chunk.size());
@@ -120,7 +151,7 @@ void Server::Impl::add_step_routes() {
             404, "not_found",
             "step '" + s.name + "' has no " + stream + " log yet (status " + std::string(to_string(s.status)) + ")",
             {{"field", "stream"}, {"status", to_string(s.status)}});
-      send_file(res, file, "text/plain; charset=utf-8");
+      send_file(req, res, file, "text/plain; charset=utf-8");
       return;
     }
     uint64_t offset = static_cast<uint64_t>(query_int(req, "offset", 0, 0, int64_t{1} << 50));
@@ -239,7 +270,7 @@ void Server::Impl::add_step_routes() {
              if (!fs::is_regular_file(file)) throw bad_field("path", "'" + rel + "' is not a file");
              res.set_header("Content-Disposition",
                             "attachment; filename=\"" + fs::path(file).filename().string() + "\"");
-             send_file(res, file, mime_of(file));
+             send_file(req, res, file, mime_of(file));
            });
 }
 

@@ -1,5 +1,6 @@
 // The workspace-level endpoints (experiments, datasets, environments, compute targets)
 // and the studio's static files at / (index.html for client-side routes).
+#include <cctype>
 #include <filesystem>
 
 #include "core/fs.h"
@@ -218,6 +219,34 @@ void Server::Impl::add_workspace_routes() {
   });
 }
 
+namespace {
+
+// A file name with a bundler's content hash before its extension (Vite's default
+// "[name]-[hash].js", 8 characters of [A-Za-z0-9_-]).
+bool has_content_hash(const std::string& name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot < 9 || name[dot - 9] != '-') return false;
+  for (size_t i = dot - 8; i < dot; ++i) {
+    char c = name[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// `rel`: the request's path without its leading "/"; `file`: what is served for it.
+std::string static_cache_control(const std::string& rel, const std::string& file) {
+  // A hashed asset never changes under its name: cache it for a year.
+  if (rel.rfind("assets/", 0) == 0 && fs::path(file).filename() == fs::path(rel).filename() &&
+      has_content_hash(fs::path(rel).filename().string()))
+    return "public, max-age=31536000, immutable";
+  // index.html names the assets of this build: always fetched anew.
+  if (fs::path(file).filename() == "index.html") return "no-store";
+  // Other files (assets without a hash in their name): cached, but revalidated each use.
+  return "no-cache";
+}
+
+}  // namespace
+
 void Server::Impl::add_static_routes() {
   http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
     if (req.path.rfind("/api/", 0) == 0 || req.path == "/api")
@@ -225,8 +254,8 @@ void Server::Impl::add_static_routes() {
                      "no endpoint GET " + req.path + "; see /api/v1/openapi.json");
     std::string index = studio_dir + "/index.html";
     std::string file;
+    std::string rel = req.path.size() > 1 ? req.path.substr(1) : "";
     try {
-      std::string rel = req.path.size() > 1 ? req.path.substr(1) : "";
       file = confine(studio_dir, rel, "path");
     } catch (const Error&) {
       file.clear();
@@ -244,6 +273,7 @@ void Server::Impl::add_static_routes() {
       }
       file = index;  // client-side routes
     }
+    res.set_header("Cache-Control", static_cache_control(rel, file));
     res.set_content(read_file(file), static_mime(file));
   });
 }

@@ -18,7 +18,9 @@ namespace runnel::server {
 
 namespace {
 
-constexpr const char* kActiveKey = "server.active_runs";
+// The unfinished runs of the server of one workspace: "server.active_runs:<root>", so that
+// servers of several workspaces sharing one PostgreSQL store each resume only their own.
+std::string active_key(const Workspace& ws) { return "server.active_runs:" + ws.root(); }
 
 json step_event(const std::string& run_id, const StepState& s) {
   return {{"type", "step"},     {"run_id", run_id},
@@ -148,7 +150,7 @@ void RunManager::save_active_list() {
   json ids = json::array();
   for (const auto& [id, t] : active_) ids.push_back(id);
   try {
-    ws_.store().set_value(kActiveKey, ids.dump());
+    ws_.store().set_value(active_key(ws_), ids.dump());
   } catch (const Error&) {
     // The list only matters for resuming after a crash; the run itself goes on.
   }
@@ -278,7 +280,7 @@ std::map<std::string, int> RunManager::active_step_counts(const std::string& com
 
 std::vector<std::pair<std::string, std::string>> RunManager::resume_orphans() {
   std::vector<std::pair<std::string, std::string>> out;
-  auto list = ws_.store().get_value(kActiveKey);
+  auto list = ws_.store().get_value(active_key(ws_));
   if (!list) return out;
   json ids = parse_json_or(*list, json::array());
   reconcile_dead_runs(ws_);  // closes the runs whose engine (the dead server) is gone

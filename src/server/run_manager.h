@@ -2,7 +2,7 @@
 //
 // submit() starts a PipelineExecution in this process and remembers it until it ends; a
 // listener per run publishes its status changes to the EventHub. The ids of unfinished
-// runs and their submit requests are kept in the metadata store ("server.active_runs",
+// runs and their submit requests are kept in the metadata store ("server.active_runs:<root>",
 // "server.submit.<id>"), so after a crash resume_orphans() submits each again: steps that
 // finished are reused by fingerprint, steps killed with the server run again. The new run
 // is tagged resumed_from=<old id> and the old one points to it ("server.resumed_as.<id>").

@@ -150,6 +150,12 @@ Server::Server(Workspace ws, ServerOptions options) {
                  "the request could not be handled (HTTP " + std::to_string(res.status) + ")");
   });
 
+  // API answers are per-caller and change all the time: never stored by a browser or a
+  // proxy. The static studio files set their own policy (routes_workspace.cc).
+  m.http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+  });
+
   m.http.set_logger([&m](const httplib::Request& req, const httplib::Response& res) {
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started).count();

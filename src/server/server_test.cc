@@ -35,12 +35,24 @@ class ServerTest : public ::testing::Test {
         << "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\n"
            "type: pipeline\nexperiment_name: hello\njobs:\n"
            "  hello:\n    type: command\n    command: echo hello-from-step\n";
+    fs::create_directories(dir_ / "studio/assets");
+    std::ofstream(dir_ / "studio/index.html") << "<html>studio</html>";
+    std::ofstream(dir_ / "studio/assets/app-AbC_12-z.js") << "hashed";
+    std::ofstream(dir_ / "studio/assets/plain.js") << "plain";
     ServerOptions o;
     o.port = 0;
     o.access_log = &log_;
+    o.studio_dir = (dir_ / "studio").string();
     srv_ = std::make_unique<Server>(*ws_, o);
     port_ = srv_->bind();
     thread_ = std::thread([this] { srv_->serve(); });
+    // Until it answers: a shutdown() that came before serve() listened would leave serve()
+    // listening for ever and TearDown's join() hanging (seen under load).
+    for (int i = 0; i < 200; ++i) {
+      httplib::Client c("127.0.0.1", port_);
+      if (auto r = c.Get("/healthz"); r && r->status == 200) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     admin_ = TokenStore(ws_->runnel_dir()).admin_secret();
     reader_ = TokenStore(ws_->runnel_dir()).create("viewer", Scope::kRead);
   }
@@ -160,6 +172,54 @@ TEST_F(ServerTest, SubmitFollowAndReadLogs) {
   auto m = get("/metrics", reader_);
   EXPECT_NE(m->body.find("runnel_runs{status=\"Finished\"} 1"), std::string::npos);
   EXPECT_NE(m->body.find("runnel_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+// A Range that starts at or past the end is 416 with the size (RFC 9110 14.4); one that
+// ends past the end is clamped, and Content-Length is what is sent.
+TEST_F(ServerTest, RangePastTheEndOfALogIs416WithItsSize) {
+  auto r = post("/api/v1/runs", admin_, {{"path", "p/hello.yml"}});
+  ASSERT_EQ(r->status, 201) << r->body;
+  std::string id = json::parse(r->body)["run_id"];
+  ASSERT_EQ(wait_run(id)["status"], "Finished");
+  std::string url = "/api/v1/runs/" + id + "/steps/hello/logs/stdout";  // "hello-from-step\n": 16 bytes
+  for (const char* range : {"bytes=16-", "bytes=100-200", "bytes=16-20"}) {
+    auto past = get(url, reader_, {{"Range", range}});
+    EXPECT_EQ(past->status, 416) << range;
+    EXPECT_EQ(past->get_header_value("Content-Range"), "bytes */16") << range;
+    EXPECT_EQ(json::parse(past->body)["code"], "range_not_satisfiable") << range;
+    EXPECT_EQ(past->get_header_value("Content-Length"), std::to_string(past->body.size())) << range;
+  }
+  auto tail = get(url, reader_, {{"Range", "bytes=6-1000"}});
+  EXPECT_EQ(tail->status, 206);
+  EXPECT_EQ(tail->body, "from-step\n");
+  EXPECT_EQ(tail->get_header_value("Content-Length"), "10");
+  EXPECT_EQ(tail->get_header_value("Content-Range"), "bytes 6-15/16");
+  auto suffix = get(url, reader_, {{"Range", "bytes=-5"}});
+  EXPECT_EQ(suffix->status, 206);
+  EXPECT_EQ(suffix->body, "step\n");
+  auto longer = get(url, reader_, {{"Range", "bytes=-500"}});
+  EXPECT_EQ(longer->status, 206);
+  EXPECT_EQ(longer->body, "hello-from-step\n");
+}
+
+TEST_F(ServerTest, CacheControlPerKindOfAnswer) {
+  EXPECT_EQ(get("/api/v1/runs", reader_)->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(get("/api/v1/openapi.json", reader_)->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(get("/api/v1/runs/nosuch", reader_)->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(get("/api/v1/runs", "")->get_header_value("Cache-Control"), "no-store");  // 401
+  EXPECT_EQ(get("/healthz", "")->get_header_value("Cache-Control"), "no-store");
+  auto hashed = get("/assets/app-AbC_12-z.js", "");
+  EXPECT_EQ(hashed->status, 200);
+  EXPECT_EQ(hashed->body, "hashed");
+  EXPECT_EQ(hashed->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(get("/assets/plain.js", "")->get_header_value("Cache-Control"), "no-cache");
+  EXPECT_EQ(get("/", "")->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(get("/index.html", "")->get_header_value("Cache-Control"), "no-store");
+  // A client route gets index.html, never cached; so does a missing hashed-looking asset.
+  auto route = get("/runs/abc", "");
+  EXPECT_EQ(route->body, "<html>studio</html>");
+  EXPECT_EQ(route->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(get("/assets/gone-AbCd1234.js", "")->get_header_value("Cache-Control"), "no-store");
 }
 
 TEST_F(ServerTest, NoAuthOffLoopbackRefused) {

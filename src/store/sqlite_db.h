@@ -76,6 +76,7 @@ class SqliteDb {
   // BEGIN IMMEDIATE: takes the write lock now, retrying on SQLITE_BUSY; throws
   // Error(kUnavailable) when another process keeps the lock past all attempts.
   void begin_immediate();
+  void begin_write() { begin_immediate(); }  // the name store/records.h uses
   // COMMIT; throws on failure (the transaction is then still open; roll it back).
   void commit();
   // ROLLBACK if a transaction is open; never throws.

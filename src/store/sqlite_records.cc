@@ -29,117 +29,51 @@ std::map<std::string, std::string> map_from_json(const std::string& text,
   }
 }
 
-// ---- pipeline runs ----------------------------------------------------------------------
-
-void bind_pipeline_run(SqliteStmt& s, const PipelineRunRecord& r) {
-  s.bind(1, r.id).bind(2, r.experiment).bind(3, to_string(r.status)).bind(4, r.display_name);
-  s.bind(5, r.source_file).bind(6, r.spec_json).bind(7, r.options_json).bind(8, r.git_json);
-  s.bind(9, r.tags_json).bind(10, r.error).bind(11, or_now(r.created_at));
-  s.bind(12, r.started_at).bind(13, r.ended_at);
-}
-
-PipelineRunRecord read_pipeline_run(const SqliteStmt& s) {
-  PipelineRunRecord r;
-  r.id = s.text(0);
-  r.experiment = s.text(1);
-  const std::string status = s.text(2);
-  if (auto st = parse_run_status(status)) {
-    r.status = *st;
-  } else {
-    throw corruption("metadata store: pipeline run " + r.id + " has an unknown status '" + status + "'");
+std::string pick_id_by_prefix(const std::vector<std::string>& candidates, const std::string& what,
+                              const std::string& prefix) {
+  std::vector<std::string> ids;
+  for (const std::string& id : candidates) {
+    if (id.compare(0, prefix.size(), prefix) != 0) break;
+    if (id == prefix) return id;
+    ids.push_back(id);
   }
-  r.display_name = s.text(3);
-  r.source_file = s.text(4);
-  r.spec_json = s.text(5);
-  r.options_json = s.text(6);
-  r.git_json = s.text(7);
-  r.tags_json = s.text(8);
-  r.error = s.text(9);
-  r.created_at = s.int64(10);
-  r.started_at = s.int64(11);
-  r.ended_at = s.int64(12);
-  return r;
+  if (ids.size() <= 1) return ids.empty() ? std::string() : ids[0];
+  std::string list;
+  for (size_t i = 0; i < ids.size() && i < 5; ++i) list += (i ? ", " : "") + ids[i];
+  if (ids.size() > 5) list += ", ...";
+  throw invalid_argument(what + " id prefix '" + prefix + "' is ambiguous: it matches " + list +
+                         "; give more characters of the id");
 }
 
-// ---- step runs --------------------------------------------------------------------------
-
-void bind_step_run(SqliteStmt& s, const StepRunRecord& r) {
-  s.bind(1, r.id).bind(2, r.pipeline_run_id).bind(3, r.name).bind(4, to_string(r.status));
-  if (r.exit_code) {
-    s.bind(5, *r.exit_code);
-  } else {
-    s.bind_null(5);
-  }
-  s.bind(6, r.signal).bind(7, r.error).bind(8, r.run_dir).bind(9, r.compute);
-  s.bind(10, r.backend_job_id).bind(11, r.fingerprint).bind(12, r.fingerprint_json);
-  s.bind(13, r.reused_run_id).bind(14, map_to_json(r.outputs)).bind(15, r.tags_json);
-  s.bind(16, r.attempt).bind(17, or_now(r.created_at)).bind(18, r.started_at);
-  s.bind(19, r.ended_at);
+Error compute_exists_error(const std::string& name) {
+  return already_exists("compute target '" + name +
+                        "' already exists; pick another name or delete it first "
+                        "(runnel compute delete " + name + ")");
 }
 
-StepRunRecord read_step_run(const SqliteStmt& s) {
-  StepRunRecord r;
-  r.id = s.text(0);
-  r.pipeline_run_id = s.text(1);
-  r.name = s.text(2);
-  const std::string status = s.text(3);
-  if (auto st = parse_step_status(status)) {
-    r.status = *st;
-  } else {
-    throw corruption("metadata store: step run " + r.id + " has an unknown status '" + status + "'");
-  }
-  if (!s.is_null(4)) r.exit_code = static_cast<int>(s.int64(4));
-  r.signal = static_cast<int>(s.int64(5));
-  r.error = s.text(6);
-  r.run_dir = s.text(7);
-  r.compute = s.text(8);
-  r.backend_job_id = s.text(9);
-  r.fingerprint = s.text(10);
-  r.fingerprint_json = s.text(11);
-  r.reused_run_id = s.text(12);
-  r.outputs = map_from_json(s.text(13), "outputs of step run " + r.id);
-  r.tags_json = s.text(14);
-  r.attempt = static_cast<int>(s.int64(15));
-  r.created_at = s.int64(16);
-  r.started_at = s.int64(17);
-  r.ended_at = s.int64(18);
-  return r;
+Error compute_missing_error(const std::string& name) {
+  return not_found("compute target '" + name +
+                   "' is not registered (runnel compute list shows those that are)");
 }
 
-// ---- the rest ---------------------------------------------------------------------------
-
-MetricRecord read_metric(const SqliteStmt& s) {
-  return MetricRecord{s.text(0), s.text(1),  s.text(2), s.text(3),
-                      s.text(4), s.int64(5), s.int64(6)};
+Error dataset_version_exists_error(const std::string& name, int version) {
+  return already_exists("dataset '" + name + "' version " + std::to_string(version) +
+                        " already exists; a version's content is fixed, register a new "
+                        "version instead");
 }
 
-EnvironmentRecord read_environment(const SqliteStmt& s) {
-  EnvironmentRecord e;
-  e.name = s.text(0);
-  e.version = static_cast<int>(s.int64(1));
-  e.python = s.text(2);
-  e.variables = map_from_json(s.text(3), "variables of environment " + e.name);
-  e.description = s.text(4);
-  e.created_at = s.int64(5);
-  return e;
+Error dataset_version_invalid_error(const std::string& name, int version) {
+  return invalid_argument("dataset '" + name + "': version must be 1 or more, got " +
+                          std::to_string(version));
 }
 
-ComputeRecord read_compute(const SqliteStmt& s) {
-  return ComputeRecord{s.text(0), s.text(1), s.text(2), s.int64(3)};
-}
-
-DatasetRecord read_dataset(const SqliteStmt& s) {
-  DatasetRecord d;
-  d.name = s.text(0);
-  d.version = static_cast<int>(s.int64(1));
-  d.kind = s.text(2);
-  d.definition_json = s.text(3);
-  d.manifest_json = s.text(4);
-  d.digest = s.text(5);
-  d.description = s.text(6);
-  d.tags_json = s.text(7);
-  d.created_at = s.int64(8);
-  return d;
-}
+void bind_pipeline_run(SqliteStmt& s, const PipelineRunRecord& r) { bind_pipeline_run_to(s, r); }
+void bind_step_run(SqliteStmt& s, const StepRunRecord& r) { bind_step_run_to(s, r); }
+PipelineRunRecord read_pipeline_run(const SqliteStmt& s) { return pipeline_run_from(s); }
+StepRunRecord read_step_run(const SqliteStmt& s) { return step_run_from(s); }
+MetricRecord read_metric(const SqliteStmt& s) { return metric_from(s); }
+EnvironmentRecord read_environment(const SqliteStmt& s) { return environment_from(s); }
+ComputeRecord read_compute(const SqliteStmt& s) { return compute_from(s); }
+DatasetRecord read_dataset(const SqliteStmt& s) { return dataset_from(s); }
 
 }  // namespace runnel::internal

@@ -45,49 +45,11 @@ int SqliteStore::schema_version() {
   return version_;
 }
 
-void SqliteStore::write(const std::function<void()>& fn) {
-  if (depth_ > 0) {
-    fn();
-    return;
-  }
-  db_.begin_immediate();
-  depth_ = 1;
-  try {
-    fn();
-    db_.commit();
-  } catch (...) {
-    depth_ = 0;
-    db_.rollback_quietly();
-    throw;
-  }
-  depth_ = 0;
-}
+void SqliteStore::write(const std::function<void()>& fn) { internal::write_transaction(db_, depth_, fn); }
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
   Lock lock(mu_);
-  if (depth_ == 0) {
-    write(fn);
-    return;
-  }
-  const std::string savepoint = "runnel_" + std::to_string(depth_);
-  db_.exec_script("SAVEPOINT " + savepoint, "SAVEPOINT");
-  ++depth_;
-  try {
-    fn();
-  } catch (...) {
-    --depth_;
-    // Fails only if SQLite already rolled the whole transaction back; the outer level
-    // then finds no transaction to roll back.
-    if (db_.in_transaction()) {
-      try {
-        db_.exec_script("ROLLBACK TO " + savepoint + "; RELEASE " + savepoint, "ROLLBACK TO");
-      } catch (const Error&) {
-      }
-    }
-    throw;
-  }
-  --depth_;
-  db_.exec_script("RELEASE " + savepoint, "RELEASE");
+  internal::nested_transaction(db_, depth_, fn);
 }
 
 std::string SqliteStore::resolve_id(const std::string& table, const std::string& what,
@@ -97,18 +59,8 @@ std::string SqliteStore::resolve_id(const std::string& table, const std::string&
   SqliteStmt s = db_.prepare("SELECT id FROM " + table + " WHERE id >= ?1 ORDER BY id LIMIT 6");
   s.bind(1, prefix);
   std::vector<std::string> ids;
-  while (s.step()) {
-    std::string id = s.text(0);
-    if (id.compare(0, prefix.size(), prefix) != 0) break;
-    if (id == prefix) return id;
-    ids.push_back(std::move(id));
-  }
-  if (ids.size() <= 1) return ids.empty() ? std::string() : ids[0];
-  std::string list;
-  for (size_t i = 0; i < ids.size() && i < 5; ++i) list += (i ? ", " : "") + ids[i];
-  if (ids.size() > 5) list += ", ...";
-  throw invalid_argument(what + " id prefix '" + prefix + "' is ambiguous: it matches " + list +
-                         "; give more characters of the id");
+  while (s.step()) ids.push_back(s.text(0));
+  return internal::pick_id_by_prefix(ids, what, prefix);
 }
 
 void SqliteStore::ensure_experiment(const std::string& name) {
@@ -318,10 +270,7 @@ void SqliteStore::put_compute(const ComputeRecord& c) {
     });
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kAlreadyExists) throw;
-    throw already_exists("compute target '" + c.name +
-                         "' already exists; pick another name or delete it first "
-                         "(runnel compute delete " +
-                         c.name + ")");
+    throw internal::compute_exists_error(c.name);
   }
 }
 
@@ -342,9 +291,7 @@ void SqliteStore::delete_compute(const std::string& name) {
   Lock lock(mu_);
   write([&] {
     if (db_.prepare("DELETE FROM computes WHERE name = ?1").bind(1, name).exec() == 0) {
-      throw not_found("compute target '" + name +
-                      "' is not registered (runnel compute list "
-                      "shows those that are)");
+      throw internal::compute_missing_error(name);
     }
   });
 }
@@ -352,8 +299,7 @@ void SqliteStore::delete_compute(const std::string& name) {
 void SqliteStore::put_dataset(const DatasetRecord& d) {
   Lock lock(mu_);
   if (d.version < 1) {
-    throw invalid_argument("dataset '" + d.name + "': version must be 1 or more, got " +
-                           std::to_string(d.version));
+    throw internal::dataset_version_invalid_error(d.name, d.version);
   }
   try {
     write([&] {
@@ -365,9 +311,7 @@ void SqliteStore::put_dataset(const DatasetRecord& d) {
     });
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kAlreadyExists) throw;
-    throw already_exists("dataset '" + d.name + "' version " + std::to_string(d.version) +
-                         " already exists; a version's content is fixed, register a new "
-                         "version instead");
+    throw internal::dataset_version_exists_error(d.name, d.version);
   }
 }
 

@@ -181,6 +181,20 @@ class ServerTest(WorkspaceTest):
         s, b, h = self.request("GET", "/api/v1/runs/%s/steps/a/logs/stdout" % run["run_id"],
                                headers={"Range": "bytes=6-9"})
         self.assertEqual((s, b), (206, b"from"))
+        self.assertEqual(h.get("Content-Length"), "4")
+        # Past the end: 416 with the size; an end past the end is clamped.
+        s, b, h = self.request("GET", "/api/v1/runs/%s/steps/a/logs/stdout" % run["run_id"],
+                               headers={"Range": "bytes=13-20"})
+        self.assertEqual((s, h.get("Content-Range")), (416, "bytes */13"))
+        s, b, h = self.request("GET", "/api/v1/runs/%s/steps/a/logs/stdout" % run["run_id"],
+                               headers={"Range": "bytes=6-99"})
+        self.assertEqual((s, b, h.get("Content-Length")), (206, b"from-a\n", "7"))
+        s, b, h = self.request("GET", "/api/v1/runs/%s/steps/a/outputs/o/file?path=sub/f.txt" % run["run_id"],
+                               headers={"Range": "bytes=5-"})
+        self.assertEqual((s, h.get("Content-Range")), (416, "bytes */5"))
+        # Caching: API answers never stored; the studio's index.html neither.
+        self.assertEqual(self.request("GET", "/api/v1/runs")[2].get("Cache-Control"), "no-store")
+        self.assertEqual(self.request("GET", "/", token=None)[2].get("Cache-Control"), "no-store")
         s, j = self.get_json("/api/v1/runs/%s/steps/a/outputs/o/tree?path=sub" % run["run_id"])
         self.assertEqual((s, [e["name"] for e in j["entries"]]), (200, ["f.txt"]))
         s, b = self.get("/api/v1/runs/%s/steps/a/outputs/o/file?path=sub/f.txt" % run["run_id"])
@@ -254,6 +268,8 @@ class ServerTest(WorkspaceTest):
         client = subprocess.Popen([RUNNEL, "--workspace", self.ws, "run", path], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True, env=clean_env())
         self.assertTrue(wait_for(lambda: self.get_json("/api/v1/runs")[1]["total"] == 1, timeout=30))
+        # The run is recorded before the client reads the server's answer and says so.
+        time.sleep(1)
         client.kill()
         out, err = client.communicate()
         self.assertIn("to the server", err)

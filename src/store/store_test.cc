@@ -1,10 +1,14 @@
 #include "store/sqlite_store.h"
+#include "store/pg_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "runnel/error.h"
 #include "store/sqlite_schema.h"
@@ -15,6 +19,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing_store::sample_pipeline_run;
 using testing_store::sample_step_run;
 using testing_store::TempDir;
@@ -32,12 +37,6 @@ std::string error_of(Fn&& fn, ErrorCode code) {
   return {};
 }
 
-std::vector<std::string> with_extra(const std::string& sql) {
-  std::vector<std::string> m = internal::schema_migrations();
-  m.push_back(sql);
-  return m;
-}
-
 template <typename Record>
 std::vector<std::string> ids_of(const std::vector<Record>& records) {
   std::vector<std::string> ids;
@@ -45,48 +44,84 @@ std::vector<std::string> ids_of(const std::vector<Record>& records) {
   return ids;
 }
 
-class SqliteStoreTest : public ::testing::Test {
+// The whole suite, once per backend (store_test_util.h says when PostgreSQL runs).
+class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
-  TempDir dir_;
-  std::string path_ = dir_.file("metadata.db");
-  std::unique_ptr<MetadataStore> store_ = open_sqlite_store(path_);
+  void SetUp() override {
+    if (GetParam() == "postgresql") {
+      std::string why;
+      base_url_ = testing_store::test_pg_url(&why);
+      if (base_url_.empty()) {
+        if (testing_store::pg_required()) FAIL() << why;
+        GTEST_SKIP() << why;
+      }
+    }
+    db_ = std::make_unique<testing_store::TestDatabase>(GetParam(), base_url_);
+    store_ = db_->open();
+  }
+
+  std::string base_url_;
+  std::unique_ptr<testing_store::TestDatabase> db_;
+  std::unique_ptr<MetadataStore> store_;
 };
 
-TEST_F(SqliteStoreTest, CreatesAndReopensAtTheCurrentSchemaVersion) {
-  int current = static_cast<int>(internal::schema_migrations().size());
-  EXPECT_EQ(store_->schema_version(), current);
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
+TEST_P(StoreTest, CreatesAndReopensAtTheCurrentSchemaVersion) {
+  EXPECT_EQ(store_->schema_version(), db_->current_version());
   store_->set_value("k", "v");
   store_.reset();
-  auto reopened = open_sqlite_store(path_);
-  EXPECT_EQ(reopened->schema_version(), current);
+  auto reopened = db_->open();
+  EXPECT_EQ(reopened->schema_version(), db_->current_version());
   EXPECT_EQ(reopened->get_value("k"), "v");
 }
 
-TEST_F(SqliteStoreTest, MigratesAnOlderDatabaseAndKeepsItsData) {
+TEST_P(StoreTest, MigratesAnOlderDatabaseAndKeepsItsData) {
   store_->set_value("k", "v");
   store_.reset();
-  auto migrations = with_extra("ALTER TABLE kv ADD COLUMN note TEXT NOT NULL DEFAULT ''");
-  SqliteStore migrated(path_, migrations);
-  EXPECT_EQ(migrated.schema_version(), static_cast<int>(migrations.size()));
-  EXPECT_EQ(migrated.get_value("k"), "v");
+  auto migrated = db_->open_with_extra({"ALTER TABLE kv ADD COLUMN note TEXT NOT NULL DEFAULT ''"});
+  EXPECT_EQ(migrated->schema_version(), db_->current_version() + 1);
+  EXPECT_EQ(migrated->get_value("k"), "v");
 }
 
-TEST_F(SqliteStoreTest, FailedMigrationLeavesTheOldVersion) {
+TEST_P(StoreTest, FailedMigrationLeavesTheOldVersion) {
   store_->set_value("k", "v");
   store_.reset();
-  error_of([&] { SqliteStore bad(path_, with_extra("CREATE TABLE broken (")); },
-           ErrorCode::kInternal);
-  auto reopened = open_sqlite_store(path_);
-  EXPECT_EQ(reopened->schema_version(), static_cast<int>(internal::schema_migrations().size()));
+  error_of([&] { db_->open_with_extra({"CREATE TABLE broken ("}); }, ErrorCode::kInternal);
+  auto reopened = db_->open();
+  EXPECT_EQ(reopened->schema_version(), db_->current_version());
   EXPECT_EQ(reopened->get_value("k"), "v");
 }
 
-TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerRunnel) {
+TEST_P(StoreTest, RefusesADatabaseFromANewerRunnel) {
   store_.reset();
-  { SqliteStore newer(path_, with_extra("CREATE TABLE future (x)")); }
-  std::string msg = error_of([&] { open_sqlite_store(path_); }, ErrorCode::kCorruption);
+  db_->open_with_extra({"CREATE TABLE future (x INTEGER)"});
+  std::string msg = error_of([&] { db_->open(); }, ErrorCode::kCorruption);
   EXPECT_THAT(msg, HasSubstr("Upgrade runnel"));
-  EXPECT_THAT(msg, HasSubstr(path_));
+  EXPECT_THAT(msg, HasSubstr(db_->shown_name()));
+}
+
+TEST_P(StoreTest, ConcurrentFirstOpensMigrateOnce) {
+  // A second database of the same backend, opened by four threads at once.
+  testing_store::TestDatabase fresh(GetParam(), base_url_);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  std::string errors;
+  std::mutex mu;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      try {
+        auto s = fresh.open();
+        if (s->schema_version() == fresh.current_version()) ++ok;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> l(mu);
+        errors += e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors, "");
+  EXPECT_EQ(ok.load(), 4);
 }
 
 TEST(SqliteStoreOpenTest, NonDatabaseFileGivesAClearError) {
@@ -120,7 +155,7 @@ TEST(SqliteStoreOpenTest, MissingFolderIsAnIoErrorNamingThePath) {
   EXPECT_THAT(msg, HasSubstr(path));
 }
 
-TEST_F(SqliteStoreTest, PipelineRunRoundTripAndUpdate) {
+TEST_P(StoreTest, PipelineRunRoundTripAndUpdate) {
   PipelineRunRecord r = sample_pipeline_run("p1", 1000, "Compare_Models_Exp");
   r.source_file = "/w/pipeline.yml";
   r.spec_json = R"({"jobs":{}})";
@@ -151,7 +186,7 @@ TEST_F(SqliteStoreTest, PipelineRunRoundTripAndUpdate) {
   EXPECT_EQ(got->ended_at, 2000);
 }
 
-TEST_F(SqliteStoreTest, PipelineRunErrors) {
+TEST_P(StoreTest, PipelineRunErrors) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   error_of([&] { store_->create_pipeline_run(sample_pipeline_run("p1", 2)); },
            ErrorCode::kAlreadyExists);
@@ -161,7 +196,7 @@ TEST_F(SqliteStoreTest, PipelineRunErrors) {
   EXPECT_FALSE(store_->get_pipeline_run(""));
 }
 
-TEST_F(SqliteStoreTest, ListsPipelineRunsNewestFirstByExperiment) {
+TEST_P(StoreTest, ListsPipelineRunsNewestFirstByExperiment) {
   store_->create_pipeline_run(sample_pipeline_run("a", 10, "x"));
   store_->create_pipeline_run(sample_pipeline_run("b", 30, "y"));
   store_->create_pipeline_run(sample_pipeline_run("c", 20, "x"));
@@ -171,7 +206,7 @@ TEST_F(SqliteStoreTest, ListsPipelineRunsNewestFirstByExperiment) {
   EXPECT_THAT(store_->list_experiments(), ElementsAre("x", "y"));
 }
 
-TEST_F(SqliteStoreTest, StepRunRoundTripAndUpdate) {
+TEST_P(StoreTest, StepRunRoundTripAndUpdate) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   StepRunRecord r = sample_step_run("s1", "p1", "train", 5);
   store_->create_step_run(r);
@@ -218,7 +253,7 @@ TEST_F(SqliteStoreTest, StepRunRoundTripAndUpdate) {
   EXPECT_EQ(got->ended_at, 7);
 }
 
-TEST_F(SqliteStoreTest, StepRunErrors) {
+TEST_P(StoreTest, StepRunErrors) {
   error_of([&] { store_->create_step_run(sample_step_run("s1", "missing", "a", 1)); },
            ErrorCode::kNotFound);
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
@@ -229,7 +264,7 @@ TEST_F(SqliteStoreTest, StepRunErrors) {
            ErrorCode::kNotFound);
 }
 
-TEST_F(SqliteStoreTest, LooksUpRunsByUniqueIdPrefix) {
+TEST_P(StoreTest, LooksUpRunsByUniqueIdPrefix) {
   store_->create_pipeline_run(sample_pipeline_run("pabc", 1));
   store_->create_pipeline_run(sample_pipeline_run("pabd", 2));
   for (const char* id : {"abc1", "abc123", "abc789", "abd456"}) {
@@ -246,7 +281,7 @@ TEST_F(SqliteStoreTest, LooksUpRunsByUniqueIdPrefix) {
   error_of([&] { store_->get_pipeline_run("pab"); }, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(SqliteStoreTest, ListsStepRunsInCreationOrder) {
+TEST_P(StoreTest, ListsStepRunsInCreationOrder) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   store_->create_pipeline_run(sample_pipeline_run("p2", 1));
   store_->create_step_run(sample_step_run("z", "p1", "prep", 5));
@@ -256,7 +291,7 @@ TEST_F(SqliteStoreTest, ListsStepRunsInCreationOrder) {
   EXPECT_THAT(ids_of(store_->list_step_runs("p1")), ElementsAre("m", "z", "a"));
 }
 
-TEST_F(SqliteStoreTest, ReuseIndexHasOnlyFinishedRunsNewestFirst) {
+TEST_P(StoreTest, ReuseIndexHasOnlyFinishedRunsNewestFirst) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   auto add = [&](const std::string& id, const std::string& fp, StepStatus status,
                  int64_t created) {
@@ -280,7 +315,7 @@ TEST_F(SqliteStoreTest, ReuseIndexHasOnlyFinishedRunsNewestFirst) {
   EXPECT_TRUE(store_->previous_step_runs("prep", 100, 0).empty());
 }
 
-TEST_F(SqliteStoreTest, MetricsComeBackInLoggingOrder) {
+TEST_P(StoreTest, MetricsComeBackInLoggingOrder) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   store_->add_metrics({{"s1", "p1", "loss", "scalar", "0.5", 1, 200},
                        {"s1", "p1", "loss", "scalar", "0.9", 0, 100},
@@ -300,7 +335,7 @@ TEST_F(SqliteStoreTest, MetricsComeBackInLoggingOrder) {
   EXPECT_TRUE(store_->get_metrics("p2", "").empty());
 }
 
-TEST_F(SqliteStoreTest, EnvironmentsGetANewVersionPerPut) {
+TEST_P(StoreTest, EnvironmentsGetANewVersionPerPut) {
   EnvironmentRecord e;
   e.name = "sklearn";
   e.python = "/usr/bin/python3";
@@ -334,7 +369,7 @@ TEST_F(SqliteStoreTest, EnvironmentsGetANewVersionPerPut) {
   EXPECT_EQ(list[1].version, 1);
 }
 
-TEST_F(SqliteStoreTest, ComputesRefuseDuplicateNames) {
+TEST_P(StoreTest, ComputesRefuseDuplicateNames) {
   store_->put_compute({"local", "local", R"({"slots":4})", 0});
   store_->put_compute({"cluster", "slurm", R"({"partition":"gpu"})", 0});
   std::string msg = error_of(
@@ -355,7 +390,7 @@ TEST_F(SqliteStoreTest, ComputesRefuseDuplicateNames) {
   error_of([&] { store_->delete_compute("cluster"); }, ErrorCode::kNotFound);
 }
 
-TEST_F(SqliteStoreTest, DatasetVersions) {
+TEST_P(StoreTest, DatasetVersions) {
   DatasetRecord d;
   d.name = "iris";
   d.version = 1;
@@ -405,14 +440,14 @@ TEST_F(SqliteStoreTest, DatasetVersions) {
   EXPECT_EQ(all[1].name, "mnist");
 }
 
-TEST_F(SqliteStoreTest, KeyValues) {
+TEST_P(StoreTest, KeyValues) {
   EXPECT_FALSE(store_->get_value("stat_cache"));
   store_->set_value("stat_cache", "/a");
   store_->set_value("stat_cache", "/b");
   EXPECT_EQ(store_->get_value("stat_cache"), "/b");
 }
 
-TEST_F(SqliteStoreTest, TransactionCommitsAndRollsBackOnException) {
+TEST_P(StoreTest, TransactionCommitsAndRollsBackOnException) {
   store_->transaction([&] {
     store_->create_pipeline_run(sample_pipeline_run("kept", 1));
     store_->create_step_run(sample_step_run("s1", "kept", "a", 1));
@@ -432,7 +467,7 @@ TEST_F(SqliteStoreTest, TransactionCommitsAndRollsBackOnException) {
   EXPECT_EQ(store_->get_value("k"), "after");
 }
 
-TEST_F(SqliteStoreTest, NestedTransactionThatThrowsUndoesOnlyItsOwnWrites) {
+TEST_P(StoreTest, NestedTransactionThatThrowsUndoesOnlyItsOwnWrites) {
   store_->transaction([&] {
     store_->set_value("outer", "1");
     try {
@@ -447,6 +482,46 @@ TEST_F(SqliteStoreTest, NestedTransactionThatThrowsUndoesOnlyItsOwnWrites) {
   EXPECT_EQ(store_->get_value("outer"), "1");
   EXPECT_FALSE(store_->get_value("inner"));
   EXPECT_EQ(store_->get_value("inner2"), "1");
+}
+
+TEST(PgStoreOpenTest, UnreachableServerIsUnavailableAndHidesThePassword) {
+  std::string msg = error_of([&] { open_pg_store("postgresql://bob:s3cret-pw@127.0.0.1:1/runs"); },
+                             ErrorCode::kUnavailable);
+  EXPECT_THAT(msg, HasSubstr("postgresql://bob@127.0.0.1:1/runs"));
+  EXPECT_THAT(msg, Not(HasSubstr("s3cret-pw")));
+}
+
+TEST(PgStoreOpenTest, RedactsPasswordsInEveryForm) {
+  EXPECT_EQ(redact_db_url("postgresql://u:pw1@db.example:5432/meta?sslmode=require"),
+            "postgresql://u@db.example:5432/meta");
+  EXPECT_EQ(redact_db_url("postgresql://db.example/meta?user=u&password=pw2"),
+            "postgresql://u@db.example/meta");
+  EXPECT_EQ(redact_db_url("host=h dbname=d password=pw3"), "postgresql://h/d");
+  EXPECT_THAT(redact_db_url("postgresql://u:pw4@h:notaport/d%"), Not(HasSubstr("pw4")));
+}
+
+TEST(OpenStoreTest, UnknownUrlSchemeIsBadInputWithoutEchoingIt) {
+  TempDir dir;
+  std::string msg = error_of([&] { open_store("mysql://u:pw5@h/d", dir.file("m.db"), "RUNNEL_DB"); },
+                             ErrorCode::kInvalidArgument);
+  EXPECT_THAT(msg, HasSubstr("RUNNEL_DB"));
+  EXPECT_THAT(msg, HasSubstr("postgresql://"));
+  EXPECT_THAT(msg, Not(HasSubstr("pw5")));
+  EXPECT_EQ(open_store("", dir.file("m.db"), "RUNNEL_DB")->schema_version(),
+            static_cast<int>(internal::schema_migrations().size()));
+}
+
+TEST(PgStoreOpenTest, AnotherProgramsDatabaseIsRefused) {
+  std::string why;
+  std::string base = testing_store::test_pg_url(&why);
+  if (base.empty()) {
+    if (testing_store::pg_required()) FAIL() << why;
+    GTEST_SKIP() << why;
+  }
+  testing_store::TestDatabase db("postgresql", base);
+  db.exec_raw("CREATE TABLE contacts (name TEXT)");
+  std::string msg = error_of([&] { db.open(); }, ErrorCode::kCorruption);
+  EXPECT_THAT(msg, HasSubstr("another program"));
 }
 
 }  // namespace
