@@ -9,6 +9,7 @@ PKGS=(
   nlohmann-json3-dev libyaml-cpp-dev libyaml-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev libxml2-dev
+  libcctz-dev tzdata  # schedules: time zones from the system's tz database (src/server/schedule)
   python3 python3-numpy python3-pandas python3-sklearn python3-yaml
   bubblewrap clang-format
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
