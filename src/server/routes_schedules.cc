@@ -78,7 +78,7 @@ void Server::Impl::check_target(const Target& t) {
     }
     case TargetKind::kPublishedPipeline:
     case TargetKind::kPipelineEndpoint:
-      resolve_published_target(t, json::object(), "", {});  // throws for an unknown id
+      resolve_published_target(t, json::object(), json::object(), "", {});  // throws for an unknown id
       break;
   }
 }
@@ -86,6 +86,7 @@ void Server::Impl::check_target(const Target& t) {
 json Server::Impl::fire_submit_request(const FireRequest& f) {
   const ScheduleRecord& s = f.schedule;
   json params = fired_run_parameters(f);
+  json data_paths = fired_run_data_paths(f);
   std::map<std::string, std::string> tags = fired_run_tags(f);
   json req;
   switch (s.target.kind) {
@@ -95,16 +96,18 @@ json Server::Impl::fire_submit_request(const FireRequest& f) {
       break;
     case TargetKind::kPublishedPipeline:
     case TargetKind::kPipelineEndpoint:
-      return resolve_published_target(s.target, params, s.experiment_name, tags);
+      return resolve_published_target(s.target, params, data_paths, s.experiment_name, tags);
   }
   if (!s.experiment_name.empty()) req["experiment"] = s.experiment_name;
   req["tags"] = tags;
   if (s.continue_on_step_failure) req["continue_on_step_failure"] = true;
-  if (!params.empty()) req["parameters"] = params;
+  if (!params.empty()) req["parameter_assignments"] = params;
+  if (!data_paths.empty()) req["data_path_assignments"] = data_paths;
   return req;
 }
 
-json Server::Impl::resolve_published_target(const Target& t, const json&, const std::string&,
+json Server::Impl::resolve_published_target(const Target& t, const json&, const json&,
+                                            const std::string&,
                                             const std::map<std::string, std::string>&) {
   // Published pipelines and pipeline endpoints (issue 14 parts 2-4) are not in this build.
   throw ApiError(400, "invalid_argument",

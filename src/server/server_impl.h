@@ -66,6 +66,7 @@ struct Server::Impl {
   nlohmann::json fire_submit_request(const schedule::FireRequest& f);
   // Published pipeline / endpoint targets: the SubmitRequest they stand for. ApiError 400/404.
   nlohmann::json resolve_published_target(const schedule::Target& t, const nlohmann::json& params,
+                                          const nlohmann::json& data_paths,
                                           const std::string& experiment,
                                           const std::map<std::string, std::string>& tags);
   // Refuses a target that cannot run (a missing or broken pipeline file, an unknown id).

@@ -288,10 +288,10 @@ class Schedule:
             target = {"type": "pipeline_file", "path": rel}
         else:
             target = {"type": "published_pipeline", "pipeline_id": pipeline_id}
-        body = Schedule._body(name, experiment_name, target, recurrence, description, pipeline_parameters,
-                              continue_on_step_failure, datastore, polling_interval,
-                              data_path_parameter_name, path_on_datastore)
-        return Schedule._from_json(workspace, _Api(workspace).call("POST", "/api/v1/schedules", body))
+        return Schedule._post(workspace, Schedule._body(
+            name, experiment_name, target, recurrence, description, pipeline_parameters,
+            continue_on_step_failure, datastore, polling_interval, data_path_parameter_name,
+            path_on_datastore))
 
     @staticmethod
     def create_for_pipeline_endpoint(workspace, name, pipeline_endpoint_id, experiment_name,
@@ -302,9 +302,13 @@ class Schedule:
                                      _workflow_provider=None, _service_endpoint=None):
         """Creates a schedule of a pipeline endpoint (its default version at each firing)."""
         target = {"type": "pipeline_endpoint", "endpoint_id": pipeline_endpoint_id}
-        body = Schedule._body(name, experiment_name, target, recurrence, description, pipeline_parameters,
-                              continue_on_step_failure, datastore, polling_interval,
-                              data_path_parameter_name, path_on_datastore)
+        return Schedule._post(workspace, Schedule._body(
+            name, experiment_name, target, recurrence, description, pipeline_parameters,
+            continue_on_step_failure, datastore, polling_interval, data_path_parameter_name,
+            path_on_datastore))
+
+    @staticmethod
+    def _post(workspace, body):
         return Schedule._from_json(workspace, _Api(workspace).call("POST", "/api/v1/schedules", body))
 
     # -- finding -------------------------------------------------------------------------
@@ -313,8 +317,8 @@ class Schedule:
         return Schedule._from_json(workspace, _Api(workspace).call("GET", "/api/v1/schedules/" + id))
 
     @staticmethod
-    def list(workspace, pipeline_id=None, _workflow_provider=None, _service_endpoint=None,
-             active_only=True, pipeline_endpoint_id=None, active=None):
+    def list(workspace, active_only=True, pipeline_id=None, pipeline_endpoint_id=None,
+             _workflow_provider=None, _service_endpoint=None, active=None):
         """Schedules of the workspace (only active ones unless active_only=False), optionally
         those of one published pipeline or pipeline endpoint."""
         if active is not None:

@@ -35,44 +35,39 @@ int weekday_index(cctz::weekday w) {
   return 0;
 }
 
-// An int or a list of ints within [lo, hi] (the SDK takes both forms).
-std::vector<int> int_list(const json& v, const std::string& field, int lo, int hi) {
+// A value or a list of values (the SDK takes both forms), each mapped by `one`.
+template <typename F>
+std::vector<int> one_or_list(const json& v, F one) {
   std::vector<int> out;
-  auto one = [&](const json& x) {
-    if (!x.is_number_integer() || x.get<int64_t>() < lo || x.get<int64_t>() > hi)
-      throw invalid_argument(field + ": " + x.dump() + " is not allowed; give whole numbers from " +
-                             std::to_string(lo) + " to " + std::to_string(hi));
-    out.push_back(x.get<int>());
-  };
   if (v.is_null()) return out;
   if (v.is_array())
-    for (const auto& x : v) one(x);
+    for (const auto& x : v) out.push_back(one(x));
   else
-    one(v);
+    out.push_back(one(v));
   return out;
 }
 
+// Ints within [lo, hi].
+std::vector<int> int_list(const json& v, const std::string& field, int lo, int hi) {
+  return one_or_list(v, [&](const json& x) {
+    if (!x.is_number_integer() || x.get<int64_t>() < lo || x.get<int64_t>() > hi)
+      throw invalid_argument(field + ": " + x.dump() + " is not allowed; give whole numbers from " +
+                             std::to_string(lo) + " to " + std::to_string(hi));
+    return x.get<int>();
+  });
+}
+
 std::vector<int> week_day_list(const json& v, const std::string& field) {
-  std::vector<int> out;
-  auto one = [&](const json& x) {
+  return one_or_list(v, [&](const json& x) {
     if (x.is_string()) {
       std::string l = lower(x.get<std::string>());
       for (int i = 0; i < 7; ++i)
-        if (l == lower(kWeekDays[i])) {
-          out.push_back(i);
-          return;
-        }
+        if (l == lower(kWeekDays[i])) return i;
     }
     throw invalid_argument(field + ": " + x.dump() +
                            " is not a week day; use Monday, Tuesday, Wednesday, Thursday, "
                            "Friday, Saturday or Sunday");
-  };
-  if (v.is_null()) return out;
-  if (v.is_array())
-    for (const auto& x : v) one(x);
-  else
-    one(v);
-  return out;
+  });
 }
 
 void normalize(std::vector<int>& v) {

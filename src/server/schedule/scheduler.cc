@@ -106,14 +106,16 @@ std::map<std::string, std::string> fired_run_tags(const FireRequest& f) {
 }
 
 json fired_run_parameters(const FireRequest& f) {
-  json p = f.schedule.pipeline_parameters.is_object() ? f.schedule.pipeline_parameters
-                                                       : json::object();
-  if (f.reason == FireReason::kDataChange) {
-    std::string name = f.schedule.trigger.value("data_path_parameter_name", "");
-    if (!name.empty())
-      p[name] = "azureml://datastores/" + f.schedule.trigger.value("datastore", "") + "/paths/" +
-                f.data_path;
-  }
+  return f.schedule.pipeline_parameters.is_object() ? f.schedule.pipeline_parameters
+                                                    : json::object();
+}
+
+json fired_run_data_paths(const FireRequest& f) {
+  json p = json::object();
+  std::string name = f.schedule.trigger.value("data_path_parameter_name", "");
+  if (f.reason == FireReason::kDataChange && !name.empty())
+    p[name] = {{"DataStoreName", f.schedule.trigger.value("datastore", "")},
+               {"RelativePath", f.data_path}};
   return p;
 }
 

@@ -76,9 +76,13 @@ using DataPathResolver =
 // azureml.schedule.name, azureml.schedule.reason, and for data changes
 // azureml.schedule.data_path.
 std::map<std::string, std::string> fired_run_tags(const FireRequest& f);
-// The pipeline parameters of a firing: the schedule's pipeline_parameters, plus for data
-// changes data_path_parameter_name = "azureml://datastores/<ds>/paths/<changed file>".
+// The parameter values of a firing (the SubmitRequest's parameter_assignments): the
+// schedule's pipeline_parameters.
 nlohmann::json fired_run_parameters(const FireRequest& f);
+// Its data_path_assignments: for a data change with data_path_parameter_name,
+// {name: {"DataStoreName": datastore, "RelativePath": the changed file}} (the REST body's
+// DataPathAssignments); else {}.
+nlohmann::json fired_run_data_paths(const FireRequest& f);
 
 class Scheduler {
  public:

@@ -28,6 +28,7 @@ struct Fired {
   int64_t scheduled_s;
   std::string data_path;
   json parameters;
+  json data_paths;
   std::map<std::string, std::string> tags;
 };
 
@@ -62,7 +63,7 @@ class SchedulerTest : public ::testing::Test {
         *store,
         [this](const FireRequest& f) {
           fired.push_back({f.schedule.id, f.reason, f.scheduled_s, f.data_path,
-                           fired_run_parameters(f), fired_run_tags(f)});
+                           fired_run_parameters(f), fired_run_data_paths(f), fired_run_tags(f)});
           if (fail_launch) throw invalid_argument("pipeline.yml: broken");
           return "run-" + std::to_string(fired.size());
         },
@@ -227,7 +228,8 @@ TEST_F(SchedulerTest, DataChangeFiresOncePerNewOrChangedFile) {
   ASSERT_EQ(fired.size(), 2u);
   EXPECT_EQ(fired[0].reason, FireReason::kDataChange);
   EXPECT_EQ(fired[0].data_path, "incoming/new1.csv");
-  EXPECT_EQ(fired[0].parameters.at("input_path"), "azureml://datastores/local_ds/paths/incoming/new1.csv");
+  EXPECT_EQ(fired[0].data_paths.at("input_path"),
+            (json{{"DataStoreName", "local_ds"}, {"RelativePath", "incoming/new1.csv"}}));
   EXPECT_EQ(fired[0].parameters.at("alpha"), "0.5");
   EXPECT_EQ(fired[1].data_path, "incoming/new2.csv");
   EXPECT_EQ(fired[1].tags.at("azureml.schedule.data_path"), "incoming/new2.csv");
