@@ -48,9 +48,8 @@ struct Converter {
       json a = json::array();
       size_t i = 0;
       for (auto it = n.begin(); it != n.end(); ++it, ++i) {
-        auto item = *it;
-        a.push_back(convert(item.second.IsDefined() ? item.second : item.first,
-                            path + "[" + std::to_string(i) + "]"));
+        yaml::Node item = *it;  // a sequence's item is the element itself
+        a.push_back(convert(item, path + "[" + std::to_string(i) + "]"));
       }
       return a;
     }
