@@ -17,8 +17,9 @@ namespace {
 server::Client connect(const Workspace& ws) {
   auto url = server::live_server_url(ws);
   if (!url)
-    throw unavailable("no runnel server is running for this workspace; schedules are run by "
-                      "the server: start it with `runnel serve`");
+    throw unavailable(
+        "no runnel server is running for this workspace; schedules are run by "
+        "the server: start it with `runnel serve`");
   return server::Client(*url, server::client_token(ws.runnel_dir()));
 }
 
@@ -41,16 +42,19 @@ void print_schedule(const json& s) {
             << "  status:      " << text(s, "status") << "\n"
             << "  trigger:     " << trigger_text(s) << "\n"
             << "  target:      " << s["target"].dump() << "\n"
-            << "  next run:    " << (s["next_run_time"].is_string() ? text(s, "next_run_time") : "-")
-            << "\n";
-  if (!text(s, "description").empty()) std::cout << "  description: " << text(s, "description") << "\n";
-  if (!text(s, "last_error").empty()) std::cout << "  last error:  " << text(s, "last_error") << "\n";
+            << "  next run:    "
+            << (s["next_run_time"].is_string() ? text(s, "next_run_time") : "-") << "\n";
+  if (!text(s, "description").empty())
+    std::cout << "  description: " << text(s, "description") << "\n";
+  if (!text(s, "last_error").empty())
+    std::cout << "  last error:  " << text(s, "last_error") << "\n";
   std::cout << "  runs:        " << s["runs"].size() << "\n";
   if (s["runs"].empty()) return;
   Table t({"RUN", "FIRED", "REASON", "STATUS", "DATA PATH / ERROR"});
   for (const auto& r : s["runs"])
     t.add({r["run_id"].is_string() ? r["run_id"].get<std::string>() : "-", text(r, "fired"),
-           text(r, "reason"), r.contains("status") && r["status"].is_string() ? text(r, "status") : "-",
+           text(r, "reason"),
+           r.contains("status") && r["status"].is_string() ? text(r, "status") : "-",
            !text(r, "error").empty() ? text(r, "error") : text(r, "data_path")});
   t.print();
 }
@@ -59,7 +63,8 @@ void print_schedule(const json& s) {
 
 void register_schedule(CLI::App& app, CliGlobals& g) {
   CLI::App* sch = app.add_subcommand(
-      "schedule", "schedules run by `runnel serve` (v2 schedule YAML: recurrence, cron, data change)");
+      "schedule",
+      "schedules run by `runnel serve` (v2 schedule YAML: recurrence, cron, data change)");
   sch->require_subcommand(1);
   struct Args {
     std::string file, id;
@@ -68,7 +73,8 @@ void register_schedule(CLI::App& app, CliGlobals& g) {
   };
   auto a = std::make_shared<Args>();
 
-  CLI::App* create = sch->add_subcommand("create", "create a schedule from a v2 schedule YAML file");
+  CLI::App* create =
+      sch->add_subcommand("create", "create a schedule from a v2 schedule YAML file");
   create->add_option("-f,--file", a->file, "schedule YAML (name, trigger, create_job)")->required();
   create->add_option("--set", a->sets, "KEY=VALUE override, dotted keys (trigger.interval=5)");
   create->add_flag("--json", a->json, "print the schedule as JSON");
@@ -88,7 +94,8 @@ void register_schedule(CLI::App& app, CliGlobals& g) {
       return;
     }
     std::cout << "created schedule " << text(s, "name") << " (" << text(s, "id") << "), next run "
-              << (s["next_run_time"].is_string() ? text(s, "next_run_time") : std::string("on new data"))
+              << (s["next_run_time"].is_string() ? text(s, "next_run_time")
+                                                 : std::string("on new data"))
               << "\n";
   });
 
@@ -112,8 +119,8 @@ void register_schedule(CLI::App& app, CliGlobals& g) {
   for (const char* verb : {"show", "enable", "disable", "delete"}) {
     std::string v = verb;
     CLI::App* c = sch->add_subcommand(
-        v, v == "show" ? "a schedule, its next run and past runs"
-           : v == "enable" ? "enable a schedule (it fires from now on; no catch-up)"
+        v, v == "show"      ? "a schedule, its next run and past runs"
+           : v == "enable"  ? "enable a schedule (it fires from now on; no catch-up)"
            : v == "disable" ? "disable a schedule (nothing fires until enabled)"
                             : "delete a schedule (its runs stay)");
     c->add_option("schedule", a->id, "name or id")->required();

@@ -78,7 +78,8 @@ void Server::Impl::check_target(const Target& t) {
     }
     case TargetKind::kPublishedPipeline:
     case TargetKind::kPipelineEndpoint:
-      resolve_published_target(t, json::object(), json::object(), "", {});  // throws for an unknown id
+      resolve_published_target(t, json::object(), json::object(), "",
+                               {});  // throws for an unknown id
       break;
   }
 }
@@ -90,7 +91,9 @@ json Server::Impl::fire_submit_request(const FireRequest& f) {
   std::map<std::string, std::string> tags = fired_run_tags(f);
   json req;
   switch (s.target.kind) {
-    case TargetKind::kPipelineFile: req = {{"path", s.target.path}}; break;
+    case TargetKind::kPipelineFile:
+      req = {{"path", s.target.path}};
+      break;
     case TargetKind::kInlineJob:
       req = {{"yaml", s.target.yaml}, {"base_dir", s.target.base_dir}};
       break;
@@ -111,11 +114,12 @@ json Server::Impl::resolve_published_target(const Target& t, const json&, const 
                                             const std::map<std::string, std::string>&) {
   // Published pipelines and pipeline endpoints (issue 14 parts 2-4) are not in this build.
   throw ApiError(400, "invalid_argument",
-                 std::string(t.kind == TargetKind::kPublishedPipeline ? "pipeline_id" : "pipeline_endpoint_id") +
+                 std::string(t.kind == TargetKind::kPublishedPipeline ? "pipeline_id"
+                                                                      : "pipeline_endpoint_id") +
                      ": published pipelines and pipeline endpoints are not available in this "
                      "build; schedule a pipeline file instead (target {type: pipeline_file, path})",
                  {{"field", t.kind == TargetKind::kPublishedPipeline ? "target.pipeline_id"
-                                                                    : "target.endpoint_id"}});
+                                                                     : "target.endpoint_id"}});
 }
 
 std::string Server::Impl::datastore_local_path(const std::string& name, const std::string& path) {
@@ -129,8 +133,8 @@ std::string Server::Impl::datastore_local_path(const std::string& name, const st
 
 json Server::Impl::schedule_json(const ScheduleRecord& r) {
   json j = to_json(r);
-  j["next_run_time"] = r.status == ScheduleStatus::kActive && r.next_s ? time_json(*r.next_s * 1000)
-                                                                       : json(nullptr);
+  j["next_run_time"] =
+      r.status == ScheduleStatus::kActive && r.next_s ? time_json(*r.next_s * 1000) : json(nullptr);
   if (r.trigger_kind == TriggerKind::kDataChange) j.erase("next_s");
   j["created"] = time_json(r.created_ms);
   j["updated"] = time_json(r.updated_ms);
@@ -149,9 +153,10 @@ json Server::Impl::schedule_json(const ScheduleRecord& r) {
 ScheduleRecord Server::Impl::find_schedule(const std::string& id) {
   auto r = scheduler->get(id);
   if (!r)
-    throw ApiError(404, "not_found",
-                   "no schedule '" + id + "' in this workspace; list them with GET /api/v1/schedules",
-                   {{"field", "schedule_id"}});
+    throw ApiError(
+        404, "not_found",
+        "no schedule '" + id + "' in this workspace; list them with GET /api/v1/schedules",
+        {{"field", "schedule_id"}});
   return *r;
 }
 
@@ -183,8 +188,9 @@ void Server::Impl::add_schedule_routes() {
     if (!b.contains("trigger")) throw bad_field("trigger", "required");
     apply_trigger(r, b["trigger"]);
     if (!b.contains("target") || !b["target"].is_object())
-      throw bad_field("target", "required: {type: pipeline_file, path} (or inline_job, "
-                                "published_pipeline, pipeline_endpoint)");
+      throw bad_field("target",
+                      "required: {type: pipeline_file, path} (or inline_job, "
+                      "published_pipeline, pipeline_endpoint)");
     const json& t = b["target"];
     try {
       r.target.kind = parse_target_kind(str(t, "type"));
@@ -227,8 +233,10 @@ void Server::Impl::add_schedule_routes() {
     if (b.contains("trigger")) apply_trigger(probe, b["trigger"]);
     auto out = scheduler->update(id, [&](ScheduleRecord& r) {
       if (b.contains("name") && b["name"].is_string()) r.name = b["name"];
-      if (b.contains("description") && b["description"].is_string()) r.description = b["description"];
-      if (b.contains("display_name") && b["display_name"].is_string()) r.display_name = b["display_name"];
+      if (b.contains("description") && b["description"].is_string())
+        r.description = b["description"];
+      if (b.contains("display_name") && b["display_name"].is_string())
+        r.display_name = b["display_name"];
       if (b.contains("experiment_name") && b["experiment_name"].is_string())
         r.experiment_name = b["experiment_name"];
       if (b.contains("pipeline_parameters") && b["pipeline_parameters"].is_object())

@@ -25,7 +25,8 @@ int parse_value(const std::string& s, const FieldDef& f, const std::string& wher
   for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (size_t i = 0; i < f.names.size(); ++i)
     if (u == f.names[i]) return f.lo + static_cast<int>(i);
-  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (s.empty() || !std::all_of(s.begin(), s.end(),
+                                [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     throw invalid_argument(where + ": '" + s + "' in the " + f.name + " field is not a number" +
                            (f.names.empty() ? "" : " or a name"));
   int v = std::stoi(s);
@@ -49,9 +50,12 @@ bool parse_field(const std::string& text, const FieldDef& f, std::bitset<N>& bit
     std::string range = part;
     if (slash != std::string::npos) {
       std::string st = part.substr(slash + 1);
-      if (st.empty() || !std::all_of(st.begin(), st.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+      if (st.empty() ||
+          !std::all_of(st.begin(), st.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
           std::stoi(st) < 1)
-        throw invalid_argument(where + ": '" + part + "': the step after / must be a positive number");
+        throw invalid_argument(where + ": '" + part +
+                               "': the step after / must be a positive number");
       step = std::stoi(st);
       range = part.substr(0, slash);
     }
@@ -60,13 +64,13 @@ bool parse_field(const std::string& text, const FieldDef& f, std::bitset<N>& bit
     } else if (auto dash = range.find('-'); dash != std::string::npos && dash > 0) {
       a = parse_value(range.substr(0, dash), f, where);
       b = parse_value(range.substr(dash + 1), f, where);
-      if (a > b)
-        throw invalid_argument(where + ": '" + range + "': a range goes from low to high");
+      if (a > b) throw invalid_argument(where + ": '" + range + "': a range goes from low to high");
     } else {
       a = parse_value(range, f, where);
       b = slash == std::string::npos ? a : f.hi;
     }
-    for (int v = a; v <= b; v += step) bits.set(static_cast<size_t>(v == 7 && std::string(f.name) == "day-of-week" ? 0 : v));
+    for (int v = a; v <= b; v += step)
+      bits.set(static_cast<size_t>(v == 7 && std::string(f.name) == "day-of-week" ? 0 : v));
   }
   if (text.empty() || text.back() == ',')
     throw invalid_argument(where + ": an empty entry in the " + std::string(f.name) + " field");
@@ -76,8 +80,8 @@ bool parse_field(const std::string& text, const FieldDef& f, std::bitset<N>& bit
 }  // namespace
 
 Cron::Cron(const std::string& expression, const std::string& time_zone,
-           std::optional<cctz::civil_second> start_time,
-           std::optional<cctz::civil_second> end_time, const std::string& field)
+           std::optional<cctz::civil_second> start_time, std::optional<cctz::civil_second> end_time,
+           const std::string& field)
     : expression_(expression), tz_(load_zone(time_zone)) {
   std::stringstream ss(expression);
   std::vector<std::string> parts;
@@ -90,10 +94,13 @@ Cron::Cron(const std::string& expression, const std::string& time_zone,
   static const FieldDef kMin{"minute", 0, 59, {}};
   static const FieldDef kHour{"hour", 0, 23, {}};
   static const FieldDef kDom{"day-of-month", 1, 31, {}};
-  static const FieldDef kMon{"month", 1, 12,
-                             {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
-                              "OCT", "NOV", "DEC"}};
-  static const FieldDef kDow{"day-of-week", 0, 6, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}};
+  static const FieldDef kMon{
+      "month",
+      1,
+      12,
+      {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}};
+  static const FieldDef kDow{
+      "day-of-week", 0, 6, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}};
   parse_field(parts[0], kMin, minutes_, field);
   parse_field(parts[1], kHour, hours_, field);
   dom_star_ = !parse_field(parts[2], kDom, month_days_, field);
@@ -107,13 +114,27 @@ bool Cron::day_matches(const cctz::civil_day& d) const {
   if (!months_.test(static_cast<size_t>(d.month()))) return false;
   int wd = 0;
   switch (cctz::get_weekday(d)) {
-    case cctz::weekday::sunday: wd = 0; break;
-    case cctz::weekday::monday: wd = 1; break;
-    case cctz::weekday::tuesday: wd = 2; break;
-    case cctz::weekday::wednesday: wd = 3; break;
-    case cctz::weekday::thursday: wd = 4; break;
-    case cctz::weekday::friday: wd = 5; break;
-    case cctz::weekday::saturday: wd = 6; break;
+    case cctz::weekday::sunday:
+      wd = 0;
+      break;
+    case cctz::weekday::monday:
+      wd = 1;
+      break;
+    case cctz::weekday::tuesday:
+      wd = 2;
+      break;
+    case cctz::weekday::wednesday:
+      wd = 3;
+      break;
+    case cctz::weekday::thursday:
+      wd = 4;
+      break;
+    case cctz::weekday::friday:
+      wd = 5;
+      break;
+    case cctz::weekday::saturday:
+      wd = 6;
+      break;
   }
   bool dom = month_days_.test(static_cast<size_t>(d.day()));
   bool dow = week_days_.test(static_cast<size_t>(wd));
@@ -135,7 +156,8 @@ std::optional<int64_t> Cron::next_after(int64_t after_s) const {
       if (!hours_.test(static_cast<size_t>(h))) continue;
       for (int m = 0; m < 60; ++m) {
         if (!minutes_.test(static_cast<size_t>(m))) continue;
-        int64_t t = civil_to_instant(cctz::civil_second(d.year(), d.month(), d.day(), h, m, 0), tz_);
+        int64_t t =
+            civil_to_instant(cctz::civil_second(d.year(), d.month(), d.day(), h, m, 0), tz_);
         if (t > after && (!best || t < *best)) best = t;
       }
     }

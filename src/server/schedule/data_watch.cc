@@ -46,8 +46,11 @@ ScanResult scan(const std::string& root, const FileStateMap& before) {
 json file_states_json(const FileStateMap& m) {
   json j = json::object();
   for (const auto& [p, w] : m)
-    j[p] = {{"size", w.size}, {"mtime_ns", w.mtime_ns}, {"ctime_ns", w.ctime_ns},
-            {"ino", w.ino},   {"digest", w.digest}};
+    j[p] = {{"size", w.size},
+            {"mtime_ns", w.mtime_ns},
+            {"ctime_ns", w.ctime_ns},
+            {"ino", w.ino},
+            {"digest", w.digest}};
   return j;
 }
 

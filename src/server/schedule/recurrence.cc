@@ -24,13 +24,20 @@ const char* const kWeekDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
 
 int weekday_index(cctz::weekday w) {
   switch (w) {
-    case cctz::weekday::monday: return 0;
-    case cctz::weekday::tuesday: return 1;
-    case cctz::weekday::wednesday: return 2;
-    case cctz::weekday::thursday: return 3;
-    case cctz::weekday::friday: return 4;
-    case cctz::weekday::saturday: return 5;
-    case cctz::weekday::sunday: return 6;
+    case cctz::weekday::monday:
+      return 0;
+    case cctz::weekday::tuesday:
+      return 1;
+    case cctz::weekday::wednesday:
+      return 2;
+    case cctz::weekday::thursday:
+      return 3;
+    case cctz::weekday::friday:
+      return 4;
+    case cctz::weekday::saturday:
+      return 5;
+    case cctz::weekday::sunday:
+      return 6;
   }
   return 0;
 }
@@ -90,19 +97,25 @@ Frequency parse_frequency(const std::string& text, const std::string& field) {
 
 const char* to_string(Frequency f) {
   switch (f) {
-    case Frequency::kMinute: return "Minute";
-    case Frequency::kHour: return "Hour";
-    case Frequency::kDay: return "Day";
-    case Frequency::kWeek: return "Week";
-    case Frequency::kMonth: return "Month";
+    case Frequency::kMinute:
+      return "Minute";
+    case Frequency::kHour:
+      return "Hour";
+    case Frequency::kDay:
+      return "Day";
+    case Frequency::kWeek:
+      return "Week";
+    case Frequency::kMonth:
+      return "Month";
   }
   return "Day";
 }
 
 RecurrenceSpec parse_recurrence(const json& j, const std::string& where) {
-  if (!j.is_object()) throw invalid_argument(where + ": must be a mapping (frequency, interval, ...)");
-  static const char* const kKeys[] = {"type",    "frequency", "interval",  "start_time",
-                                      "end_time", "time_zone", "hours",     "minutes",
+  if (!j.is_object())
+    throw invalid_argument(where + ": must be a mapping (frequency, interval, ...)");
+  static const char* const kKeys[] = {"type",      "frequency",   "interval", "start_time",
+                                      "end_time",  "time_zone",   "hours",    "minutes",
                                       "week_days", "time_of_day", "schedule", "month_days"};
   for (const auto& [k, v] : j.items()) {
     if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
@@ -122,7 +135,8 @@ RecurrenceSpec parse_recurrence(const json& j, const std::string& where) {
                              " is not allowed; give a whole number of at least 1");
     r.interval = iv.get<int>();
   } else {
-    throw invalid_argument(where + ".interval: required (how many frequency units between firings)");
+    throw invalid_argument(where +
+                           ".interval: required (how many frequency units between firings)");
   }
   if (j.contains("time_zone") && !j["time_zone"].is_null()) {
     if (!j["time_zone"].is_string()) throw invalid_argument(where + ".time_zone: must be a string");
@@ -136,9 +150,11 @@ RecurrenceSpec parse_recurrence(const json& j, const std::string& where) {
     auto cs = parse_civil_time(j[key].get<std::string>(), where + "." + key, tz);
     (std::string(key) == "start_time" ? r.start_time : r.end_time) = cs;
   }
-  json pattern = j.contains("schedule") && !j["schedule"].is_null() ? j["schedule"] : json::object();
+  json pattern =
+      j.contains("schedule") && !j["schedule"].is_null() ? j["schedule"] : json::object();
   if (!pattern.is_object())
-    throw invalid_argument(where + ".schedule: must be a mapping of hours, minutes, week_days, month_days");
+    throw invalid_argument(where +
+                           ".schedule: must be a mapping of hours, minutes, week_days, month_days");
   std::string pw = j.contains("schedule") ? where + ".schedule" : where;
   for (const char* key : {"hours", "minutes", "week_days", "month_days"})
     if (j.contains(key) && !j[key].is_null()) {
@@ -152,7 +168,8 @@ RecurrenceSpec parse_recurrence(const json& j, const std::string& where) {
   r.month_days = int_list(pattern.value("month_days", json()), pw + ".month_days", 1, 31);
   if (j.contains("time_of_day") && !j["time_of_day"].is_null()) {
     if (!r.hours.empty() || !r.minutes.empty())
-      throw invalid_argument(where + ".time_of_day: give either time_of_day or hours and minutes, "
+      throw invalid_argument(where +
+                             ".time_of_day: give either time_of_day or hours and minutes, "
                              "not both");
     int h = -1, m = -1;
     std::string t = j["time_of_day"].is_string() ? j["time_of_day"].get<std::string>() : "";
@@ -221,18 +238,19 @@ Recurrence::Recurrence(RecurrenceSpec spec, int64_t created_s)
   normalize(spec_.week_days);
   normalize(spec_.month_days);
   second_ = pattern_given_ ? 0 : anchor_.second();
-  if (spec_.week_days.empty()) spec_.week_days = {weekday_index(cctz::get_weekday(cctz::civil_day(anchor_)))};
+  if (spec_.week_days.empty())
+    spec_.week_days = {weekday_index(cctz::get_weekday(cctz::civil_day(anchor_)))};
   if (spec_.month_days.empty()) spec_.month_days = {anchor_.day()};
 }
 
 std::optional<int64_t> Recurrence::first_in_days(const std::vector<cctz::civil_day>& days,
-                                                  int64_t after_s) const {
+                                                 int64_t after_s) const {
   std::optional<int64_t> best;
   for (const auto& d : days)
     for (int h : spec_.hours)
       for (int m : spec_.minutes) {
-        int64_t t = civil_to_instant(
-            cctz::civil_second(d.year(), d.month(), d.day(), h, m, second_), tz_);
+        int64_t t =
+            civil_to_instant(cctz::civil_second(d.year(), d.month(), d.day(), h, m, second_), tz_);
         if (t > after_s && (!best || t < *best)) best = t;
       }
   return best;

@@ -85,7 +85,7 @@ class Recurrence : public Trigger {
   std::optional<int64_t> first_in_days(const std::vector<cctz::civil_day>& days,
                                        int64_t after_s) const;
   RecurrenceSpec given_;
-  RecurrenceSpec spec_;  // defaults filled in, lists sorted
+  RecurrenceSpec spec_;         // defaults filled in, lists sorted
   bool pattern_given_ = false;  // hours, minutes, week_days, month_days or time_of_day given
   int second_ = 0;              // the second of the minute firings happen at
   cctz::time_zone tz_;

@@ -48,8 +48,9 @@ TEST(TimeZoneTest, WindowsAndIanaNames) {
     iana_zone_name("Mars Standard Time", "trigger.time_zone");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("trigger.time_zone: unknown time zone 'Mars Standard Time'"),
-              std::string::npos);
+    EXPECT_NE(
+        std::string(e.what()).find("trigger.time_zone: unknown time zone 'Mars Standard Time'"),
+        std::string::npos);
   }
 }
 
@@ -62,11 +63,13 @@ TEST(TimeZoneTest, SkippedAndRepeatedWallClock) {
 }
 
 TEST(TimeZoneTest, ParsesStartTimes) {
-  EXPECT_EQ(format_civil(parse_civil_time("2026-03-08T02:30:00", "s", ny())), "2026-03-08T02:30:00");
+  EXPECT_EQ(format_civil(parse_civil_time("2026-03-08T02:30:00", "s", ny())),
+            "2026-03-08T02:30:00");
   EXPECT_EQ(format_civil(parse_civil_time("2026-03-08T02:30", "s", ny())), "2026-03-08T02:30:00");
   EXPECT_EQ(format_civil(parse_civil_time("2026-03-08", "s", ny())), "2026-03-08T00:00:00");
   // An instant with an offset is converted into the schedule's zone.
-  EXPECT_EQ(format_civil(parse_civil_time("2026-01-10T12:00:00Z", "s", ny())), "2026-01-10T07:00:00");
+  EXPECT_EQ(format_civil(parse_civil_time("2026-01-10T12:00:00Z", "s", ny())),
+            "2026-01-10T07:00:00");
   EXPECT_EQ(format_civil(parse_civil_time("2026-01-10T12:00:00+01:00", "s", ny())),
             "2026-01-10T06:00:00");
   EXPECT_THROW(parse_civil_time("next tuesday", "s", ny()), Error);
@@ -77,7 +80,9 @@ TEST(TimeZoneTest, ParsesStartTimes) {
 // A week of hourly firings across spring forward: every wall-clock hour that exists, on the
 // hour, 167 of them; 02:00 on 8 March is missing, nothing fires twice.
 TEST(RecurrenceTest, HourlyWeekAcrossSpringForward) {
-  auto r = rec({{"frequency", "Hour"}, {"interval", 1}, {"start_time", "2026-03-05T00:00:00"},
+  auto r = rec({{"frequency", "Hour"},
+                {"interval", 1},
+                {"start_time", "2026-03-05T00:00:00"},
                 {"time_zone", "Eastern Standard Time"}});
   auto f = firings(r, at(2026, 3, 5, 0, 0) - 1, at(2026, 3, 12, 0, 0) - 1);
   ASSERT_EQ(f.size(), 7u * 24 - 1);
@@ -106,7 +111,9 @@ TEST(RecurrenceTest, HourlyWeekAcrossSpringForward) {
 
 // Fall back: 169 firings, 01:00 twice (EDT then EST), an hour apart.
 TEST(RecurrenceTest, HourlyWeekAcrossFallBack) {
-  auto r = rec({{"frequency", "Hour"}, {"interval", 1}, {"start_time", "2026-10-29T00:00:00"},
+  auto r = rec({{"frequency", "Hour"},
+                {"interval", 1},
+                {"start_time", "2026-10-29T00:00:00"},
                 {"time_zone", "America/New_York"}});
   auto f = firings(r, at(2026, 10, 29, 0, 0) - 1, at(2026, 11, 5, 0, 0) - 1);
   ASSERT_EQ(f.size(), 7u * 24 + 1);
@@ -120,8 +127,11 @@ TEST(RecurrenceTest, HourlyWeekAcrossFallBack) {
 
 // Hour with minutes: every hour at :15 local, through the change.
 TEST(RecurrenceTest, HourAtMinutes) {
-  auto r = rec({{"frequency", "Hour"}, {"interval", 2}, {"minutes", {15, 45}},
-                {"start_time", "2026-03-07T22:00:00"}, {"time_zone", "America/New_York"}});
+  auto r = rec({{"frequency", "Hour"},
+                {"interval", 2},
+                {"minutes", {15, 45}},
+                {"start_time", "2026-03-07T22:00:00"},
+                {"time_zone", "America/New_York"}});
   auto f = firings(r, at(2026, 3, 7, 0, 0), at(2026, 3, 8, 6, 0));
   std::vector<std::string> got;
   for (auto t : f) got.push_back(local(t));
@@ -133,8 +143,11 @@ TEST(RecurrenceTest, HourAtMinutes) {
 
 // Daily at 02:30 on a spring-forward day fires once, at 03:30 EDT; the days around it at 02:30.
 TEST(RecurrenceTest, DailyAt0230OnSpringForwardDay) {
-  auto r = rec({{"frequency", "Day"}, {"interval", 1}, {"time_of_day", "02:30"},
-                {"start_time", "2026-03-06T00:00:00"}, {"time_zone", "America/New_York"}});
+  auto r = rec({{"frequency", "Day"},
+                {"interval", 1},
+                {"time_of_day", "02:30"},
+                {"start_time", "2026-03-06T00:00:00"},
+                {"time_zone", "America/New_York"}});
   auto f = firings(r, at(2026, 3, 6, 0, 0), at(2026, 3, 10, 0, 0));
   std::vector<std::string> got;
   for (auto t : f) got.push_back(local(t));
@@ -146,7 +159,9 @@ TEST(RecurrenceTest, DailyAt0230OnSpringForwardDay) {
 
 // Daily stays on the wall clock: 09:00 local is 14:00 UTC in winter, 13:00 UTC in summer.
 TEST(RecurrenceTest, DailyKeepsWallClockAcrossDst) {
-  auto r = rec({{"frequency", "Day"}, {"interval", 1}, {"start_time", "2026-03-06T09:00:00"},
+  auto r = rec({{"frequency", "Day"},
+                {"interval", 1},
+                {"start_time", "2026-03-06T09:00:00"},
                 {"time_zone", "Eastern Standard Time"}});
   auto f = firings(r, at(2026, 3, 6, 0, 0), at(2026, 3, 10, 23, 0));
   ASSERT_EQ(f.size(), 5u);
@@ -156,7 +171,10 @@ TEST(RecurrenceTest, DailyKeepsWallClockAcrossDst) {
 }
 
 TEST(RecurrenceTest, DayHoursAndMinutesAndInterval) {
-  auto r = rec({{"frequency", "Day"}, {"interval", 2}, {"hours", {10, 14}}, {"minutes", {30}},
+  auto r = rec({{"frequency", "Day"},
+                {"interval", 2},
+                {"hours", {10, 14}},
+                {"minutes", {30}},
                 {"start_time", "2026-01-01T00:00:00"}});
   auto f = firings(r, at(2026, 1, 1, 0, 0, cctz::utc_time_zone()) - 1,
                    at(2026, 1, 4, 0, 0, cctz::utc_time_zone()));
@@ -168,8 +186,11 @@ TEST(RecurrenceTest, DayHoursAndMinutesAndInterval) {
 
 TEST(RecurrenceTest, WeekDays) {
   // 2026-01-07 is a Wednesday.
-  auto r = rec({{"frequency", "Week"}, {"interval", 1}, {"week_days", {"Monday", "Friday"}},
-                {"time_of_day", "10:00"}, {"start_time", "2026-01-07T00:00:00"},
+  auto r = rec({{"frequency", "Week"},
+                {"interval", 1},
+                {"week_days", {"Monday", "Friday"}},
+                {"time_of_day", "10:00"},
+                {"start_time", "2026-01-07T00:00:00"},
                 {"time_zone", "UTC"}});
   auto f = firings(r, 0, at(2026, 1, 20, 0, 0, cctz::utc_time_zone()));
   std::vector<std::string> got;
@@ -190,12 +211,15 @@ TEST(RecurrenceTest, MonthSkipsMonthsWithoutTheDay) {
 TEST(RecurrenceTest, StartTimeRules) {
   const auto utc = cctz::utc_time_zone();
   // Without a pattern the first firing is start_time itself.
-  auto plain = rec({{"frequency", "Minute"}, {"interval", 5}, {"start_time", "2026-01-01T10:00:00"}});
+  auto plain =
+      rec({{"frequency", "Minute"}, {"interval", 5}, {"start_time", "2026-01-01T10:00:00"}});
   EXPECT_EQ(*plain.next_after(0), at(2026, 1, 1, 10, 0, utc));
   // A start in the past: the next firing after now, on the start's grid.
   EXPECT_EQ(*plain.next_after(at(2026, 1, 1, 10, 7, utc)), at(2026, 1, 1, 10, 10, utc));
   // With a pattern that start_time matches, the first firing is the next one (SDK rule).
-  auto pat = rec({{"frequency", "Day"}, {"interval", 1}, {"time_of_day", "10:00"},
+  auto pat = rec({{"frequency", "Day"},
+                  {"interval", 1},
+                  {"time_of_day", "10:00"},
                   {"start_time", "2026-01-01T10:00:00"}});
   EXPECT_EQ(*pat.next_after(0), at(2026, 1, 2, 10, 0, utc));
   // No start_time: the anchor is the creation instant, and the schedule fires at creation.
@@ -204,16 +228,21 @@ TEST(RecurrenceTest, StartTimeRules) {
   EXPECT_TRUE(none.fires_at_creation());
   EXPECT_EQ(*none.next_after(created), created + 60);
   // end_time: nothing after it.
-  auto ended = rec({{"frequency", "Day"}, {"interval", 1}, {"start_time", "2026-01-01T10:00:00"},
+  auto ended = rec({{"frequency", "Day"},
+                    {"interval", 1},
+                    {"start_time", "2026-01-01T10:00:00"},
                     {"end_time", "2026-01-02T12:00:00"}});
   EXPECT_EQ(firings(ended, 0, at(2026, 2, 1, 0, 0, utc)).size(), 2u);
 }
 
 TEST(RecurrenceTest, V2ScheduleBlockAndErrors) {
   auto r = parse_recurrence(
-      {{"type", "recurrence"}, {"frequency", "week"}, {"interval", 1},
+      {{"type", "recurrence"},
+       {"frequency", "week"},
+       {"interval", 1},
        {"schedule", {{"hours", {10}}, {"minutes", {15}}, {"week_days", {"monday", "tuesday"}}}},
-       {"start_time", "2026-01-01T00:00:00"}, {"time_zone", "Pacific Standard Time"}},
+       {"start_time", "2026-01-01T00:00:00"},
+       {"time_zone", "Pacific Standard Time"}},
       "trigger");
   EXPECT_EQ(r.frequency, Frequency::kWeek);
   EXPECT_EQ(r.week_days, (std::vector<int>{0, 1}));
@@ -225,21 +254,27 @@ TEST(RecurrenceTest, V2ScheduleBlockAndErrors) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(msg({{"frequency", "Fortnight"}, {"interval", 1}}).find("recurrence.frequency: 'Fortnight'"),
+  EXPECT_NE(
+      msg({{"frequency", "Fortnight"}, {"interval", 1}}).find("recurrence.frequency: 'Fortnight'"),
+      std::string::npos);
+  EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 0}}).find("recurrence.interval"),
             std::string::npos);
-  EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 0}}).find("recurrence.interval"), std::string::npos);
-  EXPECT_NE(msg({{"frequency", "Minute"}, {"interval", 1}, {"hours", {3}}}).find("only with frequency Day"),
+  EXPECT_NE(msg({{"frequency", "Minute"}, {"interval", 1}, {"hours", {3}}})
+                .find("only with frequency Day"),
             std::string::npos);
-  EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 1}, {"week_days", {"Monday"}}}).find("only with frequency Week"),
+  EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 1}, {"week_days", {"Monday"}}})
+                .find("only with frequency Week"),
             std::string::npos);
   EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 1}, {"hours", {3}}, {"time_of_day", "10:00"}})
                 .find("either time_of_day or hours"),
             std::string::npos);
   EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 1}, {"hours", {24}}}).find("from 0 to 23"),
             std::string::npos);
-  EXPECT_NE(msg({{"frequency", "Week"}, {"interval", 1}, {"week_days", {"Funday"}}}).find("not a week day"),
+  EXPECT_NE(msg({{"frequency", "Week"}, {"interval", 1}, {"week_days", {"Funday"}}})
+                .find("not a week day"),
             std::string::npos);
-  EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 1}, {"colour", 1}}).find("recurrence.colour: unknown key"),
+  EXPECT_NE(msg({{"frequency", "Day"}, {"interval", 1}, {"colour", 1}})
+                .find("recurrence.colour: unknown key"),
             std::string::npos);
 }
 

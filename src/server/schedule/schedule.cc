@@ -50,12 +50,16 @@ FireReason parse_fire_reason(const std::string& s) {
 json target_json(const Target& t) {
   json j = {{"type", to_string(t.kind)}};
   switch (t.kind) {
-    case TargetKind::kPipelineFile: j["path"] = t.path; break;
+    case TargetKind::kPipelineFile:
+      j["path"] = t.path;
+      break;
     case TargetKind::kInlineJob:
       j["yaml"] = t.yaml;
       j["base_dir"] = t.base_dir;
       break;
-    case TargetKind::kPublishedPipeline: j["pipeline_id"] = t.pipeline_id; break;
+    case TargetKind::kPublishedPipeline:
+      j["pipeline_id"] = t.pipeline_id;
+      break;
     case TargetKind::kPipelineEndpoint:
       j["endpoint_id"] = t.endpoint_id;
       j["version"] = t.version.empty() ? json(nullptr) : json(t.version);
@@ -121,7 +125,8 @@ ScheduleRecord record_from_json(const json& j) {
     r.tags = j.value("tags", json::object());
     r.created_ms = j.value("created_ms", int64_t{0});
     r.updated_ms = j.value("updated_ms", int64_t{0});
-    if (j.contains("next_s") && j["next_s"].is_number_integer()) r.next_s = j["next_s"].get<int64_t>();
+    if (j.contains("next_s") && j["next_s"].is_number_integer())
+      r.next_s = j["next_s"].get<int64_t>();
     for (const auto& f : j.value("runs", json::array())) {
       FiredRun fr;
       if (f.contains("run_id") && f["run_id"].is_string()) fr.run_id = f["run_id"];
@@ -136,15 +141,16 @@ ScheduleRecord record_from_json(const json& j) {
     r.last_error = j.value("last_error", "");
     return r;
   } catch (const std::exception& e) {
-    throw corruption("stored schedule " + j.value("id", std::string("?")) +
-                     " is not readable (" + e.what() + "); delete it and create it again");
+    throw corruption("stored schedule " + j.value("id", std::string("?")) + " is not readable (" +
+                     e.what() + "); delete it and create it again");
   }
 }
 
 std::unique_ptr<Trigger> make_trigger(const ScheduleRecord& r) {
   switch (r.trigger_kind) {
     case TriggerKind::kRecurrence:
-      return std::make_unique<Recurrence>(parse_recurrence(r.trigger, "trigger"), r.created_ms / 1000);
+      return std::make_unique<Recurrence>(parse_recurrence(r.trigger, "trigger"),
+                                          r.created_ms / 1000);
     case TriggerKind::kCron: {
       std::string tzname = r.trigger.value("time_zone", "UTC");
       cctz::time_zone tz = load_zone(tzname, "trigger.time_zone");
@@ -154,10 +160,12 @@ std::unique_ptr<Trigger> make_trigger(const ScheduleRecord& r) {
       if (r.trigger.contains("end_time") && r.trigger["end_time"].is_string())
         end = parse_civil_time(r.trigger["end_time"], "trigger.end_time", tz);
       if (!r.trigger.contains("expression") || !r.trigger["expression"].is_string())
-        throw invalid_argument("trigger.expression: required for a cron trigger (e.g. \"0 * * * *\")");
+        throw invalid_argument(
+            "trigger.expression: required for a cron trigger (e.g. \"0 * * * *\")");
       return std::make_unique<Cron>(r.trigger["expression"].get<std::string>(), tzname, start, end);
     }
-    case TriggerKind::kDataChange: return nullptr;
+    case TriggerKind::kDataChange:
+      return nullptr;
   }
   return nullptr;
 }

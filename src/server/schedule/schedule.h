@@ -24,8 +24,9 @@ enum class FireReason { kScheduled, kCatchUp, kAtCreation, kDataChange };
 
 const char* to_string(ScheduleStatus s);  // "Active", "Disabled" (the SDK's)
 const char* to_string(TriggerKind k);     // "recurrence", "cron", "data_change"
-const char* to_string(TargetKind k);      // "pipeline_file", "inline_job", "published_pipeline", "pipeline_endpoint"
-const char* to_string(FireReason r);      // "scheduled", "catch_up", "at_creation", "data_change"
+const char* to_string(
+    TargetKind k);  // "pipeline_file", "inline_job", "published_pipeline", "pipeline_endpoint"
+const char* to_string(FireReason r);  // "scheduled", "catch_up", "at_creation", "data_change"
 ScheduleStatus parse_schedule_status(const std::string& s);  // Error(kInvalidArgument)
 TriggerKind parse_trigger_kind(const std::string& s);
 TargetKind parse_target_kind(const std::string& s);
@@ -36,8 +37,8 @@ struct FiredRun {
   int64_t fired_ms = 0;     // when the scheduler started it
   int64_t scheduled_s = 0;  // the firing it stands for (0 for data changes)
   FireReason reason = FireReason::kScheduled;
-  int missed = 0;           // catch-up: firings that passed while nothing ran (it stands for all)
-  std::string data_path;    // data change: the changed file, relative to the datastore
+  int missed = 0;         // catch-up: firings that passed while nothing ran (it stands for all)
+  std::string data_path;  // data change: the changed file, relative to the datastore
   std::string error;
 };
 

@@ -23,7 +23,8 @@ json scalar_json(const yaml::Node& n) {
   if (n.Tag() == "!") return s;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+')) {
+  if (!s.empty() &&
+      (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+')) {
     size_t pos = 0;
     try {
       long long v = std::stoll(s, &pos);
@@ -88,19 +89,26 @@ json load_schedule_yaml(const std::string& path, const std::string& workspace_ro
   c.doc.file = path;
   c.doc.base_dir = fs::absolute(path).parent_path().string();
   yaml::Node root = internal::parse_yaml(c.doc, internal::read_yaml_file(path, path));
-  if (!root.IsMap()) internal::fail(c.doc, root, "", "a schedule file is a mapping", "start with `name:` and `trigger:`");
+  if (!root.IsMap())
+    internal::fail(c.doc, root, "", "a schedule file is a mapping",
+                   "start with `name:` and `trigger:`");
   json y = c.convert(root, "");
   for (const auto& [k, v] : overrides) {
     std::string ptr;
-    for (char ch : k) ptr += ch == '.' ? std::string("/") : ch == '~' ? std::string("~0") : ch == '/' ? std::string("~1") : std::string(1, ch);
+    for (char ch : k)
+      ptr += ch == '.'   ? std::string("/")
+             : ch == '~' ? std::string("~0")
+             : ch == '/' ? std::string("~1")
+                         : std::string(1, ch);
     try {
       y[json::json_pointer("/" + ptr)] = set_value_text(v);
     } catch (const json::exception&) {
-      throw invalid_argument("--set " + k + "=" + v + ": '" + k + "' does not name a key that can be set (e.g. trigger.interval)");
+      throw invalid_argument("--set " + k + "=" + v + ": '" + k +
+                             "' does not name a key that can be set (e.g. trigger.interval)");
     }
   }
-  static const char* const kKeys[] = {"$schema", "name", "display_name", "description", "tags",
-                                      "trigger", "create_job", "properties"};
+  static const char* const kKeys[] = {"$schema", "name",    "display_name", "description",
+                                      "tags",    "trigger", "create_job",   "properties"};
   for (const auto& [k, v] : y.items())
     if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
       internal::fail(c.doc, c.nodes[k], k, "unknown key",
@@ -113,19 +121,22 @@ json load_schedule_yaml(const std::string& path, const std::string& workspace_ro
     if (y.contains(k) && !y[k].is_null()) body[k] = y[k].is_string() ? y[k] : json(y[k].dump());
   if (y.contains("tags") && y["tags"].is_object()) {
     body["tags"] = json::object();
-    for (const auto& [k, v] : y["tags"].items()) body["tags"][k] = v.is_string() ? v : json(v.dump());
+    for (const auto& [k, v] : y["tags"].items())
+      body["tags"][k] = v.is_string() ? v : json(v.dump());
   }
   // trigger
   if (!y.contains("trigger") || !y["trigger"].is_object())
-    internal::fail(c.doc, y.contains("trigger") ? c.nodes["trigger"] : root, "trigger", "required",
-                   "give `trigger: {type: recurrence, frequency: day, interval: 1}` or `{type: cron, "
-                   "expression: \"0 * * * *\"}`");
+    internal::fail(
+        c.doc, y.contains("trigger") ? c.nodes["trigger"] : root, "trigger", "required",
+        "give `trigger: {type: recurrence, frequency: day, interval: 1}` or `{type: cron, "
+        "expression: \"0 * * * *\"}`");
   json t = y["trigger"];
   std::string type = t.value("type", "");
   if (t.contains("timezone") && !t.contains("time_zone")) {
     t["time_zone"] = t["timezone"];
     t.erase("timezone");
-    if (c.nodes.count("trigger.timezone")) c.nodes["trigger.time_zone"] = c.nodes["trigger.timezone"];
+    if (c.nodes.count("trigger.timezone"))
+      c.nodes["trigger.time_zone"] = c.nodes["trigger.timezone"];
   }
   if (t.contains("pattern") && !t.contains("schedule")) {
     t["schedule"] = t["pattern"];
@@ -136,8 +147,11 @@ json load_schedule_yaml(const std::string& path, const std::string& workspace_ro
       parse_recurrence(t, "trigger");
     } else if (type == "cron") {
       for (const auto& [k, v] : t.items())
-        if (k != "type" && k != "expression" && k != "start_time" && k != "end_time" && k != "time_zone")
-          throw invalid_argument("trigger." + k + ": unknown key; a cron trigger has expression, start_time, end_time, time_zone");
+        if (k != "type" && k != "expression" && k != "start_time" && k != "end_time" &&
+            k != "time_zone")
+          throw invalid_argument(
+              "trigger." + k +
+              ": unknown key; a cron trigger has expression, start_time, end_time, time_zone");
       if (!t.contains("expression") || !t["expression"].is_string())
         throw invalid_argument("trigger.expression: required (five fields, e.g. \"0 * * * *\")");
       cctz::time_zone tz = load_zone(t.value("time_zone", "UTC"), "trigger.time_zone");
@@ -151,7 +165,8 @@ json load_schedule_yaml(const std::string& path, const std::string& workspace_ro
       if (!t.contains("datastore") || !t["datastore"].is_string())
         throw invalid_argument("trigger.datastore: required for a data_change trigger");
     } else {
-      throw invalid_argument("trigger.type: '" + type + "' is not a trigger type; use recurrence or cron (or data_change)");
+      throw invalid_argument("trigger.type: '" + type +
+                             "' is not a trigger type; use recurrence or cron (or data_change)");
     }
   } catch (const Error& e) {
     c.relocate(e.what(), "trigger");
@@ -167,7 +182,8 @@ json load_schedule_yaml(const std::string& path, const std::string& workspace_ro
   if (job.is_object() && job.contains("job") && job["job"].is_string()) {
     job_path = job["job"];
     if (job.contains("experiment_name")) body["experiment_name"] = job["experiment_name"];
-    if (job.contains("inputs") && job["inputs"].is_object()) body["pipeline_parameters"] = job["inputs"];
+    if (job.contains("inputs") && job["inputs"].is_object())
+      body["pipeline_parameters"] = job["inputs"];
     if (job.contains("settings") && job["settings"].is_object())
       body["continue_on_step_failure"] = job["settings"].value("continue_on_step_failure", false);
   } else if (job.is_string()) {
@@ -177,29 +193,35 @@ json load_schedule_yaml(const std::string& path, const std::string& workspace_ro
     std::error_code ec;
     std::string rel = fs::relative(c.doc.base_dir, fs::canonical(workspace_root), ec).string();
     if (ec || rel.rfind("..", 0) == 0)
-      internal::fail(c.doc, c.nodes["create_job"], "create_job", "the schedule file lies outside the workspace",
+      internal::fail(c.doc, c.nodes["create_job"], "create_job",
+                     "the schedule file lies outside the workspace",
                      "keep it inside " + workspace_root);
     target["base_dir"] = rel == "." ? "" : rel;
     if (job.contains("experiment_name")) body["experiment_name"] = job["experiment_name"];
   } else {
-    internal::fail(c.doc, c.nodes["create_job"], "create_job", "not a pipeline file or pipeline job",
-                   "write `create_job: ./pipeline.yml`, `create_job: {job: ./pipeline.yml}` or an inline "
-                   "`type: pipeline` job with `jobs:`");
+    internal::fail(
+        c.doc, c.nodes["create_job"], "create_job", "not a pipeline file or pipeline job",
+        "write `create_job: ./pipeline.yml`, `create_job: {job: ./pipeline.yml}` or an inline "
+        "`type: pipeline` job with `jobs:`");
   }
   if (!job_path.empty()) {
     if (job_path.rfind("azureml:", 0) == 0)
-      internal::fail(c.doc, c.nodes["create_job"], "create_job",
-                     "'" + job_path + "' names an existing job; runnel schedules run pipeline files",
-                     "write `create_job: ./pipeline.yml`");
-    fs::path p = fs::path(job_path).is_absolute() ? fs::path(job_path) : fs::path(c.doc.base_dir) / job_path;
+      internal::fail(
+          c.doc, c.nodes["create_job"], "create_job",
+          "'" + job_path + "' names an existing job; runnel schedules run pipeline files",
+          "write `create_job: ./pipeline.yml`");
+    fs::path p =
+        fs::path(job_path).is_absolute() ? fs::path(job_path) : fs::path(c.doc.base_dir) / job_path;
     std::error_code ec;
     if (!fs::is_regular_file(p, ec))
-      internal::fail(c.doc, c.nodes[job.is_string() ? "create_job" : "create_job.job"], "create_job",
-                     "'" + job_path + "' is not a file", "name the pipeline YAML, relative to this file");
+      internal::fail(c.doc, c.nodes[job.is_string() ? "create_job" : "create_job.job"],
+                     "create_job", "'" + job_path + "' is not a file",
+                     "name the pipeline YAML, relative to this file");
     std::string rel = fs::relative(fs::canonical(p), fs::canonical(workspace_root), ec).string();
     if (ec || rel.rfind("..", 0) == 0)
       internal::fail(c.doc, c.nodes["create_job"], "create_job",
-                     "'" + job_path + "' is outside the workspace", "a server runs only files inside " + workspace_root);
+                     "'" + job_path + "' is outside the workspace",
+                     "a server runs only files inside " + workspace_root);
     target = {{"type", "pipeline_file"}, {"path", rel}};
   }
   body["target"] = target;

@@ -90,15 +90,18 @@ create_job:
                                 root.string());
   EXPECT_EQ(inl["target"]["type"], "inline_job");
   EXPECT_EQ(inl["target"]["base_dir"], "jobs");
-  EXPECT_EQ(json::parse(inl["target"]["yaml"].get<std::string>())["jobs"]["a"]["command"], "echo hi");
+  EXPECT_EQ(json::parse(inl["target"]["yaml"].get<std::string>())["jobs"]["a"]["command"],
+            "echo hi");
 }
 
 TEST_F(ScheduleYamlTest, ErrorsNameFileLineAndKey) {
-  EXPECT_NE(error_of("name: x\ntrigger:\n  type: recurrence\n  frequency: fortnight\n  interval: 1\n"
-                     "create_job: ./pipeline.yml\n")
-                .find("schedule.yml:4:14: trigger.frequency: 'fortnight' is not a frequency"),
-            std::string::npos);
-  EXPECT_NE(error_of("name: x\ntrigger: {type: cron, expression: \"61 * * * *\"}\ncreate_job: ./pipeline.yml\n")
+  EXPECT_NE(
+      error_of("name: x\ntrigger:\n  type: recurrence\n  frequency: fortnight\n  interval: 1\n"
+               "create_job: ./pipeline.yml\n")
+          .find("schedule.yml:4:14: trigger.frequency: 'fortnight' is not a frequency"),
+      std::string::npos);
+  EXPECT_NE(error_of("name: x\ntrigger: {type: cron, expression: \"61 * * * *\"}\ncreate_job: "
+                     "./pipeline.yml\n")
                 .find("schedule.yml:2:"),
             std::string::npos);
   EXPECT_NE(error_of("name: x\ntrigger: {type: recurrence, frequency: day, interval: 1}\n"

@@ -20,7 +20,8 @@ std::string new_schedule_id() {
   // A random UUID-shaped id (SDK schedule ids are UUIDs).
   std::string seed = std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
                      std::to_string(reinterpret_cast<uintptr_t>(&seed));
-  std::string h = sha256_hex(seed + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()));
+  std::string h = sha256_hex(
+      seed + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);
 }
@@ -38,8 +39,9 @@ class KvScheduleStore : public ScheduleStore {
       if (!v || v->empty()) continue;
       json j = json::parse(*v, nullptr, false);
       if (j.is_discarded())
-        throw corruption("stored schedule " + id + " is not JSON; delete it (runnel schedule delete " +
-                         id + ") and create it again");
+        throw corruption("stored schedule " + id +
+                         " is not JSON; delete it (runnel schedule delete " + id +
+                         ") and create it again");
       out.push_back(record_from_json(j));
     }
     return out;
@@ -201,7 +203,8 @@ void Scheduler::validate(ScheduleRecord& r, int64_t now_s) {
   }
   if (r.trigger_kind == TriggerKind::kDataChange) {
     const json& t = r.trigger;
-    if (!t.contains("datastore") || !t["datastore"].is_string() || t["datastore"].get<std::string>().empty())
+    if (!t.contains("datastore") || !t["datastore"].is_string() ||
+        t["datastore"].get<std::string>().empty())
       throw invalid_argument("datastore: required for a data-change schedule");
     if (t.contains("polling_interval") &&
         (!t["polling_interval"].is_number_integer() || t["polling_interval"].get<int64_t>() < 1))
@@ -345,8 +348,8 @@ std::optional<int64_t> Scheduler::run_due() {
         std::string prefix = r.trigger.value("path_on_datastore", "");
         while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
         for (const auto& rel : s.changed) {
-          std::string on_ds = s.is_file || prefix.empty() ? (s.is_file ? prefix : rel)
-                                                          : prefix + "/" + rel;
+          std::string on_ds =
+              s.is_file || prefix.empty() ? (s.is_file ? prefix : rel) : prefix + "/" + rel;
           fire(FireReason::kDataChange, 0, on_ds, 0);
         }
         store_.save_files(r.id, s.files);

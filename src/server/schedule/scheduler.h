@@ -114,7 +114,7 @@ class Scheduler {
 
  private:
   void loop();
-  void validate(ScheduleRecord& r, int64_t now_s);  // fills next_s for new triggers
+  void validate(ScheduleRecord& r, int64_t now_s);           // fills next_s for new triggers
   std::string find_id(const std::string& id_or_name) const;  // callers hold mu_; "" if none
 
   ScheduleStore& store_;

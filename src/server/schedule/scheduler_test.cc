@@ -49,11 +49,13 @@ struct Kv {
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() / ("sched_test_" + std::to_string(::getpid()) + "_" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = fs::temp_directory_path() /
+          ("sched_test_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir / "ds" / "incoming");
-    clock.now_s = civil_to_instant(cctz::civil_second(2026, 3, 7, 22, 0, 0), load_zone("America/New_York"));
+    clock.now_s =
+        civil_to_instant(cctz::civil_second(2026, 3, 7, 22, 0, 0), load_zone("America/New_York"));
     store = kv.store();
   }
   void TearDown() override { fs::remove_all(dir); }
@@ -97,7 +99,8 @@ class SchedulerTest : public ::testing::Test {
 
 TEST_F(SchedulerTest, FiresOnTheMinuteAndTagsTheRun) {
   auto s = make();
-  auto r = s->create(recurrence("every-minute", {{"frequency", "Minute"}, {"interval", 1},
+  auto r = s->create(recurrence("every-minute", {{"frequency", "Minute"},
+                                                 {"interval", 1},
                                                  {"start_time", "2026-03-07T22:00:30"},
                                                  {"time_zone", "Eastern Standard Time"}}));
   EXPECT_EQ(*r.next_s, clock.now_s + 30);
@@ -133,14 +136,15 @@ TEST_F(SchedulerTest, RestartAfterMissedFiringsStartsOneCatchUpRun) {
   std::string id;
   {
     auto s = make();
-    id = s->create(recurrence("hourly", {{"frequency", "Hour"}, {"interval", 1},
+    id = s->create(recurrence("hourly", {{"frequency", "Hour"},
+                                         {"interval", 1},
                                          {"start_time", "2026-03-07T23:00:00"},
                                          {"time_zone", "America/New_York"}}))
              .id;
     clock.now_s += 3600;  // 23:00
     s->run_due();
     ASSERT_EQ(fired.size(), 1u);
-  }  // the server stops
+  }                               // the server stops
   clock.now_s += 5 * 3600 + 600;  // back at 05:10 EDT on 8 March: 00,01,03,04,05 were missed
   auto s = make();                // a new server reads the stored schedule
   s->run_due();
@@ -161,8 +165,10 @@ TEST_F(SchedulerTest, RestartAfterMissedFiringsStartsOneCatchUpRun) {
 
 TEST_F(SchedulerTest, DisabledDoesNotFireAndEnableStartsFromNow) {
   auto s = make();
-  s->create(recurrence("m", {{"frequency", "Minute"}, {"interval", 1},
-                             {"start_time", "2026-03-07T22:01:00"}, {"time_zone", "America/New_York"}}));
+  s->create(recurrence("m", {{"frequency", "Minute"},
+                             {"interval", 1},
+                             {"start_time", "2026-03-07T22:01:00"},
+                             {"time_zone", "America/New_York"}}));
   s->set_status("m", ScheduleStatus::kDisabled);
   clock.now_s += 600;
   EXPECT_FALSE(s->run_due());
@@ -177,8 +183,10 @@ TEST_F(SchedulerTest, DisabledDoesNotFireAndEnableStartsFromNow) {
 
 TEST_F(SchedulerTest, LaunchFailureIsRecordedAndTheScheduleGoesOn) {
   auto s = make();
-  s->create(recurrence("m", {{"frequency", "Minute"}, {"interval", 1},
-                             {"start_time", "2026-03-07T22:00:00"}, {"time_zone", "America/New_York"}}));
+  s->create(recurrence("m", {{"frequency", "Minute"},
+                             {"interval", 1},
+                             {"start_time", "2026-03-07T22:00:00"},
+                             {"time_zone", "America/New_York"}}));
   fail_launch = true;
   s->run_due();
   auto r = s->get("m");
@@ -192,7 +200,8 @@ TEST_F(SchedulerTest, BadInputIsRefused) {
   auto s = make();
   s->create(recurrence("taken", {{"frequency", "Day"}, {"interval", 1}}));
   EXPECT_THROW(s->create(recurrence("taken", {{"frequency", "Day"}, {"interval", 1}})), Error);
-  EXPECT_THROW(s->create(recurrence("bad", {{"frequency", "Day"}, {"interval", 1}, {"time_zone", "Nowhere/Else"}})),
+  EXPECT_THROW(s->create(recurrence(
+                   "bad", {{"frequency", "Day"}, {"interval", 1}, {"time_zone", "Nowhere/Else"}})),
                Error);
   ScheduleRecord c = recurrence("cron", {{"expression", "99 * * * *"}});
   c.trigger_kind = TriggerKind::kCron;
@@ -212,8 +221,10 @@ TEST_F(SchedulerTest, DataChangeFiresOncePerNewOrChangedFile) {
   ScheduleRecord r;
   r.name = "on-data";
   r.trigger_kind = TriggerKind::kDataChange;
-  r.trigger = {{"datastore", "local_ds"}, {"path_on_datastore", "incoming"},
-               {"polling_interval", 1}, {"data_path_parameter_name", "input_path"}};
+  r.trigger = {{"datastore", "local_ds"},
+               {"path_on_datastore", "incoming"},
+               {"polling_interval", 1},
+               {"data_path_parameter_name", "input_path"}};
   r.target.path = "pipeline.yml";
   r.pipeline_parameters = {{"alpha", "0.5"}};
   r = s->create(r);
@@ -236,7 +247,8 @@ TEST_F(SchedulerTest, DataChangeFiresOncePerNewOrChangedFile) {
   clock.now_s += 60;
   s->run_due();
   EXPECT_EQ(fired.size(), 2u);  // unchanged: nothing
-  fs::last_write_time(dir / "ds/incoming/new1.csv", fs::file_time_type::clock::now() + std::chrono::hours(1));
+  fs::last_write_time(dir / "ds/incoming/new1.csv",
+                      fs::file_time_type::clock::now() + std::chrono::hours(1));
   clock.now_s += 60;
   s->run_due();
   EXPECT_EQ(fired.size(), 2u);  // touched, same bytes: nothing
@@ -255,7 +267,8 @@ TEST_F(SchedulerTest, DataChangeFiresOncePerNewOrChangedFile) {
 TEST_F(SchedulerTest, StoreRoundTripAndDelete) {
   {
     auto s = make();
-    auto r = recurrence("cron", {{"expression", "0 9 * * MON-FRI"}, {"time_zone", "Pacific Standard Time"}});
+    auto r = recurrence(
+        "cron", {{"expression", "0 9 * * MON-FRI"}, {"time_zone", "Pacific Standard Time"}});
     r.trigger_kind = TriggerKind::kCron;
     r.description = "weekday mornings";
     r.experiment_name = "nightly";

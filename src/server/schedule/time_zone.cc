@@ -1,10 +1,10 @@
 #include "server/schedule/time_zone.h"
 
+#include <cctz/civil_time.h>
 #include <cctz/time_zone.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cctz/civil_time.h>
 #include <map>
 
 #include "runnel/error.h"
@@ -162,8 +162,7 @@ cctz::civil_second parse_civil_time(const std::string& text, const std::string& 
   for (const char* f : {"%Y-%m-%dT%H:%M:%E*S", "%Y-%m-%d %H:%M:%E*S", "%Y-%m-%dT%H:%M",
                         "%Y-%m-%d %H:%M", "%Y-%m-%d"})
     if (cctz::parse(f, text, utc, &tp)) return cctz::convert(tp, utc);
-  throw invalid_argument(field + ": '" + text +
-                         "' is not a start time; write YYYY-MM-DDThh:mm:ss" +
+  throw invalid_argument(field + ": '" + text + "' is not a start time; write YYYY-MM-DDThh:mm:ss" +
                          (allow_offset ? std::string(" (optionally with Z or +hh:mm)")
                                        : std::string(" without an offset")) +
                          ", in the schedule's time_zone");
