@@ -232,6 +232,9 @@ int Server::bind() {
   if (m.port <= 0)
     throw unavailable("cannot listen on " + m.options.host + ":" + std::to_string(m.options.port) +
                       " (in use, or not an address of this machine); pick another with --port");
+  // Schedules fire from now on (here rather than in serve(), which runs on another thread
+  // and may start after a quick shutdown() has already stopped the scheduler).
+  m.scheduler->start();
   return m.port;
 }
 
@@ -239,10 +242,7 @@ std::vector<std::pair<std::string, std::string>> Server::resume() {
   return impl_->runs.resume_orphans();
 }
 
-void Server::serve() {
-  impl_->scheduler->start();
-  impl_->http.listen_after_bind();
-}
+void Server::serve() { impl_->http.listen_after_bind(); }
 
 void Server::shutdown(std::chrono::milliseconds grace) {
   impl_->scheduler->stop();  // nothing fires while draining

@@ -41,7 +41,7 @@ struct Server::Impl {
   httplib::Server http;
   int port = 0;
   // Schedules (routes_schedules.cc): stored in the metadata store, fired by the scheduler
-  // thread that serve() starts and shutdown() stops.
+  // thread that bind() starts and shutdown() stops.
   schedule::SystemClock clock;
   std::unique_ptr<schedule::ScheduleStore> schedule_store;
   std::unique_ptr<schedule::Scheduler> scheduler;
