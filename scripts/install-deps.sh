@@ -10,6 +10,7 @@ PKGS=(
   libssl-dev libsqlite3-dev libarchive-dev libzstd-dev libgit2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev libxml2-dev
   libpq-dev postgresql-15 postgresql-client-15  # the PostgreSQL metadata store (src/store/pg_*) and its tests
+  libcctz-dev tzdata  # schedules: time zones from the system's tz database (src/server/schedule)
   python3 python3-numpy python3-pandas python3-sklearn python3-yaml
   bubblewrap clang-format
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests

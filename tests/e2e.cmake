@@ -80,3 +80,5 @@ foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_insta
   runnel_add_e2e(${_sdk_name} LABELS python TIMEOUT 900)
 endforeach()
 unset(_sdk_name)
+# Schedules run by `runnel serve`: recurrence, data change, restart catch-up, CLI and SDK.
+runnel_add_e2e(schedules)

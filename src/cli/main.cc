@@ -11,6 +11,9 @@
 
 namespace runnel::cli {
 
+// cmd_schedule.cc (declared here rather than in cli.h, which every subcommand includes).
+void register_schedule(CLI::App& app, CliGlobals& g);
+
 Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
 
 void print_error(const std::string& message) {
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
   register_datastore(app, g);
   register_serve(app, g);
   register_token(app, g);
+  register_schedule(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -53,15 +53,19 @@ Client::Client(std::string url, std::string token)
 
 json Client::get(const std::string& path) { return call("GET", path, nullptr); }
 json Client::post(const std::string& path, const json& body) { return call("POST", path, &body); }
+json Client::patch(const std::string& path, const json& body) { return call("PATCH", path, &body); }
+json Client::del(const std::string& path) { return call("DELETE", path, nullptr); }
 
 json Client::call(const std::string& method, const std::string& path, const json* body) {
   httplib::Client c(url_);
   c.set_connection_timeout(5, 0);
   c.set_read_timeout(120, 0);
   httplib::Headers h = {{"Authorization", "Bearer " + token_}};
-  auto r = method == "GET"
-               ? c.Get(path.c_str(), h)
-               : c.Post(path.c_str(), h, body ? body->dump() : "{}", "application/json");
+  std::string text = body ? body->dump() : "{}";
+  auto r = method == "GET"      ? c.Get(path.c_str(), h)
+           : method == "DELETE" ? c.Delete(path.c_str(), h)
+           : method == "PATCH"  ? c.Patch(path.c_str(), h, text, "application/json")
+                                : c.Post(path.c_str(), h, text, "application/json");
   if (!r)
     throw unavailable("the runnel server at " + url_ + " did not answer " + method + " " + path);
   json j = json::parse(r->body, nullptr, false);

@@ -32,6 +32,8 @@ class Client {
   // kAlreadyExists, 5xx -> kUnavailable); no answer -> Error(kUnavailable).
   nlohmann::json get(const std::string& path);
   nlohmann::json post(const std::string& path, const nlohmann::json& body);
+  nlohmann::json patch(const std::string& path, const nlohmann::json& body);
+  nlohmann::json del(const std::string& path);
 
  private:
   nlohmann::json call(const std::string& method, const std::string& path,

@@ -63,7 +63,21 @@ Server::Impl::Impl(Workspace w, ServerOptions o)
     : ws(std::move(w)),
       options(std::move(o)),
       tokens(ws.runnel_dir()),
-      runs(ws, hub, options.max_parallel, &metrics) {}
+      runs(ws, hub, options.max_parallel, &metrics) {
+  Workspace* wsp = &ws;
+  schedule_store = schedule::make_kv_schedule_store(
+      [wsp](const std::string& k) { return wsp->store().get_value(k); },
+      [wsp](const std::string& k, const std::string& v) { wsp->store().set_value(k, v); });
+  scheduler = std::make_unique<schedule::Scheduler>(
+      *schedule_store,
+      [this](const schedule::FireRequest& f) {
+        return runs.submit(fire_submit_request(f))["run_id"].get<std::string>();
+      },
+      [this](const std::string& ds, const std::string& path) {
+        return datastore_local_path(ds, path);
+      },
+      clock);
+}
 
 Server::Server(Workspace ws, ServerOptions options) {
   if (options.no_auth && !is_loopback_host(options.host))
@@ -206,6 +220,7 @@ Server::Server(Workspace ws, ServerOptions options) {
   m.add_run_routes();
   m.add_step_routes();
   m.add_workspace_routes();
+  m.add_schedule_routes();
   m.add_static_routes();  // last: it catches every other GET
 }
 
@@ -223,6 +238,9 @@ int Server::bind() {
   if (m.port <= 0)
     throw unavailable("cannot listen on " + m.options.host + ":" + std::to_string(m.options.port) +
                       " (in use, or not an address of this machine); pick another with --port");
+  // Schedules fire from now on (here rather than in serve(), which runs on another thread
+  // and may start after a quick shutdown() has already stopped the scheduler).
+  m.scheduler->start();
   return m.port;
 }
 
@@ -233,6 +251,7 @@ std::vector<std::pair<std::string, std::string>> Server::resume() {
 void Server::serve() { impl_->http.listen_after_bind(); }
 
 void Server::shutdown(std::chrono::milliseconds grace) {
+  impl_->scheduler->stop();  // nothing fires while draining
   impl_->runs.drain(grace);
   impl_->hub.close();
   impl_->http.stop();

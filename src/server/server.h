@@ -44,7 +44,8 @@ class Server {
   // Throws Error(kInvalidArgument) for --no-auth off loopback.
   Server(Workspace ws, ServerOptions options);
   ~Server();
-  // Binds the listening socket; returns the port. Error(kUnavailable) when it is taken.
+  // Binds the listening socket and starts the scheduler thread (schedules fire from then
+  // on); returns the port. Error(kUnavailable) when it is taken.
   int bind();
   // Resumes the runs a previous, killed server left unfinished; returns (old, new) ids.
   std::vector<std::pair<std::string, std::string>> resume();

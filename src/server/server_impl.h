@@ -14,6 +14,7 @@
 #include "server/event_hub.h"
 #include "server/prom_metrics.h"
 #include "server/run_manager.h"
+#include "server/schedule/scheduler.h"
 #include "server/server.h"
 #include "server/tokens.h"
 #include "store/metadata_store.h"
@@ -39,6 +40,11 @@ struct Server::Impl {
   RunManager runs;
   httplib::Server http;
   int port = 0;
+  // Schedules (routes_schedules.cc): stored in the metadata store, fired by the scheduler
+  // thread that bind() starts and shutdown() stops.
+  schedule::SystemClock clock;
+  std::unique_ptr<schedule::ScheduleStore> schedule_store;
+  std::unique_ptr<schedule::Scheduler> scheduler;
 
   // Every run, newest first, re-read when an event arrived or after 2 s.
   std::vector<PipelineRunRecord> all_runs();
@@ -54,6 +60,21 @@ struct Server::Impl {
   void add_step_routes();
   void add_workspace_routes();
   void add_static_routes();
+  void add_schedule_routes();
+
+  // The SubmitRequest for a schedule's firing (tags azureml.schedule*, parameters).
+  nlohmann::json fire_submit_request(const schedule::FireRequest& f);
+  // Published pipeline / endpoint targets: the SubmitRequest they stand for. ApiError 400/404.
+  nlohmann::json resolve_published_target(const schedule::Target& t, const nlohmann::json& params,
+                                          const nlohmann::json& data_paths,
+                                          const std::string& experiment,
+                                          const std::map<std::string, std::string>& tags);
+  // Refuses a target that cannot run (a missing or broken pipeline file, an unknown id).
+  void check_target(const schedule::Target& t);
+  // The local folder of `path` on datastore `name`; Error for unknown or remote datastores.
+  std::string datastore_local_path(const std::string& name, const std::string& path);
+  nlohmann::json schedule_json(const schedule::ScheduleRecord& r);
+  schedule::ScheduleRecord find_schedule(const std::string& id);  // ApiError 404
 
  private:
   std::mutex cache_mu_;

@@ -9,10 +9,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import textwrap
 import unittest
+import urllib.error
+import urllib.request
+import warnings
 
 SOURCE_DIR = os.environ.get(
     "RUNNEL_SOURCE_DIR",
@@ -20,6 +24,7 @@ SOURCE_DIR = os.environ.get(
 RUNNEL = os.environ.get("RUNNEL_BIN", os.path.join(SOURCE_DIR, "build", "runnel"))
 PYTHON = "/usr/bin/python3"
 FINAL = ("Finished", "Failed", "Canceled", "Reused")
+SERVER_FINAL = ("Finished", "Failed", "Canceled")  # a pipeline run's final statuses
 
 
 def clean_env(**extra):
@@ -147,3 +152,100 @@ def read(path, default=None):
             return f.read()
     except FileNotFoundError:
         return default
+
+
+class ServerTestBase(WorkspaceTest):
+    """A WorkspaceTest with a `runnel serve` of its workspace: start_server(), stop_server(),
+    request()/get()/get_json() with the admin token, wait_run()."""
+
+
+    def setUp(self):
+        warnings.simplefilter("ignore", ResourceWarning)
+        super().setUp()
+        self.server = None
+        self.addCleanup(self.stop_server)
+
+    # -- the server ------------------------------------------------------------------------
+    def start_server(self, *extra):
+        cfg = os.path.join(self.ws, ".runnel", "config.json")
+        self.log = open(os.path.join(self.dir, "server.log"), "a")
+        self.server = subprocess.Popen([RUNNEL, "--workspace", self.ws, "serve", "--port", "0", *extra],
+                                       stdout=self.log, stderr=self.log, env=clean_env())
+        pid = self.server.pid
+
+        def ready():
+            try:
+                c = json.load(open(cfg))
+                return c.get("server", {}).get("pid") == pid and self.get("/healthz", token=None)[0] == 200
+            except (OSError, ValueError, urllib.error.URLError):
+                return False
+        self.server_url = None
+        self.assertTrue(wait_for(lambda: self._url(cfg) and ready(), timeout=30), self.server_log())
+        self.token = open(os.path.join(self.ws, ".runnel", "server", "admin.token")).read().strip()
+        return self.server
+
+    def _url(self, cfg):
+        try:
+            self.server_url = json.load(open(cfg))["server"]["url"]
+            return True
+        except (OSError, ValueError, KeyError):
+            return False
+
+    def server_log(self):
+        try:
+            return open(os.path.join(self.dir, "server.log")).read()[-4000:]
+        except OSError:
+            return ""
+
+    def stop_server(self, sig=signal.SIGTERM):
+        if self.server and self.server.poll() is None:
+            self.server.send_signal(sig)
+            try:
+                self.server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+
+    def request(self, method, path, body=None, token="", headers=None):
+        url = self.server_url + path
+        h = dict(headers or {})
+        tok = self.token if token == "" else token
+        if tok:
+            h["Authorization"] = "Bearer " + tok
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        req = urllib.request.Request(url, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), dict(e.headers)
+
+    def get(self, path, token=""):
+        s, b, _ = self.request("GET", path, token=token)
+        return s, b
+
+    def get_json(self, path, token=""):
+        s, b = self.get(path, token)
+        return s, json.loads(b) if b else None
+
+    def submit(self, rel, text=None, token="", **opts):
+        if text is not None:
+            self.write(os.path.join("ws", rel), text)
+        body = {"path": rel}
+        body.update(opts)
+        s, b, _ = self.request("POST", "/api/v1/runs", body, token=token)
+        return s, json.loads(b)
+
+    def wait_run(self, run_id, timeout=60):
+        last = {}
+
+        def done():
+            s, j = self.get_json("/api/v1/runs/" + run_id)
+            last["j"] = j
+            return s == 200 and j["status"] in SERVER_FINAL
+        self.assertTrue(wait_for(done, timeout=timeout, interval=0.2), json.dumps(last.get("j"))[:2000])
+        return last["j"]
+

@@ -502,6 +502,4 @@ def _unavailable(cls_name):
 PublishedPipeline = _unavailable("PublishedPipeline")
 PipelineEndpoint = _unavailable("PipelineEndpoint")
 PipelineDraft = _unavailable("PipelineDraft")
-Schedule = _unavailable("Schedule")
-ScheduleRecurrence = _unavailable("ScheduleRecurrence")
-TimeZone = _unavailable("TimeZone")
+from .schedule import Schedule, ScheduleRecurrence, TimeZone  # noqa: E402  (run by `runnel serve`)

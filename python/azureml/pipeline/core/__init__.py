@@ -1,7 +1,8 @@
 """azureml.pipeline.core: Pipeline, PipelineData, PipelineParameter, runs, StepSequence.
 
-PublishedPipeline, PipelineEndpoint, PipelineDraft, Schedule and ScheduleRecurrence exist
-and raise NotImplementedError: publishing is not available in runnel yet.
+Schedule, ScheduleRecurrence and TimeZone talk to the workspace's server (`runnel serve`).
+PublishedPipeline, PipelineEndpoint and PipelineDraft exist and raise NotImplementedError:
+publishing is not available in runnel yet.
 """
 from runnel.sdk.pipeline import (InputPortBinding, Pipeline, PipelineData, PipelineDraft, PipelineEndpoint,
                                  PipelineParameter, PublishedPipeline, Schedule, ScheduleRecurrence,
