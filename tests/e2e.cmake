@@ -60,3 +60,6 @@ foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_insta
   runnel_add_e2e(${_sdk_name} LABELS python TIMEOUT 900)
 endforeach()
 unset(_sdk_name)
+# Parameters, published pipelines, endpoints and drafts on a live `runnel serve` (curl, the
+# SDK's REST body, the publishing sample scripts unchanged).
+runnel_add_e2e(publish LABELS python TIMEOUT 600)

@@ -43,4 +43,16 @@ void check_name(const std::string& name, const std::string& kind) {
                            "with a letter or digit (no '/' or spaces)");
 }
 
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items,
+                                                     const std::string& flag) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw invalid_argument(flag + " " + item + ": expected NAME=VALUE");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
 }  // namespace runnel::cli

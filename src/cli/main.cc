@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   register_datastore(app, g);
   register_serve(app, g);
   register_token(app, g);
+  register_pipeline(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

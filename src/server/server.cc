@@ -200,6 +200,7 @@ Server::Server(Workspace ws, ServerOptions options) {
   m.add_run_routes();
   m.add_step_routes();
   m.add_workspace_routes();
+  m.add_published_routes();
   m.add_static_routes();  // last: it catches every other GET
 }
 

@@ -1,7 +1,8 @@
 """azureml.pipeline.core: Pipeline, PipelineData, PipelineParameter, runs, StepSequence.
 
-PublishedPipeline, PipelineEndpoint, PipelineDraft, Schedule and ScheduleRecurrence exist
-and raise NotImplementedError: publishing is not available in runnel yet.
+PublishedPipeline, PipelineEndpoint and PipelineDraft publish to the workspace (submitting
+them needs `runnel serve`; see python/README.md); Schedule and ScheduleRecurrence exist and
+raise NotImplementedError.
 """
 from runnel.sdk.pipeline import (InputPortBinding, Pipeline, PipelineData, PipelineDraft, PipelineEndpoint,
                                  PipelineParameter, PublishedPipeline, Schedule, ScheduleRecurrence,
