@@ -7,9 +7,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <map>
 #include <string>
-#include <vector>
 
 #include "runnel/error.h"
 #include "runnel/workspace.h"
@@ -52,11 +50,6 @@ void check_at_least(int64_t value, int64_t min, const std::string& flag, const s
 // starting with a letter or digit. `kind` names it in the message ("compute").
 void check_name(const std::string& name, const std::string& kind);
 
-// NAME=VALUE items (of `flag`, e.g. --set) as a map. Throws Error(kInvalidArgument) naming
-// the item when it has no '=' or no name.
-std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items,
-                                                     const std::string& flag);
-
 void register_init(CLI::App& app, CliGlobals& g);
 void register_run(CLI::App& app, CliGlobals& g);
 void register_plan(CLI::App& app, CliGlobals& g);
@@ -70,6 +63,5 @@ void register_dataset(CLI::App& app, CliGlobals& g);    // cmd_dataset.cc
 void register_datastore(CLI::App& app, CliGlobals& g);  // cmd_datastore.cc
 void register_serve(CLI::App& app, CliGlobals& g);      // cmd_serve.cc (also `runs cancel`)
 void register_token(CLI::App& app, CliGlobals& g);      // cmd_token.cc
-void register_pipeline(CLI::App& app, CliGlobals& g);   // cmd_pipeline.cc (publish, endpoints, drafts)
 
 }  // namespace runnel::cli

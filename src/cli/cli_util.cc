@@ -2,6 +2,7 @@
 // and the checks of flag values and names.
 #include <cctype>
 
+#include "cli/assignments.h"
 #include "cli/cli.h"
 
 namespace runnel::cli {

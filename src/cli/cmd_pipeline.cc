@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/assignments.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "core/ids.h"

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/assignments.h"
 #include "cli/cli.h"
 #include "cli/progress_view.h"
 #include "cli/run_json.h"

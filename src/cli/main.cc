@@ -11,6 +11,8 @@
 
 namespace runnel::cli {
 
+void register_pipeline(CLI::App& app, CliGlobals& g);  // cmd_pipeline.cc (publish, endpoints, drafts)
+
 Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
 
 void print_error(const std::string& message) {
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
   register_datastore(app, g);
   register_serve(app, g);
   register_token(app, g);
-  register_pipeline(app, g);
+  register_pipeline(app, g);  // cmd_pipeline.cc
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,6 +2,7 @@
 // enable/disable, versions, and the REST trigger that takes the Azure ML SDK's body
 // ({ExperimentName, RunSource, ParameterAssignments, DataPathAssignments,
 // DataSetDefinitionValueAssignments[, PipelineVersion]}).
+#include "core/ids.h"
 #include "publish/published_store.h"
 #include "runnel/error.h"
 #include "server/http_util.h"

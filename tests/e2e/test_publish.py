@@ -10,10 +10,9 @@ import shutil
 import signal
 import subprocess
 import unittest
-import urllib.error
 
 from e2e_util import RUNNEL, SOURCE_DIR, clean_env, wait_for
-from sdk_util import PYTHON_PKG, SdkScriptTest
+from sdk_util import SdkScriptTest
 
 SAMPLES = os.path.join(SOURCE_DIR, "tests", "e2e", "publish_samples")
 

@@ -345,7 +345,7 @@ class _Build:
         arg_modes = {a.name: a for a in step.arguments if isinstance(a, DatasetConsumptionConfig)}
         inputs = [self.convert(arg_modes.get(i.name, i) if isinstance(i, DatasetConsumptionConfig) else i,
                                where + " inputs") for i in step.inputs]
-        inputs = [i for i in inputs if not isinstance(i, (str, bool, int, float))]
+        inputs = [i for i in inputs if not isinstance(i, (str, bool, int, float, native().PipelineParameter))]
         outputs = [self.data_native(o) for o in step.outputs]
         rc = step.runconfig._to_native(self.ws) if step.runconfig is not None else {}
         if self.symbolic and any(isinstance(v, PipelineParameter) for v in step.params.values()):

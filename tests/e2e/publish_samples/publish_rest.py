@@ -61,7 +61,7 @@ published_pipeline1.disable()
 try:
     published_pipeline1.submit(ws, experiment_name="My_Pipeline")
     print("disabled pipeline submitted (unexpected)")
-except Exception as e:  # the server answers 409
+except Exception:  # the server answers 409
     print("disabled pipeline refused")
 published_pipeline1.enable()
 print("RUN_IDS", run_id, pipeline_run.id)
