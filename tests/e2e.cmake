@@ -82,3 +82,6 @@ endforeach()
 unset(_sdk_name)
 # Schedules run by `runnel serve`: recurrence, data change, restart catch-up, CLI and SDK.
 runnel_add_e2e(schedules)
+# Parameters, published pipelines, endpoints and drafts on a live `runnel serve` (curl, the
+# SDK's REST body, the publishing sample scripts unchanged).
+runnel_add_e2e(publish LABELS python TIMEOUT 600)

@@ -105,11 +105,41 @@ class OutputFileDatasetConfig : public PipelineData {
   void replace_state(std::shared_ptr<State> s);  // internal: builder copies
 };
 
-// One command-line argument: text, a number, data (which becomes its path) or a dataset
-// input (its path, or for direct mode the path of its definition).
+// A value set when the pipeline is submitted (the SDK's PipelineParameter): in a step's
+// `arguments` it becomes its value, the default unless SubmitOptions::pipeline_parameters
+// (or a published pipeline's ParameterAssignments) gives another. The value, not the
+// name, is part of the step's fingerprint.
+//
+// @code
+//   PipelineParameter lr("learning_rate", 0.01);
+//   PythonScriptStep train({.script_name = "train.py", .arguments = {"--lr", lr}});
+//   Experiment(ws, "e").submit(Pipeline(ws, {train}), {.pipeline_parameters = {{"learning_rate", "0.1"}}});
+// @endcode
+class PipelineParameter {
+ public:
+  enum class Type { kString, kInteger, kNumber, kBoolean };
+  PipelineParameter(std::string name, std::string default_value);
+  PipelineParameter(std::string name, const char* default_value);
+  PipelineParameter(std::string name, long default_value);
+  PipelineParameter(std::string name, int default_value) : PipelineParameter(std::move(name), long{default_value}) {}
+  PipelineParameter(std::string name, double default_value);
+  PipelineParameter(std::string name, bool default_value);  // "True" / "False", as Python spells them
+
+  const std::string& name() const { return name_; }
+  Type type() const { return type_; }
+  const std::string& default_value() const { return default_; }  // as text
+
+ private:
+  std::string name_;
+  Type type_ = Type::kString;
+  std::string default_;
+};
+
+// One command-line argument: text, a number, data (which becomes its path), a dataset
+// input (its path, or for direct mode the path of its definition) or a pipeline parameter.
 class Argument {
  public:
-  using Value = std::variant<std::string, PipelineData, DatasetConsumptionConfig>;
+  using Value = std::variant<std::string, PipelineData, DatasetConsumptionConfig, PipelineParameter>;
   Argument(const char* s) : value_(std::string(s)) {}
   Argument(std::string s) : value_(std::move(s)) {}
   Argument(int v) : value_(std::to_string(v)) {}
@@ -117,6 +147,7 @@ class Argument {
   Argument(double v);
   Argument(PipelineData d) : value_(std::move(d)) {}
   Argument(DatasetConsumptionConfig d) : value_(std::move(d)) {}
+  Argument(PipelineParameter p) : value_(std::move(p)) {}
 
   const Value& value() const { return value_; }
 

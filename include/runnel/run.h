@@ -27,6 +27,10 @@ struct SubmitOptions {
   int max_parallel = 0;             // local slots; 0 = number of cores
   std::string default_compute;      // overrides the pipeline's default compute
   std::map<std::string, std::string> tags;
+  // Values for the pipeline's PipelineParameters, as text ("0.5", "True", "name");
+  // Experiment::submit throws Error(kInvalidArgument) for an unknown name or a value
+  // that does not fit the parameter's type.
+  std::map<std::string, std::string> pipeline_parameters;
 };
 
 class StepRun {

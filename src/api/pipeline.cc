@@ -36,6 +36,28 @@ void register_outputs(const std::shared_ptr<Step::State>& st) {
   }
 }
 
+// Declares `p` in `spec` (once; the same name with another default or type is refused).
+void add_parameter(PipelineSpec* spec, const PipelineParameter& p, const std::string& where) {
+  static const DataType kTypes[] = {DataType::kString, DataType::kInteger, DataType::kNumber,
+                                    DataType::kBoolean};
+  DataType t = kTypes[static_cast<int>(p.type())];
+  for (const auto& q : spec->parameters)
+    if (q.name == p.name()) {
+      if (q.type != t || q.default_value.value != p.default_value())
+        throw invalid_argument(where + ": PipelineParameter '" + p.name() +
+                               "' is declared twice with different defaults ('" +
+                               q.default_value.value + "' and '" + p.default_value() +
+                               "'); use one PipelineParameter object");
+      return;
+    }
+  PipelineParameterSpec ps;
+  ps.name = p.name();
+  ps.type = t;
+  ps.default_value.kind = InputSource::Kind::kLiteral;
+  ps.default_value.value = p.default_value();
+  spec->parameters.push_back(std::move(ps));
+}
+
 }  // namespace
 
 PipelineData::PipelineData(const std::string& name, std::optional<Datastore> datastore, bool is_directory)
@@ -106,14 +128,37 @@ OutputFileDatasetConfig OutputFileDatasetConfig::read_delimited_files() const {
   return changed_copy(*this, "read_delimited_files", [](State& s) { s.register_tabular = true; });
 }
 
-Argument::Argument(double v) {
-  // As Python's str(float) writes it (the SDK passes str(value) to the script): the
-  // shortest text that reads back as `v`, with ".0" on integral values (1.0, 0.1, 1e+20).
+namespace {
+// As Python's str(float) writes it (the SDK passes str(value) to the script): the shortest
+// text that reads back as `v`, with ".0" on integral values (1.0, 0.1, 1e+20).
+std::string double_text(double v) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   std::string text(buf, r.ptr);
   if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-  value_ = std::move(text);
+  return text;
+}
+}  // namespace
+
+Argument::Argument(double v) { value_ = double_text(v); }
+
+PipelineParameter::PipelineParameter(std::string name, std::string default_value)
+    : name_(std::move(name)), type_(Type::kString), default_(std::move(default_value)) {
+  if (name_.empty()) throw invalid_argument("PipelineParameter: name is required");
+}
+PipelineParameter::PipelineParameter(std::string name, const char* default_value)
+    : PipelineParameter(std::move(name), std::string(default_value ? default_value : "")) {}
+PipelineParameter::PipelineParameter(std::string name, long default_value)
+    : PipelineParameter(std::move(name), std::to_string(default_value)) {
+  type_ = Type::kInteger;
+}
+PipelineParameter::PipelineParameter(std::string name, double default_value)
+    : PipelineParameter(std::move(name), double_text(default_value)) {
+  type_ = Type::kNumber;
+}
+PipelineParameter::PipelineParameter(std::string name, bool default_value)
+    : PipelineParameter(std::move(name), std::string(default_value ? "True" : "False")) {
+  type_ = Type::kBoolean;
 }
 
 const std::string& Step::name() const { return state_->name; }
@@ -292,6 +337,9 @@ PipelineSpec Pipeline::to_spec() const {
     for (const auto& a : s.arguments) {
       if (auto* text = std::get_if<std::string>(&a.value())) {
         cmd += " " + shell_quote(*text);
+      } else if (auto* pp = std::get_if<PipelineParameter>(&a.value())) {
+        add_parameter(&spec, *pp, "step '" + s.name + "'");
+        cmd += " ${{parameters." + pp->name() + "}}";
       } else if (auto* c = std::get_if<DatasetConsumptionConfig>(&a.value())) {
         cmd += " ${{inputs." + c->name + "}}";
       } else {

@@ -177,6 +177,8 @@ PipelineRun Experiment::submit(const Pipeline& pipeline, const SubmitOptions& op
   if (options.continue_on_step_failure) eo.continue_on_step_failure = true;
   eo.tags = options.tags;
   eo.stream_logs = true;
+  for (const auto& [k, v] : options.pipeline_parameters) eo.parameters[k].text = v;
+  eo.parameters_field = "pipeline_parameters";
   auto impl = std::make_shared<PipelineRun::Impl>(ws_);
   impl->exec = PipelineExecution::submit(ws_, pipeline.to_spec(), eo, &impl->listener);
   impl->id = impl->exec->run_id();

@@ -2,6 +2,7 @@
 // and the checks of flag values and names.
 #include <cctype>
 
+#include "cli/assignments.h"
 #include "cli/cli.h"
 
 namespace runnel::cli {
@@ -41,6 +42,18 @@ void check_name(const std::string& name, const std::string& kind) {
     throw invalid_argument(kind + " name '" + name +
                            "': use 1 to 64 letters, digits, '-', '_' or '.', starting " +
                            "with a letter or digit (no '/' or spaces)");
+}
+
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items,
+                                                     const std::string& flag) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw invalid_argument(flag + " " + item + ": expected NAME=VALUE");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
 }
 
 }  // namespace runnel::cli

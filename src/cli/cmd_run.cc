@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/assignments.h"
 #include "cli/cli.h"
 #include "cli/progress_view.h"
 #include "cli/run_json.h"
@@ -52,6 +53,7 @@ struct RunArgs {
   std::string compute;
   std::vector<std::string> rerun;
   std::vector<std::string> tags;
+  std::vector<std::string> sets;  // --set NAME=VALUE
   bool continue_on_failure = false;
   bool accept_changed = false;
   std::string snapshot_max_bytes;  // a size (core/units.h); "" = the workspace config's
@@ -70,6 +72,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
     auto url = server::live_server_url(ws, a.server);
     if (url && server::can_submit_remotely(ws, a.file)) {
       server::RemoteSubmit rs{a.file, a.experiment, a.regenerate, a.continue_on_failure, a.compute, a.rerun, {}};
+      rs.parameters = parse_assignments(a.sets, "--set");
       for (const auto& t : a.tags) {
         auto eq = t.find('=');
         if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
@@ -100,6 +103,8 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   }
   check_at_least(a.snapshot_max_files, 0, "--snapshot-max-files", "files in a code snapshot");
   opts.snapshot_max_files = static_cast<uint64_t>(a.snapshot_max_files);
+  for (const auto& [k, v] : parse_assignments(a.sets, "--set")) opts.parameters[k].text = v;
+  opts.parameters_field = "--set";
   for (const auto& t : a.tags) {
     auto eq = t.find('=');
     if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
@@ -194,6 +199,7 @@ void register_run(CLI::App& app, CliGlobals& g) {
   sub->add_option("--rerun", a->rerun, "run STEP and everything downstream of it again");
   sub->add_option("--compute", a->compute, "compute target for steps that do not name one");
   sub->add_option("--tag", a->tags, "tag the run: KEY=VALUE");
+  sub->add_option("--set", a->sets, "set a pipeline parameter (a top-level input): NAME=VALUE");
   sub->add_flag("--continue-on-step-failure", a->continue_on_failure,
                 "keep running steps that do not depend on a failed one");
   sub->add_flag("--stream", a->stream, "show the steps' output live");

@@ -13,6 +13,7 @@ namespace runnel::cli {
 
 // cmd_schedule.cc (declared here rather than in cli.h, which every subcommand includes).
 void register_schedule(CLI::App& app, CliGlobals& g);
+void register_pipeline(CLI::App& app, CliGlobals& g);  // cmd_pipeline.cc (publish, endpoints, drafts)
 
 Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   register_serve(app, g);
   register_token(app, g);
   register_schedule(app, g);
+  register_pipeline(app, g);  // cmd_pipeline.cc
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

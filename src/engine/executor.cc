@@ -69,6 +69,7 @@ std::unique_ptr<PipelineExecution> PipelineExecution::submit(const Workspace& ws
                                                              const ExecutionOptions& options,
                                                              RunListener* listener,
                                                              BackendFactory backends, Engine* engine) {
+  apply_parameters(&spec, options.parameters, options.parameters_field);
   validate_pipeline(spec);
   auto impl = std::make_shared<Impl>(ws, std::move(spec), options, listener, std::move(backends));
   impl->resolve();  // environments, computes, graph: throws on bad input, records nothing

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "spec/parameters.h"
 #include "runnel/status.h"
 #include "runnel/workspace.h"
 #include "spec/pipeline_spec.h"
@@ -43,6 +44,10 @@ struct ExecutionOptions {
   // Snapshot limits for this run; 0 = the workspace's (snapshot.max_bytes/max_files).
   uint64_t snapshot_max_bytes = 0;
   uint64_t snapshot_max_files = 0;
+  // Values for the pipeline's parameters (spec/parameters.h); the others take their
+  // defaults. `parameters_field` names the caller's field in errors.
+  ParameterValues parameters;
+  std::string parameters_field = "parameters";
 };
 
 // A step's state as the engine sees it; copied out to callers.

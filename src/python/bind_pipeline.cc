@@ -28,6 +28,8 @@ std::vector<Argument> to_arguments(const py::list& items) {
       out.emplace_back(a.cast<PipelineData>());
     else if (py::isinstance<DatasetConsumptionConfig>(a))
       out.emplace_back(a.cast<DatasetConsumptionConfig>());
+    else if (py::isinstance<PipelineParameter>(a))
+      out.emplace_back(a.cast<PipelineParameter>());
     else if (py::isinstance<py::bool_>(a))
       out.emplace_back(a.cast<bool>() ? "True" : "False");
     else if (py::isinstance<py::int_>(a))
@@ -141,6 +143,17 @@ struct PyPipelineRun {
 }  // namespace
 
 void bind_pipeline(py::module_& m) {
+  // A pipeline parameter in a step's arguments (kept symbolic: published pipelines).
+  py::class_<PipelineParameter>(m, "PipelineParameter")
+      .def(py::init([](const std::string& name, const py::object& v) {
+             if (py::isinstance<py::bool_>(v)) return PipelineParameter(name, v.cast<bool>());
+             if (py::isinstance<py::int_>(v)) return PipelineParameter(name, v.cast<long>());
+             if (py::isinstance<py::float_>(v)) return PipelineParameter(name, v.cast<double>());
+             return PipelineParameter(name, py::str(v).cast<std::string>());
+           }),
+           "name"_a, "default_value"_a)
+      .def_property_readonly("name", &PipelineParameter::name)
+      .def_property_readonly("default_value", &PipelineParameter::default_value);
   py::class_<Step>(m, "Step")
       .def_property_readonly("name", &Step::name)
       .def("run_after", &Step::run_after, "other"_a)

@@ -88,16 +88,20 @@ bool can_submit_remotely(const Workspace& ws, const std::string& file) {
 int run_on_server(const Workspace& ws, const std::string& url, const RemoteSubmit& s, bool json_out,
                   const std::function<void(const std::string&)>& print_final) {
   Client client(url, client_token(ws.runnel_dir()));
-  std::string root = fs::weakly_canonical(ws.root()).string();
-  std::string rel = fs::relative(fs::weakly_canonical(fs::absolute(s.file)), root).string();
-  json req = {{"path", rel},
-              {"regenerate_outputs", s.regenerate_outputs},
-              {"continue_on_step_failure", s.continue_on_step_failure},
-              {"rerun_steps", s.rerun_steps},
-              {"tags", s.tags}};
-  if (!s.experiment.empty()) req["experiment"] = s.experiment;
-  if (!s.compute.empty()) req["compute"] = s.compute;
-  json answer = client.post("/api/v1/runs", req);
+  json req = s.request;
+  if (req.is_null()) {
+    std::string root = fs::weakly_canonical(ws.root()).string();
+    std::string rel = fs::relative(fs::weakly_canonical(fs::absolute(s.file)), root).string();
+    req = {{"path", rel},
+           {"regenerate_outputs", s.regenerate_outputs},
+           {"continue_on_step_failure", s.continue_on_step_failure},
+           {"rerun_steps", s.rerun_steps},
+           {"tags", s.tags},
+           {"parameters", s.parameters}};
+    if (!s.experiment.empty()) req["experiment"] = s.experiment;
+    if (!s.compute.empty()) req["compute"] = s.compute;
+  }
+  json answer = client.post(s.submit_path, req);
   std::string id = answer.value("run_id", "");
   std::cerr << "Submitted PipelineRun " << id << " to the server at " << url << "\n";
 

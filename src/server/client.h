@@ -50,6 +50,11 @@ struct RemoteSubmit {
   std::string compute;
   std::vector<std::string> rerun_steps;
   std::map<std::string, std::string> tags;
+  std::map<std::string, std::string> parameters;  // --set NAME=VALUE
+  // When not null: posted as is to `submit_path` instead of a request built from `file`
+  // (a published pipeline's trigger body).
+  nlohmann::json request;
+  std::string submit_path = "/api/v1/runs";
 };
 
 // True when `file` lies inside the workspace (only such files can be run by its server).

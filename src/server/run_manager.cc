@@ -7,6 +7,8 @@
 #include "runnel/error.h"
 #include "server/confine.h"
 #include "server/http_util.h"
+#include "server/published.h"
+#include "spec/parameters.h"
 #include "spec/spec_json.h"
 #include "spec/yaml_loader.h"
 #include "store/metadata_store.h"
@@ -65,6 +67,43 @@ void check_paths_inside(const PipelineSpec& spec, const std::string& root) {
 }
 
 }  // namespace
+
+PipelineSpec load_submitted_pipeline(const Workspace& ws, const json& req, std::string* stem) {
+  if (!req.is_object())
+    throw ApiError(400, "invalid_argument", "the body must be a JSON object (SubmitRequest)",
+                   {{"field", "body"}});
+  std::string yaml = string_field(req, "yaml");
+  std::string path = string_field(req, "path");
+  std::string base_dir = string_field(req, "base_dir");
+  bool has_spec = req.contains("spec");
+  if (has_spec + !yaml.empty() + !path.empty() != 1)
+    throw ApiError(400, "invalid_argument",
+                   "give exactly one of `yaml` (the pipeline text), `path` (a pipeline file in "
+                   "the workspace) or `spec` (a pipeline definition as the SDK builds it)",
+                   {{"field", yaml.empty() ? "yaml" : "path"}});
+  PipelineSpec spec;
+  if (has_spec) {
+    try {
+      spec = spec_from_json(req["spec"]);
+    } catch (const Error& e) {
+      throw bad_field("spec", e.what());
+    }
+    *stem = spec.name.empty() ? "default" : spec.name;
+  } else if (!path.empty()) {
+    std::string file = confine_request(ws.root(), path, "path");
+    if (fs::is_directory(file))
+      throw bad_field("path", "'" + path + "' is a folder; name the pipeline YAML file");
+    spec = load_pipeline_yaml(file);
+    *stem = fs::path(file).stem().string();
+  } else {
+    std::string dir = confine_request(ws.root(), base_dir, "base_dir");
+    if (!fs::is_directory(dir)) throw bad_field("base_dir", "'" + base_dir + "' is not a folder");
+    spec = load_pipeline_yaml_string(yaml, dir + "/submitted-pipeline.yml");
+    *stem = "default";
+  }
+  check_paths_inside(spec, ws.root());
+  return spec;
+}
 
 struct RunManager::Tracked : RunListener {
   RunManager* mgr = nullptr;
@@ -173,32 +212,27 @@ std::string RunManager::start(const json& req, const std::string& resumed_from, 
   if (!req.is_object())
     throw ApiError(400, "invalid_argument", "the body must be a JSON object (SubmitRequest)",
                    {{"field", "body"}});
-  std::string yaml = string_field(req, "yaml");
-  std::string path = string_field(req, "path");
-  std::string base_dir = string_field(req, "base_dir");
-  if (yaml.empty() == path.empty())
-    throw ApiError(400, "invalid_argument",
-                   "give exactly one of `yaml` (the pipeline text) or `path` (a pipeline file in "
-                   "the workspace)",
-                   {{"field", yaml.empty() ? "yaml" : "path"}});
+  ExecutionOptions opts;
   PipelineSpec spec;
   std::string stem;
-  if (!path.empty()) {
-    std::string file = confine_request(ws_.root(), path, "path");
-    if (fs::is_directory(file))
-      throw bad_field("path", "'" + path + "' is a folder; name the pipeline YAML file");
-    spec = load_pipeline_yaml(file);
-    stem = fs::path(file).stem().string();
+  if (req.contains("published_pipeline_id")) {
+    if (req.contains("yaml") || req.contains("path"))
+      throw ApiError(400, "invalid_argument",
+                     "give one of `published_pipeline_id`, `yaml` or `path`",
+                     {{"field", "published_pipeline_id"}});
+    spec = resolve_published_request(ws_, req, &opts);
+    stem = spec.name;
   } else {
-    std::string dir = confine_request(ws_.root(), base_dir, "base_dir");
-    if (!fs::is_directory(dir)) throw bad_field("base_dir", "'" + base_dir + "' is not a folder");
-    spec = load_pipeline_yaml_string(yaml, dir + "/submitted-pipeline.yml");
-    stem = "default";
+    spec = load_submitted_pipeline(ws_, req, &stem);
   }
-  check_paths_inside(spec, ws_.root());
   if (spec.experiment_name.empty()) spec.experiment_name = stem;
 
-  ExecutionOptions opts;
+  if (req.contains("parameters")) {  // {name: value}, for YAML submits (runnel run --set)
+    if (!req["parameters"].is_object())
+      throw bad_field("parameters", "must be an object of {name: value}");
+    for (const auto& [k, v] : req["parameters"].items())
+      opts.parameters[k].text = parameter_text(v, "parameters." + k);
+  }
   opts.experiment = string_field(req, "experiment");
   opts.max_parallel = max_parallel_;
   opts.regenerate_outputs = resumed_from.empty() && bool_field(req, "regenerate_outputs");

@@ -28,6 +28,12 @@
 
 namespace runnel::server {
 
+// The pipeline a SubmitRequest's `yaml` (+ `base_dir`) or `path` names, loaded; every
+// local path it reads must be inside the workspace. `*stem` is the file's stem ("default"
+// for text). Throws ApiError 400 naming the field, and the loader's errors.
+PipelineSpec load_submitted_pipeline(const Workspace& ws, const nlohmann::json& request,
+                                     std::string* stem);
+
 class RunManager {
  public:
   // `metrics` (may be null) receives the duration of every step that ends.

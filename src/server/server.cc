@@ -221,6 +221,7 @@ Server::Server(Workspace ws, ServerOptions options) {
   m.add_step_routes();
   m.add_workspace_routes();
   m.add_schedule_routes();
+  m.add_published_routes();
   m.add_static_routes();  // last: it catches every other GET
 }
 

@@ -59,6 +59,9 @@ struct Server::Impl {
   void add_run_routes();
   void add_step_routes();
   void add_workspace_routes();
+  void add_published_routes();
+  // http://host:port of this server (the base of published endpoints).
+  std::string url_base() const { return "http://" + options.host + ":" + std::to_string(port); }
   void add_static_routes();
   void add_schedule_routes();
 

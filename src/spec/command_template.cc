@@ -48,6 +48,9 @@ Placeholder parse_one(const std::string& tmpl, size_t pos, const std::string& wh
   } else if (body.rfind("outputs.", 0) == 0) {
     ph.kind = Placeholder::Kind::kOutput;
     name = body.substr(8);
+  } else if (body.rfind("parameters.", 0) == 0) {
+    ph.kind = Placeholder::Kind::kParameter;
+    name = body.substr(11);
   } else {
     std::string ns = body.substr(0, body.find('.'));
     std::string hint =
@@ -69,6 +72,7 @@ Placeholder parse_one(const std::string& tmpl, size_t pos, const std::string& wh
   }
   ph.name = name;
   *end = close + kClose.size();
+  ph.length = *end - pos;
   return ph;
 }
 

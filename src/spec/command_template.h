@@ -16,10 +16,13 @@
 namespace runnel {
 
 struct Placeholder {
-  enum class Kind { kInput, kOutput };
+  // kParameter: ${{parameters.NAME}}, a pipeline parameter's value; spec/parameters.h
+  // replaces them before a run starts, so render_command never sees one.
+  enum class Kind { kInput, kOutput, kParameter };
   Kind kind;
   std::string name;
   size_t offset = 0;  // byte offset of "${{" in the template
+  size_t length = 0;  // bytes up to and including the closing "}}"
   bool in_optional_block = false;
 };
 

@@ -60,6 +60,9 @@ struct InputSource {
   std::string datastore;
   std::string dataset;
   std::string version;
+  // The pipeline parameter this value came from (docs/design.md §10), "" if none. Not part
+  // of any fingerprint: a step keys on the value, never on the parameter's name.
+  std::string parameter;
 };
 
 struct StepInput {
@@ -111,6 +114,9 @@ struct StepSpec {
   std::vector<StepOutput> outputs;
   std::vector<std::string> run_after;          // extra ordering: names of steps
   std::map<std::string, std::string> params;   // extra parameters (fingerprinted)
+  // params keys whose value is a pipeline parameter: key -> parameter name. The value in
+  // `params` (and env var AML_PARAMETER_<key>) is replaced when parameters are applied.
+  std::map<std::string, std::string> param_refs;
   std::map<std::string, std::string> env_vars;  // environment variables for this step
   bool allow_reuse = true;
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
@@ -143,6 +149,17 @@ struct PipelineOutputSpec {
   SourceLocation loc;
 };
 
+// A pipeline parameter (the SDK's PipelineParameter, a v2 pipeline input): a value set at
+// submit or left at its default. Steps use it through inputs whose source names it
+// (InputSource::parameter), ${{parameters.NAME}} in a command (C++/Python arguments), or
+// params (StepSpec::param_refs). spec/parameters.h applies assignments.
+struct PipelineParameterSpec {
+  std::string name;
+  DataType type = DataType::kString;  // kString/kInteger/kNumber/kBoolean, or a data type
+  InputSource default_value;          // a kLiteral for scalars; a data source for data
+  SourceLocation loc;
+};
+
 struct PipelineSpec {
   std::string name;
   std::string display_name;
@@ -159,6 +176,7 @@ struct PipelineSpec {
   std::map<std::string, std::string> tags;
   std::vector<StepSpec> steps;  // in declaration order
   std::vector<PipelineOutputSpec> outputs;
+  std::vector<PipelineParameterSpec> parameters;  // declaration order; names unique
   std::string source_file;  // absolute path of the YAML, "" when built in C++
   std::string base_dir;     // folder that relative paths were resolved against
 

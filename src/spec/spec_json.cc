@@ -50,23 +50,50 @@ DataType type_from(const json& j, const char* field, DataType def) {
   return *t;
 }
 
+json source_json(const InputSource& s) {
+  json j{{"kind", source_kind_name(s.kind)},
+         {"value", s.value},
+         {"path", s.path},
+         {"step", s.step},
+         {"output", s.output},
+         {"datastore", s.datastore},
+         {"dataset", s.dataset},
+         {"version", s.version}};
+  if (!s.parameter.empty()) j["parameter"] = s.parameter;
+  return j;
+}
+
+InputSource source_from(const json& s, const char* field) {
+  InputSource src;
+  std::string kind = s.value("kind", "literal");
+  bool found = false;
+  for (auto k : {InputSource::Kind::kLiteral, InputSource::Kind::kLocalPath,
+                 InputSource::Kind::kStepOutput, InputSource::Kind::kDatastorePath,
+                 InputSource::Kind::kDataset}) {
+    if (kind == source_kind_name(k)) {
+      src.kind = k;
+      found = true;
+    }
+  }
+  if (!found) bad(field, kind);
+  src.value = s.value("value", "");
+  src.path = s.value("path", "");
+  src.step = s.value("step", "");
+  src.output = s.value("output", "");
+  src.datastore = s.value("datastore", "");
+  src.dataset = s.value("dataset", "");
+  src.version = s.value("version", "");
+  src.parameter = s.value("parameter", "");
+  return src;
+}
+
 json input_json(const StepInput& in) {
   json j{{"name", in.name},
          {"type", data_type_name(in.type)},
          {"mode", input_mode_name(in.mode)},
          {"optional", in.optional},
          {"loc", loc_json(in.loc)}};
-  if (in.source) {
-    const InputSource& s = *in.source;
-    j["source"] = json{{"kind", source_kind_name(s.kind)},
-                       {"value", s.value},
-                       {"path", s.path},
-                       {"step", s.step},
-                       {"output", s.output},
-                       {"datastore", s.datastore},
-                       {"dataset", s.dataset},
-                       {"version", s.version}};
-  }
+  if (in.source) j["source"] = source_json(*in.source);
   return j;
 }
 
@@ -80,29 +107,8 @@ StepInput input_from(const json& j) {
   in.mode = *m;
   in.optional = j.value("optional", false);
   in.loc = loc_from(j.value("loc", json()));
-  if (j.contains("source") && !j.at("source").is_null()) {
-    const json& s = j.at("source");
-    InputSource src;
-    std::string kind = s.value("kind", "literal");
-    bool found = false;
-    for (auto k : {InputSource::Kind::kLiteral, InputSource::Kind::kLocalPath,
-                   InputSource::Kind::kStepOutput, InputSource::Kind::kDatastorePath,
-                   InputSource::Kind::kDataset}) {
-      if (kind == source_kind_name(k)) {
-        src.kind = k;
-        found = true;
-      }
-    }
-    if (!found) bad("inputs.source.kind", kind);
-    src.value = s.value("value", "");
-    src.path = s.value("path", "");
-    src.step = s.value("step", "");
-    src.output = s.value("output", "");
-    src.datastore = s.value("datastore", "");
-    src.dataset = s.value("dataset", "");
-    src.version = s.value("version", "");
-    in.source = src;
-  }
+  if (j.contains("source") && !j.at("source").is_null())
+    in.source = source_from(j.at("source"), "inputs.source.kind");
   return in;
 }
 
@@ -155,6 +161,7 @@ json step_json(const StepSpec& s) {
               {"outputs", outputs},
               {"run_after", s.run_after},
               {"params", s.params},
+              {"param_refs", s.param_refs},
               {"env_vars", s.env_vars},
               {"allow_reuse", s.allow_reuse},
               {"hash_paths", s.hash_paths},
@@ -183,6 +190,7 @@ StepSpec step_from(const json& j) {
   for (const auto& o : j.value("outputs", json::array())) s.outputs.push_back(output_from(o));
   s.run_after = j.value("run_after", std::vector<std::string>{});
   s.params = j.value("params", std::map<std::string, std::string>{});
+  s.param_refs = j.value("param_refs", std::map<std::string, std::string>{});
   s.env_vars = j.value("env_vars", std::map<std::string, std::string>{});
   s.allow_reuse = j.value("allow_reuse", true);
   s.hash_paths = j.value("hash_paths", std::vector<std::string>{});
@@ -214,6 +222,12 @@ json spec_to_json(const PipelineSpec& p) {
                            {"path", o.path},
                            {"loc", loc_json(o.loc)}});
   }
+  json parameters = json::array();
+  for (const auto& pp : p.parameters)
+    parameters.push_back(json{{"name", pp.name},
+                              {"type", data_type_name(pp.type)},
+                              {"default", source_json(pp.default_value)},
+                              {"loc", loc_json(pp.loc)}});
   return json{{"format", 1},
               {"name", p.name},
               {"display_name", p.display_name},
@@ -226,6 +240,7 @@ json spec_to_json(const PipelineSpec& p) {
               {"tags", p.tags},
               {"steps", steps},
               {"outputs", outputs},
+              {"parameters", parameters},
               {"source_file", p.source_file},
               {"base_dir", p.base_dir}};
 }
@@ -257,6 +272,14 @@ PipelineSpec spec_from_json(const json& j) {
       po.path = o.value("path", "");
       po.loc = loc_from(o.value("loc", json()));
       p.outputs.push_back(po);
+    }
+    for (const auto& pj : j.value("parameters", json::array())) {
+      PipelineParameterSpec pp;
+      pp.name = pj.value("name", "");
+      pp.type = type_from(pj, "type", DataType::kString);
+      pp.default_value = source_from(pj.value("default", json::object()), "parameters.default.kind");
+      pp.loc = loc_from(pj.value("loc", json()));
+      p.parameters.push_back(std::move(pp));
     }
     p.source_file = j.value("source_file", "");
     p.base_dir = j.value("base_dir", "");

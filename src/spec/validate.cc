@@ -123,6 +123,14 @@ void check_step(const PipelineSpec& p, const StepSpec& s) {
   const SourceLocation& cloc = s.loc_of("command");
   if (s.command.empty()) fail(cloc, ckey, "the step has no command", "give it a command");
   for (const Placeholder& ph : parse_placeholders(s.command, cloc.to_string() + ": " + ckey)) {
+    if (ph.kind == Placeholder::Kind::kParameter) {
+      bool known = false;
+      for (const auto& pp : p.parameters) known = known || pp.name == ph.name;
+      if (!known)
+        fail(cloc, ckey, "${{parameters." + ph.name + "}} names no pipeline parameter",
+             "declare PipelineParameter '" + ph.name + "' or fix the command");
+      continue;
+    }
     if (ph.kind == Placeholder::Kind::kOutput) {
       if (!s.find_output(ph.name)) {
         fail(cloc, ckey, "${{outputs." + ph.name + "}} names no declared output",
@@ -344,5 +352,11 @@ std::vector<std::string> upstream_of(const PipelineSpec& p, const std::string& s
 std::vector<std::string> downstream_of(const PipelineSpec& p, const std::string& step) {
   return closure(p, step, true);
 }
+
+}  // namespace runnel
+
+namespace runnel {
+
+std::string literal_type_problem(DataType t, const std::string& v) { return literal_problem(t, v); }
 
 }  // namespace runnel

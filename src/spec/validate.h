@@ -37,6 +37,10 @@ std::vector<std::string> upstream_of(const PipelineSpec& p, const std::string& s
 // topological order. Throws runnel::not_found when `step` is not in the pipeline.
 std::vector<std::string> downstream_of(const PipelineSpec& p, const std::string& step);
 
+// "" when the literal `v` fits scalar type `t` (string, integer, number, boolean), else
+// what is wrong with it ("is not a whole number"). Data types always fit.
+std::string literal_type_problem(DataType t, const std::string& v);
+
 // The names of the steps that `s` depends on directly (inputs and run_after), each once,
 // in the order first mentioned.
 std::vector<std::string> direct_dependencies(const StepSpec& s);

@@ -31,6 +31,7 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
           "declare it under the top-level inputs: (pipeline inputs are: " + name_list(names) + ")");
     }
     out->source = it->second.source;
+    if (out->source) out->source->parameter = b.name;
     out->type = it->second.type;
     out->mode = it->second.mode;
     out->from_parent_without_value = !it->second.source.has_value();
@@ -252,6 +253,7 @@ void check_job_command(const JobDraft& d) {
                         : d.path + ".command";
   for (const Placeholder& ph : parse_placeholders(s.command, loc.to_string() + ": " + key)) {
     std::string where = d.component ? "the component's" : d.path;
+    if (ph.kind == Placeholder::Kind::kParameter) continue;  // checked by validate_pipeline
     if (ph.kind == Placeholder::Kind::kOutput) {
       if (!s.find_output(ph.name)) {
         fail_at(loc, key,

@@ -126,7 +126,17 @@ class Loader {
     if (const Entry* s = find_entry(es, "settings")) settings(*s);
     if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull()) {
       for (const auto& x : entries(doc_, in->value, "inputs", "a mapping of input names")) {
-        parent_inputs_[x.name] = parse_parent_input(doc_, x, "inputs." + x.name);
+        ParentInput pi = parse_parent_input(doc_, x, "inputs." + x.name);
+        // A pipeline input with a value is a parameter: set at submit, else this default.
+        if (pi.source) {
+          PipelineParameterSpec pp;
+          pp.name = x.name;
+          pp.type = pi.type.value_or(DataType::kString);
+          pp.default_value = *pi.source;
+          pp.loc = pi.loc;
+          p_.parameters.push_back(std::move(pp));
+        }
+        parent_inputs_[x.name] = std::move(pi);
       }
     }
     if (const Entry* out = find_entry(es, "outputs"); out && !out->value.IsNull()) {

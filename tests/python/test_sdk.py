@@ -371,9 +371,8 @@ class StepAndPipelineTest(SdkTestBase):
             Pipeline(self.ws, steps=[])
         with self.assertRaises(TypeError):
             Pipeline(self.ws, steps=[a], unknown=1)
-        with self.assertRaises(NotImplementedError) as e:
-            p.publish(name="x")
-        self.assertIn("publishing pipelines", str(e.exception))
+        with self.assertRaises(ValueError):
+            p.publish()  # a published pipeline needs a name
 
     def test_placeholders_become_paths(self):
         ds = self.ws.get_default_datastore()
@@ -395,14 +394,39 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual([o["type"] for o in step["outputs"]], ["uri_file"])
 
     def test_unavailable_names(self):
-        for cls in (PublishedPipeline, PipelineEndpoint, PipelineDraft, Schedule, ScheduleRecurrence):
+        for cls in (Schedule, ScheduleRecurrence):
             with self.assertRaises(NotImplementedError) as e:
                 cls()
             self.assertIn("not available in runnel yet", str(e.exception))
-        with self.assertRaises(NotImplementedError):
+        with self.assertRaises(LookupError):
             PublishedPipeline.get(self.ws, id="x")
         with self.assertRaises(NotImplementedError):
             DataTransferStep(name="x")
+
+    def test_publish_keeps_parameters_and_data_parameters_are_refused(self):
+        self.write("src/a.py", "print(1)")
+        lr = PipelineParameter(name="lr", default_value=0.5)
+        s = PythonScriptStep("a.py", name="a", source_directory="src", arguments=["--lr", lr])
+        pub = Pipeline(self.ws, [s]).publish(name="pub", version="2")
+        got = PublishedPipeline.get(self.ws, pub.id)
+        self.assertEqual((got.name, got.version, got.status), ("pub", "2", "Active"))
+        self.assertEqual(got.parameters, {"lr": "0.5"})
+        self.assertEqual(got.get_step_names(), ["a"])
+        self.assertIn("/api/v1/pipelines/%s/runs" % pub.id, got.endpoint)
+        self.assertEqual([p.id for p in PublishedPipeline.list(self.ws)], [pub.id])
+        got.disable()
+        self.assertEqual(PublishedPipeline.list(self.ws), [])
+        ep = PipelineEndpoint.publish(self.ws, "ep", "d", got)
+        self.assertEqual(PipelineEndpoint.get(self.ws, name="ep").id, ep.id)
+        with self.assertRaises(LookupError):
+            PipelineEndpoint.get(self.ws, name="nope")
+        ds = self.ws.get_default_datastore()
+        dp = PipelineParameter(name="data", default_value=DataPath(ds, "raw"))
+        s2 = PythonScriptStep("a.py", name="b", source_directory="src",
+                              arguments=["--dp", (dp, DataPathComputeBinding(mode="mount"))],
+                              inputs=[(dp, DataPathComputeBinding(mode="mount"))])
+        with self.assertRaises(NotImplementedError):
+            Pipeline(self.ws, [s2]).publish(name="dp")
 
     def test_pipeline_data_keywords(self):
         d = PipelineData("d", output_name="out", output_mode="upload", is_directory=False)

@@ -1,8 +1,29 @@
 """Local stand-ins for azureml.core.authentication: scripts that build an auth object run
-unchanged; get_authentication_header() returns the bearer header runnel's server accepts
-(the token in $RUNNEL_TOKEN, as `runnel token` prints it; empty when unset)."""
+unchanged; get_authentication_header() returns the bearer header runnel's server accepts:
+{"Authorization": "Bearer <token>"} with the token in $RUNNEL_TOKEN (as `runnel token
+create` prints it), else the admin token `runnel serve` wrote for the workspace at or above
+the current folder (.runnel/server/admin.token); {} when there is neither."""
 
 import os
+
+
+def _token():
+    tok = os.environ.get("RUNNEL_TOKEN", "")
+    if tok:
+        return tok
+    d = os.path.abspath(os.environ.get("RUNNEL_WORKSPACE") or os.getcwd())
+    while True:
+        path = os.path.join(d, ".runnel", "server", "admin.token")
+        if os.path.isfile(path):
+            try:
+                with open(path) as f:
+                    return f.read().strip()
+            except OSError:
+                return ""
+        parent = os.path.dirname(d)
+        if parent == d:
+            return ""
+        d = parent
 
 
 class AbstractAuthentication:
@@ -10,11 +31,11 @@ class AbstractAuthentication:
         self.cloud = cloud
 
     def get_authentication_header(self):
-        token = os.environ.get("RUNNEL_TOKEN", "")
+        token = _token()
         return {"Authorization": "Bearer " + token} if token else {}
 
     def get_token(self, *scopes, **kwargs):
-        return os.environ.get("RUNNEL_TOKEN", "")
+        return _token()
 
 
 class InteractiveLoginAuthentication(AbstractAuthentication):

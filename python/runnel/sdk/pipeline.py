@@ -268,10 +268,12 @@ def _flatten(items):
 class _Build:
     """One translation of a pipeline into native objects (fresh per submit/validate)."""
 
-    def __init__(self, pipeline, parameters):
+    def __init__(self, pipeline, parameters, symbolic=False):
         self.pipeline = pipeline
         self.ws = pipeline._workspace
         self.params = dict(parameters or {})
+        # symbolic: parameters stay parameters (native PipelineParameter), for publishing.
+        self.symbolic = symbolic
         self.data = {}
         self.native_steps = {}
         self.names = {}
@@ -301,6 +303,10 @@ class _Build:
             return item.create_data_reference()._consumption()._to_native(self.ws)
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], PipelineParameter) \
                 and isinstance(item[1], DataPathComputeBinding):
+            if self.symbolic:
+                raise NotImplementedError("%s: publishing a pipeline with a DataPath PipelineParameter (%r) is "
+                                          "not supported yet; publish it from YAML (a uri_folder pipeline "
+                                          "input) or pass the DataPath itself" % (where, item[0].name))
             value = self.param_value(item[0])
             if not isinstance(value, DataPath):
                 raise TypeError("pipeline parameter %r is bound with a DataPathComputeBinding, so its "
@@ -308,6 +314,13 @@ class _Build:
             ref = value.create_data_reference(item[0].name, item[1])
             return ref._consumption()._to_native(self.ws)
         if isinstance(item, PipelineParameter):
+            if self.symbolic:
+                if not isinstance(item.default_value, (str, bool, int, float)):
+                    raise NotImplementedError(
+                        "%s: publishing a pipeline whose PipelineParameter %r has a %s value is not "
+                        "supported yet (str, int, float and bool parameters are)"
+                        % (where, item.name, type(item.default_value).__name__))
+                return native().PipelineParameter(item.name, item.default_value)
             return self.convert(self.param_value(item), where)
         if isinstance(item, (str, bool, int, float)):
             return item
@@ -325,9 +338,12 @@ class _Build:
         arg_modes = {a.name: a for a in step.arguments if isinstance(a, DatasetConsumptionConfig)}
         inputs = [self.convert(arg_modes.get(i.name, i) if isinstance(i, DatasetConsumptionConfig) else i,
                                where + " inputs") for i in step.inputs]
-        inputs = [i for i in inputs if not isinstance(i, (str, bool, int, float))]
+        inputs = [i for i in inputs if not isinstance(i, (str, bool, int, float, native().PipelineParameter))]
         outputs = [self.data_native(o) for o in step.outputs]
         rc = step.runconfig._to_native(self.ws) if step.runconfig is not None else {}
+        if self.symbolic and any(isinstance(v, PipelineParameter) for v in step.params.values()):
+            raise NotImplementedError("%s: publishing a pipeline with a PipelineParameter in params is not "
+                                      "supported yet; pass it in arguments" % where)
         params = {str(k): str(self.param_value(v) if isinstance(v, PipelineParameter) else v)
                   for k, v in step.params.items()}
         compute = compute_name(step.compute_target)
@@ -407,8 +423,8 @@ class Pipeline:
             visit(s)
         return out
 
-    def _native(self, parameters=None):
-        return _Build(self, parameters).build()
+    def _native(self, parameters=None, symbolic=False):
+        return _Build(self, parameters, symbolic).build()
 
     def validate(self):
         """The problems the engine finds (an empty list when the pipeline is valid)."""
@@ -458,7 +474,13 @@ class Pipeline:
         return names
 
     def publish(self, name=None, description=None, version=None, continue_on_step_failure=None):
-        raise NotImplementedError(_PUBLISH % "Pipeline.publish")
+        """Stores an immutable copy of this pipeline (its code folders frozen) in the workspace
+        and returns the PublishedPipeline; PipelineParameters stay settable at submit."""
+        from .publishing import _publish_spec
+        if not name:
+            raise ValueError("Pipeline.publish: name is required")
+        return _publish_spec(self._workspace, self._native(symbolic=True).spec_json(), name, description,
+                             version, continue_on_step_failure, "sdk")
 
     def __repr__(self):
         return "Pipeline(steps=%r)" % [s.name for s in self._all_steps()]
@@ -485,21 +507,21 @@ class _Graph:
 
 _PUBLISH = ("%s: publishing pipelines (PublishedPipeline, PipelineEndpoint, PipelineDraft, Schedule) "
             "is not available in runnel yet; submit the pipeline with Experiment(ws, NAME).submit(pipeline)")
+_SCHEDULE = ("%s: schedules are not available in runnel yet; trigger a published pipeline over REST "
+             "or with PublishedPipeline.submit")
 
 
 def _unavailable(cls_name):
     def __init__(self, *args, **kwargs):
-        raise NotImplementedError(_PUBLISH % cls_name)
+        raise NotImplementedError(_SCHEDULE % cls_name)
 
     def _static(*args, **kwargs):
-        raise NotImplementedError(_PUBLISH % cls_name)
-    ns = {"__init__": __init__, "__doc__": "Publishing is not available yet."}
-    for m in ("get", "list", "create", "publish", "get_all", "submit", "add", "get_schedules_for_pipeline_id"):
+        raise NotImplementedError(_SCHEDULE % cls_name)
+    ns = {"__init__": __init__, "__doc__": "Not available yet."}
+    for m in ("get", "list", "create", "get_all", "create_for_pipeline_endpoint", "get_schedules_for_pipeline_id"):
         ns[m] = staticmethod(_static)
     return type(cls_name, (), ns)
 
 
-PublishedPipeline = _unavailable("PublishedPipeline")
-PipelineEndpoint = _unavailable("PipelineEndpoint")
-PipelineDraft = _unavailable("PipelineDraft")
+from .publishing import PipelineDraft, PipelineEndpoint, PublishedPipeline  # noqa: E402
 from .schedule import Schedule, ScheduleRecurrence, TimeZone  # noqa: E402  (run by `runnel serve`)

@@ -187,8 +187,13 @@ class PipelineRun(_RunBase):
         return json.loads(self._record().get("spec_json") or "{}")
 
     def publish_pipeline(self, name, description, version, continue_on_step_failure=None, **kwargs):
-        from .pipeline import _PUBLISH
-        raise NotImplementedError(_PUBLISH % "PipelineRun.publish_pipeline")
+        """Publishes the pipeline this run ran: the submitted Pipeline (its parameters kept)
+        when this process submitted it, else the definition the run recorded."""
+        from .publishing import _publish_spec
+        if self._pipeline is not None:
+            return self._pipeline.publish(name, description, version, continue_on_step_failure)
+        return _publish_spec(self._ws, self._record().get("spec_json") or "{}", name, description, version,
+                             continue_on_step_failure, "run:" + self.id)
 
     def get_portal_url(self):
         return "file://" + os.path.join(self._ws.path, ".runnel", "runs")

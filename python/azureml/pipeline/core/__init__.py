@@ -1,8 +1,8 @@
 """azureml.pipeline.core: Pipeline, PipelineData, PipelineParameter, runs, StepSequence.
 
-Schedule, ScheduleRecurrence and TimeZone talk to the workspace's server (`runnel serve`).
-PublishedPipeline, PipelineEndpoint and PipelineDraft exist and raise NotImplementedError:
-publishing is not available in runnel yet.
+PublishedPipeline, PipelineEndpoint and PipelineDraft publish to the workspace (submitting
+them needs `runnel serve`; see python/README.md); Schedule, ScheduleRecurrence and TimeZone
+talk to the workspace's server (`runnel serve`).
 """
 from runnel.sdk.pipeline import (InputPortBinding, Pipeline, PipelineData, PipelineDraft, PipelineEndpoint,
                                  PipelineParameter, PublishedPipeline, Schedule, ScheduleRecurrence,

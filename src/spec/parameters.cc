@@ -1,0 +1,147 @@
+#include "spec/parameters.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "runnel/error.h"
+#include "spec/command_template.h"
+#include "spec/validate.h"
+#include "spec/yaml_refs.h"
+
+using nlohmann::json;
+
+namespace runnel {
+
+namespace {
+
+std::string names_of(const PipelineSpec& spec) {
+  std::string out;
+  for (const auto& p : spec.parameters) out += (out.empty() ? "" : ", ") + p.name;
+  return out.empty() ? "none" : out;
+}
+
+// `cmd` with every ${{parameters.NAME}} replaced by the shell-quoted value of NAME.
+std::string substitute(const std::string& cmd, const std::string& where,
+                       const std::map<std::string, const PipelineParameterSpec*>& by_name) {
+  std::string out;
+  size_t pos = 0;
+  for (const Placeholder& ph : parse_placeholders(cmd, where)) {
+    if (ph.kind != Placeholder::Kind::kParameter) continue;
+    auto it = by_name.find(ph.name);
+    if (it == by_name.end())
+      throw invalid_argument(where + ": ${{parameters." + ph.name +
+                             "}} names no pipeline parameter (parameters: " +
+                             std::string(by_name.empty() ? "none" : "see the pipeline") + ")");
+    const PipelineParameterSpec& p = *it->second;
+    if (is_data_type(p.type))
+      throw invalid_argument(where + ": data parameter '" + p.name +
+                             "' cannot be used in a command; bind it to a step input");
+    out.append(cmd, pos, ph.offset - pos);
+    out += shell_quote(p.default_value.value);
+    pos = ph.offset + ph.length;
+  }
+  if (pos == 0) return cmd;
+  out.append(cmd, pos, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+std::string parameter_text(const json& v, const std::string& field, const std::string& like) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) {
+    bool lower = !like.empty() && std::islower(static_cast<unsigned char>(like[0]));
+    return v.get<bool>() ? (lower ? "true" : "True") : (lower ? "false" : "False");
+  }
+  if (v.is_number_integer()) return v.dump();
+  if (v.is_number_float()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
+    return buf;
+  }
+  throw invalid_argument(field + ": a parameter value is a string, a number or a boolean, not " +
+                         std::string(v.type_name()));
+}
+
+void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const std::string& where) {
+  std::map<std::string, PipelineParameterSpec*> params;
+  for (auto& p : spec->parameters) params[p.name] = &p;
+  for (const auto& [name, v] : values) {
+    auto it = params.find(name);
+    if (it == params.end())
+      throw invalid_argument(where + ": '" + name + "' is not a parameter of this pipeline (" +
+                             "parameters: " + names_of(*spec) + ")");
+    PipelineParameterSpec& p = *it->second;
+    const std::string field = where + "." + name;
+    if (!is_data_type(p.type)) {
+      if (v.data)
+        throw invalid_argument(field + ": parameter '" + name + "' is a " +
+                               data_type_name(p.type) + ", not data; give a value");
+      std::string problem = literal_type_problem(p.type, v.text);
+      if (!problem.empty())
+        throw invalid_argument(field + ": '" + v.text + "' " + problem + " (parameter '" + name +
+                               "' is a " + data_type_name(p.type) + ")");
+      p.default_value.kind = InputSource::Kind::kLiteral;
+      p.default_value.value = v.text;
+      continue;
+    }
+    if (v.data) {
+      p.default_value = *v.data;
+    } else {
+      internal::YamlDoc doc{where, spec->base_dir};
+      p.default_value = internal::resolve_data_path(doc, internal::yaml::Node(), field, v.text, p.type);
+    }
+    p.default_value.parameter.clear();
+  }
+  std::map<std::string, const PipelineParameterSpec*> by_name(params.begin(), params.end());
+  for (auto& st : spec->steps) {
+    for (auto& in : st.inputs) {
+      if (!in.source || in.source->parameter.empty()) continue;
+      auto it = params.find(in.source->parameter);
+      if (it == params.end())
+        throw invalid_argument("step '" + st.name + "': input '" + in.name +
+                               "' names parameter '" + in.source->parameter +
+                               "', which the pipeline does not declare");
+      std::string keep = in.source->parameter;
+      in.source = it->second->default_value;
+      in.source->parameter = keep;
+    }
+    for (const auto& [key, pname] : st.param_refs) {
+      auto it = params.find(pname);
+      if (it == params.end() || is_data_type(it->second->type))
+        throw invalid_argument("step '" + st.name + "': params." + key + " names parameter '" +
+                               pname + "', which is not a scalar parameter of the pipeline");
+      st.params[key] = it->second->default_value.value;
+      auto env = st.env_vars.find("AML_PARAMETER_" + key);
+      if (env != st.env_vars.end()) env->second = it->second->default_value.value;
+    }
+    st.param_refs.clear();
+    if (st.command.find("${{") != std::string::npos)
+      st.command = substitute(st.command, "step '" + st.name + "': command", by_name);
+  }
+}
+
+json parameters_json(const PipelineSpec& spec) {
+  json out = json::array();
+  for (const auto& p : spec.parameters) {
+    json d;
+    const InputSource& s = p.default_value;
+    switch (s.kind) {
+      case InputSource::Kind::kLiteral:
+        d = s.value;
+        break;
+      case InputSource::Kind::kDatastorePath:
+        d = {{"datastore", s.datastore}, {"path", s.path}};
+        break;
+      case InputSource::Kind::kDataset:
+        d = {{"dataset", s.dataset}, {"version", s.version}};
+        break;
+      default:
+        d = {{"path", s.path}};
+    }
+    out.push_back({{"name", p.name}, {"type", data_type_name(p.type)}, {"default", d}});
+  }
+  return out;
+}
+
+}  // namespace runnel
