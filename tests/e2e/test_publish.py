@@ -192,11 +192,11 @@ class PublishTest(SdkScriptTest):
         self.start_server()
         p = self.run_script("publish_rest.py")
         self.assertIn("disabled pipeline refused", p.stdout)
-        rest_id, sdk_id = p.stdout.split("RUN_IDS ")[1].split()
+        rest_id, sdk_id = p.stdout.split("RUN_IDS ")[1].splitlines()[0].split()
         self.assertEqual(self.output_text(rest_id, "echo_output", "result.txt"), "v1 arg=20")
         self.assertEqual(self.output_text(sdk_id, "echo_output", "result.txt"), "v1 arg=30")
         p = self.run_script("versioned_endpoint.py")
-        ids = p.stdout.split("RUN_IDS ")[1].split()
+        ids = p.stdout.split("RUN_IDS ")[1].splitlines()[0].split()
         self.assertEqual([self.output_text(i, "echo_output", "result.txt") for i in ids],
                          ["v0 arg=5", "v1 arg=6", "v1 arg=7", "v0 arg=8"])
         self.assertIn("renamed: PipelineEndpointRenamed", p.stdout)
