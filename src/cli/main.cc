@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   register_datastore(app, g);
   register_serve(app, g);
   register_token(app, g);
+  register_component(app, g);
+  register_data(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

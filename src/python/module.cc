@@ -57,4 +57,5 @@ PYBIND11_MODULE(_runnel, m) {
   runnel::python::bind_workspace(m);
   runnel::python::bind_data(m);
   runnel::python::bind_pipeline(m);
+  runnel::python::bind_module(m);
 }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "assets/component_registry.h"
 #include "core/ids.h"
 #include "engine/reconcile.h"
 #include "runnel/error.h"
@@ -181,6 +182,7 @@ std::string RunManager::start(const json& req, const std::string& resumed_from, 
                    {{"field", yaml.empty() ? "yaml" : "path"}});
   PipelineSpec spec;
   std::string stem;
+  auto registered = assets::use_registered_components(ws_);  // azureml:NAME:V components
   if (!path.empty()) {
     std::string file = confine_request(ws_.root(), path, "path");
     if (fs::is_directory(file))

@@ -233,7 +233,6 @@ ParallelRunStep = _unavailable_step("ParallelRunStep", "parallel mini-batch step
 DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
 HyperDriveStep = _unavailable_step("HyperDriveStep", "hyperparameter sweeps")
 AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
-ModuleStep = _unavailable_step("ModuleStep", "published modules")
 EstimatorStep = _unavailable_step("EstimatorStep", "deprecated in the SDK; estimators")
 MpiStep = _unavailable_step("MpiStep", "deprecated in the SDK; MPI jobs")
 RScriptStep = _unavailable_step("RScriptStep", "deprecated in the SDK; R scripts")
