@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct AssetArgs {
 void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what);
 // show/archive/restore: --name (required), --version, and for show --label latest.
 void add_name_version_options(CLI::App* cmd, AssetArgs& a, bool with_label);
+// `archive` and `restore` subcommands of `cmd` (--name, --version): each calls
+// `set(archived)` and prints "Archived <kind> NAME:V" / "Restored ...".
+void add_archive_commands(CLI::App* cmd, AssetArgs& a, const std::string& kind,
+                          std::function<void(bool archived)> set);
 // The version a show asks for: "" for --label latest or no version. Throws for another label.
 std::string requested_version(const AssetArgs& a);
 

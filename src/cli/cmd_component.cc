@@ -75,18 +75,9 @@ void register_component(CLI::App& app, CliGlobals& g) {
     std::cout << j.dump(2) << "\n";
   });
 
-  for (bool archive : {true, false}) {
-    CLI::App* sub = cmd->add_subcommand(archive ? "archive" : "restore",
-                                        archive ? "hide a version (or every version) from list and @latest"
-                                                : "undo archive");
-    add_name_version_options(sub, *a, false);
-    sub->callback([a, &g, archive] {
-      Workspace ws = open_workspace(g);
-      assets::archive_component(ws, a->name, a->version, archive);
-      std::cout << (archive ? "Archived" : "Restored") << " component " << a->name
-                << (a->version.empty() ? " (every version)" : ":" + a->version) << "\n";
-    });
-  }
+  add_archive_commands(cmd, *a, "component", [a, &g](bool archive) {
+    assets::archive_component(open_workspace(g), a->name, a->version, archive);
+  });
 }
 
 }  // namespace runnel::cli

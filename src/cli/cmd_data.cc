@@ -106,27 +106,19 @@ void register_data(CLI::App& app, CliGlobals& g) {
     std::cout << j.dump(2) << "\n";
   });
 
-  for (bool archive : {true, false}) {
-    CLI::App* sub = cmd->add_subcommand(archive ? "archive" : "restore",
-                                        archive ? "hide a version (or every version) from list and @latest"
-                                                : "undo archive");
-    add_name_version_options(sub, *a, false);
-    sub->callback([a, &g, archive] {
-      Workspace ws = open_workspace(g);
-      int v = version_number(a->version);
-      auto all = ws.store().list_dataset_versions(a->name);
-      if (all.empty()) internal::load_state(ws, a->name, 0);  // throws naming what exists
-      bool found = false;
-      for (const auto& d : all)
-        if (v == 0 || d.version == v) {
-          internal::set_archived(ws, "data", d.name, std::to_string(d.version), archive);
-          found = true;
-        }
-      if (!found) internal::load_state(ws, a->name, v);  // throws: no such version
-      std::cout << (archive ? "Archived" : "Restored") << " data asset " << a->name
-                << (v == 0 ? " (every version)" : ":" + std::to_string(v)) << "\n";
-    });
-  }
+  add_archive_commands(cmd, *a, "data asset", [a, &g](bool archive) {
+    Workspace ws = open_workspace(g);
+    int v = version_number(a->version);
+    auto all = ws.store().list_dataset_versions(a->name);
+    if (all.empty()) internal::load_state(ws, a->name, 0);  // throws naming what exists
+    bool found = false;
+    for (const auto& d : all)
+      if (v == 0 || d.version == v) {
+        internal::set_archived(ws, "data", d.name, std::to_string(d.version), archive);
+        found = true;
+      }
+    if (!found) internal::load_state(ws, a->name, v);  // throws: no such version
+  });
 }
 
 }  // namespace runnel::cli

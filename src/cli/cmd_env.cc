@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "assets/asset_yaml.h"
+#include "cli/asset_cli.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "core/fs.h"
@@ -33,7 +34,6 @@ struct EnvArgs {
   bool no_index = false, system_site_packages = false;
   std::string unused_for = "30d";
   std::vector<std::string> sets;
-  std::string version;  // archive/restore: "" = every version
 };
 
 // The definition the flags (and -f FILE) describe.
@@ -225,29 +225,21 @@ void register_env(CLI::App& app, CliGlobals& g) {
     std::cout << j.dump(2) << "\n";
   });
 
-  for (bool archive : {true, false}) {
-    CLI::App* sub = env->add_subcommand(archive ? "archive" : "restore",
-                                        archive ? "hide a version (or every version) from list and @latest"
-                                                : "undo archive");
-    sub->add_option("-n,--name", a->name, "environment name")->required();
-    sub->add_option("--version", a->version, "a version (default: every version)");
-    sub->callback([a, &g, archive] {
-      Workspace ws = open_workspace(g);
-      auto latest = ws.store().get_environment(a->name, 0);
-      if (!latest) throw not_found("environment '" + a->name + "' is not registered; see `runnel env list`");
-      bool found = false;
-      for (int v = 1; v <= latest->version; ++v)
-        if ((a->version.empty() || a->version == std::to_string(v)) && ws.store().get_environment(a->name, v)) {
-          internal::set_archived(ws, "environment", a->name, std::to_string(v), archive);
-          found = true;
-        }
-      if (!found)
-        throw not_found("environment '" + a->name + "' has no version " + a->version + " (versions 1.." +
-                        std::to_string(latest->version) + ")");
-      std::cout << (archive ? "Archived" : "Restored") << " environment " << a->name
-                << (a->version.empty() ? " (every version)" : ":" + a->version) << "\n";
-    });
-  }
+  auto arch = std::make_shared<AssetArgs>();
+  add_archive_commands(env, *arch, "environment", [arch, &g](bool archive) {
+    Workspace ws = open_workspace(g);
+    auto latest = ws.store().get_environment(arch->name, 0);
+    if (!latest) throw not_found("environment '" + arch->name + "' is not registered; see `runnel env list`");
+    bool found = false;
+    for (int v = 1; v <= latest->version; ++v)
+      if ((arch->version.empty() || arch->version == std::to_string(v)) && ws.store().get_environment(arch->name, v)) {
+        internal::set_archived(ws, "environment", arch->name, std::to_string(v), archive);
+        found = true;
+      }
+    if (!found)
+      throw not_found("environment '" + arch->name + "' has no version " + arch->version + " (versions 1.." +
+                      std::to_string(latest->version) + ")");
+  });
 
   CLI::App* build =
       env->add_subcommand("build", "build an environment now (it is built on first use otherwise)");
