@@ -36,7 +36,9 @@ struct ModuleAccess {
       std::string cmd = doc.value("command", "");
       if (cmd.rfind("python ", 0) == 0) v.script_name_ = cmd.substr(7, cmd.find(' ', 7) - 7);
     }
-    for (auto& [n, d] : doc.value("inputs", json::object()).items()) {
+    const json inputs = doc.value("inputs", json::object());  // kept alive for the loops
+    const json outputs = doc.value("outputs", json::object());
+    for (auto& [n, d] : inputs.items()) {
       std::string type = d.value("type", "string");
       if (type == "uri_folder" || type == "uri_file" || type == "mltable") {
         InputPortDef p;
@@ -50,7 +52,7 @@ struct ModuleAccess {
                                              : "";
       }
     }
-    for (auto& [n, d] : doc.value("outputs", json::object()).items()) {
+    for (auto& [n, d] : outputs.items()) {
       OutputPortDef p;
       p.name = n;
       p.is_directory = d.value("type", "uri_folder") != "uri_file";
