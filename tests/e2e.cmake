@@ -24,6 +24,8 @@ foreach(_e2e_name bad_input failures demo cli retries v1_scripts reuse confineme
   runnel_add_e2e(${_e2e_name})
 endforeach()
 unset(_e2e_name)
+# Registered components and data assets (`runnel component|data create -f`), MLTable inputs, ModuleStep.
+runnel_add_e2e(assets)
 # Registered datasets with examples/datasets/: versions, reuse, changed files, bad inputs.
 runnel_add_e2e(datasets)
 # Slurm compute targets against a real cluster (scripts/services/slurm-up.sh starts one;

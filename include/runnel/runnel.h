@@ -3,6 +3,7 @@
 
 #include "runnel/datastore.h"
 #include "runnel/error.h"
+#include "runnel/module.h"
 #include "runnel/pipeline.h"
 #include "runnel/run.h"
 #include "runnel/workspace.h"

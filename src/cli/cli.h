@@ -63,5 +63,7 @@ void register_dataset(CLI::App& app, CliGlobals& g);    // cmd_dataset.cc
 void register_datastore(CLI::App& app, CliGlobals& g);  // cmd_datastore.cc
 void register_serve(CLI::App& app, CliGlobals& g);      // cmd_serve.cc (also `runs cancel`)
 void register_token(CLI::App& app, CliGlobals& g);      // cmd_token.cc
+void register_component(CLI::App& app, CliGlobals& g);  // cmd_component.cc
+void register_data(CLI::App& app, CliGlobals& g);       // cmd_data.cc
 
 }  // namespace runnel::cli

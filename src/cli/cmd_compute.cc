@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "assets/asset_yaml.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "core/ids.h"
@@ -16,6 +17,53 @@ using nlohmann::json;
 
 namespace runnel::cli {
 
+namespace {
+
+// A v2 compute YAML (`az ml compute create --file`): amlcompute and computeinstance become
+// a local process pool of max_instances slots (runnel runs on this machine); runnel's own
+// `type: slurm` takes the --partition/--account/--qos/... settings as keys.
+template <typename Args>
+void apply_compute_file(Args& a) {
+  assets::AssetYaml f = assets::read_asset_yaml(a.file, {a.sets, "", ""});
+  assets::check_asset_keys(f,
+                           {"$schema", "name", "type", "size", "min_instances", "max_instances",
+                            "idle_time_before_scale_down", "tier", "location", "description", "tags",
+                            "identity", "ssh_public_access_enabled", "ssh_settings", "network_settings",
+                            "enable_node_public_ip", "partition", "account", "qos", "max_concurrent_jobs",
+                            "cpus", "memory", "gpus", "time", "sbatch_flags"},
+                           "a compute");
+  if (a.name.empty()) a.name = assets::string_at(f.doc, "name");
+  std::string type = assets::string_at(f.doc, "type");
+  auto num = [&](const char* key) -> int {
+    std::string v = assets::string_at(f.doc, key);
+    if (v.empty()) return 0;
+    if (v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6)
+      throw invalid_argument(a.file + ": " + key + " '" + v + "' is not a whole number");
+    return std::stoi(v);
+  };
+  if (type == "amlcompute" || type == "computeinstance" || type == "local" || type.empty()) {
+    a.type = "local";
+    a.max_nodes = num("max_instances");
+  } else if (type == "slurm") {
+    a.type = "slurm";
+    a.partition = assets::string_at(f.doc, "partition");
+    a.account = assets::string_at(f.doc, "account");
+    a.qos = assets::string_at(f.doc, "qos");
+    a.max_concurrent_jobs = num("max_concurrent_jobs");
+    a.cpus = num("cpus");
+    a.gpus = num("gpus");
+    a.memory = assets::string_at(f.doc, "memory");
+    a.time = assets::string_at(f.doc, "time");
+    if (f.doc.contains("sbatch_flags") && f.doc["sbatch_flags"].is_array())
+      for (const auto& x : f.doc["sbatch_flags"]) a.sbatch_flags.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+  } else {
+    throw invalid_argument(a.file + ": compute type '" + type +
+                           "' cannot run here; use amlcompute (a local pool of max_instances slots) or slurm");
+  }
+}
+
+}  // namespace
+
 void register_compute(CLI::App& app, CliGlobals& g) {
   CLI::App* compute = app.add_subcommand("compute", "compute targets: local process pools and Slurm clusters");
   compute->require_subcommand(1);
@@ -24,10 +72,15 @@ void register_compute(CLI::App& app, CliGlobals& g) {
     int max_nodes = 0, max_concurrent_jobs = 0, cpus = 0, gpus = 0;
     std::vector<std::string> sbatch_flags;
     std::string output = "text";
+    std::string file;
+    std::vector<std::string> sets;
   };
   auto a = std::make_shared<Args>();
   CLI::App* create = compute->add_subcommand("create", "register a compute target");
-  create->add_option("name", a->name, "compute name (as in `compute: NAME` or azureml:NAME)")->required();
+  create->add_option("name", a->name, "compute name (as in `compute: NAME` or azureml:NAME)");
+  create->add_option("-f,--file", a->file,
+                     "a v2 compute YAML (amlCompute: name, type, min_instances, max_instances, ...)");
+  create->add_option("--set", a->sets, "with -f: override a field of the file, KEY=VALUE (repeatable)");
   create->add_option("--type", a->type, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
   create->add_option("--max-nodes", a->max_nodes, "local: parallel slots (default: cores)");
   create->add_option("--partition", a->partition, "slurm: partition");
@@ -43,6 +96,9 @@ void register_compute(CLI::App& app, CliGlobals& g) {
       "default time limit per step: a duration such as 90s, 30m, 2h, 30:00 or 1-00:00:00");
   create->add_option("--sbatch-flag", a->sbatch_flags, "slurm: extra sbatch flag (repeatable)");
   create->callback([a, &g] {
+    if (!a->file.empty()) apply_compute_file(*a);
+    if (a->name.empty())
+      throw invalid_argument("give the compute target a NAME (or a `name:` in the -f file)");
     check_name(a->name, "compute");
     if (a->name == "local") throw already_exists("compute 'local' is built in; pick another name");
     check_at_least(a->max_nodes, 0, "--max-nodes",

@@ -6,11 +6,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "assets/asset_yaml.h"
+#include "cli/asset_cli.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "core/fs.h"
 #include "core/ids.h"
 #include "core/units.h"
+#include "data/asset_archive.h"
 #include "engine/environment.h"
 #include "env/build.h"
 #include "env/definition.h"
@@ -30,13 +33,18 @@ struct EnvArgs {
   std::string index_url;
   bool no_index = false, system_site_packages = false;
   std::string unused_for = "30d";
+  std::vector<std::string> sets;
 };
 
 // The definition the flags (and -f FILE) describe.
 env::EnvDefinition definition_of(EnvArgs& a) {
   env::EnvDefinition d;
   if (!a.file.empty()) {
-    env::EnvironmentFile f = env::load_environment_yaml(a.file);
+    // --set KEY=VALUE overrides (as `az ml environment create --set`): the file is read as
+    // JSON with them applied; relative paths still resolve against its folder.
+    std::string text;
+    if (!a.sets.empty()) text = assets::read_asset_yaml(a.file, {a.sets, "", ""}).doc.dump(2);
+    env::EnvironmentFile f = env::load_environment_yaml(a.file, a.sets.empty() ? nullptr : &text);
     if (a.name.empty()) a.name = f.name;
     d = f.definition;
   }
@@ -133,6 +141,7 @@ std::string digest_of(const Workspace& ws, const env::EnvDefinition& d) {
 void register_env(CLI::App& app, CliGlobals& g) {
   CLI::App* env =
       app.add_subcommand("env", "environments: an interpreter, variables and packages, built once");
+  env->alias("environment");  // az ml environment ...
   env->require_subcommand(1);
   auto a = std::make_shared<EnvArgs>();
   CLI::App* create_cmd =
@@ -141,6 +150,7 @@ void register_env(CLI::App& app, CliGlobals& g) {
                          "environment name (as in `environment: NAME` or azureml:NAME@latest)");
   create_cmd->add_option("-f,--file", a->file,
                          "a v2 environment YAML (name, version, image, conda_file, ...)");
+  create_cmd->add_option("--set", a->sets, "with -f: override a field of the file, KEY=VALUE (repeatable)");
   create_cmd->add_option("--python", a->python, "base interpreter (default /usr/bin/python3)");
   create_cmd->add_option("--pip", a->pip,
                          "pip requirement to install, e.g. numpy==1.26 (repeatable)");
@@ -166,7 +176,10 @@ void register_env(CLI::App& app, CliGlobals& g) {
     t.add({"(default)", "-",
            ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3 on PATH", "",
            "-", "-"});
-    for (const auto& e : ws.store().list_environments()) {
+    for (const auto& latest : ws.store().list_environments()) {
+      auto shown = internal::latest_environment(ws, latest.name);  // archived versions are hidden
+      if (!shown) continue;
+      const EnvironmentRecord& e = *shown;
       env::EnvDefinition d = stored_definition(ws, e);
       std::string vars;
       for (const auto& [k, v] : e.variables) vars += (vars.empty() ? "" : " ") + k + "=" + v;
@@ -194,11 +207,12 @@ void register_env(CLI::App& app, CliGlobals& g) {
       version = std::atoi(name.c_str() + c + 1);
       name = name.substr(0, c);
     }
-    auto rec = ws.store().get_environment(name, version);
+    auto rec = version > 0 ? ws.store().get_environment(name, version) : internal::latest_environment(ws, name);
     if (!rec)
       throw not_found("environment '" + a->name + "' is not registered; see `runnel env list`");
     env::EnvDefinition d = stored_definition(ws, *rec);
-    json j = {{"name", rec->name}, {"version", rec->version}, {"definition", d.to_json()}};
+    json j = {{"name", rec->name}, {"version", rec->version}, {"definition", d.to_json()},
+              {"archived", internal::is_archived(ws, "environment", rec->name, std::to_string(rec->version))}};
     if (d.needs_build()) {
       std::string digest = digest_of(ws, d);
       env::BuiltEnvironment b = env::find_built(ws.runnel_dir() + "/envs", digest, false);
@@ -209,6 +223,22 @@ void register_env(CLI::App& app, CliGlobals& g) {
       j["packages"] = b.freeze;
     }
     std::cout << j.dump(2) << "\n";
+  });
+
+  auto arch = std::make_shared<AssetArgs>();
+  add_archive_commands(env, *arch, "environment", [arch, &g](bool archive) {
+    Workspace ws = open_workspace(g);
+    auto latest = ws.store().get_environment(arch->name, 0);
+    if (!latest) throw not_found("environment '" + arch->name + "' is not registered; see `runnel env list`");
+    bool found = false;
+    for (int v = 1; v <= latest->version; ++v)
+      if ((arch->version.empty() || arch->version == std::to_string(v)) && ws.store().get_environment(arch->name, v)) {
+        internal::set_archived(ws, "environment", arch->name, std::to_string(v), archive);
+        found = true;
+      }
+    if (!found)
+      throw not_found("environment '" + arch->name + "' has no version " + arch->version + " (versions 1.." +
+                      std::to_string(latest->version) + ")");
   });
 
   CLI::App* build =

@@ -1,6 +1,7 @@
 // `runnel plan FILE`: load, validate and decide what would run, executing nothing.
 #include <iostream>
 
+#include "assets/component_registry.h"
 #include "cli/cli.h"
 #include "engine/executor.h"
 #include "spec/yaml_loader.h"
@@ -21,6 +22,7 @@ void register_plan(CLI::App& app, CliGlobals& g) {
   sub->add_option("--rerun", a->rerun, "plan STEP and its downstream as rerun");
   sub->add_flag("--quiet,-q", a->quiet, "print only the summary line");
   sub->callback([a, &g] {
+    auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
     PipelineSpec spec = load_pipeline_yaml(a->file);
     Workspace ws = open_workspace(g);
     ExecutionOptions opts;

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "assets/component_registry.h"
 #include "cli/assignments.h"
 #include "cli/cli.h"
 #include "cli/progress_view.h"
@@ -64,6 +65,7 @@ struct RunArgs {
 void run_command(const RunArgs& a, CliGlobals& g) {
   if (a.output != "text" && a.output != "json")
     throw invalid_argument("--output must be 'text' or 'json', not '" + a.output + "'; use --output json for machine-readable output");
+  auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
   PipelineSpec spec = load_pipeline_yaml(a.file);
   if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a.file).stem().string();
   Workspace ws = open_workspace(g);

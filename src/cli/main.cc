@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   register_token(app, g);
   register_schedule(app, g);
   register_pipeline(app, g);  // cmd_pipeline.cc
+  register_component(app, g);
+  register_data(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

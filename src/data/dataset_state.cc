@@ -48,6 +48,7 @@ RaggedRows parse_ragged_rows(const std::string& s) {
 json definition_to_json(const DatasetState& s, bool with_files) {
   json j;
   j["kind"] = s.kind;
+  if (!s.asset_type.empty()) j["asset_type"] = s.asset_type;
   j["sources"] = json::array();
   for (const auto& src : s.sources) j["sources"].push_back({{"datastore", src.datastore}, {"path", src.path}});
   j["partition_format"] = s.partition_format;
@@ -81,6 +82,7 @@ DatasetState definition_from_json(const json& j, const std::map<std::string, std
   try {
     s.kind = j.at("kind").get<std::string>();
     s.partition_format = j.value("partition_format", "");
+    s.asset_type = j.value("asset_type", "");
     auto root_of = [&](const std::string& ds) -> std::string {
       if (ds.empty()) return "";
       auto it = roots.find(ds);

@@ -23,6 +23,9 @@ namespace runnel {
 
 struct DatasetState {
   std::string kind = "file";
+  // A v2 data asset's type (`runnel data create`): "uri_file", "uri_folder" or "mltable";
+  // "" for datasets registered the v1 way. In the definition JSON as "asset_type" when set.
+  std::string asset_type;
   std::vector<DataPath> sources;
   std::string partition_format;
   DelimitedOptions options;

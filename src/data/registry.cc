@@ -8,6 +8,7 @@
 
 #include "core/fs.h"
 #include "core/ids.h"
+#include "data/asset_archive.h"
 #include "data/file_match.h"
 #include "data/manifest.h"
 #include "runnel/error.h"
@@ -82,7 +83,7 @@ std::map<std::string, std::string> datastore_roots(const Workspace& ws) {
 std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const DatasetState& given,
                                                    const std::string& name, const std::string& description,
                                                    const std::map<std::string, std::string>& tags,
-                                                   bool create_new_version) {
+                                                   bool create_new_version, int explicit_version) {
   check_name(name);
   DatasetState s = given;
   upload_local_sources(ws, s, name);
@@ -98,6 +99,20 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
   std::optional<DatasetRecord> existing;
   store.transaction([&] {
     auto versions = store.list_dataset_versions(name);
+    if (explicit_version > 0) {
+      for (const auto& v : versions) {
+        if (v.version != explicit_version) continue;
+        if (v.digest == digest && v.kind == s.kind && identity(json::parse(v.definition_json)) == ident) {
+          existing = v;
+          return;
+        }
+        throw already_exists("data asset '" + name + "' version " + std::to_string(explicit_version) +
+                             " is already registered with a different definition or content, and "
+                             "versions are immutable; give a new version (--version), or leave "
+                             "version out to get the next number");
+      }
+      versions.clear();  // a new version of that number
+    }
     for (auto it = versions.rbegin(); it != versions.rend(); ++it)
       if (it->digest == digest && it->kind == s.kind && identity(json::parse(it->definition_json)) == ident) {
         existing = *it;
@@ -110,7 +125,7 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
                            "(--new-version) to add version " + std::to_string(versions.back().version + 1) +
                            ", or choose another name");
     rec.name = name;
-    rec.version = versions.empty() ? 1 : versions.back().version + 1;
+    rec.version = explicit_version > 0 ? explicit_version : versions.empty() ? 1 : versions.back().version + 1;
     rec.kind = s.kind;
     rec.definition_json = definition.dump();
     rec.manifest_json = manifest.dump();
@@ -126,6 +141,16 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
 
 std::shared_ptr<const DatasetState> load_state(const Workspace& ws, const std::string& name, int version) {
   auto rec = ws.store().get_dataset(name, version);
+  if (rec && version == 0 && is_archived(ws, "data", name, std::to_string(rec->version))) {
+    // @latest skips archived versions (`runnel data archive`); a named version still resolves.
+    rec.reset();
+    auto all = ws.store().list_dataset_versions(name);
+    for (auto it = all.rbegin(); it != all.rend() && !rec; ++it)
+      if (!is_archived(ws, "data", name, std::to_string(it->version))) rec = *it;
+    if (!rec)
+      throw not_found("every version of dataset '" + name + "' is archived, so it has no latest version; name a "
+                      "version (azureml:" + name + ":VERSION) or restore one with `runnel data restore`");
+  }
   if (!rec) {
     auto versions = ws.store().list_dataset_versions(name);
     if (!versions.empty())

@@ -19,13 +19,17 @@ std::map<std::string, std::string> datastore_roots(const Workspace& ws);
 // See FileDataset::register_dataset. Uploads local sources, records the manifest, and
 // returns the registered state. Throws Error(kInvalidArgument) for a bad name,
 // Error(kAlreadyExists) for a taken name without create_new_version.
+// `explicit_version` > 0 (v2 data assets, `runnel data create`) registers exactly that
+// version: the same definition and content again returns it unchanged; other content under
+// a taken version is Error(kAlreadyExists) (versions are immutable).
 std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const DatasetState& s,
                                                    const std::string& name,
                                                    const std::string& description,
                                                    const std::map<std::string, std::string>& tags,
-                                                   bool create_new_version);
+                                                   bool create_new_version, int explicit_version = 0);
 
-// A registered version (0 = latest), files as recorded at registration. Throws
+// A registered version (0 = the latest not archived, assets/archive.h), files as recorded at
+// registration. Throws
 // Error(kNotFound) saying which names or versions exist.
 std::shared_ptr<const DatasetState> load_state(const Workspace& ws, const std::string& name,
                                                int version);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/fs.h"
+#include "data/asset_archive.h"
 #include "env/build.h"
 #include "env/definition.h"
 #include "runnel/error.h"
@@ -187,10 +188,11 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
   if (name.empty()) {
     env.python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : find_on_path("python3");
   } else {
-    auto rec = ws.store().get_environment(name, version);
+    // The latest version skips archived ones (`runnel environment archive`).
+    auto rec = version > 0 ? ws.store().get_environment(name, version) : internal::latest_environment(ws, name);
     // A version that runnel does not have (a pipeline written for Azure ML pins its
     // registry's version numbers) falls back to the latest registered version.
-    if (!rec && version > 0) rec = ws.store().get_environment(name, 0);
+    if (!rec && version > 0) rec = internal::latest_environment(ws, name);
     if (!rec) {
       std::string known;
       for (const auto& e : ws.store().list_environments()) known += (known.empty() ? "" : ", ") + e.name;

@@ -110,8 +110,8 @@ std::vector<std::string> conda_pip_section(const std::string& text, const std::s
   return out;
 }
 
-EnvironmentFile load_environment_yaml(const std::string& path) {
-  std::string text = read_file(path);
+EnvironmentFile load_environment_yaml(const std::string& path, const std::string* text_in) {
+  std::string text = text_in ? *text_in : read_file(path);
   YAML::Node doc;
   try {
     doc = YAML::Load(text);

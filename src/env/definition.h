@@ -68,7 +68,9 @@ struct EnvironmentFile {
   EnvDefinition definition;
 };
 // Throws Error(kInvalidArgument) naming the file, line and key on a bad file.
-EnvironmentFile load_environment_yaml(const std::string& path);
+// `text`, when given, is read instead of the file's content (`--set` overrides applied);
+// relative paths still resolve against `path`'s folder.
+EnvironmentFile load_environment_yaml(const std::string& path, const std::string* text = nullptr);
 
 // .runnel/envs/defs/<name>/v<version>.json
 std::string definition_path(const std::string& runnel_dir, const std::string& name, int version);

@@ -14,5 +14,6 @@ void bind_workspace(pybind11::module_& m);  // Workspace, Datastore, registries
 void bind_data(pybind11::module_& m);       // datasets, PipelineData, OutputFileDatasetConfig
 void bind_pipeline(pybind11::module_& m);   // steps, Pipeline, Experiment, runs
 void bind_publish(pybind11::module_& m);    // published pipelines, endpoints, drafts
+void bind_module(pybind11::module_& m);     // Module, ModuleVersion (bind_module.cc)
 
 }  // namespace runnel::python

@@ -58,4 +58,5 @@ PYBIND11_MODULE(_runnel, m) {
   runnel::python::bind_data(m);
   runnel::python::bind_pipeline(m);
   runnel::python::bind_publish(m);
+  runnel::python::bind_module(m);
 }

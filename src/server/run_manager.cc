@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "assets/component_registry.h"
 #include "core/ids.h"
 #include "engine/reconcile.h"
 #include "runnel/error.h"
@@ -215,6 +216,7 @@ std::string RunManager::start(const json& req, const std::string& resumed_from, 
   ExecutionOptions opts;
   PipelineSpec spec;
   std::string stem;
+  auto registered = assets::use_registered_components(ws_);  // azureml:NAME:V components
   if (req.contains("published_pipeline_id")) {
     if (req.contains("yaml") || req.contains("path"))
       throw ApiError(400, "invalid_argument",

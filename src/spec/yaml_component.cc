@@ -6,6 +6,7 @@
 
 #include "core/units.h"
 #include "runnel/error.h"
+#include "spec/registered_refs.h"
 #include "spec/yaml_refs.h"
 
 namespace runnel::internal {
@@ -288,11 +289,10 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
 
 ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
                                   const std::string& ref) {
-  if (ref.rfind("azureml:", 0) == 0) {
-    fail(doc, e.value, path, "registered components ('" + ref + "') are not supported",
-         "use component: ./file.yml with the component's YAML file");
-  }
-  std::string rel = ref.rfind("file:", 0) == 0 ? ref.substr(5) : ref;
+  // azureml:NAME:VERSION / @latest: the file stored by `runnel component create`.
+  std::string rel = is_registered_component_ref(ref) ? registered_component_file(doc, e.value, path, ref)
+                    : ref.rfind("file:", 0) == 0     ? ref.substr(5)
+                                                     : ref;
   fs::path p(rel);
   if (p.is_relative()) p = fs::path(doc.base_dir) / p;
   p = p.lexically_normal();

@@ -231,7 +231,6 @@ def _unavailable_step(cls_name, what):
 
 DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
 AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
-ModuleStep = _unavailable_step("ModuleStep", "published modules")
 EstimatorStep = _unavailable_step("EstimatorStep", "deprecated in the SDK; estimators")
 MpiStep = _unavailable_step("MpiStep", "deprecated in the SDK; MPI jobs")
 RScriptStep = _unavailable_step("RScriptStep", "deprecated in the SDK; R scripts")

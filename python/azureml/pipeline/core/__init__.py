@@ -1,4 +1,5 @@
-"""azureml.pipeline.core: Pipeline, PipelineData, PipelineParameter, runs, StepSequence.
+"""azureml.pipeline.core: Pipeline, PipelineData, PipelineParameter, runs, StepSequence,
+Module, ModuleVersion, InputPortDef, OutputPortDef.
 
 PublishedPipeline, PipelineEndpoint and PipelineDraft publish to the workspace (submitting
 them needs `runnel serve`; see python/README.md); Schedule, ScheduleRecurrence and TimeZone
@@ -7,9 +8,11 @@ talk to the workspace's server (`runnel serve`).
 from runnel.sdk.pipeline import (InputPortBinding, Pipeline, PipelineData, PipelineDraft, PipelineEndpoint,
                                  PipelineParameter, PublishedPipeline, Schedule, ScheduleRecurrence,
                                  StepSequence, TimeZone)
+from runnel.sdk.module import InputPortDef, Module, ModuleVersion, OutputPortDef
 from runnel.sdk.pipeline import _Step as PipelineStep
 from runnel.sdk.runs import PipelineRun, PortDataReference, StepRun
 
 __all__ = ["Pipeline", "PipelineData", "PipelineParameter", "PipelineRun", "StepRun", "PortDataReference",
            "StepSequence", "PipelineStep", "InputPortBinding", "PublishedPipeline", "PipelineEndpoint",
-           "PipelineDraft", "Schedule", "ScheduleRecurrence", "TimeZone"]
+           "PipelineDraft", "Schedule", "ScheduleRecurrence", "TimeZone", "Module", "ModuleVersion",
+           "InputPortDef", "OutputPortDef"]

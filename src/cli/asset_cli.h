@@ -1,0 +1,34 @@
+// cli/asset_cli.h: the flags the asset verbs share, as `az ml <asset> create|list|show|
+// archive|restore` spells them: --file/-f, --set KEY=VALUE, --name/-n, --version/-v,
+// --label latest, --include-archived.
+// Single-threaded (the CLI's main thread).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "assets/asset_yaml.h"
+
+namespace runnel::cli {
+
+struct AssetArgs {
+  std::string file, name, version, label;
+  std::vector<std::string> sets;
+  bool include_archived = false;
+  assets::Overrides overrides() const { return {sets, name, version}; }
+};
+
+// create: --file (required), --set, --name, --version.
+void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what);
+// show/archive/restore: --name (required), --version, and for show --label latest.
+void add_name_version_options(CLI::App* cmd, AssetArgs& a, bool with_label);
+// `archive` and `restore` subcommands of `cmd` (--name, --version): each calls
+// `set(archived)` and prints "Archived <kind> NAME:V" / "Restored ...".
+void add_archive_commands(CLI::App* cmd, AssetArgs& a, const std::string& kind,
+                          std::function<void(bool archived)> set);
+// The version a show asks for: "" for --label latest or no version. Throws for another label.
+std::string requested_version(const AssetArgs& a);
+
+}  // namespace runnel::cli

@@ -1,0 +1,47 @@
+// spec/registered_refs.h: `component: azureml:NAME:VERSION` (and `@latest`, and the
+// azureml://.../components/NAME/(versions/V|labels/latest) forms) in pipeline files, resolved
+// to the file of a component registered with `runnel component create` (assets/).
+//
+// The spec subsystem knows no workspace; a caller that has one installs a lookup for the
+// duration of a load (assets/component_registry.h: use_registered_components(ws)). The
+// lookup is per thread, so loads on other threads are unaffected.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "spec/yaml_util.h"
+
+namespace runnel::internal {
+
+// Returns the absolute path of the stored component file for NAME and VERSION ("" = the
+// latest version that is not archived). Throws runnel::Error saying what exists.
+using ComponentLookup = std::function<std::string(const std::string& name, const std::string& version)>;
+
+// Installs `lookup` on this thread until destroyed (restoring the one before).
+class ScopedComponentLookup {
+ public:
+  explicit ScopedComponentLookup(ComponentLookup lookup);
+  ~ScopedComponentLookup();
+  ScopedComponentLookup(const ScopedComponentLookup&) = delete;
+  ScopedComponentLookup& operator=(const ScopedComponentLookup&) = delete;
+
+ private:
+  ComponentLookup previous_;
+};
+
+// True for "azureml:..." component references (not local files).
+bool is_registered_component_ref(const std::string& ref);
+
+// Splits a registered reference into NAME and VERSION ("" = latest): azureml:NAME:V,
+// azureml:NAME@latest, azureml:NAME, azureml://[...]/components/NAME[/versions/V|/labels/latest].
+// Returns false when `ref` has none of these forms.
+bool split_component_ref(const std::string& ref, std::string* name, std::string* version);
+
+// The stored file of the registered component `ref`. Throws invalid_argument naming the
+// file:line of `node` and `path` when the form is bad, no lookup is installed, or the
+// lookup fails (its message follows).
+std::string registered_component_file(const YamlDoc& doc, const yaml::Node& node,
+                                      const std::string& path, const std::string& ref);
+
+}  // namespace runnel::internal
