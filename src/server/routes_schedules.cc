@@ -7,6 +7,7 @@
 #include "runnel/datastore.h"
 #include "runnel/error.h"
 #include "server/http_util.h"
+#include "server/published.h"
 #include "server/schedule/recurrence.h"
 #include "server/schedule/time_zone.h"
 #include "server/server_impl.h"
@@ -104,22 +105,23 @@ json Server::Impl::fire_submit_request(const FireRequest& f) {
   if (!s.experiment_name.empty()) req["experiment"] = s.experiment_name;
   req["tags"] = tags;
   if (s.continue_on_step_failure) req["continue_on_step_failure"] = true;
-  if (!params.empty()) req["parameter_assignments"] = params;
+  if (!params.empty()) req["parameters"] = params;  // the pipeline's inputs, as `runnel run --set`
   if (!data_paths.empty()) req["data_path_assignments"] = data_paths;
   return req;
 }
 
-json Server::Impl::resolve_published_target(const Target& t, const json&, const json&,
-                                            const std::string&,
-                                            const std::map<std::string, std::string>&) {
-  // Published pipelines and pipeline endpoints (issue 14 parts 2-4) are not in this build.
-  throw ApiError(400, "invalid_argument",
-                 std::string(t.kind == TargetKind::kPublishedPipeline ? "pipeline_id"
-                                                                      : "pipeline_endpoint_id") +
-                     ": published pipelines and pipeline endpoints are not available in this "
-                     "build; schedule a pipeline file instead (target {type: pipeline_file, path})",
-                 {{"field", t.kind == TargetKind::kPublishedPipeline ? "target.pipeline_id"
-                                                                     : "target.endpoint_id"}});
+json Server::Impl::resolve_published_target(const Target& t, const json& params,
+                                            const json& data_paths, const std::string& experiment,
+                                            const std::map<std::string, std::string>& tags) {
+  PublishedTarget target;
+  if (t.kind == TargetKind::kPublishedPipeline) {
+    target.pipeline_id = t.pipeline_id;
+  } else {
+    target.endpoint = t.endpoint_id;
+    target.version = t.version;
+  }
+  // Throws ApiError 404 (unknown id) / 409 (disabled, archived), as a REST trigger would.
+  return published_submit_request(ws, target, experiment, params, data_paths, json::object(), tags);
 }
 
 std::string Server::Impl::datastore_local_path(const std::string& name, const std::string& path) {
