@@ -52,7 +52,9 @@ fi
 chown munge:munge /etc/munge/munge.key; chmod 0400 /etc/munge/munge.key
 if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
   rm -f /run/munge/munged.pid /run/munge/munge.socket.2*
-  runuser -u munge -- /usr/sbin/munged          # daemonizes itself; socket /run/munge/munge.socket.2
+  # 9>&-: the daemon must not inherit the lock fd, or it holds /run/slurm-up.lock forever and
+  # every later slurm-up.sh waits 600 s for it.
+  runuser -u munge -- /usr/sbin/munged 9>&-    # daemonizes itself; socket /run/munge/munge.socket.2
   for i in $(seq 1 50); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 munge -n </dev/null | unmunge >/dev/null || fail "munged does not work (see /var/log/munge/munged.log)"
@@ -166,11 +168,11 @@ if [ $RECONF = 1 ]; then
   alive /run/slurmctld.pid && stop_pf /run/slurmctld.pid
 fi
 if [ "${SLURM_ACCOUNTING:-0}" = 1 ]; then "$(cd "$(dirname "$0")" && pwd)/slurm-accounting-up.sh"; fi
-alive /run/slurmctld.pid || { rm -f /run/slurmctld.pid; slurmctld || fail "slurmctld did not start"; }   # daemonizes
+alive /run/slurmctld.pid || { rm -f /run/slurmctld.pid; slurmctld 9>&- || fail "slurmctld did not start"; }   # daemonizes
 for i in $(seq 1 100); do scontrol ping 2>/dev/null | grep -q 'is UP' && break; sleep 0.1; done
 scontrol ping 2>/dev/null | grep -q 'is UP' || { tail -20 /var/log/slurm/slurmctld.log >&2 || true
   fail "slurmctld does not answer 'scontrol ping' after 10 s"; }
-alive /run/slurmd.pid || { rm -f /run/slurmd.pid; slurmd || fail "slurmd did not start"; }
+alive /run/slurmd.pid || { rm -f /run/slurmd.pid; slurmd 9>&- || fail "slurmd did not start"; }
 echo "$SUM" > /run/slurm-up.confsum
 # wait until node is idle/mixed/alloc (i.e. registered and not down/drained)
 for i in $(seq 1 300); do
