@@ -139,7 +139,8 @@ class ScheduleTest(ServerTestBase):
         s, j = self.request("POST", "/api/v1/schedules", {
             "name": "x", "trigger": {"type": "recurrence", "frequency": "Day", "interval": 1},
             "target": {"type": "published_pipeline", "pipeline_id": "nope"}})[:2]
-        self.assertEqual(s, 400, j)
+        self.assertEqual(s, 404, j)  # an unknown published pipeline, named
+        self.assertIn(b"nope", j)
 
     def test_data_change_fires_once_per_new_or_changed_file(self):
         incoming = os.path.join(self.ws, ".runnel", "datastores", "workspaceblobstore", "incoming")

@@ -394,10 +394,6 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual([o["type"] for o in step["outputs"]], ["uri_file"])
 
     def test_unavailable_names(self):
-        for cls in (Schedule, ScheduleRecurrence):
-            with self.assertRaises(NotImplementedError) as e:
-                cls()
-            self.assertIn("not available in runnel yet", str(e.exception))
         with self.assertRaises(LookupError):
             PublishedPipeline.get(self.ws, id="x")
         with self.assertRaises(NotImplementedError):
