@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -129,12 +130,20 @@ std::vector<std::string> installed_packages(const std::vector<std::string>& sys_
 void ensure_link(const std::string& link, const std::string& target) {
   std::error_code ec;
   if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec).string() == target) return;
-  std::string tmp = link + ".tmp." + std::to_string(::getpid());
+  // The temporary name is unique per call: several runs in one process (the server, the
+  // engine driving concurrent runs) resolve the same environment at once, and a name shared
+  // between threads let one remove the link another was about to rename.
+  static std::atomic<unsigned long> counter{0};
+  std::string tmp = link + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
   fs::remove(tmp, ec);
   fs::create_symlink(target, tmp, ec);
   if (ec) throw io_error("cannot create link " + tmp + ": " + ec.message());
   fs::rename(tmp, link, ec);
-  if (ec) throw io_error("cannot create link " + link + ": " + ec.message());
+  if (ec) {
+    std::string why = ec.message();
+    fs::remove(tmp, ec);
+    throw io_error("cannot create link " + link + ": " + why);
+  }
 }
 
 std::vector<std::string> config_list(const Workspace& ws, const std::string& key) {

@@ -176,8 +176,9 @@ void PipelineExecution::Impl::try_launch(int i) {
     end_step(i, StepStatus::kFailed, e.what());
     return;
   }
-  // Re-attaching to a left-running Slurm job (try_reattach) is off: in the e2e test the
-  // resumed run re-attached but never saw the job end (not understood yet; issue 12).
+  // A Slurm job that a stopped runnel process left running is taken over rather than
+  // submitted again (its result is the same step: same fingerprint, same compute).
+  if (try_reattach(i)) return;
   prepare_and_launch(i);
 }
 

@@ -52,7 +52,10 @@ LocalBackend::LocalBackend(const Options& options)
 
 LocalBackend::~LocalBackend() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [id, job] : running_) internal::signal_group(job->pid, SIGKILL);
+  for (auto& [id, job] : running_) {
+    internal::signal_group(job->pid, SIGKILL);
+    watchdog_.remove(job->pid);
+  }
   for (auto& [id, job] : running_) internal::reap(job->pid);
 }
 
@@ -105,6 +108,7 @@ void LocalBackend::start_locked(std::unique_ptr<Job> job) {
     return;
   }
   job->pid = r.pid;
+  watchdog_.add(r.pid);
   job->pidfd = std::move(r.pidfd);
   if (job->pidfd.get() >= 0) internal::epoll_add(epoll_.get(), job->pidfd.get());
   if (job->spec.timeout_s > 0)
@@ -163,6 +167,7 @@ void LocalBackend::reap_locked() {
     // The main process is a zombie now, which keeps the group id reserved: kill what it
     // left behind in its group before reaping it.
     internal::signal_group(job.pid, SIGKILL);
+    watchdog_.remove(job.pid);  // before the reap: until then the group id cannot be reused
     ExitStatus status = internal::reap(job.pid);
     pending_.push_back(end_event(job, status));
     used_slots_ -= job.slots;

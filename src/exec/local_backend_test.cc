@@ -357,6 +357,56 @@ TEST_F(LocalBackendTest, DestructorKillsRunningJobs) {
   EXPECT_EQ(errno, ESRCH);
 }
 
+// The program that started a step is SIGKILLed (no destructor, no signal handler runs):
+// the step's whole group, grandchildren included, must still end (the watchdog), not run on
+// as an orphan that a later run would duplicate.
+TEST_F(LocalBackendTest, StepsDieWithAKilledEngine) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);  // the orphans come back to us to be reaped
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  pid_t engine = ::fork();
+  ASSERT_GE(engine, 0);
+  if (engine == 0) {
+    ::close(p[0]);
+    LocalBackend b(1);
+    b.launch(spec("orphan", "sh -c 'sleep 1000' & touch ready; wait"));
+    std::vector<JobEvent> started = b.poll(milliseconds(0));
+    pid_t pgid = started.size() == 1 ? std::stoi(started[0].backend_job_id) : -1;
+    for (int i = 0; i < 2000 && !fs::exists(dir_ / "ready"); ++i) std::this_thread::sleep_for(milliseconds(10));
+    if (::write(p[1], &pgid, sizeof pgid) != sizeof pgid) ::_exit(3);
+    ::raise(SIGKILL);
+  }
+  ::close(p[1]);
+  pid_t pgid = -1;
+  ASSERT_EQ(::read(p[0], &pgid, sizeof pgid), static_cast<ssize_t>(sizeof pgid));
+  ::close(p[0]);
+  ASSERT_GT(pgid, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(engine, &status, 0), engine);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  bool gone = eventually([pgid] {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    return ::kill(-pgid, 0) == -1 && errno == ESRCH;
+  });
+  EXPECT_TRUE(gone) << "step group " << pgid << " outlived its SIGKILLed engine";
+  if (!gone) ::kill(-pgid, SIGKILL);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+// A backend that is destroyed normally leaves no watchdog behind.
+TEST_F(LocalBackendTest, WatchdogEndsWithItsBackend) {
+  pid_t watchdog = -1;
+  {
+    internal::Watchdog w;
+    watchdog = w.pid();
+    ASSERT_GT(watchdog, 0);
+    ASSERT_EQ(::kill(watchdog, 0), 0);
+  }
+  EXPECT_EQ(::kill(watchdog, 0), -1);  // ended and reaped
+  EXPECT_EQ(errno, ESRCH);
+}
+
 TEST_F(LocalBackendTest, ManyTrivialJobsLeakNoDescriptors) {
   auto count_fds = [] {
     return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});

@@ -91,4 +91,30 @@ void drain_timerfd(int fd);
 // Opens /dev/null read-only with O_CLOEXEC; throws Error(kIo) on failure.
 UniqueFd open_devnull();
 
+// A watchdog process that kills the process groups of running steps when the program that
+// started them is gone, however it ended (SIGKILL, a crash, a closed terminal): steps never
+// outlive their engine. Forked (not exec'd) at construction: the child closes every
+// descriptor but its end of a socket pair, ignores the terminal's signals, and keeps a list
+// of live groups (add/remove, sent as one datagram each). When its read returns end-of-file,
+// every write end is closed (this process has exited, or the Watchdog was destroyed) and
+// it sends SIGKILL to each group still listed, then exits. A remove must be sent before the
+// group's leader is reaped (a zombie keeps the group id reserved), so that a listed group
+// id can never be one that was reused. The child makes only async-signal-safe calls, so
+// forking from a threaded program is safe. Thread-safe; add/remove never raise SIGPIPE.
+class Watchdog {
+ public:
+  Watchdog();  // throws Error(kIo) when the socket pair or the fork fails
+  ~Watchdog();  // closes the socket (the watchdog kills what is still listed) and reaps it
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  void add(pid_t pgid);
+  void remove(pid_t pgid);
+  pid_t pid() const { return pid_; }
+
+ private:
+  void send(char op, pid_t pgid);
+  UniqueFd fd_;
+  pid_t pid_ = -1;
+};
+
 }  // namespace runnel::internal

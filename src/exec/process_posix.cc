@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,6 +19,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -192,6 +195,86 @@ std::string describe_signal(int sig) {
   std::string name = abbrev ? std::string("SIG") + abbrev : std::string("signal");
   return "killed by signal " + name + " (" + std::to_string(sig) + ")";
 }
+
+namespace {
+
+struct WatchdogMessage {
+  char op;  // '+' add, '-' remove
+  int32_t pgid;
+};
+
+// The watchdog's life (see Watchdog in process.h). Only async-signal-safe calls: no
+// allocation, no locks, no stdio.
+[[noreturn]] void watchdog_main(int fd) {
+  ::setpgid(0, 0);  // not in the engine's group: a Ctrl-C meant for runnel does not reach it
+  struct sigaction ign {};
+  ign.sa_handler = SIG_IGN;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
+    ::sigaction(sig, &ign, nullptr);
+  // Every other descriptor is closed: holding a copy of another watchdog's write end, of a
+  // listening socket or of a pipe someone waits on would change what those mean.
+  if (fd > 0) ::syscall(SYS_close_range, 0u, static_cast<unsigned>(fd - 1), 0u);
+  ::syscall(SYS_close_range, static_cast<unsigned>(fd + 1), ~0u, 0u);
+  constexpr int kMax = 8192;
+  pid_t groups[kMax];
+  int n = 0;
+  for (;;) {
+    WatchdogMessage m{};
+    ssize_t r = ::recv(fd, &m, sizeof m, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;  // end-of-file: whoever started the steps is gone
+    if (r != static_cast<ssize_t>(sizeof m) || m.pgid <= 0) continue;
+    if (m.op == '+') {
+      if (n < kMax) groups[n++] = m.pgid;
+    } else {
+      for (int i = 0; i < n; ++i)
+        if (groups[i] == m.pgid) {
+          groups[i] = groups[--n];
+          break;
+        }
+    }
+  }
+  for (int i = 0; i < n; ++i) ::kill(-groups[i], SIGKILL);
+  ::_exit(0);
+}
+
+}  // namespace
+
+Watchdog::Watchdog() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    throw io_error("local backend: cannot create the watchdog's socket pair: " + errno_text(errno));
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    throw io_error("local backend: cannot start the step watchdog: " + errno_text(err));
+  }
+  if (pid == 0) watchdog_main(sv[1]);
+  ::close(sv[1]);
+  fd_.reset(sv[0]);
+  pid_ = pid;
+}
+
+Watchdog::~Watchdog() {
+  fd_.reset();
+  if (pid_ > 0) {
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void Watchdog::send(char op, pid_t pgid) {
+  WatchdogMessage m{};
+  m.op = op;
+  m.pgid = static_cast<int32_t>(pgid);
+  while (::send(fd_.get(), &m, sizeof m, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+void Watchdog::add(pid_t pgid) { send('+', pgid); }
+void Watchdog::remove(pid_t pgid) { send('-', pgid); }
 
 WakeupFd::WakeupFd() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (fd_.get() < 0)

@@ -38,8 +38,6 @@ jobs:
 
 class ServerSlurmReattachTest(SlurmTest, base.ServerTest):
 
-    @unittest.skip("known bug (issue 12): the resumed run re-attaches to the job (same job id) but "
-                   "never sees it end; re-attaching is switched off in engine/run_driver.cc")
     def test_restarted_server_reattaches_to_the_running_slurm_job(self):
         self.start_server()
         s, j = self.submit("p.yml", PIPELINE)
