@@ -24,6 +24,8 @@ foreach(_e2e_name bad_input failures demo cli retries v1_scripts reuse confineme
   runnel_add_e2e(${_e2e_name})
 endforeach()
 unset(_e2e_name)
+# A step that fills the disk (a workspace on a 24 MB tmpfs; needs root to mount, else a visible skip).
+runnel_add_e2e(full_disk)
 # Registered components and data assets (`runnel component|data create -f`), MLTable inputs, ModuleStep.
 runnel_add_e2e(assets)
 # Registered datasets with examples/datasets/: versions, reuse, changed files, bad inputs.

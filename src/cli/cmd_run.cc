@@ -160,7 +160,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
       canceled += s.status == StepStatus::kCanceled;
     }
     std::cout << "PipelineRun " << exec->run_id() << " " << to_string(status) << " in "
-              << format_duration(rec->ended_at - rec->started_at) << ": " << finished << " ran";
+              << format_duration((rec->ended_at ? rec->ended_at : now_ms()) - rec->started_at) << ": " << finished << " ran";
     if (reused) std::cout << ", " << reused << " reused";
     if (failed) std::cout << ", " << failed << " failed";
     if (canceled) std::cout << ", " << canceled << " canceled";

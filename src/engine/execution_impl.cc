@@ -257,10 +257,29 @@ void PipelineExecution::Impl::end_step(int i, StepStatus st, const std::string& 
   }
   // Recorded before the claim is released: a run that sees the claim gone finds this
   // step run Finished and reuses it (never a second execution). Both in one commit.
-  ws.store().transaction([&] {
-    persist_step(i);
-    release_claim(i);
-  });
+  try {
+    ws.store().transaction([&] {
+      persist_step(i);
+      release_claim(i);
+    });
+  } catch (const std::exception& e) {
+    // Not recorded: the step did not finish as far as anyone can know. Its committed
+    // outputs are referenced by no record, so they go (on a full disk they hold the space
+    // the store needs to record the failure); fail_run records the failure once it can.
+    if (st == StepStatus::kFinished && !s.commit_root.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(s.commit_root, ec);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      s.state.status = StepStatus::kFailed;
+      s.state.reason = std::string("cannot record the step's end: ") + e.what();
+      s.state.outputs.clear();
+    }
+    s.end_unrecorded = true;
+    if (failed_step_.empty()) failed_step_ = s.state.name;
+    throw;
+  }
   notify(i);
   if (st == StepStatus::kFinished || st == StepStatus::kReused) {
     for (int d : s.dependents)

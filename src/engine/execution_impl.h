@@ -40,6 +40,7 @@ struct StepSlot {
   int remaining_deps = 0;
   bool launched = false;
   bool ended = false;           // reached a final status
+  bool end_unrecorded = false;  // ended, but the store could not record it (fail_run retries)
   bool force_run = false;       // --regenerate-outputs / --rerun / allow_reuse false
   std::string backend_name;     // key into Impl::backends
   std::string staging_root;     // <datastore>/.staging/<step_run_id>

@@ -283,19 +283,26 @@ void PipelineExecution::Impl::fail_run(const std::string& why) {
     {
       std::lock_guard<std::mutex> lock(mu);
       s.ended = true;
+      s.end_unrecorded = true;
       s.state.status = StepStatus::kCanceled;
       s.state.reason = "canceled by an engine error: " + why;
       s.state.ended_at = now_ms();
     }
     discard_outputs(static_cast<int>(i));
+  }
+  // Recorded after every staging folder is gone: on a full disk that is what frees the
+  // space the store needs. A step whose end could not be recorded before is retried here.
+  for (size_t i = 0; i < steps.size(); ++i) {
+    StepSlot& s = steps[i];
+    if (!s.end_unrecorded) continue;
     try {
-      persist_step(static_cast<int>(i));
+      ws.store().transaction([&] {
+        persist_step(static_cast<int>(i));
+        release_claim(static_cast<int>(i));
+      });
+      s.end_unrecorded = false;
     } catch (const std::exception&) {
       // The store may be what failed; the run's record (or the log) says why.
-    }
-    try {
-      release_claim(static_cast<int>(i));
-    } catch (const std::exception&) {
     }
     try {
       notify(static_cast<int>(i));
