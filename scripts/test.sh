@@ -57,6 +57,10 @@ else
   export RUNNEL_TEST_PG_URL
 fi
 
+# Azurite and the S3 server are started by their tests (scripts/services/*-up.sh, one start
+# at a time); here a server that will not start fails those tests instead of skipping them.
+export RUNNEL_TEST_OBJSTORE=1
+
 bash scripts/studio-deps.sh || echo "studio: could not install Node.js/Chromium; the studio tests will show as skipped"
 
 # ---- ctest -------------------------------------------------------------------------------

@@ -15,6 +15,10 @@ case "$IMPL" in
   *) echo "S3RVER_IMPL must be s3rver or fork" >&2; exit 2 ;;
 esac
 mkdir -p "$DIR/pkg-$IMPL" "$DIR/data"
+# One start at a time (two tests may ask at once: a second server on the port would die, and
+# two npm installs into one folder break each other). The server does not inherit the lock fd.
+exec 9>"$BASE/.s3-up.lock"
+flock -w 600 9
 if [ ! -f "$DIR/pkg-$IMPL/node_modules/$PKG/package.json" ]; then
   [ -f "$DIR/pkg-$IMPL/package.json" ] || echo '{"name":"ci-s3-host","private":true}' > "$DIR/pkg-$IMPL/package.json"
   (cd "$DIR/pkg-$IMPL" && npm install --no-audit --no-fund --loglevel=error "$PKG@$VER")
@@ -30,7 +34,7 @@ new S3rver({ address: '127.0.0.1', port: $PORT, directory: '$DIR/data', silent: 
 JS
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then echo "s3rver: already listening on 127.0.0.1:$PORT"; exit 0; fi
 cd "$DIR/pkg-$IMPL"     # (not "(cd X && node ...) &": $! would be the subshell, not node)
-setsid nohup node run.js > "$DIR/s3rver.log" 2>&1 < /dev/null &
+setsid nohup node run.js > "$DIR/s3rver.log" 2>&1 < /dev/null 9>&- &
 echo $! > "$DIR/s3rver.pid"
 for i in $(seq 1 300); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/" || true)
