@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 

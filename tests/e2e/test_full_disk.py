@@ -13,7 +13,8 @@ import unittest
 
 from e2e_util import WorkspaceTest
 
-FILL = """
+# Both pipelines start with the same step, so that the run after the full disk reuses it.
+SMALL = """
 type: pipeline
 experiment_name: fill
 jobs:
@@ -22,6 +23,9 @@ jobs:
     command: echo small > ${{outputs.o}}/v.txt
     outputs:
       o: {type: uri_folder}
+"""
+
+FILL = SMALL + """
   fill:
     type: command
     command: dd if=/dev/zero of=${{outputs.o}}/big bs=64K 2>/dev/null; echo filled; exit 0
@@ -31,15 +35,7 @@ jobs:
       o: {type: uri_folder}
 """
 
-AFTER = """
-type: pipeline
-experiment_name: fill
-jobs:
-  small:
-    type: command
-    command: echo small > ${{outputs.o}}/v.txt
-    outputs:
-      o: {type: uri_folder}
+AFTER = SMALL + """
   next:
     type: command
     command: cat ${{inputs.i}}/v.txt > ${{outputs.o}}/w.txt
