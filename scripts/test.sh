@@ -27,6 +27,8 @@ if [[ $(id -u) -ne 0 && -z "$SUDO" ]]; then
 else
   T=$(date +%s)
   export RUNNEL_TEST_SLURM=1
+  # The Slurm time-limit test too (about 80 s: Slurm's smallest --time is one minute).
+  export RUNNEL_TEST_SLURM_SLOW=1
   if $SUDO bash scripts/services/slurm-up.sh >"$SLURM_LOG" 2>&1; then
     echo "slurm: single-node cluster is up in $(elapsed "$T") s ($(tail -1 "$SLURM_LOG"))"
   else
