@@ -21,11 +21,18 @@ mkdir -p bench/work
 WORK=$(mktemp -d "$ROOT/bench/work/cg.XXXXXX")
 [[ "${RUNNEL_CG_KEEP:-0}" != "0" ]] || trap '(rm -rf "$WORK" >/dev/null 2>&1 &)' EXIT
 
-instructions() {  # prints the "Collected" count of one callgrind run of "$@"
+instructions() {  # prints the instruction count of one callgrind run of "$@" (its own process)
+  # A process that forks (runnel runs git, for one) has its children counted and written
+  # too, each with the parent's count at the fork included: one file per pid, and the count
+  # of the started process (valgrind keeps its pid) is the one reported; it is left in $out.
   local out=$1
   shift
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$@" 2>&1 >/dev/null |
-    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+  valgrind --tool=callgrind --callgrind-out-file="$out.%p" "$@" >/dev/null 2>"$out.log" &
+  local pid=$!
+  wait "$pid" || true
+  mv "$out.$pid" "$out"
+  rm -f "$out".[0-9]*
+  sed -n 's/^totals: \([0-9]*\).*/\1/p' "$out"
 }
 
 for shape in "${SHAPES[@]}"; do

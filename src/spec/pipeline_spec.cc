@@ -118,11 +118,13 @@ const StepSpec* PipelineSpec::find_step(std::string_view n) const {
   auto it = step_index_cache.find(std::string(n));
   if (it != step_index_cache.end() && it->second < steps.size() && steps[it->second].name == n)
     return &steps[it->second];
-  // Names may have changed in place since the index was built: look again, then re-index.
-  for (const auto& s : steps) {
-    if (s.name == n) {
-      rebuild();
-      return &s;
+  // Names may have changed in place since the index was built: look again, and index the
+  // name found (stale entries are checked above, so one entry is enough; a full rebuild on
+  // every such hit made a loop over renamed or moved-out steps quadratic).
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].name == n) {
+      step_index_cache.insert_or_assign(steps[i].name, i);
+      return &steps[i];
     }
   }
   return nullptr;

@@ -40,7 +40,13 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
       fail(doc, node, path, "job '" + s.name + "' reads its own output '" + b.name + "'",
            "a job cannot depend on itself; bind the output of another job");
     }
-    const StepSpec* up = ctx.pipeline->find_step(b.job);
+    const StepSpec* up = nullptr;
+    if (ctx.step_index) {
+      auto it = ctx.step_index->find(b.job);
+      if (it != ctx.step_index->end()) up = &ctx.pipeline->steps[it->second];
+    } else {
+      up = ctx.pipeline->find_step(b.job);
+    }
     if (!up) {
       fail(doc, node, path,
            "there is no job '" + b.job + "'" + did_you_mean(b.job, names_of(ctx.pipeline->steps)),

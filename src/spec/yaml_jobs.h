@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "spec/pipeline_spec.h"
@@ -37,6 +38,11 @@ struct JobContext {
   PipelineSpec* pipeline;  // steps (with outputs) of every job after the first pass
   const std::map<std::string, ParentInput>* inputs;
   const std::map<std::string, ParentOutput>* outputs;
+  // Job name -> position in pipeline->steps, built once after the first pass (the first job
+  // of a name wins, as in PipelineSpec::find_step). The second pass moves the job being
+  // bound out of pipeline->steps, which would make find_step miss it and re-index (one
+  // rebuild per job: loading was quadratic). nullptr = look up with find_step.
+  const std::unordered_map<std::string, size_t>* step_index = nullptr;
 };
 
 // One job while it is being read.

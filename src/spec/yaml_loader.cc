@@ -167,6 +167,10 @@ class Loader {
       drafts.push_back(parse_job_shape(ctx, j));
       p_.steps.push_back(std::move(drafts.back().step));
     }
+    std::unordered_map<std::string, size_t> step_index;
+    step_index.reserve(p_.steps.size());
+    for (size_t i = 0; i < p_.steps.size(); ++i) step_index.emplace(p_.steps[i].name, i);
+    ctx.step_index = &step_index;
     // Each step lives in one place at a time (a 100k-step pipeline held two copies): the
     // draft borrows it back for its second pass. Only the step being bound is moved out,
     // and a job never binds its own outputs, so lookups of other steps still find them.

@@ -374,6 +374,43 @@ jobs:
   EXPECT_EQ(input(p.steps[0], "k").source->value, "x y");
 }
 
+// Bindings are resolved through the loader's name index: to jobs declared before and after
+// the consumer, with the producer's output type, in a long chain.
+TEST_F(Loader, ChainBindingsFindEarlierAndLaterJobs) {
+  const int n = 40;
+  std::string yaml = "type: pipeline\njobs:\n";
+  // c0 <- c1 <- ... (each reads the next one, declared after it), then a0 -> a1 -> ...
+  for (int i = 0; i < n; ++i) {
+    std::string me = "c" + std::to_string(i), next = "c" + std::to_string(i + 1);
+    yaml += "  " + me + ":\n    command: cat ${{inputs.x}} > ${{outputs.o}}\n";
+    yaml += "    outputs: {o: {type: uri_file}}\n";
+    yaml += i + 1 < n ? "    inputs: {x: '${{parent.jobs." + next + ".outputs.o}}'}\n"
+                      : "    inputs: {x: some text}\n";
+  }
+  for (int i = 0; i < n; ++i) {
+    std::string me = "a" + std::to_string(i), prev = i ? "a" + std::to_string(i - 1) : "c0";
+    yaml += "  " + me + ":\n    command: cat ${{inputs.x}} > ${{outputs.o}}\n";
+    yaml += "    outputs: {o: {type: uri_folder}}\n";
+    yaml += "    inputs: {x: '${{parent.jobs." + prev + ".outputs.o}}'}\n";
+  }
+  PipelineSpec p = load_pipeline_yaml_string(yaml, dir_.path("p.yml"));
+  ASSERT_EQ(p.steps.size(), static_cast<size_t>(2 * n));
+  for (int i = 0; i < 2 * n; ++i) {
+    const StepSpec& s = p.steps[i];
+    ASSERT_EQ(p.find_step(s.name), &s);
+    const StepInput& x = input(s, "x");
+    ASSERT_TRUE(x.source.has_value()) << s.name;
+    if (i == n - 1) {
+      EXPECT_EQ(x.source->kind, InputSource::Kind::kLiteral);
+      continue;
+    }
+    std::string up = i < n - 1 ? "c" + std::to_string(i + 1) : i == n ? "c0" : "a" + std::to_string(i - n - 1);
+    EXPECT_EQ(x.source->kind, InputSource::Kind::kStepOutput) << s.name;
+    EXPECT_EQ(x.source->step, up) << s.name;
+    EXPECT_EQ(x.type, i <= n ? DataType::kUriFile : DataType::kUriFolder) << s.name;
+  }
+}
+
 TEST_F(Loader, MissingFileIsClear) {
   try {
     load_pipeline_yaml(dir_.path("nope.yml"));
