@@ -143,10 +143,13 @@ void run_command(const RunArgs& a, CliGlobals& g) {
         throw ExitWith{kExitRunFailed};
       }
     }
-    view.redraw(exec->steps());
+    if (view.draws_steps()) view.redraw(exec->steps());
+    else view.flush();
   }
   RunStatus status = exec->wait();
-  auto steps = exec->steps();
+  // The steps' states are copied only for what uses them: the TTY view and the text summary.
+  std::vector<StepState> steps;
+  if (view.draws_steps() || !json_out) steps = exec->steps();
   view.finish(steps);
   auto rec = ws.store().get_pipeline_run(exec->run_id());
   if (json_out) {

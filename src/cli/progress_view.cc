@@ -94,10 +94,14 @@ void ProgressView::draw_locked(const std::vector<StepState>& steps) {
   std::fflush(stdout);
 }
 
+void ProgressView::flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::cout.flush();
+}
+
 void ProgressView::redraw(const std::vector<StepState>& steps) {
   if (!tty_) {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::cout.flush();
+    flush();
     return;
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -23,6 +23,12 @@ class ProgressView : public RunListener {
   void on_log(const std::string& step, bool is_stderr, const std::string& line) override;
   void on_finished(RunStatus status) override;
 
+  // Whether redraw() and finish() draw the steps (a TTY); when not, callers need not copy
+  // the steps' states for them (1,000 steps on each turn of the wait loop add up).
+  bool draws_steps() const { return tty_; }
+  // Flushes the plain-text output; pending_logs_ are only drawn on a TTY.
+  void flush();
+
   // Redraws the step block from `steps` (TTY only); call every ~100 ms.
   void redraw(const std::vector<StepState>& steps);
   // Final redraw and leaves the block on screen.

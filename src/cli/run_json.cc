@@ -1,6 +1,7 @@
 #include "cli/run_json.h"
 
 #include "engine/children.h"
+#include "engine/fingerprint.h"
 
 #include "core/ids.h"
 #include "runnel/error.h"
@@ -82,8 +83,7 @@ json run_to_json(const Workspace& ws, const PipelineRunRecord& r) {
     sj["backend_job_id"] = s.backend_job_id.empty() ? json(nullptr) : json(s.backend_job_id);
     sj["reused_run_id"] = s.reused_run_id.empty() ? json(nullptr) : json(s.reused_run_id);
     sj["fingerprint"] = s.fingerprint.empty() ? json(nullptr) : json(s.fingerprint);
-    json fpj = parse_or(s.fingerprint_json, nullptr);
-    sj["decision"] = fpj.is_object() && fpj.contains("decision") ? fpj["decision"] : json(nullptr);
+    sj["decision"] = json_member(s.fingerprint_json, "decision");  // null when none
     sj["log_dir"] = s.run_dir + "/logs";
     sj["stdout"] = s.run_dir + "/logs/stdout.txt";
     sj["stderr"] = s.run_dir + "/logs/stderr.txt";

@@ -112,6 +112,7 @@ void PipelineExecution::Impl::resolve() {
     else if (rerun_why.count(st.name)) slot.run_reason = rerun_why[st.name];
     else slot.force_run = false;
   }
+  for (const auto& [name, ds] : ws.datastores()) has_remote_datastore_ = has_remote_datastore_ || ds.is_remote();
   stat_cache_ = StatCache::open(stat_cache_path(ws.root()));
   take_snapshots();
   check_dataset_inputs();

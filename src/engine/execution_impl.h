@@ -158,6 +158,7 @@ class PipelineExecution::Impl {
   void fail_run(const std::string& why);  // an engine error: stop everything, record why
   void guarded(const char* what, const std::function<void()>& fn);
 
+  bool has_remote_datastore_ = false;  // an object-store datastore is configured (resolve)
   std::unique_ptr<StatCache> stat_cache_;
   std::map<std::string, SnapshotInfo> snapshots_;  // by code folder
   std::map<std::string, DataDigest> path_digests_;  // local input paths, by path

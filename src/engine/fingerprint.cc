@@ -93,6 +93,101 @@ void diff_map(const std::string& what, const json& before, const json& after, st
 
 }  // namespace
 
+namespace {
+
+// SAX events of one JSON text; builds only the value of the top-level member `key`.
+class MemberPicker : public nlohmann::json_sax<json> {
+ public:
+  explicit MemberPicker(const std::string& key) : key_(key) {}
+
+  json result;
+  bool root_is_object = false;
+
+  bool null() override { return value(nullptr); }
+  bool boolean(bool v) override { return value(v); }
+  bool number_integer(number_integer_t v) override { return value(v); }
+  bool number_unsigned(number_unsigned_t v) override { return value(v); }
+  bool number_float(number_float_t v, const string_t&) override { return value(v); }
+  bool string(string_t& v) override { return value(std::move(v)); }
+  bool binary(binary_t& v) override { return value(json::binary(v)); }  // never in text
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    if (depth_ == 1) picking_ = k == key_;
+    if (picking_ && depth_ > 1) pending_key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    failed = true;
+    return false;
+  }
+  bool failed = false;
+  bool done = false;  // the member was read; parsing stopped there
+
+ private:
+  // Places `v` where the picked value is being built (or drops it).
+  json* place(json v) {
+    if (!picking_) return nullptr;
+    if (stack_.empty()) {
+      result = std::move(v);
+      return &result;
+    }
+    json& top = *stack_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(v));
+      return &top.back();
+    }
+    json& slot = top[pending_key_];
+    slot = std::move(v);
+    return &slot;
+  }
+  bool value(json v) {
+    if (depth_ == 0) return true;  // a scalar document: not an object
+    place(std::move(v));
+    if (picking_ && depth_ == 1) {  // the member was a scalar: stop
+      done = true;
+      return false;
+    }
+    return true;
+  }
+  bool open(json v) {
+    if (depth_ == 0) {
+      root_is_object = v.is_object();
+      ++depth_;
+      return true;
+    }
+    if (json* p = place(std::move(v))) stack_.push_back(p);
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    if (picking_ && depth_ >= 1 && !stack_.empty()) stack_.pop_back();
+    if (picking_ && depth_ == 1) {  // the member's value is complete: stop
+      done = true;
+      return false;
+    }
+    return true;
+  }
+
+  const std::string& key_;
+  int depth_ = 0;
+  bool picking_ = false;
+  std::string pending_key_;
+  std::vector<json*> stack_;
+};
+
+}  // namespace
+
+json json_member(const std::string& text, const std::string& key) {
+  MemberPicker picker(key);
+  json::sax_parse(text, &picker);
+  if (!picker.done || picker.failed || !picker.root_is_object) return json();
+  return std::move(picker.result);
+}
+
 void store_package_list(MetadataStore& store, const std::string& digest, const std::vector<std::string>& packages) {
   std::string key = "packages:" + digest;
   if (store.get_value(key)) return;

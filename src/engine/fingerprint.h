@@ -33,6 +33,13 @@ constexpr size_t kMaxListedFiles = 5000;
 DataDigest digest_data(const std::string& path, StatCache* cache);
 nlohmann::json data_digest_json(const DataDigest& d);  // {"digest","files"}
 
+// The value of the top-level member `key` of the JSON object in `text` (a stored
+// fingerprint, as runnel writes it), as json::parse(text)[key] would give it, without
+// building the rest of the object: reading stops at the end of that member, so the text
+// after it is not checked (and of a repeated key the first counts). Null when the text up
+// to there is not valid JSON, is not an object, or has no such member.
+nlohmann::json json_member(const std::string& text, const std::string& key);
+
 // The fingerprint of a step from its components (see the header comment).
 std::string fingerprint_of(const nlohmann::json& components);
 

@@ -39,5 +39,30 @@ TEST(FingerprintCommand, KindAndTemplateOnlyExplain) {
   EXPECT_EQ(lines[0].rfind("command changed: python a.py --n 3 -> python a.py --n 4", 0), 0u) << lines[0];
 }
 
+// json_member gives what json::parse(text)[key] gives, for every member of a stored
+// fingerprint, and null where parse would fail before the member or find nothing.
+TEST(JsonMember, SameAsParsingTheWholeObject) {
+  json fp = json::parse(R"({
+    "v": 2, "code": null, "command": "cat ${{inputs.x}} > ${{outputs.o}}",
+    "committed_outputs": {"o": {"digest": "ab", "files": {"a/b.txt": "cd+x"}}},
+    "decision": "reused run r1",
+    "inputs": {"x": {"digest": "d", "files": {}, "mode": "ro_mount"}},
+    "nested": {"decision": "not this one", "list": [1, 2.5, true, "s", null, {"k": [3, {}]}, []]},
+    "empty": []})");
+  std::string text = fp.dump();
+  for (const auto& [k, v] : fp.items()) EXPECT_EQ(json_member(text, k), v) << k;
+  EXPECT_EQ(json_member(text, "decision"), "reused run r1");  // the top-level one only
+  EXPECT_TRUE(json_member(text, "missing").is_null());
+  EXPECT_TRUE(json_member(fp.dump(2), "committed_outputs") == fp["committed_outputs"]);
+  EXPECT_TRUE(json_member("", "decision").is_null());
+  EXPECT_TRUE(json_member("{\"decision\": \"x", "decision").is_null());  // truncated
+  EXPECT_TRUE(json_member("{\"a\": [1,, \"decision\": \"x\"}", "decision").is_null());
+  EXPECT_TRUE(json_member("[{\"decision\": \"x\"}]", "decision").is_null());
+  EXPECT_TRUE(json_member("\"decision\"", "decision").is_null());
+  // Reading stops after the member (runnel writes each key once, in sorted order).
+  EXPECT_EQ(json_member("{\"decision\": {\"a\": [1]}, \"z\": oops", "decision"), json::parse("{\"a\": [1]}"));
+  EXPECT_EQ(json_member("{\"decision\": 1, \"decision\": 2}", "decision"), 1);
+}
+
 }  // namespace
 }  // namespace runnel

@@ -305,8 +305,8 @@ void PipelineExecution::Impl::decide(int i) {
   std::string not_reused;
   for (auto& cand : ws.store().find_by_fingerprint(s.fingerprint_digest)) {
     if (cand.pipeline_run_id == run_id) continue;
-    json fj = json::parse(cand.fingerprint_json.empty() ? "{}" : cand.fingerprint_json, nullptr, false);
-    json committed = fj.is_object() && fj.contains("committed_outputs") ? fj["committed_outputs"] : json();
+    // Only the committed outputs' digests are needed of the candidate's components.
+    json committed = json_member(cand.fingerprint_json, "committed_outputs");
     std::map<std::string, DataDigest> digests;
     std::string problem;
     for (const auto& o : spec.steps[i].outputs) {
@@ -316,7 +316,9 @@ void PipelineExecution::Impl::decide(int i) {
       }
       const std::string& path = cand.outputs.at(o.name);
       try {
-        internal::sync_if_remote_path(ws, path);  // an output on an object store: cache synced
+        // An output on an object store: cache synced. (Only when the workspace has such a
+        // datastore: the lookup walks the datastores' config, per output.)
+        if (has_remote_datastore_) internal::sync_if_remote_path(ws, path);
       } catch (const Error& err) {
         if (err.code() != ErrorCode::kNotFound) throw;
         problem = "output '" + o.name + "' of run " + cand.id + " is gone from its datastore (" + err.what() + ")";

@@ -157,8 +157,8 @@ json step_json(const StepSpec& s) {
               {"code_dir", s.code_dir},
               {"environment", s.environment},
               {"compute", s.compute},
-              {"inputs", inputs},
-              {"outputs", outputs},
+              {"inputs", std::move(inputs)},
+              {"outputs", std::move(outputs)},
               {"run_after", s.run_after},
               {"params", s.params},
               {"param_refs", s.param_refs},
@@ -174,7 +174,7 @@ json step_json(const StepSpec& s) {
               {"max_retries", s.max_retries},
               {"timeout_s", s.timeout_s},
               {"loc", loc_json(s.loc)},
-              {"key_locs", key_locs}};
+              {"key_locs", std::move(key_locs)}};
 }
 
 StepSpec step_from(const json& j) {
@@ -238,9 +238,9 @@ json spec_to_json(const PipelineSpec& p) {
               {"continue_on_step_failure", p.continue_on_step_failure},
               {"force_rerun", p.force_rerun},
               {"tags", p.tags},
-              {"steps", steps},
-              {"outputs", outputs},
-              {"parameters", parameters},
+              {"steps", std::move(steps)},
+              {"outputs", std::move(outputs)},
+              {"parameters", std::move(parameters)},
               {"source_file", p.source_file},
               {"base_dir", p.base_dir}};
 }
