@@ -31,13 +31,17 @@ json data_digest_json(const DataDigest& d) { return {{"digest", d.digest}, {"fil
 
 namespace {
 
-// The components minus what only explains: per-file lists, source paths, package names.
+// Members that only explain, at any depth: per-file lists, source paths, package names.
+bool explains_only(const std::string& k) {
+  return k == "files" || k == "source" || k == "package_list" || k == "decision" || k == "committed_outputs";
+}
+
+// The components minus what only explains.
 json essential(const json& c) {
   if (c.is_object()) {
     json out = json::object();
     for (const auto& [k, v] : c.items()) {
-      if (k == "files" || k == "source" || k == "package_list" || k == "decision" || k == "committed_outputs")
-        continue;
+      if (explains_only(k)) continue;
       out[k] = essential(v);
     }
     return out;
@@ -210,10 +214,16 @@ void attach_package_lists(MetadataStore& store, json* c) {
 constexpr const char* kExplanationOnly[] = {"kind", "command_template", "literal_inputs"};
 
 std::string fingerprint_of(const json& components) {
-  json c = components;
-  if (c.is_object())
-    for (const char* k : kExplanationOnly) c.erase(k);
-  return sha256_hex(essential(c).dump());
+  if (!components.is_object()) return sha256_hex(essential(components).dump());
+  // essential() of the object minus the explanation-only members, without copying it first.
+  json out = json::object();
+  for (const auto& [k, v] : components.items()) {
+    if (explains_only(k)) continue;
+    bool explains = false;
+    for (const char* e : kExplanationOnly) explains = explains || k == e;
+    if (!explains) out[k] = essential(v);
+  }
+  return sha256_hex(out.dump());
 }
 
 std::string collapse_command_space(const std::string& command) {

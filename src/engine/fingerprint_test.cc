@@ -39,6 +39,21 @@ TEST(FingerprintCommand, KindAndTemplateOnlyExplain) {
   EXPECT_EQ(lines[0].rfind("command changed: python a.py --n 3 -> python a.py --n 4", 0), 0u) << lines[0];
 }
 
+// A fingerprint's digest never changes across runnel versions for the same components (or
+// every earlier run stops being reused): explanation-only members are left out at every
+// depth, the rest is the SHA-256 of the compact, key-sorted JSON. The digest below was
+// computed independently (Python's json.dumps(sort_keys=True) + hashlib).
+TEST(FingerprintOf, DigestIsStable) {
+  json c = json::parse(R"({"v": 2, "kind": "command", "command": "cat ${{inputs.x}}",
+    "command_template": "cat ${{inputs.x}}", "literal_inputs": {}, "code": null,
+    "decision": "reused run r1", "committed_outputs": {"o": {"digest": "ab", "files": {"a": "b"}}},
+    "inputs": {"x": {"digest": "d", "files": {"f": "g"}, "source": "/tmp/x", "mode": "ro_mount", "type": "uri_file"}},
+    "environment": {"packages": "p", "package_list": ["a==1"], "python": "/usr/bin/python3",
+                    "python_version": "3.11", "variables": {}},
+    "outputs": {"o": "uri_folder"}, "params": {"lr": "0.1"}, "env_vars": {}, "hash_paths": {}})");
+  EXPECT_EQ(fingerprint_of(c), "18d8eec5400c86d627bca8941c16503d951f26f76479a230007c9c3504d17742");
+}
+
 // json_member gives what json::parse(text)[key] gives, for every member of a stored
 // fingerprint, and null where parse would fail before the member or find nothing.
 TEST(JsonMember, SameAsParsingTheWholeObject) {

@@ -157,11 +157,19 @@ void SqliteStore::update_step_run(const StepRunRecord& r) {
 
 std::optional<StepRunRecord> SqliteStore::get_step_run(const std::string& id_or_prefix) {
   Lock lock(mu_);
+  if (id_or_prefix.empty()) return std::nullopt;
+  // A full id (what the engine and the CLI's run rows pass) is one lookup; an exact match
+  // wins over longer ids it prefixes, as in resolve_id.
+  {
+    SqliteStmt s = db_.prepare("SELECT " + kStepRunColumns + " FROM step_runs WHERE id = ?1");
+    s.bind(1, id_or_prefix);
+    if (auto r = read_one(s, read_step_run)) return r;
+  }
   std::string id = resolve_id("step_runs", "step run", id_or_prefix);
-  if (id.empty()) return std::nullopt;
-  SqliteStmt s = db_.prepare("SELECT " + kStepRunColumns + " FROM step_runs WHERE id = ?1");
-  s.bind(1, id);
-  return read_one(s, read_step_run);
+  if (id.empty() || id == id_or_prefix) return std::nullopt;
+  SqliteStmt t = db_.prepare("SELECT " + kStepRunColumns + " FROM step_runs WHERE id = ?1");
+  t.bind(1, id);
+  return read_one(t, read_step_run);
 }
 
 std::vector<StepRunRecord> SqliteStore::list_step_runs(const std::string& pipeline_run_id) {
