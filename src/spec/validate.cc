@@ -5,6 +5,7 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <unordered_map>
 
 #include "runnel/error.h"
 #include "spec/command_template.h"
@@ -320,21 +321,23 @@ namespace {
 
 std::vector<std::string> closure(const PipelineSpec& p, const std::string& step, bool down) {
   if (!p.find_step(step)) throw not_found("no step named '" + step + "' in the pipeline");
+  // The edges once, by name (down: a step's dependents; up: its dependencies): a walk
+  // that scanned every step per visited step was quadratic (--rerun of a long chain's head).
+  std::unordered_map<std::string, std::vector<std::string>> next;
+  for (const auto& s : p.steps)
+    for (auto& d : direct_dependencies(s)) {
+      if (down) next[d].push_back(s.name);
+      else next[s.name].push_back(std::move(d));
+    }
   std::set<std::string> seen;
   std::vector<std::string> todo = {step};
   while (!todo.empty()) {
     std::string cur = todo.back();
     todo.pop_back();
-    for (const auto& s : p.steps) {
-      auto deps = direct_dependencies(s);
-      if (down) {
-        if (std::find(deps.begin(), deps.end(), cur) != deps.end() && seen.insert(s.name).second)
-          todo.push_back(s.name);
-      } else if (s.name == cur) {
-        for (const auto& d : deps)
-          if (seen.insert(d).second) todo.push_back(d);
-      }
-    }
+    auto it = next.find(cur);
+    if (it == next.end()) continue;
+    for (const auto& n : it->second)
+      if (seen.insert(n).second) todo.push_back(n);
   }
   seen.erase(step);
   std::vector<std::string> out;

@@ -81,6 +81,25 @@ TEST(Validate, UpstreamAndDownstream) {
   EXPECT_THROW(downstream_of(p, "zz"), Error);
 }
 
+// A long chain with run_after edges too: every step below the head, in order.
+TEST(Validate, UpstreamAndDownstreamOfALongChain) {
+  PipelineSpec p;
+  const int n = 3000;
+  for (int i = 0; i < n; ++i) {
+    StepSpec s = step("s" + std::to_string(i), "echo ${{outputs.o}}");
+    s.outputs.push_back(out("o"));
+    if (i % 2) s.inputs.push_back(from("x", "s" + std::to_string(i - 1), "o"));
+    else if (i) s.run_after.push_back("s" + std::to_string(i - 1));
+    p.steps.push_back(s);
+  }
+  std::vector<std::string> below, above;
+  for (int i = 1; i < n; ++i) below.push_back("s" + std::to_string(i));
+  for (int i = 0; i < n - 1; ++i) above.push_back("s" + std::to_string(i));
+  EXPECT_EQ(downstream_of(p, "s0"), below);
+  EXPECT_EQ(upstream_of(p, "s" + std::to_string(n - 1)), above);
+  EXPECT_EQ(downstream_of(p, "s" + std::to_string(n - 2)), (std::vector<std::string>{"s" + std::to_string(n - 1)}));
+}
+
 TEST(Validate, Empty) { expect_error(PipelineSpec{}, "steps: the pipeline has no steps", "add"); }
 
 TEST(Validate, DuplicateStepNames) {
