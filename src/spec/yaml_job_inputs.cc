@@ -31,22 +31,39 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
           "declare it under the top-level inputs: (pipeline inputs are: " + name_list(names) + ")");
     }
     out->source = it->second.source;
-    if (out->source) out->source->parameter = b.name;
+    if (out->source && ctx.names_parameters) out->source->parameter = b.name;
     out->type = it->second.type;
     out->mode = it->second.mode;
     out->from_parent_without_value = !it->second.source.has_value();
   } else if (b.kind == Binding::Kind::kJobOutput) {
-    if (b.job == s.name) {
-      fail(doc, node, path, "job '" + s.name + "' reads its own output '" + b.name + "'",
+    std::string job = ctx.prefix + b.job;  // a sibling in the same pipeline (component)
+    if (job == s.name) {
+      fail(doc, node, path, "job '" + b.job + "' reads its own output '" + b.name + "'",
            "a job cannot depend on itself; bind the output of another job");
     }
-    const StepSpec* up = ctx.pipeline->find_step(b.job);
+    std::string step = job, output = b.name;
+    if (ctx.pipeline_jobs) {
+      auto pj = ctx.pipeline_jobs->find(job);
+      if (pj != ctx.pipeline_jobs->end()) {  // a `type: pipeline` job: its inner producer
+        auto o = pj->second.find(b.name);
+        if (o == pj->second.end()) {
+          std::vector<std::string> names;
+          for (const auto& [n, _] : pj->second) names.push_back(n);
+          fail(doc, node, path,
+               "pipeline job '" + b.job + "' has no output '" + b.name + "'" + did_you_mean(b.name, names),
+               "its outputs are: " + name_list(names));
+        }
+        step = o->second.first;
+        output = o->second.second;
+      }
+    }
+    const StepSpec* up = ctx.pipeline->find_step(step);
     if (!up) {
       fail(doc, node, path,
            "there is no job '" + b.job + "'" + did_you_mean(b.job, names_of(ctx.pipeline->steps)),
            "jobs are: " + name_list(names_of(ctx.pipeline->steps)));
     }
-    const StepOutput* o = up->find_output(b.name);
+    const StepOutput* o = up->find_output(output);
     if (!o) {
       fail(doc, node, path,
            "job '" + b.job + "' has no output '" + b.name + "'" +
@@ -55,8 +72,8 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
     }
     InputSource src;
     src.kind = InputSource::Kind::kStepOutput;
-    src.step = b.job;
-    src.output = b.name;
+    src.step = step;
+    src.output = output;
     out->source = src;
     out->type = o->type;
   } else {
@@ -189,6 +206,14 @@ StepInput type_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
 }
 
 }  // namespace
+
+BoundComponentInput bind_component_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
+                                         const ComponentInput& decl) {
+  std::string path = d.path + ".inputs." + e.name;
+  Bound b = read_value(ctx, d.step, e, path, &decl);
+  std::optional<InputMode> mode = b.mode ? b.mode : decl.mode;
+  return {type_input(ctx, d, e, &decl, std::move(b)), mode};
+}
 
 void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;

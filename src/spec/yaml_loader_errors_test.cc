@@ -170,7 +170,7 @@ TEST_F(LoaderErrors, WrongLiteralFromParentInput) {
 
 TEST_F(LoaderErrors, UnsupportedJobType) {
   expect_error(std::string(kHead) + "  a:\n    type: spark\n    command: echo\n", 4, "jobs.a.type",
-               "runnel runs command, parallel and sweep jobs");
+               "runnel runs command, parallel, sweep and pipeline jobs");
 }
 
 TEST_F(LoaderErrors, UnknownInputType) {
