@@ -178,6 +178,9 @@ struct PipelineSpec {
   std::vector<PipelineOutputSpec> outputs;
   std::vector<PipelineParameterSpec> parameters;  // declaration order; names unique
   std::string source_file;  // absolute path of the YAML, "" when built in C++
+  // What the YAML loader had to say besides errors: "warning: <file:line:col>: <key>: ..."
+  // and "note: ..." lines, for the caller to print. Not part of the pipeline's meaning.
+  std::vector<std::string> load_messages;
   std::string base_dir;     // folder that relative paths were resolved against
 
   // The step called `n`, or nullptr. Amortized O(1): a name index is rebuilt whenever

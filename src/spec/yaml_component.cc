@@ -182,6 +182,11 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
               "locations", "max_instance_count", "cpus", "memory", "gpus", "time_limit"});
   for (const auto& x : es) {
     std::string p = join(path, x.name);
+    if (x.name == "instance_type" || x.name == "shm_size" || x.name == "docker_args" ||
+        x.name == "locations" || x.name == "max_instance_count")
+      note_not_honoured(doc, x, p, "resources." + x.name,
+                        "it describes Azure ML's VMs and containers; give cpus, memory, gpus or "
+                        "a compute target instead");
     if (x.name == "instance_count") r.nodes = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "cpus") r.cpus = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "gpus") r.gpus = static_cast<int>(as_int(doc, x, p, 0));
@@ -307,6 +312,7 @@ ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std:
   fs::path shown = fs::path(doc.file).parent_path() / rel;
   f.doc.file = fs::path(rel).is_absolute() ? rel : shown.lexically_normal().string();
   f.doc.base_dir = p.parent_path().string();
+  f.doc.report = doc.report;
   std::string text;
   try {
     text = read_yaml_file(p.string(), f.doc.file);

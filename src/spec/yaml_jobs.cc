@@ -105,6 +105,19 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       s.key_locs["run_after"] = loc_of(doc, x.value);
     } else if (x.name == "tags" || x.name == "properties") {
       as_string_map(doc, x, p);  // checked, not kept: StepSpec has no place for them
+    } else if (x.name == "identity") {
+      note_not_honoured(doc, x, p, "identity",
+                        "steps run as the local (or Slurm) user; there is no managed identity");
+    } else if (x.name == "services") {
+      note_not_honoured(doc, x, p, "services",
+                        "job services (SSH, JupyterLab, TensorBoard endpoints) are not started");
+    } else if (x.name == "queue_settings") {
+      note_not_honoured(doc, x, p, "queue_settings",
+                        "the job tier and priority are Azure ML's; runnel queues steps in its own order");
+    } else if (x.name == "distribution" && !x.value.IsNull()) {
+      note_not_honoured(doc, x, p, "distribution",
+                        "the step runs as one process: distributed launch (PyTorch, MPI, "
+                        "TensorFlow) is not done by runnel yet");
     }
   }
 }

@@ -78,7 +78,10 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
 
 class Loader {
  public:
-  explicit Loader(YamlDoc doc) : doc_(std::move(doc)) {}
+  Loader(YamlDoc doc, const LoadOptions& options) : doc_(std::move(doc)) {
+    report_.strict = options.strict;
+    doc_.report = &report_;
+  }
 
   PipelineSpec load(const std::string& text, const std::string& source_file) {
     yaml::Node root = parse_yaml(doc_, text);
@@ -112,6 +115,9 @@ class Loader {
       if (x.name == "experiment_name") p_.experiment_name = as_string(doc_, x, x.name);
       if (x.name == "tags") p_.tags = as_string_map(doc_, x, x.name);
       if (x.name == "properties" && !x.value.IsNull()) entries(doc_, x.value, x.name);
+      if (x.name == "identity")
+        note_not_honoured(doc_, x, x.name, "identity",
+                          "steps run as the local (or Slurm) user; there is no managed identity");
       if (x.name == "compute") {
         p_.default_compute = resolve_compute_name(as_string(doc_, x, x.name));
         p_.default_compute_loc = loc_of(doc_, x.value);
@@ -140,6 +146,7 @@ class Loader {
     }
     expand_pipeline_run_after(index_, &p_);
     validate_pipeline(p_);
+    p_.load_messages = std::move(report_.messages);
     return std::move(p_);
   }
 
@@ -271,9 +278,11 @@ class Loader {
   void settings(const Entry& e) {
     if (e.value.IsNull()) return;
     auto es = entries(doc_, e.value, "settings");
-    check_keys(doc_, es, "settings",
-               {"default_compute", "default_datastore", "continue_on_step_failure", "force_rerun",
-                "on_init", "on_finalize", "default_environment"});
+    // Azure ML takes unknown settings with a warning (a typo such as default_datestore
+    // still runs); so does runnel, and --strict makes it an error.
+    warn_unknown_keys(doc_, es, "settings",
+                      {"default_compute", "default_datastore", "continue_on_step_failure",
+                       "force_rerun", "on_init", "on_finalize", "default_environment"});
     for (const auto& x : es) {
       std::string p = "settings." + x.name;
       if (x.name == "default_compute") {
@@ -297,6 +306,7 @@ class Loader {
   std::map<std::string, ParentInput> parent_inputs_;
   std::map<std::string, ParentOutput> parent_outputs_;
   PipelineJobIndex index_;
+  LoadReport report_;
 };
 
 YamlDoc make_doc(const std::string& path) {
@@ -308,7 +318,7 @@ YamlDoc make_doc(const std::string& path) {
 
 }  // namespace
 
-PipelineSpec load_pipeline_yaml(const std::string& path) {
+PipelineSpec load_pipeline_yaml(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     throw invalid_argument(path +
@@ -320,12 +330,13 @@ PipelineSpec load_pipeline_yaml(const std::string& path) {
   }
   std::string text = read_yaml_file(path, path);
   YamlDoc doc = make_doc(path);
-  return Loader(doc).load(text, fs::absolute(path).lexically_normal().string());
+  return Loader(doc, options).load(text, fs::absolute(path).lexically_normal().string());
 }
 
-PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path) {
+PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path,
+                                       const LoadOptions& options) {
   YamlDoc doc = make_doc(virtual_path);
-  return Loader(doc).load(text, fs::absolute(virtual_path).lexically_normal().string());
+  return Loader(doc, options).load(text, fs::absolute(virtual_path).lexically_normal().string());
 }
 
 }  // namespace runnel

@@ -201,9 +201,9 @@ void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,
       compute_loc = loc_of(doc_, x.value);
     } else if (x.name == "settings" && !x.value.IsNull()) {
       auto ss = entries(doc_, x.value, path + ".settings");
-      check_keys(doc_, ss, path + ".settings",
-                 {"default_compute", "default_datastore", "continue_on_step_failure", "force_rerun",
-                  "default_environment"});
+      warn_unknown_keys(doc_, ss, path + ".settings",
+                        {"default_compute", "default_datastore", "continue_on_step_failure",
+                         "force_rerun", "default_environment"});
       if (const Entry* dc = find_entry(ss, "default_compute"); dc && compute.empty()) {
         compute = resolve_compute_name(as_string(doc_, *dc, path + ".settings.default_compute"));
         compute_loc = loc_of(doc_, dc->value);

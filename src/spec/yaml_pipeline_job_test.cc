@@ -204,3 +204,51 @@ jobs:
 
 }  // namespace
 }  // namespace runnel
+
+namespace runnel {
+namespace {
+
+// Azure ML runs a pipeline whose settings hold a typo with only a warning; so does runnel,
+// and --strict (LoadOptions::strict) makes it the error. Keys Azure ML honours and runnel
+// cannot (identity, services, distribution, instance_type) load with one note per kind.
+TEST(LoadMessages, UnknownSettingWarnsOrWithStrictFailsAndUnhonouredKeysAreNoted) {
+  testing_spec::TempDir dir;
+  const std::string yaml = R"(type: pipeline
+settings:
+  default_datestore: azureml:workspaceblobstore
+identity: {type: user_identity}
+jobs:
+  a:
+    command: echo a
+    identity: {type: managed}
+    services: {my_ssh: {type: ssh}}
+    distribution: {type: pytorch, process_count_per_instance: 2}
+    resources: {instance_type: Standard_DS3_v2, instance_count: 1}
+  b:
+    command: echo b
+    identity: {type: managed}
+)";
+  PipelineSpec p = load_pipeline_yaml_string(yaml, dir.path("p.yml"));
+  ASSERT_EQ(p.steps.size(), 2u);
+  std::vector<std::string> warnings, notes;
+  for (const auto& m : p.load_messages) (m.rfind("warning: ", 0) == 0 ? warnings : notes).push_back(m);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("p.yml:3:3: settings.default_datestore: unknown key 'default_datestore' "
+                             "(did you mean 'default_datastore'?)"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("--strict"), std::string::npos);
+  // identity once (first at the top level), services, distribution, resources.instance_type.
+  ASSERT_EQ(notes.size(), 4u) << ::testing::PrintToString(notes);
+  EXPECT_NE(notes[0].find("p.yml:4:1: identity: accepted, but"), std::string::npos) << notes[0];
+  for (const auto& n : notes) EXPECT_EQ(n.rfind("note: ", 0), 0u) << n;
+
+  std::string err = testing_spec::invalid_argument_of([&] {
+    load_pipeline_yaml_string(yaml, dir.path("p.yml"), LoadOptions{.strict = true});
+  });
+  EXPECT_NE(err.find("p.yml:3:3: settings.default_datestore: unknown key"), std::string::npos) << err;
+  EXPECT_NE(err.find("did you mean 'default_datastore'?"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace runnel
