@@ -117,6 +117,10 @@ struct StepSpec {
   // params keys whose value is a pipeline parameter: key -> parameter name. The value in
   // `params` (and env var AML_PARAMETER_<key>) is replaced when parameters are applied.
   std::map<std::string, std::string> param_refs;
+  // Fields bound to a pipeline parameter in YAML (compute: ${{parent.inputs.c}}): field ->
+  // parameter name. Fields: "compute", "env:NAME", "resources.cpus|gpus|memory|
+  // instance_count|time_limit", "limits.timeout"; apply_parameters() sets them again.
+  std::map<std::string, std::string> field_refs;
   std::map<std::string, std::string> env_vars;  // environment variables for this step
   bool allow_reuse = true;
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code

@@ -174,7 +174,7 @@ std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::str
 }
 
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
-                          Resources r) {
+                          Resources r, std::vector<Entry>* bound) {
   if (e.value.IsNull()) return r;
   auto es = entries(doc, e.value, path, "a mapping such as {cpus: 4, memory: 8G}");
   check_keys(doc, es, path,
@@ -182,6 +182,10 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
               "locations", "max_instance_count", "cpus", "memory", "gpus", "time_limit"});
   for (const auto& x : es) {
     std::string p = join(path, x.name);
+    if (bound && x.value.IsScalar() && x.value.Scalar().find("${{") != std::string::npos) {
+      bound->push_back(x);
+      continue;
+    }
     if (x.name == "instance_type" || x.name == "shm_size" || x.name == "docker_args" ||
         x.name == "locations" || x.name == "max_instance_count")
       note_not_honoured(doc, x, p, "resources." + x.name,

@@ -89,9 +89,10 @@ PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::N
 std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path);
 // The `environment:` value as a registered name ("" for an inline environment).
 std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::string& path);
-// Overlays the `resources:` mapping on `base`.
+// Overlays the `resources:` mapping on `base`. With `bound`, entries whose value is a
+// ${{...}} binding are skipped and appended there (the caller resolves them).
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
-                          Resources base);
+                          Resources base, std::vector<Entry>* bound = nullptr);
 // An output declaration {type, mode, path, description, ...} overlaid on `base`.
 StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
                              StepOutput base);

@@ -1,5 +1,7 @@
 // The second pass over jobs (see yaml_jobs.h): input bindings and command placeholders.
 #include "spec/command_template.h"
+#include "runnel/error.h"
+#include "spec/parameters.h"
 #include "spec/yaml_jobs.h"
 #include "spec/yaml_refs.h"
 
@@ -215,9 +217,39 @@ BoundComponentInput bind_component_input(const JobContext& ctx, const JobDraft& 
   return {type_input(ctx, d, e, &decl, std::move(b)), mode};
 }
 
+// Fields bound to ${{parent.inputs.X}}: the value now, and the parameter it came from
+// (StepSpec::field_refs) so that a value set at submit reaches the field too.
+void bind_job_fields(const JobContext& ctx, JobDraft* d) {
+  const YamlDoc& doc = ctx.doc;
+  StepSpec& s = d->step;
+  for (const auto& [field, e] : d->field_bindings) {
+    std::string path = d->path + "." + (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
+    auto b = parse_binding(doc, e.value, path, e.value.Scalar());
+    if (!b || b->kind != Binding::Kind::kParentInput) {
+      fail(doc, e.value, path, "only ${{parent.inputs.NAME}} can be bound here",
+           "give a value, or bind a pipeline input holding one");
+    }
+    Bound v;
+    resolve_binding(ctx, s, *b, e.value, path, &v);
+    if (!v.source || v.source->kind != InputSource::Kind::kLiteral) {
+      fail(doc, e.value, path,
+           v.source ? "pipeline input '" + b->name + "' holds data, not a value"
+                    : "pipeline input '" + b->name + "' has no value",
+           "bind an input with a literal value (a name, a number, a size or a duration)");
+    }
+    try {
+      apply_step_field(&s, field, v.source->value);
+    } catch (const Error& err) {
+      fail(doc, e.value, path, err.what(), "fix the input's value");
+    }
+    if (!v.source->parameter.empty()) s.field_refs[field] = v.source->parameter;
+  }
+}
+
 void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
+  bind_job_fields(ctx, d);
   std::vector<Entry> ies;
   const Entry* ie = find_entry(d->es, "inputs");
   if (ie && !ie->value.IsNull()) {

@@ -61,11 +61,20 @@ void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
   }
 }
 
+bool is_binding(const yaml::Node& v) {
+  return v.IsScalar() && v.Scalar().find("${{") != std::string::npos;
+}
+
 void read_job_keys(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
   for (const auto& x : d->es) {
     std::string p = join(d->path, x.name);
+    if ((x.name == "compute") && is_binding(x.value)) {
+      d->field_bindings.emplace_back("compute", x);
+      s.key_locs["compute"] = loc_of(doc, x.value);
+      continue;
+    }
     if (x.name == "environment") {
       s.environment = parse_environment(doc, x, p);
       s.key_locs["environment"] = loc_of(doc, x.value);
@@ -81,12 +90,24 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
     } else if (x.name == "display_name") {
       s.display_name = as_string(doc, x, p);
     } else if (x.name == "resources") {
-      s.resources = parse_resources(doc, x, p, s.resources);
+      std::vector<Entry> bound;
+      s.resources = parse_resources(doc, x, p, s.resources, &bound);
+      for (const auto& b : bound) {
+        if (b.name != "cpus" && b.name != "gpus" && b.name != "memory" && b.name != "instance_count" &&
+            b.name != "time_limit")
+          fail(doc, b.value, p + "." + b.name, "resources." + b.name + " cannot be bound",
+               "bind cpus, gpus, memory, instance_count or time_limit, or give a value");
+        d->field_bindings.emplace_back("resources." + b.name, b);
+      }
     } else if (x.name == "limits" && !x.value.IsNull()) {
       auto ls = entries(doc, x.value, p, "a mapping such as {timeout: 3600}");
       check_keys(doc, ls, p, {"timeout"});
       if (ls.empty()) continue;
       const Entry& t = ls.front();
+      if (is_binding(t.value)) {
+        d->field_bindings.emplace_back("limits.timeout", t);
+        continue;
+      }
       std::string text = as_string(doc, t, p + ".timeout");
       try {
         s.timeout_s = static_cast<int>(parse_time_limit_s(text, ""));
@@ -95,6 +116,9 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       }
     } else if (x.name == "environment_variables") {
       for (auto& [k, v] : as_string_map(doc, x, p)) s.env_vars[k] = v;
+      if (!x.value.IsNull())
+        for (const auto& v : entries(doc, x.value, p))
+          if (is_binding(v.value)) d->field_bindings.emplace_back("env:" + v.name, v);
     } else if (x.name == "is_deterministic" || x.name == "allow_reuse") {
       s.allow_reuse = as_bool(doc, x, p) && s.allow_reuse;
     } else if (x.name == "max_retries") {

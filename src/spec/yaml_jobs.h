@@ -67,6 +67,10 @@ struct JobDraft {
   std::string path;       // "jobs.NAME"
   std::optional<ComponentSpec> component;
   StepSpec step;
+  // Fields other than inputs bound to ${{parent.inputs.X}} (compute, environment_variables,
+  // resources, limits.timeout): StepSpec::field_refs names, with the entry holding the
+  // binding; resolved in the second pass, when the level's inputs are known.
+  std::vector<std::pair<std::string, Entry>> field_bindings;
 };
 
 // First pass: everything but the inputs. Binds job outputs to pipeline outputs

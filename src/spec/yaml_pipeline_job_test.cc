@@ -252,3 +252,78 @@ jobs:
 
 }  // namespace
 }  // namespace runnel
+
+#include "spec/parameters.h"
+
+namespace runnel {
+namespace {
+
+// Bindings in fields other than inputs (issue 15 item 2): compute, environment variables,
+// resources and limits take a pipeline input's value, inside a pipeline component too, and
+// a value set at submit reaches them.
+TEST(FieldBindings, ComputeEnvResourcesAndLimitsFollowTheParameter) {
+  testing_spec::TempDir dir;
+  dir.write("inner.yml", R"(type: pipeline
+inputs:
+  where: {type: string}
+  mem: {type: string, default: 2G}
+jobs:
+  j:
+    command: echo $GREETING
+    compute: ${{parent.inputs.where}}
+    resources: {cpus: 2, memory: "${{parent.inputs.mem}}"}
+)");
+  dir.write("p.yml", R"(type: pipeline
+inputs:
+  target: azureml:gpu-pool
+  greeting: hello
+  minutes: 30m
+  n: 3
+jobs:
+  a:
+    command: echo $GREETING
+    compute: ${{parent.inputs.target}}
+    environment_variables: {GREETING: "${{parent.inputs.greeting}}", FIXED: x}
+    resources: {instance_count: "${{parent.inputs.n}}"}
+    limits: {timeout: "${{parent.inputs.minutes}}"}
+  b:
+    type: pipeline
+    component: ./inner.yml
+    inputs: {where: "${{parent.inputs.target}}"}
+)");
+  PipelineSpec p = load_pipeline_yaml(dir.path("p.yml"));
+  const StepSpec* a = p.find_step("a");
+  const StepSpec* j = p.find_step("b/j");
+  ASSERT_TRUE(a && j);
+  EXPECT_EQ(a->compute, "gpu-pool");
+  EXPECT_EQ(a->env_vars.at("GREETING"), "hello");
+  EXPECT_EQ(a->env_vars.at("FIXED"), "x");
+  EXPECT_EQ(a->resources.nodes, 3);
+  EXPECT_EQ(a->timeout_s, 1800);
+  EXPECT_EQ(j->compute, "gpu-pool");
+  EXPECT_EQ(j->resources.memory_mb, 2048);
+  EXPECT_EQ(j->resources.cpus, 2);
+  EXPECT_EQ(j->field_refs.at("compute"), "target");
+  EXPECT_EQ(j->field_refs.count("resources.memory"), 0u);  // a component default, no parameter
+
+  apply_parameters(&p, {{"target", {"cpu-pool", {}}}, {"greeting", {"hi", {}}}, {"minutes", {"1h", {}}}},
+                   "--set");
+  a = p.find_step("a");
+  j = p.find_step("b/j");
+  EXPECT_EQ(a->compute, "cpu-pool");
+  EXPECT_EQ(a->env_vars.at("GREETING"), "hi");
+  EXPECT_EQ(a->timeout_s, 3600);
+  EXPECT_EQ(j->compute, "cpu-pool");
+
+  std::string err = testing_spec::invalid_argument_of(
+      [&] { apply_parameters(&p, {{"minutes", {"soon", {}}}}, "--set"); });
+  EXPECT_NE(err.find("--set.minutes"), std::string::npos) << err;
+  EXPECT_NE(err.find("limits.timeout"), std::string::npos) << err;
+
+  dir.write("bad.yml", "type: pipeline\ninputs:\n  d: {type: uri_folder, path: .}\njobs:\n  a:\n    command: echo\n    compute: ${{parent.inputs.d}}\n");
+  err = testing_spec::invalid_argument_of([&] { load_pipeline_yaml(dir.path("bad.yml")); });
+  EXPECT_NE(err.find("bad.yml:7:14: jobs.a.compute: pipeline input 'd' holds data"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace runnel
