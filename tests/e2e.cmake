@@ -89,3 +89,5 @@ runnel_add_e2e(schedules)
 # Parameters, published pipelines, endpoints and drafts on a live `runnel serve` (curl, the
 # SDK's REST body, the publishing sample scripts unchanged).
 runnel_add_e2e(publish LABELS python TIMEOUT 600)
+# Pipeline components (`type: pipeline` jobs, nested, registered, a pipeline made from one).
+runnel_add_e2e(pipeline_components)

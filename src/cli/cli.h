@@ -11,6 +11,7 @@
 
 #include "runnel/error.h"
 #include "runnel/workspace.h"
+#include "spec/pipeline_spec.h"
 
 namespace runnel::cli {
 
@@ -34,6 +35,10 @@ struct ExitWith {
 
 // Opens the workspace for a command (Workspace::from_config(g.workspace)).
 Workspace open_workspace(const CliGlobals& g);
+
+// Loads the pipeline file (spec/yaml_loader.h) and prints its warnings and notes to stderr.
+// `strict` (--strict): keys Azure ML only warns about are errors.
+PipelineSpec load_pipeline_file(const std::string& file, bool strict);
 
 // Prints `error: <message>` (first line) to stderr; further lines indented.
 void print_error(const std::string& message);

@@ -90,7 +90,7 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
   publish->add_option("--output,-o", a->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   publish->callback([a, &g] {
     Workspace ws = open_workspace(g);
-    PipelineSpec spec = load_pipeline_yaml(a->file);
+    PipelineSpec spec = load_pipeline_file(a->file, false);
     if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a->file).stem().string();
     PublishedStore ps(ws);
     auto r = ps.publish(std::move(spec), {.name = a->name, .description = a->description, .version = a->version,

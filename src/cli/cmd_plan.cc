@@ -14,6 +14,7 @@ void register_plan(CLI::App& app, CliGlobals& g) {
     bool regenerate = false;
     std::vector<std::string> rerun;
     bool quiet = false;
+    bool strict = false;
   };
   auto a = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("plan", "show what `runnel run FILE` would run and why, running nothing");
@@ -21,9 +22,10 @@ void register_plan(CLI::App& app, CliGlobals& g) {
   sub->add_flag("--regenerate-outputs", a->regenerate, "plan as if nothing could be reused");
   sub->add_option("--rerun", a->rerun, "plan STEP and its downstream as rerun");
   sub->add_flag("--quiet,-q", a->quiet, "print only the summary line");
+  sub->add_flag("--strict", a->strict, "keys Azure ML only warns about (unknown settings) are errors");
   sub->callback([a, &g] {
     auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
-    PipelineSpec spec = load_pipeline_yaml(a->file);
+    PipelineSpec spec = load_pipeline_file(a->file, a->strict);
     Workspace ws = open_workspace(g);
     ExecutionOptions opts;
     opts.dry_run = true;

@@ -60,13 +60,14 @@ struct RunArgs {
   std::string snapshot_max_bytes;  // a size (core/units.h); "" = the workspace config's
   int64_t snapshot_max_files = 0;
   std::string server;  // --server URL
+  bool strict = false;  // --strict: unknown settings are errors
 };
 
 void run_command(const RunArgs& a, CliGlobals& g) {
   if (a.output != "text" && a.output != "json")
     throw invalid_argument("--output must be 'text' or 'json', not '" + a.output + "'; use --output json for machine-readable output");
   auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
-  PipelineSpec spec = load_pipeline_yaml(a.file);
+  PipelineSpec spec = load_pipeline_file(a.file, a.strict);
   if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a.file).stem().string();
   Workspace ws = open_workspace(g);
   // A server owns the workspace's runs when one is up: the run then outlives this process.
@@ -205,6 +206,7 @@ void register_run(CLI::App& app, CliGlobals& g) {
   sub->add_option("--compute", a->compute, "compute target for steps that do not name one");
   sub->add_option("--tag", a->tags, "tag the run: KEY=VALUE");
   sub->add_option("--set", a->sets, "set a pipeline parameter (a top-level input): NAME=VALUE");
+  sub->add_flag("--strict", a->strict, "keys Azure ML only warns about (unknown settings) are errors");
   sub->add_flag("--continue-on-step-failure", a->continue_on_failure,
                 "keep running steps that do not depend on a failed one");
   sub->add_flag("--stream", a->stream, "show the steps' output live");

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "spec/yaml_loader.h"
 #include "runnel/error.h"
 
 namespace runnel::cli {
@@ -16,6 +17,14 @@ void register_schedule(CLI::App& app, CliGlobals& g);
 void register_pipeline(CLI::App& app, CliGlobals& g);  // cmd_pipeline.cc (publish, endpoints, drafts)
 
 Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
+
+PipelineSpec load_pipeline_file(const std::string& file, bool strict) {
+  LoadOptions options;
+  options.strict = strict;
+  PipelineSpec spec = load_pipeline_yaml(file, options);
+  for (const auto& m : spec.load_messages) std::cerr << m << "\n";
+  return spec;
+}
 
 void print_error(const std::string& message) {
   std::string m = message;

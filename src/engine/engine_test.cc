@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
+#include <map>
 #include <thread>
 
 #include "engine/executor.h"
@@ -211,6 +213,29 @@ TEST_F(EngineTest, EightIdenticalConcurrentRunsExecuteEachStepOnce) {
         << "each of the 3 steps must execute exactly once over 8 identical runs";
     runs.clear();
   }
+}
+
+// Two steps of one run with the same fingerprint (one pipeline component used twice with
+// the same inputs): one executes, the other waits for it and reuses its result; a third
+// that reads the second still runs after it.
+TEST_F(EngineTest, IdenticalStepsInOneRunExecuteOnce) {
+  FakeBackend fake(4);
+  fake.set_default_outcome(writes_output(3));
+  Engine engine;
+  PipelineSpec p;
+  p.name = "twins";
+  StepSpec a = step("a/train"), b = step("b/train");
+  a.command = b.command = "echo train;";  // the name is not part of what a step runs
+  StepSpec c = step("compare", "b/train");
+  p.steps = {a, b, c};
+  auto run = submit(p, &fake, &engine);
+  ASSERT_EQ(run->wait(), RunStatus::kFinished);
+  EXPECT_EQ(fake.launched().size(), 2u) << "a/train and compare; b/train is reused";
+  std::map<std::string, StepStatus> st;
+  for (const auto& s : internal::store_of(ws_).list_step_runs(run->run_id())) st[s.name] = s.status;
+  EXPECT_EQ(st["compare"], StepStatus::kFinished);
+  std::set<StepStatus> twins = {st["a/train"], st["b/train"]};
+  EXPECT_EQ(twins, (std::set<StepStatus>{StepStatus::kFinished, StepStatus::kReused}));
 }
 
 // Issue 9 #5: a store that starts failing mid-run (a full disk) ends the run Failed; the

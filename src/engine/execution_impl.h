@@ -53,7 +53,8 @@ struct StepSlot {
   nlohmann::json reuse_committed;      // its committed outputs' digests (parsed once)
   std::string run_reason;              // why it runs (for the decision line and `why`)
   std::string claim_key;               // kv key held while this step computes
-  std::string waiting_on;              // another run computing the same fingerprint
+  std::string waiting_on;              // another step run computing the same fingerprint
+  std::string waiting_on_step;         // its step's name when it is in this run, else ""
   std::string cancel_reason;           // why the engine asked the backend to cancel it
   std::string snapshot_archive;        // the code snapshot the step runs from
   std::map<std::string, DataDigest> output_digests;  // committed outputs' content

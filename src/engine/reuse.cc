@@ -304,7 +304,9 @@ void PipelineExecution::Impl::decide(int i) {
   }
   std::string not_reused;
   for (auto& cand : ws.store().find_by_fingerprint(s.fingerprint_digest)) {
-    if (cand.pipeline_run_id == run_id) continue;
+    // Another step of this run with the same fingerprint counts (two uses of one component
+    // with the same inputs run once); this step's own earlier attempts do not.
+    if (cand.pipeline_run_id == run_id && cand.name == s.state.name) continue;
     // Only the committed outputs' digests are needed of the candidate's components.
     json committed = json_member(cand.fingerprint_json, "committed_outputs");
     std::map<std::string, DataDigest> digests;
@@ -398,8 +400,10 @@ PipelineExecution::Impl::Claim PipelineExecution::Impl::claim(int i, bool ignore
       if (j.is_object()) {
         auto owner = store.get_step_run(j.value("step_run_id", ""));
         bool alive = process_is_alive(j.value("pid", 0), j.value("pid_start", uint64_t{0}));
-        if (owner && owner->pipeline_run_id != run_id && !is_final(owner->status) && alive) {
+        bool other = owner && (owner->pipeline_run_id != run_id || owner->name != s.state.name);
+        if (other && !is_final(owner->status) && alive) {
           s.waiting_on = owner->id;
+          s.waiting_on_step = owner->pipeline_run_id == run_id ? owner->name : std::string();
           result = Claim::kBusy;
           return;
         }
@@ -409,7 +413,7 @@ PipelineExecution::Impl::Claim PipelineExecution::Impl::claim(int i, bool ignore
     // released its claim only after recording Finished, so it is found here.
     if (!ignore_finished && !s.force_run)
       for (const auto& cand : store.find_by_fingerprint(s.fingerprint_digest))
-        if (cand.pipeline_run_id != run_id) {
+        if (cand.pipeline_run_id != run_id || cand.name != s.state.name) {
           result = Claim::kDoneElsewhere;
           return;
         }

@@ -1,5 +1,9 @@
 #include "spec/parameters.h"
 
+#include <cstdlib>
+
+#include "core/units.h"
+
 #include <cctype>
 #include <cstdio>
 
@@ -116,8 +120,48 @@ void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const s
       if (env != st.env_vars.end()) env->second = it->second->default_value.value;
     }
     st.param_refs.clear();
+    for (const auto& [field, pname] : st.field_refs) {
+      auto it = params.find(pname);
+      if (it == params.end() || is_data_type(it->second->type))
+        throw invalid_argument("step '" + st.name + "': " + field + " names parameter '" + pname +
+                               "', which is not a scalar parameter of the pipeline");
+      try {
+        apply_step_field(&st, field, it->second->default_value.value);
+      } catch (const Error& e) {
+        throw invalid_argument(where + "." + pname + ": step '" + st.name + "': " + e.what());
+      }
+    }
     if (st.command.find("${{") != std::string::npos)
       st.command = substitute(st.command, "step '" + st.name + "': command", by_name);
+  }
+}
+
+void apply_step_field(StepSpec* s, const std::string& field, const std::string& value) {
+  auto count = [&](int* out) {
+    char* end = nullptr;
+    long v = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || v < 0 || v > 1000000)
+      throw invalid_argument(field + ": '" + value + "' is not a count; give a whole number such as 2");
+    *out = static_cast<int>(v);
+  };
+  if (field == "compute") {
+    s->compute = value.rfind("azureml:", 0) == 0 ? value.substr(8) : value;
+  } else if (field.rfind("env:", 0) == 0) {
+    s->env_vars[field.substr(4)] = value;
+  } else if (field == "resources.cpus") {
+    count(&s->resources.cpus);
+  } else if (field == "resources.gpus") {
+    count(&s->resources.gpus);
+  } else if (field == "resources.instance_count") {
+    count(&s->resources.nodes);
+  } else if (field == "resources.memory") {
+    s->resources.memory_mb = parse_memory_mb(value, field);
+  } else if (field == "resources.time_limit") {
+    s->resources.time_limit_s = static_cast<int>(parse_time_limit_s(value, field));
+  } else if (field == "limits.timeout") {
+    s->timeout_s = static_cast<int>(parse_time_limit_s(value, field));
+  } else {
+    throw invalid_argument(field + ": this field cannot be bound to a parameter");
   }
 }
 

@@ -34,6 +34,11 @@ using ParameterValues = std::map<std::string, ParameterValue>;
 // a value that does not fit the parameter's type, or data given to a scalar parameter.
 void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const std::string& where);
 
+// Sets the step field `field` (as in StepSpec::field_refs) from the text `value`: a compute
+// name (azureml: prefix allowed), an environment variable, a count, a size or a duration
+// (core/units.h). Throws Error(kInvalidArgument) "<what>: ..." for a value that does not fit.
+void apply_step_field(StepSpec* s, const std::string& field, const std::string& value);
+
 // The text of a JSON scalar as a parameter value: strings as they are, integers in
 // decimal, other numbers as the C++ API formats a double ("%.17g"), booleans as
 // `like` spells them ("true" when `like` is lower case, else "True"). Throws

@@ -117,6 +117,10 @@ struct StepSpec {
   // params keys whose value is a pipeline parameter: key -> parameter name. The value in
   // `params` (and env var AML_PARAMETER_<key>) is replaced when parameters are applied.
   std::map<std::string, std::string> param_refs;
+  // Fields bound to a pipeline parameter in YAML (compute: ${{parent.inputs.c}}): field ->
+  // parameter name. Fields: "compute", "env:NAME", "resources.cpus|gpus|memory|
+  // instance_count|time_limit", "limits.timeout"; apply_parameters() sets them again.
+  std::map<std::string, std::string> field_refs;
   std::map<std::string, std::string> env_vars;  // environment variables for this step
   bool allow_reuse = true;
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
@@ -178,6 +182,9 @@ struct PipelineSpec {
   std::vector<PipelineOutputSpec> outputs;
   std::vector<PipelineParameterSpec> parameters;  // declaration order; names unique
   std::string source_file;  // absolute path of the YAML, "" when built in C++
+  // What the YAML loader had to say besides errors: "warning: <file:line:col>: <key>: ..."
+  // and "note: ..." lines, for the caller to print. Not part of the pipeline's meaning.
+  std::vector<std::string> load_messages;
   std::string base_dir;     // folder that relative paths were resolved against
 
   // The step called `n`, or nullptr. Amortized O(1): a name index is rebuilt whenever

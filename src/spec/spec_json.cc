@@ -162,6 +162,7 @@ json step_json(const StepSpec& s) {
               {"run_after", s.run_after},
               {"params", s.params},
               {"param_refs", s.param_refs},
+              {"field_refs", s.field_refs},
               {"env_vars", s.env_vars},
               {"allow_reuse", s.allow_reuse},
               {"hash_paths", s.hash_paths},
@@ -191,6 +192,7 @@ StepSpec step_from(const json& j) {
   s.run_after = j.value("run_after", std::vector<std::string>{});
   s.params = j.value("params", std::map<std::string, std::string>{});
   s.param_refs = j.value("param_refs", std::map<std::string, std::string>{});
+  s.field_refs = j.value("field_refs", std::map<std::string, std::string>{});
   s.env_vars = j.value("env_vars", std::map<std::string, std::string>{});
   s.allow_reuse = j.value("allow_reuse", true);
   s.hash_paths = j.value("hash_paths", std::vector<std::string>{});

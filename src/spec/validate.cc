@@ -27,10 +27,19 @@ SourceLocation pipeline_loc(const PipelineSpec& p) {
   return loc;
 }
 
+// [A-Za-z0-9_.-]+, or such names joined by '/' (a step inside a pipeline component:
+// "train_pipeline/train_job").
 bool valid_step_name(const std::string& n) {
-  if (n.empty()) return false;
+  if (n.empty() || n.front() == '/' || n.back() == '/' || n.find("//") != std::string::npos) return false;
+  for (size_t start = 0; start <= n.size();) {
+    size_t end = n.find('/', start);
+    if (end == std::string::npos) end = n.size();
+    std::string_view seg(n.data() + start, end - start);
+    if (seg == "." || seg == "..") return false;
+    start = end + 1;
+  }
   return std::all_of(n.begin(), n.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/';
   });
 }
 
@@ -262,7 +271,7 @@ void validate_pipeline(const PipelineSpec& p) {
       fail(s.loc, prefix(p) + s.name,
            "step name '" + s.name +
                "' is empty or has characters "
-               "other than letters, digits, '_', '.' and '-'",
+               "other than letters, digits, '_', '.' and '-' (or '/' between such names)",
            "rename the step");
     }
     if (!names.insert(s.name).second) {

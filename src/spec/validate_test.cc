@@ -110,8 +110,13 @@ TEST(Validate, DuplicateStepNames) {
 
 TEST(Validate, BadStepName) {
   PipelineSpec p;
-  p.steps = {step("a/b")};
-  expect_error(p, "steps.a/b", "rename");
+  for (const char* bad : {"a b", "a//b", "/a", "a/", "a/../b", "./a"}) {
+    p.steps = {step(bad)};
+    expect_error(p, std::string("steps.") + bad, "rename");
+  }
+  // Path-like names are the steps of pipeline components (train_pipeline/train_job).
+  p.steps = {step("outer/inner.x/j-1")};
+  validate_pipeline(p);
 }
 
 TEST(Validate, UnknownUpstreamStepAndOutput) {

@@ -174,7 +174,7 @@ std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::str
 }
 
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
-                          Resources r) {
+                          Resources r, std::vector<Entry>* bound) {
   if (e.value.IsNull()) return r;
   auto es = entries(doc, e.value, path, "a mapping such as {cpus: 4, memory: 8G}");
   check_keys(doc, es, path,
@@ -182,6 +182,15 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
               "locations", "max_instance_count", "cpus", "memory", "gpus", "time_limit"});
   for (const auto& x : es) {
     std::string p = join(path, x.name);
+    if (bound && x.value.IsScalar() && x.value.Scalar().find("${{") != std::string::npos) {
+      bound->push_back(x);
+      continue;
+    }
+    if (x.name == "instance_type" || x.name == "shm_size" || x.name == "docker_args" ||
+        x.name == "locations" || x.name == "max_instance_count")
+      note_not_honoured(doc, x, p, "resources." + x.name,
+                        "it describes Azure ML's VMs and containers; give cpus, memory, gpus or "
+                        "a compute target instead");
     if (x.name == "instance_count") r.nodes = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "cpus") r.cpus = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "gpus") r.gpus = static_cast<int>(as_int(doc, x, p, 0));
@@ -244,8 +253,9 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
   if (type) {
     std::string t = as_string(doc, *type, join(prefix, "type"));
     if (t != "command") {
-      fail(doc, type->value, join(prefix, "type"), "component type '" + t + "' is not supported",
-           "runnel runs command components only (type: command)");
+      fail(doc, type->value, join(prefix, "type"), "component type '" + t + "' is not supported here",
+           t == "pipeline" ? "a pipeline component is used by a job of type: pipeline; write type: pipeline on the job"
+                           : "runnel runs command and pipeline components (type: command, type: pipeline)");
     }
   }
   for (const auto& x : es) {
@@ -287,7 +297,7 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
   return c;
 }
 
-ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
+ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
                                   const std::string& ref) {
   // azureml:NAME:VERSION / @latest: the file stored by `runnel component create`.
   std::string rel = is_registered_component_ref(ref) ? registered_component_file(doc, e.value, path, ref)
@@ -302,23 +312,81 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
          "component file '" + ref + "' not found (looked for " + p.string() + ")",
          "fix the path; it is relative to the pipeline file's folder");
   }
-  YamlDoc cdoc;
+  ComponentFile f;
   fs::path shown = fs::path(doc.file).parent_path() / rel;
-  cdoc.file = fs::path(rel).is_absolute() ? rel : shown.lexically_normal().string();
-  cdoc.base_dir = p.parent_path().string();
+  f.doc.file = fs::path(rel).is_absolute() ? rel : shown.lexically_normal().string();
+  f.doc.base_dir = p.parent_path().string();
+  f.doc.report = doc.report;
   std::string text;
   try {
-    text = read_yaml_file(p.string(), cdoc.file);
+    text = read_yaml_file(p.string(), f.doc.file);
   } catch (const Error& err) {
     fail(doc, e.value, path, std::string("component file: ") + err.what(), "");
   }
-  yaml::Node root = parse_yaml(cdoc, text);
-  if (!root.IsMap()) {
-    fail(cdoc, root, "", "a component file must be a mapping with type: command",
-         "see the commandComponent schema: name, type, inputs, outputs, code, environment, "
-         "command");
+  f.root = parse_yaml(f.doc, text);
+  if (!f.root.IsMap()) {
+    fail(f.doc, f.root, "", "a component file must be a mapping with type: command or type: pipeline",
+         "see the commandComponent schema (name, type, inputs, outputs, code, environment, "
+         "command) or the pipelineComponent schema (name, type, inputs, outputs, jobs)");
   }
-  return parse_component(cdoc, root, "");
+  f.type = "command";
+  if (const Entry* t = find_entry(entries(f.doc, f.root, ""), "type")) f.type = as_string(f.doc, *t, "type");
+  return f;
+}
+
+ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
+                                  const std::string& ref) {
+  ComponentFile f = read_component_file(doc, e, path, ref);
+  return parse_component(f.doc, f.root, "");
+}
+
+const ComponentInput* PipelineComponentSpec::find_input(const std::string& n) const {
+  for (const auto& i : inputs)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+
+PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::Node& node,
+                                               const std::string& prefix) {
+  PipelineComponentSpec c;
+  c.doc = doc;
+  c.key_prefix = prefix;
+  auto es = entries(doc, node, prefix, "a pipeline component");
+  check_keys(doc, es, prefix,
+             {"$schema", "name", "version", "display_name", "description", "type", "tags",
+              "is_deterministic", "inputs", "outputs", "jobs", "properties", "settings"});
+  if (const Entry* type = find_entry(es, "type")) {
+    std::string t = as_string(doc, *type, join(prefix, "type"));
+    if (t != "pipeline") {
+      fail(doc, type->value, join(prefix, "type"), "component type '" + t + "' is not a pipeline component",
+           "a job of type: pipeline needs a component of type: pipeline (with jobs:)");
+    }
+  }
+  for (const auto& x : es) {
+    std::string p = join(prefix, x.name);
+    if (x.name == "name") c.name = as_string(doc, x, p);
+    if (x.name == "version") c.version = as_string(doc, x, p);
+    if (x.name == "display_name") c.display_name = as_string(doc, x, p);
+    if (x.name == "inputs" && !x.value.IsNull()) {
+      for (const auto& i : entries(doc, x.value, p, "a mapping of input names to declarations")) {
+        c.inputs.push_back(parse_component_input(doc, i, join(p, i.name)));
+      }
+    }
+    if (x.name == "outputs" && !x.value.IsNull()) {
+      for (const auto& o : entries(doc, x.value, p, "a mapping of output names to declarations")) {
+        c.outputs.push_back(parse_output_decl(doc, o, join(p, o.name), StepOutput{}));
+        c.output_has_mode.push_back(o.value.IsMap() &&
+                                    find_entry(entries(doc, o.value, p), "mode") != nullptr);
+      }
+    }
+  }
+  const Entry* jobs = find_entry(es, "jobs");
+  if (!jobs || jobs->value.IsNull() || (jobs->value.IsMap() && jobs->value.size() == 0)) {
+    fail(doc, jobs ? jobs->key : node, join(prefix, "jobs"), "the pipeline component has no jobs",
+         "add a 'jobs:' mapping of step names to jobs");
+  }
+  c.jobs = *jobs;
+  return c;
 }
 
 void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path,

@@ -48,18 +48,51 @@ struct ComponentSpec {
 ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
                               const std::string& key_prefix);
 
-// Loads the component file `ref` (relative to `doc.base_dir`; a "file:" prefix is allowed)
-// named by the entry `e`. Throws on a missing file or a registered (azureml:) component.
+// A component file read but not yet interpreted: its document (for messages and relative
+// paths), its root mapping and its `type:` ("command" when absent).
+struct ComponentFile {
+  YamlDoc doc;
+  yaml::Node root;
+  std::string type;
+};
+
+// Reads the component file `ref` named by the entry `e`: a path relative to `doc.base_dir`
+// (a "file:" prefix is allowed) or a registered component (azureml:NAME:VERSION,
+// azureml:NAME@latest). Throws on a missing file or a root that is not a mapping.
+ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
+                                  const std::string& ref);
+
+// read_component_file() + parse_component(): a command component file.
 ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
                                   const std::string& ref);
+
+// A pipeline component (pipelineComponent schema): typed inputs, declared outputs and its
+// own `jobs:` (read by the caller in the component's scope, spec/yaml_pipeline_job.h).
+struct PipelineComponentSpec {
+  YamlDoc doc;             // the component's file (or the enclosing file, when inline)
+  std::string key_prefix;  // key path prefix of its keys in messages ("" for a file)
+  std::string name, version, display_name;
+  std::vector<ComponentInput> inputs;
+  std::vector<StepOutput> outputs;
+  std::vector<bool> output_has_mode;  // per output: was `mode:` written
+  Entry jobs;                         // the `jobs:` entry
+
+  const ComponentInput* find_input(const std::string& n) const;
+};
+
+// Loads a pipeline component from `node` (a whole file or an inline `component:` map).
+// Throws when it has no jobs, or when a key is unknown.
+PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::Node& node,
+                                               const std::string& key_prefix);
 
 // The `code:` folder as an absolute path; throws when it is missing or a file.
 std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path);
 // The `environment:` value as a registered name ("" for an inline environment).
 std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::string& path);
-// Overlays the `resources:` mapping on `base`.
+// Overlays the `resources:` mapping on `base`. With `bound`, entries whose value is a
+// ${{...}} binding are skipped and appended there (the caller resolves them).
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
-                          Resources base);
+                          Resources base, std::vector<Entry>* bound = nullptr);
 // An output declaration {type, mode, path, description, ...} overlaid on `base`.
 StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
                              StepOutput base);

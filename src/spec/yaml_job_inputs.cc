@@ -1,5 +1,7 @@
 // The second pass over jobs (see yaml_jobs.h): input bindings and command placeholders.
 #include "spec/command_template.h"
+#include "runnel/error.h"
+#include "spec/parameters.h"
 #include "spec/yaml_jobs.h"
 #include "spec/yaml_refs.h"
 
@@ -31,28 +33,45 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
           "declare it under the top-level inputs: (pipeline inputs are: " + name_list(names) + ")");
     }
     out->source = it->second.source;
-    if (out->source) out->source->parameter = b.name;
+    if (out->source && ctx.names_parameters) out->source->parameter = b.name;
     out->type = it->second.type;
     out->mode = it->second.mode;
     out->from_parent_without_value = !it->second.source.has_value();
   } else if (b.kind == Binding::Kind::kJobOutput) {
-    if (b.job == s.name) {
-      fail(doc, node, path, "job '" + s.name + "' reads its own output '" + b.name + "'",
+    std::string job = ctx.prefix + b.job;  // a sibling in the same pipeline (component)
+    if (job == s.name) {
+      fail(doc, node, path, "job '" + b.job + "' reads its own output '" + b.name + "'",
            "a job cannot depend on itself; bind the output of another job");
+    }
+    std::string step = job, output = b.name;
+    if (ctx.pipeline_jobs) {
+      auto pj = ctx.pipeline_jobs->find(job);
+      if (pj != ctx.pipeline_jobs->end()) {  // a `type: pipeline` job: its inner producer
+        auto o = pj->second.find(b.name);
+        if (o == pj->second.end()) {
+          std::vector<std::string> names;
+          for (const auto& [n, _] : pj->second) names.push_back(n);
+          fail(doc, node, path,
+               "pipeline job '" + b.job + "' has no output '" + b.name + "'" + did_you_mean(b.name, names),
+               "its outputs are: " + name_list(names));
+        }
+        step = o->second.first;
+        output = o->second.second;
+      }
     }
     const StepSpec* up = nullptr;
     if (ctx.step_index) {
-      auto it = ctx.step_index->find(b.job);
+      auto it = ctx.step_index->find(step);
       if (it != ctx.step_index->end()) up = &ctx.pipeline->steps[it->second];
     } else {
-      up = ctx.pipeline->find_step(b.job);
+      up = ctx.pipeline->find_step(step);
     }
     if (!up) {
       fail(doc, node, path,
            "there is no job '" + b.job + "'" + did_you_mean(b.job, names_of(ctx.pipeline->steps)),
            "jobs are: " + name_list(names_of(ctx.pipeline->steps)));
     }
-    const StepOutput* o = up->find_output(b.name);
+    const StepOutput* o = up->find_output(output);
     if (!o) {
       fail(doc, node, path,
            "job '" + b.job + "' has no output '" + b.name + "'" +
@@ -61,8 +80,8 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
     }
     InputSource src;
     src.kind = InputSource::Kind::kStepOutput;
-    src.step = b.job;
-    src.output = b.name;
+    src.step = step;
+    src.output = output;
     out->source = src;
     out->type = o->type;
   } else {
@@ -196,9 +215,47 @@ StepInput type_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
 
 }  // namespace
 
+BoundComponentInput bind_component_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
+                                         const ComponentInput& decl) {
+  std::string path = d.path + ".inputs." + e.name;
+  Bound b = read_value(ctx, d.step, e, path, &decl);
+  std::optional<InputMode> mode = b.mode ? b.mode : decl.mode;
+  return {type_input(ctx, d, e, &decl, std::move(b)), mode};
+}
+
+// Fields bound to ${{parent.inputs.X}}: the value now, and the parameter it came from
+// (StepSpec::field_refs) so that a value set at submit reaches the field too.
+void bind_job_fields(const JobContext& ctx, JobDraft* d) {
+  const YamlDoc& doc = ctx.doc;
+  StepSpec& s = d->step;
+  for (const auto& [field, e] : d->field_bindings) {
+    std::string path = d->path + "." + (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
+    auto b = parse_binding(doc, e.value, path, e.value.Scalar());
+    if (!b || b->kind != Binding::Kind::kParentInput) {
+      fail(doc, e.value, path, "only ${{parent.inputs.NAME}} can be bound here",
+           "give a value, or bind a pipeline input holding one");
+    }
+    Bound v;
+    resolve_binding(ctx, s, *b, e.value, path, &v);
+    if (!v.source || v.source->kind != InputSource::Kind::kLiteral) {
+      fail(doc, e.value, path,
+           v.source ? "pipeline input '" + b->name + "' holds data, not a value"
+                    : "pipeline input '" + b->name + "' has no value",
+           "bind an input with a literal value (a name, a number, a size or a duration)");
+    }
+    try {
+      apply_step_field(&s, field, v.source->value);
+    } catch (const Error& err) {
+      fail(doc, e.value, path, err.what(), "fix the input's value");
+    }
+    if (!v.source->parameter.empty()) s.field_refs[field] = v.source->parameter;
+  }
+}
+
 void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
+  bind_job_fields(ctx, d);
   std::vector<Entry> ies;
   const Entry* ie = find_entry(d->es, "inputs");
   if (ie && !ie->value.IsNull()) {

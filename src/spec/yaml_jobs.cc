@@ -51,33 +51,7 @@ void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
       fail(doc, x.value, path, "a job output can only be bound to ${{parent.outputs.NAME}}",
            "to read another job's output, bind it in this job's inputs instead");
     }
-    PipelineOutputSpec* po = nullptr;
-    for (auto& o : ctx.pipeline->outputs)
-      if (o.name == b->name) po = &o;
-    if (!po) {  // Azure creates an undeclared pipeline output on first use
-      ctx.pipeline->outputs.push_back(PipelineOutputSpec{});
-      po = &ctx.pipeline->outputs.back();
-      po->name = b->name;
-      po->type = out.type;
-      po->loc = out.loc;
-    }
-    if (!po->step.empty()) {
-      fail(doc, x.value, path,
-           "pipeline output '" + b->name + "' is already bound to jobs." + po->step + ".outputs." +
-               po->output,
-           "bind each pipeline output to one job output");
-    }
-    po->step = s.name;
-    po->output = out.name;
-    out.pipeline_output = b->name;
-    auto it = ctx.outputs->find(b->name);
-    if (it != ctx.outputs->end()) {
-      if (it->second.has_mode && !explicit_mode) out.mode = it->second.decl.mode;
-      if (out.path.empty()) {
-        out.datastore = it->second.decl.datastore;
-        out.path = it->second.decl.path;
-      }
-    }
+    bind_to_parent_output(ctx, x.value, path, b->name, s.name, explicit_mode, &out);
   }
   s.key_locs["outputs." + x.name] = out.loc;
   if (existing) {
@@ -87,11 +61,20 @@ void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
   }
 }
 
+bool is_binding(const yaml::Node& v) {
+  return v.IsScalar() && v.Scalar().find("${{") != std::string::npos;
+}
+
 void read_job_keys(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
   for (const auto& x : d->es) {
     std::string p = join(d->path, x.name);
+    if ((x.name == "compute") && is_binding(x.value)) {
+      d->field_bindings.emplace_back("compute", x);
+      s.key_locs["compute"] = loc_of(doc, x.value);
+      continue;
+    }
     if (x.name == "environment") {
       s.environment = parse_environment(doc, x, p);
       s.key_locs["environment"] = loc_of(doc, x.value);
@@ -107,12 +90,24 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
     } else if (x.name == "display_name") {
       s.display_name = as_string(doc, x, p);
     } else if (x.name == "resources") {
-      s.resources = parse_resources(doc, x, p, s.resources);
+      std::vector<Entry> bound;
+      s.resources = parse_resources(doc, x, p, s.resources, &bound);
+      for (const auto& b : bound) {
+        if (b.name != "cpus" && b.name != "gpus" && b.name != "memory" && b.name != "instance_count" &&
+            b.name != "time_limit")
+          fail(doc, b.value, p + "." + b.name, "resources." + b.name + " cannot be bound",
+               "bind cpus, gpus, memory, instance_count or time_limit, or give a value");
+        d->field_bindings.emplace_back("resources." + b.name, b);
+      }
     } else if (x.name == "limits" && !x.value.IsNull()) {
       auto ls = entries(doc, x.value, p, "a mapping such as {timeout: 3600}");
       check_keys(doc, ls, p, {"timeout"});
       if (ls.empty()) continue;
       const Entry& t = ls.front();
+      if (is_binding(t.value)) {
+        d->field_bindings.emplace_back("limits.timeout", t);
+        continue;
+      }
       std::string text = as_string(doc, t, p + ".timeout");
       try {
         s.timeout_s = static_cast<int>(parse_time_limit_s(text, ""));
@@ -121,20 +116,71 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       }
     } else if (x.name == "environment_variables") {
       for (auto& [k, v] : as_string_map(doc, x, p)) s.env_vars[k] = v;
+      if (!x.value.IsNull())
+        for (const auto& v : entries(doc, x.value, p))
+          if (is_binding(v.value)) d->field_bindings.emplace_back("env:" + v.name, v);
     } else if (x.name == "is_deterministic" || x.name == "allow_reuse") {
       s.allow_reuse = as_bool(doc, x, p) && s.allow_reuse;
     } else if (x.name == "max_retries") {
       s.max_retries = static_cast<int>(as_int(doc, x, p, 0));
     } else if (x.name == "run_after") {
       s.run_after = as_string_list(doc, x, p);
+      for (auto& r : s.run_after) r = ctx.prefix + r;  // a sibling in the same component
       s.key_locs["run_after"] = loc_of(doc, x.value);
     } else if (x.name == "tags" || x.name == "properties") {
       as_string_map(doc, x, p);  // checked, not kept: StepSpec has no place for them
+    } else if (x.name == "identity") {
+      note_not_honoured(doc, x, p, "identity",
+                        "steps run as the local (or Slurm) user; there is no managed identity");
+    } else if (x.name == "services") {
+      note_not_honoured(doc, x, p, "services",
+                        "job services (SSH, JupyterLab, TensorBoard endpoints) are not started");
+    } else if (x.name == "queue_settings") {
+      note_not_honoured(doc, x, p, "queue_settings",
+                        "the job tier and priority are Azure ML's; runnel queues steps in its own order");
+    } else if (x.name == "distribution" && !x.value.IsNull()) {
+      note_not_honoured(doc, x, p, "distribution",
+                        "the step runs as one process: distributed launch (PyTorch, MPI, "
+                        "TensorFlow) is not done by runnel yet");
     }
   }
 }
 
 }  // namespace
+
+void bind_to_parent_output(const JobContext& ctx, const yaml::Node& node, const std::string& path,
+                           const std::string& parent_output, const std::string& step,
+                           bool explicit_mode, StepOutput* out) {
+  const YamlDoc& doc = ctx.doc;
+  std::vector<PipelineOutputSpec>& outputs = ctx.outputs_target();
+  PipelineOutputSpec* po = nullptr;
+  for (auto& o : outputs)
+    if (o.name == parent_output) po = &o;
+  if (!po) {  // Azure creates an undeclared pipeline output on first use
+    outputs.push_back(PipelineOutputSpec{});
+    po = &outputs.back();
+    po->name = parent_output;
+    po->type = out->type;
+    po->loc = out->loc;
+  }
+  if (!po->step.empty()) {
+    fail(doc, node, path,
+         std::string(ctx.top_level_outputs() ? "pipeline" : "pipeline component") + " output '" +
+             parent_output + "' is already bound to jobs." + po->step + ".outputs." + po->output,
+         "bind each pipeline output to one job output");
+  }
+  po->step = step;
+  po->output = out->name;
+  if (ctx.top_level_outputs()) out->pipeline_output = parent_output;
+  auto it = ctx.outputs->find(parent_output);
+  if (it != ctx.outputs->end()) {
+    if (it->second.has_mode && !explicit_mode) out->mode = it->second.decl.mode;
+    if (out->path.empty()) {
+      out->datastore = it->second.decl.datastore;
+      out->path = it->second.decl.path;
+    }
+  }
+}
 
 void apply_component(const ComponentSpec& comp, StepSpec* s) {
   s->command = comp.command;
@@ -163,8 +209,8 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
   d.entry = e;
   d.path = "jobs." + e.name;
   StepSpec& s = d.step;
-  s.name = e.name;
-  s.display_name = e.name;
+  s.name = ctx.prefix + e.name;
+  s.display_name = s.name;
   s.loc = loc_of(doc, e.key);
   if (!is_valid_name(e.name, true)) {
     fail(doc, e.key, d.path,
@@ -211,8 +257,8 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
     std::string type = as_string(doc, *t, d.path + ".type");
     if (type != "command") {
       fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported",
-           "runnel runs command, parallel and sweep jobs; write one of those types (pipeline, "
-           "spark and other job types are not available)");
+           "runnel runs command, parallel, sweep and pipeline jobs; write one of those types "
+           "(spark and other job types are not available)");
     }
   }
   if (const Entry* c = find_entry(d.es, "component")) {

@@ -33,6 +33,13 @@ struct ParentOutput {
   bool has_mode = false;
 };
 
+// The outputs of a `type: pipeline` job: output name -> (inner step, its output).
+using PipelineJobOutputs = std::map<std::string, std::pair<std::string, std::string>>;
+
+// One pipeline level being read: the top-level file, or a pipeline component used by a
+// `type: pipeline` job. Nested levels are flattened into the one PipelineSpec: their steps
+// are named "<job>/<inner job>" (`prefix` "<job>/"), and their ${{parent.*}} bindings
+// resolve against the component's inputs and outputs.
 struct JobContext {
   const YamlDoc& doc;
   PipelineSpec* pipeline;  // steps (with outputs) of every job after the first pass
@@ -43,6 +50,20 @@ struct JobContext {
   // bound out of pipeline->steps, which would make find_step miss it and re-index (one
   // rebuild per job: loading was quadratic). nullptr = look up with find_step.
   const std::unordered_map<std::string, size_t>* step_index = nullptr;
+  std::string prefix;  // "" at the top level
+  // Where ${{parent.outputs.X}} bindings of job outputs are recorded: the pipeline's outputs
+  // at the top level, the component's outputs inside a pipeline component.
+  std::vector<PipelineOutputSpec>* bound_outputs = nullptr;  // null = &pipeline->outputs
+  // At the top level a ${{parent.inputs.X}} binding names pipeline parameter X; inside a
+  // component it carries whatever parameter the outer value came from.
+  bool names_parameters = true;
+  // Full name of every `type: pipeline` job read so far -> its outputs (shared by levels).
+  const std::map<std::string, PipelineJobOutputs>* pipeline_jobs = nullptr;
+
+  std::vector<PipelineOutputSpec>& outputs_target() const {
+    return bound_outputs ? *bound_outputs : pipeline->outputs;
+  }
+  bool top_level_outputs() const { return bound_outputs == nullptr; }
 };
 
 // One job while it is being read.
@@ -52,6 +73,10 @@ struct JobDraft {
   std::string path;       // "jobs.NAME"
   std::optional<ComponentSpec> component;
   StepSpec step;
+  // Fields other than inputs bound to ${{parent.inputs.X}} (compute, environment_variables,
+  // resources, limits.timeout): StepSpec::field_refs names, with the entry holding the
+  // binding; resolved in the second pass, when the level's inputs are known.
+  std::vector<std::pair<std::string, Entry>> field_bindings;
 };
 
 // First pass: everything but the inputs. Binds job outputs to pipeline outputs
@@ -70,6 +95,22 @@ void read_job_common(const JobContext& ctx, JobDraft* d);
 // Second pass: the job's inputs, checked against its component and against the outputs of
 // the other jobs.
 void bind_job_inputs(const JobContext& ctx, JobDraft* d);
+
+// The value a `type: pipeline` job gives its component's input `decl` (entry `e` of the
+// job's inputs, read in the job's scope `ctx`): typed and checked as a job input is, plus
+// the mode written on the job or on the declaration.
+struct BoundComponentInput {
+  StepInput input;
+  std::optional<InputMode> mode;
+};
+BoundComponentInput bind_component_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
+                                         const ComponentInput& decl);
+
+// Binds the output `out` of step `step` to the level's ${{parent.outputs.NAME}} named by
+// `b` (`node`/`path` for messages); `explicit_mode` when the job wrote a mode itself.
+void bind_to_parent_output(const JobContext& ctx, const yaml::Node& node, const std::string& path,
+                           const std::string& parent_output, const std::string& step,
+                           bool explicit_mode, StepOutput* out);
 
 // Checks that every placeholder of the command names an input or output of the job, and
 // that an unset optional input is used only inside $[[ ... ]].

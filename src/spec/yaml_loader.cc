@@ -7,6 +7,7 @@
 #include "spec/validate.h"
 #include "spec/yaml_component.h"
 #include "spec/yaml_jobs.h"
+#include "spec/yaml_pipeline_job.h"
 #include "spec/yaml_refs.h"
 #include "spec/yaml_util.h"
 
@@ -77,7 +78,10 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
 
 class Loader {
  public:
-  explicit Loader(YamlDoc doc) : doc_(std::move(doc)) {}
+  Loader(YamlDoc doc, const LoadOptions& options) : doc_(std::move(doc)) {
+    report_.strict = options.strict;
+    doc_.report = &report_;
+  }
 
   PipelineSpec load(const std::string& text, const std::string& source_file) {
     yaml::Node root = parse_yaml(doc_, text);
@@ -104,12 +108,6 @@ class Loader {
                {"$schema", "type", "name", "display_name", "description", "tags", "properties",
                 "experiment_name", "settings", "inputs", "outputs", "jobs", "compute", "identity",
                 "component"});
-    if (const Entry* c = find_entry(es, "component")) {
-      fail(doc_, c->key, "component",
-           "pipeline jobs built from a pipeline component are not "
-           "supported",
-           "write the jobs inline under jobs:");
-    }
     for (const auto& x : es) {
       if (x.name == "name") p_.name = as_string(doc_, x, x.name);
       if (x.name == "display_name") p_.display_name = as_string(doc_, x, x.name);
@@ -117,6 +115,9 @@ class Loader {
       if (x.name == "experiment_name") p_.experiment_name = as_string(doc_, x, x.name);
       if (x.name == "tags") p_.tags = as_string_map(doc_, x, x.name);
       if (x.name == "properties" && !x.value.IsNull()) entries(doc_, x.value, x.name);
+      if (x.name == "identity")
+        note_not_honoured(doc_, x, x.name, "identity",
+                          "steps run as the local (or Slurm) user; there is no managed identity");
       if (x.name == "compute") {
         p_.default_compute = resolve_compute_name(as_string(doc_, x, x.name));
         p_.default_compute_loc = loc_of(doc_, x.value);
@@ -124,74 +125,166 @@ class Loader {
       }
     }
     if (const Entry* s = find_entry(es, "settings")) settings(*s);
+    const Entry* jobs = find_entry(es, "jobs");
+    if (const Entry* c = find_entry(es, "component")) {
+      if (jobs) {
+        fail(doc_, jobs->key, "jobs", "the pipeline has both jobs: and component:",
+             "keep one: jobs inline, or component: ./pipeline_component.yml");
+      }
+      from_component(es, *c);
+    } else {
+      read_inputs_outputs(es);
+      if (!jobs || jobs->value.IsNull() || (jobs->value.IsMap() && jobs->value.size() == 0)) {
+        fail(doc_, jobs ? jobs->key : root, "jobs", "the pipeline has no jobs",
+             "add a 'jobs:' mapping of step names to command jobs");
+      }
+      JobLevel top(doc_, &p_, "", true, &index_);
+      top.inputs = std::move(parent_inputs_);
+      top.outputs = std::move(parent_outputs_);
+      top.read_shapes(*jobs, "jobs");
+      index_.build_positions(p_);
+      top.bind();
+    }
+    expand_pipeline_run_after(index_, &p_);
+    validate_pipeline(p_);
+    p_.load_messages = std::move(report_.messages);
+    return std::move(p_);
+  }
+
+ private:
+  void read_inputs_outputs(const std::vector<Entry>& es) {
     if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull()) {
       for (const auto& x : entries(doc_, in->value, "inputs", "a mapping of input names")) {
         ParentInput pi = parse_parent_input(doc_, x, "inputs." + x.name);
         // A pipeline input with a value is a parameter: set at submit, else this default.
-        if (pi.source) {
-          PipelineParameterSpec pp;
-          pp.name = x.name;
-          pp.type = pi.type.value_or(DataType::kString);
-          pp.default_value = *pi.source;
-          pp.loc = pi.loc;
-          p_.parameters.push_back(std::move(pp));
-        }
+        if (pi.source) add_parameter(x.name, pi.type.value_or(DataType::kString), *pi.source, pi.loc);
         parent_inputs_[x.name] = std::move(pi);
       }
     }
     if (const Entry* out = find_entry(es, "outputs"); out && !out->value.IsNull()) {
       for (const auto& x : entries(doc_, out->value, "outputs", "a mapping of output names")) {
         StepOutput decl = parse_output_decl(doc_, x, "outputs." + x.name, StepOutput{});
-        PipelineOutputSpec po;
-        po.name = x.name;
-        po.type = decl.type;
-        po.datastore = decl.datastore;
-        po.path = decl.path;
-        po.loc = decl.loc;
-        p_.outputs.push_back(po);
-        ParentOutput pout{decl, false};
-        if (x.value.IsMap()) {
-          pout.has_mode = find_entry(entries(doc_, x.value, "outputs"), "mode") != nullptr;
-        }
-        parent_outputs_[x.name] = pout;
+        bool has_mode = x.value.IsMap() && find_entry(entries(doc_, x.value, "outputs"), "mode");
+        add_output(decl, has_mode);
       }
     }
-    const Entry* jobs = find_entry(es, "jobs");
-    if (!jobs || jobs->value.IsNull() || (jobs->value.IsMap() && jobs->value.size() == 0)) {
-      fail(doc_, jobs ? jobs->key : root, "jobs", "the pipeline has no jobs",
-           "add a 'jobs:' mapping of step names to command jobs");
-    }
-    JobContext ctx{doc_, &p_, &parent_inputs_, &parent_outputs_};
-    std::vector<JobDraft> drafts;
-    for (const auto& j : entries(doc_, jobs->value, "jobs", "a mapping of job names to jobs")) {
-      drafts.push_back(parse_job_shape(ctx, j));
-      p_.steps.push_back(std::move(drafts.back().step));
-    }
-    std::unordered_map<std::string, size_t> step_index;
-    step_index.reserve(p_.steps.size());
-    for (size_t i = 0; i < p_.steps.size(); ++i) step_index.emplace(p_.steps[i].name, i);
-    ctx.step_index = &step_index;
-    // Each step lives in one place at a time (a 100k-step pipeline held two copies): the
-    // draft borrows it back for its second pass. Only the step being bound is moved out,
-    // and a job never binds its own outputs, so lookups of other steps still find them.
-    for (size_t i = 0; i < drafts.size(); ++i) {
-      drafts[i].step = std::move(p_.steps[i]);
-      bind_job_inputs(ctx, &drafts[i]);
-      check_job_command(drafts[i]);
-      p_.steps[i] = std::move(drafts[i].step);
-      drafts[i] = JobDraft{};
-    }
-    validate_pipeline(p_);
-    return std::move(p_);
   }
 
- private:
+  void add_parameter(const std::string& name, DataType type, const InputSource& value,
+                     const SourceLocation& loc) {
+    PipelineParameterSpec pp;
+    pp.name = name;
+    pp.type = type;
+    pp.default_value = value;
+    pp.loc = loc;
+    p_.parameters.push_back(std::move(pp));
+  }
+
+  void add_output(const StepOutput& decl, bool has_mode) {
+    PipelineOutputSpec po;
+    po.name = decl.name;
+    po.type = decl.type;
+    po.datastore = decl.datastore;
+    po.path = decl.path;
+    po.loc = decl.loc;
+    p_.outputs.push_back(po);
+    parent_outputs_[decl.name] = ParentOutput{decl, has_mode};
+  }
+
+  // A pipeline job made from a pipeline component (top-level `component:`): the component's
+  // jobs are the pipeline's, its inputs take the job's `inputs:` (these are the parameters)
+  // and its outputs are the pipeline's, with the job's `outputs:` settings on top.
+  void from_component(const std::vector<Entry>& es, const Entry& c) {
+    PipelineComponentSpec pc;
+    if (c.value.IsMap()) {
+      pc = parse_pipeline_component(doc_, c.value, "component");
+    } else {
+      std::string ref = as_string(doc_, c, "component");
+      ComponentFile f = read_component_file(doc_, c, "component", ref);
+      if (f.type != "pipeline") {
+        fail(doc_, c.value, "component",
+             "component '" + ref + "' is a " + f.type + " component, not a pipeline component",
+             "a pipeline job's component: must be type: pipeline (with jobs:); for a command "
+             "component write jobs: {NAME: {component: " + ref + "}}");
+      }
+      pc = parse_pipeline_component(f.doc, f.root, "");
+    }
+    std::vector<Entry> ins;
+    if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull())
+      ins = entries(doc_, in->value, "inputs", "a mapping of input names");
+    for (const auto& x : ins) {
+      if (!pc.find_input(x.name)) {
+        fail(doc_, x.key, "inputs." + x.name,
+             "the pipeline component has no input '" + x.name + "'" + did_you_mean(x.name, names_of(pc.inputs)),
+             "its inputs are: " + name_list(names_of(pc.inputs)));
+      }
+    }
+    for (const auto& decl : pc.inputs) {
+      ParentInput pi;
+      pi.name = decl.name;
+      pi.type = decl.type;
+      pi.mode = decl.mode;
+      pi.loc = decl.loc;
+      pi.source = decl.default_value;
+      if (const Entry* x = find_entry(ins, decl.name)) {
+        std::string path = "inputs." + x->name;
+        ParentInput given = parse_parent_input(doc_, *x, path);
+        pi.loc = given.loc;
+        pi.node = given.node;
+        if (given.mode) pi.mode = given.mode;
+        if (given.source) {
+          pi.source = given.source;
+          bool literal = given.source->kind == InputSource::Kind::kLiteral;
+          if (is_data_type(decl.type) && literal) {
+            pi.source = resolve_data_path(doc_, x->value, path, given.source->value, decl.type);
+          } else if (!is_data_type(decl.type)) {
+            if (!literal) fail(doc_, x->value, path, "input '" + x->name + "' has type " +
+                               data_type_name(decl.type) + " but is given data", "give a literal value");
+            std::string problem = check_literal(decl, given.source->value);
+            if (!problem.empty()) fail(doc_, x->value, path, problem, "fix the value");
+          }
+        }
+      }
+      if (pi.source) add_parameter(decl.name, decl.type, *pi.source, pi.loc);
+      parent_inputs_[decl.name] = std::move(pi);
+    }
+    std::vector<Entry> outs;
+    if (const Entry* out = find_entry(es, "outputs"); out && !out->value.IsNull())
+      outs = entries(doc_, out->value, "outputs", "a mapping of output names");
+    for (const auto& x : outs) {
+      bool known = false;
+      for (const auto& o : pc.outputs) known = known || o.name == x.name;
+      if (!known) {
+        fail(doc_, x.key, "outputs." + x.name,
+             "the pipeline component has no output '" + x.name + "'" + did_you_mean(x.name, names_of(pc.outputs)),
+             "its outputs are: " + name_list(names_of(pc.outputs)));
+      }
+    }
+    for (size_t k = 0; k < pc.outputs.size(); ++k) {
+      StepOutput decl = pc.outputs[k];
+      bool has_mode = pc.output_has_mode[k];
+      if (const Entry* x = find_entry(outs, decl.name)) {
+        decl = parse_output_decl(doc_, *x, "outputs." + x->name, decl);
+        has_mode = has_mode || (x->value.IsMap() && find_entry(entries(doc_, x->value, "outputs"), "mode"));
+      }
+      add_output(decl, has_mode);
+    }
+    JobLevel top(pc.doc, &p_, "", true, &index_);
+    top.inputs = std::move(parent_inputs_);
+    top.outputs = std::move(parent_outputs_);
+    top.read_shapes(pc.jobs, join(pc.key_prefix, "jobs"));
+    index_.build_positions(p_);
+    top.bind();
+  }
+
   void settings(const Entry& e) {
     if (e.value.IsNull()) return;
     auto es = entries(doc_, e.value, "settings");
-    check_keys(doc_, es, "settings",
-               {"default_compute", "default_datastore", "continue_on_step_failure", "force_rerun",
-                "on_init", "on_finalize", "default_environment"});
+    // Azure ML takes unknown settings with a warning (a typo such as default_datestore
+    // still runs); so does runnel, and --strict makes it an error.
+    warn_unknown_keys(doc_, es, "settings",
+                      {"default_compute", "default_datastore", "continue_on_step_failure",
+                       "force_rerun", "on_init", "on_finalize", "default_environment"});
     for (const auto& x : es) {
       std::string p = "settings." + x.name;
       if (x.name == "default_compute") {
@@ -214,6 +307,8 @@ class Loader {
   PipelineSpec p_;
   std::map<std::string, ParentInput> parent_inputs_;
   std::map<std::string, ParentOutput> parent_outputs_;
+  PipelineJobIndex index_;
+  LoadReport report_;
 };
 
 YamlDoc make_doc(const std::string& path) {
@@ -225,7 +320,7 @@ YamlDoc make_doc(const std::string& path) {
 
 }  // namespace
 
-PipelineSpec load_pipeline_yaml(const std::string& path) {
+PipelineSpec load_pipeline_yaml(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     throw invalid_argument(path +
@@ -237,12 +332,13 @@ PipelineSpec load_pipeline_yaml(const std::string& path) {
   }
   std::string text = read_yaml_file(path, path);
   YamlDoc doc = make_doc(path);
-  return Loader(doc).load(text, fs::absolute(path).lexically_normal().string());
+  return Loader(doc, options).load(text, fs::absolute(path).lexically_normal().string());
 }
 
-PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path) {
+PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path,
+                                       const LoadOptions& options) {
   YamlDoc doc = make_doc(virtual_path);
-  return Loader(doc).load(text, fs::absolute(virtual_path).lexically_normal().string());
+  return Loader(doc, options).load(text, fs::absolute(virtual_path).lexically_normal().string());
 }
 
 }  // namespace runnel

@@ -170,7 +170,7 @@ TEST_F(LoaderErrors, WrongLiteralFromParentInput) {
 
 TEST_F(LoaderErrors, UnsupportedJobType) {
   expect_error(std::string(kHead) + "  a:\n    type: spark\n    command: echo\n", 4, "jobs.a.type",
-               "runnel runs command, parallel and sweep jobs");
+               "runnel runs command, parallel, sweep and pipeline jobs");
 }
 
 TEST_F(LoaderErrors, UnknownInputType) {
@@ -241,9 +241,15 @@ TEST_F(LoaderErrors, RunAfterUnknown) {
                "jobs.a.run_after", "name an existing step");
 }
 
-TEST_F(LoaderErrors, SettingsTypo) {
-  expect_error("type: pipeline\nsettings:\n  force_rerunn: true\njobs:\n  a: {command: echo}\n", 3,
-               "settings.force_rerunn", "did you mean 'force_rerun'?");
+// A settings typo is a warning, as in Azure ML (LoadMessages test), and with --strict this error.
+TEST_F(LoaderErrors, SettingsTypoWithStrict) {
+  std::string msg = testing_spec::invalid_argument_of([&] {
+    load_pipeline_yaml_string("type: pipeline\nsettings:\n  force_rerunn: true\njobs:\n  a: {command: echo}\n",
+                              dir_.path("pipeline.yml"), LoadOptions{.strict = true});
+  });
+  EXPECT_NE(msg.find("pipeline.yml:3:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("settings.force_rerunn"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'force_rerun'?"), std::string::npos) << msg;
 }
 
 TEST_F(LoaderErrors, NotABoolean) {

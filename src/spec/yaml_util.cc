@@ -411,6 +411,30 @@ void check_keys(const YamlDoc& doc, const std::vector<Entry>& es, const std::str
   }
 }
 
+void warn_unknown_keys(const YamlDoc& doc, const std::vector<Entry>& es, const std::string& path,
+                       std::initializer_list<const char*> allowed) {
+  if (!doc.report || doc.report->strict) {
+    check_keys(doc, es, path, allowed);
+    return;
+  }
+  std::vector<std::string> names(allowed.begin(), allowed.end());
+  for (const auto& e : es) {
+    if (std::find(names.begin(), names.end(), e.name) != names.end()) continue;
+    std::string key = path.empty() ? e.name : path + "." + e.name;
+    doc.report->messages.push_back("warning: " + loc_of(doc, e.key).to_string() + ": " + key +
+                                   ": unknown key '" + e.name + "'" + did_you_mean(e.name, names) +
+                                   "; it is ignored, as Azure ML does (run with --strict to make "
+                                   "this an error)");
+  }
+}
+
+void note_not_honoured(const YamlDoc& doc, const Entry& e, const std::string& path,
+                       const std::string& kind, const std::string& what) {
+  if (!doc.report || !doc.report->noted.insert(kind).second) return;
+  doc.report->messages.push_back("note: " + loc_of(doc, e.key).to_string() + ": " + path +
+                                 ": accepted, but " + what);
+}
+
 const Entry* find_entry(const std::vector<Entry>& es, const std::string& name) {
   for (const auto& e : es)
     if (e.name == name) return &e;

@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,19 @@ namespace runnel::internal {
 
 // One YAML file being read: the name shown in messages and the folder that relative
 // paths in it are resolved against.
+// What one load reports besides errors (shared by the pipeline file and its components):
+// warnings for keys Azure ML itself only warns about, notes for keys accepted but not
+// honoured here. `strict` (`runnel run --strict`) turns warnings into errors.
+struct LoadReport {
+  bool strict = false;
+  std::vector<std::string> messages;  // "warning: <loc>: <key>: ..." / "note: <loc>: <key>: ..."
+  std::set<std::string> noted;        // note kinds already given (one line per kind)
+};
+
 struct YamlDoc {
   std::string file;      // as shown in messages (the path as the user gave it)
   std::string base_dir;  // absolute folder of the file
+  LoadReport* report = nullptr;  // null: warnings are dropped, notes too
 };
 
 // The location of `node` (1-based); the file alone when the node has no mark.
@@ -75,6 +86,16 @@ std::vector<Entry> entries(const YamlDoc& doc, const yaml::Node& node, const std
 // Throws on the first entry whose name is not in `allowed`, suggesting the closest.
 void check_keys(const YamlDoc& doc, const std::vector<Entry>& es, const std::string& path,
                 std::initializer_list<const char*> allowed);
+
+// Like check_keys, for the places where Azure ML accepts an unknown key with a warning
+// (`settings:`): a warning with a did-you-mean, or with doc.report->strict the error.
+void warn_unknown_keys(const YamlDoc& doc, const std::vector<Entry>& es, const std::string& path,
+                       std::initializer_list<const char*> allowed);
+
+// A note that the key `e` (at `path`) is accepted but has no effect in runnel: `what` says
+// what is not done. Given once per `kind` in a load, naming the first place.
+void note_not_honoured(const YamlDoc& doc, const Entry& e, const std::string& path,
+                       const std::string& kind, const std::string& what);
 
 // Returns the entry named `name`, or nullptr.
 const Entry* find_entry(const std::vector<Entry>& es, const std::string& name);

@@ -55,6 +55,27 @@ class BadPipelineTest(WorkspaceTest):
             """, 5, "jobs.a.comand")
         self.assertIn("did you mean 'command'", err)
 
+    def test_settings_typo_warns_and_runs_and_strict_refuses(self):
+        # Azure ML only warns about unknown settings (a typo such as default_datestore).
+        path = self.write("p.yml", """
+            type: pipeline
+            settings:
+              default_datestore: azureml:workspaceblobstore
+            jobs:
+              a:
+                command: echo hi
+                identity: {type: user_identity}
+            """)
+        p = self.run_pipeline(path)
+        self.assertRegex(p.stderr, r"warning: \S*p.yml:3:3: settings.default_datestore: unknown key "
+                                   r"'default_datestore' \(did you mean 'default_datastore'\?\)")
+        self.assertRegex(p.stderr, r"note: \S*p.yml:7:5: jobs.a.identity: accepted, but")
+        err = self.assert_bad_input(self.runnel("run", path, "--strict"), "p.yml", 3,
+                                    "settings.default_datestore")
+        self.assertIn("did you mean 'default_datastore'", err)
+        p = self.runnel("plan", path, "--strict")
+        self.assertEqual(p.returncode, 2, p.stderr)
+
     def test_unknown_top_level_key(self):
         err = self.check("""
             type: pipeline

@@ -21,7 +21,7 @@ type: pipeline
 jobs:
   s1:
     type: command
-    command: date +%s.%N > ${{outputs.o}}/start; sleep 1; date +%s.%N > ${{outputs.o}}/end
+    command: echo s1; date +%s.%N > ${{outputs.o}}/start; sleep 1; date +%s.%N > ${{outputs.o}}/end
     outputs:
       o: {type: uri_folder}
   s2:
