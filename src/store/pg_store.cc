@@ -1,5 +1,7 @@
 #include "store/pg_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "runnel/error.h"
 #include "store/open_store.h"
 #include "store/pg_schema.h"
@@ -155,6 +157,80 @@ std::vector<PipelineRunRecord> PgStore::list_pipeline_runs(const std::string& ex
                 kRun);
 }
 
+namespace {
+
+// The filters of RunQuery on pipeline_runs, parameters $1..$5 as in SqliteStore:
+// experiment ("" = any), statuses (JSON array or NULL), created_from, created_before
+// (0 = no bound), tags (JSON [[key, value or null], ...] or NULL: every key must be in
+// tags_json, with that text value when one is given).
+constexpr const char* kRunFilter =
+    " FROM pipeline_runs WHERE ($1::text = '' OR experiment = $1::text)"
+    " AND ($2::jsonb IS NULL OR status IN (SELECT jsonb_array_elements_text($2::jsonb)))"
+    " AND ($3::bigint = 0 OR created_at >= $3::bigint)"
+    " AND ($4::bigint = 0 OR created_at < $4::bigint)"
+    " AND ($5::jsonb IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_array_elements($5::jsonb) AS want(t)"
+    " WHERE NOT ((CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END)"
+    " ? (want.t ->> 0)) OR (jsonb_typeof(want.t -> 1) = 'string' AND"
+    " (CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END) -> (want.t ->> 0)"
+    " <> (want.t -> 1))))";
+
+PgParams run_filter_params(const RunQuery& q) {
+  PgParams p;
+  p.bind(1, q.experiment);
+  if (std::string st = internal::run_statuses_param(q); !st.empty()) {
+    p.bind(2, st);
+  } else {
+    p.bind_null(2);
+  }
+  p.bind(3, q.created_from).bind(4, q.created_before);
+  if (std::string t = internal::run_tags_param(q); !t.empty()) {
+    p.bind(5, t);
+  } else {
+    p.bind_null(5);
+  }
+  return p;
+}
+
+}  // namespace
+
+RunPage PgStore::query_pipeline_runs(const RunQuery& q) {
+  Lock lock(mu_);
+  // One snapshot for the count and the page (each statement alone would take its own).
+  return internal::in_read_snapshot(db_, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", [&] {
+    RunPage page;
+    PgResult c = db_.exec(std::string("SELECT count(*)") + kRunFilter, run_filter_params(q));
+    page.total = c.row(0).int64(0);
+    PgParams p = run_filter_params(q);
+    if (q.limit > 0) {
+      p.bind(6, q.limit);
+    } else {
+      p.bind_null(6);  // LIMIT NULL = no limit
+    }
+    p.bind(7, q.offset > 0 ? q.offset : int64_t{0});
+    page.runs = all_of(db_.exec("SELECT " + internal::kPipelineRunSummaryColumns + kRunFilter +
+                                    " ORDER BY created_at DESC, seq DESC LIMIT $6 OFFSET $7",
+                                p),
+                       kRun);
+    return page;
+  });
+}
+
+std::vector<RunCount> PgStore::count_pipeline_runs() {
+  Lock lock(mu_);
+  PgResult r = db_.exec(
+      "SELECT experiment, status, count(*) FROM pipeline_runs GROUP BY experiment, status "
+      "ORDER BY experiment, status");
+  std::vector<RunCount> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    auto st = parse_run_status(r.row(i).text(1));
+    if (!st)
+      throw corruption("metadata store " + db_.name() + ": pipeline runs with an unknown status '" +
+                       r.row(i).text(1) + "'");
+    out.push_back({r.row(i).text(0), *st, r.row(i).int64(2)});
+  }
+  return out;
+}
+
 void PgStore::create_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
   write([&] {
@@ -198,6 +274,23 @@ std::vector<StepRunRecord> PgStore::list_step_runs(const std::string& pipeline_r
                              " FROM step_runs WHERE pipeline_run_id = $1 ORDER BY created_at, seq",
                          p),
                 kStep);
+}
+
+std::map<std::string, std::map<std::string, int64_t>> PgStore::count_step_runs(
+    const std::vector<std::string>& pipeline_run_ids) {
+  Lock lock(mu_);
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  if (pipeline_run_ids.empty()) return out;
+  PgParams p;
+  p.bind(1, nlohmann::json(pipeline_run_ids)
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  PgResult r = db_.exec(
+      "SELECT pipeline_run_id, status, count(*) FROM step_runs "
+      "WHERE pipeline_run_id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
+      "GROUP BY pipeline_run_id, status",
+      p);
+  for (int i = 0; i < r.rows(); ++i) out[r.row(i).text(0)][r.row(i).text(1)] = r.row(i).int64(2);
+  return out;
 }
 
 std::vector<StepRunRecord> PgStore::find_by_fingerprint(const std::string& fingerprint) {

@@ -44,6 +44,34 @@ inline const std::string kDatasetColumns =
     "name, version, kind, definition_json, manifest_json, digest, description, tags_json, "
     "created_at";
 
+// pipeline_run_from's columns with spec_json, options_json and git_json read as '': the
+// summary that query_pipeline_runs returns (those columns can be large).
+inline const std::string kPipelineRunSummaryColumns =
+    "id, experiment, status, display_name, source_file, '', '', '', tags_json, error, "
+    "created_at, started_at, ended_at";
+
+// RunQuery's status and tag filters as the JSON parameters both stores' queries take:
+// ["Finished", ...] and [["key", "value"], ["key", null], ...]; "" when the filter is
+// not set (the parameter is then bound NULL).
+std::string run_statuses_param(const RunQuery& q);
+std::string run_tags_param(const RunQuery& q);
+
+// Runs `fn` (reads only) in one snapshot of the database, so that a page of runs and its
+// total agree: inside the transaction already open, else between `begin` and COMMIT.
+template <typename Db, typename Fn>
+auto in_read_snapshot(Db& db, const std::string& begin, Fn&& fn) {
+  if (db.in_transaction()) return fn();
+  db.exec_script(begin, "BEGIN (read)");
+  try {
+    auto out = fn();
+    db.commit();
+    return out;
+  } catch (...) {
+    db.rollback_quietly();
+    throw;
+  }
+}
+
 // Binds every field to parameters 1..13; time fields left at 0 become now.
 template <typename Stmt>
 void bind_pipeline_run_to(Stmt& s, const PipelineRunRecord& r) {

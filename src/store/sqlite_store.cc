@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "runnel/error.h"
 #include "store/sqlite_records.h"
 #include "store/sqlite_schema.h"
@@ -127,6 +129,74 @@ std::vector<PipelineRunRecord> SqliteStore::list_pipeline_runs(const std::string
   return read_all(s, read_pipeline_run);
 }
 
+namespace {
+
+// The filters of RunQuery on pipeline_runs, parameters ?1..?5: experiment ("" = any),
+// statuses (JSON array or NULL), created_from, created_before (0 = no bound), tags (JSON
+// [[key, value or null], ...] or NULL: every pair must be in tags_json, a value as text).
+// One text for every query, so one cached statement.
+constexpr const char* kRunFilter =
+    " FROM pipeline_runs WHERE (?1 = '' OR experiment = ?1)"
+    " AND (?2 IS NULL OR status IN (SELECT value FROM json_each(?2)))"
+    " AND (?3 = 0 OR created_at >= ?3) AND (?4 = 0 OR created_at < ?4)"
+    " AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?5) AS want WHERE NOT EXISTS ("
+    "SELECT 1 FROM json_each(CASE WHEN json_valid(tags_json) THEN tags_json ELSE '{}' END) AS have"
+    " WHERE have.key = json_extract(want.value, '$[0]') AND"
+    " (json_extract(want.value, '$[1]') IS NULL OR"
+    " (have.type = 'text' AND have.value = json_extract(want.value, '$[1]'))))))";
+
+void bind_run_filter(SqliteStmt& s, const RunQuery& q) {
+  s.bind(1, q.experiment);
+  if (std::string st = internal::run_statuses_param(q); !st.empty()) {
+    s.bind(2, st);
+  } else {
+    s.bind_null(2);
+  }
+  s.bind(3, q.created_from).bind(4, q.created_before);
+  if (std::string t = internal::run_tags_param(q); !t.empty()) {
+    s.bind(5, t);
+  } else {
+    s.bind_null(5);
+  }
+}
+
+}  // namespace
+
+RunPage SqliteStore::query_pipeline_runs(const RunQuery& q) {
+  Lock lock(mu_);
+  return internal::in_read_snapshot(db_, "BEGIN", [&] {
+    RunPage page;
+    {
+      SqliteStmt c = db_.prepare(std::string("SELECT count(*)") + kRunFilter);
+      bind_run_filter(c, q);
+      if (c.step()) page.total = c.int64(0);
+    }
+    // Newest first by the index on created_at (rowid breaks ties: insertion order).
+    SqliteStmt s = db_.prepare("SELECT " + internal::kPipelineRunSummaryColumns + kRunFilter +
+                               " ORDER BY created_at DESC, rowid DESC LIMIT ?6 OFFSET ?7");
+    bind_run_filter(s, q);
+    s.bind(6, q.limit > 0 ? q.limit : int64_t{-1}).bind(7, q.offset > 0 ? q.offset : int64_t{0});
+    page.runs = read_all(s, read_pipeline_run);
+    return page;
+  });
+}
+
+std::vector<RunCount> SqliteStore::count_pipeline_runs() {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare(
+      "SELECT experiment, status, count(*) FROM pipeline_runs GROUP BY experiment, status "
+      "ORDER BY experiment, status");
+  std::vector<RunCount> out;
+  while (s.step()) {
+    auto st = parse_run_status(s.text(1));
+    if (!st)
+      throw corruption("metadata store " + db_.path() + ": pipeline runs with an unknown status '" +
+                       s.text(1) + "'");
+    out.push_back({s.text(0), *st, s.int64(2)});
+  }
+  return out;
+}
+
 void SqliteStore::create_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
   write([&] {
@@ -171,6 +241,22 @@ std::vector<StepRunRecord> SqliteStore::list_step_runs(const std::string& pipeli
                              "ORDER BY created_at, rowid");
   s.bind(1, pipeline_run_id);
   return read_all(s, read_step_run);
+}
+
+std::map<std::string, std::map<std::string, int64_t>> SqliteStore::count_step_runs(
+    const std::vector<std::string>& pipeline_run_ids) {
+  Lock lock(mu_);
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  if (pipeline_run_ids.empty()) return out;
+  // The ids as one JSON array parameter: one statement text whatever their number.
+  SqliteStmt s = db_.prepare(
+      "SELECT pipeline_run_id, status, count(*) FROM step_runs "
+      "WHERE pipeline_run_id IN (SELECT value FROM json_each(?1)) "
+      "GROUP BY pipeline_run_id, status");
+  s.bind(1, nlohmann::json(pipeline_run_ids).dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace));
+  while (s.step()) out[s.text(0)][s.text(1)] = s.int64(2);
+  return out;
 }
 
 std::vector<StepRunRecord> SqliteStore::find_by_fingerprint(const std::string& fingerprint) {

@@ -61,12 +61,16 @@ class SqliteStore final : public MetadataStore {
   std::optional<PipelineRunRecord> get_pipeline_run(const std::string& id_or_prefix) override;
   std::vector<PipelineRunRecord> list_pipeline_runs(const std::string& experiment,
                                                     int limit /*<= 0: all*/) override;
+  RunPage query_pipeline_runs(const RunQuery& q) override;
+  std::vector<RunCount> count_pipeline_runs() override;  // by experiment, then status
 
   // kNotFound if the pipeline run is not recorded; kAlreadyExists if the id is taken.
   void create_step_run(const StepRunRecord& r) override;
   void update_step_run(const StepRunRecord& r) override;  // kNotFound if absent
   std::optional<StepRunRecord> get_step_run(const std::string& id_or_prefix) override;
   std::vector<StepRunRecord> list_step_runs(const std::string& pipeline_run_id) override;
+  std::map<std::string, std::map<std::string, int64_t>> count_step_runs(
+      const std::vector<std::string>& pipeline_run_ids) override;
   std::vector<StepRunRecord> find_by_fingerprint(const std::string& fingerprint) override;
   std::vector<StepRunRecord> previous_step_runs(const std::string& name, int64_t before,
                                                 int limit /*<= 0: all*/) override;
