@@ -159,57 +159,36 @@ std::vector<PipelineRunRecord> PgStore::list_pipeline_runs(const std::string& ex
 
 namespace {
 
-// The filters of RunQuery on pipeline_runs, parameters $1..$5 as in SqliteStore:
-// experiment ("" = any), statuses (JSON array or NULL), created_from, created_before
-// (0 = no bound), tags (JSON [[key, value or null], ...] or NULL: every key must be in
-// tags_json, with that text value when one is given).
-constexpr const char* kRunFilter =
-    " FROM pipeline_runs WHERE ($1::text = '' OR experiment = $1::text)"
-    " AND ($2::jsonb IS NULL OR status IN (SELECT jsonb_array_elements_text($2::jsonb)))"
-    " AND ($3::bigint = 0 OR created_at >= $3::bigint)"
-    " AND ($4::bigint = 0 OR created_at < $4::bigint)"
-    " AND ($5::jsonb IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_array_elements($5::jsonb) AS want(t)"
-    " WHERE NOT ((CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END)"
-    " ? (want.t ->> 0)) OR (jsonb_typeof(want.t -> 1) = 'string' AND"
-    " (CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END) -> (want.t ->> 0)"
-    " <> (want.t -> 1))))";
-
-PgParams run_filter_params(const RunQuery& q) {
-  PgParams p;
-  p.bind(1, q.experiment);
-  if (std::string st = internal::run_statuses_param(q); !st.empty()) {
-    p.bind(2, st);
-  } else {
-    p.bind_null(2);
-  }
-  p.bind(3, q.created_from).bind(4, q.created_before);
-  if (std::string t = internal::run_tags_param(q); !t.empty()) {
-    p.bind(5, t);
-  } else {
-    p.bind_null(5);
-  }
-  return p;
+// The test that tags_json holds every [key, value or null] pair of the JSON array `param`
+// (a value must be an equal string; null: any value). tags_json "" holds none.
+std::string pg_tags_match(const std::string& param) {
+  const std::string tags = "(CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END)";
+  return "NOT EXISTS (SELECT 1 FROM jsonb_array_elements(" + param +
+         "::jsonb) AS want(t) WHERE NOT (" + tags + " ? (want.t ->> 0)) OR "
+         "(jsonb_typeof(want.t -> 1) = 'string' AND " + tags + " -> (want.t ->> 0) <> (want.t -> 1)))";
 }
 
 }  // namespace
 
 RunPage PgStore::query_pipeline_runs(const RunQuery& q) {
   Lock lock(mu_);
+  internal::SqlParams p('$');
+  const std::string where = internal::run_query_where(q, p, pg_tags_match);
   // One snapshot for the count and the page (each statement alone would take its own).
   return internal::in_read_snapshot(db_, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", [&] {
     RunPage page;
-    PgResult c = db_.exec(std::string("SELECT count(*)") + kRunFilter, run_filter_params(q));
-    page.total = c.row(0).int64(0);
-    PgParams p = run_filter_params(q);
-    if (q.limit > 0) {
-      p.bind(6, q.limit);
-    } else {
-      p.bind_null(6);  // LIMIT NULL = no limit
-    }
-    p.bind(7, q.offset > 0 ? q.offset : int64_t{0});
-    page.runs = all_of(db_.exec("SELECT " + internal::kPipelineRunSummaryColumns + kRunFilter +
-                                    " ORDER BY created_at DESC, seq DESC LIMIT $6 OFFSET $7",
-                                p),
+    PgParams cp;
+    p.bind_to(cp);
+    page.total = db_.exec("SELECT count(*) FROM pipeline_runs" + where, cp).row(0).int64(0);
+    internal::SqlParams pp = p;
+    std::string limit = q.limit > 0 ? " LIMIT " + pp.add(q.limit) : std::string();  // else all
+    std::string offset = " OFFSET " + pp.add(q.offset > 0 ? q.offset : int64_t{0});
+    PgParams sp;
+    pp.bind_to(sp);
+    page.runs = all_of(db_.exec("SELECT " + internal::kPipelineRunSummaryColumns +
+                                    " FROM pipeline_runs" + where +
+                                    " ORDER BY created_at DESC, seq DESC" + limit + offset,
+                                sp),
                        kRun);
     return page;
   });

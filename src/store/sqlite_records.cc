@@ -29,13 +29,6 @@ std::map<std::string, std::string> map_from_json(const std::string& text,
   }
 }
 
-std::string run_statuses_param(const RunQuery& q) {
-  if (q.statuses.empty()) return "";
-  nlohmann::json a = nlohmann::json::array();
-  for (RunStatus st : q.statuses) a.push_back(to_string(st));
-  return a.dump();
-}
-
 std::string run_tags_param(const RunQuery& q) {
   if (q.tags.empty()) return "";
   nlohmann::json a = nlohmann::json::array();

@@ -131,51 +131,38 @@ std::vector<PipelineRunRecord> SqliteStore::list_pipeline_runs(const std::string
 
 namespace {
 
-// The filters of RunQuery on pipeline_runs, parameters ?1..?5: experiment ("" = any),
-// statuses (JSON array or NULL), created_from, created_before (0 = no bound), tags (JSON
-// [[key, value or null], ...] or NULL: every pair must be in tags_json, a value as text).
-// One text for every query, so one cached statement.
-constexpr const char* kRunFilter =
-    " FROM pipeline_runs WHERE (?1 = '' OR experiment = ?1)"
-    " AND (?2 IS NULL OR status IN (SELECT value FROM json_each(?2)))"
-    " AND (?3 = 0 OR created_at >= ?3) AND (?4 = 0 OR created_at < ?4)"
-    " AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?5) AS want WHERE NOT EXISTS ("
-    "SELECT 1 FROM json_each(CASE WHEN json_valid(tags_json) THEN tags_json ELSE '{}' END) AS have"
-    " WHERE have.key = json_extract(want.value, '$[0]') AND"
-    " (json_extract(want.value, '$[1]') IS NULL OR"
-    " (have.type = 'text' AND have.value = json_extract(want.value, '$[1]'))))))";
-
-void bind_run_filter(SqliteStmt& s, const RunQuery& q) {
-  s.bind(1, q.experiment);
-  if (std::string st = internal::run_statuses_param(q); !st.empty()) {
-    s.bind(2, st);
-  } else {
-    s.bind_null(2);
-  }
-  s.bind(3, q.created_from).bind(4, q.created_before);
-  if (std::string t = internal::run_tags_param(q); !t.empty()) {
-    s.bind(5, t);
-  } else {
-    s.bind_null(5);
-  }
+// The test that tags_json holds every [key, value or null] pair of the JSON array `param`
+// (a value must be equal text; null: any value). tags_json "" holds none.
+std::string sqlite_tags_match(const std::string& param) {
+  return "NOT EXISTS (SELECT 1 FROM json_each(" + param +
+         ") AS want WHERE NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(tags_json) "
+         "THEN tags_json ELSE '{}' END) AS have WHERE have.key = json_extract(want.value, '$[0]') "
+         "AND (json_extract(want.value, '$[1]') IS NULL OR (have.type = 'text' AND "
+         "have.value = json_extract(want.value, '$[1]')))))";
 }
 
 }  // namespace
 
 RunPage SqliteStore::query_pipeline_runs(const RunQuery& q) {
   Lock lock(mu_);
+  internal::SqlParams p('?');
+  const std::string where = internal::run_query_where(q, p, sqlite_tags_match);
   return internal::in_read_snapshot(db_, "BEGIN", [&] {
     RunPage page;
     {
-      SqliteStmt c = db_.prepare(std::string("SELECT count(*)") + kRunFilter);
-      bind_run_filter(c, q);
+      SqliteStmt c = db_.prepare("SELECT count(*) FROM pipeline_runs" + where);
+      p.bind_to(c);
       if (c.step()) page.total = c.int64(0);
     }
-    // Newest first by the index on created_at (rowid breaks ties: insertion order).
-    SqliteStmt s = db_.prepare("SELECT " + internal::kPipelineRunSummaryColumns + kRunFilter +
-                               " ORDER BY created_at DESC, rowid DESC LIMIT ?6 OFFSET ?7");
-    bind_run_filter(s, q);
-    s.bind(6, q.limit > 0 ? q.limit : int64_t{-1}).bind(7, q.offset > 0 ? q.offset : int64_t{0});
+    // Newest first along the index on created_at (rowid breaks ties: insertion order).
+    internal::SqlParams pp = p;
+    std::string limit = pp.add(q.limit > 0 ? q.limit : int64_t{-1});
+    std::string offset = pp.add(q.offset > 0 ? q.offset : int64_t{0});
+    SqliteStmt s = db_.prepare("SELECT " + internal::kPipelineRunSummaryColumns +
+                               " FROM pipeline_runs" + where +
+                               " ORDER BY created_at DESC, rowid DESC LIMIT " + limit +
+                               " OFFSET " + offset);
+    pp.bind_to(s);
     page.runs = read_all(s, read_pipeline_run);
     return page;
   });
