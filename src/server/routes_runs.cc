@@ -87,6 +87,20 @@ void Server::Impl::add_run_routes() {
   });
 
   http.Get("/api/v1/runs", [this](const httplib::Request& req, httplib::Response& res) {
+    // The answer depends on the query only (not on the caller): cached per query until the
+    // store says something was written (never with a backend that cannot tell).
+    std::string key;
+    for (const auto& [k, v] : req.params)
+      if (k != "access_token") key += k + '\0' + v + '\0';
+    std::optional<uint64_t> version = ws.store().change_version();
+    if (version) {
+      std::lock_guard lock(cache_mu_);
+      auto it = list_cache_.find(key);
+      if (it != list_cache_.end() && it->second.first == *version) {
+        res.set_content(it->second.second, "application/json");
+        return;
+      }
+    }
     int64_t limit = query_int(req, "limit", 50, 1, 1000);
     int64_t offset = query_int(req, "offset", 0, 0, int64_t{1} << 40);
     RunQuery q;
@@ -131,8 +145,14 @@ void Server::Impl::add_run_routes() {
       s["step_counts"] = std::move(c);
       page.push_back(std::move(s));
     }
-    int64_t total = found.total;
-    send_json(res, 200, {{"total", total}, {"limit", limit}, {"offset", offset}, {"runs", page}});
+    json answer = {{"total", found.total}, {"limit", limit}, {"offset", offset}, {"runs", page}};
+    std::string text = answer.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (version) {
+      std::lock_guard lock(cache_mu_);
+      if (list_cache_.size() >= 256) list_cache_.clear();
+      list_cache_[key] = {*version, text};
+    }
+    res.set_content(text, "application/json");
   });
 
   http.Get(kRunId, [this](const httplib::Request& req, httplib::Response& res) {

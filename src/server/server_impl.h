@@ -78,6 +78,8 @@ struct Server::Impl {
  private:
   std::mutex cache_mu_;
   std::map<std::string, std::pair<uint64_t, std::string>> detail_cache_;
+  // GET /api/v1/runs answers by query, with the store's change_version() they were built at.
+  std::map<std::string, std::pair<uint64_t, std::string>> list_cache_;
 };
 
 bool is_terminal_status(const std::string& s);

@@ -135,6 +135,12 @@ class MetadataStore {
 
   virtual int schema_version() = 0;
 
+  // A number that differs whenever anything may have been written since it was last read
+  // (for caches of answers built from the store); nullopt when the backend cannot tell
+  // cheaply, and callers must then read again. SQLite: this connection's commits plus
+  // PRAGMA data_version (the commits of other connections and processes).
+  virtual std::optional<uint64_t> change_version() = 0;
+
   // Runs `fn` inside one write transaction (BEGIN IMMEDIATE); commits when it returns,
   // rolls back when it throws (and rethrows). Calls may nest (inner ones join).
   virtual void transaction(const std::function<void()>& fn) = 0;

@@ -40,6 +40,8 @@ class PgStore final : public MetadataStore {
   const std::string& name() const { return db_.name(); }
 
   int schema_version() override;
+  // nullopt: PostgreSQL has no cheap counter of other clients' commits.
+  std::optional<uint64_t> change_version() override { return std::nullopt; }
   void transaction(const std::function<void()>& fn) override;
 
   void ensure_experiment(const std::string& name) override;

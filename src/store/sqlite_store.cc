@@ -47,11 +47,21 @@ int SqliteStore::schema_version() {
   return version_;
 }
 
-void SqliteStore::write(const std::function<void()>& fn) { internal::write_transaction(db_, depth_, fn); }
+std::optional<uint64_t> SqliteStore::change_version() {
+  Lock lock(mu_);
+  // Both only grow, so their sum changes when either does.
+  return writes_ + static_cast<uint64_t>(db_.pragma_int("data_version"));
+}
+
+void SqliteStore::write(const std::function<void()>& fn) {
+  internal::write_transaction(db_, depth_, fn);
+  ++writes_;
+}
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
   Lock lock(mu_);
   internal::nested_transaction(db_, depth_, fn);
+  ++writes_;
 }
 
 std::string SqliteStore::resolve_id(const std::string& table, const std::string& what,

@@ -48,6 +48,7 @@ class SqliteStore final : public MetadataStore {
   const std::string& path() const { return db_.path(); }
 
   int schema_version() override;
+  std::optional<uint64_t> change_version() override;
   // Nested calls run in a SAVEPOINT: an inner `fn` that throws undoes only its own writes
   // (the exception still propagates to the outer fn).
   void transaction(const std::function<void()>& fn) override;
@@ -112,6 +113,7 @@ class SqliteStore final : public MetadataStore {
   internal::SqliteDb db_;
   int version_ = 0;
   int depth_ = 0;  // open transaction() / write() levels; 0 = none
+  uint64_t writes_ = 0;  // write() / transaction() calls that returned (change_version)
 };
 
 }  // namespace runnel

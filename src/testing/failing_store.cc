@@ -45,6 +45,10 @@ void FailingStore::check(bool is_write) {
   throw Error(code_, message_);
 }
 
+std::optional<uint64_t> FailingStore::change_version() {
+  check(false);
+  return inner_->change_version();
+}
 int FailingStore::schema_version() {
   check(false);
   return inner_->schema_version();

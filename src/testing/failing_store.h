@@ -41,6 +41,7 @@ class FailingStore : public MetadataStore {
   int failures() const { return failures_.load(); }  // how many calls threw
 
   int schema_version() override;
+  std::optional<uint64_t> change_version() override;
   void transaction(const std::function<void()>& fn) override;
   void ensure_experiment(const std::string& name) override;
   std::vector<std::string> list_experiments() override;
