@@ -135,10 +135,10 @@ class MetadataStore {
 
   virtual int schema_version() = 0;
 
-  // A number that differs whenever anything may have been written since it was last read
-  // (for caches of answers built from the store); nullopt when the backend cannot tell
-  // cheaply, and callers must then read again. SQLite: this connection's commits plus
-  // PRAGMA data_version (the commits of other connections and processes).
+  // A number that differs whenever a pipeline run or step run may have been written since
+  // it was last read (for caches of answers built from them); nullopt when the backend
+  // cannot tell cheaply, and callers must then read again. SQLite: this connection's run
+  // and step writes plus PRAGMA data_version (any commit of other connections/processes).
   virtual std::optional<uint64_t> change_version() = 0;
 
   // Runs `fn` inside one write transaction (BEGIN IMMEDIATE); commits when it returns,

@@ -50,18 +50,16 @@ int SqliteStore::schema_version() {
 std::optional<uint64_t> SqliteStore::change_version() {
   Lock lock(mu_);
   // Both only grow, so their sum changes when either does.
-  return writes_ + static_cast<uint64_t>(db_.pragma_int("data_version"));
+  return run_writes_ + static_cast<uint64_t>(db_.pragma_int("data_version"));
 }
 
 void SqliteStore::write(const std::function<void()>& fn) {
   internal::write_transaction(db_, depth_, fn);
-  ++writes_;
 }
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
   Lock lock(mu_);
   internal::nested_transaction(db_, depth_, fn);
-  ++writes_;
 }
 
 std::string SqliteStore::resolve_id(const std::string& table, const std::string& what,
@@ -95,6 +93,7 @@ std::vector<std::string> SqliteStore::list_experiments() {
 
 void SqliteStore::create_pipeline_run(const PipelineRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     ensure_experiment(r.experiment);
     SqliteStmt s = db_.prepare("INSERT INTO pipeline_runs(" + kPipelineRunColumns +
@@ -106,6 +105,7 @@ void SqliteStore::create_pipeline_run(const PipelineRunRecord& r) {
 
 void SqliteStore::update_pipeline_run(const PipelineRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     ensure_experiment(r.experiment);
     SqliteStmt s = db_.prepare(
@@ -196,6 +196,7 @@ std::vector<RunCount> SqliteStore::count_pipeline_runs() {
 
 void SqliteStore::create_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     SqliteStmt s = db_.prepare("INSERT INTO step_runs(" + kStepRunColumns +
                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
@@ -207,6 +208,7 @@ void SqliteStore::create_step_run(const StepRunRecord& r) {
 
 void SqliteStore::update_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     SqliteStmt s = db_.prepare(
         "UPDATE step_runs SET pipeline_run_id = ?2, name = ?3, status = ?4, exit_code = ?5, "

@@ -113,7 +113,7 @@ class SqliteStore final : public MetadataStore {
   internal::SqliteDb db_;
   int version_ = 0;
   int depth_ = 0;  // open transaction() / write() levels; 0 = none
-  uint64_t writes_ = 0;  // write() / transaction() calls that returned (change_version)
+  uint64_t run_writes_ = 0;  // pipeline run and step run writes (change_version)
 };
 
 }  // namespace runnel
