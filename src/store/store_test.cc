@@ -349,6 +349,25 @@ TEST_P(StoreTest, CountsStepRunsByStatusOfSeveralRunsAtOnce) {
   EXPECT_EQ(store_->count_step_runs({"p2"}).size(), 1u);
 }
 
+TEST_P(StoreTest, ChangeVersionFollowsRunWritesOfEveryConnection) {
+  auto v0 = store_->change_version();
+  if (db_->is_pg()) {
+    EXPECT_FALSE(v0);  // cannot tell cheaply: never cached
+    return;
+  }
+  ASSERT_TRUE(v0);
+  EXPECT_EQ(store_->change_version(), v0);
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  auto v1 = store_->change_version();
+  EXPECT_NE(v1, v0);
+  store_->create_step_run(sample_step_run("s1", "p1", "a", 2));
+  auto v2 = store_->change_version();
+  EXPECT_NE(v2, v1);
+  // Another connection (another process) writing is seen too.
+  db_->open()->create_pipeline_run(sample_pipeline_run("p2", 3));
+  EXPECT_NE(store_->change_version(), v2);
+}
+
 TEST_P(StoreTest, StepRunRoundTripAndUpdate) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   StepRunRecord r = sample_step_run("s1", "p1", "train", 5);
