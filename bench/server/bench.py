@@ -146,6 +146,7 @@ def sse_fanout(api, clients):
     results = [None] * clients
     ready = threading.Barrier(clients + 1)
     run = {}
+    known = threading.Event()  # run["id"] is set
 
     def client(k):
         c = http.client.HTTPConnection(host, int(port), timeout=120)
@@ -163,14 +164,17 @@ def sse_fanout(api, clients):
             if line.startswith("data: "):
                 data = json.loads(line[6:])
             elif line == "" and data is not None:
-                if data.get("run_id") == run.get("id"):
-                    seen.append((data.get("type"), data.get("step"), data.get("status")))
-                    if data.get("type") == "run" and data.get("status") in ("Finished", "Failed", "Canceled"):
+                # Every event is kept: the run's first events are published while its POST is
+                # still being answered, before this client can know the run's id.
+                seen.append((data.get("run_id"), data.get("type"), data.get("step"), data.get("status")))
+                if data.get("type") == "run" and data.get("status") in ("Finished", "Failed", "Canceled"):
+                    known.wait(60)
+                    if data.get("run_id") == run.get("id"):
                         t_last = time.time()
                         break
                 data = None
         c.close()
-        results[k] = (seen, t_last)
+        results[k] = ([e[1:] for e in seen if e[0] == run.get("id")], t_last)
 
     ts = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     t_connect = time.time()
@@ -180,6 +184,7 @@ def sse_fanout(api, clients):
     t0 = time.time()
     s, j = api.call("POST", "/api/v1/runs", {"path": "live.yml"})
     run["id"] = j["run_id"]
+    known.set()
     [t.join(180) for t in ts]
     ref = results[0][0] if results[0] else None
     same = sum(1 for r in results if r and r[0] == ref)

@@ -29,19 +29,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 }  // namespace
 
-std::vector<PipelineRunRecord> Server::Impl::all_runs() {
-  std::lock_guard lock(cache_mu_);
-  uint64_t seq = hub.last_seq();
-  int64_t now = now_ms();
-  if (seq != runs_cache_seq_ || now - runs_cache_at_ > 2000) {
-    runs_cache_ = ws.store().list_pipeline_runs("", 1 << 30);
-    for (auto& r : runs_cache_) r.spec_json.clear();  // the list never shows it
-    runs_cache_seq_ = seq;
-    runs_cache_at_ = now;
-  }
-  return runs_cache_;
-}
-
 PipelineRunRecord Server::Impl::find_run(const std::string& id) {
   std::optional<PipelineRunRecord> r;
   try {
@@ -72,20 +59,6 @@ StepRunRecord Server::Impl::find_step(const PipelineRunRecord& run, const std::s
                  {{"field", "step"}, {"steps", names}});
 }
 
-json Server::Impl::step_counts(const PipelineRunRecord& r) {
-  {
-    std::lock_guard lock(cache_mu_);
-    auto it = counts_cache_.find(r.id);
-    if (it != counts_cache_.end()) return it->second;
-  }
-  json c = step_counts_json(ws.store().list_step_runs(r.id));
-  if (is_final(r.status) && !runs.is_active(r.id)) {
-    std::lock_guard lock(cache_mu_);
-    counts_cache_[r.id] = c;
-  }
-  return c;
-}
-
 std::string Server::Impl::run_detail(const PipelineRunRecord& r) {
   uint64_t seq = hub.last_seq_of(r.id);
   {
@@ -114,57 +87,72 @@ void Server::Impl::add_run_routes() {
   });
 
   http.Get("/api/v1/runs", [this](const httplib::Request& req, httplib::Response& res) {
+    // The answer depends on the query only (not on the caller): cached per query until the
+    // store says something was written (never with a backend that cannot tell).
+    std::string key;
+    for (const auto& [k, v] : req.params)
+      if (k != "access_token") key += k + '\0' + v + '\0';
+    std::optional<uint64_t> version = ws.store().change_version();
+    if (version) {
+      std::lock_guard lock(cache_mu_);
+      auto it = list_cache_.find(key);
+      if (it != list_cache_.end() && it->second.first == *version) {
+        res.set_content(it->second.second, "application/json");
+        return;
+      }
+    }
     int64_t limit = query_int(req, "limit", 50, 1, 1000);
     int64_t offset = query_int(req, "offset", 0, 0, int64_t{1} << 40);
-    std::string experiment = query(req, "experiment").value_or("");
-    std::vector<std::string> statuses;
+    RunQuery q;
+    q.experiment = query(req, "experiment").value_or("");
+    q.limit = limit;
+    q.offset = offset;
     if (auto s = query(req, "status")) {
-      statuses = split(*s, ',');
-      for (const auto& st : statuses)
-        if (!parse_run_status(st))
+      for (const auto& st : split(*s, ',')) {
+        auto parsed = parse_run_status(st);
+        if (!parsed)
           throw bad_field(
               "status",
               "'" + st +
                   "' is not a run status; use NotStarted, Running, Finished, Failed or Canceled");
+        q.statuses.push_back(*parsed);
+      }
     }
-    std::vector<std::pair<std::string, std::optional<std::string>>> tags;
     auto range = req.params.equal_range("tag");
     for (auto it = range.first; it != range.second; ++it) {
       if (it->second.empty()) throw bad_field("tag", "empty; use KEY or KEY=VALUE");
       auto eq = it->second.find('=');
       if (eq == std::string::npos)
-        tags.emplace_back(it->second, std::nullopt);
+        q.tags.emplace_back(it->second, std::nullopt);
       else
-        tags.emplace_back(it->second.substr(0, eq), it->second.substr(eq + 1));
+        q.tags.emplace_back(it->second.substr(0, eq), it->second.substr(eq + 1));
     }
-    int64_t since = 0, until = 0;
-    if (auto s = query(req, "since")) since = parse_time_param("since", *s);
-    if (auto u = query(req, "until")) until = parse_time_param("until", *u);
+    if (auto s = query(req, "since")) q.created_from = parse_time_param("since", *s);
+    if (auto u = query(req, "until")) q.created_before = parse_time_param("until", *u);
+    // Filtered, ordered, paged and counted by the store; the step counts of the page in
+    // one grouped query.
+    RunPage found = ws.store().query_pipeline_runs(q);
+    std::vector<std::string> ids;
+    ids.reserve(found.runs.size());
+    for (const auto& r : found.runs) ids.push_back(r.id);
+    auto counts = ws.store().count_step_runs(ids);
     json page = json::array();
-    int64_t total = 0;
-    for (const auto& r : all_runs()) {
-      if (!experiment.empty() && r.experiment != experiment) continue;
-      if (!statuses.empty() &&
-          std::find(statuses.begin(), statuses.end(), to_string(r.status)) == statuses.end())
-        continue;
-      if (since && r.created_at < since) continue;
-      if (until && r.created_at >= until) continue;
-      if (!tags.empty()) {
-        json t = parse_json_or(r.tags_json, json::object());
-        bool ok = true;
-        for (const auto& [k, v] : tags) {
-          if (!t.is_object() || !t.contains(k) || (v && t[k] != *v)) ok = false;
-        }
-        if (!ok) continue;
-      }
-      if (total >= offset && total < offset + limit) {
-        json s = run_summary_json(r);
-        s["step_counts"] = step_counts(r);
-        page.push_back(std::move(s));
-      }
-      ++total;
+    for (const auto& r : found.runs) {
+      json s = run_summary_json(r);
+      json c = json::object();
+      if (auto it = counts.find(r.id); it != counts.end())
+        for (const auto& [status, n] : it->second) c[status] = n;
+      s["step_counts"] = std::move(c);
+      page.push_back(std::move(s));
     }
-    send_json(res, 200, {{"total", total}, {"limit", limit}, {"offset", offset}, {"runs", page}});
+    json answer = {{"total", found.total}, {"limit", limit}, {"offset", offset}, {"runs", page}};
+    std::string text = answer.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (version) {
+      std::lock_guard lock(cache_mu_);
+      if (list_cache_.size() >= 256) list_cache_.clear();
+      list_cache_[key] = {*version, text};
+    }
+    res.set_content(text, "application/json");
   });
 
   http.Get(kRunId, [this](const httplib::Request& req, httplib::Response& res) {

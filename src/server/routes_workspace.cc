@@ -75,16 +75,22 @@ void Server::Impl::add_workspace_routes() {
                        {"last_run_id", nullptr},
                        {"last_status", nullptr},
                        {"last_created", nullptr}};
-    for (const auto& r : all_runs()) {  // newest first
-      json& e = by_name[r.experiment];
-      if (!e.contains("name"))
-        e = {{"name", r.experiment}, {"run_count", 0}, {"last_run_id", nullptr}};
-      if (e["run_count"] == 0) {
+    std::map<std::string, int64_t> counts;
+    for (const auto& c : ws.store().count_pipeline_runs()) counts[c.experiment] += c.count;
+    for (const auto& [name, n] : counts) {
+      RunQuery q;
+      q.experiment = name;
+      q.limit = 1;
+      RunPage newest = ws.store().query_pipeline_runs(q);
+      json& e = by_name[name];
+      e = {{"name", name}, {"run_count", n}, {"last_run_id", nullptr},
+           {"last_status", nullptr}, {"last_created", nullptr}};
+      if (!newest.runs.empty()) {
+        const PipelineRunRecord& r = newest.runs.front();
         e["last_run_id"] = r.id;
-        e["last_status"] = r.status;
+        e["last_status"] = to_string(r.status);
         e["last_created"] = time_json(r.created_at);
       }
-      e["run_count"] = e["run_count"].get<int>() + 1;
     }
     json out = json::array();
     for (auto& [_, e] : by_name) out.push_back(e);

@@ -28,7 +28,7 @@ std::string active_key(const Workspace& ws) { return "server.active_runs:" + ws.
 json step_event(const std::string& run_id, const StepState& s) {
   return {{"type", "step"},     {"run_id", run_id},
           {"step", s.name},     {"step_run_id", s.step_run_id},
-          {"status", s.status}, {"time", format_time_iso(now_ms())}};
+          {"status", to_string(s.status)}, {"time", format_time_iso(now_ms())}};
 }
 
 std::string string_field(const json& req, const char* name) {

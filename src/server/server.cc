@@ -209,8 +209,9 @@ Server::Server(Workspace ws, ServerOptions options) {
     for (RunStatus s : {RunStatus::kNotStarted, RunStatus::kRunning, RunStatus::kFinished,
                         RunStatus::kFailed, RunStatus::kCanceled})
       g[std::string("runnel_runs{status=\"") + to_string(s) + "\"}"] = 0;
-    for (const auto& r : m.all_runs())
-      g[std::string("runnel_runs{status=\"") + to_string(r.status) + "\"}"] += 1;
+    for (const auto& c : m.ws.store().count_pipeline_runs())
+      g[std::string("runnel_runs{status=\"") + to_string(c.status) + "\"}"] +=
+          static_cast<double>(c.count);
     auto steps = m.runs.active_step_counts();
     g["runnel_queue_length"] = steps["NotStarted"] + steps["Queued"];
     g["runnel_steps_running"] = steps["Running"] + steps["Preparing"];

@@ -46,13 +46,9 @@ struct Server::Impl {
   std::unique_ptr<schedule::ScheduleStore> schedule_store;
   std::unique_ptr<schedule::Scheduler> scheduler;
 
-  // Every run, newest first, re-read when an event arrived or after 2 s.
-  std::vector<PipelineRunRecord> all_runs();
   // A run by id or prefix; ApiError 404 naming the run.
   PipelineRunRecord find_run(const std::string& id);
   StepRunRecord find_step(const PipelineRunRecord& run, const std::string& step);
-  // Step counts of a run (cached once the run has ended).
-  nlohmann::json step_counts(const PipelineRunRecord& r);
   // The RunDetail text of a run (cached until an event about it).
   std::string run_detail(const PipelineRunRecord& r);
 
@@ -81,11 +77,9 @@ struct Server::Impl {
 
  private:
   std::mutex cache_mu_;
-  std::vector<PipelineRunRecord> runs_cache_;
-  uint64_t runs_cache_seq_ = ~0ull;
-  int64_t runs_cache_at_ = 0;
-  std::map<std::string, nlohmann::json> counts_cache_;
   std::map<std::string, std::pair<uint64_t, std::string>> detail_cache_;
+  // GET /api/v1/runs answers by query, with the store's change_version() they were built at.
+  std::map<std::string, std::pair<uint64_t, std::string>> list_cache_;
 };
 
 bool is_terminal_status(const std::string& s);

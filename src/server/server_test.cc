@@ -15,6 +15,7 @@
 #include "runnel/error.h"
 #include "runnel/workspace.h"
 #include "server/tokens.h"
+#include "store/metadata_store.h"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -172,6 +173,82 @@ TEST_F(ServerTest, SubmitFollowAndReadLogs) {
   auto m = get("/metrics", reader_);
   EXPECT_NE(m->body.find("runnel_runs{status=\"Finished\"} 1"), std::string::npos);
   EXPECT_NE(m->body.find("runnel_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+// The list is filtered, paged and counted by the store, and a run recorded by another
+// process (straight into the store, no event) is listed at once.
+TEST_F(ServerTest, ListsRunsFilteredPagedAndCountedByTheStore) {
+  EXPECT_EQ(json::parse(get("/api/v1/runs", reader_)->body)["total"], 0);
+  MetadataStore& store = ws_->store();
+  for (int i = 1; i <= 5; ++i) {
+    PipelineRunRecord r;
+    r.id = "t" + std::to_string(i);
+    r.experiment = i % 2 ? "odd" : "even";
+    r.status = i == 2 ? RunStatus::kFailed : RunStatus::kFinished;
+    r.display_name = "run " + r.id;
+    r.spec_json = R"({"jobs":{}})";
+    r.tags_json = i <= 3 ? R"({"team":"a"})" : R"({"team":"b"})";
+    r.created_at = 1000 * i;
+    r.started_at = 1000 * i + 1;
+    r.ended_at = 1000 * i + 501;
+    store.create_pipeline_run(r);
+    for (int k = 0; k < i; ++k) {
+      StepRunRecord st;
+      st.id = r.id + "-s" + std::to_string(k);
+      st.pipeline_run_id = r.id;
+      st.name = "s" + std::to_string(k);
+      st.status = k == 0 ? StepStatus::kReused : StepStatus::kFinished;
+      st.created_at = r.created_at;
+      store.create_step_run(st);
+    }
+  }
+  json page = json::parse(get("/api/v1/runs?limit=2&offset=1", reader_)->body);
+  EXPECT_EQ(page["total"], 5);
+  EXPECT_EQ(page["limit"], 2);
+  EXPECT_EQ(page["offset"], 1);
+  ASSERT_EQ(page["runs"].size(), 2u);
+  EXPECT_EQ(page["runs"][0]["run_id"], "t4");
+  EXPECT_EQ(page["runs"][1]["run_id"], "t3");
+  json t4 = page["runs"][0];
+  EXPECT_EQ(t4["step_counts"], json({{"Finished", 3}, {"Reused", 1}}));
+  EXPECT_EQ(t4["tags"], json({{"team", "b"}}));
+  EXPECT_EQ(t4["experiment"], "even");
+  EXPECT_EQ(t4["status"], "Finished");
+  EXPECT_EQ(t4["duration_s"], 0.5);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : t4.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"created", "display_name", "duration_s", "ended",
+                                            "error", "experiment", "run_id", "source_file",
+                                            "started", "status", "step_counts", "tags"}));
+  auto ids = [&](const std::string& q) {
+    json j = json::parse(get("/api/v1/runs?" + q, reader_)->body);
+    std::vector<std::string> out;
+    for (const auto& r : j["runs"]) out.push_back(r["run_id"]);
+    EXPECT_EQ(j["total"], out.size()) << q;
+    return out;
+  };
+  EXPECT_EQ(ids("experiment=odd"), (std::vector<std::string>{"t5", "t3", "t1"}));
+  EXPECT_EQ(ids("status=Failed"), (std::vector<std::string>{"t2"}));
+  EXPECT_EQ(ids("tag=team%3Da&status=Finished,Failed"), (std::vector<std::string>{"t3", "t2", "t1"}));
+  EXPECT_EQ(ids("tag=team&since=2000&until=4000"), (std::vector<std::string>{"t3", "t2"}));
+  // Another write is seen by the next request (the answer cache follows the store).
+  PipelineRunRecord late;
+  late.id = "t6";
+  late.experiment = "odd";
+  late.status = RunStatus::kRunning;
+  late.created_at = 6000;
+  store.create_pipeline_run(late);
+  EXPECT_EQ(ids("experiment=odd"), (std::vector<std::string>{"t6", "t5", "t3", "t1"}));
+
+  json ex = json::parse(get("/api/v1/experiments", reader_)->body)["experiments"];
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_EQ(ex[1]["name"], "odd");
+  EXPECT_EQ(ex[1]["run_count"], 4);
+  EXPECT_EQ(ex[1]["last_run_id"], "t6");
+  EXPECT_EQ(ex[1]["last_status"], "Running");  // text, as docs/api/openapi.json says
+  auto m = get("/metrics", reader_);
+  EXPECT_NE(m->body.find("runnel_runs{status=\"Finished\"} 4"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("runnel_runs{status=\"Failed\"} 1"), std::string::npos);
 }
 
 // A Range that starts at or past the end is 416 with the size (RFC 9110 14.4); one that

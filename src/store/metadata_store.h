@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runnel/status.h"
@@ -101,11 +102,44 @@ struct DatasetRecord {
   int64_t created_at = 0;
 };
 
+// The filters of MetadataStore::query_pipeline_runs; a run must pass every one that is set.
+struct RunQuery {
+  std::string experiment;           // "" = any
+  std::vector<RunStatus> statuses;  // empty = any
+  int64_t created_from = 0;         // created_at >= this (ms); 0 = no lower bound
+  int64_t created_before = 0;       // created_at < this (ms); 0 = no upper bound
+  // Tags the run must have: the key, and the value it must have (nullopt = any value).
+  std::vector<std::pair<std::string, std::optional<std::string>>> tags;
+  int64_t limit = 50;  // <= 0: no limit
+  int64_t offset = 0;
+};
+
+// One page of runs and how many match in all.
+struct RunPage {
+  // Newest first (created_at, then the order they were recorded). Summary fields only:
+  // spec_json, options_json and git_json are left empty.
+  std::vector<PipelineRunRecord> runs;
+  int64_t total = 0;  // runs matching the filters, whatever the limit and offset
+};
+
+// How many pipeline runs of one experiment have one status.
+struct RunCount {
+  std::string experiment;
+  RunStatus status = RunStatus::kNotStarted;
+  int64_t count = 0;
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
 
   virtual int schema_version() = 0;
+
+  // A number that differs whenever a pipeline run or step run may have been written since
+  // it was last read (for caches of answers built from them); nullopt when the backend
+  // cannot tell cheaply, and callers must then read again. SQLite: this connection's run
+  // and step writes plus PRAGMA data_version (any commit of other connections/processes).
+  virtual std::optional<uint64_t> change_version() = 0;
 
   // Runs `fn` inside one write transaction (BEGIN IMMEDIATE); commits when it returns,
   // rolls back when it throws (and rethrows). Calls may nest (inner ones join).
@@ -122,12 +156,22 @@ class MetadataStore {
   // Newest first; `experiment` "" = all.
   virtual std::vector<PipelineRunRecord> list_pipeline_runs(const std::string& experiment,
                                                             int limit) = 0;
+  // The runs passing `q`'s filters, newest first, from q.offset on, at most q.limit, with
+  // their total; filtered, ordered, paged and counted by the database, reading only the
+  // summary columns (the list of the server and studio).
+  virtual RunPage query_pipeline_runs(const RunQuery& q) = 0;
+  // Pipeline runs by experiment and status (the groups that have any).
+  virtual std::vector<RunCount> count_pipeline_runs() = 0;
 
   virtual void create_step_run(const StepRunRecord& r) = 0;
   virtual void update_step_run(const StepRunRecord& r) = 0;  // by id; all fields
   virtual std::optional<StepRunRecord> get_step_run(const std::string& id_or_prefix) = 0;
   // In creation order.
   virtual std::vector<StepRunRecord> list_step_runs(const std::string& pipeline_run_id) = 0;
+  // For each of `pipeline_run_ids` that has step runs: status text -> how many, in one
+  // grouped query.
+  virtual std::map<std::string, std::map<std::string, int64_t>> count_step_runs(
+      const std::vector<std::string>& pipeline_run_ids) = 0;
   // Finished step runs with this fingerprint, newest first (the reuse index).
   virtual std::vector<StepRunRecord> find_by_fingerprint(const std::string& fingerprint) = 0;
   // Step runs called `name` created before `before` (ms), newest first, at most `limit`;

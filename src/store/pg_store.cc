@@ -1,5 +1,7 @@
 #include "store/pg_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "runnel/error.h"
 #include "store/open_store.h"
 #include "store/pg_schema.h"
@@ -155,6 +157,59 @@ std::vector<PipelineRunRecord> PgStore::list_pipeline_runs(const std::string& ex
                 kRun);
 }
 
+namespace {
+
+// The test that tags_json holds every [key, value or null] pair of the JSON array `param`
+// (a value must be an equal string; null: any value). tags_json "" holds none.
+std::string pg_tags_match(const std::string& param) {
+  const std::string tags = "(CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END)";
+  return "NOT EXISTS (SELECT 1 FROM jsonb_array_elements(" + param +
+         "::jsonb) AS want(t) WHERE NOT (" + tags + " ? (want.t ->> 0)) OR "
+         "(jsonb_typeof(want.t -> 1) = 'string' AND " + tags + " -> (want.t ->> 0) <> (want.t -> 1)))";
+}
+
+}  // namespace
+
+RunPage PgStore::query_pipeline_runs(const RunQuery& q) {
+  Lock lock(mu_);
+  internal::SqlParams p('$');
+  const std::string where = internal::run_query_where(q, p, pg_tags_match);
+  // One snapshot for the count and the page (each statement alone would take its own).
+  return internal::in_read_snapshot(db_, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", [&] {
+    RunPage page;
+    PgParams cp;
+    p.bind_to(cp);
+    page.total = db_.exec("SELECT count(*) FROM pipeline_runs" + where, cp).row(0).int64(0);
+    internal::SqlParams pp = p;
+    std::string limit = q.limit > 0 ? " LIMIT " + pp.add(q.limit) : std::string();  // else all
+    std::string offset = " OFFSET " + pp.add(q.offset > 0 ? q.offset : int64_t{0});
+    PgParams sp;
+    pp.bind_to(sp);
+    page.runs = all_of(db_.exec("SELECT " + internal::kPipelineRunSummaryColumns +
+                                    " FROM pipeline_runs" + where +
+                                    " ORDER BY created_at DESC, seq DESC" + limit + offset,
+                                sp),
+                       kRun);
+    return page;
+  });
+}
+
+std::vector<RunCount> PgStore::count_pipeline_runs() {
+  Lock lock(mu_);
+  PgResult r = db_.exec(
+      "SELECT experiment, status, count(*) FROM pipeline_runs GROUP BY experiment, status "
+      "ORDER BY experiment, status");
+  std::vector<RunCount> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    auto st = parse_run_status(r.row(i).text(1));
+    if (!st)
+      throw corruption("metadata store " + db_.name() + ": pipeline runs with an unknown status '" +
+                       r.row(i).text(1) + "'");
+    out.push_back({r.row(i).text(0), *st, r.row(i).int64(2)});
+  }
+  return out;
+}
+
 void PgStore::create_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
   write([&] {
@@ -198,6 +253,23 @@ std::vector<StepRunRecord> PgStore::list_step_runs(const std::string& pipeline_r
                              " FROM step_runs WHERE pipeline_run_id = $1 ORDER BY created_at, seq",
                          p),
                 kStep);
+}
+
+std::map<std::string, std::map<std::string, int64_t>> PgStore::count_step_runs(
+    const std::vector<std::string>& pipeline_run_ids) {
+  Lock lock(mu_);
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  if (pipeline_run_ids.empty()) return out;
+  PgParams p;
+  p.bind(1, nlohmann::json(pipeline_run_ids)
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  PgResult r = db_.exec(
+      "SELECT pipeline_run_id, status, count(*) FROM step_runs "
+      "WHERE pipeline_run_id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
+      "GROUP BY pipeline_run_id, status",
+      p);
+  for (int i = 0; i < r.rows(); ++i) out[r.row(i).text(0)][r.row(i).text(1)] = r.row(i).int64(2);
+  return out;
 }
 
 std::vector<StepRunRecord> PgStore::find_by_fingerprint(const std::string& fingerprint) {

@@ -7,10 +7,12 @@
 // Thread-safety: stateless functions; the statements they touch belong to the caller.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "runnel/error.h"
@@ -43,6 +45,81 @@ inline const std::string kComputeColumns = "name, type, config_json, created_at"
 inline const std::string kDatasetColumns =
     "name, version, kind, definition_json, manifest_json, digest, description, tags_json, "
     "created_at";
+
+// pipeline_run_from's columns with spec_json, options_json and git_json read as '': the
+// summary that query_pipeline_runs returns (those columns can be large).
+inline const std::string kPipelineRunSummaryColumns =
+    "id, experiment, status, display_name, source_file, '', '', '', tags_json, error, "
+    "created_at, started_at, ended_at";
+
+// The parameters of one statement, numbered in the order they are added; the placeholder
+// text is "?N" (SQLite) or "$N" (PostgreSQL). Values are text or integers.
+class SqlParams {
+ public:
+  explicit SqlParams(char mark) : mark_(mark) {}
+  // Adds a value; returns its placeholder.
+  std::string add(std::string value) {
+    values_.emplace_back(std::move(value));
+    return mark_ + std::to_string(values_.size());
+  }
+  std::string add(int64_t value) {
+    values_.emplace_back(value);
+    return mark_ + std::to_string(values_.size());
+  }
+  // Binds every value to `s` (SqliteStmt or PgParams: bind(i, string), bind(i, int64_t)).
+  template <typename Stmt>
+  void bind_to(Stmt& s) const {
+    for (size_t i = 0; i < values_.size(); ++i)
+      std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, values_[i]);
+  }
+
+ private:
+  char mark_;
+  std::vector<std::variant<std::string, int64_t>> values_;
+};
+
+// RunQuery's tags as one JSON parameter: [["key", "value"], ["key", null], ...].
+std::string run_tags_param(const RunQuery& q);
+
+// " WHERE ..." for the filters `q` sets ("" for none), their values added to `p`. Only the
+// filters set appear, so that the database can use its indexes (and a filter-free count
+// reads an index only). `tags_match(placeholder)` is the backend's test that tags_json
+// holds every pair of the run_tags_param() parameter.
+template <typename TagsMatch>
+std::string run_query_where(const RunQuery& q, SqlParams& p, TagsMatch&& tags_match) {
+  std::vector<std::string> conds;
+  if (!q.experiment.empty()) conds.push_back("experiment = " + p.add(q.experiment));
+  if (!q.statuses.empty()) {
+    std::vector<RunStatus> distinct;
+    for (RunStatus st : q.statuses)
+      if (std::find(distinct.begin(), distinct.end(), st) == distinct.end()) distinct.push_back(st);
+    std::string in;
+    for (RunStatus st : distinct) in += (in.empty() ? "" : ", ") + p.add(std::string(to_string(st)));
+    conds.push_back("status IN (" + in + ")");
+  }
+  if (q.created_from != 0) conds.push_back("created_at >= " + p.add(q.created_from));
+  if (q.created_before != 0) conds.push_back("created_at < " + p.add(q.created_before));
+  if (!q.tags.empty()) conds.push_back(tags_match(p.add(run_tags_param(q))));
+  std::string where;
+  for (const std::string& c : conds) where += (where.empty() ? " WHERE " : " AND ") + c;
+  return where;
+}
+
+// Runs `fn` (reads only) in one snapshot of the database, so that a page of runs and its
+// total agree: inside the transaction already open, else between `begin` and COMMIT.
+template <typename Db, typename Fn>
+auto in_read_snapshot(Db& db, const std::string& begin, Fn&& fn) {
+  if (db.in_transaction()) return fn();
+  db.exec_script(begin, "BEGIN (read)");
+  try {
+    auto out = fn();
+    db.commit();
+    return out;
+  } catch (...) {
+    db.rollback_quietly();
+    throw;
+  }
+}
 
 // Binds every field to parameters 1..13; time fields left at 0 become now.
 template <typename Stmt>

@@ -29,6 +29,14 @@ std::map<std::string, std::string> map_from_json(const std::string& text,
   }
 }
 
+std::string run_tags_param(const RunQuery& q) {
+  if (q.tags.empty()) return "";
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& [key, value] : q.tags)
+    a.push_back({key, value ? nlohmann::json(*value) : nlohmann::json(nullptr)});
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string pick_id_by_prefix(const std::vector<std::string>& candidates, const std::string& what,
                               const std::string& prefix) {
   std::vector<std::string> ids;

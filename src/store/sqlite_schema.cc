@@ -107,10 +107,22 @@ CREATE TABLE kv (
 );
 )sql";
 
+// Version 2: indexes that cover the run list (MetadataStore::query_pipeline_runs) and the
+// step counts of its page, so that a count or a filter by status reads an index instead of
+// the rows (which hold the large spec_json).
+constexpr const char* kSchemaV2 = R"sql(
+DROP INDEX pipeline_runs_by_created;
+CREATE INDEX pipeline_runs_by_created ON pipeline_runs(created_at, status, experiment);
+DROP INDEX pipeline_runs_by_experiment;
+CREATE INDEX pipeline_runs_by_experiment ON pipeline_runs(experiment, created_at, status);
+DROP INDEX step_runs_by_pipeline_run;
+CREATE INDEX step_runs_by_pipeline_run ON step_runs(pipeline_run_id, created_at, status);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& schema_migrations() {
-  static const std::vector<std::string> migrations = {kSchemaV1};
+  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2};
   return migrations;
 }
 

@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "runnel/error.h"
 #include "store/sqlite_records.h"
 #include "store/sqlite_schema.h"
@@ -45,7 +47,15 @@ int SqliteStore::schema_version() {
   return version_;
 }
 
-void SqliteStore::write(const std::function<void()>& fn) { internal::write_transaction(db_, depth_, fn); }
+std::optional<uint64_t> SqliteStore::change_version() {
+  Lock lock(mu_);
+  // Both only grow, so their sum changes when either does.
+  return run_writes_ + static_cast<uint64_t>(db_.pragma_int("data_version"));
+}
+
+void SqliteStore::write(const std::function<void()>& fn) {
+  internal::write_transaction(db_, depth_, fn);
+}
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
   Lock lock(mu_);
@@ -83,6 +93,7 @@ std::vector<std::string> SqliteStore::list_experiments() {
 
 void SqliteStore::create_pipeline_run(const PipelineRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     ensure_experiment(r.experiment);
     SqliteStmt s = db_.prepare("INSERT INTO pipeline_runs(" + kPipelineRunColumns +
@@ -94,6 +105,7 @@ void SqliteStore::create_pipeline_run(const PipelineRunRecord& r) {
 
 void SqliteStore::update_pipeline_run(const PipelineRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     ensure_experiment(r.experiment);
     SqliteStmt s = db_.prepare(
@@ -127,8 +139,64 @@ std::vector<PipelineRunRecord> SqliteStore::list_pipeline_runs(const std::string
   return read_all(s, read_pipeline_run);
 }
 
+namespace {
+
+// The test that tags_json holds every [key, value or null] pair of the JSON array `param`
+// (a value must be equal text; null: any value). tags_json "" holds none.
+std::string sqlite_tags_match(const std::string& param) {
+  return "NOT EXISTS (SELECT 1 FROM json_each(" + param +
+         ") AS want WHERE NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(tags_json) "
+         "THEN tags_json ELSE '{}' END) AS have WHERE have.key = json_extract(want.value, '$[0]') "
+         "AND (json_extract(want.value, '$[1]') IS NULL OR (have.type = 'text' AND "
+         "have.value = json_extract(want.value, '$[1]')))))";
+}
+
+}  // namespace
+
+RunPage SqliteStore::query_pipeline_runs(const RunQuery& q) {
+  Lock lock(mu_);
+  internal::SqlParams p('?');
+  const std::string where = internal::run_query_where(q, p, sqlite_tags_match);
+  return internal::in_read_snapshot(db_, "BEGIN", [&] {
+    RunPage page;
+    {
+      SqliteStmt c = db_.prepare("SELECT count(*) FROM pipeline_runs" + where);
+      p.bind_to(c);
+      if (c.step()) page.total = c.int64(0);
+    }
+    // Newest first along the index on created_at (rowid breaks ties: insertion order).
+    internal::SqlParams pp = p;
+    std::string limit = pp.add(q.limit > 0 ? q.limit : int64_t{-1});
+    std::string offset = pp.add(q.offset > 0 ? q.offset : int64_t{0});
+    SqliteStmt s = db_.prepare("SELECT " + internal::kPipelineRunSummaryColumns +
+                               " FROM pipeline_runs" + where +
+                               " ORDER BY created_at DESC, rowid DESC LIMIT " + limit +
+                               " OFFSET " + offset);
+    pp.bind_to(s);
+    page.runs = read_all(s, read_pipeline_run);
+    return page;
+  });
+}
+
+std::vector<RunCount> SqliteStore::count_pipeline_runs() {
+  Lock lock(mu_);
+  SqliteStmt s = db_.prepare(
+      "SELECT experiment, status, count(*) FROM pipeline_runs GROUP BY experiment, status "
+      "ORDER BY experiment, status");
+  std::vector<RunCount> out;
+  while (s.step()) {
+    auto st = parse_run_status(s.text(1));
+    if (!st)
+      throw corruption("metadata store " + db_.path() + ": pipeline runs with an unknown status '" +
+                       s.text(1) + "'");
+    out.push_back({s.text(0), *st, s.int64(2)});
+  }
+  return out;
+}
+
 void SqliteStore::create_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     SqliteStmt s = db_.prepare("INSERT INTO step_runs(" + kStepRunColumns +
                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
@@ -140,6 +208,7 @@ void SqliteStore::create_step_run(const StepRunRecord& r) {
 
 void SqliteStore::update_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     SqliteStmt s = db_.prepare(
         "UPDATE step_runs SET pipeline_run_id = ?2, name = ?3, status = ?4, exit_code = ?5, "
@@ -179,6 +248,22 @@ std::vector<StepRunRecord> SqliteStore::list_step_runs(const std::string& pipeli
                              "ORDER BY created_at, rowid");
   s.bind(1, pipeline_run_id);
   return read_all(s, read_step_run);
+}
+
+std::map<std::string, std::map<std::string, int64_t>> SqliteStore::count_step_runs(
+    const std::vector<std::string>& pipeline_run_ids) {
+  Lock lock(mu_);
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  if (pipeline_run_ids.empty()) return out;
+  // The ids as one JSON array parameter: one statement text whatever their number.
+  SqliteStmt s = db_.prepare(
+      "SELECT pipeline_run_id, status, count(*) FROM step_runs "
+      "WHERE pipeline_run_id IN (SELECT value FROM json_each(?1)) "
+      "GROUP BY pipeline_run_id, status");
+  s.bind(1, nlohmann::json(pipeline_run_ids).dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace));
+  while (s.step()) out[s.text(0)][s.text(1)] = s.int64(2);
+  return out;
 }
 
 std::vector<StepRunRecord> SqliteStore::find_by_fingerprint(const std::string& fingerprint) {

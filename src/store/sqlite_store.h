@@ -48,6 +48,7 @@ class SqliteStore final : public MetadataStore {
   const std::string& path() const { return db_.path(); }
 
   int schema_version() override;
+  std::optional<uint64_t> change_version() override;
   // Nested calls run in a SAVEPOINT: an inner `fn` that throws undoes only its own writes
   // (the exception still propagates to the outer fn).
   void transaction(const std::function<void()>& fn) override;
@@ -61,12 +62,16 @@ class SqliteStore final : public MetadataStore {
   std::optional<PipelineRunRecord> get_pipeline_run(const std::string& id_or_prefix) override;
   std::vector<PipelineRunRecord> list_pipeline_runs(const std::string& experiment,
                                                     int limit /*<= 0: all*/) override;
+  RunPage query_pipeline_runs(const RunQuery& q) override;
+  std::vector<RunCount> count_pipeline_runs() override;  // by experiment, then status
 
   // kNotFound if the pipeline run is not recorded; kAlreadyExists if the id is taken.
   void create_step_run(const StepRunRecord& r) override;
   void update_step_run(const StepRunRecord& r) override;  // kNotFound if absent
   std::optional<StepRunRecord> get_step_run(const std::string& id_or_prefix) override;
   std::vector<StepRunRecord> list_step_runs(const std::string& pipeline_run_id) override;
+  std::map<std::string, std::map<std::string, int64_t>> count_step_runs(
+      const std::vector<std::string>& pipeline_run_ids) override;
   std::vector<StepRunRecord> find_by_fingerprint(const std::string& fingerprint) override;
   std::vector<StepRunRecord> previous_step_runs(const std::string& name, int64_t before,
                                                 int limit /*<= 0: all*/) override;
@@ -108,6 +113,7 @@ class SqliteStore final : public MetadataStore {
   internal::SqliteDb db_;
   int version_ = 0;
   int depth_ = 0;  // open transaction() / write() levels; 0 = none
+  uint64_t run_writes_ = 0;  // pipeline run and step run writes (change_version)
 };
 
 }  // namespace runnel

@@ -206,6 +206,168 @@ TEST_P(StoreTest, ListsPipelineRunsNewestFirstByExperiment) {
   EXPECT_THAT(store_->list_experiments(), ElementsAre("x", "y"));
 }
 
+// Six runs for the run-list query: two experiments, every kind of status, tags, two
+// created at the same time (the one recorded later is listed first).
+void add_query_runs(MetadataStore& store) {
+  auto add = [&](const std::string& id, int64_t created, const std::string& exp, RunStatus st,
+                 const std::string& tags) {
+    PipelineRunRecord r = sample_pipeline_run(id, created, exp);
+    r.status = st;
+    r.tags_json = tags;
+    r.spec_json = R"({"jobs":{"big":"spec"}})";
+    r.options_json = R"({"max_parallel":2})";
+    r.git_json = R"({"commit":"abc"})";
+    r.error = st == RunStatus::kFailed ? "step a failed" : "";
+    r.started_at = created + 1;
+    store.create_pipeline_run(r);
+  };
+  add("r1", 100, "x", RunStatus::kFinished, R"({"team":"a","size":"1"})");
+  add("r2", 200, "y", RunStatus::kFailed, R"({"team":"b"})");
+  add("r3", 300, "x", RunStatus::kRunning, "");
+  add("r4", 300, "x", RunStatus::kFinished, R"({"team":"a","n":"2"})");
+  add("r5", 400, "y", RunStatus::kFinished, R"({"team":"a","num":"7"})");
+  add("r6", 500, "x", RunStatus::kCanceled, R"({"k.with \"odd\" key":"v"})");
+}
+
+RunQuery all_runs_query() {
+  RunQuery q;
+  q.limit = 0;
+  return q;
+}
+
+TEST_P(StoreTest, QueryRunsNewestFirstWithPagingAndTotal) {
+  add_query_runs(*store_);
+  RunPage all = store_->query_pipeline_runs(all_runs_query());
+  EXPECT_THAT(ids_of(all.runs), ElementsAre("r6", "r5", "r4", "r3", "r2", "r1"));
+  EXPECT_EQ(all.total, 6);
+
+  RunQuery q = all_runs_query();
+  q.limit = 2;
+  q.offset = 1;
+  RunPage page = store_->query_pipeline_runs(q);
+  EXPECT_THAT(ids_of(page.runs), ElementsAre("r5", "r4"));
+  EXPECT_EQ(page.total, 6);
+  q.offset = 5;
+  EXPECT_THAT(ids_of(store_->query_pipeline_runs(q).runs), ElementsAre("r1"));
+  q.offset = 10;
+  page = store_->query_pipeline_runs(q);
+  EXPECT_TRUE(page.runs.empty());
+  EXPECT_EQ(page.total, 6);
+
+  // Summary columns only: the large JSON columns are left out, the rest is read.
+  const PipelineRunRecord& r2 = all.runs[4];
+  EXPECT_EQ(r2.id, "r2");
+  EXPECT_EQ(r2.experiment, "y");
+  EXPECT_EQ(r2.status, RunStatus::kFailed);
+  EXPECT_EQ(r2.display_name, "run r2");
+  EXPECT_EQ(r2.tags_json, R"({"team":"b"})");
+  EXPECT_EQ(r2.error, "step a failed");
+  EXPECT_EQ(r2.created_at, 200);
+  EXPECT_EQ(r2.started_at, 201);
+  EXPECT_EQ(r2.spec_json, "");
+  EXPECT_EQ(r2.options_json, "");
+  EXPECT_EQ(r2.git_json, "");
+}
+
+TEST_P(StoreTest, QueryRunsFiltersByExperimentStatusAndTime) {
+  add_query_runs(*store_);
+  RunQuery q = all_runs_query();
+  q.experiment = "x";
+  RunPage page = store_->query_pipeline_runs(q);
+  EXPECT_THAT(ids_of(page.runs), ElementsAre("r6", "r4", "r3", "r1"));
+  EXPECT_EQ(page.total, 4);
+
+  q = all_runs_query();
+  q.statuses = {RunStatus::kFinished, RunStatus::kFailed};
+  EXPECT_THAT(ids_of(store_->query_pipeline_runs(q).runs), ElementsAre("r5", "r4", "r2", "r1"));
+  q.statuses = {RunStatus::kNotStarted};
+  EXPECT_EQ(store_->query_pipeline_runs(q).total, 0);
+
+  q = all_runs_query();
+  q.created_from = 300;  // at or after
+  q.created_before = 500;  // before
+  EXPECT_THAT(ids_of(store_->query_pipeline_runs(q).runs), ElementsAre("r5", "r4", "r3"));
+
+  q = all_runs_query();
+  q.experiment = "x";
+  q.statuses = {RunStatus::kFinished};
+  q.tags = {{"team", "a"}};
+  q.limit = 1;
+  page = store_->query_pipeline_runs(q);
+  EXPECT_THAT(ids_of(page.runs), ElementsAre("r4"));
+  EXPECT_EQ(page.total, 2);
+}
+
+TEST_P(StoreTest, QueryRunsFiltersByTags) {
+  add_query_runs(*store_);
+  auto ids_with = [&](std::vector<std::pair<std::string, std::optional<std::string>>> tags) {
+    RunQuery q = all_runs_query();
+    q.tags = std::move(tags);
+    RunPage page = store_->query_pipeline_runs(q);
+    EXPECT_EQ(page.total, static_cast<int64_t>(page.runs.size()));
+    return ids_of(page.runs);
+  };
+  EXPECT_THAT(ids_with({{"team", "a"}}), ElementsAre("r5", "r4", "r1"));
+  EXPECT_THAT(ids_with({{"team", std::nullopt}}), ElementsAre("r5", "r4", "r2", "r1"));
+  EXPECT_THAT(ids_with({{"team", "a"}, {"n", std::nullopt}}), ElementsAre("r4"));
+  EXPECT_THAT(ids_with({{"team", "a"}, {"team", "b"}}), ElementsAre());
+  EXPECT_THAT(ids_with({{"num", "7"}}), ElementsAre("r5"));
+  EXPECT_THAT(ids_with({{"num", "8"}}), ElementsAre());
+  EXPECT_THAT(ids_with({{"k.with \"odd\" key", "v"}}), ElementsAre("r6"));
+  EXPECT_THAT(ids_with({{"missing", std::nullopt}}), ElementsAre());
+  // A value is matched whole, not as a prefix or a pattern.
+  EXPECT_THAT(ids_with({{"team", "%"}}), ElementsAre());
+  EXPECT_THAT(ids_with({{"team", ""}}), ElementsAre());
+}
+
+TEST_P(StoreTest, CountsPipelineRunsByExperimentAndStatus) {
+  add_query_runs(*store_);
+  std::vector<std::string> got;
+  for (const RunCount& c : store_->count_pipeline_runs())
+    got.push_back(c.experiment + "/" + to_string(c.status) + "=" + std::to_string(c.count));
+  EXPECT_THAT(got, ElementsAre("x/Canceled=1", "x/Finished=2", "x/Running=1", "y/Failed=1",
+                               "y/Finished=1"));
+}
+
+TEST_P(StoreTest, CountsStepRunsByStatusOfSeveralRunsAtOnce) {
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  store_->create_pipeline_run(sample_pipeline_run("p2", 2));
+  store_->create_pipeline_run(sample_pipeline_run("p3", 3));
+  store_->create_step_run(sample_step_run("s1", "p1", "a", 5));
+  store_->create_step_run(sample_step_run("s2", "p1", "b", 5));
+  StepRunRecord done = sample_step_run("s3", "p1", "c", 5);
+  done.status = StepStatus::kFinished;
+  store_->create_step_run(done);
+  done = sample_step_run("s4", "p2", "a", 6);
+  done.status = StepStatus::kReused;
+  store_->create_step_run(done);
+  auto counts = store_->count_step_runs({"p1", "p2", "p3", "nope"});
+  EXPECT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts["p1"], (std::map<std::string, int64_t>{{"Finished", 1}, {"Queued", 2}}));
+  EXPECT_EQ(counts["p2"], (std::map<std::string, int64_t>{{"Reused", 1}}));
+  EXPECT_TRUE(store_->count_step_runs({}).empty());
+  EXPECT_EQ(store_->count_step_runs({"p2"}).size(), 1u);
+}
+
+TEST_P(StoreTest, ChangeVersionFollowsRunWritesOfEveryConnection) {
+  auto v0 = store_->change_version();
+  if (db_->is_pg()) {
+    EXPECT_FALSE(v0);  // cannot tell cheaply: never cached
+    return;
+  }
+  ASSERT_TRUE(v0);
+  EXPECT_EQ(store_->change_version(), v0);
+  store_->create_pipeline_run(sample_pipeline_run("p1", 1));
+  auto v1 = store_->change_version();
+  EXPECT_NE(v1, v0);
+  store_->create_step_run(sample_step_run("s1", "p1", "a", 2));
+  auto v2 = store_->change_version();
+  EXPECT_NE(v2, v1);
+  // Another connection (another process) writing is seen too.
+  db_->open()->create_pipeline_run(sample_pipeline_run("p2", 3));
+  EXPECT_NE(store_->change_version(), v2);
+}
+
 TEST_P(StoreTest, StepRunRoundTripAndUpdate) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
   StepRunRecord r = sample_step_run("s1", "p1", "train", 5);

@@ -45,6 +45,10 @@ void FailingStore::check(bool is_write) {
   throw Error(code_, message_);
 }
 
+std::optional<uint64_t> FailingStore::change_version() {
+  check(false);
+  return inner_->change_version();
+}
 int FailingStore::schema_version() {
   check(false);
   return inner_->schema_version();
@@ -77,6 +81,14 @@ std::vector<PipelineRunRecord> FailingStore::list_pipeline_runs(const std::strin
   check(false);
   return inner_->list_pipeline_runs(e, limit);
 }
+RunPage FailingStore::query_pipeline_runs(const RunQuery& q) {
+  check(false);
+  return inner_->query_pipeline_runs(q);
+}
+std::vector<RunCount> FailingStore::count_pipeline_runs() {
+  check(false);
+  return inner_->count_pipeline_runs();
+}
 void FailingStore::create_step_run(const StepRunRecord& r) {
   check(true);
   inner_->create_step_run(r);
@@ -92,6 +104,11 @@ std::optional<StepRunRecord> FailingStore::get_step_run(const std::string& id) {
 std::vector<StepRunRecord> FailingStore::list_step_runs(const std::string& id) {
   check(false);
   return inner_->list_step_runs(id);
+}
+std::map<std::string, std::map<std::string, int64_t>> FailingStore::count_step_runs(
+    const std::vector<std::string>& ids) {
+  check(false);
+  return inner_->count_step_runs(ids);
 }
 std::vector<StepRunRecord> FailingStore::find_by_fingerprint(const std::string& f) {
   check(false);

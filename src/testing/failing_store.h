@@ -41,6 +41,7 @@ class FailingStore : public MetadataStore {
   int failures() const { return failures_.load(); }  // how many calls threw
 
   int schema_version() override;
+  std::optional<uint64_t> change_version() override;
   void transaction(const std::function<void()>& fn) override;
   void ensure_experiment(const std::string& name) override;
   std::vector<std::string> list_experiments() override;
@@ -49,10 +50,14 @@ class FailingStore : public MetadataStore {
   std::optional<PipelineRunRecord> get_pipeline_run(const std::string& id) override;
   std::vector<PipelineRunRecord> list_pipeline_runs(const std::string& experiment,
                                                     int limit) override;
+  RunPage query_pipeline_runs(const RunQuery& q) override;
+  std::vector<RunCount> count_pipeline_runs() override;
   void create_step_run(const StepRunRecord& r) override;
   void update_step_run(const StepRunRecord& r) override;
   std::optional<StepRunRecord> get_step_run(const std::string& id) override;
   std::vector<StepRunRecord> list_step_runs(const std::string& pipeline_run_id) override;
+  std::map<std::string, std::map<std::string, int64_t>> count_step_runs(
+      const std::vector<std::string>& pipeline_run_ids) override;
   std::vector<StepRunRecord> find_by_fingerprint(const std::string& fingerprint) override;
   std::vector<StepRunRecord> previous_step_runs(const std::string& name, int64_t before,
                                                 int limit) override;
