@@ -69,6 +69,16 @@ void check_paths_inside(const PipelineSpec& spec, const std::string& root) {
 
 }  // namespace
 
+// `strict: true` in a submit: unknown settings are errors (runnel run --strict).
+static LoadOptions submit_load_options(const json& req) {
+  LoadOptions o;
+  if (req.contains("strict")) {
+    if (!req["strict"].is_boolean()) throw bad_field("strict", "must be true or false");
+    o.strict = req["strict"].get<bool>();
+  }
+  return o;
+}
+
 PipelineSpec load_submitted_pipeline(const Workspace& ws, const json& req, std::string* stem) {
   if (!req.is_object())
     throw ApiError(400, "invalid_argument", "the body must be a JSON object (SubmitRequest)",
@@ -94,12 +104,12 @@ PipelineSpec load_submitted_pipeline(const Workspace& ws, const json& req, std::
     std::string file = confine_request(ws.root(), path, "path");
     if (fs::is_directory(file))
       throw bad_field("path", "'" + path + "' is a folder; name the pipeline YAML file");
-    spec = load_pipeline_yaml(file);
+    spec = load_pipeline_yaml(file, submit_load_options(req));
     *stem = fs::path(file).stem().string();
   } else {
     std::string dir = confine_request(ws.root(), base_dir, "base_dir");
     if (!fs::is_directory(dir)) throw bad_field("base_dir", "'" + base_dir + "' is not a folder");
-    spec = load_pipeline_yaml_string(yaml, dir + "/submitted-pipeline.yml");
+    spec = load_pipeline_yaml_string(yaml, dir + "/submitted-pipeline.yml", submit_load_options(req));
     *stem = "default";
   }
   check_paths_inside(spec, ws.root());
@@ -261,6 +271,7 @@ std::string RunManager::start(const json& req, const std::string& resumed_from, 
   t->mgr = this;
   t->experiment = opts.experiment.empty() ? spec.experiment_name : opts.experiment;
   Tracked* raw = t.get();
+  json warnings = spec.load_messages;  // the loader's warnings and notes, for the caller
   raw->exec = PipelineExecution::submit(ws_, std::move(spec), opts, raw);
   std::string id = raw->exec->run_id();
   std::unique_lock lock(mu_);
@@ -283,7 +294,8 @@ std::string RunManager::start(const json& req, const std::string& resumed_from, 
     *answer = {{"run_id", id},
                {"experiment", raw->experiment},
                {"status", "Running"},
-               {"url", "/api/v1/runs/" + id}};
+               {"url", "/api/v1/runs/" + id},
+               {"warnings", warnings}};
   return id;
 }
 

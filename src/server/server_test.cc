@@ -144,6 +144,28 @@ TEST_F(ServerTest, TraversalRefused) {
   EXPECT_EQ(json::parse(r->body)["details"]["field"], "base_dir");
 }
 
+// A settings typo is a warning in the submit answer, as in `runnel run`; strict: true makes
+// it a 400 naming the line.
+TEST_F(ServerTest, LoaderWarningsInTheAnswerAndStrictRefuses) {
+  const std::string yaml =
+      "type: pipeline\nsettings:\n  default_datestore: x\njobs:\n  a: {command: echo hi}\n";
+  auto r = post("/api/v1/runs", admin_, {{"yaml", yaml}});
+  ASSERT_EQ(r->status, 201) << r->body;
+  json a = json::parse(r->body);
+  ASSERT_EQ(a["warnings"].size(), 1u) << r->body;
+  EXPECT_NE(a["warnings"][0].get<std::string>().find(
+                "submitted-pipeline.yml:3:3: settings.default_datestore: unknown key"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(wait_run(a["run_id"])["status"], "Finished");
+  r = post("/api/v1/runs", admin_, {{"yaml", yaml}, {"strict", true}});
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("did you mean 'default_datastore'"), std::string::npos) << r->body;
+  r = post("/api/v1/runs", admin_, {{"yaml", yaml}, {"strict", "yes"}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["details"]["field"], "strict");
+}
+
 TEST_F(ServerTest, SubmitFollowAndReadLogs) {
   auto r = post("/api/v1/runs", admin_, {{"path", "p/hello.yml"}, {"tags", {{"team", "a"}}}});
   ASSERT_EQ(r->status, 201) << r->body;
