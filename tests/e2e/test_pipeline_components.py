@@ -363,6 +363,53 @@ class PipelineComponentTest(WorkspaceTest):
         model = read(os.path.join(self.steps()["train_job"]["outputs"]["model_output"], "model.txt"))
         self.assertEqual(model.strip(), "lr=0.2 epochs=3 rows=3")
 
+    def test_fields_bound_to_parent_inputs_follow_set(self):
+        # Issue 15 item 2: environment_variables, compute and limits bound to pipeline inputs,
+        # inside a pipeline component too; --set reaches them.
+        self.write("proj/components/greet.yml", """
+            type: pipeline
+            inputs:
+              who: {type: string}
+              where: {type: string}
+            outputs:
+              o: {type: uri_folder}
+            jobs:
+              say:
+                type: command
+                command: echo "$GREETING $WHO" > ${{outputs.o}}/said.txt
+                compute: ${{parent.inputs.where}}
+                environment_variables:
+                  WHO: ${{parent.inputs.who}}
+                  GREETING: hello
+                limits: {timeout: 10m}
+                outputs:
+                  o: ${{parent.outputs.o}}
+            """)
+        pipe = self.write("proj/fields.yml", """
+            type: pipeline
+            inputs:
+              name: world
+              target: azureml:cpu-cluster
+            jobs:
+              g:
+                type: pipeline
+                component: ./components/greet.yml
+                inputs:
+                  who: ${{parent.inputs.name}}
+                  where: ${{parent.inputs.target}}
+            """)
+        self.run_logged(pipe)
+        st = self.steps()["g/say"]
+        self.assertEqual(read(os.path.join(st["outputs"]["o"], "said.txt")).strip(), "hello world")
+        self.assertEqual(st.get("compute"), "cpu-cluster")
+        self.run_logged(pipe, "--set", "name=runnel")
+        st = self.steps()["g/say"]
+        self.assertEqual(st["status"], "Finished")
+        self.assertEqual(read(os.path.join(st["outputs"]["o"], "said.txt")).strip(), "hello runnel")
+        p = self.runnel("run", pipe, "--set", "target=nosuchcompute")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("nosuchcompute", p.stderr)
+
     def test_bad_input_names_file_line_and_key(self):
         bad = self.write("proj/bad1.yml", """
             type: pipeline
