@@ -1,12 +1,10 @@
 #include "spec/parameters.h"
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/units.h"
-
-#include <cctype>
-#include <cstdio>
-
 #include "runnel/error.h"
 #include "spec/command_template.h"
 #include "spec/validate.h"
@@ -145,7 +143,7 @@ void apply_step_field(StepSpec* s, const std::string& field, const std::string& 
     *out = static_cast<int>(v);
   };
   if (field == "compute") {
-    s->compute = value.rfind("azureml:", 0) == 0 ? value.substr(8) : value;
+    s->compute = internal::resolve_compute_name(value);
   } else if (field.rfind("env:", 0) == 0) {
     s->env_vars[field.substr(4)] = value;
   } else if (field == "resources.cpus") {

@@ -85,6 +85,23 @@ ComponentInput parse_component_input(const YamlDoc& doc, const Entry& e, const s
   return in;
 }
 
+// A component's `inputs:` or `outputs:` entry `x` (at `p`): its declarations appended to
+// `inputs` / `outputs`; with `has_mode`, whether each output writes `mode:`.
+void read_declared_ports(const YamlDoc& doc, const Entry& x, const std::string& p,
+                         std::vector<ComponentInput>* inputs, std::vector<StepOutput>* outputs,
+                         std::vector<bool>* has_mode) {
+  if (x.value.IsNull()) return;
+  if (x.name == "inputs") {
+    for (const auto& i : entries(doc, x.value, p, "a mapping of input names to declarations"))
+      inputs->push_back(parse_component_input(doc, i, join(p, i.name)));
+  } else if (x.name == "outputs") {
+    for (const auto& o : entries(doc, x.value, p, "a mapping of output names to declarations")) {
+      outputs->push_back(parse_output_decl(doc, o, join(p, o.name), StepOutput{}));
+      if (has_mode) has_mode->push_back(has_key(doc, o, "mode"));
+    }
+  }
+}
+
 }  // namespace
 
 bool is_valid_name(const std::string& n, bool allow_dot) {
@@ -131,10 +148,15 @@ std::string check_literal(const ComponentInput& in, const std::string& text) {
   return "";
 }
 
-const ComponentInput* ComponentSpec::find_input(const std::string& n) const {
+const ComponentInput* find_declared_input(const std::vector<ComponentInput>& inputs,
+                                          const std::string& n) {
   for (const auto& i : inputs)
     if (i.name == n) return &i;
   return nullptr;
+}
+
+const ComponentInput* ComponentSpec::find_input(const std::string& n) const {
+  return find_declared_input(inputs, n);
 }
 
 std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path) {
@@ -279,16 +301,7 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
     }
     if (x.name == "resources") c.resources = parse_resources(doc, x, p, c.resources);
     if (x.name == "environment_variables") c.env_vars = as_string_map(doc, x, p);
-    if (x.name == "inputs" && !x.value.IsNull()) {
-      for (const auto& i : entries(doc, x.value, p, "a mapping of input names to declarations")) {
-        c.inputs.push_back(parse_component_input(doc, i, join(p, i.name)));
-      }
-    }
-    if (x.name == "outputs" && !x.value.IsNull()) {
-      for (const auto& o : entries(doc, x.value, p, "a mapping of output names to declarations")) {
-        c.outputs.push_back(parse_output_decl(doc, o, join(p, o.name), StepOutput{}));
-      }
-    }
+    read_declared_ports(doc, x, p, &c.inputs, &c.outputs, nullptr);
   }
   if (c.command.empty()) {
     fail(doc, node, prefix.empty() ? "command" : prefix, "the component has no command",
@@ -341,9 +354,7 @@ ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std:
 }
 
 const ComponentInput* PipelineComponentSpec::find_input(const std::string& n) const {
-  for (const auto& i : inputs)
-    if (i.name == n) return &i;
-  return nullptr;
+  return find_declared_input(inputs, n);
 }
 
 PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::Node& node,
@@ -367,18 +378,7 @@ PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::N
     if (x.name == "name") c.name = as_string(doc, x, p);
     if (x.name == "version") c.version = as_string(doc, x, p);
     if (x.name == "display_name") c.display_name = as_string(doc, x, p);
-    if (x.name == "inputs" && !x.value.IsNull()) {
-      for (const auto& i : entries(doc, x.value, p, "a mapping of input names to declarations")) {
-        c.inputs.push_back(parse_component_input(doc, i, join(p, i.name)));
-      }
-    }
-    if (x.name == "outputs" && !x.value.IsNull()) {
-      for (const auto& o : entries(doc, x.value, p, "a mapping of output names to declarations")) {
-        c.outputs.push_back(parse_output_decl(doc, o, join(p, o.name), StepOutput{}));
-        c.output_has_mode.push_back(o.value.IsMap() &&
-                                    find_entry(entries(doc, o.value, p), "mode") != nullptr);
-      }
-    }
+    read_declared_ports(doc, x, p, &c.inputs, &c.outputs, &c.output_has_mode);
   }
   const Entry* jobs = find_entry(es, "jobs");
   if (!jobs || jobs->value.IsNull() || (jobs->value.IsMap() && jobs->value.size() == 0)) {

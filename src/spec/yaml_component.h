@@ -26,6 +26,10 @@ struct ComponentInput {
   SourceLocation loc;
 };
 
+// The input called `n` among `inputs`, or nullptr.
+const ComponentInput* find_declared_input(const std::vector<ComponentInput>& inputs,
+                                          const std::string& n);
+
 struct ComponentSpec {
   YamlDoc doc;             // the component's file (or the pipeline's, for an inline component)
   std::string key_prefix;  // key path prefix of its keys in messages ("" for a file)

@@ -272,14 +272,7 @@ void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
     return;
   }
   const ComponentSpec& comp = *d->component;
-  for (const auto& e : ies) {
-    if (!comp.find_input(e.name)) {
-      fail(doc, e.key, d->path + ".inputs." + e.name,
-           "the component has no input '" + e.name + "'" +
-               did_you_mean(e.name, names_of(comp.inputs)),
-           "its inputs are: " + name_list(names_of(comp.inputs)));
-    }
-  }
+  check_declared(doc, ies, d->path + ".inputs", names_of(comp.inputs), "the component", "input");
   for (const auto& decl : comp.inputs) {
     const Entry* e = find_entry(ies, decl.name);
     if (e) {

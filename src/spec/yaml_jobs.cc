@@ -203,7 +203,7 @@ void read_job_common(const JobContext& ctx, JobDraft* d) {
   }
 }
 
-JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
+JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentFile* file) {
   const YamlDoc& doc = ctx.doc;
   JobDraft d;
   d.entry = e;
@@ -265,6 +265,8 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e) {
     std::string p = d.path + ".component";
     if (c->value.IsMap()) {
       d.component = parse_component(doc, c->value, p);
+    } else if (file) {
+      d.component = parse_component(file->doc, file->root, "");
     } else {
       d.component = load_component_file(doc, *c, p, as_string(doc, *c, p));
     }

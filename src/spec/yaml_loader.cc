@@ -164,8 +164,7 @@ class Loader {
     if (const Entry* out = find_entry(es, "outputs"); out && !out->value.IsNull()) {
       for (const auto& x : entries(doc_, out->value, "outputs", "a mapping of output names")) {
         StepOutput decl = parse_output_decl(doc_, x, "outputs." + x.name, StepOutput{});
-        bool has_mode = x.value.IsMap() && find_entry(entries(doc_, x.value, "outputs"), "mode");
-        add_output(decl, has_mode);
+        add_output(decl, has_key(doc_, x, "mode"));
       }
     }
   }
@@ -195,37 +194,17 @@ class Loader {
   // jobs are the pipeline's, its inputs take the job's `inputs:` (these are the parameters)
   // and its outputs are the pipeline's, with the job's `outputs:` settings on top.
   void from_component(const std::vector<Entry>& es, const Entry& c) {
-    PipelineComponentSpec pc;
-    if (c.value.IsMap()) {
-      pc = parse_pipeline_component(doc_, c.value, "component");
-    } else {
-      std::string ref = as_string(doc_, c, "component");
-      ComponentFile f = read_component_file(doc_, c, "component", ref);
-      if (f.type != "pipeline") {
-        fail(doc_, c.value, "component",
-             "component '" + ref + "' is a " + f.type + " component, not a pipeline component",
-             "a pipeline job's component: must be type: pipeline (with jobs:); for a command "
-             "component write jobs: {NAME: {component: " + ref + "}}");
-      }
-      pc = parse_pipeline_component(f.doc, f.root, "");
-    }
+    std::string ref = c.value.IsScalar() ? c.value.Scalar() : "FILE";
+    PipelineComponentSpec pc = load_pipeline_component(
+        doc_, c, "component", nullptr,
+        "a pipeline job's component: must be type: pipeline (with jobs:); for a command "
+        "component write jobs: {NAME: {component: " + ref + "}}");
     std::vector<Entry> ins;
     if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull())
       ins = entries(doc_, in->value, "inputs", "a mapping of input names");
-    for (const auto& x : ins) {
-      if (!pc.find_input(x.name)) {
-        fail(doc_, x.key, "inputs." + x.name,
-             "the pipeline component has no input '" + x.name + "'" + did_you_mean(x.name, names_of(pc.inputs)),
-             "its inputs are: " + name_list(names_of(pc.inputs)));
-      }
-    }
+    check_declared(doc_, ins, "inputs", names_of(pc.inputs), "the pipeline component", "input");
     for (const auto& decl : pc.inputs) {
-      ParentInput pi;
-      pi.name = decl.name;
-      pi.type = decl.type;
-      pi.mode = decl.mode;
-      pi.loc = decl.loc;
-      pi.source = decl.default_value;
+      ParentInput pi = declared_parent_input(decl);
       if (const Entry* x = find_entry(ins, decl.name)) {
         std::string path = "inputs." + x->name;
         ParentInput given = parse_parent_input(doc_, *x, path);
@@ -251,21 +230,13 @@ class Loader {
     std::vector<Entry> outs;
     if (const Entry* out = find_entry(es, "outputs"); out && !out->value.IsNull())
       outs = entries(doc_, out->value, "outputs", "a mapping of output names");
-    for (const auto& x : outs) {
-      bool known = false;
-      for (const auto& o : pc.outputs) known = known || o.name == x.name;
-      if (!known) {
-        fail(doc_, x.key, "outputs." + x.name,
-             "the pipeline component has no output '" + x.name + "'" + did_you_mean(x.name, names_of(pc.outputs)),
-             "its outputs are: " + name_list(names_of(pc.outputs)));
-      }
-    }
+    check_declared(doc_, outs, "outputs", names_of(pc.outputs), "the pipeline component", "output");
     for (size_t k = 0; k < pc.outputs.size(); ++k) {
       StepOutput decl = pc.outputs[k];
       bool has_mode = pc.output_has_mode[k];
       if (const Entry* x = find_entry(outs, decl.name)) {
         decl = parse_output_decl(doc_, *x, "outputs." + x->name, decl);
-        has_mode = has_mode || (x->value.IsMap() && find_entry(entries(doc_, x->value, "outputs"), "mode"));
+        has_mode = has_mode || has_key(doc_, *x, "mode");
       }
       add_output(decl, has_mode);
     }

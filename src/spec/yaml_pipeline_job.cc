@@ -49,12 +49,12 @@ void JobLevel::read_shapes(const Entry& jobs, const std::string& path) {
   JobContext ctx = context();
   for (const auto& j : entries(doc_, jobs.value, path, "a mapping of job names to jobs")) {
     std::string jpath = path + "." + j.name;
+    std::optional<ComponentFile> file;  // read once: for its type, then as the job's component
     if (j.value.IsMap()) {
       auto es = entries(doc_, j.value, jpath, "a job (a mapping with type: command and command:)");
       const Entry* t = find_entry(es, "type");
       std::string type = t && t->value.IsScalar() ? t->value.Scalar() : "";
       bool nested = type == "pipeline";
-      std::optional<ComponentFile> file;
       const Entry* c = find_entry(es, "component");
       if (type.empty() && c) {  // the job's type follows its component's, as in Azure ML
         std::string cpath = jpath + ".component";
@@ -72,7 +72,7 @@ void JobLevel::read_shapes(const Entry& jobs, const std::string& path) {
       }
     }
     auto item = std::make_unique<Item>();
-    item->draft = parse_job_shape(ctx, j);
+    item->draft = parse_job_shape(ctx, j, file ? &*file : nullptr);
     item->step_index = p_->steps.size();
     p_->steps.push_back(std::move(item->draft.step));
     items_.push_back(std::move(item));
@@ -108,19 +108,9 @@ void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,
   item->draft.es = es;
   item->draft.path = path;
   item->draft.step.name = full;
-  const std::string cpath = path + ".component";
-  if (c->value.IsMap()) {
-    item->component = parse_pipeline_component(doc_, c->value, cpath);
-  } else {
-    std::string ref = as_string(doc_, *c, cpath);
-    ComponentFile f = file ? *file : read_component_file(doc_, *c, cpath, ref);
-    if (f.type != "pipeline") {
-      fail(doc_, c->value, cpath,
-           "component '" + ref + "' is a " + f.type + " component, but the job is type: pipeline",
-           "use a pipeline component (type: pipeline, with jobs:), or make the job type: " + f.type);
-    }
-    item->component = parse_pipeline_component(f.doc, f.root, "");
-  }
+  item->component = load_pipeline_component(
+      doc_, *c, path + ".component", file,
+      "use a pipeline component (type: pipeline, with jobs:), or drop type: pipeline from the job");
   const PipelineComponentSpec& pc = item->component;
   auto child = std::make_unique<JobLevel>(pc.doc, p_, full + "/", false, index_);
   for (size_t k = 0; k < pc.outputs.size(); ++k)
@@ -150,14 +140,11 @@ void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,
     JobContext ctx = context();
     std::vector<std::string> names;
     for (const auto& [n, _] : outs) names.push_back(n);
-    for (const auto& x : entries(doc_, oe->value, path + ".outputs", "a mapping of output names")) {
+    auto given = entries(doc_, oe->value, path + ".outputs", "a mapping of output names");
+    check_declared(doc_, given, path + ".outputs", names, "the pipeline component", "output");
+    for (const auto& x : given) {
       const std::string opath = path + ".outputs." + x.name;
       auto it = outs.find(x.name);
-      if (it == outs.end()) {
-        fail(doc_, x.key, opath,
-             "the pipeline component has no output '" + x.name + "'" + did_you_mean(x.name, names),
-             "its outputs are: " + name_list(names));
-      }
       StepSpec* st = const_cast<StepSpec*>(p_->find_step(it->second.first));
       StepOutput* out = st ? find_output(st, it->second.second) : nullptr;
       RUNNEL_CHECK(out != nullptr);
@@ -248,33 +235,43 @@ void JobLevel::bind() {
     std::vector<Entry> ies;
     if (const Entry* ie = find_entry(d.es, "inputs"); ie && !ie->value.IsNull())
       ies = entries(doc_, ie->value, d.path + ".inputs", "a mapping of input names to values");
-    for (const auto& e : ies) {
-      if (!pc.find_input(e.name)) {
-        fail(doc_, e.key, d.path + ".inputs." + e.name,
-             "the pipeline component has no input '" + e.name + "'" +
-                 did_you_mean(e.name, names_of(pc.inputs)),
-             "its inputs are: " + name_list(names_of(pc.inputs)));
-      }
-    }
+    check_declared(doc_, ies, d.path + ".inputs", names_of(pc.inputs), "the pipeline component", "input");
     for (const auto& decl : pc.inputs) {
-      ParentInput pi;
-      pi.name = decl.name;
-      pi.loc = decl.loc;
-      pi.type = decl.type;
-      pi.mode = decl.mode;
+      ParentInput pi = declared_parent_input(decl);
       if (const Entry* e = find_entry(ies, decl.name)) {
         BoundComponentInput b = bind_component_input(ctx, d, *e, decl);
         pi.source = b.input.source;
         pi.mode = b.mode;
         pi.loc = b.input.loc;
         pi.node = e->value;
-      } else {
-        pi.source = decl.default_value;
       }
       item->child->inputs[decl.name] = std::move(pi);
     }
     item->child->bind();
   }
+}
+
+PipelineComponentSpec load_pipeline_component(const YamlDoc& doc, const Entry& c,
+                                              const std::string& path, const ComponentFile* file,
+                                              const std::string& hint) {
+  if (c.value.IsMap()) return parse_pipeline_component(doc, c.value, path);
+  std::string ref = as_string(doc, c, path);
+  ComponentFile f = file ? *file : read_component_file(doc, c, path, ref);
+  if (f.type != "pipeline") {
+    fail(doc, c.value, path,
+         "component '" + ref + "' is a " + f.type + " component, not a pipeline component", hint);
+  }
+  return parse_pipeline_component(f.doc, f.root, "");
+}
+
+ParentInput declared_parent_input(const ComponentInput& decl) {
+  ParentInput pi;
+  pi.name = decl.name;
+  pi.type = decl.type;
+  pi.mode = decl.mode;
+  pi.loc = decl.loc;
+  pi.source = decl.default_value;
+  return pi;
 }
 
 void expand_pipeline_run_after(const PipelineJobIndex& index, PipelineSpec* p) {

@@ -70,6 +70,17 @@ class JobLevel {
   std::vector<std::unique_ptr<Item>> items_;
 };
 
+// The pipeline component named by the entry `c` (at `path`): an inline mapping, a file or a
+// registered reference (`file`: that file when the caller has read it already). Throws when
+// it is not a pipeline component; `hint` says what to write instead.
+PipelineComponentSpec load_pipeline_component(const YamlDoc& doc, const Entry& c,
+                                              const std::string& path, const ComponentFile* file,
+                                              const std::string& hint);
+
+// A component input as its jobs see ${{parent.inputs.NAME}} before the caller gives a value:
+// its type, mode, location and default.
+ParentInput declared_parent_input(const ComponentInput& decl);
+
 // After the last level: run_after entries naming a pipeline job become its inner steps.
 void expand_pipeline_run_after(const PipelineJobIndex& index, PipelineSpec* p);
 

@@ -435,6 +435,21 @@ void note_not_honoured(const YamlDoc& doc, const Entry& e, const std::string& pa
                                  ": accepted, but " + what);
 }
 
+bool has_key(const YamlDoc& doc, const Entry& e, const std::string& key) {
+  return e.value.IsMap() && find_entry(entries(doc, e.value, e.name), key) != nullptr;
+}
+
+void check_declared(const YamlDoc& doc, const std::vector<Entry>& given, const std::string& path,
+                    const std::vector<std::string>& declared, const std::string& owner,
+                    const std::string& what) {
+  for (const auto& e : given) {
+    if (std::find(declared.begin(), declared.end(), e.name) != declared.end()) continue;
+    fail(doc, e.key, path + "." + e.name,
+         owner + " has no " + what + " '" + e.name + "'" + did_you_mean(e.name, declared),
+         "its " + what + "s are: " + name_list(declared));
+  }
+}
+
 const Entry* find_entry(const std::vector<Entry>& es, const std::string& name) {
   for (const auto& e : es)
     if (e.name == name) return &e;

@@ -97,6 +97,15 @@ void warn_unknown_keys(const YamlDoc& doc, const std::vector<Entry>& es, const s
 void note_not_honoured(const YamlDoc& doc, const Entry& e, const std::string& path,
                        const std::string& kind, const std::string& what);
 
+// True when `e`'s value is a mapping that writes `key` (an output's `mode:`, ...).
+bool has_key(const YamlDoc& doc, const Entry& e, const std::string& key);
+
+// Throws at the first of `given` (entries under `path`) that names none of `declared`:
+// "<owner> has no <what> 'x' (did you mean ...?); its <what>s are: ...".
+void check_declared(const YamlDoc& doc, const std::vector<Entry>& given, const std::string& path,
+                    const std::vector<std::string>& declared, const std::string& owner,
+                    const std::string& what);
+
 // Returns the entry named `name`, or nullptr.
 const Entry* find_entry(const std::vector<Entry>& es, const std::string& name);
 
