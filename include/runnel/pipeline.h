@@ -181,6 +181,13 @@ struct RunConfiguration {
   std::map<std::string, std::string> environment_variables;
   int max_retries = 0;
   int timeout_seconds = 0;
+  // Distributed launch (the SDK's PyTorchConfiguration / MpiConfiguration /
+  // TensorflowConfiguration): "" (one process), "pytorch", "mpi" or "tensorflow". node_count
+  // is the number of nodes; see README "Distributed jobs".
+  std::string distribution;
+  int process_count_per_node = 1;  // pytorch, mpi
+  int worker_count = 0;            // tensorflow; 0 = one per node
+  int parameter_server_count = 0;  // tensorflow
 };
 
 class Step {

@@ -255,6 +255,16 @@ PipelineSpec Pipeline::to_spec() const {
                              "timeout_seconds, max_retries, cpus, gpus and node_count must not be "
                              "negative (0 means the compute target's default)");
     st.timeout_s = s.runconfig.timeout_seconds;
+    if (!s.runconfig.distribution.empty()) {
+      const RunConfiguration& rc = s.runconfig;
+      if (rc.distribution != "pytorch" && rc.distribution != "mpi" && rc.distribution != "tensorflow")
+        throw invalid_argument(where + "distribution: unknown type '" + rc.distribution +
+                               "'; use PyTorchConfiguration, MpiConfiguration or TensorflowConfiguration");
+      if (rc.process_count_per_node < 1 || rc.worker_count < 0 || rc.parameter_server_count < 0)
+        throw invalid_argument(where + "distribution: process_count_per_node must be at least 1, and "
+                                       "worker_count and parameter_server_count must not be negative");
+      st.distribution = {rc.distribution, rc.process_count_per_node, rc.worker_count, rc.parameter_server_count};
+    }
     // Inputs: listed data plus data named only in the arguments.
     auto add_input = [&](const PipelineData& d) {
       std::string in_name = d.is_input() ? d.input_name() : d.name();

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -203,6 +204,13 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
                       {"variables", env.variables}};
   c["env_vars"] = st.env_vars;
   c["params"] = st.params;
+  if (!st.distribution.type.empty()) {  // how many processes run the code, and how they meet
+    c["distribution"] = {{"type", st.distribution.type},
+                         {"instance_count", std::max(1, st.resources.nodes)},
+                         {"process_count_per_instance", st.distribution.process_count_per_instance},
+                         {"worker_count", st.distribution.worker_count},
+                         {"parameter_server_count", st.distribution.parameter_server_count}};
+  }
   json outs = json::object();
   for (const auto& o : st.outputs) outs[o.name] = data_type_name(o.type);
   c["outputs"] = outs;

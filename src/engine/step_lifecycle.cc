@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -34,6 +35,26 @@ std::string env_name_for(const std::string& s) {
   std::string out;
   for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return out;
+}
+
+// The command of a step with `distribution:`: python/runnel/launch.py starts `command` once
+// per process with the framework's rendezvous variables. On Slurm with instance_count > 1,
+// srun starts one launcher per node of the allocation.
+std::string distributed_command(const StepSpec& st, const std::string& python, const std::string& backend,
+                                const std::string& log_dir, const std::string& command) {
+  const Distribution& d = st.distribution;
+  const std::string nodes = std::to_string(std::max(1, st.resources.nodes));
+  std::string c = shell_quote(python) + " -m runnel.launch --type " + d.type + " --nodes " + nodes;
+  if (d.type == "tensorflow") {
+    c += " --worker-count " + std::to_string(d.worker_count) + " --parameter-server-count " +
+         std::to_string(d.parameter_server_count);
+  } else {
+    c += " --procs-per-node " + std::to_string(d.process_count_per_instance);
+  }
+  c += " --log-dir " + shell_quote(log_dir) + " -- /bin/sh -c " + shell_quote(command);
+  if (backend == "slurm" && st.resources.nodes > 1)
+    c = "srun --nodes=" + nodes + " --ntasks=" + nodes + " --ntasks-per-node=1 --kill-on-bad-exit=1 " + c;
+  return c;
 }
 
 }  // namespace
@@ -165,7 +186,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     write_file_atomic(rd + "/context.json", ctx.dump(2));
 
     const ResolvedEnvironment& renv = envs_.at(st.environment);
-    bool needs_python = !renv.name.empty() || command.find("python") != std::string::npos;
+    bool needs_python = !renv.name.empty() || command.find("python") != std::string::npos ||
+                        !st.distribution.type.empty();
     if (needs_python && (renv.python.empty() || ::access(renv.python.c_str(), X_OK) != 0)) {
       std::string msg = "interpreter " + (renv.python.empty() ? std::string("python3") : renv.python) +
                         " of environment '" + (renv.name.empty() ? "default" : renv.name) +
@@ -197,6 +219,9 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     LaunchSpec ls;
     ls.id = s.state.step_run_id;
     ls.job_name = run_id + "." + st.name;
+    if (!st.distribution.type.empty())
+      command = distributed_command(st, renv.python.empty() ? "python3" : renv.python, backend_of(i).type(),
+                                    rd + "/logs/user_logs", command);
     ls.command = command;
     if (command.size() > 32 * 1024) {
       // Linux limits one exec argument to 128 KiB: a long command (a join over thousands

@@ -79,6 +79,14 @@ RunConfiguration to_runconfig(const py::dict& d) {
       rc.max_retries = v.cast<int>();
     else if (key == "timeout_seconds")
       rc.timeout_seconds = v.cast<int>();
+    else if (key == "distribution")
+      rc.distribution = v.cast<std::string>();
+    else if (key == "process_count_per_node")
+      rc.process_count_per_node = v.cast<int>();
+    else if (key == "worker_count")
+      rc.worker_count = v.cast<int>();
+    else if (key == "parameter_server_count")
+      rc.parameter_server_count = v.cast<int>();
     else
       throw invalid_argument("runconfig: unknown key '" + key + "'");
   }

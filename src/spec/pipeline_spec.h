@@ -99,6 +99,18 @@ struct Resources {
   int nodes = 0;
 };
 
+// A command job's `distribution:` (Azure ML's PyTorch / MPI / TensorFlow launch). An empty
+// type is a job run as one process. The step's command is started once per process by
+// python/runnel/launch.py, with the framework's rendezvous variables; Resources::nodes is
+// the instance_count.
+struct Distribution {
+  std::string type;                    // "" | "pytorch" | "mpi" | "tensorflow"
+  int process_count_per_instance = 1;  // pytorch, mpi
+  int worker_count = 0;                // tensorflow; 0 = one per instance
+  int parameter_server_count = 0;      // tensorflow
+  bool operator==(const Distribution&) const = default;
+};
+
 struct StepSpec {
   std::string name;          // unique in the pipeline; [A-Za-z0-9_.-]+ in YAML
   std::string display_name;  // shown to people; defaults to name
@@ -125,6 +137,7 @@ struct StepSpec {
   bool allow_reuse = true;
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
   Resources resources;
+  Distribution distribution;
   int max_retries = 0;
   int timeout_s = 0;  // 0 = none
   SourceLocation loc;  // where the step is defined

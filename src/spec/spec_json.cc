@@ -150,7 +150,7 @@ json step_json(const StepSpec& s) {
   for (const auto& i : s.inputs) inputs.push_back(input_json(i));
   for (const auto& o : s.outputs) outputs.push_back(output_json(o));
   for (const auto& [k, l] : s.key_locs) key_locs[k] = loc_json(l);
-  return json{{"name", s.name},
+  json j{{"name", s.name},
               {"display_name", s.display_name},
               {"kind", s.kind},
               {"command", s.command},
@@ -176,6 +176,13 @@ json step_json(const StepSpec& s) {
               {"timeout_s", s.timeout_s},
               {"loc", loc_json(s.loc)},
               {"key_locs", std::move(key_locs)}};
+  if (!s.distribution.type.empty()) {  // written only when set: most steps have none
+    j["distribution"] = {{"type", s.distribution.type},
+                         {"process_count_per_instance", s.distribution.process_count_per_instance},
+                         {"worker_count", s.distribution.worker_count},
+                         {"parameter_server_count", s.distribution.parameter_server_count}};
+  }
+  return j;
 }
 
 StepSpec step_from(const json& j) {
@@ -202,6 +209,12 @@ StepSpec step_from(const json& j) {
   s.resources.gpus = r.value("gpus", 0);
   s.resources.time_limit_s = r.value("time_limit_s", 0);
   s.resources.nodes = r.value("nodes", 0);
+  if (auto d = j.find("distribution"); d != j.end() && d->is_object()) {
+    s.distribution.type = d->value("type", "");
+    s.distribution.process_count_per_instance = d->value("process_count_per_instance", 1);
+    s.distribution.worker_count = d->value("worker_count", 0);
+    s.distribution.parameter_server_count = d->value("parameter_server_count", 0);
+  }
   s.max_retries = j.value("max_retries", 0);
   s.timeout_s = j.value("timeout_s", 0);
   s.loc = loc_from(j.value("loc", json()));

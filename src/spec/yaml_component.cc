@@ -1,5 +1,6 @@
 #include "spec/yaml_component.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -232,6 +233,35 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
   return r;
 }
 
+Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path) {
+  Distribution d;
+  if (e.value.IsNull()) return d;
+  auto es = entries(doc, e.value, path, "a mapping such as {type: pytorch, process_count_per_instance: 2}");
+  const Entry* type = find_entry(es, "type");
+  if (!type) {
+    fail(doc, e.value, path, "the distribution has no type",
+         "write type: pytorch, type: mpi or type: tensorflow");
+  }
+  d.type = as_string(doc, *type, join(path, "type"));
+  for (auto& c : d.type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (d.type != "pytorch" && d.type != "mpi" && d.type != "tensorflow") {
+    fail(doc, type->value, join(path, "type"), "unknown distribution type '" + d.type + "'",
+         "runnel launches pytorch, mpi and tensorflow distributions");
+  }
+  if (d.type == "tensorflow") {
+    check_keys(doc, es, path, {"type", "worker_count", "parameter_server_count"});
+  } else {
+    check_keys(doc, es, path, {"type", "process_count_per_instance"});
+  }
+  for (const auto& x : es) {
+    std::string p = join(path, x.name);
+    if (x.name == "process_count_per_instance") d.process_count_per_instance = static_cast<int>(as_int(doc, x, p, 1));
+    if (x.name == "worker_count") d.worker_count = static_cast<int>(as_int(doc, x, p, 1));
+    if (x.name == "parameter_server_count") d.parameter_server_count = static_cast<int>(as_int(doc, x, p, 0));
+  }
+  return d;
+}
+
 StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
                              StepOutput out) {
   out.name = e.name;
@@ -300,6 +330,7 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
       c.key_locs["environment"] = loc_of(doc, x.value);
     }
     if (x.name == "resources") c.resources = parse_resources(doc, x, p, c.resources);
+    if (x.name == "distribution") c.distribution = parse_distribution(doc, x, p);
     if (x.name == "environment_variables") c.env_vars = as_string_map(doc, x, p);
     read_declared_ports(doc, x, p, &c.inputs, &c.outputs, nullptr);
   }

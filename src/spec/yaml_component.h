@@ -42,6 +42,7 @@ struct ComponentSpec {
   std::vector<ComponentInput> inputs;
   std::vector<StepOutput> outputs;
   Resources resources;
+  Distribution distribution;
   std::map<std::string, std::string> env_vars;
   std::map<std::string, SourceLocation> key_locs;  // "command", "code", "environment"
 
@@ -97,6 +98,9 @@ std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::str
 // ${{...}} binding are skipped and appended there (the caller resolves them).
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
                           Resources base, std::vector<Entry>* bound = nullptr);
+// The `distribution:` mapping ({type: pytorch|mpi|tensorflow, process_count_per_instance,
+// worker_count, parameter_server_count}); null gives an empty Distribution.
+Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path);
 // An output declaration {type, mode, path, description, ...} overlaid on `base`.
 StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
                              StepOutput base);

@@ -138,10 +138,9 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
     } else if (x.name == "queue_settings") {
       note_not_honoured(doc, x, p, "queue_settings",
                         "the job tier and priority are Azure ML's; runnel queues steps in its own order");
-    } else if (x.name == "distribution" && !x.value.IsNull()) {
-      note_not_honoured(doc, x, p, "distribution",
-                        "the step runs as one process: distributed launch (PyTorch, MPI, "
-                        "TensorFlow) is not done by runnel yet");
+    } else if (x.name == "distribution") {
+      s.distribution = parse_distribution(doc, x, p);
+      s.key_locs["distribution"] = loc_of(doc, x.value);
     }
   }
 }
@@ -189,6 +188,7 @@ void apply_component(const ComponentSpec& comp, StepSpec* s) {
   s->key_locs = comp.key_locs;
   s->allow_reuse = comp.is_deterministic;
   s->resources = comp.resources;
+  s->distribution = comp.distribution;
   s->env_vars = comp.env_vars;
   s->outputs = comp.outputs;
   for (const auto& o : s->outputs) s->key_locs["outputs." + o.name] = o.loc;

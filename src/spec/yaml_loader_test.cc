@@ -229,7 +229,10 @@ jobs:
   EXPECT_EQ(a.env_vars.at("OMP_NUM_THREADS"), "4");
   EXPECT_EQ(a.max_retries, 2);
   EXPECT_FALSE(a.allow_reuse);
+  EXPECT_EQ(a.distribution.type, "pytorch");
+  EXPECT_EQ(a.distribution.process_count_per_instance, 1);  // Azure ML's default
   const StepSpec& b = p.steps[1];
+  EXPECT_TRUE(b.distribution.type.empty());
   EXPECT_EQ(b.environment, "pytorch:3");
   EXPECT_EQ(b.compute, "cluster1");
   EXPECT_EQ(b.resources.time_limit_s, 5400);

@@ -224,6 +224,36 @@ class SlurmComputeTest(SlurmTest):
         self.assertEqual(slurm_end_state(step["backend_job_id"]), "FAILED")
         self.assertFalse(os.path.exists(os.path.join(self.datastore(), "runs", step["run_id"])))
 
+    def test_distributed_job_runs_its_processes_in_one_slurm_job(self):
+        # distribution: (issue 15) on Slurm: one job, the launcher starts every process in it.
+        self.write("src/rank.py", """
+            import os
+            out = os.environ["OUT"]
+            with open(os.path.join(out, "rank%s" % os.environ["RANK"]), "w") as f:
+                f.write("%s %s %s" % (os.environ["WORLD_SIZE"], os.environ["SLURM_JOB_ID"], os.environ["MASTER_PORT"]))
+            """)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              train:
+                type: command
+                code: ./src
+                command: OUT=${{outputs.o}} /usr/bin/python3 rank.py
+                distribution: {type: pytorch, process_count_per_instance: 2}
+                outputs:
+                  o: {type: uri_folder}
+            """)
+        self.run_pipeline(path, "--compute", "sl", timeout=90)
+        step = self.steps()["train"]
+        self.assertEqual(step["status"], "Finished")
+        self.assert_slurm_knows(step)
+        seen = {f: read(os.path.join(step["outputs"]["o"], f)).split() for f in os.listdir(step["outputs"]["o"])}
+        self.assertEqual(sorted(seen), ["rank0", "rank1"])
+        for world, job, port in seen.values():
+            self.assertEqual(world, "2")
+            self.assertEqual(job, step["backend_job_id"], "both processes run inside the step's Slurm job")
+        self.assertEqual(len({v[2] for v in seen.values()}), 1)
+
     def test_sbatch_rejection_is_clear(self):
         p = self.runnel("compute", "create", "badp", "--type", "slurm",
                         "--partition", "nosuchpartition")

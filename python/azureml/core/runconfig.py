@@ -1,5 +1,8 @@
-"""azureml.core.runconfig: RunConfiguration, DockerConfiguration, DEFAULT_CPU_IMAGE."""
+"""azureml.core.runconfig: RunConfiguration, DockerConfiguration, the distributed job
+configurations (MpiConfiguration, PyTorchConfiguration, TensorflowConfiguration), DEFAULT_CPU_IMAGE."""
 from runnel.sdk.environment import (DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE, DockerConfiguration,
-                                    RunConfiguration)
+                                    MpiConfiguration, PyTorchConfiguration, RunConfiguration,
+                                    TensorflowConfiguration)
 
-__all__ = ["RunConfiguration", "DockerConfiguration", "DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE"]
+__all__ = ["RunConfiguration", "DockerConfiguration", "MpiConfiguration", "PyTorchConfiguration",
+           "TensorflowConfiguration", "DEFAULT_CPU_IMAGE", "DEFAULT_GPU_IMAGE"]

@@ -299,6 +299,40 @@ class _AmlComputeSection:
         self.cluster_max_node_count = None
 
 
+class MpiConfiguration:
+    """An MPI job: process_count_per_node processes on each of node_count nodes. runnel starts
+    the processes itself, with Open MPI's OMPI_COMM_WORLD_* variables (README "Distributed jobs")."""
+
+    def __init__(self, process_count_per_node=1, node_count=1):
+        self.process_count_per_node = process_count_per_node
+        self.node_count = node_count
+
+
+class PyTorchConfiguration:
+    """A distributed PyTorch job: process_count processes in all (default: node_count) over
+    node_count nodes, each with MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK and LOCAL_RANK."""
+
+    def __init__(self, communication_backend="Nccl", process_count=None, node_count=1):
+        self.communication_backend = communication_backend
+        self.process_count = process_count
+        self.node_count = node_count
+
+
+class TensorflowConfiguration:
+    """A TensorFlow parameter-server job: worker_count workers and parameter_server_count
+    parameter servers, each with its TF_CONFIG."""
+
+    def __init__(self, worker_count=1, parameter_server_count=1):
+        self.worker_count = worker_count
+        self.parameter_server_count = parameter_server_count
+
+
+def _positive(value, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("%s must be a positive integer, not %r" % (what, value))
+    return value
+
+
 class RunConfiguration:
     """What a step needs besides its code: target, environment, node count, variables."""
 
@@ -323,6 +357,33 @@ class RunConfiguration:
         self.output_data = {}
         self.source_directory_data_store = None
         self.command = command
+        self.mpi = MpiConfiguration()
+        self.pytorch = PyTorchConfiguration()
+        self.tensorflow = TensorflowConfiguration()
+
+    def _distribution(self):
+        """The native runconfig keys of a distributed job, as the SDK reads framework and
+        communicator: Mpi -> mpi; PyTorch (or Nccl/Gloo) -> pytorch; TensorFlow with
+        ParameterServer -> tensorflow; else one process."""
+        framework = (self.framework or "Python").lower()
+        communicator = (self.communicator or "None").lower()
+        nodes = _positive(self.node_count or 1, "RunConfiguration.node_count")
+        if communicator == "mpi":
+            per_node = _positive(self.mpi.process_count_per_node, "MpiConfiguration.process_count_per_node")
+            return {"distribution": "mpi", "process_count_per_node": per_node}
+        if framework == "pytorch" or communicator in ("nccl", "gloo"):
+            total = _positive(self.pytorch.process_count or nodes, "PyTorchConfiguration.process_count")
+            if total % nodes:
+                raise ValueError("PyTorchConfiguration: process_count %d is not a multiple of node_count %d; "
+                                 "give the same number of processes to every node" % (total, nodes))
+            return {"distribution": "pytorch", "process_count_per_node": total // nodes}
+        if framework == "tensorflow" and communicator == "parameterserver":
+            workers = _positive(self.tensorflow.worker_count, "TensorflowConfiguration.worker_count")
+            ps = self.tensorflow.parameter_server_count
+            if isinstance(ps, bool) or not isinstance(ps, int) or ps < 0:
+                raise ValueError("TensorflowConfiguration.parameter_server_count must be 0 or more, not %r" % (ps,))
+            return {"distribution": "tensorflow", "worker_count": workers, "parameter_server_count": ps}
+        return {}
 
     # The SDK's deprecated aliases onto the environment.
     environment_variables = property(lambda self: self.environment.environment_variables,
@@ -339,6 +400,7 @@ class RunConfiguration:
             rc["node_count"] = int(self.node_count)
         if self.max_run_duration_seconds:
             rc["timeout_seconds"] = int(self.max_run_duration_seconds)
+        rc.update(self._distribution())
         return rc
 
     def save(self, path=None, name=None, separate_environment_yaml=False):

@@ -1,6 +1,6 @@
 """ScriptRunConfig: one script run, submitted as a one-step pipeline."""
 
-from .environment import RunConfiguration
+from .environment import MpiConfiguration, PyTorchConfiguration, RunConfiguration, TensorflowConfiguration
 
 
 class ScriptRunConfig:
@@ -20,6 +20,30 @@ class ScriptRunConfig:
             self.run_config.target = compute_target
         self.run_config.max_run_duration_seconds = max_run_duration_seconds
         self.command = command
+        self.distributed_job_config = distributed_job_config
+        if distributed_job_config is not None:
+            self._apply_distribution(distributed_job_config)
+
+    def _apply_distribution(self, d):
+        """As the SDK does: the distributed config sets the run config's framework,
+        communicator and node count (README "Distributed jobs")."""
+        rc = self.run_config
+        if isinstance(d, MpiConfiguration):
+            rc.communicator = "Mpi"
+            rc.mpi = d
+            rc.node_count = d.node_count
+        elif isinstance(d, PyTorchConfiguration):
+            rc.framework = "PyTorch"
+            rc.communicator = d.communication_backend or "Nccl"
+            rc.pytorch = d
+            rc.node_count = d.node_count
+        elif isinstance(d, TensorflowConfiguration):
+            rc.framework = "TensorFlow"
+            rc.communicator = "ParameterServer"
+            rc.tensorflow = d
+        else:
+            raise TypeError("ScriptRunConfig: distributed_job_config must be an MpiConfiguration, "
+                            "PyTorchConfiguration or TensorflowConfiguration, not %s" % type(d).__name__)
 
     def _as_pipeline(self, workspace):
         from .pipeline import CommandStep, Pipeline, PythonScriptStep
