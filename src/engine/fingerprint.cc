@@ -59,6 +59,18 @@ std::string short_value(const json& v) {
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
+// "pytorch, 2 nodes x 4 processes", "tensorflow, 2 workers + 1 ps", "one process".
+std::string distribution_text(const json& d) {
+  if (!d.is_object()) return "one process";
+  std::string type = d.value("type", "");
+  if (type == "tensorflow")
+    return type + ", " + std::to_string(d.value("worker_count", 0)) + " workers + " +
+           std::to_string(d.value("parameter_server_count", 0)) + " ps";
+  int nodes = d.value("instance_count", 1);
+  return type + ", " + std::to_string(nodes) + (nodes == 1 ? " node" : " nodes") + " x " +
+         std::to_string(d.value("process_count_per_instance", 1)) + " processes";
+}
+
 // "a.py (modified), b.py (added)" from two {path: digest} maps; "" if no lists.
 std::string file_changes(const json& before, const json& after, size_t limit = 6) {
   if (!before.is_object() || !after.is_object()) return "";
@@ -349,6 +361,9 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
   diff_map("environment variable", get(before, "env_vars"), get(after, "env_vars"), &out);
   diff_map("parameter", get(before, "params"), get(after, "params"), &out);
   if (get(before, "outputs") != get(after, "outputs")) out.push_back("declared outputs changed");
+  if (get(before, "distribution") != get(after, "distribution"))
+    out.push_back("distribution changed: " + distribution_text(get(before, "distribution")) + " -> " +
+                  distribution_text(get(after, "distribution")));
   return out;
 }
 

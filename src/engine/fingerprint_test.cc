@@ -81,3 +81,15 @@ TEST(JsonMember, SameAsParsingTheWholeObject) {
 
 }  // namespace
 }  // namespace runnel
+
+TEST(FingerprintExplain, NamesAChangedDistribution) {
+  nlohmann::json a = {{"v", 1}}, b = a, c = a;
+  b["distribution"] = {{"type", "pytorch"}, {"instance_count", 2}, {"process_count_per_instance", 4}};
+  c["distribution"] = {{"type", "tensorflow"}, {"worker_count", 2}, {"parameter_server_count", 1}};
+  auto lines = runnel::explain_changes(a, b);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "distribution changed: one process -> pytorch, 2 nodes x 4 processes");
+  lines = runnel::explain_changes(b, c);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "distribution changed: pytorch, 2 nodes x 4 processes -> tensorflow, 2 workers + 1 ps");
+}

@@ -124,6 +124,9 @@ class DistributionTest(WorkspaceTest):
         step = self.steps()["train"]
         self.assertEqual(step["status"], "Finished")
         self.assertEqual(len(glob.glob(os.path.join(step["outputs"]["out"], "p*.json"))), 3)
+        why = self.runnel("why", "latest", "train")
+        self.assertIn("distribution changed: pytorch, 1 node x 2 processes -> pytorch, 1 node x 3 processes",
+                      why.stdout + why.stderr)
 
     def test_a_command_component_carries_its_distribution(self):
         self.write("train.yml", """
