@@ -7,8 +7,10 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/fs.h"
 #include "core/ids.h"
@@ -131,6 +133,16 @@ void PipelineExecution::Impl::record_submission() {
     s.state.stderr_path = s.state.run_dir + "/logs/stderr.txt";
     job_index_[s.state.step_run_id] = static_cast<int>(&s - steps.data());
   }
+  // The run record's spec JSON and git facts do not depend on the decisions below: they are
+  // made on another thread meanwhile (the spec is only read from here on).
+  std::future<std::pair<std::string, std::string>> record_parts;
+  if (!options.dry_run) {
+    std::string git_dir =
+        spec.source_file.empty() ? spec.base_dir : std::filesystem::path(spec.source_file).parent_path().string();
+    record_parts = std::async(std::launch::async, [this, git_dir] {
+      return std::make_pair(spec_to_json(spec).dump(), git_info(git_dir).dump());
+    });
+  }
   // Decide now what can be decided: steps whose inputs are known (sources, or outputs
   // of steps that will be reused). The others wait for their producers.
   std::map<std::string, int> index;
@@ -157,7 +169,7 @@ void PipelineExecution::Impl::record_submission() {
   pr.status = RunStatus::kNotStarted;
   pr.display_name = !spec.display_name.empty() ? spec.display_name : spec.name;
   pr.source_file = spec.source_file;
-  pr.spec_json = spec_to_json(spec).dump();
+  std::tie(pr.spec_json, pr.git_json) = record_parts.get();
   json opts = {{"regenerate_outputs", options.regenerate_outputs},
                {"max_parallel", options.max_parallel},
                {"rerun", options.rerun_steps},
@@ -166,7 +178,6 @@ void PipelineExecution::Impl::record_submission() {
                {"engine_host", host_name()}};
   pr.options_json = opts.dump();
   pr.tags_json = json(options.tags).dump();
-  pr.git_json = git_info(spec.source_file.empty() ? spec.base_dir : std::filesystem::path(spec.source_file).parent_path().string()).dump();
   pr.created_at = created_at;
   MetadataStore& store = ws.store();
   store.transaction([&] {
