@@ -1,0 +1,45 @@
+"""Scripts modeled on the Azure ML v1 sample notebooks of
+how-to-use-azureml/machine-learning-pipelines (tests/e2e/notebooks/<name>/pipeline.py, one
+folder per notebook, in our own words: the same SDK calls, argument shapes and flow, small
+local data instead of downloads, only cloud-only lines left out) run against runnel and
+give the SDK's outcomes: statuses, outputs, metrics, reuse. docs/notebook-compat.md lists
+what each covers."""
+
+import os
+import re
+import unittest
+
+from e2e_util import SOURCE_DIR
+from sdk_util import SdkScriptTest
+
+NOTEBOOKS = os.path.join(SOURCE_DIR, "tests", "e2e", "notebooks")
+
+
+class NotebookTest(SdkScriptTest):
+    def notebook(self, name, script="pipeline.py", **kw):
+        self.copy_tree(os.path.join(NOTEBOOKS, name))
+        return self.run_script(script, **kw)
+
+    def test_getting_started(self):
+        p = self.notebook("getting_started")
+        out = p.stdout
+        self.assertIn("creating new compute target", out)
+        self.assertIn("Pipeline validation complete", out)
+        for name in ("train_step", "compare_step", "extract_step"):
+            self.assertIn("Script: %s status: Finished" % name, out)
+        self.assertIn("train_step: {'trained': 1}", out)
+        self.assertIn("extract_step: {'extracted': 1}", out)
+        # run 2: train_step has allow_reuse=False, the chained others are reused.
+        steps = self.latest_steps()
+        self.assertEqual(steps["train_step"]["status"], "Finished")
+        self.assertEqual(steps["compare_step"]["status"], "Reused")
+        self.assertEqual(steps["extract_step"]["status"], "Reused")
+        for f in ("workspaceblobstore",):
+            self.assertTrue(os.path.exists(os.path.join(self.ws, ".runnel", "datastores", f,
+                                                        "20newsgroups", "20news.pkl")))
+        p2 = self.run_script("pipeline.py")
+        self.assertIn("found existing compute target.", p2.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
