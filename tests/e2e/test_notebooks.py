@@ -40,6 +40,20 @@ class NotebookTest(SdkScriptTest):
         p2 = self.run_script("pipeline.py")
         self.assertIn("found existing compute target.", p2.stdout)
 
+    def test_pipeline_drafts(self):
+        # No `runnel serve`: submit_run() and PublishedPipeline.submit run in the script's process.
+        p = self.notebook("pipeline_drafts")
+        out = p.stdout
+        self.assertEqual(out.count("PipelineDraft(Name: TestPipelineDraft"), 1, out)
+        self.assertIn("draft properties: {'train': 'value'}", out)
+        self.assertIn("updated: UpdatedPipelineDraft has updated train step", out)
+        self.assertIn("draft run steps: [('New_Training_Step', 'Finished')]", out)
+        self.assertIn("last submitted: True", out)
+        self.assertIn("published name: UpdatedPipelineDraft steps: ['New_Training_Step']", out)
+        self.assertIn("published run: [('New_Training_Step', 'Finished', True)]", out)
+        runs = self.runnel("runs", "list", "--output", "json")
+        self.assertEqual(runs.returncode, 0, runs.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -70,6 +70,13 @@ class PipelineRun(_RunBase):
         self.experiment = experiment
         self._nat = nat
         self._pipeline = pipeline
+        self._local = False
+
+    def _track_local(self):
+        """This run was started in this process by native submit_local (no server)."""
+        self._local = True
+        with _live_lock:
+            _live.append(self)
 
     # -- identity and status -------------------------------------------------------------
     id = property(lambda self: self._nat.id)
@@ -148,6 +155,8 @@ class PipelineRun(_RunBase):
         return msg
 
     def cancel(self):
+        if self._local:
+            native().cancel_local(self.id)
         self._nat.cancel()
 
     def complete(self):
@@ -551,3 +560,4 @@ def _finish_live_runs():
             r.wait_for_completion(show_output=False, raise_on_error=False)
         except KeyboardInterrupt:
             pass
+    native().release_local()
