@@ -9,7 +9,7 @@ import os
 import re
 import unittest
 
-from e2e_util import SOURCE_DIR
+from e2e_util import SOURCE_DIR, ServerTestBase
 from sdk_util import SdkScriptTest
 
 NOTEBOOKS = os.path.join(SOURCE_DIR, "tests", "e2e", "notebooks")
@@ -53,6 +53,39 @@ class NotebookTest(SdkScriptTest):
         self.assertIn("published run: [('New_Training_Step', 'Finished', True)]", out)
         runs = self.runnel("runs", "list", "--output", "json")
         self.assertEqual(runs.returncode, 0, runs.stderr)
+
+
+class NotebookServerTest(SdkScriptTest, ServerTestBase):
+    """Notebooks whose objects live in the service (schedules): a `runnel serve` of the
+    workspace, as Azure ML's service is always there."""
+
+    def notebook(self, name, script="pipeline.py", **kw):
+        self.copy_tree(os.path.join(NOTEBOOKS, name))
+        return self.run_script(script, **kw)
+
+    def test_schedule_for_published_pipeline(self):
+        self.start_server()
+        p = self.notebook("schedule_published")
+        out = p.stdout
+        sid = re.search(r"Schedule id to be used for schedule operations: (\S+)", out).group(1)
+        self.assertIn("Disabled schedule %s. New status is: Disabled" % sid, out)
+        self.assertIn("Enabled schedule %s. New status is: Active" % sid, out)
+        self.assertIn("New name: My_Updated_Schedule \nNew frequency: Hour \nNew status: Active", out)
+        self.assertEqual(len(re.findall(r"Created schedule with id: ", out)), 2, out)
+        # The notebook's last cell disables the datastore schedule, then prints the other one.
+        self.assertIn("Disabled schedule %s. New status is: Active" % sid, out)
+        s, body = self.get_json("/api/v1/schedules?active_only=false")
+        self.assertEqual(s, 200, body)
+
+    def test_schedule_with_parameter_expressions(self):
+        self.start_server()
+        self.copy_tree(os.path.join(NOTEBOOKS, "schedule_expressions"))
+        self.run_script("prerequisites.py")
+        out = self.run_script("pipeline.py").stdout
+        self.assertIn("Schedule(Name: UpdatedScheduleWithExpression", out)
+        self.assertIn("Schedule(Name: UpdateEndpointScheduleWithExpression", out)
+        self.assertEqual(out.count("disabled: Disabled"), 2, out)
+        self.assertIn("disabled: Disabled 5", out)
 
 
 if __name__ == "__main__":
