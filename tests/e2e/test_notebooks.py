@@ -54,6 +54,24 @@ class NotebookTest(SdkScriptTest):
         runs = self.runnel("runs", "list", "--output", "json")
         self.assertEqual(runs.returncode, 0, runs.stderr)
 
+    def test_hyperdrive_step(self):
+        # Fixed for it: Datastore.path() (was shadowed by a str attribute), TrainingOutput
+        # outputs of HyperDriveStep, PipelineRun.get_pipeline_output, PortDataReference.
+        # _path_on_datastore, azureml.core.Model (register in a step), a per-trial working
+        # folder (./outputs/model/... is the trial's own).
+        p = self.notebook("hyperdrive")
+        out = p.stdout
+        self.assertIn("trials in metrics: 4", out)
+        best = re.search(r"best run: (\S+) ([0-9.]+)", out)
+        self.assertIsNotNone(best, out)
+        self.assertIn("model: tf-dnn-mnist 1 ['saved_model']", out)
+        steps = self.latest_steps()
+        self.assertEqual(steps["hd_step01"]["status"], "Finished")
+        self.assertEqual(steps["register_model_step01"]["status"], "Finished")
+        model = os.path.join(self.ws, ".runnel", "models", "tf-dnn-mnist", "1", "model", "saved_model")
+        with open(model) as f:
+            self.assertTrue(f.read().startswith("model lr="))
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

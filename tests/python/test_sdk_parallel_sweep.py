@@ -59,7 +59,7 @@ class ParallelRunStepTest(SdkTestBase):
         super().setUp()
         self.ds = self.ws.get_default_datastore()
         for i in range(12):
-            self.write(os.path.join(self.ds.path, "images", "img%02d.txt" % i), "x" * (i + 1))
+            self.write(os.path.join(self.ds.root, "images", "img%02d.txt" % i), "x" * (i + 1))
         self.write("scripts/score.py", SCORE)
         self.log = os.path.join(self.root, "exec.log")
         os.environ["EXEC_LOG"] = self.log
@@ -101,7 +101,7 @@ class ParallelRunStepTest(SdkTestBase):
         self.assertEqual(open(self.log).read().split(), ["4", "4", "4"])
         # Two new files: only a mini-batch holding them runs.
         for i in (12, 13):
-            self.write(os.path.join(self.ds.path, "images", "img%02d.txt" % i), "y")
+            self.write(os.path.join(self.ds.root, "images", "img%02d.txt" % i), "y")
         run = self.submit(self.pipeline())
         step = run.find_step_run("batch-score")[0]
         self.assertFalse(step.reused)
@@ -176,8 +176,8 @@ class HyperDriveStepTest(SdkTestBase):
         ranked = sweep.get_children_sorted_by_primary_metric(top=2)
         self.assertEqual([json.loads(r["hyperparameters"])["--lr"] for r in ranked], [0.1, 0.01])
         self.assertEqual(len(sweep.get_metrics()), 6)
-        m = json.load(open(os.path.join(run.find_step_run("sweep")[0].get_output_data("metrics").path,
-                                        "metrics.json")))
+        # metrics_output is a file (the SDK's: a JSON file at the output's path on the datastore)
+        m = json.load(open(run.find_step_run("sweep")[0].get_output_data("metrics").path))
         self.assertEqual(len(m), 6)
         self.assertTrue(all(len(v["accuracy"]) == 3 for v in m.values()))
 

@@ -224,7 +224,7 @@ class Datastore:
         self.datastore_type = "AzureBlob" if nat.type == "local" else nat.type
         self.container_name = nat.name
         self.account_name = "local"
-        self.path = nat.root
+        self.root = nat.root  # its folder (`path` is the SDK's method, path(p) -> DataReference)
 
     @staticmethod
     def get(workspace, datastore_name):
@@ -323,7 +323,7 @@ class Datastore:
         return hash((self.workspace.path, self.name))
 
     def __repr__(self):
-        return "Datastore(name=%r, path=%r)" % (self.name, self.path)
+        return "Datastore(name=%r, root=%r)" % (self.name, self.root)
 
 
 class Experiment:

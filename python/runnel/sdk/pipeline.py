@@ -39,6 +39,10 @@ class PipelineData:
         self._data_type = data_type or "AnyDirectory"
         self._is_directory = True if is_directory is None else bool(is_directory)
         self._pipeline_output_name = pipeline_output_name
+        if training_output is not None and not isinstance(training_output, TrainingOutput):
+            raise TypeError("PipelineData training_output must be a TrainingOutput, not %s"
+                            % type(training_output).__name__)
+        self._training_output = training_output
         self._producer = None
 
     name = property(lambda self: self._name)
@@ -69,6 +73,19 @@ class PipelineData:
 
     def __repr__(self):
         return "$AZUREML_DATAREFERENCE_%s" % self._name
+
+
+class TrainingOutput:
+    """What a HyperDriveStep output holds (the SDK's TrainingOutput): "Metrics" (every trial's
+    metrics as JSON) or "Model" (the best trial's `model_file`, relative to its working folder)."""
+
+    def __init__(self, type, iteration=None, metric=None, model_file=None):
+        if type not in ("Metrics", "Model"):
+            raise ValueError("TrainingOutput type must be 'Metrics' or 'Model', not %r" % (type,))
+        self.type = type
+        self.iteration = iteration
+        self.metric = metric
+        self.model_file = model_file
 
 
 class _InputView:

@@ -192,6 +192,21 @@ class PipelineRun(_RunBase):
                 out[s.id] = s.get_metrics()
         return {k: v for k, v in out.items() if name is None or k == name}
 
+    def get_pipeline_output(self, pipeline_output_name):
+        """The PortDataReference of the output named pipeline_output_name (a PipelineData's
+        pipeline_output_name, else its output name) of this run's steps."""
+        wanted = pipeline_output_name
+        if self._pipeline is not None:
+            for s in self._pipeline._all_steps():
+                for o in s.outputs:
+                    if getattr(o, "_pipeline_output_name", None) == pipeline_output_name:
+                        wanted = o.output_name
+        for s in self.get_steps():
+            outs = s._record().get("outputs") or {}
+            if wanted in outs:
+                return PortDataReference(s, wanted, outs[wanted])
+        raise native().NotFoundError("pipeline run %s has no pipeline output %r" % (self.id, pipeline_output_name))
+
     def get_graph(self):
         return json.loads(self._record().get("spec_json") or "{}")
 
@@ -465,6 +480,8 @@ class PortDataReference:
             if path.startswith(root):
                 self.datastore_name, self.path_on_datastore = ds_name, path[len(root):]
         self.data_reference_name = name
+        self._path_on_datastore = self.path_on_datastore
+        self._data_store_name = self.datastore_name
 
     @property
     def datastore(self):
