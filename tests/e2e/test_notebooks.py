@@ -72,6 +72,16 @@ class NotebookTest(SdkScriptTest):
         with open(model) as f:
             self.assertTrue(f.read().startswith("model lr="))
 
+    def test_dataset_and_pipeline_parameter(self):
+        # Fixed for it: DatasetConsumptionConfig over a PipelineParameter whose default is a
+        # dataset (value from pipeline_parameters at submit); a one-file FileDataset mounted
+        # is that file's path in input_datasets.
+        p = self.notebook("dataset_parameter")
+        self.assertIn("defaults: {'rows': 3, 'columns': 'name,survived'}", p.stdout)
+        self.assertIn("iris: {'rows': 2, 'columns': 'sepal_length,sepal_width,species'}", p.stdout)
+        with open(self.latest_steps()["train_step"]["stdout"]) as f:
+            self.assertIn("5.1,3.5,setosa", f.read())  # the file's text, read from its path
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

@@ -251,12 +251,16 @@ class DatasetConsumptionConfig:
     """How a step receives a dataset: mode direct (default), download or mount."""
 
     def __init__(self, name, dataset, mode="direct", path_on_compute=None):
-        if not isinstance(dataset, _DatasetBase):
-            raise TypeError("DatasetConsumptionConfig: dataset must be a FileDataset or TabularDataset, "
-                            "not %s" % type(dataset).__name__)
+        from .pipeline import PipelineParameter
+        # A PipelineParameter whose default is a dataset: the value given at submit
+        # (pipeline_parameters={name: other_dataset}) is consumed the same way.
+        default = dataset.default_value if isinstance(dataset, PipelineParameter) else dataset
+        if not isinstance(default, _DatasetBase):
+            raise TypeError("DatasetConsumptionConfig: dataset must be a FileDataset, a TabularDataset or a "
+                            "PipelineParameter whose default_value is one, not %s" % type(default).__name__)
         if mode not in _MODES:
             raise ValueError("mode must be one of %s, not %r" % (", ".join(_MODES), mode))
-        if mode != "direct" and isinstance(dataset, TabularDataset):
+        if mode != "direct" and isinstance(default, TabularDataset):
             raise ValueError("a TabularDataset can only be consumed in direct mode")
         self.name = name
         self.dataset = dataset
@@ -269,8 +273,16 @@ class DatasetConsumptionConfig:
     def as_mount(self, path_on_compute=None):
         return DatasetConsumptionConfig(self.name, self.dataset, "mount", path_on_compute)
 
-    def _to_native(self, workspace):
-        cc = self.dataset._registered(workspace).as_named_input(self.name)
+    def _to_native(self, workspace, param_value=None):
+        from .pipeline import PipelineParameter
+        dataset = self.dataset
+        if isinstance(dataset, PipelineParameter):
+            dataset = param_value(dataset) if param_value else dataset.default_value
+            if not isinstance(dataset, _DatasetBase):
+                raise TypeError("pipeline parameter %r is consumed as a dataset (DatasetConsumptionConfig %r), so "
+                                "its value must be a FileDataset or TabularDataset, not %s"
+                                % (self.dataset.name, self.name, type(dataset).__name__))
+        cc = dataset._registered(workspace).as_named_input(self.name)
         if self.mode == "download":
             cc = cc.as_download(self.path_on_compute or "")
         elif self.mode == "mount":

@@ -310,7 +310,11 @@ class _Build:
         if isinstance(item, _InputView):
             return self.data_native(item.data).as_input(item.name)
         if isinstance(item, DatasetConsumptionConfig):
-            return item._to_native(self.ws)
+            if self.symbolic and isinstance(item.dataset, PipelineParameter):
+                raise NotImplementedError("%s: publishing a pipeline with a dataset PipelineParameter (%r) is not "
+                                          "supported yet; publish it from YAML (an mltable/uri_folder pipeline "
+                                          "input) or pass the dataset itself" % (where, item.dataset.name))
+            return item._to_native(self.ws, self.param_value)
         if isinstance(item, _DatasetBase):
             return item.as_named_input(item._default_input_name())._to_native(self.ws)
         if isinstance(item, DataReference):
@@ -485,6 +489,8 @@ class Pipeline:
         for s in self._all_steps():
             for item in s.arguments + s.inputs + list(s.params.values()):
                 p = item[0] if isinstance(item, tuple) and item else item
+                if isinstance(p, DatasetConsumptionConfig):
+                    p = p.dataset
                 if isinstance(p, PipelineParameter):
                     names.add(p.name)
         return names
