@@ -313,8 +313,8 @@ class Run:
             with open(dest, "wb") as f:
                 data = path_or_stream.read()
                 f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        else:
-            shutil.copyfile(path_or_stream, dest)
+        elif not (os.path.exists(dest) and os.path.samefile(path_or_stream, dest)):
+            shutil.copyfile(path_or_stream, dest)  # a file already in outputs/ stays as it is
         return dest
 
     def upload_files(self, names, paths, **_ignored):

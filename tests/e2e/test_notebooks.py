@@ -82,6 +82,15 @@ class NotebookTest(SdkScriptTest):
         with open(self.latest_steps()["train_step"]["stdout"]) as f:
             self.assertIn("5.1,3.5,setosa", f.read())  # the file's text, read from its path
 
+    def test_commandstep(self):
+        # Fixed for it: CommandStep(runconfig=ScriptRunConfig(command=[...])),
+        # MpiConfiguration, Run.upload_file of a file already in ./outputs, StepRun.get_file_names
+        # listing outputs/... and logs/... (plus download_file).
+        p = self.notebook("commandstep")
+        self.assertIn("status: Finished loss values: 30", p.stdout)
+        self.assertIn("files: ['outputs/model.txt']", p.stdout)
+        self.assertEqual(self.latest_steps()["train-mnist"]["status"], "Finished")
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

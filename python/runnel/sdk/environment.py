@@ -292,6 +292,33 @@ class DockerConfiguration:
         self.arguments = list(arguments or [])
 
 
+class MpiConfiguration:
+    """The SDK's MPI job settings (ScriptRunConfig(distributed_job_config=...)); recorded.
+    runnel starts one process per step: node_count/process_count_per_node are not acted on."""
+
+    def __init__(self, process_count_per_node=1, node_count=1):
+        self.process_count_per_node = process_count_per_node
+        self.node_count = node_count
+        self.communicator = "IntelMpi"
+
+
+class PyTorchConfiguration:
+    """The SDK's PyTorch distributed settings; recorded (one process per step)."""
+
+    def __init__(self, communication_backend="Nccl", process_count=None, node_count=1):
+        self.communication_backend = communication_backend
+        self.process_count = process_count
+        self.node_count = node_count
+
+
+class TensorflowConfiguration:
+    """The SDK's TensorFlow parameter-server settings; recorded (one process per step)."""
+
+    def __init__(self, worker_count=1, parameter_server_count=1):
+        self.worker_count = worker_count
+        self.parameter_server_count = parameter_server_count
+
+
 class _AmlComputeSection:
     def __init__(self):
         self.vm_size = None

@@ -224,6 +224,18 @@ class CommandStep(_Step):
     def __init__(self, command=None, name=None, compute_target=None, runconfig=None,
                  runconfig_pipeline_params=None, inputs=None, outputs=None, params=None,
                  source_directory=None, allow_reuse=True, version=None):
+        from .script_run import ScriptRunConfig
+        if isinstance(runconfig, ScriptRunConfig):
+            # CommandStep(name=..., runconfig=ScriptRunConfig(...)): command, source
+            # directory and compute come from it (the step's own keywords win).
+            src = runconfig
+            if command is None:
+                command = src.command if src.command is not None else \
+                    ["python " + src.script] + list(src.arguments)
+            source_directory = source_directory or src.source_directory
+            runconfig = src.run_config
+            if compute_target is None and runconfig.target not in (None, "local"):
+                compute_target = runconfig.target
         if isinstance(command, (list, tuple)):
             parts = list(command)
         elif isinstance(command, str) and command:

@@ -321,10 +321,52 @@ class StepRun(_RunBase):
             kids = []
         return iter([k for k in kids if status is None or k.get_status() == status])
 
-    def get_file_names(self):
+    def _files(self):
+        """SDK file name -> local path: what the step wrote to outputs/ (its outputs_dir)
+        and its logs (logs/stdout.txt, logs/stderr.txt), as the SDK lists a run's files."""
         root = self._source_dir()
-        return sorted(os.path.relpath(os.path.join(d, n), root)
-                      for d, _s, names in os.walk(root) for n in names)
+        out = {}
+        outputs = os.path.join(root, "wd", "outputs")
+        try:
+            with open(os.path.join(root, "context.json")) as f:
+                outputs = json.load(f).get("outputs_dir") or outputs
+        except (OSError, ValueError):
+            pass
+        for base, prefix in ((outputs, "outputs/"), (os.path.join(root, "logs"), "logs/")):
+            for d, _s, names in os.walk(base):
+                for n in names:
+                    p = os.path.join(d, n)
+                    out[prefix + os.path.relpath(p, base).replace(os.sep, "/")] = p
+        return out
+
+    def get_file_names(self):
+        """The run's files: outputs/... (what the script wrote to ./outputs or uploaded)
+        and logs/..."""
+        return sorted(self._files())
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        """Copies the run's file `name` (one of get_file_names()) to output_file_path (a file
+        or a folder; default: its base name in the current folder)."""
+        files = self._files()
+        if name not in files:
+            raise native().NotFoundError("step run %s (%s) has no file %r (files: %s)"
+                                         % (self.id, self.name, name, ", ".join(sorted(files)) or "none"))
+        dest = output_file_path or os.path.basename(name)
+        if os.path.isdir(dest):
+            dest = os.path.join(dest, os.path.basename(name))
+        shutil.copyfile(files[name], dest)
+        return dest
+
+    def download_files(self, prefix=None, output_directory=None, output_paths=None, batch_size=100,
+                       append_prefix=True, timeout_seconds=None):
+        """Copies the run's files under `prefix` into output_directory (default: here)."""
+        for name, path in self._files().items():
+            if prefix and not name.startswith(prefix):
+                continue
+            dest = os.path.join(output_directory or ".", name if append_prefix or not prefix
+                                else name[len(prefix):].lstrip("/"))
+            os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+            shutil.copyfile(path, dest)
 
     def wait_for_completion(self, show_output=True, timeout_seconds=sys.maxsize, raise_on_error=True):
         return self.parent.wait_for_completion(show_output, timeout_seconds, raise_on_error) and self.get_status()
