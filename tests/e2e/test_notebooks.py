@@ -91,6 +91,15 @@ class NotebookTest(SdkScriptTest):
         self.assertIn("files: ['outputs/model.txt']", p.stdout)
         self.assertEqual(self.latest_steps()["train-mnist"]["status"], "Finished")
 
+    def test_estimatorstep(self):
+        # Fixed for it: azureml.train.estimator.Estimator (+ dnn/sklearn), EstimatorStep
+        # (was NotImplementedError), Workspace.get_default_compute_target.
+        p = self.notebook("estimatorstep")
+        self.assertIn("status: Finished output: ['trained.txt']", p.stdout)
+        step = self.latest_steps()["Estimator_Train"]
+        with open(os.path.join(step["outputs"]["output"], "trained.txt")) as f:
+            self.assertEqual(f.read(), "input bytes=81\n")
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

@@ -166,6 +166,18 @@ class Workspace:
                 "subscriptionId": self.subscription_id, "resourceGroup": self.resource_group,
                 "workspaceid": self.path, "sku": self.sku}
 
+    def get_default_compute_target(self, type):
+        """The workspace's default "CPU" or "GPU" compute: a local AmlCompute called
+        cpu-cluster / gpu-cluster (made on first use)."""
+        from .compute import AmlCompute, ComputeTarget, ComputeTargetException
+        if type not in ("CPU", "GPU"):
+            raise ValueError("get_default_compute_target: type must be 'CPU' or 'GPU', not %r" % (type,))
+        name = "cpu-cluster" if type == "CPU" else "gpu-cluster"
+        try:
+            return ComputeTarget(self, name)
+        except ComputeTargetException:
+            return ComputeTarget.create(self, name, AmlCompute.provisioning_configuration(max_nodes=4))
+
     def get_run(self, run_id):
         from .runs import PipelineRun
         return PipelineRun._attach(self, run_id)
@@ -344,8 +356,9 @@ class Experiment:
         returns its PipelineRun at once. Pipeline keywords: pipeline_parameters,
         regenerate_outputs, continue_on_step_failure."""
         from .pipeline import Pipeline
+        from .estimator import Estimator
         from .script_run import ScriptRunConfig
-        if isinstance(config, ScriptRunConfig):
+        if isinstance(config, (ScriptRunConfig, Estimator)):
             config = config._as_pipeline(self.workspace)
         if not isinstance(config, Pipeline):
             raise TypeError("Experiment.submit: expected a Pipeline or ScriptRunConfig, not %s"

@@ -260,7 +260,31 @@ def _unavailable_step(cls_name, what):
 
 DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
 AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
-EstimatorStep = _unavailable_step("EstimatorStep", "deprecated in the SDK; estimators")
+
+
+class EstimatorStep(PythonScriptStep):
+    """Runs an Estimator's entry script (the SDK's EstimatorStep, deprecated there): its
+    source folder and run configuration, `estimator_entry_script_arguments` as the
+    arguments; the step's inputs/outputs/compute_target override the estimator's."""
+
+    def __init__(self, name=None, estimator=None, estimator_entry_script_arguments=None,
+                 runconfig_pipeline_params=None, inputs=None, outputs=None, compute_target=None,
+                 allow_reuse=True, version=None):
+        from .estimator import Estimator
+        if not isinstance(estimator, Estimator):
+            raise TypeError("EstimatorStep: estimator must be an Estimator, not %s" % type(estimator).__name__)
+        if estimator_entry_script_arguments is not None and not isinstance(estimator_entry_script_arguments, list):
+            raise TypeError("EstimatorStep: estimator_entry_script_arguments must be a list")
+        super().__init__(estimator.entry_script, name=name,
+                         arguments=estimator._arguments(estimator_entry_script_arguments),
+                         compute_target=compute_target or estimator.compute_target,
+                         runconfig=estimator.run_config, runconfig_pipeline_params=runconfig_pipeline_params,
+                         inputs=inputs if inputs is not None else estimator.inputs, outputs=outputs,
+                         source_directory=estimator.source_directory, allow_reuse=allow_reuse,
+                         version=version)
+        self.estimator = estimator
+
+
 MpiStep = _unavailable_step("MpiStep", "deprecated in the SDK; MPI jobs")
 RScriptStep = _unavailable_step("RScriptStep", "deprecated in the SDK; R scripts")
 DatabricksStep = _unavailable_step("DatabricksStep", "Azure Databricks, cloud only")
