@@ -175,7 +175,7 @@ class Run:
                 if module is not None:
                     out[name] = module.from_context(entry)
                     continue
-            out[name] = _single_file_path(entry) or entry.get("path")
+            out[name] = entry.get("path")
         return out
 
     @property
@@ -419,20 +419,6 @@ class _OfflineRun(Run):
 
     def __init__(self, target="self", run_id=None):
         super().__init__(None, target, run_id)
-
-
-def _single_file_path(entry):
-    """For a mounted/downloaded FileDataset made from one file (Dataset.File.from_files(
-    'data.csv')), the path of that file in the folder, as Azure ML gives it; else None."""
-    dataset = entry.get("dataset")
-    if not isinstance(dataset, dict) or dataset.get("kind") != "file" or not entry.get("path"):
-        return None
-    definition = dataset.get("definition") or {}
-    sources, files = definition.get("sources") or [], definition.get("files") or []
-    if len(sources) != 1 or len(files) != 1 or sources[0].get("path") != files[0].get("path"):
-        return None
-    candidate = os.path.join(entry["path"], os.path.basename(files[0]["path"]))
-    return candidate if os.path.isfile(candidate) else None
 
 
 def _claim_file(folder, stem, ext):
