@@ -100,6 +100,14 @@ class NotebookTest(SdkScriptTest):
         with open(os.path.join(step["outputs"]["output"], "trained.txt")) as f:
             self.assertEqual(f.read(), "input bytes=81\n")
 
+    def test_modulestep(self):
+        # Fixed for it: InputPortDef/OutputPortDef in azureml.pipeline.core.graph; unnamed
+        # ModuleSteps of one module get distinct default names (was: "two steps are named").
+        p = self.notebook("modulestep")
+        self.assertIn("AddAndMultiply Finished {'prod_out': '34', 'sum_out': '19'}", p.stdout)
+        self.assertIn("AddAndMultiply_2 Finished {'middle_prod': '646', 'middle_sum': '53'}", p.stdout)
+        self.assertIn("AddAndMultiply_3 Finished {'end_prod': '34238', 'end_sum': '699'}", p.stdout)
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the
