@@ -258,7 +258,63 @@ def _unavailable_step(cls_name, what):
     return type(cls_name, (_Step,), {"__init__": __init__, "__doc__": "Not available yet: %s." % what})
 
 
-DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
+class DataTransferStep(_Step):
+    """Copies data between datastores (the SDK's DataTransferStep; Azure ML runs it on Azure
+    Data Factory, runnel in a step of its own: `python -m runnel.data_transfer`). The source
+    is a DataReference, DataPath, PipelineData (or its as_input()), dataset or
+    DatasetConsumptionConfig on any datastore (local, Azure Blob, S3); the destination a
+    DataReference (written in place on its datastore) or a PipelineData/OutputFileDatasetConfig
+    (an output of this step on its datastore). compute_target is recorded (a DataFactoryCompute
+    is a local target here)."""
+
+    _kind = "command"
+
+    def __init__(self, name, source_data_reference=None, destination_data_reference=None, compute_target=None,
+                 source_reference_type=None, destination_reference_type=None, allow_reuse=True):
+        for what, t in (("source_reference_type", source_reference_type),
+                        ("destination_reference_type", destination_reference_type)):
+            if t not in (None, "file", "directory"):
+                raise ValueError("DataTransferStep: %s must be 'file' or 'directory', not %r" % (what, t))
+        if source_data_reference is None or destination_data_reference is None:
+            raise ValueError("DataTransferStep: source_data_reference and destination_data_reference are required")
+        src = source_data_reference
+        if isinstance(src, DataPath):
+            src = src.create_data_reference()
+        if isinstance(src, PipelineData):
+            src = src.as_input()
+        args = ["--source", src]
+        if source_reference_type:
+            args += ["--source-type", source_reference_type]
+        outputs = []
+        dest = destination_data_reference
+        if isinstance(dest, DataPath):
+            dest = dest.create_data_reference()
+        if isinstance(dest, DataReference):
+            args += ["--destination-datastore", dest.datastore.name, "--destination-path", dest.path_on_datastore]
+        elif isinstance(dest, (PipelineData, OutputFileDatasetConfig)):
+            args += ["--destination", dest]
+            outputs.append(dest)
+        else:
+            raise TypeError("DataTransferStep: destination_data_reference must be a DataReference, DataPath, "
+                            "PipelineData or OutputFileDatasetConfig, not %s" % type(dest).__name__)
+        if destination_reference_type:
+            args += ["--destination-type", destination_reference_type]
+        super().__init__(name, args, compute_target, None, [src], outputs, None, None, allow_reuse, None)
+        self.command = "python -m runnel.data_transfer"
+        self.source_data_reference = source_data_reference
+        self.destination_data_reference = destination_data_reference
+        self.source_directory = _empty_source_directory()
+
+
+def _empty_source_directory():
+    """An empty folder as the code of steps that run runnel's own modules (nothing of the
+    caller's folder is snapshotted)."""
+    import tempfile
+    d = os.path.join(tempfile.gettempdir(), "runnel-empty-source")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
 AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
 
 
