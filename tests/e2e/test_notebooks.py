@@ -138,6 +138,16 @@ class NotebookTest(SdkScriptTest):
         self.assertIn("copied back: 1 ['part2.csv']", p.stdout)
         self.assertNotIn(AZ_KEY, p.stdout + p.stderr)
 
+    def test_parallel_run_tabular_iris(self):
+        # Fixed for it: CondaDependencies in azureml.core.runconfig, Environment.spark,
+        # Model.register / Model.get_model_path inside a ParallelRunStep entry script.
+        p = self.notebook("parallel_iris")
+        self.assertIn("Prediction has  150  rows", p.stdout)
+        self.assertIn("varieties: ['Setosa', 'Versicolor', 'Virginica']", p.stdout)
+        self.assertTrue(os.path.isfile(os.path.join(self.ws, ".runnel", "models", "iris-prs", "1",
+                                                    "iris_model.pkl")))
+        self.assertEqual(self.latest_steps()["example-iris"]["status"], "Finished")
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

@@ -142,6 +142,15 @@ class DockerSection:
         self.gpu_support = False
 
 
+class SparkSection:
+    """The SDK's Environment.spark (recorded; runnel runs no Spark)."""
+
+    def __init__(self):
+        self.repositories = []
+        self.packages = []
+        self.precache_packages = True
+
+
 class Environment:
     """A named environment. Environment.get(ws, name) returns a registered one (or a
     curated AzureML-* name); register(ws) records it (a new version when it changed)."""
@@ -156,7 +165,7 @@ class Environment:
         self.environment_variables = {}
         self.inferencing_stack_version = None
         self.r = None
-        self.spark = None
+        self.spark = SparkSection()
         self._default = False
 
     # -- registry ----------------------------------------------------------------------
