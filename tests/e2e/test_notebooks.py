@@ -148,6 +148,17 @@ class NotebookTest(SdkScriptTest):
                                                     "iris_model.pkl")))
         self.assertEqual(self.latest_steps()["example-iris"]["status"], "Finished")
 
+    def test_parallel_run_file_dataset_mnist(self):
+        # Fixed for it: ParallelRunConfig with PipelineParameter mini_batch_size and
+        # process_count_per_node; a FileDataset PipelineParameter as the ParallelRunStep input.
+        p = self.notebook("parallel_mnist")
+        out = p.stdout
+        self.assertIn("Prediction has  12  rows", out)
+        self.assertIn("mini-batches: 3", out)  # 12 files, mini_batch_size 5
+        self.assertIn("predictions: [('0.png', 0), ('1.png', 1), ('10.png', 0)]", out)
+        self.assertIn("Prediction has  1  rows", out)  # the resubmit: one image, batch size 1
+        self.assertEqual(out.count("mini-batches: 1"), 1, out)
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

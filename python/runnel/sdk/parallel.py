@@ -10,7 +10,7 @@ import os
 
 from .data import DatasetConsumptionConfig, TabularDataset, _DatasetBase
 from .environment import Environment, RunConfiguration
-from .pipeline import PipelineData, _InputView, _Step
+from .pipeline import PipelineData, PipelineParameter, _InputView, _Step
 
 _OUTPUT_ACTIONS = ("append_row", "summary_only")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -29,7 +29,9 @@ class ParallelRunConfig:
         if environment is not None and not isinstance(environment, Environment):
             raise TypeError("ParallelRunConfig: environment must be an Environment, not %s"
                             % type(environment).__name__)
-        if not isinstance(error_threshold, int) or error_threshold < -1:
+        threshold = error_threshold.default_value if isinstance(error_threshold, PipelineParameter) \
+            else error_threshold
+        if not isinstance(threshold, int) or threshold < -1:
             raise ValueError("ParallelRunConfig: error_threshold must be an int >= -1 (-1: never fail on "
                              "item errors), got %r" % (error_threshold,))
         if output_action not in _OUTPUT_ACTIONS:
@@ -37,14 +39,18 @@ class ParallelRunConfig:
                              % (output_action,))
         if not isinstance(node_count, int) or node_count < 1:
             raise ValueError("ParallelRunConfig: node_count must be an int >= 1, got %r" % (node_count,))
-        if process_count_per_node is not None and (not isinstance(process_count_per_node, int)
-                                                   or process_count_per_node < 1):
+        # mini_batch_size, process_count_per_node, error_threshold, run_invocation_timeout and
+        # run_max_try may be PipelineParameters (set at submit); their defaults are checked.
+        pcount = process_count_per_node.default_value if isinstance(process_count_per_node, PipelineParameter) \
+            else process_count_per_node
+        if pcount is not None and (not isinstance(pcount, int) or pcount < 1):
             raise ValueError("ParallelRunConfig: process_count_per_node must be an int >= 1, got %r"
                              % (process_count_per_node,))
         if logging_level not in _LEVELS:
             raise ValueError("ParallelRunConfig: logging_level must be one of %s, not %r"
                              % (", ".join(_LEVELS), logging_level))
-        if not isinstance(run_max_try, int) or run_max_try < 1:
+        tries = run_max_try.default_value if isinstance(run_max_try, PipelineParameter) else run_max_try
+        if not isinstance(tries, int) or tries < 1:
             raise ValueError("ParallelRunConfig: run_max_try must be an int >= 1, got %r" % (run_max_try,))
         if allowed_failed_percent is not None and not 0 <= float(allowed_failed_percent) <= 100:
             raise ValueError("ParallelRunConfig: allowed_failed_percent must be in [0, 100], got %r"
@@ -81,7 +87,8 @@ class ParallelRunConfig:
              "--run-invocation-timeout", self.run_invocation_timeout, "--run-max-try", self.run_max_try,
              "--logging-level", self.logging_level]
         if self.mini_batch_size is not None:
-            a += ["--mini-batch-size", str(self.mini_batch_size)]
+            size = self.mini_batch_size
+            a += ["--mini-batch-size", size if isinstance(size, PipelineParameter) else str(size)]
         if self.append_row_file_name:
             a += ["--append-row-file-name", self.append_row_file_name]
         if self.allowed_failed_count is not None:
@@ -103,6 +110,8 @@ def _is_tabular(item):
     data = item.data if isinstance(item, _InputView) else item
     if isinstance(data, DatasetConsumptionConfig):
         data = data.dataset
+    if isinstance(data, PipelineParameter):
+        data = data.default_value
     return isinstance(data, TabularDataset)
 
 
