@@ -31,7 +31,7 @@ from azureml.data.dataset_consumption_config import DatasetConsumptionConfig
 from azureml.pipeline.core import (Pipeline, PipelineData, PipelineDraft, PipelineEndpoint, PublishedPipeline,
                                    Schedule, ScheduleRecurrence, StepSequence)
 from azureml.pipeline.core.graph import PipelineParameter
-from azureml.pipeline.steps import CommandStep, DataTransferStep, PythonScriptStep
+from azureml.pipeline.steps import AutoMLStep, CommandStep, DataTransferStep, PythonScriptStep
 from azureml.widgets import RunDetails
 
 errors = runnel.errors
@@ -397,6 +397,8 @@ class StepAndPipelineTest(SdkTestBase):
         with self.assertRaises(LookupError):
             PublishedPipeline.get(self.ws, id="x")
         with self.assertRaises(NotImplementedError):
+            AutoMLStep(name="x")
+        with self.assertRaises(ValueError):  # DataTransferStep exists; it needs both ends
             DataTransferStep(name="x")
 
     def test_publish_keeps_parameters_and_data_parameters_are_refused(self):
