@@ -192,6 +192,23 @@ class NotebookServerTest(SdkScriptTest, ServerTestBase):
         self.assertEqual(out.count("disabled: Disabled"), 2, out)
         self.assertIn("disabled: Disabled 5", out)
 
+    def test_batch_scoring_tutorial(self):
+        # Fixed for it: azureml.contrib.pipeline.steps (ParallelRunStep with models=), the
+        # step's run settings as pipeline parameters (the REST call sets
+        # process_count_per_node; was 400 "not a parameter"), requests installed
+        # (scripts/install-deps.sh), Dataset.get_by_name + download inside the entry script.
+        self.start_server()
+        p = self.notebook("batch_scoring")
+        out = p.stdout
+        self.assertIn("Prediction has  45  rows", out)
+        self.assertIn("labels: ['goldfish', 'shark', 'tench']", out)
+        self.assertIn("REST run: Finished", out)
+        run_id = re.search(r"Submitted pipeline run:  (\S+)", out).group(1)
+        s, run = self.get_json("/api/v1/runs/" + run_id)
+        self.assertEqual((s, run["status"]), (200, "Finished"), run)
+        s, pipes = self.get_json("/api/v1/pipelines")
+        self.assertEqual(s, 200, pipes)
+
 
 if __name__ == "__main__":
     unittest.main()

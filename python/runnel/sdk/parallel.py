@@ -79,16 +79,29 @@ class ParallelRunConfig:
         self.partition_keys = list(partition_keys) if partition_keys else None
         self.environment_variables = dict(environment_variables or {})
 
-    def _driver_arguments(self, tabular):
+    def _driver_arguments(self, tabular, param_prefix="aml_"):
+        """The driver's arguments. As in Azure ML, the run settings are pipeline parameters
+        of the step (aml_mini_batch_size, aml_error_threshold, aml_logging_level,
+        aml_run_invocation_timeout, aml_run_max_try, aml_node_count,
+        aml_process_count_per_node; without the prefix for azureml.contrib's step), so
+        pipeline_parameters / a REST ParameterAssignments can change them; a setting given
+        as a PipelineParameter keeps its own name."""
+        def param(name, value):
+            if isinstance(value, PipelineParameter) or param_prefix is None:
+                return value
+            return PipelineParameter(param_prefix + name, value)
         a = ["--entry-script", self.entry_script, "--source-directory", ".",
-             "--error-threshold", self.error_threshold, "--output-action", self.output_action,
-             "--node-count", self.node_count,
-             "--process-count-per-node", self.process_count_per_node or 1,
-             "--run-invocation-timeout", self.run_invocation_timeout, "--run-max-try", self.run_max_try,
-             "--logging-level", self.logging_level]
+             "--error-threshold", param("error_threshold", self.error_threshold),
+             "--output-action", self.output_action,
+             "--node-count", param("node_count", self.node_count),
+             "--process-count-per-node", param("process_count_per_node", self.process_count_per_node or 1),
+             "--run-invocation-timeout", param("run_invocation_timeout", self.run_invocation_timeout),
+             "--run-max-try", param("run_max_try", self.run_max_try),
+             "--logging-level", param("logging_level", self.logging_level)]
         if self.mini_batch_size is not None:
             size = self.mini_batch_size
-            a += ["--mini-batch-size", size if isinstance(size, PipelineParameter) else str(size)]
+            a += ["--mini-batch-size", param("mini_batch_size", size if isinstance(size, PipelineParameter)
+                                             else str(size))]
         if self.append_row_file_name:
             a += ["--append-row-file-name", self.append_row_file_name]
         if self.allowed_failed_count is not None:
@@ -121,9 +134,10 @@ class ParallelRunStep(_Step):
     of the first input; side inputs are passed whole (as ordinary inputs)."""
 
     _kind = "command"
+    _param_prefix = "aml_"
 
     def __init__(self, name, parallel_run_config, inputs, output=None, side_inputs=None, arguments=None,
-                 allow_reuse=True):
+                 allow_reuse=True, models=None, tags=None, properties=None, add_parallel_run_step_dependencies=True):
         if not isinstance(name, str) or not name:
             raise ValueError("ParallelRunStep: name is required (a str), got %r" % (name,))
         if not isinstance(parallel_run_config, ParallelRunConfig):
@@ -145,7 +159,7 @@ class ParallelRunStep(_Step):
         data = inputs[0]
         if isinstance(data, _DatasetBase):
             data = data.as_named_input(data._default_input_name())
-        args = ["--input", data] + prc._driver_arguments(_is_tabular(data))
+        args = ["--input", data] + prc._driver_arguments(_is_tabular(data), self._param_prefix)
         if output is not None:
             args += ["--output", output]
         args += ["--"] + list(arguments or [])
@@ -159,6 +173,24 @@ class ParallelRunStep(_Step):
         self.parallel_run_config = prc
         self.side_inputs = list(side_inputs or [])
         self.output = output
+        # models= (azureml.contrib's ParallelRunStep): recorded; the entry script finds them
+        # with Model.get_model_path(name) as in Azure ML.
+        self.models = list(models or [])
         if not os.path.isfile(os.path.join(prc.source_directory or ".", prc.entry_script)):
             raise ValueError("ParallelRunConfig: entry_script %r not found in source_directory %s"
                              % (prc.entry_script, os.path.abspath(prc.source_directory or ".")))
+
+
+class ContribParallelRunStep(ParallelRunStep):
+    """azureml.contrib.pipeline.steps.ParallelRunStep (the preview package): the same step,
+    its run settings published as pipeline parameters without the aml_ prefix
+    (process_count_per_node, mini_batch_size, ...), as the batch-scoring tutorial sets them."""
+
+    _param_prefix = ""
+
+    def __init__(self, name, parallel_run_config, inputs, output=None, side_inputs=None, models=None,
+                 arguments=None, allow_reuse=True, tags=None, properties=None,
+                 add_parallel_run_step_dependencies=True):
+        super().__init__(name, parallel_run_config, inputs, output=output, side_inputs=side_inputs,
+                         arguments=arguments, allow_reuse=allow_reuse, models=models, tags=tags,
+                         properties=properties)
