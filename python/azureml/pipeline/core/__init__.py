@@ -2,8 +2,8 @@
 Module, ModuleVersion, InputPortDef, OutputPortDef.
 
 PublishedPipeline, PipelineEndpoint and PipelineDraft publish to the workspace (submitting
-them needs `runnel serve`; see python/README.md); Schedule, ScheduleRecurrence and TimeZone
-talk to the workspace's server (`runnel serve`).
+goes to `runnel serve` when it answers, else runs in this process; see python/README.md);
+Schedule, ScheduleRecurrence and TimeZone talk to the workspace's server (`runnel serve`).
 """
 from runnel.sdk.pipeline import (InputPortBinding, Pipeline, PipelineData, PipelineDraft, PipelineEndpoint,
                                  PipelineParameter, PublishedPipeline, Schedule, ScheduleRecurrence,
