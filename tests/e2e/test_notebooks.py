@@ -159,6 +159,15 @@ class NotebookTest(SdkScriptTest):
         self.assertIn("Prediction has  1  rows", out)  # the resubmit: one image, batch size 1
         self.assertEqual(out.count("mini-batches: 1"), 1, out)
 
+    def test_parallel_run_partition_per_column(self):
+        # Fixed for it: TabularDataset.partition_by and partition_keys.
+        p = self.notebook("partition_per_column")
+        out = p.stdout
+        self.assertIn("['Store', 'Brand']", out)
+        self.assertIn("Prediction has  24  rows", out)
+        self.assertIn("mini-batches: 6", out)  # one per Store/Brand pair
+        self.assertIn("(1001, 'tropicana'): 1}", out)  # one total per partition
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

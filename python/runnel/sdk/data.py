@@ -136,6 +136,57 @@ class TabularDataset(_DatasetBase):
     def columns(self):
         return [c for c, _t in self._native.columns()]
 
+    @property
+    def partition_keys(self):
+        """The partition keys of a dataset made by partition_by (else its partition_format's)."""
+        keys = getattr(self, "_partition_keys", None)
+        if keys is not None:
+            return list(keys)
+        import re  # noqa: PLC0415
+        fmt = json.loads(self._native.definition_json).get("partition_format") or ""
+        return re.findall(r"\{([^}:]+)", fmt)
+
+    def partition_by(self, partition_keys, target, name=None, show_progress=True,
+                     partition_as_file_dataset=False):
+        """Writes the rows grouped by partition_keys as CSV files under target (a (Datastore,
+        path) tuple or DataPath): <target>/<key1 value>/<key2 value>/part.csv, each holding its
+        rows, and returns the TabularDataset over them (registered as `name` when given),
+        whose partition_keys are those keys (as the SDK's)."""
+        from .core import Datastore, _as_workspace
+        if isinstance(partition_keys, str) or not partition_keys:
+            raise ValueError("partition_by: partition_keys is a non-empty list of column names")
+        if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], Datastore):
+            store, rel = target
+        elif isinstance(target, (DataPath, DataReference)):
+            store, rel = target.datastore, target.path_on_datastore
+        else:
+            raise TypeError("partition_by: target is a (Datastore, 'path') tuple or a DataPath, not %s"
+                            % type(target).__name__)
+        df = self.to_pandas_dataframe()
+        missing = [k for k in partition_keys if k not in df.columns]
+        if missing:
+            raise ValueError("partition_by: no column %s (columns: %s)" % (", ".join(missing), ", ".join(df.columns)))
+        rel = (rel or "").strip("/")
+        out_root = store._native.path(rel) if rel else store.root
+        if os.path.isdir(out_root):
+            shutil.rmtree(out_root)
+        count = 0
+        for values, part in df.groupby(list(partition_keys), sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            folder = os.path.join(out_root, *[str(v) for v in values])
+            os.makedirs(folder, exist_ok=True)
+            part.to_csv(os.path.join(folder, "part.csv"), index=False)
+            count += 1
+        if show_progress:
+            print("Wrote %d partitions of %d rows to %s:%s" % (count, len(df), store.name, rel))
+        # The files keep the key columns, so no partition_format (it would add them again).
+        glob = (rel + "/" if rel else "") + "/".join("*" for _k in partition_keys) + "/part.csv"
+        ds = Dataset.Tabular.from_delimited_files((store, glob))
+        if name:
+            ds = ds.register(_as_workspace(store.workspace), name, create_new_version=True)
+        ds._partition_keys = list(partition_keys)
+        return ds
+
     def drop_columns(self, columns):
         raise NotImplementedError("TabularDataset.drop_columns: not supported; drop them after "
                                   "to_pandas_dataframe()")
