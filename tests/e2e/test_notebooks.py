@@ -168,6 +168,17 @@ class NotebookTest(SdkScriptTest):
         self.assertIn("mini-batches: 6", out)  # one per Store/Brand pair
         self.assertIn("(1001, 'tropicana'): 1}", out)  # one total per partition
 
+    def test_parallel_run_partition_per_folder(self):
+        # Fixed for it: partition_keys on a partitioned FileDataset (one mini-batch per
+        # user/genres pair), run(mini_batch, mini_batch_context), FileDataset.partition_keys,
+        # and a print() in init() no longer breaks the worker protocol.
+        p = self.notebook("partition_per_folder")
+        out = p.stdout
+        self.assertIn("['user', 'season', 'genres']", out)
+        self.assertIn("Prediction has 6 rows", out)
+        self.assertIn("mini-batches: 5", out)
+        self.assertIn("user4 piano total: 110", out)
+
 
 class NotebookServerTest(SdkScriptTest, ServerTestBase):
     """Notebooks whose objects live in the service (schedules): a `runnel serve` of the

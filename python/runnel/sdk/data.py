@@ -53,6 +53,17 @@ class _DatasetBase:
                   if self._native.name else None)
     tags = property(lambda self: {})
 
+    @property
+    def partition_keys(self):
+        """The partition keys of a dataset made by partition_by (else its partition_format's)."""
+        keys = getattr(self, "_partition_keys", None)
+        if keys is not None:
+            return list(keys)
+        import re  # noqa: PLC0415
+        fmt = json.loads(self._native.definition_json).get("partition_format") or ""
+        return re.findall(r"\{([^}:]+)", fmt)
+
+
     def _info(self):
         """The dict the step-side reader (runnel.dataset) takes."""
         return {"name": self.name, "version": self.version, "kind": self._native.kind,
@@ -135,16 +146,6 @@ class TabularDataset(_DatasetBase):
     @property
     def columns(self):
         return [c for c, _t in self._native.columns()]
-
-    @property
-    def partition_keys(self):
-        """The partition keys of a dataset made by partition_by (else its partition_format's)."""
-        keys = getattr(self, "_partition_keys", None)
-        if keys is not None:
-            return list(keys)
-        import re  # noqa: PLC0415
-        fmt = json.loads(self._native.definition_json).get("partition_format") or ""
-        return re.findall(r"\{([^}:]+)", fmt)
 
     def partition_by(self, partition_keys, target, name=None, show_progress=True,
                      partition_as_file_dataset=False):
