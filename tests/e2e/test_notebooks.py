@@ -229,6 +229,24 @@ class NotebookServerTest(SdkScriptTest, ServerTestBase):
         s, pipes = self.get_json("/api/v1/pipelines")
         self.assertEqual(s, 200, pipes)
 
+    def test_versioned_pipeline_endpoints(self):
+        # Fixed for it: PipelineEndpoint.set_default, get_all_versions (.version, .pipeline),
+        # get_all_pipelines; the endpoint URL has Azure ML's shape (.../Id/<id>, edited into
+        # .../Id/<id>/<version> and .../Name?name=&pipelineVersion=, routes of runnel serve);
+        # ParameterAssignments naming no parameter are ignored; Experiment.submit(endpoint,
+        # tags=, pipeline_version=).
+        self.start_server()
+        p = self.notebook("versioned_endpoints")
+        out = p.stdout
+        self.assertIn("default after set_default: 1", out)
+        self.assertIn("pipelines: 2", out)
+        self.assertIn("by id: 201", out)
+        self.assertIn("experiment submit: Finished 1", out)
+        rest_run = re.search(r"to trigger this pipeline\n(\S+)", out).group(1)
+        self.assertEqual(self.wait_run(rest_run)["status"], "Finished")
+        s, run = self.get_json("/api/v1/runs/" + rest_run)
+        self.assertEqual(run["tags"].get("runnel.ignored_parameters"), "1,2", run)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -405,10 +405,14 @@ class Experiment:
         from .pipeline import Pipeline
         from .estimator import Estimator
         from .script_run import ScriptRunConfig
+        from .publishing import PipelineEndpoint, PublishedPipeline
         if isinstance(config, (ScriptRunConfig, Estimator)):
             config = config._as_pipeline(self.workspace)
+        if isinstance(config, (PublishedPipeline, PipelineEndpoint)):
+            return config._submit(self, tags=tags, **kwargs)
         if not isinstance(config, Pipeline):
-            raise TypeError("Experiment.submit: expected a Pipeline or ScriptRunConfig, not %s"
+            raise TypeError("Experiment.submit: expected a Pipeline, ScriptRunConfig, Estimator, PublishedPipeline "
+                            "or PipelineEndpoint, not %s"
                             % type(config).__name__)
         return config._submit(self, tags=tags, **kwargs)
 

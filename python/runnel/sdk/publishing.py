@@ -188,16 +188,18 @@ class PublishedPipeline:
     get_all = list
 
     def submit(self, workspace, experiment_name, pipeline_parameters=None, _workflow_provider=None,
-               _service_endpoint=None, parent_run_id=None, continue_on_step_failure=None):
+               _service_endpoint=None, parent_run_id=None, continue_on_step_failure=None, _tags=None):
         """Runs it on the workspace's server, else in this process; returns the PipelineRun."""
         ws = _ws(workspace)
         body = {"ExperimentName": experiment_name, "RunSource": "SDK"}
         body.update(_params_body(pipeline_parameters))
-        local = dict(body, published={"pipeline_id": self.id}, experiment=experiment_name)
+        if _tags:
+            body["Tags"] = {str(k): str(v) for k, v in _tags.items()}
+        local = dict(body, published={"pipeline_id": self.id}, experiment=experiment_name, tags=body.get("Tags", {}))
         return _run_of(ws, _submit_or_local(ws, self.endpoint, body, local), experiment_name)
 
     def _submit(self, experiment, tags=None, pipeline_parameters=None, **kwargs):
-        return self.submit(experiment.workspace, experiment.name, pipeline_parameters)
+        return self.submit(experiment.workspace, experiment.name, pipeline_parameters, _tags=tags)
 
     def _set_status(self, status):
         self._rec = dict(self._rec, **_call(self._ws, "set_pipeline_status", id=self.id, status=status))
@@ -223,6 +225,17 @@ def _publish_spec(ws, spec_json, name, description, version, continue_on_step_fa
 
 
 # -- PipelineEndpoint ----------------------------------------------------------------------
+
+class PipelineVersion:
+    """A version of a pipeline endpoint with its PublishedPipeline (get_all_versions())."""
+
+    def __init__(self, version, pipeline):
+        self.version = version
+        self.pipeline = pipeline
+
+    def __repr__(self):
+        return "PipelineVersion(version=%r, pipeline=%r)" % (self.version, self.pipeline.id)
+
 
 class PipelineIdVersion:
     def __init__(self, pipeline_id, version):
@@ -268,8 +281,11 @@ class PipelineEndpoint:
 
     @property
     def endpoint(self):
-        """The URL to POST the SDK's REST body to; "PipelineVersion" in it picks a version."""
-        return "%s/api/v1/pipeline-endpoints/%s/runs" % (_server_base(self._ws), self.id)
+        """The URL to POST the SDK's REST body to, shaped as Azure ML's
+        (.../PipelineRuns/PipelineEndpointSubmit/Id/<id>): append "/<version>" for a version,
+        or use .../PipelineEndpointSubmit/Name?name=<name>&pipelineVersion=<v>; a
+        "PipelineVersion" in the body also picks one."""
+        return "%s/api/v1/PipelineRuns/PipelineEndpointSubmit/Id/%s" % (_server_base(self._ws), self.id)
 
     swaggerurl = property(lambda self: "%s/api/v1/openapi.json" % _server_base(self._ws))
 
@@ -316,6 +332,23 @@ class PipelineEndpoint:
         self._update("add_version", pipeline_id=_as_published(self._ws, pipeline, self.name, None).id,
                      make_default=True)
 
+    def set_default(self, pipeline):
+        """Adds `pipeline` (a PublishedPipeline) if it is not a version yet, and makes its
+        version the default."""
+        pub = _as_published(self._ws, pipeline, self.name, None)
+        for v in self._rec.get("versions", []):
+            if v["pipeline_id"] == pub.id:
+                return self.set_default_version(v["version"])
+        self.add_default(pub)
+
+    def get_all_versions(self, _workflow_provider=None, _service_endpoint=None):
+        """[PipelineVersion(version, pipeline)] of every version."""
+        return [PipelineVersion(v["version"], PublishedPipeline.get(self._ws, v["pipeline_id"]))
+                for v in self._rec.get("versions", [])]
+
+    def get_all_pipelines(self, active_only=True, _workflow_provider=None, _service_endpoint=None):
+        return self.list_pipelines(active_only)
+
     def list_versions(self):
         return [PipelineIdVersion(v["pipeline_id"], v["version"]) for v in self._rec.get("versions", [])]
 
@@ -341,20 +374,23 @@ class PipelineEndpoint:
     def set_name(self, name):
         self._update("rename_endpoint", name=name)
 
-    def submit(self, experiment_name, pipeline_parameters=None, parent_run_id=None, pipeline_version=None):
+    def submit(self, experiment_name, pipeline_parameters=None, parent_run_id=None, pipeline_version=None,
+               _tags=None):
         """Runs a version (default: the default one) on the workspace's server, else in this
         process."""
         body = {"ExperimentName": experiment_name, "RunSource": "SDK"}
         body.update(_params_body(pipeline_parameters))
+        if _tags:
+            body["Tags"] = {str(k): str(v) for k, v in _tags.items()}
         if pipeline_version is not None:
             body["PipelineVersion"] = str(pipeline_version)
-        local = dict(body, experiment=experiment_name,
+        local = dict(body, experiment=experiment_name, tags=body.get("Tags", {}),
                      published={"endpoint": self.id, "version": "" if pipeline_version is None
                                 else str(pipeline_version)})
         return _run_of(self._ws, _submit_or_local(self._ws, self.endpoint, body, local), experiment_name)
 
     def _submit(self, experiment, tags=None, pipeline_parameters=None, pipeline_version=None, **kwargs):
-        return self.submit(experiment.name, pipeline_parameters, pipeline_version=pipeline_version)
+        return self.submit(experiment.name, pipeline_parameters, pipeline_version=pipeline_version, _tags=tags)
 
     def __repr__(self):
         return "PipelineEndpoint(Name: %s, Id: %s, Status: %s, Default version: %s)" % (
