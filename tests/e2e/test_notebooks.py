@@ -247,6 +247,15 @@ class NotebookServerTest(SdkScriptTest, ServerTestBase):
         s, run = self.get_json("/api/v1/runs/" + rest_run)
         self.assertEqual(run["tags"].get("runnel.ignored_parameters"), "1,2", run)
 
+    def test_publish_and_run_using_rest_endpoint(self):
+        # As the notebook is, with requests (installed by scripts/install-deps.sh now).
+        self.start_server()
+        p = self.notebook("publish_rest")
+        out = p.stdout
+        self.assertIn("Pipeline_experiment Finished {'pipeline_param': 10}", out)
+        self.assertIn("My_Pipeline1 Finished {'pipeline_param': 45}", out)
+        self.assertIn("registered: compare_result", out)
+
 
 if __name__ == "__main__":
     unittest.main()
