@@ -108,10 +108,23 @@ class PipelineRun(_RunBase):
                 "properties": {"azureml.runsource": "azureml.PipelineRun",
                                "runnel.git": r.get("git_json") or "{}"},
                 "tags": self.get_tags(), "error": r.get("error") or None,
-                "logFiles": {}}
+                "target": "local", "inputDatasets": [], "outputDatasets": [],
+                "runDefinition": {"runType": "azureml.PipelineRun"},
+                "submittedBy": os.environ.get("USER") or "local", "logFiles": {}}
+
+    def get_details_with_logs(self):
+        d = self.get_details()
+        d["logFiles"] = {}
+        return d
 
     def get_properties(self):
         return self.get_details()["properties"]
+
+    def get_file_names(self):
+        return []
+
+    def get_tags_dict(self):
+        return self.get_tags()
 
     # -- waiting ---------------------------------------------------------------------------
     def wait_for_completion(self, show_output=True, timeout_seconds=sys.maxsize, raise_on_error=True):
@@ -223,8 +236,9 @@ class PipelineRun(_RunBase):
         return "file://" + os.path.join(self._ws.path, ".runnel", "runs")
 
     def __repr__(self):
-        return "PipelineRun(Experiment: %s, Id: %s, Status: %s)" % (self.experiment.name, self.id,
-                                                                    self.get_status())
+        # The SDK's Run.__repr__ fields (Experiment, Id, Type, Status).
+        return "Run(Experiment: %s,\nId: %s,\nType: azureml.PipelineRun,\nStatus: %s)" % (
+            self.experiment.name, self.id, self.get_status())
 
 
 class StepRun(_RunBase):
@@ -264,11 +278,37 @@ class StepRun(_RunBase):
         props = {"runnel.fingerprint": r.get("fingerprint", ""), "azureml.nodeid": r.get("name")}
         if r.get("reused_run_id"):
             props["azureml.reusedrunid"] = r["reused_run_id"]
+        ctx = {}
+        try:
+            with open(os.path.join(self._source_dir(), "context.json")) as f:
+                ctx = json.load(f)
+        except (OSError, ValueError):
+            pass
+        inputs = [{"dataset": {"name": (e.get("dataset") or {}).get("name"), "path": e.get("path")},
+                   "consumptionDetails": {"type": "RunInput", "inputName": n, "mechanism": e.get("mode")}}
+                  for n, e in (ctx.get("inputs") or {}).items() if isinstance(e, dict) and e.get("path")]
+        outputs = [{"dataset": {"path": p}, "outputDetails": {"outputName": n}}
+                   for n, p in (r.get("outputs") or {}).items()]
         return {"runId": self.id, "status": self.get_status(), "target": r.get("compute") or "local",
                 "startTimeUtc": _iso(r.get("started_at")), "endTimeUtc": _iso(r.get("ended_at")),
                 "properties": props, "exitCode": r.get("exit_code"), "error": r.get("error") or None,
-                "logFiles": {n: os.path.join(self._source_dir(), "logs", n)
+                "inputDatasets": inputs, "outputDatasets": outputs,
+                "runDefinition": {"script": None, "arguments": [], "target": r.get("compute") or "local"},
+                "submittedBy": os.environ.get("USER") or "local",
+                "logFiles": {"logs/" + n: os.path.join(self._source_dir(), "logs", n)
                              for n in ("stdout.txt", "stderr.txt")}}
+
+    def get_details_with_logs(self):
+        d = self.get_details()
+        logs = {}
+        for name, path in d["logFiles"].items():
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    logs[name] = f.read()
+            except OSError:
+                logs[name] = ""
+        d["logFiles"] = logs
+        return d
 
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
         m = _read_metrics_for(self._source_dir(), "self")
