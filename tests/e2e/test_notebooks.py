@@ -5,6 +5,7 @@ local data instead of downloads, only cloud-only lines left out) run against run
 give the SDK's outcomes: statuses, outputs, metrics, reuse. docs/notebook-compat.md lists
 what each covers."""
 
+import datetime
 import os
 import re
 import subprocess
@@ -211,6 +212,31 @@ class NotebookServerTest(SdkScriptTest, ServerTestBase):
         self.assertIn("Schedule(Name: UpdateEndpointScheduleWithExpression", out)
         self.assertEqual(out.count("disabled: Disabled"), 2, out)
         self.assertIn("disabled: Disabled 5", out)
+        # Beyond the notebook: a firing resolves the expressions (runnel's
+        # server/schedule/expressions.h) before the run starts.
+        fire = self.write("ws/fire.py", """
+            import datetime, sys, time
+            from azureml.core import Workspace
+            from azureml.pipeline.core import PublishedPipeline, Schedule, ScheduleRecurrence, TimeZone
+            ws = Workspace.from_config()
+            start = (datetime.datetime.utcnow() + datetime.timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%S")
+            rec = ScheduleRecurrence(frequency="Minute", interval=1, start_time=start, time_zone=TimeZone.UTC)
+            params = {"scheduled_time": "@trigger().scheduledTime", "start_time": "@trigger().startTime",
+                      "utc_now": "@utcNow()",
+                      "yesterday": "@formatDateTime(subtractFromTime(utcNow(),1,'Day'),'yyyy-MM-dd')"}
+            s = Schedule.create(ws, name="fires", pipeline_id=PublishedPipeline.list(ws)[0].id,
+                                experiment_name="fired", recurrence=rec, pipeline_parameters=params)
+            deadline = time.time() + 60
+            while time.time() < deadline and s.get_last_pipeline_run() is None:
+                time.sleep(0.3)
+            run = s.get_last_pipeline_run()
+            run.wait_for_completion(show_output=False)
+            s.disable()
+            print("FIRED", run.get_status(), run.find_step_run("show")[0].get_metrics()["yesterday"])
+            """)
+        p = self.run_script(fire)
+        expected = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
+        self.assertIn("FIRED Finished " + expected, p.stdout)
 
     def test_batch_scoring_tutorial(self):
         # Fixed for it: azureml.contrib.pipeline.steps (ParallelRunStep with models=), the
