@@ -579,6 +579,23 @@ class RunTest(SdkTestBase):
         with self.assertRaises(ValueError):
             ScriptRunConfig("src")
 
+    def test_script_run_has_the_scripts_metrics_files_and_models(self):
+        self.write("src/train.py", "import os\nfrom azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.log('acc', 0.9)\nos.makedirs('outputs', exist_ok=True)\n"
+                   "open('outputs/model.pkl', 'w').write('m')\n")
+        run = Experiment(self.ws, "src").submit(ScriptRunConfig(source_directory="src", script="train.py"))
+        run.wait_for_completion(show_output=False)
+        self.assertEqual(run.get_metrics(), {"acc": 0.9})
+        self.assertIn("outputs/model.pkl", run.get_file_names())
+        run.download_file("outputs/model.pkl", os.path.join(self.root, "m.pkl"))
+        with open(os.path.join(self.root, "m.pkl")) as f:
+            self.assertEqual(f.read(), "m")
+        with redirect_stdout(io.StringIO()):
+            model = run.register_model("m", model_path="outputs/model.pkl")
+        self.assertEqual((model.name, model.version), ("m", 1))
+        self.assertTrue(os.path.isfile(model.path))
+        self.assertEqual(run.get_details()["runId"], run.id)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -407,7 +407,10 @@ class Experiment:
         from .script_run import ScriptRunConfig
         from .publishing import PipelineEndpoint, PublishedPipeline
         if isinstance(config, (ScriptRunConfig, Estimator)):
-            config = config._as_pipeline(self.workspace)
+            from .runs import ScriptRun
+            run = config._as_pipeline(self.workspace)._submit(self, tags=tags, **kwargs)
+            run.__class__ = ScriptRun  # the step's metrics, files and models, as the SDK's ScriptRun
+            return run
         if isinstance(config, (PublishedPipeline, PipelineEndpoint)):
             return config._submit(self, tags=tags, **kwargs)
         if not isinstance(config, Pipeline):

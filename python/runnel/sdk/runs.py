@@ -241,6 +241,72 @@ class PipelineRun(_RunBase):
             self.experiment.name, self.id, self.get_status())
 
 
+class ScriptRun(PipelineRun):
+    """The run of a ScriptRunConfig or Estimator submitted to an Experiment (the SDK's
+    ScriptRun): a one-step pipeline run whose metrics, files, details and models are that
+    step's."""
+
+    def _step(self):
+        steps = self.get_steps()
+        if not steps:
+            raise native().NotFoundError("script run %s has no step yet" % self.id)
+        return steps[0]
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        return self._step().get_metrics(name)
+
+    def get_file_names(self):
+        return self._step().get_file_names()
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        return self._step().download_file(name, output_file_path)
+
+    def download_files(self, prefix=None, output_directory=None, output_paths=None, batch_size=100,
+                       append_prefix=True, timeout_seconds=None):
+        return self._step().download_files(prefix, output_directory, output_paths, batch_size, append_prefix)
+
+    def get_details(self):
+        d = self._step().get_details()
+        d["runId"] = self.id
+        d["status"] = self.get_status()
+        return d
+
+    def get_details_with_logs(self):
+        d = self._step().get_details_with_logs()
+        d["runId"] = self.id
+        return d
+
+    def get_job_log(self):
+        return self._step().get_job_log()
+
+    def register_model(self, model_name, model_path=None, tags=None, properties=None, model_framework=None,
+                       model_framework_version=None, description=None, datasets=None,
+                       sample_input_dataset=None, sample_output_dataset=None, resource_configuration=None,
+                       **kwargs):
+        """Registers the run's file or folder model_path (as get_file_names() names it, e.g.
+        "outputs/model.pkl"; a folder prefix registers the files under it)."""
+        from runnel.model import Model
+        files = self._step()._files()
+        path = files.get(model_path or "outputs")
+        if path is None:
+            prefix = (model_path or "outputs").rstrip("/") + "/"
+            under = {n: p for n, p in files.items() if n.startswith(prefix)}
+            if not under:
+                raise native().NotFoundError("register_model: run %s has no file %r (files: %s)"
+                                             % (self.id, model_path, ", ".join(sorted(files)) or "none"))
+            path = os.path.commonpath(list(under.values()))
+            if len(under) == 1:
+                path = os.path.dirname(path)
+        return Model.register(self._ws, path, model_name, tags=tags, properties=properties,
+                              description=description, model_framework=model_framework,
+                              model_framework_version=model_framework_version, _run_id=self.id,
+                              _experiment_name=self.experiment.name)
+
+    def __repr__(self):
+        return "Run(Experiment: %s,\nId: %s,\nType: azureml.scriptrun,\nStatus: %s)" % (
+            self.experiment.name, self.id, self.get_status())
+
+
 class StepRun(_RunBase):
     """One step of a pipeline run (the SDK's StepRun)."""
 
