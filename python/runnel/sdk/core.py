@@ -411,6 +411,13 @@ class Experiment:
             run = config._as_pipeline(self.workspace)._submit(self, tags=tags, **kwargs)
             run.__class__ = ScriptRun  # the step's metrics, files and models, as the SDK's ScriptRun
             return run
+        from .hyperdrive import HyperDriveConfig
+        if isinstance(config, HyperDriveConfig):
+            from .hyperdrive import HyperDriveStep
+            from .runs import _ExperimentHyperDriveRun
+            run = Pipeline(self.workspace, [HyperDriveStep("hyperdrive", config)])._submit(self, tags=tags, **kwargs)
+            run.__class__ = _ExperimentHyperDriveRun
+            return run
         if isinstance(config, (PublishedPipeline, PipelineEndpoint)):
             return config._submit(self, tags=tags, **kwargs)
         if not isinstance(config, Pipeline):

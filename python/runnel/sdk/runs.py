@@ -517,9 +517,53 @@ class _ChildRun(_RunBase):
                 "properties": {"reused_from": self._info.get("reused_from"),
                                "reason": self._info.get("reason") or None}}
 
-    def get_file_names(self):
+    def _files(self):
+        """SDK name -> path: outputs/... (written to the trial's ./outputs or uploaded) and
+        logs (logs/stdout.txt, logs/stderr.txt)."""
         root = self._info.get("log_dir", "")
-        return sorted(os.path.relpath(os.path.join(d, n), root) for d, _s, names in os.walk(root) for n in names)
+        out = {}
+        for base in (os.path.join(root, "wd", "outputs"), os.path.join(root, "run_outputs")):
+            for d, _s, names in os.walk(base):
+                for n in names:
+                    p = os.path.join(d, n)
+                    out["outputs/" + os.path.relpath(p, base).replace(os.sep, "/")] = p
+        for n in ("stdout.txt", "stderr.txt"):
+            if os.path.exists(os.path.join(root, n)):
+                out["logs/" + n] = os.path.join(root, n)
+        return out
+
+    def get_file_names(self):
+        return sorted(self._files())
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        files = self._files()
+        if name not in files:
+            raise native().NotFoundError("trial %s has no file %r (files: %s)"
+                                         % (self.id, name, ", ".join(sorted(files)) or "none"))
+        dest = output_file_path or os.path.basename(name)
+        if os.path.isdir(dest):
+            dest = os.path.join(dest, os.path.basename(name))
+        shutil.copyfile(files[name], dest)
+        return dest
+
+    def register_model(self, model_name, model_path=None, tags=None, properties=None, description=None,
+                       model_framework=None, model_framework_version=None, **kwargs):
+        """Registers the trial's file (or the files under a folder) model_path, e.g.
+        "outputs/model.pkl"."""
+        from runnel.model import Model
+        files = self._files()
+        path = files.get(model_path or "outputs")
+        if path is None:
+            prefix = (model_path or "outputs").rstrip("/") + "/"
+            under = [p for n, p in files.items() if n.startswith(prefix)]
+            if not under:
+                raise native().NotFoundError("register_model: trial %s has no file %r (files: %s)"
+                                             % (self.id, model_path, ", ".join(sorted(files)) or "none"))
+            path = os.path.dirname(under[0]) if len(under) == 1 else os.path.commonpath(under)
+        ws = self.parent.parent._ws if hasattr(self.parent, "parent") else self.parent._ws
+        return Model.register(ws, path, model_name, tags=tags, properties=properties, description=description,
+                              model_framework=model_framework, model_framework_version=model_framework_version,
+                              _run_id=self.id, _experiment_name=self.experiment.name)
 
     def _primary(self):
         pm = self._info.get("primary_metric") or {}
@@ -612,6 +656,38 @@ class HyperDriveStepRun(StepRun):
 
 
 HyperDriveRun = HyperDriveStepRun
+
+
+class _ExperimentHyperDriveRun(PipelineRun):
+    """Experiment.submit(HyperDriveConfig): the run of a one-step pipeline whose step is the
+    sweep, with the HyperDriveRun methods (best run, children, metrics)."""
+
+    def _sweep_run(self):
+        steps = self.get_steps()
+        if not steps:
+            raise native().NotFoundError("hyperdrive run %s has no step yet" % self.id)
+        return HyperDriveStepRun(steps[0])
+
+    def get_best_run_by_primary_metric(self, include_failed=True, include_canceled=True,
+                                       include_resume_from_runs=True):
+        return self._sweep_run().get_best_run_by_primary_metric(include_failed, include_canceled)
+
+    def get_children_sorted_by_primary_metric(self, top=0, reverse=False, discard_no_metric=False):
+        return self._sweep_run().get_children_sorted_by_primary_metric(top, reverse, discard_no_metric)
+
+    def get_children(self, recursive=False, tags=None, properties=None, type=None, status=None,
+                     _rehydrate_runs=True):
+        return self._sweep_run().get_children(status=status)
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        return self._sweep_run().get_metrics(name)
+
+    def get_hyperparameters(self):
+        return self._sweep_run().get_hyperparameters()
+
+    def __repr__(self):
+        return "Run(Experiment: %s,\nId: %s,\nType: hyperdrive,\nStatus: %s)" % (
+            self.experiment.name, self.id, self.get_status())
 
 
 class PortDataReference:
