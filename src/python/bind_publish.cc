@@ -14,6 +14,9 @@
 #include "engine/executor.h"
 #include "server/http_util.h"
 #include "server/published.h"
+#include "server/schedule/scheduler.h"
+#include "server/schedule_api.h"
+#include "store/metadata_store.h"
 
 #include "publish/published_store.h"
 #include "python/bindings.h"
@@ -150,6 +153,60 @@ std::string submit_local(const Workspace& ws, const json& a) {
   return id;
 }
 
+// Schedules without a server: the same records `runnel serve` keeps (kv rows of the
+// metadata store), made and changed through the same validation; a server started later
+// loads them and fires them. Nothing fires while no server runs.
+json schedules_local(const Workspace& ws, const std::string& op, const std::string& id, const json& body) {
+  const Workspace* wsp = &ws;
+  auto store = schedule::make_kv_schedule_store(
+      [wsp](const std::string& k) { return wsp->store().get_value(k); },
+      [wsp](const std::string& k, const std::string& v) { wsp->store().set_value(k, v); });
+  schedule::SystemClock clock;
+  schedule::Scheduler scheduler(
+      *store,
+      [](const schedule::FireRequest&) -> std::string {
+        throw unavailable("schedules fire while `runnel serve` runs");
+      },
+      [wsp](const std::string& name, const std::string& path) {
+        Datastore ds(*wsp, name);
+        if (ds.is_remote())
+          throw invalid_argument("datastore '" + name + "' is of type " + ds.type() +
+                                 ": data-change schedules watch local datastores only");
+        return path.empty() ? ds.root() : ds.path(path);
+      },
+      clock);
+  auto find = [&](const std::string& key) {
+    auto r = scheduler.get(key);
+    if (!r) throw not_found("no schedule '" + key + "' in this workspace");
+    return *r;
+  };
+  try {
+    if (op == "create") return server::schedule_api_json(ws, scheduler.create(server::schedule_from_create_body(ws, body)));
+    if (op == "get") return server::schedule_api_json(ws, find(id));
+    if (op == "list") {
+      json out = json::array();
+      for (const auto& r : scheduler.list()) out.push_back(server::schedule_api_json(ws, r));
+      return {{"schedules", out}};
+    }
+    if (op == "update") {
+      std::string key = find(id).id;
+      return server::schedule_api_json(ws, scheduler.update(key, server::schedule_update(body, find(key))));
+    }
+    if (op == "enable" || op == "disable")
+      return server::schedule_api_json(
+          ws, scheduler.set_status(find(id).id, op == "enable" ? schedule::ScheduleStatus::kActive
+                                                               : schedule::ScheduleStatus::kDisabled));
+    if (op == "delete") {
+      std::string key = find(id).id;
+      scheduler.remove(key);
+      return {{"id", key}, {"deleted", true}};
+    }
+  } catch (const server::ApiError& e) {
+    throw from_api_error(e);
+  }
+  throw invalid_argument("schedules_local: unknown operation '" + op + "'");
+}
+
 }  // namespace
 
 void bind_publish(py::module_& m) {
@@ -176,6 +233,20 @@ void bind_publish(py::module_& m) {
       "workspace"_a, "request"_a,
       "Runs a published pipeline, endpoint version or draft in this process (no server); "
       "returns the pipeline run id. See bind_publish.cc.");
+  m.def(
+      "schedules_local",
+      [](const Workspace& ws, const std::string& op, const std::string& id, const std::string& body) {
+        json b = body.empty() ? json::object() : json::parse(body);
+        json out;
+        {
+          py::gil_scoped_release release;
+          out = schedules_local(ws, op, id, b);
+        }
+        return out.dump();
+      },
+      "workspace"_a, "op"_a, "id"_a = "", "body"_a = "",
+      "Schedules kept in the workspace without a server (create/get/list/update/enable/disable/"
+      "delete, the REST bodies and answers); `runnel serve` fires them.");
   m.def(
       "cancel_local",
       [](const std::string& run_id) {

@@ -11,7 +11,7 @@ import re
 import subprocess
 import unittest
 
-from e2e_util import SOURCE_DIR, ServerTestBase
+from e2e_util import SOURCE_DIR, ServerTestBase, wait_for
 from sdk_util import SdkScriptTest
 
 NOTEBOOKS = os.path.join(SOURCE_DIR, "tests", "e2e", "notebooks")
@@ -281,6 +281,40 @@ class NotebookServerTest(SdkScriptTest, ServerTestBase):
         self.assertIn("Pipeline_experiment Finished {'pipeline_param': 10}", out)
         self.assertIn("My_Pipeline1 Finished {'pipeline_param': 45}", out)
         self.assertIn("registered: compare_result", out)
+
+    def test_schedules_without_a_server(self):
+        # No `runnel serve` while the notebook runs: the schedules are kept in the workspace
+        # (native schedules_local, the server's validation) and a server started later loads
+        # and fires them.
+        p = self.notebook("schedule_published")
+        out = p.stdout
+        sid = re.search(r"Schedule id to be used for schedule operations: (\S+)", out).group(1)
+        self.assertIn("Disabled schedule %s. New status is: Disabled" % sid, out)
+        self.assertIn("New name: My_Updated_Schedule \nNew frequency: Hour \nNew status: Active", out)
+        self.assertIn("fires while `runnel serve` runs", p.stderr)
+        soon = self.write("ws/soon.py", """
+            import datetime
+            from azureml.core import Workspace
+            from azureml.pipeline.core import PublishedPipeline, Schedule, ScheduleRecurrence
+            ws = Workspace.from_config()
+            start = (datetime.datetime.utcnow() + datetime.timedelta(seconds=4)).strftime("%Y-%m-%dT%H:%M:%S")
+            s = Schedule.create(ws, name="soon", pipeline_id=PublishedPipeline.get_all(ws)[0].id,
+                                experiment_name="soon", recurrence=ScheduleRecurrence("Minute", 1, start_time=start))
+            print("SOON", s.id)
+            """)
+        soon_id = self.run_script(soon).stdout.split("SOON ")[1].split()[0]
+        self.start_server()
+        s, listed = self.get_json("/api/v1/schedules")
+        self.assertEqual(s, 200, listed)
+        self.assertEqual(sorted(x["name"] for x in listed["schedules"]), ["My_Schedule", "My_Updated_Schedule", "soon"])
+        fired = {}
+
+        def ran():
+            _s, j = self.get_json("/api/v1/schedules/" + soon_id)
+            fired["runs"] = [r["run_id"] for r in j.get("runs", []) if r.get("run_id")]
+            return bool(fired["runs"])
+        self.assertTrue(wait_for(ran, timeout=60, interval=0.5), self.server_log())
+        self.assertEqual(self.wait_run(fired["runs"][0])["status"], "Finished")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ struct Val {
 };
 
 cctz::civil_second civil_of(const Time& t) {
-  return cctz::convert(std::chrono::system_clock::from_time_t(t.s + t.offset_s), cctz::utc_time_zone());
+  return cctz::convert(std::chrono::system_clock::from_time_t(t.s + t.offset_s),
+                       cctz::utc_time_zone());
 }
 
 Time time_from_civil(const cctz::civil_second& cs, int offset_s, bool utc) {
@@ -50,10 +51,14 @@ std::string two(int v) {
 
 // .NET custom and standard date formats.
 std::string format_time(const Time& t, std::string fmt) {
-  if (fmt.empty() || fmt == "o" || fmt == "O") fmt = "yyyy-MM-ddTHH:mm:ss.fffffffK";
-  else if (fmt == "s") fmt = "yyyy-MM-ddTHH:mm:ss";
-  else if (fmt == "u") fmt = "yyyy-MM-dd HH:mm:ssZ";
-  else if (fmt == "d") fmt = "M/d/yyyy";
+  if (fmt.empty() || fmt == "o" || fmt == "O")
+    fmt = "yyyy-MM-ddTHH:mm:ss.fffffffK";
+  else if (fmt == "s")
+    fmt = "yyyy-MM-ddTHH:mm:ss";
+  else if (fmt == "u")
+    fmt = "yyyy-MM-dd HH:mm:ssZ";
+  else if (fmt == "d")
+    fmt = "M/d/yyyy";
   cctz::civil_second c = civil_of(t);
   std::string out;
   for (size_t i = 0; i < fmt.size();) {
@@ -62,20 +67,38 @@ std::string format_time(const Time& t, std::string fmt) {
     while (i + n < fmt.size() && fmt[i + n] == ch) ++n;
     auto year = static_cast<int>(c.year());
     switch (ch) {
-      case 'y': out += n >= 4 ? std::to_string(year) : two(year % 100); break;
-      case 'M': out += n >= 2 ? two(c.month()) : std::to_string(c.month()); break;
-      case 'd': out += n >= 2 ? two(c.day()) : std::to_string(c.day()); break;
-      case 'H': out += n >= 2 ? two(c.hour()) : std::to_string(c.hour()); break;
+      case 'y':
+        out += n >= 4 ? std::to_string(year) : two(year % 100);
+        break;
+      case 'M':
+        out += n >= 2 ? two(c.month()) : std::to_string(c.month());
+        break;
+      case 'd':
+        out += n >= 2 ? two(c.day()) : std::to_string(c.day());
+        break;
+      case 'H':
+        out += n >= 2 ? two(c.hour()) : std::to_string(c.hour());
+        break;
       case 'h': {
         int h = c.hour() % 12 == 0 ? 12 : c.hour() % 12;
         out += n >= 2 ? two(h) : std::to_string(h);
         break;
       }
-      case 'm': out += n >= 2 ? two(c.minute()) : std::to_string(c.minute()); break;
-      case 's': out += n >= 2 ? two(c.second()) : std::to_string(c.second()); break;
-      case 'f': case 'F': out += std::string(n, '0'); break;  // whole seconds
-      case 't': out += c.hour() < 12 ? (n >= 2 ? "AM" : "A") : (n >= 2 ? "PM" : "P"); break;
-      case 'K': case 'z': {
+      case 'm':
+        out += n >= 2 ? two(c.minute()) : std::to_string(c.minute());
+        break;
+      case 's':
+        out += n >= 2 ? two(c.second()) : std::to_string(c.second());
+        break;
+      case 'f':
+      case 'F':
+        out += std::string(n, '0');
+        break;  // whole seconds
+      case 't':
+        out += c.hour() < 12 ? (n >= 2 ? "AM" : "A") : (n >= 2 ? "PM" : "P");
+        break;
+      case 'K':
+      case 'z': {
         if (t.utc && ch == 'K') {
           out += "Z";
         } else {
@@ -86,7 +109,8 @@ std::string format_time(const Time& t, std::string fmt) {
         }
         break;
       }
-      case '\'': case '"': {
+      case '\'':
+      case '"': {
         size_t end = fmt.find(ch, i + 1);
         if (end == std::string::npos) throw Failed("unterminated quote in format");
         out += fmt.substr(i + 1, end - i - 1);
@@ -97,7 +121,8 @@ std::string format_time(const Time& t, std::string fmt) {
         if (i + 1 < fmt.size()) out += fmt[i + 1];
         i += 2;
         continue;
-      default: out += std::string(n, ch);
+      default:
+        out += std::string(n, ch);
     }
     i += n;
   }
@@ -108,15 +133,18 @@ std::string format_time(const Time& t, std::string fmt) {
 Time parse_time(const std::string& text) {
   int y, mo, d, h = 0, mi = 0, se = 0;
   int used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3) throw Failed("not a timestamp");
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
+    throw Failed("not a timestamp");
   size_t p = static_cast<size_t>(used);
   if (p < text.size() && (text[p] == 'T' || text[p] == ' ')) {
     int u2 = 0;
-    if (std::sscanf(text.c_str() + p + 1, "%2d:%2d%n", &h, &mi, &u2) != 2) throw Failed("not a timestamp");
+    if (std::sscanf(text.c_str() + p + 1, "%2d:%2d%n", &h, &mi, &u2) != 2)
+      throw Failed("not a timestamp");
     p += 1 + static_cast<size_t>(u2);
     if (p < text.size() && text[p] == ':') {
       int u3 = 0;
-      if (std::sscanf(text.c_str() + p + 1, "%2d%n", &se, &u3) != 1) throw Failed("not a timestamp");
+      if (std::sscanf(text.c_str() + p + 1, "%2d%n", &se, &u3) != 1)
+        throw Failed("not a timestamp");
       p += 1 + static_cast<size_t>(u3);
     }
     if (p < text.size() && text[p] == '.')
@@ -176,7 +204,8 @@ Val time_val(const Time& t, const std::vector<Val>& args, size_t fmt_index) {
 }
 
 int days_in_month(int64_t y, int m) {
-  return static_cast<int>(cctz::civil_day(cctz::civil_month(y, m) + 1) - cctz::civil_day(cctz::civil_month(y, m)));
+  return static_cast<int>(cctz::civil_day(cctz::civil_month(y, m) + 1) -
+                          cctz::civil_day(cctz::civil_month(y, m)));
 }
 
 // .NET AddMonths: the day is clamped to the new month's length.
@@ -184,8 +213,9 @@ Time add_months(const Time& t, int64_t months) {
   cctz::civil_second c = civil_of(t);
   cctz::civil_month m = cctz::civil_month(c) + months;
   int day = std::min(c.day(), days_in_month(m.year(), m.month()));
-  return time_from_civil(cctz::civil_second(m.year(), m.month(), day, c.hour(), c.minute(), c.second()),
-                         t.offset_s, t.utc);
+  return time_from_civil(
+      cctz::civil_second(m.year(), m.month(), day, c.hour(), c.minute(), c.second()), t.offset_s,
+      t.utc);
 }
 
 Time add_unit(const Time& t, int64_t n, const std::string& unit) {
@@ -253,7 +283,8 @@ class Reader {
       return v;
     }
     size_t start = p_;
-    while (p_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[p_])) || s_[p_] == '_')) ++p_;
+    while (p_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[p_])) || s_[p_] == '_'))
+      ++p_;
     std::string name = s_.substr(start, p_ - start);
     if (name.empty()) throw Failed("expected a function at " + std::to_string(start));
     skip();
@@ -293,9 +324,12 @@ class Reader {
   Val property(const Val& v, const std::string& prop) {
     if (v.kind != Val::Kind::kTrigger) throw Failed("no property ." + prop);
     Time t;
-    if (prop == "scheduledTime") t.s = ctx_.scheduled_s ? ctx_.scheduled_s : ctx_.start_s;
-    else if (prop == "startTime") t.s = ctx_.start_s;
-    else throw Failed("trigger() has no ." + prop);
+    if (prop == "scheduledTime")
+      t.s = ctx_.scheduled_s ? ctx_.scheduled_s : ctx_.start_s;
+    else if (prop == "startTime")
+      t.s = ctx_.start_s;
+    else
+      throw Failed("trigger() has no ." + prop);
     Val out;
     out.kind = Val::Kind::kTime;
     out.time = t;
@@ -324,7 +358,10 @@ class Reader {
       return v;
     }
     static const std::vector<std::pair<std::string, std::string>> adders = {
-        {"addDays", "Day"}, {"addHours", "Hour"}, {"addMinutes", "Minute"}, {"addSeconds", "Second"}};
+        {"addDays", "Day"},
+        {"addHours", "Hour"},
+        {"addMinutes", "Minute"},
+        {"addSeconds", "Second"}};
     for (const auto& [name, unit] : adders)
       if (f == name) {
         arity(f, a, 2, 3);
@@ -389,7 +426,8 @@ class Reader {
 
 }  // namespace
 
-std::optional<json> evaluate_expression(const std::string& expression, const ExpressionContext& ctx) {
+std::optional<json> evaluate_expression(const std::string& expression,
+                                        const ExpressionContext& ctx) {
   try {
     Val v = Reader(expression, ctx).parse_all();
     if (v.kind == Val::Kind::kInt) return json(v.num);

@@ -36,22 +36,28 @@ TEST(Expressions, ArithmeticAndFormats) {
   EXPECT_EQ(eval("addDays('2026-12-31', 1, 's')"), "2027-01-01T00:00:00");
   EXPECT_EQ(eval("startOfMonth('2026-12-02T21:30:00Z', 'u')"), "2026-12-01 00:00:00Z");
   // A quote inside an expression string is doubled; a quoted part of a format is literal.
-  EXPECT_EQ(eval("formatDateTime('2026-12-02T21:05:09Z', 'hh:mm tt ''on'' d/M/yy')"), "09:05 PM on 2/12/26");
+  EXPECT_EQ(eval("formatDateTime('2026-12-02T21:05:09Z', 'hh:mm tt ''on'' d/M/yy')"),
+            "09:05 PM on 2/12/26");
 }
 
 TEST(Expressions, DaysAndZones) {
   EXPECT_EQ(eval("dayOfMonth('2022-01-01 08:00:00')"), "1");
   EXPECT_EQ(eval("dayOfWeek('2022-01-01 08:00:00')"), "6");  // a Saturday; Sunday is 0
   EXPECT_EQ(eval("dayOfYear('2022-02-01')"), "32");
-  EXPECT_EQ(eval("convertFromUtc('2026-07-01T12:00:00Z', 'W. Europe Standard Time', 'HH:mm K')"), "14:00 +02:00");
+  EXPECT_EQ(eval("convertFromUtc('2026-07-01T12:00:00Z', 'W. Europe Standard Time', 'HH:mm K')"),
+            "14:00 +02:00");
   EXPECT_EQ(eval("convertToUtc('2026-07-01 12:00:00', 'Pacific Standard Time', 'HH:mm')"), "19:00");
 }
 
 TEST(Expressions, UnresolvedStayRawAndOthersPassThrough) {
   EXPECT_EQ(eval("runId()"), "<unresolved>");
   EXPECT_EQ(eval("addDays(utcNow(), 'x')"), "<unresolved>");
-  nlohmann::json params = {{"a", "@formatDateTime(utcNow(),'yyyy')"}, {"b", "@runId()"},
-                           {"c", "@@literal"}, {"d", 5}, {"e", "plain"}, {"f", "@dayOfMonth(utcNow())"}};
+  nlohmann::json params = {{"a", "@formatDateTime(utcNow(),'yyyy')"},
+                           {"b", "@runId()"},
+                           {"c", "@@literal"},
+                           {"d", 5},
+                           {"e", "plain"},
+                           {"f", "@dayOfMonth(utcNow())"}};
   auto out = resolve_parameter_expressions(params, ctx());
   EXPECT_EQ(out["a"], "2026");
   EXPECT_EQ(out["b"], "@runId()");
