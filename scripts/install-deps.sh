@@ -12,6 +12,7 @@ PKGS=(
   libpq-dev postgresql-15 postgresql-client-15  # the PostgreSQL metadata store (src/store/pg_*) and its tests
   libcctz-dev tzdata  # schedules: time zones from the system's tz database (src/server/schedule)
   python3 python3-numpy python3-pandas python3-sklearn python3-yaml
+  python3-requests  # the sample notebooks call REST endpoints with requests (tests/e2e/notebooks)
   bubblewrap clang-format
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)

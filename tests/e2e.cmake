@@ -91,3 +91,6 @@ runnel_add_e2e(schedules)
 runnel_add_e2e(publish LABELS python TIMEOUT 600)
 # Pipeline components (`type: pipeline` jobs, nested, registered, a pipeline made from one).
 runnel_add_e2e(pipeline_components)
+# Scripts modeled on the Azure ML v1 pipeline sample notebooks (tests/e2e/notebooks/,
+# docs/notebook-compat.md).
+runnel_add_e2e(notebooks LABELS python TIMEOUT 600)

@@ -272,6 +272,9 @@ class Worker:
 def worker_main(args):
     """The worker's loop: imports the entry script, calls init(), then serves tasks."""
     proto = os.fdopen(os.dup(1), "w", buffering=1)
+    # What init() prints goes to the step's log (stderr), never into the protocol pipe.
+    sys.stdout.flush()
+    os.dup2(2, 1)
     import logging
     logging.basicConfig(level=getattr(logging, str(args.logging_level).upper(), logging.INFO))
     sys.argv = [args.entry_script] + args.program_args
@@ -311,7 +314,10 @@ def worker_main(args):
             else:
                 batch = list(task["files"])
                 n_items = len(batch)
-            result = module.run(batch)
+            if "partition" in task and _takes_context(module.run):
+                result = module.run(batch, MiniBatchContext(dict(task["partition"])))
+            else:
+                result = module.run(batch)
             rows = _result_rows(result)
             reply = {"ok": True, "rows": rows, "succeeded": min(len(rows), n_items),
                      "items": n_items}
@@ -322,6 +328,54 @@ def worker_main(args):
         sys.stderr.flush()
         proto.write(json.dumps(reply) + "\n")
     return 0
+
+
+class MiniBatchContext:
+    """The second argument of run(mini_batch, mini_batch_context) for partitioned inputs:
+    partition_key_value ({key: value} of this mini-batch) and dataset (None here)."""
+
+    def __init__(self, partition_key_value):
+        self.partition_key_value = partition_key_value
+        self.dataset = None
+
+    def __repr__(self):
+        return "MiniBatchContext(partition_key_value=%r)" % (self.partition_key_value,)
+
+
+def _takes_context(fn):
+    import inspect
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    except (TypeError, ValueError):
+        return False
+    return len(params) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+def file_partition_items(path, entry, partition_keys):
+    """[("group:" + JSON key values, [abs paths], digest)] for a FileDataset input whose
+    files carry partition values (its definition's files[].partition, from partition_format)."""
+    files = ((entry.get("dataset") or {}).get("definition") or {}).get("files") or []
+    by_path = [(f.get("path") or "", f.get("partition") or {}) for f in files]
+    groups = {}
+    for rel, full, digest in file_items(path):
+        rel_posix = rel.replace(os.sep, "/")
+        part = next((p for fp, p in by_path if fp == rel_posix or fp.endswith("/" + rel_posix)), None)
+        if part is None:
+            raise ParallelRunError("--partition-keys: input file %s has no partition values; make the "
+                                   "FileDataset with partition_format= naming %s" % (rel, ", ".join(partition_keys)))
+        missing = [k for k in partition_keys if k not in part]
+        if missing:
+            raise ParallelRunError("--partition-keys: no partition key %s in the input's partition_format "
+                                   "(keys: %s)" % (", ".join(missing), ", ".join(sorted(part)) or "none"))
+        gk = tuple(str(part[k]) for k in partition_keys)
+        groups.setdefault(gk, []).append((full, digest))
+    out = []
+    for gk in sorted(groups):
+        members = sorted(groups[gk])
+        out.append(("group:" + json.dumps(list(gk)), [m[0] for m in members],
+                    hashlib.sha256("".join(m[1] for m in members).encode()).hexdigest()))
+    return out
 
 
 def _result_rows(result):
@@ -377,6 +431,11 @@ class Driver:
             weight = (lambda it: 1) if a.partition_keys else (lambda it: len(it[1]))
             if a.partition_keys:
                 limit = 1  # one group per mini-batch
+        elif a.partition_keys:
+            # A partitioned FileDataset (partition_format): one mini-batch per combination
+            # of the keys' values, as Azure ML groups partition-per-folder jobs.
+            header, items = None, file_partition_items(a.input_path, a.input_entry, a.partition_keys)
+            limit, weight = 1, (lambda it: 1)
         else:
             header, items = None, file_items(a.input_path)
             try:
@@ -408,9 +467,19 @@ class Driver:
             if a.tabular:
                 message["header"] = header.decode("utf-8")
                 message["rows"] = [m[1].decode("utf-8") for m in members]
+            elif a.partition_keys:
+                message["files"] = [f for m in members for f in m[1]]
+                message["partition"] = dict(zip(a.partition_keys, json.loads(members[0][0][len("group:"):])))
             else:
                 message["files"] = [m[1] for m in members]
-            n_items = sum(m[1].count(b"\n") or 1 for m in members) if a.tabular and a.partition_keys else len(members)
+            if a.tabular and a.partition_keys:
+                message["partition"] = dict(zip(a.partition_keys, json.loads(members[0][0][len("group:"):])))
+            if a.tabular and a.partition_keys:
+                n_items = sum(m[1].count(b"\n") or 1 for m in members)
+            elif a.partition_keys:
+                n_items = sum(len(m[1]) for m in members)
+            else:
+                n_items = len(members)
             tasks.append({"n": n, "key": key, "message": message, "reused": reused, "tries": 0,
                           "items": n_items, "result": self.cached_result(key) if reused else None})
         if layout_path:
@@ -637,7 +706,10 @@ def parse_args(argv):
     name, sep, path = a.input[0].partition("=")
     a.input_path = path if sep else name
     # A v2 mltable input is tabular: the step's context says the input's type.
-    entry = (_context().get("inputs") or {}).get(name) if sep else None
+    inputs = _context().get("inputs") or {}
+    entry = inputs.get(name) if sep else next(
+        (e for e in inputs.values() if isinstance(e, dict) and e.get("path") == a.input_path), None)
+    a.input_entry = entry if isinstance(entry, dict) else {}
     if isinstance(entry, dict) and entry.get("type") == "mltable":
         a.tabular = True
     if a.append_row_to:

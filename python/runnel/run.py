@@ -313,8 +313,8 @@ class Run:
             with open(dest, "wb") as f:
                 data = path_or_stream.read()
                 f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        else:
-            shutil.copyfile(path_or_stream, dest)
+        elif not (os.path.exists(dest) and os.path.samefile(path_or_stream, dest)):
+            shutil.copyfile(path_or_stream, dest)  # a file already in outputs/ stays as it is
         return dest
 
     def upload_files(self, names, paths, **_ignored):
@@ -350,6 +350,40 @@ class Run:
                 rel = os.path.relpath(os.path.join(dirpath, f), root).replace(os.sep, "/")
                 out.append(_OUTPUTS_PREFIX + rel)
         return sorted(out)
+
+    def _run_file(self, name):
+        """A file of this run by its SDK name: "outputs/x" is under outputs_dir, anything
+        else relative to the current folder (where the script wrote it)."""
+        n = str(name).replace("\\", "/")
+        if n.startswith(_OUTPUTS_PREFIX) and self._ctx is not None:
+            p = self._output_path(n)
+            if os.path.exists(p):
+                return p
+        return os.path.abspath(n)
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        """Copies the run's file `name` (as get_file_names() lists it) to output_file_path."""
+        src = self._run_file(name)
+        dest = output_file_path or os.path.basename(src)
+        if os.path.isdir(dest):
+            dest = os.path.join(dest, os.path.basename(src))
+        shutil.copyfile(src, dest)
+        return dest
+
+    def register_model(self, model_name, model_path=None, tags=None, properties=None,
+                       model_framework=None, model_framework_version=None, description=None,
+                       datasets=None, sample_input_dataset=None, sample_output_dataset=None,
+                       resource_configuration=None, **_ignored):
+        """Registers the run's file or folder model_path ("outputs/model.pkl") as the next
+        version of model_name (runnel/model.py); returns the Model."""
+        from .model import Model
+        if self._ctx is None:
+            raise RuntimeError("register_model: an offline run has no workspace; use Model.register")
+        path = self._run_file(model_path or "outputs")
+        return Model.register(self._ctx.get("workspace"), path, model_name, tags=tags, properties=properties,
+                              description=description, model_framework=model_framework,
+                              model_framework_version=model_framework_version, _run_id=self.id,
+                              _experiment_name=self._ctx.get("experiment"))
 
     # ---- lifecycle (the engine owns the real status) -------------------------------
 

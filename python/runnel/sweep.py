@@ -425,7 +425,12 @@ class Driver:
         out = open(os.path.join(t.dir, "stdout.txt"), "wb")
         err = open(os.path.join(t.dir, "stderr.txt"), "wb")
         env = dict(os.environ, RUNNEL_RUN_CONTEXT=ctx_path, AZUREML_RUN_ID=t.id)
-        t.proc = subprocess.Popen(["/bin/sh", "-c", cmd], cwd=self.code, env=env, stdout=out, stderr=err,
+        # Each trial runs in its own copy of the code, so what a script writes beside itself
+        # (./outputs/model/..., as Azure ML trials do) is the trial's own.
+        wd = os.path.join(t.dir, "wd")
+        shutil.copytree(self.code, wd, symlinks=True, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".runnel"))
+        t.proc = subprocess.Popen(["/bin/sh", "-c", cmd], cwd=wd, env=env, stdout=out, stderr=err,
                                   start_new_session=True)
         out.close()
         err.close()
@@ -573,6 +578,20 @@ class Driver:
         with open(path, "w") as f:
             json.dump(out, f, indent=1)
 
+    def copy_best_file(self, rel, dest):
+        """The best trial's file or folder `rel` (in its working folder) copied to dest."""
+        with open(os.path.join(self.trials_dir, "children.json")) as f:
+            best = json.load(f)["children"][0]
+        src = os.path.join(best["log_dir"], "wd", rel)
+        if not os.path.exists(src):
+            raise SweepError("TrainingOutput model_file %s: the best trial (%s) wrote no such file (%s)"
+                             % (rel, best["id"], src))
+        os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(src, dest)
+
     def finish(self, trials):
         scored = self.write_children(trials, final=True)
         if not scored:
@@ -627,6 +646,9 @@ def main(argv=None):
     p.add_argument("--output-pair", action="append", default=[], nargs=2, metavar=("NAME", "PATH"))
     p.add_argument("--metrics-output", default="",
                    help="write every trial's metrics as JSON here (HyperDriveStep metrics_output)")
+    p.add_argument("--model-output", action="append", default=[], nargs=2, metavar=("FILE", "PATH"),
+                   help="copy the best trial's FILE (relative to its working folder, e.g. "
+                        "outputs/model/saved_model.pb) to PATH (TrainingOutput('Model', model_file=FILE))")
     a = p.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if a.spec_b64:
@@ -642,6 +664,9 @@ def main(argv=None):
         code = driver.run()
         if a.metrics_output:
             driver.write_metrics_output(a.metrics_output)
+        if code == 0:
+            for rel, dest in a.model_output:
+                driver.copy_best_file(rel, dest)
         return code
     except (SweepError, ValueError, OSError) as e:
         print("error: sweep: %s" % e, file=sys.stderr)

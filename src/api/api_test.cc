@@ -111,7 +111,8 @@ TEST_F(ApiTest, RegisteredDatasetIsConsumedAsDownload) {
   std::ofstream(dir_ / "rows.csv") << "a,b\n1,2\n";
   FileDataset files = Dataset::File::from_files({DataPath((dir_ / "rows.csv").string())});
   files = files.register_dataset(ws, "rows");
-  CommandStep count({.name = "count", .command = "sh -c 'cat \"$0\"/* | wc -l'",
+  // A dataset made from one file is that file's path in the step (as in Azure ML).
+  CommandStep count({.name = "count", .command = "sh -c 'cat \"$0\" | wc -l'",
                      .arguments = {files.as_named_input("rows").as_download()}});
   PipelineRun run = Experiment(ws, "api").submit(Pipeline(ws, {count}));
   ASSERT_EQ(run.wait_for_completion(false), "Finished");

@@ -122,8 +122,15 @@ ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const st
         r.read_only_paths.push_back(s.files[i].local_path);
       }
     }
-    r.path_for_step =
-        (in.type == DataType::kUriFile && names.size() == 1) ? dir + "/" + names[0] : dir;
+    // One file: its path, for a uri_file input and for a file dataset made from that one
+    // file (Dataset.File.from_files('a.csv'), a DataReference to a file), as Azure ML
+    // mounts and downloads those; a folder otherwise.
+    const bool one_file_source = s.sources.size() == 1 && s.files.size() == 1 &&
+                                 s.files[0].datastore == s.sources[0].datastore &&
+                                 s.files[0].path == s.sources[0].path;
+    r.path_for_step = ((in.type == DataType::kUriFile || one_file_source) && names.size() == 1)
+                          ? dir + "/" + names[0]
+                          : dir;
   }
   r.context_entry = context_base(in, r.path_for_step);
   r.context_entry["dataset"] = {{"name", s.name},    {"version", s.version},

@@ -73,6 +73,23 @@ TEST(Materialize, TabularNeedsDirect) {
   }
 }
 
+// A file dataset made from one file is that file's path when mounted or downloaded (as Azure
+// ML gives Dataset.File.from_files('a.csv') and a DataReference to a file); made from a
+// folder holding one file, it stays the folder.
+TEST(Materialize, OneFileDatasetIsTheFilePath) {
+  TempWorkspace t;
+  t.put("d/one.csv", "a,b\n");
+  Dataset::File::from_files({{t.ds(), "d/one.csv"}}).register_dataset(t.ws(), "one");
+  Dataset::File::from_files({{t.ds(), "d/"}}).register_dataset(t.ws(), "folder");
+  for (InputMode mode : {InputMode::kRoMount, InputMode::kDownload}) {
+    auto r = resolve_input(t.ws(), dataset_input("one", mode), t.dir() + "/w", false);
+    EXPECT_EQ(read_file(r.path_for_step), "a,b\n") << r.path_for_step;
+    EXPECT_EQ(r.context_entry["path"], r.path_for_step);
+    auto f = resolve_input(t.ws(), dataset_input("folder", mode), t.dir() + "/w2", false);
+    EXPECT_EQ(read_file(f.path_for_step + "/one.csv"), "a,b\n");
+  }
+}
+
 TEST(Materialize, DatastorePathDownload) {
   TempWorkspace t;
   t.put("p/f.txt", "hello");

@@ -4,6 +4,8 @@
 #include <pybind11/stl.h>
 
 #include "core/ids.h"
+#include "data/file_match.h"
+#include "objstore/ops.h"
 #include "python/bindings.h"
 #include "runnel/datastore.h"
 #include "runnel/error.h"
@@ -48,6 +50,10 @@ py::dict step_run_dict(const StepRunRecord& r) {
                   "ended_at"_a = r.ended_at);
 }
 
+objstore::GlobMatch glob_matcher() {
+  return [](const std::string& p, const std::string& k) { return internal::glob_match(p, k); };
+}
+
 void bind_workspace(py::module_& m) {
   py::class_<Datastore>(m, "Datastore")
       .def(py::init<const Workspace&, const std::string&>(), "workspace"_a, "name"_a)
@@ -56,6 +62,51 @@ void bind_workspace(py::module_& m) {
       .def_property_readonly("root", &Datastore::root)
       .def("path", &Datastore::path, "relative"_a,
            "Absolute local path of `relative` inside the datastore; raises if it escapes it.")
+      .def("describe_json", &Datastore::describe_json)
+      .def_static(
+          "register_azure_blob_container",
+          [](const Workspace& ws, const std::string& name, const std::string& container,
+             const std::string& account, const std::string& sas_token, const std::string& account_key,
+             const std::string& protocol, const std::string& endpoint, bool overwrite,
+             bool create_if_not_exists, bool skip_validation) {
+            py::gil_scoped_release release;
+            return Datastore::register_azure_blob_container(ws, name, container, account, sas_token,
+                                                            account_key, protocol, endpoint, overwrite,
+                                                            create_if_not_exists, skip_validation);
+          },
+          "workspace"_a, "datastore_name"_a, "container_name"_a, "account_name"_a, "sas_token"_a = "",
+          "account_key"_a = "", "protocol"_a = "", "endpoint"_a = "", "overwrite"_a = false,
+          "create_if_not_exists"_a = false, "skip_validation"_a = false)
+      .def_static("unregister", &Datastore::unregister, "workspace"_a, "datastore_name"_a)
+      // Remote (Azure Blob, S3) transfers, as `runnel datastore upload/download/copy`
+      // (objstore/ops.h); each returns (files, skipped, bytes).
+      .def_static(
+          "upload_remote",
+          [](const Workspace& ws, const std::string& name, const std::string& local, const std::string& dest) {
+            py::gil_scoped_release release;
+            auto c = objstore::upload_path(ws, name, local, dest, false);
+            return std::make_tuple(c.files, c.skipped, c.bytes);
+          },
+          "workspace"_a, "datastore_name"_a, "local"_a, "dest"_a)
+      .def_static(
+          "download_remote",
+          [](const Workspace& ws, const std::string& name, const std::string& src, const std::string& local) {
+            py::gil_scoped_release release;
+            auto c = objstore::download_path(ws, name, src, local, false, glob_matcher());
+            return std::make_tuple(c.files, c.skipped, c.bytes);
+          },
+          "workspace"_a, "datastore_name"_a, "src"_a, "local"_a)
+      .def_static(
+          "copy",
+          [](const Workspace& ws, const std::string& src, const std::string& src_path, const std::string& dst,
+             const std::string& dst_path) {
+            py::gil_scoped_release release;
+            auto c = objstore::copy_path(ws, src, src_path, dst, dst_path, false, glob_matcher());
+            return std::make_tuple(c.files, c.skipped, c.bytes);
+          },
+          "workspace"_a, "src_datastore"_a, "src_path"_a, "dst_datastore"_a, "dst_path"_a,
+          "Copies src_path of one datastore to dst_path of another (any kinds), skipping files "
+          "already there with the same content.")
       .def("__repr__",
            [](const Datastore& d) { return "<runnel._runnel.Datastore " + d.name() + ">"; });
 

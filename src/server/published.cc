@@ -89,7 +89,16 @@ PipelineSpec resolve_published_request(const Workspace& ws, const json& req, Exe
   std::map<std::string, std::string> like;  // how each default spells booleans
   for (const auto& pp : spec.parameters) like[pp.name] = pp.default_value.value;
   json params = object_field(req.value("parameter_assignments", json()), "ParameterAssignments");
+  // As Azure ML's service does, a REST trigger may name parameters the pipeline does not
+  // have (the versioned-endpoint sample sends some to a pipeline without any): they are
+  // ignored, and listed in the run's tag runnel.ignored_parameters.
+  std::string ignored;
   for (const auto& [k, v] : params.items()) {
+    if (!like.count(k)) ignored += (ignored.empty() ? "" : ",") + k;
+  }
+  if (!ignored.empty()) opts->tags["runnel.ignored_parameters"] = ignored;
+  for (const auto& [k, v] : params.items()) {
+    if (!like.count(k)) continue;
     try {
       opts->parameters[k].text = parameter_text(v, "ParameterAssignments." + k, like[k]);
     } catch (const Error& e) {

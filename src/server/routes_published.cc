@@ -177,12 +177,31 @@ void Server::Impl::add_published_routes() {
                                                                      b.value("set_default", false))));
             });
 
-  http.Post(std::string(kEndpoint) + "/runs", [trigger](const httplib::Request& req, httplib::Response& res) {
+  auto endpoint_trigger = [trigger](const httplib::Request& req, httplib::Response& res, std::string endpoint,
+                                    std::string version) {
     json b = body_of(req);
-    std::string version = query(req, "pipelineVersion").value_or("");
+    if (version.empty()) version = query(req, "pipelineVersion").value_or("");
     json v = sdk_key(b, "PipelineVersion", "pipeline_version");
     if (v.is_string()) version = v.get<std::string>();
-    trigger(b, PublishedTarget{.endpoint = req.matches[1], .version = version}, res);
+    trigger(b, PublishedTarget{.endpoint = std::move(endpoint), .version = version}, res);
+  };
+  http.Post(std::string(kEndpoint) + "/runs", [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+    endpoint_trigger(req, res, req.matches[1], "");
+  });
+  // The URL shapes of Azure ML's PipelineEndpoint.endpoint, which scripts edit: .../Id/<id>,
+  // .../Id/<id>/<version>, and .../Name?name=<name>&pipelineVersion=<version>.
+  const std::string submit = "/api/v1/PipelineRuns/PipelineEndpointSubmit";
+  http.Post(submit + R"(/Id/([^/]+))", [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+    endpoint_trigger(req, res, req.matches[1], "");
+  });
+  http.Post(submit + R"(/Id/([^/]+)/([^/]+))",
+            [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+              endpoint_trigger(req, res, req.matches[1], req.matches[2]);
+            });
+  http.Post(submit + "/Name", [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+    auto name = query(req, "name");
+    if (!name || name->empty()) throw bad_field("name", "the query must name the endpoint: ?name=NAME");
+    endpoint_trigger(req, res, *name, "");
   });
 }
 

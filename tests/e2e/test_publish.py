@@ -161,9 +161,12 @@ class PublishTest(SdkScriptTest):
         # A bad token is refused; bad parameters are 400s naming them.
         status, answer = self.curl(endpoint, {"ExperimentName": "x"}, token="not-a-token")
         self.assertEqual(status, 401, answer)
+        # A name the pipeline does not have is ignored (as Azure ML's service does) and
+        # listed in the run's tags.
         status, answer = self.curl(endpoint, {"ExperimentName": "x", "ParameterAssignments": {"msgs": "a"}})
-        self.assertEqual(status, 400, answer)
-        self.assertIn("'msgs' is not a parameter", answer["message"])
+        self.assertEqual(status, 201, answer)
+        self.wait_run(answer["Id"])
+        self.assertEqual(self.show(answer["Id"])["tags"].get("runnel.ignored_parameters"), "msgs")
         status, answer = self.curl(endpoint, {"ExperimentName": "x", "ParameterAssignments": {"count": "z"}})
         self.assertEqual(status, 400, answer)
         status, answer = self.curl(endpoint, {"ParameterAssignments": {}})

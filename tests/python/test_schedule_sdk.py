@@ -46,19 +46,25 @@ class ScheduleRecurrenceTest(unittest.TestCase):
             with self.assertRaises(ValueError, msg=str(kw)):
                 ScheduleRecurrence(**kw).validate()
 
-    def test_create_needs_a_running_server(self):
+    def test_a_named_server_must_answer(self):
+        # Without $RUNNEL_SERVER and with no server, schedules are kept in the workspace
+        # (tests/e2e/test_notebooks.py: test_schedules_without_a_server); a server named by
+        # $RUNNEL_SERVER must answer.
         with tempfile.TemporaryDirectory() as d:
             os.makedirs(os.path.join(d, ".runnel"))
             with open(os.path.join(d, ".runnel", "config.json"), "w") as f:
                 f.write("{}")
             ws = types.SimpleNamespace(path=d)
-            env = os.environ.pop("RUNNEL_SERVER", None)
+            env = os.environ.get("RUNNEL_SERVER")
+            os.environ["RUNNEL_SERVER"] = "http://127.0.0.1:9"
             try:
                 with self.assertRaisesRegex(RuntimeError, "runnel serve"):
                     Schedule.create(ws, "s", experiment_name="e", pipeline_path=os.path.join(d, "p.yml"),
                                     recurrence=ScheduleRecurrence("Day", 1))
             finally:
-                if env is not None:
+                if env is None:
+                    os.environ.pop("RUNNEL_SERVER", None)
+                else:
                     os.environ["RUNNEL_SERVER"] = env
         with self.assertRaisesRegex(ValueError, "pipeline_id"):
             Schedule.create(types.SimpleNamespace(path="/nonexistent"), "s", experiment_name="e",

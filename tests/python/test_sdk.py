@@ -31,7 +31,7 @@ from azureml.data.dataset_consumption_config import DatasetConsumptionConfig
 from azureml.pipeline.core import (Pipeline, PipelineData, PipelineDraft, PipelineEndpoint, PublishedPipeline,
                                    Schedule, ScheduleRecurrence, StepSequence)
 from azureml.pipeline.core.graph import PipelineParameter
-from azureml.pipeline.steps import CommandStep, DataTransferStep, PythonScriptStep
+from azureml.pipeline.steps import AutoMLStep, CommandStep, DataTransferStep, PythonScriptStep
 from azureml.widgets import RunDetails
 
 errors = runnel.errors
@@ -122,9 +122,9 @@ class DatastoreTest(SdkTestBase):
         with redirect_stdout(io.StringIO()):
             ref = ds.upload(src, target_path="up", show_progress=False)
             self.assertIsInstance(ref, DataReference)
-            self.assertTrue(os.path.isfile(os.path.join(ds.path, "up", "sub", "b.txt")))
+            self.assertTrue(os.path.isfile(os.path.join(ds.root, "up", "sub", "b.txt")))
             ds.upload_files([os.path.join(src, "a.txt")], target_path="single", show_progress=False)
-            self.assertTrue(os.path.isfile(os.path.join(ds.path, "single", "a.txt")))
+            self.assertTrue(os.path.isfile(os.path.join(ds.root, "single", "a.txt")))
             n = ds.download(os.path.join(self.root, "down"), prefix="up", show_progress=False)
         self.assertEqual(n, 2)
         self.assertTrue(os.path.isfile(os.path.join(self.root, "down", "up", "a.txt")))
@@ -141,8 +141,8 @@ class DatasetTest(SdkTestBase):
         super().setUp()
         ds = self.ws.get_default_datastore()
         for i in range(3):
-            self.write(os.path.join(ds.path, "files", "f%d.txt" % i), "x" * i)
-        self.write(os.path.join(ds.path, "tab", "t.csv"), "a,b,c\n1,2.5,x\n3,4.5,y\n")
+            self.write(os.path.join(ds.root, "files", "f%d.txt" % i), "x" * i)
+        self.write(os.path.join(ds.root, "tab", "t.csv"), "a,b,c\n1,2.5,x\n3,4.5,y\n")
         self.ds = ds
 
     def test_file_dataset(self):
@@ -185,7 +185,7 @@ class DatasetTest(SdkTestBase):
             Dataset.get_by_id(self.ws, "no-version")
         fd = Dataset.File.from_files([(self.ds, "files/")])
         fd.register(self.ws, "taken")
-        self.write(os.path.join(self.ds.path, "files", "f9.txt"), "new")
+        self.write(os.path.join(self.ds.root, "files", "f9.txt"), "new")
         with self.assertRaises(errors.AlreadyExistsError):
             Dataset.File.from_files([(self.ds, "files/")]).register(self.ws, "taken")
         with self.assertRaises(ValueError):
@@ -376,7 +376,7 @@ class StepAndPipelineTest(SdkTestBase):
 
     def test_placeholders_become_paths(self):
         ds = self.ws.get_default_datastore()
-        self.write(os.path.join(ds.path, "raw", "x.txt"), "x")
+        self.write(os.path.join(ds.root, "raw", "x.txt"), "x")
         f = PipelineData("model", datastore=ds, is_directory=False)
         ref = DataReference(ds, data_reference_name="raw", path_on_datastore="raw")
         param = PipelineParameter(name="lr", default_value=0.5)
@@ -397,6 +397,8 @@ class StepAndPipelineTest(SdkTestBase):
         with self.assertRaises(LookupError):
             PublishedPipeline.get(self.ws, id="x")
         with self.assertRaises(NotImplementedError):
+            AutoMLStep(name="x")
+        with self.assertRaises(ValueError):  # DataTransferStep exists; it needs both ends
             DataTransferStep(name="x")
 
     def test_publish_keeps_parameters_and_data_parameters_are_refused(self):
@@ -576,6 +578,23 @@ class RunTest(SdkTestBase):
         self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
         with self.assertRaises(ValueError):
             ScriptRunConfig("src")
+
+    def test_script_run_has_the_scripts_metrics_files_and_models(self):
+        self.write("src/train.py", "import os\nfrom azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.log('acc', 0.9)\nos.makedirs('outputs', exist_ok=True)\n"
+                   "open('outputs/model.pkl', 'w').write('m')\n")
+        run = Experiment(self.ws, "src").submit(ScriptRunConfig(source_directory="src", script="train.py"))
+        run.wait_for_completion(show_output=False)
+        self.assertEqual(run.get_metrics(), {"acc": 0.9})
+        self.assertIn("outputs/model.pkl", run.get_file_names())
+        run.download_file("outputs/model.pkl", os.path.join(self.root, "m.pkl"))
+        with open(os.path.join(self.root, "m.pkl")) as f:
+            self.assertEqual(f.read(), "m")
+        with redirect_stdout(io.StringIO()):
+            model = run.register_model("m", model_path="outputs/model.pkl")
+        self.assertEqual((model.name, model.version), ("m", 1))
+        self.assertTrue(os.path.isfile(model.path))
+        self.assertEqual(run.get_details()["runId"], run.id)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ class ParallelRunStepTest(SdkTestBase):
         super().setUp()
         self.ds = self.ws.get_default_datastore()
         for i in range(12):
-            self.write(os.path.join(self.ds.path, "images", "img%02d.txt" % i), "x" * (i + 1))
+            self.write(os.path.join(self.ds.root, "images", "img%02d.txt" % i), "x" * (i + 1))
         self.write("scripts/score.py", SCORE)
         self.log = os.path.join(self.root, "exec.log")
         os.environ["EXEC_LOG"] = self.log
@@ -101,7 +101,7 @@ class ParallelRunStepTest(SdkTestBase):
         self.assertEqual(open(self.log).read().split(), ["4", "4", "4"])
         # Two new files: only a mini-batch holding them runs.
         for i in (12, 13):
-            self.write(os.path.join(self.ds.path, "images", "img%02d.txt" % i), "y")
+            self.write(os.path.join(self.ds.root, "images", "img%02d.txt" % i), "y")
         run = self.submit(self.pipeline())
         step = run.find_step_run("batch-score")[0]
         self.assertFalse(step.reused)
@@ -176,10 +176,34 @@ class HyperDriveStepTest(SdkTestBase):
         ranked = sweep.get_children_sorted_by_primary_metric(top=2)
         self.assertEqual([json.loads(r["hyperparameters"])["--lr"] for r in ranked], [0.1, 0.01])
         self.assertEqual(len(sweep.get_metrics()), 6)
-        m = json.load(open(os.path.join(run.find_step_run("sweep")[0].get_output_data("metrics").path,
-                                        "metrics.json")))
+        # metrics_output is a file (the SDK's: a JSON file at the output's path on the datastore)
+        m = json.load(open(run.find_step_run("sweep")[0].get_output_data("metrics").path))
         self.assertEqual(len(m), 6)
         self.assertTrue(all(len(v["accuracy"]) == 3 for v in m.values()))
+
+    def test_experiment_submit_hyperdrive_config(self):
+        # As the HyperDrive training notebooks do: experiment.submit(hd_config), the best run,
+        # its metrics, arguments and files, register_model from it.
+        self.write("hd/train.py", "import argparse, os\nfrom azureml.core import Run\n"
+                   "p = argparse.ArgumentParser(); p.add_argument('--lr', type=float); a = p.parse_args()\n"
+                   "run = Run.get_context(); run.log('acc', 1 - abs(a.lr - 0.1))\n"
+                   "os.makedirs('outputs', exist_ok=True); open('outputs/model.pkl', 'w').write(str(a.lr))\n")
+        src = ScriptRunConfig(source_directory="hd", script="train.py")
+        hd = HyperDriveConfig(run_config=src, hyperparameter_sampling=GridParameterSampling(
+                                  {"--lr": choice(0.01, 0.1, 0.5)}),
+                              policy=None, primary_metric_name="acc", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+                              max_total_runs=3, max_concurrent_runs=3)
+        run = Experiment(self.ws, "hd").submit(hd)
+        run.wait_for_completion(show_output=False)
+        best = run.get_best_run_by_primary_metric()
+        self.assertEqual(best.get_metrics()["acc"], 1.0)
+        self.assertEqual(best.get_details()["runDefinition"]["arguments"], ["--lr", "0.1"])
+        self.assertIn("outputs/model.pkl", best.get_file_names())
+        self.assertEqual(len(list(run.get_children())), 3)
+        with redirect_stdout(io.StringIO()):
+            model = best.register_model(model_name="hd-model", model_path="outputs/model.pkl")
+        with open(model.path) as f:
+            self.assertEqual(f.read(), "0.1")
 
     def test_configs_and_bad_arguments(self):
         src = ScriptRunConfig(source_directory="train", script="train.py")

@@ -1,9 +1,11 @@
-"""azureml.core: Workspace, Datastore, Dataset, Experiment, Environment, Run, ScriptRunConfig.
+"""azureml.core: Workspace, Datastore, Dataset, Experiment, Environment, Run, ScriptRunConfig,
+Model.
 
-Run is the step side (standard library only); the rest load runnel's native module on
+Run and Model work on the step side (standard library only); the rest load runnel's native module on
 first use.
 """
 
+from runnel.model import Model
 from runnel.run import Run
 from runnel.sdk.compute import ComputeTarget
 from runnel.sdk.core import VERSION, Datastore, Experiment, Workspace
@@ -12,5 +14,5 @@ from runnel.sdk.environment import Environment, RunConfiguration
 from runnel.sdk.script_run import ScriptRunConfig
 
 __version__ = VERSION
-__all__ = ["Run", "Workspace", "Datastore", "Experiment", "Dataset", "Environment",
+__all__ = ["Model", "Run", "Workspace", "Datastore", "Experiment", "Dataset", "Environment",
            "RunConfiguration", "ScriptRunConfig", "ComputeTarget", "VERSION"]

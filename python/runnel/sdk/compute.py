@@ -205,6 +205,28 @@ class AmlCompute(ComputeTarget):
         return [{"name": "local", "vCPUs": 0, "gpus": 0, "memoryGB": 0}]
 
 
+class DataFactoryProvisioningConfiguration(AmlComputeProvisioningConfiguration):
+    def __init__(self, location=None):
+        super().__init__(vm_size="DataFactory", max_nodes=4, location=location)
+
+
+class DataFactoryCompute(ComputeTarget):
+    """Azure Data Factory (where Azure ML runs DataTransferStep): here a local compute
+    target; DataFactoryCompute(ws, name) raises ComputeTargetException until created."""
+
+    type = "DataFactory"
+
+    def __new__(cls, workspace=None, name=None):
+        obj = ComputeTarget.__new__(ComputeTarget, workspace, name)
+        if obj is not None and workspace is not None:
+            obj.__class__ = DataFactoryCompute
+        return obj
+
+    @staticmethod
+    def provisioning_configuration(location=None):
+        return DataFactoryProvisioningConfiguration(location)
+
+
 class _OtherCompute(ComputeTarget):
     """A target registered with `runnel compute create` under another type (e.g. Slurm)."""
 

@@ -166,6 +166,18 @@ class Workspace:
                 "subscriptionId": self.subscription_id, "resourceGroup": self.resource_group,
                 "workspaceid": self.path, "sku": self.sku}
 
+    def get_default_compute_target(self, type):
+        """The workspace's default "CPU" or "GPU" compute: a local AmlCompute called
+        cpu-cluster / gpu-cluster (made on first use)."""
+        from .compute import AmlCompute, ComputeTarget, ComputeTargetException
+        if type not in ("CPU", "GPU"):
+            raise ValueError("get_default_compute_target: type must be 'CPU' or 'GPU', not %r" % (type,))
+        name = "cpu-cluster" if type == "CPU" else "gpu-cluster"
+        try:
+            return ComputeTarget(self, name)
+        except ComputeTargetException:
+            return ComputeTarget.create(self, name, AmlCompute.provisioning_configuration(max_nodes=4))
+
     def get_run(self, run_id):
         from .runs import PipelineRun
         return PipelineRun._attach(self, run_id)
@@ -221,14 +233,42 @@ class Datastore:
         nat = native().Datastore(ws._native, name) if name else ws._native.get_default_datastore()
         self._native = nat
         self.name = nat.name
-        self.datastore_type = "AzureBlob" if nat.type == "local" else nat.type
+        self.datastore_type = {"local": "AzureBlob", "azure_blob": "AzureBlob", "s3": "S3"}.get(nat.type, nat.type)
         self.container_name = nat.name
         self.account_name = "local"
-        self.path = nat.root
+        if nat.type != "local":
+            desc = json.loads(nat.describe_json())
+            self.container_name = desc.get("container_name") or desc.get("bucket") or nat.name
+            self.account_name = desc.get("account_name") or desc.get("endpoint_url") or ""
+        self.root = nat.root  # its folder (`path` is the SDK's method, path(p) -> DataReference)
 
     @staticmethod
     def get(workspace, datastore_name):
         return Datastore(workspace, datastore_name)
+
+    @staticmethod
+    def register_azure_blob_container(workspace, datastore_name, container_name, account_name, sas_token=None,
+                                      account_key=None, protocol=None, endpoint=None, overwrite=False,
+                                      create_if_not_exists=False, skip_validation=False, blob_cache_timeout=None,
+                                      grant_workspace_access=False, subscription_id=None, resource_group=None):
+        """Registers an Azure Blob container as datastore_name (runnel's azure_blob datastore:
+        settings in .runnel/config.json, the key or SAS token in .runnel/credentials/, 0600).
+        endpoint: the storage suffix (core.windows.net), an emulator's host:port (Azurite) or
+        a full account URL. Without credentials the container must allow anonymous reads."""
+        ws = _as_workspace(workspace)
+        native().Datastore.register_azure_blob_container(
+            ws._native, datastore_name, container_name, account_name, sas_token=sas_token or "",
+            account_key=account_key or "", protocol=protocol or "", endpoint=endpoint or "",
+            overwrite=bool(overwrite), create_if_not_exists=bool(create_if_not_exists),
+            skip_validation=bool(skip_validation))
+        return Datastore(ws, datastore_name)
+
+    def unregister(self):
+        native().Datastore.unregister(self.workspace._native, self.name)
+
+    @property
+    def _remote(self):
+        return self._native.type != "local"
 
     @staticmethod
     def get_default(workspace):
@@ -262,6 +302,18 @@ class Datastore:
         files = [os.path.abspath(f) for f in files]
         if not files:
             return DataReference(self, path_on_datastore=target_path or "")
+        if self._remote:
+            root = os.path.abspath(relative_root) if relative_root else os.path.commonpath(
+                [os.path.dirname(f) for f in files])
+            for f in files:
+                rel = os.path.relpath(f, root)
+                dest = "/".join(p for p in ((target_path or "").strip("/"), rel.replace(os.sep, "/")) if p)
+                native().Datastore.upload_remote(self.workspace._native, self.name, f, dest)
+                if show_progress:
+                    print("Uploading %s" % f)
+            if show_progress:
+                print("Uploaded %d files" % len(files))
+            return DataReference(self, path_on_datastore=target_path or "")
         root = os.path.abspath(relative_root) if relative_root else os.path.commonpath(
             [os.path.dirname(f) for f in files])
         copied = 0
@@ -288,6 +340,13 @@ class Datastore:
     def download(self, target_path, prefix=None, overwrite=False, show_progress=True):
         """Copies the files under `prefix` (default: all) to `target_path`; returns the
         number of files copied."""
+        if self._remote:
+            dest = os.path.join(os.path.abspath(target_path), (prefix or "").strip("/"))
+            files = native().Datastore.download_remote(self.workspace._native, self.name,
+                                                       (prefix or "").strip("/"), dest)[0]
+            if show_progress:
+                print("Downloaded %d files" % files)
+            return files
         src_root = self._native.root
         start = self._target(prefix) if prefix else src_root
         count = 0
@@ -323,7 +382,7 @@ class Datastore:
         return hash((self.workspace.path, self.name))
 
     def __repr__(self):
-        return "Datastore(name=%r, path=%r)" % (self.name, self.path)
+        return "Datastore(name=%r, root=%r)" % (self.name, self.root)
 
 
 class Experiment:
@@ -344,11 +403,26 @@ class Experiment:
         returns its PipelineRun at once. Pipeline keywords: pipeline_parameters,
         regenerate_outputs, continue_on_step_failure."""
         from .pipeline import Pipeline
+        from .estimator import Estimator
         from .script_run import ScriptRunConfig
-        if isinstance(config, ScriptRunConfig):
-            config = config._as_pipeline(self.workspace)
+        from .publishing import PipelineEndpoint, PublishedPipeline
+        if isinstance(config, (ScriptRunConfig, Estimator)):
+            from .runs import ScriptRun
+            run = config._as_pipeline(self.workspace)._submit(self, tags=tags, **kwargs)
+            run.__class__ = ScriptRun  # the step's metrics, files and models, as the SDK's ScriptRun
+            return run
+        from .hyperdrive import HyperDriveConfig
+        if isinstance(config, HyperDriveConfig):
+            from .hyperdrive import HyperDriveStep
+            from .runs import _ExperimentHyperDriveRun
+            run = Pipeline(self.workspace, [HyperDriveStep("hyperdrive", config)])._submit(self, tags=tags, **kwargs)
+            run.__class__ = _ExperimentHyperDriveRun
+            return run
+        if isinstance(config, (PublishedPipeline, PipelineEndpoint)):
+            return config._submit(self, tags=tags, **kwargs)
         if not isinstance(config, Pipeline):
-            raise TypeError("Experiment.submit: expected a Pipeline or ScriptRunConfig, not %s"
+            raise TypeError("Experiment.submit: expected a Pipeline, ScriptRunConfig, Estimator, PublishedPipeline "
+                            "or PipelineEndpoint, not %s"
                             % type(config).__name__)
         return config._submit(self, tags=tags, **kwargs)
 

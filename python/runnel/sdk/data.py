@@ -53,6 +53,17 @@ class _DatasetBase:
                   if self._native.name else None)
     tags = property(lambda self: {})
 
+    @property
+    def partition_keys(self):
+        """The partition keys of a dataset made by partition_by (else its partition_format's)."""
+        keys = getattr(self, "_partition_keys", None)
+        if keys is not None:
+            return list(keys)
+        import re  # noqa: PLC0415
+        fmt = json.loads(self._native.definition_json).get("partition_format") or ""
+        return re.findall(r"\{([^}:]+)", fmt)
+
+
     def _info(self):
         """The dict the step-side reader (runnel.dataset) takes."""
         return {"name": self.name, "version": self.version, "kind": self._native.kind,
@@ -135,6 +146,47 @@ class TabularDataset(_DatasetBase):
     @property
     def columns(self):
         return [c for c, _t in self._native.columns()]
+
+    def partition_by(self, partition_keys, target, name=None, show_progress=True,
+                     partition_as_file_dataset=False):
+        """Writes the rows grouped by partition_keys as CSV files under target (a (Datastore,
+        path) tuple or DataPath): <target>/<key1 value>/<key2 value>/part.csv, each holding its
+        rows, and returns the TabularDataset over them (registered as `name` when given),
+        whose partition_keys are those keys (as the SDK's)."""
+        from .core import Datastore, _as_workspace
+        if isinstance(partition_keys, str) or not partition_keys:
+            raise ValueError("partition_by: partition_keys is a non-empty list of column names")
+        if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], Datastore):
+            store, rel = target
+        elif isinstance(target, (DataPath, DataReference)):
+            store, rel = target.datastore, target.path_on_datastore
+        else:
+            raise TypeError("partition_by: target is a (Datastore, 'path') tuple or a DataPath, not %s"
+                            % type(target).__name__)
+        df = self.to_pandas_dataframe()
+        missing = [k for k in partition_keys if k not in df.columns]
+        if missing:
+            raise ValueError("partition_by: no column %s (columns: %s)" % (", ".join(missing), ", ".join(df.columns)))
+        rel = (rel or "").strip("/")
+        out_root = store._native.path(rel) if rel else store.root
+        if os.path.isdir(out_root):
+            shutil.rmtree(out_root)
+        count = 0
+        for values, part in df.groupby(list(partition_keys), sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            folder = os.path.join(out_root, *[str(v) for v in values])
+            os.makedirs(folder, exist_ok=True)
+            part.to_csv(os.path.join(folder, "part.csv"), index=False)
+            count += 1
+        if show_progress:
+            print("Wrote %d partitions of %d rows to %s:%s" % (count, len(df), store.name, rel))
+        # The files keep the key columns, so no partition_format (it would add them again).
+        glob = (rel + "/" if rel else "") + "/".join("*" for _k in partition_keys) + "/part.csv"
+        ds = Dataset.Tabular.from_delimited_files((store, glob))
+        if name:
+            ds = ds.register(_as_workspace(store.workspace), name, create_new_version=True)
+        ds._partition_keys = list(partition_keys)
+        return ds
 
     def drop_columns(self, columns):
         raise NotImplementedError("TabularDataset.drop_columns: not supported; drop them after "
@@ -251,12 +303,16 @@ class DatasetConsumptionConfig:
     """How a step receives a dataset: mode direct (default), download or mount."""
 
     def __init__(self, name, dataset, mode="direct", path_on_compute=None):
-        if not isinstance(dataset, _DatasetBase):
-            raise TypeError("DatasetConsumptionConfig: dataset must be a FileDataset or TabularDataset, "
-                            "not %s" % type(dataset).__name__)
+        from .pipeline import PipelineParameter
+        # A PipelineParameter whose default is a dataset: the value given at submit
+        # (pipeline_parameters={name: other_dataset}) is consumed the same way.
+        default = dataset.default_value if isinstance(dataset, PipelineParameter) else dataset
+        if not isinstance(default, _DatasetBase):
+            raise TypeError("DatasetConsumptionConfig: dataset must be a FileDataset, a TabularDataset or a "
+                            "PipelineParameter whose default_value is one, not %s" % type(default).__name__)
         if mode not in _MODES:
             raise ValueError("mode must be one of %s, not %r" % (", ".join(_MODES), mode))
-        if mode != "direct" and isinstance(dataset, TabularDataset):
+        if mode != "direct" and isinstance(default, TabularDataset):
             raise ValueError("a TabularDataset can only be consumed in direct mode")
         self.name = name
         self.dataset = dataset
@@ -269,8 +325,16 @@ class DatasetConsumptionConfig:
     def as_mount(self, path_on_compute=None):
         return DatasetConsumptionConfig(self.name, self.dataset, "mount", path_on_compute)
 
-    def _to_native(self, workspace):
-        cc = self.dataset._registered(workspace).as_named_input(self.name)
+    def _to_native(self, workspace, param_value=None):
+        from .pipeline import PipelineParameter
+        dataset = self.dataset
+        if isinstance(dataset, PipelineParameter):
+            dataset = param_value(dataset) if param_value else dataset.default_value
+            if not isinstance(dataset, _DatasetBase):
+                raise TypeError("pipeline parameter %r is consumed as a dataset (DatasetConsumptionConfig %r), so "
+                                "its value must be a FileDataset or TabularDataset, not %s"
+                                % (self.dataset.name, self.name, type(dataset).__name__))
+        cc = dataset._registered(workspace).as_named_input(self.name)
         if self.mode == "download":
             cc = cc.as_download(self.path_on_compute or "")
         elif self.mode == "mount":

@@ -142,6 +142,15 @@ class DockerSection:
         self.gpu_support = False
 
 
+class SparkSection:
+    """The SDK's Environment.spark (recorded; runnel runs no Spark)."""
+
+    def __init__(self):
+        self.repositories = []
+        self.packages = []
+        self.precache_packages = True
+
+
 class Environment:
     """A named environment. Environment.get(ws, name) returns a registered one (or a
     curated AzureML-* name); register(ws) records it (a new version when it changed)."""
@@ -156,7 +165,7 @@ class Environment:
         self.environment_variables = {}
         self.inferencing_stack_version = None
         self.r = None
-        self.spark = None
+        self.spark = SparkSection()
         self._default = False
 
     # -- registry ----------------------------------------------------------------------
@@ -306,6 +315,7 @@ class MpiConfiguration:
     def __init__(self, process_count_per_node=1, node_count=1):
         self.process_count_per_node = process_count_per_node
         self.node_count = node_count
+        self.communicator = "IntelMpi"
 
 
 class PyTorchConfiguration:
@@ -325,6 +335,28 @@ class TensorflowConfiguration:
     def __init__(self, worker_count=1, parameter_server_count=1):
         self.worker_count = worker_count
         self.parameter_server_count = parameter_server_count
+
+
+def apply_distributed_config(rc, d, node_count=None):
+    """As the SDK does with ScriptRunConfig(distributed_job_config=d) (and an Estimator's
+    distributed_training): set the run configuration's framework, communicator and node count.
+    `node_count` overrides the configuration's own (an Estimator gives its own)."""
+    if isinstance(d, MpiConfiguration):
+        rc.communicator = "Mpi"
+        rc.mpi = d
+        rc.node_count = node_count or d.node_count
+    elif isinstance(d, PyTorchConfiguration):
+        rc.framework = "PyTorch"
+        rc.communicator = d.communication_backend or "Nccl"
+        rc.pytorch = d
+        rc.node_count = node_count or d.node_count
+    elif isinstance(d, TensorflowConfiguration):
+        rc.framework = "TensorFlow"
+        rc.communicator = "ParameterServer"
+        rc.tensorflow = d
+    else:
+        raise TypeError("ScriptRunConfig: distributed_job_config must be an MpiConfiguration, "
+                        "PyTorchConfiguration or TensorflowConfiguration, not %s" % type(d).__name__)
 
 
 def _positive(value, what):

@@ -313,6 +313,18 @@ class HyperDriveStep(_Step):
                             % type(metrics_output).__name__)
         cfg = hyperdrive_config
         src = cfg.run_config
+        # PipelineData(training_output=TrainingOutput("Metrics"|"Model", model_file=...)): the
+        # trials' metrics as JSON, or the best trial's model file; both are files.
+        trained = [o for o in (outputs or []) if isinstance(o, PipelineData) and o._training_output is not None]
+        for o in trained:
+            o._is_directory = False
+            if o._training_output.type == "Metrics":
+                if metrics_output is not None and metrics_output is not o:
+                    raise ValueError("HyperDriveStep: give metrics_output or an output with "
+                                     "TrainingOutput('Metrics'), not both")
+                metrics_output = o
+        models = [o for o in trained if o._training_output.type == "Model"]
+        outputs = [o for o in (outputs or []) if not any(o is t for t in trained)]
         trial_args = list(estimator_entry_script_arguments if estimator_entry_script_arguments is not None
                           else src.arguments)
         outputs = list(outputs or [])
@@ -349,8 +361,15 @@ class HyperDriveStep(_Step):
         for n, o in sorted(out_ports.items()):
             args += ["--output-pair", n, o]
         if metrics_output is not None:
+            metrics_output._is_directory = False
             args += ["--metrics-output", metrics_output]
             outputs.append(metrics_output)
+        for o in models:
+            if not o._training_output.model_file:
+                raise ValueError("HyperDriveStep: TrainingOutput('Model') needs model_file= (the file "
+                                 "the trial writes, e.g. 'outputs/model/saved_model.pb')")
+            args += ["--model-output", o._training_output.model_file, o]
+            outputs.append(o)
         super().__init__(name, args, src.run_config.target if src.run_config.target != "local" else None,
                          src.run_config, list(in_ports.values()), outputs, None, cfg.source_directory,
                          allow_reuse, version)

@@ -215,4 +215,9 @@ class ModuleStep(PythonScriptStep):
                          runconfig_pipeline_params=runconfig_pipeline_params, inputs=inputs, outputs=outputs,
                          params=merged, source_directory=mv.source_directory, allow_reuse=True,
                          version=mv.version)
+        if name is None:
+            # Unnamed ModuleSteps take the module's name; repeats get _2, _3 (as default
+            # script names do), since Azure ML does not require distinct names.
+            self._explicit_name = None
+            self.name = mv.module_name
         self.module_version = mv

@@ -10,7 +10,7 @@ import os
 
 from .data import DatasetConsumptionConfig, TabularDataset, _DatasetBase
 from .environment import Environment, RunConfiguration
-from .pipeline import PipelineData, _InputView, _Step
+from .pipeline import PipelineData, PipelineParameter, _InputView, _Step
 
 _OUTPUT_ACTIONS = ("append_row", "summary_only")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -29,7 +29,9 @@ class ParallelRunConfig:
         if environment is not None and not isinstance(environment, Environment):
             raise TypeError("ParallelRunConfig: environment must be an Environment, not %s"
                             % type(environment).__name__)
-        if not isinstance(error_threshold, int) or error_threshold < -1:
+        threshold = error_threshold.default_value if isinstance(error_threshold, PipelineParameter) \
+            else error_threshold
+        if not isinstance(threshold, int) or threshold < -1:
             raise ValueError("ParallelRunConfig: error_threshold must be an int >= -1 (-1: never fail on "
                              "item errors), got %r" % (error_threshold,))
         if output_action not in _OUTPUT_ACTIONS:
@@ -37,14 +39,18 @@ class ParallelRunConfig:
                              % (output_action,))
         if not isinstance(node_count, int) or node_count < 1:
             raise ValueError("ParallelRunConfig: node_count must be an int >= 1, got %r" % (node_count,))
-        if process_count_per_node is not None and (not isinstance(process_count_per_node, int)
-                                                   or process_count_per_node < 1):
+        # mini_batch_size, process_count_per_node, error_threshold, run_invocation_timeout and
+        # run_max_try may be PipelineParameters (set at submit); their defaults are checked.
+        pcount = process_count_per_node.default_value if isinstance(process_count_per_node, PipelineParameter) \
+            else process_count_per_node
+        if pcount is not None and (not isinstance(pcount, int) or pcount < 1):
             raise ValueError("ParallelRunConfig: process_count_per_node must be an int >= 1, got %r"
                              % (process_count_per_node,))
         if logging_level not in _LEVELS:
             raise ValueError("ParallelRunConfig: logging_level must be one of %s, not %r"
                              % (", ".join(_LEVELS), logging_level))
-        if not isinstance(run_max_try, int) or run_max_try < 1:
+        tries = run_max_try.default_value if isinstance(run_max_try, PipelineParameter) else run_max_try
+        if not isinstance(tries, int) or tries < 1:
             raise ValueError("ParallelRunConfig: run_max_try must be an int >= 1, got %r" % (run_max_try,))
         if allowed_failed_percent is not None and not 0 <= float(allowed_failed_percent) <= 100:
             raise ValueError("ParallelRunConfig: allowed_failed_percent must be in [0, 100], got %r"
@@ -73,15 +79,29 @@ class ParallelRunConfig:
         self.partition_keys = list(partition_keys) if partition_keys else None
         self.environment_variables = dict(environment_variables or {})
 
-    def _driver_arguments(self, tabular):
+    def _driver_arguments(self, tabular, param_prefix="aml_"):
+        """The driver's arguments. As in Azure ML, the run settings are pipeline parameters
+        of the step (aml_mini_batch_size, aml_error_threshold, aml_logging_level,
+        aml_run_invocation_timeout, aml_run_max_try, aml_node_count,
+        aml_process_count_per_node; without the prefix for azureml.contrib's step), so
+        pipeline_parameters / a REST ParameterAssignments can change them; a setting given
+        as a PipelineParameter keeps its own name."""
+        def param(name, value):
+            if isinstance(value, PipelineParameter) or param_prefix is None:
+                return value
+            return PipelineParameter(param_prefix + name, value)
         a = ["--entry-script", self.entry_script, "--source-directory", ".",
-             "--error-threshold", self.error_threshold, "--output-action", self.output_action,
-             "--node-count", self.node_count,
-             "--process-count-per-node", self.process_count_per_node or 1,
-             "--run-invocation-timeout", self.run_invocation_timeout, "--run-max-try", self.run_max_try,
-             "--logging-level", self.logging_level]
+             "--error-threshold", param("error_threshold", self.error_threshold),
+             "--output-action", self.output_action,
+             "--node-count", param("node_count", self.node_count),
+             "--process-count-per-node", param("process_count_per_node", self.process_count_per_node or 1),
+             "--run-invocation-timeout", param("run_invocation_timeout", self.run_invocation_timeout),
+             "--run-max-try", param("run_max_try", self.run_max_try),
+             "--logging-level", param("logging_level", self.logging_level)]
         if self.mini_batch_size is not None:
-            a += ["--mini-batch-size", str(self.mini_batch_size)]
+            size = self.mini_batch_size
+            a += ["--mini-batch-size", param("mini_batch_size", size if isinstance(size, PipelineParameter)
+                                             else str(size))]
         if self.append_row_file_name:
             a += ["--append-row-file-name", self.append_row_file_name]
         if self.allowed_failed_count is not None:
@@ -103,6 +123,8 @@ def _is_tabular(item):
     data = item.data if isinstance(item, _InputView) else item
     if isinstance(data, DatasetConsumptionConfig):
         data = data.dataset
+    if isinstance(data, PipelineParameter):
+        data = data.default_value
     return isinstance(data, TabularDataset)
 
 
@@ -112,9 +134,10 @@ class ParallelRunStep(_Step):
     of the first input; side inputs are passed whole (as ordinary inputs)."""
 
     _kind = "command"
+    _param_prefix = "aml_"
 
     def __init__(self, name, parallel_run_config, inputs, output=None, side_inputs=None, arguments=None,
-                 allow_reuse=True):
+                 allow_reuse=True, models=None, tags=None, properties=None, add_parallel_run_step_dependencies=True):
         if not isinstance(name, str) or not name:
             raise ValueError("ParallelRunStep: name is required (a str), got %r" % (name,))
         if not isinstance(parallel_run_config, ParallelRunConfig):
@@ -136,7 +159,7 @@ class ParallelRunStep(_Step):
         data = inputs[0]
         if isinstance(data, _DatasetBase):
             data = data.as_named_input(data._default_input_name())
-        args = ["--input", data] + prc._driver_arguments(_is_tabular(data))
+        args = ["--input", data] + prc._driver_arguments(_is_tabular(data), self._param_prefix)
         if output is not None:
             args += ["--output", output]
         args += ["--"] + list(arguments or [])
@@ -150,6 +173,24 @@ class ParallelRunStep(_Step):
         self.parallel_run_config = prc
         self.side_inputs = list(side_inputs or [])
         self.output = output
+        # models= (azureml.contrib's ParallelRunStep): recorded; the entry script finds them
+        # with Model.get_model_path(name) as in Azure ML.
+        self.models = list(models or [])
         if not os.path.isfile(os.path.join(prc.source_directory or ".", prc.entry_script)):
             raise ValueError("ParallelRunConfig: entry_script %r not found in source_directory %s"
                              % (prc.entry_script, os.path.abspath(prc.source_directory or ".")))
+
+
+class ContribParallelRunStep(ParallelRunStep):
+    """azureml.contrib.pipeline.steps.ParallelRunStep (the preview package): the same step,
+    its run settings published as pipeline parameters without the aml_ prefix
+    (process_count_per_node, mini_batch_size, ...), as the batch-scoring tutorial sets them."""
+
+    _param_prefix = ""
+
+    def __init__(self, name, parallel_run_config, inputs, output=None, side_inputs=None, models=None,
+                 arguments=None, allow_reuse=True, tags=None, properties=None,
+                 add_parallel_run_step_dependencies=True):
+        super().__init__(name, parallel_run_config, inputs, output=output, side_inputs=side_inputs,
+                         arguments=arguments, allow_reuse=allow_reuse, models=models, tags=tags,
+                         properties=properties)

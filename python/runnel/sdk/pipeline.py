@@ -39,6 +39,10 @@ class PipelineData:
         self._data_type = data_type or "AnyDirectory"
         self._is_directory = True if is_directory is None else bool(is_directory)
         self._pipeline_output_name = pipeline_output_name
+        if training_output is not None and not isinstance(training_output, TrainingOutput):
+            raise TypeError("PipelineData training_output must be a TrainingOutput, not %s"
+                            % type(training_output).__name__)
+        self._training_output = training_output
         self._producer = None
 
     name = property(lambda self: self._name)
@@ -69,6 +73,19 @@ class PipelineData:
 
     def __repr__(self):
         return "$AZUREML_DATAREFERENCE_%s" % self._name
+
+
+class TrainingOutput:
+    """What a HyperDriveStep output holds (the SDK's TrainingOutput): "Metrics" (every trial's
+    metrics as JSON) or "Model" (the best trial's `model_file`, relative to its working folder)."""
+
+    def __init__(self, type, iteration=None, metric=None, model_file=None):
+        if type not in ("Metrics", "Model"):
+            raise ValueError("TrainingOutput type must be 'Metrics' or 'Model', not %r" % (type,))
+        self.type = type
+        self.iteration = iteration
+        self.metric = metric
+        self.model_file = model_file
 
 
 class _InputView:
@@ -207,6 +224,18 @@ class CommandStep(_Step):
     def __init__(self, command=None, name=None, compute_target=None, runconfig=None,
                  runconfig_pipeline_params=None, inputs=None, outputs=None, params=None,
                  source_directory=None, allow_reuse=True, version=None):
+        from .script_run import ScriptRunConfig
+        if isinstance(runconfig, ScriptRunConfig):
+            # CommandStep(name=..., runconfig=ScriptRunConfig(...)): command, source
+            # directory and compute come from it (the step's own keywords win).
+            src = runconfig
+            if command is None:
+                command = src.command if src.command is not None else \
+                    ["python " + src.script] + list(src.arguments)
+            source_directory = source_directory or src.source_directory
+            runconfig = src.run_config
+            if compute_target is None and runconfig.target not in (None, "local"):
+                compute_target = runconfig.target
         if isinstance(command, (list, tuple)):
             parts = list(command)
         elif isinstance(command, str) and command:
@@ -229,9 +258,89 @@ def _unavailable_step(cls_name, what):
     return type(cls_name, (_Step,), {"__init__": __init__, "__doc__": "Not available yet: %s." % what})
 
 
-DataTransferStep = _unavailable_step("DataTransferStep", "copies between cloud datastores")
+class DataTransferStep(_Step):
+    """Copies data between datastores (the SDK's DataTransferStep; Azure ML runs it on Azure
+    Data Factory, runnel in a step of its own: `python -m runnel.data_transfer`). The source
+    is a DataReference, DataPath, PipelineData (or its as_input()), dataset or
+    DatasetConsumptionConfig on any datastore (local, Azure Blob, S3); the destination a
+    DataReference (written in place on its datastore) or a PipelineData/OutputFileDatasetConfig
+    (an output of this step on its datastore). compute_target is recorded (a DataFactoryCompute
+    is a local target here)."""
+
+    _kind = "command"
+
+    def __init__(self, name, source_data_reference=None, destination_data_reference=None, compute_target=None,
+                 source_reference_type=None, destination_reference_type=None, allow_reuse=True):
+        for what, t in (("source_reference_type", source_reference_type),
+                        ("destination_reference_type", destination_reference_type)):
+            if t not in (None, "file", "directory"):
+                raise ValueError("DataTransferStep: %s must be 'file' or 'directory', not %r" % (what, t))
+        if source_data_reference is None or destination_data_reference is None:
+            raise ValueError("DataTransferStep: source_data_reference and destination_data_reference are required")
+        src = source_data_reference
+        if isinstance(src, DataPath):
+            src = src.create_data_reference()
+        if isinstance(src, PipelineData):
+            src = src.as_input()
+        args = ["--source", src]
+        if source_reference_type:
+            args += ["--source-type", source_reference_type]
+        outputs = []
+        dest = destination_data_reference
+        if isinstance(dest, DataPath):
+            dest = dest.create_data_reference()
+        if isinstance(dest, DataReference):
+            args += ["--destination-datastore", dest.datastore.name, "--destination-path", dest.path_on_datastore]
+        elif isinstance(dest, (PipelineData, OutputFileDatasetConfig)):
+            args += ["--destination", dest]
+            outputs.append(dest)
+        else:
+            raise TypeError("DataTransferStep: destination_data_reference must be a DataReference, DataPath, "
+                            "PipelineData or OutputFileDatasetConfig, not %s" % type(dest).__name__)
+        if destination_reference_type:
+            args += ["--destination-type", destination_reference_type]
+        super().__init__(name, args, compute_target, None, [src], outputs, None, None, allow_reuse, None)
+        self.command = "python -m runnel.data_transfer"
+        self.source_data_reference = source_data_reference
+        self.destination_data_reference = destination_data_reference
+        self.source_directory = _empty_source_directory()
+
+
+def _empty_source_directory():
+    """An empty folder as the code of steps that run runnel's own modules (nothing of the
+    caller's folder is snapshotted)."""
+    import tempfile
+    d = os.path.join(tempfile.gettempdir(), "runnel-empty-source")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
 AutoMLStep = _unavailable_step("AutoMLStep", "automated ML")
-EstimatorStep = _unavailable_step("EstimatorStep", "deprecated in the SDK; estimators")
+
+
+class EstimatorStep(PythonScriptStep):
+    """Runs an Estimator's entry script (the SDK's EstimatorStep, deprecated there): its
+    source folder and run configuration, `estimator_entry_script_arguments` as the
+    arguments; the step's inputs/outputs/compute_target override the estimator's."""
+
+    def __init__(self, name=None, estimator=None, estimator_entry_script_arguments=None,
+                 runconfig_pipeline_params=None, inputs=None, outputs=None, compute_target=None,
+                 allow_reuse=True, version=None):
+        from .estimator import Estimator
+        if not isinstance(estimator, Estimator):
+            raise TypeError("EstimatorStep: estimator must be an Estimator, not %s" % type(estimator).__name__)
+        if estimator_entry_script_arguments is not None and not isinstance(estimator_entry_script_arguments, list):
+            raise TypeError("EstimatorStep: estimator_entry_script_arguments must be a list")
+        super().__init__(estimator.entry_script, name=name,
+                         arguments=estimator._arguments(estimator_entry_script_arguments),
+                         compute_target=compute_target or estimator.compute_target,
+                         runconfig=estimator.run_config, runconfig_pipeline_params=runconfig_pipeline_params,
+                         inputs=inputs if inputs is not None else estimator.inputs, outputs=outputs,
+                         source_directory=estimator.source_directory, allow_reuse=allow_reuse,
+                         version=version)
+        self.estimator = estimator
+
+
 MpiStep = _unavailable_step("MpiStep", "deprecated in the SDK; MPI jobs")
 RScriptStep = _unavailable_step("RScriptStep", "deprecated in the SDK; R scripts")
 DatabricksStep = _unavailable_step("DatabricksStep", "Azure Databricks, cloud only")
@@ -293,7 +402,11 @@ class _Build:
         if isinstance(item, _InputView):
             return self.data_native(item.data).as_input(item.name)
         if isinstance(item, DatasetConsumptionConfig):
-            return item._to_native(self.ws)
+            if self.symbolic and isinstance(item.dataset, PipelineParameter):
+                raise NotImplementedError("%s: publishing a pipeline with a dataset PipelineParameter (%r) is not "
+                                          "supported yet; publish it from YAML (an mltable/uri_folder pipeline "
+                                          "input) or pass the dataset itself" % (where, item.dataset.name))
+            return item._to_native(self.ws, self.param_value)
         if isinstance(item, _DatasetBase):
             return item.as_named_input(item._default_input_name())._to_native(self.ws)
         if isinstance(item, DataReference):
@@ -468,6 +581,8 @@ class Pipeline:
         for s in self._all_steps():
             for item in s.arguments + s.inputs + list(s.params.values()):
                 p = item[0] if isinstance(item, tuple) and item else item
+                if isinstance(p, DatasetConsumptionConfig):
+                    p = p.dataset
                 if isinstance(p, PipelineParameter):
                     names.add(p.name)
         return names

@@ -2,9 +2,12 @@
 
 Publishing, listing and getting work on the workspace directly (the C++ store behind
 runnel._runnel.published, the same one `runnel pipeline ...` and `runnel serve` use).
-Submitting needs the workspace's server (`runnel serve`): submit() POSTs the SDK's REST
-body to the pipeline's endpoint, found through .runnel/config.json ("server") with the
-token in $RUNNEL_TOKEN or .runnel/server/admin.token. Not synchronized.
+Submitting goes to the workspace's server (`runnel serve`) when one answers: submit() POSTs
+the SDK's REST body to the pipeline's endpoint, found through .runnel/config.json
+("server") with the token in $RUNNEL_TOKEN or .runnel/server/admin.token. When none
+answers, the run is started in this process instead (as Experiment.submit starts a
+Pipeline; the same request, resolved by the same C++ code), unless $RUNNEL_SERVER names a
+server explicitly: then an unreachable one is an error. Not synchronized.
 """
 
 import json
@@ -38,7 +41,9 @@ def _token(ws):
         return ""
 
 
-def _request(ws, method, url, body=None):
+def _request(ws, method, url, body=None, _raise_no_server=False):
+    """The server's JSON answer; HTTP errors as runnel errors (UnavailableError, or
+    _NoServer with _raise_no_server, when nothing answers)."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"Authorization": "Bearer " + _token(ws),
@@ -55,9 +60,28 @@ def _request(ws, method, url, body=None):
                409: native().RunnelError}.get(e.code, native().RunnelError)
         raise cls("runnel server %s: %s" % (url, msg)) from None
     except (urllib.error.URLError, OSError) as e:
+        if _raise_no_server:
+            raise _NoServer() from None
         raise native().UnavailableError(
             "submitting a published pipeline needs the workspace's server, and none answers at %s "
             "(%s); start it with `runnel serve`" % (_server_base(ws), getattr(e, "reason", e))) from None
+
+
+class _NoServer(Exception):
+    """No server answers at the workspace's address (connection refused or unreachable)."""
+
+
+def _submit_or_local(ws, url, body, local_request):
+    """POSTs `body` to the server; when no server answers (and $RUNNEL_SERVER does not name
+    one), runs `local_request` in this process. Returns {"Id": run id, "local": bool}."""
+    if os.environ.get("RUNNEL_SERVER"):
+        answer = _request(ws, "POST", url, body)
+    else:
+        try:
+            answer = _request(ws, "POST", url, body, _raise_no_server=True)
+        except _NoServer:
+            return {"Id": native().submit_local(ws._native, json.dumps(local_request)), "local": True}
+    return {"Id": answer.get("Id") or answer.get("run_id"), "local": False}
 
 
 def _call(ws, op, **args):
@@ -92,7 +116,10 @@ def _params_body(pipeline_parameters):
 def _run_of(ws, answer, experiment_name):
     from .core import Experiment
     from .runs import PipelineRun
-    return PipelineRun._attach(ws, answer["Id"], Experiment(ws, experiment_name))
+    run = PipelineRun._attach(ws, answer["Id"], Experiment(ws, experiment_name))
+    if answer.get("local"):
+        run._track_local()  # a run of this process (no server): waited for at exit
+    return run
 
 
 # -- PublishedPipeline ---------------------------------------------------------------------
@@ -161,15 +188,18 @@ class PublishedPipeline:
     get_all = list
 
     def submit(self, workspace, experiment_name, pipeline_parameters=None, _workflow_provider=None,
-               _service_endpoint=None, parent_run_id=None, continue_on_step_failure=None):
-        """Runs it on the workspace's server (needs `runnel serve`); returns the PipelineRun."""
+               _service_endpoint=None, parent_run_id=None, continue_on_step_failure=None, _tags=None):
+        """Runs it on the workspace's server, else in this process; returns the PipelineRun."""
         ws = _ws(workspace)
         body = {"ExperimentName": experiment_name, "RunSource": "SDK"}
         body.update(_params_body(pipeline_parameters))
-        return _run_of(ws, _request(ws, "POST", self.endpoint, body), experiment_name)
+        if _tags:
+            body["Tags"] = {str(k): str(v) for k, v in _tags.items()}
+        local = dict(body, published={"pipeline_id": self.id}, experiment=experiment_name, tags=body.get("Tags", {}))
+        return _run_of(ws, _submit_or_local(ws, self.endpoint, body, local), experiment_name)
 
     def _submit(self, experiment, tags=None, pipeline_parameters=None, **kwargs):
-        return self.submit(experiment.workspace, experiment.name, pipeline_parameters)
+        return self.submit(experiment.workspace, experiment.name, pipeline_parameters, _tags=tags)
 
     def _set_status(self, status):
         self._rec = dict(self._rec, **_call(self._ws, "set_pipeline_status", id=self.id, status=status))
@@ -195,6 +225,17 @@ def _publish_spec(ws, spec_json, name, description, version, continue_on_step_fa
 
 
 # -- PipelineEndpoint ----------------------------------------------------------------------
+
+class PipelineVersion:
+    """A version of a pipeline endpoint with its PublishedPipeline (get_all_versions())."""
+
+    def __init__(self, version, pipeline):
+        self.version = version
+        self.pipeline = pipeline
+
+    def __repr__(self):
+        return "PipelineVersion(version=%r, pipeline=%r)" % (self.version, self.pipeline.id)
+
 
 class PipelineIdVersion:
     def __init__(self, pipeline_id, version):
@@ -240,8 +281,11 @@ class PipelineEndpoint:
 
     @property
     def endpoint(self):
-        """The URL to POST the SDK's REST body to; "PipelineVersion" in it picks a version."""
-        return "%s/api/v1/pipeline-endpoints/%s/runs" % (_server_base(self._ws), self.id)
+        """The URL to POST the SDK's REST body to, shaped as Azure ML's
+        (.../PipelineRuns/PipelineEndpointSubmit/Id/<id>): append "/<version>" for a version,
+        or use .../PipelineEndpointSubmit/Name?name=<name>&pipelineVersion=<v>; a
+        "PipelineVersion" in the body also picks one."""
+        return "%s/api/v1/PipelineRuns/PipelineEndpointSubmit/Id/%s" % (_server_base(self._ws), self.id)
 
     swaggerurl = property(lambda self: "%s/api/v1/openapi.json" % _server_base(self._ws))
 
@@ -288,6 +332,23 @@ class PipelineEndpoint:
         self._update("add_version", pipeline_id=_as_published(self._ws, pipeline, self.name, None).id,
                      make_default=True)
 
+    def set_default(self, pipeline):
+        """Adds `pipeline` (a PublishedPipeline) if it is not a version yet, and makes its
+        version the default."""
+        pub = _as_published(self._ws, pipeline, self.name, None)
+        for v in self._rec.get("versions", []):
+            if v["pipeline_id"] == pub.id:
+                return self.set_default_version(v["version"])
+        self.add_default(pub)
+
+    def get_all_versions(self, _workflow_provider=None, _service_endpoint=None):
+        """[PipelineVersion(version, pipeline)] of every version."""
+        return [PipelineVersion(v["version"], PublishedPipeline.get(self._ws, v["pipeline_id"]))
+                for v in self._rec.get("versions", [])]
+
+    def get_all_pipelines(self, active_only=True, _workflow_provider=None, _service_endpoint=None):
+        return self.list_pipelines(active_only)
+
     def list_versions(self):
         return [PipelineIdVersion(v["pipeline_id"], v["version"]) for v in self._rec.get("versions", [])]
 
@@ -313,16 +374,23 @@ class PipelineEndpoint:
     def set_name(self, name):
         self._update("rename_endpoint", name=name)
 
-    def submit(self, experiment_name, pipeline_parameters=None, parent_run_id=None, pipeline_version=None):
-        """Runs a version (default: the default one) on the workspace's server."""
+    def submit(self, experiment_name, pipeline_parameters=None, parent_run_id=None, pipeline_version=None,
+               _tags=None):
+        """Runs a version (default: the default one) on the workspace's server, else in this
+        process."""
         body = {"ExperimentName": experiment_name, "RunSource": "SDK"}
         body.update(_params_body(pipeline_parameters))
+        if _tags:
+            body["Tags"] = {str(k): str(v) for k, v in _tags.items()}
         if pipeline_version is not None:
             body["PipelineVersion"] = str(pipeline_version)
-        return _run_of(self._ws, _request(self._ws, "POST", self.endpoint, body), experiment_name)
+        local = dict(body, experiment=experiment_name, tags=body.get("Tags", {}),
+                     published={"endpoint": self.id, "version": "" if pipeline_version is None
+                                else str(pipeline_version)})
+        return _run_of(self._ws, _submit_or_local(self._ws, self.endpoint, body, local), experiment_name)
 
     def _submit(self, experiment, tags=None, pipeline_parameters=None, pipeline_version=None, **kwargs):
-        return self.submit(experiment.name, pipeline_parameters, pipeline_version=pipeline_version)
+        return self.submit(experiment.name, pipeline_parameters, pipeline_version=pipeline_version, _tags=tags)
 
     def __repr__(self):
         return "PipelineEndpoint(Name: %s, Id: %s, Status: %s, Default version: %s)" % (
@@ -412,14 +480,14 @@ class PipelineDraft:
         self._rec = _call(self._ws, "update_draft", **rec)
 
     def submit_run(self):
-        """Runs the draft on the workspace's server (needs `runnel serve`)."""
+        """Runs the draft on the workspace's server, else in this process."""
         body = {"spec": self._rec["spec"], "experiment": self.experiment_name,
                 "parameters": {k: v for k, v in self.pipeline_parameters.items()},
                 "continue_on_step_failure": bool(self.continue_on_step_failure),
                 "tags": dict(self.tags, **{"azureml.pipelineDraftId": self.id})}
-        answer = _request(self._ws, "POST", _server_base(self._ws) + "/api/v1/runs", body)
-        self._rec = _call(self._ws, "update_draft", **dict(self._rec, last_submitted_run_id=answer["run_id"]))
-        return _run_of(self._ws, {"Id": answer["run_id"]}, self.experiment_name)
+        answer = _submit_or_local(self._ws, _server_base(self._ws) + "/api/v1/runs", body, body)
+        self._rec = _call(self._ws, "update_draft", **dict(self._rec, last_submitted_run_id=answer["Id"]))
+        return _run_of(self._ws, answer, self.experiment_name)
 
     def publish(self, properties=None):
         return _publish_spec(self._ws, self._rec["spec"], self.name, self.description, "",

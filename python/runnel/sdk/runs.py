@@ -70,6 +70,13 @@ class PipelineRun(_RunBase):
         self.experiment = experiment
         self._nat = nat
         self._pipeline = pipeline
+        self._local = False
+
+    def _track_local(self):
+        """This run was started in this process by native submit_local (no server)."""
+        self._local = True
+        with _live_lock:
+            _live.append(self)
 
     # -- identity and status -------------------------------------------------------------
     id = property(lambda self: self._nat.id)
@@ -101,10 +108,23 @@ class PipelineRun(_RunBase):
                 "properties": {"azureml.runsource": "azureml.PipelineRun",
                                "runnel.git": r.get("git_json") or "{}"},
                 "tags": self.get_tags(), "error": r.get("error") or None,
-                "logFiles": {}}
+                "target": "local", "inputDatasets": [], "outputDatasets": [],
+                "runDefinition": {"runType": "azureml.PipelineRun"},
+                "submittedBy": os.environ.get("USER") or "local", "logFiles": {}}
+
+    def get_details_with_logs(self):
+        d = self.get_details()
+        d["logFiles"] = {}
+        return d
 
     def get_properties(self):
         return self.get_details()["properties"]
+
+    def get_file_names(self):
+        return []
+
+    def get_tags_dict(self):
+        return self.get_tags()
 
     # -- waiting ---------------------------------------------------------------------------
     def wait_for_completion(self, show_output=True, timeout_seconds=sys.maxsize, raise_on_error=True):
@@ -148,6 +168,8 @@ class PipelineRun(_RunBase):
         return msg
 
     def cancel(self):
+        if self._local:
+            native().cancel_local(self.id)
         self._nat.cancel()
 
     def complete(self):
@@ -183,6 +205,21 @@ class PipelineRun(_RunBase):
                 out[s.id] = s.get_metrics()
         return {k: v for k, v in out.items() if name is None or k == name}
 
+    def get_pipeline_output(self, pipeline_output_name):
+        """The PortDataReference of the output named pipeline_output_name (a PipelineData's
+        pipeline_output_name, else its output name) of this run's steps."""
+        wanted = pipeline_output_name
+        if self._pipeline is not None:
+            for s in self._pipeline._all_steps():
+                for o in s.outputs:
+                    if getattr(o, "_pipeline_output_name", None) == pipeline_output_name:
+                        wanted = o.output_name
+        for s in self.get_steps():
+            outs = s._record().get("outputs") or {}
+            if wanted in outs:
+                return PortDataReference(s, wanted, outs[wanted])
+        raise native().NotFoundError("pipeline run %s has no pipeline output %r" % (self.id, pipeline_output_name))
+
     def get_graph(self):
         return json.loads(self._record().get("spec_json") or "{}")
 
@@ -199,8 +236,75 @@ class PipelineRun(_RunBase):
         return "file://" + os.path.join(self._ws.path, ".runnel", "runs")
 
     def __repr__(self):
-        return "PipelineRun(Experiment: %s, Id: %s, Status: %s)" % (self.experiment.name, self.id,
-                                                                    self.get_status())
+        # The SDK's Run.__repr__ fields (Experiment, Id, Type, Status).
+        return "Run(Experiment: %s,\nId: %s,\nType: azureml.PipelineRun,\nStatus: %s)" % (
+            self.experiment.name, self.id, self.get_status())
+
+
+class ScriptRun(PipelineRun):
+    """The run of a ScriptRunConfig or Estimator submitted to an Experiment (the SDK's
+    ScriptRun): a one-step pipeline run whose metrics, files, details and models are that
+    step's."""
+
+    def _step(self):
+        steps = self.get_steps()
+        if not steps:
+            raise native().NotFoundError("script run %s has no step yet" % self.id)
+        return steps[0]
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        return self._step().get_metrics(name)
+
+    def get_file_names(self):
+        return self._step().get_file_names()
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        return self._step().download_file(name, output_file_path)
+
+    def download_files(self, prefix=None, output_directory=None, output_paths=None, batch_size=100,
+                       append_prefix=True, timeout_seconds=None):
+        return self._step().download_files(prefix, output_directory, output_paths, batch_size, append_prefix)
+
+    def get_details(self):
+        d = self._step().get_details()
+        d["runId"] = self.id
+        d["status"] = self.get_status()
+        return d
+
+    def get_details_with_logs(self):
+        d = self._step().get_details_with_logs()
+        d["runId"] = self.id
+        return d
+
+    def get_job_log(self):
+        return self._step().get_job_log()
+
+    def register_model(self, model_name, model_path=None, tags=None, properties=None, model_framework=None,
+                       model_framework_version=None, description=None, datasets=None,
+                       sample_input_dataset=None, sample_output_dataset=None, resource_configuration=None,
+                       **kwargs):
+        """Registers the run's file or folder model_path (as get_file_names() names it, e.g.
+        "outputs/model.pkl"; a folder prefix registers the files under it)."""
+        from runnel.model import Model
+        files = self._step()._files()
+        path = files.get(model_path or "outputs")
+        if path is None:
+            prefix = (model_path or "outputs").rstrip("/") + "/"
+            under = {n: p for n, p in files.items() if n.startswith(prefix)}
+            if not under:
+                raise native().NotFoundError("register_model: run %s has no file %r (files: %s)"
+                                             % (self.id, model_path, ", ".join(sorted(files)) or "none"))
+            path = os.path.commonpath(list(under.values()))
+            if len(under) == 1:
+                path = os.path.dirname(path)
+        return Model.register(self._ws, path, model_name, tags=tags, properties=properties,
+                              description=description, model_framework=model_framework,
+                              model_framework_version=model_framework_version, _run_id=self.id,
+                              _experiment_name=self.experiment.name)
+
+    def __repr__(self):
+        return "Run(Experiment: %s,\nId: %s,\nType: azureml.scriptrun,\nStatus: %s)" % (
+            self.experiment.name, self.id, self.get_status())
 
 
 class StepRun(_RunBase):
@@ -240,11 +344,37 @@ class StepRun(_RunBase):
         props = {"runnel.fingerprint": r.get("fingerprint", ""), "azureml.nodeid": r.get("name")}
         if r.get("reused_run_id"):
             props["azureml.reusedrunid"] = r["reused_run_id"]
+        ctx = {}
+        try:
+            with open(os.path.join(self._source_dir(), "context.json")) as f:
+                ctx = json.load(f)
+        except (OSError, ValueError):
+            pass
+        inputs = [{"dataset": {"name": (e.get("dataset") or {}).get("name"), "path": e.get("path")},
+                   "consumptionDetails": {"type": "RunInput", "inputName": n, "mechanism": e.get("mode")}}
+                  for n, e in (ctx.get("inputs") or {}).items() if isinstance(e, dict) and e.get("path")]
+        outputs = [{"dataset": {"path": p}, "outputDetails": {"outputName": n}}
+                   for n, p in (r.get("outputs") or {}).items()]
         return {"runId": self.id, "status": self.get_status(), "target": r.get("compute") or "local",
                 "startTimeUtc": _iso(r.get("started_at")), "endTimeUtc": _iso(r.get("ended_at")),
                 "properties": props, "exitCode": r.get("exit_code"), "error": r.get("error") or None,
-                "logFiles": {n: os.path.join(self._source_dir(), "logs", n)
+                "inputDatasets": inputs, "outputDatasets": outputs,
+                "runDefinition": {"script": None, "arguments": [], "target": r.get("compute") or "local"},
+                "submittedBy": os.environ.get("USER") or "local",
+                "logFiles": {"logs/" + n: os.path.join(self._source_dir(), "logs", n)
                              for n in ("stdout.txt", "stderr.txt")}}
+
+    def get_details_with_logs(self):
+        d = self.get_details()
+        logs = {}
+        for name, path in d["logFiles"].items():
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    logs[name] = f.read()
+            except OSError:
+                logs[name] = ""
+        d["logFiles"] = logs
+        return d
 
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
         m = _read_metrics_for(self._source_dir(), "self")
@@ -297,10 +427,52 @@ class StepRun(_RunBase):
             kids = []
         return iter([k for k in kids if status is None or k.get_status() == status])
 
-    def get_file_names(self):
+    def _files(self):
+        """SDK file name -> local path: what the step wrote to outputs/ (its outputs_dir)
+        and its logs (logs/stdout.txt, logs/stderr.txt), as the SDK lists a run's files."""
         root = self._source_dir()
-        return sorted(os.path.relpath(os.path.join(d, n), root)
-                      for d, _s, names in os.walk(root) for n in names)
+        out = {}
+        outputs = os.path.join(root, "wd", "outputs")
+        try:
+            with open(os.path.join(root, "context.json")) as f:
+                outputs = json.load(f).get("outputs_dir") or outputs
+        except (OSError, ValueError):
+            pass
+        for base, prefix in ((outputs, "outputs/"), (os.path.join(root, "logs"), "logs/")):
+            for d, _s, names in os.walk(base):
+                for n in names:
+                    p = os.path.join(d, n)
+                    out[prefix + os.path.relpath(p, base).replace(os.sep, "/")] = p
+        return out
+
+    def get_file_names(self):
+        """The run's files: outputs/... (what the script wrote to ./outputs or uploaded)
+        and logs/..."""
+        return sorted(self._files())
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        """Copies the run's file `name` (one of get_file_names()) to output_file_path (a file
+        or a folder; default: its base name in the current folder)."""
+        files = self._files()
+        if name not in files:
+            raise native().NotFoundError("step run %s (%s) has no file %r (files: %s)"
+                                         % (self.id, self.name, name, ", ".join(sorted(files)) or "none"))
+        dest = output_file_path or os.path.basename(name)
+        if os.path.isdir(dest):
+            dest = os.path.join(dest, os.path.basename(name))
+        shutil.copyfile(files[name], dest)
+        return dest
+
+    def download_files(self, prefix=None, output_directory=None, output_paths=None, batch_size=100,
+                       append_prefix=True, timeout_seconds=None):
+        """Copies the run's files under `prefix` into output_directory (default: here)."""
+        for name, path in self._files().items():
+            if prefix and not name.startswith(prefix):
+                continue
+            dest = os.path.join(output_directory or ".", name if append_prefix or not prefix
+                                else name[len(prefix):].lstrip("/"))
+            os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+            shutil.copyfile(path, dest)
 
     def wait_for_completion(self, show_output=True, timeout_seconds=sys.maxsize, raise_on_error=True):
         return self.parent.wait_for_completion(show_output, timeout_seconds, raise_on_error) and self.get_status()
@@ -345,9 +517,53 @@ class _ChildRun(_RunBase):
                 "properties": {"reused_from": self._info.get("reused_from"),
                                "reason": self._info.get("reason") or None}}
 
-    def get_file_names(self):
+    def _files(self):
+        """SDK name -> path: outputs/... (written to the trial's ./outputs or uploaded) and
+        logs (logs/stdout.txt, logs/stderr.txt)."""
         root = self._info.get("log_dir", "")
-        return sorted(os.path.relpath(os.path.join(d, n), root) for d, _s, names in os.walk(root) for n in names)
+        out = {}
+        for base in (os.path.join(root, "wd", "outputs"), os.path.join(root, "run_outputs")):
+            for d, _s, names in os.walk(base):
+                for n in names:
+                    p = os.path.join(d, n)
+                    out["outputs/" + os.path.relpath(p, base).replace(os.sep, "/")] = p
+        for n in ("stdout.txt", "stderr.txt"):
+            if os.path.exists(os.path.join(root, n)):
+                out["logs/" + n] = os.path.join(root, n)
+        return out
+
+    def get_file_names(self):
+        return sorted(self._files())
+
+    def download_file(self, name, output_file_path=None, _validate_checksum=False):
+        files = self._files()
+        if name not in files:
+            raise native().NotFoundError("trial %s has no file %r (files: %s)"
+                                         % (self.id, name, ", ".join(sorted(files)) or "none"))
+        dest = output_file_path or os.path.basename(name)
+        if os.path.isdir(dest):
+            dest = os.path.join(dest, os.path.basename(name))
+        shutil.copyfile(files[name], dest)
+        return dest
+
+    def register_model(self, model_name, model_path=None, tags=None, properties=None, description=None,
+                       model_framework=None, model_framework_version=None, **kwargs):
+        """Registers the trial's file (or the files under a folder) model_path, e.g.
+        "outputs/model.pkl"."""
+        from runnel.model import Model
+        files = self._files()
+        path = files.get(model_path or "outputs")
+        if path is None:
+            prefix = (model_path or "outputs").rstrip("/") + "/"
+            under = [p for n, p in files.items() if n.startswith(prefix)]
+            if not under:
+                raise native().NotFoundError("register_model: trial %s has no file %r (files: %s)"
+                                             % (self.id, model_path, ", ".join(sorted(files)) or "none"))
+            path = os.path.dirname(under[0]) if len(under) == 1 else os.path.commonpath(under)
+        ws = self.parent.parent._ws if hasattr(self.parent, "parent") else self.parent._ws
+        return Model.register(ws, path, model_name, tags=tags, properties=properties, description=description,
+                              model_framework=model_framework, model_framework_version=model_framework_version,
+                              _run_id=self.id, _experiment_name=self.experiment.name)
 
     def _primary(self):
         pm = self._info.get("primary_metric") or {}
@@ -442,6 +658,38 @@ class HyperDriveStepRun(StepRun):
 HyperDriveRun = HyperDriveStepRun
 
 
+class _ExperimentHyperDriveRun(PipelineRun):
+    """Experiment.submit(HyperDriveConfig): the run of a one-step pipeline whose step is the
+    sweep, with the HyperDriveRun methods (best run, children, metrics)."""
+
+    def _sweep_run(self):
+        steps = self.get_steps()
+        if not steps:
+            raise native().NotFoundError("hyperdrive run %s has no step yet" % self.id)
+        return HyperDriveStepRun(steps[0])
+
+    def get_best_run_by_primary_metric(self, include_failed=True, include_canceled=True,
+                                       include_resume_from_runs=True):
+        return self._sweep_run().get_best_run_by_primary_metric(include_failed, include_canceled)
+
+    def get_children_sorted_by_primary_metric(self, top=0, reverse=False, discard_no_metric=False):
+        return self._sweep_run().get_children_sorted_by_primary_metric(top, reverse, discard_no_metric)
+
+    def get_children(self, recursive=False, tags=None, properties=None, type=None, status=None,
+                     _rehydrate_runs=True):
+        return self._sweep_run().get_children(status=status)
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        return self._sweep_run().get_metrics(name)
+
+    def get_hyperparameters(self):
+        return self._sweep_run().get_hyperparameters()
+
+    def __repr__(self):
+        return "Run(Experiment: %s,\nId: %s,\nType: hyperdrive,\nStatus: %s)" % (
+            self.experiment.name, self.id, self.get_status())
+
+
 class PortDataReference:
     """A committed output of a step run: where it is and download(local_path)."""
 
@@ -456,6 +704,8 @@ class PortDataReference:
             if path.startswith(root):
                 self.datastore_name, self.path_on_datastore = ds_name, path[len(root):]
         self.data_reference_name = name
+        self._path_on_datastore = self.path_on_datastore
+        self._data_store_name = self.datastore_name
 
     @property
     def datastore(self):
@@ -551,3 +801,4 @@ def _finish_live_runs():
             r.wait_for_completion(show_output=False, raise_on_error=False)
         except KeyboardInterrupt:
             pass
+    native().release_local()

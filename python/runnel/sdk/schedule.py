@@ -140,6 +140,81 @@ class ScheduleRecurrence:
         return "ScheduleRecurrence(frequency=%r, interval=%r)" % (self.frequency, self.interval)
 
 
+class _LocalApi:
+    """Schedules kept in the workspace itself when no server answers (the native module's
+    schedules_local: the same records, validation and answers as the REST API); they fire
+    while `runnel serve` runs, which loads them when it starts."""
+
+    _warned = False
+
+    def __init__(self, workspace):
+        self.workspace = workspace
+        if not _LocalApi._warned:
+            _LocalApi._warned = True
+            import sys
+            print("runnel: no `runnel serve` answers for %s; the schedule is kept in the workspace and "
+                  "fires while `runnel serve` runs" % workspace.path, file=sys.stderr, flush=True)
+
+    def call(self, method, path, body=None):
+        from ._native import native
+        from .core import _as_workspace
+        rest = path[len("/api/v1/schedules"):]
+        query = ""
+        if "?" in rest:
+            rest, query = rest.split("?", 1)
+        parts = [p for p in rest.split("/") if p]
+        sid = parts[0] if parts else ""
+        if method == "POST" and not parts:
+            op = "create"
+        elif method == "GET" and not parts:
+            op = "list"
+        elif method == "GET":
+            op = "get"
+        elif method == "PATCH":
+            op = "update"
+        elif method == "POST" and len(parts) == 2:
+            op = parts[1]
+        elif method == "DELETE":
+            op = "delete"
+        else:
+            raise ValueError("schedules: %s %s is not an operation" % (method, path))
+        nat = _as_workspace(self.workspace)._native
+        try:
+            out = json.loads(native().schedules_local(nat, op, sid, json.dumps(body) if body is not None else ""))
+        except native().NotFoundError as e:
+            raise LookupError(str(e)) from None
+        if op == "list" and query:
+            import urllib.parse
+            q = dict(urllib.parse.parse_qsl(query))
+            keep = []
+            for sc in out["schedules"]:
+                t = sc.get("target") or {}
+                if q.get("active") in ("true", "1") and sc.get("status") != "Active":
+                    continue
+                if "pipeline_id" in q and t.get("pipeline_id") != q["pipeline_id"]:
+                    continue
+                if "pipeline_endpoint_id" in q and t.get("endpoint_id") != q["pipeline_endpoint_id"]:
+                    continue
+                keep.append(sc)
+            out["schedules"] = keep
+        return out
+
+
+def _api(workspace):
+    """The server's API when one answers (or $RUNNEL_SERVER names one), else _LocalApi."""
+    try:
+        api = _Api(workspace)
+    except _NoServer:
+        return _LocalApi(workspace)
+    if not os.environ.get("RUNNEL_SERVER") and not api.answers():
+        return _LocalApi(workspace)
+    return api
+
+
+class _NoServer(Exception):
+    pass
+
+
 class _Api:
     """The workspace server's REST API (the same token and address the CLI uses)."""
 
@@ -153,8 +228,7 @@ class _Api:
             except (OSError, ValueError):
                 self.url = ""
         if not self.url:
-            raise RuntimeError("schedules are run by the workspace's server, and none is running for "
-                               "%s; start it with `runnel serve`" % workspace.path)
+            raise _NoServer()
         self.token = os.environ.get("RUNNEL_TOKEN", "")
         if not self.token:
             try:
@@ -162,6 +236,15 @@ class _Api:
                     self.token = f.read().strip()
             except OSError:
                 self.token = ""
+
+    def answers(self):
+        try:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=5):
+                return True
+        except urllib.error.HTTPError:
+            return True  # something answers
+        except (urllib.error.URLError, OSError):
+            return False
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -309,12 +392,12 @@ class Schedule:
 
     @staticmethod
     def _post(workspace, body):
-        return Schedule._from_json(workspace, _Api(workspace).call("POST", "/api/v1/schedules", body))
+        return Schedule._from_json(workspace, _api(workspace).call("POST", "/api/v1/schedules", body))
 
     # -- finding -------------------------------------------------------------------------
     @staticmethod
     def get(workspace, id, _workflow_provider=None, _service_endpoint=None):
-        return Schedule._from_json(workspace, _Api(workspace).call("GET", "/api/v1/schedules/" + id))
+        return Schedule._from_json(workspace, _api(workspace).call("GET", "/api/v1/schedules/" + id))
 
     @staticmethod
     def list(workspace, active_only=True, pipeline_id=None, pipeline_endpoint_id=None,
@@ -330,7 +413,7 @@ class Schedule:
             q.append("pipeline_endpoint_id=" + urllib.request.quote(pipeline_endpoint_id))
         if active_only:
             q.append("active=true")
-        out = _Api(workspace).call("GET", "/api/v1/schedules" + ("?" + "&".join(q) if q else ""))
+        out = _api(workspace).call("GET", "/api/v1/schedules" + ("?" + "&".join(q) if q else ""))
         return [Schedule._from_json(workspace, j) for j in out.get("schedules", [])]
 
     @staticmethod
@@ -355,10 +438,10 @@ class Schedule:
         return self
 
     def enable(self, wait_for_provisioning=False, wait_timeout=3600):
-        self._refresh(_Api(self._workspace).call("POST", "/api/v1/schedules/%s/enable" % self.id, {}))
+        self._refresh(_api(self._workspace).call("POST", "/api/v1/schedules/%s/enable" % self.id, {}))
 
     def disable(self, wait_for_provisioning=False, wait_timeout=3600):
-        self._refresh(_Api(self._workspace).call("POST", "/api/v1/schedules/%s/disable" % self.id, {}))
+        self._refresh(_api(self._workspace).call("POST", "/api/v1/schedules/%s/disable" % self.id, {}))
 
     def update(self, name=None, description=None, recurrence=None, pipeline_parameters=None,
                status=None, wait_for_provisioning=False, wait_timeout=3600, datastore=None,
@@ -391,15 +474,15 @@ class Schedule:
             if path_on_datastore is not None:
                 t["path_on_datastore"] = path_on_datastore
             body["trigger"] = t
-        self._refresh(_Api(self._workspace).call("PATCH", "/api/v1/schedules/" + self.id, body))
+        self._refresh(_api(self._workspace).call("PATCH", "/api/v1/schedules/" + self.id, body))
 
     def delete(self):
         """runnel extension (the SDK disables instead): removes the schedule; its runs stay."""
-        _Api(self._workspace).call("DELETE", "/api/v1/schedules/" + self.id)
+        _api(self._workspace).call("DELETE", "/api/v1/schedules/" + self.id)
 
     # -- runs ----------------------------------------------------------------------------
     def _fired(self):
-        self._refresh(_Api(self._workspace).call("GET", "/api/v1/schedules/" + self.id))
+        self._refresh(_api(self._workspace).call("GET", "/api/v1/schedules/" + self.id))
         return [r for r in self._data.get("runs", []) if r.get("run_id")]
 
     def get_pipeline_runs(self):

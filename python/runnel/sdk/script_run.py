@@ -1,6 +1,6 @@
 """ScriptRunConfig: one script run, submitted as a one-step pipeline."""
 
-from .environment import MpiConfiguration, PyTorchConfiguration, RunConfiguration, TensorflowConfiguration
+from .environment import RunConfiguration, apply_distributed_config
 
 
 class ScriptRunConfig:
@@ -22,28 +22,7 @@ class ScriptRunConfig:
         self.command = command
         self.distributed_job_config = distributed_job_config
         if distributed_job_config is not None:
-            self._apply_distribution(distributed_job_config)
-
-    def _apply_distribution(self, d):
-        """As the SDK does: the distributed config sets the run config's framework,
-        communicator and node count (README "Distributed jobs")."""
-        rc = self.run_config
-        if isinstance(d, MpiConfiguration):
-            rc.communicator = "Mpi"
-            rc.mpi = d
-            rc.node_count = d.node_count
-        elif isinstance(d, PyTorchConfiguration):
-            rc.framework = "PyTorch"
-            rc.communicator = d.communication_backend or "Nccl"
-            rc.pytorch = d
-            rc.node_count = d.node_count
-        elif isinstance(d, TensorflowConfiguration):
-            rc.framework = "TensorFlow"
-            rc.communicator = "ParameterServer"
-            rc.tensorflow = d
-        else:
-            raise TypeError("ScriptRunConfig: distributed_job_config must be an MpiConfiguration, "
-                            "PyTorchConfiguration or TensorflowConfiguration, not %s" % type(d).__name__)
+            apply_distributed_config(self.run_config, distributed_job_config)
 
     def _as_pipeline(self, workspace):
         from .pipeline import CommandStep, Pipeline, PythonScriptStep

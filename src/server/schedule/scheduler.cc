@@ -5,6 +5,7 @@
 
 #include "core/sha256.h"
 #include "runnel/error.h"
+#include "server/schedule/expressions.h"
 #include "server/schedule/recurrence.h"
 
 using nlohmann::json;
@@ -108,8 +109,12 @@ std::map<std::string, std::string> fired_run_tags(const FireRequest& f) {
 }
 
 json fired_run_parameters(const FireRequest& f) {
-  return f.schedule.pipeline_parameters.is_object() ? f.schedule.pipeline_parameters
-                                                    : json::object();
+  ExpressionContext ctx;
+  ctx.start_s = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  ctx.scheduled_s = f.scheduled_s ? f.scheduled_s : ctx.start_s;
+  return resolve_parameter_expressions(f.schedule.pipeline_parameters, ctx);
 }
 
 json fired_run_data_paths(const FireRequest& f) {

@@ -77,7 +77,8 @@ using DataPathResolver =
 // azureml.schedule.data_path.
 std::map<std::string, std::string> fired_run_tags(const FireRequest& f);
 // The parameter values of a firing (the SubmitRequest's parameter_assignments): the
-// schedule's pipeline_parameters.
+// schedule's pipeline_parameters, "@..." expressions resolved for this firing
+// (expressions.h: trigger().scheduledTime is f.scheduled_s, utcNow() the time now).
 nlohmann::json fired_run_parameters(const FireRequest& f);
 // Its data_path_assignments: for a data change with data_path_parameter_name,
 // {name: {"DataStoreName": datastore, "RelativePath": the changed file}} (the REST body's

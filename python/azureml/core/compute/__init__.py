@@ -1,4 +1,5 @@
-"""azureml.core.compute: ComputeTarget, AmlCompute."""
-from runnel.sdk.compute import AmlCompute, AmlComputeProvisioningConfiguration, ComputeTarget
+"""azureml.core.compute: ComputeTarget, AmlCompute, DataFactoryCompute."""
+from runnel.sdk.compute import (AmlCompute, AmlComputeProvisioningConfiguration, ComputeTarget,
+                                DataFactoryCompute)
 
-__all__ = ["ComputeTarget", "AmlCompute", "AmlComputeProvisioningConfiguration"]
+__all__ = ["ComputeTarget", "AmlCompute", "AmlComputeProvisioningConfiguration", "DataFactoryCompute"]

@@ -2,12 +2,12 @@
 Module, ModuleVersion, InputPortDef, OutputPortDef.
 
 PublishedPipeline, PipelineEndpoint and PipelineDraft publish to the workspace (submitting
-them needs `runnel serve`; see python/README.md); Schedule, ScheduleRecurrence and TimeZone
-talk to the workspace's server (`runnel serve`).
+goes to `runnel serve` when it answers, else runs in this process; see python/README.md);
+Schedule, ScheduleRecurrence and TimeZone talk to the workspace's server (`runnel serve`).
 """
 from runnel.sdk.pipeline import (InputPortBinding, Pipeline, PipelineData, PipelineDraft, PipelineEndpoint,
                                  PipelineParameter, PublishedPipeline, Schedule, ScheduleRecurrence,
-                                 StepSequence, TimeZone)
+                                 StepSequence, TimeZone, TrainingOutput)
 from runnel.sdk.module import InputPortDef, Module, ModuleVersion, OutputPortDef
 from runnel.sdk.pipeline import _Step as PipelineStep
 from runnel.sdk.runs import PipelineRun, PortDataReference, StepRun
@@ -15,4 +15,4 @@ from runnel.sdk.runs import PipelineRun, PortDataReference, StepRun
 __all__ = ["Pipeline", "PipelineData", "PipelineParameter", "PipelineRun", "StepRun", "PortDataReference",
            "StepSequence", "PipelineStep", "InputPortBinding", "PublishedPipeline", "PipelineEndpoint",
            "PipelineDraft", "Schedule", "ScheduleRecurrence", "TimeZone", "Module", "ModuleVersion",
-           "InputPortDef", "OutputPortDef"]
+           "InputPortDef", "OutputPortDef", "TrainingOutput"]

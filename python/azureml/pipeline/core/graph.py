@@ -1,5 +1,7 @@
 """azureml.pipeline.core.graph"""
-from runnel.sdk.pipeline import InputPortBinding, PipelineData, PipelineParameter
+from runnel.sdk.module import InputPortDef, OutputPortDef
+from runnel.sdk.pipeline import InputPortBinding, PipelineData, PipelineParameter, TrainingOutput
 from runnel.sdk.publishing import PublishedPipeline
 
-__all__ = ["PipelineParameter", "PipelineData", "InputPortBinding", "PublishedPipeline"]
+__all__ = ["PipelineParameter", "PipelineData", "InputPortBinding", "PublishedPipeline", "InputPortDef",
+           "OutputPortDef", "TrainingOutput"]

@@ -1,6 +1,6 @@
 """azureml.pipeline.steps: PythonScriptStep, CommandStep, ParallelRunStep (+ ParallelRunConfig)
-HyperDriveStep (+ HyperDriveStepRun) and ModuleStep; the other step classes exist and raise
-NotImplementedError naming what they would need."""
+HyperDriveStep (+ HyperDriveStepRun), ModuleStep, EstimatorStep and DataTransferStep; the
+other step classes exist and raise NotImplementedError naming what they would need."""
 from runnel.sdk.hyperdrive import HyperDriveStep
 from runnel.sdk.parallel import ParallelRunConfig, ParallelRunStep
 from runnel.sdk.pipeline import (AdlaStep, AutoMLStep, AzureBatchStep, CommandStep, DatabricksStep,

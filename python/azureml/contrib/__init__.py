@@ -1,0 +1,1 @@
+"""azureml.contrib (the preview packages some samples import)."""

@@ -1,0 +1,5 @@
+from azureml.core import Run
+
+run = Run.get_context()
+print("In compare.py")
+run.log("compared", 1)
