@@ -1,6 +1,9 @@
 // The /api/v1/schedules endpoints (create, list, get, update, enable, disable, delete) and
 // what the scheduler thread needs from the server: the SubmitRequest of a firing and the
 // local folder of a datastore path.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/ids.h"

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "core/ids.h"
@@ -134,14 +135,17 @@ void Server::Impl::add_step_routes() {
     PipelineRunRecord r = find_run(req.matches[1]);
     StepRunRecord s = find_step(r, req.matches[2]);
     std::string stream = req.matches[3];
-    if (stream != "stdout" && stream != "stderr")
+    // stdout, stderr, or a ParallelRunStep mini-batch's log (logs/parallel/minibatch-N.txt).
+    static const std::regex kMiniBatch(R"(minibatch-[0-9]{1,9})");
+    bool mini_batch = std::regex_match(stream, kMiniBatch);
+    if (stream != "stdout" && stream != "stderr" && !mini_batch)
       throw ApiError(400, "invalid_argument",
-                     "stream: '" + stream + "' is not a log; use stdout or stderr",
+                     "stream: '" + stream + "' is not a log; use stdout, stderr or minibatch-N",
                      {{"field", "stream"}});
-    std::string file = s.run_dir + "/logs/" + stream + ".txt";
+    std::string rel = mini_batch ? "/logs/parallel/" + stream + ".txt" : "/logs/" + stream + ".txt";
+    std::string file = s.run_dir + rel;
     if (!fs::exists(file) && !s.reused_run_id.empty()) {
-      if (auto src = ws.store().get_step_run(s.reused_run_id))
-        file = src->run_dir + "/logs/" + stream + ".txt";
+      if (auto src = ws.store().get_step_run(s.reused_run_id)) file = src->run_dir + rel;
     }
     bool follow = query_bool(req, "follow", false) ||
                   req.get_header_value("Accept").find("text/event-stream") != std::string::npos;

@@ -1,6 +1,9 @@
 // The /api/v1/schedules bodies and answers (server/schedule_api.h).
 #include "server/schedule_api.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 
@@ -8,6 +11,7 @@
 #include "server/http_util.h"
 #include "server/published.h"
 #include "server/schedule/recurrence.h"
+#include "server/schedule/time_zone.h"
 #include "spec/yaml_loader.h"
 #include "store/metadata_store.h"
 
@@ -155,10 +159,42 @@ std::function<void(ScheduleRecord&)> schedule_update(const json& b, const Schedu
   };
 }
 
+namespace {
+
+// "2030-01-15T09:30:00+01:00": the wall-clock time of `seconds` in `iana` and its offset.
+std::string local_time_text(int64_t seconds, const std::string& iana) {
+  cctz::time_zone tz = load_zone(iana);
+  auto tp = std::chrono::time_point_cast<cctz::seconds>(std::chrono::system_clock::from_time_t(0)) +
+            cctz::seconds(seconds);
+  int offset = tz.lookup(tp).offset;
+  char sign = offset < 0 ? '-' : '+';
+  offset = std::abs(offset);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%c%02d:%02d", sign, offset / 3600, offset / 60 % 60);
+  return format_civil(instant_to_civil(seconds, tz)) + buf;
+}
+
+}  // namespace
+
 json schedule_api_json(const Workspace& ws, const ScheduleRecord& r) {
   json j = to_json(r);
-  j["next_run_time"] =
-      r.status == ScheduleStatus::kActive && r.next_s ? time_json(*r.next_s * 1000) : json(nullptr);
+  bool next = r.status == ScheduleStatus::kActive && r.next_s;
+  j["next_run_time"] = next ? time_json(*r.next_s * 1000) : json(nullptr);
+  // The next firing as the schedule's own wall clock: its zone's IANA name and
+  // "2030-01-15T09:30:00+01:00" (data changes and an unknown zone: UTC).
+  if (r.trigger_kind != TriggerKind::kDataChange) {
+    std::string zone = r.trigger.value("time_zone", json("")).is_string()
+                           ? r.trigger.value("time_zone", std::string())
+                           : std::string();
+    std::string iana = "UTC";
+    try {
+      if (!zone.empty()) iana = iana_zone_name(zone);
+    } catch (const Error&) {
+      // stored before the zone vanished from tzdata: UTC, as the trigger would fall back
+    }
+    j["time_zone"] = iana;
+    j["next_run_time_local"] = next ? json(local_time_text(*r.next_s, iana)) : json(nullptr);
+  }
   if (r.trigger_kind == TriggerKind::kDataChange) j.erase("next_s");
   j["created"] = time_json(r.created_ms);
   j["updated"] = time_json(r.updated_ms);

@@ -275,6 +275,59 @@ TEST_F(ServerTest, ListsRunsFilteredPagedAndCountedByTheStore) {
 
 // A Range that starts at or past the end is 416 with the size (RFC 9110 14.4); one that
 // ends past the end is clamped, and Content-Length is what is sent.
+// A time schedule answers its next firing in UTC and on its own wall clock: the zone's
+// IANA name and the local time with the offset of that day (the studio shows both).
+TEST_F(ServerTest, ScheduleAnswersTheNextFiringInItsTimeZone) {
+  json body = {{"name", "nightly"},
+               {"trigger",
+                {{"type", "recurrence"},
+                 {"frequency", "Day"},
+                 {"interval", 1},
+                 {"start_time", "2030-01-15T09:30:00"},
+                 {"time_zone", "W. Europe Standard Time"}}},
+               {"target", {{"type", "pipeline_file"}, {"path", "p/hello.yml"}}}};
+  auto r = post("/api/v1/schedules", admin_, body);
+  ASSERT_EQ(r->status, 201) << r->body;
+  json s = json::parse(get("/api/v1/schedules/nightly", reader_)->body);
+  EXPECT_EQ(s["next_run_time"].get<std::string>().substr(0, 19), "2030-01-15T08:30:00");
+  EXPECT_EQ(s["time_zone"], "Europe/Berlin");
+  EXPECT_EQ(s["next_run_time_local"], "2030-01-15T09:30:00+01:00");
+  // Summer time: the offset of the firing's day, not of today.
+  body["name"] = "summer";
+  body["trigger"]["start_time"] = "2030-07-15T09:30:00";
+  body["trigger"]["time_zone"] = "America/New_York";
+  ASSERT_EQ(post("/api/v1/schedules", admin_, body)->status, 201);
+  s = json::parse(get("/api/v1/schedules/summer", reader_)->body);
+  EXPECT_EQ(s["next_run_time_local"], "2030-07-15T09:30:00-04:00");
+  EXPECT_EQ(s["next_run_time"].get<std::string>().substr(0, 19), "2030-07-15T13:30:00");
+  // Disabled: no next firing, in either form.
+  ASSERT_EQ(post("/api/v1/schedules/summer/disable", admin_, json::object())->status, 200);
+  s = json::parse(get("/api/v1/schedules/summer", reader_)->body);
+  EXPECT_TRUE(s["next_run_time"].is_null());
+  EXPECT_TRUE(s["next_run_time_local"].is_null());
+  EXPECT_EQ(s["time_zone"], "America/New_York");
+}
+
+// A ParallelRunStep's mini-batch log (logs/parallel/minibatch-N.txt of the step run) is a
+// log stream as stdout is; other names are still refused.
+TEST_F(ServerTest, MiniBatchLogIsALogStream) {
+  auto r = post("/api/v1/runs", admin_, {{"path", "p/hello.yml"}});
+  ASSERT_EQ(r->status, 201) << r->body;
+  std::string id = json::parse(r->body)["run_id"];
+  json d = wait_run(id);
+  auto step = ws_->store().get_step_run(d["steps"][0]["step_run_id"].get<std::string>());
+  ASSERT_TRUE(step);
+  fs::create_directories(step->run_dir + "/logs/parallel");
+  std::ofstream(step->run_dir + "/logs/parallel/minibatch-3.txt") << "scored f015.txt\n";
+  std::string logs = "/api/v1/runs/" + id + "/steps/hello/logs/";
+  auto got = get(logs + "minibatch-3", reader_);
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(got->body, "scored f015.txt\n");
+  EXPECT_EQ(get(logs + "minibatch-4", reader_)->status, 404);
+  EXPECT_EQ(get(logs + "minibatch-x", reader_)->status, 400);
+  EXPECT_EQ(get(logs + "minibatch-3..", reader_)->status, 400);
+}
+
 TEST_F(ServerTest, RangePastTheEndOfALogIs416WithItsSize) {
   auto r = post("/api/v1/runs", admin_, {{"path", "p/hello.yml"}});
   ASSERT_EQ(r->status, 201) << r->body;
