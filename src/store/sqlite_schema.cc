@@ -129,13 +129,19 @@ const std::vector<std::string>& schema_migrations() {
 namespace {
 
 // Refuses files that hold some other program's data, before anything is written to them.
-void check_owner(SqliteDb& db, int64_t app_id, int64_t version) {
+// The reads are separate statements, so another process's first migration can commit
+// between them (the test: four first opens at once). It sets the application id in the
+// same transaction as the tables and the version, so once any of those is seen, reading the
+// application id again shows whether the file is runnel's.
+void check_owner(SqliteDb& db) {
+  int64_t app_id = db.pragma_int("application_id");
   if (app_id == kRunnelApplicationId) return;
-  bool foreign = app_id != 0 || version != 0;
+  bool foreign = app_id != 0 || db.pragma_int("user_version") != 0;
   if (!foreign) {
     SqliteStmt stmt = db.prepare("SELECT count(*) FROM sqlite_master");
     foreign = stmt.step() && stmt.int64(0) > 0;
   }
+  if (foreign && db.pragma_int("application_id") == kRunnelApplicationId) return;
   if (foreign) {
     throw corruption("metadata store " + db.path() +
                      ": this SQLite file belongs to another program (it is not a runnel "
@@ -156,8 +162,8 @@ void check_not_newer(const SqliteDb& db, int64_t version, size_t known) {
 }  // namespace
 
 int migrate(SqliteDb& db, const std::vector<std::string>& migrations) {
+  check_owner(db);
   int64_t version = db.pragma_int("user_version");
-  check_owner(db, db.pragma_int("application_id"), version);
   check_not_newer(db, version, migrations.size());
   if (version == static_cast<int64_t>(migrations.size())) return static_cast<int>(version);
 
