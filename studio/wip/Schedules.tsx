@@ -1,0 +1,230 @@
+// Schedules (recurrence, cron, data change): each with its kind, status, the pipeline it runs,
+// its next firing (in this browser's local time and on the schedule's own clock) and the runs
+// it started, which carry the tag azureml.schedule=ID.
+import { api, type Schedule } from '../lib/api';
+import { ago, time } from '../lib/format';
+import { href } from '../lib/router';
+import { Empty, ErrorBox, KV, Loading, StatusBadge, useLoad } from '../components/common';
+import { ActiveBadge } from './Published';
+
+const KIND: Record<Schedule['trigger_type'], string> = { recurrence: 'recurrence', cron: 'cron', data_change: 'data change' };
+
+/** "every 1 Minute", "cron 0 3 * * *", "on new files in workspaceblobstore:incoming". */
+export function triggerText(s: Schedule): string {
+  const t = s.trigger as Record<string, unknown>;
+  if (s.trigger_type === 'recurrence') {
+    let out = `every ${t.interval ?? 1} ${t.frequency ?? ''}`;
+    const hours = t.hours as number[] | undefined;
+    const minutes = t.minutes as number[] | undefined;
+    const days = t.week_days as string[] | undefined;
+    if (days?.length) out += ' on ' + days.join(', ');
+    if (hours?.length) out += ' at ' + hours.map((h) => (minutes?.length ? minutes.map((m) => `${h}:${String(m).padStart(2, '0')}`).join(', ') : `${h}h`)).join(', ');
+    return out;
+  }
+  if (s.trigger_type === 'cron') return `cron ${t.expression ?? ''}`;
+  return `on new or changed files in ${t.datastore ?? ''}:${t.path_on_datastore ?? ''}` + (t.polling_interval ? ` (polled every ${t.polling_interval} min)` : '');
+}
+
+/** The next firing as this browser's local time, and on the schedule's clock when that differs. */
+export function NextFiring({ s, now = Date.now() }: { s: Schedule; now?: number }) {
+  if (s.trigger_type === 'data_change') return <span class="muted">when data changes</span>;
+  if (!s.next_run_time) return <span class="muted">{s.status === 'Active' ? 'none (past its end time)' : 'none (disabled)'}</span>;
+  const ms = Date.parse(s.next_run_time) - now;
+  const zoneLocal = s.next_run_time_local ? s.next_run_time_local.replace('T', ' ') : '';
+  return (
+    <span class="next-firing" data-next={s.next_run_time}>
+      <span class="local" title={s.next_run_time}>
+        {time(s.next_run_time)}
+      </span>{' '}
+      <span class="muted small">{ms > 0 ? `(in ${inText(ms)})` : '(due)'}</span>
+      {zoneLocal ? (
+        <span class="zone small" data-zone={s.time_zone}>
+          {' '}
+          · {zoneLocal} {s.time_zone}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function inText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return s + ' s';
+  if (s < 3600) return Math.round(s / 60) + ' min';
+  if (s < 86400 * 2) return Math.round(s / 3600) + ' h';
+  return Math.round(s / 86400) + ' d';
+}
+
+function Target({ s }: { s: Schedule }) {
+  const t = s.target;
+  switch (t.type) {
+    case 'published_pipeline':
+      return (
+        <span>
+          published pipeline{' '}
+          <a href={href.published(t.pipeline_id || '')} class="mono target-link">
+            {(t.pipeline_id || '').slice(0, 8)}
+          </a>
+        </span>
+      );
+    case 'pipeline_endpoint':
+      return (
+        <span>
+          endpoint{' '}
+          <a href={href.endpoints(t.endpoint_id || '')} class="target-link">
+            {t.endpoint_id}
+          </a>
+          {t.version ? ` version ${t.version}` : ' (default version)'}
+        </span>
+      );
+    case 'pipeline_file':
+      return <span class="mono">{t.path}</span>;
+    default:
+      return <span class="muted">an inline pipeline job</span>;
+  }
+}
+
+export function SchedulesPage({ id }: { id?: string }) {
+  return (
+    <section class="page schedules-page">
+      <header class="page-head">
+        <h1>
+          <a href={href.schedules()}>Schedules</a>
+          {id ? ' / ' + id : ''}
+        </h1>
+      </header>
+      {id ? <ScheduleDetail id={id} /> : <ScheduleList />}
+    </section>
+  );
+}
+
+function ScheduleList() {
+  const list = useLoad((s) => api.schedules(s), []);
+  if (list.error) return <ErrorBox error={list.error} what="schedules" />;
+  if (!list.data) return <Loading what="schedules" />;
+  if (!list.data.length)
+    return (
+      <Empty>
+        No schedules yet: <code>runnel schedule create -f schedule.yml</code>, or the SDK's <code>Schedule.create()</code>.
+      </Empty>
+    );
+  return (
+    <table class="grid schedule-list">
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>Kind</th>
+          <th>Trigger</th>
+          <th>Status</th>
+          <th>Runs</th>
+          <th>Next firing</th>
+          <th>Last run</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.data.map((s) => {
+          const last = [...s.runs].reverse().find((r) => r.run_id);
+          return (
+            <tr key={s.id} data-schedule={s.name} data-kind={s.trigger_type}>
+              <td>
+                <a href={href.schedules(s.id)}>{s.display_name || s.name}</a>
+              </td>
+              <td>{KIND[s.trigger_type]}</td>
+              <td class="small">{triggerText(s)}</td>
+              <td>
+                <ActiveBadge status={s.status} />
+              </td>
+              <td>
+                <Target s={s} />
+              </td>
+              <td>
+                <NextFiring s={s} />
+              </td>
+              <td>
+                {last?.run_id ? (
+                  <>
+                    <a href={href.run(last.run_id)} class="mono small">
+                      {last.run_id}
+                    </a>{' '}
+                    <StatusBadge status={last.status} />
+                  </>
+                ) : (
+                  <span class="muted">none yet</span>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function ScheduleDetail({ id }: { id: string }) {
+  const x = useLoad((s) => api.schedule(id, s), [id]);
+  if (x.error) return <ErrorBox error={x.error} what="schedule" />;
+  if (!x.data) return <Loading what="the schedule" />;
+  const s = x.data;
+  const runs = [...s.runs].reverse(); // newest first
+  return (
+    <div class="schedule-detail" data-schedule={s.name}>
+      <h2>
+        {s.display_name || s.name} <ActiveBadge status={s.status} />
+      </h2>
+      {s.description ? <p>{s.description}</p> : null}
+      <KV
+        rows={[
+          ['Id', <span class="mono">{s.id}</span>],
+          ['Kind', KIND[s.trigger_type]],
+          ['Trigger', triggerText(s)],
+          ['Runs', <Target s={s} />],
+          ['Experiment', s.experiment_name],
+          ['Next firing', <NextFiring s={s} />],
+          ['Time zone', s.time_zone],
+          ['Parameters', s.pipeline_parameters && Object.keys(s.pipeline_parameters).length ? <span class="mono">{JSON.stringify(s.pipeline_parameters)}</span> : null],
+          ['Created', time(s.created)],
+          ['Last error', s.last_error ? <span class="err">{s.last_error}</span> : null],
+        ]}
+      />
+      <h3>Runs it started</h3>
+      {runs.length ? (
+        <table class="grid small schedule-runs">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Status</th>
+              <th>Reason</th>
+              <th>Scheduled for</th>
+              <th>Fired</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r, i) => (
+              <tr key={r.run_id || 'x' + i} data-run={r.run_id || ''} data-status={r.status || ''}>
+                <td>
+                  {r.run_id ? (
+                    <a href={href.run(r.run_id)} class="mono">
+                      {r.run_id}
+                    </a>
+                  ) : (
+                    <span class="err">not submitted: {r.error}</span>
+                  )}
+                </td>
+                <td>{r.status ? <StatusBadge status={r.status} /> : null}</td>
+                <td>
+                  {r.reason.replace('_', ' ')}
+                  {r.missed ? ` (${r.missed} missed)` : ''}
+                  {r.data_path ? <span class="mono small"> {r.data_path}</span> : null}
+                </td>
+                <td>{time(r.scheduled_for)}</td>
+                <td title={time(r.fired)}>{ago(r.fired)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <Empty>No runs yet{s.next_run_time ? `; the first fires at ${time(s.next_run_time)}` : ''}.</Empty>
+      )}
+    </div>
+  );
+}
