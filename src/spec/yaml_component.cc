@@ -374,7 +374,8 @@ ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std:
          "command) or the pipelineComponent schema (name, type, inputs, outputs, jobs)");
   }
   f.type = "command";
-  if (const Entry* t = find_entry(entries(f.doc, f.root, ""), "type")) f.type = as_string(f.doc, *t, "type");
+  std::vector<Entry> top = entries(f.doc, f.root, "");
+  if (const Entry* t = find_entry(top, "type")) f.type = as_string(f.doc, *t, "type");
   return f;
 }
 

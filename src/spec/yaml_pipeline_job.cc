@@ -59,7 +59,8 @@ void JobLevel::read_shapes(const Entry& jobs, const std::string& path) {
       if (type.empty() && c) {  // the job's type follows its component's, as in Azure ML
         std::string cpath = jpath + ".component";
         if (c->value.IsMap()) {
-          const Entry* ct = find_entry(entries(doc_, c->value, cpath), "type");
+          std::vector<Entry> ces = entries(doc_, c->value, cpath);
+          const Entry* ct = find_entry(ces, "type");
           nested = ct && ct->value.IsScalar() && ct->value.Scalar() == "pipeline";
         } else if (c->value.IsScalar()) {
           file = read_component_file(doc_, *c, cpath, as_string(doc_, *c, cpath));

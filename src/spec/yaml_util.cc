@@ -436,7 +436,9 @@ void note_not_honoured(const YamlDoc& doc, const Entry& e, const std::string& pa
 }
 
 bool has_key(const YamlDoc& doc, const Entry& e, const std::string& key) {
-  return e.value.IsMap() && find_entry(entries(doc, e.value, e.name), key) != nullptr;
+  if (!e.value.IsMap()) return false;
+  std::vector<Entry> es = entries(doc, e.value, e.name);
+  return find_entry(es, key) != nullptr;
 }
 
 void check_declared(const YamlDoc& doc, const std::vector<Entry>& given, const std::string& path,

@@ -106,8 +106,11 @@ void check_declared(const YamlDoc& doc, const std::vector<Entry>& given, const s
                     const std::vector<std::string>& declared, const std::string& owner,
                     const std::string& what);
 
-// Returns the entry named `name`, or nullptr.
+// Returns the entry named `name`, or nullptr. The pointer points into `es`, so `es` must
+// outlive it: a temporary is refused at compile time (`find_entry(entries(...), k)` left a
+// dangling pointer that the YAML fuzzer found as a heap-use-after-free).
 const Entry* find_entry(const std::vector<Entry>& es, const std::string& name);
+const Entry* find_entry(std::vector<Entry>&& es, const std::string& name) = delete;
 
 // The closest of `candidates` to `word` by edit distance, "" when none is close.
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
