@@ -1,6 +1,9 @@
 #include "store/pg_db.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -208,6 +211,71 @@ void PgDb::fail(PGresult* res, const std::string& sql) const {
     throw unavailable(msg + "; check that the PostgreSQL server is up, then retry");
   if (cls == "42" || cls == "XX") throw internal_error(msg);
   throw io_error(msg);
+}
+
+}  // namespace runnel::internal
+
+namespace runnel::internal {
+
+// ---- change notifications ----------------------------------------------------------------
+
+PgChangeListener::PgChangeListener(std::string conninfo, std::string channel)
+    : conninfo_(std::move(conninfo)), channel_(std::move(channel)) {
+  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) return;  // no listener: version() stays nullopt
+  thread_ = std::thread([this] { loop(); });
+}
+
+PgChangeListener::~PgChangeListener() {
+  stop_ = true;
+  if (wake_[1] >= 0) {
+    char c = 1;
+    (void)!::write(wake_[1], &c, 1);
+  }
+  if (thread_.joinable()) thread_.join();
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
+}
+
+std::optional<uint64_t> PgChangeListener::version() const {
+  if (!listening_) return std::nullopt;
+  return count_.load();
+}
+
+bool PgChangeListener::wait(int fd, int timeout_ms) {
+  pollfd fds[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
+  int n = ::poll(fds, fd >= 0 ? 2 : 1, timeout_ms);
+  (void)n;
+  return !stop_;
+}
+
+void PgChangeListener::loop() {
+  while (!stop_) {
+    // connect_timeout keeps a stop (the destructor) from waiting on an unreachable host.
+    const char* keys[] = {"dbname", "connect_timeout", nullptr};
+    const char* values[] = {conninfo_.c_str(), "5", nullptr};
+    PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+    if (conn != nullptr && PQstatus(conn) == CONNECTION_OK) {
+      PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+      std::string listen = "LISTEN \"" + channel_ + "\"";
+      PGresult* res = PQexec(conn, listen.c_str());
+      bool ok = res != nullptr && PQresultStatus(res) == PGRES_COMMAND_OK;
+      if (res != nullptr) PQclear(res);
+      if (ok) {
+        ++count_;  // anything may have changed while no one listened
+        listening_ = true;
+        while (wait(PQsocket(conn), -1)) {
+          if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) break;
+          while (PGnotify* n = PQnotifies(conn)) {
+            ++count_;
+            PQfreemem(n);
+          }
+        }
+        listening_ = false;
+      }
+    }
+    if (conn != nullptr) PQfinish(conn);
+    if (!wait(-1, 1000)) break;  // retry in a second
+  }
 }
 
 }  // namespace runnel::internal

@@ -10,9 +10,11 @@
 // not cross a fork(): the child opens its own.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 struct pg_conn;
@@ -115,6 +117,38 @@ class PgDb {
   std::string conninfo_;
   std::string name_;
   pg_conn* conn_ = nullptr;
+};
+
+}  // namespace runnel::internal
+
+namespace runnel::internal {
+
+// A connection of its own that LISTENs on `channel` and counts the notifications that
+// arrive (PostgreSQL delivers them after the notifying transaction commits, to every
+// listening session of every process). A background thread waits on the socket; a lost
+// connection is retried every second. version() is nullopt until the first LISTEN
+// succeeds and while the connection is down; each (re)connection counts as a change,
+// since anything may have been written meanwhile. Thread-safe.
+class PgChangeListener {
+ public:
+  PgChangeListener(std::string conninfo, std::string channel);
+  ~PgChangeListener();
+  PgChangeListener(const PgChangeListener&) = delete;
+  PgChangeListener& operator=(const PgChangeListener&) = delete;
+
+  std::optional<uint64_t> version() const;
+
+ private:
+  void loop();
+  bool wait(int fd, int timeout_ms);  // false when asked to stop
+
+  std::string conninfo_;
+  std::string channel_;
+  int wake_[2] = {-1, -1};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> listening_{false};
+  std::atomic<uint64_t> count_{0};
+  std::thread thread_;
 };
 
 }  // namespace runnel::internal

@@ -107,6 +107,23 @@ CREATE TABLE kv (
 );
 )sql";
 
+// Version 2: every commit that writes runs or step runs notifies channel "runnel_runs"
+// (PgStore::change_version: a server caches run lists until one arrives). FOR EACH
+// STATEMENT and one payload: PostgreSQL folds a transaction's identical notifications
+// into one, delivered after commit.
+constexpr const char* kPgSchemaV2 = R"sql(
+CREATE OR REPLACE FUNCTION runnel_notify_runs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('runnel_runs', '');
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER pipeline_runs_notify AFTER INSERT OR UPDATE OR DELETE ON pipeline_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION runnel_notify_runs();
+CREATE TRIGGER step_runs_notify AFTER INSERT OR UPDATE OR DELETE ON step_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION runnel_notify_runs();
+)sql";
+
 int read_version(PgDb& db) {
   // A scan of pg_tables (not to_regclass, which reads the catalog cache: after waiting
   // for the migration lock it may not see a table another process just committed).
@@ -130,7 +147,7 @@ void check_not_newer(const PgDb& db, int version, size_t known) {
 }  // namespace
 
 const std::vector<std::string>& pg_schema_migrations() {
-  static const std::vector<std::string> migrations = {kPgSchemaV1};
+  static const std::vector<std::string> migrations = {kPgSchemaV1, kPgSchemaV2};
   return migrations;
 }
 

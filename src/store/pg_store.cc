@@ -67,8 +67,18 @@ std::unique_ptr<MetadataStore> open_pg_store(const std::string& url) {
 
 PgStore::PgStore(const std::string& url) : PgStore(url, internal::pg_schema_migrations()) {}
 
-PgStore::PgStore(const std::string& url, const std::vector<std::string>& migrations) : db_(url) {
+PgStore::PgStore(const std::string& url, const std::vector<std::string>& migrations)
+    : url_(url), db_(url) {
   version_ = internal::pg_migrate(db_, migrations);
+}
+
+std::optional<uint64_t> PgStore::change_version() {
+  std::call_once(listener_once_, [this] {
+    listener_ = std::make_unique<internal::PgChangeListener>(url_, "runnel_runs");
+  });
+  std::optional<uint64_t> notified = listener_->version();
+  if (!notified) return std::nullopt;
+  return *notified + run_writes_.load();  // both only grow
 }
 
 int PgStore::schema_version() {
@@ -113,6 +123,7 @@ std::vector<std::string> PgStore::list_experiments() {
 
 void PgStore::create_pipeline_run(const PipelineRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     ensure_experiment(r.experiment);
     PgParams p;
@@ -123,6 +134,7 @@ void PgStore::create_pipeline_run(const PipelineRunRecord& r) {
 
 void PgStore::update_pipeline_run(const PipelineRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     ensure_experiment(r.experiment);
     PgParams p;
@@ -212,6 +224,7 @@ std::vector<RunCount> PgStore::count_pipeline_runs() {
 
 void PgStore::create_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     PgParams p;
     internal::bind_step_run_to(p, r);
@@ -221,6 +234,7 @@ void PgStore::create_step_run(const StepRunRecord& r) {
 
 void PgStore::update_step_run(const StepRunRecord& r) {
   Lock lock(mu_);
+  ++run_writes_;  // also when it throws: an extra count only costs a cache miss
   write([&] {
     PgParams p;
     internal::bind_step_run_to(p, r);

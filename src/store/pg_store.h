@@ -19,6 +19,8 @@
 // metric `logged_at` is kept as given.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,8 +42,11 @@ class PgStore final : public MetadataStore {
   const std::string& name() const { return db_.name(); }
 
   int schema_version() override;
-  // nullopt: PostgreSQL has no cheap counter of other clients' commits.
-  std::optional<uint64_t> change_version() override { return std::nullopt; }
+  // This store's own run writes plus the commits of every client that wrote runs, as
+  // PostgreSQL notifies them after commit (triggers on pipeline_runs and step_runs, schema
+  // version 2, channel "runnel_runs"). The first call opens the listening connection and
+  // answers nullopt (so does every call while that connection is down): never cache then.
+  std::optional<uint64_t> change_version() override;
   void transaction(const std::function<void()>& fn) override;
 
   void ensure_experiment(const std::string& name) override;
@@ -92,7 +97,11 @@ class PgStore final : public MetadataStore {
                          const std::string& prefix);
 
   std::recursive_mutex mu_;
+  std::string url_;
   internal::PgDb db_;
+  std::once_flag listener_once_;
+  std::unique_ptr<internal::PgChangeListener> listener_;
+  std::atomic<uint64_t> run_writes_{0};
   int version_ = 0;
   int depth_ = 0;
 };

@@ -70,7 +70,7 @@ class PgServerTest(base.ServerTest):
         self.assertEqual(self.wait_run(j["run_id"])["status"], "Finished")
         rows = psql(self.db_url, "select status from pipeline_runs where id = '%s'" % j["run_id"])
         self.assertEqual(rows.strip(), "Finished")
-        self.assertEqual(psql(self.db_url, "select value from runnel_meta where key = 'schema_version'").strip(), "1")
+        self.assertEqual(psql(self.db_url, "select value from runnel_meta where key = 'schema_version'").strip(), "2")
 
     def test_two_servers_share_one_database(self):
         self.start_server()
@@ -95,6 +95,10 @@ class PgServerTest(base.ServerTest):
         self.assertTrue(wait_for(lambda: self.get_json("/api/v1/runs/" + a["run_id"])[0] == 200, timeout=10))
         s, d = self.get_json("/api/v1/runs/" + a["run_id"])
         self.assertEqual((d["status"], d["steps"][0]["status"]), ("Finished", "Finished"))
+        # Server 1 answers (and caches) its run list before server 2 writes anything.
+        self.server_url, self.token = first_url, first_token
+        self.assertEqual(self.get_json("/api/v1/runs")[0], 200)
+        self.server_url, self.token = url2, token2
         # A run submitted to server 2 is seen by server 1; its step reuses server 1's.
         self.write("ws2/p.yml", base.HELLO)
         s, b, _ = self.request("POST", "/api/v1/runs", {"path": "p.yml"})
@@ -102,8 +106,10 @@ class PgServerTest(base.ServerTest):
         self.assertEqual(s, 201, b)
         self.assertEqual(self.wait_run(b["run_id"])["steps"][0]["status"], "Reused")
         self.server_url, self.token = first_url, first_token
+        # Not the cached page: server 2's commits reach server 1 as PostgreSQL notifications.
         s, j = self.get_json("/api/v1/runs")
         self.assertEqual({a["run_id"], b["run_id"]} <= {r["run_id"] for r in j["runs"]}, True, j)
+        self.assertEqual({r["run_id"]: r["status"] for r in j["runs"]}[b["run_id"]], "Finished", j)
         # The CLI of either workspace, in process, sees both too.
         p = self.runnel("runs", "list", "--output", "json", workspace=ws2,
                         env=clean_env(RUNNEL_DB=self.db_url))
