@@ -4,6 +4,8 @@ import { href, navigate, useRoute, type Route } from './lib/router';
 import { ErrorBox } from './components/common';
 import { RunsPage } from './pages/Runs';
 import { ComputesPage, DatasetsPage, EnvironmentsPage, ExperimentsPage } from './pages/Catalog';
+import { EndpointsPage, PublishedPage } from './pages/Published';
+import { SchedulesPage } from './pages/Schedules';
 import { lazyPage } from './components/lazy';
 
 // The run and compare pages (graph layout, charts) load on first use, so the runs page
@@ -103,6 +105,15 @@ export function App() {
           <a href={href.computes()} class={route.page === 'computes' ? 'active' : ''}>
             Compute
           </a>
+          <a href={href.published()} class={route.page === 'published' ? 'active' : ''}>
+            Published
+          </a>
+          <a href={href.endpoints()} class={route.page === 'endpoints' ? 'active' : ''}>
+            Endpoints
+          </a>
+          <a href={href.schedules()} class={route.page === 'schedules' ? 'active' : ''}>
+            Schedules
+          </a>
         </nav>
         <span class="spacer" />
         {info ? (
@@ -164,6 +175,12 @@ function Page({ route }: { route: Route }) {
       return <EnvironmentsPage />;
     case 'computes':
       return <ComputesPage name={route.name} />;
+    case 'published':
+      return <PublishedPage id={route.id} />;
+    case 'endpoints':
+      return <EndpointsPage id={route.id} />;
+    case 'schedules':
+      return <SchedulesPage id={route.id} />;
     default:
       return <ErrorBox error={`no page '${route.path}'`} />;
   }
