@@ -510,7 +510,7 @@ test('a sweep step’s children tab shows its trials, a parallel step’s its mi
   const kids = (await api('GET', `/api/v1/runs/${id}/steps/sweep`)).children;
   assert.equal(kids.children.length, 4);
 
-  const page = await newPage();
+  const page = await newPage('dark');
   await go(page, `#/runs/${id}/steps/sweep/children`);
   await page.waitForSelector('table.trials tbody tr:nth-child(4)', { timeout: 20000 });
   assert.equal(await page.textContent('.tabs [data-tab="children"]'), 'Trials');
@@ -524,16 +524,17 @@ test('a sweep step’s children tab shows its trials, a parallel step’s its mi
   ]);
   await page.waitForSelector('.sweep-chart .chart.scatter canvas');
   assert.equal(await page.getAttribute('.chart.scatter', 'data-best'), `${kids.children.find((t) => t.primary_metric.final === 50).number}:50`);
-  await shot(page, '20-sweep-trials');
+  await shot(page, '20-sweep-trials-dark');
 
   await page.click('g.node[data-step="score"]');
   await page.click('.tabs [data-tab="children"]');
   await page.waitForSelector('.parallel .failed-batches tr[data-batch]', { timeout: 15000 });
+  assert.equal(await page.textContent('.tabs [data-tab="children"]'), 'Mini-batches');
   assert.match(await page.textContent('.parallel-summary'), /100% of 4 mini-batches · 0 reused · 3 done · 1 failed/);
   assert.match(await page.textContent('.failed-batches'), /ValueError: poisoned file f5\.txt/);
   await page.click('.failed-batches button');
   await page.waitForFunction(() => /Traceback/.test(document.querySelector('pre.batch-log')?.textContent || ''), null, { timeout: 10000 });
-  await shot(page, '21-parallel-mini-batches');
+  await shot(page, '21-parallel-mini-batches-dark');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

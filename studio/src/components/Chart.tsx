@@ -55,17 +55,24 @@ export function LineChart({ series, height = 220, title }: { series: Series[]; h
 
 export interface Point { x: number; y: number; best: boolean; label: string }
 
+/** [lo, hi] widened by 6% of its span (or by 1 when it is one value). */
+function pad(lo: number, hi: number): uPlot.Range.MinMax {
+  const m = hi > lo ? (hi - lo) * 0.06 : Math.abs(lo) * 0.1 || 1;
+  return [lo - m, hi + m];
+}
+
 /** Points only, sorted by x; the best point is drawn larger, in its own series. */
-export function ScatterChart({ points, xLabel, yLabel, height = 220 }: { points: Point[]; xLabel: string; yLabel: string; height?: number }) {
+export function ScatterChart({ points, xLabel, yLabel, integerX = false, height = 220 }: { points: Point[]; xLabel: string; yLabel: string; integerX?: boolean; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
-  usePlot(box, height, JSON.stringify([points, xLabel, yLabel]), () => {
+  usePlot(box, height, JSON.stringify([points, xLabel, yLabel, integerX]), () => {
     const axis = axisStyle();
     const none = () => null;
     return {
       data: [points.map((p) => p.x), points.map((p) => (p.best ? null : p.y)), points.map((p) => (p.best ? p.y : null))] as uPlot.AlignedData,
       opts: {
-        scales: { x: { time: false } },
-        axes: [{ ...axis, label: xLabel }, { ...axis, label: yLabel }],
+        // a margin around the points, so none sits on the frame; whole steps for a count
+        scales: { x: { time: false, range: (_u, lo, hi) => pad(lo, hi) }, y: { range: (_u, lo, hi) => pad(lo, hi) } },
+        axes: [{ ...axis, label: xLabel, ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) }, { ...axis, label: yLabel }],
         series: [
           { label: xLabel },
           { label: 'trials', stroke: PALETTE[0], paths: none, points: { show: true, size: 8, fill: PALETTE[0] } },

@@ -82,7 +82,7 @@ function Sweep({ s }: { s: SweepChildren }) {
               ))}
             </select>
           </figcaption>
-          <ScatterChart points={points} xLabel={xAxis} yLabel={s.primary_metric} />
+          <ScatterChart points={points} xLabel={xAxis} yLabel={s.primary_metric} integerX={xAxis === 'trial'} />
         </figure>
       ) : (
         <Empty>No trial has a final {s.primary_metric} yet.</Empty>
@@ -204,7 +204,7 @@ function Parallel({ p, run, step }: { p: ParallelChildren; run: RunDetail; step:
                   <td class="num">{f.index}</td>
                   <td class="err">{f.error}</td>
                   <td>
-                    <button type="button" class="link small" aria-expanded={open === f.index} onClick={() => setOpen(open === f.index ? null : f.index)}>
+                    <button type="button" class="link small" aria-expanded={open === f.index} aria-label={`${open === f.index ? 'hide the' : 'show the'} log of mini-batch ${f.index}`} onClick={() => setOpen(open === f.index ? null : f.index)}>
                       {open === f.index ? 'hide log' : 'log'}
                     </button>
                   </td>

@@ -121,6 +121,23 @@ describe('parallel children tab', () => {
     expect(root.querySelector('pre.batch-log')!.textContent).toContain('raise ValueError("poisoned file %s"');
     expect([...root.querySelectorAll('details.batches tr[data-batch]')].map((r) => r.getAttribute('data-ok'))).toEqual(['true', 'true', 'false', 'true']);
   });
+  it('polls a running step’s children until it ends', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const url = `/api/v1/runs/${parallelRun.run_id}/steps/score`;
+      const step = { ...parallelRun.steps[0], status: 'Running' as const };
+      const calls = stubFetch({ [url]: { ...parallelStep, status: 'Running', children: running } });
+      const root = await show(<ChildrenTab run={parallelRun} step={step} />);
+      expect(root.querySelector('.progress')!.getAttribute('data-fraction')).toBe('0.500');
+      stubFetch({ [url]: parallelStep });
+      await act(async () => void vi.advanceTimersByTime(2000));
+      await flush();
+      expect(root.querySelector('.progress')!.getAttribute('data-fraction')).toBe('1.000');
+      expect(calls.length).toBe(1); // the first stub saw one call; the next answered the poll
+    } finally {
+      vi.useRealTimers();
+    }
+  });
   it('shows a running step’s rate and ETA', async () => {
     const root = await show(<ChildrenView value={running} run={parallelRun} step={{ ...parallelRun.steps[0], status: 'Running' }} live />);
     expect(root.querySelector('.progress')!.getAttribute('data-fraction')).toBe('0.500');
