@@ -4,8 +4,6 @@ import { href, navigate, useRoute, type Route } from './lib/router';
 import { ErrorBox } from './components/common';
 import { RunsPage } from './pages/Runs';
 import { ComputesPage, DatasetsPage, EnvironmentsPage, ExperimentsPage } from './pages/Catalog';
-import { EndpointsPage, PublishedPage } from './pages/Published';
-import { SchedulesPage } from './pages/Schedules';
 import { lazyPage } from './components/lazy';
 
 // The run and compare pages (graph layout, charts) load on first use, so the runs page
@@ -15,6 +13,10 @@ const loadCompare = () => import('./pages/Compare').then((m) => m.ComparePage);
 const RunPage = lazyPage(loadRun);
 if (/^#\/runs\/./.test(window.location.hash)) void loadRun(); // a deep link: no waterfall
 const ComparePage = lazyPage(loadCompare);
+// Published pipelines, endpoints and schedules: one chunk, loaded when first opened.
+const Published = lazyPage<{ id?: string }>(() => import('./pages/Published').then((m) => m.PublishedPage));
+const Endpoints = lazyPage<{ id?: string }>(() => import('./pages/Published').then((m) => m.EndpointsPage));
+const Schedules = lazyPage<{ id?: string }>(() => import('./pages/Schedules').then((m) => m.SchedulesPage));
 
 type Theme = 'light' | 'dark';
 function initialTheme(): Theme {
@@ -176,11 +178,11 @@ function Page({ route }: { route: Route }) {
     case 'computes':
       return <ComputesPage name={route.name} />;
     case 'published':
-      return <PublishedPage id={route.id} />;
+      return <Published id={route.id} />;
     case 'endpoints':
-      return <EndpointsPage id={route.id} />;
+      return <Endpoints id={route.id} />;
     case 'schedules':
-      return <SchedulesPage id={route.id} />;
+      return <Schedules id={route.id} />;
     default:
       return <ErrorBox error={`no page '${route.path}'`} />;
   }
