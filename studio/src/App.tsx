@@ -13,6 +13,10 @@ const loadCompare = () => import('./pages/Compare').then((m) => m.ComparePage);
 const RunPage = lazyPage(loadRun);
 if (/^#\/runs\/./.test(window.location.hash)) void loadRun(); // a deep link: no waterfall
 const ComparePage = lazyPage(loadCompare);
+// Published pipelines, endpoints and schedules: one chunk, loaded when first opened.
+const Published = lazyPage<{ id?: string }>(() => import('./pages/Published').then((m) => m.PublishedPage));
+const Endpoints = lazyPage<{ id?: string }>(() => import('./pages/Published').then((m) => m.EndpointsPage));
+const Schedules = lazyPage<{ id?: string }>(() => import('./pages/Schedules').then((m) => m.SchedulesPage));
 
 type Theme = 'light' | 'dark';
 function initialTheme(): Theme {
@@ -103,6 +107,15 @@ export function App() {
           <a href={href.computes()} class={route.page === 'computes' ? 'active' : ''}>
             Compute
           </a>
+          <a href={href.published()} class={route.page === 'published' ? 'active' : ''}>
+            Published
+          </a>
+          <a href={href.endpoints()} class={route.page === 'endpoints' ? 'active' : ''}>
+            Endpoints
+          </a>
+          <a href={href.schedules()} class={route.page === 'schedules' ? 'active' : ''}>
+            Schedules
+          </a>
         </nav>
         <span class="spacer" />
         {info ? (
@@ -164,6 +177,12 @@ function Page({ route }: { route: Route }) {
       return <EnvironmentsPage />;
     case 'computes':
       return <ComputesPage name={route.name} />;
+    case 'published':
+      return <Published id={route.id} />;
+    case 'endpoints':
+      return <Endpoints id={route.id} />;
+    case 'schedules':
+      return <Schedules id={route.id} />;
     default:
       return <ErrorBox error={`no page '${route.path}'`} />;
   }

@@ -4,7 +4,11 @@
 //   with its status and a step goes Running -> Finished on screen without a reload; a step's
 //   log appears live; a metric chart is drawn with the logged values; the why tab names the
 //   changed file after a code edit; compare shows the differing parameter; a failed run shows
-//   its failing step and its error in one click. Screenshots of each page go to
+//   its failing step and its error in one click; a pipeline published twice behind an
+//   endpoint (`runnel pipeline publish --endpoint`) is listed, the endpoint shows its versions
+//   with the default marked, a schedule on it shows its next firing in its own time zone and
+//   the run it started; a sweep's children tab shows the trial table and a parallel step's
+//   its mini-batches. Screenshots of each page go to
 //   $STUDIO_ARTIFACTS (default build/tests/studio/artifacts).
 // Run by ctest (tests/studio/CMakeLists.txt): node tests/studio/e2e.test.mjs. Exit 77 = skip.
 import { test, before, after } from 'node:test';
@@ -377,5 +381,160 @@ test('catalog pages load: experiments, datasets, environments, compute', async (
     await shot(page, name);
   }
   assert.ok((await page.textContent('main')).includes('local'));
+  await page.context().close();
+});
+
+// A published pipeline (two versions behind an endpoint) and a schedule on the endpoint.
+const HELLO = (greeting) => `
+type: pipeline
+experiment_name: studio-e2e-published
+inputs:
+  greeting: ${greeting}
+  rows: 10
+jobs:
+  say:
+    type: command
+    command: echo \${{inputs.g}} \${{inputs.n}} > \${{outputs.o}}/out.txt
+    inputs:
+      g: \${{parent.inputs.greeting}}
+      n: \${{parent.inputs.rows}}
+    outputs:
+      o: {type: uri_folder}
+`;
+
+test('published pipelines, an endpoint with its default version, a schedule with its next firing', async () => {
+  const publish = (greeting, version) => {
+    write('published/hello.yml', HELLO(greeting));
+    return JSON.parse(runnel(['pipeline', 'publish', path.join(WS, 'published/hello.yml'), '--name', 'e2e-report', '--version', version, '--endpoint', 'e2e-nightly', '-o', 'json']));
+  };
+  const v0 = publish('hello', '1.0');
+  const v1 = publish('hi', '1.1');
+  // The endpoint's default is the newest until set back to version 0.
+  const ep = await api('POST', '/api/v1/pipeline-endpoints/e2e-nightly/update', { default_version: '0' });
+  assert.deepEqual(ep.versions.map((v) => v.pipeline_id), [v0.id, v1.id]);
+  let sched = await api('POST', '/api/v1/schedules', {
+    name: 'e2e-daily-tokyo',
+    trigger: { type: 'recurrence', frequency: 'Day', interval: 1, time_zone: 'Tokyo Standard Time' },
+    target: { type: 'pipeline_endpoint', endpoint_id: ep.id },
+    experiment_name: 'studio-e2e-scheduled',
+  });
+  // Without a start time it fires at creation (then daily): one run to show.
+  for (const t0 = Date.now(); !sched.runs.length; ) {
+    if (Date.now() - t0 > 20000) throw new Error('the schedule did not fire at creation: ' + JSON.stringify(sched));
+    await new Promise((r) => setTimeout(r, 200));
+    sched = await api('GET', '/api/v1/schedules/' + sched.id);
+  }
+  const fired = sched.runs[0].run_id;
+  assert.ok(fired, 'the firing submitted a run: ' + JSON.stringify(sched.runs[0]));
+  await waitRun(fired);
+
+  const page = await newPage();
+  await go(page, '#/published');
+  await page.waitForSelector('tr[data-name="e2e-report"]');
+  assert.deepEqual(await page.$$eval('tr[data-name="e2e-report"]', (rs) => rs.map((r) => r.getAttribute('data-pipeline'))), [v0.id, v1.id]);
+  await shot(page, '16-published');
+  await page.click(`tr[data-pipeline="${v0.id}"] a`);
+  await page.waitForSelector('.published-detail tr[data-param="greeting"]');
+  assert.match(await page.textContent('.published-detail tr[data-param="greeting"]'), /hello/);
+  assert.match(await page.textContent('.in-endpoints'), /e2e-nightly\s+version 0 \(default\)/);
+
+  await go(page, '#/endpoints');
+  const card = 'article[data-endpoint="e2e-nightly"]';
+  await page.waitForSelector(`${card} tr[data-version="1"]`);
+  assert.equal(await page.getAttribute(`${card} tr[data-version="0"]`, 'data-default'), 'true');
+  assert.equal(await page.getAttribute(`${card} tr[data-version="1"]`, 'data-default'), 'false');
+  assert.equal(await page.textContent(`${card} tr[data-version="0"] .default-mark`), 'default');
+  assert.equal(await page.textContent(`${card} .default-version`), '0');
+  await shot(page, '17-endpoints');
+
+  await go(page, '#/schedules');
+  const row = 'tr[data-schedule="e2e-daily-tokyo"]';
+  await page.waitForSelector(`${row} .next-firing`);
+  assert.equal(await page.getAttribute(`${row} .next-firing`, 'data-next'), sched.next_run_time);
+  assert.match(sched.next_run_time_local, /\+09:00$/);
+  assert.equal((await page.textContent(`${row} .next-firing .zone`)).trim(), `${sched.next_run_time_local.replace('T', ' ')} Asia/Tokyo`);
+  assert.match(await page.textContent(`${row} td:nth-child(5)`), /endpoint e2e-nightly \(default version 0\)/);
+  await shot(page, '18-schedules');
+  await page.click(`${row} a`);
+  await page.waitForSelector(`.schedule-detail .runs-of tr[data-run="${fired}"][data-status="Finished"]`, { timeout: 15000 });
+  assert.match(await page.textContent('.schedule-runs'), /at creation/);
+  await shot(page, '19-schedule');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// A grid sweep of 4 trials and a parallel step of 4 mini-batches (one fails).
+const SWEEP = `
+type: pipeline
+experiment_name: studio-e2e-children
+jobs:
+  sweep:
+    type: sweep
+    trial:
+      type: command
+      code: ./sweep
+      command: python trial.py --lr \${{search_space.lr}} --depth \${{search_space.depth}} --model \${{outputs.model}}
+      outputs:
+        model: {type: uri_folder}
+    sampling_algorithm: grid
+    search_space:
+      lr: {type: choice, values: [0.01, 0.1]}
+      depth: {type: choice, values: [2, 4]}
+    objective: {goal: maximize, primary_metric: score}
+    limits: {max_total_trials: 4, max_concurrent_trials: 2, trial_timeout: 60}
+  score:
+    type: parallel
+    inputs:
+      data: {type: uri_folder, path: ./batches}
+    outputs:
+      scores: {type: uri_folder}
+    input_data: \${{inputs.data}}
+    mini_batch_size: "2"
+    max_concurrency_per_instance: 2
+    mini_batch_error_threshold: -1
+    retry_settings: {max_retries: 1, timeout: 30}
+    task:
+      type: run_function
+      code: ./score
+      entry_script: score.py
+      append_row_to: \${{outputs.scores}}
+`;
+
+test('a sweep step’s children tab shows its trials, a parallel step’s its mini-batches', async () => {
+  write('sweep/trial.py', `import argparse, os\nfrom azureml.core import Run\np = argparse.ArgumentParser(); p.add_argument("--lr", type=float); p.add_argument("--depth", type=int); p.add_argument("--model"); a = p.parse_args()\nrun = Run.get_context()\nrun.log("score", 50 - (a.lr - 0.1) ** 2 * 100 - (a.depth - 4) ** 2)\nos.makedirs(a.model, exist_ok=True)\nopen(os.path.join(a.model, "m.txt"), "w").write("%s %s" % (a.lr, a.depth))\n`);
+  write('score/score.py', `import os\ndef init():\n    pass\ndef run(mini_batch):\n    out = []\n    for p in mini_batch:\n        v = int(open(p).read())\n        if v == 5:\n            raise ValueError("poisoned file %s" % os.path.basename(p))\n        out.append("%s %d" % (os.path.basename(p), v))\n    return out\n`);
+  for (let i = 0; i < 8; i++) write(`batches/f${i}.txt`, `${i}\n`);
+  const id = await submit(SWEEP);
+  const r = await waitRun(id);
+  assert.equal(r.status, 'Finished', JSON.stringify(r.steps.map((s) => [s.name, s.status, s.reason])));
+  const kids = (await api('GET', `/api/v1/runs/${id}/steps/sweep`)).children;
+  assert.equal(kids.children.length, 4);
+
+  const page = await newPage('dark');
+  await go(page, `#/runs/${id}/steps/sweep/children`);
+  await page.waitForSelector('table.trials tbody tr:nth-child(4)', { timeout: 20000 });
+  assert.equal(await page.textContent('.tabs [data-tab="children"]'), 'Trials');
+  // best first: lr 0.1, depth 4 scores 50
+  const rows = await page.$$eval('table.trials tbody tr', (rs) => rs.map((r) => [r.querySelector('[data-param="lr"]').textContent, r.querySelector('[data-param="depth"]').textContent, r.querySelector('.metric-final').textContent, r.getAttribute('data-best')]));
+  assert.deepEqual(rows, [
+    ['0.1', '4', '50', 'true'],
+    ['0.01', '4', '49.19', null],
+    ['0.1', '2', '46', null],
+    ['0.01', '2', '45.19', null],
+  ]);
+  await page.waitForSelector('.sweep-chart .chart.scatter canvas');
+  assert.equal(await page.getAttribute('.chart.scatter', 'data-best'), `${kids.children.find((t) => t.primary_metric.final === 50).number}:50`);
+  await shot(page, '20-sweep-trials-dark');
+
+  await page.click('g.node[data-step="score"]');
+  await page.click('.tabs [data-tab="children"]');
+  await page.waitForSelector('.parallel .failed-batches tr[data-batch]', { timeout: 15000 });
+  assert.equal(await page.textContent('.tabs [data-tab="children"]'), 'Mini-batches');
+  assert.match(await page.textContent('.parallel-summary'), /100% of 4 mini-batches · 0 reused · 3 done · 1 failed/);
+  assert.match(await page.textContent('.failed-batches'), /ValueError: poisoned file f5\.txt/);
+  await page.click('.failed-batches button');
+  await page.waitForFunction(() => /Traceback/.test(document.querySelector('pre.batch-log')?.textContent || ''), null, { timeout: 10000 });
+  await shot(page, '21-parallel-mini-batches-dark');
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -110,6 +110,47 @@ export interface DatasetPreview {
 export interface Environment { name: string; version: number; python: string; variables?: Record<string, string>; description?: string; created: string | null }
 export interface Compute { name: string; type: 'local' | 'slurm'; config?: Record<string, unknown>; created: string | null }
 export interface ComputeStatus extends Compute { state?: 'ok' | 'unavailable' | 'unknown'; message?: string; running_steps?: number; queued_steps?: number; [k: string]: unknown }
+export type PublishedStatus = 'Active' | 'Disabled';
+export interface PublishedParameter { name: string; type?: string; default?: unknown }
+export interface PublishedPipeline {
+  id: string; name: string; description?: string; version?: string; status: PublishedStatus; source?: string;
+  continue_on_step_failure?: boolean; created: string | null; endpoint: string;
+  /** detail only */ parameters?: PublishedParameter[]; steps?: string[]; experiment_name?: string;
+}
+export interface PipelineEndpoint {
+  id: string; name: string; description?: string; status: PublishedStatus; default_version: string;
+  versions: { version: string; pipeline_id: string }[]; created: string | null; endpoint: string;
+}
+export interface ScheduleRun {
+  run_id: string | null; fired?: string | null; scheduled_for?: string | null; reason: string;
+  missed?: number; data_path?: string; status?: string | null; error?: string;
+}
+export interface Schedule {
+  id: string; name: string; display_name?: string; description?: string; status: PublishedStatus;
+  trigger_type: 'recurrence' | 'cron' | 'data_change'; trigger: Record<string, unknown>;
+  target: { type: 'pipeline_file' | 'inline_job' | 'published_pipeline' | 'pipeline_endpoint'; path?: string; pipeline_id?: string; endpoint_id?: string; version?: string | null };
+  experiment_name?: string; pipeline_parameters?: Record<string, unknown>; tags?: Record<string, string>;
+  created: string | null; updated: string | null;
+  next_run_time: string | null; time_zone?: string; next_run_time_local?: string | null;
+  last_error?: string; runs: ScheduleRun[];
+}
+
+/** A sweep trial of GET .../steps/STEP `children` (engine/children.h). */
+export interface Trial {
+  id: string; number: number; parameters: Record<string, unknown>; status: string;
+  primary_metric: { name: string; final: number | null; values: number[] };
+  reused_from?: string | null; reason?: string; exit_code?: number | null; duration_s?: number; log_dir?: string;
+}
+export interface SweepChildren { kind: 'sweep'; primary_metric: string; goal: 'maximize' | 'minimize'; final: boolean; max_total_trials?: number; children: Trial[]; from_run_id?: string }
+export interface MiniBatch { index: number; items: number; reused: boolean; ok: boolean; tries: number; log?: string }
+export interface ParallelChildren {
+  kind: 'parallel'; mini_batches: number; reused: number; done: number; failed: number; to_run: number;
+  rate_per_s?: number; eta_s?: number | null; final?: boolean; items?: number; failed_items?: number; passed?: boolean;
+  failed_mini_batches?: { index: number; error: string; log?: string }[]; batches?: MiniBatch[]; from_run_id?: string;
+}
+export type StepChildren = SweepChildren | ParallelChildren;
+export interface StepDetail extends Step { children?: StepChildren | null }
+
 export interface Info { workspace: string; version: string; scope: 'admin' | 'read'; token_name?: string; server_time?: string | null }
 
 /** A status event of /api/v1/events. */
@@ -225,7 +266,7 @@ export const api = {
   info: (s?: AbortSignal) => getJson<Info>('/info', undefined, s),
   runs: (q: RunQuery, s?: AbortSignal) => getJson<RunList>('/runs', { ...q }, s),
   run: (id: string, s?: AbortSignal) => getJson<RunDetail>(`/runs/${enc(id)}`, undefined, s),
-  step: (id: string, step: string, s?: AbortSignal) => getJson<Step>(stepPath(id, step), undefined, s),
+  step: (id: string, step: string, s?: AbortSignal) => getJson<StepDetail>(stepPath(id, step), undefined, s),
   metrics: (id: string, step?: string, s?: AbortSignal) =>
     getJson<{ metrics: Metric[] }>(`/runs/${enc(id)}/metrics`, { step }, s).then((r) => r.metrics),
   why: (id: string, step: string, s?: AbortSignal) => getJson<Why>(stepPath(id, step) + '/why', undefined, s),
@@ -243,7 +284,13 @@ export const api = {
   environments: (s?: AbortSignal) => getJson<{ environments: Environment[] }>('/environments', undefined, s).then((r) => r.environments),
   computes: (s?: AbortSignal) => getJson<{ computes: Compute[] }>('/computes', undefined, s).then((r) => r.computes),
   compute: (name: string, s?: AbortSignal) => getJson<ComputeStatus>(`/computes/${enc(name)}`, undefined, s),
-  /** A log file (stdout or stderr) from `offset`; at most `max` bytes when given. */
+  pipelines: (s?: AbortSignal) => getJson<{ pipelines: PublishedPipeline[] }>('/pipelines', undefined, s).then((r) => r.pipelines),
+  pipeline: (id: string, s?: AbortSignal) => getJson<PublishedPipeline>(`/pipelines/${enc(id)}`, undefined, s),
+  endpoints: (s?: AbortSignal) => getJson<{ endpoints: PipelineEndpoint[] }>('/pipeline-endpoints', undefined, s).then((r) => r.endpoints),
+  endpoint: (id: string, s?: AbortSignal) => getJson<PipelineEndpoint>(`/pipeline-endpoints/${enc(id)}`, undefined, s),
+  schedules: (s?: AbortSignal) => getJson<{ schedules: Schedule[] }>('/schedules', undefined, s).then((r) => r.schedules),
+  schedule: (id: string, s?: AbortSignal) => getJson<Schedule>(`/schedules/${enc(id)}`, undefined, s),
+  /** A log file (stdout, stderr, or a parallel step's minibatch-N) from `offset`; at most `max` bytes when given. */
   async log(id: string, step: string, stream: string, offset = 0, max?: number, s?: AbortSignal): Promise<{ text: string; size: number }> {
     const h = headers({ Accept: 'text/plain' });
     if (offset > 0 || max) h.Range = `bytes=${offset}-${max ? offset + max - 1 : ''}`;

@@ -20,6 +20,13 @@ describe('routes', () => {
     expect(parseRoute(href.computes('cluster'))).toMatchObject({ page: 'computes', name: 'cluster' });
     expect(parseRoute('#/nope')).toMatchObject({ page: 'notfound', path: '/nope' });
   });
+  it('parses published pipelines, endpoints and schedules, and the children tab', () => {
+    expect(parseRoute(href.published())).toEqual({ page: 'published', id: undefined, query: {} });
+    expect(parseRoute(href.published('36ac8010-8f62'))).toMatchObject({ page: 'published', id: '36ac8010-8f62' });
+    expect(parseRoute(href.endpoints('nightly build'))).toMatchObject({ page: 'endpoints', id: 'nightly build' });
+    expect(parseRoute(href.schedules('44a7b556'))).toMatchObject({ page: 'schedules', id: '44a7b556' });
+    expect(parseRoute(href.step('r', 'sweep', 'children'))).toMatchObject({ page: 'run', step: 'sweep', tab: 'children' });
+  });
   it('drops empty filters from runs links', () => {
     expect(href.runs({ status: '', experiment: 'x', page: undefined })).toBe('#/runs?experiment=x');
   });

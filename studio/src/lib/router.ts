@@ -4,10 +4,13 @@
 //   #/runs/RUN                         #/runs/RUN/steps/STEP/TAB
 //   #/compare?runs=A,B                 #/experiments  #/datasets[/NAME[/VERSION]]
 //   #/environments                     #/computes[/NAME]
+//   #/published[/ID]  #/endpoints[/ID]  #/schedules[/ID]   published pipelines, endpoints, schedules
 import { useEffect, useState } from 'preact/hooks';
 
-export type Tab = 'overview' | 'logs' | 'metrics' | 'outputs' | 'why';
+export type Tab = 'overview' | 'logs' | 'metrics' | 'outputs' | 'why' | 'children';
+/** Every step's tabs; `children` is added for a sweep or a parallel step. */
 export const TABS: Tab[] = ['overview', 'logs', 'metrics', 'outputs', 'why'];
+const ALL_TABS: Tab[] = [...TABS, 'children'];
 
 export type Route =
   | { page: 'runs'; query: Record<string, string> }
@@ -17,6 +20,9 @@ export type Route =
   | { page: 'datasets'; name?: string; version?: string; query: Record<string, string> }
   | { page: 'environments'; query: Record<string, string> }
   | { page: 'computes'; name?: string; query: Record<string, string> }
+  | { page: 'published'; id?: string; query: Record<string, string> }
+  | { page: 'endpoints'; id?: string; query: Record<string, string> }
+  | { page: 'schedules'; id?: string; query: Record<string, string> }
   | { page: 'notfound'; path: string; query: Record<string, string> };
 
 export function parseRoute(hash: string): Route {
@@ -36,7 +42,7 @@ export function parseRoute(hash: string): Route {
   if (!a || a === 'runs') {
     if (!b) return { page: 'runs', query };
     if (c === 'steps' && d) {
-      const tab = (TABS as string[]).includes(e || '') ? (e as Tab) : 'overview';
+      const tab = (ALL_TABS as string[]).includes(e || '') ? (e as Tab) : 'overview';
       return { page: 'run', run: b, step: d, tab, query };
     }
     return { page: 'run', run: b, query };
@@ -46,6 +52,7 @@ export function parseRoute(hash: string): Route {
   if (a === 'datasets') return { page: 'datasets', name: b, version: c, query };
   if (a === 'environments') return { page: 'environments', query };
   if (a === 'computes') return { page: 'computes', name: b, query };
+  if (a === 'published' || a === 'endpoints' || a === 'schedules') return { page: a, id: b, query };
   return { page: 'notfound', path, query };
 }
 
@@ -60,13 +67,17 @@ function qs(query?: Record<string, string | number | undefined>): string {
 export const href = {
   runs: (query?: Record<string, string | number | undefined>) => '#/runs' + qs(query),
   run: (run: string) => `#/runs/${enc(run)}`,
-  step: (run: string, step: string, tab: Tab = 'overview') => `#/runs/${enc(run)}/steps/${enc(step)}/${tab}`,
+  step: (run: string, step: string, tab: Tab = 'overview', query?: Record<string, string | number | undefined>) =>
+    `#/runs/${enc(run)}/steps/${enc(step)}/${tab}` + qs(query),
   compare: (runs: string[]) => '#/compare' + qs({ runs: runs.join(',') }),
   experiments: () => '#/experiments',
   datasets: (name?: string, version?: string | number) =>
     '#/datasets' + (name ? '/' + enc(name) : '') + (name && version !== undefined ? '/' + enc(String(version)) : ''),
   environments: () => '#/environments',
   computes: (name?: string) => '#/computes' + (name ? '/' + enc(name) : ''),
+  published: (id?: string) => '#/published' + (id ? '/' + enc(id) : ''),
+  endpoints: (id?: string) => '#/endpoints' + (id ? '/' + enc(id) : ''),
+  schedules: (id?: string) => '#/schedules' + (id ? '/' + enc(id) : ''),
 };
 
 export function navigate(to: string, replace = false): void {

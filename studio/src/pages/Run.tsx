@@ -6,6 +6,7 @@ import { href, navigate, type Tab } from '../lib/router';
 import { ErrorBox, LiveDot, Loading, StatusBadge, Tags, useEvents, useLoad, useThrottle } from '../components/common';
 import { Graph } from '../components/Graph';
 import { StepPanel } from './StepPanel';
+import { childKind } from '../lib/children';
 
 export function RunPage({ runId, step, tab, query }: { runId: string; step?: string; tab?: Tab; query: Record<string, string> }) {
   const run = useLoad((s) => api.run(runId, s), [runId]);
@@ -69,7 +70,9 @@ export function RunPage({ runId, step, tab, query }: { runId: string; step?: str
   const steps: Step[] = useMemo(() => (d ? d.steps.map((s) => (overlay.has(s.name) ? { ...s, status: overlay.get(s.name)! } : s)) : []), [d, overlay]);
   const graphSteps = useMemo(() => steps.map((s) => ({ name: s.name, status: s.status, duration_s: s.duration_s ?? (s.status === 'Running' ? elapsed(s.started, null) : null) })), [steps, status === 'Running' ? Date.now() : 0]);
   const failed = steps.filter((s) => s.status === 'Failed');
-  const select = (name: string) => navigate(href.step(d?.run_id || runId, name, tab && step ? tab : failedTab(steps, name)));
+  // Another step keeps the open tab (children only when that step has children too).
+  const keep = (name: string) => tab && step && (tab !== 'children' || childKind(steps.find((s) => s.name === name) || { command: '' }));
+  const select = (name: string) => navigate(href.step(d?.run_id || runId, name, keep(name) ? tab! : failedTab(steps, name)));
 
   if (run.error && !d) return <ErrorBox error={run.error} what={`run ${runId}`} />;
   if (!d) return <Loading what={`run ${runId}`} />;

@@ -1,5 +1,6 @@
 // The step panel: overview, logs (live tail, search, first error), metrics (charts, tables,
-// images), outputs (browse, preview, download) and why (the reuse decision and what changed).
+// images), outputs (browse, preview, download), why (the reuse decision and what changed)
+// and, for a sweep or a parallel step, its children (trials or mini-batches: Children.tsx).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, streamEvents, type OutputEntry, type RunDetail, type Step } from '../lib/api';
 import { bytes, duration, elapsed, failWhat, isTerminal, time, valueText } from '../lib/format';
@@ -7,16 +8,27 @@ import { changeComponent, changedFiles, groupMetrics, type MetricView } from '..
 import { href, navigate, TABS, type Tab } from '../lib/router';
 import { Empty, ErrorBox, KV, Loading, StatusBadge, Tags, useLoad } from '../components/common';
 import { LineChart } from '../components/Chart';
+import { childKind } from '../lib/children';
+import { ChildrenTab } from './Children';
 import { firstErrorLine, parseCsv, splitLines } from '../lib/text';
 
-const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', logs: 'Logs', metrics: 'Metrics', outputs: 'Outputs', why: 'Why' };
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', logs: 'Logs', metrics: 'Metrics', outputs: 'Outputs', why: 'Why', children: 'Children' };
+const CHILDREN_LABEL = { sweep: 'Trials', parallel: 'Mini-batches' };
+
+/** The tabs of a step: every step's, and `children` for a sweep or a parallel step (or when
+ * the address asks for it). */
+export function stepTabs(step: Step, tab?: Tab): Tab[] {
+  return childKind(step) || tab === 'children' ? [...TABS, 'children'] : TABS;
+}
 
 export function StepPanel({ run, step, tab, onClose }: { run: RunDetail; step: Step; tab: Tab; onClose: () => void }) {
   const go = (t: Tab) => navigate(href.step(run.run_id, step.name, t), true);
+  const tabs = stepTabs(step, tab);
+  const kind = childKind(step);
   const onTabKey = (e: KeyboardEvent) => {
-    const i = TABS.indexOf(tab);
-    if (e.key === 'ArrowRight') go(TABS[(i + 1) % TABS.length]);
-    else if (e.key === 'ArrowLeft') go(TABS[(i + TABS.length - 1) % TABS.length]);
+    const i = tabs.indexOf(tab);
+    if (e.key === 'ArrowRight') go(tabs[(i + 1) % tabs.length]);
+    else if (e.key === 'ArrowLeft') go(tabs[(i + tabs.length - 1) % tabs.length]);
     else return;
     e.preventDefault();
     window.setTimeout(() => (document.querySelector('.tabs [aria-selected="true"]') as HTMLElement | null)?.focus(), 0);
@@ -32,9 +44,9 @@ export function StepPanel({ run, step, tab, onClose }: { run: RunDetail; step: S
         </button>
       </header>
       <div class="tabs" role="tablist" aria-label="step" onKeyDown={onTabKey}>
-        {TABS.map((t) => (
+        {tabs.map((t) => (
           <a role="tab" key={t} href={href.step(run.run_id, step.name, t)} aria-selected={t === tab} tabIndex={t === tab ? 0 : -1} class={t === tab ? 'active' : ''} data-tab={t}>
-            {TAB_LABEL[t]}
+            {t === 'children' && kind ? CHILDREN_LABEL[kind] : TAB_LABEL[t]}
           </a>
         ))}
       </div>
@@ -44,6 +56,7 @@ export function StepPanel({ run, step, tab, onClose }: { run: RunDetail; step: S
         {tab === 'metrics' ? <Metrics run={run} step={step} /> : null}
         {tab === 'outputs' ? <Outputs run={run} step={step} /> : null}
         {tab === 'why' ? <WhyTab run={run} step={step} /> : null}
+        {tab === 'children' ? <ChildrenTab run={run} step={step} /> : null}
       </div>
     </aside>
   );

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flush, stubFetch } from '../test-util';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { RunsPage, matchesText } from './Runs';
@@ -9,22 +10,6 @@ const run = (id: string, status: RunSummary['status'], extra: Partial<RunSummary
   run_id: id, experiment: 'compare-models', status, created: '2026-11-27T01:10:30Z', started: '2026-11-27T01:10:30Z', ended: '2026-11-27T01:10:34Z',
   duration_s: 4.2, tags: { team: 'ml' }, step_counts: { Finished: 5, Reused: 1 }, ...extra,
 });
-
-function stubFetch(routes: Record<string, unknown>) {
-  const calls: string[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    calls.push(url);
-    const path = url.replace(/\?.*$/, '');
-    if (path.endsWith('/events')) return new Response(new ReadableStream({ start() {} }), { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
-    const body = routes[path];
-    if (body === undefined) return new Response(JSON.stringify({ code: 'not_found', message: 'no ' + path, details: {} }), { status: 404 });
-    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
-  }));
-  return calls;
-}
-const flush = async () => {
-  for (let i = 0; i < 5; i++) await act(async () => { await new Promise((r) => setTimeout(r, 0)); });
-};
 
 afterEach(() => vi.unstubAllGlobals());
 

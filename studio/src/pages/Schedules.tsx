@@ -1,11 +1,12 @@
 // Schedules (recurrence, cron, data change): each with its kind, status, the pipeline it runs,
-// its next firing (in this browser's local time and on the schedule's own clock) and the runs
-// it started, which carry the tag azureml.schedule=ID.
-import { api, type Schedule } from '../lib/api';
+// its next firing (in this browser's local time and on the schedule's own clock), the runs it
+// started (they carry the tag azureml.schedule=ID) and its firings (why each fired, and the
+// ones that could not submit).
+import { api, type PipelineEndpoint, type PublishedPipeline, type Schedule } from '../lib/api';
 import { ago, time } from '../lib/format';
 import { href } from '../lib/router';
 import { Empty, ErrorBox, KV, Loading, StatusBadge, useLoad } from '../components/common';
-import { ActiveBadge } from './Published';
+import { ActiveBadge, TaggedRuns } from './Published';
 
 const KIND: Record<Schedule['trigger_type'], string> = { recurrence: 'recurrence', cron: 'cron', data_change: 'data change' };
 
@@ -27,20 +28,24 @@ export function triggerText(s: Schedule): string {
 
 /** The next firing as this browser's local time, and on the schedule's clock when that differs. */
 export function NextFiring({ s, now = Date.now() }: { s: Schedule; now?: number }) {
-  if (s.trigger_type === 'data_change') return <span class="muted">when data changes</span>;
+  if (s.trigger_type === 'data_change')
+    return (
+      <span class="next-firing muted" data-next={s.next_run_time || ''}>
+        when data changes{s.status === 'Active' && s.next_run_time ? ` (next look ${time(s.next_run_time)})` : ''}
+      </span>
+    );
   if (!s.next_run_time) return <span class="muted">{s.status === 'Active' ? 'none (past its end time)' : 'none (disabled)'}</span>;
   const ms = Date.parse(s.next_run_time) - now;
   const zoneLocal = s.next_run_time_local ? s.next_run_time_local.replace('T', ' ') : '';
   return (
     <span class="next-firing" data-next={s.next_run_time}>
-      <span class="local" title={s.next_run_time}>
+      <span class="local" title={`this browser's time (UTC ${s.next_run_time})`}>
         {time(s.next_run_time)}
       </span>{' '}
       <span class="muted small">{ms > 0 ? `(in ${inText(ms)})` : '(due)'}</span>
       {zoneLocal ? (
-        <span class="zone small" data-zone={s.time_zone}>
-          {' '}
-          · {zoneLocal} {s.time_zone}
+        <span class="zone small" data-zone={s.time_zone} title={`on the schedule's clock (${s.time_zone})`}>
+          {zoneLocal} {s.time_zone}
         </span>
       ) : null}
     </span>
@@ -55,28 +60,42 @@ function inText(ms: number): string {
   return Math.round(s / 86400) + ' d';
 }
 
-function Target({ s }: { s: Schedule }) {
+/** Names of the published pipelines and endpoints a schedule can target. */
+interface Names { pipelines: Map<string, PublishedPipeline>; endpoints: Map<string, PipelineEndpoint> }
+const loadNames = (signal: AbortSignal): Promise<Names> =>
+  Promise.all([api.pipelines(signal), api.endpoints(signal)]).then(([p, e]) => ({
+    pipelines: new Map(p.map((x) => [x.id, x])),
+    // by id and by name: a target names the endpoint either way
+    endpoints: new Map(e.flatMap((x) => [[x.id, x] as const, [x.name, x] as const])),
+  }));
+
+function Target({ s, names }: { s: Schedule; names: Names }) {
   const t = s.target;
   switch (t.type) {
-    case 'published_pipeline':
+    case 'published_pipeline': {
+      const p = names.pipelines.get(t.pipeline_id || '');
       return (
         <span>
           published pipeline{' '}
-          <a href={href.published(t.pipeline_id || '')} class="mono target-link">
-            {(t.pipeline_id || '').slice(0, 8)}
+          <a href={href.published(t.pipeline_id || '')} class="target-link">
+            {p ? p.name : (t.pipeline_id || '').slice(0, 8)}
           </a>
+          {p?.version ? ` ${p.version}` : ''}
         </span>
       );
-    case 'pipeline_endpoint':
+    }
+    case 'pipeline_endpoint': {
+      const e = names.endpoints.get(t.endpoint_id || '');
       return (
         <span>
           endpoint{' '}
-          <a href={href.endpoints(t.endpoint_id || '')} class="target-link">
-            {t.endpoint_id}
+          <a href={href.endpoints(e ? e.name : t.endpoint_id || '')} class="target-link">
+            {e ? e.name : t.endpoint_id}
           </a>
-          {t.version ? ` version ${t.version}` : ' (default version)'}
+          {t.version ? ` version ${t.version}` : ` (default version${e ? ' ' + e.default_version : ''})`}
         </span>
       );
+    }
     case 'pipeline_file':
       return <span class="mono">{t.path}</span>;
     default:
@@ -99,10 +118,11 @@ export function SchedulesPage({ id }: { id?: string }) {
 }
 
 function ScheduleList() {
-  const list = useLoad((s) => api.schedules(s), []);
-  if (list.error) return <ErrorBox error={list.error} what="schedules" />;
-  if (!list.data) return <Loading what="schedules" />;
-  if (!list.data.length)
+  const x = useLoad((s) => Promise.all([api.schedules(s), loadNames(s)]), []);
+  if (x.error) return <ErrorBox error={x.error} what="schedules" />;
+  if (!x.data) return <Loading what="schedules" />;
+  const [schedules, names] = x.data;
+  if (!schedules.length)
     return (
       <Empty>
         No schedules yet: <code>runnel schedule create -f schedule.yml</code>, or the SDK's <code>Schedule.create()</code>.
@@ -116,13 +136,13 @@ function ScheduleList() {
           <th>Kind</th>
           <th>Trigger</th>
           <th>Status</th>
-          <th>Runs</th>
+          <th>Pipeline</th>
           <th>Next firing</th>
           <th>Last run</th>
         </tr>
       </thead>
       <tbody>
-        {list.data.map((s) => {
+        {schedules.map((s) => {
           const last = [...s.runs].reverse().find((r) => r.run_id);
           return (
             <tr key={s.id} data-schedule={s.name} data-kind={s.trigger_type}>
@@ -135,7 +155,7 @@ function ScheduleList() {
                 <ActiveBadge status={s.status} />
               </td>
               <td>
-                <Target s={s} />
+                <Target s={s} names={names} />
               </td>
               <td>
                 <NextFiring s={s} />
@@ -161,10 +181,10 @@ function ScheduleList() {
 }
 
 function ScheduleDetail({ id }: { id: string }) {
-  const x = useLoad((s) => api.schedule(id, s), [id]);
+  const x = useLoad((s) => Promise.all([api.schedule(id, s), loadNames(s)]), [id]);
   if (x.error) return <ErrorBox error={x.error} what="schedule" />;
   if (!x.data) return <Loading what="the schedule" />;
-  const s = x.data;
+  const [s, names] = x.data;
   const runs = [...s.runs].reverse(); // newest first
   return (
     <div class="schedule-detail" data-schedule={s.name}>
@@ -177,7 +197,7 @@ function ScheduleDetail({ id }: { id: string }) {
           ['Id', <span class="mono">{s.id}</span>],
           ['Kind', KIND[s.trigger_type]],
           ['Trigger', triggerText(s)],
-          ['Runs', <Target s={s} />],
+          ['Pipeline', <Target s={s} names={names} />],
           ['Experiment', s.experiment_name],
           ['Next firing', <NextFiring s={s} />],
           ['Time zone', s.time_zone],
@@ -187,13 +207,15 @@ function ScheduleDetail({ id }: { id: string }) {
         ]}
       />
       <h3>Runs it started</h3>
+      <TaggedRuns tag={'azureml.schedule=' + s.id} what="started by this schedule" />
+      <h3>Firings</h3>
       {runs.length ? (
         <table class="grid small schedule-runs">
           <thead>
             <tr>
               <th>Run</th>
               <th>Status</th>
-              <th>Reason</th>
+              <th>Why it fired</th>
               <th>Scheduled for</th>
               <th>Fired</th>
             </tr>
@@ -223,7 +245,7 @@ function ScheduleDetail({ id }: { id: string }) {
           </tbody>
         </table>
       ) : (
-        <Empty>No runs yet{s.next_run_time ? `; the first fires at ${time(s.next_run_time)}` : ''}.</Empty>
+        <Empty>No firings yet{s.next_run_time ? `; the first fires at ${time(s.next_run_time)}` : ''}.</Empty>
       )}
     </div>
   );

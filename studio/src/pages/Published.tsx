@@ -136,10 +136,11 @@ function PublishedList() {
 }
 
 function PublishedDetail({ id }: { id: string }) {
-  const p = useLoad((s) => api.pipeline(id, s), [id]);
+  const p = useLoad((s) => Promise.all([api.pipeline(id, s), api.endpoints(s)]), [id]);
   if (p.error) return <ErrorBox error={p.error} what="published pipeline" />;
   if (!p.data) return <Loading what="the published pipeline" />;
-  const d: PublishedPipeline = p.data;
+  const [d, endpoints]: [PublishedPipeline, PipelineEndpoint[]] = p.data;
+  const inEndpoints = endpoints.flatMap((e) => e.versions.filter((v) => v.pipeline_id === d.id).map((v) => ({ e, v: v.version })));
   return (
     <div class="published-detail" data-pipeline={d.id}>
       <h2>
@@ -155,6 +156,23 @@ function PublishedDetail({ id }: { id: string }) {
           ['Source', d.source],
           ['Continue on step failure', d.continue_on_step_failure ? 'yes' : 'no'],
           ['REST endpoint', <span class="mono endpoint-url">POST {d.endpoint}</span>],
+          [
+            'In endpoints',
+            inEndpoints.length ? (
+              <span class="in-endpoints">
+                {inEndpoints.map(({ e, v }, i) => (
+                  <>
+                    {i ? ', ' : ''}
+                    <a href={href.endpoints(e.name)} key={e.id + v}>
+                      {e.name}
+                    </a>{' '}
+                    version {v}
+                    {e.default_version === v ? ' (default)' : ''}
+                  </>
+                ))}
+              </span>
+            ) : null,
+          ],
         ]}
       />
       <h3>Parameters</h3>
@@ -248,7 +266,7 @@ function EndpointCard({ e, byId, detail }: { e: PipelineEndpoint; byId: Map<stri
           ['REST endpoint', <span class="mono endpoint-url">POST {e.endpoint}</span>],
         ]}
       />
-      <table class="grid small versions">
+      <table class="grid small endpoint-versions">
         <thead>
           <tr>
             <th>Version</th>
