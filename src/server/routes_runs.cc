@@ -78,6 +78,32 @@ std::string Server::Impl::run_detail(const PipelineRunRecord& r) {
   return text;
 }
 
+namespace {
+
+// The values of query parameter `name`, read from the request's raw target: httplib's
+// req.params keeps only the text after the last '=' of "tag=team=a" (curl users do not
+// encode the second '=' as %3D), which turned a KEY=VALUE filter into a KEY filter.
+std::vector<std::string> raw_query_values(const httplib::Request& req, const std::string& name) {
+  std::vector<std::string> out;
+  auto q = req.target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view query(req.target);
+  query.remove_prefix(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    auto eq = part.find('=');
+    if (httplib::detail::decode_url(std::string(part.substr(0, eq)), true) != name) continue;
+    out.push_back(eq == std::string_view::npos
+                      ? std::string()
+                      : httplib::detail::decode_url(std::string(part.substr(eq + 1)), true));
+  }
+  return out;
+}
+
+}  // namespace
+
 void Server::Impl::add_run_routes() {
   http.Post("/api/v1/runs", [this](const httplib::Request& req, httplib::Response& res) {
     json body = json::parse(req.body.empty() ? std::string("null") : req.body, nullptr, false);
@@ -118,14 +144,13 @@ void Server::Impl::add_run_routes() {
         q.statuses.push_back(*parsed);
       }
     }
-    auto range = req.params.equal_range("tag");
-    for (auto it = range.first; it != range.second; ++it) {
-      if (it->second.empty()) throw bad_field("tag", "empty; use KEY or KEY=VALUE");
-      auto eq = it->second.find('=');
+    for (const std::string& tag : raw_query_values(req, "tag")) {
+      if (tag.empty()) throw bad_field("tag", "empty; use KEY or KEY=VALUE");
+      auto eq = tag.find('=');
       if (eq == std::string::npos)
-        q.tags.emplace_back(it->second, std::nullopt);
+        q.tags.emplace_back(tag, std::nullopt);
       else
-        q.tags.emplace_back(it->second.substr(0, eq), it->second.substr(eq + 1));
+        q.tags.emplace_back(tag.substr(0, eq), tag.substr(eq + 1));
     }
     if (auto s = query(req, "since")) q.created_from = parse_time_param("since", *s);
     if (auto u = query(req, "until")) q.created_before = parse_time_param("until", *u);

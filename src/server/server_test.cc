@@ -186,6 +186,9 @@ TEST_F(ServerTest, SubmitFollowAndReadLogs) {
   json list = json::parse(get("/api/v1/runs?tag=team%3Da", reader_)->body);
   EXPECT_EQ(list["total"], 1);
   EXPECT_EQ(json::parse(get("/api/v1/runs?tag=team%3Db", reader_)->body)["total"], 0);
+  // The second '=' unencoded, as curl users write it: still KEY=VALUE, not KEY "b".
+  EXPECT_EQ(json::parse(get("/api/v1/runs?tag=team=a", reader_)->body)["total"], 1);
+  EXPECT_EQ(json::parse(get("/api/v1/runs?tag=team=b", reader_)->body)["total"], 0);
   EXPECT_EQ(
       json::parse(get("/api/v1/runs?experiment=hello&status=Finished", reader_)->body)["total"], 1);
   // The access log has a line per request and never the token.
