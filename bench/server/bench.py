@@ -55,9 +55,10 @@ class Api:
             return r.status, json.loads(r.read() or b"null")
 
 
-def start_server(runnel, ws, db):
+def start_server(runnel, ws, db, step_nice=None):
     log = open(os.path.join(ws, "server.log"), "w")
-    cmd = [runnel, "--workspace", ws, "serve", "--port", "0"] + (["--db", db] if db else [])
+    cmd = [runnel, "--workspace", ws, "serve", "--port", "0"] + (["--db", db] if db else []) + (
+        ["--step-nice", str(step_nice)] if step_nice is not None else [])
     env = dict(os.environ, NO_COLOR="1")
     env.pop("RUNNEL_WORKSPACE", None)
     # The access log (one line per request) would dominate: send it to a file.
@@ -131,8 +132,10 @@ def submitters(api, stop, out, n=8):
             try:
                 s, j = api.call("POST", "/api/v1/runs", {"path": "p.yml"})
                 out["ids"].append(j["run_id"])
+            except urllib.error.HTTPError as e:
+                out["errors"].append("%s: %s" % (e, e.read()[:300]))
             except Exception as e:  # noqa: BLE001
-                out["errors"].append(str(e))
+                out["errors"].append(repr(e))
     ts = [threading.Thread(target=worker) for _ in range(n)]
     [t.start() for t in ts]
     return ts
@@ -203,6 +206,8 @@ def main():
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--sse", type=int, default=100)
     ap.add_argument("--db", default="")
+    ap.add_argument("--step-nice", type=int, default=None,
+                    help="the server's --step-nice (default: the server's own default, 10)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "server.json"))
     a = ap.parse_args()
     if not shutil.which("wrk"):
@@ -212,9 +217,9 @@ def main():
     subprocess.run([a.runnel, "init", ws], check=True, capture_output=True)
     open(os.path.join(ws, "p.yml"), "w").write(ONE_STEP)
     open(os.path.join(ws, "live.yml"), "w").write(LIVE)
-    proc, api = start_server(a.runnel, ws, a.db)
+    proc, api = start_server(a.runnel, ws, a.db, a.step_nice)
     out = {"runs": a.runs, "wrk": {"threads": 2, "connections": a.connections, "seconds": a.seconds},
-           "db": "postgresql" if a.db else "sqlite", "nproc": os.cpu_count(),
+           "db": "postgresql" if a.db else "sqlite", "step_nice": a.step_nice, "nproc": os.cpu_count(),
            "loadavg_start": os.getloadavg()[0]}
     try:
         t = time.time()
@@ -230,6 +235,7 @@ def main():
             [t.join() for t in ts]
             r["submits_during"] = len(sub["ids"])
             r["submit_errors"] = len(sub["errors"])
+            r["submit_error_samples"] = sub["errors"][:3]
             ids += sub["ids"]
             out[name] = r
         out["sse"] = sse_fanout(api, a.sse)

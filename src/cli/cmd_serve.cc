@@ -26,6 +26,7 @@ struct ServeArgs {
   bool no_auth = false;
   int grace_s = 30;
   int jobs = 0;
+  int step_nice = 10;
 };
 
 void serve(const ServeArgs& a, CliGlobals& g) {
@@ -36,6 +37,7 @@ void serve(const ServeArgs& a, CliGlobals& g) {
   o.port = a.port;
   o.no_auth = a.no_auth;
   o.max_parallel = a.jobs;
+  o.step_nice = a.step_nice;
   // Signals are taken by one thread with sigwait(); every other thread blocks them.
   sigset_t set;
   sigemptyset(&set);
@@ -107,6 +109,10 @@ void register_serve(CLI::App& app, CliGlobals& g) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("-j,--jobs", a->jobs, "parallel local slots per run (default: number of cores)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--step-nice", a->step_nice,
+                  "nice value the steps (and the engine's scheduler thread) run at, so that the "
+                  "API answers promptly while steps use every core (default 10; 0 = unchanged)")
+      ->check(CLI::Range(0, 19));
   sub->callback([a, &g] { serve(*a, g); });
 
   CLI::App* runs = app.get_subcommand("runs");

@@ -2,6 +2,8 @@
 #include "engine/engine.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -65,6 +67,14 @@ void Engine::claim_released() {
   wake_.signal();
 }
 
+void Engine::set_nice(int nice) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    nice_ = std::clamp(nice, 0, 19);
+  }
+  wake_.signal();
+}
+
 size_t Engine::run_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return count_;
@@ -101,12 +111,18 @@ void Engine::loop() {
   for (;;) {
     std::vector<std::shared_ptr<PipelineExecution::Impl>> added;
     bool stop, claims;
+    int nice;
     {
       std::lock_guard<std::mutex> lock(mu_);
       added.swap(incoming_);
       stop = stop_;
       claims = std::exchange(claims_released_, false);
+      nice = std::exchange(nice_, -1);
     }
+    // This thread only (Linux keeps a nice value per thread; a spawned process copies it).
+    if (nice >= 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
+      std::cerr << "runnel: engine: cannot set the steps' nice value to " << nice << ": "
+                << std::strerror(errno) << "\n";
     for (auto& run : added) {
       try {
         attach(run);

@@ -46,6 +46,11 @@ class Engine {
   void claim_released();
   // Runs added and not yet finished.
   size_t run_count() const;
+  // The scheduler thread's nice value (setpriority on that thread, from its next turn):
+  // every step process it starts inherits it. A server sets it so that its HTTP threads
+  // stay responsive while steps compete for the CPU; a step alone on an idle machine runs
+  // as fast as before. 0..19; raising it back needs CAP_SYS_NICE.
+  void set_nice(int nice);
 
  private:
   struct Watch;  // one backend fd registered with epoll
@@ -60,6 +65,7 @@ class Engine {
   size_t count_ = 0;                                                // guarded by mu_
   bool stop_ = false;                                               // guarded by mu_
   bool claims_released_ = false;                                    // guarded by mu_
+  int nice_ = -1;                                                   // guarded by mu_; -1 = as is
   // Scheduler thread only.
   std::vector<std::shared_ptr<PipelineExecution::Impl>> runs_;
   std::vector<std::unique_ptr<Watch>> watches_;

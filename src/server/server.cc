@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "engine/engine.h"
+
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -230,6 +232,7 @@ Server::~Server() = default;
 
 int Server::bind() {
   Impl& m = *impl_;
+  if (m.options.step_nice > 0) Engine::shared().set_nice(m.options.step_nice);
   if (m.options.port == 0) {
     m.port = m.http.bind_to_any_port(m.options.host);
   } else if (m.http.bind_to_port(m.options.host, m.options.port)) {

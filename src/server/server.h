@@ -33,6 +33,7 @@ struct ServerOptions {
   std::string studio_dir;              // "" = $RUNNEL_STUDIO_DIR, else the compiled-in default
   int max_parallel = 0;                // local slots per run; 0 = number of cores
   int threads = 160;                   // HTTP worker threads (each SSE client holds one)
+  int step_nice = 10;                  // nice value of the engine thread and the steps (0 = as is)
   std::ostream* access_log = nullptr;  // null = stderr
 };
 

@@ -48,9 +48,15 @@ int SqliteStore::schema_version() {
 }
 
 std::optional<uint64_t> SqliteStore::change_version() {
-  Lock lock(mu_);
-  // Both only grow, so their sum changes when either does.
-  return run_writes_ + static_cast<uint64_t>(db_.pragma_int("data_version"));
+  std::lock_guard<std::mutex> lock(version_mu_);
+  try {
+    if (!version_db_) version_db_ = std::make_unique<internal::SqliteDb>(db_.path());
+    // Both only grow, so their sum changes when either does.
+    return run_writes_.load() + static_cast<uint64_t>(version_db_->pragma_int("data_version"));
+  } catch (const Error&) {
+    version_db_.reset();  // cannot tell: the caller does not cache
+    return std::nullopt;
+  }
 }
 
 void SqliteStore::write(const std::function<void()>& fn) {

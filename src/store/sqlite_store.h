@@ -26,6 +26,8 @@
 // metric `logged_at` is kept as given.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -48,6 +50,9 @@ class SqliteStore final : public MetadataStore {
   const std::string& path() const { return db_.path(); }
 
   int schema_version() override;
+  // This store's run writes plus PRAGMA data_version of a second connection of its own,
+  // which changes when any other connection (this store's included) commits. It never
+  // takes the store's mutex, so a cached answer is served while a write is under way.
   std::optional<uint64_t> change_version() override;
   // Nested calls run in a SAVEPOINT: an inner `fn` that throws undoes only its own writes
   // (the exception still propagates to the outer fn).
@@ -113,7 +118,9 @@ class SqliteStore final : public MetadataStore {
   internal::SqliteDb db_;
   int version_ = 0;
   int depth_ = 0;  // open transaction() / write() levels; 0 = none
-  uint64_t run_writes_ = 0;  // pipeline run and step run writes (change_version)
+  std::atomic<uint64_t> run_writes_{0};  // pipeline run and step run writes (change_version)
+  std::mutex version_mu_;                 // guards version_db_
+  std::unique_ptr<internal::SqliteDb> version_db_;  // opened by the first change_version()
 };
 
 }  // namespace runnel

@@ -121,6 +121,35 @@ class ServerTest(ServerTestBase):
         s, b = self.get("/metrics")
         self.assertIn(b'runnel_runs{status="Finished"} 1', b)
 
+    def test_steps_run_at_the_step_nice_value(self):
+        # The server lowers its steps' priority (default nice 10), so its API answers
+        # promptly while steps use every core; --step-nice sets it; `runnel run` leaves it.
+        nice = """
+type: pipeline
+experiment_name: nice
+jobs:
+  n:
+    type: command
+    command: echo nice=$(cut -d' ' -f19 /proc/self/stat) > ${{outputs.o}}/n.txt; cut -d' ' -f19 /proc/self/stat
+    outputs:
+      o: {type: uri_folder}
+"""
+        # Without CAP_SYS_NICE a value below the inherited one cannot be set (it stays).
+        floor = 0 if os.geteuid() == 0 else os.nice(0)
+        self.start_server()
+        s, j = self.submit("nice.yml", nice)
+        self.assertEqual(s, 201, j)
+        run = self.wait_run(j["run_id"])
+        self.assertEqual(run["status"], "Finished", run)
+        s, b = self.get("/api/v1/runs/%s/steps/n/logs/stdout" % run["run_id"])
+        self.assertEqual(b.decode().strip(), str(max(floor, 10)))
+        self.stop_server()
+        self.start_server("--step-nice", "3")
+        s, j = self.submit("nice2.yml", nice.replace("nice=", "nice2="))
+        run = self.wait_run(j["run_id"])
+        s, b = self.get("/api/v1/runs/%s/steps/n/logs/stdout" % run["run_id"])
+        self.assertEqual(b.decode().strip(), str(max(floor, 3)))
+
     def test_path_traversal_refused_everywhere(self):
         self.start_server()
         outside = os.path.join(self.dir, "outside")
