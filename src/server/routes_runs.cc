@@ -181,7 +181,19 @@ void Server::Impl::add_run_routes() {
   });
 
   http.Get(kRunId, [this](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(run_detail(find_run(req.matches[1])), "application/json");
+    // An ended run's detail by its full id straight from the cache, without the store
+    // (whose lock a write under way holds): the same check as run_detail's.
+    std::string id = req.matches[1];
+    uint64_t seq = hub.last_seq_of(id);
+    {
+      std::lock_guard lock(cache_mu_);
+      auto it = detail_cache_.find(id);
+      if (it != detail_cache_.end() && it->second.first == seq) {
+        res.set_content(it->second.second, "application/json");
+        return;
+      }
+    }
+    res.set_content(run_detail(find_run(id)), "application/json");
   });
 
   http.Post(
