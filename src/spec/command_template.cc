@@ -89,6 +89,9 @@ Scan scan(const std::string& tmpl, const std::string& where) {
   size_t i = 0;
   size_t block_start = std::string::npos;
   while (i < tmpl.size()) {
+    // Only '$' opens (and, inside a block, ']' closes): jump to the next one.
+    i = tmpl.find_first_of(block_start != std::string::npos ? "$]" : "$", i);
+    if (i == std::string::npos) break;
     if (tmpl.compare(i, kOpen.size(), kOpen) == 0) {
       size_t end = 0;
       Placeholder ph = parse_one(tmpl, i, where, &end);

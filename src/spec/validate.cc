@@ -221,30 +221,40 @@ void check_outputs(const PipelineSpec& p) {
 
 // Returns a cycle as "a -> b -> a", or "" when there is none.
 std::string find_cycle(const PipelineSpec& p) {
-  std::map<std::string, int> state;  // 0 new, 1 on stack, 2 done
-  std::vector<std::string> stack;
-  std::string cycle;
-  std::function<bool(const StepSpec&)> visit = [&](const StepSpec& s) {
-    state[s.name] = 1;
-    stack.push_back(s.name);
-    for (const auto& dep : direct_dependencies(s)) {
-      const StepSpec* d = p.find_step(dep);
-      if (!d) continue;
-      if (state[dep] == 1) {
-        auto it = std::find(stack.begin(), stack.end(), dep);
-        for (; it != stack.end(); ++it) cycle += *it + " -> ";
-        cycle += dep;
-        return true;
+  // Depth-first with an explicit stack (a 100,000-step chain declared last-first would
+  // overflow the call stack), over step indices resolved once.
+  const size_t n = p.steps.size();
+  std::vector<std::vector<size_t>> deps(n);
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& dep : direct_dependencies(p.steps[i]))
+      if (const StepSpec* d = p.find_step(dep)) deps[i].push_back(static_cast<size_t>(d - p.steps.data()));
+  std::vector<char> state(n, 0);  // 0 new, 1 on the path, 2 done
+  std::vector<std::pair<size_t, size_t>> path;  // (step, next dependency to look at)
+  for (size_t root = 0; root < n; ++root) {
+    if (state[root] != 0) continue;
+    state[root] = 1;
+    path.emplace_back(root, 0);
+    while (!path.empty()) {
+      auto& [step, next] = path.back();
+      if (next == deps[step].size()) {
+        state[step] = 2;
+        path.pop_back();
+        continue;
       }
-      if (state[dep] == 0 && visit(*d)) return true;
+      size_t d = deps[step][next++];
+      if (state[d] == 1) {
+        std::string cycle;
+        auto it = std::find_if(path.begin(), path.end(), [&](const auto& e) { return e.first == d; });
+        for (; it != path.end(); ++it) cycle += p.steps[it->first].name + " -> ";
+        return cycle + p.steps[d].name;
+      }
+      if (state[d] == 0) {
+        state[d] = 1;
+        path.emplace_back(d, 0);
+      }
     }
-    stack.pop_back();
-    state[s.name] = 2;
-    return false;
-  };
-  for (const auto& s : p.steps)
-    if (state[s.name] == 0 && visit(s)) break;
-  return cycle;
+  }
+  return {};
 }
 
 }  // namespace

@@ -189,6 +189,28 @@ TEST(Validate, CycleIsNamed) {
   EXPECT_THROW(topological_order(p), Error);
 }
 
+TEST(Validate, DeepChainDeclaredLastFirstNeitherOverflowsNorMissesACycle) {
+  // 200,000 steps, s_i after s_(i+1), declared s_0 first: a depth-first search that
+  // recursed once per step overflowed the call stack here.
+  const int n = 200000;
+  PipelineSpec p;
+  p.name = "deep";
+  for (int i = 0; i < n; ++i) {
+    StepSpec s;
+    s.name = "s" + std::to_string(i);
+    s.command = "true";
+    if (i + 1 < n) s.run_after = {"s" + std::to_string(i + 1)};
+    p.steps.push_back(std::move(s));
+  }
+  EXPECT_EQ(error_of(p), "");
+  std::vector<std::string> order = topological_order(p);
+  ASSERT_EQ(order.size(), static_cast<size_t>(n));
+  EXPECT_EQ(order.front(), "s" + std::to_string(n - 1));
+  EXPECT_EQ(order.back(), "s0");
+  p.steps.back().run_after = {"s0"};  // closes the chain into a cycle
+  EXPECT_NE(error_of(p).find("the steps form a cycle: s0 -> s1 -> s2"), std::string::npos);
+}
+
 TEST(Validate, DuplicateOutputsAndPaths) {
   PipelineSpec p = diamond();
   p.steps[4].outputs.push_back(out("o"));
