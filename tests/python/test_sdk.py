@@ -365,6 +365,16 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual(p.graph.nodes, ["a", "b", "c"])
         self.assertIn(("a", "b"), p.graph.edges)
         self.assertEqual(p.validate(), [])
+        # A long chain given by its last step: pulled in without hitting the recursion limit.
+        prev = None
+        for i in range(3 * sys.getrecursionlimit()):
+            st = PythonScriptStep("b.py", name="s%d" % i, source_directory="src")
+            if prev is not None:
+                st.run_after(prev)
+            prev = st
+        names = [s.name for s in Pipeline(self.ws, [prev])._all_steps()]
+        self.assertEqual(len(names), 3 * sys.getrecursionlimit())
+        self.assertEqual((names[0], names[-1]), ("s0", prev.name))
         with self.assertRaises(TypeError):
             Pipeline(self.ws, steps=["a"])
         with self.assertRaises(ValueError):

@@ -520,19 +520,27 @@ class Pipeline:
         self._continue_on_step_failure = False
 
     def _all_steps(self):
-        """Every step, dependencies first."""
+        """Every step, dependencies first (depth-first with a stack of its own: a chain of
+        thousands of steps given by its last one must not hit Python's recursion limit)."""
         out, seen = [], set()
 
-        def visit(s):
-            if id(s) in seen:
-                return
-            seen.add(id(s))
-            if self._resolve_closure:
-                for d in s._dependencies():
-                    visit(d)
-            out.append(s)
-        for s in self._steps:
-            visit(s)
+        def deps_of(s):
+            return iter(s._dependencies() if self._resolve_closure else ())
+        for root in self._steps:
+            if id(root) in seen:
+                continue
+            seen.add(id(root))
+            stack = [(root, deps_of(root))]
+            while stack:
+                s, deps = stack[-1]
+                for d in deps:
+                    if id(d) not in seen:
+                        seen.add(id(d))
+                        stack.append((d, deps_of(d)))
+                        break
+                else:
+                    stack.pop()
+                    out.append(s)
         return out
 
     def _native(self, parameters=None, symbolic=False):
