@@ -206,6 +206,8 @@ def main():
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--sse", type=int, default=100)
     ap.add_argument("--db", default="")
+    ap.add_argument("--submitters", type=int, default=8,
+                    help="clients submitting pipelines while wrk reads (0: the read path alone)")
     ap.add_argument("--step-nice", type=int, default=None,
                     help="the server's --step-nice (default: the server's own default, 10)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "server.json"))
@@ -229,7 +231,7 @@ def main():
         for name, path in (("list", "/api/v1/runs"), ("detail", detail)):
             stop = threading.Event()
             sub = {"ids": [], "errors": []}
-            ts = submitters(api, stop, sub)
+            ts = submitters(api, stop, sub, a.submitters)
             r = wrk(api.url, path, api.token, a.seconds, a.connections)
             stop.set()
             [t.join() for t in ts]

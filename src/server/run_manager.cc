@@ -206,7 +206,16 @@ void RunManager::save_active_list() {
   }
 }
 
+void RunManager::set_submit_nice(int nice) {
+  submit_pool_ = nice > 0 ? std::make_unique<NicedPool>(4, nice) : nullptr;
+}
+
 json RunManager::submit(const json& request) {
+  if (submit_pool_) return submit_pool_->run([&] { return submit_here(request); });
+  return submit_here(request);
+}
+
+json RunManager::submit_here(const json& request) {
   {
     std::lock_guard lock(mu_);
     if (!accepting_)

@@ -24,6 +24,7 @@
 #include "engine/executor.h"
 #include "runnel/workspace.h"
 #include "server/event_hub.h"
+#include "server/niced_pool.h"
 #include "server/prom_metrics.h"
 
 namespace runnel::server {
@@ -44,7 +45,11 @@ class RunManager {
   // docs/api/openapi.json). Returns {run_id, experiment, status}. Throws ApiError 400
   // naming the field for bad input, Error(kNotFound) for a missing pipeline file, and
   // ApiError 503 while draining.
+  // With set_submit_nice(), the work runs on a pool of threads at that nice value while the
+  // caller waits (server/niced_pool.h).
   nlohmann::json submit(const nlohmann::json& request);
+  // From now on submit() does its CPU work at nice `nice` (0: in the caller's thread).
+  void set_submit_nice(int nice);
   // Asks a run of this server to stop. Returns false when this server does not run it.
   bool cancel(const std::string& run_id);
   bool is_active(const std::string& run_id) const;
@@ -70,6 +75,8 @@ class RunManager {
   std::string start(const nlohmann::json& request, const std::string& resumed_from,
                     nlohmann::json* answer);
 
+  nlohmann::json submit_here(const nlohmann::json& request);
+
   Workspace ws_;
   EventHub& hub_;
   int max_parallel_;
@@ -86,6 +93,8 @@ class RunManager {
   int pinned_ = 0;
   bool stopping_ = false;
   std::thread reaper_;
+  // Last: destroyed first, so its workers are joined while what they use still exists.
+  std::unique_ptr<NicedPool> submit_pool_;  // set before serving; null: submit in the caller
 };
 
 }  // namespace runnel::server

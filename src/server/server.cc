@@ -232,7 +232,10 @@ Server::~Server() = default;
 
 int Server::bind() {
   Impl& m = *impl_;
-  if (m.options.step_nice > 0) Engine::shared().set_nice(m.options.step_nice);
+  if (m.options.step_nice > 0) {
+    Engine::shared().set_nice(m.options.step_nice);
+    m.runs.set_submit_nice(m.options.step_nice);  // a submit's CPU too (server/niced_pool.h)
+  }
   if (m.options.port == 0) {
     m.port = m.http.bind_to_any_port(m.options.host);
   } else if (m.http.bind_to_port(m.options.host, m.options.port)) {

@@ -14,6 +14,7 @@
 
 #include "runnel/error.h"
 #include "runnel/workspace.h"
+#include "server/niced_pool.h"
 #include "server/tokens.h"
 #include "store/metadata_store.h"
 
@@ -96,6 +97,24 @@ class ServerTest : public ::testing::Test {
   int port_ = 0;
   std::string admin_, reader_;
 };
+
+TEST(NicedPoolTest, RunsTheWorkAtItsNiceValueAndRethrows) {
+  server::NicedPool pool(2, 7);
+  auto nice_of_this_thread = [] {
+    errno = 0;
+    return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  };
+  int caller = nice_of_this_thread();
+  // Below an inherited value only with CAP_SYS_NICE (root).
+  EXPECT_EQ(pool.run(nice_of_this_thread), ::geteuid() == 0 ? 7 : std::max(caller, 7));
+  EXPECT_EQ(nice_of_this_thread(), caller);  // the caller's own priority is untouched
+  EXPECT_THROW(pool.run([]() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+  std::vector<std::thread> callers;
+  std::atomic<int> sum{0};
+  for (int i = 0; i < 8; ++i) callers.emplace_back([&, i] { sum += pool.run([i] { return i; }); });
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(sum, 28);
+}
 
 TEST_F(ServerTest, HealthzNeedsNoTokenEverythingElseDoes) {
   EXPECT_EQ(get("/healthz", "")->status, 200);

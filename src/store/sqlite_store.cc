@@ -40,6 +40,7 @@ SqliteStore::SqliteStore(const std::string& path)
 SqliteStore::SqliteStore(const std::string& path, const std::vector<std::string>& migrations)
     : db_(path) {
   version_ = internal::migrate(db_, migrations);
+  reader_ok_ = !path.empty() && path != ":memory:" && path.find("mode=memory") == std::string::npos;
 }
 
 int SqliteStore::schema_version() {
@@ -59,12 +60,34 @@ std::optional<uint64_t> SqliteStore::change_version() {
   }
 }
 
+namespace {
+
+// Marks this thread as the one in the store's transaction while the outermost level runs.
+class TxOwner {
+ public:
+  TxOwner(std::atomic<std::thread::id>& owner, int depth) : owner_(depth == 0 ? &owner : nullptr) {
+    if (owner_) *owner_ = std::this_thread::get_id();
+  }
+  ~TxOwner() {
+    if (owner_) *owner_ = std::thread::id();
+  }
+  TxOwner(const TxOwner&) = delete;
+  TxOwner& operator=(const TxOwner&) = delete;
+
+ private:
+  std::atomic<std::thread::id>* owner_;
+};
+
+}  // namespace
+
 void SqliteStore::write(const std::function<void()>& fn) {
+  TxOwner owner(tx_owner_, depth_);
   internal::write_transaction(db_, depth_, fn);
 }
 
 void SqliteStore::transaction(const std::function<void()>& fn) {
   Lock lock(mu_);
+  TxOwner owner(tx_owner_, depth_);
   internal::nested_transaction(db_, depth_, fn);
 }
 
@@ -160,27 +183,28 @@ std::string sqlite_tags_match(const std::string& param) {
 }  // namespace
 
 RunPage SqliteStore::query_pipeline_runs(const RunQuery& q) {
-  Lock lock(mu_);
   internal::SqlParams p('?');
   const std::string where = internal::run_query_where(q, p, sqlite_tags_match);
-  return internal::in_read_snapshot(db_, "BEGIN", [&] {
-    RunPage page;
-    {
-      SqliteStmt c = db_.prepare("SELECT count(*) FROM pipeline_runs" + where);
-      p.bind_to(c);
-      if (c.step()) page.total = c.int64(0);
-    }
-    // Newest first along the index on created_at (rowid breaks ties: insertion order).
-    internal::SqlParams pp = p;
-    std::string limit = pp.add(q.limit > 0 ? q.limit : int64_t{-1});
-    std::string offset = pp.add(q.offset > 0 ? q.offset : int64_t{0});
-    SqliteStmt s = db_.prepare("SELECT " + internal::kPipelineRunSummaryColumns +
-                               " FROM pipeline_runs" + where +
-                               " ORDER BY created_at DESC, rowid DESC LIMIT " + limit +
-                               " OFFSET " + offset);
-    pp.bind_to(s);
-    page.runs = read_all(s, read_pipeline_run);
-    return page;
+  return read_only([&](internal::SqliteDb& db) {
+    return internal::in_read_snapshot(db, "BEGIN", [&] {
+      RunPage page;
+      {
+        SqliteStmt c = db.prepare("SELECT count(*) FROM pipeline_runs" + where);
+        p.bind_to(c);
+        if (c.step()) page.total = c.int64(0);
+      }
+      // Newest first along the index on created_at (rowid breaks ties: insertion order).
+      internal::SqlParams pp = p;
+      std::string limit = pp.add(q.limit > 0 ? q.limit : int64_t{-1});
+      std::string offset = pp.add(q.offset > 0 ? q.offset : int64_t{0});
+      SqliteStmt s = db.prepare("SELECT " + internal::kPipelineRunSummaryColumns +
+                                " FROM pipeline_runs" + where +
+                                " ORDER BY created_at DESC, rowid DESC LIMIT " + limit +
+                                " OFFSET " + offset);
+      pp.bind_to(s);
+      page.runs = read_all(s, read_pipeline_run);
+      return page;
+    });
   });
 }
 
@@ -258,18 +282,19 @@ std::vector<StepRunRecord> SqliteStore::list_step_runs(const std::string& pipeli
 
 std::map<std::string, std::map<std::string, int64_t>> SqliteStore::count_step_runs(
     const std::vector<std::string>& pipeline_run_ids) {
-  Lock lock(mu_);
   std::map<std::string, std::map<std::string, int64_t>> out;
   if (pipeline_run_ids.empty()) return out;
-  // The ids as one JSON array parameter: one statement text whatever their number.
-  SqliteStmt s = db_.prepare(
-      "SELECT pipeline_run_id, status, count(*) FROM step_runs "
-      "WHERE pipeline_run_id IN (SELECT value FROM json_each(?1)) "
-      "GROUP BY pipeline_run_id, status");
-  s.bind(1, nlohmann::json(pipeline_run_ids).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
-  while (s.step()) out[s.text(0)][s.text(1)] = s.int64(2);
-  return out;
+  return read_only([&](internal::SqliteDb& db) {
+    // The ids as one JSON array parameter: one statement text whatever their number.
+    SqliteStmt s = db.prepare(
+        "SELECT pipeline_run_id, status, count(*) FROM step_runs "
+        "WHERE pipeline_run_id IN (SELECT value FROM json_each(?1)) "
+        "GROUP BY pipeline_run_id, status");
+    s.bind(1, nlohmann::json(pipeline_run_ids).dump(-1, ' ', false,
+                                                     nlohmann::json::error_handler_t::replace));
+    while (s.step()) out[s.text(0)][s.text(1)] = s.int64(2);
+    return out;
+  });
 }
 
 std::vector<StepRunRecord> SqliteStore::find_by_fingerprint(const std::string& fingerprint) {

@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/metadata_store.h"
@@ -109,6 +110,20 @@ class SqliteStore final : public MetadataStore {
  private:
   // Runs `fn` in a write transaction, or inside the one already open. Lock held by caller.
   void write(const std::function<void()>& fn);
+  // Runs the read-only `f(SqliteDb&)` on a connection of its own when this thread holds no
+  // transaction of this store, so a read never waits for the store's lock while another
+  // thread (in a server: a lower-priority one) writes; WAL gives it the last commit. Inside
+  // this thread's transaction, and for in-memory databases, on the store's own connection.
+  template <class F>
+  auto read_only(F f) {
+    if (reader_ok_ && tx_owner_.load() != std::this_thread::get_id()) {
+      std::lock_guard<std::mutex> lock(reader_mu_);
+      if (!reader_) reader_ = std::make_unique<internal::SqliteDb>(db_.path());
+      return f(*reader_);
+    }
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return f(db_);
+  }
   // The full id in `table` equal to or starting with `prefix`; "" if none. Throws
   // Error(kInvalidArgument) listing candidates if several match. Lock held by caller.
   std::string resolve_id(const std::string& table, const std::string& what,
@@ -119,6 +134,10 @@ class SqliteStore final : public MetadataStore {
   int version_ = 0;
   int depth_ = 0;  // open transaction() / write() levels; 0 = none
   std::atomic<uint64_t> run_writes_{0};  // pipeline run and step run writes (change_version)
+  std::atomic<std::thread::id> tx_owner_{};  // the thread in a transaction, if any
+  bool reader_ok_ = false;                    // a second connection sees the same database
+  std::mutex reader_mu_;                      // guards reader_
+  std::unique_ptr<internal::SqliteDb> reader_;
   std::mutex version_mu_;                 // guards version_db_
   std::unique_ptr<internal::SqliteDb> version_db_;  // opened by the first change_version()
 };
