@@ -686,6 +686,10 @@ class Driver:
         with _FileLock(os.path.join(d, "lock")):
             marker = os.path.join(d, "aggregated")
             if os.path.exists(marker):
+                with open(marker) as f:
+                    by = json.load(f).get("by")
+                print("ParallelRunStep: task %d has no more mini-batches to claim; task %s wrote the output"
+                      % (a.pull_task, by), flush=True)
                 return 0
             missing = []
             for t in to_run:
