@@ -454,15 +454,26 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events, std::ve
     }
   }
   if (!all_ended) {
-    if (failed >= 0 && !job.failed_task_kill && !job.cancel_requested) {
-      job.failed_task_kill = true;  // the step cannot succeed any more: stop the other tasks
+    if ((failed >= 0 || canceled >= 0) && job.first_bad_task < 0 && !job.cancel_requested && !job.timeout_kill) {
+      // A task failed or was canceled in Slurm: the step cannot succeed any more (its
+      // mini-batch has no result), so stop the other tasks now.
+      job.first_bad_task = failed >= 0 ? failed : canceled;
       to_kill.push_back(job.slurm_id);
     }
     note_active(job, running ? JobState::kRunning : JobState::kQueued, events, to_kill);
     return;
   }
-  const int t = failed >= 0 ? failed : canceled >= 0 ? canceled : 0;
+  // The task to blame: one that failed, else the one whose cancel in Slurm stopped the rest.
+  const int t = failed >= 0 ? failed : job.first_bad_task >= 0 ? job.first_bad_task : canceled >= 0 ? canceled : 0;
   SlurmJobStatus st = job.tasks.at(t);
+  if (failed < 0 && job.first_bad_task >= 0) {
+    // One task canceled in Slurm (not the whole array, not by us) while others ran: part of
+    // the step's work is lost, so the step failed rather than was canceled.
+    st.state = "FAILED";
+    st.reason = "canceled in Slurm while the other tasks ran; they were stopped";
+    st.exit_code = -1;
+    st.signal = 0;
+  }
   gather_array_logs(job);
   apply_status(job, st, events, to_kill, t);
 }

@@ -29,7 +29,8 @@
 // --array=0-(W-1)`: every task runs the same script (the driver pulls mini-batches), writes
 // its exit code to EXITFILE.task-N and its logs to STDOUT.task-N / STDERR.task-N. The array
 // is one job to the engine: kRunning once a task runs; kFinished when every task completed;
-// kFailed when one failed (the others are scancel'ed at once: the step cannot succeed);
+// kFailed when one failed (the others are scancel'ed at once: the step cannot succeed;
+// likewise kCanceled when a task was canceled in Slurm);
 // cancel and timeout scancel the whole array. squeue names the tasks "12_3" (and pending ones
 // "12_[4-7%2]"), read through JobArrayID; sacct and scontrol likewise. When the array ends,
 // each task's logs are appended to the job's stdout/stderr under a "==== array task N ..."
@@ -116,7 +117,7 @@ class SlurmBackend : public ComputeBackend {
     std::optional<std::chrono::steady_clock::time_point> missing_since;
     // A job array (spec.array_tasks > 0): the last status seen of each task.
     std::map<int, SlurmJobStatus> tasks;
-    bool failed_task_kill = false;  // canceled by us because one of its tasks failed
+    int first_bad_task = -1;  // the task whose failure (or cancel in Slurm) made us cancel the rest
   };
   enum class SubmitResult { kSubmitted, kFailed, kUnreachable };
 

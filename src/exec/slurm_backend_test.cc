@@ -242,6 +242,13 @@ class SlurmArrayFake : public ::testing::Test {
   }
   // What squeue shows next (the array's elements), replacing what it showed.
   void slurm_shows(std::map<std::string, std::string> states) { f->state = std::move(states); }
+  // The array's end once squeue shows `states`.
+  JobEvent end_when(std::map<std::string, std::string> states) {
+    slurm_shows(std::move(states));
+    auto ended = wait_all(*b, {"par"}, seconds(10));
+    EXPECT_EQ(ended.size(), 1u);
+    return ended["par"];
+  }
   TempDir dir;
   FakeSlurm* f = nullptr;
   std::unique_ptr<SlurmBackend> b;
@@ -303,13 +310,11 @@ TEST_F(SlurmArrayFake, JobArrayIsOneSbatchAndEndsWhenEveryTaskHas) {
 
 TEST_F(SlurmArrayFake, JobArrayFailsWhenOneTaskFailsAndCancelsTheOthers) {
   launch(3);
-  slurm_shows({{"100_0", "RUNNING"}, {"100_1", "FAILED"}, {"100_2", "PENDING"}});
   f->wait_status["100_1"] = 3 << 8;
-  auto ended = wait_all(*b, {"par"}, seconds(10));
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended["par"].state, JobState::kFailed);
-  EXPECT_EQ(ended["par"].exit_code, 3);
-  EXPECT_EQ(ended["par"].reason, "array task 1 of 3 (Slurm job 100_1): exit code 3");
+  JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "FAILED"}, {"100_2", "PENDING"}});
+  EXPECT_EQ(end.state, JobState::kFailed);
+  EXPECT_EQ(end.exit_code, 3);
+  EXPECT_EQ(end.reason, "array task 1 of 3 (Slurm job 100_1): exit code 3");
   ASSERT_EQ(f->count("scancel"), 1);  // the whole array, once
   bool scanceled_array = false;
   for (const auto& c : f->calls) scanceled_array |= c[0] == "scancel" && c.size() == 2 && c[1] == "100";
@@ -327,6 +332,28 @@ TEST_F(SlurmArrayFake, CancelingAJobArrayCancelsEveryTask) {
   EXPECT_EQ(ended["par"].reason, "canceled");
   EXPECT_EQ(f->state["100_[2-3]"], "CANCELLED");
   EXPECT_EQ(f->state["100_1"], "COMPLETED");
+}
+
+// One task canceled in Slurm (an admin's `scancel 100_2`): its mini-batch will never have a
+// result, so the rest of the array is stopped and the step fails. The whole array canceled
+// in Slurm (`scancel 100`) is the step canceled, as for a plain job.
+TEST_F(SlurmArrayFake, ATaskCanceledInSlurmFailsTheStepAndStopsTheRest) {
+  launch(3);
+  JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}, {"100_2", "CANCELLED"}});
+  EXPECT_EQ(end.state, JobState::kFailed);
+  EXPECT_EQ(end.reason,
+            "array task 2 of 3 (Slurm job 100_2): Slurm job failed (canceled in Slurm while the other tasks ran; "
+            "they were stopped)");
+  EXPECT_EQ(f->count("scancel"), 1);
+  EXPECT_EQ(f->state["100_0"], "CANCELLED");
+}
+
+TEST_F(SlurmArrayFake, TheWholeArrayCanceledInSlurmIsTheStepCanceled) {
+  launch(3);
+  JobEvent end = end_when({{"100_0", "CANCELLED"}, {"100_1", "COMPLETED"}, {"100_2", "CANCELLED"}});
+  EXPECT_EQ(end.state, JobState::kCanceled);
+  EXPECT_EQ(end.reason, "array task 0 of 3 (Slurm job 100_0): canceled in Slurm");
+  EXPECT_EQ(f->count("scancel"), 0);
 }
 
 // Tasks that ended and that squeue forgot (MinJobAge): their exit-code files tell.

@@ -9,10 +9,11 @@ cluster).
 
 import json
 import os
+import signal
 import subprocess
 import unittest
 
-from e2e_util import read
+from e2e_util import RUNNEL, clean_env, read, wait_for
 from sdk_util import SdkScriptTest
 from test_parallel_sweep import PARALLEL, SCORE
 from test_slurm import JOBCOMP_LOG, SlurmTest
@@ -22,6 +23,8 @@ from test_slurm import JOBCOMP_LOG, SlurmTest
 PARALLEL = PARALLEL.replace('mini_batch_size: "5"', 'mini_batch_size: "2"').replace(
     "max_concurrency_per_instance: 2", "max_concurrency_per_instance: 3")
 assert 'mini_batch_size: "2"' in PARALLEL and "max_concurrency_per_instance: 3" in PARALLEL
+SLOW_SCORE = SCORE.replace("def run(mini_batch):\n", "def run(mini_batch):\n    import time; time.sleep(1)\n")
+assert SLOW_SCORE != SCORE
 
 
 def array_tasks_under(folder):
@@ -111,6 +114,57 @@ class SlurmParallelJobTest(SlurmTest):
         self.assertIn("2 failed items exceed error_threshold 0", read(step["stderr"]))
         self.assertFalse(step["outputs"])
         self.assertIn(self.steps()["total"]["status"], ("Canceled", "NotStarted"))  # never ran
+
+    def start_slow(self):
+        """`runnel run` in the background with a run() of 1 s per mini-batch (15 of them on 3
+        tasks); returns it once every task has started a mini-batch, with the array's id."""
+        self.write("src/score.py", SLOW_SCORE)
+        path = self.write("p.yml", PARALLEL.format(log=self.log, threshold=-1))
+        proc = subprocess.Popen([RUNNEL, "--workspace", self.ws, "run", path, "--compute", "sl"], cwd=self.dir,
+                                env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        started = wait_for(lambda: len(self.batches_run()) >= 3, timeout=90)
+        self.assertTrue(started, "the array's tasks did not start: %s" % (self.batches_run(),))
+        arrays = array_tasks_under(self.ws)
+        self.assertEqual(len(arrays), 1, arrays)
+        return proc, next(iter(arrays))
+
+    def task_states(self, job):
+        p = subprocess.run(["squeue", "-h", "-t", "all", "-j", job, "-o", "%i|%T"], capture_output=True, text=True,
+                           timeout=15)
+        return dict(l.split("|") for l in p.stdout.split())
+
+    def wait_array_ended(self, job):
+        ended = wait_for(lambda: all(st not in ("RUNNING", "PENDING", "COMPLETING")
+                                     for st in self.task_states(job).values()), timeout=30)
+        self.assertTrue(ended, self.task_states(job))
+        return self.task_states(job)
+
+    def test_cancel_cancels_every_task_of_the_array(self):
+        proc, job = self.start_slow()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 1, out + err)
+        step = self.steps()["score"]
+        self.assertEqual(step["status"], "Canceled", step)
+        self.assertEqual(step["backend_job_id"], job)
+        self.assertEqual(self.wait_array_ended(job), {"%s_%d" % (job, t): "CANCELLED" for t in range(3)})
+        self.assertFalse(step["outputs"])
+        self.assertLess(len(self.batches_run()), 15, "canceled before the work was done")
+
+    def test_a_task_canceled_in_slurm_stops_the_array_without_output(self):
+        proc, job = self.start_slow()
+        subprocess.run(["scancel", job + "_1"], check=True, timeout=15)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 1, out + err)
+        step = self.steps()["score"]
+        self.assertEqual(step["status"], "Failed", step)  # part of the work is lost: not a cancel of the step
+        self.assertIn("array task 1 of 3 (Slurm job %s_1): Slurm job failed (canceled in Slurm while the other "
+                      "tasks ran; they were stopped)" % job, step["error"])
+        states = self.wait_array_ended(job)
+        self.assertEqual(set(states.values()), {"CANCELLED"}, "the other tasks were stopped: %s" % states)
+        self.assertFalse(step["outputs"])
+        self.assertFalse(os.path.exists(os.path.join(step["log_dir"], "parallel", "array-" + job, "aggregated")))
 
 
 # The same through the SDK: ParallelRunConfig(node_count=1, process_count_per_node=3) on the
