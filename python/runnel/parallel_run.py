@@ -32,6 +32,13 @@ Progress (mini-batches done, failed, reused, rate, ETA) is printed to stdout at 
 second and written to ``<run dir>/logs/parallel/progress.json``; each mini-batch's output
 (prints and errors of run()) goes to ``<run dir>/logs/parallel/minibatch-<n>.txt``.
 
+On Slurm the step is ONE job array of node_count x process_count_per_node tasks (runnel's
+Slurm backend submits it), and each task runs this driver in pull mode: it sees
+SLURM_ARRAY_JOB_ID / SLURM_ARRAY_TASK_ID (or ``--pull-dir DIR --pull-task N``), shares
+``<run dir>/logs/parallel/array-<job id>/`` with the other tasks, runs one worker, claims
+mini-batches one at a time, and the task that finds every result present writes the output
+(see Driver.run_pull).
+
 Standard library only; pandas is imported only for tabular input or DataFrame results.
 """
 

@@ -589,6 +589,7 @@ void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids, std::ve
     auto it = by_slurm_id_.find(sid);
     if (it == by_slurm_id_.end()) continue;
     std::string rid = it->second;
+    if (jobs_.at(rid).spec.array_tasks > 0) gather_array_logs(jobs_.at(rid));  // what the tasks wrote
     end_job(rid, make_event(rid, JobState::kFailed, "job " + sid + " vanished from Slurm", sid),
             events);
   }
