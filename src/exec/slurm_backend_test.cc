@@ -227,6 +227,14 @@ TEST(SlurmBackendFake, PurgedJobUsesExitCodeFile) {
   EXPECT_EQ(ended["p"].exit_code, 5);
 }
 
+// Polls until `id` is reported kRunning (true) or a few seconds pass (false).
+bool reported_running(SlurmBackend& b, const std::string& id) {
+  for (int k = 0; k < 50; ++k)
+    for (const JobEvent& e : b.poll(milliseconds(50)))
+      if (e.id == id && e.state == JobState::kRunning) return true;
+  return false;
+}
+
 // ---- job arrays (a ParallelRunStep: LaunchSpec::array_tasks) --------------------------
 
 // A backend on the fake Slurm with job "par" launched as an array of `tasks` tasks.
@@ -373,24 +381,29 @@ TEST_F(SlurmArrayFake, PurgedJobArrayUsesEachTasksExitCodeFile) {
 }
 
 // A restarted engine takes over a job an earlier one submitted: no sbatch, the job's
-// end is reported under the new id with the Slurm job id.
+// end is reported under the new id with the Slurm job id. The same for a job array, whose
+// tasks that ended meanwhile (and that squeue forgot) count through their exit-code files,
+// named after the id it was launched under.
 TEST(SlurmBackendFake, AttachFollowsARunningJobWithoutSubmitting) {
-  TempDir dir;
-  auto fake = std::make_unique<FakeSlurm>();
-  FakeSlurm* f = fake.get();
-  f->state["777"] = "RUNNING";
-  SlurmBackend b(fast_config(), std::move(fake));
-  ASSERT_TRUE(b.attach(spec_in(dir, "new", ""), "777", "old"));
-  bool running = false;
-  for (int k = 0; k < 50 && !running; ++k)
-    for (const JobEvent& e : b.poll(milliseconds(50))) running |= e.id == "new" && e.state == JobState::kRunning;
-  EXPECT_TRUE(running);
-  f->state["777"] = "COMPLETED";
-  auto ended = wait_all(b, {"new"}, seconds(10));
-  EXPECT_EQ(ended["new"].state, JobState::kFinished);
-  EXPECT_EQ(ended["new"].backend_job_id, "777");
-  EXPECT_EQ(f->count("sbatch"), 0);
-  EXPECT_FALSE(b.attach(spec_in(dir, "bad", ""), "not-a-job-id", "old"));
+  for (int tasks : {0, 2}) {
+    TempDir dir;
+    auto fake = std::make_unique<FakeSlurm>();
+    FakeSlurm* f = fake.get();
+    const std::string shown = tasks ? "777_1" : "777";
+    f->state[shown] = "RUNNING";
+    if (tasks) std::ofstream(dir.str() + "/.runnel-slurm-old.exitcode.task-0") << "0\n";
+    SlurmBackend b(fast_config(), std::move(fake));
+    LaunchSpec s = spec_in(dir, "new", "");
+    s.array_tasks = tasks;
+    ASSERT_TRUE(b.attach(s, "777", "old"));
+    EXPECT_TRUE(reported_running(b, "new")) << tasks;
+    f->state[shown] = "COMPLETED";
+    auto ended = wait_all(b, {"new"}, seconds(10));
+    EXPECT_EQ(ended["new"].state, JobState::kFinished) << tasks;
+    EXPECT_EQ(ended["new"].backend_job_id, "777");
+    EXPECT_EQ(f->count("sbatch"), 0);
+    EXPECT_FALSE(b.attach(spec_in(dir, "bad", ""), "not-a-job-id", "old"));
+  }
 }
 
 // A job that ended (and that Slurm forgot) while no engine watched: its exit code file,
