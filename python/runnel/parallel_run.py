@@ -92,12 +92,13 @@ def _digest(*parts):
 
 
 def code_digest(folder):
-    """Digest of every file under `folder` (relative path + content), skipping caches."""
+    """Digest of every file under `folder` (relative path + content), skipping caches and
+    the Slurm backend's job files (.runnel-slurm-<step run>.sh/.exitcode*: new every run)."""
     items = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git", ".runnel"))
         for name in sorted(files):
-            if name.endswith(".pyc"):
+            if name.endswith(".pyc") or name.startswith(".runnel-slurm-"):
                 continue
             path = os.path.join(root, name)
             items.append((os.path.relpath(path, folder), _sha256_file(path)))

@@ -96,6 +96,19 @@ class SlurmParallelJobTest(SlurmTest):
         self.assertIn("ParallelRunStep: 15 mini-batches (0 reused), 0 of 30 items failed", out)
         summary = json.loads(read(os.path.join(step["log_dir"], "parallel", "summary.json")))
         self.assertEqual((summary["mini_batches"], summary["failed_items"], summary["passed"]), (15, 0, True))
+        kids = step["children"]
+        self.assertEqual((kids["kind"], kids["mini_batches"], kids["reused"], kids["failed"]), ("parallel", 15, 0, 0))
+        self.assertIn("mini-batches: 15 (0 reused, 15 of 15 run, 0 failed)", self.runnel("runs", "show", "latest").stdout)
+        # Four new files: a new array, which runs only the two mini-batches holding them.
+        for i in range(30, 34):
+            self.write("data/f%03d.txt" % i, "%d\n" % i)
+        step = self.run_parallel()
+        self.assertNotEqual(step["backend_job_id"], job)
+        self.assertEqual(sorted(b[0] for b in self.batches_run()[15:]), ["f030.txt", "f032.txt"])
+        kids = step["children"]
+        self.assertEqual((kids["mini_batches"], kids["reused"]), (17, 15))
+        rows = read(os.path.join(step["outputs"]["scores"], "parallel_run_step.txt")).splitlines()
+        self.assertEqual(rows, ["f%03d.txt %d" % (i, 2 * i) for i in range(34)])
 
     def test_poisoned_file_fails_exactly_its_mini_batch(self):
         self.write("data/f007.txt", "-1\n")

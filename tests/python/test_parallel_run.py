@@ -137,6 +137,22 @@ class ParallelRunTest(DriverTestBase):
             summary = json.load(f)
         self.assertEqual(summary["reused"], 9)
 
+    def test_slurm_job_files_in_the_code_folder_keep_reuse(self):
+        # On Slurm the code folder is the step's working folder, where the backend writes its
+        # job script and exit-code files (new names every step run): not part of the code.
+        self.write_files(["f%02d.txt" % i for i in range(6)])
+        self.assertEqual(self.driver("--mini-batch-size", "3").returncode, 0)
+        for name in (".runnel-slurm-run2.sh", ".runnel-slurm-run2.exitcode.task-0"):
+            with open(os.path.join(self.src, name), "w") as f:
+                f.write("#!/bin/sh\n")
+        r = self.driver("--mini-batch-size", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.executed(), [], "every mini-batch reused")
+        with open(os.path.join(self.src, "helper.py"), "w") as f:
+            f.write("X = 1\n")  # real code still counts
+        self.assertEqual(self.driver("--mini-batch-size", "3").returncode, 0)
+        self.assertEqual(len(self.executed()), 2)
+
     def test_poisoned_file_fails_exactly_its_mini_batch(self):
         self.write_files(["f%02d.txt" % i for i in range(20)])
         self.write_files(["f13.txt"], "poison")
