@@ -30,6 +30,8 @@ class FakeSlurm : public CommandRunner {
   std::string sbatch_error;  // non-empty: sbatch fails with this stderr
   bool down = false;         // every command fails as if slurmctld were gone
   bool forget_jobs = false;  // squeue/scontrol know no job (vanished)
+  std::string sacct_out;     // non-empty: accounting is on and sacct prints this
+  std::string scontrol_out;  // non-empty: what `scontrol -o show job` prints
   int next_id = 100;
   std::vector<std::vector<std::string>> calls;
 
@@ -80,9 +82,13 @@ class FakeSlurm : public CommandRunner {
           if (sid == argv[i] || (sid.rfind(argv[i] + "_", 0) == 0 && active)) st = "CANCELLED";
         }
       }
+    } else if (argv[0] == "sacct" && !sacct_out.empty()) {
+      r.out = sacct_out;
     } else if (argv[0] == "sacct") {
       r.exit_code = 1;
       r.err = "Slurm accounting storage is disabled\n";
+    } else if (argv[0] == "scontrol" && !scontrol_out.empty()) {
+      r.out = scontrol_out;
     } else if (argv[0] == "scontrol") {
       r.exit_code = 1;
       r.err = "slurm_load_jobs error: Invalid job id specified\n";
@@ -362,6 +368,31 @@ TEST_F(SlurmArrayFake, TheWholeArrayCanceledInSlurmIsTheStepCanceled) {
   EXPECT_EQ(end.state, JobState::kCanceled);
   EXPECT_EQ(end.reason, "array task 0 of 3 (Slurm job 100_0): canceled in Slurm");
   EXPECT_EQ(f->count("scancel"), 0);
+}
+
+// An array squeue forgot, with accounting on: sacct's lines of its tasks settle it.
+TEST_F(SlurmArrayFake, VanishedJobArrayIsSettledBySacct) {
+  launch(2);
+  f->forget_jobs = true;
+  f->sacct_out = "100_0|COMPLETED|0:0|None\n100_1|FAILED|2:0|NonZeroExitCode\n";
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kFailed);
+  EXPECT_EQ(ended["par"].exit_code, 2);
+  EXPECT_EQ(ended["par"].reason, "array task 1 of 2 (Slurm job 100_1): exit code 2");
+  EXPECT_GE(f->count("sacct"), 2);  // the accounting probe, then the array's tasks
+}
+
+// Without accounting: `scontrol -o show job 100` prints one line per task.
+TEST_F(SlurmArrayFake, VanishedJobArrayIsSettledByScontrol) {
+  launch(2);
+  f->forget_jobs = true;
+  f->scontrol_out =
+      "JobId=101 ArrayJobId=100 ArrayTaskId=0 JobName=x JobState=COMPLETED Reason=None ExitCode=0:0\n"
+      "JobId=100 ArrayJobId=100 ArrayTaskId=1 JobName=x JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15\n";
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kFailed);
+  EXPECT_TRUE(ended["par"].timed_out);
+  EXPECT_EQ(ended["par"].reason, "array task 1 of 2 (Slurm job 100_1): Slurm time limit reached (TIMEOUT)");
 }
 
 // Tasks that ended and that squeue forgot (MinJobAge): their exit-code files tell.
