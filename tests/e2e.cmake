@@ -35,6 +35,9 @@ runnel_add_e2e(datasets)
 # that does not answer into a failure). Without RUNNEL_TEST_SLURM it is a visible skip.
 runnel_add_e2e(slurm LABELS slurm)
 set_tests_properties(e2e_slurm PROPERTIES RESOURCE_LOCK slurm_cluster RUN_SERIAL TRUE)
+# A ParallelRunStep / parallel job on Slurm: one job array whose tasks pull the mini-batches.
+runnel_add_e2e(slurm_parallel LABELS slurm)
+set_tests_properties(e2e_slurm_parallel PROPERTIES RESOURCE_LOCK slurm_cluster RUN_SERIAL TRUE)
 # The C++ SDK demo (examples/compare-models/compare_models.cc) run against a fresh workspace.
 runnel_add_e2e(cpp_demo)
 set_tests_properties(e2e_cpp_demo PROPERTIES REQUIRED_FILES "${PROJECT_BINARY_DIR}/runnel;${PROJECT_BINARY_DIR}/compare_models")

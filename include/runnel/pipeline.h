@@ -188,6 +188,9 @@ struct RunConfiguration {
   int process_count_per_node = 1;  // pytorch, mpi
   int worker_count = 0;            // tensorflow; 0 = one per node
   int parameter_server_count = 0;  // tensorflow
+  // A ParallelRunStep: node_count x process_count_per_node workers pulling its mini-batches
+  // (on Slurm, one job array of that many tasks); 0 = an ordinary step.
+  int parallel_workers = 0;
 };
 
 class Step {

@@ -32,6 +32,13 @@ Progress (mini-batches done, failed, reused, rate, ETA) is printed to stdout at 
 second and written to ``<run dir>/logs/parallel/progress.json``; each mini-batch's output
 (prints and errors of run()) goes to ``<run dir>/logs/parallel/minibatch-<n>.txt``.
 
+On Slurm the step is ONE job array of node_count x process_count_per_node tasks (runnel's
+Slurm backend submits it), and each task runs this driver in pull mode: it sees
+SLURM_ARRAY_JOB_ID / SLURM_ARRAY_TASK_ID (or ``--pull-dir DIR --pull-task N``), shares
+``<run dir>/logs/parallel/array-<job id>/`` with the other tasks, runs one worker, claims
+mini-batches one at a time, and the task that finds every result present writes the output
+(see Driver.run_pull).
+
 Standard library only; pandas is imported only for tabular input or DataFrame results.
 """
 
@@ -85,12 +92,13 @@ def _digest(*parts):
 
 
 def code_digest(folder):
-    """Digest of every file under `folder` (relative path + content), skipping caches."""
+    """Digest of every file under `folder` (relative path + content), skipping caches and
+    the Slurm backend's job files (.runnel-slurm-<step run>.sh/.exitcode*: new every run)."""
     items = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git", ".runnel"))
         for name in sorted(files):
-            if name.endswith(".pyc"):
+            if name.endswith(".pyc") or name.startswith(".runnel-slurm-"):
                 continue
             path = os.path.join(root, name)
             items.append((os.path.relpath(path, folder), _sha256_file(path)))
@@ -397,6 +405,13 @@ class Driver:
         self.run_dir = _run_dir()
         self.log_dir = os.path.join(self.run_dir, "logs", "parallel")
         os.makedirs(self.log_dir, exist_ok=True)
+        # A task of a Slurm job array (runnel submits a ParallelRunStep on Slurm as one array
+        # of node_count x process_count_per_node tasks): pull mode, one folder per array job
+        # (a retry is a new array, with a fresh plan).
+        job, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+        if not args.pull_dir and job and task and task.isdigit():
+            args.pull_dir = os.path.join(self.log_dir, "array-" + job)
+            args.pull_task = int(task)
         self.cache_dir = None
         ws = _workspace_dir()
         if ws and not args.no_reuse:
@@ -422,6 +437,14 @@ class Driver:
         os.replace(tmp, path)
 
     def run(self):
+        if self.args.pull_dir:
+            return self.run_pull()
+        tasks = self.plan()
+        self.execute(tasks)
+        return self.finish(tasks)
+
+    def plan(self):
+        """The step's mini-batches (reused ones with their cached result), in output order."""
         a = self.args
         code_key = _digest(code_digest(a.source_directory), a.entry_script, a.program_args,
                            a.output_action, a.tabular, a.separator, a.partition_keys)
@@ -486,25 +509,49 @@ class Driver:
             with open(layout_path + ".tmp", "w") as f:
                 json.dump([[(m[0], m[2]) for m in members] for members, _ in batches], f)
             os.replace(layout_path + ".tmp", layout_path)
-        self.execute(tasks)
-        return self.finish(tasks)
+        return tasks
 
-    def execute(self, tasks):
+    def execute(self, tasks, take=None, n_workers=None, on_result=None, progress=None):
+        """Runs mini-batches on long-lived workers until `take()` (default: every task not
+        reused) returns None; retries stay with this driver. on_result(task) sees each final
+        result; progress(done, final) reports."""
         a = self.args
-        pending = queue.deque(t for t in tasks if not t["reused"])
-        total_run = len(pending)
-        n_workers = max(1, min(a.node_count * a.process_count_per_node, total_run or 1))
-        workers = [Worker(a, i) for i in range(n_workers)] if pending else []
+        if take is None:
+            pending = queue.deque(t for t in tasks if not t["reused"])
+            total_run = len(pending)
+            take = lambda: pending.popleft() if pending else None  # noqa: E731
+            n_workers = max(1, min(a.node_count * a.process_count_per_node, total_run or 1))
+            progress = lambda done, final=False: self._progress(tasks, done, total_run, final)  # noqa: E731
+        retry = queue.deque()
+        exhausted = False
+
+        def next_task():
+            nonlocal exhausted
+            if retry:
+                return retry.popleft()
+            t = None if exhausted else take()
+            exhausted = t is None
+            return t
+
+        workers = []  # started when there is work for them: init() runs only where needed
         self.started = time.monotonic()
         self.last_progress = 0.0
         done = 0
         try:
-            while pending or any(w.task for w in workers):
-                for w in workers:
-                    if w.task is None and pending:
-                        t = pending.popleft()
-                        t["tries"] += 1
-                        w.send(t)
+            while True:
+                for w in workers + [None] * (n_workers - len(workers)):
+                    if w is not None and w.task is not None:
+                        continue
+                    t = next_task()
+                    if t is None:
+                        break
+                    if w is None:
+                        w = Worker(a, a.pull_task * n_workers + len(workers))
+                        workers.append(w)
+                    t["tries"] += 1
+                    w.send(t)
+                if not any(w.task for w in workers):
+                    break
                 ready = self._wait(workers)
                 for w in workers:
                     t = w.task
@@ -530,20 +577,20 @@ class Driver:
                     if reply is None:
                         continue
                     w.task = None  # (a restarted worker's replacement starts idle)
+                    if not reply["ok"] and t["tries"] < a.run_max_try:
+                        retry.append(t)
+                        continue
+                    t["result"] = reply
                     if reply["ok"]:
-                        t["result"] = reply
                         self.store_result(t["key"], reply)
-                        done += 1
-                    elif t["tries"] < a.run_max_try:
-                        pending.append(t)
-                    else:
-                        t["result"] = reply
-                        done += 1
-                self._progress(tasks, done, total_run)
+                    if on_result:
+                        on_result(t)
+                    done += 1
+                progress(done)
         finally:
             for w in workers:
                 w.close()
-        self._progress(tasks, done, total_run, final=True)
+        progress(done, final=True)
 
     def _wait(self, workers):
         busy = [w for w in workers if w.task is not None]
@@ -566,14 +613,115 @@ class Driver:
         reused = sum(1 for t in tasks if t["reused"])
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total_run - done) / rate if rate > 0 else None
-        state = {"mini_batches": len(tasks), "reused": reused, "to_run": total_run, "done": done,
+        self._write_progress(len(tasks), reused, total_run, done, failed, rate, eta, final)
+
+    def _write_progress(self, n_tasks, reused, total_run, done, failed, rate, eta, final, extra=None):
+        state = {"mini_batches": n_tasks, "reused": reused, "to_run": total_run, "done": done,
                  "failed": failed, "rate_per_s": round(rate, 2),
                  "eta_s": round(eta, 1) if eta is not None else None, "final": final}
-        with open(os.path.join(self.log_dir, "progress.json.tmp"), "w") as f:
+        state.update(extra or {})
+        tmp = os.path.join(self.log_dir, "progress.json.tmp.%d" % os.getpid())
+        with open(tmp, "w") as f:
             json.dump(state, f)
-        os.replace(os.path.join(self.log_dir, "progress.json.tmp"), os.path.join(self.log_dir, "progress.json"))
+        os.replace(tmp, os.path.join(self.log_dir, "progress.json"))
         print("ParallelRunStep: %d/%d mini-batches run, %d reused, %d failed, %.1f/s%s"
               % (done, total_run, reused, failed, rate, ", ETA %.0fs" % eta if eta else ""), flush=True)
+
+    # ---- pull mode: one of several drivers (a Slurm job array's tasks) sharing a folder ----
+
+    def run_pull(self):
+        """This driver is task `pull_task` of several started on the same `pull_dir` (on a
+        filesystem they all see). The first to take the lock makes the plan (plan.json); each
+        then claims mini-batches one at a time (claims/<n>, O_EXCL), runs them on its own
+        worker (init() once per task) and writes each final result atomically
+        (results/<n>-ok.json or <n>-failed.json). Whoever finds every result present, under
+        the lock, writes the output, summary, metrics and final progress, once (aggregated).
+        A task that dies leaves its claimed mini-batch without a result: no one aggregates,
+        so no output appears (on Slurm the failed task fails the step)."""
+        a = self.args
+        d = a.pull_dir
+        for sub in ("claims", "results"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        with _FileLock(os.path.join(d, "lock")):
+            plan_path = os.path.join(d, "plan.json")
+            if os.path.exists(plan_path):
+                with open(plan_path) as f:
+                    plan = json.load(f)
+            else:
+                plan = {"tasks": self.plan(), "planned_at": time.time(), "by": a.pull_task}
+                _write_json_atomic(plan_path, plan)
+                print("ParallelRunStep: task %d planned %d mini-batches in %s"
+                      % (a.pull_task, len(plan["tasks"]), d), flush=True)
+        tasks = plan["tasks"]
+        to_run = [t for t in tasks if not t["reused"]]
+        cursor = iter(to_run)
+
+        def claim():
+            for t in cursor:
+                try:
+                    fd = os.open(os.path.join(d, "claims", str(t["n"])), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                except FileExistsError:
+                    continue
+                os.write(fd, b"%d %d\n" % (a.pull_task, os.getpid()))
+                os.close(fd)
+                return t
+            return None
+
+        def on_result(t):
+            _write_json_atomic(os.path.join(d, "results", "%d-%s.json" % (t["n"], "ok" if t["result"]["ok"] else "failed")),
+                               {"result": t["result"], "tries": t["tries"], "task": a.pull_task})
+
+        def progress(done_here, final=False):
+            now = time.monotonic()
+            if now - self.last_progress < 1.0:
+                return
+            self.last_progress = now
+            with _FileLock(os.path.join(d, "lock")):  # never after the final one
+                if not os.path.exists(os.path.join(d, "aggregated")):
+                    write_progress(done_here)
+
+        def write_progress(done_here):
+            names = os.listdir(os.path.join(d, "results"))
+            done = sum(1 for x in names if x.endswith(".json"))
+            failed = sum(1 for x in names if x.endswith("-failed.json"))
+            elapsed = max(time.time() - plan["planned_at"], 1e-6)
+            rate = done / elapsed
+            eta = (len(to_run) - done) / rate if rate > 0 else None
+            self._write_progress(len(tasks), len(tasks) - len(to_run), len(to_run), done, failed, rate, eta,
+                                 False, {"array_task": a.pull_task, "done_by_this_task": done_here})
+
+        self.execute(tasks, take=claim, n_workers=1, on_result=on_result, progress=progress)
+        with _FileLock(os.path.join(d, "lock")):
+            marker = os.path.join(d, "aggregated")
+            if os.path.exists(marker):
+                with open(marker) as f:
+                    by = json.load(f).get("by")
+                print("ParallelRunStep: task %d has no more mini-batches to claim; task %s wrote the output"
+                      % (a.pull_task, by), flush=True)
+                return 0
+            missing = []
+            for t in to_run:
+                for state in ("ok", "failed"):
+                    path = os.path.join(d, "results", "%d-%s.json" % (t["n"], state))
+                    if os.path.exists(path):
+                        with open(path) as f:
+                            r = json.load(f)
+                        t["result"], t["tries"] = r["result"], r["tries"]
+                        break
+                else:
+                    missing.append(t["n"])
+            if missing:
+                print("ParallelRunStep: task %d has no more mini-batches to claim; %d of %d still run elsewhere "
+                      "(the task that finishes the last one writes the output)"
+                      % (a.pull_task, len(missing), len(to_run)), flush=True)
+                return 0
+            failed = sum(1 for t in to_run if not t["result"]["ok"])
+            elapsed = max(time.time() - plan["planned_at"], 1e-6)
+            self._write_progress(len(tasks), len(tasks) - len(to_run), len(to_run), len(to_run), failed,
+                                 len(to_run) / elapsed, None, True, {"array_task": a.pull_task})
+            rc = self.finish(tasks)
+            _write_json_atomic(marker, {"by": a.pull_task, "exit_code": rc})
+            return rc
 
     def finish(self, tasks):
         a = self.args
@@ -630,6 +778,31 @@ class Driver:
             print("\n".join(lines), file=sys.stderr, flush=True)
             return 1
         return 0
+
+
+class _FileLock:
+    """An exclusive POSIX record lock (fcntl.lockf: NFS-safe with lockd) on `path`."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        import fcntl
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.lockf(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+        fcntl.lockf(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _write_json_atomic(path, value):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        json.dump(value, f)
+    os.replace(tmp, path)
 
 
 def _context():
@@ -695,6 +868,10 @@ def parse_args(argv):
     p.add_argument("--run-invocation-timeout", type=float, default=60)
     p.add_argument("--run-max-try", type=int, default=3)
     p.add_argument("--no-reuse", action="store_true")
+    p.add_argument("--pull-dir", default="",
+                   help="pull mode: one of several drivers sharing this folder, each claiming mini-batches "
+                        "(set by itself from SLURM_ARRAY_JOB_ID/SLURM_ARRAY_TASK_ID in a Slurm job array)")
+    p.add_argument("--pull-task", type=int, default=0, help="this driver's number in pull mode")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("program_args", nargs="*")
     a = p.parse_args(argv)

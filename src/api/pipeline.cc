@@ -250,11 +250,12 @@ PipelineSpec Pipeline::to_spec() const {
         static_cast<int>(parse_time_limit_s(s.runconfig.time_limit, where + "time_limit"));
     st.max_retries = s.runconfig.max_retries;
     if (s.runconfig.timeout_seconds < 0 || s.runconfig.max_retries < 0 || s.runconfig.cpus < 0 ||
-        s.runconfig.gpus < 0 || s.runconfig.node_count < 0)
+        s.runconfig.gpus < 0 || s.runconfig.node_count < 0 || s.runconfig.parallel_workers < 0)
       throw invalid_argument(where +
-                             "timeout_seconds, max_retries, cpus, gpus and node_count must not be "
+                             "timeout_seconds, max_retries, cpus, gpus, node_count and parallel_workers must not be "
                              "negative (0 means the compute target's default)");
     st.timeout_s = s.runconfig.timeout_seconds;
+    st.parallel_workers = s.runconfig.parallel_workers;
     if (!s.runconfig.distribution.empty()) {
       const RunConfiguration& rc = s.runconfig;
       if (rc.distribution != "pytorch" && rc.distribution != "mpi" && rc.distribution != "tensorflow")

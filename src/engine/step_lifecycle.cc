@@ -235,6 +235,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.stderr_path = s.state.stderr_path;
     ls.resources = st.resources;
     ls.timeout_s = st.timeout_s;
+    ls.array_tasks = st.parallel_workers;  // one Slurm job array; one process elsewhere
     ls.read_only_paths = std::move(read_only);
     ls.writable_paths = {rd, s.staging_root};
     backend_of(i).launch(ls);
@@ -295,6 +296,7 @@ bool PipelineExecution::Impl::try_reattach(int i) {
   ls.stderr_path = s.state.stderr_path;
   ls.resources = st.resources;
   ls.timeout_s = st.timeout_s;
+  ls.array_tasks = st.parallel_workers;
   try {
     if (!backend_of(i).attach(ls, prev->backend_job_id, prev->id)) {
       --running_per_backend_[s.backend_name];

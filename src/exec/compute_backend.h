@@ -32,6 +32,12 @@ struct LaunchSpec {
   // writable; the local backend enforces them with exec/sandbox.h (others ignore them).
   std::vector<std::string> read_only_paths;
   std::vector<std::string> writable_paths;
+  // > 0: the command is a ParallelRunStep driver (python/runnel/parallel_run.py) that may run
+  // as this many cooperating copies, each pulling mini-batches from a plan in the step's
+  // folder. The Slurm backend submits ONE job array of that many tasks (sbatch --array) and
+  // reports it as one job: finished when every task finished, failed when one failed. Other
+  // backends run the command once (the driver then runs its own pool of workers).
+  int array_tasks = 0;
 };
 
 enum class JobState { kQueued, kRunning, kFinished, kFailed, kCanceled };

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -190,6 +191,12 @@ SlurmBackend::SubmitResult SlurmBackend::submit(Job& job, std::vector<JobEvent>&
   }
   job.slurm_id = id;
   by_slurm_id_[id] = spec.id;
+  if (spec.array_tasks > 0 && !spec.stdout_path.empty()) {
+    std::ofstream note(spec.stdout_path, std::ios::app);
+    note << "runnel: Slurm job array " << id << " of " << spec.array_tasks << " tasks; task N writes to "
+         << fs::path(spec.stdout_path).filename().string()
+         << ".task-N while it runs; every task's output is gathered here when the array ends\n";
+  }
   return SubmitResult::kSubmitted;
 }
 
@@ -316,8 +323,9 @@ void SlurmBackend::note_unreachable(const std::string& error, std::vector<JobEve
 void SlurmBackend::query(std::vector<JobEvent>& events) {
   std::vector<std::string> ids;
   for (const auto& [sid, rid] : by_slurm_id_) ids.push_back(sid);
+  // JobArrayID, not JobID: a job array's tasks as "12_3" (JobID prints each task's own id).
   CommandResult r = call({"squeue", "-h", "-t", "all", "-j", join(ids, ','), "-O",
-                          "JobID:|,State:|,Reason:|,exit_code:|"});
+                          "JobArrayID:|,State:|,Reason:|,exit_code:|"});
   std::vector<SlurmJobStatus> statuses;
   if (r.ok()) {
     statuses = parse_squeue_output(r.out);
@@ -332,10 +340,13 @@ void SlurmBackend::query(std::vector<JobEvent>& events) {
   std::set<std::string> seen;
   std::vector<std::string> to_kill;
   for (const SlurmJobStatus& st : statuses) {
-    auto it = by_slurm_id_.find(st.job_id);
-    if (it == by_slurm_id_.end()) continue;
-    seen.insert(st.job_id);
-    apply_status(jobs_.at(it->second), st, events, to_kill);
+    std::string sid = route_status(st, events, to_kill);
+    if (!sid.empty()) seen.insert(sid);
+  }
+  for (const std::string& sid : seen) {
+    auto it = by_slurm_id_.find(sid);
+    if (it != by_slurm_id_.end() && jobs_.at(it->second).spec.array_tasks > 0)
+      settle_array(jobs_.at(it->second), events, to_kill);
   }
   // Jobs squeue no longer (or not yet) shows.
   auto now = Clock::now();
@@ -345,7 +356,14 @@ void SlurmBackend::query(std::vector<JobEvent>& events) {
     auto it = by_slurm_id_.find(sid);
     if (it == by_slurm_id_.end()) continue;
     Job& job = jobs_.at(it->second);
-    if (auto code = read_exit_code_file(job)) {
+    if (job.spec.array_tasks > 0) {
+      bool all_files = true;  // every task ended and was purged from squeue (MinJobAge)
+      for (int t = 0; t < job.spec.array_tasks && all_files; ++t) all_files = read_exit_code_file(job, t).has_value();
+      if (all_files) {
+        settle_array(job, events, to_kill);
+        continue;
+      }
+    } else if (auto code = read_exit_code_file(job)) {
       // Finished and already purged from squeue (MinJobAge passed): the exit
       // file says how.
       SlurmJobStatus st{sid, *code == 0 ? "COMPLETED" : "FAILED", "None", *code, 0};
@@ -357,7 +375,7 @@ void SlurmBackend::query(std::vector<JobEvent>& events) {
       vanished.push_back(sid);
     }
   }
-  if (!vanished.empty()) resolve_vanished(vanished, events);
+  if (!vanished.empty()) resolve_vanished(vanished, events, to_kill);
   if (!to_kill.empty()) {
     std::vector<std::string> argv = {"scancel"};
     argv.insert(argv.end(), to_kill.begin(), to_kill.end());
@@ -365,24 +383,133 @@ void SlurmBackend::query(std::vector<JobEvent>& events) {
   }
 }
 
+void SlurmBackend::note_active(Job& job, JobState state, std::vector<JobEvent>& events,
+                               std::vector<std::string>& to_kill) {
+  auto now = Clock::now();
+  if (state == JobState::kRunning && !job.running_reported) {
+    job.running_reported = true;
+    job.running_since = now;
+    events.push_back(make_event(job.spec.id, JobState::kRunning, "", job.slurm_id));
+  }
+  if (job.running_reported && job.spec.timeout_s > 0 && !job.timeout_kill &&
+      now - job.running_since >= std::chrono::seconds(job.spec.timeout_s)) {
+    job.timeout_kill = true;
+    to_kill.push_back(job.slurm_id);
+  }
+}
+
+std::string SlurmBackend::route_status(const SlurmJobStatus& st, std::vector<JobEvent>& events,
+                                       std::vector<std::string>& to_kill) {
+  auto it = by_slurm_id_.find(st.job_id);
+  if (it != by_slurm_id_.end()) {
+    Job& job = jobs_.at(it->second);
+    if (job.spec.array_tasks <= 0) {
+      apply_status(job, st, events, to_kill);
+    } else {  // the array as a whole: every task not known to have ended
+      for (int t = 0; t < job.spec.array_tasks; ++t) {
+        auto known = job.tasks.find(t);
+        if (known == job.tasks.end() || !map_slurm_state(known->second).terminal) job.tasks[t] = st;
+      }
+    }
+    return st.job_id;
+  }
+  auto element = parse_array_element(st.job_id);
+  if (!element) return "";
+  it = by_slurm_id_.find(element->array_job_id);
+  if (it == by_slurm_id_.end() || jobs_.at(it->second).spec.array_tasks <= 0) return "";
+  Job& job = jobs_.at(it->second);
+  for (int t : element->tasks) {
+    if (t < job.spec.array_tasks) job.tasks[t] = st;
+  }
+  return element->array_job_id;
+}
+
+void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events, std::vector<std::string>& to_kill) {
+  job.missing_since.reset();
+  const int n_tasks = job.spec.array_tasks;
+  bool all_ended = true, running = false;
+  int failed = -1, canceled = -1;
+  for (int t = 0; t < n_tasks; ++t) {
+    auto it = job.tasks.find(t);
+    if (it == job.tasks.end() || !map_slurm_state(it->second).terminal) {
+      // A task whose script wrote its exit code has ended, whatever squeue still says.
+      if (auto code = read_exit_code_file(job, t)) {
+        job.tasks[t] = {job.slurm_id + "_" + std::to_string(t), *code == 0 ? "COMPLETED" : "FAILED",
+                        "None", *code, 0};
+        it = job.tasks.find(t);
+      }
+    }
+    if (it == job.tasks.end()) {
+      all_ended = false;
+      continue;
+    }
+    SlurmStateMapping m = map_slurm_state(it->second);
+    if (!m.terminal) {
+      all_ended = false;
+      running = running || m.state == JobState::kRunning;
+    } else if (m.state == JobState::kFailed && failed < 0) {
+      failed = t;
+    } else if (m.state == JobState::kCanceled && canceled < 0) {
+      canceled = t;
+    }
+  }
+  if (!all_ended) {
+    if ((failed >= 0 || canceled >= 0) && job.first_bad_task < 0 && !job.cancel_requested && !job.timeout_kill) {
+      // A task failed or was canceled in Slurm: the step cannot succeed any more (its
+      // mini-batch has no result), so stop the other tasks now.
+      job.first_bad_task = failed >= 0 ? failed : canceled;
+      to_kill.push_back(job.slurm_id);
+    }
+    note_active(job, running ? JobState::kRunning : JobState::kQueued, events, to_kill);
+    return;
+  }
+  // The task to blame: one that failed, else the one whose cancel in Slurm stopped the rest.
+  const int t = failed >= 0 ? failed : job.first_bad_task >= 0 ? job.first_bad_task : canceled >= 0 ? canceled : 0;
+  SlurmJobStatus st = job.tasks.at(t);
+  if (failed < 0 && job.first_bad_task >= 0) {
+    // One task canceled in Slurm (not the whole array, not by us) while others ran: part of
+    // the step's work is lost, so the step failed rather than was canceled.
+    st.state = "FAILED";
+    st.reason = "canceled in Slurm while the other tasks ran; they were stopped";
+    st.exit_code = -1;
+    st.signal = 0;
+  }
+  gather_array_logs(job);
+  apply_status(job, st, events, to_kill, t);
+}
+
+void SlurmBackend::gather_array_logs(const Job& job) const {
+  for (const std::string* path : {&job.spec.stdout_path, &job.spec.stderr_path}) {
+    if (path->empty()) continue;
+    std::ofstream out(*path, std::ios::app | std::ios::binary);
+    for (int t = 0; t < job.spec.array_tasks; ++t) {
+      const std::string part = array_task_file(*path, t);
+      std::ifstream in(part, std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      out << "==== array task " << t << " of " << job.spec.array_tasks << " (Slurm job " << job.slurm_id
+          << "_" << t << ") ====\n";
+      if (!in.is_open()) text = "(no output: the task did not start)\n";
+      out << text;
+      if (!text.empty() && text.back() != '\n') out << '\n';
+      in.close();
+      std::error_code ec;
+      fs::remove(part, ec);
+    }
+  }
+}
+
 void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<JobEvent>& events,
-                                std::vector<std::string>& to_kill) {
+                                std::vector<std::string>& to_kill, int task) {
   job.missing_since.reset();
   SlurmStateMapping m = map_slurm_state(st);
   const std::string id = job.spec.id;
-  auto now = Clock::now();
   if (!m.terminal) {
-    if (m.state == JobState::kRunning && !job.running_reported) {
-      job.running_reported = true;
-      job.running_since = now;
-      events.push_back(make_event(id, JobState::kRunning, "", job.slurm_id));
-    }
-    if (job.running_reported && job.spec.timeout_s > 0 && !job.timeout_kill &&
-        now - job.running_since >= std::chrono::seconds(job.spec.timeout_s)) {
-      job.timeout_kill = true;
-      to_kill.push_back(job.slurm_id);
-    }
+    note_active(job, m.state, events, to_kill);
     return;
+  }
+  if (task >= 0 && m.state != JobState::kFinished) {
+    m.reason = "array task " + std::to_string(task) + " of " + std::to_string(job.spec.array_tasks) +
+               " (Slurm job " + job.slurm_id + "_" + std::to_string(task) + "): " + m.reason;
   }
   JobEvent e = make_event(id, m.state, m.reason, job.slurm_id);
   e.timed_out = m.timed_out;
@@ -392,7 +519,7 @@ void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<
   } else if (m.state == JobState::kFailed) {
     e.exit_code = st.exit_code;
     if (e.exit_code < 0 && e.signal == 0) {
-      if (auto code = read_exit_code_file(job)) e.exit_code = *code;
+      if (auto code = read_exit_code_file(job, task)) e.exit_code = *code;
     }
   }
   if (job.timeout_kill && m.state != JobState::kFinished) {
@@ -405,19 +532,23 @@ void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<
   end_job(id, std::move(e), events);
 }
 
-void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids,
-                                    std::vector<JobEvent>& events) {
-  std::vector<std::string> unused;
-  std::set<std::string> resolved;
+void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids, std::vector<JobEvent>& events,
+                                    std::vector<std::string>& to_kill) {
+  std::set<std::string> resolved, arrays;
   if (accounting_available()) {
     CommandResult r = call(
         {"sacct", "-n", "-X", "-P", "-j", join(ids, ','), "-o", "JobID,State,ExitCode,Reason"});
     if (r.ok()) {
       for (const SlurmJobStatus& st : parse_sacct_output(r.out)) {
         auto it = by_slurm_id_.find(st.job_id);
-        if (it == by_slurm_id_.end() || !map_slurm_state(st).terminal) continue;
+        if (it == by_slurm_id_.end() || jobs_.at(it->second).spec.array_tasks > 0) {
+          // A job array's task ("12_3"): kept with the array, settled below.
+          if (std::string sid = route_status(st, events, to_kill); !sid.empty()) arrays.insert(sid);
+          continue;
+        }
+        if (!map_slurm_state(st).terminal) continue;
         resolved.insert(st.job_id);
-        apply_status(jobs_.at(it->second), st, events, unused);
+        apply_status(jobs_.at(it->second), st, events, to_kill);
       }
     }
   } else {
@@ -427,10 +558,17 @@ void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids,
       CommandResult r = call({"scontrol", "-o", "show", "job", sid});
       auto it = by_slurm_id_.find(sid);
       if (it == by_slurm_id_.end()) continue;
-      if (r.ok()) {
+      if (r.ok() && jobs_.at(it->second).spec.array_tasks > 0) {
+        std::istringstream lines(r.out);  // one line per task of the array
+        for (std::string line; std::getline(lines, line);) {
+          if (auto st = parse_scontrol_job(line)) {
+            if (std::string array = route_status(*st, events, to_kill); !array.empty()) arrays.insert(array);
+          }
+        }
+      } else if (r.ok()) {
         if (auto st = parse_scontrol_job(r.out); st && map_slurm_state(*st).terminal) {
           resolved.insert(sid);
-          apply_status(jobs_.at(it->second), *st, events, unused);
+          apply_status(jobs_.at(it->second), *st, events, to_kill);
         } else if (st) {
           resolved.insert(sid);  // Slurm still knows it as active; keep waiting
           jobs_.at(it->second).missing_since.reset();
@@ -440,11 +578,18 @@ void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids,
       }
     }
   }
+  for (const std::string& sid : arrays) {  // Slurm still knows them: ended, or keep waiting
+    auto it = by_slurm_id_.find(sid);
+    if (it == by_slurm_id_.end()) continue;
+    resolved.insert(sid);
+    settle_array(jobs_.at(it->second), events, to_kill);
+  }
   for (const std::string& sid : ids) {
     if (resolved.count(sid)) continue;
     auto it = by_slurm_id_.find(sid);
     if (it == by_slurm_id_.end()) continue;
     std::string rid = it->second;
+    if (jobs_.at(rid).spec.array_tasks > 0) gather_array_logs(jobs_.at(rid));  // what the tasks wrote
     end_job(rid, make_event(rid, JobState::kFailed, "job " + sid + " vanished from Slurm", sid),
             events);
   }
@@ -459,8 +604,8 @@ bool SlurmBackend::accounting_available() {
   return *accounting_;
 }
 
-std::optional<int> SlurmBackend::read_exit_code_file(const Job& job) const {
-  std::ifstream f(job.exit_code_path);
+std::optional<int> SlurmBackend::read_exit_code_file(const Job& job, int task) const {
+  std::ifstream f(task >= 0 ? array_task_file(job.exit_code_path, task) : job.exit_code_path);
   int code = 0;
   if (f >> code) return code;
   return std::nullopt;

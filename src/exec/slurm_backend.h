@@ -25,6 +25,17 @@
 // job kFailed "Slurm does not answer: ..."). So the engine never waits forever.
 // Jobs still running when the backend is destroyed keep running.
 //
+// A ParallelRunStep (LaunchSpec::array_tasks = W > 0) is ONE job array, `sbatch
+// --array=0-(W-1)`: every task runs the same script (the driver pulls mini-batches), writes
+// its exit code to EXITFILE.task-N and its logs to STDOUT.task-N / STDERR.task-N. The array
+// is one job to the engine: kRunning once a task runs; kFinished when every task completed;
+// kFailed when one failed (the others are scancel'ed at once: the step cannot succeed;
+// likewise kCanceled when a task was canceled in Slurm);
+// cancel and timeout scancel the whole array. squeue names the tasks "12_3" (and pending ones
+// "12_[4-7%2]"), read through JobArrayID; sacct and scontrol likewise. When the array ends,
+// each task's logs are appended to the job's stdout/stderr under a "==== array task N ..."
+// header, and the per-task files are removed.
+//
 // Thread-safety: as ComputeBackend says: launch() and poll() from one thread;
 // cancel(), wakeup(), slurm_calls() from any thread.
 //
@@ -104,6 +115,9 @@ class SlurmBackend : public ComputeBackend {
     bool cancel_requested = false;
     bool timeout_kill = false;  // canceled by us because timeout_s passed
     std::optional<std::chrono::steady_clock::time_point> missing_since;
+    // A job array (spec.array_tasks > 0): the last status seen of each task.
+    std::map<int, SlurmJobStatus> tasks;
+    int first_bad_task = -1;  // the task whose failure (or cancel in Slurm) made us cancel the rest
   };
   enum class SubmitResult { kSubmitted, kFailed, kUnreachable };
 
@@ -112,13 +126,27 @@ class SlurmBackend : public ComputeBackend {
   void submit_waiting(std::vector<JobEvent>& events);
   void handle_cancels(std::vector<JobEvent>& events);
   void query(std::vector<JobEvent>& events);
+  // `task` >= 0: the status of that task of a job array, which ends the array.
   void apply_status(Job& job, const SlurmJobStatus& st, std::vector<JobEvent>& events,
-                    std::vector<std::string>& to_kill);
-  void resolve_vanished(const std::vector<std::string>& ids, std::vector<JobEvent>& events);
+                    std::vector<std::string>& to_kill, int task = -1);
+  // Records a status line for its job: a plain job's is applied at once, an array task's
+  // ("12_3", "12_[4-7]") is kept in Job::tasks; returns the job's Slurm id ("" if none).
+  std::string route_status(const SlurmJobStatus& st, std::vector<JobEvent>& events,
+                           std::vector<std::string>& to_kill);
+  // A job array as one job, from its tasks' statuses (and exit-code files): running while
+  // one runs; ended when all have, failed when one failed (the others are then canceled).
+  void settle_array(Job& job, std::vector<JobEvent>& events, std::vector<std::string>& to_kill);
+  // Appends each array task's log file to the job's stdout/stderr, under a header.
+  void gather_array_logs(const Job& job) const;
+  // A job still queued or running: reports kRunning once, enforces spec.timeout_s.
+  void note_active(Job& job, JobState state, std::vector<JobEvent>& events, std::vector<std::string>& to_kill);
+  void resolve_vanished(const std::vector<std::string>& ids, std::vector<JobEvent>& events,
+                        std::vector<std::string>& to_kill);
   // Records a failed Slurm call; after unresponsive_timeout_ms fails every job.
   void note_unreachable(const std::string& error, std::vector<JobEvent>& events);
   void end_job(const std::string& id, JobEvent e, std::vector<JobEvent>& events);
-  std::optional<int> read_exit_code_file(const Job& job) const;
+  // The job's exit-code file; a job array's task `task`'s with task >= 0.
+  std::optional<int> read_exit_code_file(const Job& job, int task = -1) const;
   bool accounting_available();
 
   const SlurmConfig config_;

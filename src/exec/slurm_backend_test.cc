@@ -30,6 +30,8 @@ class FakeSlurm : public CommandRunner {
   std::string sbatch_error;  // non-empty: sbatch fails with this stderr
   bool down = false;         // every command fails as if slurmctld were gone
   bool forget_jobs = false;  // squeue/scontrol know no job (vanished)
+  std::string sacct_out;     // non-empty: accounting is on and sacct prints this
+  std::string scontrol_out;  // non-empty: what `scontrol -o show job` prints
   int next_id = 100;
   std::vector<std::vector<std::string>> calls;
 
@@ -49,25 +51,44 @@ class FakeSlurm : public CommandRunner {
         return r;
       }
       std::string id = std::to_string(next_id++);
-      state[id] = "RUNNING";
+      int tasks = 0;  // --array=0-N: a job array, its tasks "ID_0".."ID_N" (pending at first)
+      for (const auto& a : argv)
+        if (a.rfind("--array=0-", 0) == 0) tasks = std::stoi(a.substr(10)) + 1;
+      if (tasks > 0) {
+        state[id + "_[0-" + std::to_string(tasks - 1) + "]"] = "PENDING";
+      } else {
+        state[id] = "RUNNING";
+      }
       r.out = id + "\n";
     } else if (argv[0] == "squeue") {
       std::string ids = argv[5];
       std::stringstream in(ids);
       std::string id;
       while (std::getline(in, id, ',')) {
-        if (forget_jobs || !state.count(id)) continue;
-        r.out += id + "|" + state[id] + "|None|" + std::to_string(wait_status[id]) + "|\n";
+        if (forget_jobs) continue;
+        for (const auto& [sid, st] : state) {  // the job, or every element of the array
+          if (sid == id || sid.rfind(id + "_", 0) == 0)
+            r.out += sid + "|" + st + "|None|" + std::to_string(wait_status[sid]) + "|\n";
+        }
       }
       if (r.out.empty()) {
         r.exit_code = 1;
         r.err = "slurm_load_jobs error: Invalid job id specified\n";
       }
     } else if (argv[0] == "scancel") {
-      for (size_t i = 1; i < argv.size(); ++i) state[argv[i]] = "CANCELLED";
+      for (size_t i = 1; i < argv.size(); ++i) {
+        for (auto& [sid, st] : state) {  // an array's id cancels its tasks that have not ended
+          bool active = st == "RUNNING" || st == "PENDING";
+          if (sid == argv[i] || (sid.rfind(argv[i] + "_", 0) == 0 && active)) st = "CANCELLED";
+        }
+      }
+    } else if (argv[0] == "sacct" && !sacct_out.empty()) {
+      r.out = sacct_out;
     } else if (argv[0] == "sacct") {
       r.exit_code = 1;
       r.err = "Slurm accounting storage is disabled\n";
+    } else if (argv[0] == "scontrol" && !scontrol_out.empty()) {
+      r.out = scontrol_out;
     } else if (argv[0] == "scontrol") {
       r.exit_code = 1;
       r.err = "slurm_load_jobs error: Invalid job id specified\n";
@@ -212,25 +233,208 @@ TEST(SlurmBackendFake, PurgedJobUsesExitCodeFile) {
   EXPECT_EQ(ended["p"].exit_code, 5);
 }
 
-// A restarted engine takes over a job an earlier one submitted: no sbatch, the job's
-// end is reported under the new id with the Slurm job id.
-TEST(SlurmBackendFake, AttachFollowsARunningJobWithoutSubmitting) {
+// Polls until `id` is reported kRunning (true) or a few seconds pass (false).
+bool reported_running(SlurmBackend& b, const std::string& id) {
+  for (int k = 0; k < 50; ++k)
+    for (const JobEvent& e : b.poll(milliseconds(50)))
+      if (e.id == id && e.state == JobState::kRunning) return true;
+  return false;
+}
+
+// ---- job arrays (a ParallelRunStep: LaunchSpec::array_tasks) --------------------------
+
+// A backend on the fake Slurm with job "par" launched as an array of `tasks` tasks.
+class SlurmArrayFake : public ::testing::Test {
+ protected:
+  void launch(int tasks, SlurmConfig c = fast_config()) {
+    auto fake = std::make_unique<FakeSlurm>();
+    f = fake.get();
+    b = std::make_unique<SlurmBackend>(c, std::move(fake));
+    LaunchSpec s = spec_in(dir, "par", "python -m runnel.parallel_run ...");
+    s.array_tasks = tasks;
+    b->launch(s);
+  }
+  // What squeue shows next (the array's elements), replacing what it showed.
+  void slurm_shows(std::map<std::string, std::string> states) { f->state = std::move(states); }
+  // The array's end once squeue shows `states`.
+  JobEvent end_when(std::map<std::string, std::string> states) {
+    slurm_shows(std::move(states));
+    auto ended = wait_all(*b, {"par"}, seconds(10));
+    EXPECT_EQ(ended.size(), 1u);
+    return ended["par"];
+  }
   TempDir dir;
-  auto fake = std::make_unique<FakeSlurm>();
-  FakeSlurm* f = fake.get();
-  f->state["777"] = "RUNNING";
-  SlurmBackend b(fast_config(), std::move(fake));
-  ASSERT_TRUE(b.attach(spec_in(dir, "new", ""), "777", "old"));
-  bool running = false;
-  for (int k = 0; k < 50 && !running; ++k)
-    for (const JobEvent& e : b.poll(milliseconds(50))) running |= e.id == "new" && e.state == JobState::kRunning;
-  EXPECT_TRUE(running);
-  f->state["777"] = "COMPLETED";
-  auto ended = wait_all(b, {"new"}, seconds(10));
-  EXPECT_EQ(ended["new"].state, JobState::kFinished);
-  EXPECT_EQ(ended["new"].backend_job_id, "777");
-  EXPECT_EQ(f->count("sbatch"), 0);
-  EXPECT_FALSE(b.attach(spec_in(dir, "bad", ""), "not-a-job-id", "old"));
+  FakeSlurm* f = nullptr;
+  std::unique_ptr<SlurmBackend> b;
+};
+
+// Polls until `id` reports something; returns the events seen.
+std::vector<JobEvent> poll_for(SlurmBackend& b, const std::string& id, int rounds = 50) {
+  for (int k = 0; k < rounds; ++k) {
+    auto ev = b.poll(milliseconds(50));
+    std::vector<JobEvent> mine;
+    for (const JobEvent& e : ev)
+      if (e.id == id) mine.push_back(e);
+    if (!mine.empty()) return mine;
+  }
+  return {};
+}
+
+TEST_F(SlurmArrayFake, JobArrayIsOneSbatchAndEndsWhenEveryTaskHas) {
+  launch(3);
+  ASSERT_EQ(f->count("sbatch"), 1);
+  const auto& sbatch = f->calls[0];
+  EXPECT_EQ(std::count(sbatch.begin(), sbatch.end(), "--array=0-2"), 1);
+  // All pending as one range record: queued, nothing reported yet.
+  EXPECT_TRUE(poll_for(*b, "par", 4).empty());
+  // Task 0 starts (split off the pending range): the array runs, reported once.
+  slurm_shows({{"100_0", "RUNNING"}, {"100_[1-2]", "PENDING"}});
+  auto ev = poll_for(*b, "par");
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].state, JobState::kRunning);
+  EXPECT_EQ(ev[0].backend_job_id, "100");
+  // Two of three done, one running: still running, no second kRunning.
+  slurm_shows({{"100_0", "COMPLETED"}, {"100_1", "RUNNING"}, {"100_2", "COMPLETED"}});
+  EXPECT_TRUE(poll_for(*b, "par", 4).empty());
+  // Each task's logs (Slurm writes them through -o PATH.task-%a) are gathered in task order.
+  for (int t = 0; t < 3; ++t) {
+    std::ofstream(dir.str() + "/par.out.task-" + std::to_string(t)) << "out of task " << t;
+    std::ofstream(dir.str() + "/par.err.task-" + std::to_string(t)) << "err of task " << t << "\n";
+  }
+  f->state["100_1"] = "COMPLETED";
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended["par"].state, JobState::kFinished);
+  EXPECT_EQ(ended["par"].exit_code, 0);
+  EXPECT_EQ(ended["par"].backend_job_id, "100");
+  EXPECT_EQ(f->count("sbatch"), 1);
+  EXPECT_EQ(f->count("scancel"), 0);
+  std::ifstream out(dir.str() + "/par.out");
+  std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  size_t p0 = text.find("==== array task 0 of 3 (Slurm job 100_0) ====\nout of task 0\n");
+  size_t p1 = text.find("==== array task 1 of 3 (Slurm job 100_1) ====\nout of task 1\n");
+  size_t p2 = text.find("==== array task 2 of 3 (Slurm job 100_2) ====\nout of task 2\n");
+  EXPECT_TRUE(p0 != std::string::npos && p0 < p1 && p1 < p2 && p2 != std::string::npos) << text;
+  EXPECT_NE(text.find("runnel: Slurm job array 100 of 3 tasks"), std::string::npos) << text;
+  std::ifstream err(dir.str() + "/par.err");
+  std::string etext((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  EXPECT_NE(etext.find("==== array task 2 of 3 (Slurm job 100_2) ====\nerr of task 2\n"), std::string::npos) << etext;
+  EXPECT_FALSE(fs::exists(dir.str() + "/par.out.task-1"));  // gathered, then removed
+}
+
+TEST_F(SlurmArrayFake, JobArrayFailsWhenOneTaskFailsAndCancelsTheOthers) {
+  launch(3);
+  f->wait_status["100_1"] = 3 << 8;
+  JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "FAILED"}, {"100_2", "PENDING"}});
+  EXPECT_EQ(end.state, JobState::kFailed);
+  EXPECT_EQ(end.exit_code, 3);
+  EXPECT_EQ(end.reason, "array task 1 of 3 (Slurm job 100_1): exit code 3");
+  ASSERT_EQ(f->count("scancel"), 1);  // the whole array, once
+  bool scanceled_array = false;
+  for (const auto& c : f->calls) scanceled_array |= c[0] == "scancel" && c.size() == 2 && c[1] == "100";
+  EXPECT_TRUE(scanceled_array);
+  EXPECT_EQ(f->state["100_0"], "CANCELLED");
+}
+
+TEST_F(SlurmArrayFake, CancelingAJobArrayCancelsEveryTask) {
+  launch(4);
+  slurm_shows({{"100_0", "RUNNING"}, {"100_1", "COMPLETED"}, {"100_[2-3]", "PENDING"}});
+  ASSERT_EQ(poll_for(*b, "par").at(0).state, JobState::kRunning);
+  b->cancel("par");
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kCanceled);
+  EXPECT_EQ(ended["par"].reason, "canceled");
+  EXPECT_EQ(f->state["100_[2-3]"], "CANCELLED");
+  EXPECT_EQ(f->state["100_1"], "COMPLETED");
+}
+
+// One task canceled in Slurm (an admin's `scancel 100_2`): its mini-batch will never have a
+// result, so the rest of the array is stopped and the step fails. The whole array canceled
+// in Slurm (`scancel 100`) is the step canceled, as for a plain job.
+TEST_F(SlurmArrayFake, ATaskCanceledInSlurmFailsTheStepAndStopsTheRest) {
+  launch(3);
+  JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}, {"100_2", "CANCELLED"}});
+  EXPECT_EQ(end.state, JobState::kFailed);
+  EXPECT_EQ(end.reason,
+            "array task 2 of 3 (Slurm job 100_2): Slurm job failed (canceled in Slurm while the other tasks ran; "
+            "they were stopped)");
+  EXPECT_EQ(f->count("scancel"), 1);
+  EXPECT_EQ(f->state["100_0"], "CANCELLED");
+}
+
+TEST_F(SlurmArrayFake, TheWholeArrayCanceledInSlurmIsTheStepCanceled) {
+  launch(3);
+  JobEvent end = end_when({{"100_0", "CANCELLED"}, {"100_1", "COMPLETED"}, {"100_2", "CANCELLED"}});
+  EXPECT_EQ(end.state, JobState::kCanceled);
+  EXPECT_EQ(end.reason, "array task 0 of 3 (Slurm job 100_0): canceled in Slurm");
+  EXPECT_EQ(f->count("scancel"), 0);
+}
+
+// An array squeue forgot, with accounting on: sacct's lines of its tasks settle it.
+TEST_F(SlurmArrayFake, VanishedJobArrayIsSettledBySacct) {
+  launch(2);
+  f->forget_jobs = true;
+  f->sacct_out = "100_0|COMPLETED|0:0|None\n100_1|FAILED|2:0|NonZeroExitCode\n";
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kFailed);
+  EXPECT_EQ(ended["par"].exit_code, 2);
+  EXPECT_EQ(ended["par"].reason, "array task 1 of 2 (Slurm job 100_1): exit code 2");
+  EXPECT_GE(f->count("sacct"), 2);  // the accounting probe, then the array's tasks
+}
+
+// Without accounting: `scontrol -o show job 100` prints one line per task.
+TEST_F(SlurmArrayFake, VanishedJobArrayIsSettledByScontrol) {
+  launch(2);
+  f->forget_jobs = true;
+  f->scontrol_out =
+      "JobId=101 ArrayJobId=100 ArrayTaskId=0 JobName=x JobState=COMPLETED Reason=None ExitCode=0:0\n"
+      "JobId=100 ArrayJobId=100 ArrayTaskId=1 JobName=x JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15\n";
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kFailed);
+  EXPECT_TRUE(ended["par"].timed_out);
+  EXPECT_EQ(ended["par"].reason, "array task 1 of 2 (Slurm job 100_1): Slurm time limit reached (TIMEOUT)");
+}
+
+// Tasks that ended and that squeue forgot (MinJobAge): their exit-code files tell.
+TEST_F(SlurmArrayFake, PurgedJobArrayUsesEachTasksExitCodeFile) {
+  SlurmConfig c = fast_config();
+  c.vanish_grace_ms = 60000;  // the test is about the files, not the grace
+  launch(2, c);
+  f->forget_jobs = true;
+  std::ofstream(dir.str() + "/.runnel-slurm-par.exitcode.task-0") << "0\n";
+  auto none = poll_for(*b, "par", 3);  // task 1 unknown: neither ended nor vanished yet
+  EXPECT_TRUE(none.empty());
+  std::ofstream(dir.str() + "/.runnel-slurm-par.exitcode.task-1") << "4\n";
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kFailed);
+  EXPECT_EQ(ended["par"].exit_code, 4);
+  EXPECT_EQ(ended["par"].reason, "array task 1 of 2 (Slurm job 100_1): exit code 4");
+}
+
+// A restarted engine takes over a job an earlier one submitted: no sbatch, the job's
+// end is reported under the new id with the Slurm job id. The same for a job array, whose
+// tasks that ended meanwhile (and that squeue forgot) count through their exit-code files,
+// named after the id it was launched under.
+TEST(SlurmBackendFake, AttachFollowsARunningJobWithoutSubmitting) {
+  for (int tasks : {0, 2}) {
+    TempDir dir;
+    auto fake = std::make_unique<FakeSlurm>();
+    FakeSlurm* f = fake.get();
+    const std::string shown = tasks ? "777_1" : "777";
+    f->state[shown] = "RUNNING";
+    if (tasks) std::ofstream(dir.str() + "/.runnel-slurm-old.exitcode.task-0") << "0\n";
+    SlurmBackend b(fast_config(), std::move(fake));
+    LaunchSpec s = spec_in(dir, "new", "");
+    s.array_tasks = tasks;
+    ASSERT_TRUE(b.attach(s, "777", "old"));
+    EXPECT_TRUE(reported_running(b, "new")) << tasks;
+    f->state[shown] = "COMPLETED";
+    auto ended = wait_all(b, {"new"}, seconds(10));
+    EXPECT_EQ(ended["new"].state, JobState::kFinished) << tasks;
+    EXPECT_EQ(ended["new"].backend_job_id, "777");
+    EXPECT_EQ(f->count("sbatch"), 0);
+    EXPECT_FALSE(b.attach(spec_in(dir, "bad", ""), "not-a-job-id", "old"));
+  }
 }
 
 // A job that ended (and that Slurm forgot) while no engine watched: its exit code file,

@@ -54,6 +54,8 @@ std::string clean_state(std::string_view s) {
   return out;
 }
 
+constexpr char kTaskSuffix[] = ".task-";  // array_task_file
+
 bool has_reason(const std::string& r) { return !r.empty() && r != "None" && r != "(null)"; }
 
 }  // namespace
@@ -236,6 +238,12 @@ std::optional<SlurmJobStatus> parse_scontrol_job(std::string_view line) {
   if (it == kv.end() || it->second.empty()) return std::nullopt;
   SlurmJobStatus s;
   s.job_id = it->second;
+  // A job array's element: named as squeue's JobArrayID names it ("12_3", "12_[4-7]").
+  auto array = kv.find("ArrayJobId"), task = kv.find("ArrayTaskId");
+  if (array != kv.end() && task != kv.end() && !task->second.empty()) {
+    bool single = task->second.find_first_not_of("0123456789") == std::string::npos;
+    s.job_id = array->second + "_" + (single ? task->second : "[" + task->second + "]");
+  }
   if (auto st = kv.find("JobState"); st != kv.end()) s.state = clean_state(st->second);
   if (auto r = kv.find("Reason"); r != kv.end()) s.reason = r->second;
   if (auto e = kv.find("ExitCode"); e != kv.end()) {
@@ -266,6 +274,36 @@ std::vector<SlurmJobStatus> parse_sacct_output(std::string_view text) {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::optional<SlurmArrayElement> parse_array_element(std::string_view job_id) {
+  job_id = trim(job_id);
+  size_t us = job_id.find('_');
+  if (us == std::string_view::npos || us == 0) return std::nullopt;
+  SlurmArrayElement e;
+  e.array_job_id = std::string(job_id.substr(0, us));
+  if (!to_int(e.array_job_id)) return std::nullopt;
+  std::string_view rest = job_id.substr(us + 1);
+  if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']') {
+    rest = rest.substr(1, rest.size() - 2);
+    rest = rest.substr(0, rest.find('%'));  // "%2": the throttle, not a task
+    for (std::string_view part : split(rest, ',')) {
+      auto bounds = split(part, '-');
+      auto lo = to_int(bounds[0]);
+      auto hi = bounds.size() == 2 ? to_int(bounds[1]) : lo;
+      if (bounds.size() > 2 || !lo || !hi || *lo < 0 || *hi < *lo || *hi - *lo > 1000000) return std::nullopt;
+      for (int64_t t = *lo; t <= *hi; ++t) e.tasks.push_back(static_cast<int>(t));
+    }
+  } else if (auto t = to_int(rest); t && *t >= 0) {
+    e.tasks.push_back(static_cast<int>(*t));
+  } else {
+    return std::nullopt;
+  }
+  return e;
+}
+
+std::string array_task_file(const std::string& path, int task) {
+  return path + kTaskSuffix + std::to_string(task);
 }
 
 std::string format_slurm_time(int seconds) {
@@ -318,9 +356,13 @@ Resources effective_resources(const LaunchSpec& spec, const Resources& d) {
 std::vector<std::string> build_sbatch_argv(const SlurmConfig& config, const LaunchSpec& spec,
                                            const Resources& r, const std::string& script_path) {
   std::vector<std::string> a = config.command_prefix;
+  // A job array's tasks each get their own log files (%a: the task id), gathered into
+  // stdout_path/stderr_path by the backend when the array ends.
+  const std::string per_task = spec.array_tasks > 0 ? std::string(kTaskSuffix) + "%a" : "";
   a.insert(a.end(), {"sbatch", "--parsable", "-J", spec.job_name.empty() ? spec.id : spec.job_name,
-                     "-o", escape_slurm_filename(spec.stdout_path), "-e",
-                     escape_slurm_filename(spec.stderr_path), "--chdir", spec.working_dir});
+                     "-o", escape_slurm_filename(spec.stdout_path) + per_task, "-e",
+                     escape_slurm_filename(spec.stderr_path) + per_task, "--chdir", spec.working_dir});
+  if (spec.array_tasks > 0) a.push_back("--array=0-" + std::to_string(spec.array_tasks - 1));
   if (r.cpus > 0) a.push_back("--cpus-per-task=" + std::to_string(r.cpus));
   if (r.memory_mb > 0) a.push_back("--mem=" + format_slurm_memory(r.memory_mb));
   if (r.gpus > 0) a.push_back("--gres=gpu:" + std::to_string(r.gpus));
@@ -337,8 +379,10 @@ std::vector<std::string> build_sbatch_argv(const SlurmConfig& config, const Laun
 std::string build_job_script(const LaunchSpec& spec, const std::string& exit_code_path) {
   std::string s = "#!/bin/sh\n";
   s += "# Slurm job script written by runnel for job " + spec.id + "; safe to delete.\n";
-  const std::string ec = shell_quote(exit_code_path);
-  const std::string tmp = shell_quote(exit_code_path + ".tmp");
+  // A job array's task writes its own exit-code file (array_task_file).
+  const std::string task = spec.array_tasks > 0 ? std::string(kTaskSuffix) + "\"$SLURM_ARRAY_TASK_ID\"" : "";
+  const std::string ec = shell_quote(exit_code_path) + task;
+  const std::string tmp = shell_quote(exit_code_path + ".tmp") + task;
   s += "cd " + shell_quote(spec.working_dir) + " || { echo \"runnel: cannot enter the working " +
        "folder; is it on a filesystem that the Slurm nodes share?\" >&2; echo "
        "127 > " +

@@ -4,9 +4,10 @@
 // unit-tested without Slurm.
 //
 // Output formats parsed (Slurm 22.05, also older/newer releases):
-//   squeue -h -t all -j ID,... -O 'JobID:|,State:|,Reason:|,exit_code:|'
+//   squeue -h -t all -j ID,... -O 'JobArrayID:|,State:|,Reason:|,exit_code:|'
 //       "12|FAILED|NonZeroExitCode|768|"   (exit_code is a raw wait status: 768
-//       = exit 3)
+//       = exit 3); a job array's tasks as "13_0|RUNNING|...", its pending ones as
+//       "13_[1-4%2]|PENDING|..." (JobID would print each task's own job id instead)
 //   scontrol -o show job ID      "JobId=12 ... JobState=FAILED Reason=...
 //   ExitCode=3:0 ..." sacct -n -X -P -j ID,... -o JobID,State,ExitCode,Reason
 //   "12|CANCELLED by 0|0:15|None" sinfo -h -N -o '%N|%P|%T|%c|%m|%G|%C|%E'
@@ -90,6 +91,19 @@ std::optional<SlurmJobStatus> parse_scontrol_job(std::string_view line);
 // Parses `sacct -n -X -P -o JobID,State,ExitCode,Reason` output.
 std::vector<SlurmJobStatus> parse_sacct_output(std::string_view text);
 
+// A job array element as squeue, sacct and scontrol name it: "123_4" -> {"123", {4}};
+// "123_[5-9%2]" -> {"123", {5..9}}; "123_[1,3-5]" -> {"123", {1, 3, 4, 5}}. nullopt for a
+// plain job id ("123") or anything else.
+struct SlurmArrayElement {
+  std::string array_job_id;
+  std::vector<int> tasks;
+};
+std::optional<SlurmArrayElement> parse_array_element(std::string_view job_id);
+
+// The file of array task `task` for a job file `path` (its log or exit-code file):
+// "PATH.task-N". Slurm writes the logs there through `-o PATH.task-%a`.
+std::string array_task_file(const std::string& path, int task);
+
 // "3:0" -> {3, 0}; "0:9" -> {0, 9}; nullopt when malformed.
 std::optional<std::pair<int, int>> parse_exit_code_pair(std::string_view s);
 
@@ -115,14 +129,16 @@ bool is_valid_env_name(std::string_view name);
 Resources effective_resources(const LaunchSpec& spec, const Resources& defaults);
 
 // The full sbatch argv (command_prefix included) that submits `script_path` for
-// `spec`.
+// `spec`. With spec.array_tasks = W > 0: one job array, --array=0-(W-1), each task's
+// stdout/stderr in array_task_file(stdout_path/stderr_path, task).
 std::vector<std::string> build_sbatch_argv(const SlurmConfig& config, const LaunchSpec& spec,
                                            const Resources& resources,
                                            const std::string& script_path);
 
 // The text of the batch script: cd to the working folder, export the env, run
 // `/bin/sh -c COMMAND`, write the exit code to `exit_code_path` (atomically),
-// exit with it. Throws invalid_argument for an env name that the shell cannot
+// exit with it (a job array's task: to array_task_file(exit_code_path, task)).
+// Throws invalid_argument for an env name that the shell cannot
 // export.
 std::string build_job_script(const LaunchSpec& spec, const std::string& exit_code_path);
 

@@ -52,7 +52,8 @@ TEST(SlurmParse, ScontrolLineAnchorsOnJobId) {
       "JobState=FAILED "
       "Reason=NonZeroExitCode Dependency=(null) ExitCode=3:0 RunTime=00:00:01");
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->job_id, "12");
+  // An array element is named as squeue's JobArrayID names it, not by its own JobId.
+  EXPECT_EQ(s->job_id, "7_2");
   EXPECT_EQ(s->state, "FAILED");
   EXPECT_EQ(s->exit_code, 3);
   EXPECT_EQ(s->signal, 0);
@@ -62,6 +63,38 @@ TEST(SlurmParse, ScontrolLineAnchorsOnJobId) {
   EXPECT_EQ(k->exit_code, -1);
   EXPECT_FALSE(parse_scontrol_job("slurm_load_jobs error: Invalid job id specified"));
   EXPECT_FALSE(parse_scontrol_job("ArrayJobId=7 JobState=RUNNING"));
+  // Real `scontrol -o show job 1006` of an array whose tasks all still wait.
+  auto p = parse_scontrol_job(
+      "JobId=1006 ArrayJobId=1006 ArrayTaskId=0-20%4 ArrayTaskThrottle=4 JobName=probe "
+      "JobState=CANCELLED Reason=None Dependency=(null) ExitCode=0:0");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->job_id, "1006_[0-20%4]");
+}
+
+TEST(SlurmParse, JobArrayElements) {
+  auto one = parse_array_element("123_4");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->array_job_id, "123");
+  EXPECT_EQ(one->tasks, std::vector<int>({4}));
+  auto range = parse_array_element("123_[5-9%2]");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->tasks, std::vector<int>({5, 6, 7, 8, 9}));
+  auto list = parse_array_element(" 77_[1,3-5] ");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->array_job_id, "77");
+  EXPECT_EQ(list->tasks, std::vector<int>({1, 3, 4, 5}));
+  for (const char* bad : {"123", "_4", "x_4", "123_", "123_[5-]", "123_[9-5]", "123_a", "123_[1-2-3]"})
+    EXPECT_FALSE(parse_array_element(bad)) << bad;
+  // Real output of Slurm 22.05 `squeue -h -t all -j 1002 -O 'JobArrayID:|,State:|,Reason:|,exit_code:|'`
+  // for `sbatch --array=0-2` whose task 1 exited 3, and of a pending throttled array.
+  auto v = parse_squeue_output(
+      "1002_2|COMPLETED|None|0|\n1002_0|COMPLETED|None|0|\n1002_1|FAILED|NonZeroExitCode|768|\n"
+      "1006_[0-20%4]|PENDING|None|0|\n");
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[2].job_id, "1002_1");
+  EXPECT_EQ(v[2].exit_code, 3);
+  EXPECT_EQ(parse_array_element(v[3].job_id)->tasks.size(), 21u);
+  EXPECT_EQ(array_task_file("/w/out.txt", 3), "/w/out.txt.task-3");
 }
 
 TEST(SlurmParse, Sacct) {
@@ -182,6 +215,16 @@ TEST(SlurmSbatch, ArgvHasResourcesAndConfig) {
   EXPECT_EQ(b[3], "x");  // job name defaults to the id
   EXPECT_EQ(std::count(b.begin(), b.end(), "--time=00:02:00"), 1);
   EXPECT_EQ(b.size(), 12u);
+  // A ParallelRunStep: one job array; each task logs to its own files (%a), '%' of the
+  // path still doubled.
+  s.array_tasks = 3;
+  auto arr = build_sbatch_argv(c, s, r, "/w/job.sh");
+  EXPECT_EQ(std::count(arr.begin(), arr.end(), "--array=0-2"), 1);
+  EXPECT_EQ(std::count_if(arr.begin(), arr.end(), [](const std::string& x) { return x.rfind("--array", 0) == 0; }), 1);
+  EXPECT_EQ(arr[7], "/w/out%%.log.task-%a");
+  EXPECT_EQ(arr[9], "/w/err.log.task-%a");
+  EXPECT_EQ(arr.size(), want.size() + 1);
+  EXPECT_EQ(arr.back(), "/w/job.sh");
 }
 
 TEST(SlurmScript, RunsCommandWithQuotedEnvAndWritesExitCode) {
@@ -209,6 +252,22 @@ TEST(SlurmScript, RunsCommandWithQuotedEnvAndWritesExitCode) {
   EXPECT_EQ(code, 3);
   s.env = {{"BAD-NAME", "x"}};
   EXPECT_THROW(build_job_script(s, ec), Error);
+  // An array task writes its own exit-code file, named by SLURM_ARRAY_TASK_ID.
+  s.env = {};
+  s.array_tasks = 3;
+  s.command = "exit $((SLURM_ARRAY_TASK_ID + 10))";
+  { std::ofstream(dir / "array.sh") << build_job_script(s, ec); }
+  for (int task : {0, 2}) {
+    auto t = run.run({"/usr/bin/env", "SLURM_ARRAY_TASK_ID=" + std::to_string(task), "/bin/sh",
+                      (dir / "array.sh").string()},
+                     std::chrono::seconds(10));
+    EXPECT_EQ(t.exit_code, 10 + task) << t.err;
+    std::ifstream f(array_task_file(ec, task));
+    int c = -1;
+    f >> c;
+    EXPECT_EQ(c, 10 + task);
+  }
+  EXPECT_FALSE(fs::exists(array_task_file(ec, 1)));
   fs::remove_all(dir);
 }
 

@@ -87,6 +87,8 @@ RunConfiguration to_runconfig(const py::dict& d) {
       rc.worker_count = v.cast<int>();
     else if (key == "parameter_server_count")
       rc.parameter_server_count = v.cast<int>();
+    else if (key == "parallel_workers")
+      rc.parallel_workers = v.cast<int>();
     else
       throw invalid_argument("runconfig: unknown key '" + key + "'");
   }

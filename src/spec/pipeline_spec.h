@@ -138,6 +138,10 @@ struct StepSpec {
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
   Resources resources;
   Distribution distribution;
+  // A ParallelRunStep / `type: parallel` job: node_count x process_count_per_node, the
+  // workers that pull its mini-batches; on Slurm the size of the step's one job array
+  // (LaunchSpec::array_tasks). 0 = not a parallel step.
+  int parallel_workers = 0;
   int max_retries = 0;
   int timeout_s = 0;  // 0 = none
   SourceLocation loc;  // where the step is defined

@@ -182,6 +182,7 @@ json step_json(const StepSpec& s) {
                          {"worker_count", s.distribution.worker_count},
                          {"parameter_server_count", s.distribution.parameter_server_count}};
   }
+  if (s.parallel_workers > 0) j["parallel_workers"] = s.parallel_workers;
   return j;
 }
 
@@ -215,6 +216,7 @@ StepSpec step_from(const json& j) {
     s.distribution.worker_count = d->value("worker_count", 0);
     s.distribution.parameter_server_count = d->value("parameter_server_count", 0);
   }
+  s.parallel_workers = j.value("parallel_workers", 0);
   s.max_retries = j.value("max_retries", 0);
   s.timeout_s = j.value("timeout_s", 0);
   s.loc = loc_from(j.value("loc", json()));

@@ -61,6 +61,7 @@ PipelineSpec sample() {
   a.hash_paths = {"/w/extra"};
   a.resources = {2, 2048, 1, 60, 3};
   a.distribution = {"tensorflow", 1, 3, 2};
+  a.parallel_workers = 6;
   a.max_retries = 4;
   a.timeout_s = 99;
   a.loc = {"/w/p.yml", 3, 3};
@@ -97,6 +98,7 @@ TEST(SpecJson, RoundTripIsLossless) {
   EXPECT_EQ(a.resources.memory_mb, 2048);
   EXPECT_EQ(a.resources.nodes, 3);
   EXPECT_EQ(a.distribution, (Distribution{"tensorflow", 1, 3, 2}));
+  EXPECT_EQ(a.parallel_workers, 6);
   EXPECT_EQ(a.key_locs.at("command").column, 14);
   EXPECT_FALSE(a.allow_reuse);
   EXPECT_EQ(q.outputs.at(0).loc.line, 2);

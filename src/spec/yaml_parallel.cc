@@ -141,6 +141,7 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
   if (!program_arguments.empty()) cmd += " " + program_arguments;
   s.command = cmd;
   s.kind = "parallel";
+  s.parallel_workers = nodes * static_cast<int>(std::stoll(per_node));
   return d;
 }
 

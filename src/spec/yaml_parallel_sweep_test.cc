@@ -49,6 +49,7 @@ TEST_F(ParallelSweepYaml, ParallelJobRunsTheDriverWithEverySetting) {
   EXPECT_EQ(s.kind, "parallel");
   EXPECT_EQ(s.code_dir, dir_.path("src"));
   EXPECT_EQ(s.resources.nodes, 0);  // one driver runs every worker
+  EXPECT_EQ(s.parallel_workers, 6);  // instance_count 2 x max_concurrency_per_instance 3 (a Slurm array of 6)
   EXPECT_EQ(s.command,
             "python -m runnel.parallel_run --entry-script score.py --source-directory . --input "
             "data=${{inputs.data}} --mini-batch-size 10kb --partition-keys city,day --error-threshold 7 "

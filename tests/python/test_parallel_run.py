@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import unittest
 
 from helpers import PYTHON_DIR, make_context
@@ -49,7 +50,9 @@ TABULAR_ENTRY = textwrap.dedent("""
 """)
 
 
-class ParallelRunTest(unittest.TestCase):
+class DriverTestBase(unittest.TestCase):
+    """A context, an entry script folder and an input folder for the driver."""
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.root = self.tmp.name
@@ -93,6 +96,8 @@ class ParallelRunTest(unittest.TestCase):
         with open(os.path.join(self.out, "parallel_run_step.txt")) as f:
             return f.read().splitlines()
 
+
+class ParallelRunTest(DriverTestBase):
     def test_append_row_in_order_with_long_lived_workers(self):
         self.write_files(["f%02d.txt" % i for i in range(25)])
         r = self.driver("--mini-batch-size", "10")
@@ -131,6 +136,22 @@ class ParallelRunTest(unittest.TestCase):
         with open(os.path.join(self.ctx["run_dir"], "logs", "parallel", "summary.json")) as f:
             summary = json.load(f)
         self.assertEqual(summary["reused"], 9)
+
+    def test_slurm_job_files_in_the_code_folder_keep_reuse(self):
+        # On Slurm the code folder is the step's working folder, where the backend writes its
+        # job script and exit-code files (new names every step run): not part of the code.
+        self.write_files(["f%02d.txt" % i for i in range(6)])
+        self.assertEqual(self.driver("--mini-batch-size", "3").returncode, 0)
+        for name in (".runnel-slurm-run2.sh", ".runnel-slurm-run2.exitcode.task-0"):
+            with open(os.path.join(self.src, name), "w") as f:
+                f.write("#!/bin/sh\n")
+        r = self.driver("--mini-batch-size", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.executed(), [], "every mini-batch reused")
+        with open(os.path.join(self.src, "helper.py"), "w") as f:
+            f.write("X = 1\n")  # real code still counts
+        self.assertEqual(self.driver("--mini-batch-size", "3").returncode, 0)
+        self.assertEqual(len(self.executed()), 2)
 
     def test_poisoned_file_fails_exactly_its_mini_batch(self):
         self.write_files(["f%02d.txt" % i for i in range(20)])
@@ -190,6 +211,135 @@ class ParallelRunTest(unittest.TestCase):
         r = self.driver(entry="missing.py")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--entry-script: missing.py not found", r.stderr)
+
+
+# run() that takes a while per mini-batch and records who ran it: "<first item> <pid>".
+PULL_ENTRY = textwrap.dedent("""
+    import os, time
+    def init():
+        with open(os.environ["CALLS"] + ".init", "a") as f:
+            f.write("%d\\n" % os.getpid())
+    def run(mini_batch):
+        with open(os.environ["CALLS"], "a") as f:
+            f.write("%s %d\\n" % (os.path.basename(mini_batch[0]), os.getppid()))
+        time.sleep(float(os.environ.get("BATCH_SLEEP", "0.2")))
+        out = []
+        for path in mini_batch:
+            text = open(path).read().strip()
+            if text == "poison":
+                raise ValueError("poisoned file " + os.path.basename(path))
+            out.append("%s %s" % (os.path.basename(path), text.upper()))
+        return out
+""")
+
+
+class ParallelRunPullTest(DriverTestBase):
+    """Pull mode: several drivers on one folder (as the tasks of one Slurm job array are),
+    each claiming mini-batches; started here as plain processes, no Slurm."""
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(self.src, "pull.py"), "w") as f:
+            f.write(PULL_ENTRY)
+        self.log_dir = os.path.join(self.ctx["run_dir"], "logs", "parallel")
+
+    def start(self, task, *extra, env=None, sleep="0.2"):
+        e = dict(os.environ, RUNNEL_RUN_CONTEXT=self.ctx_path, CALLS=self.calls, PYTHONPATH=PYTHON_DIR,
+                 BATCH_SLEEP=sleep, **(env or {}))
+        cmd = [sys.executable, "-m", "runnel.parallel_run", "--entry-script", "pull.py",
+               "--source-directory", self.src, "--input", "data=" + self.data, "--output", self.out,
+               "--mini-batch-size", "2", "--process-count-per-node", "3"] + list(extra)
+        return subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def ran(self):
+        with open(self.calls) as f:
+            return [line.split() for line in f.read().splitlines()]
+
+    def test_three_array_tasks_pull_every_mini_batch_exactly_once(self):
+        self.write_files(["f%02d.txt" % i for i in range(30)])
+        # As Slurm starts them: the same command, SLURM_ARRAY_JOB_ID/SLURM_ARRAY_TASK_ID set.
+        procs = [self.start(0, env={"SLURM_ARRAY_JOB_ID": "4242", "SLURM_ARRAY_TASK_ID": str(t),
+                                    "SLURM_ARRAY_TASK_COUNT": "3"}) for t in range(3)]
+        results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+        for out, err, rc in results:
+            self.assertEqual(rc, 0, out + err)
+        self.assertEqual(self.output_lines(), ["f%02d.txt V-F%02d.TXT" % (i, i) for i in range(30)])
+        ran = self.ran()
+        firsts = sorted(r[0] for r in ran)
+        self.assertEqual(firsts, ["f%02d.txt" % i for i in range(0, 30, 2)], "each mini-batch exactly once")
+        self.assertEqual(len({r[1] for r in ran}), 3, "all three tasks pulled work: %s" % ran)
+        with open(self.calls + ".init") as f:
+            self.assertEqual(len(f.read().split()), 3, "init() once per task")
+        state = os.path.join(self.log_dir, "array-4242")
+        with open(os.path.join(state, "aggregated")) as f:
+            self.assertEqual(json.load(f)["exit_code"], 0)
+        self.assertEqual(sum("planned 15 mini-batches" in out for out, _, _ in results), 1, "one plan")
+        with open(os.path.join(self.log_dir, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual((summary["mini_batches"], summary["items"], summary["failed_items"]), (15, 30, 0))
+        with open(os.path.join(self.log_dir, "progress.json")) as f:
+            progress = json.load(f)
+        self.assertEqual((progress["done"], progress["to_run"], progress["final"]), (15, 15, True))
+        # A rerun (a new array) reuses every mini-batch from the cache: nothing runs.
+        os.remove(self.calls)
+        procs = [self.start(t, "--pull-dir", os.path.join(self.root, "again"), "--pull-task", str(t))
+                 for t in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, out + err)
+        self.assertFalse(os.path.exists(self.calls))
+        self.assertEqual(len(self.output_lines()), 30)
+
+    def test_poisoned_file_fails_exactly_its_mini_batch_and_the_aggregating_task(self):
+        self.write_files(["f%02d.txt" % i for i in range(12)])
+        self.write_files(["f07.txt"], "poison")
+        d = os.path.join(self.root, "pull")
+        procs = [self.start(t, "--pull-dir", d, "--pull-task", str(t), "--run-max-try", "1",
+                            "--error-threshold", "1") for t in range(3)]
+        rcs = [(p.communicate(timeout=120), p.returncode) for p in procs]
+        self.assertEqual(sorted(rc for _, rc in rcs), [0, 0, 1], rcs)
+        err = "".join(e for (_, e), _ in rcs)
+        self.assertIn("mini-batch 3 (", err)
+        self.assertIn("poisoned file f07.txt", err)
+        self.assertIn("2 failed items exceed error_threshold 1", err)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "parallel_run_step.txt")))
+        with open(os.path.join(self.log_dir, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual([b["index"] for b in summary["failed_mini_batches"]], [3])
+
+    def test_a_killed_task_leaves_no_output(self):
+        self.write_files(["f%02d.txt" % i for i in range(12)])
+        d = os.path.join(self.root, "pull")
+        procs = [self.start(t, "--pull-dir", d, "--pull-task", str(t), sleep="1") for t in range(3)]
+        victim = procs[2]
+
+        def claimed_by_victim():
+            try:
+                names = os.listdir(os.path.join(d, "claims"))
+            except OSError:
+                return False
+            for n in names:
+                with open(os.path.join(d, "claims", n)) as f:
+                    if f.read().startswith("2 "):
+                        return True
+            return False
+        for _ in range(300):
+            if claimed_by_victim():
+                break
+            time.sleep(0.02)
+        self.assertTrue(claimed_by_victim(), "task 2 never claimed a mini-batch")
+        victim.kill()
+        victim.communicate()
+        for p in procs[:2]:
+            out, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, out + err)
+            self.assertIn("still run elsewhere", out)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "parallel_run_step.txt")),
+                         "no output while a mini-batch has no result")
+        self.assertFalse(os.path.exists(os.path.join(d, "aggregated")))
+        self.assertFalse(os.path.exists(os.path.join(self.log_dir, "summary.json")))
+        results = os.listdir(os.path.join(d, "results"))
+        self.assertEqual(len(results), 5, "every mini-batch but the killed task's has its result: %s" % results)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,17 @@ class ParallelRunStepTest(SdkTestBase):
         self.assertEqual(open(os.path.join(run.find_step_run("count.py")[0].get_output_data("n").path,
                                            "n.txt")).read(), "14")
 
+    def test_workers_reach_the_step_spec_as_parallel_workers(self):
+        # node_count x process_count_per_node: on Slurm the size of the step's one job array.
+        pipeline = self.pipeline(node_count=2, process_count_per_node=3)
+        spec = json.loads(pipeline._native().spec_json())
+        step = next(s for s in spec["steps"] if s["name"] == "batch-score")
+        self.assertEqual(step["parallel_workers"], 6)
+        self.assertNotIn("parallel_workers", next(s for s in spec["steps"] if s["name"] == "count.py"))
+        # The run settings are pipeline parameters (aml_process_count_per_node): the submitted value counts.
+        spec = json.loads(pipeline._native({"aml_process_count_per_node": 4}).spec_json())
+        self.assertEqual(next(s for s in spec["steps"] if s["name"] == "batch-score")["parallel_workers"], 8)
+
     def test_bad_arguments(self):
         good = dict(environment=None, entry_script="score.py", source_directory="scripts", error_threshold=1,
                     output_action="append_row", compute_target=None, node_count=1)

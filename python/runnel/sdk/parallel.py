@@ -181,6 +181,21 @@ class ParallelRunStep(_Step):
                              % (prc.entry_script, os.path.abspath(prc.source_directory or ".")))
 
 
+    def _parallel_workers(self, param_value):
+        """node_count x process_count_per_node, with PipelineParameters at their submitted
+        values: how many workers pull the mini-batches (on Slurm, the size of the step's one
+        job array)."""
+        prc = self.parallel_run_config
+
+        def value(v, name):
+            if isinstance(v, PipelineParameter):
+                v = param_value(v)
+            elif self._param_prefix is not None:
+                v = param_value(PipelineParameter(self._param_prefix + name, v))
+            return int(v)
+        return value(prc.node_count, "node_count") * value(prc.process_count_per_node or 1, "process_count_per_node")
+
+
 class ContribParallelRunStep(ParallelRunStep):
     """azureml.contrib.pipeline.steps.ParallelRunStep (the preview package): the same step,
     its run settings published as pipeline parameters without the aml_ prefix

@@ -453,6 +453,8 @@ class _Build:
         inputs = [i for i in inputs if not isinstance(i, (str, bool, int, float, native().PipelineParameter))]
         outputs = [self.data_native(o) for o in step.outputs]
         rc = step.runconfig._to_native(self.ws) if step.runconfig is not None else {}
+        if hasattr(step, "_parallel_workers"):  # a ParallelRunStep: its workers (a Slurm job array)
+            rc["parallel_workers"] = step._parallel_workers(self.param_value)
         if self.symbolic and any(isinstance(v, PipelineParameter) for v in step.params.values()):
             raise NotImplementedError("%s: publishing a pipeline with a PipelineParameter in params is not "
                                       "supported yet; pass it in arguments" % where)
