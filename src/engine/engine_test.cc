@@ -253,7 +253,10 @@ TEST_F(EngineTest, FailingStoreEndsTheRunFailedWithoutAborting) {
     RunStatus st = run->wait();
     store.heal();
     if (store.failures() == failures_before) continue;  // the run ended before the store failed
-    EXPECT_EQ(st, RunStatus::kFailed);
+    std::string seen = std::to_string(store.failures() - failures_before) + " injected failure(s);";
+    for (const StepState& s : run->steps())
+      seen += " " + s.name + "=" + to_string(s.status) + " (" + s.reason + ")";
+    EXPECT_EQ(st, RunStatus::kFailed) << seen;  // says which write failed, should it flake again
     for (const StepState& s : run->steps()) EXPECT_TRUE(is_final(s.status)) << s.name;
   }
   // Reads fail too: the same.
