@@ -370,6 +370,33 @@ class Run:
         shutil.copyfile(src, dest)
         return dest
 
+    def _secrets(self):
+        from .secrets import SecretStore, UserErrorException
+        root = self._ctx.get("workspace") if not self.offline else None
+        if not root:
+            raise UserErrorException(
+                "get_secret: an offline run has no workspace; submit the script as a step, or read "
+                "the secret with Workspace.from_config().get_default_keyvault().get_secret(name)")
+        return SecretStore(root)
+
+    def get_secret(self, name):
+        """The value of the workspace secret `name` (set with ws.get_default_keyvault()); an
+        error naming it when there is none. The value is never logged."""
+        from .secrets import missing
+        e = self._secrets().entry(name)
+        if e is None:
+            raise missing(name)
+        return e["value"]
+
+    def get_secrets(self, secrets):
+        """{name: value} of the workspace secrets `secrets`, None for a name with none."""
+        store = self._secrets()
+        out = {}
+        for name in secrets:
+            e = store.entry(name)
+            out[name] = e["value"] if e else None
+        return out
+
     def register_model(self, model_name, model_path=None, tags=None, properties=None,
                        model_framework=None, model_framework_version=None, description=None,
                        datasets=None, sample_input_dataset=None, sample_output_dataset=None,

@@ -2,6 +2,7 @@
 (tests/e2e/sdk_samples/) run unchanged: DataReference inputs, PipelineData between
 PythonScriptSteps, DataPath pipeline parameters with DataPathComputeBinding."""
 
+import hashlib
 import os
 import unittest
 
@@ -32,6 +33,32 @@ class SamplesTest(SdkScriptTest):
         p2 = self.run_script("datapath_and_parameters.py")
         self.assertIn("Found existing compute target", p2.stdout)
         self.assertEqual(self.latest_steps()["train_step"]["status"], "Reused")
+
+    def test_secrets_from_the_workspace_key_vault(self):
+        self.copy_tree(SAMPLES)
+        secret = "s3cr3t-" + os.urandom(6).hex()
+        p = self.run_script("secrets_pipeline.py", env={"SAMPLE_SECRET": secret})
+        self.assertIn("secrets: ['api-key', 'db-password']", p.stdout)
+        self.assertIn("status: Finished", p.stdout)
+        path = os.path.join(self.ws, ".runnel", "secrets.json")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        digest = [os.path.join(d, f) for d, _s, fs in os.walk(self.datastore()) for f in fs if f == "digest.txt"]
+        self.assertEqual(len(digest), 1)
+        with open(digest[0]) as f:
+            self.assertEqual(f.read(), hashlib.sha256(secret.encode()).hexdigest() + "\napi-key=True not-set=None\n")
+        logs = self.steps("latest")["use_secret.py"]["stdout"]
+        with open(logs) as f:
+            text = f.read()
+        self.assertIn("missing: UserErrorException there is no secret named 'missing-one'", text)
+        self.assertIn("read %d characters" % len(secret), text)
+        # The value is in no log, no metadata, no output but the secrets file itself.
+        for d, _s, fs in os.walk(self.ws):
+            for name in fs:
+                full = os.path.join(d, name)
+                if full == path or os.path.islink(full):
+                    continue
+                with open(full, "rb") as f:
+                    self.assertNotIn(secret.encode(), f.read(), full)
 
 
 if __name__ == "__main__":

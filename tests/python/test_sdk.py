@@ -58,6 +58,37 @@ class SdkTestBase(unittest.TestCase):
 
 
 class WorkspaceTest(SdkTestBase):
+    def test_default_keyvault_sets_gets_lists_deletes_and_never_shows_values(self):
+        from azureml.core.keyvault import Keyvault
+        from azureml.exceptions import UserErrorException
+        kv = self.ws.get_default_keyvault()
+        self.assertIsInstance(kv, Keyvault)
+        kv.set_secret("db-password", "hunter2", content_type="text/plain")
+        kv.set_secrets({"a-1": "x", "b-2": "y"})
+        self.assertEqual(kv.get_secret("db-password"), "hunter2")
+        self.assertEqual(kv.get_secret_content_type("db-password"), "text/plain")
+        self.assertEqual(kv.get_secrets(["a-1", "nope"]), {"a-1": "x", "nope": None})
+        self.assertEqual(kv.list_secrets(), [{"name": "a-1"}, {"name": "b-2"}, {"name": "db-password"}])
+        kv.set_secret("a-1", "x2")  # replaced
+        self.assertEqual(Keyvault(self.ws).get_secret("a-1"), "x2")
+        kv.delete_secrets(["a-1", "b-2"])
+        self.assertEqual(kv.list_secrets(), [{"name": "db-password"}])
+        with self.assertRaisesRegex(UserErrorException, "no secret named 'a-1'"):
+            kv.get_secret("a-1")
+        with self.assertRaisesRegex(UserErrorException, "not valid"):
+            kv.set_secret("bad name!", "v")
+        with self.assertRaisesRegex(UserErrorException, "must be a str"):
+            kv.set_secret("n", 5)
+        with self.assertRaisesRegex(UserErrorException, "no secret named 'zz'"):
+            kv.delete_secret("zz")
+        self.assertNotIn("hunter2", repr(kv))
+        path = os.path.join(self.ws.path, ".runnel", "secrets.json")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        # An offline run cannot read them (no workspace), and says how to.
+        from azureml.core import Run
+        with self.assertRaisesRegex(UserErrorException, "offline run has no workspace"):
+            Run.get_context().get_secret("db-password")
+
     def test_from_config_walks_up_and_reads_azure_config(self):
         with open(os.path.join(self.ws.path, "config.json"), "w") as f:
             json.dump({"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ws-1"}, f)

@@ -3,8 +3,7 @@ from runnel.sdk.compute import ComputeTargetException
 from runnel.sdk.auth import AuthenticationException
 
 
-class UserErrorException(Exception):
-    pass
+from runnel.secrets import UserErrorException
 
 
 class AzureMLException(Exception):

@@ -141,6 +141,11 @@ class Workspace:
     def get_default_datastore(self):
         return Datastore(self, self._native.get_default_datastore().name)
 
+    def get_default_keyvault(self):
+        """The workspace's secrets (azureml.core.keyvault.Keyvault)."""
+        from .keyvault import Keyvault
+        return Keyvault(self)
+
     @property
     def compute_targets(self):
         """name -> compute target (AmlCompute for local targets)."""

@@ -1,0 +1,4 @@
+"""azureml.core.keyvault"""
+from runnel.sdk.keyvault import Keyvault
+
+__all__ = ["Keyvault"]
