@@ -258,7 +258,10 @@ def main():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("RUNNEL_BENCH_KEEP"):
+            print("kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     json.dump(out, open(a.out, "w"), indent=2)
     for name in ("list", "detail"):
