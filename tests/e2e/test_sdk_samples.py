@@ -3,6 +3,7 @@
 PythonScriptSteps, DataPath pipeline parameters with DataPathComputeBinding."""
 
 import hashlib
+import json
 import os
 import unittest
 
@@ -59,6 +60,25 @@ class SamplesTest(SdkScriptTest):
                     continue
                 with open(full, "rb") as f:
                     self.assertNotIn(secret.encode(), f.read(), full)
+
+    def test_interactive_logging_with_start_logging(self):
+        self.copy_tree(SAMPLES)
+        p = self.run_script("interactive_logging.py")
+        for line in ("started: Running", "metrics while running: ['alpha', 'loss', 'scores']",
+                     "after complete: Finished", "loss series: [0.9, 0.5, 0.3]", "block: Finished", "raised: Failed", "leaving one open"):
+            self.assertIn(line, p.stdout)
+        listed = self.runnel("runs", "list", "--output", "json")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        runs = {d["steps"][0]["name"]: d for d in (self.show(r["run_id"]) for r in json.loads(listed.stdout))}
+        self.assertEqual(len(runs), 4, sorted(runs))
+        self.assertEqual(runs["interactive"]["status"], "Finished")
+        m = runs["interactive"]["steps"][0]["metrics"]
+        self.assertEqual((m["loss"], m["alpha"]), (0.3, 0.03))  # runs show: a scalar's last value
+        self.assertEqual(runs["in-a-block"]["status"], "Finished")
+        self.assertEqual(runs["raises"]["status"], "Failed")
+        self.assertEqual(runs["left-open"]["status"], "Failed")
+        with open(runs["left-open"]["steps"][0]["stderr"]) as f:
+            self.assertIn("ended without run.complete()", f.read())
 
 
 if __name__ == "__main__":

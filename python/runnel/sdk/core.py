@@ -431,6 +431,21 @@ class Experiment:
                             % type(config).__name__)
         return config._submit(self, tags=tags, **kwargs)
 
+    def start_logging(self, *args, outputs=None, snapshot_directory=None, display_name=None,
+                      tags=None, timeout_seconds=60, **kwargs):
+        """An interactive run: this process logs to it (`run.log(...)`, `upload_file`, ...)
+        until `run.complete()` (or `fail()`, or the end of a `with` block). It is a pipeline
+        run of one step that holds the run open (runnel.interactive); what is logged lands on
+        that step run, and `runnel runs show`, the studio and `get_metrics()` see it. A process
+        that ends without completing leaves the run Failed, saying so. `snapshot_directory`
+        is kept as the step's code snapshot (none by default, as in the SDK)."""
+        if args or kwargs:
+            raise TypeError("start_logging() takes keyword arguments outputs, snapshot_directory, "
+                            "display_name, tags")
+        from .interactive import start_interactive
+        return start_interactive(self, snapshot_directory=snapshot_directory,
+                                 display_name=display_name, tags=tags, timeout_seconds=timeout_seconds)
+
     def get_runs(self, type=None, tags=None, properties=None, include_children=False):
         """This experiment's runs, newest first (a generator, as in the SDK)."""
         from .runs import PipelineRun
