@@ -7,6 +7,7 @@ what each covers."""
 
 import datetime
 import os
+import shutil
 import re
 import subprocess
 import unittest
@@ -123,6 +124,15 @@ class NotebookTest(SdkScriptTest):
         p2 = self.run_script("pipeline.py")
         self.assertNotIn("Data factory not found", p2.stdout)
         self.assertEqual({s["status"] for s in self.latest_steps().values()}, {"Reused"})
+        # The destination written in place is deleted: that copy runs again, not reused.
+        dest = os.path.join(self.datastore(), "testdata")
+        self.assertTrue(os.path.isdir(dest))
+        shutil.rmtree(dest)
+        self.run_script("pipeline.py")
+        steps = self.latest_steps()
+        self.assertEqual(steps["transfer_to_blob"]["status"], "Finished")
+        self.assertEqual(steps["transfer_back"]["status"], "Reused")
+        self.assertEqual(sorted(os.listdir(dest)), ["part1.csv", "part2.csv"])
 
     def test_data_transfer_from_azure_blob(self):
         # Also: Datastore.register_azure_blob_container, upload/download on an object-store

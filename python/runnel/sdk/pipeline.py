@@ -178,6 +178,10 @@ class _Step:
                                  % (type(o).__name__, o.name, o._producer.name))
             o._producer = self
 
+    def _reuse_allowed(self):
+        """allow_reuse for this submission (a step that writes outside its outputs may say no)."""
+        return self.allow_reuse
+
     def run_after(self, step):
         if not isinstance(step, _Step):
             raise TypeError("run_after: expected a step, not %s" % type(step).__name__)
@@ -301,9 +305,22 @@ class DataTransferStep(_Step):
             args += ["--destination-type", destination_reference_type]
         super().__init__(name, args, compute_target, None, [src], outputs, None, None, allow_reuse, None)
         self.command = "python -m runnel.data_transfer"
+        self._dest_reference = dest if isinstance(dest, DataReference) else None
         self.source_data_reference = source_data_reference
         self.destination_data_reference = destination_data_reference
         self.source_directory = _empty_source_directory()
+
+    def _reuse_allowed(self):
+        """A DataReference destination is written in place, outside the step's outputs, so
+        the engine's check of a reused step's outputs does not cover it: when it is gone from
+        a local datastore, the copy runs again instead of being reused. (On an object-store
+        datastore it is not checked yet.)"""
+        if not self.allow_reuse or self._dest_reference is None:
+            return self.allow_reuse
+        ds = self._dest_reference.datastore
+        if ds._remote:
+            return True
+        return os.path.exists(ds._target(self._dest_reference.path_on_datastore))
 
 
 def _empty_source_directory():
@@ -468,7 +485,7 @@ class _Build:
         source = step.source_directory or self.pipeline._default_source_directory or "."
         common = dict(name=self.step_name(step), arguments=args, compute_target=compute, runconfig=rc,
                       inputs=inputs, outputs=outputs, params=params,
-                      source_directory=os.path.abspath(source), allow_reuse=step.allow_reuse,
+                      source_directory=os.path.abspath(source), allow_reuse=step._reuse_allowed(),
                       version=str(step.version or ""))
         if isinstance(step, PythonScriptStep):
             return native().PythonScriptStep(step.script_name, common)
