@@ -119,15 +119,21 @@ class MemberPicker : public nlohmann::json_sax<json> {
   json result;
   bool root_is_object = false;
 
-  bool null() override { return value(nullptr); }
-  bool boolean(bool v) override { return value(v); }
-  bool number_integer(number_integer_t v) override { return value(v); }
-  bool number_unsigned(number_unsigned_t v) override { return value(v); }
-  bool number_float(number_float_t v, const string_t&) override { return value(v); }
-  bool string(string_t& v) override { return value(std::move(v)); }
-  bool binary(binary_t& v) override { return value(json::binary(v)); }  // never in text
-  bool start_object(std::size_t) override { return open(json::object()); }
-  bool start_array(std::size_t) override { return open(json::array()); }
+  // Outside the picked member nothing is built (no json value, no allocation): only the
+  // depth is followed. Run for every step of a run (its decision), so it counts.
+  bool null() override { return !picking_ || value(nullptr); }
+  bool boolean(bool v) override { return !picking_ || value(v); }
+  bool number_integer(number_integer_t v) override { return !picking_ || value(v); }
+  bool number_unsigned(number_unsigned_t v) override { return !picking_ || value(v); }
+  bool number_float(number_float_t v, const string_t&) override { return !picking_ || value(v); }
+  bool string(string_t& v) override { return !picking_ || value(std::move(v)); }
+  bool binary(binary_t& v) override { return !picking_ || value(json::binary(v)); }  // never in text
+  bool start_object(std::size_t) override {
+    return picking_ || depth_ == 0 ? open(json::object()) : (++depth_, true);
+  }
+  bool start_array(std::size_t) override {
+    return picking_ || depth_ == 0 ? open(json::array()) : (++depth_, true);
+  }
   bool end_object() override { return close(); }
   bool end_array() override { return close(); }
   bool key(string_t& k) override {
