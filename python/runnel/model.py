@@ -139,6 +139,15 @@ class Model:
         return Model._from(workspace, meta)
 
     @staticmethod
+    def deploy(workspace, name, models, inference_config=None, deployment_config=None,
+               deployment_target=None, overwrite=False, show_output=False):
+        raise NotImplementedError(
+            "Model.deploy: deploying models as web services (ACI, AKS, managed endpoints, local "
+            "Docker) is an Azure ML service runnel does not provide; the model is registered and its "
+            "files are under .runnel/models/%s/ - serve it with your own tool"
+            % (getattr(models[0], "name", "<name>") if models else "<name>"))
+
+    @staticmethod
     def list(workspace, name=None, tags=None, properties=None, run_id=None, latest=False, **_ignored):
         root = _models_root(workspace)
         out = []

@@ -384,6 +384,35 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual(Pipeline(self.ws, [s2]).validate(), [])
         self.assertEqual(s1.outputs, [d1])  # bare data in arguments is an output
 
+    def test_older_and_cloud_only_names_import(self):
+        # Names notebooks import beside their pipeline cells: they import; the cloud-only ones
+        # say so when used.
+        from azureml.core import ScriptRun  # noqa: F401
+        from azureml.core.compute import ComputeInstance, ComputeTarget
+        from azureml.core.model import InferenceConfig, Model
+        from azureml.core.resource_configuration import ResourceConfiguration
+        from azureml.core.webservice import AciWebservice
+        from azureml.data.azure_storage_datastore import AzureBlobDatastore
+        from azureml.pipeline.core.graph import OutputPortBinding
+        self.assertIsInstance(self.ws.get_default_datastore(), AzureBlobDatastore)
+        with self.assertRaisesRegex(NotImplementedError, "deploy_configuration: deploying models"):
+            AciWebservice.deploy_configuration(cpu_cores=1, memory_gb=1)
+        with self.assertRaisesRegex(NotImplementedError, "InferenceConfig"):
+            InferenceConfig(entry_script="score.py")
+        with self.assertRaisesRegex(NotImplementedError, "Model.deploy"):
+            Model.deploy(self.ws, "svc", [])
+        self.assertEqual(ResourceConfiguration(cpu=1, memory_in_gb=0.5).serialize()["memoryInGB"], 0.5)
+        ci = ComputeTarget.create(self.ws, "my-ci", ComputeInstance.provisioning_configuration(vm_size="STANDARD_D3_V2"))
+        ci.wait_for_completion(show_output=False)
+        self.assertIn("my-ci", self.ws.compute_targets)
+        # OutputPortBinding is PipelineData under the ModuleStep keywords.
+        d = OutputPortBinding("scored", datastore=self.ws.get_default_datastore(), bind_mode="mount",
+                              is_directory=True)
+        a = PythonScriptStep("a.py", name="a", arguments=["--out", d], outputs=[d], source_directory="src")
+        b = PythonScriptStep("b.py", name="b", arguments=["--in", d], inputs=[d], source_directory="src")
+        spec = json.loads(Pipeline(self.ws, [b])._native().spec_json())
+        self.assertEqual([st["name"] for st in spec["steps"]], ["a", "b"])
+
     def test_pipeline_pulls_in_dependencies_and_flattens(self):
         d = PipelineData("d", datastore=self.ws.get_default_datastore())
         a = PythonScriptStep("a.py", name="a", arguments=["--out", d], outputs=[d], source_directory="src")

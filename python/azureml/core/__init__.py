@@ -12,8 +12,9 @@ from runnel.sdk.core import VERSION, Datastore, Experiment, Workspace
 from runnel.sdk.data import Dataset
 from runnel.sdk.environment import Environment, RunConfiguration
 from runnel.sdk.keyvault import Keyvault
+from runnel.sdk.runs import ScriptRun
 from runnel.sdk.script_run import ScriptRunConfig
 
 __version__ = VERSION
 __all__ = ["Model", "Run", "Workspace", "Datastore", "Experiment", "Dataset", "Environment",
-           "RunConfiguration", "ScriptRunConfig", "ComputeTarget", "Keyvault", "VERSION"]
+           "RunConfiguration", "ScriptRunConfig", "ScriptRun", "ComputeTarget", "Keyvault", "VERSION"]

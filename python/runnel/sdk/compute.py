@@ -205,6 +205,20 @@ class AmlCompute(ComputeTarget):
         return [{"name": "local", "vCPUs": 0, "gpus": 0, "memoryGB": 0}]
 
 
+
+class ComputeInstance(AmlCompute):
+    """A compute instance: here a local target of one slot, as AmlCompute is a local pool."""
+
+    type = "ComputeInstance"
+
+    @staticmethod
+    def provisioning_configuration(vm_size="", ssh_public_access=False, admin_user_ssh_public_key=None,
+                                   vnet_resourcegroup_name=None, vnet_name=None, subnet_name=None,
+                                   tags=None, description=None, assigned_user_object_id=None,
+                                   assigned_user_tenant_id=None, **_ignored):
+        return AmlCompute.provisioning_configuration(vm_size=vm_size, min_nodes=0, max_nodes=1,
+                                                     tags=tags, description=description)
+
 class DataFactoryProvisioningConfiguration(AmlComputeProvisioningConfiguration):
     def __init__(self, location=None):
         super().__init__(vm_size="DataFactory", max_nodes=4, location=location)

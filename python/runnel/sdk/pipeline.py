@@ -664,5 +664,18 @@ def _unavailable(cls_name):
     return type(cls_name, (), ns)
 
 
+class OutputPortBinding(PipelineData):
+    """A step output bound to a datastore (azureml.pipeline.core.graph.OutputPortBinding,
+    the ModuleStep way of writing PipelineData): the same thing under the older keywords."""
+
+    def __init__(self, name, datastore=None, output_name=None, bind_mode="mount", path_on_compute=None,
+                 is_directory=None, overwrite=None, data_type=None, pipeline_output_name=None,
+                 training_output=None, dataset_registration=None, dataset_output=None):
+        super().__init__(name, datastore=datastore, output_name=output_name, output_mode=bind_mode,
+                         output_path_on_compute=path_on_compute, output_overwrite=overwrite,
+                         data_type=data_type, is_directory=is_directory,
+                         pipeline_output_name=pipeline_output_name, training_output=training_output)
+
+
 from .publishing import PipelineDraft, PipelineEndpoint, PublishedPipeline  # noqa: E402
 from .schedule import Schedule, ScheduleRecurrence, TimeZone  # noqa: E402  (run by `runnel serve`)

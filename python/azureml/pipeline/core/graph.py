@@ -1,7 +1,7 @@
 """azureml.pipeline.core.graph"""
 from runnel.sdk.module import InputPortDef, OutputPortDef
-from runnel.sdk.pipeline import InputPortBinding, PipelineData, PipelineParameter, TrainingOutput
+from runnel.sdk.pipeline import InputPortBinding, OutputPortBinding, PipelineData, PipelineParameter, TrainingOutput
 from runnel.sdk.publishing import PublishedPipeline
 
-__all__ = ["PipelineParameter", "PipelineData", "InputPortBinding", "PublishedPipeline", "InputPortDef",
+__all__ = ["PipelineParameter", "PipelineData", "InputPortBinding", "OutputPortBinding", "PublishedPipeline", "InputPortDef",
            "OutputPortDef", "TrainingOutput"]
