@@ -268,6 +268,15 @@ class Datastore:
             skip_validation=bool(skip_validation))
         return Datastore(ws, datastore_name)
 
+    @staticmethod
+    def register_azure_file_share(workspace, datastore_name, file_share_name, account_name, sas_token=None,
+                                  account_key=None, protocol=None, endpoint=None, overwrite=False,
+                                  create_if_not_exists=False, skip_validation=False):
+        raise NotImplementedError(
+            "Datastore.register_azure_file_share: Azure Files shares are not a runnel datastore; "
+            "register the data as an Azure Blob container (register_azure_blob_container), an S3 "
+            "bucket, or copy it into the workspace's datastore")
+
     def unregister(self):
         native().Datastore.unregister(self.workspace._native, self.name)
 

@@ -132,13 +132,46 @@ class TabularDataset(_DatasetBase):
     def to_pandas_dataframe(self, on_error="null", out_of_range_datetime="null"):
         return self._reader().to_pandas_dataframe()
 
+    # Row and column transformations (take, skip, take_sample, random_split, keep_columns,
+    # drop_columns) give a dataset of the resulting rows held in this process
+    # (_TransformedTabular). Handed to a step (as_named_input, as a step input, register) it is
+    # first written, by content, to the default datastore and registered, so the step reads
+    # exactly those rows and reuse follows their content.
+    def _transformed(self, frame):
+        return _TransformedTabular(self, frame)
+
     def take(self, count):
-        import pandas as pd  # noqa: PLC0415
-        df = self.to_pandas_dataframe().head(count)
-        out = TabularDataset(self._native, self._workspace)
-        out._frame = df
-        out.to_pandas_dataframe = lambda *a, **k: df.copy()
-        return out if isinstance(df, pd.DataFrame) else df
+        return self._transformed(self.to_pandas_dataframe().head(count))
+
+    def skip(self, count):
+        return self._transformed(self.to_pandas_dataframe().iloc[count:])
+
+    def take_sample(self, probability, seed=None):
+        if not 0 <= probability <= 1:
+            raise ValueError("take_sample: probability must be between 0 and 1, not %r" % (probability,))
+        return self._transformed(self.to_pandas_dataframe().sample(frac=probability, random_state=seed))
+
+    def random_split(self, percentage, seed=None):
+        """Two datasets: about `percentage` of the rows, picked at random (seeded), and the rest."""
+        if not 0 < percentage < 1:
+            raise ValueError("random_split: percentage must be between 0 and 1 (exclusive), not %r"
+                             % (percentage,))
+        df = self.to_pandas_dataframe()
+        first = df.sample(frac=percentage, random_state=seed).sort_index()
+        return self._transformed(first), self._transformed(df.drop(first.index))
+
+    def keep_columns(self, columns, validate=False):
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        df = self.to_pandas_dataframe()
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError("keep_columns: no column %s; the columns are %s" % (missing, list(df.columns)))
+        return self._transformed(df[cols])
+
+    def drop_columns(self, columns):
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        df = self.to_pandas_dataframe()
+        return self._transformed(df.drop(columns=[c for c in cols if c in df.columns]))
 
     def to_csv_files(self, separator=","):
         return self._reader().to_csv_files()
@@ -188,10 +221,6 @@ class TabularDataset(_DatasetBase):
         ds._partition_keys = list(partition_keys)
         return ds
 
-    def drop_columns(self, columns):
-        raise NotImplementedError("TabularDataset.drop_columns: not supported; drop them after "
-                                  "to_pandas_dataframe()")
-
     def as_download(self, path_on_compute=None):
         raise ValueError("a TabularDataset can only be consumed in direct mode (as_named_input(NAME)); "
                          "use dataset.to_csv_files() or a FileDataset to download files")
@@ -200,11 +229,101 @@ class TabularDataset(_DatasetBase):
         self.as_download()
 
 
+class _TransformedTabular(TabularDataset):
+    """Rows a transformation of a TabularDataset left, held in this process."""
+
+    def __init__(self, base, frame):
+        super().__init__(base._native, base._workspace)
+        self._frame = frame
+        self._written = None
+
+    def to_pandas_dataframe(self, on_error="null", out_of_range_datetime="null"):
+        return self._frame.copy()
+
+    @property
+    def columns(self):
+        return list(self._frame.columns)
+
+    name = property(lambda self: None)
+    version = property(lambda self: None)
+
+    def _materialize(self):
+        """This table written (once, under a path named by its content) and registered."""
+        if self._written is None:
+            from .core import Workspace
+            ws = self._workspace if isinstance(self._workspace, Workspace) else Workspace.from_config()
+            text = self._frame.to_csv(index=False)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+            store = ws.get_default_datastore()
+            rel = "runnel-transformed/" + digest
+            path = store._target(rel + "/part-00000.csv")
+            if not os.path.exists(path):
+                import tempfile
+                with tempfile.TemporaryDirectory() as tmp:
+                    with open(os.path.join(tmp, "part-00000.csv"), "w") as f:
+                        f.write(text)
+                    store.upload_files([os.path.join(tmp, "part-00000.csv")], relative_root=tmp,
+                                       target_path=rel, overwrite=True, show_progress=False)
+            self._written = _TabularFactory.from_delimited_files(path=(store, rel + "/part-00000.csv"))
+        return self._written
+
+    def as_named_input(self, name):
+        return self._materialize().as_named_input(name)
+
+    def register(self, workspace, name, description=None, tags=None, create_new_version=False):
+        return self._materialize().register(workspace, name, description=description, tags=tags,
+                                            create_new_version=create_new_version)
+
+    def _registered(self, workspace):
+        return self._materialize()._registered(workspace)
+
+    def to_csv_files(self, separator=","):
+        return self._materialize().to_csv_files(separator)
+
+    def _info(self):
+        return self._materialize()._info()
+
+    def _digest(self):
+        return self._materialize()._digest()
+
+    def __repr__(self):
+        return "TabularDataset(rows=%d, columns=%r)" % (len(self._frame), list(self._frame.columns))
+
+
+def _target_of(target, what):
+    from .core import Datastore
+    if isinstance(target, Datastore):
+        return target, ""
+    if isinstance(target, DataPath):
+        return target.datastore, target.path_on_datastore
+    if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], Datastore):
+        return target[0], (target[1] or "").strip("/")
+    raise TypeError("%s: target must be a Datastore, a DataPath or a (Datastore, 'path') tuple, not %r"
+                    % (what, target))
+
+
 class _FileFactory:
     @staticmethod
     def from_files(path, validate=True, partition_format=None, is_file=False):
         """Files matched by `path` (paths and globs; (Datastore, path) tuples)."""
         return FileDataset(native().file_dataset_from_files(_paths(path), partition_format or ""))
+
+    @staticmethod
+    def upload_directory(src_dir, target, pattern=None, overwrite=False, show_progress=True):
+        """Uploads the files of `src_dir` (those matching the glob `pattern`, default all) to
+        `target` (Datastore, path) and returns a FileDataset of them."""
+        import fnmatch
+        if not os.path.isdir(src_dir):
+            raise FileNotFoundError("Dataset.File.upload_directory: %s is not a folder" % src_dir)
+        ds, path = _target_of(target, "Dataset.File.upload_directory")
+        files = [os.path.join(d, n) for d, _s, names in os.walk(src_dir) for n in names
+                 if pattern is None or fnmatch.fnmatch(os.path.relpath(os.path.join(d, n), src_dir), pattern)
+                 or fnmatch.fnmatch(n, pattern)]
+        if not files:
+            raise ValueError("Dataset.File.upload_directory: no file of %s matches %r" % (src_dir, pattern))
+        ds.upload_files(files, relative_root=src_dir, target_path=path, overwrite=overwrite,
+                        show_progress=show_progress)
+        return _FileFactory.from_files(path=(ds, path + "/**" if path else "**"))
 
 
 class _TabularFactory:
@@ -223,6 +342,25 @@ class _TabularFactory:
         return TabularDataset(native().tabular_dataset_from_delimited_files(
             _paths(path), separator, str(header_name), infer_column_types, types, include_path,
             partition_format or "", support_multi_line, empty_as_string, encoding))
+
+    @staticmethod
+    def register_pandas_dataframe(dataframe, target, name, description=None, tags=None,
+                                  show_progress=True, row_group_size=None, make_target_path_unique=True):
+        """Writes `dataframe` under `target` (Datastore, path) and registers it as the next
+        version of the tabular dataset `name`. Written as CSV (Azure ML writes parquet, which
+        runnel does not read): column names and values round-trip, not datetime dtypes."""
+        import uuid
+        ds, path = _target_of(target, "Dataset.Tabular.register_pandas_dataframe")
+        if make_target_path_unique:
+            path = (path + "/" if path else "") + uuid.uuid4().hex
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            dataframe.to_csv(os.path.join(tmp, "part-00000.csv"), index=False)
+            ds.upload_files([os.path.join(tmp, "part-00000.csv")], relative_root=tmp, target_path=path,
+                            overwrite=True, show_progress=show_progress)
+        dataset = _TabularFactory.from_delimited_files(path=(ds, path + "/part-00000.csv"))
+        return dataset.register(ds.workspace, name, description=description, tags=tags,
+                                create_new_version=True)
 
     @staticmethod
     def from_parquet_files(path, validate=True, include_path=False, set_column_types=None,
