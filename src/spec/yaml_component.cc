@@ -196,6 +196,10 @@ std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::str
   return resolve_environment_name(doc, e.value, path, as_string(doc, e, path));
 }
 
+bool curated_environment(const Entry& e) {
+  return e.value.IsScalar() && is_curated_environment_ref(e.value.Scalar());
+}
+
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
                           Resources r, std::vector<Entry>* bound) {
   if (e.value.IsNull()) return r;
@@ -284,7 +288,7 @@ StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::stri
     if (x.name == "name") out.register_name = as_string(doc, x, p);  // register as a data asset
     if (x.name == "description") out.register_description = as_string(doc, x, p);
     if (x.name == "path" && !x.value.IsNull() &&
-        as_string(doc, x, p).find("${{") == std::string::npos) {  // bindings: the caller's
+        !is_output_path_binding(as_string(doc, x, p))) {  // bindings: the caller's
       resolve_output_path(doc, x.value, p, as_string(doc, x, p), &out.datastore, &out.path);
     }
   }
@@ -326,6 +330,7 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
     }
     if (x.name == "environment") {
       c.environment = parse_environment(doc, x, p);
+      c.environment_curated = curated_environment(x);
       c.has_environment = true;
       c.key_locs["environment"] = loc_of(doc, x.value);
     }

@@ -39,7 +39,7 @@ void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
     const std::vector<Entry> es = entries(doc, x.value, path);
     explicit_mode = find_entry(es, "mode") != nullptr;
     const Entry* p = find_entry(es, "path");
-    if (p && p->value.IsScalar())
+    if (p && p->value.IsScalar() && is_output_path_binding(p->value.Scalar()))
       b = parse_binding(doc, p->value, path + ".path", p->value.Scalar());
   } else if (!x.value.IsNull()) {
     out = parse_output_decl(doc, x, path, out);  // throws: not a mapping
@@ -77,6 +77,7 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
     }
     if (x.name == "environment") {
       s.environment = parse_environment(doc, x, p);
+      s.environment_curated = curated_environment(x);
       s.key_locs["environment"] = loc_of(doc, x.value);
     } else if (x.name == "compute") {
       s.compute = resolve_compute_name(as_string(doc, x, p));
@@ -185,6 +186,7 @@ void apply_component(const ComponentSpec& comp, StepSpec* s) {
   s->command = comp.command;
   s->code_dir = comp.code_dir;
   s->environment = comp.environment;
+  s->environment_curated = comp.environment_curated;
   s->key_locs = comp.key_locs;
   s->allow_reuse = comp.is_deterministic;
   s->resources = comp.resources;

@@ -206,6 +206,22 @@ void resolve_output_path(const YamlDoc& doc, const yaml::Node& node, const std::
   }
 }
 
+bool is_output_path_binding(std::string_view text) {
+  text = trim(text);
+  return text.substr(0, 3) == "${{";
+}
+
+bool is_curated_environment_ref(std::string_view text) {
+  constexpr std::string_view kRegistry = "azureml://registries/azureml/environments/";
+  if (text.substr(0, kRegistry.size()) == kRegistry) return true;
+  if (text.substr(0, 8) == "azureml:" && text.substr(0, 9) != "azureml:/") text.remove_prefix(8);
+  constexpr std::string_view kCurated = "azureml-";
+  if (text.size() <= kCurated.size()) return false;
+  for (size_t i = 0; i < kCurated.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != kCurated[i]) return false;
+  return true;
+}
+
 std::string resolve_environment_name(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text) {
   std::string registered, label;
@@ -248,6 +264,22 @@ std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
          usage + " as the whole value");
   }
   std::string_view expr = trim(whole.substr(3, whole.size() - 5));
+  // The pre-GA spelling without `parent.` (${{jobs.J.outputs.O}}, ${{inputs.X}},
+  // ${{outputs.Y}}), still in older Azure ML samples, means the same in a job's bindings.
+  std::string legacy;
+  for (std::string_view old : {"jobs.", "inputs.", "outputs."}) {
+    if (expr.substr(0, old.size()) == old) {
+      legacy = "parent." + std::string(expr);
+      if (doc.report && doc.report->noted.insert("legacy binding").second) {
+        doc.report->messages.push_back("note: " + loc_of(doc, node).to_string() + ": " + path +
+                                       ": '" + text + "' is the older spelling of ${{" + legacy +
+                                       "}}; read as that (the same for the other bindings "
+                                       "without parent.)");
+      }
+      expr = legacy;
+      break;
+    }
+  }
   Binding b;
   constexpr std::string_view kJobs = "parent.jobs.", kOutputs = ".outputs.";
   if (expr.substr(0, kJobs.size()) == kJobs) {
