@@ -52,7 +52,7 @@ ComponentInput parse_component_input(const YamlDoc& doc, const Entry& e, const s
     in.mode = parse_input_mode(s);
     if (!in.mode) {
       fail(doc, m->value, join(path, "mode"), "unknown input mode '" + s + "'",
-           "use ro_mount, download or direct");
+           "use ro_mount, download or direct (eval_mount or eval_download for an mltable)");
     }
   }
   auto number = [&](const char* key) -> std::optional<double> {

@@ -128,7 +128,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
     out.mode = parse_input_mode(ms);
     if (!out.mode) {
       fail(doc, m->value, path + ".mode", "unknown input mode '" + ms + "'",
-           "use ro_mount, download or direct");
+           "use ro_mount, download or direct (eval_mount or eval_download for an mltable)");
     }
     out.explicit_mode = true;
   }

@@ -37,6 +37,25 @@ std::string number_text(const YamlDoc& doc, const Entry& e, const std::string& p
 JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d.step;
+  if (const Entry* c = find_entry(d.es, "component")) {
+    // A prompt flow (flow.dag.yaml, or a run.yaml naming one) used as a parallel node, or
+    // a parallel component file: say which, rather than 'unknown key component'.
+    std::string ref = c->value.IsScalar() ? c->value.Scalar() : "";
+    std::string base = ref.substr(ref.find_last_of('/') + 1);
+    bool flow = base.rfind("flow.dag.", 0) == 0 || base == "run.yaml" || base == "run.yml" ||
+                base.rfind("flow.flex.", 0) == 0;
+    if (flow)
+      fail(doc, c->value, d.path + ".component",
+           "'" + ref + "' is a prompt flow; prompt flow in pipelines is an Azure ML service that "
+           "runnel does not stand in for",
+           "run this pipeline in Azure ML, or replace jobs." + d.entry.name +
+               " with a command or parallel job that runs the flow's code");
+    fail(doc, c->value, d.path + ".component",
+         "a parallel job from a component (component: " + (ref.empty() ? "..." : ref) +
+             ") is not supported yet",
+         "write the parallel job inline: task: {type: run_function, code:, entry_script:}, "
+         "input_data:, mini_batch_size: and the inputs and outputs");
+  }
   check_keys(doc, d.es, d.path,
              {"$schema", "type", "name", "display_name", "description", "tags", "properties",
               "experiment_name", "comment", "compute", "resources", "inputs", "outputs", "task",
