@@ -5,6 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "runnel/error.h"
+#include "spec/registered_refs.h"
+
 namespace runnel::internal {
 
 namespace fs = std::filesystem;
@@ -160,12 +163,24 @@ InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const 
     }
     return src;
   }
-  if (starts_with(text, "http://") || starts_with(text, "https://")) {
-    fail(doc, node, path, "URL inputs ('" + text + "') are not supported yet",
-         "download the data and give its local path, or register it with 'runnel dataset'");
-  }
   std::string local = text;
-  if (starts_with(text, "file://")) {
+  if (starts_with(text, "http://") || starts_with(text, "https://")) {
+    // Azure ML downloads a web file for the job; here it is fetched into the workspace
+    // (at each load, so a changed file is seen) and read as a local file.
+    if (type != DataType::kUriFile)
+      fail(doc, node, path, "a URL input ('" + text + "') must have type uri_file",
+           "a web server lists no folders: give type: uri_file and the URL of one file");
+    const UrlFetch& fetch = current_url_fetch();
+    if (!fetch)
+      fail(doc, node, path, "URL inputs ('" + text + "') need a workspace to download into",
+           "run it with runnel run / runnel plan, or download the file and give its local path");
+    try {
+      local = fetch(text);
+    } catch (const Error& e) {
+      fail(doc, node, path, "cannot download '" + text + "': " + e.what(),
+           "check the URL and the network, or download the file and give its local path");
+    }
+  } else if (starts_with(text, "file://")) {
     local = text.substr(7);
   } else if (starts_with(text, "file:")) {
     local = text.substr(5);
