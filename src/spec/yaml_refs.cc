@@ -173,7 +173,8 @@ InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const 
     const UrlFetch& fetch = current_url_fetch();
     if (!fetch)
       fail(doc, node, path, "URL inputs ('" + text + "') need a workspace to download into",
-           "run it with runnel run / runnel plan, or download the file and give its local path");
+           "run it with runnel run or runnel plan, which fetch it into the workspace, or download the data "
+           "and give its local path");
     try {
       local = fetch(text);
     } catch (const Error& e) {
