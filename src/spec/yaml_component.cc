@@ -14,6 +14,10 @@ namespace runnel::internal {
 
 namespace fs = std::filesystem;
 
+std::string preview_type_note(const std::string& type) {
+  return type == "path" ? " (path is the preview schema's type: uri_folder for a folder, uri_file for a file)" : "";
+}
+
 namespace {
 
 const char* kTypeList = "uri_folder, uri_file, mltable, string, integer, number, boolean";
@@ -27,7 +31,8 @@ DataType parse_type(const YamlDoc& doc, const Entry& e, const std::string& path,
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     fail(doc, e.value, path, "unknown type '" + t + "'" + did_you_mean(t, names),
-         "use one of: " + list);
+         "use one of: " + list +
+             preview_type_note(t));
   }
   return *dt;
 }

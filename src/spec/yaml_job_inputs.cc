@@ -118,7 +118,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
     auto dt = parse_yaml_type(ts);
     if (!dt) {
       fail(doc, t->value, path + ".type", "unknown input type '" + ts + "'",
-           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean");
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" + preview_type_note(ts));
     }
     out.type = *dt;
     out.explicit_type = true;

@@ -242,6 +242,9 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentF
     if (type == "sweep") return parse_sweep_job(ctx, std::move(d));
     // Before the keys: an AutoML or Spark job has keys of its own (task:, entry:, conf:),
     // and the type is what to report.
+    if (type == "component")  // the preview schema's name for a command job
+      fail(doc, t->value, d.path + ".type", "job type 'component' is the preview schema's, which Azure ML no longer reads",
+           "write type: command (the component: key stays as it is)");
     if (type != "command") {
       fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported" +
                                                  unsupported_job_type_why(type),

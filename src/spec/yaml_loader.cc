@@ -46,7 +46,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
     auto dt = parse_yaml_type(s);
     if (!dt) {
       fail(doc, t->value, join(path, "type"), "unknown input type '" + s + "'",
-           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean");
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" + preview_type_note(s));
     }
     decl.type = *dt;
   }

@@ -142,6 +142,16 @@ TEST_F(YamlV2Samples, JobTypesOfAzureServicesAreRefusedByTypeFirst) {
   }
 }
 
+TEST_F(YamlV2Samples, PreviewSchemaIsRefusedSayingWhatToWriteNow) {
+  // basics/1c_e2e_inline_components and 4f_uri_input_output in their preview-era form.
+  std::string job = error_of("type: pipeline\njobs:\n  t:\n    type: component\n    command: echo\n");
+  EXPECT_NE(job.find("pipeline.yml:4:"), std::string::npos) << job;
+  EXPECT_NE(job.find("write type: command"), std::string::npos) << job;
+  std::string path = error_of("type: pipeline\ninputs:\n  d: {type: path, path: ./data}\njobs:\n  a: {command: echo}\n");
+  EXPECT_NE(path.find("pipeline.yml:3:"), std::string::npos) << path;
+  EXPECT_NE(path.find("path is the preview schema's type: uri_folder for a folder"), std::string::npos) << path;
+}
+
 TEST_F(YamlV2Samples, ParallelNodeFromAFlowOrAComponent) {
   dir_.write("flow/flow.dag.yaml", "nodes: []\n");
   dir_.write("par.yml", "type: parallel\n");
