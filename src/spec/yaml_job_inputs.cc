@@ -230,7 +230,8 @@ void bind_job_fields(const JobContext& ctx, JobDraft* d) {
   StepSpec& s = d->step;
   for (const auto& [field, e] : d->field_bindings) {
     std::string path = d->path + "." + (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
-    auto b = parse_binding(doc, e.value, path, e.value.Scalar());
+    // Fields (compute, environment_variables, resources) take the GA form only.
+    auto b = parse_binding(doc, e.value, path, e.value.Scalar(), false);
     if (!b || b->kind != Binding::Kind::kParentInput) {
       fail(doc, e.value, path, "only ${{parent.inputs.NAME}} can be bound here",
            "give a value, or bind a pipeline input holding one");

@@ -268,7 +268,7 @@ std::string resolve_compute_name(const std::string& text) {
 }
 
 std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
-                                     const std::string& path, const std::string& text) {
+                                     const std::string& path, const std::string& text, bool older_spelling) {
   if (text.find("${{") == std::string::npos) return std::nullopt;
   const std::string usage =
       "write ${{parent.inputs.NAME}}, ${{parent.jobs.JOB.outputs.NAME}} or "
@@ -284,7 +284,7 @@ std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
   // ${{outputs.Y}}), still in older Azure ML samples, means the same in a job's bindings.
   std::string legacy;
   for (std::string_view old : {"jobs.", "inputs.", "outputs."}) {
-    if (expr.substr(0, old.size()) == old) {
+    if (older_spelling && expr.substr(0, old.size()) == old) {
       legacy = "parent." + std::string(expr);
       if (doc.report && doc.report->noted.insert("legacy binding").second) {
         doc.report->messages.push_back("note: " + loc_of(doc, node).to_string() + ": " + path +

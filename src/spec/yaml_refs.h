@@ -53,7 +53,10 @@ struct Binding {
 
 // Parses `text` when it is exactly one ${{parent...}} expression; nullopt when `text`
 // holds no "${{". Throws when it holds one that is malformed or not a parent binding.
+// With `older_spelling`, ${{jobs.J.outputs.O}} / ${{inputs.X}} / ${{outputs.Y}} (pre-GA, in
+// a job's inputs and outputs) read as the parent. forms, with one note per load.
 std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
-                                     const std::string& path, const std::string& text);
+                                     const std::string& path, const std::string& text,
+                                     bool older_spelling = true);
 
 }  // namespace runnel::internal

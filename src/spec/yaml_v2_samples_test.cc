@@ -96,6 +96,12 @@ TEST_F(YamlV2Samples, OlderBindingSpellingReadsAsParent) {
   for (const auto& m : p.load_messages) notes += m.find("is the older spelling of") != std::string::npos;
   EXPECT_EQ(notes, 1);  // once per load
   EXPECT_TRUE(has_message(p, "is the older spelling of ${{parent."));
+  // Not in fields such as environment_variables, where it never had that meaning.
+  std::string msg = error_of(
+      "type: pipeline\ninputs:\n  g: hi\njobs:\n  a:\n    command: echo\n"
+      "    environment_variables: {G: '${{inputs.g}}'}\n");
+  EXPECT_NE(msg.find("pipeline.yml:7:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("is not a binding runnel understands"), std::string::npos) << msg;
 }
 
 TEST_F(YamlV2Samples, ParallelTaskTypeFunctionAndArgs) {
