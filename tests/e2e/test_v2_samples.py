@@ -112,6 +112,25 @@ class V2SampleTest(WorkspaceTest):
         self.run_pipeline(sample("pipeline_type"))  # settings.force_rerun: true
         self.assertEqual({s["status"] for s in self.steps().values()}, {"Finished"})
 
+    def test_data_asset_inputs_and_conda_environment(self):
+        for f in ("data.yml", "data-mltable.yml"):
+            p = self.runnel("data", "create", "-f", sample("data_asset_input", f))
+            self.assertEqual(p.returncode, 0, p.stderr)
+        _, steps = self.run_sample("data_asset_input")
+        self.assertEqual(self.output(steps, "python_hello_step", "sample_output_data", "hello.txt"), "Pipeline_Hello 3\n")
+        self.assertEqual(self.output(steps, "python_table_step", "sample_output_data", "warmest.txt"), "Pune 3 rows\n")
+        # A new version of the folder asset: @latest takes it, only its reader reruns.
+        folder = os.path.join(self.dir, "folder_v2")
+        shutil.copytree(os.path.join(SAMPLES, "data_asset_input", "local-folder"), folder)
+        with open(os.path.join(folder, "c.txt"), "w") as f:
+            f.write("four\n")
+        p = self.runnel("data", "create", "-f", sample("data_asset_input", "data.yml"), "--set", "path=" + folder)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        _, steps = self.run_sample("data_asset_input")
+        self.assertEqual(steps["python_hello_step"]["status"], "Finished")
+        self.assertEqual(steps["python_table_step"]["status"], "Reused")
+        self.assertEqual(self.output(steps, "python_hello_step", "sample_output_data", "hello.txt"), "Pipeline_Hello 4\n")
+
     # -- end-to-end samples --------------------------------------------------------------
     def test_nyc_taxi_data_regression(self):
         _, steps = self.run_sample("nyc_taxi_data_regression")
