@@ -97,3 +97,5 @@ runnel_add_e2e(pipeline_components)
 # Scripts modeled on the Azure ML v1 pipeline sample notebooks (tests/e2e/notebooks/,
 # docs/notebook-compat.md).
 runnel_add_e2e(notebooks LABELS python TIMEOUT 600)
+# Azure ML v2 pipeline YAML samples (tests/e2e/v2_samples/, docs/v2-sample-compat.md).
+runnel_add_e2e(v2_samples LABELS python TIMEOUT 300)

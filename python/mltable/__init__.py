@@ -173,6 +173,8 @@ class MLTable:
                 raise ValueError("mltable: paths[%d] must be one of {file: P}, {folder: P}, {pattern: P}, not %r"
                                  % (i, entry))
             (kind, p), = entry.items()
+            if kind == "file" and os.path.isdir(_local(str(p), self._base)):
+                kind = "folder"  # Azure ML reads `file:` naming a folder as that folder's files
             if kind == "file":
                 f = _local(str(p), self._base)
                 if not os.path.isfile(f):

@@ -142,6 +142,20 @@ def list_files(path):
     return out
 
 
+def mltable_file_list(path):
+    """For a folder holding an MLTable file without a read_* transformation: the files its
+    paths name. None when there is no MLTable file or it reads a table."""
+    definition = os.path.join(path, "MLTable") if os.path.isdir(path) else path
+    if os.path.basename(definition) != "MLTable" or not os.path.isfile(definition):
+        return None
+    import mltable  # runnel's python/mltable (PyYAML); only for an MLTable input
+    table = mltable.load(os.path.dirname(definition))
+    if any(isinstance(t, dict) and any(str(k).startswith("read_") for k in t)
+           for t in table._transformations()):
+        return None
+    return table._files()
+
+
 def file_items(path):
     """[(key, abs path, digest)] for a file input."""
     return [(rel, full, _sha256_file(full)) for rel, full in list_files(path)]
@@ -460,7 +474,9 @@ class Driver:
             header, items = None, file_partition_items(a.input_path, a.input_entry, a.partition_keys)
             limit, weight = 1, (lambda it: 1)
         else:
-            header, items = None, file_items(a.input_path)
+            header, items = None, (file_items(a.input_path) if a.mltable_files is None else
+                                   [(os.path.relpath(f, a.input_path), f, _sha256_file(f))
+                                    for f in a.mltable_files])
             try:
                 limit = int(a.mini_batch_size or 10)
             except ValueError:
@@ -887,8 +903,12 @@ def parse_args(argv):
     entry = inputs.get(name) if sep else next(
         (e for e in inputs.values() if isinstance(e, dict) and e.get("path") == a.input_path), None)
     a.input_entry = entry if isinstance(entry, dict) else {}
+    a.mltable_files = None
     if isinstance(entry, dict) and entry.get("type") == "mltable":
-        a.tabular = True
+        # Tabular when its MLTable reads the files (read_delimited, ...); an MLTable of
+        # paths only is a file list, as Azure ML's parallel job treats it.
+        a.mltable_files = mltable_file_list(a.input_path)
+        a.tabular = a.mltable_files is None
     if a.append_row_to:
         a.output = a.append_row_to if os.path.isdir(a.append_row_to) else os.path.dirname(a.append_row_to) or "."
     if a.run_max_try < 1:

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "assets/url_inputs.h"
 #include "data/asset_archive.h"
 #include "core/digest.h"
 #include "core/fs.h"
@@ -280,12 +281,16 @@ std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const
       [workspace_flag](const std::string& name, const std::string& version) {
         Workspace ws = Workspace::from_config(workspace_flag);
         return get_component(ws, name, version).file;
+      },
+      [workspace_flag](const std::string& url) {
+        return fetch_url_input(Workspace::from_config(workspace_flag), url);
       });
 }
 
 std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const Workspace& ws) {
   return std::make_unique<internal::ScopedComponentLookup>(
-      [ws](const std::string& name, const std::string& version) { return get_component(ws, name, version).file; });
+      [ws](const std::string& name, const std::string& version) { return get_component(ws, name, version).file; },
+      [ws](const std::string& url) { return fetch_url_input(ws, url); });
 }
 
 }  // namespace runnel::assets

@@ -184,7 +184,8 @@ std::string runnel_python_dir() {
   return RUNNEL_PYTHON_DIR;  // compile definition: <source>/python
 }
 
-ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name_in) {
+ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name_in,
+                                        bool curated, std::string* fallback_note) {
   ResolvedEnvironment env;
   std::optional<env::EnvDefinition> definition;
   std::string name = name_in;
@@ -202,6 +203,16 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     // A version that runnel does not have (a pipeline written for Azure ML pins its
     // registry's version numbers) falls back to the latest registered version.
     if (!rec && version > 0) rec = internal::latest_environment(ws, name);
+    if (!rec && curated) {
+      // Azure ML provides its curated environments in every workspace; a pipeline written
+      // for it runs here with the default interpreter until one of that name is registered.
+      if (fallback_note)
+        *fallback_note = "Azure ML's curated environment '" + name +
+                         "' is not registered here, so the step runs with the default "
+                         "interpreter; `runnel env create " + name +
+                         " --python P [--pip PKG]` pins one";
+      return resolve_environment(ws, "");
+    }
     if (!rec) {
       std::string known;
       for (const auto& e : ws.store().list_environments()) known += (known.empty() ? "" : ", ") + e.name;

@@ -37,7 +37,11 @@ struct ResolvedEnvironment {
 // definition has packages (progress lines go to stderr). Throws Error(kNotFound) when the
 // name is not registered, naming the environments that exist and how to add one, and
 // Error(kInvalidArgument) when a build fails (with the failed command and pip's output).
-ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name);
+// With `curated` (the name is one of Azure ML's curated environments, which every Azure ML
+// workspace has), a name that is not registered resolves to the default interpreter
+// instead, and `fallback_note` says so.
+ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name,
+                                        bool curated = false, std::string* fallback_note = nullptr);
 
 // pip.index_url, pip.extra_index_urls, pip.find_links and pip.no_index from the workspace
 // config. Throws Error(kInvalidArgument) naming the key for a value of the wrong type.

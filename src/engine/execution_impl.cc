@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <iostream>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -54,7 +55,11 @@ void PipelineExecution::Impl::resolve() {
     // Environment: resolve once per name; errors name the YAML line of `environment:`.
     if (!envs_.count(st.environment)) {
       try {
-        envs_[st.environment] = resolve_environment(ws, st.environment);
+        std::string note;
+        envs_[st.environment] = resolve_environment(ws, st.environment, st.environment_curated, &note);
+        if (!note.empty())
+          std::cerr << "note: " << st.loc_of("environment").to_string() << ": jobs." << st.name
+                    << ".environment: " << note << "\n";
       } catch (const Error& e) {
         throw Error(e.code(), st.loc_of("environment").to_string() + ": jobs." + st.name +
                                   ".environment: " + e.what());

@@ -40,8 +40,10 @@ const char* input_mode_name(InputMode m) {
 }
 
 std::optional<InputMode> parse_input_mode(std::string_view s) {
-  if (s == "ro_mount" || s == "mount") return InputMode::kRoMount;
-  if (s == "download") return InputMode::kDownload;
+  // eval_mount / eval_download: Azure ML's modes for an MLTable it resolves before the job
+  // starts; here the MLTable is read by the step (python/mltable), so they are the plain ones.
+  if (s == "ro_mount" || s == "mount" || s == "eval_mount") return InputMode::kRoMount;
+  if (s == "download" || s == "eval_download") return InputMode::kDownload;
   if (s == "direct") return InputMode::kDirect;
   return std::nullopt;
 }

@@ -121,6 +121,11 @@ struct StepSpec {
   std::string command;
   std::string code_dir;     // absolute path of the code folder; "" = none
   std::string environment;  // registered environment name; "" = the default
+  // The reference names one of Azure ML's curated environments (the `azureml` registry, or
+  // a workspace name starting "AzureML-"), which every Azure ML workspace has: when no
+  // environment of that name is registered here, the step runs with the default
+  // interpreter (and a note) instead of failing.
+  bool environment_curated = false;
   std::string compute;      // compute target name; "" = the pipeline's default
   std::vector<StepInput> inputs;
   std::vector<StepOutput> outputs;

@@ -10,6 +10,7 @@ namespace runnel::internal {
 namespace {
 
 thread_local ComponentLookup current_lookup;
+thread_local UrlFetch current_fetch;
 
 bool valid_name(const std::string& s) {
   if (s.empty()) return false;
@@ -20,12 +21,18 @@ bool valid_name(const std::string& s) {
 
 }  // namespace
 
-ScopedComponentLookup::ScopedComponentLookup(ComponentLookup lookup)
-    : previous_(std::move(current_lookup)) {
+ScopedComponentLookup::ScopedComponentLookup(ComponentLookup lookup, UrlFetch fetch)
+    : previous_(std::move(current_lookup)), previous_fetch_(std::move(current_fetch)) {
   current_lookup = std::move(lookup);
+  current_fetch = std::move(fetch);
 }
 
-ScopedComponentLookup::~ScopedComponentLookup() { current_lookup = std::move(previous_); }
+ScopedComponentLookup::~ScopedComponentLookup() {
+  current_lookup = std::move(previous_);
+  current_fetch = std::move(previous_fetch_);
+}
+
+const UrlFetch& current_url_fetch() { return current_fetch; }
 
 bool is_registered_component_ref(const std::string& ref) { return ref.rfind("azureml:", 0) == 0; }
 

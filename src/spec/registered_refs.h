@@ -18,17 +18,27 @@ namespace runnel::internal {
 // latest version that is not archived). Throws runnel::Error saying what exists.
 using ComponentLookup = std::function<std::string(const std::string& name, const std::string& version)>;
 
-// Installs `lookup` on this thread until destroyed (restoring the one before).
+// Fetches an http(s) URL input (`path: https://host/file.csv`, Azure ML downloads those for
+// the job) into the workspace and returns the local file's absolute path. Throws
+// runnel::Error saying what failed.
+using UrlFetch = std::function<std::string(const std::string& url)>;
+
+// Installs `lookup` (and `fetch`, when given) on this thread until destroyed (restoring
+// the ones before). Without a fetch, URL inputs are refused with an error.
 class ScopedComponentLookup {
  public:
-  explicit ScopedComponentLookup(ComponentLookup lookup);
+  explicit ScopedComponentLookup(ComponentLookup lookup, UrlFetch fetch = {});
   ~ScopedComponentLookup();
   ScopedComponentLookup(const ScopedComponentLookup&) = delete;
   ScopedComponentLookup& operator=(const ScopedComponentLookup&) = delete;
 
  private:
   ComponentLookup previous_;
+  UrlFetch previous_fetch_;
 };
+
+// The fetch installed on this thread (empty when none).
+const UrlFetch& current_url_fetch();
 
 // True for "azureml:..." component references (not local files).
 bool is_registered_component_ref(const std::string& ref);

@@ -176,6 +176,7 @@ json step_json(const StepSpec& s) {
               {"timeout_s", s.timeout_s},
               {"loc", loc_json(s.loc)},
               {"key_locs", std::move(key_locs)}};
+  if (s.environment_curated) j["environment_curated"] = true;  // written only when set
   if (!s.distribution.type.empty()) {  // written only when set: most steps have none
     j["distribution"] = {{"type", s.distribution.type},
                          {"process_count_per_instance", s.distribution.process_count_per_instance},
@@ -194,6 +195,7 @@ StepSpec step_from(const json& j) {
   s.command = j.value("command", "");
   s.code_dir = j.value("code_dir", "");
   s.environment = j.value("environment", "");
+  s.environment_curated = j.value("environment_curated", false);
   s.compute = j.value("compute", "");
   for (const auto& i : j.value("inputs", json::array())) s.inputs.push_back(input_from(i));
   for (const auto& o : j.value("outputs", json::array())) s.outputs.push_back(output_from(o));

@@ -14,6 +14,10 @@ namespace runnel::internal {
 
 namespace fs = std::filesystem;
 
+std::string preview_type_note(const std::string& type) {
+  return type == "path" ? " (path is the preview schema's type: uri_folder for a folder, uri_file for a file)" : "";
+}
+
 namespace {
 
 const char* kTypeList = "uri_folder, uri_file, mltable, string, integer, number, boolean";
@@ -27,7 +31,8 @@ DataType parse_type(const YamlDoc& doc, const Entry& e, const std::string& path,
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     fail(doc, e.value, path, "unknown type '" + t + "'" + did_you_mean(t, names),
-         "use one of: " + list);
+         "use one of: " + list +
+             preview_type_note(t));
   }
   return *dt;
 }
@@ -52,7 +57,7 @@ ComponentInput parse_component_input(const YamlDoc& doc, const Entry& e, const s
     in.mode = parse_input_mode(s);
     if (!in.mode) {
       fail(doc, m->value, join(path, "mode"), "unknown input mode '" + s + "'",
-           "use ro_mount, download or direct");
+           "use ro_mount, download or direct (eval_mount or eval_download for an mltable)");
     }
   }
   auto number = [&](const char* key) -> std::optional<double> {
@@ -196,6 +201,10 @@ std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::str
   return resolve_environment_name(doc, e.value, path, as_string(doc, e, path));
 }
 
+bool curated_environment(const Entry& e) {
+  return e.value.IsScalar() && is_curated_environment_ref(e.value.Scalar());
+}
+
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
                           Resources r, std::vector<Entry>* bound) {
   if (e.value.IsNull()) return r;
@@ -284,7 +293,7 @@ StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::stri
     if (x.name == "name") out.register_name = as_string(doc, x, p);  // register as a data asset
     if (x.name == "description") out.register_description = as_string(doc, x, p);
     if (x.name == "path" && !x.value.IsNull() &&
-        as_string(doc, x, p).find("${{") == std::string::npos) {  // bindings: the caller's
+        !is_output_path_binding(as_string(doc, x, p))) {  // bindings: the caller's
       resolve_output_path(doc, x.value, p, as_string(doc, x, p), &out.datastore, &out.path);
     }
   }
@@ -326,6 +335,7 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
     }
     if (x.name == "environment") {
       c.environment = parse_environment(doc, x, p);
+      c.environment_curated = curated_environment(x);
       c.has_environment = true;
       c.key_locs["environment"] = loc_of(doc, x.value);
     }

@@ -37,6 +37,7 @@ struct ComponentSpec {
   std::string command;
   std::string code_dir;
   std::string environment;
+  bool environment_curated = false;  // see StepSpec::environment_curated
   bool has_environment = false;
   bool is_deterministic = true;
   std::vector<ComponentInput> inputs;
@@ -94,6 +95,10 @@ PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::N
 std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path);
 // The `environment:` value as a registered name ("" for an inline environment).
 std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::string& path);
+// " (path is the preview schema's type: ...)" for `path`, which Azure ML refuses today; else "".
+std::string preview_type_note(const std::string& type);
+// Whether the scalar `environment:` of `e` names an Azure ML curated environment.
+bool curated_environment(const Entry& e);
 // Overlays the `resources:` mapping on `base`. With `bound`, entries whose value is a
 // ${{...}} binding are skipped and appended there (the caller resolves them).
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,

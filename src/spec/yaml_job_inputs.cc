@@ -118,7 +118,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
     auto dt = parse_yaml_type(ts);
     if (!dt) {
       fail(doc, t->value, path + ".type", "unknown input type '" + ts + "'",
-           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean");
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" + preview_type_note(ts));
     }
     out.type = *dt;
     out.explicit_type = true;
@@ -128,7 +128,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
     out.mode = parse_input_mode(ms);
     if (!out.mode) {
       fail(doc, m->value, path + ".mode", "unknown input mode '" + ms + "'",
-           "use ro_mount, download or direct");
+           "use ro_mount, download or direct (eval_mount or eval_download for an mltable)");
     }
     out.explicit_mode = true;
   }
@@ -230,7 +230,8 @@ void bind_job_fields(const JobContext& ctx, JobDraft* d) {
   StepSpec& s = d->step;
   for (const auto& [field, e] : d->field_bindings) {
     std::string path = d->path + "." + (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
-    auto b = parse_binding(doc, e.value, path, e.value.Scalar());
+    // Fields (compute, environment_variables, resources) take the GA form only.
+    auto b = parse_binding(doc, e.value, path, e.value.Scalar(), false);
     if (!b || b->kind != Binding::Kind::kParentInput) {
       fail(doc, e.value, path, "only ${{parent.inputs.NAME}} can be bound here",
            "give a value, or bind a pipeline input holding one");

@@ -39,7 +39,7 @@ void apply_job_output(const JobContext& ctx, JobDraft* d, const Entry& x) {
     const std::vector<Entry> es = entries(doc, x.value, path);
     explicit_mode = find_entry(es, "mode") != nullptr;
     const Entry* p = find_entry(es, "path");
-    if (p && p->value.IsScalar())
+    if (p && p->value.IsScalar() && is_output_path_binding(p->value.Scalar()))
       b = parse_binding(doc, p->value, path + ".path", p->value.Scalar());
   } else if (!x.value.IsNull()) {
     out = parse_output_decl(doc, x, path, out);  // throws: not a mapping
@@ -77,6 +77,7 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
     }
     if (x.name == "environment") {
       s.environment = parse_environment(doc, x, p);
+      s.environment_curated = curated_environment(x);
       s.key_locs["environment"] = loc_of(doc, x.value);
     } else if (x.name == "compute") {
       s.compute = resolve_compute_name(as_string(doc, x, p));
@@ -185,6 +186,7 @@ void apply_component(const ComponentSpec& comp, StepSpec* s) {
   s->command = comp.command;
   s->code_dir = comp.code_dir;
   s->environment = comp.environment;
+  s->environment_curated = comp.environment_curated;
   s->key_locs = comp.key_locs;
   s->allow_reuse = comp.is_deterministic;
   s->resources = comp.resources;
@@ -202,6 +204,20 @@ void read_job_common(const JobContext& ctx, JobDraft* d) {
     }
   }
 }
+
+namespace {
+
+// Why a job type Azure ML has is not run here: the Azure ML service it needs.
+std::string unsupported_job_type_why(const std::string& type) {
+  if (type == "automl") return ": AutoML is an Azure ML cloud service that runnel does not stand in for";
+  if (type == "spark") return ": Spark jobs run on Azure ML's serverless Spark or attached Synapse pools, which runnel does not stand in for";
+  if (type == "data_transfer" || type == "import" || type == "export")
+    return ": data transfer jobs copy between Azure ML and external stores with Azure ML's own service, which runnel does not stand in for";
+  if (type == "flow") return ": prompt flow is an Azure ML service that runnel does not stand in for";
+  return "";
+}
+
+}  // namespace
 
 JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentFile* file) {
   const YamlDoc& doc = ctx.doc;
@@ -224,6 +240,17 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentF
     std::string type = t->value.IsScalar() ? t->value.Scalar() : "";
     if (type == "parallel") return parse_parallel_job(ctx, std::move(d));
     if (type == "sweep") return parse_sweep_job(ctx, std::move(d));
+    // Before the keys: an AutoML or Spark job has keys of its own (task:, entry:, conf:),
+    // and the type is what to report.
+    if (type == "component")  // the preview schema's name for a command job
+      fail(doc, t->value, d.path + ".type", "job type 'component' is the preview schema's, which Azure ML no longer reads",
+           "write type: command (the component: key stays as it is)");
+    if (type != "command") {
+      fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported" +
+                                                 unsupported_job_type_why(type),
+           "runnel runs command, parallel, sweep and pipeline jobs; run this pipeline in Azure ML, "
+           "or replace jobs." + e.name + " with one of those");
+    }
   }
   check_keys(doc, d.es, d.path,
              {"$schema",
@@ -253,14 +280,7 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentF
               "allow_reuse",
               "max_retries",
               "run_after"});
-  if (const Entry* t = find_entry(d.es, "type")) {
-    std::string type = as_string(doc, *t, d.path + ".type");
-    if (type != "command") {
-      fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported",
-           "runnel runs command, parallel, sweep and pipeline jobs; write one of those types "
-           "(spark and other job types are not available)");
-    }
-  }
+  if (const Entry* t = find_entry(d.es, "type")) as_string(doc, *t, d.path + ".type");  // a scalar
   if (const Entry* c = find_entry(d.es, "component")) {
     std::string p = d.path + ".component";
     if (c->value.IsMap()) {

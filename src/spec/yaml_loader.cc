@@ -46,7 +46,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
     auto dt = parse_yaml_type(s);
     if (!dt) {
       fail(doc, t->value, join(path, "type"), "unknown input type '" + s + "'",
-           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean");
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" + preview_type_note(s));
     }
     decl.type = *dt;
   }
@@ -56,7 +56,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
     pi.mode = parse_input_mode(s);
     if (!pi.mode) {
       fail(doc, m->value, join(path, "mode"), "unknown input mode '" + s + "'",
-           "use ro_mount, download or direct");
+           "use ro_mount, download or direct (eval_mount or eval_download for an mltable)");
     }
   }
   const Entry* v = find_entry(es, "path");

@@ -37,6 +37,25 @@ std::string number_text(const YamlDoc& doc, const Entry& e, const std::string& p
 JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d.step;
+  if (const Entry* c = find_entry(d.es, "component")) {
+    // A prompt flow (flow.dag.yaml, or a run.yaml naming one) used as a parallel node, or
+    // a parallel component file: say which, rather than 'unknown key component'.
+    std::string ref = c->value.IsScalar() ? c->value.Scalar() : "";
+    std::string base = ref.substr(ref.find_last_of('/') + 1);
+    bool flow = base.rfind("flow.dag.", 0) == 0 || base == "run.yaml" || base == "run.yml" ||
+                base.rfind("flow.flex.", 0) == 0;
+    if (flow)
+      fail(doc, c->value, d.path + ".component",
+           "'" + ref + "' is a prompt flow; prompt flow in pipelines is an Azure ML service that "
+           "runnel does not stand in for",
+           "run this pipeline in Azure ML, or replace jobs." + d.entry.name +
+               " with a command or parallel job that runs the flow's code");
+    fail(doc, c->value, d.path + ".component",
+         "a parallel job from a component (component: " + (ref.empty() ? "..." : ref) +
+             ") is not supported yet",
+         "write the parallel job inline: task: {type: run_function, code:, entry_script:}, "
+         "input_data:, mini_batch_size: and the inputs and outputs");
+  }
   check_keys(doc, d.es, d.path,
              {"$schema", "type", "name", "display_name", "description", "tags", "properties",
               "experiment_name", "comment", "compute", "resources", "inputs", "outputs", "task",
@@ -58,14 +77,18 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
   std::string tp = d.path + ".task";
   auto ts = entries(doc, task->value, tp);
   check_keys(doc, ts, tp,
-             {"type", "code", "entry_script", "program_arguments", "environment", "append_row_to",
-              "environment_variables"});
+             {"type", "code", "entry_script", "program_arguments", "args", "environment",
+              "append_row_to", "environment_variables"});
+  if (find_entry(ts, "args") && find_entry(ts, "program_arguments"))
+    fail(doc, find_entry(ts, "args")->key, join(tp, "args"),
+         "the task has both args and program_arguments", "keep program_arguments only");
   std::string entry_script, program_arguments, append_to;
   for (const auto& x : ts) {
     std::string p = join(tp, x.name);
     if (x.name == "type") {
       std::string t = as_string(doc, x, p);
-      if (t != "run_function")
+      // "function" is the older name Azure ML still accepts; "model" tasks are not run here.
+      if (t != "run_function" && t != "function")
         fail(doc, x.value, p, "task type '" + t + "' is not supported", "write type: run_function");
     } else if (x.name == "code") {
       s.code_dir = parse_code(doc, x, p);
@@ -73,10 +96,12 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
     } else if (x.name == "entry_script") {
       entry_script = as_string(doc, x, p);
       s.key_locs["command"] = loc_of(doc, x.value);
-    } else if (x.name == "program_arguments") {
+    } else if (x.name == "program_arguments" || x.name == "args") {
+      // `args` is the older azure-ai-ml name of program_arguments (same meaning).
       program_arguments = as_string(doc, x, p);
     } else if (x.name == "environment") {
       s.environment = parse_environment(doc, x, p);
+      s.environment_curated = curated_environment(x);
       s.key_locs["environment"] = loc_of(doc, x.value);
     } else if (x.name == "append_row_to") {
       append_to = single_placeholder(doc, x, p, Placeholder::Kind::kOutput);

@@ -166,7 +166,8 @@ void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,
         auto oes = entries(doc_, x.value, opath);
         explicit_mode = find_entry(oes, "mode") != nullptr;
         const Entry* p = find_entry(oes, "path");
-        if (p && p->value.IsScalar()) b = parse_binding(doc_, p->value, opath + ".path", p->value.Scalar());
+        if (p && p->value.IsScalar() && is_output_path_binding(p->value.Scalar()))
+          b = parse_binding(doc_, p->value, opath + ".path", p->value.Scalar());
       } else if (!x.value.IsNull()) {
         parse_output_decl(doc_, x, opath, *out);  // throws: not a mapping
       }

@@ -5,6 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "runnel/error.h"
+#include "spec/registered_refs.h"
+
 namespace runnel::internal {
 
 namespace fs = std::filesystem;
@@ -160,12 +163,25 @@ InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const 
     }
     return src;
   }
-  if (starts_with(text, "http://") || starts_with(text, "https://")) {
-    fail(doc, node, path, "URL inputs ('" + text + "') are not supported yet",
-         "download the data and give its local path, or register it with 'runnel dataset'");
-  }
   std::string local = text;
-  if (starts_with(text, "file://")) {
+  if (starts_with(text, "http://") || starts_with(text, "https://")) {
+    // Azure ML downloads a web file for the job; here it is fetched into the workspace
+    // (at each load, so a changed file is seen) and read as a local file.
+    if (type != DataType::kUriFile)
+      fail(doc, node, path, "a URL input ('" + text + "') must have type uri_file",
+           "a web server lists no folders: give type: uri_file and the URL of one file");
+    const UrlFetch& fetch = current_url_fetch();
+    if (!fetch)
+      fail(doc, node, path, "URL inputs ('" + text + "') need a workspace to download into",
+           "run it with runnel run or runnel plan, which fetch it into the workspace, or download the data "
+           "and give its local path");
+    try {
+      local = fetch(text);
+    } catch (const Error& e) {
+      fail(doc, node, path, "cannot download '" + text + "': " + e.what(),
+           "check the URL and the network, or download the file and give its local path");
+    }
+  } else if (starts_with(text, "file://")) {
     local = text.substr(7);
   } else if (starts_with(text, "file:")) {
     local = text.substr(5);
@@ -206,6 +222,22 @@ void resolve_output_path(const YamlDoc& doc, const yaml::Node& node, const std::
   }
 }
 
+bool is_output_path_binding(std::string_view text) {
+  text = trim(text);
+  return text.substr(0, 3) == "${{";
+}
+
+bool is_curated_environment_ref(std::string_view text) {
+  constexpr std::string_view kRegistry = "azureml://registries/azureml/environments/";
+  if (text.substr(0, kRegistry.size()) == kRegistry) return true;
+  if (text.substr(0, 8) == "azureml:" && text.substr(0, 9) != "azureml:/") text.remove_prefix(8);
+  constexpr std::string_view kCurated = "azureml-";
+  if (text.size() <= kCurated.size()) return false;
+  for (size_t i = 0; i < kCurated.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != kCurated[i]) return false;
+  return true;
+}
+
 std::string resolve_environment_name(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text) {
   std::string registered, label;
@@ -236,7 +268,7 @@ std::string resolve_compute_name(const std::string& text) {
 }
 
 std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
-                                     const std::string& path, const std::string& text) {
+                                     const std::string& path, const std::string& text, bool older_spelling) {
   if (text.find("${{") == std::string::npos) return std::nullopt;
   const std::string usage =
       "write ${{parent.inputs.NAME}}, ${{parent.jobs.JOB.outputs.NAME}} or "
@@ -248,6 +280,22 @@ std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
          usage + " as the whole value");
   }
   std::string_view expr = trim(whole.substr(3, whole.size() - 5));
+  // The pre-GA spelling without `parent.` (${{jobs.J.outputs.O}}, ${{inputs.X}},
+  // ${{outputs.Y}}), still in older Azure ML samples, means the same in a job's bindings.
+  std::string legacy;
+  for (std::string_view old : {"jobs.", "inputs.", "outputs."}) {
+    if (older_spelling && expr.substr(0, old.size()) == old) {
+      legacy = "parent." + std::string(expr);
+      if (doc.report && doc.report->noted.insert("legacy binding").second) {
+        doc.report->messages.push_back("note: " + loc_of(doc, node).to_string() + ": " + path +
+                                       ": '" + text + "' is the older spelling of ${{" + legacy +
+                                       "}}; read as that (the same for the other bindings "
+                                       "without parent.)");
+      }
+      expr = legacy;
+      break;
+    }
+  }
   Binding b;
   constexpr std::string_view kJobs = "parent.jobs.", kOutputs = ".outputs.";
   if (expr.substr(0, kJobs.size()) == kJobs) {

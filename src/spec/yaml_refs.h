@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "spec/pipeline_spec.h"
 #include "spec/yaml_util.h"
@@ -27,6 +28,15 @@ void resolve_output_path(const YamlDoc& doc, const yaml::Node& node, const std::
 
 // azureml:NAME, azureml:NAME:VERSION, azureml:NAME@latest,
 // azureml://registries/<r>/environments/NAME/(versions/V|labels/L) -> NAME; NAME -> NAME.
+// Whether an `environment:` reference names an Azure ML curated environment:
+// azureml://registries/azureml/environments/..., or azureml:AzureML-NAME[:V|@label].
+bool is_curated_environment_ref(std::string_view text);
+
+// Whether an output's `path:` is a binding (${{parent.outputs.X}}, the whole value) rather
+// than a datastore path that holds Azure ML's runtime expressions ${{name}} /
+// ${{output_name}} (azureml://datastores/ds/paths/azureml/${{name}}/${{output_name}}).
+bool is_output_path_binding(std::string_view text);
+
 std::string resolve_environment_name(const YamlDoc& doc, const yaml::Node& node,
                                      const std::string& path, const std::string& text);
 
@@ -43,7 +53,10 @@ struct Binding {
 
 // Parses `text` when it is exactly one ${{parent...}} expression; nullopt when `text`
 // holds no "${{". Throws when it holds one that is malformed or not a parent binding.
+// With `older_spelling`, ${{jobs.J.outputs.O}} / ${{inputs.X}} / ${{outputs.Y}} (pre-GA, in
+// a job's inputs and outputs) read as the parent. forms, with one note per load.
 std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
-                                     const std::string& path, const std::string& text);
+                                     const std::string& path, const std::string& text,
+                                     bool older_spelling = true);
 
 }  // namespace runnel::internal

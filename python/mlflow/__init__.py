@@ -1,0 +1,144 @@
+"""A small `mlflow` for step scripts written for Azure ML v2 (standard library only).
+
+Azure ML points MLflow's tracking at the job, so `mlflow.log_metric("f1", 0.9)` in a
+command job's script becomes a metric of that job. This module does the same on runnel:
+metrics, parameters and tags go to the step's run (runnel's `Run.get_context()`), where
+`runnel metrics`, the studio, `runs show` and a sweep's `objective.primary_metric` see
+them. Outside a step it behaves like an offline run (prints, never fails).
+
+What there is: start_run (a context manager; nested runs log to the same step),
+end_run, active_run, log_metric, log_metrics, log_param, log_params, set_tag, set_tags,
+log_artifact, log_artifacts, log_text, log_dict, autolog (accepted, records nothing),
+set_tracking_uri / get_tracking_uri / set_experiment (accepted), and the
+`mlflow.sklearn` / `mlflow.pyfunc` model folders (mlflow/sklearn.py). When the real
+MLflow is installed in the step's environment and should be used instead, put it ahead
+of runnel's python/ folder on sys.path.
+"""
+
+import json
+import os
+import shutil
+
+from runnel.run import Run as _Run
+
+__version__ = "2.0.0+runnel"
+_active = []
+
+
+class _RunInfo:
+    def __init__(self, run_id):
+        self.run_id = run_id
+        self.run_uuid = run_id
+
+
+class ActiveRun:
+    """What start_run() returns; usable as a context manager."""
+
+    def __init__(self, run):
+        self._run = run
+        self.info = _RunInfo(run.id)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        end_run()
+        return False
+
+
+def _run():
+    return _Run.get_context()
+
+
+def start_run(run_id=None, experiment_id=None, run_name=None, nested=False, tags=None, **_ignored):
+    r = ActiveRun(_run())
+    _active.append(r)
+    if tags:
+        set_tags(tags)
+    return r
+
+
+def end_run(status=None):
+    if _active:
+        _active.pop()
+
+
+def active_run():
+    return _active[-1] if _active else None
+
+
+def log_metric(key, value, step=None, **_ignored):
+    _run().log(key, value)
+
+
+def log_metrics(metrics, step=None, **_ignored):
+    for k, v in metrics.items():
+        log_metric(k, v, step)
+
+
+def log_param(key, value):
+    # Azure ML shows MLflow parameters among the job's properties.
+    _run().add_properties({key: str(value)})
+    return value
+
+
+def log_params(params):
+    for k, v in params.items():
+        log_param(k, v)
+
+
+def set_tag(key, value):
+    _run().tag(key, str(value))
+
+
+def set_tags(tags):
+    for k, v in tags.items():
+        set_tag(k, v)
+
+
+def _outputs_dir(artifact_path):
+    base = os.path.join(os.getcwd(), "outputs", artifact_path or "")
+    os.makedirs(base, exist_ok=True)
+    return base
+
+
+def log_artifact(local_path, artifact_path=None):
+    """Copies a file into the step's outputs/ folder (Azure ML's job artifacts)."""
+    shutil.copy2(local_path, _outputs_dir(artifact_path))
+
+
+def log_artifacts(local_dir, artifact_path=None):
+    shutil.copytree(local_dir, _outputs_dir(artifact_path), dirs_exist_ok=True)
+
+
+def log_text(text, artifact_file):
+    path = os.path.join(_outputs_dir(os.path.dirname(artifact_file)), os.path.basename(artifact_file))
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def log_dict(dictionary, artifact_file):
+    log_text(json.dumps(dictionary, indent=2), artifact_file)
+
+
+def autolog(*_args, **_kwargs):
+    """Accepted; runnel records only what the script logs itself."""
+
+
+_tracking_uri = ""
+
+
+def set_tracking_uri(uri):
+    global _tracking_uri
+    _tracking_uri = uri
+
+
+def get_tracking_uri():
+    return _tracking_uri or "runnel://step"
+
+
+def set_experiment(experiment_name=None, experiment_id=None):
+    return None
+
+
+from . import sklearn, pyfunc  # noqa: E402  (submodules need the names above)

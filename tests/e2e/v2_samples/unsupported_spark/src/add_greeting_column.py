@@ -1,0 +1,1 @@
+print("spark is not run by runnel")
