@@ -10,14 +10,38 @@ What there is: start_run (a context manager; nested runs log to the same step),
 end_run, active_run, log_metric, log_metrics, log_param, log_params, set_tag, set_tags,
 log_artifact, log_artifacts, log_text, log_dict, autolog (accepted, records nothing),
 set_tracking_uri / get_tracking_uri / set_experiment (accepted), and the
-`mlflow.sklearn` / `mlflow.pyfunc` model folders (mlflow/sklearn.py). When the real
-MLflow is installed in the step's environment and should be used instead, put it ahead
-of runnel's python/ folder on sys.path.
+`mlflow.sklearn` / `mlflow.pyfunc` model folders (mlflow/sklearn.py).
+
+A real MLflow wins: when another `mlflow` package is on sys.path (installed in the step's
+environment), importing `mlflow` loads that one in this module's place, so this module is
+only what a step gets where no MLflow is installed. RUNNEL_MLFLOW=runnel keeps this one.
 """
 
+import importlib.machinery
+import importlib.util
 import json
 import os
 import shutil
+import sys
+
+
+def _real_mlflow_spec():
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for entry in sys.path:
+        if os.path.abspath(entry or os.curdir) == here:
+            continue
+        spec = importlib.machinery.PathFinder.find_spec("mlflow", [entry])
+        if spec is not None and spec.origin and os.path.dirname(os.path.dirname(spec.origin)) != here:
+            return spec
+    return None
+
+
+_spec = None if os.environ.get("RUNNEL_MLFLOW") == "runnel" else _real_mlflow_spec()
+if _spec is not None:
+    # `import mlflow` returns sys.modules["mlflow"] once this file has run: the real package.
+    _real = importlib.util.module_from_spec(_spec)
+    sys.modules["mlflow"] = _real
+    _spec.loader.exec_module(_real)
 
 from runnel.run import Run as _Run
 
@@ -141,4 +165,5 @@ def set_experiment(experiment_name=None, experiment_id=None):
     return None
 
 
-from . import sklearn, pyfunc  # noqa: E402  (submodules need the names above)
+if _spec is None:  # (with a real MLflow loaded, the names above are unused)
+    from . import sklearn, pyfunc  # noqa: E402  (submodules need the names above)
