@@ -370,6 +370,15 @@ class Run:
         shutil.copyfile(src, dest)
         return dest
 
+    @staticmethod
+    def list(experiment, type=None, tags=None, properties=None, status=None, include_children=False,
+             _rehydrate_runs=True):
+        """The runs of `experiment` (an SDK Experiment), newest first, optionally by status."""
+        for run in experiment.get_runs(type=type, tags=tags, properties=properties,
+                                       include_children=include_children):
+            if status is None or run.get_status() == status:
+                yield run
+
     def _secrets(self):
         from .secrets import SecretStore, UserErrorException
         root = self._ctx.get("workspace") if not self.offline else None

@@ -17,7 +17,7 @@ from contextlib import redirect_stdout
 import helpers  # noqa: F401  (puts python/ on sys.path)
 
 import runnel
-from azureml.core import (VERSION, ComputeTarget, Dataset, Datastore, Environment, Experiment,
+from azureml.core import (VERSION, ComputeTarget, Dataset, Datastore, Environment, Experiment, Run,
                           RunConfiguration, ScriptRunConfig, Workspace)
 from azureml.core.authentication import InteractiveLoginAuthentication, ServicePrincipalAuthentication
 from azureml.core.compute import AmlCompute
@@ -570,6 +570,12 @@ class RunTest(SdkTestBase):
             step.get_output_data("nope")
         self.assertEqual([c.name for c in run.get_children()], ["make.py"])
         self.assertEqual(run.get_details()["status"], "Finished")
+        self.assertIn("unit-exp", [e.name for e in Experiment.list(self.ws)])
+        self.assertEqual([e.name for e in Experiment.list(self.ws, experiment_name="unit-exp")], ["unit-exp"])
+        self.assertEqual([r.id for r in Run.list(exp, status="Finished")], [run.id])
+        self.assertEqual(list(Run.list(exp, status="Failed")), [])
+        from azureml.pipeline.core import PipelineRun
+        self.assertEqual(PipelineRun.get_pipeline_runs(self.ws, "no-such-pipeline"), [])
         # The same pipeline again: reused.
         with redirect_stdout(io.StringIO()):
             run2 = exp.submit(Pipeline(self.ws, [s]))

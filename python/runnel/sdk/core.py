@@ -440,6 +440,13 @@ class Experiment:
                             % type(config).__name__)
         return config._submit(self, tags=tags, **kwargs)
 
+    @staticmethod
+    def list(workspace, experiment_name=None, view_type=None, tags=None):
+        """The workspace's experiments (those with runs), by name."""
+        ws = _as_workspace(workspace)
+        names = ws._native.list_experiments()
+        return [Experiment(ws, n) for n in names if experiment_name in (None, n)]
+
     def start_logging(self, *args, outputs=None, snapshot_directory=None, display_name=None,
                       tags=None, timeout_seconds=60, **kwargs):
         """An interactive run: this process logs to it (`run.log(...)`, `upload_file`, ...)

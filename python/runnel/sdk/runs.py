@@ -65,6 +65,21 @@ class PipelineRun(_RunBase):
         run._setup(ws, experiment, nat, None)
         return run
 
+    @staticmethod
+    def get_pipeline_runs(workspace, pipeline_id):
+        """The runs a published pipeline started (tagged azureml.pipelineid), newest first."""
+        import json as _json
+        ws = workspace
+        out = []
+        for rec in ws._native.list_pipeline_runs("", 100000):
+            try:
+                tags = _json.loads(rec.get("tags_json") or "{}")
+            except ValueError:
+                continue
+            if tags.get("azureml.pipelineid") == pipeline_id:
+                out.append(PipelineRun._attach(ws, rec["id"]))
+        return out
+
     def _setup(self, ws, experiment, nat, pipeline):
         self._ws = ws
         self.experiment = experiment
