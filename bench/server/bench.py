@@ -56,7 +56,7 @@ class Api:
 
 
 def start_server(runnel, ws, db, step_nice=None):
-    log = open(os.path.join(ws, "server.log"), "w")
+    log = open(os.devnull if os.environ.get("RUNNEL_BENCH_NOLOG") else os.path.join(ws, "server.log"), "w")
     cmd = [runnel, "--workspace", ws, "serve", "--port", "0"] + (["--db", db] if db else []) + (
         ["--step-nice", str(step_nice)] if step_nice is not None else [])
     env = dict(os.environ, NO_COLOR="1")
