@@ -41,6 +41,34 @@ class Run:
 
     _cache = {}  # context file path ("" for offline) -> Run
 
+    def __new__(cls, ctx=None, *args, **kwargs):
+        # Run(experiment, run_id): the SDK's way to open an existing run from a notebook.
+        if ctx is not None and not isinstance(ctx, dict) and hasattr(ctx, "workspace"):
+            run_id = args[0] if args else kwargs.get("run_id")
+            return Run.get(ctx.workspace, run_id, _experiment=ctx)
+        return super().__new__(cls)
+
+    @staticmethod
+    def get(workspace, run_id, _experiment=None):
+        """The run `run_id` of `workspace`: a PipelineRun for a pipeline run's id, a StepRun for a
+        step run's (Run.get(ws, id) and Run(experiment, id) in the SDK)."""
+        from .sdk.runs import PipelineRun
+        if not isinstance(run_id, str) or not run_id:
+            raise ValueError("Run.get: run_id must be a non-empty str, not %r" % (run_id,))
+        rec = workspace._native.get_pipeline_run_record(run_id)
+        if rec is not None:
+            return PipelineRun._attach(workspace, rec["id"], _experiment)
+        step = workspace._native.get_step_run_record(run_id)
+        from .sdk._native import native
+        if step is None:
+            raise native().NotFoundError("no run '%s' in this workspace; list them with `runnel runs list`"
+                                         % run_id)
+        parent = PipelineRun._attach(workspace, step["pipeline_run_id"], _experiment)
+        found = [s for s in parent.get_steps() if s.id == step["id"]]
+        if not found:
+            raise native().NotFoundError("run '%s' is not a step of pipeline run %s" % (run_id, parent.id))
+        return found[0]
+
     def __init__(self, ctx=None, target="self", run_id=None):
         self._ctx = ctx
         self._target = target

@@ -576,6 +576,12 @@ class RunTest(SdkTestBase):
         self.assertEqual(list(Run.list(exp, status="Failed")), [])
         from azureml.pipeline.core import PipelineRun
         self.assertEqual(PipelineRun.get_pipeline_runs(self.ws, "no-such-pipeline"), [])
+        # Opening runs again from a notebook: Run(experiment, id), Run.get(ws, id).
+        again = Run(exp, run.id)
+        self.assertEqual((type(again).__name__, again.id, again.get_status()), ("PipelineRun", run.id, "Finished"))
+        self.assertEqual(Run.get(self.ws, step.id).get_metrics(), {"answer": 42})
+        with self.assertRaises(errors.NotFoundError):
+            Run.get(self.ws, "no-such-run")
         # The same pipeline again: reused.
         with redirect_stdout(io.StringIO()):
             run2 = exp.submit(Pipeline(self.ws, [s]))

@@ -141,6 +141,16 @@ class Workspace:
     def get_default_datastore(self):
         return Datastore(self, self._native.get_default_datastore().name)
 
+    @property
+    def models(self):
+        """name -> the latest version of each registered model."""
+        from ..model import Model
+        out = {}
+        for m in Model.list(self):
+            if m.name not in out or int(m.version) > int(out[m.name].version):
+                out[m.name] = m
+        return out
+
     def get_default_keyvault(self):
         """The workspace's secrets (azureml.core.keyvault.Keyvault)."""
         from .keyvault import Keyvault
