@@ -538,6 +538,13 @@ class Pipeline:
         self._resolve_closure = resolve_closure
         self._continue_on_step_failure = False
 
+    @staticmethod
+    def load_yaml(workspace, filename, _workflow_provider=None, _service_endpoint=None):
+        raise NotImplementedError(
+            "Pipeline.load_yaml: the SDK v1 pipeline YAML format is not read by runnel; build the "
+            "pipeline in Python, or write it as a v2 pipeline YAML and run it with `runnel run %s`"
+            % filename)
+
     def _all_steps(self):
         """Every step, dependencies first (depth-first with a stack of its own: a chain of
         thousands of steps given by its last one must not hit Python's recursion limit)."""
