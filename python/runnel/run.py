@@ -419,20 +419,11 @@ class Run:
     def get_secret(self, name):
         """The value of the workspace secret `name` (set with ws.get_default_keyvault()); an
         error naming it when there is none. The value is never logged."""
-        from .secrets import missing
-        e = self._secrets().entry(name)
-        if e is None:
-            raise missing(name)
-        return e["value"]
+        return self._secrets().value(name)
 
     def get_secrets(self, secrets):
         """{name: value} of the workspace secrets `secrets`, None for a name with none."""
-        store = self._secrets()
-        out = {}
-        for name in secrets:
-            e = store.entry(name)
-            out[name] = e["value"] if e else None
-        return out
+        return self._secrets().values(secrets)
 
     def register_model(self, model_name, model_path=None, tags=None, properties=None,
                        model_framework=None, model_framework_version=None, description=None,

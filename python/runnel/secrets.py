@@ -109,6 +109,18 @@ class SecretStore:
         """{value, content_type} or None."""
         return self._load().get(check_name(name))
 
+    def value(self, name):
+        """The value of `name`; an error naming it when there is none."""
+        e = self.entry(name)
+        if e is None:
+            raise missing(name)
+        return e["value"]
+
+    def values(self, names):
+        """{name: value}, None for a name with no secret."""
+        secrets = self._load()
+        return {n: (secrets.get(check_name(n)) or {}).get("value") for n in names}
+
     def names(self):
         return sorted(self._load())
 

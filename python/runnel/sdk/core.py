@@ -145,11 +145,7 @@ class Workspace:
     def models(self):
         """name -> the latest version of each registered model."""
         from ..model import Model
-        out = {}
-        for m in Model.list(self):
-            if m.name not in out or int(m.version) > int(out[m.name].version):
-                out[m.name] = m
-        return out
+        return {m.name: m for m in Model.list(self, latest=True)}
 
     def get_default_keyvault(self):
         """The workspace's secrets (azureml.core.keyvault.Keyvault)."""

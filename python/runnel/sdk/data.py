@@ -256,14 +256,8 @@ class _TransformedTabular(TabularDataset):
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]
             store = ws.get_default_datastore()
             rel = "runnel-transformed/" + digest
-            path = store._target(rel + "/part-00000.csv")
-            if not os.path.exists(path):
-                import tempfile
-                with tempfile.TemporaryDirectory() as tmp:
-                    with open(os.path.join(tmp, "part-00000.csv"), "w") as f:
-                        f.write(text)
-                    store.upload_files([os.path.join(tmp, "part-00000.csv")], relative_root=tmp,
-                                       target_path=rel, overwrite=True, show_progress=False)
+            if not os.path.exists(store._target(rel + "/part-00000.csv")):
+                _upload_csv(store, rel, text, show_progress=False)
             self._written = _TabularFactory.from_delimited_files(path=(store, rel + "/part-00000.csv"))
         return self._written
 
@@ -288,6 +282,16 @@ class _TransformedTabular(TabularDataset):
 
     def __repr__(self):
         return "TabularDataset(rows=%d, columns=%r)" % (len(self._frame), list(self._frame.columns))
+
+
+def _upload_csv(store, rel, text, show_progress):
+    """`text` as <rel>/part-00000.csv on `store` (a local or object-store datastore)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "part-00000.csv"), "w") as f:
+            f.write(text)
+        store.upload_files([os.path.join(tmp, "part-00000.csv")], relative_root=tmp, target_path=rel,
+                           overwrite=True, show_progress=show_progress)
 
 
 def _target_of(target, what):
@@ -353,11 +357,7 @@ class _TabularFactory:
         ds, path = _target_of(target, "Dataset.Tabular.register_pandas_dataframe")
         if make_target_path_unique:
             path = (path + "/" if path else "") + uuid.uuid4().hex
-        import tempfile
-        with tempfile.TemporaryDirectory() as tmp:
-            dataframe.to_csv(os.path.join(tmp, "part-00000.csv"), index=False)
-            ds.upload_files([os.path.join(tmp, "part-00000.csv")], relative_root=tmp, target_path=path,
-                            overwrite=True, show_progress=show_progress)
+        _upload_csv(ds, path, dataframe.to_csv(index=False), show_progress=show_progress)
         dataset = _TabularFactory.from_delimited_files(path=(ds, path + "/part-00000.csv"))
         return dataset.register(ds.workspace, name, description=description, tags=tags,
                                 create_new_version=True)

@@ -27,10 +27,7 @@ class Keyvault:
 
     def get_secret(self, name):
         """The value of `name`; an error naming it when there is none."""
-        e = self._store.entry(name)
-        if e is None:
-            raise missing(name)
-        return e["value"]
+        return self._store.value(name)
 
     def get_secret_content_type(self, name):
         e = self._store.entry(name)
@@ -40,11 +37,7 @@ class Keyvault:
 
     def get_secrets(self, secrets):
         """{name: value}, None for a name with no secret."""
-        out = {}
-        for name in secrets:
-            e = self._store.entry(name)
-            out[name] = e["value"] if e else None
-        return out
+        return self._store.values(secrets)
 
     def list_secrets(self):
         """[{'name': ...}] without the values."""
