@@ -2,8 +2,6 @@
 #include "engine/engine.h"
 
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -119,10 +117,9 @@ void Engine::loop() {
       claims = std::exchange(claims_released_, false);
       nice = std::exchange(nice_, -1);
     }
-    // This thread only (Linux keeps a nice value per thread; a spawned process copies it).
-    if (nice >= 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
+    if (int err = nice >= 0 ? internal::set_this_thread_nice(nice) : 0)
       std::cerr << "runnel: engine: cannot set the steps' nice value to " << nice << ": "
-                << std::strerror(errno) << "\n";
+                << std::strerror(err) << "\n";
     for (auto& run : added) {
       try {
         attach(run);

@@ -37,6 +37,10 @@ struct SpawnResult {
 // /x does not exist", "cannot open stdout file /y: Permission denied").
 SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd);
 
+// Sets the calling thread's nice value (Linux keeps one per thread; a process it spawns
+// copies it). Raising it needs no privilege, lowering it CAP_SYS_NICE. Returns 0 or errno.
+int set_this_thread_nice(int nice);
+
 // How a reaped child ended.
 struct ExitStatus {
   bool exited = false;  // true: `code` holds the exit code; false: `signal` killed it

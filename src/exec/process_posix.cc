@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/stat.h>
@@ -77,6 +78,10 @@ struct SpawnAttr {
 };
 
 }  // namespace
+
+int set_this_thread_nice(int nice) {
+  return ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) == 0 ? 0 : errno;
+}
 
 SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd) {
   SpawnResult result;

@@ -12,9 +12,6 @@
 // rethrown in the caller. The destructor runs what is queued, then joins.
 #pragma once
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -23,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "exec/process.h"
+
 namespace runnel::server {
 
 class NicedPool {
@@ -30,8 +29,7 @@ class NicedPool {
   NicedPool(int threads, int nice) {
     for (int i = 0; i < threads; ++i) {
       workers_.emplace_back([this, nice] {
-        // Linux keeps a nice value per thread. Raising it needs no privilege.
-        if (nice > 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);
+        if (nice > 0) (void)internal::set_this_thread_nice(nice);
         loop();
       });
     }

@@ -59,13 +59,17 @@ StepRunRecord Server::Impl::find_step(const PipelineRunRecord& run, const std::s
                  {{"field", "step"}, {"steps", names}});
 }
 
+std::optional<std::string> Server::Impl::cached_run_detail(const std::string& id) {
+  uint64_t seq = hub.last_seq_of(id);
+  std::lock_guard lock(cache_mu_);
+  auto it = detail_cache_.find(id);
+  if (it != detail_cache_.end() && it->second.first == seq) return it->second.second;
+  return std::nullopt;
+}
+
 std::string Server::Impl::run_detail(const PipelineRunRecord& r) {
   uint64_t seq = hub.last_seq_of(r.id);
-  {
-    std::lock_guard lock(cache_mu_);
-    auto it = detail_cache_.find(r.id);
-    if (it != detail_cache_.end() && it->second.first == seq) return it->second.second;
-  }
+  if (auto cached = cached_run_detail(r.id)) return *cached;
   json j = run_detail_json(ws, r);
   std::string resumed = runs.resumed_as(r.id);
   j["resumed_as"] = resumed.empty() ? json(nullptr) : json(resumed);
@@ -182,16 +186,11 @@ void Server::Impl::add_run_routes() {
 
   http.Get(kRunId, [this](const httplib::Request& req, httplib::Response& res) {
     // An ended run's detail by its full id straight from the cache, without the store
-    // (whose lock a write under way holds): the same check as run_detail's.
+    // (whose lock a write under way holds).
     std::string id = req.matches[1];
-    uint64_t seq = hub.last_seq_of(id);
-    {
-      std::lock_guard lock(cache_mu_);
-      auto it = detail_cache_.find(id);
-      if (it != detail_cache_.end() && it->second.first == seq) {
-        res.set_content(it->second.second, "application/json");
-        return;
-      }
+    if (auto cached = cached_run_detail(id)) {
+      res.set_content(*cached, "application/json");
+      return;
     }
     res.set_content(run_detail(find_run(id)), "application/json");
   });

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct Server::Impl {
   StepRunRecord find_step(const PipelineRunRecord& run, const std::string& step);
   // The RunDetail text of a run (cached until an event about it).
   std::string run_detail(const PipelineRunRecord& r);
+  // An ended run's detail as cached for the run's current event sequence, if it is.
+  std::optional<std::string> cached_run_detail(const std::string& id);
 
   void add_run_routes();
   void add_step_routes();
