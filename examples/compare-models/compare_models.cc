@@ -2,7 +2,8 @@
 // its classes: PipelineData between PythonScriptSteps, a Pipeline, an Experiment.
 // It builds the same pipeline as pipeline.yml (same scripts, same arguments).
 //
-//   runnel init /tmp/ws && cd examples/compare-models && RUNNEL_WORKSPACE=/tmp/ws ../../build/compare_models
+//   runnel init /tmp/ws && cd examples/compare-models && RUNNEL_WORKSPACE=/tmp/ws
+//   ../../build/compare_models
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,12 +18,13 @@ int main(int argc, char** argv) {
 
     PipelineData train_data("train_data", datastore);
     PipelineData test_data("test_data", datastore);
-    PythonScriptStep prep({.script_name = "prepare.py",
-                           .name = "prep",
-                           .arguments = {"--dataset", "breast_cancer", "--test_size", 0.25, "--seed", 42,
-                                         "--train_data", train_data, "--test_data", test_data},
-                           .outputs = {train_data, test_data},
-                           .source_directory = "prep"});
+    PythonScriptStep prep(
+        {.script_name = "prepare.py",
+         .name = "prep",
+         .arguments = {"--dataset", "breast_cancer", "--test_size", 0.25, "--seed", 42,
+                       "--train_data", train_data, "--test_data", test_data},
+         .outputs = {train_data, test_data},
+         .source_directory = "prep"});
 
     struct Model {
       std::string step, model;
@@ -31,25 +33,34 @@ int main(int argc, char** argv) {
     std::vector<Model> models = {
         // The arguments train/component.yml renders (its defaults included), so that the
         // YAML form's steps have the same fingerprints; train_svm is pipeline.yml's inline job.
-        {"train_lr", "logistic_regression", {"--C", 1.0, "--n_estimators", 100, "--learning_rate", 0.1}},
-        {"train_rf", "random_forest", {"--C", 1.0, "--n_estimators", 200, "--learning_rate", 0.1, "--max_depth", 8}},
-        {"train_gb", "gradient_boosting", {"--C", 1.0, "--n_estimators", 100, "--learning_rate", 0.1}},
+        {"train_lr",
+         "logistic_regression",
+         {"--C", 1.0, "--n_estimators", 100, "--learning_rate", 0.1}},
+        {"train_rf",
+         "random_forest",
+         {"--C", 1.0, "--n_estimators", 200, "--learning_rate", 0.1, "--max_depth", 8}},
+        {"train_gb",
+         "gradient_boosting",
+         {"--C", 1.0, "--n_estimators", 100, "--learning_rate", 0.1}},
         {"train_svm", "svm", {"--C", 1.0}},
     };
     std::vector<PipelineData> model_outputs;
     std::vector<Step> train_steps;
     for (const auto& m : models) {
       PipelineData out("model_output", datastore);
-      std::vector<Argument> args = {"--model", m.model, "--train_data", train_data.as_input(),
-                                    "--test_data", test_data.as_input(), "--seed", 42};
+      std::vector<Argument> args = {"--model",      m.model,
+                                    "--train_data", train_data.as_input(),
+                                    "--test_data",  test_data.as_input(),
+                                    "--seed",       42};
       args.insert(args.end(), m.extra.begin(), m.extra.end());
       args.insert(args.end(), {"--model_output", out});
-      train_steps.push_back(PythonScriptStep({.script_name = "train.py",
-                                              .name = m.step,
-                                              .arguments = args,
-                                              .inputs = {train_data.as_input(), test_data.as_input()},
-                                              .outputs = {out},
-                                              .source_directory = "train"}));
+      train_steps.push_back(
+          PythonScriptStep({.script_name = "train.py",
+                            .name = m.step,
+                            .arguments = args,
+                            .inputs = {train_data.as_input(), test_data.as_input()},
+                            .outputs = {out},
+                            .source_directory = "train"}));
       model_outputs.push_back(out);
     }
 
@@ -70,7 +81,8 @@ int main(int argc, char** argv) {
                               .source_directory = "compare"});
 
     Pipeline pipeline(ws, {compare});  // pulls in prep and the four train steps
-    for (const auto& problem : pipeline.validate()) std::cerr << "pipeline problem: " << problem << "\n";
+    for (const auto& problem : pipeline.validate())
+      std::cerr << "pipeline problem: " << problem << "\n";
 
     PipelineRun run = Experiment(ws, "compare-models-cpp").submit(pipeline);
     std::string status = run.wait_for_completion(/*show_output=*/true);

@@ -39,11 +39,12 @@ struct DatasetState;
 // One source of a dataset: a path or glob pattern (*, ** and ?) on a datastore, or a local
 // file/folder (datastore "" = local), uploaded into the default datastore at registration.
 struct DataPath {
-  DataPath(const Datastore& ds, std::string p) : datastore(ds.name()), root(ds.root()), path(std::move(p)) {}
+  DataPath(const Datastore& ds, std::string p)
+      : datastore(ds.name()), root(ds.root()), path(std::move(p)) {}
   DataPath(std::string local_path) : path(std::move(local_path)) {}  // NOLINT: implicit on purpose
   DataPath(const char* local_path) : path(local_path) {}             // NOLINT
-  std::string datastore;  // "" = local path
-  std::string root;       // the datastore's folder
+  std::string datastore;                                             // "" = local path
+  std::string root;                                                  // the datastore's folder
   std::string path;
 };
 
@@ -73,19 +74,19 @@ struct DelimitedOptions {
   HeaderMode header = HeaderMode::kAllFilesHaveSameHeaders;
   bool infer_column_types = true;
   std::map<std::string, ColumnType> set_column_types;  // override; unknown names are errors
-  bool include_path = false;      // adds a "Path" column with each row's file
-  std::string partition_format;   // e.g. "{region}/{date:yyyy/MM/dd}/*.csv"
-  bool support_multi_line = false;  // quoted fields may hold line breaks
+  bool include_path = false;                           // adds a "Path" column with each row's file
+  std::string partition_format;                        // e.g. "{region}/{date:yyyy/MM/dd}/*.csv"
+  bool support_multi_line = false;                     // quoted fields may hold line breaks
   bool empty_as_string = false;
   std::string encoding = "utf8";  // utf8, utf8bom, latin1/iso88591, windows1252, ascii
   RaggedRows ragged_rows = RaggedRows::kError;
-  int infer_sample_rows = 1000;   // rows per column that inference looks at
+  int infer_sample_rows = 1000;  // rows per column that inference looks at
 };
 
 // One file of a dataset, as resolved now.
 struct DatasetFile {
-  std::string datastore;  // "" for a local file not yet uploaded
-  std::string path;       // relative to the datastore (or absolute when local)
+  std::string datastore;   // "" for a local file not yet uploaded
+  std::string path;        // relative to the datastore (or absolute when local)
   std::string local_path;  // absolute path on this machine
   int64_t size = 0;
   std::map<std::string, std::string> partition;  // partition_format values
@@ -93,9 +94,9 @@ struct DatasetFile {
 
 // A step's way of receiving a dataset (the SDK's DatasetConsumptionConfig).
 struct DatasetConsumptionConfig {
-  std::string name;           // the input's name
+  std::string name;             // the input's name
   std::string mode = "direct";  // "direct" | "download" | "ro_mount"
-  std::string dataset;        // registered name ("" for an unregistered definition)
+  std::string dataset;          // registered name ("" for an unregistered definition)
   int version = 0;
   std::string definition_json;
   std::string path_on_compute;  // download/mount target, "" = runnel chooses
@@ -184,7 +185,8 @@ struct Dataset {
   static std::variant<FileDataset, TabularDataset> get_by_name(const Workspace& ws,
                                                                const std::string& name,
                                                                int version = 0);
-  static FileDataset get_file_dataset(const Workspace& ws, const std::string& name, int version = 0);
+  static FileDataset get_file_dataset(const Workspace& ws, const std::string& name,
+                                      int version = 0);
   static TabularDataset get_tabular_dataset(const Workspace& ws, const std::string& name,
                                             int version = 0);
 };

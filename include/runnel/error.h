@@ -37,7 +37,9 @@ class Error : public std::runtime_error {
 };
 
 // Convenience constructors, so call sites read `throw invalid_argument("...")`.
-inline Error invalid_argument(const std::string& m) { return Error(ErrorCode::kInvalidArgument, m); }
+inline Error invalid_argument(const std::string& m) {
+  return Error(ErrorCode::kInvalidArgument, m);
+}
 inline Error not_found(const std::string& m) { return Error(ErrorCode::kNotFound, m); }
 inline Error already_exists(const std::string& m) { return Error(ErrorCode::kAlreadyExists, m); }
 inline Error io_error(const std::string& m) { return Error(ErrorCode::kIo, m); }

@@ -36,8 +36,8 @@ namespace runnel {
 
 struct InputPortDef {
   std::string name;
-  std::vector<std::string> data_types;              // recorded, e.g. {"AnyDirectory"}
-  std::string default_datastore_mode = "mount";     // "mount" | "download"
+  std::vector<std::string> data_types;           // recorded, e.g. {"AnyDirectory"}
+  std::string default_datastore_mode = "mount";  // "mount" | "download"
   bool is_optional = false;
   std::string label;
 };
@@ -54,7 +54,8 @@ class ModuleVersion {
  public:
   // Module NAME's version VERSION ("" = the module's default version, else the latest).
   // Throws Error(kNotFound) naming what exists.
-  static ModuleVersion get(const Workspace& ws, const std::string& name, const std::string& version = "");
+  static ModuleVersion get(const Workspace& ws, const std::string& name,
+                           const std::string& version = "");
 
   const std::string& module_name() const { return name_; }
   const std::string& version() const { return version_; }
@@ -76,7 +77,8 @@ class ModuleVersion {
 class Module {
  public:
   // Creates module `name` (Error(kAlreadyExists) if it exists), or with get() opens one.
-  static Module create(const Workspace& ws, const std::string& name, const std::string& description = "");
+  static Module create(const Workspace& ws, const std::string& name,
+                       const std::string& description = "");
   static Module get(const Workspace& ws, const std::string& name);
 
   struct PublishOptions {
@@ -114,10 +116,10 @@ class Module {
 class ModuleStep : public Step {
  public:
   struct Options {
-    std::optional<Module> module;                // with `version` ("" = default), or:
+    std::optional<Module> module;  // with `version` ("" = default), or:
     std::string version;
     std::optional<ModuleVersion> module_version;
-    std::map<std::string, InputRef> inputs_map;        // input port -> data
+    std::map<std::string, InputRef> inputs_map;       // input port -> data
     std::map<std::string, PipelineData> outputs_map;  // output port -> data
     std::string compute_target;
     RunConfiguration runconfig;

@@ -96,9 +96,9 @@ class OutputFileDatasetConfig : public PipelineData {
   OutputFileDatasetConfig as_mount() const;
   // Registers the committed output as dataset `name` (a new version when its content
   // changed) when the step completes.
-  OutputFileDatasetConfig register_on_complete(const std::string& name,
-                                               const std::string& description = "",
-                                               const std::map<std::string, std::string>& tags = {}) const;
+  OutputFileDatasetConfig register_on_complete(
+      const std::string& name, const std::string& description = "",
+      const std::map<std::string, std::string>& tags = {}) const;
   // Registers it as a tabular dataset of delimited files instead of a file dataset.
   OutputFileDatasetConfig read_delimited_files() const;
 
@@ -113,7 +113,8 @@ class OutputFileDatasetConfig : public PipelineData {
 // @code
 //   PipelineParameter lr("learning_rate", 0.01);
 //   PythonScriptStep train({.script_name = "train.py", .arguments = {"--lr", lr}});
-//   Experiment(ws, "e").submit(Pipeline(ws, {train}), {.pipeline_parameters = {{"learning_rate", "0.1"}}});
+//   Experiment(ws, "e").submit(Pipeline(ws, {train}), {.pipeline_parameters = {{"learning_rate",
+//   "0.1"}}});
 // @endcode
 class PipelineParameter {
  public:
@@ -121,9 +122,11 @@ class PipelineParameter {
   PipelineParameter(std::string name, std::string default_value);
   PipelineParameter(std::string name, const char* default_value);
   PipelineParameter(std::string name, long default_value);
-  PipelineParameter(std::string name, int default_value) : PipelineParameter(std::move(name), long{default_value}) {}
+  PipelineParameter(std::string name, int default_value)
+      : PipelineParameter(std::move(name), long{default_value}) {}
   PipelineParameter(std::string name, double default_value);
-  PipelineParameter(std::string name, bool default_value);  // "True" / "False", as Python spells them
+  PipelineParameter(std::string name,
+                    bool default_value);  // "True" / "False", as Python spells them
 
   const std::string& name() const { return name_; }
   Type type() const { return type_; }
@@ -139,7 +142,8 @@ class PipelineParameter {
 // input (its path, or for direct mode the path of its definition) or a pipeline parameter.
 class Argument {
  public:
-  using Value = std::variant<std::string, PipelineData, DatasetConsumptionConfig, PipelineParameter>;
+  using Value =
+      std::variant<std::string, PipelineData, DatasetConsumptionConfig, PipelineParameter>;
   Argument(const char* s) : value_(std::string(s)) {}
   Argument(std::string s) : value_(std::move(s)) {}
   Argument(int v) : value_(std::to_string(v)) {}
@@ -234,7 +238,7 @@ class CommandStep : public Step {
  public:
   struct Options {
     std::string name;
-    std::string command;  // may name data: use the `arguments` to pass data paths
+    std::string command;              // may name data: use the `arguments` to pass data paths
     std::vector<Argument> arguments;  // appended to `command`, quoted, data as paths
     std::string compute_target;
     RunConfiguration runconfig;

@@ -1,8 +1,8 @@
 // runnel/run.h: experiments and runs (the SDK's Experiment, PipelineRun, StepRun).
 //
 // @code
-//   auto run = runnel::Experiment(ws, "compare-models").submit(pipeline, {.regenerate_outputs = false});
-//   std::string status = run.wait_for_completion(/*show_output=*/true);   // "Finished"
+//   auto run = runnel::Experiment(ws, "compare-models").submit(pipeline, {.regenerate_outputs =
+//   false}); std::string status = run.wait_for_completion(/*show_output=*/true);   // "Finished"
 //   for (auto& step : run.get_steps()) std::cout << step.name() << " " << step.get_status();
 // @endcode
 //
@@ -24,8 +24,8 @@ namespace runnel {
 struct SubmitOptions {
   bool regenerate_outputs = false;  // reuse nothing in this run
   bool continue_on_step_failure = false;
-  int max_parallel = 0;             // local slots; 0 = number of cores
-  std::string default_compute;      // overrides the pipeline's default compute
+  int max_parallel = 0;         // local slots; 0 = number of cores
+  std::string default_compute;  // overrides the pipeline's default compute
   std::map<std::string, std::string> tags;
   // Values for the pipeline's PipelineParameters, as text ("0.5", "True", "name");
   // Experiment::submit throws Error(kInvalidArgument) for an unknown name or a value
@@ -50,7 +50,8 @@ class StepRun {
 
  private:
   friend class PipelineRun;
-  StepRun(Workspace ws, std::string id, std::string name) : ws_(std::move(ws)), id_(std::move(id)), name_(std::move(name)) {}
+  StepRun(Workspace ws, std::string id, std::string name)
+      : ws_(std::move(ws)), id_(std::move(id)), name_(std::move(name)) {}
   Workspace ws_;
   std::string id_;
   std::string name_;

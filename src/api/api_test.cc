@@ -17,11 +17,13 @@ namespace {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("runnel-api-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("runnel-api-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "src");
-    std::ofstream(dir_ / "src" / "make.py") << "import sys\nopen(sys.argv[1] + '/x.txt', 'w').write('hello')\n";
+    std::ofstream(dir_ / "src" / "make.py")
+        << "import sys\nopen(sys.argv[1] + '/x.txt', 'w').write('hello')\n";
   }
   // The engine's thread may still be closing the run's database files when a wait returns
   // (raise_on_error throws as soon as the status is final): retry, then tolerate.
@@ -35,9 +37,14 @@ class ApiTest : public ::testing::Test {
 TEST_F(ApiTest, PipelinePullsInProducersAndRendersDataAsPlaceholders) {
   Workspace ws = Workspace::create(dir_.string());
   PipelineData prepped("prepped", ws.get_default_datastore());
-  PythonScriptStep prep({.script_name = "make.py", .name = "prep", .arguments = {prepped},
-                         .outputs = {prepped}, .source_directory = (dir_ / "src").string()});
-  CommandStep use({.name = "use", .command = "cat", .arguments = {prepped.as_input("data"), "--n", 3},
+  PythonScriptStep prep({.script_name = "make.py",
+                         .name = "prep",
+                         .arguments = {prepped},
+                         .outputs = {prepped},
+                         .source_directory = (dir_ / "src").string()});
+  CommandStep use({.name = "use",
+                   .command = "cat",
+                   .arguments = {prepped.as_input("data"), "--n", 3},
                    .inputs = {prepped.as_input("data")}});
   Pipeline p(ws, {use});
   ASSERT_EQ(p.steps().size(), 2u);
@@ -77,9 +84,12 @@ TEST_F(ApiTest, TwoStepsWritingOneDataAreRejected) {
 TEST_F(ApiTest, SubmitRunsReusesAndRegistersOutputDatasets) {
   Workspace ws = Workspace::create(dir_.string());
   Datastore ds = ws.get_default_datastore();
-  OutputFileDatasetConfig out("greeting", OutputFileDatasetConfig::Destination{ds, "greetings/{run-id}"});
+  OutputFileDatasetConfig out("greeting",
+                              OutputFileDatasetConfig::Destination{ds, "greetings/{run-id}"});
   out = out.as_upload().register_on_complete("greetings", "a greeting");
-  CommandStep write({.name = "write", .command = "sh -c 'echo hello > \"$0\"/g.txt'", .arguments = {out},
+  CommandStep write({.name = "write",
+                     .command = "sh -c 'echo hello > \"$0\"/g.txt'",
+                     .arguments = {out},
                      .outputs = {out}});
   CommandStep read({.name = "read", .command = "ls", .arguments = {out.as_input("g")}});
   Pipeline p(ws, {read});
@@ -99,7 +109,8 @@ TEST_F(ApiTest, SubmitRunsReusesAndRegistersOutputDatasets) {
   PipelineRun again = Experiment(ws, "api").submit(p);
   ASSERT_EQ(again.wait_for_completion(false), "Finished");
   for (const auto& s : again.get_steps()) EXPECT_EQ(s.get_status(), "Reused") << s.name();
-  EXPECT_EQ(ws.store().get_dataset("greetings", 0)->version, 1);  // unchanged content: no new version
+  EXPECT_EQ(ws.store().get_dataset("greetings", 0)->version,
+            1);  // unchanged content: no new version
 
   PipelineRun forced = Experiment(ws, "api").submit(p, {.regenerate_outputs = true});
   ASSERT_EQ(forced.wait_for_completion(false), "Finished");
@@ -112,7 +123,8 @@ TEST_F(ApiTest, RegisteredDatasetIsConsumedAsDownload) {
   FileDataset files = Dataset::File::from_files({DataPath((dir_ / "rows.csv").string())});
   files = files.register_dataset(ws, "rows");
   // A dataset made from one file is that file's path in the step (as in Azure ML).
-  CommandStep count({.name = "count", .command = "sh -c 'cat \"$0\" | wc -l'",
+  CommandStep count({.name = "count",
+                     .command = "sh -c 'cat \"$0\" | wc -l'",
                      .arguments = {files.as_named_input("rows").as_download()}});
   PipelineRun run = Experiment(ws, "api").submit(Pipeline(ws, {count}));
   ASSERT_EQ(run.wait_for_completion(false), "Finished");

@@ -47,9 +47,10 @@ struct ModuleAccess {
         p.default_datastore_mode = d.value("mode", "ro_mount") == "download" ? "download" : "mount";
         v.inputs_.push_back(p);
       } else {
-        v.params_[n] = d.contains("default") ? (d["default"].is_string() ? d["default"].get<std::string>()
-                                                                           : d["default"].dump())
-                                             : "";
+        v.params_[n] =
+            d.contains("default")
+                ? (d["default"].is_string() ? d["default"].get<std::string>() : d["default"].dump())
+                : "";
       }
     }
     for (auto& [n, d] : outputs.items()) {
@@ -82,53 +83,72 @@ void write_module(const Workspace& ws, const std::string& name, const json& j) {
 
 }  // namespace
 
-ModuleVersion ModuleVersion::get(const Workspace& ws, const std::string& name, const std::string& version) {
+ModuleVersion ModuleVersion::get(const Workspace& ws, const std::string& name,
+                                 const std::string& version) {
   std::string v = version;
   if (v.empty()) v = read_module(ws, name).value("default_version", "");
   return ModuleAccess::from_component(assets::get_component(ws, name, v));
 }
 
-Module Module::create(const Workspace& ws, const std::string& name, const std::string& description) {
+Module Module::create(const Workspace& ws, const std::string& name,
+                      const std::string& description) {
   if (path_exists(module_file(ws, name)) || !assets::component_versions(ws, name).empty())
-    throw already_exists("module '" + name + "' already exists; open it with Module.get(workspace, name='" + name +
+    throw already_exists("module '" + name +
+                         "' already exists; open it with Module.get(workspace, name='" + name +
                          "') or choose another name");
   if (name.empty() || name.find('/') != std::string::npos || name[0] == '.')
-    throw invalid_argument("module name '" + name + "' is not valid: use letters, digits, '_', '-' and '.'");
-  write_module(ws, name, {{"name", name}, {"description", description}, {"default_version", ""}, {"status", "Active"}});
+    throw invalid_argument("module name '" + name +
+                           "' is not valid: use letters, digits, '_', '-' and '.'");
+  write_module(ws, name,
+               {{"name", name},
+                {"description", description},
+                {"default_version", ""},
+                {"status", "Active"}});
   return Module(ws, name, description);
 }
 
 Module Module::get(const Workspace& ws, const std::string& name) {
   json j = read_module(ws, name);
   if (j.empty() && assets::component_versions(ws, name).empty())
-    throw not_found("no module called '" + name + "' exists; create it with Module.create(workspace, '" + name + "')");
+    throw not_found("no module called '" + name +
+                    "' exists; create it with Module.create(workspace, '" + name + "')");
   return Module(ws, name, j.value("description", ""));
 }
 
 ModuleVersion Module::publish_python_script(const PublishOptions& o) const {
-  if (o.script_name.empty()) throw invalid_argument("publish_python_script: script_name is required");
+  if (o.script_name.empty())
+    throw invalid_argument("publish_python_script: script_name is required");
   std::string src = absolute_path(o.source_directory.empty() ? "." : o.source_directory);
   if (!path_exists(src + "/" + o.script_name))
-    throw not_found("publish_python_script: " + o.script_name + " is not in source_directory " + src);
+    throw not_found("publish_python_script: " + o.script_name + " is not in source_directory " +
+                    src);
   json inputs = json::object(), outputs = json::object();
   for (const auto& p : o.inputs) {
-    inputs[p.name] = {{"type", "uri_folder"}, {"optional", p.is_optional},
+    inputs[p.name] = {{"type", "uri_folder"},
+                      {"optional", p.is_optional},
                       {"mode", p.default_datastore_mode == "download" ? "download" : "ro_mount"}};
   }
   for (const auto& [k, v] : o.params) {
-    if (inputs.contains(k)) throw invalid_argument("publish_python_script: '" + k + "' is both an input port and a param");
+    if (inputs.contains(k))
+      throw invalid_argument("publish_python_script: '" + k +
+                             "' is both an input port and a param");
     inputs[k] = {{"type", "string"}, {"default", v}};
   }
   for (const auto& p : o.outputs)
     outputs[p.name] = {{"type", p.is_directory ? "uri_folder" : "uri_file"},
                        {"mode", p.default_datastore_mode == "upload" ? "upload" : "rw_mount"}};
-  json doc = {{"name", name_},           {"type", "command"},   {"description", o.description},
-              {"code", src},             {"command", "python " + o.script_name},
-              {"inputs", inputs},        {"outputs", outputs},
+  json doc = {{"name", name_},
+              {"type", "command"},
+              {"description", o.description},
+              {"code", src},
+              {"command", "python " + o.script_name},
+              {"inputs", inputs},
+              {"outputs", outputs},
               {"properties", {{"module.script_name", o.script_name}}}};
   if (!o.version.empty()) doc["version"] = o.version;
   std::random_device rd;
-  std::string tmp = ws_.runnel_dir() + "/tmp/module-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  std::string tmp =
+      ws_.runnel_dir() + "/tmp/module-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   make_dirs(tmp);
   struct Cleanup {
     std::string dir;
@@ -138,12 +158,15 @@ ModuleVersion Module::publish_python_script(const PublishOptions& o) const {
   auto r = assets::create_component(ws_, tmp + "/component.yml", {});
   json m = read_module(ws_, name_);
   if (m.empty()) m = {{"name", name_}, {"description", description_}, {"status", "Active"}};
-  if (o.is_default || m.value("default_version", "").empty()) m["default_version"] = r.component.version;
+  if (o.is_default || m.value("default_version", "").empty())
+    m["default_version"] = r.component.version;
   write_module(ws_, name_, m);
   return ModuleAccess::from_component(r.component);
 }
 
-ModuleVersion Module::resolve(const std::string& version) const { return ModuleVersion::get(ws_, name_, version); }
+ModuleVersion Module::resolve(const std::string& version) const {
+  return ModuleVersion::get(ws_, name_, version);
+}
 
 std::vector<std::string> Module::versions() const {
   std::vector<std::string> out;
@@ -170,7 +193,8 @@ void Module::set_default_version(const std::string& version) const {
 
 ModuleStep::ModuleStep(Options o) {
   if (o.module.has_value() == o.module_version.has_value())
-    throw invalid_argument("ModuleStep: give exactly one of module (with version) or module_version");
+    throw invalid_argument(
+        "ModuleStep: give exactly one of module (with version) or module_version");
   ModuleVersion mv = o.module_version ? *o.module_version : o.module->resolve(o.version);
   auto ports = [](const auto& defs) {
     std::string s;
@@ -189,8 +213,9 @@ ModuleStep::ModuleStep(Options o) {
     bool known = false;
     for (const auto& d : mv.inputs()) known = known || d.name == port;
     if (!known)
-      throw invalid_argument("ModuleStep '" + p.name + "': module " + mv.module_name() + ":" + mv.version() +
-                             " has no input port '" + port + "' (its ports: " + ports(mv.inputs()) + ")");
+      throw invalid_argument("ModuleStep '" + p.name + "': module " + mv.module_name() + ":" +
+                             mv.version() + " has no input port '" + port +
+                             "' (its ports: " + ports(mv.inputs()) + ")");
     if (auto* pd = std::get_if<PipelineData>(&data.value())) {
       p.inputs.push_back(pd->is_input() ? *pd : pd->as_input(port));
     } else {
@@ -207,15 +232,16 @@ ModuleStep::ModuleStep(Options o) {
     bool known = false;
     for (const auto& d : mv.outputs()) known = known || d.name == port;
     if (!known)
-      throw invalid_argument("ModuleStep '" + p.name + "': module " + mv.module_name() + ":" + mv.version() +
-                             " has no output port '" + port + "' (its ports: " + ports(mv.outputs()) + ")");
+      throw invalid_argument("ModuleStep '" + p.name + "': module " + mv.module_name() + ":" +
+                             mv.version() + " has no output port '" + port +
+                             "' (its ports: " + ports(mv.outputs()) + ")");
     p.outputs.push_back(data);
   }
   p.params = mv.params();
   for (const auto& [k, v] : o.params) {
     if (!mv.params().count(k))
-      throw invalid_argument("ModuleStep '" + p.name + "': module " + mv.module_name() + ":" + mv.version() +
-                             " has no param '" + k + "'");
+      throw invalid_argument("ModuleStep '" + p.name + "': module " + mv.module_name() + ":" +
+                             mv.version() + " has no param '" + k + "'");
     p.params[k] = v;
   }
   state_ = PythonScriptStep(std::move(p)).state();

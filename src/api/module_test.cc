@@ -15,8 +15,9 @@ namespace {
 class ModuleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("runnel-module-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("runnel-module-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "src");
     std::ofstream(dir_ / "src" / "scale.py") << "print('v1')\n";
@@ -26,8 +27,12 @@ class ModuleTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
   Module::PublishOptions v1() const {
-    return {.script_name = "scale.py", .description = "first", .inputs = {{.name = "raw"}},
-            .outputs = {{.name = "scaled"}}, .params = {{"factor", "2"}}, .version = "1",
+    return {.script_name = "scale.py",
+            .description = "first",
+            .inputs = {{.name = "raw"}},
+            .outputs = {{.name = "scaled"}},
+            .params = {{"factor", "2"}},
+            .version = "1",
             .source_directory = (dir_ / "src").string()};
   }
   fs::path dir_;
@@ -64,11 +69,18 @@ TEST_F(ModuleTest, ModuleStepRunsTheSnapshotAsAPythonScriptStep) {
   Module m = Module::create(ws, "scale", "scales");
   ModuleVersion mv = m.publish_python_script(v1());
   PipelineData raw("raw_data", ws.get_default_datastore());
-  PythonScriptStep make({.script_name = "scale.py", .name = "make", .arguments = {raw}, .outputs = {raw},
+  PythonScriptStep make({.script_name = "scale.py",
+                         .name = "make",
+                         .arguments = {raw},
+                         .outputs = {raw},
                          .source_directory = (dir_ / "src").string()});
   PipelineData scaled("scaled", ws.get_default_datastore());
-  ModuleStep step({.module = m, .version = "1", .inputs_map = {{"raw", raw}}, .outputs_map = {{"scaled", scaled}},
-                   .arguments = {"--in", raw.as_input("raw"), "--out", scaled}, .params = {{"factor", "3"}}});
+  ModuleStep step({.module = m,
+                   .version = "1",
+                   .inputs_map = {{"raw", raw}},
+                   .outputs_map = {{"scaled", scaled}},
+                   .arguments = {"--in", raw.as_input("raw"), "--out", scaled},
+                   .params = {{"factor", "3"}}});
   PipelineSpec spec = Pipeline(ws, {step}).to_spec();
   ASSERT_EQ(spec.steps.size(), 2u);
   const StepSpec& s = spec.steps[1];
@@ -79,9 +91,11 @@ TEST_F(ModuleTest, ModuleStepRunsTheSnapshotAsAPythonScriptStep) {
   EXPECT_EQ(s.find_input("raw")->source->step, "make");
   // Unknown ports and params, and a missing required input, are refused.
   EXPECT_THROW(ModuleStep({.module = m, .inputs_map = {{"nope", raw}}}), Error);
-  EXPECT_THROW(ModuleStep({.module = m, .inputs_map = {{"raw", raw}}, .params = {{"zzz", "1"}}}), Error);
+  EXPECT_THROW(ModuleStep({.module = m, .inputs_map = {{"raw", raw}}, .params = {{"zzz", "1"}}}),
+               Error);
   EXPECT_THROW(ModuleStep({.module = m}), Error);
-  EXPECT_THROW(ModuleStep({.module = m, .module_version = mv, .inputs_map = {{"raw", raw}}}), Error);
+  EXPECT_THROW(ModuleStep({.module = m, .module_version = mv, .inputs_map = {{"raw", raw}}}),
+               Error);
 }
 
 }  // namespace

@@ -30,8 +30,9 @@ void register_outputs(const std::shared_ptr<Step::State>& st) {
                              "' is an as_input() view; list the PipelineData itself in outputs");
     auto prev = out.state()->producer.lock();
     if (prev && prev != st)
-      throw invalid_argument("PipelineData '" + out.name() + "' is an output of both step '" + prev->name +
-                             "' and step '" + st->name + "'; give each step its own PipelineData");
+      throw invalid_argument("PipelineData '" + out.name() + "' is an output of both step '" +
+                             prev->name + "' and step '" + st->name +
+                             "'; give each step its own PipelineData");
     out.state()->producer = st;
   }
 }
@@ -60,7 +61,8 @@ void add_parameter(PipelineSpec* spec, const PipelineParameter& p, const std::st
 
 }  // namespace
 
-PipelineData::PipelineData(const std::string& name, std::optional<Datastore> datastore, bool is_directory)
+PipelineData::PipelineData(const std::string& name, std::optional<Datastore> datastore,
+                           bool is_directory)
     : state_(std::make_shared<State>()) {
   state_->name = name;
   state_->datastore = datastore ? datastore->name() : "";
@@ -75,8 +77,10 @@ PipelineData PipelineData::as_input(const std::string& input_name) const {
   return view;
 }
 
-OutputFileDatasetConfig::OutputFileDatasetConfig(const std::string& name, std::optional<Destination> destination)
-    : PipelineData(name, destination ? std::optional<Datastore>(destination->datastore) : std::nullopt) {
+OutputFileDatasetConfig::OutputFileDatasetConfig(const std::string& name,
+                                                 std::optional<Destination> destination)
+    : PipelineData(name,
+                   destination ? std::optional<Datastore>(destination->datastore) : std::nullopt) {
   if (destination) state()->destination_path = destination->path;
 }
 
@@ -116,7 +120,8 @@ OutputFileDatasetConfig OutputFileDatasetConfig::as_mount() const {
 }
 
 OutputFileDatasetConfig OutputFileDatasetConfig::register_on_complete(
-    const std::string& name, const std::string& description, const std::map<std::string, std::string>& tags) const {
+    const std::string& name, const std::string& description,
+    const std::map<std::string, std::string>& tags) const {
   return changed_copy(*this, "register_on_complete", [&](State& s) {
     s.register_name = name;
     s.register_description = description;
@@ -206,17 +211,18 @@ Pipeline::Pipeline(const Workspace& ws, const std::vector<Step>& steps, Pipeline
     : ws_(ws), settings_(std::move(settings)) {
   // Every step the given ones depend on, dependencies first.
   std::set<Step::State*> seen;
-  std::function<void(const std::shared_ptr<Step::State>&)> visit = [&](const std::shared_ptr<Step::State>& s) {
-    if (!seen.insert(s.get()).second) return;
-    for (const auto& in : s->inputs)
-      if (auto* d = std::get_if<PipelineData>(&in.value()))
-        if (auto p = d->state()->producer.lock()) visit(p);
-    for (const auto& arg : s->arguments)
-      if (auto* d = std::get_if<PipelineData>(&arg.value()))
-        if (auto p = d->state()->producer.lock(); p && p != s) visit(p);
-    for (const auto& r : s->run_after) visit(r);
-    steps_.push_back(StepHandle(s));
-  };
+  std::function<void(const std::shared_ptr<Step::State>&)> visit =
+      [&](const std::shared_ptr<Step::State>& s) {
+        if (!seen.insert(s.get()).second) return;
+        for (const auto& in : s->inputs)
+          if (auto* d = std::get_if<PipelineData>(&in.value()))
+            if (auto p = d->state()->producer.lock()) visit(p);
+        for (const auto& arg : s->arguments)
+          if (auto* d = std::get_if<PipelineData>(&arg.value()))
+            if (auto p = d->state()->producer.lock(); p && p != s) visit(p);
+        for (const auto& r : s->run_after) visit(r);
+        steps_.push_back(StepHandle(s));
+      };
   for (const auto& s : steps) visit(s.state());
 }
 
@@ -251,20 +257,25 @@ PipelineSpec Pipeline::to_spec() const {
     st.max_retries = s.runconfig.max_retries;
     if (s.runconfig.timeout_seconds < 0 || s.runconfig.max_retries < 0 || s.runconfig.cpus < 0 ||
         s.runconfig.gpus < 0 || s.runconfig.node_count < 0 || s.runconfig.parallel_workers < 0)
-      throw invalid_argument(where +
-                             "timeout_seconds, max_retries, cpus, gpus, node_count and parallel_workers must not be "
-                             "negative (0 means the compute target's default)");
+      throw invalid_argument(
+          where +
+          "timeout_seconds, max_retries, cpus, gpus, node_count and parallel_workers must not be "
+          "negative (0 means the compute target's default)");
     st.timeout_s = s.runconfig.timeout_seconds;
     st.parallel_workers = s.runconfig.parallel_workers;
     if (!s.runconfig.distribution.empty()) {
       const RunConfiguration& rc = s.runconfig;
-      if (rc.distribution != "pytorch" && rc.distribution != "mpi" && rc.distribution != "tensorflow")
-        throw invalid_argument(where + "distribution: unknown type '" + rc.distribution +
-                               "'; use PyTorchConfiguration, MpiConfiguration or TensorflowConfiguration");
+      if (rc.distribution != "pytorch" && rc.distribution != "mpi" &&
+          rc.distribution != "tensorflow")
+        throw invalid_argument(
+            where + "distribution: unknown type '" + rc.distribution +
+            "'; use PyTorchConfiguration, MpiConfiguration or TensorflowConfiguration");
       if (rc.process_count_per_node < 1 || rc.worker_count < 0 || rc.parameter_server_count < 0)
-        throw invalid_argument(where + "distribution: process_count_per_node must be at least 1, and "
-                                       "worker_count and parameter_server_count must not be negative");
-      st.distribution = {rc.distribution, rc.process_count_per_node, rc.worker_count, rc.parameter_server_count};
+        throw invalid_argument(where +
+                               "distribution: process_count_per_node must be at least 1, and "
+                               "worker_count and parameter_server_count must not be negative");
+      st.distribution = {rc.distribution, rc.process_count_per_node, rc.worker_count,
+                         rc.parameter_server_count};
     }
     // Inputs: listed data plus data named only in the arguments.
     auto add_input = [&](const PipelineData& d) {
@@ -290,8 +301,9 @@ PipelineSpec Pipeline::to_spec() const {
     auto add_dataset_input = [&](const DatasetConsumptionConfig& c) {
       if (st.find_input(c.name)) return;
       if (c.dataset.empty())
-        throw invalid_argument("step '" + st.name + "': input '" + c.name +
-                               "' is an unregistered dataset; register it first (dataset.register_dataset(ws, NAME))");
+        throw invalid_argument(
+            "step '" + st.name + "': input '" + c.name +
+            "' is an unregistered dataset; register it first (dataset.register_dataset(ws, NAME))");
       StepInput in;
       in.name = c.name;
       bool tabular = c.definition_json.find("\"tabular\"") != std::string::npos;
@@ -316,8 +328,10 @@ PipelineSpec Pipeline::to_spec() const {
       st.inputs.push_back(in);
     };
     for (const auto& ref : s.inputs) {
-      if (auto* d = std::get_if<PipelineData>(&ref.value())) add_input(*d);
-      else add_dataset_input(std::get<DatasetConsumptionConfig>(ref.value()));
+      if (auto* d = std::get_if<PipelineData>(&ref.value()))
+        add_input(*d);
+      else
+        add_dataset_input(std::get<DatasetConsumptionConfig>(ref.value()));
     }
     for (const auto& a : s.arguments) {
       if (auto* d = std::get_if<PipelineData>(&a.value()); d && !is_own_output(*d)) add_input(*d);
@@ -344,7 +358,8 @@ PipelineSpec Pipeline::to_spec() const {
       out.register_tabular = ds.register_tabular;
       st.outputs.push_back(out);
     }
-    std::string cmd = s.kind == "python_script" ? "python " + shell_quote(s.script_name) : s.command;
+    std::string cmd =
+        s.kind == "python_script" ? "python " + shell_quote(s.script_name) : s.command;
     for (const auto& a : s.arguments) {
       if (auto* text = std::get_if<std::string>(&a.value())) {
         cmd += " " + shell_quote(*text);
@@ -368,7 +383,8 @@ PipelineSpec Pipeline::to_spec() const {
     for (const auto& in : st.inputs)
       if (in.source && in.source->kind == InputSource::Kind::kStepOutput && in.source->step.empty())
         throw invalid_argument("step '" + st.name + "': input '" + in.name + "' (PipelineData '" +
-                               in.source->output + "') is not an output of any step; list it in some step's outputs");
+                               in.source->output +
+                               "') is not an output of any step; list it in some step's outputs");
   validate_pipeline(spec);
   return spec;
 }

@@ -50,12 +50,13 @@ class PrintingListener : public RunListener {
 struct PipelineRun::Impl {
   Workspace ws;
   std::string id;
-  PrintingListener listener;                  // outlives exec (declared before it)
-  std::unique_ptr<PipelineExecution> exec;    // null when attached to an earlier run
+  PrintingListener listener;                // outlives exec (declared before it)
+  std::unique_ptr<PipelineExecution> exec;  // null when attached to an earlier run
   explicit Impl(Workspace w) : ws(std::move(w)) {}
 };
 
-PipelineRun::PipelineRun(const Workspace& ws, const std::string& run_id) : impl_(std::make_shared<Impl>(ws)) {
+PipelineRun::PipelineRun(const Workspace& ws, const std::string& run_id)
+    : impl_(std::make_shared<Impl>(ws)) {
   auto rec = internal::store_of(ws).get_pipeline_run(run_id);
   if (!rec) throw not_found("no pipeline run '" + run_id + "' in workspace " + ws.root());
   impl_->id = rec->id;
@@ -71,9 +72,11 @@ RunStatus PipelineRun::status() const {
 
 std::string PipelineRun::get_status() const { return to_string(status()); }
 
-std::string PipelineRun::wait_for_completion(bool show_output, int timeout_seconds, bool raise_on_error) {
+std::string PipelineRun::wait_for_completion(bool show_output, int timeout_seconds,
+                                             bool raise_on_error) {
   if (show_output) {
-    std::cout << "PipelineRunId: " << impl_->id << "\nPipelineRun Status: " << get_status() << std::endl;
+    std::cout << "PipelineRunId: " << impl_->id << "\nPipelineRun Status: " << get_status()
+              << std::endl;
     impl_->listener.set_printing(true);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
@@ -96,15 +99,19 @@ std::string PipelineRun::wait_for_completion(bool show_output, int timeout_secon
   impl_->listener.set_printing(false);
   const std::string text = to_string(st);
   if (show_output) {
-    std::cout << "\nPipelineRun Execution Summary\n==============================\nPipelineRun Status: " << text << "\n";
-    for (const auto& s : get_steps()) std::cout << "  " << s.name() << ": " << s.get_status() << "\n";
+    std::cout
+        << "\nPipelineRun Execution Summary\n==============================\nPipelineRun Status: "
+        << text << "\n";
+    for (const auto& s : get_steps())
+      std::cout << "  " << s.name() << ": " << s.get_status() << "\n";
     std::cout << std::endl;
   }
   if (raise_on_error && (st == RunStatus::kFailed || st == RunStatus::kCanceled)) {
     std::string msg = "pipeline run " + impl_->id + " " + text;
     for (const auto& s : internal::store_of(impl_->ws).list_step_runs(impl_->id))
       if (s.status == StepStatus::kFailed)
-        msg += "; step '" + s.name + "' failed (" + s.error + "), log: " + s.run_dir + "/logs/stderr.txt";
+        msg += "; step '" + s.name + "' failed (" + s.error + "), log: " + s.run_dir +
+               "/logs/stderr.txt";
     // A failed run is data: kFailedPrecondition-like, never kInternal.
     throw Error(st == RunStatus::kCanceled ? ErrorCode::kCancelled : ErrorCode::kRunFailed, msg);
   }
@@ -113,7 +120,8 @@ std::string PipelineRun::wait_for_completion(bool show_output, int timeout_secon
 
 std::vector<StepRun> PipelineRun::get_steps() const {
   std::vector<StepRun> out;
-  for (const auto& s : internal::store_of(impl_->ws).list_step_runs(impl_->id)) out.push_back(StepRun(impl_->ws, s.id, s.name));
+  for (const auto& s : internal::store_of(impl_->ws).list_step_runs(impl_->id))
+    out.push_back(StepRun(impl_->ws, s.id, s.name));
   return out;
 }
 

@@ -63,7 +63,8 @@ json parse_set_value(const std::string& assignment, const std::string& text) {
 void apply_set(json& doc, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw invalid_argument("--set " + assignment + ": expected KEY=VALUE (e.g. --set version=2 or "
+    throw invalid_argument("--set " + assignment +
+                           ": expected KEY=VALUE (e.g. --set version=2 or "
                            "--set tags.team=vision)");
   std::string key = assignment.substr(0, eq);
   json* at = &doc;
@@ -71,7 +72,8 @@ void apply_set(json& doc, const std::string& assignment) {
   while (true) {
     size_t dot = key.find('.', b);
     std::string part = key.substr(b, dot == std::string::npos ? std::string::npos : dot - b);
-    if (part.empty()) throw invalid_argument("--set " + assignment + ": empty key segment in '" + key + "'");
+    if (part.empty())
+      throw invalid_argument("--set " + assignment + ": empty key segment in '" + key + "'");
     if (at->is_null()) *at = json::object();
     if (!at->is_object())
       throw invalid_argument("--set " + assignment + ": '" + key.substr(0, b ? b - 1 : 0) +
@@ -88,20 +90,23 @@ void apply_set(json& doc, const std::string& assignment) {
 AssetYaml read_asset_yaml(const std::string& path, const Overrides& o) {
   std::error_code ec;
   if (!fs::exists(path, ec))
-    throw invalid_argument(path + ": cannot read the file (no such file); check the path given to --file");
+    throw invalid_argument(path +
+                           ": cannot read the file (no such file); check the path given to --file");
   AssetYaml f;
   f.path = path;
   f.base_dir = fs::absolute(path).lexically_normal().parent_path().string();
   internal::YamlDoc d{path, f.base_dir};
   yaml::Node root = internal::parse_yaml(d, internal::read_yaml_file(path, path));
-  if (!root.IsMap()) throw invalid_argument(path + ": expected a mapping (name:, version:, type:, ...)");
+  if (!root.IsMap())
+    throw invalid_argument(path + ": expected a mapping (name:, version:, type:, ...)");
   internal::entries(d, root, "");  // duplicate and non-scalar keys, with file:line
   f.doc = to_json(root);
   for (const auto& s : o.sets) apply_set(f.doc, s);
   if (!o.name.empty()) f.doc["name"] = o.name;
   if (!o.version.empty()) f.doc["version"] = o.version;
   f.overridden = !o.sets.empty() || !o.name.empty() || !o.version.empty();
-  if (f.doc.contains("version") && f.doc["version"].is_number()) f.doc["version"] = string_at(f.doc, "version");
+  if (f.doc.contains("version") && f.doc["version"].is_number())
+    f.doc["version"] = string_at(f.doc, "version");
   return f;
 }
 
@@ -113,7 +118,8 @@ std::string string_at(const json& doc, const std::string& key) {
   return v.dump();
 }
 
-void check_asset_keys(const AssetYaml& f, const std::vector<std::string>& allowed, const std::string& what) {
+void check_asset_keys(const AssetYaml& f, const std::vector<std::string>& allowed,
+                      const std::string& what) {
   for (const auto& [k, _] : f.doc.items()) {
     bool ok = false;
     for (const auto& a : allowed) ok = ok || a == k;

@@ -18,9 +18,9 @@ struct Overrides {
 };
 
 struct AssetYaml {
-  std::string path;      // the file as given
-  std::string base_dir;  // its absolute folder (relative paths in it resolve against it)
-  nlohmann::json doc;    // the mapping, scalars typed as YAML reads them
+  std::string path;         // the file as given
+  std::string base_dir;     // its absolute folder (relative paths in it resolve against it)
+  nlohmann::json doc;       // the mapping, scalars typed as YAML reads them
   bool overridden = false;  // some override changed the document
 };
 
@@ -35,6 +35,7 @@ std::string string_at(const nlohmann::json& doc, const std::string& key);
 
 // Throws invalid_argument "<file>: unknown key 'k' (did you mean ...); <hint>" for a key
 // of `doc` not in `allowed`.
-void check_asset_keys(const AssetYaml& f, const std::vector<std::string>& allowed, const std::string& what);
+void check_asset_keys(const AssetYaml& f, const std::vector<std::string>& allowed,
+                      const std::string& what);
 
 }  // namespace runnel::assets

@@ -33,21 +33,22 @@ class AssetsTest : public ::testing::Test {
     make_dirs(dir + "/src");
     put(dir + "/src/train.py", script + "\n");
     std::string yml = dir + "/train.yml";
-    put(yml, "$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json\n"
-                           "name: train\n" +
-                               (version.empty() ? std::string() : "version: " + version + "\n") +
-                               "type: command\n"
-                               "inputs:\n  lr: {type: number, default: 0.1}\n"
-                               "outputs:\n  model: {type: uri_folder}\n"
-                               "code: ./src\n"
-                               "command: python train.py --lr ${{inputs.lr}} --out ${{outputs.model}}\n" +
-                               extra);
+    put(yml,
+        "$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json\n"
+        "name: train\n" +
+            (version.empty() ? std::string() : "version: " + version + "\n") +
+            "type: command\n"
+            "inputs:\n  lr: {type: number, default: 0.1}\n"
+            "outputs:\n  model: {type: uri_folder}\n"
+            "code: ./src\n"
+            "command: python train.py --lr ${{inputs.lr}} --out ${{outputs.model}}\n" +
+            extra);
     return yml;
   }
   std::string pipeline(const std::string& ref) {
     std::string p = tw_.dir() + "/proj/pipeline.yml";
     put(p, "type: pipeline\njobs:\n  train_job:\n    type: command\n    component: " + ref +
-                             "\n    inputs: {lr: 0.5}\n");
+               "\n    inputs: {lr: 0.5}\n");
     return p;
   }
   TempWorkspace tw_;
@@ -70,7 +71,8 @@ TEST_F(AssetsTest, CreateIsVersionedAndImmutable) {
     EXPECT_EQ(e.code(), ErrorCode::kAlreadyExists);
     EXPECT_NE(std::string(e.what()).find("immutable"), std::string::npos);
   }
-  EXPECT_EQ(read_file(get_component(tw_.ws(), "train", "1").dir + "/code/train.py"), "print('hi')\n");
+  EXPECT_EQ(read_file(get_component(tw_.ws(), "train", "1").dir + "/code/train.py"),
+            "print('hi')\n");
   // No version: the next number.
   auto r2 = create_component(tw_.ws(), component("", "print('v2')"), {});
   EXPECT_TRUE(r2.created);
@@ -127,7 +129,8 @@ TEST_F(AssetsTest, PipelineUsesRegisteredComponents) {
   EXPECT_EQ(p1.steps[0].inputs[0].source->value, "0.5");
   PipelineSpec latest = load_pipeline_yaml(pipeline("azureml:train@latest"));
   EXPECT_EQ(latest.steps[0].code_dir, get_component(tw_.ws(), "train", "2").dir + "/code");
-  PipelineSpec uri = load_pipeline_yaml(pipeline("azureml://registries/r/components/train/versions/1"));
+  PipelineSpec uri =
+      load_pipeline_yaml(pipeline("azureml://registries/r/components/train/versions/1"));
   EXPECT_EQ(uri.steps[0].code_dir, p1.steps[0].code_dir);
   try {
     load_pipeline_yaml(pipeline("azureml:train:5"));
@@ -190,7 +193,7 @@ TEST_F(AssetsTest, MltableAssetNeedsItsMltableFile) {
     EXPECT_NE(std::string(e.what()).find("missing.csv"), std::string::npos) << e.what();
   }
   put(dir + "/tbl/MLTable",
-                    "paths:\n  - file: ./iris.csv\ntransformations:\n  - read_delimited: {delimiter: ','}\n");
+      "paths:\n  - file: ./iris.csv\ntransformations:\n  - read_delimited: {delimiter: ','}\n");
   auto r = create_data_asset(tw_.ws(), dir + "/tbl.yml", {});
   EXPECT_EQ(r.type, "mltable");
   EXPECT_EQ(r.files, 2u);  // MLTable + iris.csv

@@ -8,11 +8,11 @@
 #include <random>
 
 #include "assets/url_inputs.h"
-#include "data/asset_archive.h"
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/ids.h"
 #include "core/sha256.h"
+#include "data/asset_archive.h"
 #include "runnel/error.h"
 #include "spec/yaml_component.h"
 #include "spec/yaml_util.h"
@@ -30,7 +30,8 @@ std::string registry_root(const Workspace& ws) { return ws.runnel_dir() + "/asse
 
 void check_asset_name(const std::string& s, const std::string& what, const std::string& file) {
   bool ok = !s.empty() && s.size() <= 255 && s[0] != '.' && s[0] != '-';
-  for (char c : s) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
+  for (char c : s)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
   if (!ok)
     throw invalid_argument(file + ": " + what + " '" + s +
                            "' is not valid: use letters, digits, '_', '-' and '.', starting with a "
@@ -94,7 +95,8 @@ std::string copy_code(const std::string& from, const std::string& to) {
         if (!ec) fs::permissions(dst, fs::status(src).permissions(), ec);
         break;
     }
-    if (ec) throw io_error("cannot copy " + src.string() + " to " + dst.string() + ": " + ec.message());
+    if (ec)
+      throw io_error("cannot copy " + src.string() + " to " + dst.string() + ": " + ec.message());
   }
   return digest_listing(std::move(listing), nullptr).digest.hex();
 }
@@ -124,7 +126,8 @@ std::vector<ComponentVersion> component_versions(const Workspace& ws, const std:
     out.push_back(read_meta(ws, e.path().string()));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.created_at != b.created_at ? a.created_at < b.created_at : version_less(a.version, b.version);
+    return a.created_at != b.created_at ? a.created_at < b.created_at
+                                        : version_less(a.version, b.version);
   });
   return out;
 }
@@ -134,7 +137,8 @@ std::vector<ComponentVersion> list_components(const Workspace& ws, bool include_
   std::error_code ec;
   if (!fs::is_directory(registry_root(ws), ec)) return out;
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(registry_root(ws), ec)) names.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(registry_root(ws), ec))
+    names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
     auto vs = component_versions(ws, n);
@@ -147,7 +151,8 @@ std::vector<ComponentVersion> list_components(const Workspace& ws, bool include_
   return out;
 }
 
-ComponentVersion get_component(const Workspace& ws, const std::string& name, const std::string& version) {
+ComponentVersion get_component(const Workspace& ws, const std::string& name,
+                               const std::string& version) {
   auto vs = component_versions(ws, name);
   if (vs.empty()) {
     std::string known;
@@ -156,17 +161,21 @@ ComponentVersion get_component(const Workspace& ws, const std::string& name, con
                     (known.empty() ? std::string(" (none is)") : " (registered: " + known + ")"));
   }
   std::string list;
-  for (const auto& c : vs) list += (list.empty() ? "" : ", ") + c.version + (c.archived ? " (archived)" : "");
+  for (const auto& c : vs)
+    list += (list.empty() ? "" : ", ") + c.version + (c.archived ? " (archived)" : "");
   if (version.empty()) {
     for (auto it = vs.rbegin(); it != vs.rend(); ++it)
       if (!it->archived) return *it;
     throw not_found("every version of component '" + name + "' is archived (" + list +
-                    "), so it has no @latest; name a version (azureml:" + name + ":VERSION) or restore one with "
-                    "`runnel component restore --name " + name + " --version V`");
+                    "), so it has no @latest; name a version (azureml:" + name +
+                    ":VERSION) or restore one with "
+                    "`runnel component restore --name " +
+                    name + " --version V`");
   }
   for (const auto& c : vs)
     if (c.version == version) return c;
-  throw not_found("component '" + name + "' has no version '" + version + "' (versions: " + list + ")");
+  throw not_found("component '" + name + "' has no version '" + version + "' (versions: " + list +
+                  ")");
 }
 
 void archive_component(const Workspace& ws, const std::string& name, const std::string& version,
@@ -181,23 +190,42 @@ void archive_component(const Workspace& ws, const std::string& name, const std::
   internal::set_archived(ws, kKind, c.name, c.version, archived);
 }
 
-CreateResult create_component(const Workspace& ws, const std::string& yaml_path, const Overrides& o) {
+CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
+                              const Overrides& o) {
   AssetYaml f = read_asset_yaml(yaml_path, o);
   check_asset_keys(f,
-                   {"$schema", "name", "version", "display_name", "description", "type", "tags",
-                    "is_deterministic", "inputs", "outputs", "code", "environment", "command",
-                    "resources", "environment_variables", "distribution", "properties", "jobs",
-                    "settings", "additional_includes"},
+                   {"$schema",
+                    "name",
+                    "version",
+                    "display_name",
+                    "description",
+                    "type",
+                    "tags",
+                    "is_deterministic",
+                    "inputs",
+                    "outputs",
+                    "code",
+                    "environment",
+                    "command",
+                    "resources",
+                    "environment_variables",
+                    "distribution",
+                    "properties",
+                    "jobs",
+                    "settings",
+                    "additional_includes"},
                    "a component");
   std::string name = string_at(f.doc, "name");
   if (name.empty())
-    throw invalid_argument(yaml_path + ": the component has no name; add `name:` to the file or pass --name");
+    throw invalid_argument(yaml_path +
+                           ": the component has no name; add `name:` to the file or pass --name");
   check_asset_name(name, "component name", yaml_path);
   std::string type = string_at(f.doc, "type");
   if (type.empty()) type = "command";
   if (type != "command" && type != "pipeline")
-    throw invalid_argument(yaml_path + ": component type '" + type +
-                           "' cannot be registered; runnel registers command and pipeline components");
+    throw invalid_argument(
+        yaml_path + ": component type '" + type +
+        "' cannot be registered; runnel registers command and pipeline components");
   if (type == "command" && !f.overridden) validate_command(yaml_path, f.base_dir);
   if (type == "pipeline" && (!f.doc.contains("jobs") || !f.doc["jobs"].is_object()))
     throw invalid_argument(yaml_path + ": a pipeline component needs a `jobs:` mapping");
@@ -207,7 +235,10 @@ CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
   std::string tmp = root + "/.tmp-" + unique_suffix();
   struct Cleanup {
     std::string dir;
-    ~Cleanup() { std::error_code ec; fs::remove_all(dir, ec); }
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
   } cleanup{tmp};
   make_dirs(tmp);
 
@@ -219,8 +250,8 @@ CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
     if (code.rfind("file:", 0) == 0) code = code.substr(5);
     std::string abs = absolute_path(code, f.base_dir);
     if (!is_directory(abs))
-      throw invalid_argument(yaml_path + ": code '" + code + "' is not a folder (looked for " + abs +
-                             "); point code at the folder holding the component's scripts");
+      throw invalid_argument(yaml_path + ": code '" + code + "' is not a folder (looked for " +
+                             abs + "); point code at the folder holding the component's scripts");
     code_digest = copy_code(abs, tmp + "/code");
     doc["code"] = "./code";
   } else if (type == "pipeline") {
@@ -276,7 +307,8 @@ CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
   return {read_meta(ws, final_dir), true};
 }
 
-std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const std::string& workspace_flag) {
+std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(
+    const std::string& workspace_flag) {
   return std::make_unique<internal::ScopedComponentLookup>(
       [workspace_flag](const std::string& name, const std::string& version) {
         Workspace ws = Workspace::from_config(workspace_flag);
@@ -289,7 +321,9 @@ std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const
 
 std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const Workspace& ws) {
   return std::make_unique<internal::ScopedComponentLookup>(
-      [ws](const std::string& name, const std::string& version) { return get_component(ws, name, version).file; },
+      [ws](const std::string& name, const std::string& version) {
+        return get_component(ws, name, version).file;
+      },
       [ws](const std::string& url) { return fetch_url_input(ws, url); });
 }
 

@@ -47,7 +47,8 @@ struct CreateResult {
 // or --name; a missing version becomes the next whole number after the highest numeric
 // version (or the latest version, when its content is the same). Throws invalid_argument
 // for a bad file (file:line), already_exists when NAME:VERSION exists with other content.
-CreateResult create_component(const Workspace& ws, const std::string& yaml_path, const Overrides& o);
+CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
+                              const Overrides& o);
 
 // Every version of `name`, oldest first (archived included). Empty when none.
 std::vector<ComponentVersion> component_versions(const Workspace& ws, const std::string& name);
@@ -57,7 +58,8 @@ std::vector<ComponentVersion> list_components(const Workspace& ws, bool include_
 
 // NAME:VERSION, or with `version` "" the latest version not archived (by creation time).
 // An archived version still resolves by its version. Throws not_found naming what exists.
-ComponentVersion get_component(const Workspace& ws, const std::string& name, const std::string& version);
+ComponentVersion get_component(const Workspace& ws, const std::string& name,
+                               const std::string& version);
 
 // Sets or clears the archived flag of one version ("" = every version of `name`). Throws
 // not_found for an unknown name or version.
@@ -67,7 +69,8 @@ void archive_component(const Workspace& ws, const std::string& name, const std::
 // Installs, for this thread, a lookup of azureml: component references in the workspace
 // that `workspace_flag` names (as --workspace does; "" = RUNNEL_WORKSPACE or walking up),
 // opened on first use, so loading a pipeline that uses no registered component needs none.
-std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const std::string& workspace_flag);
+std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(
+    const std::string& workspace_flag);
 std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const Workspace& ws);
 
 }  // namespace runnel::assets

@@ -26,7 +26,8 @@ struct DataAssetResult {
 
 // Throws invalid_argument naming the file and key for a bad file, not_found for a missing
 // path or datastore, already_exists for a taken version with other content.
-DataAssetResult create_data_asset(const Workspace& ws, const std::string& yaml_path, const Overrides& o);
+DataAssetResult create_data_asset(const Workspace& ws, const std::string& yaml_path,
+                                  const Overrides& o);
 
 // Checks the MLTable file in `folder`: a YAML mapping whose `paths` is a list of
 // {file|folder|pattern: P}; relative paths must exist (patterns: match) inside `folder`.

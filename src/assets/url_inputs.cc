@@ -50,7 +50,8 @@ std::string fetch_url_input(const Workspace& ws, const std::string& url) {
   std::string where = objstore::url_for_message(url);
   std::string current = url;
   for (int hop = 0;; ++hop) {
-    if (::ftruncate(fd, 0) != 0) throw io_error("cannot write " + tmp + ": " + std::strerror(errno));
+    if (::ftruncate(fd, 0) != 0)
+      throw io_error("cannot write " + tmp + ": " + std::strerror(errno));
     objstore::HttpRequest req;
     req.url = current;
     req.out_fd = fd;

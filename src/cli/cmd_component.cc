@@ -17,33 +17,43 @@ namespace runnel::cli {
 namespace {
 
 json component_json(const assets::ComponentVersion& c) {
-  return {{"name", c.name},       {"version", c.version},         {"type", c.type},
-          {"display_name", c.display_name}, {"description", c.description}, {"digest", c.digest},
-          {"created", format_time_iso(c.created_at)}, {"archived", c.archived}, {"file", c.file},
+  return {{"name", c.name},
+          {"version", c.version},
+          {"type", c.type},
+          {"display_name", c.display_name},
+          {"description", c.description},
+          {"digest", c.digest},
+          {"created", format_time_iso(c.created_at)},
+          {"archived", c.archived},
+          {"file", c.file},
           {"id", "azureml:" + c.name + ":" + c.version}};
 }
 
 }  // namespace
 
 void register_component(CLI::App& app, CliGlobals& g) {
-  CLI::App* cmd = app.add_subcommand("component", "registered components: versioned, immutable, azureml:NAME:VERSION");
+  CLI::App* cmd = app.add_subcommand(
+      "component", "registered components: versioned, immutable, azureml:NAME:VERSION");
   cmd->require_subcommand(1);
   auto a = std::make_shared<AssetArgs>();
 
-  CLI::App* create = cmd->add_subcommand("create", "register a command or pipeline component from its YAML file");
+  CLI::App* create =
+      cmd->add_subcommand("create", "register a command or pipeline component from its YAML file");
   add_create_options(create, *a, "component");
   create->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto r = assets::create_component(ws, a->file, a->overrides());
     const auto& c = r.component;
     if (r.created)
-      std::cout << "Registered component " << c.name << ":" << c.version << " (" << c.type << "); use it as component: azureml:"
-                << c.name << ":" << c.version << "\n";
+      std::cout << "Registered component " << c.name << ":" << c.version << " (" << c.type
+                << "); use it as component: azureml:" << c.name << ":" << c.version << "\n";
     else
-      std::cout << "Component " << c.name << ":" << c.version << " already has this content; nothing changed\n";
+      std::cout << "Component " << c.name << ":" << c.version
+                << " already has this content; nothing changed\n";
   });
 
-  CLI::App* list = cmd->add_subcommand("list", "components (the latest version of each), or every version of --name");
+  CLI::App* list = cmd->add_subcommand(
+      "list", "components (the latest version of each), or every version of --name");
   list->add_option("-n,--name", a->name, "list the versions of this component");
   list->add_flag("--include-archived", a->include_archived, "show archived versions too");
   list->callback([a, &g] {
@@ -56,12 +66,14 @@ void register_component(CLI::App& app, CliGlobals& g) {
         if (a->include_archived || !c.archived) rows.push_back(c);
     }
     if (rows.empty()) {
-      std::cout << "No components registered; add one with `runnel component create -f component.yml`\n";
+      std::cout
+          << "No components registered; add one with `runnel component create -f component.yml`\n";
       return;
     }
     Table t({"NAME", "VERSION", "TYPE", "CREATED", "DESCRIPTION"});
     for (const auto& c : rows)
-      t.add({c.name, c.version + (c.archived ? " (archived)" : ""), c.type, format_time(c.created_at), c.description});
+      t.add({c.name, c.version + (c.archived ? " (archived)" : ""), c.type,
+             format_time(c.created_at), c.description});
     t.print();
   });
 

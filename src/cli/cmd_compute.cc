@@ -26,11 +26,31 @@ template <typename Args>
 void apply_compute_file(Args& a) {
   assets::AssetYaml f = assets::read_asset_yaml(a.file, {a.sets, "", ""});
   assets::check_asset_keys(f,
-                           {"$schema", "name", "type", "size", "min_instances", "max_instances",
-                            "idle_time_before_scale_down", "tier", "location", "description", "tags",
-                            "identity", "ssh_public_access_enabled", "ssh_settings", "network_settings",
-                            "enable_node_public_ip", "partition", "account", "qos", "max_concurrent_jobs",
-                            "cpus", "memory", "gpus", "time", "sbatch_flags"},
+                           {"$schema",
+                            "name",
+                            "type",
+                            "size",
+                            "min_instances",
+                            "max_instances",
+                            "idle_time_before_scale_down",
+                            "tier",
+                            "location",
+                            "description",
+                            "tags",
+                            "identity",
+                            "ssh_public_access_enabled",
+                            "ssh_settings",
+                            "network_settings",
+                            "enable_node_public_ip",
+                            "partition",
+                            "account",
+                            "qos",
+                            "max_concurrent_jobs",
+                            "cpus",
+                            "memory",
+                            "gpus",
+                            "time",
+                            "sbatch_flags"},
                            "a compute");
   if (a.name.empty()) a.name = assets::string_at(f.doc, "name");
   std::string type = assets::string_at(f.doc, "type");
@@ -55,17 +75,20 @@ void apply_compute_file(Args& a) {
     a.memory = assets::string_at(f.doc, "memory");
     a.time = assets::string_at(f.doc, "time");
     if (f.doc.contains("sbatch_flags") && f.doc["sbatch_flags"].is_array())
-      for (const auto& x : f.doc["sbatch_flags"]) a.sbatch_flags.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+      for (const auto& x : f.doc["sbatch_flags"])
+        a.sbatch_flags.push_back(x.is_string() ? x.get<std::string>() : x.dump());
   } else {
-    throw invalid_argument(a.file + ": compute type '" + type +
-                           "' cannot run here; use amlcompute (a local pool of max_instances slots) or slurm");
+    throw invalid_argument(
+        a.file + ": compute type '" + type +
+        "' cannot run here; use amlcompute (a local pool of max_instances slots) or slurm");
   }
 }
 
 }  // namespace
 
 void register_compute(CLI::App& app, CliGlobals& g) {
-  CLI::App* compute = app.add_subcommand("compute", "compute targets: local process pools and Slurm clusters");
+  CLI::App* compute =
+      app.add_subcommand("compute", "compute targets: local process pools and Slurm clusters");
   compute->require_subcommand(1);
   struct Args {
     std::string name, type = "local", partition, account, qos, time, memory;
@@ -78,13 +101,16 @@ void register_compute(CLI::App& app, CliGlobals& g) {
   auto a = std::make_shared<Args>();
   CLI::App* create = compute->add_subcommand("create", "register a compute target");
   create->add_option("name", a->name, "compute name (as in `compute: NAME` or azureml:NAME)");
-  create->add_option("-f,--file", a->file,
-                     "a v2 compute YAML (amlCompute: name, type, min_instances, max_instances, ...)");
-  create->add_option("--set", a->sets, "with -f: override a field of the file, KEY=VALUE (repeatable)");
+  create->add_option(
+      "-f,--file", a->file,
+      "a v2 compute YAML (amlCompute: name, type, min_instances, max_instances, ...)");
+  create->add_option("--set", a->sets,
+                     "with -f: override a field of the file, KEY=VALUE (repeatable)");
   create->add_option("--type", a->type, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
   create->add_option("--max-nodes", a->max_nodes, "local: parallel slots (default: cores)");
   create->add_option("--partition", a->partition, "slurm: partition");
-  create->add_option("--max-concurrent-jobs", a->max_concurrent_jobs, "slurm: jobs in the queue at once (default 100)");
+  create->add_option("--max-concurrent-jobs", a->max_concurrent_jobs,
+                     "slurm: jobs in the queue at once (default 100)");
   create->add_option("--account", a->account, "slurm: account");
   create->add_option("--qos", a->qos, "slurm: quality of service");
   create->add_option("--cpus", a->cpus, "default cpus per step");
@@ -132,7 +158,8 @@ void register_compute(CLI::App& app, CliGlobals& g) {
   list->callback([&g] {
     Workspace ws = open_workspace(g);
     Table t({"NAME", "TYPE", "SETTINGS"});
-    t.add({"local", "local", "slots=" + std::to_string(std::thread::hardware_concurrency()) + " (built in)"});
+    t.add({"local", "local",
+           "slots=" + std::to_string(std::thread::hardware_concurrency()) + " (built in)"});
     for (const auto& c : ws.store().list_computes()) t.add({c.name, c.type, c.config_json});
     t.print();
   });
@@ -141,7 +168,8 @@ void register_compute(CLI::App& app, CliGlobals& g) {
   show->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto c = ws.store().get_compute(a->name);
-    if (!c) throw not_found("compute target '" + a->name + "' does not exist; see `runnel compute list`");
+    if (!c)
+      throw not_found("compute target '" + a->name + "' does not exist; see `runnel compute list`");
     json j = {{"name", c->name}, {"type", c->type}, {"config", json::parse(c->config_json)}};
     if (c->type == "slurm") {
       SlurmConfig sc = parse_slurm_config(c->config_json);

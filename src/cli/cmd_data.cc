@@ -39,7 +39,8 @@ int version_number(const std::string& v) {
 }  // namespace
 
 void register_data(CLI::App& app, CliGlobals& g) {
-  CLI::App* cmd = app.add_subcommand("data", "data assets (uri_file, uri_folder, mltable): azureml:NAME:VERSION");
+  CLI::App* cmd = app.add_subcommand(
+      "data", "data assets (uri_file, uri_folder, mltable): azureml:NAME:VERSION");
   cmd->require_subcommand(1);
   auto a = std::make_shared<AssetArgs>();
 
@@ -49,13 +50,16 @@ void register_data(CLI::App& app, CliGlobals& g) {
     Workspace ws = open_workspace(g);
     auto r = assets::create_data_asset(ws, a->file, a->overrides());
     if (r.created)
-      std::cout << "Registered data asset " << r.name << ":" << r.version << " (" << r.type << ", " << r.files
-                << " files); use it as path: azureml:" << r.name << ":" << r.version << "\n";
+      std::cout << "Registered data asset " << r.name << ":" << r.version << " (" << r.type << ", "
+                << r.files << " files); use it as path: azureml:" << r.name << ":" << r.version
+                << "\n";
     else
-      std::cout << "Data asset " << r.name << ":" << r.version << " already has this content; nothing changed\n";
+      std::cout << "Data asset " << r.name << ":" << r.version
+                << " already has this content; nothing changed\n";
   });
 
-  CLI::App* list = cmd->add_subcommand("list", "data assets (latest version of each), or every version of --name");
+  CLI::App* list = cmd->add_subcommand(
+      "list", "data assets (latest version of each), or every version of --name");
   list->add_option("-n,--name", a->name, "list the versions of this asset");
   list->add_flag("--include-archived", a->include_archived, "show archived versions too");
   list->callback([a, &g] {
@@ -81,7 +85,8 @@ void register_data(CLI::App& app, CliGlobals& g) {
     Table t({"NAME", "VERSION", "TYPE", "FILES", "CREATED", "DESCRIPTION"});
     for (const auto& d : rows)
       t.add({d.name, std::to_string(d.version) + (archived(ws, d) ? " (archived)" : ""), type_of(d),
-             std::to_string(json::parse(d.manifest_json).size()), format_time(d.created_at), d.description});
+             std::to_string(json::parse(d.manifest_json).size()), format_time(d.created_at),
+             d.description});
     t.print();
   });
 
@@ -92,7 +97,8 @@ void register_data(CLI::App& app, CliGlobals& g) {
     auto st = internal::load_state(ws, a->name, version_number(requested_version(*a)));
     auto rec = ws.store().get_dataset(st->name, st->version);
     json files = json::array();
-    for (const auto& f : st->files) files.push_back({{"datastore", f.datastore}, {"path", f.path}, {"size", f.size}});
+    for (const auto& f : st->files)
+      files.push_back({{"datastore", f.datastore}, {"path", f.path}, {"size", f.size}});
     json j = {{"name", rec->name},
               {"version", rec->version},
               {"type", type_of(*rec)},

@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -53,7 +52,8 @@ struct Side {
   std::string root;  // "" for a local path
   std::string what;  // "datastore <name>"
   std::string rel(const std::string& abs) const {
-    return abs == root ? "" : abs.substr(root.size() + 1);  // abs is root-prefixed (Datastore::path)
+    return abs == root ? ""
+                       : abs.substr(root.size() + 1);  // abs is root-prefixed (Datastore::path)
   }
 };
 
@@ -66,21 +66,24 @@ UniqueFd open_source(const Side& side, const std::string& path) {
 
 // Copies `from` to `to` (a temp name in the destination folder, then a rename inside that
 // folder, so an existing symlink at `to` is replaced, not written through), reporting bytes.
-void copy_with_progress(const Side& src, const std::string& from, const Side& dst, const std::string& to,
-                        Progress& p) {
+void copy_with_progress(const Side& src, const std::string& from, const Side& dst,
+                        const std::string& to, Progress& p) {
   UniqueFd in = open_source(src, from);
   fs::path to_path(to);
   UniqueFd dir;
   if (dst.root.empty()) {
     make_dirs(to_path.parent_path().string());
     dir = UniqueFd(::open(to_path.parent_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() < 0) throw io_error("cannot open folder " + to_path.parent_path().string() + ": " + std::strerror(errno));
+    if (dir.get() < 0)
+      throw io_error("cannot open folder " + to_path.parent_path().string() + ": " +
+                     std::strerror(errno));
   } else {
     dir = open_dir_beneath(dst.root, dst.rel(to_path.parent_path().string()), true, dst.what);
   }
   std::string name = to_path.filename().string();
   std::string tmp = name + ".part-" + std::to_string(::getpid());
-  UniqueFd out(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  UniqueFd out(::openat(dir.get(), tmp.c_str(),
+                        O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (out.get() < 0) throw io_error("cannot write " + to + ": " + std::strerror(errno));
   std::vector<char> buf(4 << 20);
   for (;;) {
@@ -113,8 +116,8 @@ size_t transfer(const Side& src, const std::string& from, const Side& dst, const
   std::vector<internal::MatchedFile> files;
   if (fs::is_directory(from)) {
     files = src.root.empty() ? internal::match_datastore_files(from, ".", from)
-                             : internal::match_datastore_files(src.root, src.rel(from).empty() ? "." : src.rel(from),
-                                                               src.what);
+                             : internal::match_datastore_files(
+                                   src.root, src.rel(from).empty() ? "." : src.rel(from), src.what);
     if (!src.root.empty()) {
       std::string prefix = src.rel(from);
       for (auto& f : files)
@@ -129,10 +132,12 @@ size_t transfer(const Side& src, const std::string& from, const Side& dst, const
   Progress p;
   for (const auto& f : files) p.total += f.size;
   p.show = p.total >= kProgressMin && ::isatty(2);
-  bool into_dir = fs::is_directory(from) || fs::is_directory(to) || (!to.empty() && to.back() == '/');
+  bool into_dir =
+      fs::is_directory(from) || fs::is_directory(to) || (!to.empty() && to.back() == '/');
   std::string to_base = to;
   while (to_base.size() > 1 && to_base.back() == '/') to_base.pop_back();
-  for (const auto& f : files) copy_with_progress(src, f.abs, dst, into_dir ? to_base + "/" + f.rel : to_base, p);
+  for (const auto& f : files)
+    copy_with_progress(src, f.abs, dst, into_dir ? to_base + "/" + f.rel : to_base, p);
   return files.size();
 }
 
@@ -315,7 +320,8 @@ void register_datastore(CLI::App& app, CliGlobals& g) {
       return print_count("Uploaded", c, "to " + ds.name() + ":" + a->dest);
     }
     std::string dest = ds.path(a->dest) + (a->dest.size() && a->dest.back() == '/' ? "/" : "");
-    size_t n = transfer(Side{}, absolute_path(a->src), Side{ds.root(), "datastore " + ds.name()}, dest);
+    size_t n =
+        transfer(Side{}, absolute_path(a->src), Side{ds.root(), "datastore " + ds.name()}, dest);
     std::cout << "Uploaded " << n << " file(s) to " << ds.name() << ":" << a->dest << "\n";
   });
 

@@ -150,7 +150,8 @@ void register_env(CLI::App& app, CliGlobals& g) {
                          "environment name (as in `environment: NAME` or azureml:NAME@latest)");
   create_cmd->add_option("-f,--file", a->file,
                          "a v2 environment YAML (name, version, image, conda_file, ...)");
-  create_cmd->add_option("--set", a->sets, "with -f: override a field of the file, KEY=VALUE (repeatable)");
+  create_cmd->add_option("--set", a->sets,
+                         "with -f: override a field of the file, KEY=VALUE (repeatable)");
   create_cmd->add_option("--python", a->python, "base interpreter (default /usr/bin/python3)");
   create_cmd->add_option("--pip", a->pip,
                          "pip requirement to install, e.g. numpy==1.26 (repeatable)");
@@ -207,12 +208,16 @@ void register_env(CLI::App& app, CliGlobals& g) {
       version = std::atoi(name.c_str() + c + 1);
       name = name.substr(0, c);
     }
-    auto rec = version > 0 ? ws.store().get_environment(name, version) : internal::latest_environment(ws, name);
+    auto rec = version > 0 ? ws.store().get_environment(name, version)
+                           : internal::latest_environment(ws, name);
     if (!rec)
       throw not_found("environment '" + a->name + "' is not registered; see `runnel env list`");
     env::EnvDefinition d = stored_definition(ws, *rec);
-    json j = {{"name", rec->name}, {"version", rec->version}, {"definition", d.to_json()},
-              {"archived", internal::is_archived(ws, "environment", rec->name, std::to_string(rec->version))}};
+    json j = {{"name", rec->name},
+              {"version", rec->version},
+              {"definition", d.to_json()},
+              {"archived",
+               internal::is_archived(ws, "environment", rec->name, std::to_string(rec->version))}};
     if (d.needs_build()) {
       std::string digest = digest_of(ws, d);
       env::BuiltEnvironment b = env::find_built(ws.runnel_dir() + "/envs", digest, false);
@@ -229,16 +234,18 @@ void register_env(CLI::App& app, CliGlobals& g) {
   add_archive_commands(env, *arch, "environment", [arch, &g](bool archive) {
     Workspace ws = open_workspace(g);
     auto latest = ws.store().get_environment(arch->name, 0);
-    if (!latest) throw not_found("environment '" + arch->name + "' is not registered; see `runnel env list`");
+    if (!latest)
+      throw not_found("environment '" + arch->name + "' is not registered; see `runnel env list`");
     bool found = false;
     for (int v = 1; v <= latest->version; ++v)
-      if ((arch->version.empty() || arch->version == std::to_string(v)) && ws.store().get_environment(arch->name, v)) {
+      if ((arch->version.empty() || arch->version == std::to_string(v)) &&
+          ws.store().get_environment(arch->name, v)) {
         internal::set_archived(ws, "environment", arch->name, std::to_string(v), archive);
         found = true;
       }
     if (!found)
-      throw not_found("environment '" + arch->name + "' has no version " + arch->version + " (versions 1.." +
-                      std::to_string(latest->version) + ")");
+      throw not_found("environment '" + arch->name + "' has no version " + arch->version +
+                      " (versions 1.." + std::to_string(latest->version) + ")");
   });
 
   CLI::App* build =

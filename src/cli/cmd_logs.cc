@@ -28,7 +28,8 @@ void drain(const std::string& path, std::streamoff* offset, const std::string& p
   std::cout.flush();
 }
 
-void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step, bool follow, bool only_stderr) {
+void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step, bool follow,
+               bool only_stderr) {
   Workspace ws = open_workspace(g);
   PipelineRunRecord run = find_run(ws, run_id);
   std::vector<StepRunRecord> steps;

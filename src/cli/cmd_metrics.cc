@@ -23,7 +23,8 @@ std::string compact(const std::string& value_json) {
   return s.size() > 80 ? s.substr(0, 77) + "..." : s;
 }
 
-void show_metrics(CliGlobals& g, const std::string& run_id, const std::string& step, const std::string& output) {
+void show_metrics(CliGlobals& g, const std::string& run_id, const std::string& step,
+                  const std::string& output) {
   Workspace ws = open_workspace(g);
   PipelineRunRecord run = find_run(ws, run_id);
   std::vector<MetricRecord> metrics;
@@ -66,7 +67,8 @@ void show_metrics(CliGlobals& g, const std::string& run_id, const std::string& s
     return;
   }
   Table t({"STEP", "METRIC", "KIND", "VALUE"});
-  for (const auto& m : metrics) t.add({step_names[m.run_id], m.name, m.kind, compact(m.value_json)});
+  for (const auto& m : metrics)
+    t.add({step_names[m.run_id], m.name, m.kind, compact(m.value_json)});
   t.print();
 }
 
@@ -77,7 +79,8 @@ void register_metrics(CLI::App& app, CliGlobals& g) {
     std::string run, step, output = "text";
   };
   auto a = std::make_shared<Args>();
-  CLI::App* sub = app.add_subcommand("metrics", "metrics the steps logged (run.log, log_list, log_row, ...)");
+  CLI::App* sub =
+      app.add_subcommand("metrics", "metrics the steps logged (run.log, log_list, log_row, ...)");
   sub->add_option("run", a->run, "run id or prefix, or `latest`")->required();
   sub->add_option("step", a->step, "only this step");
   sub->add_option("--output,-o", a->output, "text or json")->check(CLI::IsMember({"text", "json"}));

@@ -52,11 +52,13 @@ int submit_on_server(const Workspace& ws, const server::PublishedTarget& target,
   auto url = server::live_server_url(ws);
   if (!url)
     throw unavailable(
-        "submitting a published pipeline needs the workspace's server; start it with `runnel serve`");
+        "submitting a published pipeline needs the workspace's server; start it with `runnel "
+        "serve`");
   json params = json::object();
   for (const auto& [k, v] : parse_assignments(sets, "--set")) params[k] = v;
   server::RemoteSubmit rs;
-  rs.request = {{"ExperimentName", experiment}, {"RunSource", "CLI"}, {"ParameterAssignments", params}};
+  rs.request = {
+      {"ExperimentName", experiment}, {"RunSource", "CLI"}, {"ParameterAssignments", params}};
   if (!target.pipeline_id.empty()) {
     rs.submit_path = "/api/v1/pipelines/" + target.pipeline_id + "/runs";
   } else {
@@ -70,32 +72,44 @@ int submit_on_server(const Workspace& ws, const server::PublishedTarget& target,
 
 void register_pipeline(CLI::App& app, CliGlobals& g) {
   CLI::App* pipe = app.add_subcommand(
-      "pipeline", "published pipelines, pipeline endpoints and drafts (submitting needs `runnel serve`)");
+      "pipeline",
+      "published pipelines, pipeline endpoints and drafts (submitting needs `runnel serve`)");
   pipe->require_subcommand(1);
 
   struct Args {
-    std::string file, name, description, version, id, experiment, output = "text", pipeline, endpoint;
+    std::string file, name, description, version, id, experiment, output = "text", pipeline,
+                                                                  endpoint;
     bool continue_on_failure = false, all = false, make_default = false;
     std::vector<std::string> sets;
   };
   auto a = std::make_shared<Args>();
 
-  CLI::App* publish = pipe->add_subcommand("publish", "publish a pipeline YAML: an immutable copy (code included) with an id and a REST endpoint");
+  CLI::App* publish = pipe->add_subcommand(
+      "publish",
+      "publish a pipeline YAML: an immutable copy (code included) with an id and a REST endpoint");
   publish->add_option("file", a->file, "pipeline YAML (type: pipeline)")->required();
   publish->add_option("--name,-n", a->name, "name of the published pipeline")->required();
   publish->add_option("--description", a->description, "description");
   publish->add_option("--version", a->version, "a version text of your choice");
-  publish->add_flag("--continue-on-step-failure", a->continue_on_failure, "keep running independent steps after a failure");
-  publish->add_option("--endpoint", a->endpoint, "also add it to this pipeline endpoint (created if missing) as its new default version");
-  publish->add_option("--output,-o", a->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  publish->add_flag("--continue-on-step-failure", a->continue_on_failure,
+                    "keep running independent steps after a failure");
+  publish->add_option(
+      "--endpoint", a->endpoint,
+      "also add it to this pipeline endpoint (created if missing) as its new default version");
+  publish->add_option("--output,-o", a->output, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   publish->callback([a, &g] {
     Workspace ws = open_workspace(g);
     PipelineSpec spec = load_pipeline_file(a->file, false);
-    if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a->file).stem().string();
+    if (spec.experiment_name.empty())
+      spec.experiment_name = std::filesystem::path(a->file).stem().string();
     PublishedStore ps(ws);
-    auto r = ps.publish(std::move(spec), {.name = a->name, .description = a->description, .version = a->version,
-                                          .continue_on_step_failure = a->continue_on_failure,
-                                          .source = "yaml:" + std::filesystem::absolute(a->file).string()});
+    auto r = ps.publish(std::move(spec),
+                        {.name = a->name,
+                         .description = a->description,
+                         .version = a->version,
+                         .continue_on_step_failure = a->continue_on_failure,
+                         .source = "yaml:" + std::filesystem::absolute(a->file).string()});
     json out = pipeline_out(server_base(ws), r, true);
     if (!a->endpoint.empty()) {
       auto e = ps.get_endpoint(a->endpoint) ? ps.add_version(a->endpoint, r.id, true)
@@ -103,19 +117,21 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
       out["pipeline_endpoint"] = endpoint_out(server_base(ws), e);
     }
     if (a->output == "json") return print_json(out);
-    std::cout << "published pipeline " << r.id << " ('" << r.name << "')\n  endpoint: " << out["endpoint"].get<std::string>()
-              << "\n";
+    std::cout << "published pipeline " << r.id << " ('" << r.name
+              << "')\n  endpoint: " << out["endpoint"].get<std::string>() << "\n";
     for (const auto& p : out["parameters"])
-      std::cout << "  parameter " << p["name"].get<std::string>() << " (" << p["type"].get<std::string>()
-                << "), default " << p["default"].dump() << "\n";
+      std::cout << "  parameter " << p["name"].get<std::string>() << " ("
+                << p["type"].get<std::string>() << "), default " << p["default"].dump() << "\n";
     if (out.contains("pipeline_endpoint"))
       std::cout << "  endpoint '" << a->endpoint << "' default version: "
                 << out["pipeline_endpoint"]["default_version"].get<std::string>() << "\n";
   });
 
-  CLI::App* list = pipe->add_subcommand("list", "list published pipelines (active ones; --all for disabled too)");
+  CLI::App* list = pipe->add_subcommand(
+      "list", "list published pipelines (active ones; --all for disabled too)");
   list->add_flag("--all", a->all, "include disabled pipelines");
-  list->add_option("--output,-o", a->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  list->add_option("--output,-o", a->output, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   list->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto rs = PublishedStore(ws).list_pipelines(!a->all);
@@ -126,39 +142,46 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
       return print_json(arr);
     }
     Table t({"ID", "NAME", "VERSION", "STATUS", "CREATED"});
-    for (const auto& r : rs) t.add({r.id, r.name, r.version, to_string(r.status), format_time(r.created_at)});
+    for (const auto& r : rs)
+      t.add({r.id, r.name, r.version, to_string(r.status), format_time(r.created_at)});
     t.print();
   });
 
-  CLI::App* show = pipe->add_subcommand("show", "a published pipeline: endpoint, status, parameters, steps");
+  CLI::App* show =
+      pipe->add_subcommand("show", "a published pipeline: endpoint, status, parameters, steps");
   show->add_option("id", a->id, "published pipeline id (or a unique prefix)")->required();
-  show->add_option("--output,-o", a->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  show->add_option("--output,-o", a->output, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   show->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto r = PublishedStore(ws).require_pipeline(a->id);
     json out = pipeline_out(server_base(ws), r, true);
     if (a->output == "json") return print_json(out);
-    std::cout << "id:          " << r.id << "\nname:        " << r.name << "\nversion:     " << r.version
-              << "\ndescription: " << r.description << "\nstatus:      " << to_string(r.status)
-              << "\ncreated:     " << format_time(r.created_at) << "\nendpoint:    "
-              << out["endpoint"].get<std::string>() << "\n";
+    std::cout << "id:          " << r.id << "\nname:        " << r.name
+              << "\nversion:     " << r.version << "\ndescription: " << r.description
+              << "\nstatus:      " << to_string(r.status)
+              << "\ncreated:     " << format_time(r.created_at)
+              << "\nendpoint:    " << out["endpoint"].get<std::string>() << "\n";
     for (const auto& p : out["parameters"])
-      std::cout << "parameter:   " << p["name"].get<std::string>() << " (" << p["type"].get<std::string>()
-                << ") = " << p["default"].dump() << "\n";
+      std::cout << "parameter:   " << p["name"].get<std::string>() << " ("
+                << p["type"].get<std::string>() << ") = " << p["default"].dump() << "\n";
   });
 
   for (const char* verb : {"enable", "disable"}) {
-    CLI::App* c = pipe->add_subcommand(verb, std::string(verb) + " a published pipeline (a disabled one cannot be submitted)");
+    CLI::App* c = pipe->add_subcommand(
+        verb, std::string(verb) + " a published pipeline (a disabled one cannot be submitted)");
     c->add_option("id", a->id, "published pipeline id")->required();
     c->callback([a, &g, verb] {
       Workspace ws = open_workspace(g);
-      auto r = PublishedStore(ws).set_pipeline_status(
-          a->id, std::string(verb) == "enable" ? PublishedStatus::kActive : PublishedStatus::kDisabled);
+      auto r = PublishedStore(ws).set_pipeline_status(a->id, std::string(verb) == "enable"
+                                                                 ? PublishedStatus::kActive
+                                                                 : PublishedStatus::kDisabled);
       std::cout << "published pipeline " << r.id << " is " << to_string(r.status) << "\n";
     });
   }
 
-  CLI::App* submit = pipe->add_subcommand("submit", "run a published pipeline on the workspace's server and follow it");
+  CLI::App* submit = pipe->add_subcommand(
+      "submit", "run a published pipeline on the workspace's server and follow it");
   submit->add_option("id", a->id, "published pipeline id")->required();
   submit->add_option("--experiment,-e", a->experiment, "experiment name")->required();
   submit->add_option("--set", a->sets, "set a pipeline parameter: NAME=VALUE");
@@ -168,16 +191,19 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
   });
 
   // Endpoints.
-  CLI::App* ep = pipe->add_subcommand("endpoint", "pipeline endpoints: versions of published pipelines behind one name");
+  CLI::App* ep = pipe->add_subcommand(
+      "endpoint", "pipeline endpoints: versions of published pipelines behind one name");
   ep->require_subcommand(1);
-  CLI::App* ec = ep->add_subcommand("create", "create an endpoint whose version 0 is a published pipeline");
+  CLI::App* ec =
+      ep->add_subcommand("create", "create an endpoint whose version 0 is a published pipeline");
   ec->add_option("name", a->name, "endpoint name")->required();
   ec->add_option("--pipeline", a->pipeline, "published pipeline id")->required();
   ec->add_option("--description", a->description, "description");
   ec->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto e = PublishedStore(ws).create_endpoint(a->name, a->description, a->pipeline);
-    std::cout << "pipeline endpoint " << e.id << " ('" << e.name << "'), default version 0\n  endpoint: "
+    std::cout << "pipeline endpoint " << e.id << " ('" << e.name
+              << "'), default version 0\n  endpoint: "
               << endpoint_out(server_base(ws), e)["endpoint"].get<std::string>() << "\n";
   });
   CLI::App* el = ep->add_subcommand("list", "list pipeline endpoints");
@@ -186,7 +212,8 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
     Workspace ws = open_workspace(g);
     Table t({"ID", "NAME", "DEFAULT", "VERSIONS", "STATUS"});
     for (const auto& e : PublishedStore(ws).list_endpoints(!a->all))
-      t.add({e.id, e.name, e.default_version, std::to_string(e.pipeline_ids.size()), to_string(e.status)});
+      t.add({e.id, e.name, e.default_version, std::to_string(e.pipeline_ids.size()),
+             to_string(e.status)});
     t.print();
   });
   CLI::App* es = ep->add_subcommand("show", "an endpoint with its versions (JSON)");
@@ -195,15 +222,16 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
     Workspace ws = open_workspace(g);
     print_json(endpoint_out(server_base(ws), PublishedStore(ws).require_endpoint(a->endpoint)));
   });
-  CLI::App* ea = ep->add_subcommand("add", "add a published pipeline as the endpoint's next version");
+  CLI::App* ea =
+      ep->add_subcommand("add", "add a published pipeline as the endpoint's next version");
   ea->add_option("endpoint", a->endpoint, "endpoint id or name")->required();
   ea->add_option("--pipeline", a->pipeline, "published pipeline id")->required();
   ea->add_flag("--default", a->make_default, "make it the default version");
   ea->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto e = PublishedStore(ws).add_version(a->endpoint, a->pipeline, a->make_default);
-    std::cout << "endpoint '" << e.name << "': version " << e.pipeline_ids.size() - 1 << " added; default "
-              << e.default_version << "\n";
+    std::cout << "endpoint '" << e.name << "': version " << e.pipeline_ids.size() - 1
+              << " added; default " << e.default_version << "\n";
   });
   CLI::App* ed = ep->add_subcommand("set-default", "make VERSION the endpoint's default");
   ed->add_option("endpoint", a->endpoint, "endpoint id or name")->required();
@@ -214,28 +242,34 @@ void register_pipeline(CLI::App& app, CliGlobals& g) {
     std::cout << "endpoint '" << e.name << "': default version " << e.default_version << "\n";
   });
   for (const char* verb : {"archive", "reactivate"}) {
-    CLI::App* c = ep->add_subcommand(verb, std::string(verb) + " an endpoint (an archived one cannot be submitted)");
+    CLI::App* c = ep->add_subcommand(
+        verb, std::string(verb) + " an endpoint (an archived one cannot be submitted)");
     c->add_option("endpoint", a->endpoint, "endpoint id or name")->required();
     c->callback([a, &g, verb] {
       Workspace ws = open_workspace(g);
       auto e = PublishedStore(ws).set_endpoint_status(
-          a->endpoint, std::string(verb) == "reactivate" ? PublishedStatus::kActive : PublishedStatus::kDisabled);
+          a->endpoint, std::string(verb) == "reactivate" ? PublishedStatus::kActive
+                                                         : PublishedStatus::kDisabled);
       std::cout << "endpoint '" << e.name << "' is " << to_string(e.status) << "\n";
     });
   }
-  CLI::App* esub = ep->add_subcommand("submit", "run an endpoint's version (default: its default) on the server");
+  CLI::App* esub = ep->add_subcommand(
+      "submit", "run an endpoint's version (default: its default) on the server");
   esub->add_option("endpoint", a->endpoint, "endpoint id or name")->required();
-  esub->add_option("--pipeline-version", a->version, "version to run (default: the default version)");
+  esub->add_option("--pipeline-version", a->version,
+                   "version to run (default: the default version)");
   esub->add_option("--experiment,-e", a->experiment, "experiment name")->required();
   esub->add_option("--set", a->sets, "set a pipeline parameter: NAME=VALUE");
   esub->callback([a, &g] {
     Workspace ws = open_workspace(g);
     auto e = PublishedStore(ws).require_endpoint(a->endpoint);
-    g.exit_code = submit_on_server(ws, {.endpoint = e.id, .version = a->version}, a->experiment, a->sets);
+    g.exit_code =
+        submit_on_server(ws, {.endpoint = e.id, .version = a->version}, a->experiment, a->sets);
   });
 
   // Drafts (created from Python with PipelineDraft.create).
-  CLI::App* dr = pipe->add_subcommand("draft", "pipeline drafts (create them with PipelineDraft.create in Python)");
+  CLI::App* dr = pipe->add_subcommand(
+      "draft", "pipeline drafts (create them with PipelineDraft.create in Python)");
   dr->require_subcommand(1);
   dr->add_subcommand("list", "list drafts")->callback([&g] {
     Workspace ws = open_workspace(g);

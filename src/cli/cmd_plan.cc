@@ -17,12 +17,14 @@ void register_plan(CLI::App& app, CliGlobals& g) {
     bool strict = false;
   };
   auto a = std::make_shared<Args>();
-  CLI::App* sub = app.add_subcommand("plan", "show what `runnel run FILE` would run and why, running nothing");
+  CLI::App* sub =
+      app.add_subcommand("plan", "show what `runnel run FILE` would run and why, running nothing");
   sub->add_option("file", a->file, "pipeline YAML")->required();
   sub->add_flag("--regenerate-outputs", a->regenerate, "plan as if nothing could be reused");
   sub->add_option("--rerun", a->rerun, "plan STEP and its downstream as rerun");
   sub->add_flag("--quiet,-q", a->quiet, "print only the summary line");
-  sub->add_flag("--strict", a->strict, "keys Azure ML only warns about (unknown settings) are errors");
+  sub->add_flag("--strict", a->strict,
+                "keys Azure ML only warns about (unknown settings) are errors");
   sub->callback([a, &g] {
     auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
     PipelineSpec spec = load_pipeline_file(a->file, a->strict);

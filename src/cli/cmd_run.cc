@@ -59,34 +59,40 @@ struct RunArgs {
   bool accept_changed = false;
   std::string snapshot_max_bytes;  // a size (core/units.h); "" = the workspace config's
   int64_t snapshot_max_files = 0;
-  std::string server;  // --server URL
+  std::string server;   // --server URL
   bool strict = false;  // --strict: unknown settings are errors
 };
 
 void run_command(const RunArgs& a, CliGlobals& g) {
   if (a.output != "text" && a.output != "json")
-    throw invalid_argument("--output must be 'text' or 'json', not '" + a.output + "'; use --output json for machine-readable output");
+    throw invalid_argument("--output must be 'text' or 'json', not '" + a.output +
+                           "'; use --output json for machine-readable output");
   auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
   PipelineSpec spec = load_pipeline_file(a.file, a.strict);
-  if (spec.experiment_name.empty()) spec.experiment_name = std::filesystem::path(a.file).stem().string();
+  if (spec.experiment_name.empty())
+    spec.experiment_name = std::filesystem::path(a.file).stem().string();
   Workspace ws = open_workspace(g);
   // A server owns the workspace's runs when one is up: the run then outlives this process.
   {
     auto url = server::live_server_url(ws, a.server);
     if (url && server::can_submit_remotely(ws, a.file)) {
-      server::RemoteSubmit rs{a.file, a.experiment, a.regenerate, a.continue_on_failure, a.compute, a.rerun, {}};
+      server::RemoteSubmit rs{
+          a.file, a.experiment, a.regenerate, a.continue_on_failure, a.compute, a.rerun, {}};
       rs.parameters = parse_assignments(a.sets, "--set");
       for (const auto& t : a.tags) {
         auto eq = t.find('=');
         if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
         rs.tags[t.substr(0, eq)] = t.substr(eq + 1);
       }
-      g.exit_code = server::run_on_server(ws, *url, rs, a.output == "json", [&ws](const std::string& id) {
-        std::cout << run_to_json(ws, find_run(ws, id)).dump(2) << "\n";
-      });
+      g.exit_code =
+          server::run_on_server(ws, *url, rs, a.output == "json", [&ws](const std::string& id) {
+            std::cout << run_to_json(ws, find_run(ws, id)).dump(2) << "\n";
+          });
       return;
     }
-    if (url) std::cerr << "note: " << a.file << " is outside the workspace, so it runs here, not on the server " << *url << "\n";
+    if (url)
+      std::cerr << "note: " << a.file
+                << " is outside the workspace, so it runs here, not on the server " << *url << "\n";
   }
   ExecutionOptions opts;
   opts.experiment = a.experiment;
@@ -114,7 +120,8 @@ void run_command(const RunArgs& a, CliGlobals& g) {
     opts.tags[t.substr(0, eq)] = t.substr(eq + 1);
   }
   bool json_out = a.output == "json";
-  bool tty = !json_out && ::isatty(STDOUT_FILENO) && std::getenv("TERM") && std::string(std::getenv("TERM")) != "dumb";
+  bool tty = !json_out && ::isatty(STDOUT_FILENO) && std::getenv("TERM") &&
+             std::string(std::getenv("TERM")) != "dumb";
   bool color = tty && g.color && !std::getenv("NO_COLOR");
   opts.stream_logs = a.stream && !json_out;
   ProgressView view(tty, color, opts.stream_logs);
@@ -144,8 +151,10 @@ void run_command(const RunArgs& a, CliGlobals& g) {
         throw ExitWith{kExitRunFailed};
       }
     }
-    if (view.draws_steps()) view.redraw(exec->steps());
-    else view.flush();
+    if (view.draws_steps())
+      view.redraw(exec->steps());
+    else
+      view.flush();
   }
   RunStatus status = exec->wait();
   // The steps' states are copied only for what uses them: the TTY view and the text summary.
@@ -164,7 +173,8 @@ void run_command(const RunArgs& a, CliGlobals& g) {
       canceled += s.status == StepStatus::kCanceled;
     }
     std::cout << "PipelineRun " << exec->run_id() << " " << to_string(status) << " in "
-              << format_duration((rec->ended_at ? rec->ended_at : now_ms()) - rec->started_at) << ": " << finished << " ran";
+              << format_duration((rec->ended_at ? rec->ended_at : now_ms()) - rec->started_at)
+              << ": " << finished << " ran";
     if (reused) std::cout << ", " << reused << " reused";
     if (failed) std::cout << ", " << failed << " failed";
     if (canceled) std::cout << ", " << canceled << " canceled";
@@ -177,7 +187,8 @@ void run_command(const RunArgs& a, CliGlobals& g) {
     }
     if (status == RunStatus::kFinished) {
       for (const auto& s : steps)
-        for (const auto& [name, path] : s.outputs) std::cout << "  " << s.name << "." << name << ": " << path << "\n";
+        for (const auto& [name, path] : s.outputs)
+          std::cout << "  " << s.name << "." << name << ": " << path << "\n";
     }
     std::cout << "details: runnel runs show " << exec->run_id() << "\n";
   }
@@ -190,7 +201,8 @@ void register_run(CLI::App& app, CliGlobals& g) {
   auto a = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "submit a pipeline (YAML) and follow it live");
   sub->add_option("file", a->file, "pipeline YAML (type: pipeline)")->required();
-  sub->add_option("--experiment,-e", a->experiment, "experiment name (default: experiment_name in the file)");
+  sub->add_option("--experiment,-e", a->experiment,
+                  "experiment name (default: experiment_name in the file)");
   sub->add_option("-j,--jobs", a->jobs, "parallel local slots (default: number of cores)")
       ->check(CLI::Validator(
           [](std::string& v) -> std::string {
@@ -206,17 +218,22 @@ void register_run(CLI::App& app, CliGlobals& g) {
   sub->add_option("--compute", a->compute, "compute target for steps that do not name one");
   sub->add_option("--tag", a->tags, "tag the run: KEY=VALUE");
   sub->add_option("--set", a->sets, "set a pipeline parameter (a top-level input): NAME=VALUE");
-  sub->add_flag("--strict", a->strict, "keys Azure ML only warns about (unknown settings) are errors");
+  sub->add_flag("--strict", a->strict,
+                "keys Azure ML only warns about (unknown settings) are errors");
   sub->add_flag("--continue-on-step-failure", a->continue_on_failure,
                 "keep running steps that do not depend on a failed one");
   sub->add_flag("--stream", a->stream, "show the steps' output live");
-  sub->add_flag("--accept-changed-data", a->accept_changed,
-                "consume registered dataset versions even if their files changed since registration");
+  sub->add_flag(
+      "--accept-changed-data", a->accept_changed,
+      "consume registered dataset versions even if their files changed since registration");
   sub->add_option("--snapshot-max-bytes", a->snapshot_max_bytes,
                   "code snapshot size limit for this run: a size such as 500M or 2Gi");
-  sub->add_option("--snapshot-max-files", a->snapshot_max_files, "code snapshot file-count limit for this run");
+  sub->add_option("--snapshot-max-files", a->snapshot_max_files,
+                  "code snapshot file-count limit for this run");
   sub->add_option("--output,-o", a->output, "text (default) or json");
-  sub->add_option("--server", a->server, "submit to this runnel server (default: $RUNNEL_SERVER, else the workspace's, if up)");
+  sub->add_option(
+      "--server", a->server,
+      "submit to this runnel server (default: $RUNNEL_SERVER, else the workspace's, if up)");
   sub->callback([a, &g] { run_command(*a, g); });
 }
 

@@ -81,7 +81,8 @@ void cancel(CliGlobals& g, const std::string& id, const std::string& server_url)
       nlohmann::json::parse(run.options_json.empty() ? "{}" : run.options_json, nullptr, false);
   int pid = o.is_object() ? o.value("engine_pid", 0) : 0;
   if (is_final(run.status))
-    throw invalid_argument("run " + run.id + " already ended (" + std::string(to_string(run.status)) + ")");
+    throw invalid_argument("run " + run.id + " already ended (" +
+                           std::string(to_string(run.status)) + ")");
   if (pid > 0 && o.value("engine_host", "") == host_name() && ::kill(pid, SIGINT) == 0) {
     std::cout << "cancel requested for run " << run.id << " (asked its runnel process " << pid
               << ")\n";

@@ -7,14 +7,15 @@
 #include <iostream>
 
 #include "cli/cli.h"
-#include "spec/yaml_loader.h"
 #include "runnel/error.h"
+#include "spec/yaml_loader.h"
 
 namespace runnel::cli {
 
 // cmd_schedule.cc (declared here rather than in cli.h, which every subcommand includes).
 void register_schedule(CLI::App& app, CliGlobals& g);
-void register_pipeline(CLI::App& app, CliGlobals& g);  // cmd_pipeline.cc (publish, endpoints, drafts)
+void register_pipeline(CLI::App& app,
+                       CliGlobals& g);  // cmd_pipeline.cc (publish, endpoints, drafts)
 
 Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
 
@@ -32,7 +33,8 @@ void print_error(const std::string& message) {
   std::cerr << "error: " << m.substr(0, nl) << "\n";
   while (nl != std::string::npos) {
     size_t next = m.find('\n', nl + 1);
-    std::string line = m.substr(nl + 1, next == std::string::npos ? std::string::npos : next - nl - 1);
+    std::string line =
+        m.substr(nl + 1, next == std::string::npos ? std::string::npos : next - nl - 1);
     if (!line.empty()) std::cerr << "  " << line << "\n";
     nl = next;
   }
@@ -47,9 +49,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options (-w, --no-color) may also follow the subcommand
   CliGlobals g;
-  app.add_option("--workspace,-w", g.workspace,
-                 "workspace folder (default: $RUNNEL_WORKSPACE, else the nearest .runnel/ upwards)");
-  app.add_flag_callback("--no-color", [&g] { g.color = false; }, "plain output without colors");
+  app.add_option(
+      "--workspace,-w", g.workspace,
+      "workspace folder (default: $RUNNEL_WORKSPACE, else the nearest .runnel/ upwards)");
+  app.add_flag_callback(
+      "--no-color", [&g] { g.color = false; }, "plain output without colors");
   register_init(app, g);
   register_run(app, g);
   register_plan(app, g);

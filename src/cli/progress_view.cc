@@ -10,7 +10,9 @@ namespace runnel::cli {
 namespace {
 const char* kSpinner[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 
-std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+std::string pad(const std::string& s, size_t w) {
+  return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
+}
 
 std::string detail(const StepState& s) {
   std::string d;
@@ -32,12 +34,18 @@ ProgressView::ProgressView(bool tty, bool color, bool stream_logs)
 std::string ProgressView::paint(StepStatus status, const std::string& text) const {
   if (!color_) return text;
   const char* c = "";
-  if (status == StepStatus::kFinished) c = "\033[32m";
-  else if (status == StepStatus::kReused) c = "\033[36m";
-  else if (status == StepStatus::kFailed) c = "\033[31m";
-  else if (status == StepStatus::kCanceled) c = "\033[33m";
-  else if (status == StepStatus::kRunning) c = "\033[1;34m";
-  else return text;
+  if (status == StepStatus::kFinished)
+    c = "\033[32m";
+  else if (status == StepStatus::kReused)
+    c = "\033[36m";
+  else if (status == StepStatus::kFailed)
+    c = "\033[31m";
+  else if (status == StepStatus::kCanceled)
+    c = "\033[33m";
+  else if (status == StepStatus::kRunning)
+    c = "\033[1;34m";
+  else
+    return text;
   return std::string(c) + text + "\033[0m";
 }
 
@@ -52,9 +60,12 @@ void ProgressView::on_submitted(const std::string& run_id, const std::vector<Ste
 void ProgressView::on_step(const StepState& s) {
   if (tty_) return;  // the TTY view redraws from the engine's state
   std::lock_guard<std::mutex> lock(mu_);
-  std::string line = "[" + format_time(now_ms()).substr(11) + "] " + s.name + ": " + to_string(s.status);
+  std::string line =
+      "[" + format_time(now_ms()).substr(11) + "] " + s.name + ": " + to_string(s.status);
   std::string d = detail(s);
-  if (!d.empty() && s.status != StepStatus::kRunning && (s.status != StepStatus::kQueued || !s.reason.empty())) line += " (" + d + ")";
+  if (!d.empty() && s.status != StepStatus::kRunning &&
+      (s.status != StepStatus::kQueued || !s.reason.empty()))
+    line += " (" + d + ")";
   std::cout << line << "\n";
   std::cout.flush();
 }
@@ -79,14 +90,16 @@ void ProgressView::draw_locked(const std::vector<StepState>& steps) {
   pending_logs_.clear();
   ++frame_;
   for (const auto& s : steps) {
-    std::string icon = s.status == StepStatus::kFinished ? "✔"
-                       : s.status == StepStatus::kReused  ? "↺"
-                       : s.status == StepStatus::kFailed  ? "✘"
+    std::string icon = s.status == StepStatus::kFinished   ? "✔"
+                       : s.status == StepStatus::kReused   ? "↺"
+                       : s.status == StepStatus::kFailed   ? "✘"
                        : s.status == StepStatus::kCanceled ? "⊘"
                        : (s.status == StepStatus::kRunning || s.status == StepStatus::kPreparing)
                            ? kSpinner[frame_ % 10]
                            : (s.status == StepStatus::kQueued ? "…" : "·");
-    buf += "  " + paint(s.status, icon + " " + pad(s.name, name_width_) + "  " + pad(to_string(s.status), 10)) +
+    buf += "  " +
+           paint(s.status,
+                 icon + " " + pad(s.name, name_width_) + "  " + pad(to_string(s.status), 10)) +
            "  " + detail(s) + "\n";
   }
   drawn_lines_ = static_cast<int>(steps.size());

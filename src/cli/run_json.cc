@@ -1,9 +1,8 @@
 #include "cli/run_json.h"
 
+#include "core/ids.h"
 #include "engine/children.h"
 #include "engine/fingerprint.h"
-
-#include "core/ids.h"
 #include "runnel/error.h"
 
 using nlohmann::json;
@@ -25,7 +24,8 @@ json parse_or(const std::string& s, json fallback) {
 PipelineRunRecord find_run(const Workspace& ws, const std::string& id) {
   if (id.empty() || id == "latest") {
     auto runs = ws.store().list_pipeline_runs("", 1);
-    if (runs.empty()) throw not_found("this workspace has no runs yet; start one with `runnel run FILE.yml`");
+    if (runs.empty())
+      throw not_found("this workspace has no runs yet; start one with `runnel run FILE.yml`");
     return runs.front();
   }
   auto r = ws.store().get_pipeline_run(id);
@@ -34,12 +34,14 @@ PipelineRunRecord find_run(const Workspace& ws, const std::string& id) {
     if (auto sr = ws.store().get_step_run(id)) {
       if (auto parent = ws.store().get_pipeline_run(sr->pipeline_run_id)) return *parent;
     }
-    throw not_found("no run '" + id + "' in workspace " + ws.root() + "; list runs with `runnel runs list`");
+    throw not_found("no run '" + id + "' in workspace " + ws.root() +
+                    "; list runs with `runnel runs list`");
   }
   return *r;
 }
 
-StepRunRecord find_step(const Workspace& ws, const PipelineRunRecord& run, const std::string& step) {
+StepRunRecord find_step(const Workspace& ws, const PipelineRunRecord& run,
+                        const std::string& step) {
   auto steps = ws.store().list_step_runs(run.id);
   for (const auto& s : steps)
     if (s.name == step || s.id == step) return s;

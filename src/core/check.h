@@ -6,9 +6,9 @@
 
 #include "runnel/error.h"
 
-#define RUNNEL_CHECK(cond)                                                             \
-  do {                                                                                 \
-    if (!(cond))                                                                       \
-      throw ::runnel::internal_error(std::string("internal check failed at ") + __FILE__ + \
-                                     ":" + std::to_string(__LINE__) + ": " #cond);     \
+#define RUNNEL_CHECK(cond)                                                                       \
+  do {                                                                                           \
+    if (!(cond))                                                                                 \
+      throw ::runnel::internal_error(std::string("internal check failed at ") + __FILE__ + ":" + \
+                                     std::to_string(__LINE__) + ": " #cond);                     \
   } while (0)

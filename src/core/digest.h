@@ -44,9 +44,9 @@ const char* entry_kind_name(EntryKind kind);
 struct FileEntry {
   std::string path;  // relative to the root, '/'-separated; a single file: its base name
   EntryKind kind = EntryKind::kFile;
-  uint64_t size = 0;  // bytes of a file; length of a symlink's target; 0 for a directory
-  Digest digest;      // see above; zero until hashed
-  FileStat stat;      // identity used by the stat cache (not part of any digest)
+  uint64_t size = 0;      // bytes of a file; length of a symlink's target; 0 for a directory
+  Digest digest;          // see above; zero until hashed
+  FileStat stat;          // identity used by the stat cache (not part of any digest)
   bool via_link = false;  // a symlink stored as its target's content (snapshots): read following it
 };
 

@@ -1,20 +1,21 @@
 #include "core/ids.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
 #include <random>
 
-#include <unistd.h>
-
 namespace runnel {
 
 namespace {
 std::string random_hex(int n) {
   static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}() ^
-                             static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
+  static std::mt19937_64 rng{
+      std::random_device{}() ^
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
   static const char* kHex = "0123456789abcdef";
   std::lock_guard<std::mutex> lock(mu);
   std::string out;

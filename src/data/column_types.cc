@@ -40,7 +40,8 @@ std::optional<double> parse_float(std::string_view s) {
   std::string l = lower(s);
   std::string_view body = l;
   bool neg = false;
-  if (!body.empty() && (body[0] == '+' || body[0] == '-')) neg = body[0] == '-', body.remove_prefix(1);
+  if (!body.empty() && (body[0] == '+' || body[0] == '-'))
+    neg = body[0] == '-', body.remove_prefix(1);
   if (body == "nan") return std::nan("");
   if (body == "inf" || body == "infinity") return neg ? -HUGE_VAL : HUGE_VAL;
   // digits [. digits] | . digits, then optional exponent: checked by hand so that
@@ -113,8 +114,10 @@ std::optional<std::string> parse_time(std::string_view t) {
   if (tz[0] != '+' && tz[0] != '-') return std::nullopt;
   std::string_view off = tz.substr(1);
   std::string digits;
-  if (off.size() == 5 && off[2] == ':') digits = std::string(off.substr(0, 2)) + std::string(off.substr(3));
-  else if (off.size() == 4 || off.size() == 2) digits = std::string(off) + (off.size() == 2 ? "00" : "");
+  if (off.size() == 5 && off[2] == ':')
+    digits = std::string(off.substr(0, 2)) + std::string(off.substr(3));
+  else if (off.size() == 4 || off.size() == 2)
+    digits = std::string(off) + (off.size() == 2 ? "00" : "");
   if (digits.size() != 4 || !is_digits(digits)) return std::nullopt;
   return out + tz[0] + digits.substr(0, 2) + ":" + digits.substr(2);
 }
@@ -152,7 +155,8 @@ int date_orders(std::string_view v) {
   if (p[0].size() == 4 && p[1].size() <= 2 && p[2].size() <= 2 && sep != '.' &&
       valid_date(to_int(p[0]), to_int(p[1]), to_int(p[2])))
     mask |= 1;
-  if (p[2].size() == 4 && p[0].size() <= 2 && p[1].size() <= 2 && !(rest.size() && rest[0] == 'T')) {
+  if (p[2].size() == 4 && p[0].size() <= 2 && p[1].size() <= 2 &&
+      !(rest.size() && rest[0] == 'T')) {
     if (valid_date(to_int(p[2]), to_int(p[1]), to_int(p[0]))) mask |= 2;
     if (sep != '.' && valid_date(to_int(p[2]), to_int(p[0]), to_int(p[1]))) mask |= 4;
   }
@@ -191,9 +195,12 @@ ColumnInfo infer_column(const std::string& name,
   }
   ColumnInfo c{name, ColumnType::kString, ""};
   if (seen == 0) return c;
-  if (all_bool) c.type = ColumnType::kBoolean;
-  else if (all_int) c.type = ColumnType::kInteger;
-  else if (all_num) c.type = ColumnType::kFloat;
+  if (all_bool)
+    c.type = ColumnType::kBoolean;
+  else if (all_int)
+    c.type = ColumnType::kInteger;
+  else if (all_num)
+    c.type = ColumnType::kFloat;
   else if (orders) {
     c.type = ColumnType::kDatetime;
     // Ambiguity rule (header comment): ymd when it fits, else month-first unless only
@@ -251,11 +258,16 @@ ColumnType parse_column_type(const std::string& s) {
 
 const char* column_type_name(ColumnType t) {
   switch (t) {
-    case ColumnType::kInteger: return "integer";
-    case ColumnType::kFloat: return "float";
-    case ColumnType::kBoolean: return "boolean";
-    case ColumnType::kDatetime: return "datetime";
-    case ColumnType::kString: return "string";
+    case ColumnType::kInteger:
+      return "integer";
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kBoolean:
+      return "boolean";
+    case ColumnType::kDatetime:
+      return "datetime";
+    case ColumnType::kString:
+      return "string";
   }
   return "string";
 }

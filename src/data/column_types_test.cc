@@ -33,11 +33,11 @@ TEST(ColumnTypes, IsoDatetimes) {
 }
 
 TEST(ColumnTypes, DayMonthAmbiguityRule) {
-  EXPECT_EQ(infer({"03/07/2024", "25/12/2024"}).date_order, "dmy");   // 25 decides
-  EXPECT_EQ(infer({"03/07/2024", "12/25/2024"}).date_order, "mdy");   // 25 decides
-  EXPECT_EQ(infer({"03/07/2024", "04/08/2024"}).date_order, "mdy");   // undecided: month first
+  EXPECT_EQ(infer({"03/07/2024", "25/12/2024"}).date_order, "dmy");  // 25 decides
+  EXPECT_EQ(infer({"03/07/2024", "12/25/2024"}).date_order, "mdy");  // 25 decides
+  EXPECT_EQ(infer({"03/07/2024", "04/08/2024"}).date_order, "mdy");  // undecided: month first
   EXPECT_EQ(infer({"25/12/2024", "12/25/2024"}).type, ColumnType::kString);  // contradicts
-  EXPECT_EQ(infer({"07.03.2024"}).date_order, "dmy");                 // dotted: day first
+  EXPECT_EQ(infer({"07.03.2024"}).date_order, "dmy");                        // dotted: day first
   EXPECT_EQ(*normalize_datetime("25/12/2024 08:30", "dmy"), "2024-12-25T08:30:00");
 }
 

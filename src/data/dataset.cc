@@ -17,7 +17,8 @@ namespace runnel {
 
 namespace {
 
-std::vector<DatasetFile> resolve(const std::vector<DataPath>& paths, const std::string& partition_format) {
+std::vector<DatasetFile> resolve(const std::vector<DataPath>& paths,
+                                 const std::string& partition_format) {
   if (paths.empty()) throw invalid_argument("a dataset needs at least one path");
   std::vector<DatasetFile> out;
   for (const auto& p : paths) {
@@ -27,12 +28,14 @@ std::vector<DatasetFile> resolve(const std::vector<DataPath>& paths, const std::
       // A remote datastore's root is its cache, <workspace>/.runnel/cache/datastores/<name>
       // (engine/workspace.cc), which names the workspace to sync it in.
       const std::string cache = "/.runnel/cache/datastores/" + p.datastore;
-      if (p.root.size() > cache.size() && p.root.compare(p.root.size() - cache.size(), cache.size(), cache) == 0)
-        internal::sync_datastore_path(Workspace::get(p.root.substr(0, p.root.size() - cache.size())),
-                                      p.datastore, p.path);
+      if (p.root.size() > cache.size() &&
+          p.root.compare(p.root.size() - cache.size(), cache.size(), cache) == 0)
+        internal::sync_datastore_path(
+            Workspace::get(p.root.substr(0, p.root.size() - cache.size())), p.datastore, p.path);
     }
-    auto matched = p.datastore.empty() ? internal::match_local_files(p.path)
-                                       : internal::match_datastore_files(p.root, p.path, p.datastore);
+    auto matched = p.datastore.empty()
+                       ? internal::match_local_files(p.path)
+                       : internal::match_datastore_files(p.root, p.path, p.datastore);
     for (auto& m : matched) {
       DatasetFile f;
       f.datastore = p.datastore;
@@ -42,8 +45,8 @@ std::vector<DatasetFile> resolve(const std::vector<DataPath>& paths, const std::
       if (!partition_format.empty()) {
         auto part = internal::parse_partition(partition_format, m.rel);
         if (!part)
-          throw invalid_argument("file '" + m.rel + "' does not fit partition_format '" + partition_format +
-                                 "'; narrow the path or fix the format");
+          throw invalid_argument("file '" + m.rel + "' does not fit partition_format '" +
+                                 partition_format + "'; narrow the path or fix the format");
         f.partition = *part;
       }
       bool dup = std::any_of(out.begin(), out.end(), [&](const DatasetFile& o) {
@@ -91,7 +94,9 @@ const std::string& DatasetBase::name() const { return state_->name; }
 int DatasetBase::version() const { return state_->version; }
 const std::string& DatasetBase::description() const { return state_->description; }
 std::string DatasetBase::kind() const { return state_->kind; }
-std::string DatasetBase::definition_json() const { return internal::definition_to_json(*state_).dump(); }
+std::string DatasetBase::definition_json() const {
+  return internal::definition_to_json(*state_).dump();
+}
 const std::vector<DatasetFile>& DatasetBase::files() const { return state_->files; }
 std::string DatasetBase::digest() const { return state_->digest; }
 
@@ -122,14 +127,16 @@ FileDataset FileDataset::register_dataset(const Workspace& ws, const std::string
                                           const std::string& description,
                                           const std::map<std::string, std::string>& tags,
                                           bool create_new_version) const {
-  return DatasetAccess::file(internal::register_state(ws, *state_, name, description, tags, create_new_version));
+  return DatasetAccess::file(
+      internal::register_state(ws, *state_, name, description, tags, create_new_version));
 }
 
 TabularDataset TabularDataset::register_dataset(const Workspace& ws, const std::string& name,
                                                 const std::string& description,
                                                 const std::map<std::string, std::string>& tags,
                                                 bool create_new_version) const {
-  return DatasetAccess::tabular(internal::register_state(ws, *state_, name, description, tags, create_new_version));
+  return DatasetAccess::tabular(
+      internal::register_state(ws, *state_, name, description, tags, create_new_version));
 }
 
 const std::vector<ColumnInfo>& TabularDataset::columns() const { return state_->columns; }
@@ -143,13 +150,15 @@ std::vector<std::vector<std::string>> TabularDataset::take(int n) const {
   std::vector<std::vector<std::string>> out;
   for (const auto& row : internal::take_rows(state_->files, state_->options, state_->columns, n)) {
     std::vector<std::string> r;
-    for (const auto& v : row) r.push_back(v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& v : row)
+      r.push_back(v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump());
     out.push_back(std::move(r));
   }
   return out;
 }
 
-FileDataset Dataset::File::from_files(const std::vector<DataPath>& paths, const std::string& partition_format) {
+FileDataset Dataset::File::from_files(const std::vector<DataPath>& paths,
+                                      const std::string& partition_format) {
   DatasetState s;
   s.kind = "file";
   s.sources = paths;
@@ -168,7 +177,8 @@ TabularDataset Dataset::Tabular::from_delimited_files(const std::vector<DataPath
   return DatasetAccess::tabular(internal::resolve_state(std::move(s)));
 }
 
-std::variant<FileDataset, TabularDataset> Dataset::get_by_name(const Workspace& ws, const std::string& name,
+std::variant<FileDataset, TabularDataset> Dataset::get_by_name(const Workspace& ws,
+                                                               const std::string& name,
                                                                int version) {
   auto st = internal::load_state(ws, name, version);
   if (st->kind == "tabular") return DatasetAccess::tabular(st);
@@ -178,14 +188,17 @@ std::variant<FileDataset, TabularDataset> Dataset::get_by_name(const Workspace& 
 FileDataset Dataset::get_file_dataset(const Workspace& ws, const std::string& name, int version) {
   auto st = internal::load_state(ws, name, version);
   if (st->kind != "file")
-    throw invalid_argument("dataset '" + name + "' is a " + st->kind + " dataset, not a file dataset");
+    throw invalid_argument("dataset '" + name + "' is a " + st->kind +
+                           " dataset, not a file dataset");
   return DatasetAccess::file(st);
 }
 
-TabularDataset Dataset::get_tabular_dataset(const Workspace& ws, const std::string& name, int version) {
+TabularDataset Dataset::get_tabular_dataset(const Workspace& ws, const std::string& name,
+                                            int version) {
   auto st = internal::load_state(ws, name, version);
   if (st->kind != "tabular")
-    throw invalid_argument("dataset '" + name + "' is a " + st->kind + " dataset, not a tabular dataset");
+    throw invalid_argument("dataset '" + name + "' is a " + st->kind +
+                           " dataset, not a tabular dataset");
   return DatasetAccess::tabular(st);
 }
 

@@ -12,23 +12,30 @@ namespace runnel::internal {
 
 const char* header_mode_name(HeaderMode h) {
   switch (h) {
-    case HeaderMode::kAllFilesHaveSameHeaders: return "all_files_same_headers";
-    case HeaderMode::kNoHeaders: return "no_headers";
-    case HeaderMode::kOnlyFirstFileHasHeaders: return "only_first_file_has_headers";
-    case HeaderMode::kCombineAllFilesHeaders: return "combine_all_files_headers";
+    case HeaderMode::kAllFilesHaveSameHeaders:
+      return "all_files_same_headers";
+    case HeaderMode::kNoHeaders:
+      return "no_headers";
+    case HeaderMode::kOnlyFirstFileHasHeaders:
+      return "only_first_file_has_headers";
+    case HeaderMode::kCombineAllFilesHeaders:
+      return "combine_all_files_headers";
   }
   return "all_files_same_headers";
 }
 
 HeaderMode parse_header_mode(const std::string& s) {
   std::string l;
-  for (char c : s) l += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (l == "all_files_same_headers" || l == "all_files_have_same_headers" || l == "all" || l == "true")
+  for (char c : s)
+    l += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (l == "all_files_same_headers" || l == "all_files_have_same_headers" || l == "all" ||
+      l == "true")
     return HeaderMode::kAllFilesHaveSameHeaders;
   if (l == "no_headers" || l == "none" || l == "false") return HeaderMode::kNoHeaders;
   if (l == "only_first_file_has_headers" || l == "first" || l == "first_file")
     return HeaderMode::kOnlyFirstFileHasHeaders;
-  if (l == "combine_all_files_headers" || l == "combine") return HeaderMode::kCombineAllFilesHeaders;
+  if (l == "combine_all_files_headers" || l == "combine")
+    return HeaderMode::kCombineAllFilesHeaders;
   throw invalid_argument("unknown header mode '" + s +
                          "'; use all_files_same_headers, no_headers, only_first_file_has_headers "
                          "or combine_all_files_headers");
@@ -50,7 +57,8 @@ json definition_to_json(const DatasetState& s, bool with_files) {
   j["kind"] = s.kind;
   if (!s.asset_type.empty()) j["asset_type"] = s.asset_type;
   j["sources"] = json::array();
-  for (const auto& src : s.sources) j["sources"].push_back({{"datastore", src.datastore}, {"path", src.path}});
+  for (const auto& src : s.sources)
+    j["sources"].push_back({{"datastore", src.datastore}, {"path", src.path}});
   j["partition_format"] = s.partition_format;
   if (s.kind == "tabular") {
     const auto& o = s.options;
@@ -67,12 +75,16 @@ json definition_to_json(const DatasetState& s, bool with_files) {
                     {"ragged_rows", ragged_rows_name(o.ragged_rows)}};
     j["columns"] = json::array();
     for (const auto& c : s.columns)
-      j["columns"].push_back({{"name", c.name}, {"type", column_type_name(c.type)}, {"date_order", c.date_order}});
+      j["columns"].push_back(
+          {{"name", c.name}, {"type", column_type_name(c.type)}, {"date_order", c.date_order}});
   }
   if (with_files) {
     j["files"] = json::array();
     for (const auto& f : s.files)
-      j["files"].push_back({{"datastore", f.datastore}, {"path", f.path}, {"size", f.size}, {"partition", f.partition}});
+      j["files"].push_back({{"datastore", f.datastore},
+                            {"path", f.path},
+                            {"size", f.size},
+                            {"partition", f.partition}});
   }
   return j;
 }
@@ -87,7 +99,8 @@ DatasetState definition_from_json(const json& j, const std::map<std::string, std
       if (ds.empty()) return "";
       auto it = roots.find(ds);
       if (it == roots.end())
-        throw not_found("the dataset uses datastore '" + ds + "', which is not registered in this workspace");
+        throw not_found("the dataset uses datastore '" + ds +
+                        "', which is not registered in this workspace");
       return it->second;
     };
     for (const auto& src : j.at("sources")) {
@@ -112,7 +125,8 @@ DatasetState definition_from_json(const json& j, const std::map<std::string, std
       opt.ragged_rows = parse_ragged_rows(o.value("ragged_rows", "error"));
       opt.partition_format = s.partition_format;
       for (const auto& c : j.at("columns"))
-        s.columns.push_back({c.at("name").get<std::string>(), parse_column_type(c.at("type").get<std::string>()),
+        s.columns.push_back({c.at("name").get<std::string>(),
+                             parse_column_type(c.at("type").get<std::string>()),
                              c.value("date_order", "")});
     }
     static const json kNoFiles = json::array();

@@ -42,7 +42,9 @@ struct DatasetState {
 
 // Builds handles from a state (the constructors are private to users).
 struct DatasetAccess {
-  static FileDataset file(std::shared_ptr<const DatasetState> s) { return FileDataset(std::move(s)); }
+  static FileDataset file(std::shared_ptr<const DatasetState> s) {
+    return FileDataset(std::move(s));
+  }
   static TabularDataset tabular(std::shared_ptr<const DatasetState> s) {
     return TabularDataset(std::move(s));
   }

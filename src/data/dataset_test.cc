@@ -31,12 +31,13 @@ TEST(Tabular, InfersTypesOnATrickyCsv) {
   auto d = Dataset::Tabular::from_delimited_files({{t.ds(), "t/tricky.csv"}}, o);
   std::vector<std::string> types;
   for (const auto& c : d.columns()) types.push_back(c.name + ":" + c.type_name());
-  EXPECT_EQ(types, (std::vector<std::string>{"id:integer", "name:string", "score:float", "ok:boolean",
-                                              "when:datetime", "note:string"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"id:integer", "name:string", "score:float",
+                                             "ok:boolean", "when:datetime", "note:string"}));
   EXPECT_EQ(d.columns()[4].date_order, "dmy");
-  EXPECT_EQ(d.take_json(3),
-            R"([[1,"Smith, J",1.0,true,"2024-12-25","two\nlines"],[2,null,2.5,false,"2024-07-03",null],)"
-            R"([3,"O\"Neil",null,true,"2025-01-01","plain"]])");
+  EXPECT_EQ(
+      d.take_json(3),
+      R"([[1,"Smith, J",1.0,true,"2024-12-25","two\nlines"],[2,null,2.5,false,"2024-07-03",null],)"
+      R"([3,"O\"Neil",null,true,"2025-01-01","plain"]])");
 }
 
 TEST(Tabular, Latin1AndSemicolons) {
@@ -44,7 +45,9 @@ TEST(Tabular, Latin1AndSemicolons) {
   t.put("l.csv", "ville;pop\nS\xE8te;44000\n");
   DelimitedOptions o;
   o.separator = ";";
-  EXPECT_NE(what([&] { Dataset::Tabular::from_delimited_files({{t.ds(), "l.csv"}}, o); }).find("l.csv:2: byte 0xE8"),
+  EXPECT_NE(what([&] {
+              Dataset::Tabular::from_delimited_files({{t.ds(), "l.csv"}}, o);
+            }).find("l.csv:2: byte 0xE8"),
             std::string::npos);
   o.encoding = "latin1";
   auto d = Dataset::Tabular::from_delimited_files({{t.ds(), "l.csv"}}, o);
@@ -57,21 +60,31 @@ TEST(Tabular, BadInputErrors) {
   t.put("r/a.csv", "x,y\n1,2\n3\n");
   t.put("h/a.csv", "x,y\n1,2\n");
   t.put("h/b.csv", "x,z\n1,2\n");
-  EXPECT_NE(what([&] { Dataset::Tabular::from_delimited_files({{t.ds(), "r/a.csv"}}); }).find("a.csv:3: row has 1 fields"),
+  EXPECT_NE(what([&] {
+              Dataset::Tabular::from_delimited_files({{t.ds(), "r/a.csv"}});
+            }).find("a.csv:3: row has 1 fields"),
             std::string::npos);
   DelimitedOptions pad;
   pad.ragged_rows = RaggedRows::kPadOrTruncate;
   EXPECT_EQ(Dataset::Tabular::from_delimited_files({{t.ds(), "r/a.csv"}}, pad).take(5).size(), 2u);
-  EXPECT_NE(what([&] { Dataset::Tabular::from_delimited_files({{t.ds(), "h/*.csv"}}); }).find("b.csv:1: header (x,z) differs"),
+  EXPECT_NE(what([&] {
+              Dataset::Tabular::from_delimited_files({{t.ds(), "h/*.csv"}});
+            }).find("b.csv:1: header (x,z) differs"),
             std::string::npos);
   DelimitedOptions combine;
   combine.header = HeaderMode::kCombineAllFilesHeaders;
-  EXPECT_EQ(Dataset::Tabular::from_delimited_files({{t.ds(), "h/*.csv"}}, combine).columns().size(), 3u);
+  EXPECT_EQ(Dataset::Tabular::from_delimited_files({{t.ds(), "h/*.csv"}}, combine).columns().size(),
+            3u);
   DelimitedOptions unknown;
   unknown.set_column_types["nope"] = ColumnType::kInteger;
-  EXPECT_NE(what([&] { Dataset::Tabular::from_delimited_files({{t.ds(), "h/a.csv"}}, unknown); }).find("'nope'"),
+  EXPECT_NE(what([&] {
+              Dataset::Tabular::from_delimited_files({{t.ds(), "h/a.csv"}}, unknown);
+            }).find("'nope'"),
             std::string::npos);
-  EXPECT_NE(what([&] { Dataset::File::from_files({{t.ds(), "zz/*.csv"}}); }).find("matches no file"), std::string::npos);
+  EXPECT_NE(what([&] {
+              Dataset::File::from_files({{t.ds(), "zz/*.csv"}});
+            }).find("matches no file"),
+            std::string::npos);
 }
 
 TEST(Tabular, IncludePathAndPartitionColumns) {
@@ -97,12 +110,15 @@ TEST(Register, VersionsIdentityAndErrors) {
   EXPECT_EQ(d.register_dataset(t.ws(), "images").version(), 1);  // identical: same version
   t.put("img/c.png", "C");
   auto d2 = Dataset::File::from_files({{t.ds(), "img/"}});
-  EXPECT_NE(what([&] { d2.register_dataset(t.ws(), "images"); }).find("create_new_version"), std::string::npos);
+  EXPECT_NE(what([&] { d2.register_dataset(t.ws(), "images"); }).find("create_new_version"),
+            std::string::npos);
   EXPECT_EQ(d2.register_dataset(t.ws(), "images", "", {}, true).version(), 2);
   EXPECT_EQ(Dataset::get_file_dataset(t.ws(), "images", 1).files().size(), 2u);
   EXPECT_EQ(Dataset::get_file_dataset(t.ws(), "images").version(), 2);
-  EXPECT_NE(what([&] { Dataset::get_by_name(t.ws(), "images", 7); }).find("no version 7"), std::string::npos);
-  EXPECT_NE(what([&] { d.register_dataset(t.ws(), "bad name"); }).find("not valid"), std::string::npos);
+  EXPECT_NE(what([&] { Dataset::get_by_name(t.ws(), "images", 7); }).find("no version 7"),
+            std::string::npos);
+  EXPECT_NE(what([&] { d.register_dataset(t.ws(), "bad name"); }).find("not valid"),
+            std::string::npos);
 }
 
 TEST(Register, LocalFilesAreUploaded) {

@@ -22,9 +22,12 @@ TEST(GlobMatch, StarQuestionAndDoubleStar) {
 class MatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = (std::filesystem::temp_directory_path() / ("runnel-match-" + std::to_string(::getpid()))).string();
+    root_ =
+        (std::filesystem::temp_directory_path() / ("runnel-match-" + std::to_string(::getpid())))
+            .string();
     remove_all(root_);
-    for (const char* f : {"raw/a.csv", "raw/b.csv", "raw/sub/c.csv", "raw/notes.txt", "img/x.png"}) {
+    for (const char* f :
+         {"raw/a.csv", "raw/b.csv", "raw/sub/c.csv", "raw/notes.txt", "img/x.png"}) {
       make_dirs(std::filesystem::path(root_ + "/" + f).parent_path().string());
       write_file_atomic(root_ + "/" + f, "1\n");
     }

@@ -86,8 +86,10 @@ json build_manifest(const std::vector<DatasetFile>& files) {
                  {"inode", static_cast<uint64_t>(st.st_ino)}});
   }
   std::sort(m.begin(), m.end(), [](const json& a, const json& b) {
-    return std::tie(a["datastore"].get_ref<const std::string&>(), a["path"].get_ref<const std::string&>()) <
-           std::tie(b["datastore"].get_ref<const std::string&>(), b["path"].get_ref<const std::string&>());
+    return std::tie(a["datastore"].get_ref<const std::string&>(),
+                    a["path"].get_ref<const std::string&>()) <
+           std::tie(b["datastore"].get_ref<const std::string&>(),
+                    b["path"].get_ref<const std::string&>());
   });
   return m;
 }
@@ -114,10 +116,12 @@ std::vector<std::string> changed_files(const json& manifest,
       out.push_back(label + " (missing)");
       continue;
     }
-    if (st.st_size == e.value("size", int64_t{-1}) && mtime_ns(st) == e.value("mtime_ns", int64_t{-1}) &&
+    if (st.st_size == e.value("size", int64_t{-1}) &&
+        mtime_ns(st) == e.value("mtime_ns", int64_t{-1}) &&
         static_cast<uint64_t>(st.st_ino) == e.value("inode", uint64_t{0}))
       continue;
-    if (st.st_size != e.value("size", int64_t{-1}) || sha256_file_hex(local) != e.value("digest", "")) {
+    if (st.st_size != e.value("size", int64_t{-1}) ||
+        sha256_file_hex(local) != e.value("digest", "")) {
       out.push_back(label);
     }
   }

@@ -11,7 +11,8 @@ namespace {
 
 using testing::TempWorkspace;
 
-StepInput dataset_input(const std::string& ref, InputMode mode, DataType type = DataType::kUriFolder) {
+StepInput dataset_input(const std::string& ref, InputMode mode,
+                        DataType type = DataType::kUriFolder) {
   StepInput in;
   in.name = "x";
   in.type = type;
@@ -29,7 +30,8 @@ TEST(Materialize, DownloadMountAndDirect) {
   t.put("img/sub/b.png", "B");
   auto reg = Dataset::File::from_files({{t.ds(), "img/"}}).register_dataset(t.ws(), "imgs");
   std::string work = t.dir() + "/work";
-  auto dl = resolve_input(t.ws(), dataset_input("dataset:imgs:1", InputMode::kDownload), work, false);
+  auto dl =
+      resolve_input(t.ws(), dataset_input("dataset:imgs:1", InputMode::kDownload), work, false);
   EXPECT_EQ(read_file(dl.path_for_step + "/sub/b.png"), "B");
   EXPECT_EQ(dl.content_digest, reg.digest());
   EXPECT_EQ(dl.context_entry["dataset"]["version"], 1);
@@ -54,7 +56,8 @@ TEST(Materialize, ChangedContentIsCaught) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kCorruption);
-    EXPECT_NE(std::string(e.what()).find("workspaceblobstore:d/a.csv"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("workspaceblobstore:d/a.csv"), std::string::npos)
+        << e.what();
   }
   auto r = resolve_input(t.ws(), dataset_input("tab", InputMode::kDirect), work, true);
   ASSERT_EQ(r.files_changed.size(), 1u);
@@ -69,7 +72,8 @@ TEST(Materialize, TabularNeedsDirect) {
     resolve_input(t.ws(), dataset_input("tab", InputMode::kDownload), t.dir() + "/w", false);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("support mode: direct only"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("support mode: direct only"), std::string::npos)
+        << e.what();
   }
 }
 

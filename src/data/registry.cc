@@ -59,7 +59,8 @@ void upload_local_sources(const Workspace& ws, DatasetState& s, const std::strin
     if (!ec) fs::rename(tmp, dest, ec);
     if (ec) {
       fs::remove(tmp);
-      throw io_error("cannot upload " + abs + " to datastore " + ds.name() + " (" + dest + "): " + ec.message());
+      throw io_error("cannot upload " + abs + " to datastore " + ds.name() + " (" + dest +
+                     "): " + ec.message());
     }
   }
   for (auto& p : s.sources)
@@ -81,7 +82,8 @@ std::map<std::string, std::string> datastore_roots(const Workspace& ws) {
 }
 
 std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const DatasetState& given,
-                                                   const std::string& name, const std::string& description,
+                                                   const std::string& name,
+                                                   const std::string& description,
                                                    const std::map<std::string, std::string>& tags,
                                                    bool create_new_version, int explicit_version) {
   check_name(name);
@@ -102,11 +104,13 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
     if (explicit_version > 0) {
       for (const auto& v : versions) {
         if (v.version != explicit_version) continue;
-        if (v.digest == digest && v.kind == s.kind && identity(json::parse(v.definition_json)) == ident) {
+        if (v.digest == digest && v.kind == s.kind &&
+            identity(json::parse(v.definition_json)) == ident) {
           existing = v;
           return;
         }
-        throw already_exists("data asset '" + name + "' version " + std::to_string(explicit_version) +
+        throw already_exists("data asset '" + name + "' version " +
+                             std::to_string(explicit_version) +
                              " is already registered with a different definition or content, and "
                              "versions are immutable; give a new version (--version), or leave "
                              "version out to get the next number");
@@ -114,7 +118,8 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
       versions.clear();  // a new version of that number
     }
     for (auto it = versions.rbegin(); it != versions.rend(); ++it)
-      if (it->digest == digest && it->kind == s.kind && identity(json::parse(it->definition_json)) == ident) {
+      if (it->digest == digest && it->kind == s.kind &&
+          identity(json::parse(it->definition_json)) == ident) {
         existing = *it;
         return;
       }
@@ -122,10 +127,13 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
       throw already_exists("dataset '" + name + "' is already registered (latest version " +
                            std::to_string(versions.back().version) +
                            ") with a different definition or content; pass create_new_version=true "
-                           "(--new-version) to add version " + std::to_string(versions.back().version + 1) +
+                           "(--new-version) to add version " +
+                           std::to_string(versions.back().version + 1) +
                            ", or choose another name");
     rec.name = name;
-    rec.version = explicit_version > 0 ? explicit_version : versions.empty() ? 1 : versions.back().version + 1;
+    rec.version = explicit_version > 0 ? explicit_version
+                  : versions.empty()   ? 1
+                                       : versions.back().version + 1;
     rec.kind = s.kind;
     rec.definition_json = definition.dump();
     rec.manifest_json = manifest.dump();
@@ -139,7 +147,8 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
   return load_state(ws, name, rec.version);
 }
 
-std::shared_ptr<const DatasetState> load_state(const Workspace& ws, const std::string& name, int version) {
+std::shared_ptr<const DatasetState> load_state(const Workspace& ws, const std::string& name,
+                                               int version) {
   auto rec = ws.store().get_dataset(name, version);
   if (rec && version == 0 && is_archived(ws, "data", name, std::to_string(rec->version))) {
     // @latest skips archived versions (`runnel data archive`); a named version still resolves.
@@ -148,21 +157,25 @@ std::shared_ptr<const DatasetState> load_state(const Workspace& ws, const std::s
     for (auto it = all.rbegin(); it != all.rend() && !rec; ++it)
       if (!is_archived(ws, "data", name, std::to_string(it->version))) rec = *it;
     if (!rec)
-      throw not_found("every version of dataset '" + name + "' is archived, so it has no latest version; name a "
-                      "version (azureml:" + name + ":VERSION) or restore one with `runnel data restore`");
+      throw not_found("every version of dataset '" + name +
+                      "' is archived, so it has no latest version; name a "
+                      "version (azureml:" +
+                      name + ":VERSION) or restore one with `runnel data restore`");
   }
   if (!rec) {
     auto versions = ws.store().list_dataset_versions(name);
     if (!versions.empty())
-      throw not_found("dataset '" + name + "' has no version " + std::to_string(version) + " (versions 1.." +
-                      std::to_string(versions.back().version) + ")");
+      throw not_found("dataset '" + name + "' has no version " + std::to_string(version) +
+                      " (versions 1.." + std::to_string(versions.back().version) + ")");
     std::string known;
     for (const auto& d : ws.store().list_datasets()) known += (known.empty() ? "" : ", ") + d.name;
     throw not_found("no dataset called '" + name + "' is registered" +
-                    (known.empty() ? std::string(" (none is; register one with `runnel dataset register`)")
-                                   : " (registered: " + known + ")"));
+                    (known.empty()
+                         ? std::string(" (none is; register one with `runnel dataset register`)")
+                         : " (registered: " + known + ")"));
   }
-  auto s = std::make_shared<DatasetState>(definition_from_json(json::parse(rec->definition_json), datastore_roots(ws)));
+  auto s = std::make_shared<DatasetState>(
+      definition_from_json(json::parse(rec->definition_json), datastore_roots(ws)));
   s->name = rec->name;
   s->version = rec->version;
   s->description = rec->description;
@@ -179,13 +192,15 @@ std::pair<std::string, int> parse_dataset_ref(const std::string& ref) {
   int version = 0;
   if (auto at = r.find('@'); at != std::string::npos) {
     if (r.substr(at + 1) != "latest")
-      throw invalid_argument("dataset reference '" + ref + "': only @latest is supported after '@'");
+      throw invalid_argument("dataset reference '" + ref +
+                             "': only @latest is supported after '@'");
     r = r.substr(0, at);
   } else if (auto colon = r.rfind(':'); colon != std::string::npos) {
     std::string v = r.substr(colon + 1);
     if (v == "latest") {
       version = 0;
-    } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() < 9) {
+    } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos &&
+               v.size() < 9) {
       version = std::stoi(v);
     } else {
       throw invalid_argument("dataset reference '" + ref + "': version '" + v +

@@ -26,7 +26,8 @@ std::shared_ptr<const DatasetState> register_state(const Workspace& ws, const Da
                                                    const std::string& name,
                                                    const std::string& description,
                                                    const std::map<std::string, std::string>& tags,
-                                                   bool create_new_version, int explicit_version = 0);
+                                                   bool create_new_version,
+                                                   int explicit_version = 0);
 
 // A registered version (0 = the latest not archived, assets/archive.h), files as recorded at
 // registration. Throws

@@ -18,7 +18,8 @@ std::string hint_for(ErrorCode code, const std::string& datastore) {
              "), then run again";
     case ErrorCode::kInvalidArgument:
       return "; register the datastore again with working credentials (runnel datastore "
-             "register " + datastore + " ... --overwrite)";
+             "register " +
+             datastore + " ... --overwrite)";
     case ErrorCode::kNotFound:
       return "; check the container/bucket and the path (runnel datastore ls --datastore " +
              datastore + ")";
@@ -36,9 +37,9 @@ RemoteSync sync_datastore_path(const Workspace& ws, const std::string& datastore
   std::string where = "datastore '" + datastore + "'";
   try {
     where += " (" + objstore::open_store(ws, datastore)->describe() + ")";
-    auto c = objstore::sync_cache(ws, datastore, pattern, [](const std::string& p, const std::string& k) {
-      return glob_match(p, k);
-    });
+    auto c = objstore::sync_cache(
+        ws, datastore, pattern,
+        [](const std::string& p, const std::string& k) { return glob_match(p, k); });
     return {c.files + c.skipped, c.files, c.bytes};
   } catch (const Error& e) {
     throw Error(e.code(), objstore::redact(ws, where + ", path '" + pattern + "': " + e.what() +

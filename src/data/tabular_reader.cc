@@ -15,7 +15,9 @@ namespace runnel::internal {
 
 namespace {
 
-std::string label(const DatasetFile& f) { return f.datastore.empty() ? f.path : f.datastore + ":" + f.path; }
+std::string label(const DatasetFile& f) {
+  return f.datastore.empty() ? f.path : f.datastore + ":" + f.path;
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -26,7 +28,8 @@ std::string join(const std::vector<std::string>& v) {
 std::vector<std::string> header_of(const CsvRow& row) {
   std::vector<std::string> out;
   for (size_t i = 0; i < row.fields.size(); ++i)
-    out.push_back(row.fields[i] && !row.fields[i]->empty() ? *row.fields[i] : "Column" + std::to_string(i + 1));
+    out.push_back(row.fields[i] && !row.fields[i]->empty() ? *row.fields[i]
+                                                           : "Column" + std::to_string(i + 1));
   return out;
 }
 
@@ -55,7 +58,8 @@ std::vector<std::string> read_column_names(const std::vector<DatasetFile>& files
   switch (o.header) {
     case HeaderMode::kNoHeaders: {
       auto first = first_row(files[0], o);
-      for (size_t i = 0; first && i < first->size(); ++i) names.push_back("Column" + std::to_string(i + 1));
+      for (size_t i = 0; first && i < first->size(); ++i)
+        names.push_back("Column" + std::to_string(i + 1));
       break;
     }
     case HeaderMode::kOnlyFirstFileHasHeaders:
@@ -66,8 +70,9 @@ std::vector<std::string> read_column_names(const std::vector<DatasetFile>& files
       for (size_t i = 1; i < files.size(); ++i) {
         auto h = first_row(files[i], o).value_or(std::vector<std::string>{});
         if (h != names)
-          throw invalid_argument(label(files[i]) + ":1: header (" + join(h) + ") differs from the header of " +
-                                 label(files[0]) + " (" + join(names) +
+          throw invalid_argument(label(files[i]) + ":1: header (" + join(h) +
+                                 ") differs from the header of " + label(files[0]) + " (" +
+                                 join(names) +
                                  "); make them equal, or use header=combine_all_files_headers");
       }
       break;
@@ -77,7 +82,8 @@ std::vector<std::string> read_column_names(const std::vector<DatasetFile>& files
           if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
       break;
   }
-  if (names.empty()) throw invalid_argument(label(files[0]) + ": the file is empty (no header row)");
+  if (names.empty())
+    throw invalid_argument(label(files[0]) + ": the file is empty (no header row)");
   if (o.include_path) names.push_back("Path");
   for (const auto& [k, _] : partition_keys(o.partition_format)) names.push_back(k);
   return names;
@@ -121,7 +127,8 @@ void scan_rows(const std::vector<DatasetFile>& files, const DelimitedOptions& o,
       if (o.include_path) out.emplace_back("/" + f.path);
       for (const auto& [k, _] : partition_keys(o.partition_format)) {
         auto it = f.partition.find(k);
-        out.emplace_back(it == f.partition.end() ? std::nullopt : std::optional<std::string>(it->second));
+        out.emplace_back(it == f.partition.end() ? std::nullopt
+                                                 : std::optional<std::string>(it->second));
       }
       if (!on_row(f, r.line, std::move(out))) stop = true;
       return !stop;
@@ -129,17 +136,19 @@ void scan_rows(const std::vector<DatasetFile>& files, const DelimitedOptions& o,
   }
 }
 
-std::vector<ColumnInfo> infer_columns(const std::vector<DatasetFile>& files, const DelimitedOptions& o) {
+std::vector<ColumnInfo> infer_columns(const std::vector<DatasetFile>& files,
+                                      const DelimitedOptions& o) {
   auto names = read_column_names(files, o);
   for (const auto& [k, _] : o.set_column_types)
     if (std::find(names.begin(), names.end(), k) == names.end())
-      throw invalid_argument("set_column_types names column '" + k + "', which the files do not have (columns: " +
-                             join(names) + ")");
+      throw invalid_argument("set_column_types names column '" + k +
+                             "', which the files do not have (columns: " + join(names) + ")");
   std::vector<Fields> samples(names.size());
   if (o.infer_column_types) {
     int n = 0;
     scan_rows(files, o, [&](const DatasetFile&, int, Fields&& row) {
-      for (size_t i = 0; i < row.size() && i < samples.size(); ++i) samples[i].push_back(std::move(row[i]));
+      for (size_t i = 0; i < row.size() && i < samples.size(); ++i)
+        samples[i].push_back(std::move(row[i]));
       return ++n < o.infer_sample_rows;
     });
   }
@@ -168,8 +177,9 @@ nlohmann::json take_rows(const std::vector<DatasetFile>& files, const DelimitedO
       const auto& v = i < fields.size() ? fields[i] : std::optional<std::string>();
       auto j = convert_value(columns[i], v, o.empty_as_string);
       if (!j)
-        throw invalid_argument(label(f) + ":" + std::to_string(line) + ": column '" + columns[i].name + "': '" +
-                               *v + "' is not a " + column_type_name(columns[i].type) +
+        throw invalid_argument(label(f) + ":" + std::to_string(line) + ": column '" +
+                               columns[i].name + "': '" + *v + "' is not a " +
+                               column_type_name(columns[i].type) +
                                "; fix the value or change its type in set_column_types");
       row.push_back(*j);
     }

@@ -12,10 +12,10 @@ namespace runnel::internal {
 namespace {
 
 // Windows-1252 code points for bytes 0x80..0x9F (0 = undefined in that code page).
-constexpr uint16_t kCp1252[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr uint16_t kCp1252[32] = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                  0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                  0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                  0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -39,8 +39,8 @@ void append_utf8(std::string& out, uint32_t cp) {
   char hex[8];
   std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(bytes[pos]));
   throw invalid_argument(file + ":" + std::to_string(line) + ": byte " + hex + " at column " +
-                         std::to_string(pos - line_start + 1) + " is not valid " + encoding +
-                         "; " + hint);
+                         std::to_string(pos - line_start + 1) + " is not valid " + encoding + "; " +
+                         hint);
 }
 
 // Length of the valid UTF-8 sequence at `i`, or 0 when invalid (overlongs, surrogates and
@@ -65,7 +65,8 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 std::string canonical_encoding(const std::string& encoding) {
   std::string e;
   for (char c : encoding)
-    if (c != '-' && c != '_' && c != ' ') e += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c != '-' && c != '_' && c != ' ')
+      e += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (e == "utf8" || e == "utf8bom" || e.empty()) return "utf8";
   if (e == "latin1" || e == "iso88591" || e == "l1") return "latin1";
   if (e == "windows1252" || e == "cp1252") return "windows1252";

@@ -7,14 +7,21 @@
 namespace runnel::internal {
 namespace {
 
-TEST(TextDecode, DropsUtf8Bom) { EXPECT_EQ(decode_text("\xEF\xBB\xBF" "a,b\n", "utf8", "f"), "a,b\n"); }
+TEST(TextDecode, DropsUtf8Bom) {
+  EXPECT_EQ(decode_text("\xEF\xBB\xBF"
+                        "a,b\n",
+                        "utf8", "f"),
+            "a,b\n");
+}
 
 TEST(TextDecode, Latin1BecomesUtf8) {
   EXPECT_EQ(decode_text("caf\xE9\n", "latin1", "f"), "caf\xC3\xA9\n");
   EXPECT_EQ(decode_text("caf\xE9\n", "ISO-8859-1", "f"), "caf\xC3\xA9\n");
 }
 
-TEST(TextDecode, Windows1252EuroSign) { EXPECT_EQ(decode_text("\x80", "cp1252", "f"), "\xE2\x82\xAC"); }
+TEST(TextDecode, Windows1252EuroSign) {
+  EXPECT_EQ(decode_text("\x80", "cp1252", "f"), "\xE2\x82\xAC");
+}
 
 TEST(TextDecode, InvalidUtf8NamesFileLineAndColumn) {
   try {
@@ -22,7 +29,8 @@ TEST(TextDecode, InvalidUtf8NamesFileLineAndColumn) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("data.csv:2: byte 0xE9 at column 6"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data.csv:2: byte 0xE9 at column 6"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("latin1"), std::string::npos);
   }
 }

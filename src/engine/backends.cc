@@ -1,7 +1,7 @@
 #include "engine/backends.h"
 
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "exec/local_backend.h"
 #include "exec/slurm_backend.h"
@@ -29,7 +29,8 @@ std::unique_ptr<ComputeBackend> make_backend(const Workspace& ws, const std::str
                     "); create it with `runnel compute create " + compute +
                     " --type local` (or --type slurm), or use compute: local");
   }
-  nlohmann::json cfg = nlohmann::json::parse(rec->config_json.empty() ? "{}" : rec->config_json, nullptr, false);
+  nlohmann::json cfg =
+      nlohmann::json::parse(rec->config_json.empty() ? "{}" : rec->config_json, nullptr, false);
   if (rec->type == "local") {
     int slots = max_parallel > 0 ? max_parallel : cfg.value("max_nodes", 0);
     return std::make_unique<LocalBackend>(default_slots(slots));

@@ -42,7 +42,8 @@ json step_children_json(const Workspace& ws, const StepRunRecord& step) {
   json out = progress.is_object() ? progress : json::object();
   if (summary.is_object()) {
     for (const auto& [k, v] : summary.items()) out[k] = v;
-    out["failed"] = summary.contains("failed_mini_batches") ? summary["failed_mini_batches"].size() : out.value("failed", 0);
+    out["failed"] = summary.contains("failed_mini_batches") ? summary["failed_mini_batches"].size()
+                                                            : out.value("failed", 0);
     out["final"] = true;
   }
   out["kind"] = "parallel";

@@ -151,7 +151,8 @@ void Engine::loop() {
     } else if (next != Clock::time_point::max()) {
       const auto now = Clock::now();
       // A timer already due waits 0 ms (next - now would overflow for a time far in the past).
-      auto left = next <= now ? 0 : std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+      auto left =
+          next <= now ? 0 : std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
       timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, 24 * 3600 * 1000));
     }
     int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);

@@ -10,9 +10,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
-#include <map>
 #include <thread>
 
 #include "engine/executor.h"

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,7 +37,8 @@ std::string find_on_path(const std::string& exe) {
   size_t start = 0;
   while (start <= p.size()) {
     size_t colon = p.find(':', start);
-    std::string dir = p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    std::string dir =
+        p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     if (!dir.empty()) {
       std::string cand = dir + "/" + exe;
       if (::access(cand.c_str(), X_OK) == 0) return cand;
@@ -75,15 +76,17 @@ Probe probe_python(const std::string& python, const std::string& cache_dir) {
   struct stat st {};
   if (::stat(python.c_str(), &st) != 0) return {};
   std::string key = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-                    std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + ":" + python;
+                    std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + ":" +
+                    python;
   std::string cache_file = cache_dir + "/probe-" + hex_sha256(key).substr(0, 16) + ".json";
   nlohmann::json j;
   if (path_exists(cache_file)) j = nlohmann::json::parse(read_file(cache_file), nullptr, false);
   if (!j.is_object() || j.value("key", "") != key) {
     std::string out;
-    std::string cmd = "'" + python +
-                      "' -c 'import sys, json; print(json.dumps({\"version\": sys.version.split()[0], "
-                      "\"path\": [p for p in sys.path if p]}))' 2>/dev/null";
+    std::string cmd =
+        "'" + python +
+        "' -c 'import sys, json; print(json.dumps({\"version\": sys.version.split()[0], "
+        "\"path\": [p for p in sys.path if p]}))' 2>/dev/null";
     if (FILE* f = ::popen(cmd.c_str(), "r")) {
       std::array<char, 4096> buf{};
       size_t n;
@@ -118,7 +121,8 @@ std::vector<std::string> installed_packages(const std::vector<std::string>& sys_
       std::string n = e.path().filename().string();
       for (const char* suffix : {".dist-info", ".egg-info"}) {
         size_t sl = std::strlen(suffix);
-        if (n.size() > sl && n.compare(n.size() - sl, sl, suffix) == 0) out.push_back(n.substr(0, n.size() - sl));
+        if (n.size() > sl && n.compare(n.size() - sl, sl, suffix) == 0)
+          out.push_back(n.substr(0, n.size() - sl));
       }
     }
   }
@@ -193,13 +197,16 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
   if (auto colon = name.rfind(':'); colon != std::string::npos) {
     std::string v = name.substr(colon + 1);
     name = name.substr(0, colon);
-    if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) version = std::stoi(v);
+    if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos)
+      version = std::stoi(v);
   }
   if (name.empty()) {
-    env.python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : find_on_path("python3");
+    env.python =
+        ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : find_on_path("python3");
   } else {
     // The latest version skips archived ones (`runnel environment archive`).
-    auto rec = version > 0 ? ws.store().get_environment(name, version) : internal::latest_environment(ws, name);
+    auto rec = version > 0 ? ws.store().get_environment(name, version)
+                           : internal::latest_environment(ws, name);
     // A version that runnel does not have (a pipeline written for Azure ML pins its
     // registry's version numbers) falls back to the latest registered version.
     if (!rec && version > 0) rec = internal::latest_environment(ws, name);
@@ -209,13 +216,14 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
       if (fallback_note)
         *fallback_note = "Azure ML's curated environment '" + name +
                          "' is not registered here, so the step runs with the default "
-                         "interpreter; `runnel env create " + name +
-                         " --python P [--pip PKG]` pins one";
+                         "interpreter; `runnel env create " +
+                         name + " --python P [--pip PKG]` pins one";
       return resolve_environment(ws, "");
     }
     if (!rec) {
       std::string known;
-      for (const auto& e : ws.store().list_environments()) known += (known.empty() ? "" : ", ") + e.name;
+      for (const auto& e : ws.store().list_environments())
+        known += (known.empty() ? "" : ", ") + e.name;
       throw not_found("environment '" + name_in + "' is not registered in this workspace" +
                       (known.empty() ? std::string(" (none are)") : " (known: " + known + ")") +
                       "; register it with `runnel env create " + name +

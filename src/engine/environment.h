@@ -21,12 +21,12 @@
 namespace runnel {
 
 struct ResolvedEnvironment {
-  std::string name;     // "" for the default
+  std::string name;  // "" for the default
   int version = 0;
   std::string python;   // absolute interpreter path ("" when none could be found)
   std::string bin_dir;  // folder with python/python3 links, prepended to PATH
   std::map<std::string, std::string> variables;
-  std::string digest;   // over interpreter path, version, packages, variables (for reuse)
+  std::string digest;          // over interpreter path, version, packages, variables (for reuse)
   std::string python_version;  // "3.11.2" ("" when unknown)
   std::vector<std::string> packages;  // installed distributions "name-version", sorted
   std::string packages_digest;

@@ -29,7 +29,6 @@ using nlohmann::json;
 
 namespace runnel {
 
-
 PipelineExecution::Impl::Impl(const Workspace& w, PipelineSpec s, const ExecutionOptions& o,
                               RunListener* l, BackendFactory f)
     : ws(w), spec(std::move(s)), options(o), listener(l), factory(std::move(f)) {}
@@ -39,12 +38,12 @@ bool PipelineExecution::Impl::continue_on_failure() const {
 }
 
 void PipelineExecution::Impl::resolve() {
-  experiment = !options.experiment.empty() ? options.experiment
+  experiment = !options.experiment.empty()     ? options.experiment
                : !spec.experiment_name.empty() ? spec.experiment_name
                                                : "Default";
   std::string default_compute = !options.default_compute.empty() ? options.default_compute
-                                : !spec.default_compute.empty()   ? spec.default_compute
-                                                                  : "local";
+                                : !spec.default_compute.empty()  ? spec.default_compute
+                                                                 : "local";
   std::map<std::string, int> index;
   for (size_t i = 0; i < spec.steps.size(); ++i) index[spec.steps[i].name] = static_cast<int>(i);
   steps.resize(spec.steps.size());
@@ -56,7 +55,8 @@ void PipelineExecution::Impl::resolve() {
     if (!envs_.count(st.environment)) {
       try {
         std::string note;
-        envs_[st.environment] = resolve_environment(ws, st.environment, st.environment_curated, &note);
+        envs_[st.environment] =
+            resolve_environment(ws, st.environment, st.environment_curated, &note);
         if (!note.empty())
           std::cerr << "note: " << st.loc_of("environment").to_string() << ": jobs." << st.name
                     << ".environment: " << note << "\n";
@@ -74,9 +74,11 @@ void PipelineExecution::Impl::resolve() {
         backends_[compute] = factory ? factory(compute, options.max_parallel)
                                      : make_backend(ws, compute, options.max_parallel);
       } catch (const Error& e) {
-        std::string where = !st.compute.empty() ? st.loc_of("compute").to_string() + ": jobs." + st.name + ".compute"
-                            : !options.default_compute.empty() ? "--compute " + options.default_compute
-                            : spec.default_compute_where();
+        std::string where =
+            !st.compute.empty()
+                ? st.loc_of("compute").to_string() + ": jobs." + st.name + ".compute"
+            : !options.default_compute.empty() ? "--compute " + options.default_compute
+                                               : spec.default_compute_where();
         std::string msg = e.what();
         if (msg.find("; ") == std::string::npos)
           msg += "; check the target with `runnel compute show " + compute + "`";
@@ -113,17 +115,24 @@ void PipelineExecution::Impl::resolve() {
     StepSlot& slot = steps[i];
     const StepSpec& st = spec.steps[i];
     slot.force_run = true;
-    if (options.regenerate_outputs) slot.run_reason = "--regenerate-outputs";
-    else if (spec.force_rerun) slot.run_reason = "force_rerun is set";
-    else if (!st.allow_reuse) slot.run_reason = "reuse is off for this step (allow_reuse: false / is_deterministic: false)";
-    else if (rerun_why.count(st.name)) slot.run_reason = rerun_why[st.name];
-    else slot.force_run = false;
+    if (options.regenerate_outputs)
+      slot.run_reason = "--regenerate-outputs";
+    else if (spec.force_rerun)
+      slot.run_reason = "force_rerun is set";
+    else if (!st.allow_reuse)
+      slot.run_reason = "reuse is off for this step (allow_reuse: false / is_deterministic: false)";
+    else if (rerun_why.count(st.name))
+      slot.run_reason = rerun_why[st.name];
+    else
+      slot.force_run = false;
   }
-  for (const auto& [name, ds] : ws.datastores()) has_remote_datastore_ = has_remote_datastore_ || ds.is_remote();
+  for (const auto& [name, ds] : ws.datastores())
+    has_remote_datastore_ = has_remote_datastore_ || ds.is_remote();
   stat_cache_ = StatCache::open(stat_cache_path(ws.root()));
   take_snapshots();
   check_dataset_inputs();
-  for (const auto& [name, env] : envs_) store_package_list(ws.store(), env.packages_digest, env.packages);
+  for (const auto& [name, env] : envs_)
+    store_package_list(ws.store(), env.packages_digest, env.packages);
 }
 
 void PipelineExecution::Impl::record_submission() {
@@ -142,8 +151,9 @@ void PipelineExecution::Impl::record_submission() {
   // made on another thread meanwhile (the spec is only read from here on).
   std::future<std::pair<std::string, std::string>> record_parts;
   if (!options.dry_run) {
-    std::string git_dir =
-        spec.source_file.empty() ? spec.base_dir : std::filesystem::path(spec.source_file).parent_path().string();
+    std::string git_dir = spec.source_file.empty()
+                              ? spec.base_dir
+                              : std::filesystem::path(spec.source_file).parent_path().string();
     record_parts = std::async(std::launch::async, [this, git_dir] {
       return std::make_pair(spec_to_json(spec).dump(), git_info(git_dir).dump());
     });
@@ -213,7 +223,9 @@ void PipelineExecution::Impl::request_cancel() {
   if (engine) engine->wake();
 }
 
-ComputeBackend& PipelineExecution::Impl::backend_of(int i) { return *backends_.at(steps[i].backend_name); }
+ComputeBackend& PipelineExecution::Impl::backend_of(int i) {
+  return *backends_.at(steps[i].backend_name);
+}
 
 void PipelineExecution::Impl::persist_step(int i) {
   const StepSlot& s = steps[i];
@@ -224,7 +236,9 @@ void PipelineExecution::Impl::persist_step(int i) {
   r.status = s.state.status;
   r.exit_code = s.state.exit_code;
   r.signal = s.state.signal;
-  r.error = (s.state.status == StepStatus::kFinished || s.state.status == StepStatus::kReused) ? "" : s.state.reason;
+  r.error = (s.state.status == StepStatus::kFinished || s.state.status == StepStatus::kReused)
+                ? ""
+                : s.state.reason;
   r.run_dir = s.state.run_dir;
   r.compute = s.state.compute;
   r.backend_job_id = s.state.backend_job_id;
@@ -256,7 +270,8 @@ void PipelineExecution::Impl::set_status(int i, StepStatus st, const std::string
     std::lock_guard<std::mutex> lock(mu);
     steps[i].state.status = st;
     if (!reason.empty()) steps[i].state.reason = reason;
-    if (st == StepStatus::kRunning && steps[i].state.started_at == 0) steps[i].state.started_at = now_ms();
+    if (st == StepStatus::kRunning && steps[i].state.started_at == 0)
+      steps[i].state.started_at = now_ms();
   }
   persist_step(i);
   notify(i);

@@ -12,10 +12,10 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,12 +23,12 @@
 
 #include "core/stat_cache.h"
 #include "engine/environment.h"
-#include "engine/fingerprint.h"
-#include "snapshot/snapshot.h"
-#include "store/metadata_store.h"
 #include "engine/executor.h"
+#include "engine/fingerprint.h"
 #include "exec/compute_backend.h"
+#include "snapshot/snapshot.h"
 #include "spec/pipeline_spec.h"
+#include "store/metadata_store.h"
 
 namespace runnel {
 
@@ -46,7 +46,7 @@ struct StepSlot {
   std::string staging_root;     // <datastore>/.staging/<step_run_id>
   std::string commit_root;      // <datastore>/runs/<step_run_id>
   std::map<std::string, std::string> output_paths;  // name -> path the step writes
-  nlohmann::json fingerprint;   // components (see engine/fingerprint.h)
+  nlohmann::json fingerprint;                       // components (see engine/fingerprint.h)
   std::string fingerprint_digest;
   bool fingerprinted = false;
   std::optional<StepRunRecord> reuse;  // the earlier step run to take, when decided
@@ -62,7 +62,7 @@ struct StepSlot {
   int64_t log_offset[2] = {0, 0};  // bytes of stdout/stderr already streamed
   std::string log_partial[2];      // an unfinished last line
   int attempt = 0;
-  bool in_ready = false;           // queued in Impl::ready_
+  bool in_ready = false;            // queued in Impl::ready_
   std::vector<int> input_producer;  // per spec input: index of the producing step, or -1
 };
 
@@ -75,8 +75,8 @@ std::string expand_output_path(const std::string& pattern, const std::string& st
 
 class PipelineExecution::Impl {
  public:
-  Impl(const Workspace& ws, PipelineSpec spec, const ExecutionOptions& options, RunListener* listener,
-       BackendFactory factory);
+  Impl(const Workspace& ws, PipelineSpec spec, const ExecutionOptions& options,
+       RunListener* listener, BackendFactory factory);
 
   void resolve();            // environments, computes and the graph; throws on bad input
   void record_submission();  // the run and its step runs in the store; decisions
@@ -85,15 +85,15 @@ class PipelineExecution::Impl {
   // Driving, from the engine's scheduler thread only (engine/run_driver.cc). None of them
   // throws: an error while driving ends the run Failed with the reason recorded (or logged
   // when the store itself is what fails).
-  void start();                               // Running, and the first ready steps
-  void pump();                                // decide, reuse and launch ready steps
-  void on_backend_ready(ComputeBackend& b);   // its event fd is readable: poll(0)
+  void start();                              // Running, and the first ready steps
+  void pump();                               // decide, reuse and launch ready steps
+  void on_backend_ready(ComputeBackend& b);  // its event fd is readable: poll(0)
   void on_timers(std::chrono::steady_clock::time_point now);  // fd-less backends, logs, claims
   // When the engine must call on_timers next (time_point::max() = no timer).
   std::chrono::steady_clock::time_point next_timer() const;
   bool has_ready() const { return !ready_.empty() && !stop_launching_; }
-  bool complete() const;                      // nothing in flight and nothing can start
-  void finish();                              // the final status; wakes waiters
+  bool complete() const;                             // nothing in flight and nothing can start
+  void finish();                                     // the final status; wakes waiters
   void claims_changed() { recheck_claims_ = true; }  // a claim was released in this process
   std::vector<ComputeBackend*> backend_list();
   Engine* engine = nullptr;
@@ -122,9 +122,9 @@ class PipelineExecution::Impl {
   void take_snapshots();
   bool inputs_known(int i) const;
   enum class Claim { kMine, kBusy, kDoneElsewhere };
-  Claim claim(int i, bool ignore_finished);  // kBusy: another live run computes it now
+  Claim claim(int i, bool ignore_finished);             // kBusy: another live run computes it now
   void check_dataset_input(const StepInput& in) const;  // registered, mode and type fit
-  void check_dataset_inputs() const;                     // all steps; errors name the YAML line
+  void check_dataset_inputs() const;                    // all steps; errors name the YAML line
   void compute_fingerprint(int i);
   void decide(int i);
   void take_reuse(int i);
@@ -140,7 +140,7 @@ class PipelineExecution::Impl {
   bool try_reattach(int i);
   void handle_event(int i, const JobEvent& ev);
   void retry(int i, const std::string& reason);  // a failed attempt within max_retries
-  void commit_outputs(int i);  // throws Error naming what could not be committed
+  void commit_outputs(int i);                    // throws Error naming what could not be committed
   void discard_outputs(int i);
   void ingest_metrics(int i);
   void stream_logs(int i, bool final);
@@ -161,21 +161,21 @@ class PipelineExecution::Impl {
 
   bool has_remote_datastore_ = false;  // an object-store datastore is configured (resolve)
   std::unique_ptr<StatCache> stat_cache_;
-  std::map<std::string, SnapshotInfo> snapshots_;  // by code folder
-  std::map<std::string, DataDigest> path_digests_;  // local input paths, by path
-  std::map<std::string, ResolvedEnvironment> envs_;  // by environment name
+  std::map<std::string, SnapshotInfo> snapshots_;                    // by code folder
+  std::map<std::string, DataDigest> path_digests_;                   // local input paths, by path
+  std::map<std::string, ResolvedEnvironment> envs_;                  // by environment name
   std::map<std::string, std::unique_ptr<ComputeBackend>> backends_;  // by compute name
   std::map<std::string, int> running_per_backend_;
   std::map<std::string, int> job_index_;  // step run id -> step index
   std::string failed_step_;               // the first step that failed
   bool stop_launching_ = false;
-  bool canceled_ = false;                 // cancel_all ran for a cancel request
+  bool canceled_ = false;  // cancel_all ran for a cancel request
   bool started_ = false;
-  std::string engine_error_;              // why the engine failed this run, "" if it did not
+  std::string engine_error_;                 // why the engine failed this run, "" if it did not
   std::optional<PipelineRunRecord> record_;  // the run's row, updated at start and end
-  std::deque<int> ready_;                 // steps whose dependencies ended and that may start
+  std::deque<int> ready_;                    // steps whose dependencies ended and that may start
   std::map<std::string, std::deque<int>> waiting_capacity_;  // by backend: ready, no slot
-  std::vector<int> waiting_claim_;        // ready, another run computes the same fingerprint
+  std::vector<int> waiting_claim_;  // ready, another run computes the same fingerprint
   bool recheck_claims_ = false;
   std::chrono::steady_clock::time_point next_claim_check_{};
   std::chrono::steady_clock::time_point next_log_stream_{};

@@ -68,7 +68,8 @@ bool PipelineExecution::wait_for(std::chrono::milliseconds timeout) {
 std::unique_ptr<PipelineExecution> PipelineExecution::submit(const Workspace& ws, PipelineSpec spec,
                                                              const ExecutionOptions& options,
                                                              RunListener* listener,
-                                                             BackendFactory backends, Engine* engine) {
+                                                             BackendFactory backends,
+                                                             Engine* engine) {
   apply_parameters(&spec, options.parameters, options.parameters_field);
   validate_pipeline(spec);
   auto impl = std::make_shared<Impl>(ws, std::move(spec), options, listener, std::move(backends));

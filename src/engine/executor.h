@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "spec/parameters.h"
 #include "runnel/status.h"
 #include "runnel/workspace.h"
+#include "spec/parameters.h"
 #include "spec/pipeline_spec.h"
 
 namespace runnel {
@@ -31,16 +31,16 @@ class ComputeBackend;
 class Engine;
 
 struct ExecutionOptions {
-  std::string experiment;         // overrides the pipeline's experiment_name when set
-  int max_parallel = 0;           // local slots (-j); 0 = number of cores
-  bool regenerate_outputs = false;  // run everything; reuse nothing in this run
+  std::string experiment;                // overrides the pipeline's experiment_name when set
+  int max_parallel = 0;                  // local slots (-j); 0 = number of cores
+  bool regenerate_outputs = false;       // run everything; reuse nothing in this run
   std::vector<std::string> rerun_steps;  // these steps and everything downstream run
-  std::string default_compute;    // overrides settings.default_compute when set
+  std::string default_compute;           // overrides settings.default_compute when set
   std::optional<bool> continue_on_step_failure;  // overrides the pipeline's setting
   std::map<std::string, std::string> tags;
-  bool stream_logs = false;  // deliver step output lines to the listener as they come
+  bool stream_logs = false;          // deliver step output lines to the listener as they come
   bool accept_changed_data = false;  // consume dataset versions whose files changed
-  bool dry_run = false;      // plan only: decide what would run, execute nothing
+  bool dry_run = false;              // plan only: decide what would run, execute nothing
   // Snapshot limits for this run; 0 = the workspace's (snapshot.max_bytes/max_files).
   uint64_t snapshot_max_bytes = 0;
   uint64_t snapshot_max_files = 0;
@@ -57,8 +57,8 @@ struct StepState {
   StepStatus status = StepStatus::kNotStarted;
   std::optional<int> exit_code;
   int signal = 0;
-  std::string reason;          // failure/cancel reason; reuse/run decision for others
-  std::string decision;        // "will run (...)" / "eligible to reuse run <id>" (at submit)
+  std::string reason;    // failure/cancel reason; reuse/run decision for others
+  std::string decision;  // "will run (...)" / "eligible to reuse run <id>" (at submit)
   std::string reused_run_id;
   std::string backend_job_id;
   std::string compute;
@@ -74,15 +74,17 @@ struct StepState {
 class RunListener {
  public:
   virtual ~RunListener() = default;
-  virtual void on_submitted(const std::string& /*run_id*/, const std::vector<StepState>& /*steps*/) {}
+  virtual void on_submitted(const std::string& /*run_id*/,
+                            const std::vector<StepState>& /*steps*/) {}
   virtual void on_step(const StepState& /*step*/) {}
-  virtual void on_log(const std::string& /*step*/, bool /*is_stderr*/, const std::string& /*line*/) {}
+  virtual void on_log(const std::string& /*step*/, bool /*is_stderr*/,
+                      const std::string& /*line*/) {}
   virtual void on_finished(RunStatus /*status*/) {}
 };
 
 // Makes the backend for a compute target; tests inject a fake.
-using BackendFactory =
-    std::function<std::unique_ptr<ComputeBackend>(const std::string& compute_name, int max_parallel)>;
+using BackendFactory = std::function<std::unique_ptr<ComputeBackend>(
+    const std::string& compute_name, int max_parallel)>;
 
 class PipelineExecution {
  public:

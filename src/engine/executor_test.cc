@@ -113,7 +113,8 @@ class Recorder : public RunListener {
  private:
   int index_locked(const std::string& step, const std::string& status) const {
     for (size_t i = 0; i < events.size(); ++i)
-      if (events[i].name == step && to_string(events[i].status) == status) return static_cast<int>(i);
+      if (events[i].name == step && to_string(events[i].status) == status)
+        return static_cast<int>(i);
     return -1;
   }
   mutable std::mutex mu_;
@@ -466,7 +467,8 @@ TEST_F(ExecutorTest, StoreRecordsHoldStatusExitCodeAndTimes) {
   ASSERT_EQ(recs.size(), 3u);
   const StepRunRecord &ra = recs[0], &rb = recs[1], &rc = recs[2];
   EXPECT_EQ((Names{ra.name, rb.name, rc.name}), (Names{"a", "b", "c"}));
-  EXPECT_EQ((Names{to_string(ra.status), to_string(rb.status), to_string(rc.status)}), (Names{"Finished", "Failed", "Canceled"}));
+  EXPECT_EQ((Names{to_string(ra.status), to_string(rb.status), to_string(rc.status)}),
+            (Names{"Finished", "Failed", "Canceled"}));
   EXPECT_EQ(ra.exit_code, 0);
   EXPECT_EQ(ra.error, "");
   EXPECT_EQ(ra.backend_job_id, "fake-1");
@@ -551,10 +553,12 @@ TEST_F(ExecutorTest, BackendErrorMidRunFailsTheRun) {
   ASSERT_EQ(run(pipeline({make_step("a")})), "Failed");
   EXPECT_EQ(step("a").status, StepStatus::kCanceled);
   EXPECT_EQ(step("a").reason,
-            "canceled by an engine error: polling the compute backend: fake backend: the cluster went away");
+            "canceled by an engine error: polling the compute backend: fake backend: the cluster "
+            "went away");
   EXPECT_EQ(fake_->cancel_requests(), ids({"a"}));
   EXPECT_EQ(run_record().status, RunStatus::kFailed);
-  EXPECT_NE(run_record().error.find("engine error: polling the compute backend: fake backend: the cluster went away"),
+  EXPECT_NE(run_record().error.find(
+                "engine error: polling the compute backend: fake backend: the cluster went away"),
             std::string::npos)
       << run_record().error;
 }

@@ -22,7 +22,8 @@ DataDigest digest_data(const std::string& path, StatCache* cache) {
   if (t.files.size() <= kMaxListedFiles) {
     d.files = json::object();
     for (const auto& f : t.files)
-      if (f.kind != EntryKind::kDirectory) d.files[f.path] = f.digest.hex() + (f.kind == EntryKind::kExecutable ? "+x" : "");
+      if (f.kind != EntryKind::kDirectory)
+        d.files[f.path] = f.digest.hex() + (f.kind == EntryKind::kExecutable ? "+x" : "");
   }
   return d;
 }
@@ -33,7 +34,8 @@ namespace {
 
 // Members that only explain, at any depth: per-file lists, source paths, package names.
 bool explains_only(const std::string& k) {
-  return k == "files" || k == "source" || k == "package_list" || k == "decision" || k == "committed_outputs";
+  return k == "files" || k == "source" || k == "package_list" || k == "decision" ||
+         k == "committed_outputs";
 }
 
 // The components minus what only explains.
@@ -94,16 +96,21 @@ std::string file_changes(const json& before, const json& after, size_t limit = 6
   return out;
 }
 
-void diff_map(const std::string& what, const json& before, const json& after, std::vector<std::string>* out) {
+void diff_map(const std::string& what, const json& before, const json& after,
+              std::vector<std::string>* out) {
   json b = before.is_object() ? before : json::object();
   json a = after.is_object() ? after : json::object();
   std::set<std::string> keys;
   for (const auto& [k, _] : b.items()) keys.insert(k);
   for (const auto& [k, _] : a.items()) keys.insert(k);
   for (const auto& k : keys) {
-    if (!b.contains(k)) out->push_back(what + " " + k + " added: " + short_value(a[k]));
-    else if (!a.contains(k)) out->push_back(what + " " + k + " removed (was " + short_value(b[k]) + ")");
-    else if (b[k] != a[k]) out->push_back(what + " " + k + " changed: " + short_value(b[k]) + " -> " + short_value(a[k]));
+    if (!b.contains(k))
+      out->push_back(what + " " + k + " added: " + short_value(a[k]));
+    else if (!a.contains(k))
+      out->push_back(what + " " + k + " removed (was " + short_value(b[k]) + ")");
+    else if (b[k] != a[k])
+      out->push_back(what + " " + k + " changed: " + short_value(b[k]) + " -> " +
+                     short_value(a[k]));
   }
 }
 
@@ -127,7 +134,9 @@ class MemberPicker : public nlohmann::json_sax<json> {
   bool number_unsigned(number_unsigned_t v) override { return !picking_ || value(v); }
   bool number_float(number_float_t v, const string_t&) override { return !picking_ || value(v); }
   bool string(string_t& v) override { return !picking_ || value(std::move(v)); }
-  bool binary(binary_t& v) override { return !picking_ || value(json::binary(v)); }  // never in text
+  bool binary(binary_t& v) override {
+    return !picking_ || value(json::binary(v));
+  }  // never in text
   bool start_object(std::size_t) override {
     return picking_ || depth_ == 0 ? open(json::object()) : (++depth_, true);
   }
@@ -210,7 +219,8 @@ json json_member(const std::string& text, const std::string& key) {
   return std::move(picker.result);
 }
 
-void store_package_list(MetadataStore& store, const std::string& digest, const std::vector<std::string>& packages) {
+void store_package_list(MetadataStore& store, const std::string& digest,
+                        const std::vector<std::string>& packages) {
   std::string key = "packages:" + digest;
   if (store.get_value(key)) return;
   store.set_value(key, json(packages).dump());
@@ -261,8 +271,10 @@ std::string collapse_command_space(const std::string& command) {
     }
     out += ch;
     if (quote) {
-      if (ch == quote) quote = 0;
-      else if (quote == '"' && ch == '\\' && i + 1 < command.size()) out += command[++i];
+      if (ch == quote)
+        quote = 0;
+      else if (quote == '"' && ch == '\\' && i + 1 < command.size())
+        out += command[++i];
     } else if (ch == '\'' || ch == '"') {
       quote = ch;
     } else if (ch == '\\' && i + 1 < command.size()) {
@@ -283,28 +295,35 @@ std::string literal_input_text(const StepInput& in) {
 
 std::string fingerprint_command(const std::string& tmpl, const std::string& where,
                                 const std::map<std::string, std::optional<std::string>>& literal) {
-  std::string rendered = render_command(tmpl, where, [&](const Placeholder& ph) -> std::optional<std::string> {
-    if (ph.kind == Placeholder::Kind::kOutput) return "${{outputs." + ph.name + "}}";
-    auto it = literal.find(ph.name);
-    if (it != literal.end()) return it->second;
-    return "${{inputs." + ph.name + "}}";
-  });
+  std::string rendered =
+      render_command(tmpl, where, [&](const Placeholder& ph) -> std::optional<std::string> {
+        if (ph.kind == Placeholder::Kind::kOutput) return "${{outputs." + ph.name + "}}";
+        auto it = literal.find(ph.name);
+        if (it != literal.end()) return it->second;
+        return "${{inputs." + ph.name + "}}";
+      });
   return collapse_command_space(rendered);
 }
 
 std::vector<std::string> explain_changes(const json& before, const json& after) {
   std::vector<std::string> out;
-  auto get = [](const json& j, const char* k) { return j.is_object() && j.contains(k) ? j[k] : json(); };
+  auto get = [](const json& j, const char* k) {
+    return j.is_object() && j.contains(k) ? j[k] : json();
+  };
   if (get(before, "v") != get(after, "v")) out.push_back("runnel's fingerprint format changed");
   // Code.
   json bc = get(before, "code"), ac = get(after, "code");
   if (get(bc, "digest") != get(ac, "digest")) {
     std::string files = file_changes(get(bc, "files"), get(ac, "files"));
-    if (bc.is_null()) out.push_back("code folder added");
-    else if (ac.is_null()) out.push_back("code folder removed");
-    else out.push_back("code changed" + (files.empty() ? std::string() : ": " + files));
+    if (bc.is_null())
+      out.push_back("code folder added");
+    else if (ac.is_null())
+      out.push_back("code folder removed");
+    else
+      out.push_back("code changed" + (files.empty() ? std::string() : ": " + files));
   }
-  if (get(before, "hash_paths") != get(after, "hash_paths")) out.push_back("hash_paths content changed");
+  if (get(before, "hash_paths") != get(after, "hash_paths"))
+    out.push_back("hash_paths content changed");
   // Command / arguments.
   // A literal input's new value changes the rendered command; when the template is the
   // same, name the inputs rather than the whole command.
@@ -313,11 +332,14 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
     if (!bt.is_null() && bt == get(after, "command_template")) {
       json bl = get(before, "literal_inputs"), al = get(after, "literal_inputs");
       std::set<std::string> keys;
-      if (bl.is_object()) for (const auto& [k, _] : bl.items()) keys.insert(k);
-      if (al.is_object()) for (const auto& [k, _] : al.items()) keys.insert(k);
+      if (bl.is_object())
+        for (const auto& [k, _] : bl.items()) keys.insert(k);
+      if (al.is_object())
+        for (const auto& [k, _] : al.items()) keys.insert(k);
       for (const auto& k : keys) {
         json b = get(bl, k.c_str()), a = get(al, k.c_str());
-        if (b != a) out.push_back("input '" + k + "' changed: " + short_value(b) + " -> " + short_value(a));
+        if (b != a)
+          out.push_back("input '" + k + "' changed: " + short_value(b) + " -> " + short_value(a));
       }
     } else {
       out.push_back("command changed: " + short_value(get(before, "command")) + " -> " +
@@ -327,26 +349,37 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
   // Inputs.
   json bi = get(before, "inputs"), ai = get(after, "inputs");
   std::set<std::string> names;
-  if (bi.is_object()) for (const auto& [k, _] : bi.items()) names.insert(k);
-  if (ai.is_object()) for (const auto& [k, _] : ai.items()) names.insert(k);
+  if (bi.is_object())
+    for (const auto& [k, _] : bi.items()) names.insert(k);
+  if (ai.is_object())
+    for (const auto& [k, _] : ai.items()) names.insert(k);
   for (const auto& n : names) {
     json b = get(bi, n.c_str()), a = get(ai, n.c_str());
-    if (b.is_null()) { out.push_back("input '" + n + "' added"); continue; }
-    if (a.is_null()) { out.push_back("input '" + n + "' removed"); continue; }
+    if (b.is_null()) {
+      out.push_back("input '" + n + "' added");
+      continue;
+    }
+    if (a.is_null()) {
+      out.push_back("input '" + n + "' removed");
+      continue;
+    }
     if (essential(b) == essential(a)) continue;
     if (b.contains("value") || a.contains("value")) {
-      out.push_back("input '" + n + "' changed: " + short_value(get(b, "value")) + " -> " + short_value(get(a, "value")));
+      out.push_back("input '" + n + "' changed: " + short_value(get(b, "value")) + " -> " +
+                    short_value(get(a, "value")));
       continue;
     }
     std::string files = file_changes(get(b, "files"), get(a, "files"));
     std::string src = a.contains("source") ? " (" + a["source"].get<std::string>() + ")" : "";
-    out.push_back("input '" + n + "' content changed" + src + (files.empty() ? std::string() : ": " + files));
+    out.push_back("input '" + n + "' content changed" + src +
+                  (files.empty() ? std::string() : ": " + files));
   }
   // Environment.
   json be = get(before, "environment"), ae = get(after, "environment");
   if (essential(be) != essential(ae)) {
     if (get(be, "python") != get(ae, "python"))
-      out.push_back("interpreter changed: " + short_value(get(be, "python")) + " -> " + short_value(get(ae, "python")));
+      out.push_back("interpreter changed: " + short_value(get(be, "python")) + " -> " +
+                    short_value(get(ae, "python")));
     if (get(be, "python_version") != get(ae, "python_version"))
       out.push_back("Python version changed: " + short_value(get(be, "python_version")) + " -> " +
                     short_value(get(ae, "python_version")));
@@ -355,8 +388,10 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
       json bl = get(be, "package_list"), al = get(ae, "package_list");
       if (bl.is_array() && al.is_array()) {
         std::set<std::string> bs(bl.begin(), bl.end()), as(al.begin(), al.end());
-        for (const auto& p : as) if (!bs.count(p)) parts.push_back("+" + p);
-        for (const auto& p : bs) if (!as.count(p)) parts.push_back("-" + p);
+        for (const auto& p : as)
+          if (!bs.count(p)) parts.push_back("+" + p);
+        for (const auto& p : bs)
+          if (!as.count(p)) parts.push_back("-" + p);
       }
       std::string list;
       for (size_t i = 0; i < parts.size() && i < 6; ++i) list += (i ? " " : "") + parts[i];
@@ -368,8 +403,8 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
   diff_map("parameter", get(before, "params"), get(after, "params"), &out);
   if (get(before, "outputs") != get(after, "outputs")) out.push_back("declared outputs changed");
   if (get(before, "distribution") != get(after, "distribution"))
-    out.push_back("distribution changed: " + distribution_text(get(before, "distribution")) + " -> " +
-                  distribution_text(get(after, "distribution")));
+    out.push_back("distribution changed: " + distribution_text(get(before, "distribution")) +
+                  " -> " + distribution_text(get(after, "distribution")));
   return out;
 }
 

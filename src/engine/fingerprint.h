@@ -68,7 +68,8 @@ class MetadataStore;
 
 // Package lists are kept once per digest in the store's key/value table
 // ("packages:<digest>"); explanations need them back inside the components.
-void store_package_list(MetadataStore& store, const std::string& digest, const std::vector<std::string>& packages);
+void store_package_list(MetadataStore& store, const std::string& digest,
+                        const std::vector<std::string>& packages);
 void attach_package_lists(MetadataStore& store, nlohmann::json* components);
 
 }  // namespace runnel

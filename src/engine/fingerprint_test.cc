@@ -18,13 +18,17 @@ TEST(FingerprintCommand, LiteralsRenderedAndDataPlaceholdersKept) {
 }
 
 TEST(FingerprintCommand, WhitespaceInsideQuotesIsKept) {
-  EXPECT_EQ(collapse_command_space("  echo  'a   b'   \"c  \\\"  d\"  e\\ \\ f  "), "echo 'a   b' \"c  \\\"  d\" e\\ \\ f");
+  EXPECT_EQ(collapse_command_space("  echo  'a   b'   \"c  \\\"  d\"  e\\ \\ f  "),
+            "echo 'a   b' \"c  \\\"  d\" e\\ \\ f");
   EXPECT_NE(collapse_command_space("echo 'a  b'"), collapse_command_space("echo 'a b'"));
 }
 
 TEST(FingerprintCommand, KindAndTemplateOnlyExplain) {
-  json a = {{"v", 2}, {"kind", "command"}, {"command", "python a.py --n 3"},
-            {"command_template", "python a.py --n ${{inputs.n}}"}, {"literal_inputs", {{"n", "3"}}}};
+  json a = {{"v", 2},
+            {"kind", "command"},
+            {"command", "python a.py --n 3"},
+            {"command_template", "python a.py --n ${{inputs.n}}"},
+            {"literal_inputs", {{"n", "3"}}}};
   json b = {{"v", 2}, {"kind", "python_script"}, {"command", "python a.py --n 3"}};
   EXPECT_EQ(fingerprint_of(a), fingerprint_of(b));
   json c = a;
@@ -36,7 +40,8 @@ TEST(FingerprintCommand, KindAndTemplateOnlyExplain) {
   EXPECT_EQ(lines[0], "input 'n' changed: 3 -> 4");
   lines = explain_changes(b, c);  // no common template: the command is named
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0].rfind("command changed: python a.py --n 3 -> python a.py --n 4", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[0].rfind("command changed: python a.py --n 3 -> python a.py --n 4", 0), 0u)
+      << lines[0];
 }
 
 // A fingerprint's digest never changes across runnel versions for the same components (or
@@ -75,7 +80,8 @@ TEST(JsonMember, SameAsParsingTheWholeObject) {
   EXPECT_TRUE(json_member("[{\"decision\": \"x\"}]", "decision").is_null());
   EXPECT_TRUE(json_member("\"decision\"", "decision").is_null());
   // Reading stops after the member (runnel writes each key once, in sorted order).
-  EXPECT_EQ(json_member("{\"decision\": {\"a\": [1]}, \"z\": oops", "decision"), json::parse("{\"a\": [1]}"));
+  EXPECT_EQ(json_member("{\"decision\": {\"a\": [1]}, \"z\": oops", "decision"),
+            json::parse("{\"a\": [1]}"));
   EXPECT_EQ(json_member("{\"decision\": 1, \"decision\": 2}", "decision"), 1);
 }
 
@@ -84,12 +90,14 @@ TEST(JsonMember, SameAsParsingTheWholeObject) {
 
 TEST(FingerprintExplain, NamesAChangedDistribution) {
   nlohmann::json a = {{"v", 1}}, b = a, c = a;
-  b["distribution"] = {{"type", "pytorch"}, {"instance_count", 2}, {"process_count_per_instance", 4}};
+  b["distribution"] = {
+      {"type", "pytorch"}, {"instance_count", 2}, {"process_count_per_instance", 4}};
   c["distribution"] = {{"type", "tensorflow"}, {"worker_count", 2}, {"parameter_server_count", 1}};
   auto lines = runnel::explain_changes(a, b);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "distribution changed: one process -> pytorch, 2 nodes x 4 processes");
   lines = runnel::explain_changes(b, c);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "distribution changed: pytorch, 2 nodes x 4 processes -> tensorflow, 2 workers + 1 ps");
+  EXPECT_EQ(lines[0],
+            "distribution changed: pytorch, 2 nodes x 4 processes -> tensorflow, 2 workers + 1 ps");
 }

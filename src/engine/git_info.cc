@@ -65,10 +65,11 @@ nlohmann::json git_info(const std::string& dir) {
     const char* runnel;
     const char* azureml;
   };
-  for (const Field& f : {Field{"repository", "RUNNEL_GIT_REPOSITORY_URI", "AZUREML_GIT_REPOSITORY_URI"},
-                         Field{"branch", "RUNNEL_GIT_BRANCH", "AZUREML_GIT_BRANCH"},
-                         Field{"commit", "RUNNEL_GIT_COMMIT", "AZUREML_GIT_COMMIT"},
-                         Field{"dirty", "RUNNEL_GIT_DIRTY", "AZUREML_GIT_DIRTY"}}) {
+  for (const Field& f :
+       {Field{"repository", "RUNNEL_GIT_REPOSITORY_URI", "AZUREML_GIT_REPOSITORY_URI"},
+        Field{"branch", "RUNNEL_GIT_BRANCH", "AZUREML_GIT_BRANCH"},
+        Field{"commit", "RUNNEL_GIT_COMMIT", "AZUREML_GIT_COMMIT"},
+        Field{"dirty", "RUNNEL_GIT_DIRTY", "AZUREML_GIT_DIRTY"}}) {
     const char* v = env_override(f.runnel, f.azureml);
     if (!v) continue;
     if (j.is_null()) j = nlohmann::json::object();

@@ -23,7 +23,8 @@ namespace runnel {
 namespace {
 
 void replace_all(std::string* s, const std::string& from, const std::string& to) {
-  for (size_t p = 0; (p = s->find(from, p)) != std::string::npos; p += to.size()) s->replace(p, from.size(), to);
+  for (size_t p = 0; (p = s->find(from, p)) != std::string::npos; p += to.size())
+    s->replace(p, from.size(), to);
 }
 
 // Moves `from` to `to`, replacing what is there. Same filesystem: renames (the old
@@ -64,21 +65,24 @@ std::string expand_output_path(const std::string& pattern, const std::string& st
 void PipelineExecution::Impl::move_to_destinations(int i) {
   StepSlot& s = steps[i];
   for (const auto& out : spec.steps[i].outputs) {
-    Datastore ds = out.datastore.empty() ? ws.get_default_datastore() : Datastore(ws, out.datastore);
+    Datastore ds =
+        out.datastore.empty() ? ws.get_default_datastore() : Datastore(ws, out.datastore);
     if (ds.is_remote()) {
       // An object store: uploaded now that the step succeeded, files first and the commit
       // marker (a manifest) last, so readers never see half of it (objstore/ops.h); then the
       // local copy becomes the cached one, so readers here fetch nothing. Azure ML's default
       // location when no path is given.
-      std::string rel = expand_output_path(out.path.empty() ? "azureml/{run-id}/{output-name}" : out.path,
-                                           s.state.step_run_id, out.name);
+      std::string rel =
+          expand_output_path(out.path.empty() ? "azureml/{run-id}/{output-name}" : out.path,
+                             s.state.step_run_id, out.name);
       std::string local = s.commit_root + "/" + out.name;
-      std::string where = "output '" + out.name + "' of step '" + s.state.name + "' to datastore '" + ds.name() +
-                          "' path '" + rel + "'";
+      std::string where = "output '" + out.name + "' of step '" + s.state.name +
+                          "' to datastore '" + ds.name() + "' path '" + rel + "'";
       try {
         objstore::publish_output(ws, ds.name(), rel, local);
         std::string cached = objstore::adopt_into_cache(
-            ws, ds.name(), rel, local, [](const std::string& p, const std::string& k) { return internal::glob_match(p, k); });
+            ws, ds.name(), rel, local,
+            [](const std::string& p, const std::string& k) { return internal::glob_match(p, k); });
         std::lock_guard<std::mutex> lock(mu);
         s.state.outputs[out.name] = cached;
       } catch (const Error& e) {
@@ -100,7 +104,8 @@ void PipelineExecution::Impl::register_outputs(int i) {
   for (const auto& out : spec.steps[i].outputs) {
     if (out.register_name.empty()) continue;
     const std::string& path = s.state.outputs.at(out.name);
-    const std::string digest = s.output_digests.count(out.name) ? s.output_digests.at(out.name).digest : "";
+    const std::string digest =
+        s.output_digests.count(out.name) ? s.output_digests.at(out.name).digest : "";
     // Same content as the latest version: nothing new to register.
     if (auto latest = ws.store().get_dataset(out.register_name, 0)) {
       json tags = json::parse(latest->tags_json.empty() ? "{}" : latest->tags_json, nullptr, false);

@@ -46,7 +46,9 @@ bool runs_on_slurm(MetadataStore& store, const StepRunRecord& s) {
 
 }  // namespace
 
-std::string slurm_orphan_key(const std::string& step_run_id) { return "slurm_orphan:" + step_run_id; }
+std::string slurm_orphan_key(const std::string& step_run_id) {
+  return "slurm_orphan:" + step_run_id;
+}
 
 int reconcile_dead_runs(const Workspace& ws) {
   MetadataStore& store = internal::store_of(ws);
@@ -55,7 +57,8 @@ int reconcile_dead_runs(const Workspace& ws) {
   std::string staging = ws.get_default_datastore().root() + "/.staging/";
   for (auto& r : store.list_pipeline_runs("", 200)) {
     if (r.status != RunStatus::kRunning && r.status != RunStatus::kNotStarted) continue;
-    nlohmann::json o = nlohmann::json::parse(r.options_json.empty() ? "{}" : r.options_json, nullptr, false);
+    nlohmann::json o =
+        nlohmann::json::parse(r.options_json.empty() ? "{}" : r.options_json, nullptr, false);
     if (!o.is_object()) continue;
     int pid = o.value("engine_pid", 0);
     if (pid <= 0 || o.value("engine_host", host) != host) continue;
@@ -93,7 +96,8 @@ int reconcile_dead_runs(const Workspace& ws) {
       try {
         remove_all(dir);
       } catch (const std::exception& e) {
-        std::cerr << "runnel: cannot remove the staging folder " << dir << " of a dead run: " << e.what() << "\n";
+        std::cerr << "runnel: cannot remove the staging folder " << dir
+                  << " of a dead run: " << e.what() << "\n";
       }
     }
     ++closed;

@@ -12,8 +12,8 @@
 #include "core/ids.h"
 #include "core/units.h"
 #include "data/materialize.h"
-#include "data/remote_sync.h"
 #include "data/registry.h"
+#include "data/remote_sync.h"
 #include "engine/engine.h"
 #include "engine/execution_impl.h"
 #include "engine/process_identity.h"
@@ -32,7 +32,8 @@ uint64_t config_u64(const Workspace& ws, const std::string& key, uint64_t fallba
   try {
     return std::stoull(v);
   } catch (const std::exception&) {
-    throw invalid_argument(ws.runnel_dir() + "/config.json: " + key + ": expected a number, got '" + v + "'");
+    throw invalid_argument(ws.runnel_dir() + "/config.json: " + key + ": expected a number, got '" +
+                           v + "'");
   }
 }
 
@@ -63,8 +64,9 @@ void PipelineExecution::Impl::take_snapshots() {
   limits.max_bytes = options.snapshot_max_bytes
                          ? options.snapshot_max_bytes
                          : config_size(ws, "snapshot.max_bytes", limits.max_bytes);
-  limits.max_files = options.snapshot_max_files ? options.snapshot_max_files
-                                                : config_u64(ws, "snapshot.max_files", limits.max_files);
+  limits.max_files = options.snapshot_max_files
+                         ? options.snapshot_max_files
+                         : config_u64(ws, "snapshot.max_files", limits.max_files);
   if (const char* e = std::getenv("RUNNEL_SNAPSHOT_NO_FILE_LIMIT"); e && *e) limits.max_files = 0;
   if (const char* e = std::getenv("AML_SNAPSHOT_NO_FILE_LIMIT"); e && *e) limits.max_files = 0;
   for (size_t i = 0; i < spec.steps.size(); ++i) {
@@ -72,9 +74,11 @@ void PipelineExecution::Impl::take_snapshots() {
     if (st.code_dir.empty() || snapshots_.count(st.code_dir)) continue;
     std::string where = st.loc_of("code").to_string() + ": jobs." + st.name + ".code: ";
     if (!is_directory(st.code_dir))
-      throw not_found(where + "code folder " + st.code_dir + " does not exist; create it or fix the path");
+      throw not_found(where + "code folder " + st.code_dir +
+                      " does not exist; create it or fix the path");
     try {
-      snapshots_[st.code_dir] = create_snapshot(st.code_dir, ws.runnel_dir() + "/snapshots", limits, stat_cache_.get());
+      snapshots_[st.code_dir] =
+          create_snapshot(st.code_dir, ws.runnel_dir() + "/snapshots", limits, stat_cache_.get());
     } catch (const Error& e) {
       throw Error(e.code(), where + "snapshot of " + st.code_dir + " failed: " + e.what());
     }
@@ -91,14 +95,16 @@ void PipelineExecution::Impl::take_snapshots() {
     if (q == std::string::npos) continue;
     size_t qe = c.find_first_of(" \t\n", q);
     std::string script = c.substr(q, qe == std::string::npos ? std::string::npos : qe - q);
-    if (script.size() > 1 && script.front() == '\'' && script.back() == '\'') script = script.substr(1, script.size() - 2);
+    if (script.size() > 1 && script.front() == '\'' && script.back() == '\'')
+      script = script.substr(1, script.size() - 2);
     if (script.size() < 4 || script.compare(script.size() - 3, 3, ".py") != 0 || script[0] == '/' ||
         script.find("${{") != std::string::npos)
       continue;
     std::string base = st.code_dir.empty() ? spec.base_dir : st.code_dir;
     if (!path_exists(base + "/" + script))
-      throw not_found(st.loc_of("command").to_string() + ": jobs." + st.name + ".command: script " + script +
-                      " not found in " + (st.code_dir.empty() ? "the pipeline's folder " : "code folder ") + base +
+      throw not_found(st.loc_of("command").to_string() + ": jobs." + st.name + ".command: script " +
+                      script + " not found in " +
+                      (st.code_dir.empty() ? "the pipeline's folder " : "code folder ") + base +
                       "; check the script name or the `code:` folder");
   }
 }
@@ -113,21 +119,25 @@ void PipelineExecution::Impl::check_dataset_input(const StepInput& in) const {
     try {
       internal::load_state(ws, ds_name, ds_version);  // throws the registry's own message
     } catch (const Error& e) {
-      throw Error(e.code(), std::string(e.what()) + "; register it with `runnel dataset register " + ds_name +
-                                " PATH...` or pick one from `runnel dataset list`");
+      throw Error(e.code(), std::string(e.what()) + "; register it with `runnel dataset register " +
+                                ds_name + " PATH...` or pick one from `runnel dataset list`");
     }
-    throw not_found("dataset '" + src.dataset + "' is not registered; register it with `runnel dataset register " +
-                    ds_name + " PATH...`");
+    throw not_found("dataset '" + src.dataset +
+                    "' is not registered; register it with `runnel dataset register " + ds_name +
+                    " PATH...`");
   }
   if (rec->kind == "tabular" && in.mode != InputMode::kDirect)
     throw invalid_argument("dataset '" + ds_name + "' version " + std::to_string(rec->version) +
-                           " is tabular, and tabular datasets support mode: direct only (got " + input_mode_name(in.mode) +
+                           " is tabular, and tabular datasets support mode: direct only (got " +
+                           input_mode_name(in.mode) +
                            "); use mode: direct and read it with run.input_datasets['" + in.name +
                            "'].to_pandas_dataframe()");
   if (in.type == DataType::kUriFile) {
-    json manifest = json::parse(rec->manifest_json.empty() ? "[]" : rec->manifest_json, nullptr, false);
-    size_t n = manifest.is_array() ? manifest.size()
-               : manifest.is_object() && manifest.contains("files") ? manifest["files"].size() : 1;
+    json manifest =
+        json::parse(rec->manifest_json.empty() ? "[]" : rec->manifest_json, nullptr, false);
+    size_t n = manifest.is_array()                                  ? manifest.size()
+               : manifest.is_object() && manifest.contains("files") ? manifest["files"].size()
+                                                                    : 1;
     if (n != 1)
       throw invalid_argument("dataset '" + ds_name + "' has " + std::to_string(n) +
                              " files, so it cannot be a uri_file input; use type: uri_folder");
@@ -141,8 +151,8 @@ void PipelineExecution::Impl::check_dataset_inputs() const {
       try {
         check_dataset_input(in);
       } catch (const Error& err) {
-        throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." +
-                                    in.name + ": " + err.what());
+        throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name +
+                                    ".inputs." + in.name + ": " + err.what());
       }
     }
 }
@@ -165,7 +175,8 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   // the template and the literal values only explain (fingerprint.h).
   std::map<std::string, std::optional<std::string>> literal;
   json literal_json = json::object();
-  for (const Placeholder& ph : parse_placeholders(st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command")) {
+  for (const Placeholder& ph : parse_placeholders(
+           st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command")) {
     if (ph.kind != Placeholder::Kind::kInput || literal.count(ph.name)) continue;
     const StepInput* in = st.find_input(ph.name);
     if (!in) continue;
@@ -178,7 +189,8 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
     }
   }
   c["kind"] = st.kind;
-  c["command"] = fingerprint_command(st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command", literal);
+  c["command"] = fingerprint_command(
+      st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command", literal);
   c["command_template"] = st.command;
   c["literal_inputs"] = literal_json;
   if (!st.code_dir.empty()) {
@@ -186,8 +198,10 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
     json files = json::object();
     if (snap.files.size() <= kMaxListedFiles)
       for (const auto& f : snap.files)
-        if (f.kind != EntryKind::kDirectory) files[f.path] = f.digest.hex() + (f.kind == EntryKind::kExecutable ? "+x" : "");
-    c["code"] = {{"digest", snap.digest.hex()}, {"files", files}, {"ignore_file", snap.ignore_file}};
+        if (f.kind != EntryKind::kDirectory)
+          files[f.path] = f.digest.hex() + (f.kind == EntryKind::kExecutable ? "+x" : "");
+    c["code"] = {
+        {"digest", snap.digest.hex()}, {"files", files}, {"ignore_file", snap.ignore_file}};
     s.snapshot_archive = snap.archive_path;
   } else {
     c["code"] = nullptr;
@@ -233,8 +247,9 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
             try {
               it = path_digests_.emplace(src.path, digest_data(src.path, stat_cache_.get())).first;
             } catch (const Error& err) {
-              throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." +
-                                          in.name + ": " + err.what() + "; fix the path or create the data");
+              throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." +
+                                          st.name + ".inputs." + in.name + ": " + err.what() +
+                                          "; fix the path or create the data");
             }
           }
           e["digest"] = it->second.digest;
@@ -258,12 +273,13 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
           try {
             internal::sync_datastore_path(ws, src.datastore, src.path);
           } catch (const Error& err) {
-            throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." +
-                                        in.name + ": " + err.what());
+            throw Error(err.code(), st.loc_of("inputs." + in.name).to_string() + ": jobs." +
+                                        st.name + ".inputs." + in.name + ": " + err.what());
           }
           if (!path_exists(path))
-            throw not_found(st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." + in.name +
-                            ": datastore " + src.datastore + " has no " + src.path + " (" + path +
+            throw not_found(st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name +
+                            ".inputs." + in.name + ": datastore " + src.datastore + " has no " +
+                            src.path + " (" + path +
                             "); upload it first with `runnel datastore upload`");
           DataDigest d = digest_data(path, stat_cache_.get());
           e["digest"] = d.digest;
@@ -275,14 +291,16 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
         case InputSource::Kind::kDataset: {
           // The registered version's manifest digest (and a check that its files are
           // unchanged since registration), without materializing anything.
-          std::string where = st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name + ".inputs." + in.name;
+          std::string where = st.loc_of("inputs." + in.name).to_string() + ": jobs." + st.name +
+                              ".inputs." + in.name;
           StepInput direct = in;
           direct.mode = InputMode::kDirect;
           ResolvedInput r;
           try {
             check_dataset_input(in);
             internal::sync_dataset_sources(ws, src);  // files on object stores: cache synced
-            r = resolve_input(ws, direct, s.state.run_dir + "/fingerprint", options.accept_changed_data);
+            r = resolve_input(ws, direct, s.state.run_dir + "/fingerprint",
+                              options.accept_changed_data);
           } catch (const Error& err) {
             throw Error(err.code(), where + ": " + err.what());
           }
@@ -331,7 +349,8 @@ void PipelineExecution::Impl::decide(int i) {
         if (has_remote_datastore_) internal::sync_if_remote_path(ws, path);
       } catch (const Error& err) {
         if (err.code() != ErrorCode::kNotFound) throw;
-        problem = "output '" + o.name + "' of run " + cand.id + " is gone from its datastore (" + err.what() + ")";
+        problem = "output '" + o.name + "' of run " + cand.id + " is gone from its datastore (" +
+                  err.what() + ")";
         break;
       }
       if (!path_exists(path)) {
@@ -340,7 +359,8 @@ void PipelineExecution::Impl::decide(int i) {
       }
       DataDigest now = digest_data(path, stat_cache_.get());
       if (now.digest != committed[o.name].value("digest", "")) {
-        problem = "output '" + o.name + "' of run " + cand.id + " was altered since it was committed (" + path + ")";
+        problem = "output '" + o.name + "' of run " + cand.id +
+                  " was altered since it was committed (" + path + ")";
         break;
       }
       now.files = committed[o.name].contains("files") ? committed[o.name]["files"] : now.files;
@@ -369,7 +389,8 @@ void PipelineExecution::Impl::decide(int i) {
       attach_package_lists(ws.store(), &after);
       auto lines = explain_changes(before, after);
       if (lines.empty()) {
-        s.run_reason = "the last run of this step with these inputs (" + prev.id + ") ended " + to_string(prev.status);
+        s.run_reason = "the last run of this step with these inputs (" + prev.id + ") ended " +
+                       to_string(prev.status);
       } else {
         s.run_reason = lines.front();
         for (size_t k = 1; k < lines.size() && k < 3; ++k) s.run_reason += "; " + lines[k];
@@ -390,7 +411,8 @@ void PipelineExecution::Impl::take_reuse(int i) {
     s.state.reused_run_id = s.reuse->id;
     s.state.started_at = now_ms();
   }
-  if (!s.reuse_committed.is_null()) s.fingerprint["committed_outputs"] = std::move(s.reuse_committed);
+  if (!s.reuse_committed.is_null())
+    s.fingerprint["committed_outputs"] = std::move(s.reuse_committed);
   s.fingerprint["decision"] = "reused run " + s.reuse->id;
   s.launched = true;
   end_step(i, StepStatus::kReused, "reused run " + s.reuse->id);
@@ -446,8 +468,8 @@ void PipelineExecution::Impl::release_claim(int i) {
   try {
     ws.store().set_value(key, "");
   } catch (const Error& e) {
-    std::cerr << "runnel: run " << run_id << ": cannot release the claim of step " << s.state.name << " ("
-              << e.what() << "); other runs ignore it once this step run is final\n";
+    std::cerr << "runnel: run " << run_id << ": cannot release the claim of step " << s.state.name
+              << " (" << e.what() << "); other runs ignore it once this step run is final\n";
   }
   if (engine) engine->claim_released();
 }

@@ -162,11 +162,12 @@ void PipelineExecution::Impl::try_launch(int i) {
     }
     if (c == Claim::kBusy) {
       if (s.state.status != StepStatus::kQueued) {
-        set_status(i, StepStatus::kQueued,
-                   "waiting for step run " + s.waiting_on +
-                       (s.waiting_on_step.empty() ? std::string(" of another pipeline run")
-                                                  : " (step '" + s.waiting_on_step + "' of this run)") +
-                       ", which is computing the same step; its result will be reused");
+        set_status(
+            i, StepStatus::kQueued,
+            "waiting for step run " + s.waiting_on +
+                (s.waiting_on_step.empty() ? std::string(" of another pipeline run")
+                                           : " (step '" + s.waiting_on_step + "' of this run)") +
+                ", which is computing the same step; its result will be reused");
       }
       waiting_claim_.push_back(i);
       if (next_claim_check_ < Clock::now()) next_claim_check_ = Clock::now() + kForeignClaimCheck;

@@ -8,8 +8,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -40,8 +40,9 @@ std::string env_name_for(const std::string& s) {
 // The command of a step with `distribution:`: python/runnel/launch.py starts `command` once
 // per process with the framework's rendezvous variables. On Slurm with instance_count > 1,
 // srun starts one launcher per node of the allocation.
-std::string distributed_command(const StepSpec& st, const std::string& python, const std::string& backend,
-                                const std::string& log_dir, const std::string& command) {
+std::string distributed_command(const StepSpec& st, const std::string& python,
+                                const std::string& backend, const std::string& log_dir,
+                                const std::string& command) {
   const Distribution& d = st.distribution;
   const std::string nodes = std::to_string(std::max(1, st.resources.nodes));
   std::string c = shell_quote(python) + " -m runnel.launch --type " + d.type + " --nodes " + nodes;
@@ -53,7 +54,8 @@ std::string distributed_command(const StepSpec& st, const std::string& python, c
   }
   c += " --log-dir " + shell_quote(log_dir) + " -- /bin/sh -c " + shell_quote(command);
   if (backend == "slurm" && st.resources.nodes > 1)
-    c = "srun --nodes=" + nodes + " --ntasks=" + nodes + " --ntasks-per-node=1 --kill-on-bad-exit=1 " + c;
+    c = "srun --nodes=" + nodes + " --ntasks=" + nodes +
+        " --ntasks-per-node=1 --kill-on-bad-exit=1 " + c;
   return c;
 }
 
@@ -86,8 +88,11 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     std::vector<std::string> read_only;  // ro_mount inputs (exec/sandbox.h)
     for (size_t k = 0; k < st.inputs.size(); ++k) {
       const StepInput& in = st.inputs[k];
-      json entry = {{"type", data_type_name(in.type)}, {"mode", input_mode_name(in.mode)},
-                    {"path", nullptr}, {"value", nullptr}, {"dataset", nullptr}};
+      json entry = {{"type", data_type_name(in.type)},
+                    {"mode", input_mode_name(in.mode)},
+                    {"path", nullptr},
+                    {"value", nullptr},
+                    {"dataset", nullptr}};
       if (!in.source) {
         values[in.name] = std::nullopt;
         ctx_inputs[in.name] = entry;
@@ -133,7 +138,9 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
           } else {
             std::error_code ec;
             fs::copy_file(path, local, ec);
-            if (ec) throw io_error("cannot download input " + path + " to " + local + ": " + ec.message());
+            if (ec)
+              throw io_error("cannot download input " + path + " to " + local + ": " +
+                             ec.message());
           }
           path = local;
         }
@@ -158,15 +165,16 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
         make_dirs(p);
       }
       s.output_paths[out.name] = p;
-      ctx_outputs[out.name] = {{"type", data_type_name(out.type)}, {"mode", output_mode_name(out.mode)},
-                               {"path", p}};
+      ctx_outputs[out.name] = {
+          {"type", data_type_name(out.type)}, {"mode", output_mode_name(out.mode)}, {"path", p}};
       env["AZUREML_DATAREFERENCE_" + env_name_for(out.name)] = p;
     }
     if (st.outputs.empty()) make_dirs(s.staging_root);
 
     std::string where = st.loc_of("command").to_string() + ": jobs." + st.name + ".command";
     std::string command = render_command(st.command, where, [&](const Placeholder& ph) {
-      if (ph.kind == Placeholder::Kind::kOutput) return std::optional<std::string>(shell_quote(s.output_paths.at(ph.name)));
+      if (ph.kind == Placeholder::Kind::kOutput)
+        return std::optional<std::string>(shell_quote(s.output_paths.at(ph.name)));
       auto it = values.find(ph.name);
       return it == values.end() ? std::optional<std::string>() : it->second;
     });
@@ -189,7 +197,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     bool needs_python = !renv.name.empty() || command.find("python") != std::string::npos ||
                         !st.distribution.type.empty();
     if (needs_python && (renv.python.empty() || ::access(renv.python.c_str(), X_OK) != 0)) {
-      std::string msg = "interpreter " + (renv.python.empty() ? std::string("python3") : renv.python) +
+      std::string msg = "interpreter " +
+                        (renv.python.empty() ? std::string("python3") : renv.python) +
                         " of environment '" + (renv.name.empty() ? "default" : renv.name) +
                         "' not found; register a working one with `runnel env create " +
                         (renv.name.empty() ? "NAME" : renv.name) + " --python PATH`";
@@ -220,8 +229,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.id = s.state.step_run_id;
     ls.job_name = run_id + "." + st.name;
     if (!st.distribution.type.empty())
-      command = distributed_command(st, renv.python.empty() ? "python3" : renv.python, backend_of(i).type(),
-                                    rd + "/logs/user_logs", command);
+      command = distributed_command(st, renv.python.empty() ? "python3" : renv.python,
+                                    backend_of(i).type(), rd + "/logs/user_logs", command);
     ls.command = command;
     if (command.size() > 32 * 1024) {
       // Linux limits one exec argument to 128 KiB: a long command (a join over thousands
@@ -262,8 +271,8 @@ bool PipelineExecution::Impl::try_reattach(int i) {
   // In one write transaction: exactly one run takes over a left-running job.
   store.transaction([&] {
     for (auto& c : store.previous_step_runs(st.name, now_ms() + 1, 20)) {
-      if (c.id == s.state.step_run_id || c.fingerprint != s.fingerprint_digest || c.backend_job_id.empty() ||
-          c.compute != s.state.compute)
+      if (c.id == s.state.step_run_id || c.fingerprint != s.fingerprint_digest ||
+          c.backend_job_id.empty() || c.compute != s.state.compute)
         continue;
       auto job = store.get_value(slurm_orphan_key(c.id));
       if (!job || job->empty() || *job != c.backend_job_id) continue;
@@ -331,7 +340,8 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
         // A local step's pid and start time, so that a later engine can kill it if this
         // one dies (reconcile.cc); a pid alone could name another process by then.
         if (backend_of(i).type() == "local" && !ev.backend_job_id.empty())
-          ws.store().set_value(process_key(s.state.step_run_id), process_value(std::stoi(ev.backend_job_id)));
+          ws.store().set_value(process_key(s.state.step_run_id),
+                               process_value(std::stoi(ev.backend_job_id)));
         set_status(i, StepStatus::kRunning);
       }
       return;
@@ -364,7 +374,8 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
     try {
       register_outputs(i);
     } catch (const Error& e) {
-      end_step(i, StepStatus::kFailed, std::string("outputs were committed but registering them failed: ") + e.what());
+      end_step(i, StepStatus::kFailed,
+               std::string("outputs were committed but registering them failed: ") + e.what());
       return;
     }
     end_step(i, StepStatus::kFinished, "");
@@ -375,12 +386,13 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
     if (reason.empty())
       reason = ev.signal ? "killed by signal " + std::to_string(ev.signal)
                          : "exit code " + std::to_string(ev.exit_code);
-    if (ev.state == JobState::kFailed && s.attempt <= spec.steps[i].max_retries && !cancel_requested &&
-        !stop_launching_) {
+    if (ev.state == JobState::kFailed && s.attempt <= spec.steps[i].max_retries &&
+        !cancel_requested && !stop_launching_) {
       retry(i, reason);
       return;
     }
-    end_step(i, ev.state == JobState::kCanceled ? StepStatus::kCanceled : StepStatus::kFailed, reason);
+    end_step(i, ev.state == JobState::kCanceled ? StepStatus::kCanceled : StepStatus::kFailed,
+             reason);
   }
 }
 
@@ -393,11 +405,12 @@ void PipelineExecution::Impl::retry(int i, const std::string& reason) {
     std::string from = rd + f;
     std::string to = from.substr(0, from.rfind('.')) + suffix + from.substr(from.rfind('.'));
     if (path_exists(from) && ::rename(from.c_str(), to.c_str()) != 0)
-      throw io_error("cannot keep the logs of attempt " + std::to_string(s.attempt) + ": rename " + from + " -> " +
-                     to + ": " + std::strerror(errno));
+      throw io_error("cannot keep the logs of attempt " + std::to_string(s.attempt) + ": rename " +
+                     from + " -> " + to + ": " + std::strerror(errno));
   }
-  append_line(s.state.stderr_path, "runnel: attempt " + std::to_string(s.attempt) + " failed (" + reason +
-                                       "); retrying (max_retries: " + std::to_string(spec.steps[i].max_retries) + ")");
+  append_line(s.state.stderr_path,
+              "runnel: attempt " + std::to_string(s.attempt) + " failed (" + reason +
+                  "); retrying (max_retries: " + std::to_string(spec.steps[i].max_retries) + ")");
   {
     std::lock_guard<std::mutex> lock(mu);
     s.launched = false;  // the scheduling loop launches it again
@@ -406,7 +419,8 @@ void PipelineExecution::Impl::retry(int i, const std::string& reason) {
     s.log_offset[0] = s.log_offset[1] = 0;
   }
   enqueue_ready(i);
-  set_status(i, StepStatus::kQueued, "retrying after attempt " + std::to_string(s.attempt) + ": " + reason);
+  set_status(i, StepStatus::kQueued,
+             "retrying after attempt " + std::to_string(s.attempt) + ": " + reason);
 }
 
 void PipelineExecution::Impl::commit_outputs(int i) {
@@ -415,13 +429,16 @@ void PipelineExecution::Impl::commit_outputs(int i) {
   for (const auto& out : st.outputs) {
     const std::string& p = s.output_paths[out.name];
     if (out.type == DataType::kUriFile && !path_exists(p))
-      throw invalid_argument("output '" + out.name + "' (uri_file) was not written: the step must create the file " + p);
+      throw invalid_argument("output '" + out.name +
+                             "' (uri_file) was not written: the step must create the file " + p);
     // Links leaving an output would let later reads and writes escape the datastore.
-    if (path_exists(p)) check_links_stay_inside(p, "output '" + out.name + "' of step '" + st.name + "'");
+    if (path_exists(p))
+      check_links_stay_inside(p, "output '" + out.name + "' of step '" + st.name + "'");
   }
   make_dirs(fs::path(s.commit_root).parent_path().string());
   if (::rename(s.staging_root.c_str(), s.commit_root.c_str()) != 0)
-    throw io_error("cannot commit outputs " + s.staging_root + " -> " + s.commit_root + ": " + std::strerror(errno));
+    throw io_error("cannot commit outputs " + s.staging_root + " -> " + s.commit_root + ": " +
+                   std::strerror(errno));
   {
     std::lock_guard<std::mutex> lock(mu);
     for (const auto& out : st.outputs) s.state.outputs[out.name] = s.commit_root + "/" + out.name;
@@ -434,8 +451,9 @@ void PipelineExecution::Impl::discard_outputs(int i) {
   try {
     remove_all(steps[i].staging_root);
   } catch (const Error& e) {
-    std::cerr << "runnel: run " << run_id << ": cannot remove the staging folder of step " << steps[i].state.name
-              << ": " << e.what() << "; `runnel run` removes it when it reconciles this run\n";
+    std::cerr << "runnel: run " << run_id << ": cannot remove the staging folder of step "
+              << steps[i].state.name << ": " << e.what()
+              << "; `runnel run` removes it when it reconciles this run\n";
   }
 }
 

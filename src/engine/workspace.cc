@@ -8,8 +8,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "engine/workspace_impl.h"
 #include "core/fs.h"
+#include "engine/workspace_impl.h"
 #include "runnel/error.h"
 #include "store/open_store.h"
 
@@ -91,7 +91,8 @@ Workspace Workspace::from_config(const std::string& explicit_dir) {
   if (const char* env = std::getenv("RUNNEL_WORKSPACE"); env && *env) return get(env);
   fs::path p = fs::current_path();
   while (true) {
-    if (path_exists((p / ".runnel" / "config.json").string())) return Workspace(open_impl(p.string()));
+    if (path_exists((p / ".runnel" / "config.json").string()))
+      return Workspace(open_impl(p.string()));
     if (p == p.root_path() || p.parent_path() == p) break;
     p = p.parent_path();
   }
@@ -105,7 +106,9 @@ const std::string& Workspace::root() const { return impl_->root; }
 std::string Workspace::runnel_dir() const { return impl_->runnel_dir; }
 MetadataStore& Workspace::store() const { return *impl_->store; }
 MetadataStore& internal::store_of(const Workspace& ws) { return ws.store(); }
-std::unique_ptr<MetadataStore>& internal::store_slot(const Workspace& ws) { return ws.impl_->store; }
+std::unique_ptr<MetadataStore>& internal::store_slot(const Workspace& ws) {
+  return ws.impl_->store;
+}
 
 Datastore Workspace::get_default_datastore() const {
   return Datastore(*this, impl_->config.value("default_datastore", kDefaultDatastore));
@@ -113,7 +116,8 @@ Datastore Workspace::get_default_datastore() const {
 
 std::map<std::string, Datastore> Workspace::datastores() const {
   std::map<std::string, Datastore> out;
-  for (auto& [name, _] : impl_->config["datastores"].items()) out.emplace(name, Datastore(*this, name));
+  for (auto& [name, _] : impl_->config["datastores"].items())
+    out.emplace(name, Datastore(*this, name));
   return out;
 }
 
@@ -122,7 +126,8 @@ std::string Workspace::config_value(const std::string& dotted_key) const {
   size_t start = 0;
   while (start <= dotted_key.size()) {
     size_t dot = dotted_key.find('.', start);
-    std::string part = dotted_key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string part =
+        dotted_key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!node->is_object() || !node->contains(part)) return "";
     node = &(*node)[part];
     if (dot == std::string::npos) break;
@@ -143,8 +148,9 @@ Datastore::Datastore(const Workspace& ws, const std::string& name) {
   const json& d = all[name];
   name_ = name;
   type_ = d.value("type", "local");
-  root_ = type_ == "local" ? absolute_path(d.value("root", "datastores/" + name), ws.runnel_dir())
-                           : ws.runnel_dir() + "/cache/datastores/" + name;  // a remote one's local cache
+  root_ = type_ == "local"
+              ? absolute_path(d.value("root", "datastores/" + name), ws.runnel_dir())
+              : ws.runnel_dir() + "/cache/datastores/" + name;  // a remote one's local cache
   settings_json_ = d.dump();
 }
 

@@ -24,7 +24,7 @@ struct LaunchSpec {
   std::string command;      // run as `/bin/sh -c command`
   std::string working_dir;  // absolute; exists
   std::map<std::string, std::string> env;  // added to (and overriding) the inherited env
-  std::string stdout_path;  // absolute; the backend creates/truncates it
+  std::string stdout_path;                 // absolute; the backend creates/truncates it
   std::string stderr_path;
   Resources resources;
   int timeout_s = 0;  // 0 = none; on expiry the job ends kFailed with reason "timeout"
@@ -47,9 +47,10 @@ const char* to_string(JobState s);
 struct JobEvent {
   std::string id;
   JobState state = JobState::kQueued;
-  int exit_code = -1;          // for kFinished/kFailed when the process exited
-  int signal = 0;              // the signal that killed it, 0 if none
-  std::string reason;          // why it failed/was canceled: "exit code 3", "killed by SIGKILL", "timeout", "node failure"...
+  int exit_code = -1;  // for kFinished/kFailed when the process exited
+  int signal = 0;      // the signal that killed it, 0 if none
+  std::string reason;  // why it failed/was canceled: "exit code 3", "killed by SIGKILL", "timeout",
+                       // "node failure"...
   std::string backend_job_id;  // e.g. the pid or the Slurm job id
   bool timed_out = false;
 };

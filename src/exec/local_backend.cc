@@ -70,7 +70,8 @@ bool LocalBackend::apply_sandbox(LaunchSpec& spec) {
   }
   if (!sb.warning.empty()) {
     static std::once_flag once;
-    std::call_once(once, [&] { std::fprintf(stderr, "runnel: warning: %s\n", sb.warning.c_str()); });
+    std::call_once(once,
+                   [&] { std::fprintf(stderr, "runnel: warning: %s\n", sb.warning.c_str()); });
     sb.command = "echo " + shell_quote("runnel: warning: " + sb.warning) + " >&2; " + sb.command;
   }
   spec.command = std::move(sb.command);
@@ -205,9 +206,10 @@ void LocalBackend::arm_timer_locked() {
     at = std::min({at, job->timeout_at, job->kill_at});
     if (job->pidfd.get() < 0) at = std::min(at, Clock::now() + kFallbackCheck);
   }
-  internal::arm_timerfd(timer_.get(), at == Clock::time_point::max()
-                                          ? std::chrono::nanoseconds(0)
-                                          : std::max(std::chrono::nanoseconds(1), at - Clock::now()));
+  internal::arm_timerfd(timer_.get(),
+                        at == Clock::time_point::max()
+                            ? std::chrono::nanoseconds(0)
+                            : std::max(std::chrono::nanoseconds(1), at - Clock::now()));
 }
 
 std::vector<JobEvent> LocalBackend::poll(std::chrono::milliseconds max_wait) {

@@ -122,9 +122,9 @@ class LocalBackend : public ComputeBackend {
   const std::chrono::milliseconds kill_grace_;
   internal::UniqueFd devnull_;
   internal::WakeupFd wake_;
-  internal::UniqueFd epoll_;  // wake_, timer_ and every running job's pidfd
-  internal::UniqueFd timer_;  // a timerfd
-  internal::Watchdog watchdog_;  // kills running jobs' groups if this process dies
+  internal::UniqueFd epoll_;                   // wake_, timer_ and every running job's pidfd
+  internal::UniqueFd timer_;                   // a timerfd
+  internal::Watchdog watchdog_;                // kills running jobs' groups if this process dies
   std::atomic<bool> wakeup_requested_{false};  // set by wakeup(), not by internal nudges
   std::atomic<bool> polling_{false};           // poll() is blocked in wait_readable()
 

@@ -2,7 +2,6 @@
 // test must wait for something (a file a job writes, a group to vanish) it waits in a
 // bounded loop and then asserts the state.
 #include "exec/local_backend.h"
-#include "exec/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "exec/sandbox.h"
 #include "gtest/gtest.h"
 #include "runnel/error.h"
 
@@ -373,7 +373,8 @@ TEST_F(LocalBackendTest, StepsDieWithAKilledEngine) {
     b.launch(spec("orphan", "sh -c 'sleep 1000' & touch ready; wait"));
     std::vector<JobEvent> started = b.poll(milliseconds(0));
     pid_t pgid = started.size() == 1 ? std::stoi(started[0].backend_job_id) : -1;
-    for (int i = 0; i < 2000 && !fs::exists(dir_ / "ready"); ++i) std::this_thread::sleep_for(milliseconds(10));
+    for (int i = 0; i < 2000 && !fs::exists(dir_ / "ready"); ++i)
+      std::this_thread::sleep_for(milliseconds(10));
     if (::write(p[1], &pgid, sizeof pgid) != sizeof pgid) ::_exit(3);
     ::raise(SIGKILL);
   }
@@ -424,7 +425,6 @@ TEST_F(LocalBackendTest, ManyTrivialJobsLeakNoDescriptors) {
   EXPECT_EQ(count_fds(), before);
 }
 
-
 // A join over 1,000 step outputs, each in its own folder, asks for 1,000 read-only paths:
 // the sandbox binds their common folder instead, so the command stays within Linux's
 // 128 KiB limit for one exec argument, and the job starts (it failed with E2BIG).
@@ -444,7 +444,8 @@ TEST_F(LocalBackendTest, ManyReadOnlyFoldersStillStart) {
   EXPECT_NE(wrapped.command.find("--ro-bind " + (dir_ / "runs").string() + " "), std::string::npos)
       << wrapped.command.substr(0, 400);
   LocalBackend b(1);
-  LaunchSpec s = spec("join", "cat " + ro[7] + "/f.txt && ! touch " + ro[3] + "/new.txt 2>/dev/null");
+  LaunchSpec s =
+      spec("join", "cat " + ro[7] + "/f.txt && ! touch " + ro[3] + "/new.txt 2>/dev/null");
   s.read_only_paths = ro;
   s.writable_paths = {(dir_ / "work").string()};
   JobEvent e = run_one(b, s);

@@ -107,7 +107,7 @@ UniqueFd open_devnull();
 // forking from a threaded program is safe. Thread-safe; add/remove never raise SIGPIPE.
 class Watchdog {
  public:
-  Watchdog();  // throws Error(kIo) when the socket pair or the fork fails
+  Watchdog();   // throws Error(kIo) when the socket pair or the fork fails
   ~Watchdog();  // closes the socket (the watchdog kills what is still listed) and reaps it
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;

@@ -12,9 +12,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -320,7 +320,8 @@ std::vector<bool> wait_readable(const std::vector<int>& fds, std::chrono::millis
 
 UniqueFd make_epoll() {
   UniqueFd fd(::epoll_create1(EPOLL_CLOEXEC));
-  if (fd.get() < 0) throw io_error("local backend: cannot create an epoll fd: " + errno_text(errno));
+  if (fd.get() < 0)
+    throw io_error("local backend: cannot create an epoll fd: " + errno_text(errno));
   return fd;
 }
 
@@ -329,7 +330,8 @@ void epoll_add(int epoll_fd, int fd) {
   ev.events = EPOLLIN;
   ev.data.fd = fd;
   if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
-    throw io_error("local backend: cannot watch fd " + std::to_string(fd) + ": " + errno_text(errno));
+    throw io_error("local backend: cannot watch fd " + std::to_string(fd) + ": " +
+                   errno_text(errno));
 }
 
 UniqueFd make_timerfd() {

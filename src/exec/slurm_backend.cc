@@ -122,7 +122,8 @@ bool SlurmBackend::attach(const LaunchSpec& spec, const std::string& slurm_id,
   if (jobs_.count(spec.id)) {
     throw invalid_argument("slurm compute: job id '" + spec.id + "' was launched twice");
   }
-  if (slurm_id.empty() || slurm_id.find_first_not_of("0123456789_") != std::string::npos) return false;
+  if (slurm_id.empty() || slurm_id.find_first_not_of("0123456789_") != std::string::npos)
+    return false;
   Job job;
   job.spec = spec;
   std::string dir = config_.scripts_dir.empty() ? spec.working_dir : config_.scripts_dir;
@@ -193,8 +194,8 @@ SlurmBackend::SubmitResult SlurmBackend::submit(Job& job, std::vector<JobEvent>&
   by_slurm_id_[id] = spec.id;
   if (spec.array_tasks > 0 && !spec.stdout_path.empty()) {
     std::ofstream note(spec.stdout_path, std::ios::app);
-    note << "runnel: Slurm job array " << id << " of " << spec.array_tasks << " tasks; task N writes to "
-         << fs::path(spec.stdout_path).filename().string()
+    note << "runnel: Slurm job array " << id << " of " << spec.array_tasks
+         << " tasks; task N writes to " << fs::path(spec.stdout_path).filename().string()
          << ".task-N while it runs; every task's output is gathered here when the array ends\n";
   }
   return SubmitResult::kSubmitted;
@@ -358,7 +359,8 @@ void SlurmBackend::query(std::vector<JobEvent>& events) {
     Job& job = jobs_.at(it->second);
     if (job.spec.array_tasks > 0) {
       bool all_files = true;  // every task ended and was purged from squeue (MinJobAge)
-      for (int t = 0; t < job.spec.array_tasks && all_files; ++t) all_files = read_exit_code_file(job, t).has_value();
+      for (int t = 0; t < job.spec.array_tasks && all_files; ++t)
+        all_files = read_exit_code_file(job, t).has_value();
       if (all_files) {
         settle_array(job, events, to_kill);
         continue;
@@ -424,7 +426,8 @@ std::string SlurmBackend::route_status(const SlurmJobStatus& st, std::vector<Job
   return element->array_job_id;
 }
 
-void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events, std::vector<std::string>& to_kill) {
+void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events,
+                                std::vector<std::string>& to_kill) {
   job.missing_since.reset();
   const int n_tasks = job.spec.array_tasks;
   bool all_ended = true, running = false;
@@ -454,7 +457,8 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events, std::ve
     }
   }
   if (!all_ended) {
-    if ((failed >= 0 || canceled >= 0) && job.first_bad_task < 0 && !job.cancel_requested && !job.timeout_kill) {
+    if ((failed >= 0 || canceled >= 0) && job.first_bad_task < 0 && !job.cancel_requested &&
+        !job.timeout_kill) {
       // A task failed or was canceled in Slurm: the step cannot succeed any more (its
       // mini-batch has no result), so stop the other tasks now.
       job.first_bad_task = failed >= 0 ? failed : canceled;
@@ -464,7 +468,10 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events, std::ve
     return;
   }
   // The task to blame: one that failed, else the one whose cancel in Slurm stopped the rest.
-  const int t = failed >= 0 ? failed : job.first_bad_task >= 0 ? job.first_bad_task : canceled >= 0 ? canceled : 0;
+  const int t = failed >= 0               ? failed
+                : job.first_bad_task >= 0 ? job.first_bad_task
+                : canceled >= 0           ? canceled
+                                          : 0;
   SlurmJobStatus st = job.tasks.at(t);
   if (failed < 0 && job.first_bad_task >= 0) {
     // One task canceled in Slurm (not the whole array, not by us) while others ran: part of
@@ -486,8 +493,8 @@ void SlurmBackend::gather_array_logs(const Job& job) const {
       const std::string part = array_task_file(*path, t);
       std::ifstream in(part, std::ios::binary);
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      out << "==== array task " << t << " of " << job.spec.array_tasks << " (Slurm job " << job.slurm_id
-          << "_" << t << ") ====\n";
+      out << "==== array task " << t << " of " << job.spec.array_tasks << " (Slurm job "
+          << job.slurm_id << "_" << t << ") ====\n";
       if (!in.is_open()) text = "(no output: the task did not start)\n";
       out << text;
       if (!text.empty() && text.back() != '\n') out << '\n';
@@ -508,8 +515,9 @@ void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<
     return;
   }
   if (task >= 0 && m.state != JobState::kFinished) {
-    m.reason = "array task " + std::to_string(task) + " of " + std::to_string(job.spec.array_tasks) +
-               " (Slurm job " + job.slurm_id + "_" + std::to_string(task) + "): " + m.reason;
+    m.reason = "array task " + std::to_string(task) + " of " +
+               std::to_string(job.spec.array_tasks) + " (Slurm job " + job.slurm_id + "_" +
+               std::to_string(task) + "): " + m.reason;
   }
   JobEvent e = make_event(id, m.state, m.reason, job.slurm_id);
   e.timed_out = m.timed_out;
@@ -532,7 +540,8 @@ void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<
   end_job(id, std::move(e), events);
 }
 
-void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids, std::vector<JobEvent>& events,
+void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids,
+                                    std::vector<JobEvent>& events,
                                     std::vector<std::string>& to_kill) {
   std::set<std::string> resolved, arrays;
   if (accounting_available()) {
@@ -562,7 +571,8 @@ void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids, std::ve
         std::istringstream lines(r.out);  // one line per task of the array
         for (std::string line; std::getline(lines, line);) {
           if (auto st = parse_scontrol_job(line)) {
-            if (std::string array = route_status(*st, events, to_kill); !array.empty()) arrays.insert(array);
+            if (std::string array = route_status(*st, events, to_kill); !array.empty())
+              arrays.insert(array);
           }
         }
       } else if (r.ok()) {
@@ -589,7 +599,8 @@ void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids, std::ve
     auto it = by_slurm_id_.find(sid);
     if (it == by_slurm_id_.end()) continue;
     std::string rid = it->second;
-    if (jobs_.at(rid).spec.array_tasks > 0) gather_array_logs(jobs_.at(rid));  // what the tasks wrote
+    if (jobs_.at(rid).spec.array_tasks > 0)
+      gather_array_logs(jobs_.at(rid));  // what the tasks wrote
     end_job(rid, make_event(rid, JobState::kFailed, "job " + sid + " vanished from Slurm", sid),
             events);
   }

@@ -139,7 +139,8 @@ class SlurmBackend : public ComputeBackend {
   // Appends each array task's log file to the job's stdout/stderr, under a header.
   void gather_array_logs(const Job& job) const;
   // A job still queued or running: reports kRunning once, enforces spec.timeout_s.
-  void note_active(Job& job, JobState state, std::vector<JobEvent>& events, std::vector<std::string>& to_kill);
+  void note_active(Job& job, JobState state, std::vector<JobEvent>& events,
+                   std::vector<std::string>& to_kill);
   void resolve_vanished(const std::vector<std::string>& ids, std::vector<JobEvent>& events,
                         std::vector<std::string>& to_kill);
   // Records a failed Slurm call; after unresponsive_timeout_ms fails every job.

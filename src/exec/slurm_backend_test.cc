@@ -318,7 +318,9 @@ TEST_F(SlurmArrayFake, JobArrayIsOneSbatchAndEndsWhenEveryTaskHas) {
   EXPECT_NE(text.find("runnel: Slurm job array 100 of 3 tasks"), std::string::npos) << text;
   std::ifstream err(dir.str() + "/par.err");
   std::string etext((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
-  EXPECT_NE(etext.find("==== array task 2 of 3 (Slurm job 100_2) ====\nerr of task 2\n"), std::string::npos) << etext;
+  EXPECT_NE(etext.find("==== array task 2 of 3 (Slurm job 100_2) ====\nerr of task 2\n"),
+            std::string::npos)
+      << etext;
   EXPECT_FALSE(fs::exists(dir.str() + "/par.out.task-1"));  // gathered, then removed
 }
 
@@ -331,7 +333,8 @@ TEST_F(SlurmArrayFake, JobArrayFailsWhenOneTaskFailsAndCancelsTheOthers) {
   EXPECT_EQ(end.reason, "array task 1 of 3 (Slurm job 100_1): exit code 3");
   ASSERT_EQ(f->count("scancel"), 1);  // the whole array, once
   bool scanceled_array = false;
-  for (const auto& c : f->calls) scanceled_array |= c[0] == "scancel" && c.size() == 2 && c[1] == "100";
+  for (const auto& c : f->calls)
+    scanceled_array |= c[0] == "scancel" && c.size() == 2 && c[1] == "100";
   EXPECT_TRUE(scanceled_array);
   EXPECT_EQ(f->state["100_0"], "CANCELLED");
 }
@@ -356,7 +359,8 @@ TEST_F(SlurmArrayFake, ATaskCanceledInSlurmFailsTheStepAndStopsTheRest) {
   JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}, {"100_2", "CANCELLED"}});
   EXPECT_EQ(end.state, JobState::kFailed);
   EXPECT_EQ(end.reason,
-            "array task 2 of 3 (Slurm job 100_2): Slurm job failed (canceled in Slurm while the other tasks ran; "
+            "array task 2 of 3 (Slurm job 100_2): Slurm job failed (canceled in Slurm while the "
+            "other tasks ran; "
             "they were stopped)");
   EXPECT_EQ(f->count("scancel"), 1);
   EXPECT_EQ(f->state["100_0"], "CANCELLED");
@@ -387,12 +391,15 @@ TEST_F(SlurmArrayFake, VanishedJobArrayIsSettledByScontrol) {
   launch(2);
   f->forget_jobs = true;
   f->scontrol_out =
-      "JobId=101 ArrayJobId=100 ArrayTaskId=0 JobName=x JobState=COMPLETED Reason=None ExitCode=0:0\n"
-      "JobId=100 ArrayJobId=100 ArrayTaskId=1 JobName=x JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15\n";
+      "JobId=101 ArrayJobId=100 ArrayTaskId=0 JobName=x JobState=COMPLETED Reason=None "
+      "ExitCode=0:0\n"
+      "JobId=100 ArrayJobId=100 ArrayTaskId=1 JobName=x JobState=TIMEOUT Reason=TimeLimit "
+      "ExitCode=0:15\n";
   auto ended = wait_all(*b, {"par"}, seconds(10));
   EXPECT_EQ(ended["par"].state, JobState::kFailed);
   EXPECT_TRUE(ended["par"].timed_out);
-  EXPECT_EQ(ended["par"].reason, "array task 1 of 2 (Slurm job 100_1): Slurm time limit reached (TIMEOUT)");
+  EXPECT_EQ(ended["par"].reason,
+            "array task 1 of 2 (Slurm job 100_1): Slurm time limit reached (TIMEOUT)");
 }
 
 // Tasks that ended and that squeue forgot (MinJobAge): their exit-code files tell.

@@ -291,7 +291,8 @@ std::optional<SlurmArrayElement> parse_array_element(std::string_view job_id) {
       auto bounds = split(part, '-');
       auto lo = to_int(bounds[0]);
       auto hi = bounds.size() == 2 ? to_int(bounds[1]) : lo;
-      if (bounds.size() > 2 || !lo || !hi || *lo < 0 || *hi < *lo || *hi - *lo > 1000000) return std::nullopt;
+      if (bounds.size() > 2 || !lo || !hi || *lo < 0 || *hi < *lo || *hi - *lo > 1000000)
+        return std::nullopt;
       for (int64_t t = *lo; t <= *hi; ++t) e.tasks.push_back(static_cast<int>(t));
     }
   } else if (auto t = to_int(rest); t && *t >= 0) {
@@ -359,9 +360,10 @@ std::vector<std::string> build_sbatch_argv(const SlurmConfig& config, const Laun
   // A job array's tasks each get their own log files (%a: the task id), gathered into
   // stdout_path/stderr_path by the backend when the array ends.
   const std::string per_task = spec.array_tasks > 0 ? std::string(kTaskSuffix) + "%a" : "";
-  a.insert(a.end(), {"sbatch", "--parsable", "-J", spec.job_name.empty() ? spec.id : spec.job_name,
-                     "-o", escape_slurm_filename(spec.stdout_path) + per_task, "-e",
-                     escape_slurm_filename(spec.stderr_path) + per_task, "--chdir", spec.working_dir});
+  a.insert(a.end(),
+           {"sbatch", "--parsable", "-J", spec.job_name.empty() ? spec.id : spec.job_name, "-o",
+            escape_slurm_filename(spec.stdout_path) + per_task, "-e",
+            escape_slurm_filename(spec.stderr_path) + per_task, "--chdir", spec.working_dir});
   if (spec.array_tasks > 0) a.push_back("--array=0-" + std::to_string(spec.array_tasks - 1));
   if (r.cpus > 0) a.push_back("--cpus-per-task=" + std::to_string(r.cpus));
   if (r.memory_mb > 0) a.push_back("--mem=" + format_slurm_memory(r.memory_mb));
@@ -380,7 +382,8 @@ std::string build_job_script(const LaunchSpec& spec, const std::string& exit_cod
   std::string s = "#!/bin/sh\n";
   s += "# Slurm job script written by runnel for job " + spec.id + "; safe to delete.\n";
   // A job array's task writes its own exit-code file (array_task_file).
-  const std::string task = spec.array_tasks > 0 ? std::string(kTaskSuffix) + "\"$SLURM_ARRAY_TASK_ID\"" : "";
+  const std::string task =
+      spec.array_tasks > 0 ? std::string(kTaskSuffix) + "\"$SLURM_ARRAY_TASK_ID\"" : "";
   const std::string ec = shell_quote(exit_code_path) + task;
   const std::string tmp = shell_quote(exit_code_path + ".tmp") + task;
   s += "cd " + shell_quote(spec.working_dir) + " || { echo \"runnel: cannot enter the working " +

@@ -119,7 +119,6 @@ std::string format_slurm_memory(int64_t mb);
 // them.
 std::string escape_slurm_filename(std::string_view path);
 
-
 // True for a name that `export NAME=...` accepts.
 bool is_valid_env_name(std::string_view name);
 

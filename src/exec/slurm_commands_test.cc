@@ -83,10 +83,12 @@ TEST(SlurmParse, JobArrayElements) {
   ASSERT_TRUE(list);
   EXPECT_EQ(list->array_job_id, "77");
   EXPECT_EQ(list->tasks, std::vector<int>({1, 3, 4, 5}));
-  for (const char* bad : {"123", "_4", "x_4", "123_", "123_[5-]", "123_[9-5]", "123_a", "123_[1-2-3]"})
+  for (const char* bad :
+       {"123", "_4", "x_4", "123_", "123_[5-]", "123_[9-5]", "123_a", "123_[1-2-3]"})
     EXPECT_FALSE(parse_array_element(bad)) << bad;
-  // Real output of Slurm 22.05 `squeue -h -t all -j 1002 -O 'JobArrayID:|,State:|,Reason:|,exit_code:|'`
-  // for `sbatch --array=0-2` whose task 1 exited 3, and of a pending throttled array.
+  // Real output of Slurm 22.05 `squeue -h -t all -j 1002 -O
+  // 'JobArrayID:|,State:|,Reason:|,exit_code:|'` for `sbatch --array=0-2` whose task 1 exited 3,
+  // and of a pending throttled array.
   auto v = parse_squeue_output(
       "1002_2|COMPLETED|None|0|\n1002_0|COMPLETED|None|0|\n1002_1|FAILED|NonZeroExitCode|768|\n"
       "1006_[0-20%4]|PENDING|None|0|\n");
@@ -220,7 +222,9 @@ TEST(SlurmSbatch, ArgvHasResourcesAndConfig) {
   s.array_tasks = 3;
   auto arr = build_sbatch_argv(c, s, r, "/w/job.sh");
   EXPECT_EQ(std::count(arr.begin(), arr.end(), "--array=0-2"), 1);
-  EXPECT_EQ(std::count_if(arr.begin(), arr.end(), [](const std::string& x) { return x.rfind("--array", 0) == 0; }), 1);
+  EXPECT_EQ(std::count_if(arr.begin(), arr.end(),
+                          [](const std::string& x) { return x.rfind("--array", 0) == 0; }),
+            1);
   EXPECT_EQ(arr[7], "/w/out%%.log.task-%a");
   EXPECT_EQ(arr[9], "/w/err.log.task-%a");
   EXPECT_EQ(arr.size(), want.size() + 1);

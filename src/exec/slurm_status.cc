@@ -47,8 +47,9 @@ void check_shared_path_visible(const std::string& path, const SlurmConfig& confi
   // A partition, account or QOS that Slurm does not know is the target's settings, not an outage.
   for (const char* bad : {"invalid partition", "Invalid account", "Invalid qos"}) {
     if (r.err.find(bad) != std::string::npos) {
-      throw invalid_argument("Slurm refused the compute target's settings: " + r.describe() +
-                             "; fix them with `runnel compute create` (see `sinfo` for partitions)");
+      throw invalid_argument(
+          "Slurm refused the compute target's settings: " + r.describe() +
+          "; fix them with `runnel compute create` (see `sinfo` for partitions)");
     }
   }
   if (r.spawn_failed || r.timed_out || is_slurm_unreachable_error(r.err) ||

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -71,7 +70,8 @@ bool has_glob(const std::string& p) { return p.find_first_of("*?[") != std::stri
 // The content of marker object `o`: from `cache` (a folder, file named by key and ETag) when
 // fetched before, else downloaded (and kept there when `cache` is given).
 json read_marker(ObjectStore& store, const ObjectInfo& o, const std::string& cache) {
-  std::string cached = cache.empty() ? "" : cache + "/" + hex(md5_raw(o.key + "\n" + o.etag)) + ".json";
+  std::string cached =
+      cache.empty() ? "" : cache + "/" + hex(md5_raw(o.key + "\n" + o.etag)) + ".json";
   if (!cached.empty() && path_exists(cached)) {
     json m = json::parse(read_file(cached), nullptr, false);
     if (m.is_object()) return m;

@@ -59,8 +59,8 @@ TransferCount copy_path(const Workspace& ws, const std::string& src, const std::
 // cache (flock on <datastore>.lock). Returns files fetched, skipped (unchanged) and bytes
 // fetched. Throws runnel::Error as the store does (kUnavailable, kInvalidArgument for refused
 // credentials, kNotFound for a missing container or nothing at `path`).
-TransferCount sync_cache(const Workspace& ws, const std::string& datastore,
-                         const std::string& path, const GlobMatch& glob);
+TransferCount sync_cache(const Workspace& ws, const std::string& datastore, const std::string& path,
+                         const GlobMatch& glob);
 
 // Publishes a step's local output folder `local` at `path` on the remote datastore: removes
 // `path`'s commit marker, uploads the files, then writes the marker (<path>/_RUNNEL_COMMITTED,

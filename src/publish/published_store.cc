@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 namespace runnel {
 
-const char* to_string(PublishedStatus s) { return s == PublishedStatus::kActive ? "Active" : "Disabled"; }
+const char* to_string(PublishedStatus s) {
+  return s == PublishedStatus::kActive ? "Active" : "Disabled";
+}
 
 std::optional<PublishedStatus> parse_published_status(std::string_view s) {
   std::string l(s);
@@ -57,7 +59,8 @@ json read_json(MetadataStore& st, const std::string& key, json fallback) {
   if (!v) return fallback;
   json j = json::parse(*v, nullptr, false);
   if (j.is_discarded())
-    throw corruption("metadata store: the value of '" + key + "' is not JSON; it was edited or damaged");
+    throw corruption("metadata store: the value of '" + key +
+                     "' is not JSON; it was edited or damaged");
   return j;
 }
 
@@ -266,7 +269,8 @@ std::vector<PublishedPipelineRecord> PublishedStore::list_pipelines(bool active_
   return out;
 }
 
-PublishedPipelineRecord PublishedStore::set_pipeline_status(const std::string& id, PublishedStatus s) {
+PublishedPipelineRecord PublishedStore::set_pipeline_status(const std::string& id,
+                                                            PublishedStatus s) {
   PublishedPipelineRecord r;
   MetadataStore& st = ws_.store();
   st.transaction([&] {
@@ -294,8 +298,8 @@ void check_name_free(PublishedStore& ps, const std::string& name, const std::str
   if (name.empty()) throw invalid_argument("a pipeline endpoint needs a name");
   for (const auto& e : ps.list_endpoints())
     if (e.name == name && e.id != except_id)
-      throw already_exists("a pipeline endpoint named '" + name +
-                           "' exists already (id " + e.id + "); add a version to it with "
+      throw already_exists("a pipeline endpoint named '" + name + "' exists already (id " + e.id +
+                           "); add a version to it with "
                            "`runnel pipeline endpoint add` or PipelineEndpoint.add()");
 }
 
@@ -341,8 +345,9 @@ std::optional<PipelineEndpointRecord> PublishedStore::get_endpoint(const std::st
 PipelineEndpointRecord PublishedStore::require_endpoint(const std::string& id_or_name) {
   auto e = get_endpoint(id_or_name);
   if (!e)
-    throw not_found("no pipeline endpoint '" + id_or_name +
-                    "' (by id or name) in this workspace; list them with `runnel pipeline endpoint list`");
+    throw not_found(
+        "no pipeline endpoint '" + id_or_name +
+        "' (by id or name) in this workspace; list them with `runnel pipeline endpoint list`");
   return *e;
 }
 
@@ -360,7 +365,8 @@ std::vector<PipelineEndpointRecord> PublishedStore::list_endpoints(bool active_o
 }
 
 PipelineEndpointRecord PublishedStore::add_version(const std::string& endpoint,
-                                                   const std::string& pipeline_id, bool make_default) {
+                                                   const std::string& pipeline_id,
+                                                   bool make_default) {
   PipelineEndpointRecord e;
   MetadataStore& st = ws_.store();
   st.transaction([&] {
@@ -417,7 +423,8 @@ PipelineEndpointRecord PublishedStore::rename_endpoint(const std::string& endpoi
 std::string PublishedStore::endpoint_pipeline_id(const PipelineEndpointRecord& e,
                                                  const std::string& version) const {
   std::string v = version.empty() ? e.default_version : version;
-  bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+  bool digits = !v.empty() &&
+                std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
   if (!digits || v.size() > 9 || std::stoul(v) >= e.pipeline_ids.size())
     throw not_found("pipeline endpoint '" + e.name + "' has no version '" + v + "' (versions: 0.." +
                     std::to_string(e.pipeline_ids.size() - 1) + ")");

@@ -34,7 +34,7 @@ namespace runnel {
 
 // Active: can be submitted. Disabled: refused (a disabled endpoint is "archived").
 enum class PublishedStatus { kActive, kDisabled };
-const char* to_string(PublishedStatus s);                               // "Active", "Disabled"
+const char* to_string(PublishedStatus s);                                   // "Active", "Disabled"
 std::optional<PublishedStatus> parse_published_status(std::string_view s);  // case-insensitive
 
 struct PublishedPipelineRecord {
@@ -54,7 +54,7 @@ struct PipelineEndpointRecord {
   std::string name;  // unique among endpoints
   std::string description;
   PublishedStatus status = PublishedStatus::kActive;
-  std::string default_version;  // "0", "1", ...
+  std::string default_version;            // "0", "1", ...
   std::vector<std::string> pipeline_ids;  // version i -> pipeline_ids[i]
   int64_t created_at = 0;
   int64_t updated_at = 0;
@@ -116,12 +116,14 @@ class PublishedStore {
   // Appends `pipeline_id` as the next version; `make_default` makes it the default.
   PipelineEndpointRecord add_version(const std::string& endpoint, const std::string& pipeline_id,
                                      bool make_default);
-  PipelineEndpointRecord set_default_version(const std::string& endpoint, const std::string& version);
+  PipelineEndpointRecord set_default_version(const std::string& endpoint,
+                                             const std::string& version);
   PipelineEndpointRecord set_endpoint_status(const std::string& endpoint, PublishedStatus s);
   PipelineEndpointRecord rename_endpoint(const std::string& endpoint, const std::string& new_name);
   // The pipeline id behind `version` ("" = the default). Error(kNotFound) naming the
   // versions there are.
-  std::string endpoint_pipeline_id(const PipelineEndpointRecord& e, const std::string& version) const;
+  std::string endpoint_pipeline_id(const PipelineEndpointRecord& e,
+                                   const std::string& version) const;
 
   PipelineDraftRecord create_draft(PipelineDraftRecord draft);  // id and times are set
   std::optional<PipelineDraftRecord> get_draft(const std::string& id);

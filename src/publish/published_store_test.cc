@@ -33,7 +33,9 @@ class PublishedStoreTest : public ::testing::Test {
   }
   PipelineSpec spec(Workspace& ws) {
     PipelineParameter msg("msg", "hello");
-    PythonScriptStep say({.script_name = "say.py", .name = "say", .arguments = {"--msg", msg},
+    PythonScriptStep say({.script_name = "say.py",
+                          .name = "say",
+                          .arguments = {"--msg", msg},
                           .source_directory = (dir_ / "src").string()});
     return Pipeline(ws, {say}).to_spec();
   }

@@ -19,19 +19,22 @@ py::dict version_dict(const ModuleVersion& v) {
     inputs.append(py::dict("name"_a = p.name, "default_datastore_mode"_a = p.default_datastore_mode,
                            "is_optional"_a = p.is_optional));
   for (const auto& p : v.outputs())
-    outputs.append(py::dict("name"_a = p.name, "default_datastore_mode"_a = p.default_datastore_mode,
+    outputs.append(py::dict("name"_a = p.name,
+                            "default_datastore_mode"_a = p.default_datastore_mode,
                             "is_directory"_a = p.is_directory));
-  return py::dict("name"_a = v.module_name(), "version"_a = v.version(), "description"_a = v.description(),
-                  "script_name"_a = v.script_name(), "source_directory"_a = v.source_directory(),
-                  "inputs"_a = inputs, "outputs"_a = outputs, "params"_a = v.params());
+  return py::dict("name"_a = v.module_name(), "version"_a = v.version(),
+                  "description"_a = v.description(), "script_name"_a = v.script_name(),
+                  "source_directory"_a = v.source_directory(), "inputs"_a = inputs,
+                  "outputs"_a = outputs, "params"_a = v.params());
 }
 
 }  // namespace
 
 void bind_module(py::module_& m) {
-  m.def("module_create", [](const Workspace& ws, const std::string& name, const std::string& description) {
-    Module::create(ws, name, description);
-  });
+  m.def("module_create",
+        [](const Workspace& ws, const std::string& name, const std::string& description) {
+          Module::create(ws, name, description);
+        });
   m.def("module_get", [](const Workspace& ws, const std::string& name) {
     Module mod = Module::get(ws, name);
     return py::dict("name"_a = mod.name(), "description"_a = mod.description(),
@@ -40,9 +43,9 @@ void bind_module(py::module_& m) {
   m.def(
       "module_publish_python_script",
       [](const Workspace& ws, const std::string& name, const std::string& script_name,
-         const std::string& description, const std::vector<py::dict>& inputs, const std::vector<py::dict>& outputs,
-         const std::map<std::string, std::string>& params, const std::string& version, bool is_default,
-         const std::string& source_directory) {
+         const std::string& description, const std::vector<py::dict>& inputs,
+         const std::vector<py::dict>& outputs, const std::map<std::string, std::string>& params,
+         const std::string& version, bool is_default, const std::string& source_directory) {
         Module::PublishOptions o;
         o.script_name = script_name;
         o.description = description;
@@ -66,14 +69,16 @@ void bind_module(py::module_& m) {
         o.source_directory = source_directory;
         return version_dict(Module::get(ws, name).publish_python_script(o));
       },
-      "workspace"_a, "name"_a, "script_name"_a, "description"_a, "inputs"_a, "outputs"_a, "params"_a,
-      "version"_a, "is_default"_a, "source_directory"_a);
-  m.def("module_version_get", [](const Workspace& ws, const std::string& name, const std::string& version) {
-    return version_dict(ModuleVersion::get(ws, name, version));
-  });
-  m.def("module_set_default_version", [](const Workspace& ws, const std::string& name, const std::string& version) {
-    Module::get(ws, name).set_default_version(version);
-  });
+      "workspace"_a, "name"_a, "script_name"_a, "description"_a, "inputs"_a, "outputs"_a,
+      "params"_a, "version"_a, "is_default"_a, "source_directory"_a);
+  m.def("module_version_get",
+        [](const Workspace& ws, const std::string& name, const std::string& version) {
+          return version_dict(ModuleVersion::get(ws, name, version));
+        });
+  m.def("module_set_default_version",
+        [](const Workspace& ws, const std::string& name, const std::string& version) {
+          Module::get(ws, name).set_default_version(version);
+        });
 }
 
 }  // namespace runnel::python

@@ -12,17 +12,16 @@
 #include <mutex>
 
 #include "engine/executor.h"
+#include "publish/published_store.h"
+#include "python/bindings.h"
+#include "runnel/error.h"
 #include "server/http_util.h"
 #include "server/published.h"
 #include "server/schedule/scheduler.h"
 #include "server/schedule_api.h"
-#include "store/metadata_store.h"
-
-#include "publish/published_store.h"
-#include "python/bindings.h"
-#include "runnel/error.h"
 #include "spec/parameters.h"
 #include "spec/spec_json.h"
+#include "store/metadata_store.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -51,32 +50,39 @@ json call(const Workspace& ws, const std::string& op, const json& a) {
   if (op == "publish") {
     PipelineSpec spec = spec_from_json(a.at("spec"));
     if (!s("experiment_name").empty()) spec.experiment_name = s("experiment_name");
-    return pipeline_out(ps.publish(std::move(spec),
-                                   {.name = s("name"), .description = s("description"), .version = s("version"),
-                                    .continue_on_step_failure = a.value("continue_on_step_failure", false),
-                                    .source = a.value("source", std::string("sdk"))}));
+    return pipeline_out(ps.publish(
+        std::move(spec), {.name = s("name"),
+                          .description = s("description"),
+                          .version = s("version"),
+                          .continue_on_step_failure = a.value("continue_on_step_failure", false),
+                          .source = a.value("source", std::string("sdk"))}));
   }
   if (op == "get_pipeline") return pipeline_out(ps.require_pipeline(s("id")));
   if (op == "list_pipelines") {
     json out = json::array();
-    for (const auto& r : ps.list_pipelines(a.value("active_only", false))) out.push_back(to_json(r));
+    for (const auto& r : ps.list_pipelines(a.value("active_only", false)))
+      out.push_back(to_json(r));
     return out;
   }
   if (op == "set_pipeline_status") return to_json(ps.set_pipeline_status(s("id"), status_arg(a)));
-  if (op == "create_endpoint") return to_json(ps.create_endpoint(s("name"), s("description"), s("pipeline_id")));
+  if (op == "create_endpoint")
+    return to_json(ps.create_endpoint(s("name"), s("description"), s("pipeline_id")));
   if (op == "get_endpoint") {
     auto e = ps.get_endpoint(s("id"));
     return e ? to_json(*e) : json(nullptr);
   }
   if (op == "list_endpoints") {
     json out = json::array();
-    for (const auto& e : ps.list_endpoints(a.value("active_only", false))) out.push_back(to_json(e));
+    for (const auto& e : ps.list_endpoints(a.value("active_only", false)))
+      out.push_back(to_json(e));
     return out;
   }
   if (op == "add_version")
     return to_json(ps.add_version(s("endpoint"), s("pipeline_id"), a.value("make_default", false)));
-  if (op == "set_default_version") return to_json(ps.set_default_version(s("endpoint"), s("version")));
-  if (op == "set_endpoint_status") return to_json(ps.set_endpoint_status(s("endpoint"), status_arg(a)));
+  if (op == "set_default_version")
+    return to_json(ps.set_default_version(s("endpoint"), s("version")));
+  if (op == "set_endpoint_status")
+    return to_json(ps.set_endpoint_status(s("endpoint"), status_arg(a)));
   if (op == "rename_endpoint") return to_json(ps.rename_endpoint(s("endpoint"), s("name")));
   if (op == "create_draft") return to_json(ps.create_draft(draft_from_json(a)), true);
   if (op == "get_draft") {
@@ -120,10 +126,12 @@ std::string submit_local(const Workspace& ws, const json& a) {
   try {
     if (a.contains("published")) {
       const json& t = a["published"];
-      server::PublishedTarget target{t.value("pipeline_id", std::string()), t.value("endpoint", std::string()),
+      server::PublishedTarget target{t.value("pipeline_id", std::string()),
+                                     t.value("endpoint", std::string()),
                                      t.value("version", std::string())};
       json req = server::published_submit_request(
-          ws, target, a.value("experiment", std::string()), a.value("ParameterAssignments", json::object()),
+          ws, target, a.value("experiment", std::string()),
+          a.value("ParameterAssignments", json::object()),
           a.value("DataPathAssignments", json::object()),
           a.value("DataSetDefinitionValueAssignments", json::object()), tags);
       spec = server::resolve_published_request(ws, req, &opts);
@@ -145,7 +153,8 @@ std::string submit_local(const Workspace& ws, const json& a) {
   } catch (const server::ApiError& e) {
     throw from_api_error(e);
   }
-  if (spec.experiment_name.empty()) spec.experiment_name = spec.name.empty() ? "default" : spec.name;
+  if (spec.experiment_name.empty())
+    spec.experiment_name = spec.name.empty() ? "default" : spec.name;
   auto exec = PipelineExecution::submit(ws, std::move(spec), opts);
   std::string id = exec->run_id();
   std::lock_guard<std::mutex> lock(g_local_mu);
@@ -156,7 +165,8 @@ std::string submit_local(const Workspace& ws, const json& a) {
 // Schedules without a server: the same records `runnel serve` keeps (kv rows of the
 // metadata store), made and changed through the same validation; a server started later
 // loads them and fires them. Nothing fires while no server runs.
-json schedules_local(const Workspace& ws, const std::string& op, const std::string& id, const json& body) {
+json schedules_local(const Workspace& ws, const std::string& op, const std::string& id,
+                     const json& body) {
   const Workspace* wsp = &ws;
   auto store = schedule::make_kv_schedule_store(
       [wsp](const std::string& k) { return wsp->store().get_value(k); },
@@ -181,7 +191,9 @@ json schedules_local(const Workspace& ws, const std::string& op, const std::stri
     return *r;
   };
   try {
-    if (op == "create") return server::schedule_api_json(ws, scheduler.create(server::schedule_from_create_body(ws, body)));
+    if (op == "create")
+      return server::schedule_api_json(
+          ws, scheduler.create(server::schedule_from_create_body(ws, body)));
     if (op == "get") return server::schedule_api_json(ws, find(id));
     if (op == "list") {
       json out = json::array();
@@ -190,12 +202,14 @@ json schedules_local(const Workspace& ws, const std::string& op, const std::stri
     }
     if (op == "update") {
       std::string key = find(id).id;
-      return server::schedule_api_json(ws, scheduler.update(key, server::schedule_update(body, find(key))));
+      return server::schedule_api_json(
+          ws, scheduler.update(key, server::schedule_update(body, find(key))));
     }
     if (op == "enable" || op == "disable")
       return server::schedule_api_json(
-          ws, scheduler.set_status(find(id).id, op == "enable" ? schedule::ScheduleStatus::kActive
-                                                               : schedule::ScheduleStatus::kDisabled));
+          ws,
+          scheduler.set_status(find(id).id, op == "enable" ? schedule::ScheduleStatus::kActive
+                                                           : schedule::ScheduleStatus::kDisabled));
     if (op == "delete") {
       std::string key = find(id).id;
       scheduler.remove(key);
@@ -235,7 +249,8 @@ void bind_publish(py::module_& m) {
       "returns the pipeline run id. See bind_publish.cc.");
   m.def(
       "schedules_local",
-      [](const Workspace& ws, const std::string& op, const std::string& id, const std::string& body) {
+      [](const Workspace& ws, const std::string& op, const std::string& id,
+         const std::string& body) {
         json b = body.empty() ? json::object() : json::parse(body);
         json out;
         {

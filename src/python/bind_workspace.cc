@@ -31,23 +31,24 @@ py::dict environment_dict(const EnvironmentRecord& e) {
 }
 
 py::dict run_dict(const PipelineRunRecord& r) {
-  return py::dict("id"_a = r.id, "experiment"_a = r.experiment, "status"_a = std::string(to_string(r.status)),
-                  "display_name"_a = r.display_name, "spec_json"_a = r.spec_json,
-                  "options_json"_a = r.options_json, "git_json"_a = r.git_json,
-                  "tags_json"_a = r.tags_json, "error"_a = r.error, "created_at"_a = r.created_at,
-                  "started_at"_a = r.started_at, "ended_at"_a = r.ended_at);
+  return py::dict("id"_a = r.id, "experiment"_a = r.experiment,
+                  "status"_a = std::string(to_string(r.status)), "display_name"_a = r.display_name,
+                  "spec_json"_a = r.spec_json, "options_json"_a = r.options_json,
+                  "git_json"_a = r.git_json, "tags_json"_a = r.tags_json, "error"_a = r.error,
+                  "created_at"_a = r.created_at, "started_at"_a = r.started_at,
+                  "ended_at"_a = r.ended_at);
 }
 
 }  // namespace
 
 py::dict step_run_dict(const StepRunRecord& r) {
-  return py::dict("id"_a = r.id, "pipeline_run_id"_a = r.pipeline_run_id, "name"_a = r.name,
-                  "status"_a = std::string(to_string(r.status)), "exit_code"_a = r.exit_code, "signal"_a = r.signal,
-                  "error"_a = r.error, "run_dir"_a = r.run_dir, "compute"_a = r.compute,
-                  "fingerprint"_a = r.fingerprint, "reused_run_id"_a = r.reused_run_id,
-                  "outputs"_a = r.outputs, "tags_json"_a = r.tags_json, "attempt"_a = r.attempt,
-                  "created_at"_a = r.created_at, "started_at"_a = r.started_at,
-                  "ended_at"_a = r.ended_at);
+  return py::dict(
+      "id"_a = r.id, "pipeline_run_id"_a = r.pipeline_run_id, "name"_a = r.name,
+      "status"_a = std::string(to_string(r.status)), "exit_code"_a = r.exit_code,
+      "signal"_a = r.signal, "error"_a = r.error, "run_dir"_a = r.run_dir, "compute"_a = r.compute,
+      "fingerprint"_a = r.fingerprint, "reused_run_id"_a = r.reused_run_id, "outputs"_a = r.outputs,
+      "tags_json"_a = r.tags_json, "attempt"_a = r.attempt, "created_at"_a = r.created_at,
+      "started_at"_a = r.started_at, "ended_at"_a = r.ended_at);
 }
 
 objstore::GlobMatch glob_matcher() {
@@ -66,23 +67,25 @@ void bind_workspace(py::module_& m) {
       .def_static(
           "register_azure_blob_container",
           [](const Workspace& ws, const std::string& name, const std::string& container,
-             const std::string& account, const std::string& sas_token, const std::string& account_key,
-             const std::string& protocol, const std::string& endpoint, bool overwrite,
-             bool create_if_not_exists, bool skip_validation) {
+             const std::string& account, const std::string& sas_token,
+             const std::string& account_key, const std::string& protocol,
+             const std::string& endpoint, bool overwrite, bool create_if_not_exists,
+             bool skip_validation) {
             py::gil_scoped_release release;
-            return Datastore::register_azure_blob_container(ws, name, container, account, sas_token,
-                                                            account_key, protocol, endpoint, overwrite,
-                                                            create_if_not_exists, skip_validation);
+            return Datastore::register_azure_blob_container(
+                ws, name, container, account, sas_token, account_key, protocol, endpoint, overwrite,
+                create_if_not_exists, skip_validation);
           },
-          "workspace"_a, "datastore_name"_a, "container_name"_a, "account_name"_a, "sas_token"_a = "",
-          "account_key"_a = "", "protocol"_a = "", "endpoint"_a = "", "overwrite"_a = false,
-          "create_if_not_exists"_a = false, "skip_validation"_a = false)
+          "workspace"_a, "datastore_name"_a, "container_name"_a, "account_name"_a,
+          "sas_token"_a = "", "account_key"_a = "", "protocol"_a = "", "endpoint"_a = "",
+          "overwrite"_a = false, "create_if_not_exists"_a = false, "skip_validation"_a = false)
       .def_static("unregister", &Datastore::unregister, "workspace"_a, "datastore_name"_a)
       // Remote (Azure Blob, S3) transfers, as `runnel datastore upload/download/copy`
       // (objstore/ops.h); each returns (files, skipped, bytes).
       .def_static(
           "upload_remote",
-          [](const Workspace& ws, const std::string& name, const std::string& local, const std::string& dest) {
+          [](const Workspace& ws, const std::string& name, const std::string& local,
+             const std::string& dest) {
             py::gil_scoped_release release;
             auto c = objstore::upload_path(ws, name, local, dest, false);
             return std::make_tuple(c.files, c.skipped, c.bytes);
@@ -90,7 +93,8 @@ void bind_workspace(py::module_& m) {
           "workspace"_a, "datastore_name"_a, "local"_a, "dest"_a)
       .def_static(
           "download_remote",
-          [](const Workspace& ws, const std::string& name, const std::string& src, const std::string& local) {
+          [](const Workspace& ws, const std::string& name, const std::string& src,
+             const std::string& local) {
             py::gil_scoped_release release;
             auto c = objstore::download_path(ws, name, src, local, false, glob_matcher());
             return std::make_tuple(c.files, c.skipped, c.bytes);
@@ -98,8 +102,8 @@ void bind_workspace(py::module_& m) {
           "workspace"_a, "datastore_name"_a, "src"_a, "local"_a)
       .def_static(
           "copy",
-          [](const Workspace& ws, const std::string& src, const std::string& src_path, const std::string& dst,
-             const std::string& dst_path) {
+          [](const Workspace& ws, const std::string& src, const std::string& src_path,
+             const std::string& dst, const std::string& dst_path) {
             py::gil_scoped_release release;
             auto c = objstore::copy_path(ws, src, src_path, dst, dst_path, false, glob_matcher());
             return std::make_tuple(c.files, c.skipped, c.bytes);

@@ -48,16 +48,18 @@ json published_submit_request(const Workspace& ws, const PublishedTarget& target
                          "' (by id or name); list them with GET /api/v1/pipeline-endpoints",
                      {{"field", "endpoint"}});
     if (e->status != PublishedStatus::kActive)
-      throw ApiError(409, "conflict",
-                     "pipeline endpoint '" + e->name + "' is disabled (archived); reactivate it first",
-                     {{"status", to_string(e->status)}});
+      throw ApiError(
+          409, "conflict",
+          "pipeline endpoint '" + e->name + "' is disabled (archived); reactivate it first",
+          {{"status", to_string(e->status)}});
     try {
       pipeline_id = ps.endpoint_pipeline_id(*e, target.version);
     } catch (const Error& err) {
       throw ApiError(404, "not_found", err.what(), {{"field", "pipelineVersion"}});
     }
     out_tags["azureml.pipelineEndpointId"] = e->id;
-    out_tags["azureml.pipelineVersion"] = target.version.empty() ? e->default_version : target.version;
+    out_tags["azureml.pipelineVersion"] =
+        target.version.empty() ? e->default_version : target.version;
   }
   PublishedPipelineRecord p = find_pipeline(ps, pipeline_id);
   if (p.status != PublishedStatus::kActive)
@@ -77,7 +79,8 @@ json published_submit_request(const Workspace& ws, const PublishedTarget& target
           {"tags", out_tags}};
 }
 
-PipelineSpec resolve_published_request(const Workspace& ws, const json& req, ExecutionOptions* opts) {
+PipelineSpec resolve_published_request(const Workspace& ws, const json& req,
+                                       ExecutionOptions* opts) {
   const json& idj = req.at("published_pipeline_id");
   if (!idj.is_string()) throw bad_field("published_pipeline_id", "must be a string");
   PublishedStore ps(ws);
@@ -117,7 +120,8 @@ PipelineSpec resolve_published_request(const Workspace& ws, const json& req, Exe
     s.path = v["RelativePath"].get<std::string>();
     opts->parameters[k].data = s;
   }
-  json sets = object_field(req.value("dataset_assignments", json()), "DataSetDefinitionValueAssignments");
+  json sets =
+      object_field(req.value("dataset_assignments", json()), "DataSetDefinitionValueAssignments");
   for (const auto& [k, v] : sets.items()) {
     std::string f = "DataSetDefinitionValueAssignments." + k;
     json ref = v.is_object() ? v.value("SavedDataSetReference", json()) : json();

@@ -74,7 +74,8 @@ void Server::Impl::add_published_routes() {
       for (const auto& [k, v] : extra.items())
         if (v.is_string()) tags[k] = v.get<std::string>();
     json req = published_submit_request(
-        ws, target, exp.get<std::string>(), sdk_key(b, "ParameterAssignments", "parameter_assignments"),
+        ws, target, exp.get<std::string>(),
+        sdk_key(b, "ParameterAssignments", "parameter_assignments"),
         sdk_key(b, "DataPathAssignments", "data_path_assignments"),
         sdk_key(b, "DataSetDefinitionValueAssignments", "dataset_assignments"), tags);
     json started = runs.submit(req);
@@ -92,14 +93,18 @@ void Server::Impl::add_published_routes() {
                {"url", started["url"]}});
   };
 
-  http.Get("/api/v1/pipelines", [this, pipeline_json](const httplib::Request& req, httplib::Response& res) {
-    bool active_only = query(req, "status").value_or("") == "active" || query_bool(req, "active_only", false);
-    json list = json::array();
-    for (const auto& r : PublishedStore(ws).list_pipelines(active_only)) list.push_back(pipeline_json(r, false));
-    send_json(res, 200, {{"pipelines", list}});
-  });
+  http.Get("/api/v1/pipelines",
+           [this, pipeline_json](const httplib::Request& req, httplib::Response& res) {
+             bool active_only = query(req, "status").value_or("") == "active" ||
+                                query_bool(req, "active_only", false);
+             json list = json::array();
+             for (const auto& r : PublishedStore(ws).list_pipelines(active_only))
+               list.push_back(pipeline_json(r, false));
+             send_json(res, 200, {{"pipelines", list}});
+           });
 
-  http.Post("/api/v1/pipelines", [this, pipeline_json](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/api/v1/pipelines", [this, pipeline_json](const httplib::Request& req,
+                                                       httplib::Response& res) {
     json b = body_of(req);
     std::string stem;
     PipelineSpec spec = load_submitted_pipeline(ws, b, &stem);
@@ -115,9 +120,11 @@ void Server::Impl::add_published_routes() {
   });
 
   http.Get(kPipeline, [this, pipeline_json](const httplib::Request& req, httplib::Response& res) {
-    PublishedPipelineRecord r = PublishedStore(ws).get_pipeline(req.matches[1]).value_or(PublishedPipelineRecord{});
+    PublishedPipelineRecord r =
+        PublishedStore(ws).get_pipeline(req.matches[1]).value_or(PublishedPipelineRecord{});
     if (r.id.empty())
-      throw ApiError(404, "not_found", "no published pipeline '" + std::string(req.matches[1]) + "'",
+      throw ApiError(404, "not_found",
+                     "no published pipeline '" + std::string(req.matches[1]) + "'",
                      {{"field", "pipeline_id"}});
     send_json(res, 200, pipeline_json(r, true));
   });
@@ -127,27 +134,33 @@ void Server::Impl::add_published_routes() {
               [this, verb, pipeline_json](const httplib::Request& req, httplib::Response& res) {
                 PublishedStatus s = std::string(verb) == "enable" ? PublishedStatus::kActive
                                                                   : PublishedStatus::kDisabled;
-                send_json(res, 200, pipeline_json(PublishedStore(ws).set_pipeline_status(req.matches[1], s), false));
+                send_json(res, 200,
+                          pipeline_json(PublishedStore(ws).set_pipeline_status(req.matches[1], s),
+                                        false));
               });
   }
 
-  http.Post(std::string(kPipeline) + "/runs", [trigger](const httplib::Request& req, httplib::Response& res) {
-    trigger(body_of(req), PublishedTarget{.pipeline_id = req.matches[1]}, res);
-  });
+  http.Post(std::string(kPipeline) + "/runs",
+            [trigger](const httplib::Request& req, httplib::Response& res) {
+              trigger(body_of(req), PublishedTarget{.pipeline_id = req.matches[1]}, res);
+            });
 
-  http.Get("/api/v1/pipeline-endpoints", [this, endpoint_json](const httplib::Request& req, httplib::Response& res) {
-    bool active_only = query(req, "status").value_or("") == "active";
-    json list = json::array();
-    for (const auto& e : PublishedStore(ws).list_endpoints(active_only)) list.push_back(endpoint_json(e));
-    send_json(res, 200, {{"endpoints", list}});
-  });
+  http.Get("/api/v1/pipeline-endpoints",
+           [this, endpoint_json](const httplib::Request& req, httplib::Response& res) {
+             bool active_only = query(req, "status").value_or("") == "active";
+             json list = json::array();
+             for (const auto& e : PublishedStore(ws).list_endpoints(active_only))
+               list.push_back(endpoint_json(e));
+             send_json(res, 200, {{"endpoints", list}});
+           });
 
-  http.Post("/api/v1/pipeline-endpoints", [this, endpoint_json](const httplib::Request& req, httplib::Response& res) {
-    json b = body_of(req);
-    send_json(res, 201,
-              endpoint_json(PublishedStore(ws).create_endpoint(str(b, "name"), str(b, "description"),
-                                                               str(b, "pipeline_id"))));
-  });
+  http.Post("/api/v1/pipeline-endpoints",
+            [this, endpoint_json](const httplib::Request& req, httplib::Response& res) {
+              json b = body_of(req);
+              send_json(res, 201,
+                        endpoint_json(PublishedStore(ws).create_endpoint(
+                            str(b, "name"), str(b, "description"), str(b, "pipeline_id"))));
+            });
 
   http.Get(kEndpoint, [this, endpoint_json](const httplib::Request& req, httplib::Response& res) {
     send_json(res, 200, endpoint_json(PublishedStore(ws).require_endpoint(req.matches[1])));
@@ -159,7 +172,8 @@ void Server::Impl::add_published_routes() {
               json b = body_of(req);
               PublishedStore ps(ws);
               PipelineEndpointRecord e = ps.require_endpoint(req.matches[1]);
-              if (b.contains("default_version")) e = ps.set_default_version(e.id, str(b, "default_version"));
+              if (b.contains("default_version"))
+                e = ps.set_default_version(e.id, str(b, "default_version"));
               if (b.contains("name")) e = ps.rename_endpoint(e.id, str(b, "name"));
               if (b.contains("status")) {
                 auto s = parse_published_status(str(b, "status"));
@@ -173,36 +187,40 @@ void Server::Impl::add_published_routes() {
             [this, endpoint_json](const httplib::Request& req, httplib::Response& res) {
               json b = body_of(req);
               send_json(res, 201,
-                        endpoint_json(PublishedStore(ws).add_version(req.matches[1], str(b, "pipeline_id"),
-                                                                     b.value("set_default", false))));
+                        endpoint_json(PublishedStore(ws).add_version(
+                            req.matches[1], str(b, "pipeline_id"), b.value("set_default", false))));
             });
 
-  auto endpoint_trigger = [trigger](const httplib::Request& req, httplib::Response& res, std::string endpoint,
-                                    std::string version) {
+  auto endpoint_trigger = [trigger](const httplib::Request& req, httplib::Response& res,
+                                    std::string endpoint, std::string version) {
     json b = body_of(req);
     if (version.empty()) version = query(req, "pipelineVersion").value_or("");
     json v = sdk_key(b, "PipelineVersion", "pipeline_version");
     if (v.is_string()) version = v.get<std::string>();
     trigger(b, PublishedTarget{.endpoint = std::move(endpoint), .version = version}, res);
   };
-  http.Post(std::string(kEndpoint) + "/runs", [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
-    endpoint_trigger(req, res, req.matches[1], "");
-  });
+  http.Post(std::string(kEndpoint) + "/runs",
+            [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+              endpoint_trigger(req, res, req.matches[1], "");
+            });
   // The URL shapes of Azure ML's PipelineEndpoint.endpoint, which scripts edit: .../Id/<id>,
   // .../Id/<id>/<version>, and .../Name?name=<name>&pipelineVersion=<version>.
   const std::string submit = "/api/v1/PipelineRuns/PipelineEndpointSubmit";
-  http.Post(submit + R"(/Id/([^/]+))", [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
-    endpoint_trigger(req, res, req.matches[1], "");
-  });
+  http.Post(submit + R"(/Id/([^/]+))",
+            [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+              endpoint_trigger(req, res, req.matches[1], "");
+            });
   http.Post(submit + R"(/Id/([^/]+)/([^/]+))",
             [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
               endpoint_trigger(req, res, req.matches[1], req.matches[2]);
             });
-  http.Post(submit + "/Name", [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
-    auto name = query(req, "name");
-    if (!name || name->empty()) throw bad_field("name", "the query must name the endpoint: ?name=NAME");
-    endpoint_trigger(req, res, *name, "");
-  });
+  http.Post(submit + "/Name",
+            [endpoint_trigger](const httplib::Request& req, httplib::Response& res) {
+              auto name = query(req, "name");
+              if (!name || name->empty())
+                throw bad_field("name", "the query must name the endpoint: ?name=NAME");
+              endpoint_trigger(req, res, *name, "");
+            });
 }
 
 }  // namespace runnel::server

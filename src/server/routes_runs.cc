@@ -26,7 +26,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-
 }  // namespace
 
 PipelineRunRecord Server::Impl::find_run(const std::string& id) {
@@ -195,22 +194,23 @@ void Server::Impl::add_run_routes() {
     res.set_content(run_detail(find_run(id)), "application/json");
   });
 
-  http.Post(
-      std::string(kRunId) + "/cancel", [this](const httplib::Request& req, httplib::Response& res) {
-        PipelineRunRecord r = find_run(req.matches[1]);
-        if (runs.cancel(r.id)) {
-          send_json(res, 202, {{"run_id", r.id}, {"status", "Canceling"}});
-          return;
-        }
-        if (is_final(r.status))
-          throw ApiError(409, "conflict", "run " + r.id + " already ended (" + std::string(to_string(r.status)) + ")",
-                         {{"status", to_string(r.status)}});
-        throw ApiError(
-            409, "conflict",
-            "run " + r.id +
-                " is not run by this server (it was started in another process); cancel it there",
-            {{"status", to_string(r.status)}});
-      });
+  http.Post(std::string(kRunId) + "/cancel", [this](const httplib::Request& req,
+                                                    httplib::Response& res) {
+    PipelineRunRecord r = find_run(req.matches[1]);
+    if (runs.cancel(r.id)) {
+      send_json(res, 202, {{"run_id", r.id}, {"status", "Canceling"}});
+      return;
+    }
+    if (is_final(r.status))
+      throw ApiError(409, "conflict",
+                     "run " + r.id + " already ended (" + std::string(to_string(r.status)) + ")",
+                     {{"status", to_string(r.status)}});
+    throw ApiError(
+        409, "conflict",
+        "run " + r.id +
+            " is not run by this server (it was started in another process); cancel it there",
+        {{"status", to_string(r.status)}});
+  });
 
   http.Get(std::string(kRunId) + "/metrics",
            [this](const httplib::Request& req, httplib::Response& res) {

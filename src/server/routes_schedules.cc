@@ -11,9 +11,9 @@
 #include "runnel/error.h"
 #include "server/http_util.h"
 #include "server/published.h"
-#include "server/schedule_api.h"
 #include "server/schedule/recurrence.h"
 #include "server/schedule/time_zone.h"
+#include "server/schedule_api.h"
 #include "server/server_impl.h"
 #include "spec/yaml_loader.h"
 

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "core/ids.h"
-#include "runnel/error.h"
 #include "engine/children.h"
+#include "runnel/error.h"
 #include "server/api_json.h"
 #include "server/confine.h"
 #include "server/http_util.h"
@@ -26,7 +26,6 @@ namespace {
 constexpr const char* kStep = R"(/api/v1/runs/([^/]+)/steps/([^/]+))";
 // How often a followed log is checked for new bytes (the one poll of log files).
 constexpr auto kLogPoll = std::chrono::milliseconds(200);
-
 
 std::string read_range(const std::string& path, uint64_t offset, size_t max) {
   std::ifstream in(path, std::ios::binary);
@@ -94,12 +93,13 @@ void send_file(const httplib::Request& req, httplib::Response& res, const std::s
     res.set_content("", mime.c_str());
     return;
   }
-  res.set_content_provider(
-      static_cast<size_t>(size), mime.c_str(), [path](size_t offset, size_t length, httplib::DataSink& sink) {
-        std::string chunk = read_range(path, offset, std::min<size_t>(length, 1 << 20));
-        if (chunk.empty()) return false;
-        return sink.write(chunk.data(), chunk.size());
-      });
+  res.set_content_provider(static_cast<size_t>(size), mime.c_str(),
+                           [path](size_t offset, size_t length, httplib::DataSink& sink) {
+                             std::string chunk =
+                                 read_range(path, offset, std::min<size_t>(length, 1 << 20));
+                             if (chunk.empty()) return false;
+                             return sink.write(chunk.data(), chunk.size());
+                           });
 }
 
 json entry_json(const fs::directory_entry& e) {
@@ -151,53 +151,54 @@ void Server::Impl::add_step_routes() {
                   req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
     if (!follow) {
       if (!fs::exists(file))
-        throw ApiError(
-            404, "not_found",
-            "step '" + s.name + "' has no " + stream + " log yet (status " + std::string(to_string(s.status)) + ")",
-            {{"field", "stream"}, {"status", to_string(s.status)}});
+        throw ApiError(404, "not_found",
+                       "step '" + s.name + "' has no " + stream + " log yet (status " +
+                           std::string(to_string(s.status)) + ")",
+                       {{"field", "stream"}, {"status", to_string(s.status)}});
       send_file(req, res, file, "text/plain; charset=utf-8");
       return;
     }
     uint64_t offset = static_cast<uint64_t>(query_int(req, "offset", 0, 0, int64_t{1} << 50));
     std::string step_id = s.id;
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, file, step_id, offset](size_t, httplib::DataSink& sink) mutable {
-          auto last_check = std::chrono::steady_clock::now() - std::chrono::seconds(10);
-          bool ended = false;
-          while (!hub.closed()) {
-            std::string chunk = read_range(file, offset, 64 * 1024);
-            if (!chunk.empty()) {
-              json d = {{"offset", offset}, {"text", chunk}};
-              offset += chunk.size();
-              std::string ev =
-                  "event: log\ndata: " + d.dump(-1, ' ', false, json::error_handler_t::replace) +
-                  "\n\n";
-              if (!sink.write(ev.data(), ev.size())) return false;
-              continue;
-            }
-            if (ended) break;
-            if (std::chrono::steady_clock::now() - last_check > std::chrono::seconds(1)) {
-              last_check = std::chrono::steady_clock::now();
-              auto cur = ws.store().get_step_run(step_id);
-              if (!cur || is_final(cur->status)) {
-                ended = true;  // read once more: the last bytes may have landed just now
-                continue;
-              }
-              std::string ka = ": keep-alive\n\n";
-              if (!sink.write(ka.data(), ka.size())) return false;
-            }
-            std::this_thread::sleep_for(kLogPoll);
-          }
+    res.set_chunked_content_provider("text/event-stream", [this, file, step_id, offset](
+                                                              size_t,
+                                                              httplib::DataSink& sink) mutable {
+      auto last_check = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+      bool ended = false;
+      while (!hub.closed()) {
+        std::string chunk = read_range(file, offset, 64 * 1024);
+        if (!chunk.empty()) {
+          json d = {{"offset", offset}, {"text", chunk}};
+          offset += chunk.size();
+          std::string ev =
+              "event: log\ndata: " + d.dump(-1, ' ', false, json::error_handler_t::replace) +
+              "\n\n";
+          if (!sink.write(ev.data(), ev.size())) return false;
+          continue;
+        }
+        if (ended) break;
+        if (std::chrono::steady_clock::now() - last_check > std::chrono::seconds(1)) {
+          last_check = std::chrono::steady_clock::now();
           auto cur = ws.store().get_step_run(step_id);
-          std::string end =
-              "event: end\ndata: " +
-              json{{"status", cur ? to_string(cur->status) : "unknown"}, {"offset", offset}}.dump() + "\n\n";
-          sink.write(end.data(), end.size());
-          sink.done();
-          return true;
-        });
+          if (!cur || is_final(cur->status)) {
+            ended = true;  // read once more: the last bytes may have landed just now
+            continue;
+          }
+          std::string ka = ": keep-alive\n\n";
+          if (!sink.write(ka.data(), ka.size())) return false;
+        }
+        std::this_thread::sleep_for(kLogPoll);
+      }
+      auto cur = ws.store().get_step_run(step_id);
+      std::string end =
+          "event: end\ndata: " +
+          json{{"status", cur ? to_string(cur->status) : "unknown"}, {"offset", offset}}.dump() +
+          "\n\n";
+      sink.write(end.data(), end.size());
+      sink.done();
+      return true;
+    });
   });
 
   http.Get(std::string(kStep) + "/why",

@@ -83,8 +83,11 @@ void Server::Impl::add_workspace_routes() {
       q.limit = 1;
       RunPage newest = ws.store().query_pipeline_runs(q);
       json& e = by_name[name];
-      e = {{"name", name}, {"run_count", n}, {"last_run_id", nullptr},
-           {"last_status", nullptr}, {"last_created", nullptr}};
+      e = {{"name", name},
+           {"run_count", n},
+           {"last_run_id", nullptr},
+           {"last_status", nullptr},
+           {"last_created", nullptr}};
       if (!newest.runs.empty()) {
         const PipelineRunRecord& r = newest.runs.front();
         e["last_run_id"] = r.id;

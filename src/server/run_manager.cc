@@ -26,9 +26,12 @@ namespace {
 std::string active_key(const Workspace& ws) { return "server.active_runs:" + ws.root(); }
 
 json step_event(const std::string& run_id, const StepState& s) {
-  return {{"type", "step"},     {"run_id", run_id},
-          {"step", s.name},     {"step_run_id", s.step_run_id},
-          {"status", to_string(s.status)}, {"time", format_time_iso(now_ms())}};
+  return {{"type", "step"},
+          {"run_id", run_id},
+          {"step", s.name},
+          {"step_run_id", s.step_run_id},
+          {"status", to_string(s.status)},
+          {"time", format_time_iso(now_ms())}};
 }
 
 std::string string_field(const json& req, const char* name) {
@@ -109,7 +112,8 @@ PipelineSpec load_submitted_pipeline(const Workspace& ws, const json& req, std::
   } else {
     std::string dir = confine_request(ws.root(), base_dir, "base_dir");
     if (!fs::is_directory(dir)) throw bad_field("base_dir", "'" + base_dir + "' is not a folder");
-    spec = load_pipeline_yaml_string(yaml, dir + "/submitted-pipeline.yml", submit_load_options(req));
+    spec =
+        load_pipeline_yaml_string(yaml, dir + "/submitted-pipeline.yml", submit_load_options(req));
     *stem = "default";
   }
   check_paths_inside(spec, ws.root());

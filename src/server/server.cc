@@ -1,7 +1,5 @@
 #include "server/server.h"
 
-#include "engine/engine.h"
-
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 
 #include "core/fs.h"
 #include "core/ids.h"
+#include "engine/engine.h"
 #include "runnel/error.h"
 #include "server/http_util.h"
 #include "server/openapi_text.h"

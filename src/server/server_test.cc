@@ -274,7 +274,8 @@ TEST_F(ServerTest, ListsRunsFilteredPagedAndCountedByTheStore) {
   };
   EXPECT_EQ(ids("experiment=odd"), (std::vector<std::string>{"t5", "t3", "t1"}));
   EXPECT_EQ(ids("status=Failed"), (std::vector<std::string>{"t2"}));
-  EXPECT_EQ(ids("tag=team%3Da&status=Finished,Failed"), (std::vector<std::string>{"t3", "t2", "t1"}));
+  EXPECT_EQ(ids("tag=team%3Da&status=Finished,Failed"),
+            (std::vector<std::string>{"t3", "t2", "t1"}));
   EXPECT_EQ(ids("tag=team&since=2000&until=4000"), (std::vector<std::string>{"t3", "t2"}));
   // Another write is seen by the next request (the answer cache follows the store).
   PipelineRunRecord late;
@@ -356,7 +357,8 @@ TEST_F(ServerTest, RangePastTheEndOfALogIs416WithItsSize) {
   ASSERT_EQ(r->status, 201) << r->body;
   std::string id = json::parse(r->body)["run_id"];
   ASSERT_EQ(wait_run(id)["status"], "Finished");
-  std::string url = "/api/v1/runs/" + id + "/steps/hello/logs/stdout";  // "hello-from-step\n": 16 bytes
+  std::string url =
+      "/api/v1/runs/" + id + "/steps/hello/logs/stdout";  // "hello-from-step\n": 16 bytes
   for (const char* range : {"bytes=16-", "bytes=100-200", "bytes=16-20"}) {
     auto past = get(url, reader_, {{"Range", range}});
     EXPECT_EQ(past->status, 416) << range;

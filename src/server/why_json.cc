@@ -56,7 +56,8 @@ json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRe
               {"unchanged", json::array()}};
   if (fp.is_null()) {
     out["decision"] = s.status == StepStatus::kCanceled || s.status == StepStatus::kNotStarted
-                          ? "the step never started (" + (s.error.empty() ? std::string(to_string(s.status)) : s.error) +
+                          ? "the step never started (" +
+                                (s.error.empty() ? std::string(to_string(s.status)) : s.error) +
                                 "), so it has no fingerprint"
                           : "no fingerprint was recorded for this step run";
   } else {

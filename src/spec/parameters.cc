@@ -77,8 +77,8 @@ void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const s
     const std::string field = where + "." + name;
     if (!is_data_type(p.type)) {
       if (v.data)
-        throw invalid_argument(field + ": parameter '" + name + "' is a " +
-                               data_type_name(p.type) + ", not data; give a value");
+        throw invalid_argument(field + ": parameter '" + name + "' is a " + data_type_name(p.type) +
+                               ", not data; give a value");
       std::string problem = literal_type_problem(p.type, v.text);
       if (!problem.empty())
         throw invalid_argument(field + ": '" + v.text + "' " + problem + " (parameter '" + name +
@@ -91,7 +91,8 @@ void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const s
       p.default_value = *v.data;
     } else {
       internal::YamlDoc doc{where, spec->base_dir};
-      p.default_value = internal::resolve_data_path(doc, internal::yaml::Node(), field, v.text, p.type);
+      p.default_value =
+          internal::resolve_data_path(doc, internal::yaml::Node(), field, v.text, p.type);
     }
     p.default_value.parameter.clear();
   }
@@ -101,9 +102,8 @@ void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const s
       if (!in.source || in.source->parameter.empty()) continue;
       auto it = params.find(in.source->parameter);
       if (it == params.end())
-        throw invalid_argument("step '" + st.name + "': input '" + in.name +
-                               "' names parameter '" + in.source->parameter +
-                               "', which the pipeline does not declare");
+        throw invalid_argument("step '" + st.name + "': input '" + in.name + "' names parameter '" +
+                               in.source->parameter + "', which the pipeline does not declare");
       std::string keep = in.source->parameter;
       in.source = it->second->default_value;
       in.source->parameter = keep;
@@ -139,7 +139,8 @@ void apply_step_field(StepSpec* s, const std::string& field, const std::string& 
     char* end = nullptr;
     long v = std::strtol(value.c_str(), &end, 10);
     if (value.empty() || *end != '\0' || v < 0 || v > 1000000)
-      throw invalid_argument(field + ": '" + value + "' is not a count; give a whole number such as 2");
+      throw invalid_argument(field + ": '" + value +
+                             "' is not a count; give a whole number such as 2");
     *out = static_cast<int>(v);
   };
   if (field == "compute") {

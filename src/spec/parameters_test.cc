@@ -71,7 +71,8 @@ TEST_F(Parameters, UnknownNameAndWrongTypeAreClearErrors) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("'epoch' is not a parameter"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'epoch' is not a parameter"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("epochs, lr, flag, name, raw"), std::string::npos);
   }
   EXPECT_THROW(apply_parameters(&s, {{"epochs", {"seven", {}}}}, "--set"), Error);

@@ -112,7 +112,8 @@ const StepSpec* PipelineSpec::find_step(std::string_view n) const {
   if (step_index_size < steps.size() && step_index_size != static_cast<size_t>(-1)) {
     // Steps were appended since (the loader looks steps up while it adds them): index only
     // the new ones. A full rebuild per added step made loading quadratic.
-    for (size_t i = step_index_size; i < steps.size(); ++i) step_index_cache.emplace(steps[i].name, i);
+    for (size_t i = step_index_size; i < steps.size(); ++i)
+      step_index_cache.emplace(steps[i].name, i);
     step_index_size = steps.size();
   } else if (step_index_size != steps.size()) {
     rebuild();

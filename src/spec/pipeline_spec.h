@@ -19,7 +19,7 @@ namespace runnel {
 // The typed values an input or output can have (Azure ML v2 names).
 enum class DataType { kUriFolder, kUriFile, kMltable, kString, kInteger, kNumber, kBoolean };
 
-const char* data_type_name(DataType t);                     // "uri_folder", ...
+const char* data_type_name(DataType t);                       // "uri_folder", ...
 std::optional<DataType> parse_data_type(std::string_view s);  // nullopt when unknown
 inline bool is_data_type(DataType t) {
   return t == DataType::kUriFolder || t == DataType::kUriFile || t == DataType::kMltable;
@@ -27,7 +27,7 @@ inline bool is_data_type(DataType t) {
 
 // How a data input reaches the step. Default for data is ro_mount, as in Azure ML.
 enum class InputMode { kRoMount, kDownload, kDirect };
-const char* input_mode_name(InputMode m);                     // "ro_mount", ...
+const char* input_mode_name(InputMode m);                       // "ro_mount", ...
 std::optional<InputMode> parse_input_mode(std::string_view s);  // accepts "mount" too
 
 // How a step's output leaves it. Default rw_mount, as in Azure ML.
@@ -37,9 +37,9 @@ std::optional<OutputMode> parse_output_mode(std::string_view s);
 
 // Where a definition came from, for error messages: "pipeline.yml:12:5".
 struct SourceLocation {
-  std::string file;  // "" for pipelines built in C++
-  int line = 0;      // 1-based; 0 when unknown
-  int column = 0;    // 1-based; 0 when unknown
+  std::string file;               // "" for pipelines built in C++
+  int line = 0;                   // 1-based; 0 when unknown
+  int column = 0;                 // 1-based; 0 when unknown
   std::string to_string() const;  // "file:line:col", "file:line", "file" or "<c++>"
 };
 
@@ -112,8 +112,8 @@ struct Distribution {
 };
 
 struct StepSpec {
-  std::string name;          // unique in the pipeline; [A-Za-z0-9_.-]+ in YAML
-  std::string display_name;  // shown to people; defaults to name
+  std::string name;              // unique in the pipeline; [A-Za-z0-9_.-]+ in YAML
+  std::string display_name;      // shown to people; defaults to name
   std::string kind = "command";  // "command" | "python_script" (part of the fingerprint)
   // The command template, run by /bin/sh -c in the step's working folder. It may hold
   // ${{inputs.NAME}} and ${{outputs.NAME}} placeholders and $[[ ... ]] optional blocks
@@ -126,11 +126,11 @@ struct StepSpec {
   // environment of that name is registered here, the step runs with the default
   // interpreter (and a note) instead of failing.
   bool environment_curated = false;
-  std::string compute;      // compute target name; "" = the pipeline's default
+  std::string compute;  // compute target name; "" = the pipeline's default
   std::vector<StepInput> inputs;
   std::vector<StepOutput> outputs;
-  std::vector<std::string> run_after;          // extra ordering: names of steps
-  std::map<std::string, std::string> params;   // extra parameters (fingerprinted)
+  std::vector<std::string> run_after;         // extra ordering: names of steps
+  std::map<std::string, std::string> params;  // extra parameters (fingerprinted)
   // params keys whose value is a pipeline parameter: key -> parameter name. The value in
   // `params` (and env var AML_PARAMETER_<key>) is replaced when parameters are applied.
   std::map<std::string, std::string> param_refs;
@@ -148,7 +148,7 @@ struct StepSpec {
   // (LaunchSpec::array_tasks). 0 = not a parallel step.
   int parallel_workers = 0;
   int max_retries = 0;
-  int timeout_s = 0;  // 0 = none
+  int timeout_s = 0;   // 0 = none
   SourceLocation loc;  // where the step is defined
   // Where individual keys were written ("environment", "compute", "code", "command"),
   // so that errors found after loading (an unknown environment) can still name the line.
@@ -203,11 +203,11 @@ struct PipelineSpec {
   std::vector<StepSpec> steps;  // in declaration order
   std::vector<PipelineOutputSpec> outputs;
   std::vector<PipelineParameterSpec> parameters;  // declaration order; names unique
-  std::string source_file;  // absolute path of the YAML, "" when built in C++
+  std::string source_file;                        // absolute path of the YAML, "" when built in C++
   // What the YAML loader had to say besides errors: "warning: <file:line:col>: <key>: ..."
   // and "note: ..." lines, for the caller to print. Not part of the pipeline's meaning.
   std::vector<std::string> load_messages;
-  std::string base_dir;     // folder that relative paths were resolved against
+  std::string base_dir;  // folder that relative paths were resolved against
 
   // The step called `n`, or nullptr. Amortized O(1): a name index is rebuilt whenever
   // `steps` changed since it was built.

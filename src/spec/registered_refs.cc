@@ -15,7 +15,8 @@ thread_local UrlFetch current_fetch;
 bool valid_name(const std::string& s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
   return true;
 }
 
@@ -51,7 +52,8 @@ bool split_component_ref(const std::string& ref, std::string* name, std::string*
       b = e + 1;
     }
     size_t n = seg.size();
-    if (n >= 4 && seg[n - 4] == "components" && (seg[n - 2] == "versions" || seg[n - 2] == "labels")) {
+    if (n >= 4 && seg[n - 4] == "components" &&
+        (seg[n - 2] == "versions" || seg[n - 2] == "labels")) {
       *name = seg[n - 3];
       *version = seg[n - 2] == "versions" ? seg[n - 1] : "";
       if (seg[n - 2] == "labels" && seg[n - 1] != "latest") return false;

@@ -16,7 +16,8 @@ namespace runnel::internal {
 
 // Returns the absolute path of the stored component file for NAME and VERSION ("" = the
 // latest version that is not archived). Throws runnel::Error saying what exists.
-using ComponentLookup = std::function<std::string(const std::string& name, const std::string& version)>;
+using ComponentLookup =
+    std::function<std::string(const std::string& name, const std::string& version)>;
 
 // Fetches an http(s) URL input (`path: https://host/file.csv`, Azure ML downloads those for
 // the job) into the workspace and returns the local file's absolute path. Throws

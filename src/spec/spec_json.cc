@@ -67,9 +67,9 @@ InputSource source_from(const json& s, const char* field) {
   InputSource src;
   std::string kind = s.value("kind", "literal");
   bool found = false;
-  for (auto k : {InputSource::Kind::kLiteral, InputSource::Kind::kLocalPath,
-                 InputSource::Kind::kStepOutput, InputSource::Kind::kDatastorePath,
-                 InputSource::Kind::kDataset}) {
+  for (auto k :
+       {InputSource::Kind::kLiteral, InputSource::Kind::kLocalPath, InputSource::Kind::kStepOutput,
+        InputSource::Kind::kDatastorePath, InputSource::Kind::kDataset}) {
     if (kind == source_kind_name(k)) {
       src.kind = k;
       found = true;
@@ -151,31 +151,31 @@ json step_json(const StepSpec& s) {
   for (const auto& o : s.outputs) outputs.push_back(output_json(o));
   for (const auto& [k, l] : s.key_locs) key_locs[k] = loc_json(l);
   json j{{"name", s.name},
-              {"display_name", s.display_name},
-              {"kind", s.kind},
-              {"command", s.command},
-              {"code_dir", s.code_dir},
-              {"environment", s.environment},
-              {"compute", s.compute},
-              {"inputs", std::move(inputs)},
-              {"outputs", std::move(outputs)},
-              {"run_after", s.run_after},
-              {"params", s.params},
-              {"param_refs", s.param_refs},
-              {"field_refs", s.field_refs},
-              {"env_vars", s.env_vars},
-              {"allow_reuse", s.allow_reuse},
-              {"hash_paths", s.hash_paths},
-              {"resources",
-               {{"cpus", s.resources.cpus},
-                {"memory_mb", s.resources.memory_mb},
-                {"gpus", s.resources.gpus},
-                {"time_limit_s", s.resources.time_limit_s},
-                {"nodes", s.resources.nodes}}},
-              {"max_retries", s.max_retries},
-              {"timeout_s", s.timeout_s},
-              {"loc", loc_json(s.loc)},
-              {"key_locs", std::move(key_locs)}};
+         {"display_name", s.display_name},
+         {"kind", s.kind},
+         {"command", s.command},
+         {"code_dir", s.code_dir},
+         {"environment", s.environment},
+         {"compute", s.compute},
+         {"inputs", std::move(inputs)},
+         {"outputs", std::move(outputs)},
+         {"run_after", s.run_after},
+         {"params", s.params},
+         {"param_refs", s.param_refs},
+         {"field_refs", s.field_refs},
+         {"env_vars", s.env_vars},
+         {"allow_reuse", s.allow_reuse},
+         {"hash_paths", s.hash_paths},
+         {"resources",
+          {{"cpus", s.resources.cpus},
+           {"memory_mb", s.resources.memory_mb},
+           {"gpus", s.resources.gpus},
+           {"time_limit_s", s.resources.time_limit_s},
+           {"nodes", s.resources.nodes}}},
+         {"max_retries", s.max_retries},
+         {"timeout_s", s.timeout_s},
+         {"loc", loc_json(s.loc)},
+         {"key_locs", std::move(key_locs)}};
   if (s.environment_curated) j["environment_curated"] = true;  // written only when set
   if (!s.distribution.type.empty()) {  // written only when set: most steps have none
     j["distribution"] = {{"type", s.distribution.type},
@@ -296,7 +296,8 @@ PipelineSpec spec_from_json(const json& j) {
       PipelineParameterSpec pp;
       pp.name = pj.value("name", "");
       pp.type = type_from(pj, "type", DataType::kString);
-      pp.default_value = source_from(pj.value("default", json::object()), "parameters.default.kind");
+      pp.default_value =
+          source_from(pj.value("default", json::object()), "parameters.default.kind");
       pp.loc = loc_from(pj.value("loc", json()));
       p.parameters.push_back(std::move(pp));
     }

@@ -30,7 +30,8 @@ SourceLocation pipeline_loc(const PipelineSpec& p) {
 // [A-Za-z0-9_.-]+, or such names joined by '/' (a step inside a pipeline component:
 // "train_pipeline/train_job").
 bool valid_step_name(const std::string& n) {
-  if (n.empty() || n.front() == '/' || n.back() == '/' || n.find("//") != std::string::npos) return false;
+  if (n.empty() || n.front() == '/' || n.back() == '/' || n.find("//") != std::string::npos)
+    return false;
   for (size_t start = 0; start <= n.size();) {
     size_t end = n.find('/', start);
     if (end == std::string::npos) end = n.size();
@@ -39,7 +40,8 @@ bool valid_step_name(const std::string& n) {
     start = end + 1;
   }
   return std::all_of(n.begin(), n.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+           c == '/';
   });
 }
 
@@ -227,8 +229,9 @@ std::string find_cycle(const PipelineSpec& p) {
   std::vector<std::vector<size_t>> deps(n);
   for (size_t i = 0; i < n; ++i)
     for (const auto& dep : direct_dependencies(p.steps[i]))
-      if (const StepSpec* d = p.find_step(dep)) deps[i].push_back(static_cast<size_t>(d - p.steps.data()));
-  std::vector<char> state(n, 0);  // 0 new, 1 on the path, 2 done
+      if (const StepSpec* d = p.find_step(dep))
+        deps[i].push_back(static_cast<size_t>(d - p.steps.data()));
+  std::vector<char> state(n, 0);                // 0 new, 1 on the path, 2 done
   std::vector<std::pair<size_t, size_t>> path;  // (step, next dependency to look at)
   for (size_t root = 0; root < n; ++root) {
     if (state[root] != 0) continue;
@@ -244,7 +247,8 @@ std::string find_cycle(const PipelineSpec& p) {
       size_t d = deps[step][next++];
       if (state[d] == 1) {
         std::string cycle;
-        auto it = std::find_if(path.begin(), path.end(), [&](const auto& e) { return e.first == d; });
+        auto it =
+            std::find_if(path.begin(), path.end(), [&](const auto& e) { return e.first == d; });
         for (; it != path.end(); ++it) cycle += p.steps[it->first].name + " -> ";
         return cycle + p.steps[d].name;
       }
@@ -345,8 +349,10 @@ std::vector<std::string> closure(const PipelineSpec& p, const std::string& step,
   std::unordered_map<std::string, std::vector<std::string>> next;
   for (const auto& s : p.steps)
     for (auto& d : direct_dependencies(s)) {
-      if (down) next[d].push_back(s.name);
-      else next[s.name].push_back(std::move(d));
+      if (down)
+        next[d].push_back(s.name);
+      else
+        next[s.name].push_back(std::move(d));
     }
   std::set<std::string> seen;
   std::vector<std::string> todo = {step};

@@ -88,8 +88,10 @@ TEST(Validate, UpstreamAndDownstreamOfALongChain) {
   for (int i = 0; i < n; ++i) {
     StepSpec s = step("s" + std::to_string(i), "echo ${{outputs.o}}");
     s.outputs.push_back(out("o"));
-    if (i % 2) s.inputs.push_back(from("x", "s" + std::to_string(i - 1), "o"));
-    else if (i) s.run_after.push_back("s" + std::to_string(i - 1));
+    if (i % 2)
+      s.inputs.push_back(from("x", "s" + std::to_string(i - 1), "o"));
+    else if (i)
+      s.run_after.push_back("s" + std::to_string(i - 1));
     p.steps.push_back(s);
   }
   std::vector<std::string> below, above;
@@ -97,7 +99,8 @@ TEST(Validate, UpstreamAndDownstreamOfALongChain) {
   for (int i = 0; i < n - 1; ++i) above.push_back("s" + std::to_string(i));
   EXPECT_EQ(downstream_of(p, "s0"), below);
   EXPECT_EQ(upstream_of(p, "s" + std::to_string(n - 1)), above);
-  EXPECT_EQ(downstream_of(p, "s" + std::to_string(n - 2)), (std::vector<std::string>{"s" + std::to_string(n - 1)}));
+  EXPECT_EQ(downstream_of(p, "s" + std::to_string(n - 2)),
+            (std::vector<std::string>{"s" + std::to_string(n - 1)}));
 }
 
 TEST(Validate, Empty) { expect_error(PipelineSpec{}, "steps: the pipeline has no steps", "add"); }

@@ -15,7 +15,9 @@ namespace runnel::internal {
 namespace fs = std::filesystem;
 
 std::string preview_type_note(const std::string& type) {
-  return type == "path" ? " (path is the preview schema's type: uri_folder for a folder, uri_file for a file)" : "";
+  return type == "path"
+             ? " (path is the preview schema's type: uri_folder for a folder, uri_file for a file)"
+             : "";
 }
 
 namespace {
@@ -31,8 +33,7 @@ DataType parse_type(const YamlDoc& doc, const Entry& e, const std::string& path,
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     fail(doc, e.value, path, "unknown type '" + t + "'" + did_you_mean(t, names),
-         "use one of: " + list +
-             preview_type_note(t));
+         "use one of: " + list + preview_type_note(t));
   }
   return *dt;
 }
@@ -205,8 +206,8 @@ bool curated_environment(const Entry& e) {
   return e.value.IsScalar() && is_curated_environment_ref(e.value.Scalar());
 }
 
-Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
-                          Resources r, std::vector<Entry>* bound) {
+Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path, Resources r,
+                          std::vector<Entry>* bound) {
   if (e.value.IsNull()) return r;
   auto es = entries(doc, e.value, path, "a mapping such as {cpus: 4, memory: 8G}");
   check_keys(doc, es, path,
@@ -245,7 +246,8 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
 Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path) {
   Distribution d;
   if (e.value.IsNull()) return d;
-  auto es = entries(doc, e.value, path, "a mapping such as {type: pytorch, process_count_per_instance: 2}");
+  auto es = entries(doc, e.value, path,
+                    "a mapping such as {type: pytorch, process_count_per_instance: 2}");
   const Entry* type = find_entry(es, "type");
   if (!type) {
     fail(doc, e.value, path, "the distribution has no type",
@@ -264,9 +266,11 @@ Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::s
   }
   for (const auto& x : es) {
     std::string p = join(path, x.name);
-    if (x.name == "process_count_per_instance") d.process_count_per_instance = static_cast<int>(as_int(doc, x, p, 1));
+    if (x.name == "process_count_per_instance")
+      d.process_count_per_instance = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "worker_count") d.worker_count = static_cast<int>(as_int(doc, x, p, 1));
-    if (x.name == "parameter_server_count") d.parameter_server_count = static_cast<int>(as_int(doc, x, p, 0));
+    if (x.name == "parameter_server_count")
+      d.parameter_server_count = static_cast<int>(as_int(doc, x, p, 0));
   }
   return d;
 }
@@ -314,9 +318,12 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
   if (type) {
     std::string t = as_string(doc, *type, join(prefix, "type"));
     if (t != "command") {
-      fail(doc, type->value, join(prefix, "type"), "component type '" + t + "' is not supported here",
-           t == "pipeline" ? "a pipeline component is used by a job of type: pipeline; write type: pipeline on the job"
-                           : "runnel runs command and pipeline components (type: command, type: pipeline)");
+      fail(doc, type->value, join(prefix, "type"),
+           "component type '" + t + "' is not supported here",
+           t == "pipeline"
+               ? "a pipeline component is used by a job of type: pipeline; write type: pipeline on "
+                 "the job"
+               : "runnel runs command and pipeline components (type: command, type: pipeline)");
     }
   }
   for (const auto& x : es) {
@@ -354,9 +361,10 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
 ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
                                   const std::string& ref) {
   // azureml:NAME:VERSION / @latest: the file stored by `runnel component create`.
-  std::string rel = is_registered_component_ref(ref) ? registered_component_file(doc, e.value, path, ref)
-                    : ref.rfind("file:", 0) == 0     ? ref.substr(5)
-                                                     : ref;
+  std::string rel = is_registered_component_ref(ref)
+                        ? registered_component_file(doc, e.value, path, ref)
+                    : ref.rfind("file:", 0) == 0 ? ref.substr(5)
+                                                 : ref;
   fs::path p(rel);
   if (p.is_relative()) p = fs::path(doc.base_dir) / p;
   p = p.lexically_normal();
@@ -379,7 +387,8 @@ ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std:
   }
   f.root = parse_yaml(f.doc, text);
   if (!f.root.IsMap()) {
-    fail(f.doc, f.root, "", "a component file must be a mapping with type: command or type: pipeline",
+    fail(f.doc, f.root, "",
+         "a component file must be a mapping with type: command or type: pipeline",
          "see the commandComponent schema (name, type, inputs, outputs, code, environment, "
          "command) or the pipelineComponent schema (name, type, inputs, outputs, jobs)");
   }
@@ -411,7 +420,8 @@ PipelineComponentSpec parse_pipeline_component(const YamlDoc& doc, const yaml::N
   if (const Entry* type = find_entry(es, "type")) {
     std::string t = as_string(doc, *type, join(prefix, "type"));
     if (t != "pipeline") {
-      fail(doc, type->value, join(prefix, "type"), "component type '" + t + "' is not a pipeline component",
+      fail(doc, type->value, join(prefix, "type"),
+           "component type '" + t + "' is not a pipeline component",
            "a job of type: pipeline needs a component of type: pipeline (with jobs:)");
     }
   }

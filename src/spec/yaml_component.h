@@ -117,6 +117,7 @@ bool is_valid_name(const std::string& n, bool allow_dot);
 
 // Throws unless `e`'s key is a valid input/output name (letters, digits, '_', '-'):
 // "<what> name 'x' has characters other than ...; rename the <what>".
-void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path, const std::string& what);
+void check_port_name(const YamlDoc& doc, const Entry& e, const std::string& path,
+                     const std::string& what);
 
 }  // namespace runnel::internal

@@ -1,6 +1,6 @@
 // The second pass over jobs (see yaml_jobs.h): input bindings and command placeholders.
-#include "spec/command_template.h"
 #include "runnel/error.h"
+#include "spec/command_template.h"
 #include "spec/parameters.h"
 #include "spec/yaml_jobs.h"
 #include "spec/yaml_refs.h"
@@ -52,7 +52,8 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
           std::vector<std::string> names;
           for (const auto& [n, _] : pj->second) names.push_back(n);
           fail(doc, node, path,
-               "pipeline job '" + b.job + "' has no output '" + b.name + "'" + did_you_mean(b.name, names),
+               "pipeline job '" + b.job + "' has no output '" + b.name + "'" +
+                   did_you_mean(b.name, names),
                "its outputs are: " + name_list(names));
         }
         step = o->second.first;
@@ -118,7 +119,8 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
     auto dt = parse_yaml_type(ts);
     if (!dt) {
       fail(doc, t->value, path + ".type", "unknown input type '" + ts + "'",
-           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" + preview_type_note(ts));
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" +
+               preview_type_note(ts));
     }
     out.type = *dt;
     out.explicit_type = true;
@@ -229,7 +231,9 @@ void bind_job_fields(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
   for (const auto& [field, e] : d->field_bindings) {
-    std::string path = d->path + "." + (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
+    std::string path =
+        d->path + "." +
+        (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
     // Fields (compute, environment_variables, resources) take the GA form only.
     auto b = parse_binding(doc, e.value, path, e.value.Scalar(), false);
     if (!b || b->kind != Binding::Kind::kParentInput) {

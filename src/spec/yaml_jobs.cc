@@ -94,8 +94,8 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       std::vector<Entry> bound;
       s.resources = parse_resources(doc, x, p, s.resources, &bound);
       for (const auto& b : bound) {
-        if (b.name != "cpus" && b.name != "gpus" && b.name != "memory" && b.name != "instance_count" &&
-            b.name != "time_limit")
+        if (b.name != "cpus" && b.name != "gpus" && b.name != "memory" &&
+            b.name != "instance_count" && b.name != "time_limit")
           fail(doc, b.value, p + "." + b.name, "resources." + b.name + " cannot be bound",
                "bind cpus, gpus, memory, instance_count or time_limit, or give a value");
         d->field_bindings.emplace_back("resources." + b.name, b);
@@ -137,8 +137,9 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       note_not_honoured(doc, x, p, "services",
                         "job services (SSH, JupyterLab, TensorBoard endpoints) are not started");
     } else if (x.name == "queue_settings") {
-      note_not_honoured(doc, x, p, "queue_settings",
-                        "the job tier and priority are Azure ML's; runnel queues steps in its own order");
+      note_not_honoured(
+          doc, x, p, "queue_settings",
+          "the job tier and priority are Azure ML's; runnel queues steps in its own order");
     } else if (x.name == "distribution") {
       s.distribution = parse_distribution(doc, x, p);
       s.key_locs["distribution"] = loc_of(doc, x.value);
@@ -199,7 +200,8 @@ void apply_component(const ComponentSpec& comp, StepSpec* s) {
 void read_job_common(const JobContext& ctx, JobDraft* d) {
   read_job_keys(ctx, d);
   if (const Entry* o = find_entry(d->es, "outputs"); o && !o->value.IsNull()) {
-    for (const auto& x : entries(ctx.doc, o->value, d->path + ".outputs", "a mapping of output names")) {
+    for (const auto& x :
+         entries(ctx.doc, o->value, d->path + ".outputs", "a mapping of output names")) {
       apply_job_output(ctx, d, x);
     }
   }
@@ -209,11 +211,16 @@ namespace {
 
 // Why a job type Azure ML has is not run here: the Azure ML service it needs.
 std::string unsupported_job_type_why(const std::string& type) {
-  if (type == "automl") return ": AutoML is an Azure ML cloud service that runnel does not stand in for";
-  if (type == "spark") return ": Spark jobs run on Azure ML's serverless Spark or attached Synapse pools, which runnel does not stand in for";
+  if (type == "automl")
+    return ": AutoML is an Azure ML cloud service that runnel does not stand in for";
+  if (type == "spark")
+    return ": Spark jobs run on Azure ML's serverless Spark or attached Synapse pools, which "
+           "runnel does not stand in for";
   if (type == "data_transfer" || type == "import" || type == "export")
-    return ": data transfer jobs copy between Azure ML and external stores with Azure ML's own service, which runnel does not stand in for";
-  if (type == "flow") return ": prompt flow is an Azure ML service that runnel does not stand in for";
+    return ": data transfer jobs copy between Azure ML and external stores with Azure ML's own "
+           "service, which runnel does not stand in for";
+  if (type == "flow")
+    return ": prompt flow is an Azure ML service that runnel does not stand in for";
   return "";
 }
 
@@ -243,13 +250,15 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentF
     // Before the keys: an AutoML or Spark job has keys of its own (task:, entry:, conf:),
     // and the type is what to report.
     if (type == "component")  // the preview schema's name for a command job
-      fail(doc, t->value, d.path + ".type", "job type 'component' is the preview schema's, which Azure ML no longer reads",
+      fail(doc, t->value, d.path + ".type",
+           "job type 'component' is the preview schema's, which Azure ML no longer reads",
            "write type: command (the component: key stays as it is)");
     if (type != "command") {
-      fail(doc, t->value, d.path + ".type", "job type '" + type + "' is not supported" +
-                                                 unsupported_job_type_why(type),
+      fail(doc, t->value, d.path + ".type",
+           "job type '" + type + "' is not supported" + unsupported_job_type_why(type),
            "runnel runs command, parallel, sweep and pipeline jobs; run this pipeline in Azure ML, "
-           "or replace jobs." + e.name + " with one of those");
+           "or replace jobs." +
+               e.name + " with one of those");
     }
   }
   check_keys(doc, d.es, d.path,

@@ -82,7 +82,8 @@ struct JobDraft {
 // First pass: everything but the inputs. Binds job outputs to pipeline outputs
 // (filling ctx.pipeline->outputs).
 // `file`: the job's component file when the caller has read it already (to learn its type).
-JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentFile* file = nullptr);
+JobDraft parse_job_shape(const JobContext& ctx, const Entry& e,
+                         const ComponentFile* file = nullptr);
 
 // A job built from a component takes its command, code, environment, resources, variables,
 // determinism and declared outputs.

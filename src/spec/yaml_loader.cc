@@ -46,7 +46,8 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
     auto dt = parse_yaml_type(s);
     if (!dt) {
       fail(doc, t->value, join(path, "type"), "unknown input type '" + s + "'",
-           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" + preview_type_note(s));
+           "use one of: uri_folder, uri_file, mltable, string, integer, number, boolean" +
+               preview_type_note(s));
     }
     decl.type = *dt;
   }
@@ -157,7 +158,8 @@ class Loader {
       for (const auto& x : entries(doc_, in->value, "inputs", "a mapping of input names")) {
         ParentInput pi = parse_parent_input(doc_, x, "inputs." + x.name);
         // A pipeline input with a value is a parameter: set at submit, else this default.
-        if (pi.source) add_parameter(x.name, pi.type.value_or(DataType::kString), *pi.source, pi.loc);
+        if (pi.source)
+          add_parameter(x.name, pi.type.value_or(DataType::kString), *pi.source, pi.loc);
         parent_inputs_[x.name] = std::move(pi);
       }
     }
@@ -198,7 +200,8 @@ class Loader {
     PipelineComponentSpec pc = load_pipeline_component(
         doc_, c, "component", nullptr,
         "a pipeline job's component: must be type: pipeline (with jobs:); for a command "
-        "component write jobs: {NAME: {component: " + ref + "}}");
+        "component write jobs: {NAME: {component: " +
+            ref + "}}");
     std::vector<Entry> ins;
     if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull())
       ins = entries(doc_, in->value, "inputs", "a mapping of input names");
@@ -217,8 +220,11 @@ class Loader {
           if (is_data_type(decl.type) && literal) {
             pi.source = resolve_data_path(doc_, x->value, path, given.source->value, decl.type);
           } else if (!is_data_type(decl.type)) {
-            if (!literal) fail(doc_, x->value, path, "input '" + x->name + "' has type " +
-                               data_type_name(decl.type) + " but is given data", "give a literal value");
+            if (!literal)
+              fail(doc_, x->value, path,
+                   "input '" + x->name + "' has type " + data_type_name(decl.type) +
+                       " but is given data",
+                   "give a literal value");
             std::string problem = check_literal(decl, given.source->value);
             if (!problem.empty()) fail(doc_, x->value, path, problem, "fix the value");
           }

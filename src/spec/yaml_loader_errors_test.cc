@@ -244,8 +244,9 @@ TEST_F(LoaderErrors, RunAfterUnknown) {
 // A settings typo is a warning, as in Azure ML (LoadMessages test), and with --strict this error.
 TEST_F(LoaderErrors, SettingsTypoWithStrict) {
   std::string msg = testing_spec::invalid_argument_of([&] {
-    load_pipeline_yaml_string("type: pipeline\nsettings:\n  force_rerunn: true\njobs:\n  a: {command: echo}\n",
-                              dir_.path("pipeline.yml"), LoadOptions{.strict = true});
+    load_pipeline_yaml_string(
+        "type: pipeline\nsettings:\n  force_rerunn: true\njobs:\n  a: {command: echo}\n",
+        dir_.path("pipeline.yml"), LoadOptions{.strict = true});
   });
   EXPECT_NE(msg.find("pipeline.yml:3:"), std::string::npos) << msg;
   EXPECT_NE(msg.find("settings.force_rerunn"), std::string::npos) << msg;

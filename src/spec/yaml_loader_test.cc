@@ -407,7 +407,9 @@ TEST_F(Loader, ChainBindingsFindEarlierAndLaterJobs) {
       EXPECT_EQ(x.source->kind, InputSource::Kind::kLiteral);
       continue;
     }
-    std::string up = i < n - 1 ? "c" + std::to_string(i + 1) : i == n ? "c0" : "a" + std::to_string(i - n - 1);
+    std::string up = i < n - 1 ? "c" + std::to_string(i + 1)
+                     : i == n  ? "c0"
+                               : "a" + std::to_string(i - n - 1);
     EXPECT_EQ(x.source->kind, InputSource::Kind::kStepOutput) << s.name;
     EXPECT_EQ(x.source->step, up) << s.name;
     EXPECT_EQ(x.type, i <= n ? DataType::kUriFile : DataType::kUriFolder) << s.name;

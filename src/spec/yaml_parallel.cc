@@ -12,7 +12,8 @@ namespace runnel::internal {
 namespace {
 
 // The one placeholder `${{<ns>.NAME}}` that `e`'s value must be; returns NAME.
-std::string single_placeholder(const YamlDoc& doc, const Entry& e, const std::string& path, Placeholder::Kind kind) {
+std::string single_placeholder(const YamlDoc& doc, const Entry& e, const std::string& path,
+                               Placeholder::Kind kind) {
   const char* ns = kind == Placeholder::Kind::kInput ? "inputs" : "outputs";
   std::string text = as_string(doc, e, path);
   std::string hint = std::string("write ${{") + ns + ".NAME}} naming one of the job's " + ns;
@@ -23,12 +24,14 @@ std::string single_placeholder(const YamlDoc& doc, const Entry& e, const std::st
     fail(doc, e.value, path, "'" + text + "' is not a ${{" + ns + ".NAME}} reference", hint);
   }
   size_t b = text.find_first_not_of(" \t"), t = text.find_last_not_of(" \t");
-  if (phs.size() != 1 || phs[0].kind != kind || b != phs[0].offset || text.compare(t - 1, 2, "}}") != 0)
+  if (phs.size() != 1 || phs[0].kind != kind || b != phs[0].offset ||
+      text.compare(t - 1, 2, "}}") != 0)
     fail(doc, e.value, path, "'" + text + "' is not a single ${{" + ns + ".NAME}} reference", hint);
   return phs[0].name;
 }
 
-std::string number_text(const YamlDoc& doc, const Entry& e, const std::string& path, int64_t min_value) {
+std::string number_text(const YamlDoc& doc, const Entry& e, const std::string& path,
+                        int64_t min_value) {
   return std::to_string(as_int(doc, e, path, min_value));
 }
 
@@ -46,8 +49,9 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
                 base.rfind("flow.flex.", 0) == 0;
     if (flow)
       fail(doc, c->value, d.path + ".component",
-           "'" + ref + "' is a prompt flow; prompt flow in pipelines is an Azure ML service that "
-           "runnel does not stand in for",
+           "'" + ref +
+               "' is a prompt flow; prompt flow in pipelines is an Azure ML service that "
+               "runnel does not stand in for",
            "run this pipeline in Azure ML, or replace jobs." + d.entry.name +
                " with a command or parallel job that runs the flow's code");
     fail(doc, c->value, d.path + ".component",
@@ -57,21 +61,46 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
          "input_data:, mini_batch_size: and the inputs and outputs");
   }
   check_keys(doc, d.es, d.path,
-             {"$schema", "type", "name", "display_name", "description", "tags", "properties",
-              "experiment_name", "comment", "compute", "resources", "inputs", "outputs", "task",
-              "input_data", "mini_batch_size", "partition_keys", "mini_batch_error_threshold",
-              "error_threshold", "max_concurrency_per_instance", "retry_settings", "logging_level",
-              "environment_variables", "identity", "queue_settings", "is_deterministic", "allow_reuse",
-              "run_after", "max_retries"});
+             {"$schema",
+              "type",
+              "name",
+              "display_name",
+              "description",
+              "tags",
+              "properties",
+              "experiment_name",
+              "comment",
+              "compute",
+              "resources",
+              "inputs",
+              "outputs",
+              "task",
+              "input_data",
+              "mini_batch_size",
+              "partition_keys",
+              "mini_batch_error_threshold",
+              "error_threshold",
+              "max_concurrency_per_instance",
+              "retry_settings",
+              "logging_level",
+              "environment_variables",
+              "identity",
+              "queue_settings",
+              "is_deterministic",
+              "allow_reuse",
+              "run_after",
+              "max_retries"});
   const Entry* task = find_entry(d.es, "task");
   if (!task || !task->value.IsMap())
-    fail(doc, task ? task->value : d.entry.key, d.path + ".task", "a parallel job needs a task mapping",
+    fail(doc, task ? task->value : d.entry.key, d.path + ".task",
+         "a parallel job needs a task mapping",
          "add task: {type: run_function, code: ./src, entry_script: score.py}");
   const Entry* input_data = find_entry(d.es, "input_data");
   if (!input_data)
     fail(doc, d.entry.key, d.path + ".input_data", "a parallel job needs input_data",
          "add input_data: ${{inputs.NAME}} naming the input to split into mini-batches");
-  std::string data_input = single_placeholder(doc, *input_data, d.path + ".input_data", Placeholder::Kind::kInput);
+  std::string data_input =
+      single_placeholder(doc, *input_data, d.path + ".input_data", Placeholder::Kind::kInput);
 
   // task
   std::string tp = d.path + ".task";
@@ -125,7 +154,8 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
     if (x.name == "mini_batch_size") {
       mini_batch_size = as_string(doc, x, p);
     } else if (x.name == "partition_keys") {
-      for (const auto& k : as_string_list(doc, x, p)) partition_keys += (partition_keys.empty() ? "" : ",") + k;
+      for (const auto& k : as_string_list(doc, x, p))
+        partition_keys += (partition_keys.empty() ? "" : ",") + k;
     } else if (x.name == "error_threshold") {
       error_threshold = number_text(doc, x, p, -1);
     } else if (x.name == "mini_batch_error_threshold") {
@@ -138,7 +168,9 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
       static const char* kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
       bool ok = false;
       for (const char* l : kLevels) ok = ok || logging_level == l;
-      if (!ok) fail(doc, x.value, p, "'" + logging_level + "' is not a logging level", "use DEBUG, INFO, WARNING, ERROR or CRITICAL");
+      if (!ok)
+        fail(doc, x.value, p, "'" + logging_level + "' is not a logging level",
+             "use DEBUG, INFO, WARNING, ERROR or CRITICAL");
     } else if (x.name == "retry_settings" && !x.value.IsNull()) {
       auto rs = entries(doc, x.value, p, "a mapping such as {max_retries: 3, timeout: 60}");
       check_keys(doc, rs, p, {"max_retries", "timeout"});
@@ -149,7 +181,8 @@ JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d) {
     }
   }
   std::string cmd = "python -m runnel.parallel_run --entry-script " + shell_quote(entry_script) +
-                    " --source-directory . --input " + shell_quote(data_input) + "=${{inputs." + data_input + "}}";
+                    " --source-directory . --input " + shell_quote(data_input) + "=${{inputs." +
+                    data_input + "}}";
   if (!mini_batch_size.empty()) cmd += " --mini-batch-size " + shell_quote(mini_batch_size);
   if (!partition_keys.empty()) cmd += " --partition-keys " + shell_quote(partition_keys);
   cmd += " --error-threshold " + error_threshold;

@@ -1,9 +1,9 @@
 // `type: parallel` and `type: sweep` jobs become steps running runnel's drivers, with the
 // job's settings in the command (so they are fingerprinted) and file:line errors.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include "runnel/error.h"
 #include "spec/spec_test_util.h"
@@ -17,14 +17,18 @@ class ParallelSweepYaml : public ::testing::Test {
   void SetUp() override {
     dir_.write("src/score.py", "def init(): pass\ndef run(b): return b\n");
     dir_.write("train/train.py", "print('train')\n");
-    dir_.write("train/train.yml",
-               "type: command\ninputs:\n  data: {type: uri_folder}\n  lr: {type: number, default: 0.5}\n"
-               "  depth: {type: integer, optional: true}\noutputs:\n  model: {type: uri_folder}\ncode: ./\n"
-               "command: python train.py --data ${{inputs.data}} --lr ${{inputs.lr}} "
-               "$[[--depth ${{inputs.depth}}]] --model ${{outputs.model}}\n");
+    dir_.write(
+        "train/train.yml",
+        "type: command\ninputs:\n  data: {type: uri_folder}\n  lr: {type: number, default: 0.5}\n"
+        "  depth: {type: integer, optional: true}\noutputs:\n  model: {type: uri_folder}\ncode: "
+        "./\n"
+        "command: python train.py --data ${{inputs.data}} --lr ${{inputs.lr}} "
+        "$[[--depth ${{inputs.depth}}]] --model ${{outputs.model}}\n");
     dir_.mkdir("data");
   }
-  PipelineSpec load(const std::string& yaml) { return load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml")); }
+  PipelineSpec load(const std::string& yaml) {
+    return load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"));
+  }
   std::string error_of(const std::string& yaml) {
     return testing_spec::invalid_argument_of([&] { load(yaml); });
   }
@@ -36,7 +40,8 @@ const char* kParallel =
     "    inputs:\n      data: {type: uri_folder, path: ./data}\n      model: 3\n"
     "    outputs:\n      out: {type: uri_folder}\n"
     "    input_data: ${{inputs.data}}\n    mini_batch_size: \"10kb\"\n"
-    "    mini_batch_error_threshold: 2\n    error_threshold: 7\n    max_concurrency_per_instance: 3\n"
+    "    mini_batch_error_threshold: 2\n    error_threshold: 7\n    max_concurrency_per_instance: "
+    "3\n"
     "    resources: {instance_count: 2}\n    retry_settings: {max_retries: 4, timeout: 90}\n"
     "    logging_level: DEBUG\n    partition_keys: [city, day]\n"
     "    task:\n      type: run_function\n      code: ./src\n      entry_script: score.py\n"
@@ -49,13 +54,16 @@ TEST_F(ParallelSweepYaml, ParallelJobRunsTheDriverWithEverySetting) {
   EXPECT_EQ(s.kind, "parallel");
   EXPECT_EQ(s.code_dir, dir_.path("src"));
   EXPECT_EQ(s.resources.nodes, 0);  // one driver runs every worker
-  EXPECT_EQ(s.parallel_workers, 6);  // instance_count 2 x max_concurrency_per_instance 3 (a Slurm array of 6)
-  EXPECT_EQ(s.command,
-            "python -m runnel.parallel_run --entry-script score.py --source-directory . --input "
-            "data=${{inputs.data}} --mini-batch-size 10kb --partition-keys city,day --error-threshold 7 "
-            "--allowed-failed-count 2 --process-count-per-node 3 --node-count 2 --run-max-try 4 "
-            "--run-invocation-timeout 90 --logging-level DEBUG --output-action append_row --append-row-to "
-            "${{outputs.out}} -- --model ${{inputs.model}}");
+  EXPECT_EQ(s.parallel_workers,
+            6);  // instance_count 2 x max_concurrency_per_instance 3 (a Slurm array of 6)
+  EXPECT_EQ(
+      s.command,
+      "python -m runnel.parallel_run --entry-script score.py --source-directory . --input "
+      "data=${{inputs.data}} --mini-batch-size 10kb --partition-keys city,day --error-threshold 7 "
+      "--allowed-failed-count 2 --process-count-per-node 3 --node-count 2 --run-max-try 4 "
+      "--run-invocation-timeout 90 --logging-level DEBUG --output-action append_row "
+      "--append-row-to "
+      "${{outputs.out}} -- --model ${{inputs.model}}");
   ASSERT_EQ(s.inputs.size(), 2u);
   ASSERT_EQ(s.outputs.size(), 1u);
 }
@@ -80,7 +88,8 @@ TEST_F(ParallelSweepYaml, BadParallelJobsNameTheLineAndKey) {
   bad = y;
   bad.erase(bad.find("    task:"));
   msg = error_of(bad);
-  EXPECT_NE(msg.find("jobs.score.task: a parallel job needs a task mapping"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("jobs.score.task: a parallel job needs a task mapping"), std::string::npos)
+      << msg;
   bad = y;
   bad.replace(bad.find("mini_batch_size"), 15, "mini_batch_sise");
   msg = error_of(bad);
@@ -92,7 +101,8 @@ std::string decode_spec(const std::string& command) {
   std::string b64 = command.substr(at, command.find(' ', at) - at);
   std::string raw(b64.size(), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
   raw.resize(static_cast<size_t>(n));
   while (!raw.empty() && raw.back() == '\0') raw.pop_back();  // base64 padding
   return raw;
@@ -124,7 +134,8 @@ TEST_F(ParallelSweepYaml, SweepJobCarriesItsSpecAndTheTrialsInputsAndOutputs) {
   EXPECT_EQ(s.command.find("--input lr="), std::string::npos);  // lr is the sweep's to set
   nlohmann::json spec = nlohmann::json::parse(decode_spec(s.command));
   EXPECT_EQ(spec["trial"]["command"],
-            "python train.py --data ${{inputs.data}} --lr ${{search_space.lr}} $[[--depth ${{inputs.depth}}]] "
+            "python train.py --data ${{inputs.data}} --lr ${{search_space.lr}} $[[--depth "
+            "${{inputs.depth}}]] "
             "--model ${{outputs.model}}");
   EXPECT_EQ(spec["search_space"]["lr"]["min_value"], -6);
   EXPECT_EQ(spec["search_space"]["units"]["values"], nlohmann::json::array({16, 32}));
@@ -143,25 +154,28 @@ TEST_F(ParallelSweepYaml, InlineTrialUsesTheJobsInputsAndOutputs) {
   PipelineSpec p = load(
       "type: pipeline\njobs:\n  s:\n    type: sweep\n"
       "    trial:\n      code: ./train\n"
-      "      command: python train.py --lr ${{search_space.lr}} --out ${{outputs.o}} --d ${{inputs.d}}\n"
+      "      command: python train.py --lr ${{search_space.lr}} --out ${{outputs.o}} --d "
+      "${{inputs.d}}\n"
       "    inputs: {d: {type: uri_folder, path: ./data}}\n    outputs: {o: {type: uri_folder}}\n"
       "    sampling_algorithm: grid\n    search_space: {lr: {type: choice, values: [0.1, 0.2]}}\n"
       "    objective: {goal: maximize, primary_metric: acc}\n");
   const StepSpec& s = p.steps[0];
-  EXPECT_NE(s.command.find("--input d=${{inputs.d}} --output o=${{outputs.o}}"), std::string::npos) << s.command;
+  EXPECT_NE(s.command.find("--input d=${{inputs.d}} --output o=${{outputs.o}}"), std::string::npos)
+      << s.command;
 }
 
 TEST_F(ParallelSweepYaml, BadSweepJobsNameTheLineAndKey) {
   struct Case {
     std::string from, to, expect;
   } cases[] = {
-      {"type: loguniform, min_value: -6, max_value: -1", "type: logunifrm, min_value: -6, max_value: -1",
-       "pipeline.yml:10:"},
+      {"type: loguniform, min_value: -6, max_value: -1",
+       "type: logunifrm, min_value: -6, max_value: -1", "pipeline.yml:10:"},
       {"type: loguniform, min_value: -6, max_value: -1", "type: uniform, min_value: -6",
        "uniform() needs 'max_value'"},
       {"{type: random, seed: 7}", "grid", "grid sampling needs choice() for every parameter"},
       {"goal: Minimize, ", "goal: lowest, ", "goal 'lowest' is not maximize or minimize"},
-      {"type: bandit, slack_amount: 0.2", "type: bandit", "a bandit policy needs slack_factor or slack_amount"},
+      {"type: bandit, slack_amount: 0.2", "type: bandit",
+       "a bandit policy needs slack_factor or slack_amount"},
       {"max_total_trials: 8, ", "", "needs limits.max_total_trials"},
       {"trial: ./train/train.yml", "trial: ./train/nope.yml", "nope.yml"},
   };
@@ -173,10 +187,12 @@ TEST_F(ParallelSweepYaml, BadSweepJobsNameTheLineAndKey) {
     EXPECT_NE(msg.find("; "), std::string::npos) << msg;
   }
   dir_.write("train/train.yml",
-             "type: command\ninputs:\n  data: {type: uri_folder}\noutputs:\n  model: {type: uri_folder}\ncode: ./\n"
+             "type: command\ninputs:\n  data: {type: uri_folder}\noutputs:\n  model: {type: "
+             "uri_folder}\ncode: ./\n"
              "command: python train.py --x ${{inputs.nope}}\n");
   std::string msg = error_of(kSweep);
-  EXPECT_NE(msg.find("${{inputs.nope}} names no input or output of the trial"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("${{inputs.nope}} names no input or output of the trial"), std::string::npos)
+      << msg;
 }
 
 }  // namespace

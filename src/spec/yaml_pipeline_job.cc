@@ -94,10 +94,10 @@ void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,
              " deep (" + full + ")",
          "check that no pipeline component uses itself, directly or through another");
   }
-  check_keys(doc_, es, path,
-             {"$schema", "type", "component", "inputs", "outputs", "display_name", "description",
-              "tags", "properties", "settings", "compute", "experiment_name", "name", "identity",
-              "run_after"});
+  check_keys(
+      doc_, es, path,
+      {"$schema", "type", "component", "inputs", "outputs", "display_name", "description", "tags",
+       "properties", "settings", "compute", "experiment_name", "name", "identity", "run_after"});
   const Entry* c = find_entry(es, "component");
   if (!c) {
     fail(doc_, e.key, path + ".component", "the pipeline job has no component",
@@ -237,7 +237,8 @@ void JobLevel::bind() {
     std::vector<Entry> ies;
     if (const Entry* ie = find_entry(d.es, "inputs"); ie && !ie->value.IsNull())
       ies = entries(doc_, ie->value, d.path + ".inputs", "a mapping of input names to values");
-    check_declared(doc_, ies, d.path + ".inputs", names_of(pc.inputs), "the pipeline component", "input");
+    check_declared(doc_, ies, d.path + ".inputs", names_of(pc.inputs), "the pipeline component",
+                   "input");
     for (const auto& decl : pc.inputs) {
       ParentInput pi = declared_parent_input(decl);
       if (const Entry* e = find_entry(ies, decl.name)) {

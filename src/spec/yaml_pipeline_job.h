@@ -26,8 +26,8 @@ namespace runnel::internal {
 
 // What every level of one load shares.
 struct PipelineJobIndex {
-  std::map<std::string, PipelineJobOutputs> outputs;        // full job name -> its outputs
-  std::map<std::string, std::vector<std::string>> steps;   // full job name -> its inner steps
+  std::map<std::string, PipelineJobOutputs> outputs;      // full job name -> its outputs
+  std::map<std::string, std::vector<std::string>> steps;  // full job name -> its inner steps
   // Step name -> position in the pipeline, built once after the first pass (see
   // JobContext::step_index); empty before.
   std::unordered_map<std::string, size_t> positions;
@@ -43,7 +43,8 @@ class JobLevel {
  public:
   // `doc`: the file this level's jobs are written in; `prefix`: "" at the top, "a/b/" inside.
   // `pipeline_outputs_here`: the top level, whose ${{parent.outputs}} are the pipeline's.
-  JobLevel(const YamlDoc& doc, PipelineSpec* p, std::string prefix, bool top, PipelineJobIndex* index);
+  JobLevel(const YamlDoc& doc, PipelineSpec* p, std::string prefix, bool top,
+           PipelineJobIndex* index);
   ~JobLevel();
 
   std::map<std::string, ParentInput> inputs;    // set before read_shapes

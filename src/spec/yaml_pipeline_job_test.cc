@@ -155,7 +155,8 @@ jobs:
   EXPECT_NE(p.find_step("top/twice/first"), nullptr);
   EXPECT_EQ(step(p, "use").find_input("i")->source->step, "top/twice/second");
   EXPECT_EQ(step(p, "top/twice/first").find_input("f")->source->value, "3");
-  EXPECT_EQ(step(p, "top/twice/first").find_input("d")->source->kind, InputSource::Kind::kLocalPath);
+  EXPECT_EQ(step(p, "top/twice/first").find_input("d")->source->kind,
+            InputSource::Kind::kLocalPath);
 }
 
 TEST_F(PipelineJob, AComponentUsingItselfIsRefusedNotARecursionCrash) {
@@ -167,7 +168,8 @@ jobs:
     component: ./self.yml
 )");
   std::string err = testing_spec::invalid_argument_of([&] {
-    load_pipeline_yaml(write("type: pipeline\njobs:\n  x:\n    type: pipeline\n    component: ./comp/self.yml\n"));
+    load_pipeline_yaml(
+        write("type: pipeline\njobs:\n  x:\n    type: pipeline\n    component: ./comp/self.yml\n"));
   });
   EXPECT_NE(err.find("self.yml:4:"), std::string::npos) << err;
   EXPECT_NE(err.find("uses itself"), std::string::npos) << err;
@@ -191,10 +193,14 @@ jobs:
       x: ${{parent.jobs.a.outputs.reslt}}
 )");
   EXPECT_NE(e.find("p.yml:12:"), std::string::npos) << e;
-  EXPECT_NE(e.find("pipeline job 'a' has no output 'reslt' (did you mean 'result'?)"), std::string::npos) << e;
+  EXPECT_NE(e.find("pipeline job 'a' has no output 'reslt' (did you mean 'result'?)"),
+            std::string::npos)
+      << e;
   e = err_of("type: pipeline\njobs:\n  a:\n    type: pipeline\n    inputs: {}\n");
   EXPECT_NE(e.find("the pipeline job has no component"), std::string::npos) << e;
-  e = err_of("type: pipeline\njobs:\n  a:\n    type: pipeline\n    component: ./comp/double.yml\n    inputs: {data: ./data}\n    commandd: x\n");
+  e = err_of(
+      "type: pipeline\njobs:\n  a:\n    type: pipeline\n    component: ./comp/double.yml\n    "
+      "inputs: {data: ./data}\n    commandd: x\n");
   EXPECT_NE(e.find("p.yml:7:"), std::string::npos) << e;
   // The required input `data` not given: the inner job's binding says so, in the component file.
   e = err_of("type: pipeline\njobs:\n  a:\n    type: pipeline\n    component: ./comp/double.yml\n");
@@ -231,11 +237,13 @@ jobs:
   PipelineSpec p = load_pipeline_yaml_string(yaml, dir.path("p.yml"));
   ASSERT_EQ(p.steps.size(), 2u);
   std::vector<std::string> warnings, notes;
-  for (const auto& m : p.load_messages) (m.rfind("warning: ", 0) == 0 ? warnings : notes).push_back(m);
+  for (const auto& m : p.load_messages)
+    (m.rfind("warning: ", 0) == 0 ? warnings : notes).push_back(m);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("p.yml:3:3: settings.default_datestore: unknown key 'default_datestore' "
-                             "(did you mean 'default_datastore'?)"),
-            std::string::npos)
+  EXPECT_NE(
+      warnings[0].find("p.yml:3:3: settings.default_datestore: unknown key 'default_datestore' "
+                       "(did you mean 'default_datastore'?)"),
+      std::string::npos)
       << warnings[0];
   EXPECT_NE(warnings[0].find("--strict"), std::string::npos);
   // identity once (first at the top level), services, resources.instance_type; distribution
@@ -245,10 +253,10 @@ jobs:
   EXPECT_NE(notes[0].find("p.yml:4:1: identity: accepted, but"), std::string::npos) << notes[0];
   for (const auto& n : notes) EXPECT_EQ(n.rfind("note: ", 0), 0u) << n;
 
-  std::string err = testing_spec::invalid_argument_of([&] {
-    load_pipeline_yaml_string(yaml, dir.path("p.yml"), LoadOptions{.strict = true});
-  });
-  EXPECT_NE(err.find("p.yml:3:3: settings.default_datestore: unknown key"), std::string::npos) << err;
+  std::string err = testing_spec::invalid_argument_of(
+      [&] { load_pipeline_yaml_string(yaml, dir.path("p.yml"), LoadOptions{.strict = true}); });
+  EXPECT_NE(err.find("p.yml:3:3: settings.default_datestore: unknown key"), std::string::npos)
+      << err;
   EXPECT_NE(err.find("did you mean 'default_datastore'?"), std::string::npos) << err;
 }
 
@@ -308,8 +316,9 @@ jobs:
   EXPECT_EQ(j->field_refs.at("compute"), "target");
   EXPECT_EQ(j->field_refs.count("resources.memory"), 0u);  // a component default, no parameter
 
-  apply_parameters(&p, {{"target", {"cpu-pool", {}}}, {"greeting", {"hi", {}}}, {"minutes", {"1h", {}}}},
-                   "--set");
+  apply_parameters(
+      &p, {{"target", {"cpu-pool", {}}}, {"greeting", {"hi", {}}}, {"minutes", {"1h", {}}}},
+      "--set");
   a = p.find_step("a");
   j = p.find_step("b/j");
   EXPECT_EQ(a->compute, "cpu-pool");
@@ -317,14 +326,19 @@ jobs:
   EXPECT_EQ(a->timeout_s, 3600);
   EXPECT_EQ(j->compute, "cpu-pool");
 
-  std::string err = testing_spec::invalid_argument_of(
-      [&] { apply_parameters(&p, {{"minutes", {"soon", {}}}}, "--set"); });
+  std::string err = testing_spec::invalid_argument_of([&] {
+    apply_parameters(&p, {{"minutes", {"soon", {}}}}, "--set");
+  });
   EXPECT_NE(err.find("--set.minutes"), std::string::npos) << err;
   EXPECT_NE(err.find("limits.timeout"), std::string::npos) << err;
 
-  dir.write("bad.yml", "type: pipeline\ninputs:\n  d: {type: uri_folder, path: .}\njobs:\n  a:\n    command: echo\n    compute: ${{parent.inputs.d}}\n");
+  dir.write("bad.yml",
+            "type: pipeline\ninputs:\n  d: {type: uri_folder, path: .}\njobs:\n  a:\n    command: "
+            "echo\n    compute: ${{parent.inputs.d}}\n");
   err = testing_spec::invalid_argument_of([&] { load_pipeline_yaml(dir.path("bad.yml")); });
-  EXPECT_NE(err.find("bad.yml:7:14: jobs.a.compute: pipeline input 'd' holds data"), std::string::npos) << err;
+  EXPECT_NE(err.find("bad.yml:7:14: jobs.a.compute: pipeline input 'd' holds data"),
+            std::string::npos)
+      << err;
 }
 
 }  // namespace

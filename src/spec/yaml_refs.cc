@@ -173,7 +173,8 @@ InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const 
     const UrlFetch& fetch = current_url_fetch();
     if (!fetch)
       fail(doc, node, path, "URL inputs ('" + text + "') need a workspace to download into",
-           "run it with runnel run or runnel plan, which fetch it into the workspace, or download the data "
+           "run it with runnel run or runnel plan, which fetch it into the workspace, or download "
+           "the data "
            "and give its local path");
     try {
       local = fetch(text);
@@ -268,7 +269,8 @@ std::string resolve_compute_name(const std::string& text) {
 }
 
 std::optional<Binding> parse_binding(const YamlDoc& doc, const yaml::Node& node,
-                                     const std::string& path, const std::string& text, bool older_spelling) {
+                                     const std::string& path, const std::string& text,
+                                     bool older_spelling) {
   if (text.find("${{") == std::string::npos) return std::nullopt;
   const std::string usage =
       "write ${{parent.inputs.NAME}}, ${{parent.jobs.JOB.outputs.NAME}} or "

@@ -7,8 +7,6 @@
 // Internal to the spec subsystem. Pure functions over immutable nodes; thread-safe.
 #pragma once
 
-#include "spec/yaml_node.h"
-
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "spec/pipeline_spec.h"
+#include "spec/yaml_node.h"
 
 namespace runnel::internal {
 
@@ -33,8 +32,8 @@ struct LoadReport {
 };
 
 struct YamlDoc {
-  std::string file;      // as shown in messages (the path as the user gave it)
-  std::string base_dir;  // absolute folder of the file
+  std::string file;              // as shown in messages (the path as the user gave it)
+  std::string base_dir;          // absolute folder of the file
   LoadReport* report = nullptr;  // null: warnings are dropped, notes too
 };
 

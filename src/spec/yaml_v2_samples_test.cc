@@ -19,7 +19,9 @@ class YamlV2Samples : public ::testing::Test {
     dir_.write("src/score.py", "def init(): pass\ndef run(b): return b\n");
     dir_.mkdir("data");
   }
-  PipelineSpec load(const std::string& yaml) { return load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml")); }
+  PipelineSpec load(const std::string& yaml) {
+    return load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"));
+  }
   std::string error_of(const std::string& yaml) {
     return testing_spec::invalid_argument_of([&] { load(yaml); });
   }
@@ -34,10 +36,13 @@ class YamlV2Samples : public ::testing::Test {
 TEST_F(YamlV2Samples, CuratedEnvironmentsAreMarkedAndSurviveTheSpecJson) {
   PipelineSpec p = load(
       "type: pipeline\njobs:\n"
-      "  a: {command: echo, environment: azureml:AzureML-sklearn-0.24-ubuntu18.04-py37-cpu@latest}\n"
-      "  b: {command: echo, environment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest}\n"
+      "  a: {command: echo, environment: "
+      "azureml:AzureML-sklearn-0.24-ubuntu18.04-py37-cpu@latest}\n"
+      "  b: {command: echo, environment: "
+      "azureml://registries/azureml/environments/sklearn-1.5/labels/latest}\n"
       "  c: {command: echo, environment: azureml:my-env:3}\n"
-      "  d: {command: echo, environment: azureml://registries/contoso/environments/sklearn-1.5/versions/2}\n"
+      "  d: {command: echo, environment: "
+      "azureml://registries/contoso/environments/sklearn-1.5/versions/2}\n"
       "  e: {command: echo, environment: azureml:azureml-lowercase:1}\n");
   ASSERT_EQ(p.steps.size(), 5u);
   EXPECT_EQ(p.steps[0].environment, "AzureML-sklearn-0.24-ubuntu18.04-py37-cpu");
@@ -64,11 +69,14 @@ TEST_F(YamlV2Samples, CuratedEnvironmentOfAComponentFileReachesTheStep) {
 TEST_F(YamlV2Samples, OutputPathsMayHoldRuntimeExpressions) {
   PipelineSpec p = load(
       "type: pipeline\n"
-      "outputs:\n  report:\n    path: azureml://datastores/workspaceblobstore/paths/azureml/${{name}}\n"
+      "outputs:\n  report:\n    path: "
+      "azureml://datastores/workspaceblobstore/paths/azureml/${{name}}\n"
       "jobs:\n"
-      "  a:\n    command: echo > ${{outputs.out}}/x\n    outputs:\n      out: ${{parent.outputs.report}}\n"
+      "  a:\n    command: echo > ${{outputs.out}}/x\n    outputs:\n      out: "
+      "${{parent.outputs.report}}\n"
       "  b:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n"
-      "      o: {type: uri_folder, path: 'azureml://datastores/ds2/paths/runs/${{name}}/${{output_name}}'}\n");
+      "      o: {type: uri_folder, path: "
+      "'azureml://datastores/ds2/paths/runs/${{name}}/${{output_name}}'}\n");
   EXPECT_EQ(p.steps[0].outputs[0].datastore, "workspaceblobstore");
   EXPECT_EQ(p.steps[0].outputs[0].path, "azureml/${{name}}");
   EXPECT_EQ(p.steps[1].outputs[0].datastore, "ds2");
@@ -86,14 +94,16 @@ TEST_F(YamlV2Samples, OlderBindingSpellingReadsAsParent) {
       "  hello:\n    command: echo ${{inputs.g}} > ${{outputs.world}}/w\n"
       "    inputs:\n      g: ${{inputs.greeting}}\n    outputs:\n      world:\n"
       "  world:\n    command: cat ${{inputs.w}}/w > ${{outputs.o}}/o\n"
-      "    inputs:\n      w: ${{jobs.hello.outputs.world}}\n    outputs:\n      o: ${{outputs.final}}\n");
+      "    inputs:\n      w: ${{jobs.hello.outputs.world}}\n    outputs:\n      o: "
+      "${{outputs.final}}\n");
   ASSERT_EQ(p.steps.size(), 2u);
   EXPECT_EQ(p.steps[1].inputs[0].source->kind, InputSource::Kind::kStepOutput);
   EXPECT_EQ(p.steps[1].inputs[0].source->step, "hello");
   EXPECT_EQ(p.steps[0].inputs[0].source->parameter, "greeting");
   EXPECT_EQ(p.steps[1].outputs[0].pipeline_output, "final");
   int notes = 0;
-  for (const auto& m : p.load_messages) notes += m.find("is the older spelling of") != std::string::npos;
+  for (const auto& m : p.load_messages)
+    notes += m.find("is the older spelling of") != std::string::npos;
   EXPECT_EQ(notes, 1);  // once per load
   EXPECT_TRUE(has_message(p, "is the older spelling of ${{parent."));
   // Not in fields such as environment_variables, where it never had that meaning.
@@ -112,7 +122,8 @@ TEST_F(YamlV2Samples, ParallelTaskTypeFunctionAndArgs) {
       "    task:\n      type: function\n      code: ./src\n      entry_script: score.py\n"
       "      args: >-\n        --model ${{inputs.model}}\n";
   PipelineSpec p = load(y);
-  EXPECT_NE(p.steps[0].command.find("-- --model ${{inputs.model}}"), std::string::npos) << p.steps[0].command;
+  EXPECT_NE(p.steps[0].command.find("-- --model ${{inputs.model}}"), std::string::npos)
+      << p.steps[0].command;
   std::string both = y + "      program_arguments: --x 1\n";
   std::string msg = error_of(both);
   EXPECT_NE(msg.find("pipeline.yml:13:"), std::string::npos) << msg;
@@ -140,9 +151,11 @@ TEST_F(YamlV2Samples, JobTypesOfAzureServicesAreRefusedByTypeFirst) {
       {"data_transfer", "    task: copy_data\n", "data transfer"},
   };
   for (const auto& c : cases) {
-    std::string msg = error_of("type: pipeline\njobs:\n  node:\n    type: " + c.type + "\n" + c.extra);
+    std::string msg =
+        error_of("type: pipeline\njobs:\n  node:\n    type: " + c.type + "\n" + c.extra);
     EXPECT_NE(msg.find("pipeline.yml:4:"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("jobs.node.type: job type '" + c.type + "' is not supported: " + c.what), std::string::npos)
+    EXPECT_NE(msg.find("jobs.node.type: job type '" + c.type + "' is not supported: " + c.what),
+              std::string::npos)
         << msg;
     EXPECT_NE(msg.find("replace jobs.node"), std::string::npos) << msg;
   }
@@ -150,12 +163,16 @@ TEST_F(YamlV2Samples, JobTypesOfAzureServicesAreRefusedByTypeFirst) {
 
 TEST_F(YamlV2Samples, PreviewSchemaIsRefusedSayingWhatToWriteNow) {
   // basics/1c_e2e_inline_components and 4f_uri_input_output in their preview-era form.
-  std::string job = error_of("type: pipeline\njobs:\n  t:\n    type: component\n    command: echo\n");
+  std::string job =
+      error_of("type: pipeline\njobs:\n  t:\n    type: component\n    command: echo\n");
   EXPECT_NE(job.find("pipeline.yml:4:"), std::string::npos) << job;
   EXPECT_NE(job.find("write type: command"), std::string::npos) << job;
-  std::string path = error_of("type: pipeline\ninputs:\n  d: {type: path, path: ./data}\njobs:\n  a: {command: echo}\n");
+  std::string path = error_of(
+      "type: pipeline\ninputs:\n  d: {type: path, path: ./data}\njobs:\n  a: {command: echo}\n");
   EXPECT_NE(path.find("pipeline.yml:3:"), std::string::npos) << path;
-  EXPECT_NE(path.find("path is the preview schema's type: uri_folder for a folder"), std::string::npos) << path;
+  EXPECT_NE(path.find("path is the preview schema's type: uri_folder for a folder"),
+            std::string::npos)
+      << path;
 }
 
 TEST_F(YamlV2Samples, ParallelNodeFromAFlowOrAComponent) {
@@ -165,7 +182,8 @@ TEST_F(YamlV2Samples, ParallelNodeFromAFlowOrAComponent) {
       "type: pipeline\njobs:\n  f:\n    type: parallel\n    component: ./flow/flow.dag.yaml\n");
   EXPECT_NE(flow.find("pipeline.yml:5:"), std::string::npos) << flow;
   EXPECT_NE(flow.find("is a prompt flow"), std::string::npos) << flow;
-  std::string comp = error_of("type: pipeline\njobs:\n  f:\n    type: parallel\n    component: ./par.yml\n");
+  std::string comp =
+      error_of("type: pipeline\njobs:\n  f:\n    type: parallel\n    component: ./par.yml\n");
   EXPECT_NE(comp.find("a parallel job from a component"), std::string::npos) << comp;
   EXPECT_NE(comp.find("write the parallel job inline"), std::string::npos) << comp;
 }
@@ -182,7 +200,9 @@ TEST_F(YamlV2Samples, UrlInputsAreFetchedThroughTheInstalledFetch) {
   std::vector<std::string> asked;
   {
     internal::ScopedComponentLookup scope(
-        [](const std::string&, const std::string&) -> std::string { throw not_found("no components"); },
+        [](const std::string&, const std::string&) -> std::string {
+          throw not_found("no components");
+        },
         [&](const std::string& url) {
           asked.push_back(url);
           return dir_.path("fetched/iris.csv");
@@ -200,10 +220,13 @@ TEST_F(YamlV2Samples, UrlInputsAreFetchedThroughTheInstalledFetch) {
   {
     internal::ScopedComponentLookup scope(
         [](const std::string&, const std::string&) -> std::string { return ""; },
-        [](const std::string&) -> std::string { throw invalid_argument("GET https://example.org answered HTTP 404"); });
+        [](const std::string&) -> std::string {
+          throw invalid_argument("GET https://example.org answered HTTP 404");
+        });
     std::string failed = error_of(y);
     EXPECT_NE(failed.find("pipeline.yml:6:"), std::string::npos) << failed;
-    EXPECT_NE(failed.find("cannot download 'https://example.org/data/iris.csv?sv=1': GET"), std::string::npos)
+    EXPECT_NE(failed.find("cannot download 'https://example.org/data/iris.csv?sv=1': GET"),
+              std::string::npos)
         << failed;
   }
 }

@@ -47,15 +47,15 @@ struct StepRunRecord {
   StepStatus status = StepStatus::kNotStarted;
   std::optional<int> exit_code;
   int signal = 0;
-  std::string error;           // reason of a failure/cancel, "" otherwise
-  std::string run_dir;         // absolute: .runnel/runs/<id>
-  std::string compute;         // compute target name
-  std::string backend_job_id;  // pid, Slurm job id, ...
-  std::string fingerprint;     // hex digest, "" until computed
+  std::string error;             // reason of a failure/cancel, "" otherwise
+  std::string run_dir;           // absolute: .runnel/runs/<id>
+  std::string compute;           // compute target name
+  std::string backend_job_id;    // pid, Slurm job id, ...
+  std::string fingerprint;       // hex digest, "" until computed
   std::string fingerprint_json;  // the fingerprint's components (for `runnel why`)
-  std::string reused_run_id;   // for status Reused: the step run whose outputs are taken
+  std::string reused_run_id;     // for status Reused: the step run whose outputs are taken
   std::map<std::string, std::string> outputs;  // output name -> absolute committed path
-  std::string tags_json;       // {"k": "v"} set by the step (run.tag)
+  std::string tags_json;                       // {"k": "v"} set by the step (run.tag)
   int attempt = 0;
   int64_t created_at = 0;
   int64_t started_at = 0;
@@ -176,8 +176,8 @@ class MetadataStore {
   virtual std::vector<StepRunRecord> find_by_fingerprint(const std::string& fingerprint) = 0;
   // Step runs called `name` created before `before` (ms), newest first, at most `limit`;
   // all statuses. For explaining why a step did or did not reuse.
-  virtual std::vector<StepRunRecord> previous_step_runs(const std::string& name,
-                                                        int64_t before, int limit) = 0;
+  virtual std::vector<StepRunRecord> previous_step_runs(const std::string& name, int64_t before,
+                                                        int limit) = 0;
 
   virtual void add_metrics(const std::vector<MetricRecord>& metrics) = 0;
   // All metrics of a step run, or of every step of a pipeline run when `step_run_id` is "".
@@ -199,7 +199,8 @@ class MetadataStore {
   virtual void put_dataset(const DatasetRecord& d) = 0;
   // `version` 0 = latest; nullopt if absent.
   virtual std::optional<DatasetRecord> get_dataset(const std::string& name, int version) = 0;
-  virtual std::vector<DatasetRecord> list_dataset_versions(const std::string& name) = 0;  // oldest first
+  virtual std::vector<DatasetRecord> list_dataset_versions(
+      const std::string& name) = 0;                        // oldest first
   virtual std::vector<DatasetRecord> list_datasets() = 0;  // latest version of each
 
   // A small key/value table for engine state (e.g. the stat cache's location).

@@ -1,6 +1,7 @@
 // open_store(): picks the workspace's metadata store from its URL.
-#include "runnel/error.h"
 #include "store/open_store.h"
+
+#include "runnel/error.h"
 #include "store/pg_db.h"
 
 namespace runnel {

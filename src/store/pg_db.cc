@@ -29,7 +29,8 @@ std::optional<std::map<std::string, std::string>> parse_conninfo(const std::stri
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
     if (o->val == nullptr || *o->val == '\0') continue;
     // dispchar "*" marks a secret (password); "D" a debug option.
-    if (!with_secrets && o->dispchar != nullptr && std::strchr(o->dispchar, '*') != nullptr) continue;
+    if (!with_secrets && o->dispchar != nullptr && std::strchr(o->dispchar, '*') != nullptr)
+      continue;
     out[o->keyword] = o->val;
   }
   PQconninfoFree(opts);
@@ -59,7 +60,9 @@ std::string redact_db_url(const std::string& conninfo) {
 
 std::string conninfo_with_database(const std::string& conninfo, const std::string& db) {
   auto f = parse_conninfo(conninfo, /*with_secrets=*/true);
-  if (!f) throw invalid_argument("cannot parse the PostgreSQL connection string " + redact_db_url(conninfo));
+  if (!f)
+    throw invalid_argument("cannot parse the PostgreSQL connection string " +
+                           redact_db_url(conninfo));
   (*f)["dbname"] = db;
   std::string out;
   for (const auto& [k, v] : *f) {
@@ -130,7 +133,8 @@ PgDb::PgDb(std::string conninfo) : conninfo_(std::move(conninfo)), name_(redact_
                       "workspace's \"db\") is right");
   }
   // Notices (e.g. "relation already exists, skipping") are not for the user's terminal.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 PgDb::~PgDb() {
@@ -141,8 +145,10 @@ void PgDb::reconnect_if_lost() {
   if (PQstatus(conn_) == CONNECTION_OK) return;
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK)
-    throw unavailable("metadata store " + name_ + ": lost the connection to PostgreSQL and cannot "
-                      "reconnect: " + std::string(PQerrorMessage(conn_)));
+    throw unavailable("metadata store " + name_ +
+                      ": lost the connection to PostgreSQL and cannot "
+                      "reconnect: " +
+                      std::string(PQerrorMessage(conn_)));
 }
 
 PgResult PgDb::exec(const std::string& sql, const PgParams& params) {
@@ -150,8 +156,8 @@ PgResult PgDb::exec(const std::string& sql, const PgParams& params) {
   for (int attempt = 0;; ++attempt) {
     if (retry) reconnect_if_lost();
     std::vector<const char*> p = params.pointers();
-    PGresult* res = PQexecParams(conn_, sql.c_str(), params.size(), nullptr, p.data(), nullptr,
-                                 nullptr, 0);
+    PGresult* res =
+        PQexecParams(conn_, sql.c_str(), params.size(), nullptr, p.data(), nullptr, nullptr, 0);
     ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return PgResult(res);
     if (retry && attempt == 0 && PQstatus(conn_) != CONNECTION_OK) {
@@ -255,7 +261,8 @@ void PgChangeListener::loop() {
     const char* values[] = {conninfo_.c_str(), "5", nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (conn != nullptr && PQstatus(conn) == CONNECTION_OK) {
-      PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+      PQsetNoticeProcessor(
+          conn, [](void*, const char*) {}, nullptr);
       std::string listen = "LISTEN \"" + channel_ + "\"";
       PGresult* res = PQexec(conn, listen.c_str());
       bool ok = res != nullptr && PQresultStatus(res) == PGRES_COMMAND_OK;

@@ -86,7 +86,9 @@ int PgStore::schema_version() {
   return version_;
 }
 
-void PgStore::write(const std::function<void()>& fn) { internal::write_transaction(db_, depth_, fn); }
+void PgStore::write(const std::function<void()>& fn) {
+  internal::write_transaction(db_, depth_, fn);
+}
 
 void PgStore::transaction(const std::function<void()>& fn) {
   Lock lock(mu_);
@@ -128,7 +130,9 @@ void PgStore::create_pipeline_run(const PipelineRunRecord& r) {
     ensure_experiment(r.experiment);
     PgParams p;
     internal::bind_pipeline_run_to(p, r);
-    db_.exec("INSERT INTO pipeline_runs(" + kPipelineRunColumns + ") VALUES (" + placeholders(13) + ")", p);
+    db_.exec(
+        "INSERT INTO pipeline_runs(" + kPipelineRunColumns + ") VALUES (" + placeholders(13) + ")",
+        p);
   });
 }
 
@@ -145,7 +149,8 @@ void PgStore::update_pipeline_run(const PipelineRunRecord& r) {
         "error = $10, created_at = $11, started_at = $12, ended_at = $13 WHERE id = $1",
         p);
     if (res.affected() == 0)
-      throw not_found("metadata store " + db_.name() + ": no pipeline run with id '" + r.id + "' to update");
+      throw not_found("metadata store " + db_.name() + ": no pipeline run with id '" + r.id +
+                      "' to update");
   });
 }
 
@@ -155,10 +160,12 @@ std::optional<PipelineRunRecord> PgStore::get_pipeline_run(const std::string& id
   if (id.empty()) return std::nullopt;
   PgParams p;
   p.bind(1, id);
-  return one_of(db_.exec("SELECT " + kPipelineRunColumns + " FROM pipeline_runs WHERE id = $1", p), kRun);
+  return one_of(db_.exec("SELECT " + kPipelineRunColumns + " FROM pipeline_runs WHERE id = $1", p),
+                kRun);
 }
 
-std::vector<PipelineRunRecord> PgStore::list_pipeline_runs(const std::string& experiment, int limit) {
+std::vector<PipelineRunRecord> PgStore::list_pipeline_runs(const std::string& experiment,
+                                                           int limit) {
   Lock lock(mu_);
   PgParams p;
   p.bind(1, experiment);
@@ -174,10 +181,13 @@ namespace {
 // The test that tags_json holds every [key, value or null] pair of the JSON array `param`
 // (a value must be an equal string; null: any value). tags_json "" holds none.
 std::string pg_tags_match(const std::string& param) {
-  const std::string tags = "(CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END)";
+  const std::string tags =
+      "(CASE WHEN tags_json LIKE '{%' THEN tags_json::jsonb ELSE '{}'::jsonb END)";
   return "NOT EXISTS (SELECT 1 FROM jsonb_array_elements(" + param +
-         "::jsonb) AS want(t) WHERE NOT (" + tags + " ? (want.t ->> 0)) OR "
-         "(jsonb_typeof(want.t -> 1) = 'string' AND " + tags + " -> (want.t ->> 0) <> (want.t -> 1)))";
+         "::jsonb) AS want(t) WHERE NOT (" + tags +
+         " ? (want.t ->> 0)) OR "
+         "(jsonb_typeof(want.t -> 1) = 'string' AND " +
+         tags + " -> (want.t ->> 0) <> (want.t -> 1)))";
 }
 
 }  // namespace
@@ -197,11 +207,11 @@ RunPage PgStore::query_pipeline_runs(const RunQuery& q) {
     std::string offset = " OFFSET " + pp.add(q.offset > 0 ? q.offset : int64_t{0});
     PgParams sp;
     pp.bind_to(sp);
-    page.runs = all_of(db_.exec("SELECT " + internal::kPipelineRunSummaryColumns +
-                                    " FROM pipeline_runs" + where +
-                                    " ORDER BY created_at DESC, seq DESC" + limit + offset,
-                                sp),
-                       kRun);
+    page.runs =
+        all_of(db_.exec("SELECT " + internal::kPipelineRunSummaryColumns + " FROM pipeline_runs" +
+                            where + " ORDER BY created_at DESC, seq DESC" + limit + offset,
+                        sp),
+               kRun);
     return page;
   });
 }
@@ -246,7 +256,8 @@ void PgStore::update_step_run(const StepRunRecord& r) {
         "WHERE id = $1",
         p);
     if (res.affected() == 0)
-      throw not_found("metadata store " + db_.name() + ": no step run with id '" + r.id + "' to update");
+      throw not_found("metadata store " + db_.name() + ": no step run with id '" + r.id +
+                      "' to update");
   });
 }
 
@@ -377,7 +388,10 @@ void PgStore::put_compute(const ComputeRecord& c) {
   try {
     write([&] {
       PgParams p;
-      p.bind(1, c.name).bind(2, c.type).bind(3, c.config_json).bind(4, internal::or_now(c.created_at));
+      p.bind(1, c.name)
+          .bind(2, c.type)
+          .bind(3, c.config_json)
+          .bind(4, internal::or_now(c.created_at));
       db_.exec("INSERT INTO computes(" + kComputeColumns + ") VALUES ($1, $2, $3, $4)", p);
     });
   } catch (const Error& e) {
@@ -390,7 +404,8 @@ std::optional<ComputeRecord> PgStore::get_compute(const std::string& name) {
   Lock lock(mu_);
   PgParams p;
   p.bind(1, name);
-  return one_of(db_.exec("SELECT " + kComputeColumns + " FROM computes WHERE name = $1", p), kCompute);
+  return one_of(db_.exec("SELECT " + kComputeColumns + " FROM computes WHERE name = $1", p),
+                kCompute);
 }
 
 std::vector<ComputeRecord> PgStore::list_computes() {
@@ -466,9 +481,10 @@ void PgStore::set_value(const std::string& key, const std::string& value) {
   write([&] {
     PgParams p;
     p.bind(1, key).bind(2, value);
-    db_.exec("INSERT INTO kv(key, value) VALUES ($1, $2) "
-             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-             p);
+    db_.exec(
+        "INSERT INTO kv(key, value) VALUES ($1, $2) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        p);
   });
 }
 

@@ -94,7 +94,8 @@ std::string run_query_where(const RunQuery& q, SqlParams& p, TagsMatch&& tags_ma
     for (RunStatus st : q.statuses)
       if (std::find(distinct.begin(), distinct.end(), st) == distinct.end()) distinct.push_back(st);
     std::string in;
-    for (RunStatus st : distinct) in += (in.empty() ? "" : ", ") + p.add(std::string(to_string(st)));
+    for (RunStatus st : distinct)
+      in += (in.empty() ? "" : ", ") + p.add(std::string(to_string(st)));
     conds.push_back("status IN (" + in + ")");
   }
   if (q.created_from != 0) conds.push_back("created_at >= " + p.add(q.created_from));
@@ -156,7 +157,8 @@ PipelineRunRecord pipeline_run_from(const Row& s) {
   if (auto st = parse_run_status(status)) {
     r.status = *st;
   } else {
-    throw corruption("metadata store: pipeline run " + r.id + " has an unknown status '" + status + "'");
+    throw corruption("metadata store: pipeline run " + r.id + " has an unknown status '" + status +
+                     "'");
   }
   r.display_name = s.text(3);
   r.source_file = s.text(4);
@@ -181,7 +183,8 @@ StepRunRecord step_run_from(const Row& s) {
   if (auto st = parse_step_status(status)) {
     r.status = *st;
   } else {
-    throw corruption("metadata store: step run " + r.id + " has an unknown status '" + status + "'");
+    throw corruption("metadata store: step run " + r.id + " has an unknown status '" + status +
+                     "'");
   }
   if (!s.is_null(4)) r.exit_code = static_cast<int>(s.int64(4));
   r.signal = static_cast<int>(s.int64(5));

@@ -56,7 +56,8 @@ std::string pick_id_by_prefix(const std::vector<std::string>& candidates, const 
 Error compute_exists_error(const std::string& name) {
   return already_exists("compute target '" + name +
                         "' already exists; pick another name or delete it first "
-                        "(runnel compute delete " + name + ")");
+                        "(runnel compute delete " +
+                        name + ")");
 }
 
 Error compute_missing_error(const std::string& name) {

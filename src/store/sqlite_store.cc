@@ -197,10 +197,9 @@ RunPage SqliteStore::query_pipeline_runs(const RunQuery& q) {
       internal::SqlParams pp = p;
       std::string limit = pp.add(q.limit > 0 ? q.limit : int64_t{-1});
       std::string offset = pp.add(q.offset > 0 ? q.offset : int64_t{0});
-      SqliteStmt s = db.prepare("SELECT " + internal::kPipelineRunSummaryColumns +
-                                " FROM pipeline_runs" + where +
-                                " ORDER BY created_at DESC, rowid DESC LIMIT " + limit +
-                                " OFFSET " + offset);
+      SqliteStmt s = db.prepare(
+          "SELECT " + internal::kPipelineRunSummaryColumns + " FROM pipeline_runs" + where +
+          " ORDER BY created_at DESC, rowid DESC LIMIT " + limit + " OFFSET " + offset);
       pp.bind_to(s);
       page.runs = read_all(s, read_pipeline_run);
       return page;
@@ -290,8 +289,8 @@ std::map<std::string, std::map<std::string, int64_t>> SqliteStore::count_step_ru
         "SELECT pipeline_run_id, status, count(*) FROM step_runs "
         "WHERE pipeline_run_id IN (SELECT value FROM json_each(?1)) "
         "GROUP BY pipeline_run_id, status");
-    s.bind(1, nlohmann::json(pipeline_run_ids).dump(-1, ' ', false,
-                                                     nlohmann::json::error_handler_t::replace));
+    s.bind(1, nlohmann::json(pipeline_run_ids)
+                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     while (s.step()) out[s.text(0)][s.text(1)] = s.int64(2);
     return out;
   });

@@ -132,13 +132,13 @@ class SqliteStore final : public MetadataStore {
   std::recursive_mutex mu_;
   internal::SqliteDb db_;
   int version_ = 0;
-  int depth_ = 0;  // open transaction() / write() levels; 0 = none
-  std::atomic<uint64_t> run_writes_{0};  // pipeline run and step run writes (change_version)
+  int depth_ = 0;                            // open transaction() / write() levels; 0 = none
+  std::atomic<uint64_t> run_writes_{0};      // pipeline run and step run writes (change_version)
   std::atomic<std::thread::id> tx_owner_{};  // the thread in a transaction, if any
-  bool reader_ok_ = false;                    // a second connection sees the same database
-  std::mutex reader_mu_;                      // guards reader_
+  bool reader_ok_ = false;                   // a second connection sees the same database
+  std::mutex reader_mu_;                     // guards reader_
   std::unique_ptr<internal::SqliteDb> reader_;
-  std::mutex version_mu_;                 // guards version_db_
+  std::mutex version_mu_;                           // guards version_db_
   std::unique_ptr<internal::SqliteDb> version_db_;  // opened by the first change_version()
 };
 

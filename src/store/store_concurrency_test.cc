@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "runnel/error.h"
 #include "store/sqlite_store.h"
-#include <nlohmann/json.hpp>
 #include "store/store_test_util.h"
 
 namespace runnel {
@@ -155,7 +155,9 @@ TEST_P(StoreConcurrencyTest, ThreadsWithTheirOwnConnections) {
 // write at the same time.
 TEST_P(StoreConcurrencyTest, ProcessesWriteToOneDatabaseWithoutLockErrors) {
   constexpr int kProcesses = 3;
-  in_processes(kProcesses, [](MetadataStore& store, int p) { record_steps(store, "proc" + std::to_string(p)); });
+  in_processes(kProcesses, [](MetadataStore& store, int p) {
+    record_steps(store, "proc" + std::to_string(p));
+  });
   auto store = db_->open();
   for (int p = 0; p < kProcesses; ++p) expect_recorded(*store, "proc" + std::to_string(p));
 }
@@ -180,7 +182,8 @@ TEST_P(StoreConcurrencyTest, ReadThenWriteTransactionsAreExactlyOnceAcrossProces
   });
   auto store = db_->open();
   EXPECT_EQ(store->get_value("counter"), std::to_string(kProcesses * kEach));
-  for (int n = 0; n < kProcesses * kEach; ++n) EXPECT_TRUE(store->get_value("claim:" + std::to_string(n))) << n;
+  for (int n = 0; n < kProcesses * kEach; ++n)
+    EXPECT_TRUE(store->get_value("claim:" + std::to_string(n))) << n;
 }
 
 }  // namespace

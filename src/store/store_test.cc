@@ -1,6 +1,3 @@
-#include "store/sqlite_store.h"
-#include "store/pg_store.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -12,7 +9,9 @@
 #include <thread>
 
 #include "runnel/error.h"
+#include "store/pg_store.h"
 #include "store/sqlite_schema.h"
+#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace runnel {
@@ -285,7 +284,7 @@ TEST_P(StoreTest, QueryRunsFiltersByExperimentStatusAndTime) {
   EXPECT_EQ(store_->query_pipeline_runs(q).total, 0);
 
   q = all_runs_query();
-  q.created_from = 300;  // at or after
+  q.created_from = 300;    // at or after
   q.created_before = 500;  // before
   EXPECT_THAT(ids_of(store_->query_pipeline_runs(q).runs), ElementsAre("r5", "r4", "r3"));
 
@@ -354,7 +353,8 @@ TEST_P(StoreTest, ChangeVersionFollowsRunWritesOfEveryConnection) {
   // PostgreSQL: the first call opens the listening connection and answers nullopt until
   // it listens; other connections' commits arrive as notifications, a moment later.
   auto eventually = [&](auto pred) {
-    for (int i = 0; i < 500 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && !pred(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return pred();
   };
   auto v0 = store_->change_version();
@@ -473,8 +473,7 @@ TEST_P(StoreTest, ListsStepRunsInCreationOrder) {
 
 TEST_P(StoreTest, ReuseIndexHasOnlyFinishedRunsNewestFirst) {
   store_->create_pipeline_run(sample_pipeline_run("p1", 1));
-  auto add = [&](const std::string& id, const std::string& fp, StepStatus status,
-                 int64_t created) {
+  auto add = [&](const std::string& id, const std::string& fp, StepStatus status, int64_t created) {
     StepRunRecord r = sample_step_run(id, "p1", "train", created);
     r.fingerprint = fp;
     r.status = status;
@@ -682,8 +681,9 @@ TEST(PgStoreOpenTest, RedactsPasswordsInEveryForm) {
 
 TEST(OpenStoreTest, UnknownUrlSchemeIsBadInputWithoutEchoingIt) {
   TempDir dir;
-  std::string msg = error_of([&] { open_store("mysql://u:pw5@h/d", dir.file("m.db"), "RUNNEL_DB"); },
-                             ErrorCode::kInvalidArgument);
+  std::string msg =
+      error_of([&] { open_store("mysql://u:pw5@h/d", dir.file("m.db"), "RUNNEL_DB"); },
+               ErrorCode::kInvalidArgument);
   EXPECT_THAT(msg, HasSubstr("RUNNEL_DB"));
   EXPECT_THAT(msg, HasSubstr("postgresql://"));
   EXPECT_THAT(msg, Not(HasSubstr("pw5")));

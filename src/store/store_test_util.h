@@ -10,7 +10,6 @@
 #pragma once
 
 #include <stdlib.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -105,7 +104,8 @@ class TestDatabase {
   }
   // The backend's real schema plus `extra` migrations.
   std::unique_ptr<MetadataStore> open_with_extra(const std::vector<std::string>& extra) const {
-    std::vector<std::string> m = is_pg() ? internal::pg_schema_migrations() : internal::schema_migrations();
+    std::vector<std::string> m =
+        is_pg() ? internal::pg_schema_migrations() : internal::schema_migrations();
     m.insert(m.end(), extra.begin(), extra.end());
     if (is_pg()) return std::make_unique<PgStore>(location_, m);
     return std::make_unique<SqliteStore>(location_, m);

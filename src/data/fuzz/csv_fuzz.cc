@@ -1,6 +1,7 @@
 // libFuzzer target for decoding + CSV parsing + type inference: any input either parses or
 // throws runnel::Error; nothing crashes, hangs or trips the sanitizers.
-// Build: cmake -DRUNNEL_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ ...; run: ./csv_fuzz -max_total_time=60
+// Build: cmake -DRUNNEL_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ ...; run: ./csv_fuzz
+// -max_total_time=60
 #include <cstddef>
 #include <cstdint>
 #include <string>
