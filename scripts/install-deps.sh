@@ -17,6 +17,7 @@ PKGS=(
   python3-pip python3-venv python3-setuptools python3-wheel  # environment builds (src/env) and their offline tests
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   python3-dev python3-pybind11 pybind11-dev                  # the Python SDK's native module (src/python)
+  openmpi-bin python3-mpi4py  # distribution: {type: mpi} steps run their ranks through mpirun (python/runnel/launch.py)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make rclone wrk)  # rclone: bench/objstore; wrk: bench/server/bench.py

@@ -39,7 +39,8 @@ std::string env_name_for(const std::string& s) {
 
 // The command of a step with `distribution:`: python/runnel/launch.py starts `command` once
 // per process with the framework's rendezvous variables. On Slurm with instance_count > 1,
-// srun starts one launcher per node of the allocation.
+// srun starts one launcher per node of the allocation, except for MPI: its one launcher runs
+// mpirun across the allocation (or, with no mpirun on the node, srun itself).
 std::string distributed_command(const StepSpec& st, const std::string& python,
                                 const std::string& backend, const std::string& log_dir,
                                 const std::string& command) {
@@ -53,7 +54,7 @@ std::string distributed_command(const StepSpec& st, const std::string& python,
     c += " --procs-per-node " + std::to_string(d.process_count_per_instance);
   }
   c += " --log-dir " + shell_quote(log_dir) + " -- /bin/sh -c " + shell_quote(command);
-  if (backend == "slurm" && st.resources.nodes > 1)
+  if (backend == "slurm" && st.resources.nodes > 1 && d.type != "mpi")
     c = "srun --nodes=" + nodes + " --ntasks=" + nodes +
         " --ntasks-per-node=1 --kill-on-bad-exit=1 " + c;
   return c;

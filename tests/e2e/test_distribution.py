@@ -8,6 +8,7 @@ values are errors with file:line. The same job on a real Slurm cluster is in tes
 import glob
 import json
 import os
+import shutil
 import unittest
 
 from e2e_util import WorkspaceTest, read
@@ -78,8 +79,10 @@ class DistributionTest(WorkspaceTest):
         for r in (1, 2, 3):
             self.assertIn("process %d done" % r, read(os.path.join(logs, "std_log_process_%d.txt" % r)))
 
-    def test_mpi_ranks(self):
-        procs, _ = self.run_and_read(pipeline("{type: mpi, process_count_per_instance: 3}"))
+    def test_mpi_ranks_without_an_mpi_launcher(self):
+        procs, _ = self.run_and_read(pipeline("{type: mpi, process_count_per_instance: 3}")
+                                     .replace("    distribution:", "    environment_variables: {RUNNEL_MPI_LAUNCHER: none}\n"
+                                              "    distribution:"))
         self.assertEqual(sorted(procs), ["0", "1", "2"])
         for rank, env in procs.items():
             self.assertEqual(env["OMPI_COMM_WORLD_RANK"], rank)
@@ -87,6 +90,48 @@ class DistributionTest(WorkspaceTest):
             self.assertEqual(env["OMPI_COMM_WORLD_LOCAL_RANK"], rank)
             self.assertEqual(env["PMI_RANK"], rank)
             self.assertNotIn("RANK", env)
+
+    def test_mpi_world_through_mpirun(self):
+        """With Open MPI installed (scripts/install-deps.sh), the ranks are started by mpirun and
+        form one MPI world: an allreduce over mpi4py sees every rank; rank k > 0 logs to
+        std_log_process_<k>.txt; a failing rank fails the step naming it."""
+        if not shutil.which("mpirun"):
+            self.skipTest("mpirun is not installed (apt-get install openmpi-bin python3-mpi4py)")
+        self.write("src/world.py", """
+            import os, sys
+            from mpi4py import MPI
+            comm = MPI.COMM_WORLD
+            rank, size = comm.Get_rank(), comm.Get_size()
+            total = comm.allreduce(rank + 1)
+            print("rank", rank, "of", size, "total", total, flush=True)
+            if rank == 0:
+                with open(os.path.join(sys.argv[1], "world.txt"), "w") as f:
+                    f.write("%d %d\\n" % (size, total))
+            """)
+        path = self.write("p.yml", pipeline("{type: mpi, process_count_per_instance: 3}",
+                                            command="/usr/bin/python3 world.py ${{outputs.out}}"))
+        p = self.run_pipeline(path)
+        step = self.steps()["train"]
+        self.assertEqual(read(os.path.join(step["outputs"]["out"], "world.txt")), "3 6\n",
+                         "three ranks in one world: 1 + 2 + 3")
+        self.assertIn("through", read(step["stderr"]))
+        logs = os.path.join(step["log_dir"], "user_logs")
+        self.assertIn("rank 0 of 3 total 6", read(step["stdout"]))
+        for r in (1, 2):
+            self.assertIn("rank %d of 3 total 6" % r, read(os.path.join(logs, "std_log_process_%d.txt" % r)))
+        # A rank that dies (no MPI_Finalize): mpirun stops the others; the step fails with its
+        # exit code, names it and shows its last lines.
+        cmd = ("/usr/bin/python3 -c \"import os, time; from mpi4py import MPI; r = MPI.COMM_WORLD.Get_rank(); "
+               "print('rank', r, flush=True); os._exit(3) if r == 2 else time.sleep(60)\"")
+        path = self.write("p.yml", pipeline("{type: mpi, process_count_per_instance: 3}", command=cmd)
+                          .replace("    outputs:\n      out: {type: uri_folder}\n", ""))
+        p = self.run_pipeline(path, expect=1, timeout=60)
+        step = self.steps()["train"]
+        self.assertEqual(step["status"], "Failed")
+        self.assertEqual(step["exit_code"], 3)
+        self.assertIn("process 2 (node 0, local rank 2) of 3 exited with code 3", read(step["stderr"]))
+        self.assertIn("rank 2", read(step["stderr"]))
+        self.assertLess(step["duration_s"], 40, "mpirun stopped the sleeping ranks")
 
     def test_tensorflow_workers_and_parameter_server(self):
         procs, _ = self.run_and_read(pipeline("{type: tensorflow, worker_count: 2, parameter_server_count: 1}"))

@@ -12,6 +12,7 @@ confuse the checks.
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import unittest
@@ -253,6 +254,40 @@ class SlurmComputeTest(SlurmTest):
             self.assertEqual(world, "2")
             self.assertEqual(job, step["backend_job_id"], "both processes run inside the step's Slurm job")
         self.assertEqual(len({v[2] for v in seen.values()}), 1)
+
+    def test_mpi_job_forms_one_world_through_mpirun_in_its_slurm_job(self):
+        # distribution: {type: mpi} on Slurm: the one launcher runs mpirun inside the step's
+        # job, and the ranks (mpi4py) form one world.
+        if not shutil.which("mpirun"):
+            self.fail("mpirun is not installed: scripts/install-deps.sh installs openmpi-bin and python3-mpi4py")
+        self.write("src/world.py", """
+            import os, sys
+            from mpi4py import MPI
+            c = MPI.COMM_WORLD
+            total = c.allreduce(c.Get_rank() + 1)
+            with open(os.path.join(sys.argv[1], "rank%d" % c.Get_rank()), "w") as f:
+                f.write("%d %d %s" % (c.Get_size(), total, os.environ["SLURM_JOB_ID"]))
+            """)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              train:
+                type: command
+                code: ./src
+                command: /usr/bin/python3 world.py ${{outputs.o}}
+                distribution: {type: mpi, process_count_per_instance: 2}
+                outputs:
+                  o: {type: uri_folder}
+            """)
+        self.run_pipeline(path, "--compute", "sl", timeout=120)
+        step = self.steps()["train"]
+        self.assertEqual(step["status"], "Finished")
+        self.assertIn("through", read(step["stderr"]))
+        seen = {f: read(os.path.join(step["outputs"]["o"], f)).split() for f in os.listdir(step["outputs"]["o"])}
+        self.assertEqual(sorted(seen), ["rank0", "rank1"])
+        for size, total, job in seen.values():
+            self.assertEqual((size, total), ("2", "3"), "two ranks in one MPI world: 1 + 2")
+            self.assertEqual(job, step["backend_job_id"])
 
     def test_sbatch_rejection_is_clear(self):
         p = self.runnel("compute", "create", "badp", "--type", "slurm",

@@ -63,3 +63,50 @@ class SlurmPlacementTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MpiLauncherTest(unittest.TestCase):
+    """`type: mpi` through mpirun: which launcher, and its command line."""
+
+    def test_none_starts_the_processes_here_and_a_bad_path_is_an_error(self):
+        with mock.patch.dict(os.environ, {"RUNNEL_MPI_LAUNCHER": "none"}):
+            self.assertIsNone(launch.mpi_launcher())
+        with mock.patch.dict(os.environ, {"RUNNEL_MPI_LAUNCHER": "/no/such/mpirun"}):
+            with self.assertRaisesRegex(launch.LaunchError, "RUNNEL_MPI_LAUNCHER=/no/such/mpirun is not an executable"):
+                launch.mpi_launcher()
+        with mock.patch.dict(os.environ, {"RUNNEL_MPI_LAUNCHER": "/bin/true"}):
+            with self.assertRaisesRegex(launch.LaunchError, "neither Open MPI's mpirun nor MPICH's mpiexec"):
+                launch.mpi_launcher()
+
+    def test_open_mpi_on_one_machine_oversubscribes_and_wraps_every_rank(self):
+        a = args("--type", "mpi", "--nodes", "2", "--procs-per-node", "3", "--log-dir", "/l")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+        with mock.patch.dict(os.environ, env, clear=True):
+            argv = launch.mpirun_argv(a, ("/usr/bin/mpirun", "openmpi"))
+        self.assertEqual(argv[:3], ["/usr/bin/mpirun", "-np", "6"])
+        self.assertIn("--oversubscribe", argv)
+        self.assertEqual("--allow-run-as-root" in argv, os.geteuid() == 0)
+        i = argv.index("--mpi-rank")
+        self.assertEqual(argv[i - 2:i], ["-m", "runnel.launch"])
+        self.assertEqual(argv[-2:], ["--", "true"])
+        self.assertIn("/l", argv)
+
+    def test_open_mpi_in_a_slurm_allocation_maps_ranks_per_node(self):
+        a = args("--type", "mpi", "--nodes", "2", "--procs-per-node", "4")
+        with mock.patch.dict(os.environ, {"SLURM_NNODES": "2", "SLURM_JOB_ID": "7"}):
+            os.environ.pop("SLURM_STEP_ID", None)
+            argv = launch.mpirun_argv(a, ("mpirun", "openmpi"))
+        self.assertIn("ppr:4:node", argv)
+        self.assertNotIn("--oversubscribe", argv)
+
+    def test_mpich_uses_its_own_flags(self):
+        a = args("--type", "mpi", "--procs-per-node", "2")
+        argv = launch.mpirun_argv(a, ("mpiexec", "mpich"))
+        self.assertEqual(argv[:5], ["mpiexec", "-n", "2", "-ppn", "2"])
+
+    def test_the_munge_retry_is_turned_off_unless_set(self):
+        with mock.patch.dict(os.environ, {"PMIX_MCA_psec": "munge"}):
+            self.assertEqual(launch.mpi_environment()["PMIX_MCA_psec"], "munge")
+        env = {k: v for k, v in os.environ.items() if k != "PMIX_MCA_psec"}
+        with mock.patch.dict(os.environ, env, clear=True):
+            self.assertEqual(launch.mpi_environment()["PMIX_MCA_psec"], "native")
