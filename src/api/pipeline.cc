@@ -168,7 +168,23 @@ PipelineParameter::PipelineParameter(std::string name, bool default_value)
 
 const std::string& Step::name() const { return state_->name; }
 
-void Step::run_after(const Step& other) { state_->run_after.push_back(other.state()); }
+// A cycle is refused here rather than left to validate(): the steps hold each other by
+// shared_ptr, so a run_after cycle would also keep both alive forever (a leak).
+void Step::run_after(const Step& other) {
+  std::vector<const State*> todo{other.state().get()};
+  std::set<const State*> seen;
+  while (!todo.empty()) {
+    const State* s = todo.back();
+    todo.pop_back();
+    if (s == state_.get())
+      throw invalid_argument("run_after: step '" + other.name() + "' already runs after '" +
+                             name() + "' (directly or through other steps); ordering '" + name() +
+                             "' after it would make a cycle");
+    if (!seen.insert(s).second) continue;
+    for (const auto& r : s->run_after) todo.push_back(r.get());
+  }
+  state_->run_after.push_back(other.state());
+}
 
 PythonScriptStep::PythonScriptStep(Options o) {
   if (o.script_name.empty()) throw invalid_argument("PythonScriptStep: script_name is required");
