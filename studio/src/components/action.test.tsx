@@ -11,6 +11,8 @@ import { SchedulesPage } from '../pages/Schedules';
 import { ApiError, clearToken, setToken, type PipelineEndpoint, type PublishedPipeline, type Schedule } from '../lib/api';
 import { flush, stubFetch, type Answer, type SeenRequest } from '../test-util';
 import pipelines from '../fixtures/pipelines.json';
+import pipeline from '../fixtures/pipeline.json';
+import runsOfPipeline from '../fixtures/runs-of-pipeline.json';
 import endpoints from '../fixtures/endpoints.json';
 import endpoint from '../fixtures/endpoint.json';
 import schedules from '../fixtures/schedules.json';
@@ -137,6 +139,23 @@ describe('on the pages', () => {
     expect(row().querySelector('[data-action="enable"] button')!.textContent).toBe('Enable');
     // the other version is untouched
     expect(root.querySelector(`tr[data-pipeline="${pipelines.pipelines[1].id}"] .badge`)!.getAttribute('data-status')).toBe('Active');
+  });
+  it('disables a pipeline from its own page, keeping its parameters and steps on screen', async () => {
+    // The enable/disable answer is the pipeline as listed (no parameters, no steps).
+    const listed = { ...pipelines.pipelines.find((x) => x.id === pipeline.id)!, status: 'Disabled' };
+    stubFetch({
+      [`/api/v1/pipelines/${pipeline.id}`]: pipeline,
+      '/api/v1/pipeline-endpoints': endpoints,
+      [`/api/v1/runs?tag=azureml.pipelineid=${pipeline.id}`]: runsOfPipeline,
+      [`POST /api/v1/pipelines/${pipeline.id}/disable`]: () => ok(listed),
+    });
+    const root = await show(<PublishedPage id={pipeline.id} />);
+    await click(root.querySelector('.head-actions [data-action="disable"] button'));
+    await click(root.querySelector('.confirm-yes'));
+    expect(root.querySelector('.published-detail h2 .badge')!.getAttribute('data-status')).toBe('Disabled');
+    expect(root.querySelector('.head-actions [data-action="enable"] button')!.textContent).toBe('Enable');
+    expect(root.querySelector('tr[data-param="greeting"]')).not.toBeNull();
+    expect([...root.querySelectorAll('.steps-of li')].map((l) => l.textContent)).toEqual(['say']);
   });
   it('moves an endpoint’s default version to what the server answers', async () => {
     const requests: SeenRequest[] = [];
