@@ -50,7 +50,7 @@ function bigRun() {
     steps: steps.map((n, i) => ({
       name: n, display_name: n, step_run_id: 'sr' + i, status: i < NSTEPS / 3 ? 'Finished' : i < NSTEPS / 2 ? 'Reused' : 'NotStarted',
       created: iso(t0), started: iso(t0 + 1000), ended: null, duration_s: i < NSTEPS / 3 ? 3.2 : null, exit_code: null, signal: null, reason: null,
-      decision: null, reused_run_id: null, job_id: null, compute: 'local', command: `python step.py --i ${i}`, attempt: 1, fingerprint: null, inputs: [], outputs: [], metrics: {}, tags: {},
+      decision: null, reused_run_id: null, job_id: null, compute: 'local', kind: 'command', command: `python step.py --i ${i}`, attempt: 1, fingerprint: null, inputs: [], outputs: [], metrics: {}, tags: {},
     })),
     edges, metrics: {},
   };

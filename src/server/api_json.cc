@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "server/http_util.h"
 #include "spec/pipeline_spec.h"
@@ -131,6 +135,24 @@ json metric_json(const MetricRecord& m, const std::string& step_name) {
           {"logged_at", time_json(m.logged_at)}};
 }
 
+std::string step_kind(const StepSpec& st) {
+  if (st.kind != "command") return st.kind;  // python_script, sweep, parallel
+  // The runnel modules an SDK step runs as `python -m MODULE ...`: HyperDriveStep,
+  // ParallelRunStep and DataTransferStep are command steps of the SDK.
+  static const std::pair<std::string_view, const char*> kModules[] = {
+      {"runnel.sweep", "sweep"},
+      {"runnel.parallel_run", "parallel"},
+      {"runnel.data_transfer", "data_transfer"}};
+  std::istringstream words(st.command);
+  std::string python, flag, module;
+  words >> python >> flag >> module;
+  if (std::filesystem::path(python).filename().string().rfind("python", 0) != 0 || flag != "-m")
+    return st.kind;
+  for (const auto& [name, kind] : kModules)
+    if (module == name) return kind;
+  return st.kind;
+}
+
 json run_detail_json(const Workspace& ws, const PipelineRunRecord& r) {
   json j = run_summary_json(r);
   j["git"] = parse_json_or(r.git_json, nullptr);
@@ -167,6 +189,7 @@ json run_detail_json(const Workspace& ws, const PipelineRunRecord& r) {
         {"reused_run_id", null_if_empty(s.reused_run_id)},
         {"job_id", null_if_empty(s.backend_job_id)},
         {"compute", s.compute},
+        {"kind", st ? json(step_kind(*st)) : json(nullptr)},
         {"command", st ? st->command : ""},
         {"attempt", s.attempt},
         {"fingerprint", null_if_empty(s.fingerprint)},

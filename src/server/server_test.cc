@@ -15,8 +15,10 @@
 
 #include "runnel/error.h"
 #include "runnel/workspace.h"
+#include "server/api_json.h"
 #include "server/niced_pool.h"
 #include "server/tokens.h"
+#include "spec/pipeline_spec.h"
 #include "store/metadata_store.h"
 
 using nlohmann::json;
@@ -186,6 +188,30 @@ TEST_F(ServerTest, LoaderWarningsInTheAnswerAndStrictRefuses) {
   EXPECT_EQ(json::parse(r->body)["details"]["field"], "strict");
 }
 
+// The kind the run detail names: the YAML loader's (sweep, parallel, python_script) as is; a
+// command step by the runnel module it runs (the SDK's HyperDriveStep, ParallelRunStep,
+// DataTransferStep are command steps), and only when it runs it as `python -m MODULE`.
+TEST(StepKind, FromTheSpecOrTheModuleACommandStepRuns) {
+  auto kind = [](const std::string& k, const std::string& command) {
+    StepSpec st;
+    st.kind = k;
+    st.command = command;
+    return step_kind(st);
+  };
+  EXPECT_EQ(kind("sweep", "python -m runnel.sweep --spec-b64 e30="), "sweep");
+  EXPECT_EQ(kind("parallel", "python -m runnel.parallel_run --entry-script s.py"), "parallel");
+  EXPECT_EQ(kind("python_script", "python train.py"), "python_script");
+  EXPECT_EQ(kind("command", "echo hi"), "command");
+  EXPECT_EQ(kind("command", "python -m runnel.sweep --spec-b64 e30="), "sweep");
+  EXPECT_EQ(kind("command", "/usr/bin/python3 -m runnel.parallel_run --entry-script s.py"),
+            "parallel");
+  EXPECT_EQ(kind("command", "python -m runnel.data_transfer --source a"), "data_transfer");
+  EXPECT_EQ(kind("command", "python -m runnel.sweeper"), "command");
+  EXPECT_EQ(kind("command", "echo python -m runnel.sweep"), "command");
+  EXPECT_EQ(kind("command", "python x.py -m runnel.sweep"), "command");
+  EXPECT_EQ(kind("command", ""), "command");
+}
+
 TEST_F(ServerTest, SubmitFollowAndReadLogs) {
   auto r = post("/api/v1/runs", admin_, {{"path", "p/hello.yml"}, {"tags", {{"team", "a"}}}});
   ASSERT_EQ(r->status, 201) << r->body;
@@ -194,6 +220,7 @@ TEST_F(ServerTest, SubmitFollowAndReadLogs) {
   EXPECT_EQ(d["status"], "Finished");
   ASSERT_EQ(d["steps"].size(), 1u);
   EXPECT_EQ(d["steps"][0]["command"], "echo hello-from-step");
+  EXPECT_EQ(d["steps"][0]["kind"], "command");
   EXPECT_EQ(d["steps"][0]["exit_code"], 0);
   auto logs = get("/api/v1/runs/" + id + "/steps/hello/logs/stdout", reader_);
   ASSERT_EQ(logs->status, 200);

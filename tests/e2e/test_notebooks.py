@@ -264,6 +264,9 @@ class NotebookServerTest(SdkScriptTest, ServerTestBase):
         run_id = re.search(r"Submitted pipeline run:  (\S+)", out).group(1)
         s, run = self.get_json("/api/v1/runs/" + run_id)
         self.assertEqual((s, run["status"]), (200, "Finished"), run)
+        # The SDK's ParallelRunStep is a command step running runnel.parallel_run: the run
+        # detail names its kind parallel (what the studio's Mini-batches tab is chosen by).
+        self.assertIn("parallel", [st["kind"] for st in run["steps"]], run["steps"])
         s, pipes = self.get_json("/api/v1/pipelines")
         self.assertEqual(s, 200, pipes)
 

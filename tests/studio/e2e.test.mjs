@@ -7,8 +7,11 @@
 //   its failing step and its error in one click; a pipeline published twice behind an
 //   endpoint (`runnel pipeline publish --endpoint`) is listed, the endpoint shows its versions
 //   with the default marked, a schedule on it shows its next firing in its own time zone and
-//   the run it started; a sweep's children tab shows the trial table and a parallel step's
-//   its mini-batches. Screenshots of each page go to
+//   the run it started; the Disable / Enable / Set default buttons change the server (a
+//   schedule, a published pipeline, the endpoint's default and status), the page shows the change, and a
+//   read-only or revoked token's refusal shows beside the button; a sweep's children tab shows
+//   the trial table and a parallel step's its mini-batches, and a running parallel step's
+//   counts rise on screen. Screenshots of each page go to
 //   $STUDIO_ARTIFACTS (default build/tests/studio/artifacts).
 // Run by ctest (tests/studio/CMakeLists.txt): node tests/studio/e2e.test.mjs. Exit 77 = skip.
 import { test, before, after } from 'node:test';
@@ -165,7 +168,7 @@ async function waitStep(id, step, statuses, timeout = 60000) {
   }
 }
 
-async function newPage(theme = 'light') {
+async function newPage(theme = 'light', as = token) {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: theme });
   const page = await ctx.newPage();
   page.errors = [];
@@ -184,7 +187,7 @@ async function newPage(theme = 'light') {
   }
   page.on('console', (m) => m.type() === 'error' && !/Failed to load resource|ERR_ABORTED|net::/.test(m.text()) && page.errors.push(m.text()));
   // The first visit passes the token as ?token= (the studio keeps it in sessionStorage).
-  await page.goto(`${base}/?token=${encodeURIComponent(token)}#/runs`);
+  await page.goto(`${base}/?token=${encodeURIComponent(as)}#/runs`);
   await page.waitForSelector('.runs-page');
   return page;
 }
@@ -461,7 +464,100 @@ test('published pipelines, an endpoint with its default version, a schedule with
   await shot(page, '19-schedule');
   assert.deepEqual(page.errors, []);
   await page.context().close();
+  Object.assign(ids, { v0: v0.id, v1: v1.id, endpoint: ep.id, schedule: sched.id });
 });
+
+test('the buttons: disable a schedule and a published pipeline, set an endpoint’s default; refusals show', async () => {
+  const page = await newPage();
+  // A schedule, by keyboard: Disable asks first (focus on the confirm), Enter confirms.
+  await go(page, '#/schedules');
+  const row = 'tr[data-schedule="e2e-daily-tokyo"]';
+  await page.waitForSelector(`${row}[data-status="Active"] [data-action="disable"] button`);
+  await page.focus(`${row} [data-action="disable"] button`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${row} .confirm`);
+  assert.match(await page.textContent(`${row} .confirm-text`), /^Disable schedule e2e-daily-tokyo\? It does not fire/);
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'danger confirm-yes');
+  await shot(page, '22-schedule-disable-confirm');
+  assert.equal((await api('GET', '/api/v1/schedules/' + ids.schedule)).status, 'Active', 'nothing is sent before the confirm');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${row}[data-status="Disabled"] [data-action="enable"] button`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/schedules/' + ids.schedule)).status, 'Disabled');
+  assert.equal(await page.getAttribute(`${row} .badge[data-status]`, 'data-status'), 'Disabled');
+  assert.equal(await page.textContent(`${row} td:nth-child(6)`), 'none (disabled)');
+  await shot(page, '23-schedule-disabled');
+
+  // A published pipeline, by mouse: Disable, confirm; the row shows it; Enable puts it back.
+  await go(page, '#/published');
+  const prow = `tr[data-pipeline="${ids.v0}"]`;
+  await page.click(`${prow} [data-action="disable"] button`);
+  await page.click(`${prow} .confirm-yes`);
+  await page.waitForSelector(`${prow} .badge[data-status="Disabled"]`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/pipelines/' + ids.v0)).status, 'Disabled');
+  await assert.rejects(api('POST', `/api/v1/pipelines/${ids.v0}/runs`, { ExperimentName: 'x' }), /409/, 'a disabled pipeline refuses to submit');
+  assert.equal(await page.getAttribute(`tr[data-pipeline="${ids.v1}"] .badge`, 'data-status'), 'Active');
+  await shot(page, '24-published-disabled');
+  await page.click(`${prow} [data-action="enable"] button`);
+  await page.waitForSelector(`${prow} .badge[data-status="Active"]`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/pipelines/' + ids.v0)).status, 'Active');
+
+  // The endpoint's default moves from version 0 to 1.
+  await go(page, '#/endpoints');
+  const card = 'article[data-endpoint="e2e-nightly"]';
+  await page.waitForSelector(`${card} tr[data-version="0"][data-default="true"]`);
+  await page.click(`${card} tr[data-version="1"] [data-action="set-default"] button`);
+  await page.waitForSelector(`${card} tr[data-version="1"][data-default="true"]`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/pipeline-endpoints/' + ids.endpoint)).default_version, '1');
+  assert.equal(await page.textContent(`${card} .default-version`), '1');
+  assert.equal(await page.getAttribute(`${card} tr[data-version="0"]`, 'data-default'), 'false');
+  assert.ok(await page.$(`${card} tr[data-version="0"] [data-action="set-default"] button`));
+  await shot(page, '25-endpoint-default-moved');
+  // Archive (asks first) and Reactivate the endpoint.
+  await page.click(`${card} .head-actions [data-action="disable"] button`);
+  await page.click(`${card} .confirm-yes`);
+  await page.waitForSelector(`${card}[data-status="Disabled"] .head-actions [data-action="enable"] button`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/pipeline-endpoints/' + ids.endpoint)).status, 'Disabled');
+  assert.equal(await page.textContent(`${card} .head-actions button`), 'Reactivate');
+  await page.click(`${card} .head-actions [data-action="enable"] button`);
+  await page.waitForSelector(`${card}[data-status="Active"]`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/pipeline-endpoints/' + ids.endpoint)).status, 'Active');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+
+  // A read-only token: the server's 403 shows beside the button and nothing changes; once the
+  // token is revoked, its 401.
+  const viewer = runnel(['token', 'create', 'e2e-viewer', '--scope', 'read']).trim();
+  const ro = await newPage('dark', viewer);
+  await go(ro, '#/schedules');
+  await ro.click(`${row} [data-action="enable"] button`);
+  await ro.waitForSelector(`${row} .action-error`, { timeout: 10000 });
+  assert.match(await ro.textContent(`${row} .action-error`), /^403 forbidden: token 'e2e-viewer' is read-only; POST \/api\/v1\/schedules\/.+\/enable needs a token of scope admin$/);
+  assert.equal(await ro.getAttribute(`${row}`, 'data-status'), 'Disabled');
+  assert.equal((await api('GET', '/api/v1/schedules/' + ids.schedule)).status, 'Disabled');
+  await shot(ro, '26-refused-read-only-dark');
+  runnel(['token', 'revoke', 'e2e-viewer']);
+  await ro.click(`${row} [data-action="enable"] button`);
+  await ro.waitForFunction((sel) => /^401 unauthorized: a valid token is required/.test(document.querySelector(sel)?.textContent || ''), `${row} .action-error`, { timeout: 10000 });
+  assert.equal((await api('GET', '/api/v1/schedules/' + ids.schedule)).status, 'Disabled');
+  await ro.context().close();
+});
+
+// A `type: parallel` job over the files of ./DATA, each mini-batch scored by ./CODE/score.py.
+const parallelJob = (name, { data, code, size, concurrency, extra = '' }) => `  ${name}:
+    type: parallel
+    inputs:
+      data: {type: uri_folder, path: ./${data}}
+    outputs:
+      scores: {type: uri_folder}
+    input_data: \${{inputs.data}}
+    mini_batch_size: "${size}"
+    max_concurrency_per_instance: ${concurrency}
+${extra}    task:
+      type: run_function
+      code: ./${code}
+      entry_script: score.py
+      append_row_to: \${{outputs.scores}}
+`;
 
 // A grid sweep of 4 trials and a parallel step of 4 mini-batches (one fails).
 const SWEEP = `
@@ -482,23 +578,7 @@ jobs:
       depth: {type: choice, values: [2, 4]}
     objective: {goal: maximize, primary_metric: score}
     limits: {max_total_trials: 4, max_concurrent_trials: 2, trial_timeout: 60}
-  score:
-    type: parallel
-    inputs:
-      data: {type: uri_folder, path: ./batches}
-    outputs:
-      scores: {type: uri_folder}
-    input_data: \${{inputs.data}}
-    mini_batch_size: "2"
-    max_concurrency_per_instance: 2
-    mini_batch_error_threshold: -1
-    retry_settings: {max_retries: 1, timeout: 30}
-    task:
-      type: run_function
-      code: ./score
-      entry_script: score.py
-      append_row_to: \${{outputs.scores}}
-`;
+${parallelJob('score', { data: 'batches', code: 'score', size: 2, concurrency: 2, extra: '    mini_batch_error_threshold: -1\n    retry_settings: {max_retries: 1, timeout: 30}\n' })}`;
 
 test('a sweep step’s children tab shows its trials, a parallel step’s its mini-batches', async () => {
   write('sweep/trial.py', `import argparse, os\nfrom azureml.core import Run\np = argparse.ArgumentParser(); p.add_argument("--lr", type=float); p.add_argument("--depth", type=int); p.add_argument("--model"); a = p.parse_args()\nrun = Run.get_context()\nrun.log("score", 50 - (a.lr - 0.1) ** 2 * 100 - (a.depth - 4) ** 2)\nos.makedirs(a.model, exist_ok=True)\nopen(os.path.join(a.model, "m.txt"), "w").write("%s %s" % (a.lr, a.depth))\n`);
@@ -535,6 +615,55 @@ test('a sweep step’s children tab shows its trials, a parallel step’s its mi
   await page.click('.failed-batches button');
   await page.waitForFunction(() => /Traceback/.test(document.querySelector('pre.batch-log')?.textContent || ''), null, { timeout: 10000 });
   await shot(page, '21-parallel-mini-batches-dark');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// 8 mini-batches of one file, one worker, each run() sleeping 0.5 s: about 4 s of work.
+const SLOW = `
+type: pipeline
+experiment_name: studio-e2e-live
+jobs:
+${parallelJob('slow', { data: 'slow-batches', code: 'slow', size: 1, concurrency: 1 })}`;
+
+test('a running parallel step’s children tab: the done count rises live, then the final count', async () => {
+  write('slow/score.py', `import os, time\ndef init():\n    pass\ndef run(mini_batch):\n    time.sleep(0.5)\n    return [os.path.basename(p) for p in mini_batch]\n`);
+  for (let i = 0; i < 8; i++) write(`slow-batches/f${i}.txt`, `${i}\n`);
+  const id = await submit(SLOW);
+  const step = await waitStep(id, 'slow', ['Running']);
+  assert.equal(step.kind, 'parallel');
+  const page = await newPage();
+  await go(page, `#/runs/${id}/steps/slow/children`);
+  await page.waitForSelector('.tabs [data-tab="children"]');
+  assert.equal(await page.textContent('.tabs [data-tab="children"]'), 'Mini-batches');
+  // Every count the page shows, with the step's status on screen at that moment.
+  await page.evaluate(() => {
+    window.__noReload = 1;
+    window.__seen = [];
+    const note = () => {
+      const bar = document.querySelector('.parallel .progress');
+      const status = document.querySelector('.step-panel .panel-head .badge')?.getAttribute('data-status');
+      const n = bar ? Number(bar.getAttribute('aria-valuenow')) : null;
+      const last = window.__seen.at(-1);
+      if (n !== null && (!last || last[0] !== n || last[1] !== status)) window.__seen.push([n, status]);
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    note();
+  });
+  await page.waitForFunction(() => window.__seen.some(([n, s]) => s === 'Running' && n > 0 && n < 8), null, { timeout: 20000 });
+  await shot(page, '27-parallel-live-running');
+  await page.waitForFunction(() => /100% of 8 mini-batches · 0 reused · 8 done · 0 failed · finished/.test(document.querySelector('.parallel-summary')?.textContent || ''), null, { timeout: 30000 });
+  await page.waitForSelector('.step-panel .panel-head .badge[data-status="Finished"]', { timeout: 15000 });
+  const seen = await page.evaluate(() => window.__seen);
+  const counts = seen.map(([n]) => n);
+  assert.deepEqual([...counts].sort((a, b) => a - b), counts, 'the count only rises: ' + JSON.stringify(seen));
+  const whileRunning = [...new Set(seen.filter(([n, s]) => s === 'Running' && n < 8).map(([n]) => n))];
+  assert.ok(whileRunning.length >= 1 && whileRunning.some((n) => n > 0), 'counts shown while Running: ' + JSON.stringify(seen));
+  assert.ok(new Set(counts).size >= 2, 'the count changed on screen: ' + JSON.stringify(seen));
+  assert.equal(counts.at(-1), 8);
+  assert.equal(await page.evaluate(() => window.__noReload), 1, 'the page was not reloaded');
+  console.log('# parallel live counts seen: ' + JSON.stringify(seen));
+  await shot(page, '28-parallel-live-finished');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -38,6 +38,10 @@ export interface StepInput {
 }
 export interface StepOutput { name: string; type?: string; mode?: string; path: string | null }
 
+/** What a step is (GET /runs/ID `kind`, server/api_json.h step_kind): null when the run's
+ * pipeline spec is not stored. */
+export type StepKind = 'command' | 'python_script' | 'sweep' | 'parallel' | 'data_transfer';
+
 export interface Step {
   name: string;
   display_name?: string;
@@ -54,6 +58,7 @@ export interface Step {
   reused_run_id: string | null;
   job_id: string | null;
   compute: string;
+  kind?: StepKind | null;
   command: string;
   attempt?: number;
   fingerprint: string | null;
@@ -218,7 +223,10 @@ function headers(extra?: Record<string, string>): Record<string, string> {
   return h;
 }
 
-async function check(res: Response): Promise<Response> {
+/** Throws the server's error (its message) for a failed answer. A 401 signs the studio out
+ * (`onUnauthorized`) unless `signOut` is false: a button shows the refusal where it was
+ * clicked instead. */
+async function check(res: Response, signOut = true): Promise<Response> {
   if (res.ok) return res;
   let code = 'http_' + res.status;
   let message = res.status + ' ' + res.statusText;
@@ -231,7 +239,7 @@ async function check(res: Response): Promise<Response> {
   } catch {
     /* not JSON */
   }
-  if (res.status === 401) unauthorizedListeners.forEach((l) => l());
+  if (res.status === 401 && signOut) unauthorizedListeners.forEach((l) => l());
   throw new ApiError(res.status, code, message);
 }
 
@@ -245,6 +253,18 @@ export function apiUrl(path: string, query?: Record<string, string | number | bo
 export async function getJson<T>(path: string, query?: Record<string, string | number | boolean | undefined | null>, signal?: AbortSignal): Promise<T> {
   const res = await fetch(apiUrl(path, query), { headers: headers({ Accept: 'application/json' }), signal, cache: 'no-store' });
   await check(res);
+  return (await res.json()) as T;
+}
+
+/** A change (POST with a JSON body, the Bearer token); the answer is the changed object. */
+export async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
+  const res = await fetch(apiUrl(path), {
+    method: 'POST',
+    headers: headers({ Accept: 'application/json', 'Content-Type': 'application/json' }),
+    body: JSON.stringify(body),
+    cache: 'no-store',
+  });
+  await check(res, false);
   return (await res.json()) as T;
 }
 
@@ -290,6 +310,12 @@ export const api = {
   endpoint: (id: string, s?: AbortSignal) => getJson<PipelineEndpoint>(`/pipeline-endpoints/${enc(id)}`, undefined, s),
   schedules: (s?: AbortSignal) => getJson<{ schedules: Schedule[] }>('/schedules', undefined, s).then((r) => r.schedules),
   schedule: (id: string, s?: AbortSignal) => getJson<Schedule>(`/schedules/${enc(id)}`, undefined, s),
+  /** POST /pipelines/ID/enable|disable: the pipeline as listed (no parameters or steps). */
+  setPipelineActive: (id: string, active: boolean) => postJson<PublishedPipeline>(`/pipelines/${enc(id)}/${active ? 'enable' : 'disable'}`),
+  /** POST /pipeline-endpoints/ID/update: {default_version} or {status} (Disabled = archived). */
+  updateEndpoint: (id: string, change: { default_version?: string; status?: PublishedStatus }) =>
+    postJson<PipelineEndpoint>(`/pipeline-endpoints/${enc(id)}/update`, change),
+  setScheduleActive: (id: string, active: boolean) => postJson<Schedule>(`/schedules/${enc(id)}/${active ? 'enable' : 'disable'}`),
   /** A log file (stdout, stderr, or a parallel step's minibatch-N) from `offset`; at most `max` bytes when given. */
   async log(id: string, step: string, stream: string, offset = 0, max?: number, s?: AbortSignal): Promise<{ text: string; size: number }> {
     const h = headers({ Accept: 'text/plain' });

@@ -3,13 +3,10 @@
 // (runnel.parallel_run: ParallelRunStep, v2 `type: parallel`).
 import type { ParallelChildren, Step, SweepChildren, Trial } from './api';
 
-/** Which child runs a step has, from the command it runs (both the YAML and the SDK run
- * `python -m runnel.sweep` / `python -m runnel.parallel_run`). */
-export function childKind(step: Pick<Step, 'command'>): 'sweep' | 'parallel' | null {
-  const c = step.command || '';
-  if (/(^|\s)-m\s+runnel\.sweep(\s|$)/.test(c)) return 'sweep';
-  if (/(^|\s)-m\s+runnel\.parallel_run(\s|$)/.test(c)) return 'parallel';
-  return null;
+/** Which child runs a step has, from its `kind` (the server names every step's, for runs
+ * recorded before the field too: server/api_json.h step_kind). */
+export function childKind(step: Pick<Step, 'kind'>): 'sweep' | 'parallel' | null {
+  return step.kind === 'sweep' || step.kind === 'parallel' ? step.kind : null;
 }
 
 const scored = (t: Trial) => (t.status === 'Finished' || t.status === 'Reused') && typeof t.primary_metric.final === 'number';

@@ -1,11 +1,14 @@
 // Published pipelines and pipeline endpoints (the SDK's PublishedPipeline and
 // PipelineEndpoint): the list, one pipeline's parameters, steps and runs, one endpoint's
 // versions (the default marked) and the runs submitted through it. Runs are found by the tags
-// every published submit carries (azureml.pipelineid, azureml.pipelineEndpointId).
+// every published submit carries (azureml.pipelineid, azureml.pipelineEndpointId). Buttons
+// disable / enable a pipeline, archive / reactivate an endpoint and set its default version
+// (components/Action.tsx); the page then shows the server's answer.
 import { api, type PipelineEndpoint, type PublishedPipeline } from '../lib/api';
 import { ago, duration, time, valueText } from '../lib/format';
 import { href } from '../lib/router';
 import { Empty, ErrorBox, KV, Loading, StatusBadge, useLoad } from '../components/common';
+import { ActionButton, ActiveToggle } from '../components/Action';
 
 /** Active / Disabled of a published pipeline, endpoint or schedule. */
 export function ActiveBadge({ status }: { status: string }) {
@@ -13,6 +16,19 @@ export function ActiveBadge({ status }: { status: string }) {
     <span class={'badge ' + (status === 'Active' ? 'st-Finished' : 'st-Canceled')} data-status={status}>
       {status === 'Active' ? 'active' : 'disabled'}
     </span>
+  );
+}
+
+/** Disable / Enable of a published pipeline; `onDone` gets the server's answer. */
+function PipelineToggle({ p, onDone }: { p: PublishedPipeline; onDone: (answer: PublishedPipeline) => void }) {
+  return (
+    <ActiveToggle
+      status={p.status}
+      what={`published pipeline ${p.name}${p.version ? ' ' + p.version : ''}`}
+      consequence="Its REST endpoint and the schedules and endpoint versions on it refuse to submit until it is enabled again."
+      set={(active) => api.setPipelineActive(p.id, active)}
+      onDone={onDone}
+    />
   );
 }
 
@@ -110,6 +126,9 @@ function PublishedList() {
           <th>Status</th>
           <th>Created</th>
           <th>Endpoint</th>
+          <th>
+            <span class="sr-only">Actions</span>
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -128,6 +147,9 @@ function PublishedList() {
             </td>
             <td title={time(p.created)}>{ago(p.created)}</td>
             <td class="mono small endpoint-url">{p.endpoint}</td>
+            <td class="actions">
+              <PipelineToggle p={p} onDone={(a) => list.set(list.data!.map((x) => (x.id === a.id ? a : x)))} />
+            </td>
           </tr>
         ))}
       </tbody>
@@ -146,6 +168,9 @@ function PublishedDetail({ id }: { id: string }) {
       <h2>
         {d.name} <ActiveBadge status={d.status} />
       </h2>
+      <div class="head-actions">
+        <PipelineToggle p={d} onDone={(a) => p.set([{ ...d, ...a }, endpoints])} />
+      </div>
       <KV
         rows={[
           ['Id', <span class="mono">{d.id}</span>],
@@ -245,18 +270,28 @@ function EndpointList() {
   return (
     <div class="endpoint-list">
       {eps.map((e) => (
-        <EndpointCard key={e.id} e={e} byId={byId} />
+        <EndpointCard key={e.id} e={e} byId={byId} onChange={(a) => list.set([eps.map((x) => (x.id === a.id ? a : x)), pipelines])} />
       ))}
     </div>
   );
 }
 
-function EndpointCard({ e, byId, detail }: { e: PipelineEndpoint; byId: Map<string, PublishedPipeline>; detail?: boolean }) {
+function EndpointCard({ e, byId, detail, onChange }: { e: PipelineEndpoint; byId: Map<string, PublishedPipeline>; detail?: boolean; onChange: (answer: PipelineEndpoint) => void }) {
   return (
-    <article class="card endpoint" data-endpoint={e.name}>
+    <article class="card endpoint" data-endpoint={e.name} data-status={e.status}>
       <h2>
         {detail ? e.name : <a href={href.endpoints(e.name)}>{e.name}</a>} <ActiveBadge status={e.status} />
       </h2>
+      <div class="head-actions">
+        <ActiveToggle
+          status={e.status}
+          labels={['Reactivate', 'Archive']}
+          what={`pipeline endpoint ${e.name}`}
+          consequence="Submits through it (its REST endpoint, schedules on it) are refused until it is reactivated."
+          set={(active) => api.updateEndpoint(e.id, { status: active ? 'Active' : 'Disabled' })}
+          onDone={onChange}
+        />
+      </div>
       {e.description ? <p>{e.description}</p> : null}
       <KV
         rows={[
@@ -288,7 +323,20 @@ function EndpointCard({ e, byId, detail }: { e: PipelineEndpoint; byId: Map<stri
                 </td>
                 <td>{p?.version}</td>
                 <td>{p ? <ActiveBadge status={p.status} /> : null}</td>
-                <td>{isDefault ? <span class="badge st-Running default-mark">default</span> : null}</td>
+                <td class="actions">
+                  {isDefault ? (
+                    <span class="badge st-Running default-mark">default</span>
+                  ) : (
+                    <ActionButton
+                      name="set-default"
+                      label="Set default"
+                      pendingLabel="Setting…"
+                      title={`make version ${v.version} what ${e.name} runs when no version is asked for`}
+                      run={() => api.updateEndpoint(e.id, { default_version: v.version })}
+                      onDone={onChange}
+                    />
+                  )}
+                </td>
               </tr>
             );
           })}
@@ -305,7 +353,7 @@ function EndpointDetail({ id }: { id: string }) {
   const [e, pipelines] = x.data;
   return (
     <div class="endpoint-detail">
-      <EndpointCard e={e} byId={new Map(pipelines.map((p) => [p.id, p]))} detail />
+      <EndpointCard e={e} byId={new Map(pipelines.map((p) => [p.id, p]))} detail onChange={(a) => x.set([a, pipelines])} />
       <h3>Runs submitted through it</h3>
       <TaggedRuns tag={'azureml.pipelineEndpointId=' + e.id} what="through this endpoint" versionColumn />
     </div>

@@ -71,7 +71,7 @@ export function RunPage({ runId, step, tab, query }: { runId: string; step?: str
   const graphSteps = useMemo(() => steps.map((s) => ({ name: s.name, status: s.status, duration_s: s.duration_s ?? (s.status === 'Running' ? elapsed(s.started, null) : null) })), [steps, status === 'Running' ? Date.now() : 0]);
   const failed = steps.filter((s) => s.status === 'Failed');
   // Another step keeps the open tab (children only when that step has children too).
-  const keep = (name: string) => tab && step && (tab !== 'children' || childKind(steps.find((s) => s.name === name) || { command: '' }));
+  const keep = (name: string) => tab && step && (tab !== 'children' || childKind(steps.find((s) => s.name === name) || { kind: null }));
   const select = (name: string) => navigate(href.step(d?.run_id || runId, name, keep(name) ? tab! : failedTab(steps, name)));
 
   if (run.error && !d) return <ErrorBox error={run.error} what={`run ${runId}`} />;

@@ -1,12 +1,14 @@
 // Schedules (recurrence, cron, data change): each with its kind, status, the pipeline it runs,
 // its next firing (in this browser's local time and on the schedule's own clock), the runs it
 // started (they carry the tag azureml.schedule=ID) and its firings (why each fired, and the
-// ones that could not submit).
+// ones that could not submit). Disable / Enable buttons (components/Action.tsx) change its
+// status; the page then shows the server's answer (its status and next firing).
 import { api, type PipelineEndpoint, type PublishedPipeline, type Schedule } from '../lib/api';
 import { ago, time } from '../lib/format';
 import { href } from '../lib/router';
 import { Empty, ErrorBox, KV, Loading, StatusBadge, useLoad } from '../components/common';
 import { ActiveBadge, TaggedRuns } from './Published';
+import { ActiveToggle } from '../components/Action';
 
 const KIND: Record<Schedule['trigger_type'], string> = { recurrence: 'recurrence', cron: 'cron', data_change: 'data change' };
 
@@ -68,6 +70,19 @@ const loadNames = (signal: AbortSignal): Promise<Names> =>
     // by id and by name: a target names the endpoint either way
     endpoints: new Map(e.flatMap((x) => [[x.id, x] as const, [x.name, x] as const])),
   }));
+
+/** Disable / Enable of a schedule; `onDone` gets the server's answer. */
+function ScheduleToggle({ s, onDone }: { s: Schedule; onDone: (answer: Schedule) => void }) {
+  return (
+    <ActiveToggle
+      status={s.status}
+      what={`schedule ${s.display_name || s.name}`}
+      consequence="It does not fire until it is enabled again."
+      set={(active) => api.setScheduleActive(s.id, active)}
+      onDone={onDone}
+    />
+  );
+}
 
 function Target({ s, names }: { s: Schedule; names: Names }) {
   const t = s.target;
@@ -139,13 +154,16 @@ function ScheduleList() {
           <th>Pipeline</th>
           <th>Next firing</th>
           <th>Last run</th>
+          <th>
+            <span class="sr-only">Actions</span>
+          </th>
         </tr>
       </thead>
       <tbody>
         {schedules.map((s) => {
           const last = [...s.runs].reverse().find((r) => r.run_id);
           return (
-            <tr key={s.id} data-schedule={s.name} data-kind={s.trigger_type}>
+            <tr key={s.id} data-schedule={s.name} data-kind={s.trigger_type} data-status={s.status}>
               <td>
                 <a href={href.schedules(s.id)}>{s.display_name || s.name}</a>
               </td>
@@ -172,6 +190,9 @@ function ScheduleList() {
                   <span class="muted">none yet</span>
                 )}
               </td>
+              <td class="actions">
+                <ScheduleToggle s={s} onDone={(a) => x.set([schedules.map((y) => (y.id === a.id ? a : y)), names])} />
+              </td>
             </tr>
           );
         })}
@@ -187,10 +208,13 @@ function ScheduleDetail({ id }: { id: string }) {
   const [s, names] = x.data;
   const runs = [...s.runs].reverse(); // newest first
   return (
-    <div class="schedule-detail" data-schedule={s.name}>
+    <div class="schedule-detail" data-schedule={s.name} data-status={s.status}>
       <h2>
         {s.display_name || s.name} <ActiveBadge status={s.status} />
       </h2>
+      <div class="head-actions">
+        <ScheduleToggle s={s} onDone={(a) => x.set([a, names])} />
+      </div>
       {s.description ? <p>{s.description}</p> : null}
       <KV
         rows={[

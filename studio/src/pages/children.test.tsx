@@ -7,7 +7,7 @@ import { act } from 'preact/test-utils';
 import { ChildrenTab, ChildrenView } from './Children';
 import { StepPanel, stepTabs } from './StepPanel';
 import { bestTrial, childKind, parallelProgress, sortTrials, trialPoints } from '../lib/children';
-import type { ParallelChildren, RunDetail, StepDetail, SweepChildren } from '../lib/api';
+import type { ParallelChildren, RunDetail, Step, StepDetail, SweepChildren } from '../lib/api';
 import { fakeCanvas, flush, stubFetch } from '../test-util';
 import sweepRunJson from '../fixtures/sweep-run.json';
 import sweepStepJson from '../fixtures/sweep-step.json';
@@ -35,10 +35,14 @@ fakeCanvas();
 afterEach(() => vi.unstubAllGlobals());
 
 describe('children logic', () => {
-  it('knows a sweep and a parallel step from the command they run', () => {
+  it('knows a sweep and a parallel step from the kind the server names', () => {
     expect(childKind(sweepStep)).toBe('sweep');
     expect(childKind(parallelStep)).toBe('parallel');
-    expect(childKind({ command: 'python train.py --sweep runnel.sweep' })).toBeNull();
+    for (const kind of ['command', 'python_script', 'data_transfer', null, undefined] as const) expect(childKind({ kind })).toBeNull();
+    // the kind decides, not the command text
+    expect(childKind({ ...sweepStep, kind: 'command' })).toBeNull();
+    const echo: Step = { ...sweepStep, command: 'echo hi', kind: 'parallel' };
+    expect(childKind(echo)).toBe('parallel');
   });
   it('sorts trials by the primary metric in the goal’s direction, unscored ones last', () => {
     expect(sortTrials(sweep).map((t) => t.number)).toEqual([4, 3, 1, 0, 5, 2]);
@@ -88,7 +92,7 @@ describe('sweep children tab', () => {
   });
   it('is a tab of a sweep step only', () => {
     expect(stepTabs(sweepRun.steps[0])).toContain('children');
-    expect(stepTabs({ ...sweepRun.steps[0], command: 'python train.py' })).not.toContain('children');
+    expect(stepTabs({ ...sweepRun.steps[0], kind: 'command', command: 'python train.py' })).not.toContain('children');
   });
   it('is labelled Trials in the step panel', async () => {
     stubFetch({ [`/api/v1/runs/${sweepRun.run_id}/steps/sweep`]: sweepStep });
@@ -146,7 +150,7 @@ describe('parallel children tab', () => {
     expect(root.querySelector('.eta')!.textContent).toBe('3.8 s');
   });
   it('says so when a step has no children', async () => {
-    const root = await show(<ChildrenView value={null} run={sweepRun} step={{ ...sweepRun.steps[0], command: 'python x.py' }} live={false} />);
+    const root = await show(<ChildrenView value={null} run={sweepRun} step={{ ...sweepRun.steps[0], kind: 'command', command: 'python x.py' }} live={false} />);
     expect(root.textContent).toContain('only sweeps and parallel steps have them');
   });
 });

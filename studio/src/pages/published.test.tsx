@@ -112,13 +112,13 @@ describe('schedules', () => {
     expect(tokyo.querySelector('.next-firing')!.getAttribute('data-next')).toBe('2026-12-04T05:35:11.000Z');
     expect(text(tokyo, '.next-firing .local')).toBe(time('2026-12-04T05:35:11.000Z'));
     expect(text(tokyo, '.next-firing .zone')).toBe('2026-12-04 14:35:11+09:00 Asia/Tokyo');
-    expect(text(tokyo, 'td:last-child')).toContain(schedule.runs[0].run_id);
+    expect(text(tokyo, 'td:nth-child(7)')).toContain(schedule.runs[0].run_id);
 
     const cron = root.querySelector('tr[data-schedule="hourly-cron"]')!;
     expect(text(cron, 'td:nth-child(3)')).toBe('cron 15 * * * *');
     expect(text(cron, 'td:nth-child(5)')).toBe('published pipeline nightly-report 1.0');
     expect(text(cron, '.next-firing .zone')).toBe('2026-12-03 07:15:00+01:00 Europe/Paris');
-    expect(text(cron, 'td:last-child')).toBe('none yet');
+    expect(text(cron, 'td:nth-child(7)')).toBe('none yet');
 
     const data = root.querySelector('tr[data-schedule="on-new-data"]')!;
     expect(text(data, 'td:nth-child(3)')).toBe('on new or changed files in workspaceblobstore:incoming (polled every 5 min)');
