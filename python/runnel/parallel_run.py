@@ -712,7 +712,7 @@ class Driver:
                 if not ran[0]:
                     return None
                 progress(ran[0])
-                time.sleep(min(1.0, a.lease_heartbeat))
+                time.sleep(min(0.25, a.lease_heartbeat))
 
         def on_try(t):
             lease.record_try(t)
@@ -906,7 +906,7 @@ class _Lease:
                    "start": _proc_start_time(os.getpid()),
                    "slurm_job": "%s_%s" % (job, array_task) if job and array_task else ""}
         self._uuid = uuid.uuid4
-        self.held = {}  # n -> (path, token)
+        self.held = {}  # n -> (path, token, tries the claim counts)
         self.mu = threading.Lock()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
@@ -919,11 +919,13 @@ class _Lease:
         return dict(self.me, token=token, tries=tries, at=time.time())
 
     def claim(self, t):
-        """Claims an unclaimed mini-batch: False when another task has it."""
+        """Claims an unclaimed mini-batch for its first try: False when another task has it."""
         path, token = self._path(t), self._uuid().hex
+        if os.path.exists(path):  # the usual case for most of them: one stat, no file written
+            return False
         tmp = "%s.tmp.%s" % (path, token)
         with open(tmp, "w") as f:
-            json.dump(self._body(token, 0), f)
+            json.dump(self._body(token, 1), f)
         try:
             os.link(tmp, path)  # atomic, never a half-written claim (also on NFS)
         except FileExistsError:
@@ -931,19 +933,23 @@ class _Lease:
         finally:
             os.unlink(tmp)
         with self.mu:
-            self.held[t["n"]] = (path, token)
+            self.held[t["n"]] = (path, token, 1)
         return True
 
     def record_try(self, t):
-        """The claim's tries, before each try starts (unless it was taken from us)."""
+        """Before each try starts: the claim counts it (a retry rewrites the claim, unless it
+        was taken from us; the first try is counted when claimed or taken over)."""
         with self.mu:
-            path, token = self.held.get(t["n"], (None, None))
-        if path is None:
+            path, token, recorded = self.held.get(t["n"], (None, None, 0))
+        if path is None or t["tries"] <= recorded:
             return
         with _FileLock(os.path.join(self.dir, "lock")):
             current = self._read(path)
             if current and current[0].get("token") == token:
                 _write_json_atomic(path, self._body(token, t["tries"]))
+        with self.mu:
+            if t["n"] in self.held:
+                self.held[t["n"]] = (path, token, t["tries"])
 
     def release(self, t):
         with self.mu:
@@ -957,7 +963,7 @@ class _Lease:
         while not self.stopping.wait(self.heartbeat):
             with self.mu:
                 held = list(self.held.values())
-            for path, token in held:
+            for path, token, _ in held:
                 current = self._read(path)
                 if current and current[0].get("token") == token:
                     try:
@@ -1029,9 +1035,9 @@ class _Lease:
                       file=sys.stderr, flush=True)
                 return "exhausted"
             token = self._uuid().hex
-            _write_json_atomic(path, self._body(token, tries))
+            _write_json_atomic(path, self._body(token, tries + 1))  # the try about to start
             with self.mu:
-                self.held[t["n"]] = (path, token)
+                self.held[t["n"]] = (path, token, tries + 1)
         t["tries"] = tries
         print("ParallelRunStep: task %d takes over mini-batch %d from %s: %s (%d of run_max_try %d tries used)"
               % (self.me["task"], t["n"], who, why, tries, max_try), flush=True)
