@@ -712,7 +712,7 @@ class Driver:
                 if not ran[0]:
                     return None
                 progress(ran[0])
-                time.sleep(min(0.25, a.lease_heartbeat))
+                time.sleep(min(0.1, a.lease_heartbeat))
 
         def on_try(t):
             lease.record_try(t)
