@@ -520,6 +520,7 @@ class Driver:
             else:
                 n_items = len(members)
             tasks.append({"n": n, "key": key, "message": message, "reused": reused, "tries": 0,
+                          "first": members[0][0],
                           "items": n_items, "result": self.cached_result(key) if reused else None})
         if layout_path:
             with open(layout_path + ".tmp", "w") as f:
@@ -527,10 +528,10 @@ class Driver:
             os.replace(layout_path + ".tmp", layout_path)
         return tasks
 
-    def execute(self, tasks, take=None, n_workers=None, on_result=None, progress=None):
+    def execute(self, tasks, take=None, n_workers=None, on_result=None, progress=None, on_try=None):
         """Runs mini-batches on long-lived workers until `take()` (default: every task not
-        reused) returns None; retries stay with this driver. on_result(task) sees each final
-        result; progress(done, final) reports."""
+        reused) returns None; retries stay with this driver. on_try(task) sees each try
+        start, on_result(task) each final result; progress(done, final) reports."""
         a = self.args
         if take is None:
             pending = queue.deque(t for t in tasks if not t["reused"])
@@ -565,6 +566,8 @@ class Driver:
                         w = Worker(a, a.pull_task * n_workers + len(workers))
                         workers.append(w)
                     t["tries"] += 1
+                    if on_try:
+                        on_try(t)
                     w.send(t)
                 if not any(w.task for w in workers):
                     break
@@ -648,17 +651,21 @@ class Driver:
     def run_pull(self):
         """This driver is task `pull_task` of several started on the same `pull_dir` (on a
         filesystem they all see). The first to take the lock makes the plan (plan.json); each
-        then claims mini-batches one at a time (claims/<n>, O_EXCL), runs them on its own
-        worker (init() once per task) and writes each final result atomically
-        (results/<n>-ok.json or <n>-failed.json). Whoever finds every result present, under
-        the lock, writes the output, summary, metrics and final progress, once (aggregated).
-        A task that dies leaves its claimed mini-batch without a result: no one aggregates,
-        so no output appears (on Slurm the failed task fails the step)."""
+        then claims mini-batches one at a time (claims/<n>: a lease, see _Lease), runs them on
+        its own worker (init() once per task) and writes each final result atomically
+        (results/<n>-ok.json or <n>-failed.json). A task that ran out of unclaimed work stays
+        until every mini-batch has its result, taking over the claims of tasks that died
+        (_Lease.dead); a task that never found work exits at once (more tasks than
+        mini-batches). Whoever finds every result present, under the lock, writes the output,
+        summary, metrics and final progress, once (aggregated), and the verdict for the
+        engine ($RUNNEL_ARRAY_STATE)."""
         a = self.args
         d = a.pull_dir
-        for sub in ("claims", "results"):
+        for sub in ("claims", "results", "alive"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
-        with _FileLock(os.path.join(d, "lock")):
+        lock_path = os.path.join(d, "lock")
+        state_path = os.environ.get("RUNNEL_ARRAY_STATE", "")
+        with _FileLock(lock_path):
             plan_path = os.path.join(d, "plan.json")
             if os.path.exists(plan_path):
                 with open(plan_path) as f:
@@ -666,39 +673,67 @@ class Driver:
             else:
                 plan = {"tasks": self.plan(), "planned_at": time.time(), "by": a.pull_task}
                 _write_json_atomic(plan_path, plan)
+                if state_path:  # what the engine names when every task died
+                    _write_json_atomic(state_path, _array_state(d, plan["tasks"], None))
                 print("ParallelRunStep: task %d planned %d mini-batches in %s"
                       % (a.pull_task, len(plan["tasks"]), d), flush=True)
         tasks = plan["tasks"]
         to_run = [t for t in tasks if not t["reused"]]
         cursor = iter(to_run)
+        lease = _Lease(d, a.pull_task, a.lease_heartbeat, a.lease_timeout)
+        ran = [0]  # mini-batches this task took (claimed or taken over)
 
-        def claim():
+        def result_names():
+            return set(os.listdir(os.path.join(d, "results")))
+
+        def has_result(t, names):
+            return "%d-ok.json" % t["n"] in names or "%d-failed.json" % t["n"] in names
+
+        def take():
             for t in cursor:
-                try:
-                    fd = os.open(os.path.join(d, "claims", str(t["n"])), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-                except FileExistsError:
-                    continue
-                os.write(fd, b"%d %d\n" % (a.pull_task, os.getpid()))
-                os.close(fd)
-                return t
-            return None
+                if lease.claim(t):
+                    ran[0] += 1
+                    return t
+            # No unclaimed mini-batch left: wait for the others' results, taking over the
+            # claims of tasks that died. A task that never had work leaves now (unless a
+            # claim is already dead): the tasks that have work stand by for each other.
+            while True:
+                names = result_names()
+                pending = [t for t in to_run if not has_result(t, names)]
+                if not pending or os.path.exists(os.path.join(d, "aggregated")):
+                    return None
+                for t in pending:
+                    verdict = lease.take_over(t, a.run_max_try)
+                    if verdict == "taken":
+                        ran[0] += 1
+                        return t
+                    if verdict == "exhausted":  # its last try died with its task: failed
+                        on_result(t)
+                if not ran[0]:
+                    return None
+                progress(ran[0])
+                time.sleep(min(0.1, a.lease_heartbeat))
+
+        def on_try(t):
+            lease.record_try(t)
 
         def on_result(t):
             _write_json_atomic(os.path.join(d, "results", "%d-%s.json" % (t["n"], "ok" if t["result"]["ok"] else "failed")),
                                {"result": t["result"], "tries": t["tries"], "task": a.pull_task})
+            lease.release(t)
 
         def progress(done_here, final=False):
             now = time.monotonic()
             if now - self.last_progress < 1.0:
                 return
             self.last_progress = now
-            with _FileLock(os.path.join(d, "lock")):  # never after the final one
+            with _FileLock(lock_path):  # never after the final one
                 if not os.path.exists(os.path.join(d, "aggregated")):
                     write_progress(done_here)
 
         def write_progress(done_here):
             names = os.listdir(os.path.join(d, "results"))
-            done = sum(1 for x in names if x.endswith(".json"))
+            done = len({x.split("-")[0] for x in names if x.endswith(".json")})
             failed = sum(1 for x in names if x.endswith("-failed.json"))
             elapsed = max(time.time() - plan["planned_at"], 1e-6)
             rate = done / elapsed
@@ -706,8 +741,11 @@ class Driver:
             self._write_progress(len(tasks), len(tasks) - len(to_run), len(to_run), done, failed, rate, eta,
                                  False, {"array_task": a.pull_task, "done_by_this_task": done_here})
 
-        self.execute(tasks, take=claim, n_workers=1, on_result=on_result, progress=progress)
-        with _FileLock(os.path.join(d, "lock")):
+        try:
+            self.execute(tasks, take=take, n_workers=1, on_result=on_result, progress=progress, on_try=on_try)
+        finally:
+            lease.stop()
+        with _FileLock(lock_path):
             marker = os.path.join(d, "aggregated")
             if os.path.exists(marker):
                 with open(marker) as f:
@@ -717,6 +755,8 @@ class Driver:
                 return 0
             missing = []
             for t in to_run:
+                # ok before failed: when a mini-batch was taken over from a task thought dead
+                # that still finished it, either result may be there; one is chosen, whole.
                 for state in ("ok", "failed"):
                     path = os.path.join(d, "results", "%d-%s.json" % (t["n"], state))
                     if os.path.exists(path):
@@ -727,7 +767,7 @@ class Driver:
                 else:
                     missing.append(t["n"])
             if missing:
-                print("ParallelRunStep: task %d has no more mini-batches to claim; %d of %d still run elsewhere "
+                print("ParallelRunStep: task %d found no mini-batch to claim; %d of %d still run elsewhere "
                       "(the task that finishes the last one writes the output)"
                       % (a.pull_task, len(missing), len(to_run)), flush=True)
                 return 0
@@ -737,6 +777,8 @@ class Driver:
                                  len(to_run) / elapsed, None, True, {"array_task": a.pull_task})
             rc = self.finish(tasks)
             _write_json_atomic(marker, {"by": a.pull_task, "exit_code": rc})
+            if state_path:
+                _write_json_atomic(state_path, _array_state(d, tasks, {"exit_code": rc, "by": a.pull_task}))
             return rc
 
     def finish(self, tasks):
@@ -794,6 +836,212 @@ class Driver:
             print("\n".join(lines), file=sys.stderr, flush=True)
             return 1
         return 0
+
+
+def _array_state(pull_dir, tasks, verdict):
+    """What the Slurm backend reads when the array ends ($RUNNEL_ARRAY_STATE): where the
+    results are, the mini-batches to run (index and first item, to name the unfinished ones
+    when every task died), and the verdict of the task that wrote the output."""
+    return {"pull_dir": os.path.abspath(pull_dir),
+            "mini_batches": [{"n": t["n"], "first": t.get("first", "")} for t in tasks if not t["reused"]],
+            "verdict": verdict}
+
+
+def _proc_start_time(pid):
+    """When process `pid` started (clock ticks since boot, /proc/PID/stat field 22), or None
+    when there is no such process: with the pid, it names one process (pids are reused)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except (OSError, ValueError):
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def _boot_id():
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+# squeue states of a task that still runs (or may run again); anything else has ended.
+_SLURM_ACTIVE = ("PENDING", "RUNNING", "CONFIGURING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD",
+                 "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "RESV_DEL_HOLD")
+
+
+def _slurm_task_ended(job):
+    """True when squeue says Slurm job `job` ("12_3") has ended or no longer knows it; None
+    when it cannot tell (no squeue here, Slurm not answering)."""
+    try:
+        r = subprocess.run(["squeue", "-h", "-t", "all", "-j", job, "-o", "%T"],
+                           capture_output=True, text=True, timeout=15)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if r.returncode != 0:
+        return True if "Invalid job id" in r.stderr else None
+    states = r.stdout.split()
+    return not states or states[0] not in _SLURM_ACTIVE
+
+
+class _Lease:
+    """The claims of one pull-mode task. claims/<n> is a lease on mini-batch n: JSON naming
+    its owner (array task, host, boot id, pid and the process's start time, Slurm job
+    J_N), a token, and the tries started; its mtime is the heartbeat, touched every
+    `heartbeat` seconds by a thread while the task holds it. A claim's owner is dead when,
+    on the same host (same boot), its pid with that start time is gone; on another host,
+    when the heartbeat is older than `timeout` seconds (by the shared filesystem's clock:
+    alive/<task> is touched to read it), or, sooner, when it is older than two heartbeats
+    and squeue says that array task has ended. Taking over replaces the claim under the
+    lock, so exactly one task gets it; the dead owner's try counts toward run_max_try."""
+
+    def __init__(self, pull_dir, task, heartbeat, timeout):
+        import socket
+        import uuid
+        self.dir = pull_dir
+        self.heartbeat, self.timeout = heartbeat, timeout
+        job, array_task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+        self.me = {"task": task, "host": socket.gethostname(), "boot_id": _boot_id(), "pid": os.getpid(),
+                   "start": _proc_start_time(os.getpid()),
+                   "slurm_job": "%s_%s" % (job, array_task) if job and array_task else ""}
+        self._uuid = uuid.uuid4
+        self.held = {}  # n -> (path, token, tries the claim counts)
+        self.mu = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _path(self, t):
+        return os.path.join(self.dir, "claims", str(t["n"]))
+
+    def _body(self, token, tries):
+        return dict(self.me, token=token, tries=tries, at=time.time())
+
+    def claim(self, t):
+        """Claims an unclaimed mini-batch for its first try: False when another task has it."""
+        path, token = self._path(t), self._uuid().hex
+        if os.path.exists(path):  # the usual case for most of them: one stat, no file written
+            return False
+        tmp = "%s.tmp.%s" % (path, token)
+        with open(tmp, "w") as f:
+            json.dump(self._body(token, 1), f)
+        try:
+            os.link(tmp, path)  # atomic, never a half-written claim (also on NFS)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(tmp)
+        with self.mu:
+            self.held[t["n"]] = (path, token, 1)
+        return True
+
+    def record_try(self, t):
+        """Before each try starts: the claim counts it (a retry rewrites the claim, unless it
+        was taken from us; the first try is counted when claimed or taken over)."""
+        with self.mu:
+            path, token, recorded = self.held.get(t["n"], (None, None, 0))
+        if path is None or t["tries"] <= recorded:
+            return
+        with _FileLock(os.path.join(self.dir, "lock")):
+            current = self._read(path)
+            if current and current[0].get("token") == token:
+                _write_json_atomic(path, self._body(token, t["tries"]))
+        with self.mu:
+            if t["n"] in self.held:
+                self.held[t["n"]] = (path, token, t["tries"])
+
+    def release(self, t):
+        with self.mu:
+            self.held.pop(t["n"], None)
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=5)
+
+    def _beat(self):
+        while not self.stopping.wait(self.heartbeat):
+            with self.mu:
+                held = list(self.held.values())
+            for path, token, _ in held:
+                current = self._read(path)
+                if current and current[0].get("token") == token:
+                    try:
+                        os.utime(path)
+                    except OSError:
+                        pass
+            self.now()
+
+    def now(self):
+        """The shared filesystem's clock: the mtime of our own alive/<task>, just touched."""
+        path = os.path.join(self.dir, "alive", str(self.me["task"]))
+        with open(path, "a"):
+            pass
+        os.utime(path)
+        return os.stat(path).st_mtime
+
+    @staticmethod
+    def _read(path):
+        try:
+            with open(path) as f:
+                body = json.load(f)
+            return body, os.stat(path).st_mtime
+        except (OSError, ValueError):
+            return None
+
+    def dead(self, owner, mtime):
+        """Why the claim's owner is provably dead, or None while it may live."""
+        if not isinstance(owner, dict) or "pid" not in owner:
+            return None
+        if owner.get("host") == self.me["host"]:
+            if owner.get("boot_id") and owner.get("boot_id") != self.me["boot_id"]:
+                return "its host %s rebooted" % owner["host"]
+            if _proc_start_time(int(owner["pid"])) != owner.get("start"):
+                return "its process %s on %s is gone" % (owner["pid"], owner["host"])
+            return None
+        age = self.now() - mtime
+        if age > self.timeout:
+            return "its heartbeat is %.0f s old (lease timeout %g s)" % (age, self.timeout)
+        if owner.get("slurm_job") and age > 2 * self.heartbeat and _slurm_task_ended(owner["slurm_job"]):
+            return "Slurm says its job %s has ended" % owner["slurm_job"]
+        return None
+
+    def take_over(self, t, max_try):
+        """Takes over mini-batch t if its claim's owner is dead: "taken" (run it, its tries
+        so far in t["tries"]), "exhausted" (its last try died with its owner: t["result"] is
+        the failure), or None (no claim to take, or its owner may live)."""
+        path = self._path(t)
+        found = self._read(path)
+        with self.mu:
+            if found is None or t["n"] in self.held:
+                return None
+        owner, mtime = found
+        why = self.dead(owner, mtime)
+        if why is None:
+            return None
+        with _FileLock(os.path.join(self.dir, "lock")):
+            again = self._read(path)
+            results = os.path.join(self.dir, "results", "%d-" % t["n"])
+            if again is None or again[0].get("token") != owner.get("token") or \
+                    os.path.exists(results + "ok.json") or os.path.exists(results + "failed.json"):
+                return None  # someone else took it, or it ended after all
+            tries = int(owner.get("tries", 0))
+            who = "array task %s (host %s, pid %s)" % (owner.get("task"), owner.get("host"), owner.get("pid"))
+            if tries >= max_try:
+                t["tries"] = tries
+                t["result"] = {"ok": False, "error": "%s died while running it, on try %d of run_max_try %d: %s"
+                               % (who, tries, max_try, why)}
+                print("ParallelRunStep: task %d: mini-batch %d failed: %s" % (self.me["task"], t["n"], t["result"]["error"]),
+                      file=sys.stderr, flush=True)
+                return "exhausted"
+            token = self._uuid().hex
+            _write_json_atomic(path, self._body(token, tries + 1))  # the try about to start
+            with self.mu:
+                self.held[t["n"]] = (path, token, tries + 1)
+        t["tries"] = tries
+        print("ParallelRunStep: task %d takes over mini-batch %d from %s: %s (%d of run_max_try %d tries used)"
+              % (self.me["task"], t["n"], who, why, tries, max_try), flush=True)
+        return "taken"
 
 
 class _FileLock:
@@ -888,6 +1136,13 @@ def parse_args(argv):
                    help="pull mode: one of several drivers sharing this folder, each claiming mini-batches "
                         "(set by itself from SLURM_ARRAY_JOB_ID/SLURM_ARRAY_TASK_ID in a Slurm job array)")
     p.add_argument("--pull-task", type=int, default=0, help="this driver's number in pull mode")
+    p.add_argument("--lease-heartbeat", type=float,
+                   default=float(os.environ.get("RUNNEL_PARALLEL_LEASE_HEARTBEAT", 5)),
+                   help="pull mode: seconds between touches of this task's claims "
+                        "(default $RUNNEL_PARALLEL_LEASE_HEARTBEAT or 5)")
+    p.add_argument("--lease-timeout", type=float, default=None,
+                   help="pull mode: a claim from another host whose heartbeat is older than this many "
+                        "seconds is taken over (default $RUNNEL_PARALLEL_LEASE_TIMEOUT or 6 heartbeats)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("program_args", nargs="*")
     a = p.parse_args(argv)
@@ -913,6 +1168,11 @@ def parse_args(argv):
         a.output = a.append_row_to if os.path.isdir(a.append_row_to) else os.path.dirname(a.append_row_to) or "."
     if a.run_max_try < 1:
         p.error("--run-max-try must be at least 1")
+    if a.lease_timeout is None:
+        a.lease_timeout = float(os.environ.get("RUNNEL_PARALLEL_LEASE_TIMEOUT", 6 * a.lease_heartbeat))
+    if a.lease_heartbeat <= 0 or a.lease_timeout <= a.lease_heartbeat:
+        p.error("--lease-heartbeat must be positive and --lease-timeout longer than it (got %g and %g)"
+                % (a.lease_heartbeat, a.lease_timeout))
     if a.process_count_per_node < 1 or a.node_count < 1:
         p.error("--process-count-per-node and --node-count must be at least 1")
     if not os.path.isfile(os.path.join(a.source_directory, a.entry_script)):

@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "core/fs.h"
 #include "runnel/error.h"
 
 namespace runnel {
@@ -62,6 +64,16 @@ std::string join(const std::vector<std::string>& v, char sep) {
   return s;
 }
 
+// A JSON file's content; nullopt when it is missing or not JSON (yet).
+std::optional<nlohmann::json> read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
 }  // namespace
 
 SlurmBackend::SlurmBackend(SlurmConfig config, std::unique_ptr<CommandRunner> runner)
@@ -101,6 +113,7 @@ void SlurmBackend::launch(const LaunchSpec& spec) {
   std::string base = dir + "/.runnel-slurm-" + safe_file_part(spec.id);
   job.script_path = base + ".sh";
   job.exit_code_path = base + ".exitcode";
+  job.array_state_path = array_state_file(job.exit_code_path);
   jobs_.emplace(spec.id, std::move(job));
   waiting_.push_back(spec.id);
   if (static_cast<int>(by_slurm_id_.size()) >= config_.max_concurrent_jobs || waiting_.size() > 1) {
@@ -130,6 +143,8 @@ bool SlurmBackend::attach(const LaunchSpec& spec, const std::string& slurm_id,
   std::string base = dir + "/.runnel-slurm-" + safe_file_part(previous_id);
   job.script_path = base + ".sh";
   job.exit_code_path = base + ".exitcode";
+  job.array_state_path = array_state_file(job.exit_code_path);
+  if (spec.array_tasks > 0) load_log_offsets(job);  // lines the earlier engine copied
   job.slurm_id = slurm_id;
   by_slurm_id_[slurm_id] = spec.id;
   jobs_.emplace(spec.id, std::move(job));
@@ -151,6 +166,8 @@ SlurmBackend::SubmitResult SlurmBackend::submit(Job& job, std::vector<JobEvent>&
   try {
     std::string text = build_job_script(spec, job.exit_code_path);
     fs::remove(job.exit_code_path, ec);
+    fs::remove(job.array_state_path, ec);  // an earlier array's verdict is not this one's
+    fs::remove(job.exit_code_path + ".logs.json", ec);
     std::ofstream f(job.script_path, std::ios::trunc);
     f << text;
     f.close();
@@ -196,7 +213,7 @@ SlurmBackend::SubmitResult SlurmBackend::submit(Job& job, std::vector<JobEvent>&
     std::ofstream note(spec.stdout_path, std::ios::app);
     note << "runnel: Slurm job array " << id << " of " << spec.array_tasks
          << " tasks; task N writes to " << fs::path(spec.stdout_path).filename().string()
-         << ".task-N while it runs; every task's output is gathered here when the array ends\n";
+         << ".task-N, copied here line by line as \"[task N] ...\" while the array runs\n";
   }
   return SubmitResult::kSubmitted;
 }
@@ -430,8 +447,9 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events,
                                 std::vector<std::string>& to_kill) {
   job.missing_since.reset();
   const int n_tasks = job.spec.array_tasks;
-  bool all_ended = true, running = false;
+  bool all_ended = true, running = false, all_completed = true;
   int failed = -1, canceled = -1;
+  std::set<std::string> pending;  // squeue's names of the tasks not yet started
   for (int t = 0; t < n_tasks; ++t) {
     auto it = job.tasks.find(t);
     if (it == job.tasks.end() || !map_slurm_state(it->second).terminal) {
@@ -443,70 +461,167 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events,
       }
     }
     if (it == job.tasks.end()) {
-      all_ended = false;
+      all_ended = all_completed = false;
       continue;
     }
     SlurmStateMapping m = map_slurm_state(it->second);
+    all_completed = all_completed && m.state == JobState::kFinished;
     if (!m.terminal) {
       all_ended = false;
       running = running || m.state == JobState::kRunning;
+      if (m.state == JobState::kQueued) pending.insert(it->second.job_id);
     } else if (m.state == JobState::kFailed && failed < 0) {
       failed = t;
     } else if (m.state == JobState::kCanceled && canceled < 0) {
       canceled = t;
     }
   }
+  std::optional<nlohmann::json> verdict;
+  if (auto state = read_json_file(job.array_state_path);
+      state && state->contains("verdict") && (*state)["verdict"].is_object())
+    verdict = (*state)["verdict"];
   if (!all_ended) {
-    if ((failed >= 0 || canceled >= 0) && job.first_bad_task < 0 && !job.cancel_requested &&
-        !job.timeout_kill) {
-      // A task failed or was canceled in Slurm: the step cannot succeed any more (its
-      // mini-batch has no result), so stop the other tasks now.
-      job.first_bad_task = failed >= 0 ? failed : canceled;
-      to_kill.push_back(job.slurm_id);
+    // A task that failed or was canceled on its own does not end the step: the tasks still
+    // running take over its mini-batch. Once the verdict is written, tasks still pending have
+    // nothing left to do.
+    if (verdict && !pending.empty() && !job.pending_canceled && !job.cancel_requested) {
+      job.pending_canceled = true;
+      for (const std::string& id : pending) {
+        // "12_[4-7%2]" (a throttled range) is canceled as "12_[4-7]".
+        const size_t pct = id.find('%');
+        to_kill.push_back(pct == std::string::npos ? id : id.substr(0, pct) + "]");
+      }
     }
+    stream_array_logs(job, false);
     note_active(job, running ? JobState::kRunning : JobState::kQueued, events, to_kill);
     return;
   }
-  // The task to blame: one that failed, else the one whose cancel in Slurm stopped the rest.
-  const int t = failed >= 0               ? failed
-                : job.first_bad_task >= 0 ? job.first_bad_task
-                : canceled >= 0           ? canceled
-                                          : 0;
-  SlurmJobStatus st = job.tasks.at(t);
-  if (failed < 0 && job.first_bad_task >= 0) {
-    // One task canceled in Slurm (not the whole array, not by us) while others ran: part of
-    // the step's work is lost, so the step failed rather than was canceled.
-    st.state = "FAILED";
-    st.reason = "canceled in Slurm while the other tasks ran; they were stopped";
-    st.exit_code = -1;
-    st.signal = 0;
+  stream_array_logs(job, true);
+  if (verdict && !job.cancel_requested && !job.timeout_kill) {
+    // The task that wrote the output decided, from the mini-batches' results.
+    const int by = verdict->value("by", 0);
+    const int code = verdict->value("exit_code", 1);
+    SlurmJobStatus st{job.slurm_id + "_" + std::to_string(by), code == 0 ? "COMPLETED" : "FAILED",
+                      "None", code, 0};
+    apply_status(job, st, events, to_kill, by);
+    return;
   }
-  gather_array_logs(job);
-  apply_status(job, st, events, to_kill, t);
+  if (all_completed && !job.cancel_requested && !job.timeout_kill) {
+    apply_status(job, job.tasks.at(0), events, to_kill, 0);
+    return;
+  }
+  // The task to blame: one that failed, else one canceled (in Slurm or by us).
+  const int t = failed >= 0 ? failed : canceled >= 0 ? canceled : 0;
+  const bool ours = job.cancel_requested || job.timeout_kill;
+  apply_status(job, job.tasks.at(t), events, to_kill, t, ours ? "" : unfinished_mini_batches(job));
 }
 
-void SlurmBackend::gather_array_logs(const Job& job) const {
-  for (const std::string* path : {&job.spec.stdout_path, &job.spec.stderr_path}) {
-    if (path->empty()) continue;
-    std::ofstream out(*path, std::ios::app | std::ios::binary);
+std::string SlurmBackend::unfinished_mini_batches(const Job& job) const {
+  auto state = read_json_file(job.array_state_path);
+  if (!state || !state->contains("mini_batches") || !(*state)["mini_batches"].is_array()) return "";
+  const std::string results = state->value("pull_dir", "") + "/results/";
+  std::vector<std::string> missing;
+  const size_t total = (*state)["mini_batches"].size();
+  for (const auto& b : (*state)["mini_batches"]) {
+    const std::string n = std::to_string(b.value("n", -1));
+    std::error_code ec;
+    if (fs::exists(results + n + "-ok.json", ec) || fs::exists(results + n + "-failed.json", ec))
+      continue;
+    std::string first = b.value("first", "");
+    missing.push_back(n + (first.empty() ? "" : " (" + first + ")"));
+  }
+  if (missing.empty()) return "";
+  std::string s = "; every array task has ended and " + std::to_string(missing.size()) + " of " +
+                  std::to_string(total) + " mini-batches have no result: ";
+  for (size_t k = 0; k < missing.size() && k < 10; ++k) s += (k ? ", " : "") + missing[k];
+  if (missing.size() > 10) s += " and " + std::to_string(missing.size() - 10) + " more";
+  return s + " (a retry reuses the finished ones)";
+}
+
+void SlurmBackend::stream_array_logs(Job& job, bool final) {
+  bool moved = false;
+  const std::string* paths[] = {&job.spec.stdout_path, &job.spec.stderr_path};
+  for (int stream = 0; stream < 2; ++stream) {
+    const std::string& path = *paths[stream];
+    if (path.empty()) continue;
+    std::string copied;
     for (int t = 0; t < job.spec.array_tasks; ++t) {
-      const std::string part = array_task_file(*path, t);
-      std::ifstream in(part, std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      out << "==== array task " << t << " of " << job.spec.array_tasks << " (Slurm job "
-          << job.slurm_id << "_" << t << ") ====\n";
-      if (!in.is_open()) text = "(no output: the task did not start)\n";
-      out << text;
-      if (!text.empty() && text.back() != '\n') out << '\n';
-      in.close();
+      const std::string part = array_task_file(path, t);
+      const auto key = std::make_pair(stream, t);
+      std::uintmax_t& offset = job.log_offsets[key];
       std::error_code ec;
-      fs::remove(part, ec);
+      const std::uintmax_t size = fs::file_size(part, ec);
+      std::string text;
+      if (!ec && size > offset) {
+        std::ifstream in(part, std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(offset));
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        // Whole lines only while the task runs (a long unterminated one goes as it is).
+        size_t end = text.size();
+        if (!final && end < (1u << 16)) {
+          const size_t nl = text.rfind('\n');
+          end = nl == std::string::npos ? 0 : nl + 1;
+        }
+        text.resize(end);
+        offset += end;
+      }
+      const std::string prefix = "[task " + std::to_string(t) + "] ";
+      const std::string name = "array task " + std::to_string(t) + " of " +
+                               std::to_string(job.spec.array_tasks) + " (Slurm job " +
+                               job.slurm_id + "_" + std::to_string(t) + ")";
+      if (!text.empty() && job.log_started.insert(key).second) copied += "==== " + name + " ====\n";
+      for (size_t p = 0; p < text.size();) {
+        size_t nl = text.find('\n', p);
+        size_t e = nl == std::string::npos ? text.size() : nl;
+        copied += prefix + text.substr(p, e - p) + "\n";
+        p = e + 1;
+      }
+      if (final) {
+        if (ec && stream == 0 && !job.log_started.count(key))
+          copied += prefix + "(no output: the task did not start)\n";
+        fs::remove(part, ec);
+      }
     }
+    if (!copied.empty()) {
+      std::ofstream out(path, std::ios::app | std::ios::binary);
+      out << copied;
+      moved = true;
+    }
+  }
+  if (final) {
+    std::error_code ec;
+    fs::remove(job.exit_code_path + ".logs.json", ec);
+  } else if (moved) {
+    save_log_offsets(job);
+  }
+}
+
+void SlurmBackend::save_log_offsets(const Job& job) const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, offset] : job.log_offsets)
+    j[std::to_string(key.first) + ":" + std::to_string(key.second)] = offset;
+  try {
+    write_file_atomic(job.exit_code_path + ".logs.json", j.dump());
+  } catch (const Error&) {
+    // Only a re-attaching engine needs it (it would copy some lines again).
+  }
+}
+
+void SlurmBackend::load_log_offsets(Job& job) const {
+  auto j = read_json_file(job.exit_code_path + ".logs.json");
+  if (!j || !j->is_object()) return;
+  for (const auto& [k, v] : j->items()) {
+    const size_t colon = k.find(':');
+    if (colon == std::string::npos || !v.is_number_unsigned()) continue;
+    const auto key = std::make_pair(std::stoi(k.substr(0, colon)), std::stoi(k.substr(colon + 1)));
+    job.log_offsets[key] = v.get<std::uintmax_t>();
+    if (job.log_offsets[key] > 0) job.log_started.insert(key);
   }
 }
 
 void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<JobEvent>& events,
-                                std::vector<std::string>& to_kill, int task) {
+                                std::vector<std::string>& to_kill, int task,
+                                const std::string& note) {
   job.missing_since.reset();
   SlurmStateMapping m = map_slurm_state(st);
   const std::string id = job.spec.id;
@@ -517,7 +632,7 @@ void SlurmBackend::apply_status(Job& job, const SlurmJobStatus& st, std::vector<
   if (task >= 0 && m.state != JobState::kFinished) {
     m.reason = "array task " + std::to_string(task) + " of " +
                std::to_string(job.spec.array_tasks) + " (Slurm job " + job.slurm_id + "_" +
-               std::to_string(task) + "): " + m.reason;
+               std::to_string(task) + "): " + m.reason + note;
   }
   JobEvent e = make_event(id, m.state, m.reason, job.slurm_id);
   e.timed_out = m.timed_out;
@@ -600,7 +715,7 @@ void SlurmBackend::resolve_vanished(const std::vector<std::string>& ids,
     if (it == by_slurm_id_.end()) continue;
     std::string rid = it->second;
     if (jobs_.at(rid).spec.array_tasks > 0)
-      gather_array_logs(jobs_.at(rid));  // what the tasks wrote
+      stream_array_logs(jobs_.at(rid), true);  // what the tasks wrote
     end_job(rid, make_event(rid, JobState::kFailed, "job " + sid + " vanished from Slurm", sid),
             events);
   }

@@ -27,14 +27,23 @@
 //
 // A ParallelRunStep (LaunchSpec::array_tasks = W > 0) is ONE job array, `sbatch
 // --array=0-(W-1)`: every task runs the same script (the driver pulls mini-batches), writes
-// its exit code to EXITFILE.task-N and its logs to STDOUT.task-N / STDERR.task-N. The array
-// is one job to the engine: kRunning once a task runs; kFinished when every task completed;
-// kFailed when one failed (the others are scancel'ed at once: the step cannot succeed;
-// likewise kCanceled when a task was canceled in Slurm);
-// cancel and timeout scancel the whole array. squeue names the tasks "12_3" (and pending ones
-// "12_[4-7%2]"), read through JobArrayID; sacct and scontrol likewise. When the array ends,
-// each task's logs are appended to the job's stdout/stderr under a "==== array task N ..."
-// header, and the per-task files are removed.
+// its exit code to EXITFILE.task-N and its logs to STDOUT.task-N / STDERR.task-N, and sees
+// RUNNEL_ARRAY_STATE=array_state_file(EXITFILE), where the driver names its mini-batches and
+// the task that writes the output writes the verdict. The array is one job to the engine:
+// kRunning once a task runs; when every task has ended, the verdict decides (exit code 0:
+// kFinished, else kFailed with the aggregating task's exit code), whatever other tasks did: a
+// task that failed or was canceled in Slurm on its own while others ran is NOT the step's end
+// (the others take over its mini-batch). Without a verdict: kFinished when every task
+// completed, kCanceled when tasks were canceled in Slurm and none failed, else kFailed naming
+// the failed task and the mini-batches left without a result. Once the verdict is there, tasks
+// still pending are scancel'ed (they would find nothing to do). Cancel and timeout scancel
+// the whole array. squeue names the tasks "12_3" (and pending ones "12_[4-7%2]"), read
+// through JobArrayID; sacct and scontrol likewise. While the array runs, each poll copies
+// the complete lines the tasks added to their log files into the job's stdout/stderr, each
+// as "[task N] LINE" (after a "==== array task N of W (Slurm job J_N) ====" line when the
+// task's output starts); when the array ends, the rest is copied and the per-task files are
+// removed. How far each file was copied is kept in EXITFILE.logs.json, so an engine that
+// re-attaches does not copy lines twice.
 //
 // Thread-safety: as ComputeBackend says: launch() and poll() from one thread;
 // cancel(), wakeup(), slurm_calls() from any thread.
@@ -59,6 +68,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -110,6 +120,7 @@ class SlurmBackend : public ComputeBackend {
     std::string slurm_id;  // "" while waiting to be submitted
     std::string script_path;
     std::string exit_code_path;
+    std::string array_state_path;  // a job array's RUNNEL_ARRAY_STATE (array_state_file)
     bool running_reported = false;
     std::chrono::steady_clock::time_point running_since;
     bool cancel_requested = false;
@@ -117,7 +128,11 @@ class SlurmBackend : public ComputeBackend {
     std::optional<std::chrono::steady_clock::time_point> missing_since;
     // A job array (spec.array_tasks > 0): the last status seen of each task.
     std::map<int, SlurmJobStatus> tasks;
-    int first_bad_task = -1;  // the task whose failure (or cancel in Slurm) made us cancel the rest
+    bool pending_canceled = false;  // the verdict was there: tasks still pending were scancel'ed
+    // How many bytes of each task's log file, by (0 stdout | 1 stderr, task), were copied into
+    // stdout_path/stderr_path; tasks whose output has started.
+    std::map<std::pair<int, int>, std::uintmax_t> log_offsets;
+    std::set<std::pair<int, int>> log_started;
   };
   enum class SubmitResult { kSubmitted, kFailed, kUnreachable };
 
@@ -126,18 +141,25 @@ class SlurmBackend : public ComputeBackend {
   void submit_waiting(std::vector<JobEvent>& events);
   void handle_cancels(std::vector<JobEvent>& events);
   void query(std::vector<JobEvent>& events);
-  // `task` >= 0: the status of that task of a job array, which ends the array.
+  // `task` >= 0: the status of that task of a job array, which ends the array (`note` is
+  // added to the reason when it did not finish).
   void apply_status(Job& job, const SlurmJobStatus& st, std::vector<JobEvent>& events,
-                    std::vector<std::string>& to_kill, int task = -1);
+                    std::vector<std::string>& to_kill, int task = -1, const std::string& note = "");
   // Records a status line for its job: a plain job's is applied at once, an array task's
   // ("12_3", "12_[4-7]") is kept in Job::tasks; returns the job's Slurm id ("" if none).
   std::string route_status(const SlurmJobStatus& st, std::vector<JobEvent>& events,
                            std::vector<std::string>& to_kill);
   // A job array as one job, from its tasks' statuses (and exit-code files): running while
-  // one runs; ended when all have, failed when one failed (the others are then canceled).
+  // one runs; when all have ended, as the driver's verdict says (see the top of this file).
   void settle_array(Job& job, std::vector<JobEvent>& events, std::vector<std::string>& to_kill);
-  // Appends each array task's log file to the job's stdout/stderr, under a header.
-  void gather_array_logs(const Job& job) const;
+  // Copies the complete lines each array task added to its log files into the job's
+  // stdout/stderr ("[task N] LINE"); `final`: the rest too, then removes the task files.
+  void stream_array_logs(Job& job, bool final);
+  void load_log_offsets(Job& job) const;
+  void save_log_offsets(const Job& job) const;
+  // "; every array task has ended and 2 of 6 mini-batches have no result: 3 (f06.txt), ..."
+  // from the driver's array state, or "" when it names none.
+  std::string unfinished_mini_batches(const Job& job) const;
   // A job still queued or running: reports kRunning once, enforces spec.timeout_s.
   void note_active(Job& job, JobState state, std::vector<JobEvent>& events,
                    std::vector<std::string>& to_kill);

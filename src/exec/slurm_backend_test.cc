@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/fs.h"
 #include "exec/slurm_test_util.h"
 #include "runnel/error.h"
 
@@ -296,7 +297,7 @@ TEST_F(SlurmArrayFake, JobArrayIsOneSbatchAndEndsWhenEveryTaskHas) {
   // Two of three done, one running: still running, no second kRunning.
   slurm_shows({{"100_0", "COMPLETED"}, {"100_1", "RUNNING"}, {"100_2", "COMPLETED"}});
   EXPECT_TRUE(poll_for(*b, "par", 4).empty());
-  // Each task's logs (Slurm writes them through -o PATH.task-%a) are gathered in task order.
+  // Each task's logs (Slurm writes them through -o PATH.task-%a) reach the step's log.
   for (int t = 0; t < 3; ++t) {
     std::ofstream(dir.str() + "/par.out.task-" + std::to_string(t)) << "out of task " << t;
     std::ofstream(dir.str() + "/par.err.task-" + std::to_string(t)) << "err of task " << t << "\n";
@@ -309,34 +310,145 @@ TEST_F(SlurmArrayFake, JobArrayIsOneSbatchAndEndsWhenEveryTaskHas) {
   EXPECT_EQ(ended["par"].backend_job_id, "100");
   EXPECT_EQ(f->count("sbatch"), 1);
   EXPECT_EQ(f->count("scancel"), 0);
-  std::ifstream out(dir.str() + "/par.out");
-  std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
-  size_t p0 = text.find("==== array task 0 of 3 (Slurm job 100_0) ====\nout of task 0\n");
-  size_t p1 = text.find("==== array task 1 of 3 (Slurm job 100_1) ====\nout of task 1\n");
-  size_t p2 = text.find("==== array task 2 of 3 (Slurm job 100_2) ====\nout of task 2\n");
-  EXPECT_TRUE(p0 != std::string::npos && p0 < p1 && p1 < p2 && p2 != std::string::npos) << text;
+  const std::string text = read_file(dir.str() + "/par.out");
+  for (int t = 0; t < 3; ++t) {
+    const std::string n = std::to_string(t);
+    EXPECT_NE(text.find("==== array task " + n + " of 3 (Slurm job 100_" + n + ") ====\n[task " +
+                        n + "] out of task " + n + "\n"),
+              std::string::npos)
+        << text;
+  }
   EXPECT_NE(text.find("runnel: Slurm job array 100 of 3 tasks"), std::string::npos) << text;
-  std::ifstream err(dir.str() + "/par.err");
-  std::string etext((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
-  EXPECT_NE(etext.find("==== array task 2 of 3 (Slurm job 100_2) ====\nerr of task 2\n"),
-            std::string::npos)
-      << etext;
-  EXPECT_FALSE(fs::exists(dir.str() + "/par.out.task-1"));  // gathered, then removed
+  EXPECT_NE(read_file(dir.str() + "/par.err").find("[task 2] err of task 2\n"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.str() + "/par.out.task-1"));  // copied, then removed
 }
 
-TEST_F(SlurmArrayFake, JobArrayFailsWhenOneTaskFailsAndCancelsTheOthers) {
+// While the array runs, each poll copies the lines the tasks have written so far (whole
+// lines only, each with its task) into the step's log; at the end only what is new is
+// added, never a line twice.
+TEST_F(SlurmArrayFake, TaskLogsStreamIntoTheStepLogWhileTheArrayRuns) {
+  launch(2);
+  slurm_shows({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}});
+  ASSERT_EQ(poll_for(*b, "par").at(0).state, JobState::kRunning);
+  const std::string t0 = dir.str() + "/par.out.task-0", t1 = dir.str() + "/par.out.task-1";
+  std::ofstream(t0) << "planned 4 mini-batches\nmini-batch 0 do";  // a line half written
+  std::ofstream(t1) << "claimed mini-batch 1\n";
+  for (int k = 0; k < 5; ++k) b->poll(milliseconds(30));
+  std::string live = read_file(dir.str() + "/par.out");
+  EXPECT_NE(live.find("==== array task 0 of 2 (Slurm job 100_0) ====\n[task 0] planned 4 "
+                      "mini-batches\n"),
+            std::string::npos)
+      << live;
+  EXPECT_NE(live.find("[task 1] claimed mini-batch 1\n"), std::string::npos) << live;
+  EXPECT_EQ(live.find("mini-batch 0 do"), std::string::npos) << "half a line: " << live;
+  std::ofstream(t0, std::ios::app) << "ne\n";
+  for (int k = 0; k < 5; ++k) b->poll(milliseconds(30));
+  EXPECT_NE(read_file(dir.str() + "/par.out").find("[task 0] mini-batch 0 done\n"),
+            std::string::npos);
+  std::ofstream(t1, std::ios::app) << "wrote the output";  // the last line, unterminated
+  slurm_shows({{"100_0", "COMPLETED"}, {"100_1", "COMPLETED"}});
+  auto ended = wait_all(*b, {"par"}, seconds(10));
+  EXPECT_EQ(ended["par"].state, JobState::kFinished);
+  const std::string text = read_file(dir.str() + "/par.out");
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("planned 4 mini-batches"), 1u) << text;
+  EXPECT_EQ(count("claimed mini-batch 1"), 1u) << text;
+  EXPECT_EQ(count("==== array task 0 of 2"), 1u) << text;
+  EXPECT_EQ(count("[task 1] wrote the output\n"), 1u) << text;
+  EXPECT_FALSE(fs::exists(t0));
+}
+
+// The driver's array state (RUNNEL_ARRAY_STATE): where its results are, its mini-batches,
+// and once written, the verdict of the task that wrote the output.
+void write_array_state(const TempDir& dir, const std::string& verdict,
+                       const std::vector<int>& done = {}) {
+  const std::string pull = dir.str() + "/pull";
+  fs::create_directories(pull + "/results");
+  for (int n : done) std::ofstream(pull + "/results/" + std::to_string(n) + "-ok.json") << "{}";
+  std::ofstream(dir.str() + "/.runnel-slurm-par.exitcode.array.json")
+      << R"({"pull_dir": ")" << pull << R"(", "mini_batches": [{"n": 0, "first": "f00.txt"},
+         {"n": 1, "first": "f02.txt"}, {"n": 2, "first": "f04.txt"}, {"n": 3, "first": "f06.txt"}],
+         "verdict": )"
+      << verdict << "}";
+}
+
+// A task killed (or failed) while others run does not end the step and nothing is
+// canceled: the others take over its mini-batch; the verdict decides the step.
+TEST_F(SlurmArrayFake, AFailedTaskLeavesTheOthersRunningAndTheVerdictDecides) {
+  for (int code : {0, 1}) {
+    launch(3);
+    f->wait_status["100_1"] = 137 << 8;
+    slurm_shows({{"100_0", "RUNNING"}, {"100_1", "FAILED"}, {"100_2", "RUNNING"}});
+    auto ev = poll_for(*b, "par");
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].state, JobState::kRunning);
+    EXPECT_TRUE(poll_for(*b, "par", 6).empty()) << "the array went on";
+    EXPECT_EQ(f->count("scancel"), 0);
+    write_array_state(dir, R"({"exit_code": )" + std::to_string(code) + R"(, "by": 2})");
+    f->wait_status["100_2"] = code << 8;
+    JobEvent end = end_when(
+        {{"100_0", "COMPLETED"}, {"100_1", "FAILED"}, {"100_2", code ? "FAILED" : "COMPLETED"}});
+    EXPECT_EQ(end.state, code ? JobState::kFailed : JobState::kFinished) << end.reason;
+    EXPECT_EQ(end.exit_code, code);
+    if (code) {
+      EXPECT_EQ(end.reason, "array task 2 of 3 (Slurm job 100_2): exit code 1");
+    }
+    EXPECT_EQ(f->count("scancel"), 0);
+  }
+}
+
+// `scancel 100_2` (an admin, a preemption) while the others run: the same.
+TEST_F(SlurmArrayFake, ATaskCanceledInSlurmLeavesTheOthersRunning) {
   launch(3);
-  f->wait_status["100_1"] = 3 << 8;
-  JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "FAILED"}, {"100_2", "PENDING"}});
+  slurm_shows({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}, {"100_2", "CANCELLED"}});
+  EXPECT_EQ(poll_for(*b, "par").at(0).state, JobState::kRunning);
+  EXPECT_TRUE(poll_for(*b, "par", 6).empty());
+  EXPECT_EQ(f->count("scancel"), 0);
+  write_array_state(dir, R"({"exit_code": 0, "by": 0})");
+  JobEvent end = end_when({{"100_0", "COMPLETED"}, {"100_1", "COMPLETED"}, {"100_2", "CANCELLED"}});
+  EXPECT_EQ(end.state, JobState::kFinished) << end.reason;
+}
+
+// Every task died before the output was written: the step fails naming the mini-batches
+// that have no result.
+TEST_F(SlurmArrayFake, EveryTaskDeadFailsNamingTheUnfinishedMiniBatches) {
+  launch(2);
+  write_array_state(dir, "null", {0, 1});
+  f->wait_status["100_0"] = 137 << 8;
+  JobEvent end = end_when({{"100_0", "FAILED"}, {"100_1", "CANCELLED"}});
   EXPECT_EQ(end.state, JobState::kFailed);
-  EXPECT_EQ(end.exit_code, 3);
-  EXPECT_EQ(end.reason, "array task 1 of 3 (Slurm job 100_1): exit code 3");
-  ASSERT_EQ(f->count("scancel"), 1);  // the whole array, once
-  bool scanceled_array = false;
+  EXPECT_EQ(end.exit_code, 137);
+  EXPECT_EQ(end.reason,
+            "array task 0 of 2 (Slurm job 100_0): exit code 137; every array task has ended and "
+            "2 of 4 mini-batches have no result: 2 (f04.txt), 3 (f06.txt) (a retry reuses the "
+            "finished ones)");
+}
+
+// Once the verdict is written, tasks still pending (more tasks than mini-batches, a busy
+// cluster) are canceled: they would find nothing to do. The step still finishes.
+TEST_F(SlurmArrayFake, PendingTasksAreCanceledOnceTheVerdictIsWritten) {
+  launch(4);
+  slurm_shows({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}, {"100_[2-3%2]", "PENDING"}});
+  EXPECT_EQ(poll_for(*b, "par").at(0).state, JobState::kRunning);
+  EXPECT_TRUE(poll_for(*b, "par", 4).empty());
+  EXPECT_EQ(f->count("scancel"), 0);
+  write_array_state(dir, R"({"exit_code": 0, "by": 1})");
+  slurm_shows({{"100_0", "COMPLETED"}, {"100_1", "RUNNING"}, {"100_[2-3%2]", "PENDING"}});
+  for (int k = 0; k < 200 && f->count("scancel") == 0; ++k) b->poll(milliseconds(10));
+  ASSERT_EQ(f->count("scancel"), 1);
   for (const auto& c : f->calls)
-    scanceled_array |= c[0] == "scancel" && c.size() == 2 && c[1] == "100";
-  EXPECT_TRUE(scanceled_array);
-  EXPECT_EQ(f->state["100_0"], "CANCELLED");
+    if (c[0] == "scancel") {
+      EXPECT_EQ(c, (std::vector<std::string>{"scancel", "100_[2-3]"}));
+    }
+  JobEvent end =
+      end_when({{"100_0", "COMPLETED"}, {"100_1", "COMPLETED"}, {"100_[2-3]", "CANCELLED"}});
+  EXPECT_EQ(end.state, JobState::kFinished) << end.reason;
+  EXPECT_NE(read_file(dir.str() + "/par.out").find("[task 3] (no output: the task did not start)"),
+            std::string::npos);
 }
 
 TEST_F(SlurmArrayFake, CancelingAJobArrayCancelsEveryTask) {
@@ -351,21 +463,7 @@ TEST_F(SlurmArrayFake, CancelingAJobArrayCancelsEveryTask) {
   EXPECT_EQ(f->state["100_1"], "COMPLETED");
 }
 
-// One task canceled in Slurm (an admin's `scancel 100_2`): its mini-batch will never have a
-// result, so the rest of the array is stopped and the step fails. The whole array canceled
-// in Slurm (`scancel 100`) is the step canceled, as for a plain job.
-TEST_F(SlurmArrayFake, ATaskCanceledInSlurmFailsTheStepAndStopsTheRest) {
-  launch(3);
-  JobEvent end = end_when({{"100_0", "RUNNING"}, {"100_1", "RUNNING"}, {"100_2", "CANCELLED"}});
-  EXPECT_EQ(end.state, JobState::kFailed);
-  EXPECT_EQ(end.reason,
-            "array task 2 of 3 (Slurm job 100_2): Slurm job failed (canceled in Slurm while the "
-            "other tasks ran; "
-            "they were stopped)");
-  EXPECT_EQ(f->count("scancel"), 1);
-  EXPECT_EQ(f->state["100_0"], "CANCELLED");
-}
-
+// The whole array canceled in Slurm (`scancel 100`) is the step canceled, as for a plain job.
 TEST_F(SlurmArrayFake, TheWholeArrayCanceledInSlurmIsTheStepCanceled) {
   launch(3);
   JobEvent end = end_when({{"100_0", "CANCELLED"}, {"100_1", "COMPLETED"}, {"100_2", "CANCELLED"}});

@@ -307,6 +307,10 @@ std::string array_task_file(const std::string& path, int task) {
   return path + kTaskSuffix + std::to_string(task);
 }
 
+std::string array_state_file(const std::string& exit_code_path) {
+  return exit_code_path + ".array.json";
+}
+
 std::string format_slurm_time(int seconds) {
   if (seconds <= 0) return "";
   int64_t minutes = (static_cast<int64_t>(seconds) + 59) / 60;
@@ -397,6 +401,8 @@ std::string build_job_script(const LaunchSpec& spec, const std::string& exit_cod
     }
     s += "export " + k + "=" + shell_quote(v) + "\n";
   }
+  if (spec.array_tasks > 0)
+    s += "export RUNNEL_ARRAY_STATE=" + shell_quote(array_state_file(exit_code_path)) + "\n";
   s += "/bin/sh -c " + shell_quote(spec.command) + "\n";
   s += "rc=$?\n";
   s += "echo \"$rc\" > " + tmp + " && mv -f " + tmp + " " + ec + "\n";

@@ -104,6 +104,10 @@ std::optional<SlurmArrayElement> parse_array_element(std::string_view job_id);
 // "PATH.task-N". Slurm writes the logs there through `-o PATH.task-%a`.
 std::string array_task_file(const std::string& path, int task);
 
+// Where a job array's tasks find RUNNEL_ARRAY_STATE (the parallel driver's plan summary and
+// verdict, JSON): "EXITFILE.array.json" for the job's exit-code file EXITFILE.
+std::string array_state_file(const std::string& exit_code_path);
+
 // "3:0" -> {3, 0}; "0:9" -> {0, 9}; nullopt when malformed.
 std::optional<std::pair<int, int>> parse_exit_code_pair(std::string_view s);
 
@@ -136,7 +140,8 @@ std::vector<std::string> build_sbatch_argv(const SlurmConfig& config, const Laun
 
 // The text of the batch script: cd to the working folder, export the env, run
 // `/bin/sh -c COMMAND`, write the exit code to `exit_code_path` (atomically),
-// exit with it (a job array's task: to array_task_file(exit_code_path, task)).
+// exit with it (a job array's task: to array_task_file(exit_code_path, task), with
+// RUNNEL_ARRAY_STATE=array_state_file(exit_code_path) exported).
 // Throws invalid_argument for an env name that the shell cannot
 // export.
 std::string build_job_script(const LaunchSpec& spec, const std::string& exit_code_path);

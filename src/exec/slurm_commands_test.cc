@@ -259,7 +259,10 @@ TEST(SlurmScript, RunsCommandWithQuotedEnvAndWritesExitCode) {
   // An array task writes its own exit-code file, named by SLURM_ARRAY_TASK_ID.
   s.env = {};
   s.array_tasks = 3;
-  s.command = "exit $((SLURM_ARRAY_TASK_ID + 10))";
+  // It sees where the parallel driver writes its verdict.
+  s.command =
+      "echo \"$RUNNEL_ARRAY_STATE\" > state.$SLURM_ARRAY_TASK_ID; exit $((SLURM_ARRAY_TASK_ID + "
+      "10))";
   { std::ofstream(dir / "array.sh") << build_job_script(s, ec); }
   for (int task : {0, 2}) {
     auto t = run.run({"/usr/bin/env", "SLURM_ARRAY_TASK_ID=" + std::to_string(task), "/bin/sh",
@@ -270,6 +273,11 @@ TEST(SlurmScript, RunsCommandWithQuotedEnvAndWritesExitCode) {
     int c = -1;
     f >> c;
     EXPECT_EQ(c, 10 + task);
+    std::ifstream state(dir / "sub dir" / ("state." + std::to_string(task)));
+    std::string seen_state;
+    std::getline(state, seen_state);
+    EXPECT_EQ(seen_state, array_state_file(ec));
+    EXPECT_EQ(seen_state, ec + ".array.json");
   }
   EXPECT_FALSE(fs::exists(array_task_file(ec, 1)));
   fs::remove_all(dir);

@@ -1,12 +1,14 @@
 """A parallel job (ParallelRunStep) on a real Slurm cluster: ONE job array (`sbatch
 --array=0-2` for instance_count 1 x max_concurrency_per_instance 3), whose tasks pull the
 mini-batches; the output is complete and in order, a poisoned file fails exactly its
-mini-batch, and the tasks' logs land in the step's stdout.
+mini-batch, the tasks' logs reach the step's stdout while they run, and a task canceled in
+Slurm or killed mid-mini-batch has its work taken over by the others.
 
 Gated like test_slurm.py (RUNNEL_TEST_SLURM; scripts/services/slurm-up.sh starts the local
 cluster).
 """
 
+import glob
 import json
 import os
 import signal
@@ -63,7 +65,7 @@ class SlurmParallelJobTest(SlurmTest):
     def claims(self, step, job):
         """{mini-batch index: array task} from the pull folder of array `job`."""
         d = os.path.join(step["log_dir"], "parallel", "array-" + job, "claims")
-        return {int(n): read(os.path.join(d, n)).split()[0] for n in os.listdir(d)}
+        return {int(n): json.loads(read(os.path.join(d, n)))["task"] for n in os.listdir(d) if n.isdigit()}
 
     def assert_one_array_of_three(self, step):
         job = step["backend_job_id"]
@@ -165,19 +167,67 @@ class SlurmParallelJobTest(SlurmTest):
         self.assertFalse(step["outputs"])
         self.assertLess(len(self.batches_run()), 15, "canceled before the work was done")
 
-    def test_a_task_canceled_in_slurm_stops_the_array_without_output(self):
-        proc, job = self.start_slow()
-        subprocess.run(["scancel", job + "_1"], check=True, timeout=15)
-        out, err = proc.communicate(timeout=120)
-        self.assertEqual(proc.returncode, 1, out + err)
+    def step_stdout_now(self):
+        """The parallel step's stdout.txt as it is now (while `runnel run` still runs)."""
+        for path in glob.glob(os.path.join(self.ws, ".runnel", "runs", "*", "logs", "stdout.txt")):
+            text = read(path) or ""
+            if "Slurm job array" in text:
+                return text
+        return ""
+
+    def running_claim_of(self, step_dir, task):
+        """(mini-batch, driver pid) that array task `task` is running now (its claim has a
+        try and there is no result yet), or None."""
+        for d in glob.glob(os.path.join(step_dir, "array-*")):
+            for n in os.listdir(os.path.join(d, "claims")):
+                if not n.isdigit() or glob.glob(os.path.join(d, "results", n + "-*.json")):
+                    continue
+                try:
+                    c = json.loads(read(os.path.join(d, "claims", n)))
+                except (TypeError, ValueError):
+                    continue
+                if c["task"] == task and c["tries"] >= 1:
+                    return int(n), c["pid"]
+        return None
+
+    def assert_taken_over(self, proc, job, victim, n):
+        out, err = proc.communicate(timeout=180)
+        self.assertEqual(proc.returncode, 0, out + err)
         step = self.steps()["score"]
-        self.assertEqual(step["status"], "Failed", step)  # part of the work is lost: not a cancel of the step
-        self.assertIn("array task 1 of 3 (Slurm job %s_1): Slurm job failed (canceled in Slurm while the other "
-                      "tasks ran; they were stopped)" % job, step["error"])
+        self.assertEqual(step["status"], "Finished", step)
+        self.assertEqual(step["backend_job_id"], job)
+        rows = read(os.path.join(step["outputs"]["scores"], "parallel_run_step.txt")).splitlines()
+        self.assertEqual(rows, ["f%03d.txt %d" % (i, 2 * i) for i in range(30)])  # complete, in order, once
+        stdout = read(step["stdout"])
+        self.assertRegex(stdout, r"\[task [0-2]\] ParallelRunStep: task [0-2] takes over mini-batch %d from array "
+                                 r"task %d \(host [^,]+, pid \d+\): its process \d+ on .* is gone" % (n, victim))
+        self.assertEqual(stdout.count("ParallelRunStep: 15 mini-batches (0 reused), 0 of 30 items failed"), 1, stdout)
+        summary = json.loads(read(os.path.join(step["log_dir"], "parallel", "summary.json")))
+        self.assertEqual([b["tries"] for b in summary["batches"] if b["index"] == n], [2], summary)
+        return step
+
+    def wait_running_claim(self, task):
+        step_dirs = glob.glob(os.path.join(self.ws, ".runnel", "runs", "*", "logs", "parallel"))
+        found = wait_for(lambda: any(self.running_claim_of(d, task) for d in step_dirs) or None, timeout=60)
+        self.assertTrue(found, "array task %d never ran a mini-batch" % task)
+        return next(self.running_claim_of(d, task) for d in step_dirs if self.running_claim_of(d, task))
+
+    def test_a_task_canceled_in_slurm_is_taken_over_and_the_step_finishes(self):
+        proc, job = self.start_slow()
+        # The tasks' lines reach the step's log while the array runs, each with its task.
+        self.assertTrue(wait_for(lambda: "[task 1] " in self.step_stdout_now(), timeout=30), self.step_stdout_now())
+        n, _ = self.wait_running_claim(1)
+        subprocess.run(["scancel", job + "_1"], check=True, timeout=15)
+        self.assert_taken_over(proc, job, 1, n)
         states = self.wait_array_ended(job)
-        self.assertEqual(set(states.values()), {"CANCELLED"}, "the other tasks were stopped: %s" % states)
-        self.assertFalse(step["outputs"])
-        self.assertFalse(os.path.exists(os.path.join(step["log_dir"], "parallel", "array-" + job, "aggregated")))
+        self.assertEqual(states, {job + "_0": "COMPLETED", job + "_1": "CANCELLED", job + "_2": "COMPLETED"})
+
+    def test_a_sigkilled_task_is_taken_over_and_the_step_finishes(self):
+        proc, job = self.start_slow()
+        n, pid = self.wait_running_claim(2)
+        os.kill(pid, signal.SIGKILL)  # the task's driver, mid-mini-batch
+        self.assert_taken_over(proc, job, 2, n)
+        self.assertEqual(self.wait_array_ended(job)[job + "_2"], "FAILED")
 
 
 # The same through the SDK: ParallelRunConfig(node_count=1, process_count_per_node=3) on the

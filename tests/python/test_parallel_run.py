@@ -3,6 +3,7 @@ order, error thresholds, retries, timeouts, tabular input and reuse per mini-bat
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -243,13 +244,14 @@ class ParallelRunPullTest(DriverTestBase):
             f.write(PULL_ENTRY)
         self.log_dir = os.path.join(self.ctx["run_dir"], "logs", "parallel")
 
-    def start(self, task, *extra, env=None, sleep="0.2"):
+    def start(self, task, *extra, env=None, sleep="0.2", session=False):
         e = dict(os.environ, RUNNEL_RUN_CONTEXT=self.ctx_path, CALLS=self.calls, PYTHONPATH=PYTHON_DIR,
                  BATCH_SLEEP=sleep, **(env or {}))
         cmd = [sys.executable, "-m", "runnel.parallel_run", "--entry-script", "pull.py",
                "--source-directory", self.src, "--input", "data=" + self.data, "--output", self.out,
                "--mini-batch-size", "2", "--process-count-per-node", "3"] + list(extra)
-        return subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=session)
 
     def ran(self):
         with open(self.calls) as f:
@@ -307,39 +309,145 @@ class ParallelRunPullTest(DriverTestBase):
             summary = json.load(f)
         self.assertEqual([b["index"] for b in summary["failed_mini_batches"]], [3])
 
-    def test_a_killed_task_leaves_no_output(self):
-        self.write_files(["f%02d.txt" % i for i in range(12)])
-        d = os.path.join(self.root, "pull")
-        procs = [self.start(t, "--pull-dir", d, "--pull-task", str(t), sleep="1") for t in range(3)]
-        victim = procs[2]
-
-        def claimed_by_victim():
+    def claim_of(self, d, task, tried=True):
+        """The number of a mini-batch that pull task `task` claimed (and started, with
+        tried), or None."""
+        try:
+            names = os.listdir(os.path.join(d, "claims"))
+        except OSError:
+            return None
+        for n in names:
+            if not n.isdigit():
+                continue
             try:
-                names = os.listdir(os.path.join(d, "claims"))
-            except OSError:
-                return False
-            for n in names:
                 with open(os.path.join(d, "claims", n)) as f:
-                    if f.read().startswith("2 "):
-                        return True
-            return False
-        for _ in range(300):
-            if claimed_by_victim():
+                    c = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if c["task"] == task and (c["tries"] >= 1 or not tried):
+                return int(n)
+        return None
+
+    def kill_mid_mini_batch(self, d, procs, task):
+        """SIGKILLs pull task `task` (its driver and worker, as Slurm kills a task's
+        processes) while its run() works on a mini-batch; returns that mini-batch."""
+        for _ in range(500):
+            n = self.claim_of(d, task)
+            if n is not None:
                 break
             time.sleep(0.02)
-        self.assertTrue(claimed_by_victim(), "task 2 never claimed a mini-batch")
-        victim.kill()
-        victim.communicate()
+        self.assertIsNotNone(n, "task %d never started a mini-batch" % task)
+        os.killpg(procs[task].pid, signal.SIGKILL)
+        procs[task].communicate()
+        self.assertFalse(os.path.exists(os.path.join(d, "results", "%d-ok.json" % n)))
+        return n
+
+    def test_a_killed_tasks_mini_batch_is_taken_over_and_the_output_is_complete(self):
+        self.write_files(["f%02d.txt" % i for i in range(12)])
+        d = os.path.join(self.root, "pull")
+        procs = [self.start(t, "--pull-dir", d, "--pull-task", str(t), "--lease-heartbeat", "0.3",
+                            sleep="1", session=True) for t in range(3)]
+        n = self.kill_mid_mini_batch(d, procs, 2)
+        outs = []
         for p in procs[:2]:
             out, err = p.communicate(timeout=120)
             self.assertEqual(p.returncode, 0, out + err)
-            self.assertIn("still run elsewhere", out)
-        self.assertFalse(os.path.exists(os.path.join(self.out, "parallel_run_step.txt")),
-                         "no output while a mini-batch has no result")
-        self.assertFalse(os.path.exists(os.path.join(d, "aggregated")))
-        self.assertFalse(os.path.exists(os.path.join(self.log_dir, "summary.json")))
-        results = os.listdir(os.path.join(d, "results"))
-        self.assertEqual(len(results), 5, "every mini-batch but the killed task's has its result: %s" % results)
+            outs.append(out)
+        takeover = [o for o in outs if "takes over mini-batch %d from array task 2" % n in o]
+        self.assertEqual(len(takeover), 1, outs)
+        self.assertIn("is gone (1 of run_max_try 3 tries used)", takeover[0])
+        # Every mini-batch exactly once in the output, in order.
+        self.assertEqual(self.output_lines(), ["f%02d.txt V-F%02d.TXT" % (i, i) for i in range(12)])
+        with open(os.path.join(self.log_dir, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertTrue(summary["passed"])
+        self.assertEqual([b["tries"] for b in summary["batches"] if b["index"] == n], [2])
+        with open(os.path.join(d, "aggregated")) as f:
+            self.assertEqual(json.load(f)["exit_code"], 0)
+
+    def test_a_mini_batch_whose_last_try_died_with_its_task_fails(self):
+        self.write_files(["f%02d.txt" % i for i in range(12)])
+        d = os.path.join(self.root, "pull")
+        procs = [self.start(t, "--pull-dir", d, "--pull-task", str(t), "--run-max-try", "1",
+                            "--error-threshold", "0", sleep="1", session=True) for t in range(3)]
+        n = self.kill_mid_mini_batch(d, procs, 1)
+        rcs = [p.communicate(timeout=120) + (p.returncode,) for p in (procs[0], procs[2])]
+        self.assertEqual(sorted(rc for _, _, rc in rcs), [0, 1], rcs)
+        err = "".join(e for _, e, _ in rcs)
+        self.assertIn("mini-batch %d (" % n, err)
+        self.assertIn("array task 1 (host", err)
+        self.assertIn("died while running it, on try 1 of run_max_try 1", err)
+        self.assertIn("2 failed items exceed error_threshold 0", err)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "parallel_run_step.txt")))
+
+    def plant_claim(self, d, n, age, **owner):
+        """A claim on mini-batch n by a task on another host whose heartbeat is `age` s old."""
+        os.makedirs(os.path.join(d, "claims"), exist_ok=True)
+        path = os.path.join(d, "claims", str(n))
+        body = {"task": 7, "host": "elsewhere.example", "boot_id": "x", "pid": 1, "start": 1,
+                "token": "planted", "tries": 1, "slurm_job": ""}
+        body.update(owner)
+        with open(path, "w") as f:
+            json.dump(body, f)
+        os.utime(path, (time.time() - age, time.time() - age))
+
+    def test_another_hosts_claim_is_taken_over_after_the_lease_timeout(self):
+        self.write_files(["f%02d.txt" % i for i in range(6)])
+        d = os.path.join(self.root, "pull")
+        self.plant_claim(d, 1, age=0)
+        started = time.monotonic()
+        p = self.start(0, "--pull-dir", d, "--pull-task", "0", "--lease-heartbeat", "0.5",
+                       "--lease-timeout", "3", sleep="0")
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, out + err)
+        self.assertGreater(time.monotonic() - started, 2.5, "a fresh lease was taken before its timeout")
+        self.assertIn("takes over mini-batch 1 from array task 7 (host elsewhere.example, pid 1): "
+                      "its heartbeat is 3 s old (lease timeout 3 s)", out)
+        self.assertEqual(self.output_lines(), ["f%02d.txt V-F%02d.TXT" % (i, i) for i in range(6)])
+
+    def test_another_hosts_claim_is_taken_over_once_squeue_says_its_task_ended(self):
+        self.write_files(["f%02d.txt" % i for i in range(6)])
+        d = os.path.join(self.root, "pull")
+        self.plant_claim(d, 2, age=3, slurm_job="999_4")
+        bin_dir = os.path.join(self.root, "bin")  # a squeue that knows job 999_4 as FAILED
+        os.makedirs(bin_dir)
+        with open(os.path.join(bin_dir, "squeue"), "w") as f:
+            f.write('#!/bin/sh\necho "$@" >> %s/squeue.calls\necho FAILED\n' % self.root)
+        os.chmod(os.path.join(bin_dir, "squeue"), 0o755)
+        p = self.start(0, "--pull-dir", d, "--pull-task", "0", "--lease-heartbeat", "1",
+                       "--lease-timeout", "600", sleep="0",
+                       env={"PATH": bin_dir + os.pathsep + os.environ["PATH"]})
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, out + err)
+        self.assertIn("takes over mini-batch 2 from array task 7 (host elsewhere.example, pid 1): "
+                      "Slurm says its job 999_4 has ended", out)
+        with open(os.path.join(self.root, "squeue.calls")) as f:
+            self.assertIn("-j 999_4", f.read())
+        self.assertEqual(self.output_lines(), ["f%02d.txt V-F%02d.TXT" % (i, i) for i in range(6)])
+
+    def test_tasks_beyond_the_mini_batch_count_exit_at_once_without_init(self):
+        self.write_files(["f%02d.txt" % i for i in range(4)])  # 2 mini-batches, 5 tasks
+        d = os.path.join(self.root, "pull")
+        procs = [self.start(t, "--pull-dir", d, "--pull-task", str(t), sleep="3") for t in range(2)]
+        for _ in range(500):
+            if self.claim_of(d, 0) is not None and self.claim_of(d, 1) is not None:
+                break
+            time.sleep(0.02)
+        started = time.monotonic()
+        extra = [self.start(t, "--pull-dir", d, "--pull-task", str(t)) for t in range(2, 5)]
+        for p in extra:
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, out + err)
+            self.assertIn("found no mini-batch to claim; 2 of 2 still run elsewhere", out)
+        extra_s = time.monotonic() - started
+        self.assertLess(extra_s, 2.5, "the extra tasks waited for the work of others")
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, out + err)
+        with open(self.calls + ".init") as f:
+            self.assertEqual(len(f.read().split()), 2, "init() only in the tasks that had work")
+        self.assertEqual(len(self.output_lines()), 4)
+        print("\n3 extra pull tasks exited in %.2f s (started together)" % extra_s, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ class ParallelRunStepTest(SdkTestBase):
 
     def test_workers_reach_the_step_spec_as_parallel_workers(self):
         # node_count x process_count_per_node: on Slurm the size of the step's one job array.
-        pipeline = self.pipeline(node_count=2, process_count_per_node=3)
+        pipeline = self.pipeline(node_count=2, process_count_per_node=3, mini_batch_size="1")
         spec = json.loads(pipeline._native().spec_json())
         step = next(s for s in spec["steps"] if s["name"] == "batch-score")
         self.assertEqual(step["parallel_workers"], 6)
@@ -120,6 +120,20 @@ class ParallelRunStepTest(SdkTestBase):
         # The run settings are pipeline parameters (aml_process_count_per_node): the submitted value counts.
         spec = json.loads(pipeline._native({"aml_process_count_per_node": 4}).spec_json())
         self.assertEqual(next(s for s in spec["steps"] if s["name"] == "batch-score")["parallel_workers"], 8)
+
+    def test_workers_are_capped_by_the_mini_batches_of_a_file_dataset(self):
+        def workers(pipeline, params=None):
+            spec = json.loads(pipeline._native(params).spec_json())
+            return next(s for s in spec["steps"] if s["name"] == "batch-score")["parallel_workers"]
+        # 12 files by 4: 3 mini-batches, so 3 of the 6 tasks would have nothing to do.
+        self.assertEqual(workers(self.pipeline(node_count=2, process_count_per_node=3)), 3)
+        # The submitted aml_mini_batch_size counts: 12 files by 2 = 6 mini-batches for 8 workers.
+        self.assertEqual(workers(self.pipeline(node_count=2, process_count_per_node=3),
+                                 {"aml_process_count_per_node": 4, "aml_mini_batch_size": "2"}), 6)
+        self.assertEqual(workers(self.pipeline(node_count=1, process_count_per_node=2,
+                                               mini_batch_size=None)), 2)  # default 10: 2 mini-batches
+        self.assertEqual(workers(self.pipeline(node_count=4, process_count_per_node=4,
+                                               mini_batch_size=None)), 2)
 
     def test_bad_arguments(self):
         good = dict(environment=None, entry_script="score.py", source_directory="scripts", error_threshold=1,

@@ -8,7 +8,7 @@ reuse per mini-batch below the step's own reuse. Not synchronized.
 
 import os
 
-from .data import DatasetConsumptionConfig, TabularDataset, _DatasetBase
+from .data import DatasetConsumptionConfig, FileDataset, TabularDataset, _DatasetBase
 from .environment import Environment, RunConfiguration
 from .pipeline import PipelineData, PipelineParameter, _InputView, _Step
 
@@ -159,6 +159,7 @@ class ParallelRunStep(_Step):
         data = inputs[0]
         if isinstance(data, _DatasetBase):
             data = data.as_named_input(data._default_input_name())
+        self._split_input = data
         args = ["--input", data] + prc._driver_arguments(_is_tabular(data), self._param_prefix)
         if output is not None:
             args += ["--output", output]
@@ -184,7 +185,8 @@ class ParallelRunStep(_Step):
     def _parallel_workers(self, param_value):
         """node_count x process_count_per_node, with PipelineParameters at their submitted
         values: how many workers pull the mini-batches (on Slurm, the size of the step's one
-        job array)."""
+        job array); no more than the input's mini-batches when they are known now (a
+        FileDataset split by a file count), so that no task is queued without work."""
         prc = self.parallel_run_config
 
         def value(v, name):
@@ -192,8 +194,31 @@ class ParallelRunStep(_Step):
                 v = param_value(v)
             elif self._param_prefix is not None:
                 v = param_value(PipelineParameter(self._param_prefix + name, v))
-            return int(v)
-        return value(prc.node_count, "node_count") * value(prc.process_count_per_node or 1, "process_count_per_node")
+            return v
+        workers = int(value(prc.node_count, "node_count")) * int(value(prc.process_count_per_node or 1,
+                                                                        "process_count_per_node"))
+        batches = self._mini_batch_count(value(prc.mini_batch_size, "mini_batch_size")
+                                         if prc.mini_batch_size is not None else None)
+        return min(workers, batches) if batches else workers
+
+    def _mini_batch_count(self, mini_batch_size):
+        """ceil(files / mini_batch_size) for a FileDataset input split by a number of files
+        (default 10), or None when it cannot be known before the step runs: a tabular input
+        (split by bytes), partition_keys (one mini-batch per group), a PipelineData or a
+        dataset given as a PipelineParameter, or an empty file list."""
+        data = self._split_input
+        data = data.data if isinstance(data, _InputView) else data
+        data = data.dataset if isinstance(data, DatasetConsumptionConfig) else data
+        if not isinstance(data, FileDataset) or self.parallel_run_config.partition_keys:
+            return None
+        try:
+            size = int(str(mini_batch_size if mini_batch_size is not None else 10))
+            files = len(data._native.files())
+        except (ValueError, AttributeError, RuntimeError):
+            return None
+        if size < 1 or files < 1:
+            return None
+        return -(-files // size)
 
 
 class ContribParallelRunStep(ParallelRunStep):
