@@ -71,19 +71,19 @@ rc=0
 (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" --timeout 600) || rc=$?
 echo "ctest: $(elapsed "$T") s (exit $rc)"
 
-# ---- CI checks (sanitizers, format) -----------------------------------------------------
-# Not run by default yet: the ASan/UBSan and TSan builds have not been measured against the
-# suite's 20-minute budget, and the tree is not clang-formatted yet. Run them with
-# CI_CHECKS="format asan tsan" scripts/test.sh (or make sanitize / make format-check).
-if [[ -n "${CI_CHECKS:-}" && -x scripts/ci-checks.sh ]]; then
+# ---- CI checks (format always; sanitizers on request) -------------------------------------
+# The clang-format check runs every time (about 1 s). The ASan/UBSan build of the unit tests
+# and the TSan build of the scheduler tests each need a second full build (about 40 min on
+# this 2-core machine under load), which would take the suite past its 20-minute budget: run
+# them with CI_CHECKS="format asan tsan" scripts/test.sh (or make sanitize).
+CI_CHECKS=${CI_CHECKS:-format}
+if [[ -x scripts/ci-checks.sh ]]; then
   T=$(date +%s)
   crc=0
   # shellcheck disable=SC2086
   scripts/ci-checks.sh "$BUILD" ${CI_CHECKS} || crc=$?
-  echo "ci-checks: $(elapsed "$T") s (exit $crc)"
+  echo "ci-checks (${CI_CHECKS}): $(elapsed "$T") s (exit $crc)"
   [[ $crc -eq 0 ]] || rc=1
-else
-  echo "ci-checks: not run (set CI_CHECKS=\"format asan tsan\" to run them)"
 fi
 
 echo "test.sh: $(elapsed "$T_ALL") s in all (exit $rc)"

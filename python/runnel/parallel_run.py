@@ -36,8 +36,9 @@ On Slurm the step is ONE job array of node_count x process_count_per_node tasks 
 Slurm backend submits it), and each task runs this driver in pull mode: it sees
 SLURM_ARRAY_JOB_ID / SLURM_ARRAY_TASK_ID (or ``--pull-dir DIR --pull-task N``), shares
 ``<run dir>/logs/parallel/array-<job id>/`` with the other tasks, runs one worker, claims
-mini-batches one at a time, and the task that finds every result present writes the output
-(see Driver.run_pull).
+mini-batches one at a time (each claim a lease with a heartbeat, taken over by the others
+when its task dies: see _Lease), and the task that finds every result present writes the
+output and the verdict the Slurm backend reads (see Driver.run_pull).
 
 Standard library only; pandas is imported only for tabular input or DataFrame results.
 """

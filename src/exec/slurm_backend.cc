@@ -476,15 +476,19 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events,
       canceled = t;
     }
   }
-  std::optional<nlohmann::json> verdict;
-  if (auto state = read_json_file(job.array_state_path);
-      state && state->contains("verdict") && (*state)["verdict"].is_object())
-    verdict = (*state)["verdict"];
+  // The driver's verdict (read only when it matters: the state file lists every mini-batch).
+  auto read_verdict = [&]() -> std::optional<nlohmann::json> {
+    auto state = read_json_file(job.array_state_path);
+    if (state && state->is_object() && state->contains("verdict") &&
+        (*state)["verdict"].is_object())
+      return (*state)["verdict"];
+    return std::nullopt;
+  };
   if (!all_ended) {
     // A task that failed or was canceled on its own does not end the step: the tasks still
     // running take over its mini-batch. Once the verdict is written, tasks still pending have
     // nothing left to do.
-    if (verdict && !pending.empty() && !job.pending_canceled && !job.cancel_requested) {
+    if (!pending.empty() && !job.pending_canceled && !job.cancel_requested && read_verdict()) {
       job.pending_canceled = true;
       for (const std::string& id : pending) {
         // "12_[4-7%2]" (a throttled range) is canceled as "12_[4-7]".
@@ -497,6 +501,7 @@ void SlurmBackend::settle_array(Job& job, std::vector<JobEvent>& events,
     return;
   }
   stream_array_logs(job, true);
+  std::optional<nlohmann::json> verdict = read_verdict();
   if (verdict && !job.cancel_requested && !job.timeout_kill) {
     // The task that wrote the output decided, from the mini-batches' results.
     const int by = verdict->value("by", 0);
