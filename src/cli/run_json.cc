@@ -85,7 +85,11 @@ json run_to_json(const Workspace& ws, const PipelineRunRecord& r) {
     sj["backend_job_id"] = s.backend_job_id.empty() ? json(nullptr) : json(s.backend_job_id);
     sj["reused_run_id"] = s.reused_run_id.empty() ? json(nullptr) : json(s.reused_run_id);
     sj["fingerprint"] = s.fingerprint.empty() ? json(nullptr) : json(s.fingerprint);
-    sj["decision"] = json_member(s.fingerprint_json, "decision");  // null when none
+    // A reused step's decision names the run it took (take_reuse): no parse of its
+    // fingerprint for each reused step of a no-op run.
+    sj["decision"] = s.status == StepStatus::kReused && !s.reused_run_id.empty()
+                         ? json("reused run " + s.reused_run_id)
+                         : json_member(s.fingerprint_json, "decision");  // null when none
     sj["log_dir"] = s.run_dir + "/logs";
     sj["stdout"] = s.run_dir + "/logs/stdout.txt";
     sj["stderr"] = s.run_dir + "/logs/stderr.txt";

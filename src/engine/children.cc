@@ -1,5 +1,7 @@
 #include "engine/children.h"
 
+#include <filesystem>
+
 #include "core/fs.h"
 #include "runnel/error.h"
 
@@ -24,10 +26,17 @@ json step_children_json(const Workspace& ws, const StepRunRecord& step) {
   std::string dir = step.run_dir;
   std::string from = step.id;
   if (step.status == StepStatus::kReused && !step.reused_run_id.empty()) {
-    auto r = ws.store().get_step_run(step.reused_run_id);
-    if (!r) return nullptr;
-    dir = r->run_dir;
-    from = r->id;
+    // Step run folders are <workspace>/.runnel/runs/<id>: the reused run's is beside this
+    // one's (no record read for each reused step of a no-op run).
+    std::filesystem::path own(step.run_dir);
+    if (!step.run_dir.empty() && own.filename() == step.id) {
+      dir = (own.parent_path() / step.reused_run_id).string();
+    } else {
+      auto r = ws.store().get_step_run(step.reused_run_id);
+      if (!r) return nullptr;
+      dir = r->run_dir;
+    }
+    from = step.reused_run_id;
   }
   if (dir.empty()) return nullptr;
   json sweep = read_json_file(dir + "/trials/children.json");

@@ -241,17 +241,69 @@ void attach_package_lists(MetadataStore& store, json* c) {
 // so a YAML command job and an SDK PythonScriptStep running the same command agree.
 constexpr const char* kExplanationOnly[] = {"kind", "command_template", "literal_inputs"};
 
-std::string fingerprint_of(const json& components) {
-  if (!components.is_object()) return sha256_hex(essential(components).dump());
-  // essential() of the object minus the explanation-only members, without copying it first.
-  json out = json::object();
-  for (const auto& [k, v] : components.items()) {
-    if (explains_only(k)) continue;
-    bool explains = false;
-    for (const char* e : kExplanationOnly) explains = explains || k == e;
-    if (!explains) out[k] = essential(v);
+namespace {
+
+// Appends what essential(c).dump() would be (minus the top-level members in `skip` too),
+// without building that copy: the digest of every step of every run is made here.
+class EssentialWriter {
+ public:
+  explicit EssentialWriter(std::string& out)
+      : out_(out), leaf_(nlohmann::detail::output_adapter<char>(out), ' ') {}
+  void write(const json& c, bool top) {
+    if (c.is_object()) {
+      out_ += '{';
+      bool first = true;
+      for (const auto& [k, v] : c.items()) {
+        if (explains_only(k)) continue;
+        if (top) {
+          bool explains = false;
+          for (const char* e : kExplanationOnly) explains = explains || k == e;
+          if (explains) continue;
+        }
+        if (!first) out_ += ',';
+        first = false;
+        key(k);
+        out_ += ':';
+        write(v, false);
+      }
+      out_ += '}';
+    } else if (c.is_array()) {
+      out_ += '[';
+      bool first = true;
+      for (const auto& v : c) {
+        if (!first) out_ += ',';
+        first = false;
+        write(v, false);
+      }
+      out_ += ']';
+    } else {
+      leaf_.dump(c, false, false, 0);
+    }
   }
-  return sha256_hex(out.dump());
+
+ private:
+  void key(const std::string& k) {
+    for (unsigned char ch : k)
+      if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {  // the library's escaping
+        leaf_.dump(json(k), false, false, 0);
+        return;
+      }
+    out_ += '"';
+    out_ += k;
+    out_ += '"';
+  }
+  std::string& out_;
+  nlohmann::detail::serializer<json> leaf_;
+};
+
+}  // namespace
+
+std::string fingerprint_of(const json& components) {
+  // sha256 of essential(components).dump() minus the explanation-only top-level members.
+  std::string text;
+  text.reserve(4096);
+  EssentialWriter(text).write(components, components.is_object());
+  return sha256_hex(text);
 }
 
 std::string collapse_command_space(const std::string& command) {

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "core/sha256.h"
+
 namespace runnel {
 namespace {
 
@@ -57,6 +61,55 @@ TEST(FingerprintOf, DigestIsStable) {
                     "python_version": "3.11", "variables": {}},
     "outputs": {"o": "uri_folder"}, "params": {"lr": "0.1"}, "env_vars": {}, "hash_paths": {}})");
   EXPECT_EQ(fingerprint_of(c), "18d8eec5400c86d627bca8941c16503d951f26f76479a230007c9c3504d17742");
+}
+
+// The streaming digest is the digest of the definition: essential() of the components,
+// minus the top-level explanation-only members, dumped; for escapes, non-ASCII text,
+// numbers of every kind and explanation-only members nested in arrays too.
+TEST(FingerprintOf, StreamingDigestEqualsTheDefinition) {
+  auto definition = [](const json& c) {
+    json out = json::object();
+    if (!c.is_object()) return runnel::sha256_hex(c.dump());
+    for (const auto& [k, v] : c.items()) {
+      if (k == "kind" || k == "command_template" || k == "literal_inputs" || k == "files" ||
+          k == "source" || k == "package_list" || k == "decision" || k == "committed_outputs")
+        continue;
+      out[k] = v;
+    }
+    // nested explanation-only members, at any depth
+    std::function<json(const json&)> strip = [&](const json& x) -> json {
+      if (x.is_object()) {
+        json o = json::object();
+        for (const auto& [k, v] : x.items())
+          if (k != "files" && k != "source" && k != "package_list" && k != "decision" &&
+              k != "committed_outputs")
+            o[k] = strip(v);
+        return o;
+      }
+      if (x.is_array()) {
+        json a = json::array();
+        for (const auto& v : x) a.push_back(strip(v));
+        return a;
+      }
+      return x;
+    };
+    return runnel::sha256_hex(strip(out).dump());
+  };
+  for (
+      const char* text : {
+          R"({})",
+          R"([])",
+          R"("just a string")",
+          R"({"kind": "x", "v": 2})",
+          R"({"command": "echo \"quoted\" \\ back\tslash\n", "params": {"k\"ey": "v\u0001"}})",
+          R"({"inputs": {"é-ü": {"digest": "d", "files": {"a": "b"}}, "日本": [1, 2.5, -3, 1e300]}})",
+          R"({"a": [{"files": {"x": 1}, "keep": true}, [], {}, null, false], "b": {"source": "s"}})",
+          R"({"n": 0.1, "m": 12345678901234567890, "o": -0.0, "p": 3.14159265358979})",
+          R"({"kind": {"nested": "kind is kept below the top"}, "x": {"kind": 1}})",
+      }) {
+    json c = json::parse(text);
+    EXPECT_EQ(fingerprint_of(c), definition(c)) << text;
+  }
 }
 
 // json_member gives what json::parse(text)[key] gives, for every member of a stored

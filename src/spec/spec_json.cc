@@ -261,7 +261,9 @@ json spec_to_json(const PipelineSpec& p) {
               {"outputs", std::move(outputs)},
               {"parameters", std::move(parameters)},
               {"source_file", p.source_file},
-              {"base_dir", p.base_dir}};
+              {"base_dir", p.base_dir},
+              {"default_compute_loc", loc_json(p.default_compute_loc)},
+              {"default_compute_key", p.default_compute_key}};
 }
 
 PipelineSpec spec_from_json(const json& j) {
@@ -303,6 +305,8 @@ PipelineSpec spec_from_json(const json& j) {
     }
     p.source_file = j.value("source_file", "");
     p.base_dir = j.value("base_dir", "");
+    p.default_compute_loc = loc_from(j.value("default_compute_loc", json()));
+    p.default_compute_key = j.value("default_compute_key", p.default_compute_key);
     return p;
   } catch (const json::exception& e) {
     throw invalid_argument(std::string("pipeline spec JSON: ") + e.what() +
