@@ -37,11 +37,8 @@ struct ExitWith {
 Workspace open_workspace(const CliGlobals& g);
 
 // Loads the pipeline file (spec/yaml_loader.h) and prints its warnings and notes to stderr.
-// `strict` (--strict): keys Azure ML only warns about are errors. With `g`, an unchanged
-// file is read from the workspace's cache of parsed plans (spec/plan_cache.h) when there
-// is a workspace.
-PipelineSpec load_pipeline_file(const std::string& file, bool strict,
-                                const CliGlobals* g = nullptr);
+// `strict` (--strict): keys Azure ML only warns about are errors.
+PipelineSpec load_pipeline_file(const std::string& file, bool strict);
 
 // Prints `error: <message>` (first line) to stderr; further lines indented.
 void print_error(const std::string& message);

@@ -27,7 +27,7 @@ void register_plan(CLI::App& app, CliGlobals& g) {
                 "keys Azure ML only warns about (unknown settings) are errors");
   sub->callback([a, &g] {
     auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
-    PipelineSpec spec = load_pipeline_file(a->file, a->strict, &g);
+    PipelineSpec spec = load_pipeline_file(a->file, a->strict);
     Workspace ws = open_workspace(g);
     ExecutionOptions opts;
     opts.dry_run = true;

@@ -68,7 +68,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
     throw invalid_argument("--output must be 'text' or 'json', not '" + a.output +
                            "'; use --output json for machine-readable output");
   auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
-  PipelineSpec spec = load_pipeline_file(a.file, a.strict, &g);
+  PipelineSpec spec = load_pipeline_file(a.file, a.strict);
   if (spec.experiment_name.empty())
     spec.experiment_name = std::filesystem::path(a.file).stem().string();
   Workspace ws = open_workspace(g);

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
+#include "engine/fingerprint.h"
 #include "runnel/error.h"
 #include "server/why_json.h"
 
@@ -25,7 +26,7 @@ void why(CliGlobals& g, const std::string& run_id, const std::string& step,
   Workspace ws = open_workspace(g);
   PipelineRunRecord run = find_run(ws, run_id);
   StepRunRecord s = find_step(ws, run, step);
-  json fp = parse_or_null(s.fingerprint_json);
+  json fp = parse_or_null(fingerprint_json_of(ws.store(), s));
   json out = why_json(ws, run, s);
   if (output == "json") {
     std::cout << out.dump(2) << "\n";

@@ -4,12 +4,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/cli.h"
 #include "runnel/error.h"
-#include "spec/plan_cache.h"
 #include "spec/yaml_loader.h"
 
 namespace runnel::cli {
@@ -21,36 +19,10 @@ void register_pipeline(CLI::App& app,
 
 Workspace open_workspace(const CliGlobals& g) { return Workspace::from_config(g.workspace); }
 
-namespace {
-// The workspace's cache of parsed plans (spec/plan_cache.h), found as Workspace::from_config
-// finds the workspace but without opening it; "" when there is none (no cache then).
-std::string plan_cache_dir(const CliGlobals& g) {
-  namespace fs = std::filesystem;
-  std::string dir = g.workspace;
-  if (dir.empty())
-    if (const char* env = std::getenv("RUNNEL_WORKSPACE"); env && *env) dir = env;
-  std::error_code ec;
-  if (!dir.empty()) {
-    if (!fs::exists(fs::path(dir) / ".runnel" / "config.json", ec)) return "";
-  } else {
-    fs::path p = fs::current_path(ec);
-    if (ec) return "";
-    while (!fs::exists(p / ".runnel" / "config.json", ec)) {
-      if (p == p.root_path() || p.parent_path() == p) return "";
-      p = p.parent_path();
-    }
-    dir = p.string();
-  }
-  return (fs::path(dir) / ".runnel" / "cache" / "plans").string();
-}
-}  // namespace
-
-PipelineSpec load_pipeline_file(const std::string& file, bool strict, const CliGlobals* g) {
+PipelineSpec load_pipeline_file(const std::string& file, bool strict) {
   LoadOptions options;
   options.strict = strict;
-  std::string cache = g ? plan_cache_dir(*g) : std::string();
-  PipelineSpec spec = cache.empty() ? load_pipeline_yaml(file, options)
-                                    : load_pipeline_yaml_cached(file, options, cache);
+  PipelineSpec spec = load_pipeline_yaml(file, options);
   for (const auto& m : spec.load_messages) std::cerr << m << "\n";
   return spec;
 }

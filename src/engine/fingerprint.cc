@@ -306,6 +306,17 @@ std::string fingerprint_of(const json& components) {
   return sha256_hex(text);
 }
 
+std::string fingerprint_json_of(MetadataStore& store, const StepRunRecord& r) {
+  if (!r.fingerprint_json.empty() || r.status != StepStatus::kReused || r.reused_run_id.empty())
+    return r.fingerprint_json;
+  auto taken = store.get_step_run(r.reused_run_id);
+  if (!taken || taken->fingerprint_json.empty()) return "";
+  json fp = json::parse(taken->fingerprint_json, nullptr, false);
+  if (!fp.is_object()) return "";
+  fp["decision"] = "reused run " + r.reused_run_id;
+  return fp.dump();
+}
+
 std::string collapse_command_space(const std::string& command) {
   std::string out;
   out.reserve(command.size());

@@ -43,7 +43,7 @@ std::vector<std::string> unchanged_parts(const json& a, const json& b) {
 }  // namespace
 
 json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRecord& s) {
-  json fp = parse_or_null(s.fingerprint_json);
+  json fp = parse_or_null(fingerprint_json_of(ws.store(), s));
   json out = {{"step", s.name},
               {"run_id", s.id},
               {"pipeline_run_id", run.id},
@@ -63,9 +63,8 @@ json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRe
   } else {
     // The most recent earlier run of this step that has a fingerprint (other than the one reused).
     for (const auto& prev : ws.store().previous_step_runs(s.name, s.created_at, 50)) {
-      if (prev.id == s.id || prev.pipeline_run_id == run.id || prev.fingerprint_json.empty())
-        continue;
-      json before = parse_or_null(prev.fingerprint_json);
+      if (prev.id == s.id || prev.pipeline_run_id == run.id) continue;
+      json before = parse_or_null(fingerprint_json_of(ws.store(), prev));
       if (!before.is_object()) continue;
       attach_package_lists(ws.store(), &before);
       attach_package_lists(ws.store(), &fp);

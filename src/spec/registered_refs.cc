@@ -91,7 +91,6 @@ std::string registered_component_file(const YamlDoc& doc, const yaml::Node& node
          "write azureml:NAME:VERSION, azureml:NAME@latest or "
          "azureml://registries/<r>/components/NAME/versions/V");
   }
-  if (LoadTrace* t = current_load_trace()) t->uncacheable = true;  // the registry may change
   if (!current_lookup) {
     fail(doc, node, path, "registered component '" + ref + "' needs a workspace to look it up in",
          "run the pipeline inside a runnel workspace (runnel run), or use component: ./file.yml");

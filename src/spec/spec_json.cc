@@ -24,13 +24,31 @@ const char* source_kind_name(InputSource::Kind k) {
   return "?";
 }
 
+// The pipeline file's path, while a spec is written or read on this thread: a location in
+// that file is written as [line, column] (most are; the path once per location was most of
+// the JSON's size, and the run record of every run holds it).
+thread_local const std::string* tl_source_file = nullptr;
+
+struct SourceFileScope {
+  explicit SourceFileScope(const std::string* f) : previous(tl_source_file) { tl_source_file = f; }
+  ~SourceFileScope() { tl_source_file = previous; }
+  const std::string* previous;
+};
+
 json loc_json(const SourceLocation& l) {
+  if (tl_source_file && l.file == *tl_source_file) return json::array({l.line, l.column});
   return json{{"file", l.file}, {"line", l.line}, {"column", l.column}};
 }
 
 SourceLocation loc_from(const json& j) {
   SourceLocation l;
   if (j.is_null()) return l;
+  if (j.is_array()) {  // [line, column] in the pipeline file
+    l.file = tl_source_file ? *tl_source_file : std::string();
+    l.line = j.at(0).get<int>();
+    l.column = j.at(1).get<int>();
+    return l;
+  }
   l.file = j.value("file", "");
   l.line = j.value("line", 0);
   l.column = j.value("column", 0);
@@ -230,6 +248,7 @@ StepSpec step_from(const json& j) {
 }  // namespace
 
 json spec_to_json(const PipelineSpec& p) {
+  SourceFileScope scope(&p.source_file);
   json steps = json::array(), outputs = json::array();
   for (const auto& s : p.steps) steps.push_back(step_json(s));
   for (const auto& o : p.outputs) {
@@ -273,6 +292,8 @@ PipelineSpec spec_from_json(const json& j) {
   }
   try {
     PipelineSpec p;
+    p.source_file = j.value("source_file", "");
+    SourceFileScope scope(&p.source_file);
     p.name = j.value("name", "");
     p.display_name = j.value("display_name", "");
     p.description = j.value("description", "");
@@ -303,7 +324,6 @@ PipelineSpec spec_from_json(const json& j) {
       pp.loc = loc_from(pj.value("loc", json()));
       p.parameters.push_back(std::move(pp));
     }
-    p.source_file = j.value("source_file", "");
     p.base_dir = j.value("base_dir", "");
     p.default_compute_loc = loc_from(j.value("default_compute_loc", json()));
     p.default_compute_key = j.value("default_compute_key", p.default_compute_key);

@@ -178,7 +178,6 @@ std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& pa
   std::string abs = p.lexically_normal().string();
   while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
   std::error_code ec;
-  trace_probe(abs);
   auto st = fs::status(abs, ec);
   if (ec || !fs::exists(st)) {
     fail(doc, e.value, path, "code folder '" + text + "' does not exist (looked for " + abs + ")",
@@ -370,7 +369,6 @@ ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std:
   if (p.is_relative()) p = fs::path(doc.base_dir) / p;
   p = p.lexically_normal();
   std::error_code ec;
-  trace_probe(p.string());
   if (!fs::exists(p, ec) || fs::is_directory(p, ec)) {
     fail(doc, e.value, path,
          "component file '" + ref + "' not found (looked for " + p.string() + ")",

@@ -170,7 +170,6 @@ InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const 
     if (type != DataType::kUriFile)
       fail(doc, node, path, "a URL input ('" + text + "') must have type uri_file",
            "a web server lists no folders: give type: uri_file and the URL of one file");
-    if (LoadTrace* t = current_load_trace()) t->uncacheable = true;  // fetched at each load
     const UrlFetch& fetch = current_url_fetch();
     if (!fetch)
       fail(doc, node, path, "URL inputs ('" + text + "') need a workspace to download into",
@@ -196,7 +195,6 @@ InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const 
   if (p.is_relative()) p = fs::path(doc.base_dir) / p;
   std::string abs = strip_trailing_slashes(p.lexically_normal().string());
   std::error_code ec;
-  trace_probe(abs);
   fs::file_status st = fs::status(abs, ec);
   if (ec || !fs::exists(st)) {
     fail(doc, node, path, "local path '" + text + "' does not exist (looked for " + abs + ")",

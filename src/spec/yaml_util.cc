@@ -10,13 +10,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <regex>
 #include <set>
 #include <string_view>
 #include <unordered_map>
 
-#include "core/sha256.h"
 #include "runnel/error.h"
 
 namespace runnel::internal {
@@ -276,24 +274,7 @@ std::string read_yaml_file(const std::string& path, const std::string& shown) {
   }
   if (got > limit) too_large();
   text.resize(got);
-  if (LoadTrace* t = current_load_trace())
-    t->files.push_back(
-        {std::filesystem::absolute(path).lexically_normal().string(), sha256_hex(text)});
   return text;
-}
-
-LoadTrace*& current_load_trace() {
-  thread_local LoadTrace* trace = nullptr;
-  return trace;
-}
-
-void trace_probe(const std::string& path) {
-  LoadTrace* t = current_load_trace();
-  if (!t) return;
-  std::error_code ec;
-  auto st = std::filesystem::status(path, ec);
-  int kind = (ec || !std::filesystem::exists(st)) ? 0 : std::filesystem::is_directory(st) ? 1 : 2;
-  t->probes.push_back({std::filesystem::absolute(path).lexically_normal().string(), kind});
 }
 
 yaml::Node parse_yaml(const YamlDoc& doc, const std::string& text) {

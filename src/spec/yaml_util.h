@@ -63,29 +63,6 @@ size_t max_yaml_bytes();
 // when it cannot be read.
 std::string read_yaml_file(const std::string& path, const std::string& shown);
 
-// What a load consulted outside its own text, for the cache of parsed plans
-// (spec/plan_cache.h): the files read (with their content digest), the paths whose kind
-// was checked (a code folder, a local input), and whether it asked anything that is not
-// a file (a registered component, a URL), which makes the result uncacheable.
-struct LoadTrace {
-  struct File {
-    std::string path;
-    std::string sha256;
-  };
-  // kind: 0 missing, 1 folder, 2 anything else (a file)
-  struct Probe {
-    std::string path;
-    int kind = 0;
-  };
-  std::vector<File> files;
-  std::vector<Probe> probes;
-  bool uncacheable = false;
-};
-// The trace this thread's load records into (null when nobody records).
-LoadTrace*& current_load_trace();
-// Records that `path` was checked (no-op when nothing records).
-void trace_probe(const std::string& path);
-
 // Checks and parses `text`. Throws invalid_argument with file:line:col on a byte that is
 // not valid UTF-8 ("YAML text: byte 0xE9 is not valid UTF-8"), on a syntax error ("YAML
 // syntax: ..."), on a duplicate key anywhere, on nesting deeper than kMaxYamlDepth and on
