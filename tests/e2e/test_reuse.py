@@ -7,6 +7,7 @@ execution log outside the workspace, so "ran" and "did not run" are facts, not c
 """
 
 import json
+import sqlite3
 import os
 import re
 import shutil
@@ -564,6 +565,19 @@ class ReuseTest(WorkspaceTest):
         out = self.why("d")
         self.assertIn("Reused", out)
         self.assertIn(first["d"]["run_id"], out)
+        # A reused step run stores no copy of its fingerprint components: they are the
+        # reused run's, and why still explains it from them.
+        j = json.loads(self.why("d", "--output", "json"))
+        self.assertEqual(j["status"], "Reused")
+        self.assertEqual(j["decision"], "reused run %s" % first["d"]["run_id"])
+        self.assertEqual(j["reused_run_id"], first["d"]["run_id"])
+        self.assertEqual(j["changes"], [], j)
+        self.assertTrue(j["unchanged"], j)
+        row = sqlite3.connect(os.path.join(self.ws, ".runnel", "metadata.db")).execute(
+            "SELECT fingerprint, fingerprint_json FROM step_runs WHERE id = ?",
+            (j["run_id"],)).fetchone()
+        self.assertEqual(row[0], j["fingerprint"])
+        self.assertEqual(row[1], "")
 
     def test_why_names_input_change(self):
         path = self.chain()
