@@ -155,7 +155,7 @@ void PipelineExecution::Impl::record_submission() {
                               ? spec.base_dir
                               : std::filesystem::path(spec.source_file).parent_path().string();
     record_parts = std::async(std::launch::async, [this, git_dir] {
-      return std::make_pair(spec_to_json(spec).dump(), git_info(git_dir).dump());
+      return std::make_pair(spec_to_json_text(spec), git_info(git_dir).dump());
     });
   }
   // Decide now what can be decided: steps whose inputs are known (sources, or outputs

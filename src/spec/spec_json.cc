@@ -245,7 +245,247 @@ StepSpec step_from(const json& j) {
   return s;
 }
 
+// spec_to_json(p).dump() written straight into a string, without the DOM: the run record
+// of every run holds it (for a 1,000-step no-op run the DOM cost more than the YAML
+// parse). Members are written in the DOM's order (sorted keys); strings are escaped by the
+// library's own serializer. spec_json_test checks the two agree byte for byte.
+class SpecWriter {
+ public:
+  explicit SpecWriter(std::string& out)
+      : out_(out), leaf_(nlohmann::detail::output_adapter<char>(out), ' ') {}
+
+  void spec(const PipelineSpec& p) {
+    open();
+    text("base_dir", p.base_dir);
+    flag("continue_on_step_failure", p.continue_on_step_failure);
+    text("default_compute", p.default_compute);
+    text("default_compute_key", p.default_compute_key);
+    at("default_compute_loc", p.default_compute_loc);
+    text("default_datastore", p.default_datastore);
+    text("description", p.description);
+    text("display_name", p.display_name);
+    text("experiment_name", p.experiment_name);
+    flag("force_rerun", p.force_rerun);
+    num("format", 1);
+    text("name", p.name);
+    key("outputs");
+    list(p.outputs, [this](const PipelineOutputSpec& o) {
+      open();
+      text("datastore", o.datastore);
+      at("loc", o.loc);
+      text("name", o.name);
+      text("output", o.output);
+      text("path", o.path);
+      text("step", o.step);
+      text("type", data_type_name(o.type));
+      close();
+    });
+    key("parameters");
+    list(p.parameters, [this](const PipelineParameterSpec& pp) {
+      open();
+      key("default");
+      source(pp.default_value);
+      at("loc", pp.loc);
+      text("name", pp.name);
+      text("type", data_type_name(pp.type));
+      close();
+    });
+    text("source_file", p.source_file);
+    key("steps");
+    list(p.steps, [this](const StepSpec& st) { step(st); });
+    strings("tags", p.tags);
+    close();
+  }
+
+ private:
+  void step(const StepSpec& s) {
+    open();
+    flag("allow_reuse", s.allow_reuse);
+    text("code_dir", s.code_dir);
+    text("command", s.command);
+    text("compute", s.compute);
+    text("display_name", s.display_name);
+    if (!s.distribution.type.empty()) {
+      key("distribution");
+      open();
+      num("parameter_server_count", s.distribution.parameter_server_count);
+      num("process_count_per_instance", s.distribution.process_count_per_instance);
+      text("type", s.distribution.type);
+      num("worker_count", s.distribution.worker_count);
+      close();
+    }
+    strings("env_vars", s.env_vars);
+    text("environment", s.environment);
+    if (s.environment_curated) flag("environment_curated", true);
+    strings("field_refs", s.field_refs);
+    key("hash_paths");
+    list(s.hash_paths, [this](const std::string& h) { str(h); });
+    key("inputs");
+    list(s.inputs, [this](const StepInput& in) {
+      open();
+      at("loc", in.loc);
+      text("mode", input_mode_name(in.mode));
+      text("name", in.name);
+      flag("optional", in.optional);
+      if (in.source) {
+        key("source");
+        source(*in.source);
+      }
+      text("type", data_type_name(in.type));
+      close();
+    });
+    key("key_locs");
+    open();
+    for (const auto& [k, l] : s.key_locs) at(k, l);
+    close();
+    text("kind", s.kind);
+    at("loc", s.loc);
+    num("max_retries", s.max_retries);
+    text("name", s.name);
+    key("outputs");
+    list(s.outputs, [this](const StepOutput& o) {
+      open();
+      text("datastore", o.datastore);
+      at("loc", o.loc);
+      text("mode", output_mode_name(o.mode));
+      text("name", o.name);
+      text("path", o.path);
+      text("pipeline_output", o.pipeline_output);
+      text("register_description", o.register_description);
+      text("register_name", o.register_name);
+      flag("register_tabular", o.register_tabular);
+      strings("register_tags", o.register_tags);
+      text("type", data_type_name(o.type));
+      close();
+    });
+    if (s.parallel_workers > 0) {
+      num("parallel_workers", s.parallel_workers);
+    }
+    strings("param_refs", s.param_refs);
+    strings("params", s.params);
+    key("resources");
+    open();
+    num("cpus", s.resources.cpus);
+    num("gpus", s.resources.gpus);
+    num("memory_mb", s.resources.memory_mb);
+    num("nodes", s.resources.nodes);
+    num("time_limit_s", s.resources.time_limit_s);
+    close();
+    key("run_after");
+    list(s.run_after, [this](const std::string& r) { str(r); });
+    num("timeout_s", s.timeout_s);
+    close();
+  }
+  void source(const InputSource& s) {
+    open();
+    text("dataset", s.dataset);
+    text("datastore", s.datastore);
+    text("kind", source_kind_name(s.kind));
+    text("output", s.output);
+    if (!s.parameter.empty()) {
+      text("parameter", s.parameter);
+    }
+    text("path", s.path);
+    text("step", s.step);
+    text("value", s.value);
+    text("version", s.version);
+    close();
+  }
+  void loc(const SourceLocation& l) {
+    if (tl_source_file && l.file == *tl_source_file) {
+      out_ += '[';
+      number(l.line);
+      out_ += ',';
+      number(l.column);
+      out_ += ']';
+      return;
+    }
+    open();
+    num("column", l.column);
+    text("file", l.file);
+    num("line", l.line);
+    close();
+  }
+  void map(const std::map<std::string, std::string>& m) {
+    open();
+    for (const auto& [k, v] : m) text(k, v);
+    close();
+  }
+  template <typename T, typename F>
+  void list(const std::vector<T>& v, F&& each) {
+    out_ += '[';
+    first_.push_back(true);
+    for (const auto& x : v) {
+      if (!first_.back()) out_ += ',';
+      first_.back() = false;
+      each(x);
+    }
+    first_.pop_back();
+    out_ += ']';
+  }
+  void open() {
+    out_ += '{';
+    first_.push_back(true);
+  }
+  void close() {
+    first_.pop_back();
+    out_ += '}';
+  }
+  // Starts a member of the open object (or an element of the open list).
+  void key(std::string_view k) {
+    if (!first_.back()) out_ += ',';
+    first_.back() = false;
+    str(k);
+    out_ += ':';
+  }
+  void str(std::string_view v) {
+    for (unsigned char ch : v)
+      if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {  // the library's escaping
+        leaf_.dump(json(std::string(v)), false, false, 0);
+        return;
+      }
+    out_ += '"';
+    out_ += v;
+    out_ += '"';
+  }
+  void number(int64_t v) { out_ += std::to_string(v); }
+  // One member of the open object: key and value.
+  void text(std::string_view k, std::string_view v) {
+    key(k);
+    str(v);
+  }
+  void num(std::string_view k, int64_t v) {
+    key(k);
+    number(v);
+  }
+  void flag(std::string_view k, bool v) {
+    key(k);
+    boolean(v);
+  }
+  void strings(std::string_view k, const std::map<std::string, std::string>& m) {
+    key(k);
+    map(m);
+  }
+  void at(std::string_view k, const SourceLocation& l) {
+    key(k);
+    loc(l);
+  }
+  void boolean(bool v) { out_ += v ? "true" : "false"; }
+
+  std::string& out_;
+  nlohmann::detail::serializer<json> leaf_;
+  std::vector<bool> first_;
+};
+
 }  // namespace
+
+std::string spec_to_json_text(const PipelineSpec& p) {
+  SourceFileScope scope(&p.source_file);
+  std::string out;
+  out.reserve(1024 + p.steps.size() * 1024);
+  SpecWriter(out).spec(p);
+  return out;
+}
 
 json spec_to_json(const PipelineSpec& p) {
   SourceFileScope scope(&p.source_file);

@@ -12,6 +12,10 @@ namespace runnel {
 
 nlohmann::json spec_to_json(const PipelineSpec& p);
 
+// spec_to_json(p).dump(), byte for byte, written without building the JSON value (several
+// times faster: the run record of every run holds it).
+std::string spec_to_json_text(const PipelineSpec& p);
+
 // The inverse of spec_to_json. Missing fields take their defaults; a field of the wrong
 // JSON type or an unknown enum name throws runnel::invalid_argument naming the field.
 PipelineSpec spec_from_json(const nlohmann::json& j);

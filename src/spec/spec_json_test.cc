@@ -111,6 +111,39 @@ TEST(SpecJson, SurvivesTextSerialization) {
   EXPECT_EQ(spec_to_json(spec_from_json(nlohmann::json::parse(j.dump()))), j);
 }
 
+// The run record's text is written without the JSON value: it must be the value's dump,
+// byte for byte, for every kind of field (escapes, non-ASCII text, locations in other files,
+// parameters, environment_curated, a pipeline built in C++ with no file).
+TEST(SpecJson, TextIsTheDumpOfTheValue) {
+  PipelineSpec p = sample();
+  EXPECT_EQ(spec_to_json_text(p), spec_to_json(p).dump());
+  p.steps[0].command = "echo \"q\" \\ \t tab\n line é 日本 \x01";
+  p.steps[0].environment_curated = true;
+  p.steps[0].key_locs["inputs.x"] = {"/w/component.yml", 9, 1};  // another file
+  p.steps[0].params["k\"ey"] = "v";
+  p.steps[0].inputs[0].source->parameter = "lr";
+  p.steps[0].outputs[0].register_name = "reg";
+  p.steps[0].outputs[0].register_tags = {{"a", "b"}};
+  p.steps[0].outputs[0].register_tabular = true;
+  PipelineParameterSpec pp;
+  pp.name = "lr";
+  pp.type = DataType::kNumber;
+  pp.default_value.value = "0.1";
+  pp.loc = {"/w/p.yml", 8, 3};
+  p.parameters.push_back(pp);
+  p.default_compute_loc = {"/w/p.yml", 2, 20};
+  p.steps.push_back(StepSpec{});  // every field at its default
+  EXPECT_EQ(spec_to_json_text(p), spec_to_json(p).dump());
+  PipelineSpec cpp;  // built in C++: no source file, empty locations
+  StepSpec only;
+  only.name = "only";
+  only.command = "echo";
+  cpp.steps.push_back(only);
+  EXPECT_EQ(spec_to_json_text(cpp), spec_to_json(cpp).dump());
+  EXPECT_EQ(spec_to_json(spec_from_json(nlohmann::json::parse(spec_to_json_text(p)))),
+            spec_to_json(p));
+}
+
 TEST(SpecJson, BadJsonIsInvalidArgument) {
   EXPECT_THROW(spec_from_json(nlohmann::json::array()), Error);
   nlohmann::json j = spec_to_json(sample());
