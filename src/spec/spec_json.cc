@@ -27,6 +27,18 @@ const char* source_kind_name(InputSource::Kind k) {
 // The pipeline file's path, while a spec is written or read on this thread: a location in
 // that file is written as [line, column] (most are; the path once per location was most of
 // the JSON's size, and the run record of every run holds it).
+// Every field of these types is written by spec_to_json and SpecWriter and read by
+// spec_from_json. A field added to one of them changes its size and stops the build here:
+// add it to all three (and to SpecJson.TextIsTheDumpOfTheValue), then update the size.
+static_assert(sizeof(PipelineSpec) == 544, "PipelineSpec changed: see the comment above");
+static_assert(sizeof(StepSpec) == 776, "StepSpec changed: see the comment above");
+static_assert(sizeof(StepInput) == 360, "StepInput changed: see the comment above");
+static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
+static_assert(sizeof(InputSource) == 264, "InputSource changed: see the comment above");
+static_assert(sizeof(PipelineOutputSpec) == 208, "PipelineOutputSpec changed: see above");
+static_assert(sizeof(PipelineParameterSpec) == 344, "PipelineParameterSpec changed: see above");
+static_assert(sizeof(Resources) == 32 && sizeof(Distribution) == 48, "see the comment above");
+
 thread_local const std::string* tl_source_file = nullptr;
 
 struct SourceFileScope {
