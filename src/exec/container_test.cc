@@ -81,7 +81,7 @@ TEST_F(ContainerTest, PodmanMountsEachPathAtItselfParentsFirst) {
   EXPECT_NE(c.command.find("-v " + d + "/in:" + d + "/in:ro "), std::string::npos);
   EXPECT_EQ(c.command.find("missing"), std::string::npos);  // a path that does not exist
   // The workspace's arguments after runnel's own (so they override), then image and command.
-  EXPECT_NE(c.command.find(" --runtime runc localhost/img:1 /bin/sh -c 'echo '\''hi there'\'''"),
+  EXPECT_NE(c.command.find(" --runtime runc localhost/img:1 /bin/sh -c 'echo '\\''hi there'\\'''"),
             std::string::npos)
       << c.command;
   EXPECT_EQ(c.cleanup, "podman rm -f -t 0 --ignore runnel-abc123");
