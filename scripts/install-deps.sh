@@ -18,6 +18,7 @@ PKGS=(
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   python3-dev python3-pybind11 pybind11-dev                  # the Python SDK's native module (src/python)
   openmpi-bin python3-mpi4py  # distribution: {type: mpi} steps run their ranks through mpirun (python/runnel/launch.py)
+  podman runc catatonit busybox-static  # steps in container images (src/exec/container.h); runc: crun fails on hybrid cgroups; catatonit: --init; busybox: the test image (tests/e2e/test_images.py)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(snakemake hyperfine time make rclone wrk)  # rclone: bench/objstore; wrk: bench/server/bench.py

@@ -99,3 +99,7 @@ runnel_add_e2e(pipeline_components)
 runnel_add_e2e(notebooks LABELS python TIMEOUT 600)
 # Azure ML v2 pipeline YAML samples (tests/e2e/v2_samples/, docs/v2-sample-compat.md).
 runnel_add_e2e(v2_samples LABELS python TIMEOUT 300)
+# Environments that name a container image: the host fallback and its policy (always), and
+# steps in a podman container of a busybox image the test imports (a visible skip, saying
+# why, where podman cannot start a container).
+runnel_add_e2e(images TIMEOUT 600)

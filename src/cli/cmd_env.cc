@@ -158,8 +158,9 @@ void register_env(CLI::App& app, CliGlobals& g) {
   create_cmd->add_option("--requirements,-r", a->requirements, "a pip requirements file");
   create_cmd->add_option("--conda-file", a->conda_file,
                          "a conda environment file (needs conda, mamba or micromamba)");
-  create_cmd->add_option("--image", a->image,
-                         "a container image name (recorded and fingerprinted)");
+  create_cmd->add_option(
+      "--image", a->image,
+      "a container image its steps run in (podman; environments.images in .runnel/config.json)");
   create_cmd->add_flag("--system-site-packages", a->system_site_packages,
                        "let the environment see the base's packages");
   create_cmd->add_option("--index-url", a->index_url, "pip index for this environment");

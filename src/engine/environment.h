@@ -31,6 +31,7 @@ struct ResolvedEnvironment {
   std::vector<std::string> packages;  // installed distributions "name-version", sorted
   std::string packages_digest;
   std::string build_digest;  // .runnel/envs/<digest> for a built environment, else ""
+  std::string image;         // the container image the definition names ("" = none; env/image.h)
 };
 
 // Resolves `name` ("" = default; "name:version" accepted), building it first when its

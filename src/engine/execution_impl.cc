@@ -86,6 +86,25 @@ void PipelineExecution::Impl::resolve() {
       }
       running_per_backend_[compute] = 0;
     }
+    // Container image: decided once per environment and kind of compute (env/image.h).
+    if (const ResolvedEnvironment& renv = envs_.at(st.environment); !renv.image.empty()) {
+      std::string type = backends_.at(compute)->type();
+      std::string key = st.environment + "\n" + type;
+      if (!images_.count(key)) {
+        std::string label =
+            "environment '" + renv.name + "' version " + std::to_string(renv.version);
+        try {
+          env::ImageSettings settings = env::parse_image_settings(ws.config_value("environments"),
+                                                                  ws.runnel_dir() + "/config.json");
+          images_[key] = env::decide_image(settings, label, renv.image, type);
+        } catch (const Error& e) {
+          throw Error(e.code(), st.loc_of("environment").to_string() + ": jobs." + st.name +
+                                    ".environment: " + e.what());
+        }
+        if (!images_[key].warning.empty()) std::cerr << "warning: " << images_[key].warning << "\n";
+      }
+      slot.image = images_[key];
+    }
     // Graph edges: data dependencies and run_after.
     std::set<int> deps;
     slot.input_producer.assign(st.inputs.size(), -1);

@@ -25,6 +25,7 @@
 #include "engine/environment.h"
 #include "engine/executor.h"
 #include "engine/fingerprint.h"
+#include "env/image.h"
 #include "exec/compute_backend.h"
 #include "snapshot/snapshot.h"
 #include "spec/pipeline_spec.h"
@@ -64,6 +65,7 @@ struct StepSlot {
   int attempt = 0;
   bool in_ready = false;            // queued in Impl::ready_
   std::vector<int> input_producer;  // per spec input: index of the producing step, or -1
+  env::ImageDecision image;         // its environment's image on its compute (env/image.h)
 };
 
 class Engine;
@@ -161,9 +163,10 @@ class PipelineExecution::Impl {
 
   bool has_remote_datastore_ = false;  // an object-store datastore is configured (resolve)
   std::unique_ptr<StatCache> stat_cache_;
-  std::map<std::string, SnapshotInfo> snapshots_;                    // by code folder
-  std::map<std::string, DataDigest> path_digests_;                   // local input paths, by path
-  std::map<std::string, ResolvedEnvironment> envs_;                  // by environment name
+  std::map<std::string, SnapshotInfo> snapshots_;     // by code folder
+  std::map<std::string, DataDigest> path_digests_;    // local input paths, by path
+  std::map<std::string, ResolvedEnvironment> envs_;   // by environment name
+  std::map<std::string, env::ImageDecision> images_;  // by environment name + "\n" + backend type
   std::map<std::string, std::unique_ptr<ComputeBackend>> backends_;  // by compute name
   std::map<std::string, int> running_per_backend_;
   std::map<std::string, int> job_index_;  // step run id -> step index

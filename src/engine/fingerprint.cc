@@ -460,6 +460,12 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
       for (size_t i = 0; i < parts.size() && i < 6; ++i) list += (i ? " " : "") + parts[i];
       out.push_back("installed packages changed" + (list.empty() ? std::string() : ": " + list));
     }
+    if (get(be, "image") != get(ae, "image"))
+      out.push_back(
+          "container image changed: " +
+          (get(be, "image").is_null() ? std::string("none") : short_value(get(be, "image"))) +
+          " -> " +
+          (get(ae, "image").is_null() ? std::string("none") : short_value(get(ae, "image"))));
     diff_map("environment variable", get(be, "variables"), get(ae, "variables"), &out);
   }
   diff_map("environment variable", get(before, "env_vars"), get(after, "env_vars"), &out);

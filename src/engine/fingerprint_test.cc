@@ -154,3 +154,16 @@ TEST(FingerprintExplain, NamesAChangedDistribution) {
   EXPECT_EQ(lines[0],
             "distribution changed: pytorch, 2 nodes x 4 processes -> tensorflow, 2 workers + 1 ps");
 }
+
+TEST(FingerprintExplain, NamesAChangedImage) {
+  nlohmann::json a = {{"v", 2}, {"environment", {{"python", "/usr/bin/python3"}}}}, b = a, c = a;
+  b["environment"]["image"] = "python:3.11";
+  c["environment"]["image"] = "localhost/py:1";
+  auto lines = runnel::explain_changes(a, b);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "container image changed: none -> python:3.11");
+  lines = runnel::explain_changes(b, c);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "container image changed: python:3.11 -> localhost/py:1");
+  EXPECT_NE(runnel::fingerprint_of(a), runnel::fingerprint_of(b));
+}

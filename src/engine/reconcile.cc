@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,11 +14,19 @@
 #include "core/ids.h"
 #include "engine/process_identity.h"
 #include "engine/workspace_impl.h"
+#include "spec/command_template.h"
 #include "store/metadata_store.h"
 
 namespace runnel {
 
 std::string process_key(const std::string& step_run_id) { return "proc:" + step_run_id; }
+
+std::string container_key(const std::string& step_run_id) { return "container:" + step_run_id; }
+
+std::string container_value(const std::string& runtime, const std::string& program,
+                            const std::string& name) {
+  return nlohmann::json{{"runtime", runtime}, {"program", program}, {"name", name}}.dump();
+}
 
 std::string process_value(pid_t pid) {
   return std::to_string(pid) + " " + std::to_string(process_start_time(pid));
@@ -37,6 +46,20 @@ void kill_orphan(MetadataStore& store, const StepRunRecord& s) {
   if (!process_is_alive(pid, start)) return;
   ::kill(-pid, SIGKILL);  // its group (the step started one of its own)
   ::kill(pid, SIGKILL);
+}
+
+// Removes the podman container of a step whose engine died (container_key), if any.
+void remove_orphan_container(MetadataStore& store, const StepRunRecord& s) {
+  auto v = store.get_value(container_key(s.id));
+  if (!v || v->empty()) return;
+  nlohmann::json j = nlohmann::json::parse(*v, nullptr, false);
+  if (!j.is_object() || j.value("runtime", "") != "podman") return;
+  std::string program = j.value("program", "");
+  std::string cmd = shell_quote(program.empty() ? "podman" : program) + " rm -f -t 0 --ignore " +
+                    shell_quote(j.value("name", "")) + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    std::cerr << "runnel: could not remove container " << j.value("name", "") << " of step run "
+              << s.id << " (`podman ps` shows it)\n";
 }
 
 bool runs_on_slurm(MetadataStore& store, const StepRunRecord& s) {
@@ -77,7 +100,10 @@ int reconcile_dead_runs(const Workspace& ws) {
           s.error += "; its Slurm job " + s.backend_job_id + " was left running";
           store.set_value(slurm_orphan_key(s.id), s.backend_job_id);
         } else {
-          if (started) kill_orphan(store, s);
+          if (started) {
+            kill_orphan(store, s);
+            remove_orphan_container(store, s);
+          }
           to_remove.push_back(staging + s.id);
         }
         s.status = started ? StepStatus::kFailed : StepStatus::kCanceled;

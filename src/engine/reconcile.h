@@ -17,7 +17,8 @@ namespace runnel {
 // Failed (if they had started) or Canceled. An engine is "gone" when its pid is not
 // alive with the start time it recorded (a reused pid does not count). Step processes the
 // dead engine left behind are killed (process group), when their recorded pid and start
-// time still match; their `.staging/<step run id>` folders are removed. A step on a Slurm
+// time still match, and so are their containers (container_key); their
+// `.staging/<step run id>` folders are removed. A step on a Slurm
 // compute target is not killed: its job keeps running and its staging folder is kept; the
 // step run is marked Failed with slurm_orphan_key(id) = the Slurm job id, so that the next
 // run of the same step (same fingerprint; a restarted server's resumed run) re-attaches to
@@ -32,5 +33,13 @@ std::string slurm_orphan_key(const std::string& step_run_id);
 // when the step starts running, read by reconcile.
 std::string process_key(const std::string& step_run_id);
 std::string process_value(pid_t pid);
+
+// "container:<step run id>": a local step that runs in a container (exec/container.h)
+// records its runtime, binary and container name ({"runtime", "program", "name"} as JSON),
+// so that reconcile removes the container when the step's engine died (its podman client
+// dies with the engine; the container would not).
+std::string container_key(const std::string& step_run_id);
+std::string container_value(const std::string& runtime, const std::string& program,
+                            const std::string& name);
 
 }  // namespace runnel

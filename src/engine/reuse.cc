@@ -216,6 +216,9 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
                       {"python_version", env.python_version},
                       {"packages", env.packages_digest},
                       {"variables", env.variables}};
+  // The image as named, whether the step runs in it or on the host (env/image.h); absent
+  // without one, so that fingerprints made before images existed still match.
+  if (!env.image.empty()) c["environment"]["image"] = env.image;
   c["env_vars"] = st.env_vars;
   c["params"] = st.params;
   if (!st.distribution.type.empty()) {  // how many processes run the code, and how they meet

@@ -20,6 +20,7 @@
 #include "data/materialize.h"
 #include "engine/execution_impl.h"
 #include "engine/reconcile.h"
+#include "exec/container.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
 #include "store/metadata_store.h"
@@ -60,6 +61,21 @@ std::string distributed_command(const StepSpec& st, const std::string& python,
   return c;
 }
 
+// Every "local_path" in a dataset's context entry: the files a container must see.
+void collect_local_paths(const json& j, std::vector<std::string>* out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (k == "local_path" && v.is_string()) {
+        out->push_back(v.get<std::string>());
+      } else {
+        collect_local_paths(v, out);
+      }
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) collect_local_paths(v, out);
+  }
+}
+
 }  // namespace
 
 void PipelineExecution::Impl::prepare_and_launch(int i) {
@@ -86,7 +102,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     json ctx_inputs = json::object();
     std::map<std::string, std::optional<std::string>> values;
     std::map<std::string, std::string> env;
-    std::vector<std::string> read_only;  // ro_mount inputs (exec/sandbox.h)
+    std::vector<std::string> read_only;    // ro_mount inputs (exec/sandbox.h)
+    std::vector<std::string> input_paths;  // every input's files, mounted into a container
     for (size_t k = 0; k < st.inputs.size(); ++k) {
       const StepInput& in = st.inputs[k];
       json entry = {{"type", data_type_name(in.type)},
@@ -124,6 +141,9 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
         case InputSource::Kind::kDataset: {
           ResolvedInput r = resolve_input(ws, in, rd, options.accept_changed_data);
           read_only.insert(read_only.end(), r.read_only_paths.begin(), r.read_only_paths.end());
+          input_paths.push_back(r.path_for_step);
+          input_paths.insert(input_paths.end(), r.read_only_paths.begin(), r.read_only_paths.end());
+          collect_local_paths(r.context_entry, &input_paths);
           values[in.name] = shell_quote(r.path_for_step);
           ctx_inputs[in.name] = r.context_entry;
           env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = r.path_for_step;
@@ -146,6 +166,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
           path = local;
         }
         if (in.mode == InputMode::kRoMount) read_only.push_back(path);
+        input_paths.push_back(path);
         values[in.name] = shell_quote(path);
         entry["path"] = path;
         env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = path;
@@ -195,8 +216,10 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     write_file_atomic(rd + "/context.json", ctx.dump(2));
 
     const ResolvedEnvironment& renv = envs_.at(st.environment);
-    bool needs_python = !renv.name.empty() || command.find("python") != std::string::npos ||
-                        !st.distribution.type.empty();
+    const bool in_container = !s.image.run_image.empty();
+    bool needs_python =
+        !in_container && (!renv.name.empty() || command.find("python") != std::string::npos ||
+                          !st.distribution.type.empty());
     if (needs_python && (renv.python.empty() || ::access(renv.python.c_str(), X_OK) != 0)) {
       std::string msg = "interpreter " +
                         (renv.python.empty() ? std::string("python3") : renv.python) +
@@ -213,10 +236,15 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
       end_step(i, StepStatus::kFailed, msg);
       return;
     }
-    const char* path_env = std::getenv("PATH");
-    env["PATH"] = renv.bin_dir + ":" + (path_env ? path_env : "/usr/bin:/bin");
-    const char* pp = std::getenv("PYTHONPATH");
-    env["PYTHONPATH"] = runnel_python_dir() + (pp && *pp ? std::string(":") + pp : "");
+    if (in_container) {
+      // The image's own PATH and interpreter; runnel's Python package is mounted in.
+      env["PYTHONPATH"] = runnel_python_dir();
+    } else {
+      const char* path_env = std::getenv("PATH");
+      env["PATH"] = renv.bin_dir + ":" + (path_env ? path_env : "/usr/bin:/bin");
+      const char* pp = std::getenv("PYTHONPATH");
+      env["PYTHONPATH"] = runnel_python_dir() + (pp && *pp ? std::string(":") + pp : "");
+    }
     env["PYTHONUNBUFFERED"] = "1";
     env["RUNNEL_RUN_CONTEXT"] = rd + "/context.json";
     env["RUNNEL_RUN_ID"] = s.state.step_run_id;
@@ -230,8 +258,9 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.id = s.state.step_run_id;
     ls.job_name = run_id + "." + st.name;
     if (!st.distribution.type.empty())
-      command = distributed_command(st, renv.python.empty() ? "python3" : renv.python,
-                                    backend_of(i).type(), rd + "/logs/user_logs", command);
+      command =
+          distributed_command(st, renv.python.empty() || in_container ? "python3" : renv.python,
+                              backend_of(i).type(), rd + "/logs/user_logs", command);
     ls.command = command;
     if (command.size() > 32 * 1024) {
       // Linux limits one exec argument to 128 KiB: a long command (a join over thousands
@@ -248,6 +277,29 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     ls.array_tasks = st.parallel_workers;  // one Slurm job array; one process elsewhere
     ls.read_only_paths = std::move(read_only);
     ls.writable_paths = {rd, s.staging_root};
+    if (in_container) {
+      // Same paths inside as outside (exec/container.h): the snapshot and the inputs
+      // read-only, the run folder (context file, logs, metrics) and the staging folder
+      // read-write, and the SDK's outputs/ folder of the snapshot writable too.
+      make_dirs(wd + "/outputs");
+      ls.container.image = s.image.run_image;
+      ls.container.runtime = s.image.runtime;
+      ls.container.program = s.image.program;
+      ls.container.args = s.image.args;
+      ls.container.read_only = std::move(input_paths);
+      ls.container.read_only.push_back(wd);
+      ls.container.read_only.push_back(runnel_python_dir());
+      ls.container.writable = {rd, s.staging_root, wd + "/outputs"};
+      ls.read_only_paths.clear();  // the mounts enforce them
+      // A local container outlives a dead engine; reconcile removes it by this record.
+      if (ls.container.runtime == "podman")
+        ws.store().set_value(container_key(s.state.step_run_id),
+                             container_value(ls.container.runtime, ls.container.program,
+                                             internal::container_name(ls.id)));
+    }
+    if (!s.image.warning.empty())
+      ls.command =
+          "echo " + shell_quote("runnel: warning: " + s.image.warning) + " >&2; " + ls.command;
     backend_of(i).launch(ls);
     set_status(i, StepStatus::kQueued);
   } catch (const Error& e) {

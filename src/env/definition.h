@@ -37,7 +37,7 @@ struct EnvDefinition {
   std::vector<std::string> pip;             // requirement specifiers ("pkg==1.0", "pkg>=2")
   std::string requirements;                 // the text of a requirements file ("" = none)
   std::string conda_file;                   // the text of a conda environment file
-  std::string image;                        // a container image name (recorded, fingerprinted)
+  std::string image;                        // a container image its steps run in (env/image.h)
   bool system_site_packages = false;
   PipOptions pip_options;
   std::map<std::string, std::string> variables;

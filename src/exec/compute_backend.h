@@ -18,6 +18,19 @@
 
 namespace runnel {
 
+// A job that runs inside a container image (exec/container.h). An empty image: on the host.
+struct ContainerSpec {
+  std::string image;              // the local image (after the workspace's image map)
+  std::string runtime;            // "podman" (local), "apptainer" or "enroot" (Slurm)
+  std::string program;            // the runtime's binary ("" = its name, found on PATH)
+  std::vector<std::string> args;  // extra runtime arguments (environments.<runtime>.args)
+  // Mounted at their own paths: read-only (the snapshot, the inputs, runnel's Python
+  // package) and read-write (the run folder, the output staging folder). The working
+  // folder is mounted read-only unless it lies under a writable one that is not covered.
+  std::vector<std::string> read_only;
+  std::vector<std::string> writable;
+};
+
 struct LaunchSpec {
   std::string id;           // unique job id chosen by the caller (the step run id)
   std::string job_name;     // a readable name (pipeline run + step), for cluster queues
@@ -38,6 +51,9 @@ struct LaunchSpec {
   // reports it as one job: finished when every task finished, failed when one failed. Other
   // backends run the command once (the driver then runs its own pool of workers).
   int array_tasks = 0;
+  // Non-empty image: the command runs in that container (local: podman; Slurm: apptainer or
+  // enroot). read_only_paths are then enforced by the container's mounts, not bubblewrap.
+  ContainerSpec container;
 };
 
 enum class JobState { kQueued, kRunning, kFinished, kFailed, kCanceled };

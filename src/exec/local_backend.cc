@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <utility>
 
+#include "exec/container.h"
 #include "exec/sandbox.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
@@ -53,10 +55,19 @@ LocalBackend::LocalBackend(const Options& options)
 LocalBackend::~LocalBackend() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, job] : running_) {
+    if (job->cleaning) continue;  // a container's cleanup is left to finish
     internal::signal_group(job->pid, SIGKILL);
     watchdog_.remove(job->pid);
   }
   for (auto& [id, job] : running_) internal::reap(job->pid);
+  // A container outlives its killed podman client: remove it before returning.
+  for (auto& [id, job] : running_)
+    if (!job->cleanup.empty() && !job->cleaning) {
+      std::string c = job->cleanup + " >/dev/null 2>&1";
+      if (std::system(c.c_str()) != 0) {
+        // Nothing more to do here: the container, if any, stays; `podman ps` shows it.
+      }
+    }
 }
 
 // ro_mount inputs read-only (exec/sandbox.h). False when the job failed at once (queued
@@ -78,6 +89,39 @@ bool LocalBackend::apply_sandbox(LaunchSpec& spec) {
   return true;
 }
 
+// The job's command becomes a podman command (exec/container.h). False when the job failed
+// at once (queued as a kFailed event). Called with mu_ held.
+bool LocalBackend::apply_container(Job& job) {
+  internal::ContainerCommand cc = internal::container_command(job.spec);
+  if (!cc.error.empty()) {
+    pending_.push_back(make_event(job.spec.id, JobState::kFailed, cc.error));
+    return false;
+  }
+  job.spec.command = std::move(cc.command);
+  job.cleanup = std::move(cc.cleanup);
+  job.spec.env.clear();  // passed into the container; podman itself gets the inherited ones
+  return true;
+}
+
+// Starts the container's cleanup for a job whose process ended by `status`. False when the
+// job needs none (it ended by itself with an exit code: `podman run --rm` removed it).
+bool LocalBackend::start_cleanup_locked(Job& job, const ExitStatus& status) {
+  if (job.cleanup.empty() || (job.stop == Stop::kNone && status.exited)) return false;
+  LaunchSpec c;
+  c.id = job.spec.id + ".cleanup";
+  c.command = job.cleanup;
+  internal::SpawnResult r = internal::spawn_process(c, devnull_.get());
+  if (r.pid < 0) return false;  // reported as the job's end; the container may remain
+  job.job_pid = job.pid;
+  job.pid = r.pid;
+  job.pidfd = std::move(r.pidfd);
+  if (job.pidfd.get() >= 0) internal::epoll_add(epoll_.get(), job.pidfd.get());
+  job.cleaning = true;
+  job.status = status;
+  job.timeout_at = job.kill_at = Clock::time_point::max();
+  return true;
+}
+
 void LocalBackend::launch(const LaunchSpec& spec) {
   std::lock_guard<std::mutex> lock(mu_);
   if (running_.count(spec.id) || queued_by_id_.count(spec.id))
@@ -85,7 +129,7 @@ void LocalBackend::launch(const LaunchSpec& spec) {
                            "' is already queued or running; give each launch a unique id");
   auto job = std::make_unique<Job>();
   job->spec = spec;
-  if (!apply_sandbox(job->spec)) {
+  if (!spec.container.image.empty() ? !apply_container(*job) : !apply_sandbox(job->spec)) {
     wake_.signal();  // the kFailed event is pending: make event_fd() readable
     return;
   }
@@ -135,6 +179,7 @@ void LocalBackend::start_queued_locked() {
 
 void LocalBackend::stop_locked(Job& job, Stop why, Clock::time_point now) {
   if (job.stop != Stop::kNone) return;  // the first reason to stop is the one reported
+  if (job.cleaning) return;             // its process is gone; the cleanup is stopping the rest
   job.stop = why;
   job.timeout_at = Clock::time_point::max();
   if (kill_grace_.count() == 0) {
@@ -165,11 +210,22 @@ void LocalBackend::reap_locked() {
       ++it;
       continue;
     }
+    if (job.cleaning) {  // the container's cleanup ended: now the job's end is known
+      internal::reap(job.pid);
+      pending_.push_back(end_event(job, job.status));
+      used_slots_ -= job.slots;
+      it = running_.erase(it);
+      continue;
+    }
     // The main process is a zombie now, which keeps the group id reserved: kill what it
     // left behind in its group before reaping it.
     internal::signal_group(job.pid, SIGKILL);
     watchdog_.remove(job.pid);  // before the reap: until then the group id cannot be reused
     ExitStatus status = internal::reap(job.pid);
+    if (start_cleanup_locked(job, status)) {
+      ++it;
+      continue;
+    }
     pending_.push_back(end_event(job, status));
     used_slots_ -= job.slots;
     it = running_.erase(it);
@@ -178,7 +234,7 @@ void LocalBackend::reap_locked() {
 
 JobEvent LocalBackend::end_event(const Job& job, const ExitStatus& status) const {
   JobEvent e = make_event(job.spec.id, JobState::kFailed);
-  e.backend_job_id = std::to_string(job.pid);
+  e.backend_job_id = std::to_string(job.cleaning ? job.job_pid : job.pid);
   e.exit_code = status.exited ? status.code : -1;
   e.signal = status.signal;
   if (job.stop == Stop::kCanceled) {
@@ -188,7 +244,7 @@ JobEvent LocalBackend::end_event(const Job& job, const ExitStatus& status) const
     e.timed_out = true;
     e.reason = "timed out after " + std::to_string(job.spec.timeout_s) + " s";
   } else if (status.lost) {
-    e.reason = "lost track of process " + std::to_string(job.pid) +
+    e.reason = "lost track of process " + std::to_string(job.cleaning ? job.job_pid : job.pid) +
                ": something else in this program reaped it";
   } else if (status.exited && status.code == 0) {
     e.state = JobState::kFinished;

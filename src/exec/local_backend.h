@@ -6,7 +6,12 @@
 // environment plus LaunchSpec::env. A job takes max(1, resources.cpus) slots, capped at the
 // pool's size so that it can still run; jobs beyond the free slots wait in a FIFO queue
 // inside the backend (reported kQueued) and start as slots free up. When a job's main
-// process ends, whatever it left behind in its process group is killed.
+// process ends, whatever it left behind in its process group is killed. A job with
+// LaunchSpec::container.image runs through podman (exec/container.h) instead of
+// bubblewrap; when such a job was stopped (cancel, timeout) or its podman client was
+// killed, the backend runs the container's cleanup (`podman rm -f`) as a process of its
+// own and reports the job's end only after it finished, so that nothing the step left
+// running can still write once its end is known.
 //
 // Thread-safety: launch() and poll() are called from one thread (the scheduler's);
 // cancel() and wakeup() may be called from any thread at any time. The backend reaps only
@@ -107,10 +112,18 @@ class LocalBackend : public ComputeBackend {
     Clock::time_point timeout_at = Clock::time_point::max();
     Clock::time_point kill_at = Clock::time_point::max();  // SIGKILL the group then
     Stop stop = Stop::kNone;
+    std::string cleanup;  // the container's cleanup command ("" = none)
+    // Set while the cleanup runs: pid/pidfd are then the cleanup's, and `status` holds how
+    // the job's own process ended (reported when the cleanup is done).
+    bool cleaning = false;
+    pid_t job_pid = -1;  // the job's own pid once `cleaning` (for backend_job_id)
+    internal::ExitStatus status;
   };
 
   void start_locked(std::unique_ptr<Job> job);
   bool apply_sandbox(LaunchSpec& spec);
+  bool apply_container(Job& job);
+  bool start_cleanup_locked(Job& job, const internal::ExitStatus& status);
   void start_queued_locked();
   void stop_locked(Job& job, Stop why, Clock::time_point now);
   void fire_timers_locked(Clock::time_point now);

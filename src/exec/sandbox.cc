@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "exec/container.h"
 #include "spec/command_template.h"
 
 namespace runnel::internal {
@@ -68,37 +69,11 @@ SandboxedCommand sandbox_command(const std::string& command,
   SandboxedCommand out;
   out.command = command;
   // Resolved paths (a symlink is protected through its target, the file that matters); many
-  // files (a dataset) are bound by their folders, to keep the command line short.
-  std::vector<std::string> ro;
-  for (const auto& p : read_only) {
-    std::error_code ec;
-    if (p.empty() || p[0] != '/') continue;
-    std::string real = std::filesystem::canonical(p, ec).string();
-    if (!ec) ro.push_back(real);
-  }
-  std::sort(ro.begin(), ro.end());
-  ro.erase(std::unique(ro.begin(), ro.end()), ro.end());
-  // Too many binds (a join over 1,000 step outputs, each in its own folder) make one exec
-  // argument longer than Linux allows (128 KiB): bind common ancestors instead, a level at a
-  // time, but never a top-level folder such as /tmp or /home. The step's writable folders
-  // are bound writable again below.
-  auto depth = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
-  while (ro.size() > kMaxBinds) {
-    bool raised = false;
-    for (auto& p : ro) {
-      if (depth(p) <= 2) continue;
-      p = std::filesystem::path(p).parent_path().string();
-      raised = true;
-    }
-    std::sort(ro.begin(), ro.end());
-    ro.erase(std::unique(ro.begin(), ro.end()), ro.end());
-    if (!raised) break;
-  }
-  // A folder bound read-only covers the paths below it.
-  std::vector<std::string> outer;
-  for (const auto& p : ro)
-    if (outer.empty() || !under(p, outer.back())) outer.push_back(p);
-  ro = std::move(outer);
+  // files (a dataset) are bound by their folders, to keep the command line short: too many
+  // binds (a join over 1,000 step outputs) make one exec argument longer than Linux allows
+  // (128 KiB). A folder bound read-only covers the paths below it; the step's writable
+  // folders are bound writable again below.
+  std::vector<std::string> ro = mount_paths(read_only, kMaxBinds);
   if (ro.empty()) return out;
   const std::string& problem = sandbox_problem();
   if (!problem.empty()) {

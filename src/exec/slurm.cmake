@@ -6,7 +6,7 @@ runnel_add_library(runnel_exec_slurm
     ${CMAKE_CURRENT_LIST_DIR}/slurm_commands.cc
     ${CMAKE_CURRENT_LIST_DIR}/slurm_command_runner.cc
     ${CMAKE_CURRENT_LIST_DIR}/slurm_status.cc
-  DEPS runnel_core runnel_spec)
+  DEPS runnel_core runnel_spec runnel_exec_container)
 runnel_add_test(slurm_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/slurm_commands_test.cc

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "exec/container.h"
 #include "runnel/error.h"
 
 namespace runnel {
@@ -403,7 +404,14 @@ std::string build_job_script(const LaunchSpec& spec, const std::string& exit_cod
   }
   if (spec.array_tasks > 0)
     s += "export RUNNEL_ARRAY_STATE=" + shell_quote(array_state_file(exit_code_path)) + "\n";
-  s += "/bin/sh -c " + shell_quote(spec.command) + "\n";
+  if (spec.container.image.empty()) {
+    s += "/bin/sh -c " + shell_quote(spec.command) + "\n";
+  } else {
+    // The cluster's container support (exec/container.h); the exports above reach it.
+    internal::ContainerCommand cc = internal::container_command(spec);
+    if (!cc.error.empty()) throw invalid_argument("job " + spec.id + ": " + cc.error);
+    s += "(" + cc.command + ")\n";
+  }
   s += "rc=$?\n";
   s += "echo \"$rc\" > " + tmp + " && mv -f " + tmp + " " + ec + "\n";
   s += "exit \"$rc\"\n";

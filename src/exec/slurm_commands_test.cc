@@ -283,6 +283,41 @@ TEST(SlurmScript, RunsCommandWithQuotedEnvAndWritesExitCode) {
   fs::remove_all(dir);
 }
 
+// A step in a container image on Slurm: the job script runs the cluster's runtime (here a
+// fake apptainer that records its arguments and runs the command), exit code kept.
+TEST(SlurmScript, RunsTheCommandThroughTheContainerRuntime) {
+  fs::path dir = fs::temp_directory_path() / ("runnel-slurm-container-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "wd");
+  fs::path fake = dir / "apptainer";
+  std::ofstream(fake) << "#!/bin/sh\necho \"$@\" > " << (dir / "args.txt").string()
+                      << "\nwhile [ \"$1\" != /bin/sh ]; do shift; done\nexec \"$@\"\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  LaunchSpec s;
+  s.id = "j";
+  s.working_dir = (dir / "wd").string();
+  s.env = {{"N", "4"}};
+  s.command = "exit $N";
+  s.container.image = "/shared/py.sif";
+  s.container.runtime = "apptainer";
+  s.container.program = fake.string();
+  s.container.read_only = {s.working_dir};
+  std::string ec = (dir / "j.exitcode").string();
+  { std::ofstream(dir / "job.sh") << build_job_script(s, ec); }
+  ProcessCommandRunner run;
+  auto r = run.run({"/bin/sh", (dir / "job.sh").string()}, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  std::ifstream args(dir / "args.txt");
+  std::string line;
+  std::getline(args, line);
+  const std::string wd = fs::canonical(dir / "wd").string();
+  EXPECT_EQ(line, "exec --pwd " + s.working_dir + " --bind " + wd + ":" + wd +
+                      ":ro /shared/py.sif /bin/sh -c exit $N");
+  s.container.runtime = "docker";
+  EXPECT_THROW(build_job_script(s, ec), Error);
+  fs::remove_all(dir);
+}
+
 TEST(SlurmErrors, UnreachableVersusRejected) {
   EXPECT_TRUE(
       is_slurm_unreachable_error("sbatch: error: Batch job submission failed: "

@@ -1,0 +1,315 @@
+"""Environments that name a container image (issue 16 #5, #6).
+
+Without podman (or without the image), a step runs on the host with one warning; with
+`environments.images: require` that is an error; the image name is in the fingerprint
+either way. Where podman can start a container here, a command step runs inside a local
+image that the test imports from a root filesystem made of Debian's static busybox
+(`localhost/runnel-test-busybox:1`): snapshot and inputs read-only, outputs and the run
+folder writable, the same paths and context file as on the host, exit codes kept, a
+canceled or killed step leaves no container and no output. Where podman cannot start a
+container, those tests are skipped and say why (ctest shows the test as Skipped).
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from e2e_util import RUNNEL, SOURCE_DIR, WorkspaceTest, clean_env, read, wait_for
+
+IMAGE = "localhost/runnel-test-busybox:1"
+_PODMAN = None  # (args, why-not) once probed
+
+
+def podman_args():
+    """The `podman run` arguments that work here (scripts/podman-args.sh), importing the
+    busybox image first; raises unittest.SkipTest saying why when podman cannot run it."""
+    global _PODMAN
+    if _PODMAN is None:
+        _PODMAN = _probe()
+    args, why = _PODMAN
+    if args is None:
+        raise unittest.SkipTest(why)
+    return args
+
+
+def _probe():
+    if not shutil.which("podman"):
+        return None, "podman is not installed (scripts/install-deps.sh installs podman)"
+    busybox = "/bin/busybox"
+    if not os.path.exists(busybox):
+        return None, "no /bin/busybox (Debian package busybox-static) to build the test image"
+    ldd = subprocess.run(["ldd", busybox], capture_output=True, text=True)
+    if "not a dynamic executable" not in ldd.stdout + ldd.stderr:
+        return None, "/bin/busybox is not static (install busybox-static)"
+    if subprocess.run(["podman", "image", "exists", IMAGE]).returncode != 0:
+        root = tempfile.mkdtemp(prefix="runnel-busybox-")
+        try:
+            for d in ("bin", "tmp", "etc", "proc", "sys", "dev"):
+                os.makedirs(os.path.join(root, d))
+            shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
+            applets = subprocess.run([busybox, "--list"], capture_output=True, text=True).stdout
+            for a in applets.split():
+                link = os.path.join(root, "bin", a)
+                if not os.path.lexists(link):
+                    os.symlink("busybox", link)
+            # For the Python trick below: the host's /usr bound in makes these resolve.
+            os.symlink("usr/lib", os.path.join(root, "lib"))
+            os.symlink("usr/lib64", os.path.join(root, "lib64"))
+            tar = subprocess.run(["tar", "-C", root, "-c", "."], capture_output=True)
+            p = subprocess.run(["podman", "import", "-", IMAGE], input=tar.stdout,
+                               capture_output=True)
+            if p.returncode != 0:
+                return None, "podman import failed: " + p.stderr.decode(errors="replace")[-300:]
+        finally:
+            shutil.rmtree(root, True)
+    p = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "podman-args.sh"), IMAGE],
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        return None, "podman cannot start a container on this machine:\n" + p.stderr.strip()
+    return json.loads(p.stdout), ""
+
+
+def containers():
+    """Names of podman containers runnel started (running or not)."""
+    p = subprocess.run(["podman", "ps", "-a", "--filter", "label=runnel.job",
+                        "--format", "{{.Names}}"], capture_output=True, text=True)
+    return [n for n in p.stdout.split() if n]
+
+
+class ImageTestBase(WorkspaceTest):
+    def configure(self, environments):
+        cfg_path = os.path.join(self.ws, ".runnel", "config.json")
+        with open(cfg_path) as f:
+            cfg = json.load(f)
+        cfg["environments"] = environments
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f, indent=2)
+
+    def env_create(self, name, image):
+        p = self.runnel("env", "create", name, "--python", "/usr/bin/python3", "--image", image)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def warnings(self, p):
+        return [l for l in p.stderr.splitlines() if l.startswith("warning:")]
+
+
+class ImagePolicyTest(ImageTestBase):
+    """Needs no podman: the image named here exists nowhere."""
+
+    PIPELINE = """
+        type: pipeline
+        jobs:
+          a:
+            environment: azureml:img@latest
+            command: echo on-host > ${{outputs.o}}/where.txt
+            outputs: {o: {type: uri_folder}}
+          b:
+            environment: azureml:img@latest
+            command: echo also > ${{outputs.o}}/where.txt
+            outputs: {o: {type: uri_folder}}
+        """
+
+    def test_missing_image_runs_on_host_with_one_warning(self):
+        self.env_create("img", "mcr.microsoft.com/azureml/runnel-no-such-image:0")
+        path = self.write("p.yml", self.PIPELINE)
+        p = self.run_pipeline(path)
+        w = self.warnings(p)
+        self.assertEqual(len(w), 1, p.stderr)  # one per environment, not one per step
+        self.assertIn("'mcr.microsoft.com/azureml/runnel-no-such-image:0'", w[0])
+        self.assertIn("environments.images: require", w[0])
+        self.assertIn("environments.image_map", w[0])
+        s = self.steps()
+        self.assertEqual(read(os.path.join(s["a"]["outputs"]["o"], "where.txt")).strip(), "on-host")
+        self.assertIn("runnel: warning:", read(s["a"]["stderr"]))  # the step's log says so too
+
+    def test_require_makes_it_an_error_and_host_silences_it(self):
+        self.env_create("img", "mcr.microsoft.com/azureml/runnel-no-such-image:0")
+        path = self.write("p.yml", self.PIPELINE)
+        self.configure({"images": "require"})
+        p = self.runnel("run", path)
+        err = self.assert_one_error(p, "names image 'mcr.microsoft.com/azureml/runnel-no-such-image:0'")
+        self.assertIn("cannot run here", err)
+        self.configure({"images": "host"})
+        p = self.run_pipeline(path)
+        self.assertEqual(self.warnings(p), [], p.stderr)
+        self.configure({"images": "sometimes"})
+        p = self.runnel("run", path)
+        self.assert_one_error(p, r"environments\.images: expected auto, require or host")
+
+    def test_image_name_is_in_the_fingerprint(self):
+        self.env_create("img", "example.org/a:1")
+        path = self.write("p.yml", self.PIPELINE)
+        self.run_pipeline(path)
+        self.run_pipeline(path)
+        self.assertEqual(self.steps()["a"]["status"], "Reused")
+        self.env_create("img", "example.org/b:1")  # a new version naming another image
+        self.run_pipeline(path)
+        self.assertEqual(self.steps()["a"]["status"], "Finished")
+        p = self.runnel("why", "latest", "a")
+        self.assertIn("container image changed: example.org/a:1 -> example.org/b:1", p.stdout)
+
+
+class PodmanTest(ImageTestBase):
+    """Steps in a real container; skipped, saying why, where podman cannot start one."""
+
+    def setUp(self):
+        self.args = podman_args()
+        super().setUp()
+        self.configure({"podman": {"args": self.args}})
+        self.env_create("bb", IMAGE)
+        self.data = os.path.join(self.dir, "data")
+        os.makedirs(self.data)
+        with open(os.path.join(self.data, "x.txt"), "w") as f:
+            f.write("input-bytes\n")
+
+    def test_command_step_runs_in_the_image(self):
+        self.write("code/hello.sh", "echo from-snapshot\n")
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a:
+                environment: azureml:bb@latest
+                code: ./code
+                command: >-
+                  set -e;
+                  test ! -e /usr/bin/python3; test ! -e /etc/debian_version;
+                  echo in-container > ${{outputs.o}}/where.txt;
+                  cat ${{inputs.data}}/x.txt >> ${{outputs.o}}/where.txt;
+                  sh hello.sh >> ${{outputs.o}}/where.txt;
+                  grep -q "$RUNNEL_RUN_ID" "$RUNNEL_RUN_CONTEXT";
+                  if touch ${{inputs.data}}/new 2>/dev/null; then exit 11; fi;
+                  if touch ./new-in-snapshot 2>/dev/null; then exit 12; fi;
+                  echo "ENV_OK=$MY_VAR";
+                  echo to-stderr >&2
+                inputs:
+                  data: {type: uri_folder, path: %s}
+                environment_variables: {MY_VAR: passed}
+                outputs: {o: {type: uri_folder}}
+              b:
+                environment: azureml:bb@latest
+                command: >-
+                  cat ${{inputs.i}}/where.txt > ${{outputs.o}}/copy.txt;
+                  if touch ${{inputs.i}}/new 2>/dev/null; then exit 13; fi
+                inputs:
+                  i: ${{parent.jobs.a.outputs.o}}
+                outputs: {o: {type: uri_folder}}
+            """ % self.data)
+        p = self.run_pipeline(path, timeout=300)
+        self.assertEqual(self.warnings(p), [], p.stderr)
+        s = self.steps()
+        self.assertEqual(s["a"]["status"], "Finished")
+        self.assertEqual(read(os.path.join(s["b"]["outputs"]["o"], "copy.txt")),
+                         "in-container\ninput-bytes\nfrom-snapshot\n")
+        self.assertIn("ENV_OK=passed", read(s["a"]["stdout"]))
+        self.assertIn("to-stderr", read(s["a"]["stderr"]))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "new")))
+        self.assertEqual(containers(), [])
+        # The same fingerprint as on the host: a second run reuses.
+        self.run_pipeline(path, timeout=300)
+        self.assertEqual(self.steps()["a"]["status"], "Reused")
+
+    def test_mapped_image_and_exit_code_and_no_half_output(self):
+        self.env_create("py", "python:3.11-runnel-test")  # not local: mapped to the busybox image
+        self.configure({"podman": {"args": self.args},
+                        "image_map": {"python:3.11-runnel-test": IMAGE}, "images": "require"})
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a:
+                environment: azureml:py@latest
+                command: echo partial > ${{outputs.o}}/part.txt; test ! -e /usr/bin/python3 && exit 3
+                outputs: {o: {type: uri_folder}}
+            """)
+        self.run_pipeline(path, expect=1, timeout=300)
+        s = self.steps()["a"]
+        self.assertEqual(s["status"], "Failed")
+        self.assertEqual(s["exit_code"], 3)
+        self.assertEqual(s["outputs"], {})
+        self.assertFalse(os.path.exists(os.path.join(self.datastore(), "runs", s["run_id"])))
+        self.assertFalse(os.path.exists(os.path.join(self.datastore(), ".staging", s["run_id"])))
+        self.assertEqual(containers(), [])
+
+    def slow_pipeline(self):
+        return self.write("p.yml", """
+            type: pipeline
+            jobs:
+              slow:
+                environment: azureml:bb@latest
+                command: echo started; echo partial > ${{outputs.o}}/part; sleep 300
+                outputs: {o: {type: uri_folder}}
+            """)
+
+    def start(self, path):
+        proc = subprocess.Popen([RUNNEL, "--workspace", self.ws, "run", path], cwd=self.dir,
+                                env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        logs = os.path.join(self.ws, ".runnel", "runs")
+
+        def started():
+            for d in os.listdir(logs) if os.path.isdir(logs) else []:
+                if "started" in (read(os.path.join(logs, d, "logs", "stdout.txt")) or ""):
+                    return True
+            return False
+        self.assertTrue(wait_for(started, timeout=60), "the step did not start")
+        self.assertEqual(len(containers()), 1)
+        return proc
+
+    def test_cancel_stops_the_container(self):
+        proc = self.start(self.slow_pipeline())
+        t0 = time.time()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 1, out + err)
+        self.assertLess(time.time() - t0, 30)
+        s = self.steps()["slow"]
+        self.assertEqual(s["status"], "Canceled")
+        self.assertEqual(s["outputs"], {})
+        self.assertFalse(os.path.exists(os.path.join(self.datastore(), ".staging", s["run_id"])))
+        self.assertEqual(containers(), [])
+
+    def test_a_killed_engine_leaves_no_container_after_the_next_command(self):
+        proc = self.start(self.slow_pipeline())
+        proc.kill()  # SIGKILL: the podman client dies with it, the container would not
+        proc.communicate(timeout=30)
+        p = self.runnel("runs", "list")  # closes the dead run (engine/reconcile.h)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(wait_for(lambda: containers() == [], timeout=30), containers())
+        self.assertEqual(self.steps()["slow"]["status"], "Failed")
+
+    def test_python_step_with_the_hosts_usr_bound_in(self):
+        # A test trick, not a way to use images: the host's /usr (python3, its libraries)
+        # bound read-only into the busybox image, so that a Python step runs in a container
+        # without a Python image. runnel's own Python package is mounted by runnel.
+        self.configure({"podman": {"args": self.args + ["-v", "/usr:/usr:ro"]}})
+        self.write("code/train.py", """
+            import os
+            from runnel import Run
+            run = Run.get_context()
+            run.log("accuracy", 0.5)
+            with open(os.path.join(os.environ["AZUREML_DATAREFERENCE_o"], "ok.txt"), "w") as f:
+                f.write("debian_version=%s\\n" % os.path.exists("/etc/debian_version"))
+            """)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              t:
+                environment: azureml:bb@latest
+                code: ./code
+                command: python3 train.py
+                outputs: {o: {type: uri_folder}}
+            """)
+        self.run_pipeline(path, timeout=300)
+        s = self.steps()["t"]
+        self.assertEqual(s["metrics"].get("accuracy"), 0.5)
+        # The image's /etc, not the host's.
+        self.assertEqual(read(os.path.join(s["outputs"]["o"], "ok.txt")), "debian_version=False\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
