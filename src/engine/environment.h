@@ -31,6 +31,9 @@ struct ResolvedEnvironment {
   std::vector<std::string> packages;  // installed distributions "name-version", sorted
   std::string packages_digest;
   std::string build_digest;  // .runnel/envs/<digest> for a built environment, else ""
+  std::string image;         // the definition's container image (recorded, fingerprinted), or ""
+  // sha256 of a record_only definition's conda file (recorded, fingerprinted), or "".
+  std::string conda_digest;
 };
 
 // Resolves `name` ("" = default; "name:version" accepted), building it first when its

@@ -101,3 +101,14 @@ TEST(FingerprintExplain, NamesAChangedDistribution) {
   EXPECT_EQ(lines[0],
             "distribution changed: pytorch, 2 nodes x 4 processes -> tensorflow, 2 workers + 1 ps");
 }
+
+TEST(FingerprintExplain, NamesAChangedImageCondaFileAndDestinations) {
+  nlohmann::json a = {{"v", 2}, {"environment", {{"python", "/usr/bin/python3"}}}}, b = a;
+  b["environment"]["image"] = "python:3.12-slim";
+  b["environment"]["conda_file"] = "d1";
+  b["destinations"] = {{{"datastore", "dst"}, {"path", "copied"}}};
+  auto lines = runnel::explain_changes(a, b);
+  EXPECT_EQ(lines, (std::vector<std::string>{"container image changed: none -> python:3.12-slim",
+                                             "conda file changed",
+                                             "destinations written in place changed"}));
+}

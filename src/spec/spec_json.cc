@@ -145,6 +145,12 @@ StepOutput output_from(const json& j) {
   return o;
 }
 
+json destinations_json(const std::vector<DatastoreDestination>& ds) {
+  json out = json::array();
+  for (const auto& d : ds) out.push_back({{"datastore", d.datastore}, {"path", d.path}});
+  return out;
+}
+
 json step_json(const StepSpec& s) {
   json inputs = json::array(), outputs = json::array(), key_locs = json::object();
   for (const auto& i : s.inputs) inputs.push_back(input_json(i));
@@ -166,6 +172,7 @@ json step_json(const StepSpec& s) {
          {"env_vars", s.env_vars},
          {"allow_reuse", s.allow_reuse},
          {"hash_paths", s.hash_paths},
+         {"destinations", destinations_json(s.destinations)},
          {"resources",
           {{"cpus", s.resources.cpus},
            {"memory_mb", s.resources.memory_mb},
@@ -206,6 +213,8 @@ StepSpec step_from(const json& j) {
   s.env_vars = j.value("env_vars", std::map<std::string, std::string>{});
   s.allow_reuse = j.value("allow_reuse", true);
   s.hash_paths = j.value("hash_paths", std::vector<std::string>{});
+  for (const auto& d : j.value("destinations", json::array()))
+    s.destinations.push_back({d.value("datastore", ""), d.value("path", "")});
   json r = j.value("resources", json::object());
   s.resources.cpus = r.value("cpus", 0);
   s.resources.memory_mb = r.value("memory_mb", int64_t{0});
