@@ -140,7 +140,8 @@ class NotebookTest(SdkScriptTest):
         steps = self.latest_steps()
         self.assertEqual(steps["transfer_to_blob"]["status"], "Finished")
         self.assertIn("changed since run", steps["transfer_to_blob"]["decision"])
-        self.assertNotIn("tampered", open(os.path.join(dest, "part1.csv")).read())
+        with open(os.path.join(dest, "part1.csv")) as f:
+            self.assertNotIn("tampered", f.read())
 
     def test_data_transfer_from_azure_blob(self):
         # Also: Datastore.register_azure_blob_container, upload/download on an object-store
