@@ -103,3 +103,15 @@ runnel_add_e2e(v2_samples LABELS python TIMEOUT 300)
 # steps in a podman container of a busybox image the test imports (a visible skip, saying
 # why, where podman cannot start a container).
 runnel_add_e2e(images TIMEOUT 600)
+# DataTransferStep to an object-store destination (Azurite, s3rver): reused while the
+# destination holds what it wrote, rerun when it was altered or removed; `datastore rm`.
+add_test(NAME e2e_objstore_transfer COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/e2e/test_objstore_transfer.py)
+set_tests_properties(e2e_objstore_transfer PROPERTIES
+  ENVIRONMENT "RUNNEL_BIN=${PROJECT_BINARY_DIR}/runnel;RUNNEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+  LABELS "e2e;objstore;python"
+  TIMEOUT 600
+  SKIP_RETURN_CODE 77
+  REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
+# v2 references backed by the workspace: custom_model inputs on registered models, parallel
+# component files, inline environments recorded in the fingerprint.
+runnel_add_e2e(v2_refs LABELS python TIMEOUT 300)

@@ -248,6 +248,14 @@ class CommandStep : public Step {
     std::string source_directory;  // "" = no code folder
     bool allow_reuse = true;
     std::string version;  // part of the step's fingerprint: a new version reruns it
+    // Paths on datastores (DataPath(ds, "path")) that the command writes in place, outside
+    // its outputs, as DataTransferStep writes its destination. They are part of the
+    // fingerprint; when the step finishes, what is there is recorded (a local path's content
+    // digest; an object store's listing of names, sizes, ETags and MD5s), and the step is
+    // reused only while every one is unchanged: one deleted or altered since reruns it.
+    // Pipeline::to_spec() throws Error(kNotFound) for an unknown datastore and
+    // kInvalidArgument for a local path or one escaping its datastore.
+    std::vector<DataPath> destinations;
   };
   explicit CommandStep(Options options);
 };

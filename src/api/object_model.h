@@ -41,6 +41,7 @@ struct Step::State {
   bool allow_reuse = true;
   std::string version;  // Options::version, fingerprinted
   std::vector<std::string> hash_paths;
+  std::vector<DataPath> destinations;  // CommandStep::Options::destinations
   std::vector<std::shared_ptr<State>> run_after;
 };
 

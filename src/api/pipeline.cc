@@ -143,6 +143,28 @@ std::string double_text(double v) {
   if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
   return text;
 }
+
+// A CommandStep destination as the engine keeps it: a registered datastore and a clean
+// relative path inside it.
+DatastoreDestination destination_of(const Workspace& ws, const std::string& step,
+                                    const DataPath& d) {
+  std::string where = "step '" + step + "': destinations: ";
+  if (d.datastore.empty())
+    throw invalid_argument(where + "'" + d.path +
+                           "' is a local path; name a datastore path, DataPath(datastore, "
+                           "\"path\")");
+  std::string p = d.path;
+  while (p.rfind("./", 0) == 0) p.erase(0, 2);
+  while (!p.empty() && p.front() == '/') p.erase(0, 1);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  if (p == ".") p.clear();
+  try {
+    Datastore(ws, d.datastore).path(p);  // unknown datastore, `..` escapes
+  } catch (const Error& e) {
+    throw Error(e.code(), where + e.what());
+  }
+  return {d.datastore, p};
+}
 }  // namespace
 
 Argument::Argument(double v) { value_ = double_text(v); }
@@ -220,6 +242,7 @@ CommandStep::CommandStep(Options o) {
   state_->source_directory = o.source_directory.empty() ? "" : absolute_path(o.source_directory);
   state_->allow_reuse = o.allow_reuse;
   state_->version = o.version;
+  state_->destinations = std::move(o.destinations);
   register_outputs(state_);
 }
 
@@ -259,6 +282,8 @@ PipelineSpec Pipeline::to_spec() const {
     st.environment = s.runconfig.environment;
     st.allow_reuse = s.allow_reuse;
     st.hash_paths = s.hash_paths;
+    for (const DataPath& d : s.destinations)
+      st.destinations.push_back(destination_of(ws_, s.name, d));
     st.params = s.params;
     if (!s.version.empty()) st.params["step.version"] = s.version;  // fingerprinted, not an env var
     for (const auto& [k, v] : s.params) st.env_vars["AML_PARAMETER_" + k] = v;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "assets/model_refs.h"
 #include "assets/url_inputs.h"
 #include "core/digest.h"
 #include "core/fs.h"
@@ -309,6 +310,18 @@ CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
 
 std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(
     const std::string& workspace_flag) {
+  internal::AssetLookups assets;
+  assets.model = [workspace_flag](const std::string& name, const std::string& version) {
+    return registered_model_path(Workspace::from_config(workspace_flag), name, version);
+  };
+  assets.blob_datastore = [workspace_flag](const std::string& account,
+                                           const std::string& container) {
+    return blob_datastore_for(Workspace::from_config(workspace_flag), account, container);
+  };
+  assets.inline_environment = [workspace_flag](const std::string& image, const std::string& conda,
+                                               const std::string& where) {
+    return inline_environment_name(Workspace::from_config(workspace_flag), image, conda, where);
+  };
   return std::make_unique<internal::ScopedComponentLookup>(
       [workspace_flag](const std::string& name, const std::string& version) {
         Workspace ws = Workspace::from_config(workspace_flag);
@@ -316,15 +329,27 @@ std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(
       },
       [workspace_flag](const std::string& url) {
         return fetch_url_input(Workspace::from_config(workspace_flag), url);
-      });
+      },
+      std::move(assets));
 }
 
 std::unique_ptr<internal::ScopedComponentLookup> use_registered_components(const Workspace& ws) {
+  internal::AssetLookups assets;
+  assets.model = [ws](const std::string& name, const std::string& version) {
+    return registered_model_path(ws, name, version);
+  };
+  assets.blob_datastore = [ws](const std::string& account, const std::string& container) {
+    return blob_datastore_for(ws, account, container);
+  };
+  assets.inline_environment = [ws](const std::string& image, const std::string& conda,
+                                   const std::string& where) {
+    return inline_environment_name(ws, image, conda, where);
+  };
   return std::make_unique<internal::ScopedComponentLookup>(
       [ws](const std::string& name, const std::string& version) {
         return get_component(ws, name, version).file;
       },
-      [ws](const std::string& url) { return fetch_url_input(ws, url); });
+      [ws](const std::string& url) { return fetch_url_input(ws, url); }, std::move(assets));
 }
 
 }  // namespace runnel::assets

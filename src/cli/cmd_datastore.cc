@@ -1,4 +1,4 @@
-// `runnel datastore list|show|register|create|delete|upload|download|ls|copy`: the
+// `runnel datastore list|show|register|create|delete|upload|download|ls|rm|copy`: the
 // workspace's datastores (local folders, Azure Blob containers, S3 buckets) and their files.
 // Transfers of more than 64 MiB show a progress bar on stderr when it is a terminal.
 // Credentials are taken from flags or environment variables and never printed.
@@ -56,6 +56,36 @@ struct Side {
                        : abs.substr(root.size() + 1);  // abs is root-prefixed (Datastore::path)
   }
 };
+
+// `runnel datastore rm` on a local datastore: the file or folder at `rel`, refused when the
+// path leaves the datastore or passes through a symlink (nothing outside it is removed).
+size_t remove_local(const Datastore& ds, const std::string& rel) {
+  std::string abs = ds.path(rel);  // throws on `..` and absolute paths
+  if (abs == ds.root())
+    throw invalid_argument("datastore '" + ds.name() +
+                           "': refusing to remove the whole datastore; name a path in it");
+  fs::path p = ds.root();
+  for (const auto& part : fs::path(abs.substr(ds.root().size() + 1))) {
+    p /= part;
+    std::error_code ec;
+    auto st = fs::symlink_status(p, ec);
+    if (ec || st.type() == fs::file_type::not_found)
+      throw not_found("datastore '" + ds.name() + "' has nothing at '" + rel +
+                      "'; check the path (runnel datastore ls --datastore " + ds.name() + ")");
+    if (st.type() == fs::file_type::symlink && p != fs::path(abs))
+      throw invalid_argument("datastore '" + ds.name() + "': '" + rel +
+                             "' passes through a symlink; remove it by hand");
+  }
+  size_t n = 0;
+  if (fs::is_directory(fs::symlink_status(abs))) {
+    for (const auto& e : fs::recursive_directory_iterator(abs))
+      if (!e.is_directory()) ++n;
+  } else {
+    n = 1;
+  }
+  remove_all(abs);
+  return n;
+}
 
 UniqueFd open_source(const Side& side, const std::string& path) {
   if (!side.root.empty()) return open_beneath(side.root, side.rel(path), O_RDONLY, side.what);
@@ -362,6 +392,18 @@ void register_datastore(CLI::App& app, CliGlobals& g) {
     for (const auto& f : internal::match_datastore_files(ds.root(), pattern, ds.name()))
       t.add({std::to_string(f.size), f.rel});
     t.print();
+  });
+
+  CLI::App* rm = cmd->add_subcommand(
+      "rm", "remove the file at PATH, or everything under it, from a datastore");
+  rm->add_option("path", a->path, "path on the datastore (never the whole datastore)")->required();
+  rm->add_option("--datastore", a->datastore, "datastore (default: the workspace's default)");
+  rm->callback([a, &g] {
+    Workspace ws = open_workspace(g);
+    Datastore ds = a->datastore.empty() ? ws.get_default_datastore() : Datastore(ws, a->datastore);
+    size_t n =
+        ds.is_remote() ? objstore::remove_path(ws, ds.name(), a->path) : remove_local(ds, a->path);
+    std::cout << "Removed " << n << " file(s) from " << ds.name() << ":" << a->path << "\n";
   });
 }
 

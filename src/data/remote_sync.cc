@@ -63,6 +63,26 @@ RemoteSync sync_dataset_sources(const Workspace& ws, const InputSource& src) {
   return total;
 }
 
+std::optional<RemoteListing> list_remote_path(const Workspace& ws, const std::string& datastore,
+                                              const std::string& path) {
+  Datastore ds(ws, datastore);
+  if (!ds.is_remote())
+    throw invalid_argument("datastore '" + datastore + "' is local; it has no listing");
+  std::string where = "datastore '" + datastore + "'";
+  try {
+    auto store = objstore::open_store(ws, datastore);
+    where += " (" + store->describe() + ")";
+    auto objects = objstore::list_path(
+        *store, path, [](const std::string& p, const std::string& k) { return glob_match(p, k); },
+        datastore, objstore::marker_cache_dir(ws, datastore));
+    return RemoteListing{objects.size(), objstore::listing_state_digest(objects, path)};
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) return std::nullopt;
+    throw Error(e.code(), objstore::redact(ws, where + ", path '" + path + "': " + e.what() +
+                                                   hint_for(e.code(), datastore)));
+  }
+}
+
 bool sync_if_remote_path(const Workspace& ws, const std::string& local_path) {
   for (const auto& [name, ds] : ws.datastores()) {
     if (!ds.is_remote()) continue;

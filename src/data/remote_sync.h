@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "runnel/workspace.h"
@@ -41,5 +42,18 @@ RemoteSync sync_dataset_sources(const Workspace& ws, const InputSource& dataset_
 // When `local_path` lies in a remote datastore's cache: syncs the datastore path it stands
 // for and returns true; false (and nothing done) otherwise.
 bool sync_if_remote_path(const Workspace& ws, const std::string& local_path);
+
+// What object-store datastore `datastore` holds at `path` now, from one listing (no object
+// is read; objstore::listing_state_digest): how many objects, and a digest of their names,
+// sizes, ETags, Content-MD5s and version ids. nullopt when nothing is there or the
+// container/bucket is gone. Throws runnel::Error as sync_datastore_path for an unreachable
+// store (kUnavailable) or refused credentials (kInvalidArgument); kInvalidArgument as well
+// for a local datastore.
+struct RemoteListing {
+  size_t objects = 0;
+  std::string digest;  // 64 hex characters
+};
+std::optional<RemoteListing> list_remote_path(const Workspace& ws, const std::string& datastore,
+                                              const std::string& path);
 
 }  // namespace runnel::internal

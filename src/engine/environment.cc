@@ -243,6 +243,8 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
     packages = installed_packages(p.sys_path);
   }
   std::string image;
+  if (definition && definition->record_only && !definition->conda_file.empty())
+    env.conda_digest = hex_sha256(definition->conda_file);
   if (definition && definition->needs_build()) {
     // Built once into .runnel/envs/<digest>/ (env/build.h); steps run its python, and the
     // resolved package set (pip freeze) is what their fingerprints see.

@@ -32,6 +32,8 @@ struct ResolvedEnvironment {
   std::string packages_digest;
   std::string build_digest;  // .runnel/envs/<digest> for a built environment, else ""
   std::string image;         // the container image the definition names ("" = none; env/image.h)
+  // sha256 of a record_only definition's conda file (recorded, fingerprinted), or "".
+  std::string conda_digest;
 };
 
 // Resolves `name` ("" = default; "name:version" accepted), building it first when its

@@ -132,6 +132,14 @@ class PipelineExecution::Impl {
   void take_reuse(int i);
   void release_claim(int i);
   void record_output_digests(int i);
+  // engine/destinations.cc: StepSpec::destinations, recorded when a step finishes and
+  // checked before its run is reused.
+  nlohmann::json destination_state(const DatastoreDestination& d);  // throws Error
+  void record_destination_states(int i);  // throws Error naming the destination
+  // Why candidate `cand` cannot be reused for step i because of a destination ("" when
+  // every one holds what cand recorded); `now` caches the current states across candidates.
+  std::string destinations_problem(int i, const StepRunRecord& cand,
+                                   std::map<std::string, nlohmann::json>* now);
   // engine/output_dest.cc
   void move_to_destinations(int i);
   void register_outputs(int i);

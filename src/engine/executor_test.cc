@@ -573,5 +573,53 @@ TEST_F(ExecutorTest, BackendErrorMidRunRecordsStepEnds) {
   EXPECT_EQ(rec_.statuses("a").back(), "Canceled");
 }
 
+// A destination written in place (DataTransferStep's DataReference): the step is reused while
+// the destination holds what it wrote; deleted or altered there, it runs again and says why.
+TEST_F(ExecutorTest, DestinationDeletedOrAlteredSinceItWasWrittenRerunsTheStep) {
+  StepSpec a = make_step("a");
+  std::string ds = ws_.get_default_datastore().name();
+  a.destinations = {{ds, "copied"}};
+  std::string dest = datastore() + "/copied";
+  int writes = 0;
+  script("a", {.on_end = [&](const LaunchSpec&) {
+           ++writes;
+           fs::create_directories(dest);
+           std::ofstream(dest + "/x.txt") << "copy";
+         }});
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  std::string first = step("a").step_run_id;
+  EXPECT_NE(record("a").fingerprint_json.find("destination_states"), std::string::npos);
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  EXPECT_EQ(statuses({"a"}), (Names{"Reused"}));
+
+  std::ofstream(dest + "/x.txt") << "altered";
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  EXPECT_EQ(statuses({"a"}), (Names{"Finished"}));
+  EXPECT_NE(step("a").decision.find("destination 'copied' on datastore '" + ds +
+                                    "' changed since run " + first + " wrote it"),
+            std::string::npos)
+      << step("a").decision;
+  EXPECT_EQ(read_text(dest + "/x.txt"), "copy");
+
+  fs::remove_all(dest);
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  EXPECT_EQ(statuses({"a"}), (Names{"Finished"}));
+  EXPECT_NE(step("a").decision.find("was deleted since"), std::string::npos) << step("a").decision;
+  EXPECT_EQ(writes, 3);
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  EXPECT_EQ(statuses({"a"}), (Names{"Reused"}));
+}
+
+// The destination is part of the fingerprint: the same command writing elsewhere runs.
+TEST_F(ExecutorTest, AnotherDestinationIsAnotherStep) {
+  StepSpec a = make_step("a");
+  std::string ds = ws_.get_default_datastore().name();
+  a.destinations = {{ds, "one"}};
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  a.destinations = {{ds, "two"}};
+  ASSERT_EQ(run(pipeline({a})), "Finished");
+  EXPECT_EQ(statuses({"a"}), (Names{"Finished"}));
+}
+
 }  // namespace
 }  // namespace runnel

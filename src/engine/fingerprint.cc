@@ -35,7 +35,7 @@ namespace {
 // Members that only explain, at any depth: per-file lists, source paths, package names.
 bool explains_only(const std::string& k) {
   return k == "files" || k == "source" || k == "package_list" || k == "decision" ||
-         k == "committed_outputs";
+         k == "committed_outputs" || k == "destination_states";
 }
 
 // The components minus what only explains.
@@ -60,6 +60,9 @@ std::string short_value(const json& v) {
   std::string s = v.is_string() ? v.get<std::string>() : v.dump();
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
+
+// An environment's image for a change line; "none" when it had none.
+std::string image_text(const json& v) { return v.is_string() ? short_value(v) : "none"; }
 
 // "pytorch, 2 nodes x 4 processes", "tensorflow, 2 workers + 1 ps", "one process".
 std::string distribution_text(const json& d) {
@@ -460,14 +463,14 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
       for (size_t i = 0; i < parts.size() && i < 6; ++i) list += (i ? " " : "") + parts[i];
       out.push_back("installed packages changed" + (list.empty() ? std::string() : ": " + list));
     }
-    if (get(be, "image") != get(ae, "image"))
-      out.push_back(
-          "container image changed: " +
-          (get(be, "image").is_null() ? std::string("none") : short_value(get(be, "image"))) +
-          " -> " +
-          (get(ae, "image").is_null() ? std::string("none") : short_value(get(ae, "image"))));
     diff_map("environment variable", get(be, "variables"), get(ae, "variables"), &out);
+    if (get(be, "image") != get(ae, "image"))
+      out.push_back("container image changed: " + image_text(get(be, "image")) + " -> " +
+                    image_text(get(ae, "image")));
+    if (get(be, "conda_file") != get(ae, "conda_file")) out.push_back("conda file changed");
   }
+  if (get(before, "destinations") != get(after, "destinations"))
+    out.push_back("destinations written in place changed");
   diff_map("environment variable", get(before, "env_vars"), get(after, "env_vars"), &out);
   diff_map("parameter", get(before, "params"), get(after, "params"), &out);
   if (get(before, "outputs") != get(after, "outputs")) out.push_back("declared outputs changed");

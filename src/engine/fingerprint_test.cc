@@ -167,3 +167,14 @@ TEST(FingerprintExplain, NamesAChangedImage) {
   EXPECT_EQ(lines[0], "container image changed: python:3.11 -> localhost/py:1");
   EXPECT_NE(runnel::fingerprint_of(a), runnel::fingerprint_of(b));
 }
+
+TEST(FingerprintExplain, NamesAChangedImageCondaFileAndDestinations) {
+  nlohmann::json a = {{"v", 2}, {"environment", {{"python", "/usr/bin/python3"}}}}, b = a;
+  b["environment"]["image"] = "python:3.12-slim";
+  b["environment"]["conda_file"] = "d1";
+  b["destinations"] = {{{"datastore", "dst"}, {"path", "copied"}}};
+  auto lines = runnel::explain_changes(a, b);
+  EXPECT_EQ(lines, (std::vector<std::string>{"container image changed: none -> python:3.12-slim",
+                                             "conda file changed",
+                                             "destinations written in place changed"}));
+}

@@ -219,6 +219,7 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   // The image as named, whether the step runs in it or on the host (env/image.h); absent
   // without one, so that fingerprints made before images existed still match.
   if (!env.image.empty()) c["environment"]["image"] = env.image;
+  if (!env.conda_digest.empty()) c["environment"]["conda_file"] = env.conda_digest;
   c["env_vars"] = st.env_vars;
   c["params"] = st.params;
   if (!st.distribution.type.empty()) {  // how many processes run the code, and how they meet
@@ -231,6 +232,12 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
   json outs = json::object();
   for (const auto& o : st.outputs) outs[o.name] = data_type_name(o.type);
   c["outputs"] = outs;
+  if (!st.destinations.empty()) {  // written in place (engine/destinations.cc)
+    json dests = json::array();
+    for (const auto& d : st.destinations)
+      dests.push_back({{"datastore", d.datastore}, {"path", d.path}});
+    c["destinations"] = dests;
+  }
   json ins = json::object();
   for (size_t k = 0; k < st.inputs.size(); ++k) {
     const StepInput& in = st.inputs[k];
@@ -332,6 +339,7 @@ void PipelineExecution::Impl::decide(int i) {
     return;
   }
   std::string not_reused;
+  std::map<std::string, json> destinations_now;
   for (auto& cand : ws.store().find_by_fingerprint(s.fingerprint_digest)) {
     // Another step of this run with the same fingerprint counts (two uses of one component
     // with the same inputs run once); this step's own earlier attempts do not.
@@ -369,6 +377,7 @@ void PipelineExecution::Impl::decide(int i) {
       now.files = committed[o.name].contains("files") ? committed[o.name]["files"] : now.files;
       digests[o.name] = now;
     }
+    if (problem.empty()) problem = destinations_problem(i, cand, &destinations_now);
     if (!problem.empty()) {
       if (not_reused.empty()) not_reused = problem;
       continue;

@@ -425,6 +425,12 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
       return;
     }
     try {
+      record_destination_states(i);
+    } catch (const Error& e) {
+      end_step(i, StepStatus::kFailed, e.what());
+      return;
+    }
+    try {
       register_outputs(i);
     } catch (const Error& e) {
       end_step(i, StepStatus::kFailed,

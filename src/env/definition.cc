@@ -60,7 +60,8 @@ json EnvDefinition::to_json() const {
           {"system_site_packages", system_site_packages},
           {"pip_options", pip_options.to_json()},
           {"variables", variables},
-          {"description", description}};
+          {"description", description},
+          {"record_only", record_only}};
 }
 
 EnvDefinition EnvDefinition::from_json(const json& j) {
@@ -74,6 +75,7 @@ EnvDefinition EnvDefinition::from_json(const json& j) {
   if (j.contains("pip_options")) d.pip_options = PipOptions::from_json(j["pip_options"]);
   d.variables = j.value("variables", std::map<std::string, std::string>{});
   d.description = j.value("description", "");
+  d.record_only = j.value("record_only", false);
   return d;
 }
 

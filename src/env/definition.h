@@ -42,10 +42,16 @@ struct EnvDefinition {
   PipOptions pip_options;
   std::map<std::string, std::string> variables;
   std::string description;
+  // An inline `environment: {image, conda_file}` of a v2 pipeline or component file: the
+  // image and the conda file are recorded (and key reuse) but not built, and the step runs
+  // with `python` (Azure ML builds a container from them; runnel has no such build).
+  bool record_only = false;
 
   // True when it must be built (packages to install), false for "an interpreter plus
-  // variables" environments.
-  bool needs_build() const { return !pip.empty() || !requirements.empty() || !conda_file.empty(); }
+  // variables" environments and record_only ones.
+  bool needs_build() const {
+    return !record_only && (!pip.empty() || !requirements.empty() || !conda_file.empty());
+  }
   nlohmann::json to_json() const;
   static EnvDefinition from_json(const nlohmann::json& j);
 };

@@ -3,6 +3,7 @@
 
 #include "objstore/crypto.h"
 #include "objstore/http.h"
+#include "objstore/ops.h"
 #include "objstore/stores.h"
 #include "objstore/xml.h"
 #include "runnel/error.h"
@@ -64,6 +65,35 @@ TEST(Errors, StatusesMapToCodesWithoutSecrets) {
     EXPECT_NE(std::string(e.what()).find("AuthenticationFailed"), std::string::npos);
   }
   EXPECT_THROW(throw_http_error("x", 404, ""), Error);
+}
+
+// A destination's recorded state: the same objects in any order and under any folder give
+// the same digest; a changed ETag, size, MD5, name, or one object more or less changes it.
+TEST(ListingState, DigestIsOrderFreeAndCatchesEveryChange) {
+  ObjectInfo a{.key = "dst/a.csv", .size = 3, .etag = "e1", .content_md5 = "m1"};
+  ObjectInfo b{.key = "dst/sub/b.csv", .size = 5, .etag = "e2"};
+  std::string d = listing_state_digest({a, b}, "dst");
+  EXPECT_EQ(d.size(), 64u);
+  EXPECT_EQ(listing_state_digest({b, a}, "dst/"), d);
+  ObjectInfo a2 = a, b2 = b;
+  a2.key = "other/a.csv";
+  b2.key = "other/sub/b.csv";
+  EXPECT_EQ(listing_state_digest({a2, b2}, "other"), d);
+  auto changed = [&](auto edit) {
+    ObjectInfo x = a;
+    edit(x);
+    return listing_state_digest({x, b}, "dst") != d;
+  };
+  EXPECT_TRUE(changed([](ObjectInfo& x) { x.etag = "e9"; }));
+  EXPECT_TRUE(changed([](ObjectInfo& x) { x.size = 4; }));
+  EXPECT_TRUE(changed([](ObjectInfo& x) { x.content_md5 = ""; }));
+  EXPECT_TRUE(changed([](ObjectInfo& x) { x.version_id = "v2"; }));
+  EXPECT_TRUE(changed([](ObjectInfo& x) { x.key = "dst/A.csv"; }));
+  EXPECT_NE(listing_state_digest({a}, "dst"), d);
+  EXPECT_NE(listing_state_digest({a, b, ObjectInfo{.key = "dst/c", .size = 0}}, "dst"), d);
+  // A single object named by the path itself.
+  EXPECT_NE(listing_state_digest({ObjectInfo{.key = "dst", .size = 3}}, "dst"),
+            listing_state_digest({}, "dst"));
 }
 
 }  // namespace

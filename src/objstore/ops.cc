@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <set>
 
 #include "core/fs.h"
+#include "core/sha256.h"
 #include "objstore/crypto.h"
 #include "objstore/remote.h"
 #include "objstore/transfer.h"
@@ -55,9 +57,13 @@ std::vector<std::pair<std::string, std::string>> local_files(const std::string& 
   if (fs::is_regular_file(local)) {
     out.emplace_back(fs::path(local).filename().string(), local);
   } else if (fs::is_directory(local)) {
-    for (const auto& e : fs::recursive_directory_iterator(local))
+    // Lexically: a mounted input is a folder of symlinks into a datastore, and fs::relative
+    // would resolve each one and name a path outside `local` ("../../datastores/...").
+    fs::path base = fs::path(local).lexically_normal();
+    if (!base.has_filename()) base = base.parent_path();  // "dir/" -> "dir"
+    for (const auto& e : fs::recursive_directory_iterator(base))
       if (e.is_regular_file())
-        out.emplace_back(fs::relative(e.path(), local).generic_string(), e.path().string());
+        out.emplace_back(e.path().lexically_relative(base).generic_string(), e.path().string());
     std::sort(out.begin(), out.end());
   } else {
     throw not_found("nothing to upload at " + local);
@@ -149,10 +155,6 @@ std::string index_path(const Workspace& ws, const std::string& datastore) {
   return ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".json";
 }
 
-std::string marker_cache_dir(const Workspace& ws, const std::string& datastore) {
-  return ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".markers";
-}
-
 json read_index(const std::string& path) {
   json index = path_exists(path) ? json::parse(read_file(path), nullptr, false) : json::object();
   return index.is_object() ? index : json::object();
@@ -177,6 +179,10 @@ bool entry_holds(const json& index, const ObjectInfo& o, const std::string& loca
 
 }  // namespace
 
+std::string marker_cache_dir(const Workspace& ws, const std::string& datastore) {
+  return ws.runnel_dir() + "/cache/datastore-index/" + datastore + ".markers";
+}
+
 std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& raw, const GlobMatch& glob,
                                   const std::string& where, const std::string& marker_cache) {
   std::string path = clean(raw);
@@ -200,6 +206,26 @@ std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& raw, co
     throw not_found(where + " has nothing at '" + path +
                     "'; check the path (runnel datastore ls --datastore " + where + ")");
   return files;
+}
+
+size_t remove_path(const Workspace& ws, const std::string& datastore, const std::string& raw) {
+  std::string path = clean(raw);
+  if (path.empty())
+    throw invalid_argument("datastore '" + datastore +
+                           "': refusing to remove the whole datastore; name a path in it");
+  auto store = open_store(ws, datastore);
+  std::vector<std::string> keys;
+  for (const auto& o : store->list(path))
+    if (o.key == path || o.key.rfind(path + "/", 0) == 0) keys.push_back(o.key);
+  if (keys.empty())
+    throw not_found("datastore '" + datastore + "' has nothing at '" + path +
+                    "'; check the path (runnel datastore ls --datastore " + datastore + ")");
+  // Commit markers first: a folder without its marker reads as absent (publish_output), so
+  // no reader sees part of a committed output while its files go.
+  std::stable_partition(keys.begin(), keys.end(),
+                        [](const std::string& k) { return fs::path(k).filename() == kMarker; });
+  for (const auto& k : keys) store->remove(k);
+  return keys.size();
 }
 
 TransferCount upload_path(const Workspace& ws, const std::string& datastore,
@@ -448,6 +474,25 @@ std::string adopt_into_cache(const Workspace& ws, const std::string& datastore,
   }
   write_file_atomic(ipath, index.dump() + "\n");
   return dest;
+}
+
+std::string listing_state_digest(const std::vector<ObjectInfo>& objects, const std::string& path) {
+  std::string p = clean(path);
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.reserve(objects.size());
+  for (const auto& o : objects) {
+    bool below = !p.empty() && o.key.rfind(p + "/", 0) == 0;
+    std::string rel = below ? o.key.substr(p.size() + 1) : o.key;
+    rows.emplace_back(rel, o.listing_digest());
+  }
+  std::sort(rows.begin(), rows.end());
+  Sha256 h;
+  for (const auto& [rel, id] : rows) {
+    // Length-prefixed, so that no key or identity can run into the next one.
+    h.update(std::to_string(rel.size()) + ":" + rel + ";" + std::to_string(id.size()) + ":" + id +
+             "\n");
+  }
+  return h.finish().hex();
 }
 
 std::string ObjectInfo::listing_digest() const {

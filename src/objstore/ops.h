@@ -43,6 +43,20 @@ std::vector<ObjectInfo> list_path(ObjectStore& store, const std::string& path,
                                   const GlobMatch& glob, const std::string& where,
                                   const std::string& marker_cache = "");
 
+// The folder where list_path keeps the commit markers it fetched of `datastore`.
+std::string marker_cache_dir(const Workspace& ws, const std::string& datastore);
+
+// A digest of what a listing says is at `path` (list_path's answer): every object's key
+// relative to `path` with its listing_digest() (ETag, size, Content-MD5, version id), in key
+// order, so the same objects give the same digest whatever order the store listed them in,
+// and a renamed, resized, rewritten, added or removed object changes it. Reads nothing.
+std::string listing_state_digest(const std::vector<ObjectInfo>& objects, const std::string& path);
+
+// Removes every object `path` names on remote datastore `datastore` (one object, or all
+// below it, commit markers included) and returns how many. Throws Error(kNotFound) when it
+// names none, kInvalidArgument for "" or "." (the whole datastore is never removed at once).
+size_t remove_path(const Workspace& ws, const std::string& datastore, const std::string& path);
+
 // Copies `src_path` of datastore `src` to `dst_path` of `dst` (any kinds), skipping files
 // whose content (MD5, or size and modification for local pairs) is already there.
 TransferCount copy_path(const Workspace& ws, const std::string& src, const std::string& src_path,

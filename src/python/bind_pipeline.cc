@@ -121,7 +121,19 @@ O step_options(const py::dict& d) {
       o.allow_reuse = py::cast<bool>(v);
     else if (key == "version")
       o.version = py::cast<std::string>(v);
-    else if constexpr (requires { o.hash_paths; }) {
+    else if (key == "destinations") {
+      // [(datastore name, path on it)]: CommandStep::Options::destinations.
+      if constexpr (requires { o.destinations; }) {
+        for (const auto& [ds, path] :
+             py::cast<std::vector<std::pair<std::string, std::string>>>(v)) {
+          DataPath d(path);
+          d.datastore = ds;
+          o.destinations.push_back(std::move(d));
+        }
+      } else {
+        throw invalid_argument("step options: destinations are for CommandStep only");
+      }
+    } else if constexpr (requires { o.hash_paths; }) {
       if (key == "hash_paths")
         o.hash_paths = py::cast<std::vector<std::string>>(v);
       else

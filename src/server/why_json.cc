@@ -29,7 +29,9 @@ std::vector<std::string> unchanged_parts(const json& a, const json& b) {
   if (a.contains("environment") && b.contains("environment") &&
       a["environment"].value("packages", "") == b["environment"].value("packages", "") &&
       a["environment"].value("python", "") == b["environment"].value("python", "") &&
-      a["environment"].value("variables", json()) == b["environment"].value("variables", json()))
+      a["environment"].value("variables", json()) == b["environment"].value("variables", json()) &&
+      a["environment"].value("image", json()) == b["environment"].value("image", json()) &&
+      a["environment"].value("conda_file", json()) == b["environment"].value("conda_file", json()))
     out.push_back("environment (" + b["environment"].value("python", std::string("?")) + " " +
                   b["environment"].value("python_version", std::string()) + ", " +
                   std::to_string(b["environment"].value("package_list", json::array()).size()) +

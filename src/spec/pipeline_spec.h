@@ -111,6 +111,15 @@ struct Distribution {
   bool operator==(const Distribution&) const = default;
 };
 
+// A path on a datastore that a step writes in place, outside its outputs (the SDK's
+// DataTransferStep with a DataReference destination). The engine records what is there when
+// the step finishes (engine/destinations.cc) and reuses the step only while that still holds.
+struct DatastoreDestination {
+  std::string datastore;  // a registered datastore: local, azure_blob or s3
+  std::string path;       // relative, '/'-separated, no leading or trailing '/'; "" = all of it
+  bool operator==(const DatastoreDestination&) const = default;
+};
+
 struct StepSpec {
   std::string name;              // unique in the pipeline; [A-Za-z0-9_.-]+ in YAML
   std::string display_name;      // shown to people; defaults to name
@@ -141,6 +150,7 @@ struct StepSpec {
   std::map<std::string, std::string> env_vars;  // environment variables for this step
   bool allow_reuse = true;
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
+  std::vector<DatastoreDestination> destinations;  // written in place; checked on reuse
   Resources resources;
   Distribution distribution;
   // A ParallelRunStep / `type: parallel` job: node_count x process_count_per_node, the

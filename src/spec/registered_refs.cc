@@ -11,6 +11,7 @@ namespace {
 
 thread_local ComponentLookup current_lookup;
 thread_local UrlFetch current_fetch;
+thread_local AssetLookups current_assets;
 
 bool valid_name(const std::string& s) {
   if (s.empty()) return false;
@@ -22,18 +23,24 @@ bool valid_name(const std::string& s) {
 
 }  // namespace
 
-ScopedComponentLookup::ScopedComponentLookup(ComponentLookup lookup, UrlFetch fetch)
-    : previous_(std::move(current_lookup)), previous_fetch_(std::move(current_fetch)) {
+ScopedComponentLookup::ScopedComponentLookup(ComponentLookup lookup, UrlFetch fetch,
+                                             AssetLookups assets)
+    : previous_(std::move(current_lookup)),
+      previous_fetch_(std::move(current_fetch)),
+      previous_assets_(std::move(current_assets)) {
   current_lookup = std::move(lookup);
   current_fetch = std::move(fetch);
+  current_assets = std::move(assets);
 }
 
 ScopedComponentLookup::~ScopedComponentLookup() {
   current_lookup = std::move(previous_);
   current_fetch = std::move(previous_fetch_);
+  current_assets = std::move(previous_assets_);
 }
 
 const UrlFetch& current_url_fetch() { return current_fetch; }
+const AssetLookups& current_asset_lookups() { return current_assets; }
 
 bool is_registered_component_ref(const std::string& ref) { return ref.rfind("azureml:", 0) == 0; }
 

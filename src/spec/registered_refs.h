@@ -24,11 +24,33 @@ using ComponentLookup =
 // runnel::Error saying what failed.
 using UrlFetch = std::function<std::string(const std::string& url)>;
 
-// Installs `lookup` (and `fetch`, when given) on this thread until destroyed (restoring
-// the ones before). Without a fetch, URL inputs are refused with an error.
+// The workspace's registered models and Azure Blob datastores, for model-typed inputs
+// (type: custom_model | mlflow_model | triton_model with path: azureml:NAME:VERSION or
+// azureml:NAME@latest) and Azure Blob URLs (wasbs://, https://ACCOUNT.blob.core.windows.net/).
+struct AssetLookups {
+  // The absolute path of model NAME's files at VERSION ("" = the latest): its folder, or
+  // for a model registered from one file, the folder holding it. Throws runnel::Error
+  // saying which versions exist.
+  std::function<std::string(const std::string& name, const std::string& version)> model;
+  // The name of a registered azure_blob datastore of ACCOUNT and CONTAINER; "" when none.
+  std::function<std::string(const std::string& account, const std::string& container)>
+      blob_datastore;
+  // An inline `environment:` ({image, conda_file}) registered as an anonymous environment
+  // (as Azure ML does), named after its definition: the same definition gives the same
+  // name. `conda_text` is the conda file's content ("" when none); `where` names the YAML
+  // location for messages. Returns the registered name; throws runnel::Error.
+  std::function<std::string(const std::string& image, const std::string& conda_text,
+                            const std::string& where)>
+      inline_environment;
+};
+
+// Installs `lookup` (and `fetch` and `assets`, when given) on this thread until destroyed
+// (restoring the ones before). Without a fetch, URL inputs are refused with an error;
+// without asset lookups, model references and Azure Blob URLs are.
 class ScopedComponentLookup {
  public:
-  explicit ScopedComponentLookup(ComponentLookup lookup, UrlFetch fetch = {});
+  explicit ScopedComponentLookup(ComponentLookup lookup, UrlFetch fetch = {},
+                                 AssetLookups assets = {});
   ~ScopedComponentLookup();
   ScopedComponentLookup(const ScopedComponentLookup&) = delete;
   ScopedComponentLookup& operator=(const ScopedComponentLookup&) = delete;
@@ -36,10 +58,13 @@ class ScopedComponentLookup {
  private:
   ComponentLookup previous_;
   UrlFetch previous_fetch_;
+  AssetLookups previous_assets_;
 };
 
 // The fetch installed on this thread (empty when none).
 const UrlFetch& current_url_fetch();
+// The asset lookups installed on this thread (empty functions when none).
+const AssetLookups& current_asset_lookups();
 
 // True for "azureml:..." component references (not local files).
 bool is_registered_component_ref(const std::string& ref);

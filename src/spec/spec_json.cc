@@ -31,7 +31,7 @@ const char* source_kind_name(InputSource::Kind k) {
 // spec_from_json. A field added to one of them changes its size and stops the build here:
 // add it to all three (and to SpecJson.TextIsTheDumpOfTheValue), then update the size.
 static_assert(sizeof(PipelineSpec) == 544, "PipelineSpec changed: see the comment above");
-static_assert(sizeof(StepSpec) == 776, "StepSpec changed: see the comment above");
+static_assert(sizeof(StepSpec) == 800, "StepSpec changed: see the comment above");
 static_assert(sizeof(StepInput) == 360, "StepInput changed: see the comment above");
 static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
 static_assert(sizeof(InputSource) == 264, "InputSource changed: see the comment above");
@@ -175,6 +175,12 @@ StepOutput output_from(const json& j) {
   return o;
 }
 
+json destinations_json(const std::vector<DatastoreDestination>& ds) {
+  json out = json::array();
+  for (const auto& d : ds) out.push_back({{"datastore", d.datastore}, {"path", d.path}});
+  return out;
+}
+
 json step_json(const StepSpec& s) {
   json inputs = json::array(), outputs = json::array(), key_locs = json::object();
   for (const auto& i : s.inputs) inputs.push_back(input_json(i));
@@ -196,6 +202,7 @@ json step_json(const StepSpec& s) {
          {"env_vars", s.env_vars},
          {"allow_reuse", s.allow_reuse},
          {"hash_paths", s.hash_paths},
+         {"destinations", destinations_json(s.destinations)},
          {"resources",
           {{"cpus", s.resources.cpus},
            {"memory_mb", s.resources.memory_mb},
@@ -236,6 +243,8 @@ StepSpec step_from(const json& j) {
   s.env_vars = j.value("env_vars", std::map<std::string, std::string>{});
   s.allow_reuse = j.value("allow_reuse", true);
   s.hash_paths = j.value("hash_paths", std::vector<std::string>{});
+  for (const auto& d : j.value("destinations", json::array()))
+    s.destinations.push_back({d.value("datastore", ""), d.value("path", "")});
   json r = j.value("resources", json::object());
   s.resources.cpus = r.value("cpus", 0);
   s.resources.memory_mb = r.value("memory_mb", int64_t{0});
@@ -316,6 +325,13 @@ class SpecWriter {
     text("code_dir", s.code_dir);
     text("command", s.command);
     text("compute", s.compute);
+    key("destinations");
+    list(s.destinations, [this](const DatastoreDestination& d) {
+      open();
+      text("datastore", d.datastore);
+      text("path", d.path);
+      close();
+    });
     text("display_name", s.display_name);
     if (!s.distribution.type.empty()) {
       key("distribution");

@@ -59,6 +59,7 @@ PipelineSpec sample() {
   a.env_vars = {{"E", "2"}};
   a.allow_reuse = false;
   a.hash_paths = {"/w/extra"};
+  a.destinations = {{"s3out", "copied/back"}};
   a.resources = {2, 2048, 1, 60, 3};
   a.distribution = {"tensorflow", 1, 3, 2};
   a.parallel_workers = 6;
@@ -101,6 +102,7 @@ TEST(SpecJson, RoundTripIsLossless) {
   EXPECT_EQ(a.parallel_workers, 6);
   EXPECT_EQ(a.key_locs.at("command").column, 14);
   EXPECT_FALSE(a.allow_reuse);
+  EXPECT_EQ(a.destinations, (std::vector<DatastoreDestination>{{"s3out", "copied/back"}}));
   EXPECT_EQ(q.outputs.at(0).loc.line, 2);
   EXPECT_TRUE(q.force_rerun);
   EXPECT_EQ(q.tags.at("k"), "v");
@@ -125,6 +127,7 @@ TEST(SpecJson, TextIsTheDumpOfTheValue) {
   p.steps[0].outputs[0].register_name = "reg";
   p.steps[0].outputs[0].register_tags = {{"a", "b"}};
   p.steps[0].outputs[0].register_tabular = true;
+  p.steps[0].destinations = {{"blob", "copied/x"}, {"s3", ""}};
   PipelineParameterSpec pp;
   pp.name = "lr";
   pp.type = DataType::kNumber;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/fs.h"
 #include "core/units.h"
 #include "runnel/error.h"
 #include "spec/registered_refs.h"
@@ -109,6 +110,16 @@ void read_declared_ports(const YamlDoc& doc, const Entry& x, const std::string& 
   }
 }
 
+// The keys every component kind reads the same way: name, version, display_name,
+// is_deterministic, inputs and outputs.
+void read_common_entry(const YamlDoc& doc, const Entry& x, const std::string& p, ComponentSpec* c) {
+  if (x.name == "name") c->name = as_string(doc, x, p);
+  if (x.name == "version") c->version = as_string(doc, x, p);
+  if (x.name == "display_name") c->display_name = as_string(doc, x, p);
+  if (x.name == "is_deterministic") c->is_deterministic = as_bool(doc, x, p);
+  read_declared_ports(doc, x, p, &c->inputs, &c->outputs, nullptr);
+}
+
 }  // namespace
 
 bool is_valid_name(const std::string& n, bool allow_dot) {
@@ -197,7 +208,47 @@ std::string parse_environment(const YamlDoc& doc, const Entry& e, const std::str
     check_keys(doc, es, path,
                {"$schema", "name", "version", "description", "tags", "image", "conda_file", "build",
                 "os_type", "inference_config", "properties", "datastore"});
-    return "";
+    // Registered as an anonymous environment named after its definition (AssetLookups), so
+    // the image and the conda file are part of the steps' fingerprints; without a workspace
+    // (no lookup installed) the default interpreter stands in.
+    const auto& make = current_asset_lookups().inline_environment;
+    if (!make) return "";
+    std::string image, conda_text;
+    if (const Entry* i = find_entry(es, "image")) image = as_string(doc, *i, join(path, "image"));
+    if (const Entry* c = find_entry(es, "conda_file")) {
+      std::string cp = join(path, "conda_file");
+      if (!c->value.IsScalar())
+        fail(doc, c->value, cp, "conda_file must be the path of a conda environment file",
+             "write the conda specification to a file (conda.yml) and give its path, relative "
+             "to this YAML file's folder");
+      std::string rel = as_string(doc, *c, cp);
+      if (rel.rfind("file:", 0) == 0) rel = rel.substr(5);
+      fs::path f(rel);
+      if (f.is_relative()) f = fs::path(doc.base_dir) / f;
+      std::error_code ec;
+      if (!fs::is_regular_file(f, ec))
+        fail(
+            doc, c->value, cp,
+            "conda file '" + rel + "' not found (looked for " + f.lexically_normal().string() + ")",
+            "fix the path; it is relative to this YAML file's folder");
+      conda_text = read_file(f.string());
+    }
+    if (image.empty() && conda_text.empty()) {
+      if (const Entry* b = find_entry(es, "build"))
+        note_not_honoured(doc, *b, path + ".build", "environment.build",
+                          "a Docker build context is not built; the step runs with the default "
+                          "interpreter");
+      return "";
+    }
+    note_not_honoured(doc, e, path, "inline environment",
+                      "the inline environment is not built (its image and conda file are "
+                      "recorded and key reuse): steps run with the default interpreter; "
+                      "runnel env create NAME --pip ... registers one that is built");
+    try {
+      return make(image, conda_text, loc_of(doc, e.value).to_string() + ": " + path);
+    } catch (const Error& err) {
+      fail(doc, e.value, path, err.what(), "fix the inline environment");
+    }
   }
   return resolve_environment_name(doc, e.value, path, as_string(doc, e, path));
 }
@@ -310,10 +361,6 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
   c.doc = doc;
   c.key_prefix = prefix;
   auto es = entries(doc, node, prefix, "a command component");
-  check_keys(doc, es, prefix,
-             {"$schema", "name", "version", "display_name", "description", "type", "tags",
-              "is_deterministic", "inputs", "outputs", "code", "environment", "command",
-              "resources", "environment_variables", "distribution", "properties"});
   const Entry* type = find_entry(es, "type");
   if (type) {
     std::string t = as_string(doc, *type, join(prefix, "type"));
@@ -323,15 +370,21 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
            t == "pipeline"
                ? "a pipeline component is used by a job of type: pipeline; write type: pipeline on "
                  "the job"
-               : "runnel runs command and pipeline components (type: command, type: pipeline)");
+           : t == "parallel"
+               ? "a parallel component is used by a job of type: parallel; write type: parallel "
+                 "on the job"
+               : "runnel runs command, parallel and pipeline components (type: command, type: "
+                 "parallel, type: pipeline)");
     }
   }
+  // The type first: a parallel or pipeline component has keys a command one does not.
+  check_keys(doc, es, prefix,
+             {"$schema", "name", "version", "display_name", "description", "type", "tags",
+              "is_deterministic", "inputs", "outputs", "code", "environment", "command",
+              "resources", "environment_variables", "distribution", "properties"});
   for (const auto& x : es) {
     std::string p = join(prefix, x.name);
-    if (x.name == "name") c.name = as_string(doc, x, p);
-    if (x.name == "version") c.version = as_string(doc, x, p);
-    if (x.name == "display_name") c.display_name = as_string(doc, x, p);
-    if (x.name == "is_deterministic") c.is_deterministic = as_bool(doc, x, p);
+    read_common_entry(doc, x, p, &c);
     if (x.name == "command") {
       c.command = as_string(doc, x, p);
       c.key_locs["command"] = loc_of(doc, x.value);
@@ -349,12 +402,20 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
     if (x.name == "resources") c.resources = parse_resources(doc, x, p, c.resources);
     if (x.name == "distribution") c.distribution = parse_distribution(doc, x, p);
     if (x.name == "environment_variables") c.env_vars = as_string_map(doc, x, p);
-    read_declared_ports(doc, x, p, &c.inputs, &c.outputs, nullptr);
   }
   if (c.command.empty()) {
     fail(doc, node, prefix.empty() ? "command" : prefix, "the component has no command",
          "add command: with the program to run, e.g. python train.py --data ${{inputs.data}}");
   }
+  return c;
+}
+
+ComponentSpec parse_component_ports(const YamlDoc& doc, const std::vector<Entry>& es,
+                                    const std::string& prefix) {
+  ComponentSpec c;
+  c.doc = doc;
+  c.key_prefix = prefix;
+  for (const auto& x : es) read_common_entry(doc, x, join(prefix, x.name), &c);
   return c;
 }
 

@@ -72,6 +72,12 @@ ComponentFile read_component_file(const YamlDoc& doc, const Entry& e, const std:
 ComponentSpec load_component_file(const YamlDoc& doc, const Entry& e, const std::string& path,
                                   const std::string& ref);
 
+// The name, version, display_name, is_deterministic and declared inputs and outputs of a
+// component's entries `es` (at `prefix`), for component kinds whose other keys are read
+// elsewhere (a parallel component: spec/yaml_parallel.cc). The command stays empty.
+ComponentSpec parse_component_ports(const YamlDoc& doc, const std::vector<Entry>& es,
+                                    const std::string& prefix);
+
 // A pipeline component (pipelineComponent schema): typed inputs, declared outputs and its
 // own `jobs:` (read by the caller in the component's scope, spec/yaml_pipeline_job.h).
 struct PipelineComponentSpec {

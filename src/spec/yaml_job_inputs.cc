@@ -114,8 +114,10 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
   auto es = entries(doc, v, path, "a data spec {type, path, mode}");
   check_keys(doc, es, path,
              {"type", "path", "mode", "description", "value", "default", "datastore", "optional"});
+  bool model = false;
   if (const Entry* t = find_entry(es, "type")) {
     std::string ts = as_string(doc, *t, path + ".type");
+    model = is_model_type(ts);
     auto dt = parse_yaml_type(ts);
     if (!dt) {
       fail(doc, t->value, path + ".type", "unknown input type '" + ts + "'",
@@ -151,7 +153,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
   DataType want = out.type ? *out.type : decl ? decl->type : DataType::kUriFolder;
   if (p->name == "path" || is_data_type(want)) {
     if (!is_data_type(want)) want = DataType::kUriFolder;
-    out.source = resolve_data_path(doc, p->value, path + "." + p->name, text, want);
+    out.source = resolve_data_path(doc, p->value, path + "." + p->name, text, want, model);
     if (!out.type) out.type = want;
   } else {
     out.source = InputSource{};

@@ -243,9 +243,12 @@ JobDraft parse_job_shape(const JobContext& ctx, const Entry& e, const ComponentF
          "rename the job using only those characters");
   }
   d.es = entries(doc, e.value, d.path, "a job (a mapping with type: command and command:)");
+  // Without `type:`, a job's type follows its component's, as in Azure ML.
+  if (file && file->type == "parallel" && !find_entry(d.es, "type"))
+    return parse_parallel_job(ctx, std::move(d), file);
   if (const Entry* t = find_entry(d.es, "type")) {  // jobs of other shapes
     std::string type = t->value.IsScalar() ? t->value.Scalar() : "";
-    if (type == "parallel") return parse_parallel_job(ctx, std::move(d));
+    if (type == "parallel") return parse_parallel_job(ctx, std::move(d), file);
     if (type == "sweep") return parse_sweep_job(ctx, std::move(d));
     // Before the keys: an AutoML or Spark job has keys of its own (task:, entry:, conf:),
     // and the type is what to report.

@@ -41,8 +41,10 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
   ComponentInput decl;  // reuse the typed checks of component inputs
   decl.name = e.name;
   decl.type = DataType::kUriFolder;
+  bool model = false;
   if (const Entry* t = find_entry(es, "type")) {
     std::string s = as_string(doc, *t, join(path, "type"));
+    model = is_model_type(s);
     auto dt = parse_yaml_type(s);
     if (!dt) {
       fail(doc, t->value, join(path, "type"), "unknown input type '" + s + "'",
@@ -66,7 +68,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
   if (v && !v->value.IsNull()) {
     std::string text = as_string(doc, *v, join(path, v->name));
     if (is_data_type(decl.type)) {
-      pi.source = resolve_data_path(doc, v->value, join(path, v->name), text, decl.type);
+      pi.source = resolve_data_path(doc, v->value, join(path, v->name), text, decl.type, model);
     } else {
       std::string problem = check_literal(decl, text);
       if (!problem.empty()) fail(doc, v->value, join(path, v->name), problem, "fix the value");

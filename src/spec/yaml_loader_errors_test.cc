@@ -344,10 +344,12 @@ TEST_F(LoaderErrors, CommandOverridesComponent) {
 }
 
 TEST_F(LoaderErrors, CloudSchemeInput) {
-  expect_error(std::string(kHead) +
-                   "  a:\n    command: echo ${{inputs.d}}\n    inputs:\n"
-                   "      d: {type: uri_folder, path: 'wasbs://c@acct.blob.core.windows.net/x'}\n",
-               6, "jobs.a.inputs.d.path", "azureml://datastores/<ds>/paths/<p>");
+  expect_error(
+      std::string(kHead) +
+          "  a:\n    command: echo ${{inputs.d}}\n    inputs:\n"
+          "      d: {type: uri_folder, path: 'wasbs://c@acct.blob.core.windows.net/x'}\n",
+      6, "jobs.a.inputs.d.path",
+      "runnel datastore register NAME --type azure_blob --account-name acct --container c");
 }
 
 TEST_F(LoaderErrors, TimeLimitNotADuration) {

@@ -19,7 +19,11 @@ namespace runnel::internal {
 // program_arguments, environment, append_row_to), input_data, mini_batch_size,
 // partition_keys, error_threshold, mini_batch_error_threshold,
 // max_concurrency_per_instance, resources.instance_count, retry_settings, logging_level.
-JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d);
+// Or `component:` naming a parallel component (parallelComponent schema: a file, a registered
+// azureml:NAME:VERSION, or an inline mapping) that holds the task, input_data, declared
+// inputs and outputs and the settings, which the job may override (not task or input_data);
+// `file` is that component's file when the caller has read it already.
+JobDraft parse_parallel_job(const JobContext& ctx, JobDraft d, const ComponentFile* file = nullptr);
 
 // First pass of a `type: sweep` job: trial (a command component file, an inline
 // component, or an inline {command, code, environment}), search_space,

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -133,14 +134,113 @@ bool all_of(std::string_view s, bool allow_dot) {
   return true;
 }
 
+// An Azure Blob URL: wasb[s]://CONTAINER@ACCOUNT.blob.<suffix>/PATH or
+// http[s]://ACCOUNT.blob.<suffix>/CONTAINER/PATH (suffix core.windows.net or a sovereign
+// cloud's). `wasb` says which form it was.
+struct BlobUrl {
+  std::string account, container, path;
+  bool wasb = false;
+};
+
+std::optional<BlobUrl> split_blob_url(std::string_view text) {
+  BlobUrl u;
+  std::string_view rest;
+  for (std::string_view scheme : {"wasbs://", "wasb://", "https://", "http://"}) {
+    if (text.substr(0, scheme.size()) == scheme) {
+      rest = text.substr(scheme.size());
+      u.wasb = scheme[0] == 'w';
+      break;
+    }
+  }
+  if (rest.empty()) return std::nullopt;
+  rest = rest.substr(0, rest.find_first_of("?#"));  // a SAS query: the datastore's credentials
+  size_t slash = rest.find('/');
+  std::string_view host = rest.substr(0, slash);
+  std::string_view after = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (u.wasb) {
+    size_t at = host.find('@');
+    if (at == std::string_view::npos || at == 0) return std::nullopt;
+    u.container = std::string(host.substr(0, at));
+    host = host.substr(at + 1);
+  }
+  size_t dot = host.find(".blob.");
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  u.account = std::string(host.substr(0, dot));
+  if (!u.wasb) {
+    size_t s2 = after.find('/');
+    u.container = std::string(after.substr(0, s2));
+    after = s2 == std::string_view::npos ? "" : after.substr(s2 + 1);
+    if (u.container.empty()) return std::nullopt;
+  }
+  while (!after.empty() && after.back() == '/') after.remove_suffix(1);
+  u.path = std::string(after);
+  return u;
+}
+
+std::string register_blob_hint(const BlobUrl& u) {
+  return "register the container as a datastore: runnel datastore register NAME --type "
+         "azure_blob --account-name " +
+         u.account + " --container " + u.container +
+         " (--account-key KEY | --sas-token TOKEN), then run again (or write "
+         "azureml://datastores/NAME/paths/" +
+         u.path + ")";
+}
+
+// type: custom_model | mlflow_model | triton_model with a registered model's reference:
+// the folder of its files; nullopt when `text` is not a model reference.
+std::optional<InputSource> resolve_model_ref(const YamlDoc& doc, const yaml::Node& node,
+                                             const std::string& path, const std::string& text) {
+  std::string name, version;
+  if (!split_asset_uri(text, "models", false, &name, &version)) {
+    if (!starts_with(text, "azureml:") || starts_with(text, "azureml://")) return std::nullopt;
+    split_versioned(text.substr(8), &name, &version);
+  }
+  if (name.empty())
+    fail(doc, node, path, "model reference '" + text + "' has no name",
+         "write azureml:NAME:VERSION or azureml:NAME@latest");
+  const AssetLookups& lookups = current_asset_lookups();
+  if (!lookups.model)
+    fail(doc, node, path, "model reference '" + text + "' needs a workspace to look it up in",
+         "run it with runnel run or runnel plan in the workspace where the model is registered");
+  InputSource src;
+  src.kind = InputSource::Kind::kLocalPath;
+  try {
+    src.path = lookups.model(name, version);
+  } catch (const Error& e) {
+    fail(doc, node, path, e.what(),
+         "register it first (azureml.core.Model.register(ws, model_path=..., model_name='" + name +
+             "')), or fix the name and version");
+  }
+  return src;
+}
+
 }  // namespace
 
 InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
-                              const std::string& text, DataType type) {
+                              const std::string& text, DataType type, bool model) {
   InputSource src;
   if (text.empty()) {
     fail(doc, node, path, "the data path is empty",
          "give a local path, azureml://datastores/<ds>/paths/<p> or azureml:NAME:VERSION");
+  }
+  if (model)
+    if (auto m = resolve_model_ref(doc, node, path, text)) return *m;
+  if (auto blob = split_blob_url(text)) {
+    const AssetLookups& lookups = current_asset_lookups();
+    std::string ds = lookups.blob_datastore ? lookups.blob_datastore(blob->account, blob->container)
+                                            : std::string();
+    if (!ds.empty()) {
+      src.kind = InputSource::Kind::kDatastorePath;
+      src.datastore = ds;
+      src.path = blob->path;
+      return src;
+    }
+    if (blob->wasb || type != DataType::kUriFile)
+      fail(doc, node, path,
+           "no registered datastore is Azure Blob container '" + blob->container +
+               "' of account '" + blob->account + "' (" + text + ")",
+           register_blob_hint(*blob));
+    // An https:// file with no datastore: fetched as any web file (public blobs).
   }
   if (split_datastore_uri(text, &src.datastore, &src.path)) {
     src.kind = InputSource::Kind::kDatastorePath;

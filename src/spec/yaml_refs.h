@@ -17,9 +17,22 @@ namespace runnel::internal {
 // absolute kLocalPath and must exist and match `type` (a file for uri_file, a folder for
 // uri_folder); azureml://datastores/<ds>/paths/<p> -> kDatastorePath;
 // azureml:NAME[:VERSION|@latest], dataset:NAME[:VERSION] and azureml://.../data/NAME/...
-// -> kDataset. URLs and cloud schemes throw with a hint. `node` locates errors.
+// -> kDataset. With `model` (type: custom_model | mlflow_model | triton_model),
+// azureml:NAME[:VERSION|@latest] and azureml://.../models/NAME/versions/V name a registered
+// model instead: its files' folder, as a kLocalPath (AssetLookups::model). Azure Blob URLs
+// (wasbs://C@A.blob.core.windows.net/P, https://A.blob.core.windows.net/C/P) become
+// kDatastorePath on the registered azure_blob datastore of account A and container C
+// (AssetLookups::blob_datastore); with none registered, wasbs:// and blob folders throw naming
+// how to register one, and an https:// file is fetched as any URL. Other http(s) URLs are
+// fetched (uri_file only); other schemes throw with a hint. `node` locates errors.
 InputSource resolve_data_path(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
-                              const std::string& text, DataType type);
+                              const std::string& text, DataType type, bool model = false);
+
+// Azure ML's model asset types (custom_model, mlflow_model, triton_model): folders whose
+// path may name a registered model (resolve_data_path's `model`).
+inline bool is_model_type(std::string_view t) {
+  return t == "custom_model" || t == "mlflow_model" || t == "triton_model";
+}
 
 // Splits an output `path:` of the form azureml://datastores/<ds>/paths/<p>; throws for
 // anything else (outputs are written through a datastore).

@@ -133,6 +133,15 @@ class NotebookTest(SdkScriptTest):
         self.assertEqual(steps["transfer_to_blob"]["status"], "Finished")
         self.assertEqual(steps["transfer_back"]["status"], "Reused")
         self.assertEqual(sorted(os.listdir(dest)), ["part1.csv", "part2.csv"])
+        # Altered in place (same names): the copy runs again too, and says why.
+        with open(os.path.join(dest, "part1.csv"), "a") as f:
+            f.write("tampered\n")
+        self.run_script("pipeline.py")
+        steps = self.latest_steps()
+        self.assertEqual(steps["transfer_to_blob"]["status"], "Finished")
+        self.assertIn("changed since run", steps["transfer_to_blob"]["decision"])
+        with open(os.path.join(dest, "part1.csv")) as f:
+            self.assertNotIn("tampered", f.read())
 
     def test_data_transfer_from_azure_blob(self):
         # Also: Datastore.register_azure_blob_container, upload/download on an object-store

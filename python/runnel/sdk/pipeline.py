@@ -310,17 +310,14 @@ class DataTransferStep(_Step):
         self.destination_data_reference = destination_data_reference
         self.source_directory = _empty_source_directory()
 
-    def _reuse_allowed(self):
-        """A DataReference destination is written in place, outside the step's outputs, so
-        the engine's check of a reused step's outputs does not cover it: when it is gone from
-        a local datastore, the copy runs again instead of being reused. (On an object-store
-        datastore it is not checked yet.)"""
-        if not self.allow_reuse or self._dest_reference is None:
-            return self.allow_reuse
-        ds = self._dest_reference.datastore
-        if ds._remote:
-            return True
-        return os.path.exists(ds._target(self._dest_reference.path_on_datastore))
+    def _destinations(self):
+        """A DataReference destination is written in place, outside the step's outputs: the
+        engine records what is there when the copy finishes (a local path's content digest,
+        an object store's listing of names, sizes, ETags and MD5s) and reuses the step only
+        while it is unchanged, so a destination deleted or altered since reruns the copy."""
+        if self._dest_reference is None:
+            return []
+        return [(self._dest_reference.datastore.name, self._dest_reference.path_on_datastore or "")]
 
 
 def _empty_source_directory():
@@ -489,6 +486,9 @@ class _Build:
                       version=str(step.version or ""))
         if isinstance(step, PythonScriptStep):
             return native().PythonScriptStep(step.script_name, common)
+        destinations = step._destinations() if hasattr(step, "_destinations") else []
+        if destinations:
+            common["destinations"] = destinations
         return native().CommandStep(step.command, common)
 
     def build(self):
