@@ -87,6 +87,41 @@ InputSource source_from(const json& s, const char* field) {
   return src;
 }
 
+}  // namespace
+
+json output_dataset_read_json(const OutputDatasetRead& r) {
+  return json{{"format", output_dataset_format_name(r.format)},
+              {"file_glob", r.file_glob},
+              {"separator", r.separator},
+              {"header", r.header},
+              {"include_path", r.include_path},
+              {"partition_format", r.partition_format},
+              {"set_column_types", r.set_column_types},
+              {"support_multi_line", r.support_multi_line},
+              {"keep_columns", r.keep_columns},
+              {"drop_columns", r.drop_columns}};
+}
+
+namespace {
+
+OutputDatasetRead output_dataset_read_from(const json& j) {
+  OutputDatasetRead r;
+  std::string format = j.value("format", "delimited");
+  auto f = parse_output_dataset_format(format);
+  if (!f) bad("inputs.as_dataset.format", format);
+  r.format = *f;
+  r.file_glob = j.value("file_glob", "");
+  r.separator = j.value("separator", ",");
+  r.header = j.value("header", "all_files_same_headers");
+  r.include_path = j.value("include_path", false);
+  r.partition_format = j.value("partition_format", "");
+  r.set_column_types = j.value("set_column_types", std::map<std::string, std::string>{});
+  r.support_multi_line = j.value("support_multi_line", false);
+  r.keep_columns = j.value("keep_columns", std::vector<std::string>{});
+  r.drop_columns = j.value("drop_columns", std::vector<std::string>{});
+  return r;
+}
+
 json input_json(const StepInput& in) {
   json j{{"name", in.name},
          {"type", data_type_name(in.type)},
@@ -94,6 +129,7 @@ json input_json(const StepInput& in) {
          {"optional", in.optional},
          {"loc", loc_json(in.loc)}};
   if (in.source) j["source"] = source_json(*in.source);
+  if (in.as_dataset) j["as_dataset"] = output_dataset_read_json(*in.as_dataset);
   return j;
 }
 
@@ -109,6 +145,8 @@ StepInput input_from(const json& j) {
   in.loc = loc_from(j.value("loc", json()));
   if (j.contains("source") && !j.at("source").is_null())
     in.source = source_from(j.at("source"), "inputs.source.kind");
+  if (j.contains("as_dataset") && !j.at("as_dataset").is_null())
+    in.as_dataset = output_dataset_read_from(j.at("as_dataset"));
   return in;
 }
 
