@@ -137,7 +137,6 @@ class IntermediateDatasetTest(_Runs):
         self.assertIn("cleaned Tabular ['a', 'b', 'c'] {'a': [1, 2, 3]", self.log_of(run, "read"))
         # As an output, read_delimited_files() + register_on_complete registers a tabular dataset.
         reg = OutputFileDatasetConfig("table").read_delimited_files(path_glob="*.csv").register_on_complete("nb_table")
-        write2 = PythonScriptStep("write.py", name="write2", arguments=[reg], source_directory="src")
         self.write("src2/write_one.py", "import os, sys\nos.makedirs(sys.argv[1], exist_ok=True)\n"
                    "open(os.path.join(sys.argv[1], 't.csv'), 'w').write('k,v\\n1,2\\n')\n")
         write2 = PythonScriptStep("write_one.py", name="write2", arguments=[reg], source_directory="src2")
@@ -388,13 +387,13 @@ class LoadYamlTest(_Runs):
 
     def test_load_yaml_errors_name_the_file_and_key(self):
         cases = [
-            ("jobs: {a: {}}\n", "top-level 'pipeline' key .*runnel run"),
+            ("jobs: {a: {}}\n", "pipeline: the SDK v1 pipeline YAML has a top-level 'pipeline' key .*runnel run"),
             ("pipeline:\n  steps: {}\n", "pipeline.steps: a pipeline needs at least one step"),
             ("pipeline:\n  stepz: {}\n", "pipeline: unknown key stepz"),
             ("pipeline:\n  steps:\n    A: {type: AutoMLStep}\n", "pipeline.steps.A.type: AutoMLStep steps"),
             ("pipeline:\n  steps:\n    A: {script_name: a.py, inputs: {x: {source: Nope}}}\n",
              "pipeline.steps.A.inputs.x.source: 'Nope' is not a data reference"),
-            ("pipeline:\n  steps:\n    A: {script_name: a.py, arguments: ['input:x']}\n", "no input 'x'"),
+            ("pipeline:\n  steps:\n    A: {script_name: a.py, arguments: ['input:x']}\n", "pipeline.steps.A.arguments: 'input:x': no input 'x'"),
             ("pipeline:\n  parameters: {P: {type: int, default: abc}}\n  steps: {A: {script_name: a.py}}\n",
              "pipeline.parameters.P.default: 'abc' is not a int"),
         ]

@@ -238,7 +238,10 @@ def save_runconfig(rc, path, name, separate_environment_yaml):
 def _find_runconfig(path, name):
     path = path or os.getcwd()
     if os.path.isfile(path):
-        return path, os.path.dirname(os.path.abspath(path)), os.path.dirname(os.path.abspath(path))
+        file_dir = os.path.dirname(os.path.abspath(path))
+        # A file inside a project's .azureml/: its conda file is named relative to the project.
+        project = os.path.dirname(file_dir) if os.path.basename(file_dir) in (RUNCONFIG_DIR, LEGACY_DIR) else file_dir
+        return path, project, file_dir
     candidates = []
     if name:
         for d in (RUNCONFIG_DIR, LEGACY_DIR):
