@@ -37,6 +37,24 @@ namespace runnel {
 struct PipelineSpec;
 struct StepState_;
 
+// How a consuming step receives another step's output as a dataset object
+// (PipelineData::as_dataset_input; the SDK's PipelineData.as_dataset().parse_delimited_files()
+// and OutputFileDatasetConfig.read_delimited_files().as_input()).
+struct OutputDatasetOptions {
+  enum class Format {
+    kFiles,      // a FileDataset over the output's files
+    kDelimited,  // a TabularDataset of delimited files, columns inferred as for a dataset
+    kParquet,    // a TabularDataset of parquet files (read by the step; needs pyarrow there)
+  };
+  Format format = Format::kDelimited;
+  std::string file_glob;  // files read, relative to the output ("**/*.csv"); "" = every file
+  // separator, header, include_path, partition_format, set_column_types and
+  // support_multi_line are used (parquet: include_path, partition_format, set_column_types).
+  DelimitedOptions delimited;
+  std::vector<std::string> keep_columns;  // applied after reading; empty = all
+  std::vector<std::string> drop_columns;
+};
+
 // Data that one step writes and others read (the SDK's PipelineData).
 class PipelineData {
  public:
@@ -51,6 +69,14 @@ class PipelineData {
   PipelineData as_input(const std::string& input_name = "") const;
   bool is_input() const { return !input_name_.empty(); }
   const std::string& input_name() const { return input_name_; }
+  // A consumer's view that receives this data in mode direct as a dataset object
+  // (run.input_datasets[input_name] in a Python step). The options are checked when the
+  // pipeline is built (Pipeline::to_spec throws Error(kInvalidArgument)); the files are
+  // read when the consumer starts (no matching file fails that step, naming the input).
+  PipelineData as_dataset_input(const std::string& input_name,
+                                const OutputDatasetOptions& options) const;
+  // Set for as_dataset_input() views.
+  const std::optional<OutputDatasetOptions>& dataset_options() const { return dataset_options_; }
 
   struct State;
   const std::shared_ptr<State>& state() const { return state_; }
@@ -61,6 +87,7 @@ class PipelineData {
  private:
   std::shared_ptr<State> state_;
   std::string input_name_;  // non-empty for as_input() views
+  std::optional<OutputDatasetOptions> dataset_options_;
 };
 
 // A step output that becomes a dataset (the SDK's OutputFileDatasetConfig): written to

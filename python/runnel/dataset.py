@@ -173,7 +173,47 @@ class TabularDataset(_Dataset):
     def to_pandas_dataframe(self):
         """The rows as a pandas DataFrame, with the dataset's column types as dtypes
         (integer -> Int64, float -> float64, boolean -> boolean, datetime -> datetime64,
-        string -> object)."""
+        string -> object). A step output read as parquet files (definition "format":
+        "parquet") is read with pandas.read_parquet, which needs pyarrow or fastparquet.
+        The options' keep_columns / drop_columns are applied last."""
+        if self.definition.get("format") == "parquet":
+            df = self._parquet_frame()
+        else:
+            df = self._delimited_frame()
+        opt = self._options()
+        keep = list(opt.get("keep_columns") or [])
+        if keep:
+            missing = [c for c in keep if c not in df.columns]
+            if missing:
+                raise DatasetError("keep_columns: no column %s; the columns are %s" % (missing, list(df.columns)))
+            df = df[keep]
+        drop = [c for c in (opt.get("drop_columns") or []) if c in df.columns]
+        return df.drop(columns=drop) if drop else df
+
+    def _parquet_frame(self):
+        import pandas as pd  # only when called
+        frames = []
+        for f, rel in zip(self._files, self.to_path()):
+            path = f.get("local_path") or f["path"]
+            try:
+                frame = pd.read_parquet(path)
+            except ImportError as e:
+                raise DatasetError("%s: reading parquet files needs pyarrow or fastparquet in the step's "
+                                   "environment, and neither is installed (%s); install one (pip install "
+                                   "pyarrow), or write CSV and read it with parse_delimited_files() / "
+                                   "read_delimited_files()" % (path, e)) from None
+            for key, value in (f.get("partition") or {}).items():
+                frame[key] = value
+            if self._options().get("include_path"):
+                frame["Path"] = rel
+            frames.append(frame)
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        for col, t in (self._options().get("set_column_types") or {}).items():
+            if col in df.columns:
+                df[col] = pd.to_datetime(df[col]) if t == "datetime" else df[col].astype(PANDAS_DTYPES.get(t, "object"))
+        return df
+
+    def _delimited_frame(self):
         import pandas as pd  # only when called
 
         cols = self.definition.get("columns", [])

@@ -10,6 +10,9 @@
 #include "api/object_model.h"
 #include "core/fs.h"
 #include "core/units.h"
+#include "data/column_types.h"
+#include "data/dataset_state.h"
+#include "data/file_match.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
 #include "spec/pipeline_spec.h"
@@ -77,6 +80,13 @@ PipelineData PipelineData::as_input(const std::string& input_name) const {
   return view;
 }
 
+PipelineData PipelineData::as_dataset_input(const std::string& input_name,
+                                            const OutputDatasetOptions& options) const {
+  PipelineData view = as_input(input_name);
+  view.dataset_options_ = options;
+  return view;
+}
+
 OutputFileDatasetConfig::OutputFileDatasetConfig(const std::string& name,
                                                  std::optional<Destination> destination)
     : PipelineData(name,
@@ -134,6 +144,40 @@ OutputFileDatasetConfig OutputFileDatasetConfig::read_delimited_files() const {
 }
 
 namespace {
+
+// The spec form of `o` (header modes and column types by name), checked here so that a bad
+// option fails when the pipeline is built, not when the consumer starts.
+OutputDatasetRead output_dataset_read(const OutputDatasetOptions& o, const std::string& where) {
+  using F = OutputDatasetOptions::Format;
+  OutputDatasetRead r;
+  r.format = o.format == F::kFiles       ? OutputDatasetRead::Format::kFiles
+             : o.format == F::kDelimited ? OutputDatasetRead::Format::kDelimited
+                                         : OutputDatasetRead::Format::kParquet;
+  r.file_glob = o.file_glob;
+  if (!r.file_glob.empty() &&
+      (r.file_glob[0] == '/' || r.file_glob.find("..") != std::string::npos))
+    throw invalid_argument(where + ": file pattern '" + r.file_glob +
+                           "' must be relative to the output and stay inside it");
+  const DelimitedOptions& d = o.delimited;
+  if (o.format == F::kDelimited && d.separator.empty())
+    throw invalid_argument(where + ": separator is empty; give the character between columns");
+  r.separator = d.separator;
+  r.header = internal::header_mode_name(d.header);
+  r.include_path = d.include_path;
+  r.partition_format = d.partition_format;
+  internal::partition_keys(d.partition_format);  // validates
+  for (const auto& [col, type] : d.set_column_types)
+    r.set_column_types[col] = internal::column_type_name(type);
+  r.support_multi_line = d.support_multi_line;
+  if (o.format == F::kFiles && (!o.keep_columns.empty() || !o.drop_columns.empty()))
+    throw invalid_argument(where +
+                           ": keep_columns/drop_columns need a tabular read "
+                           "(parse_delimited_files or parse_parquet_files)");
+  r.keep_columns = o.keep_columns;
+  r.drop_columns = o.drop_columns;
+  return r;
+}
+
 // As Python's str(float) writes it (the SDK passes str(value) to the script): the shortest
 // text that reads back as `v`, with ".0" on integral values (1.0, 0.1, 1e+20).
 std::string double_text(double v) {
@@ -331,6 +375,10 @@ PipelineSpec Pipeline::to_spec() const {
       src.step = producer ? producer->name : "";
       src.output = d.name();
       in.source = src;
+      if (const auto& o = d.dataset_options()) {
+        in.mode = InputMode::kDirect;
+        in.as_dataset = output_dataset_read(*o, "step '" + s.name + "': input '" + in_name + "'");
+      }
       st.inputs.push_back(in);
     };
     auto is_own_output = [&](const PipelineData& d) {

@@ -10,6 +10,7 @@
 
 #include "core/digest.h"
 #include "core/fs.h"
+#include "data/column_types.h"
 #include "data/dataset_state.h"
 #include "data/file_match.h"
 #include "data/manifest.h"
@@ -140,6 +141,61 @@ ResolvedInput resolve_dataset(const Workspace& ws, const StepInput& in, const st
 }
 
 }  // namespace
+
+ResolvedInput resolve_output_dataset(const StepInput& in, const std::string& output_path,
+                                     const std::string& step_work_dir) {
+  const OutputDatasetRead& read = *in.as_dataset;
+  std::string pattern = output_path;
+  if (fs::is_directory(output_path))
+    pattern += "/" + (read.file_glob.empty() ? std::string("**") : read.file_glob);
+  using Format = OutputDatasetRead::Format;
+  DatasetState s;
+  try {
+    if (read.format == Format::kDelimited) {
+      DelimitedOptions o;
+      o.separator = read.separator;
+      o.header = internal::parse_header_mode(read.header);
+      o.include_path = read.include_path;
+      o.partition_format = read.partition_format;
+      for (const auto& [col, type] : read.set_column_types)
+        o.set_column_types[col] = internal::parse_column_type(type);
+      o.support_multi_line = read.support_multi_line;
+      s = DatasetAccess::state(Dataset::Tabular::from_delimited_files({DataPath(pattern)}, o));
+    } else {
+      s = DatasetAccess::state(
+          Dataset::File::from_files({DataPath(pattern)}, read.partition_format));
+    }
+  } catch (const Error& e) {
+    throw Error(e.code(), "input '" + in.name + "' (" + in.loc.to_string() + "): reading output '" +
+                              in.source->output + "' of step '" + in.source->step + "' as " +
+                              output_dataset_format_name(read.format) + " files: " + e.what());
+  }
+  json def = internal::definition_to_json(s);
+  for (size_t i = 0; i < s.files.size(); ++i) def["files"][i]["local_path"] = s.files[i].local_path;
+  if (read.format == Format::kParquet) {
+    // Parquet files are read by the step's runtime (pandas with pyarrow); columns are the files'.
+    def["kind"] = "tabular";
+    def["format"] = "parquet";
+    def["columns"] = json::array();
+    def["options"] = {{"include_path", read.include_path},
+                      {"set_column_types", read.set_column_types}};
+  }
+  if (read.format != Format::kFiles) {
+    def["options"]["keep_columns"] = read.keep_columns;
+    def["options"]["drop_columns"] = read.drop_columns;
+  }
+  ResolvedInput r;
+  r.path_for_step = fresh_dir(step_work_dir, in.name) + "/dataset.json";
+  write_file_atomic(r.path_for_step, def.dump(2) + "\n");
+  r.context_entry = context_base(in, r.path_for_step);
+  r.context_entry["dataset"] = {{"name", nullptr},
+                                {"version", nullptr},
+                                {"kind", read.format == Format::kFiles ? "file" : "tabular"},
+                                {"digest", nullptr},
+                                {"definition", def},
+                                {"files_changed", json::array()}};
+  return r;
+}
 
 std::string path_content_digest(const std::string& path) {
   if (!path_exists(path)) throw not_found("path " + path + " does not exist");

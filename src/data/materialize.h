@@ -48,6 +48,16 @@ struct ResolvedInput {
 ResolvedInput resolve_input(const Workspace& ws, const StepInput& in,
                             const std::string& step_work_dir, bool accept_changed);
 
+// Another step's committed output `output_path` (a file or folder) read as a dataset, for an
+// input with StepInput::as_dataset set: a FileDataset, or a TabularDataset of delimited files
+// (columns inferred here) or of parquet files (read by the step's runtime, which needs
+// pyarrow), over the files matching its file_glob. Writes the definition to
+// <step_work_dir>/inputs/<name>/dataset.json, the path the step gets; the context entry's
+// "dataset" has name and version null. Throws runnel::Error naming the input: kNotFound
+// when no file matches, kInvalidArgument for bad options or a file that does not parse.
+ResolvedInput resolve_output_dataset(const StepInput& in, const std::string& output_path,
+                                     const std::string& step_work_dir);
+
 // The content digest of a local file or folder (core/digest.h: a file's SHA-256, a
 // folder's Merkle digest), hex. Throws kNotFound.
 std::string path_content_digest(const std::string& path);

@@ -19,6 +19,7 @@
 #include "engine/process_identity.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
+#include "spec/spec_json.h"
 
 using nlohmann::json;
 
@@ -274,6 +275,7 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
           e["files"] = d.files;
           e["source"] = "output " + src.output + " of step " + src.step;
           e["mode"] = input_mode_name(in.mode);
+          if (in.as_dataset) e["as_dataset"] = output_dataset_read_json(*in.as_dataset);
           break;
         }
         case InputSource::Kind::kDatastorePath: {

@@ -135,6 +135,13 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
           if (it == steps[producer].state.outputs.end())
             throw internal_error("output " + src.step + "." + src.output + " was not committed");
           path = it->second;
+          if (in.as_dataset) {  // read as a dataset object (StepInput::as_dataset)
+            ResolvedInput r = resolve_output_dataset(in, path, rd);
+            values[in.name] = shell_quote(r.path_for_step);
+            ctx_inputs[in.name] = r.context_entry;
+            env["AZUREML_DATAREFERENCE_" + env_name_for(in.name)] = r.path_for_step;
+            continue;
+          }
           break;
         }
         case InputSource::Kind::kDatastorePath:

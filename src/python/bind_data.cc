@@ -7,6 +7,7 @@
 #include "runnel/dataset.h"
 #include "runnel/error.h"
 #include "runnel/pipeline.h"
+#include "spec/pipeline_spec.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -152,6 +153,41 @@ void bind_data(py::module_& m) {
            "datastore"_a = py::none(), "is_directory"_a = true)
       .def_property_readonly("name", &PipelineData::name)
       .def("as_input", &PipelineData::as_input, "input_name"_a = "")
+      .def(
+          "as_dataset_input",
+          [](const PipelineData& d, const std::string& input_name, const std::string& format,
+             const std::string& file_glob, const std::string& separator, const std::string& header,
+             bool include_path, const std::string& partition_format,
+             const std::map<std::string, std::string>& set_column_types, bool support_multi_line,
+             const std::vector<std::string>& keep_columns,
+             const std::vector<std::string>& drop_columns) {
+            OutputDatasetOptions o;
+            auto f = parse_output_dataset_format(format);
+            if (!f)
+              throw invalid_argument("as_dataset_input: format '" + format +
+                                     "': use files, delimited or parquet");
+            o.format = *f == OutputDatasetRead::Format::kFiles
+                           ? OutputDatasetOptions::Format::kFiles
+                       : *f == OutputDatasetRead::Format::kDelimited
+                           ? OutputDatasetOptions::Format::kDelimited
+                           : OutputDatasetOptions::Format::kParquet;
+            o.file_glob = file_glob;
+            o.delimited.separator = separator;
+            o.delimited.header = internal::parse_header_mode(header);
+            o.delimited.include_path = include_path;
+            o.delimited.partition_format = partition_format;
+            for (const auto& [k, v] : set_column_types)
+              o.delimited.set_column_types[k] = internal::parse_column_type(v);
+            o.delimited.support_multi_line = support_multi_line;
+            o.keep_columns = keep_columns;
+            o.drop_columns = drop_columns;
+            return d.as_dataset_input(input_name, o);
+          },
+          "input_name"_a, "format"_a = "delimited", "file_glob"_a = "", "separator"_a = ",",
+          "header"_a = "all_files_same_headers", "include_path"_a = false,
+          "partition_format"_a = "", "set_column_types"_a = std::map<std::string, std::string>{},
+          "support_multi_line"_a = false, "keep_columns"_a = std::vector<std::string>{},
+          "drop_columns"_a = std::vector<std::string>{})
       .def_property_readonly("is_input", &PipelineData::is_input)
       .def_property_readonly("input_name", &PipelineData::input_name)
       .def("same_data",

@@ -58,6 +58,25 @@ std::optional<OutputMode> parse_output_mode(std::string_view s) {
   return std::nullopt;
 }
 
+const char* output_dataset_format_name(OutputDatasetRead::Format f) {
+  switch (f) {
+    case OutputDatasetRead::Format::kFiles:
+      return "files";
+    case OutputDatasetRead::Format::kDelimited:
+      return "delimited";
+    case OutputDatasetRead::Format::kParquet:
+      return "parquet";
+  }
+  return "delimited";
+}
+
+std::optional<OutputDatasetRead::Format> parse_output_dataset_format(std::string_view s) {
+  if (s == "files") return OutputDatasetRead::Format::kFiles;
+  if (s == "delimited") return OutputDatasetRead::Format::kDelimited;
+  if (s == "parquet") return OutputDatasetRead::Format::kParquet;
+  return std::nullopt;
+}
+
 std::string SourceLocation::to_string() const {
   if (file.empty()) return "<c++>";
   std::string out = file;

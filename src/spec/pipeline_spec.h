@@ -65,12 +65,39 @@ struct InputSource {
   std::string parameter;
 };
 
+// Another step's output received as a dataset object, in mode direct (the SDK's
+// PipelineData.as_dataset() / .parse_delimited_files() / .parse_parquet_files(), and
+// OutputFileDatasetConfig.read_delimited_files() / .read_parquet_files() consumed with
+// as_input()): run.input_datasets[name] is a FileDataset or TabularDataset over the files of
+// the output (data/materialize.h resolve_output_dataset). Header modes and column types are
+// held by their names in data/dataset_state.h and data/column_types.h, parsed there.
+struct OutputDatasetRead {
+  enum class Format { kFiles, kDelimited, kParquet };
+  Format format = Format::kDelimited;
+  std::string file_glob;  // files read, relative to the output ("**/*.csv"); "" = every file
+  std::string separator = ",";
+  std::string header = "all_files_same_headers";
+  bool include_path = false;
+  std::string partition_format;  // matched against the end of each file's path
+  std::map<std::string, std::string> set_column_types;  // column -> "integer", "float", ...
+  bool support_multi_line = false;
+  // Column selections applied after reading (the SDK's keep_columns / drop_columns on an
+  // output read as a table); empty = every column.
+  std::vector<std::string> keep_columns;
+  std::vector<std::string> drop_columns;
+  bool operator==(const OutputDatasetRead&) const = default;
+};
+const char* output_dataset_format_name(OutputDatasetRead::Format f);  // "files", ...
+std::optional<OutputDatasetRead::Format> parse_output_dataset_format(std::string_view s);
+
 struct StepInput {
   std::string name;
   DataType type = DataType::kString;
   InputMode mode = InputMode::kRoMount;
   bool optional = false;
   std::optional<InputSource> source;  // nullopt only for an optional input left unset
+  // Set only for a step output read as a dataset (mode is then kDirect).
+  std::optional<OutputDatasetRead> as_dataset;
   SourceLocation loc;
 };
 

@@ -32,11 +32,13 @@ const char* source_kind_name(InputSource::Kind k) {
 // add it to all three (and to SpecJson.TextIsTheDumpOfTheValue), then update the size.
 static_assert(sizeof(PipelineSpec) == 544, "PipelineSpec changed: see the comment above");
 static_assert(sizeof(StepSpec) == 800, "StepSpec changed: see the comment above");
-static_assert(sizeof(StepInput) == 360, "StepInput changed: see the comment above");
+static_assert(sizeof(StepInput) == 616, "StepInput changed: see the comment above");
 static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
 static_assert(sizeof(InputSource) == 264, "InputSource changed: see the comment above");
 static_assert(sizeof(PipelineOutputSpec) == 208, "PipelineOutputSpec changed: see above");
 static_assert(sizeof(PipelineParameterSpec) == 344, "PipelineParameterSpec changed: see above");
+static_assert(sizeof(OutputDatasetRead) == 248 && sizeof(DatastoreDestination) == 64,
+              "OutputDatasetRead or DatastoreDestination changed: see the comment above");
 static_assert(sizeof(Resources) == 32 && sizeof(Distribution) == 48, "see the comment above");
 
 thread_local const std::string* tl_source_file = nullptr;
@@ -117,6 +119,41 @@ InputSource source_from(const json& s, const char* field) {
   return src;
 }
 
+}  // namespace
+
+json output_dataset_read_json(const OutputDatasetRead& r) {
+  return json{{"format", output_dataset_format_name(r.format)},
+              {"file_glob", r.file_glob},
+              {"separator", r.separator},
+              {"header", r.header},
+              {"include_path", r.include_path},
+              {"partition_format", r.partition_format},
+              {"set_column_types", r.set_column_types},
+              {"support_multi_line", r.support_multi_line},
+              {"keep_columns", r.keep_columns},
+              {"drop_columns", r.drop_columns}};
+}
+
+namespace {
+
+OutputDatasetRead output_dataset_read_from(const json& j) {
+  OutputDatasetRead r;
+  std::string format = j.value("format", "delimited");
+  auto f = parse_output_dataset_format(format);
+  if (!f) bad("inputs.as_dataset.format", format);
+  r.format = *f;
+  r.file_glob = j.value("file_glob", "");
+  r.separator = j.value("separator", ",");
+  r.header = j.value("header", "all_files_same_headers");
+  r.include_path = j.value("include_path", false);
+  r.partition_format = j.value("partition_format", "");
+  r.set_column_types = j.value("set_column_types", std::map<std::string, std::string>{});
+  r.support_multi_line = j.value("support_multi_line", false);
+  r.keep_columns = j.value("keep_columns", std::vector<std::string>{});
+  r.drop_columns = j.value("drop_columns", std::vector<std::string>{});
+  return r;
+}
+
 json input_json(const StepInput& in) {
   json j{{"name", in.name},
          {"type", data_type_name(in.type)},
@@ -124,6 +161,7 @@ json input_json(const StepInput& in) {
          {"optional", in.optional},
          {"loc", loc_json(in.loc)}};
   if (in.source) j["source"] = source_json(*in.source);
+  if (in.as_dataset) j["as_dataset"] = output_dataset_read_json(*in.as_dataset);
   return j;
 }
 
@@ -139,6 +177,8 @@ StepInput input_from(const json& j) {
   in.loc = loc_from(j.value("loc", json()));
   if (j.contains("source") && !j.at("source").is_null())
     in.source = source_from(j.at("source"), "inputs.source.kind");
+  if (j.contains("as_dataset") && !j.at("as_dataset").is_null())
+    in.as_dataset = output_dataset_read_from(j.at("as_dataset"));
   return in;
 }
 
@@ -351,6 +391,10 @@ class SpecWriter {
     key("inputs");
     list(s.inputs, [this](const StepInput& in) {
       open();
+      if (in.as_dataset) {  // rare: through the value
+        key("as_dataset");
+        out_ += output_dataset_read_json(*in.as_dataset).dump();
+      }
       at("loc", in.loc);
       text("mode", input_mode_name(in.mode));
       text("name", in.name);

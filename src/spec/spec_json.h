@@ -16,6 +16,10 @@ nlohmann::json spec_to_json(const PipelineSpec& p);
 // times faster: the run record of every run holds it).
 std::string spec_to_json_text(const PipelineSpec& p);
 
+// An input's OutputDatasetRead as spec_to_json writes it (also what the step's fingerprint
+// holds for it).
+nlohmann::json output_dataset_read_json(const OutputDatasetRead& r);
+
 // The inverse of spec_to_json. Missing fields take their defaults; a field of the wrong
 // JSON type or an unknown enum name throws runnel::invalid_argument naming the field.
 PipelineSpec spec_from_json(const nlohmann::json& j);

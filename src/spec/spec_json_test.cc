@@ -42,6 +42,22 @@ PipelineSpec sample() {
   lit.source = InputSource{};
   lit.source->value = "5";
   a.inputs.push_back(lit);
+  StepInput table;  // another step's output read as a tabular dataset
+  table.name = "t";
+  table.type = DataType::kUriFolder;
+  table.mode = InputMode::kDirect;
+  table.source = InputSource{InputSource::Kind::kStepOutput, "", "", "prep", "out", "", "", ""};
+  table.as_dataset = OutputDatasetRead{OutputDatasetRead::Format::kParquet,
+                                       "**/*.parquet",
+                                       ";",
+                                       "no_headers",
+                                       true,
+                                       "{year}/*.parquet",
+                                       {{"n", "integer"}},
+                                       true,
+                                       {"a"},
+                                       {"b"}};
+  a.inputs.push_back(table);
   StepInput unset;
   unset.name = "u";
   unset.optional = true;
@@ -94,7 +110,10 @@ TEST(SpecJson, RoundTripIsLossless) {
   EXPECT_EQ(a.inputs[0].source->version, "2");
   EXPECT_EQ(a.inputs[0].mode, InputMode::kDownload);
   EXPECT_EQ(a.inputs[1].source->value, "5");
-  EXPECT_FALSE(a.inputs[2].source.has_value());
+  ASSERT_TRUE(a.inputs[2].as_dataset.has_value());
+  EXPECT_EQ(*a.inputs[2].as_dataset, *p.steps[0].inputs[2].as_dataset);
+  EXPECT_FALSE(a.inputs[0].as_dataset.has_value());
+  EXPECT_FALSE(a.inputs[3].source.has_value());
   EXPECT_EQ(a.outputs[0].mode, OutputMode::kUpload);
   EXPECT_EQ(a.resources.memory_mb, 2048);
   EXPECT_EQ(a.resources.nodes, 3);
@@ -128,6 +147,10 @@ TEST(SpecJson, TextIsTheDumpOfTheValue) {
   p.steps[0].outputs[0].register_tags = {{"a", "b"}};
   p.steps[0].outputs[0].register_tabular = true;
   p.steps[0].destinations = {{"blob", "copied/x"}, {"s3", ""}};
+  OutputDatasetRead read;
+  read.set_column_types = {{"a", "integer"}};
+  read.keep_columns = {"a"};
+  p.steps[0].inputs[0].as_dataset = read;
   PipelineParameterSpec pp;
   pp.name = "lr";
   pp.type = DataType::kNumber;

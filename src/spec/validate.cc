@@ -27,8 +27,9 @@ SourceLocation pipeline_loc(const PipelineSpec& p) {
   return loc;
 }
 
-// [A-Za-z0-9_.-]+, or such names joined by '/' (a step inside a pipeline component:
-// "train_pipeline/train_job").
+// [A-Za-z0-9_.-]+ with inner spaces (the SDK's step names: "Cleanse Green Taxi Data"), or
+// such names joined by '/' (a step inside a pipeline component: "train_pipeline/train_job").
+// YAML job names are stricter (no spaces), checked where they are read.
 bool valid_step_name(const std::string& n) {
   if (n.empty() || n.front() == '/' || n.back() == '/' || n.find("//") != std::string::npos)
     return false;
@@ -36,12 +37,12 @@ bool valid_step_name(const std::string& n) {
     size_t end = n.find('/', start);
     if (end == std::string::npos) end = n.size();
     std::string_view seg(n.data() + start, end - start);
-    if (seg == "." || seg == "..") return false;
+    if (seg == "." || seg == ".." || seg.front() == ' ' || seg.back() == ' ') return false;
     start = end + 1;
   }
   return std::all_of(n.begin(), n.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
-           c == '/';
+           c == '/' || c == ' ';
   });
 }
 
@@ -285,7 +286,8 @@ void validate_pipeline(const PipelineSpec& p) {
       fail(s.loc, prefix(p) + s.name,
            "step name '" + s.name +
                "' is empty or has characters "
-               "other than letters, digits, '_', '.' and '-' (or '/' between such names)",
+               "other than letters, digits, inner spaces, '_', '.' and '-' (or '/' between such "
+               "names)",
            "rename the step");
     }
     if (!names.insert(s.name).second) {

@@ -113,12 +113,15 @@ TEST(Validate, DuplicateStepNames) {
 
 TEST(Validate, BadStepName) {
   PipelineSpec p;
-  for (const char* bad : {"a b", "a//b", "/a", "a/", "a/../b", "./a"}) {
+  for (const char* bad : {"a//b", "/a", "a/", "a/../b", "./a", " a", "a ", "a /b", "a\tb", "a:b"}) {
     p.steps = {step(bad)};
     expect_error(p, std::string("steps.") + bad, "rename");
   }
   // Path-like names are the steps of pipeline components (train_pipeline/train_job).
   p.steps = {step("outer/inner.x/j-1")};
+  validate_pipeline(p);
+  // The SDK's step names may hold spaces ("Cleanse Green Taxi Data").
+  p.steps = {step("Cleanse Green Taxi Data")};
   validate_pipeline(p);
 }
 

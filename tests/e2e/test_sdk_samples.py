@@ -1,6 +1,8 @@
 """Pipeline scripts in the style of the Azure ML v1 sample notebooks
 (tests/e2e/sdk_samples/) run unchanged: DataReference inputs, PipelineData between
-PythonScriptSteps, DataPath pipeline parameters with DataPathComputeBinding."""
+PythonScriptSteps, DataPath pipeline parameters with DataPathComputeBinding, outputs read as
+TabularDatasets (as_dataset().parse_delimited_files(), read_delimited_files()), filter
+expressions, saved run configurations and the v1 pipeline YAML (Pipeline.load_yaml)."""
 
 import hashlib
 import json
@@ -99,6 +101,37 @@ class SamplesTest(SdkScriptTest):
         # Unchanged split, unchanged content: the step is reused on a second run.
         self.run_script("tabular_prep.py")
         self.assertEqual(self.steps("latest")["fit"]["status"], "Reused")
+
+    def test_taxi_pipeline_passes_outputs_as_tabular_datasets(self):
+        self.copy_tree(SAMPLES)
+        p = self.run_script("taxi_pipeline.py")
+        for line in ("green rows with passengers: 18", "pip packages: ['azureml-sdk', 'pyarrow']",
+                     "Pipeline is built", "status: Finished", "metrics: ['rows', 'slope']",
+                     "runconfig files: ['conda_dependencies.yml', 'taxi.runconfig']"):
+            self.assertIn(line, p.stdout)
+        steps = self.steps("latest")
+        logs = {}
+        for name in ("Merge Taxi Data", "Filter Taxi Data", "Train Model"):
+            with open(steps[name]["stdout"]) as f:
+                logs[name] = f.read()
+        # The merge step got each cleansed output as a TabularDataset, the train step only the
+        # columns kept, and the bad fares were filtered out before it.
+        self.assertIn("inputs: TabularDataset 18 24", logs["Merge Taxi Data"])
+        self.assertIn("filter kept 41 of 42 rows", logs["Filter Taxi Data"])
+        self.assertIn("train columns ['distance', 'cost'] rows 41", logs["Train Model"])
+        self.assertEqual(steps["Train Model"]["metrics"], {"rows": 41, "slope": 2.5})
+        # Unchanged data and code: every step is reused the second time.
+        self.run_script("taxi_pipeline.py")
+        self.assertEqual({s["status"] for s in self.steps("latest").values()}, {"Reused"})
+
+    def test_v1_pipeline_yaml_loaded_and_run(self):
+        self.copy_tree(SAMPLES)
+        p = self.run_script("pipeline_from_yaml.py")
+        for line in ("steps: ['select', 'summarize']", "Pipeline validated", "status: Finished",
+                     "summary: {'trips': 18, 'unit': 'USD'}"):
+            self.assertIn(line, p.stdout)
+        with open(self.steps("latest")["select"]["stdout"]) as f:
+            self.assertIn("raw folder: ['green.csv']", f.read())
 
 
 if __name__ == "__main__":

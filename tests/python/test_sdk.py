@@ -499,7 +499,7 @@ class StepAndPipelineTest(SdkTestBase):
     def test_pipeline_data_keywords(self):
         d = PipelineData("d", output_name="out", output_mode="upload", is_directory=False)
         self.assertEqual((d.name, d.output_name, d.output_mode, d.is_directory), ("d", "out", "upload", False))
-        self.assertIs(d.as_dataset(), d)
+        self.assertEqual(d.as_dataset().name, "out")  # a PipelineOutputFileDataset (test_sdk_notebook_calls)
         self.assertEqual(d.as_input("x").name, "x")
         with self.assertRaises(ValueError):
             PipelineData("d", output_mode="stream")

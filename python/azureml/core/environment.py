@@ -1,4 +1,4 @@
 """azureml.core.environment"""
-from runnel.sdk.environment import DockerSection, Environment, PythonSection
+from runnel.sdk.environment import ContainerRegistry, DockerSection, Environment, PythonSection
 
-__all__ = ["Environment", "PythonSection", "DockerSection"]
+__all__ = ["Environment", "PythonSection", "DockerSection", "ContainerRegistry"]

@@ -160,6 +160,17 @@ class TabularDataset(_DatasetBase):
         first = df.sample(frac=percentage, random_state=seed).sort_index()
         return self._transformed(first), self._transformed(df.drop(first.index))
 
+    def __getitem__(self, name):
+        """dataset['col']: the column's expression, for filter()."""
+        from .expressions import column
+        return column(name, self.columns)
+
+    def filter(self, expression):
+        """The records for which `expression` (built from dataset['col'], see
+        runnel/sdk/expressions.py) is true; nulls count as false."""
+        from .expressions import evaluate_filter
+        return self._transformed(evaluate_filter(expression, self.to_pandas_dataframe()))
+
     def keep_columns(self, columns, validate=False):
         cols = [columns] if isinstance(columns, str) else list(columns)
         df = self.to_pandas_dataframe()
@@ -604,11 +615,24 @@ class OutputFileDatasetConfig:
 
     def read_delimited_files(self, include_path=False, separator=",", header=True,
                              partition_format=None, path_glob=None, set_column_types=None):
-        self._tabular = True
-        return self
+        """An OutputTabularDatasetConfig of this output's delimited files (those matching
+        path_glob, relative to the output; every file by default): as_input(name) gives the
+        consumer a TabularDataset, register_on_complete registers a tabular dataset."""
+        from .output_datasets import OutputTabularDatasetConfig, _delimited, _path_glob
+        read = _delimited(include_path, separator, header, partition_format, _path_glob(path_glob),
+                          set_column_types, False, "read_delimited_files")
+        return OutputTabularDatasetConfig(self, read)
 
-    def read_parquet_files(self, *args, **kwargs):
-        raise NotImplementedError("read_parquet_files: runnel reads delimited files only")
+    def read_parquet_files(self, include_path=False, partition_format=None, path_glob=None,
+                           set_column_types=None):
+        """An OutputTabularDatasetConfig of this output's parquet files: as_input(name) gives the
+        consumer a TabularDataset read with pandas (pyarrow or fastparquet needed in the step).
+        register_on_complete registers the files as a file dataset (runnel's registry reads
+        delimited tables only)."""
+        from .output_datasets import OutputTabularDatasetConfig, _parquet, _path_glob
+        read = _parquet(include_path, partition_format, _path_glob(path_glob), set_column_types,
+                        "read_parquet_files")
+        return OutputTabularDatasetConfig(self, read)
 
     def _make_native(self):
         ds, path = self.destination if self.destination else (None, "")
@@ -625,7 +649,7 @@ class OutputFileDatasetConfig:
         return "OutputFileDatasetConfig(name=%r, destination=%r)" % (self.name, self.destination)
 
 
-OutputTabularDatasetConfig = OutputFileDatasetConfig
+from .output_datasets import OutputTabularDatasetConfig  # noqa: E402 (after the class it wraps)
 
 
 def _copy_tree(src, dest, overwrite=False):

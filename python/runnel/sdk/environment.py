@@ -142,6 +142,15 @@ class DockerSection:
         self.gpu_support = False
 
 
+class ContainerRegistry:
+    """Where a docker image comes from (recorded with the environment; runnel runs no containers)."""
+
+    def __init__(self, address=None, username=None, password=None):
+        self.address = address
+        self.username = username
+        self.password = password
+
+
 class SparkSection:
     """The SDK's Environment.spark (recorded; runnel runs no Spark)."""
 
@@ -238,6 +247,14 @@ class Environment:
     def _resolve(self, workspace):
         """The runnel environment name a step uses ("" = the default), registering this
         definition when it differs from the default."""
+        existing = getattr(self, "_existing_conda_environment", None)
+        if existing:
+            from azureml.exceptions import UserErrorException
+            raise UserErrorException(
+                "Environment %r was made from the existing conda environment %r, and conda is not on PATH "
+                "here, so its packages are unknown; install conda (or micromamba) and call "
+                "Environment.from_existing_conda_environment again, or use Environment.from_conda_specification"
+                % (self.name, existing))
         if (not self.environment_variables and self._description() == ""
                 and self._interpreter() == _DEFAULT_PYTHON and self.version is None):
             return ""
@@ -269,12 +286,88 @@ class Environment:
         return env
 
     @staticmethod
+    def _with_packages(name, conda_specification, pip_requirements):
+        """An environment with the packages of a conda file and/or a pip requirements file;
+        with neither, the image's own Python (user_managed_dependencies), as in the SDK."""
+        if conda_specification and pip_requirements:
+            raise ValueError("give conda_specification or pip_requirements, not both (the SDK takes one)")
+        if conda_specification:
+            return Environment.from_conda_specification(name, conda_specification)
+        if pip_requirements:
+            return Environment.from_pip_requirements(name, pip_requirements)
+        env = Environment(name)
+        env.python.user_managed_dependencies = True
+        return env
+
+    @staticmethod
     def from_docker_image(name, image, container_registry=None, conda_specification=None,
                           pip_requirements=None):
-        env = Environment(name)
+        """An environment on docker image `image` (recorded: runnel runs steps without
+        containers), with the packages of conda_specification or pip_requirements."""
+        if not isinstance(image, str) or not image:
+            raise ValueError("Environment.from_docker_image: image must be a non-empty str")
+        if container_registry is not None and not isinstance(container_registry, ContainerRegistry):
+            raise TypeError("Environment.from_docker_image: container_registry must be a ContainerRegistry")
+        env = Environment._with_packages(name, conda_specification, pip_requirements)
         env.docker.enabled = True
         env.docker.base_image = image
+        env.docker.base_image_registry = container_registry
         return env
+
+    @staticmethod
+    def from_dockerfile(name, dockerfile, conda_specification=None, pip_requirements=None):
+        """An environment built from `dockerfile` (its text, or the path of a file holding it;
+        recorded), with the packages of conda_specification or pip_requirements."""
+        if not isinstance(dockerfile, str) or not dockerfile:
+            raise ValueError("Environment.from_dockerfile: dockerfile is the Dockerfile's text or path")
+        if "\n" not in dockerfile and os.path.isfile(dockerfile):
+            with open(dockerfile, encoding="utf-8") as f:
+                dockerfile = f.read()
+        elif "\n" not in dockerfile and not dockerfile.upper().startswith("FROM"):
+            raise FileNotFoundError("Environment.from_dockerfile: %s is neither a file nor Dockerfile text"
+                                    % dockerfile)
+        env = Environment._with_packages(name, conda_specification, pip_requirements)
+        env.docker.enabled = True
+        env.docker.base_image = None
+        env.docker.base_dockerfile = dockerfile
+        return env
+
+    @staticmethod
+    def from_existing_conda_environment(name, conda_environment_name):
+        """An environment with the packages of the local conda environment
+        `conda_environment_name` (`conda env export`). Without conda on PATH it is recorded by
+        name, and submitting a step that uses it raises a UserErrorException saying so."""
+        import shutil
+        import subprocess
+        if not isinstance(conda_environment_name, str) or not conda_environment_name:
+            raise ValueError("Environment.from_existing_conda_environment: conda_environment_name is a non-empty str")
+        env = Environment(name)
+        conda = shutil.which("conda")
+        if conda is None:
+            env._existing_conda_environment = conda_environment_name
+            return env
+        out = subprocess.run([conda, "env", "export", "-n", conda_environment_name, "--no-builds"],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            from azureml.exceptions import UserErrorException
+            raise UserErrorException("conda env export -n %s failed: %s" % (conda_environment_name,
+                                                                           out.stderr.strip()[-500:]))
+        cd = CondaDependencies()
+        cd._conda, cd._pip, cd._channels = [], [], []
+        cd._parse("\n".join(l for l in out.stdout.splitlines() if not l.startswith("prefix:")))
+        env.python.conda_dependencies = cd
+        return env
+
+    def save_to_directory(self, path, overwrite=False):
+        """Writes azureml_environment.json and conda_dependencies.yml (and Dockerfile) into `path`."""
+        from .config_files import save_environment
+        save_environment(self, path, overwrite)
+
+    @staticmethod
+    def load_from_directory(path):
+        """The environment save_to_directory wrote into `path`."""
+        from .config_files import load_environment
+        return load_environment(path)
 
     def clone(self, new_name):
         env = copy.deepcopy(self)
@@ -371,6 +464,8 @@ class RunConfiguration:
     def __init__(self, script=None, arguments=None, framework=None, communicator=None,
                  conda_dependencies=None, _history_enabled=None, _path=None, _name=None,
                  command=None):
+        self._path = _path
+        self._name = _name
         self.script = script
         self.arguments = list(arguments or [])
         self.framework = framework or "Python"
@@ -436,8 +531,17 @@ class RunConfiguration:
         return rc
 
     def save(self, path=None, name=None, separate_environment_yaml=False):
-        raise NotImplementedError("RunConfiguration.save: runnel keeps run configurations in the "
-                                  "pipeline it records; nothing to save")
+        """Writes <path>/.azureml/<name>.runconfig (or the file `path` names) and the conda
+        specification beside it (runnel/sdk/config_files.py)."""
+        from .config_files import save_runconfig
+        save_runconfig(self, path, name, separate_environment_yaml)
+
+    @staticmethod
+    def load(path, name=None):
+        """The RunConfiguration save() wrote: `path` a runconfig file, or a project folder
+        holding .azureml/<name>(.runconfig)."""
+        from .config_files import load_runconfig
+        return load_runconfig(path, name)
 
     def __repr__(self):
         return "RunConfiguration(target=%r, environment=%r)" % (

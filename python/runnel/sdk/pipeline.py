@@ -12,6 +12,11 @@ from ._native import native
 from .compute import compute_name
 from .data import (DataPath, DataPathComputeBinding, DataReference, DatasetConsumptionConfig,
                    OutputFileDatasetConfig, _DatasetBase)
+from .output_datasets import OutputTabularDatasetConfig, PipelineOutputAbstractDataset, PipelineOutputFileDataset
+
+# Promoted outputs (PipelineData.as_dataset(), OutputFileDatasetConfig.read_*_files()): a step
+# takes them as their underlying output (listed in outputs) or as an input view.
+_PROMOTED = (PipelineOutputAbstractDataset, OutputTabularDatasetConfig)
 
 _OUTPUT_MODES = ("mount", "upload")
 
@@ -44,6 +49,7 @@ class PipelineData:
                             % type(training_output).__name__)
         self._training_output = training_output
         self._producer = None
+        self._registration = None  # (name, tabular) from as_dataset().register(name) in outputs
 
     name = property(lambda self: self._name)
     output_name = property(lambda self: self._output_name)
@@ -62,13 +68,20 @@ class PipelineData:
         return _InputView(self, input_name or self._name, "mount")
 
     def as_dataset(self):
-        return self
+        """A PipelineOutputFileDataset: consumed as a dataset (as_direct(), parse_delimited_files(),
+        parse_parquet_files()), registered with register(name) when listed in the outputs."""
+        return PipelineOutputFileDataset(self)
 
     def as_named_input(self, name):
         return _InputView(self, name)
 
     def _make_native(self):
         ds = self.datastore._native if self.datastore else None
+        if self._registration and self._is_directory:
+            # as_dataset().register(name): registered when the producing step completes.
+            name, tabular = self._registration
+            nat = native().OutputFileDatasetConfig(self._output_name, ds, "").register_on_complete(name)
+            return nat.read_delimited_files() if tabular else nat
         return native().PipelineData(self._output_name, ds, self._is_directory)
 
     def __repr__(self):
@@ -92,10 +105,12 @@ class _InputView:
     """A consumer's view of PipelineData / OutputFileDatasetConfig (the SDK's
     InputPortBinding): as_input(name)."""
 
-    def __init__(self, data, name, mode="mount"):
+    def __init__(self, data, name, mode="mount", read=None):
         self.data = data
         self.name = name
         self.bind_mode = mode
+        # How the consumer reads the data as a dataset object (output_datasets.py), None = a path.
+        self.read = read
 
     def __repr__(self):
         return "$AZUREML_DATAREFERENCE_%s" % self.name
@@ -145,6 +160,11 @@ class _Step:
                             % (type(self).__name__, type(runconfig).__name__))
         self._explicit_name = name
         self.name = name
+        outputs = [o._mark_output() if isinstance(o, _PROMOTED) else o for o in (outputs or [])]
+        inputs = [i._input_view() if isinstance(i, PipelineOutputAbstractDataset)
+                  else i.as_input() if isinstance(i, OutputTabularDatasetConfig) else i for i in (inputs or [])]
+        arguments = [self._promoted_argument(a, outputs, inputs) if isinstance(a, _PROMOTED) else a
+                     for a in (arguments or [])]
         self.arguments = list(arguments or [])
         self.compute_target = compute_target
         self.runconfig = runconfig
@@ -177,6 +197,16 @@ class _Step:
                 raise ValueError("%s %r is already an output of step %r; give each step its own"
                                  % (type(o).__name__, o.name, o._producer.name))
             o._producer = self
+
+    @staticmethod
+    def _promoted_argument(a, outputs, inputs):
+        """A promoted output in the arguments: this step's output when it is one (or no step
+        produces it yet and it is not an input), else the consumer's view of it."""
+        base = a._pipeline_data if isinstance(a, PipelineOutputAbstractDataset) else a._output_file_dataset_config
+        listed = any(getattr(i, "data", i) is base for i in inputs)
+        if any(o is base for o in outputs) or (a._producer is None and not listed):
+            return a._mark_output()
+        return a._input_view() if isinstance(a, PipelineOutputAbstractDataset) else a.as_input()
 
     def _reuse_allowed(self):
         """allow_reuse for this submission (a step that writes outside its outputs may say no)."""
@@ -414,6 +444,8 @@ class _Build:
         if isinstance(item, (PipelineData, OutputFileDatasetConfig)):
             return self.data_native(item)
         if isinstance(item, _InputView):
+            if item.read is not None:
+                return self.data_native(item.data).as_dataset_input(item.name, **item.read)
             return self.data_native(item.data).as_input(item.name)
         if isinstance(item, DatasetConsumptionConfig):
             if self.symbolic and isinstance(item.dataset, PipelineParameter):
@@ -540,10 +572,11 @@ class Pipeline:
 
     @staticmethod
     def load_yaml(workspace, filename, _workflow_provider=None, _service_endpoint=None):
-        raise NotImplementedError(
-            "Pipeline.load_yaml: the SDK v1 pipeline YAML format is not read by runnel; build the "
-            "pipeline in Python, or write it as a v2 pipeline YAML and run it with `runnel run %s`"
-            % filename)
+        """A Pipeline built from an SDK v1 pipeline YAML file (runnel/sdk/pipeline_yaml.py).
+        (A v2 pipeline job YAML runs with `runnel run FILE`.)"""
+        from .pipeline_yaml import load_yaml
+        steps, description = load_yaml(workspace, filename)
+        return Pipeline(workspace, steps, description=description)
 
     def _all_steps(self):
         """Every step, dependencies first (depth-first with a stack of its own: a chain of

@@ -1,0 +1,4 @@
+"""azureml.core.container_registry: ContainerRegistry (recorded with an environment)."""
+from runnel.sdk.environment import ContainerRegistry
+
+__all__ = ["ContainerRegistry"]

@@ -1,0 +1,410 @@
+"""Unit tests of SDK calls the Azure ML v1 sample notebooks make that earlier work left out:
+PipelineData.as_dataset() / OutputFileDatasetConfig.read_*_files() consumed as datasets,
+TabularDataset.filter expressions, RunConfiguration.save/load, Environment files and
+constructors, and Pipeline.load_yaml (the v1 pipeline YAML). Needs the native module.
+
+Run: /usr/bin/python3 -m unittest discover -s tests/python -p 'test_sdk_notebook_calls.py'
+"""
+
+import io
+import json
+import os
+import unittest
+from contextlib import redirect_stdout
+
+import helpers  # noqa: F401  (puts python/ on sys.path)
+from test_sdk import SdkTestBase
+
+import runnel
+from azureml.core import Dataset, Environment, Experiment, RunConfiguration
+from azureml.core.conda_dependencies import CondaDependencies
+from azureml.data import OutputFileDatasetConfig
+from azureml.data.output_dataset_config import OutputTabularDatasetConfig
+from azureml.exceptions import UserErrorException
+from azureml.pipeline.core import Pipeline, PipelineData
+from azureml.pipeline.core.pipeline_output_dataset import PipelineOutputFileDataset, PipelineOutputTabularDataset
+from azureml.pipeline.steps import PythonScriptStep
+
+errors = runnel.errors
+
+# A step that prints what it received for each input named on its command line.
+READER = """import json, sys
+from azureml.core import Run
+run = Run.get_context()
+for name in sys.argv[1:]:
+    d = run.input_datasets[name]
+    kind = type(d).__name__
+    if kind == 'TabularDataset':
+        df = d.to_pandas_dataframe()
+        print('%s Tabular %s %s' % (name, list(df.columns), df.to_dict('list')))
+    elif kind == 'FileDataset':
+        print('%s File %s' % (name, sorted(d.to_path())))
+    else:
+        print('%s path %s' % (name, d))
+"""
+
+WRITER = """import os, sys
+out = sys.argv[1]
+os.makedirs(os.path.join(out, 'sub'), exist_ok=True)
+open(os.path.join(out, 'part1.csv'), 'w').write('a,b,c\\n1,x,2.5\\n2,y,3.5\\n')
+open(os.path.join(out, 'sub', 'part2.csv'), 'w').write('a,b,c\\n3,z,4.5\\n')
+open(os.path.join(out, 'notes.txt'), 'w').write('not a table')
+"""
+
+
+class _Runs(SdkTestBase):
+    def setUp(self):
+        super().setUp()
+        self.write("src/write.py", WRITER)
+        self.write("src/read.py", READER)
+
+    def run_pipeline(self, steps, name="nb"):
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, name).submit(Pipeline(self.ws, steps))
+            status = run.wait_for_completion(show_output=False, raise_on_error=False)
+        return run, status
+
+    def log_of(self, run, step):
+        return run.find_step_run(step)[0].get_job_log()
+
+
+class IntermediateDatasetTest(_Runs):
+    def test_as_dataset_objects_follow_the_sdk(self):
+        d = PipelineData("prepped", datastore=self.ws.get_default_datastore())
+        f = d.as_dataset()
+        self.assertIsInstance(f, PipelineOutputFileDataset)
+        self.assertEqual((f.name, f.input_name), ("prepped", "prepped"))
+        self.assertEqual(f.as_named_input("train").input_name, "train")
+        self.assertEqual(f.input_name, "prepped")  # builders return copies
+        t = f.parse_delimited_files()
+        self.assertIsInstance(t, PipelineOutputTabularDataset)
+        self.assertEqual(t._read["file_glob"], "**/*.csv")
+        self.assertEqual(f.parse_delimited_files(separator="\t")._read["file_glob"], "**/*.tsv")
+        self.assertEqual(f.parse_delimited_files(separator=";")._read["file_glob"], "")
+        self.assertEqual(f.parse_delimited_files(file_extension=None)._read["file_glob"], "")
+        self.assertEqual(f.parse_parquet_files()._read["file_glob"], "**/*.parquet")
+        self.assertEqual(t.keep_columns(["a", "b"]).drop_columns("b")._read["keep_columns"], ["a", "b"])
+        with self.assertRaises(ValueError):
+            t.as_download()
+        with self.assertRaises(ValueError):
+            f.parse_delimited_files(separator="")
+        with self.assertRaises(ValueError):
+            t.keep_columns([])
+        with self.assertRaises(NotImplementedError):
+            t.random_split(0.5)
+        o = OutputFileDatasetConfig("cleaned")
+        ot = o.read_delimited_files(path_glob="*.csv")
+        self.assertIsInstance(ot, OutputTabularDatasetConfig)
+        self.assertEqual((ot.name, ot.as_input("x").bind_mode), ("cleaned", "direct"))
+        self.assertEqual(o.as_input("y").bind_mode, "mount")
+        with self.assertRaises(ValueError):
+            OutputTabularDatasetConfig()
+
+    def test_consumer_gets_tabular_and_file_datasets_of_pipeline_data(self):
+        d = PipelineData("prepped", datastore=self.ws.get_default_datastore())
+        write = PythonScriptStep("write.py", name="write", arguments=[d], outputs=[d], source_directory="src")
+        tab = d.as_dataset().parse_delimited_files().as_named_input("tab")
+        files = d.as_dataset().as_direct().as_named_input("files")
+        kept = d.as_dataset().parse_delimited_files().keep_columns(["a", "c"]).as_named_input("kept")
+        path = d.as_input("plain")
+        read = PythonScriptStep("read.py", name="read", arguments=["tab", "files", "kept", "plain"],
+                                inputs=[tab, files, kept, path], source_directory="src")
+        run, status = self.run_pipeline([read])
+        self.assertEqual(status, "Finished", self.log_of(run, "read") if status != "Finished" else "")
+        log = self.log_of(run, "read")
+        # Only the .csv files, in every folder; columns typed as a dataset's are.
+        self.assertIn("tab Tabular ['a', 'b', 'c'] {'a': [1, 2, 3], 'b': ['x', 'y', 'z'], 'c': [2.5, 3.5, 4.5]}", log)
+        self.assertIn("files File ['/notes.txt', '/part1.csv', '/sub/part2.csv']", log)
+        self.assertIn("kept Tabular ['a', 'c']", log)
+        self.assertRegex(log, r"plain path /\S+/prepped")
+        # Unchanged: reused. The read options are part of the consumer's fingerprint.
+        run2, _ = self.run_pipeline([read])
+        self.assertTrue(run2.find_step_run("read")[0].reused)
+        other = PythonScriptStep("read.py", name="read", arguments=["tab"], source_directory="src",
+                                 inputs=[d.as_dataset().parse_delimited_files(include_path=True).as_named_input("tab")])
+        run3, status3 = self.run_pipeline([other])
+        self.assertEqual(status3, "Finished")
+        self.assertFalse(run3.find_step_run("read")[0].reused)
+        self.assertIn("tab Tabular ['a', 'b', 'c', 'Path']", self.log_of(run3, "read"))
+
+    def test_output_file_dataset_config_read_delimited_files_as_input(self):
+        out = OutputFileDatasetConfig("cleaned")
+        write = PythonScriptStep("write.py", name="write", arguments=[out], source_directory="src")
+        read = PythonScriptStep("read.py", name="read", arguments=["cleaned"], source_directory="src",
+                                inputs=[out.read_delimited_files(path_glob="**/*.csv").as_input("cleaned")])
+        run, status = self.run_pipeline([write, read])
+        self.assertEqual(status, "Finished")
+        self.assertIn("cleaned Tabular ['a', 'b', 'c'] {'a': [1, 2, 3]", self.log_of(run, "read"))
+        # As an output, read_delimited_files() + register_on_complete registers a tabular dataset.
+        reg = OutputFileDatasetConfig("table").read_delimited_files(path_glob="*.csv").register_on_complete("nb_table")
+        self.write("src2/write_one.py", "import os, sys\nos.makedirs(sys.argv[1], exist_ok=True)\n"
+                   "open(os.path.join(sys.argv[1], 't.csv'), 'w').write('k,v\\n1,2\\n')\n")
+        write2 = PythonScriptStep("write_one.py", name="write2", arguments=[reg], source_directory="src2")
+        _run2, status2 = self.run_pipeline([write2])
+        self.assertEqual(status2, "Finished")
+        registered = Dataset.get_by_name(self.ws, "nb_table")
+        self.assertEqual(type(registered).__name__, "TabularDataset")
+        self.assertEqual(registered.to_pandas_dataframe().to_dict("list"), {"k": [1], "v": [2]})
+
+    def test_as_dataset_register_in_outputs(self):
+        d = PipelineData("prepped", datastore=self.ws.get_default_datastore())
+        write = PythonScriptStep("write.py", name="write", arguments=[d], source_directory="src",
+                                 outputs=[d.as_dataset().register("nb_files")])
+        _run, status = self.run_pipeline([write])
+        self.assertEqual(status, "Finished")
+        self.assertEqual(sorted(Dataset.get_by_name(self.ws, "nb_files").to_path()),
+                         ["/notes.txt", "/part1.csv", "/sub/part2.csv"])
+
+    def test_no_matching_file_and_missing_pyarrow_fail_the_step_saying_why(self):
+        d = PipelineData("prepped", datastore=self.ws.get_default_datastore())
+        write = PythonScriptStep("write.py", name="write", arguments=[d], outputs=[d], source_directory="src")
+        read = PythonScriptStep("read.py", name="read", arguments=["t"], source_directory="src",
+                                inputs=[d.as_dataset().parse_delimited_files(file_extension=".tsv").as_named_input("t")])
+        run, status = self.run_pipeline([write, read])
+        self.assertEqual(status, "Failed")
+        err = run.find_step_run("read")[0].get_details().get("error") or ""
+        self.assertIn("input 't'", json.dumps(run.get_details()) + err)
+        self.assertIn("as delimited files", json.dumps(run.get_details()) + err)
+        try:
+            import pyarrow  # noqa: F401
+            have_parquet = True
+        except ImportError:
+            have_parquet = False
+        if not have_parquet:
+            self.write("src/pq.py", "open(__import__('sys').argv[1] + '/x.parquet', 'wb').write(b'PAR1')\n")
+            p = PipelineData("pq", datastore=self.ws.get_default_datastore())
+            wq = PythonScriptStep("pq.py", name="pq", arguments=[p], outputs=[p], source_directory="src")
+            rq = PythonScriptStep("read.py", name="readpq", arguments=["q"], source_directory="src",
+                                  inputs=[p.as_dataset().parse_parquet_files().as_named_input("q")])
+            run2, status2 = self.run_pipeline([wq, rq])
+            self.assertEqual(status2, "Failed")
+            self.assertIn("needs pyarrow or fastparquet", self.log_of(run2, "readpq"))
+
+    def test_bad_read_options_fail_at_build(self):
+        d = PipelineData("prepped", datastore=self.ws.get_default_datastore())
+        PythonScriptStep("write.py", name="write", arguments=[d], outputs=[d], source_directory="src")
+        bad = d.as_dataset().parse_delimited_files(header="sometimes").as_named_input("t")
+        read = PythonScriptStep("read.py", name="read", inputs=[bad], source_directory="src")
+        with self.assertRaisesRegex(errors.InvalidArgumentError, "unknown header mode 'sometimes'"):
+            self.run_pipeline([read])
+
+
+class FilterTest(SdkTestBase):
+    def setUp(self):
+        super().setUp()
+        ds = self.ws.get_default_datastore()
+        self.write(os.path.join(ds.root, "people.csv"),
+                   "name,age,city\nann,34,Oslo\nbob,17,Bergen\ncid,,Oslo\ntest_dan,50,Rome\n")
+        self.td = Dataset.Tabular.from_delimited_files((ds, "people.csv"))
+
+    def names(self, dataset):
+        return list(dataset.to_pandas_dataframe()["name"])
+
+    def test_comparisons_and_logic(self):
+        td = self.td
+        self.assertEqual(self.names(td.filter(td["age"] > 18)), ["ann", "test_dan"])  # null compares false
+        self.assertEqual(self.names(td.filter(td["city"] == "Oslo")), ["ann", "cid"])
+        self.assertEqual(self.names(td.filter((td["age"] >= 17) & (td["city"] != "Rome"))), ["ann", "bob"])
+        self.assertEqual(self.names(td.filter((td["city"] == "Rome") | (td["age"] < 18))), ["bob", "test_dan"])
+        self.assertEqual(self.names(td.filter(~td["name"].starts_with("test_"))), ["ann", "bob", "cid"])
+        self.assertEqual(self.names(td.filter(td["city"].ends_with("en"))), ["bob"])
+        self.assertEqual(self.names(td.filter(td["name"].contains("a"))), ["ann", "test_dan"])
+        self.assertEqual(self.names(td.filter(td["age"].is_null())), ["cid"])
+        self.assertEqual(self.names(td.filter(td["age"] * 2 > td["age"] + 30)), ["ann", "test_dan"])
+        # Chained with the other transformations, and handed to a step by content.
+        adults = td.filter(td["age"] > 18).keep_columns(["name", "age"]).take(1)
+        self.assertEqual(adults.to_pandas_dataframe().to_dict("list"), {"name": ["ann"], "age": [34]})
+
+    def test_bad_expressions(self):
+        td = self.td
+        with self.assertRaisesRegex(KeyError, "no column 'height'"):
+            td["height"]
+        with self.assertRaisesRegex(TypeError, "no truth value"):
+            td.filter(td["age"] > 1 and td["age"] < 3)
+        with self.assertRaisesRegex(TypeError, "built from the dataset's columns"):
+            td.filter("age > 3")
+        with self.assertRaises(TypeError):
+            td["name"].starts_with(3)
+        with self.assertRaises(TypeError):
+            td.filter(td["age"] > [1])
+
+
+class ConfigFilesTest(SdkTestBase):
+    def test_runconfig_save_load_round_trip_keeps_packages(self):
+        rc = RunConfiguration()
+        rc.environment.python.conda_dependencies = CondaDependencies.create(
+            pip_packages=["scikit-learn==1.2.2", "azureml-defaults"], conda_packages=["numpy"], python_version="3.9")
+        rc.environment.environment_variables = {"OMP_NUM_THREADS": "1"}
+        rc.environment.docker.base_image = "mcr.microsoft.com/azureml/base:latest"
+        rc.target = "cpu-cluster"
+        rc.node_count = 2
+        rc.script = "train.py"
+        rc.arguments = ["--lr", "0.1"]
+        project = os.path.join(self.root, "project")
+        os.makedirs(project)
+        rc.save(path=project, name="train")
+        self.assertTrue(os.path.isfile(os.path.join(project, ".azureml", "train.runconfig")))
+        self.assertTrue(os.path.isfile(os.path.join(project, ".azureml", "conda_dependencies.yml")))
+        for loaded in (RunConfiguration.load(project, "train"),
+                       RunConfiguration.load(os.path.join(project, ".azureml", "train.runconfig"))):
+            cd = loaded.environment.python.conda_dependencies
+            self.assertEqual(list(cd.pip_packages), ["scikit-learn==1.2.2", "azureml-defaults"])
+            self.assertEqual(list(cd.conda_packages), ["python=3.9", "numpy"])
+            self.assertEqual((loaded.target, loaded.node_count, loaded.script, loaded.arguments),
+                             ("cpu-cluster", 2, "train.py", ["--lr", "0.1"]))
+            self.assertEqual(loaded.environment.environment_variables, {"OMP_NUM_THREADS": "1"})
+            self.assertEqual(loaded.environment.docker.base_image, "mcr.microsoft.com/azureml/base:latest")
+        # To a file path, with the environment in its own YAML file.
+        target = os.path.join(self.root, "cfg", "my.runconfig")
+        os.makedirs(os.path.dirname(target))
+        rc.save(path=target, separate_environment_yaml=True)
+        self.assertTrue(os.path.isfile(os.path.join(self.root, "cfg", "environment.yml")))
+        again = RunConfiguration.load(target)
+        self.assertEqual(list(again.environment.python.conda_dependencies.pip_packages),
+                         ["scikit-learn==1.2.2", "azureml-defaults"])
+
+    def test_runconfig_bad_paths(self):
+        with self.assertRaisesRegex(UserErrorException, "name is required"):
+            RunConfiguration().save(path=self.root)
+        with self.assertRaisesRegex(UserErrorException, "invalid"):
+            RunConfiguration().save(path=os.path.join(self.root, "no", "such", "x.runconfig"))
+        with self.assertRaisesRegex(UserErrorException, "Failed to load RunConfiguration"):
+            RunConfiguration.load(self.root, "missing")
+
+    def test_environment_directory_round_trip(self):
+        env = Environment.from_pip_requirements("pipenv", self.write("req.txt", "pandas==1.5\n# c\nrequests\n"))
+        env.environment_variables = {"A": "1"}
+        folder = os.path.join(self.root, "envdir")
+        env.save_to_directory(folder)
+        self.assertEqual(sorted(os.listdir(folder)), ["azureml_environment.json", "conda_dependencies.yml"])
+        with self.assertRaisesRegex(UserErrorException, "overwrite=True"):
+            env.save_to_directory(folder)
+        env.save_to_directory(folder, overwrite=True)
+        back = Environment.load_from_directory(folder)
+        self.assertEqual((back.name, back.environment_variables), ("pipenv", {"A": "1"}))
+        self.assertEqual(list(back.python.conda_dependencies.pip_packages), ["pandas==1.5", "requests"])
+        with self.assertRaisesRegex(UserErrorException, "has no azureml_environment.json"):
+            Environment.load_from_directory(self.root)
+
+    def test_docker_and_conda_constructors(self):
+        dockerfile = self.write("Dockerfile", "FROM ubuntu:22.04\nRUN apt-get update\n")
+        env = Environment.from_dockerfile("df", dockerfile, pip_requirements=self.write("r.txt", "numpy\n"))
+        self.assertEqual(env.docker.base_dockerfile, "FROM ubuntu:22.04\nRUN apt-get update\n")
+        self.assertIsNone(env.docker.base_image)
+        self.assertEqual(list(env.python.conda_dependencies.pip_packages), ["numpy"])
+        self.assertTrue(Environment.from_dockerfile("t", "FROM x\nRUN y").python.user_managed_dependencies)
+        with self.assertRaises(FileNotFoundError):
+            Environment.from_dockerfile("t", "no-such-dockerfile")
+        folder = os.path.join(self.root, "df")
+        env.save_to_directory(folder)
+        self.assertIn("Dockerfile", os.listdir(folder))
+        self.assertEqual(Environment.load_from_directory(folder).docker.base_dockerfile, env.docker.base_dockerfile)
+        from azureml.core.container_registry import ContainerRegistry
+        reg = ContainerRegistry("myacr.azurecr.io", "u", "p")
+        img = Environment.from_docker_image("img", "myacr.azurecr.io/base:1", container_registry=reg,
+                                            conda_specification=self.write(
+                                                "env.yml", "name: e\ndependencies:\n- python=3.10\n- pip:\n  - torch\n"))
+        self.assertEqual((img.docker.base_image, img.docker.base_image_registry.address),
+                         ("myacr.azurecr.io/base:1", "myacr.azurecr.io"))
+        self.assertEqual(list(img.python.conda_dependencies.pip_packages), ["torch"])
+        with self.assertRaises(ValueError):
+            Environment.from_docker_image("img", "")
+        existing = Environment.from_existing_conda_environment("fromconda", "base")
+        self.assertEqual(existing.name, "fromconda")
+        import shutil
+        if shutil.which("conda") is None:
+            self.write("src/a.py", "print(1)\n")
+            rc = RunConfiguration()
+            rc.environment = existing
+            step = PythonScriptStep("a.py", source_directory="src", runconfig=rc)
+            with self.assertRaisesRegex(UserErrorException, "conda is not on PATH"):
+                with redirect_stdout(io.StringIO()):
+                    Experiment(self.ws, "c").submit(Pipeline(self.ws, [step]))
+
+
+V1_YAML = """pipeline:
+  name: SamplePipelineFromYaml
+  parameters:
+    Scale:
+      type: int
+      default: 3
+    RawPath:
+      type: datapath
+      default:
+        datastore: workspaceblobstore
+        path_on_datastore: raw/numbers.txt
+  data_references:
+    RawFolder:
+      datastore: workspaceblobstore
+      path_on_datastore: raw
+  steps:
+    Prep:
+      type: PythonScriptStep
+      name: prep
+      script_name: prep.py
+      source_directory: steps
+      allow_reuse: true
+      arguments: [--raw, input:raw_in, --file, input:raw_file, --scale, parameter:Scale, --out, output:scaled]
+      inputs:
+        raw_in: {source: RawFolder, bind_mode: mount}
+        raw_file: {source: RawPath, bind_mode: download}
+      outputs:
+        scaled: {destination: ScaledData, datastore: workspaceblobstore, bind_mode: mount}
+    Sum:
+      type: PythonScriptStep
+      script_name: total.py
+      source_directory: steps
+      arguments: [--data, input:scaled_in]
+      inputs:
+        scaled_in: {source: ScaledData}
+"""
+
+
+class LoadYamlTest(_Runs):
+    def setUp(self):
+        super().setUp()
+        ds = self.ws.get_default_datastore()
+        self.write(os.path.join(ds.root, "raw", "numbers.txt"), "1 2 3\n")
+        self.write("yaml/steps/prep.py", "import argparse, os\nfrom azureml.core import Run\n"
+                   "p = argparse.ArgumentParser()\nfor a in ('--raw', '--file', '--scale', '--out'): p.add_argument(a)\n"
+                   "a = p.parse_args()\nnums = [int(x) * int(a.scale) for x in open(a.file).read().split()]\n"
+                   "os.makedirs(a.out, exist_ok=True)\nopen(os.path.join(a.out, 'n.txt'), 'w').write(' '.join(map(str, nums)))\n"
+                   "print('raw folder has', sorted(os.listdir(a.raw)))\n")
+        self.write("yaml/steps/total.py", "import argparse, os\nfrom azureml.core import Run\n"
+                   "p = argparse.ArgumentParser()\np.add_argument('--data')\na = p.parse_args()\n"
+                   "Run.get_context().log('total', sum(int(x) for x in open(os.path.join(a.data, 'n.txt')).read().split()))\n")
+        self.yaml = self.write("yaml/pipeline.yml", V1_YAML)
+
+    def test_load_yaml_builds_and_runs_the_pipeline(self):
+        pipeline = Pipeline.load_yaml(self.ws, self.yaml)
+        self.assertEqual(pipeline.description, "SamplePipelineFromYaml")
+        self.assertEqual(sorted(s.name for s in pipeline._steps), ["Sum", "prep"])
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "from-yaml").submit(pipeline, pipeline_parameters={"Scale": 10})
+            self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Finished")
+        self.assertEqual(run.find_step_run("Sum")[0].get_metrics(), {"total": 60})
+        self.assertIn("raw folder has ['numbers.txt']", self.log_of(run, "prep"))
+
+    def test_load_yaml_errors_name_the_file_and_key(self):
+        cases = [
+            ("jobs: {a: {}}\n", "pipeline: the SDK v1 pipeline YAML has a top-level 'pipeline' key .*runnel run"),
+            ("pipeline:\n  steps: {}\n", "pipeline.steps: a pipeline needs at least one step"),
+            ("pipeline:\n  stepz: {}\n", "pipeline: unknown key stepz"),
+            ("pipeline:\n  steps:\n    A: {type: AutoMLStep}\n", "pipeline.steps.A.type: AutoMLStep steps"),
+            ("pipeline:\n  steps:\n    A: {script_name: a.py, inputs: {x: {source: Nope}}}\n",
+             "pipeline.steps.A.inputs.x.source: 'Nope' is not a data reference"),
+            ("pipeline:\n  steps:\n    A: {script_name: a.py, arguments: ['input:x']}\n", "pipeline.steps.A.arguments: 'input:x': no input 'x'"),
+            ("pipeline:\n  parameters: {P: {type: int, default: abc}}\n  steps: {A: {script_name: a.py}}\n",
+             "pipeline.parameters.P.default: 'abc' is not a int"),
+        ]
+        for text, pattern in cases:
+            path = self.write("yaml/bad.yml", text)
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(ValueError, "bad.yml: " + pattern):
+                    Pipeline.load_yaml(self.ws, path)
+        with self.assertRaises(FileNotFoundError):
+            Pipeline.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
+
+
+if __name__ == "__main__":
+    unittest.main()
