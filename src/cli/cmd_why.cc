@@ -15,18 +15,12 @@ namespace runnel::cli {
 
 namespace {
 
-json parse_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  json j = json::parse(s, nullptr, false);
-  return j.is_discarded() ? json(nullptr) : j;
-}
-
 void why(CliGlobals& g, const std::string& run_id, const std::string& step,
          const std::string& output) {
   Workspace ws = open_workspace(g);
   PipelineRunRecord run = find_run(ws, run_id);
   StepRunRecord s = find_step(ws, run, step);
-  json fp = parse_or_null(fingerprint_json_of(ws.store(), s));
+  json fp = fingerprint_components_of(ws.store(), s);
   json out = why_json(ws, run, s);
   if (output == "json") {
     std::cout << out.dump(2) << "\n";

@@ -262,7 +262,7 @@ void PipelineExecution::Impl::persist_step(int i) {
   r.compute = s.state.compute;
   r.backend_job_id = s.state.backend_job_id;
   r.fingerprint = s.fingerprint_digest;
-  // A reused step's components are those of the run it took (fingerprint_json_of).
+  // A reused step's components are those of the run it took (fingerprint_components_of).
   bool reused = s.state.status == StepStatus::kReused && !s.state.reused_run_id.empty();
   r.fingerprint_json = s.fingerprint.is_null() || reused ? "" : s.fingerprint.dump();
   r.reused_run_id = s.state.reused_run_id;

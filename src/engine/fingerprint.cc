@@ -309,15 +309,19 @@ std::string fingerprint_of(const json& components) {
   return sha256_hex(text);
 }
 
-std::string fingerprint_json_of(MetadataStore& store, const StepRunRecord& r) {
+json fingerprint_components_of(MetadataStore& store, const StepRunRecord& r) {
+  auto parsed = [](const std::string& text) {
+    json j = text.empty() ? json() : json::parse(text, nullptr, false);
+    return j.is_discarded() ? json() : j;
+  };
   if (!r.fingerprint_json.empty() || r.status != StepStatus::kReused || r.reused_run_id.empty())
-    return r.fingerprint_json;
+    return parsed(r.fingerprint_json);
   auto taken = store.get_step_run(r.reused_run_id);
-  if (!taken || taken->fingerprint_json.empty()) return "";
-  json fp = json::parse(taken->fingerprint_json, nullptr, false);
-  if (!fp.is_object()) return "";
+  if (!taken) return json();
+  json fp = parsed(taken->fingerprint_json);
+  if (!fp.is_object()) return json();
   fp["decision"] = "reused run " + r.reused_run_id;
-  return fp.dump();
+  return fp;
 }
 
 std::string collapse_command_space(const std::string& command) {

@@ -74,9 +74,9 @@ void attach_package_lists(MetadataStore& store, nlohmann::json* components);
 
 struct StepRunRecord;
 
-// The fingerprint components of a step run, as JSON text. A reused step run does not
-// store a copy of them (a no-op run would write every step's again): its components are
-// those of the run it reused, with the decision "reused run <id>". "" when none.
-std::string fingerprint_json_of(MetadataStore& store, const StepRunRecord& r);
+// The fingerprint components of a step run, parsed. A reused step run does not store a
+// copy of them (a no-op run would write every step's again): its components are those of
+// the run it reused, with the decision "reused run <id>". Null when none (or unreadable).
+nlohmann::json fingerprint_components_of(MetadataStore& store, const StepRunRecord& r);
 
 }  // namespace runnel

@@ -397,9 +397,8 @@ void PipelineExecution::Impl::decide(int i) {
     s.run_reason = "no earlier run of this step";
     for (const auto& prev : ws.store().previous_step_runs(s.state.name, created_at, 10)) {
       if (prev.pipeline_run_id == run_id) continue;
-      std::string prev_json = fingerprint_json_of(ws.store(), prev);
-      if (prev_json.empty()) continue;
-      json before = json::parse(prev_json, nullptr, false);
+      json before = fingerprint_components_of(ws.store(), prev);
+      if (before.is_null()) continue;
       json after = s.fingerprint;
       attach_package_lists(ws.store(), &before);
       attach_package_lists(ws.store(), &after);

@@ -173,7 +173,7 @@ json run_detail_json(const Workspace& ws, const PipelineRunRecord& r) {
   json edges = json::array();
   for (const auto& s : steps) {
     const StepSpec* st = have_spec ? spec.find_step(s.name) : nullptr;
-    json fp = parse_json_or(fingerprint_json_of(ws.store(), s), nullptr);
+    json fp = fingerprint_components_of(ws.store(), s);
     json sj = {
         {"name", s.name},
         {"display_name", st && !st->display_name.empty() ? st->display_name : s.name},

@@ -9,12 +9,6 @@ namespace runnel {
 
 namespace {
 
-json parse_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  json j = json::parse(s, nullptr, false);
-  return j.is_discarded() ? json(nullptr) : j;
-}
-
 // The components that stayed the same, as a short list for the reader.
 std::vector<std::string> unchanged_parts(const json& a, const json& b) {
   std::vector<std::string> out;
@@ -45,7 +39,7 @@ std::vector<std::string> unchanged_parts(const json& a, const json& b) {
 }  // namespace
 
 json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRecord& s) {
-  json fp = parse_or_null(fingerprint_json_of(ws.store(), s));
+  json fp = fingerprint_components_of(ws.store(), s);
   json out = {{"step", s.name},
               {"run_id", s.id},
               {"pipeline_run_id", run.id},
@@ -66,7 +60,7 @@ json why_json(const Workspace& ws, const PipelineRunRecord& run, const StepRunRe
     // The most recent earlier run of this step that has a fingerprint (other than the one reused).
     for (const auto& prev : ws.store().previous_step_runs(s.name, s.created_at, 50)) {
       if (prev.id == s.id || prev.pipeline_run_id == run.id) continue;
-      json before = parse_or_null(fingerprint_json_of(ws.store(), prev));
+      json before = fingerprint_components_of(ws.store(), prev);
       if (!before.is_object()) continue;
       attach_package_lists(ws.store(), &before);
       attach_package_lists(ws.store(), &fp);
