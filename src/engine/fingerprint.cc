@@ -7,6 +7,7 @@
 #include "core/sha256.h"
 #include "runnel/error.h"
 #include "spec/command_template.h"
+#include "spec/spec_json.h"
 #include "store/metadata_store.h"
 
 using nlohmann::json;
@@ -285,16 +286,7 @@ class EssentialWriter {
   }
 
  private:
-  void key(const std::string& k) {
-    for (unsigned char ch : k)
-      if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {  // the library's escaping
-        leaf_.dump(json(k), false, false, 0);
-        return;
-      }
-    out_ += '"';
-    out_ += k;
-    out_ += '"';
-  }
+  void key(const std::string& k) { append_json_string(out_, k); }
   std::string& out_;
   nlohmann::detail::serializer<json> leaf_;
 };

@@ -312,8 +312,7 @@ StepSpec step_from(const json& j) {
 // library's own serializer. spec_json_test checks the two agree byte for byte.
 class SpecWriter {
  public:
-  explicit SpecWriter(std::string& out)
-      : out_(out), leaf_(nlohmann::detail::output_adapter<char>(out), ' ') {}
+  explicit SpecWriter(std::string& out) : out_(out) {}
 
   void spec(const PipelineSpec& p) {
     open();
@@ -510,16 +509,7 @@ class SpecWriter {
     str(k);
     out_ += ':';
   }
-  void str(std::string_view v) {
-    for (unsigned char ch : v)
-      if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {  // the library's escaping
-        leaf_.dump(json(std::string(v)), false, false, 0);
-        return;
-      }
-    out_ += '"';
-    out_ += v;
-    out_ += '"';
-  }
+  void str(std::string_view v) { append_json_string(out_, v); }
   void number(int64_t v) { out_ += std::to_string(v); }
   // One member of the open object: key and value.
   void text(std::string_view k, std::string_view v) {
@@ -545,11 +535,21 @@ class SpecWriter {
   void boolean(bool v) { out_ += v ? "true" : "false"; }
 
   std::string& out_;
-  nlohmann::detail::serializer<json> leaf_;
   std::vector<bool> first_;
 };
 
 }  // namespace
+
+void append_json_string(std::string& out, std::string_view v) {
+  for (unsigned char ch : v)
+    if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {  // the library's escaping
+      out += json(std::string(v)).dump();
+      return;
+    }
+  out += '"';
+  out += v;
+  out += '"';
+}
 
 std::string spec_to_json_text(const PipelineSpec& p) {
   SourceFileScope scope(&p.source_file);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "spec/pipeline_spec.h"
 
@@ -19,6 +21,10 @@ std::string spec_to_json_text(const PipelineSpec& p);
 // An input's OutputDatasetRead as spec_to_json writes it (also what the step's fingerprint
 // holds for it).
 nlohmann::json output_dataset_read_json(const OutputDatasetRead& r);
+
+// Appends `v` as a JSON string, exactly as nlohmann::json::dump() writes it (and throws as
+// it does on invalid UTF-8): writers that produce a dump's text without the value.
+void append_json_string(std::string& out, std::string_view v);
 
 // The inverse of spec_to_json. Missing fields take their defaults; a field of the wrong
 // JSON type or an unknown enum name throws runnel::invalid_argument naming the field.
