@@ -147,7 +147,11 @@ void LocalBackend::launch(const LaunchSpec& spec) {
 }
 
 void LocalBackend::start_locked(std::unique_ptr<Job> job) {
-  internal::SpawnResult r = internal::spawn_process(job->spec, devnull_.get());
+  watchdog_.arm();  // before the spawn: a step started but not yet added still dies with us
+  // A container job is not tagged: its podman client leaves conmon behind, which must stay
+  // to let the cleanup remove the container.
+  internal::SpawnResult r = internal::spawn_process(
+      job->spec, devnull_.get(), job->cleanup.empty() ? watchdog_.tag() : nullptr);
   if (r.pid < 0) {
     pending_.push_back(make_event(job->spec.id, JobState::kFailed, std::move(r.error)));
     return;

@@ -396,6 +396,41 @@ TEST_F(LocalBackendTest, StepsDieWithAKilledEngine) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+// A step's child that left the step's group (setsid, as a daemon does) is not in any group
+// the watchdog lists; it still dies with a SIGKILLed engine (the watchdog's tag in its
+// environment). The same covers a step started but not yet listed when the engine died.
+TEST_F(LocalBackendTest, AStepsChildThatLeftItsGroupDiesWithAKilledEngine) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  pid_t engine = ::fork();
+  ASSERT_GE(engine, 0);
+  if (engine == 0) {
+    LocalBackend b(1);
+    b.launch(spec("daemon",
+                  "setsid sh -c 'echo $$ > daemon.pid.tmp; mv daemon.pid.tmp daemon.pid;"
+                  " exec sleep 1000' & wait"));
+    b.poll(milliseconds(0));
+    for (int i = 0; i < 2000 && !fs::exists(dir_ / "daemon.pid"); ++i)
+      std::this_thread::sleep_for(milliseconds(10));
+    ::raise(SIGKILL);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(engine, &status, 0), engine);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  std::ifstream in(dir_ / "daemon.pid");
+  pid_t daemon = -1;
+  in >> daemon;
+  ASSERT_GT(daemon, 1) << "the step did not write its daemon's pid";
+  ASSERT_NE(::getpgid(daemon), ::getpgid(0));
+  bool gone = eventually([daemon] {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    return ::kill(daemon, 0) == -1 && errno == ESRCH;
+  });
+  EXPECT_TRUE(gone) << "process " << daemon << ", which left its step's group, outlived the engine";
+  if (!gone) ::kill(daemon, SIGKILL);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 // A backend that is destroyed normally leaves no watchdog behind.
 TEST_F(LocalBackendTest, WatchdogEndsWithItsBackend) {
   pid_t watchdog = -1;

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -34,8 +35,9 @@ struct SpawnResult {
 // ("" = the caller's), with the inherited environment plus spec.env. Every descriptor above
 // 2 is closed in the child; signal mask and the usual signals are reset to their defaults.
 // Does not throw for a child that cannot start: fills `error` with why ("working directory
-// /x does not exist", "cannot open stdout file /y: Permission denied").
-SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd);
+// /x does not exist", "cannot open stdout file /y: Permission denied"). `extra_env`, when
+// not null, is one more "NAME=VALUE" entry of the child's environment (the watchdog's tag).
+SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd, const char* extra_env = nullptr);
 
 // Sets the calling thread's nice value (Linux keeps one per thread; a process it spawns
 // copies it). Raising it needs no privilege, lowering it CAP_SYS_NICE. Returns 0 or errno.
@@ -105,20 +107,32 @@ UniqueFd open_devnull();
 // group's leader is reaped (a zombie keeps the group id reserved), so that a listed group
 // id can never be one that was reused. The child makes only async-signal-safe calls, so
 // forking from a threaded program is safe. Thread-safe; add/remove never raise SIGPIPE.
+//
+// A group that was never listed still dies: every step is started with tag() in its
+// environment (an entry whose name holds a random number drawn per watchdog), which its
+// children inherit. Once armed (arm(), sent before the first step is started), the watchdog,
+// after killing the listed groups, also kills every process whose environment holds the tag,
+// scanning /proc until none is left. That covers a step whose engine was killed between the
+// spawn and the add, and a step's child that left its group (setsid, a daemon). Nested
+// engines work: a step's own runnel adds its tag beside the inherited one.
 class Watchdog {
  public:
   Watchdog();   // throws Error(kIo) when the socket pair or the fork fails
   ~Watchdog();  // closes the socket (the watchdog kills what is still listed) and reaps it
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
+  void arm();  // before starting a step: from now on the watchdog also scans for its tag
   void add(pid_t pgid);
   void remove(pid_t pgid);
   pid_t pid() const { return pid_; }
+  const char* tag() const { return tag_; }  // "RUNNEL_WATCHDOG_<16 hex digits>=1"
 
  private:
   void send(char op, pid_t pgid);
   UniqueFd fd_;
   pid_t pid_ = -1;
+  std::atomic<bool> armed_{false};
+  char tag_[40] = {};
 };
 
 }  // namespace runnel::internal

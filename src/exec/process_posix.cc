@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -83,7 +84,7 @@ int set_this_thread_nice(int nice) {
   return ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) == 0 ? 0 : errno;
 }
 
-SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd) {
+SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd, const char* extra_env) {
   SpawnResult result;
   UniqueFd out(open_log(spec.stdout_path, "stdout", &result.error));
   if (out.get() < 0) return result;
@@ -122,7 +123,7 @@ SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd) {
   char** envp = environ;
   std::vector<std::string> added;
   std::vector<char*> env_ptrs;
-  if (!spec.env.empty()) {
+  if (!spec.env.empty() || extra_env) {
     for (char** e = environ; e && *e; ++e) {
       bool overridden = false;
       for (const auto& [k, v] : spec.env)
@@ -132,6 +133,7 @@ SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd) {
     added.reserve(spec.env.size());
     for (const auto& [k, v] : spec.env) added.push_back(k + "=" + v);
     for (auto& s : added) env_ptrs.push_back(s.data());
+    if (extra_env) env_ptrs.push_back(const_cast<char*>(extra_env));
     env_ptrs.push_back(nullptr);
     envp = env_ptrs.data();
   }
@@ -203,13 +205,83 @@ std::string describe_signal(int sig) {
 namespace {
 
 struct WatchdogMessage {
-  char op;  // '+' add, '-' remove
+  char op;  // '+' add, '-' remove, 'a' arm
   int32_t pgid;
 };
 
+// True when the NUL-separated environment read from `fd` holds the entry `tag` (of length
+// `len`). Reads in pieces through a static buffer: async-signal-safe.
+bool environ_holds(int fd, const char* tag, size_t len) {
+  static char buf[16384];
+  size_t pos = 0;     // how much of the current entry matched `tag` so far
+  bool match = true;  // the current entry is still a prefix of `tag`
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return match && pos == len && len > 0;
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = buf[i];
+      if (c == '\0') {
+        if (match && pos == len) return true;
+        pos = 0;
+        match = true;
+      } else if (match && pos < len && tag[pos] == c) {
+        ++pos;
+      } else {
+        match = false;
+      }
+    }
+  }
+}
+
+// Sends SIGKILL to every process (but this one) whose environment holds `tag`; returns how
+// many. Raw getdents64 on /proc and no allocation: async-signal-safe. A process that is gone
+// or not ours to read is skipped; a killed one is a zombie with an empty environment, so a
+// second pass does not count it again.
+int kill_tagged(const char* tag, size_t len) {
+  int dir = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return 0;
+  const pid_t self = ::getpid();
+  alignas(8) static char dents[16384];
+  int killed = 0;
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, dir, dents, sizeof dents);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
+      const char* rec = dents + off;
+      unsigned short reclen;
+      ::memcpy(&reclen, rec + 16, sizeof reclen);
+      off += reclen;
+      const char* name = rec + 19;
+      pid_t pid = 0;
+      bool numeric = *name != '\0';
+      for (const char* c = name; *c; ++c) {
+        if (*c < '0' || *c > '9') {
+          numeric = false;
+          break;
+        }
+        pid = pid * 10 + (*c - '0');
+      }
+      if (!numeric || pid == self || pid <= 1) continue;
+      char path[40] = "/proc/";
+      size_t k = 6;
+      for (const char* c = name; *c && k < sizeof path - 9; ++c) path[k++] = *c;
+      ::memcpy(path + k, "/environ", 9);
+      int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      bool tagged = environ_holds(fd, tag, len);
+      ::close(fd);
+      if (tagged && ::kill(pid, SIGKILL) == 0) ++killed;
+    }
+  }
+  ::close(dir);
+  return killed;
+}
+
 // The watchdog's life (see Watchdog in process.h). Only async-signal-safe calls: no
 // allocation, no locks, no stdio.
-[[noreturn]] void watchdog_main(int fd) {
+[[noreturn]] void watchdog_main(int fd, const char* tag) {
   ::setpgid(0, 0);  // not in the engine's group: a Ctrl-C meant for runnel does not reach it
   struct sigaction ign {};
   ign.sa_handler = SIG_IGN;
@@ -222,12 +294,18 @@ struct WatchdogMessage {
   constexpr int kMax = 8192;
   pid_t groups[kMax];
   int n = 0;
+  bool armed = false;
   for (;;) {
     WatchdogMessage m{};
     ssize_t r = ::recv(fd, &m, sizeof m, 0);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;  // end-of-file: whoever started the steps is gone
-    if (r != static_cast<ssize_t>(sizeof m) || m.pgid <= 0) continue;
+    if (r != static_cast<ssize_t>(sizeof m)) continue;
+    if (m.op == 'a') {
+      armed = true;
+      continue;
+    }
+    if (m.pgid <= 0) continue;
     if (m.op == '+') {
       if (n < kMax) groups[n++] = m.pgid;
     } else {
@@ -239,12 +317,35 @@ struct WatchdogMessage {
     }
   }
   for (int i = 0; i < n; ++i) ::kill(-groups[i], SIGKILL);
+  if (armed) {
+    // What no listed group holds: a step started but not yet added when the engine died,
+    // or a step's child that left its group. A process forking as it is scanned leaves a
+    // tagged child for the next pass.
+    const size_t len = ::strlen(tag);
+    for (int pass = 0; pass < 50 && kill_tagged(tag, len) > 0; ++pass) {
+      struct timespec pause {
+        0, 2'000'000
+      };
+      ::nanosleep(&pause, nullptr);
+    }
+  }
   ::_exit(0);
 }
 
 }  // namespace
 
 Watchdog::Watchdog() {
+  uint64_t r = 0;
+  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r))
+    r = static_cast<uint64_t>(::getpid()) << 32 ^
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  static const char hex[] = "0123456789abcdef";
+  char* t = tag_;
+  for (const char* c = "RUNNEL_WATCHDOG_"; *c; ++c) *t++ = *c;
+  for (int i = 15; i >= 0; --i) *t++ = hex[(r >> (4 * i)) & 0xf];
+  *t++ = '=';
+  *t++ = '1';
+  *t = '\0';
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     throw io_error("local backend: cannot create the watchdog's socket pair: " + errno_text(errno));
@@ -255,7 +356,7 @@ Watchdog::Watchdog() {
     ::close(sv[1]);
     throw io_error("local backend: cannot start the step watchdog: " + errno_text(err));
   }
-  if (pid == 0) watchdog_main(sv[1]);
+  if (pid == 0) watchdog_main(sv[1], tag_);
   ::close(sv[1]);
   fd_.reset(sv[0]);
   pid_ = pid;
@@ -277,6 +378,9 @@ void Watchdog::send(char op, pid_t pgid) {
   }
 }
 
+void Watchdog::arm() {
+  if (!armed_.exchange(true)) send('a', 0);
+}
 void Watchdog::add(pid_t pgid) { send('+', pgid); }
 void Watchdog::remove(pid_t pgid) { send('-', pgid); }
 
