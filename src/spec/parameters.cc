@@ -92,7 +92,7 @@ void apply_parameters(PipelineSpec* spec, const ParameterValues& values, const s
     } else {
       internal::YamlDoc doc{where, spec->base_dir};
       p.default_value =
-          internal::resolve_data_path(doc, internal::yaml::Node(), field, v.text, p.type);
+          internal::resolve_data_path(doc, internal::yaml::Node(), field, v.text, p.type, p.model);
     }
     p.default_value.parameter.clear();
   }

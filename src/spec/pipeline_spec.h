@@ -219,7 +219,10 @@ struct PipelineOutputSpec {
 struct PipelineParameterSpec {
   std::string name;
   DataType type = DataType::kString;  // kString/kInteger/kNumber/kBoolean, or a data type
-  InputSource default_value;          // a kLiteral for scalars; a data source for data
+  // Declared custom_model, mlflow_model or triton_model (type is then kUriFolder): a value
+  // given at submit may be a registered model's reference (azureml:NAME:VERSION).
+  bool model = false;
+  InputSource default_value;  // a kLiteral for scalars; a data source for data
   SourceLocation loc;
 };
 

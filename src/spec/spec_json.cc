@@ -346,6 +346,7 @@ class SpecWriter {
       key("default");
       source(pp.default_value);
       at("loc", pp.loc);
+      if (pp.model) flag("model", true);
       text("name", pp.name);
       text("type", data_type_name(pp.type));
       close();
@@ -573,11 +574,13 @@ json spec_to_json(const PipelineSpec& p) {
                            {"loc", loc_json(o.loc)}});
   }
   json parameters = json::array();
-  for (const auto& pp : p.parameters)
+  for (const auto& pp : p.parameters) {
     parameters.push_back(json{{"name", pp.name},
                               {"type", data_type_name(pp.type)},
                               {"default", source_json(pp.default_value)},
                               {"loc", loc_json(pp.loc)}});
+    if (pp.model) parameters.back()["model"] = true;  // written only when set
+  }
   return json{{"format", 1},
               {"name", p.name},
               {"display_name", p.display_name},
@@ -631,6 +634,7 @@ PipelineSpec spec_from_json(const json& j) {
       PipelineParameterSpec pp;
       pp.name = pj.value("name", "");
       pp.type = type_from(pj, "type", DataType::kString);
+      pp.model = pj.value("model", false);
       pp.default_value =
           source_from(pj.value("default", json::object()), "parameters.default.kind");
       pp.loc = loc_from(pj.value("loc", json()));

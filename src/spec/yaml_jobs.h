@@ -23,6 +23,7 @@ struct ParentInput {
   std::optional<DataType> type;       // nullopt when declared without a value
   std::optional<InputSource> source;  // nullopt when declared without a value
   std::optional<InputMode> mode;      // when given
+  bool model = false;                 // declared custom_model, mlflow_model or triton_model
   SourceLocation loc;
   yaml::Node node;
 };

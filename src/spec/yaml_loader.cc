@@ -54,6 +54,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
     decl.type = *dt;
   }
   pi.type = decl.type;
+  pi.model = model;
   if (const Entry* m = find_entry(es, "mode")) {
     std::string s = as_string(doc, *m, join(path, "mode"));
     pi.mode = parse_input_mode(s);
@@ -161,7 +162,7 @@ class Loader {
         ParentInput pi = parse_parent_input(doc_, x, "inputs." + x.name);
         // A pipeline input with a value is a parameter: set at submit, else this default.
         if (pi.source)
-          add_parameter(x.name, pi.type.value_or(DataType::kString), *pi.source, pi.loc);
+          add_parameter(x.name, pi.type.value_or(DataType::kString), *pi.source, pi.loc, pi.model);
         parent_inputs_[x.name] = std::move(pi);
       }
     }
@@ -174,10 +175,11 @@ class Loader {
   }
 
   void add_parameter(const std::string& name, DataType type, const InputSource& value,
-                     const SourceLocation& loc) {
+                     const SourceLocation& loc, bool model) {
     PipelineParameterSpec pp;
     pp.name = name;
     pp.type = type;
+    pp.model = model;
     pp.default_value = value;
     pp.loc = loc;
     p_.parameters.push_back(std::move(pp));
@@ -232,7 +234,7 @@ class Loader {
           }
         }
       }
-      if (pi.source) add_parameter(decl.name, decl.type, *pi.source, pi.loc);
+      if (pi.source) add_parameter(decl.name, decl.type, *pi.source, pi.loc, pi.model);
       parent_inputs_[decl.name] = std::move(pi);
     }
     std::vector<Entry> outs;

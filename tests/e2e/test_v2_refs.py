@@ -137,6 +137,21 @@ class V2RefsTest(WorkspaceTest):
         self.assertEqual((steps["use_latest"]["status"], steps["use_first"]["status"]), ("Finished", "Reused"))
         self.assertEqual(self.got("use_latest"), "w2\n")
 
+    def test_a_model_input_set_at_submit_reads_the_named_model(self):
+        """`--set latest=azureml:scorer:1` names a registered model, not a dataset."""
+        self.register_model("w1\n")
+        self.register_model("w2\n")
+        path = self.write("models.yml", MODEL_PIPELINE)
+        self.run_pipeline(path)
+        self.assertEqual(self.got("use_latest"), "w2\n")
+        self.run_pipeline(path, "--set", "latest=azureml:scorer:1")
+        steps = self.steps()
+        self.assertEqual(steps["use_latest"]["status"], "Finished")
+        self.assertEqual(self.got("use_latest"), "w1\n")
+        p = self.runnel("run", path, "--set", "latest=azureml:scorer:7")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertRegex(p.stderr, r"--set\.latest.*model 'scorer' has no version 7")
+
     def test_unknown_model_is_a_clear_error(self):
         self.register_model("w1\n")
         path = self.write("bad.yml", MODEL_PIPELINE.replace("azureml:scorer:1", "azureml:scorer:9"))
