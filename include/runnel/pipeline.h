@@ -21,6 +21,7 @@
 // one thread.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +54,16 @@ struct OutputDatasetOptions {
   DelimitedOptions delimited;
   std::vector<std::string> keep_columns;  // applied after reading; empty = all
   std::vector<std::string> drop_columns;
+  // Row splits applied after reading, in order (the SDK's random_split on an output read as a
+  // table; tabular formats only). Each keeps one part of a seeded random split of the rows
+  // left by the ones before it, as TabularDataset.random_split splits a registered dataset:
+  // for a seed, part 0 and part 1 partition those rows, and the same rows give the same parts.
+  struct RandomSplit {
+    double percentage = 0.5;  // part 0's share of the rows, strictly between 0 and 1
+    int64_t seed = 0;         // 0 .. 2^32 - 1
+    int part = 0;             // 0: the rows picked (about `percentage` of them); 1: the others
+  };
+  std::vector<RandomSplit> random_splits;
 };
 
 // Data that one step writes and others read (the SDK's PipelineData).
@@ -67,7 +78,12 @@ class PipelineData {
   // A consumer's view of this data; `input_name` names it inside the consuming step
   // (default: the data's name), as in the SDK.
   PipelineData as_input(const std::string& input_name = "") const;
+  // A consumer's view that receives its own copy of the committed output (mode download, the
+  // SDK's PipelineData.as_download() and as_dataset().as_download()): the step may change its
+  // copy, never the producer's output. as_input() views are read-only (ro_mount).
+  PipelineData as_download(const std::string& input_name = "") const;
   bool is_input() const { return !input_name_.empty(); }
+  bool is_download() const { return download_; }
   const std::string& input_name() const { return input_name_; }
   // A consumer's view that receives this data in mode direct as a dataset object
   // (run.input_datasets[input_name] in a Python step). The options are checked when the
@@ -87,6 +103,7 @@ class PipelineData {
  private:
   std::shared_ptr<State> state_;
   std::string input_name_;  // non-empty for as_input() views
+  bool download_ = false;   // as_download() views
   std::optional<OutputDatasetOptions> dataset_options_;
 };
 

@@ -30,6 +30,16 @@ class DatasetError(RuntimeError):
     """A dataset definition that cannot be read, or a file that does not parse."""
 
 
+def random_split_frame(df, percentage, seed):
+    """(picked, others): about `percentage` of the rows of the DataFrame `df`, picked at random
+    with `seed` (None: unseeded), in their order, and the remaining rows. The one split that
+    TabularDataset.random_split (runnel/sdk/data.py) and a step reading an output with
+    random_split options (definition options "random_split") both use, so that a seed picks
+    the same rows in either place: the picks depend only on the row count and the seed."""
+    picked = df.sample(frac=percentage, random_state=seed).sort_index()
+    return picked, df.drop(picked.index)
+
+
 def from_context(entry):
     """The dataset object for a context entry whose "dataset" is set (FileDataset or
     TabularDataset). Raises DatasetError when the entry holds no dataset."""
@@ -175,12 +185,19 @@ class TabularDataset(_Dataset):
         (integer -> Int64, float -> float64, boolean -> boolean, datetime -> datetime64,
         string -> object). A step output read as parquet files (definition "format":
         "parquet") is read with pandas.read_parquet, which needs pyarrow or fastparquet.
-        The options' keep_columns / drop_columns are applied last."""
+        Then the options' random_split parts are taken, in order (each {"percentage", "seed",
+        "part": 0 for the rows picked, 1 for the others}; rows renumbered from 0), and their
+        keep_columns / drop_columns applied last."""
         if self.definition.get("format") == "parquet":
             df = self._parquet_frame()
         else:
             df = self._delimited_frame()
         opt = self._options()
+        splits = opt.get("random_split") or []
+        for sp in splits:
+            df = random_split_frame(df, sp["percentage"], sp["seed"])[1 if sp.get("part") else 0]
+        if splits:
+            df = df.reset_index(drop=True)
         keep = list(opt.get("keep_columns") or [])
         if keep:
             missing = [c for c in keep if c not in df.columns]

@@ -80,6 +80,12 @@ PipelineData PipelineData::as_input(const std::string& input_name) const {
   return view;
 }
 
+PipelineData PipelineData::as_download(const std::string& input_name) const {
+  PipelineData view = as_input(input_name);
+  view.download_ = true;
+  return view;
+}
+
 PipelineData PipelineData::as_dataset_input(const std::string& input_name,
                                             const OutputDatasetOptions& options) const {
   PipelineData view = as_input(input_name);
@@ -175,6 +181,22 @@ OutputDatasetRead output_dataset_read(const OutputDatasetOptions& o, const std::
                            "(parse_delimited_files or parse_parquet_files)");
   r.keep_columns = o.keep_columns;
   r.drop_columns = o.drop_columns;
+  if (o.format == F::kFiles && !o.random_splits.empty())
+    throw invalid_argument(where +
+                           ": random_split needs a tabular read "
+                           "(parse_delimited_files or parse_parquet_files)");
+  for (const auto& sp : o.random_splits) {
+    if (!(sp.percentage > 0 && sp.percentage < 1))
+      throw invalid_argument(where + ": random_split percentage " + std::to_string(sp.percentage) +
+                             " must be strictly between 0 and 1 (the first part's share)");
+    if (sp.seed < 0 || sp.seed > 0xffffffffLL)
+      throw invalid_argument(where + ": random_split seed " + std::to_string(sp.seed) +
+                             " must be between 0 and 4294967295");
+    if (sp.part != 0 && sp.part != 1)
+      throw invalid_argument(where + ": random_split part " + std::to_string(sp.part) +
+                             " must be 0 (the rows picked) or 1 (the others)");
+    r.random_splits.push_back({sp.percentage, sp.seed, sp.part});
+  }
   return r;
 }
 
@@ -365,7 +387,19 @@ PipelineSpec Pipeline::to_spec() const {
     // Inputs: listed data plus data named only in the arguments.
     auto add_input = [&](const PipelineData& d) {
       std::string in_name = d.is_input() ? d.input_name() : d.name();
-      if (st.find_input(in_name)) return;
+      if (const StepInput* seen = st.find_input(in_name)) {
+        // The same data listed twice (inputs and arguments) is one input (the first listing's
+        // read); two different dataset reads under one name (the two parts of a random_split)
+        // would lose one of them.
+        const auto& o = d.dataset_options();
+        if (o && seen->as_dataset &&
+            *seen->as_dataset !=
+                output_dataset_read(*o, "step '" + s.name + "': input '" + in_name + "'"))
+          throw invalid_argument("step '" + s.name + "': two inputs are named '" + in_name +
+                                 "' but read the data differently; give each its own name "
+                                 "(as_named_input(NAME) / as_input(NAME))");
+        return;
+      }
       StepInput in;
       in.name = in_name;
       in.type = d.state()->is_directory ? DataType::kUriFolder : DataType::kUriFile;
@@ -375,6 +409,7 @@ PipelineSpec Pipeline::to_spec() const {
       src.step = producer ? producer->name : "";
       src.output = d.name();
       in.source = src;
+      if (d.is_download()) in.mode = InputMode::kDownload;
       if (const auto& o = d.dataset_options()) {
         in.mode = InputMode::kDirect;
         in.as_dataset = output_dataset_read(*o, "step '" + s.name + "': input '" + in_name + "'");

@@ -183,6 +183,10 @@ ResolvedInput resolve_output_dataset(const StepInput& in, const std::string& out
   if (read.format != Format::kFiles) {
     def["options"]["keep_columns"] = read.keep_columns;
     def["options"]["drop_columns"] = read.drop_columns;
+    json splits = json::array();
+    for (const auto& sp : read.random_splits)
+      splits.push_back({{"percentage", sp.percentage}, {"seed", sp.seed}, {"part", sp.part}});
+    def["options"]["random_split"] = splits;
   }
   ResolvedInput r;
   r.path_for_step = fresh_dir(step_work_dir, in.name) + "/dataset.json";
@@ -195,6 +199,16 @@ ResolvedInput resolve_output_dataset(const StepInput& in, const std::string& out
                                 {"definition", def},
                                 {"files_changed", json::array()}};
   return r;
+}
+
+void download_output(const std::string& output_path, const std::string& to) {
+  remove_all(to);
+  if (fs::is_directory(output_path)) {
+    make_dirs(to);  // an empty output is an empty folder
+    copy_path(output_path, to);
+  } else {
+    copy_file_cow(output_path, to);
+  }
 }
 
 std::string path_content_digest(const std::string& path) {

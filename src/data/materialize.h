@@ -58,6 +58,13 @@ ResolvedInput resolve_input(const Workspace& ws, const StepInput& in,
 ResolvedInput resolve_output_dataset(const StepInput& in, const std::string& output_path,
                                      const std::string& step_work_dir);
 
+// Another step's committed output `output_path` (a file or folder) copied to `to` for an input
+// in mode download, as a dataset's files are downloaded (reflinks where the filesystem can,
+// else plain copies; never hard links or symlinks to the output's files), so that the step may
+// change its copy and never the producer's output. `to` is replaced if it exists. Throws
+// Error(kIo) naming both paths when copying fails.
+void download_output(const std::string& output_path, const std::string& to);
+
 // The content digest of a local file or folder (core/digest.h: a file's SHA-256, a
 // folder's Merkle digest), hex. Throws kNotFound.
 std::string path_content_digest(const std::string& path);

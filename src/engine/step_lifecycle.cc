@@ -159,17 +159,9 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
       }
       if (!path.empty()) {
         if (in.mode == InputMode::kDownload) {
+          // The step's own copy (data/materialize.h): what it writes there stays there.
           std::string local = rd + "/inputs/" + in.name;
-          make_dirs(rd + "/inputs");
-          if (is_directory(path)) {
-            copy_tree(path, local);
-          } else {
-            std::error_code ec;
-            fs::copy_file(path, local, ec);
-            if (ec)
-              throw io_error("cannot download input " + path + " to " + local + ": " +
-                             ec.message());
-          }
+          download_output(path, local);
           path = local;
         }
         if (in.mode == InputMode::kRoMount) read_only.push_back(path);

@@ -153,6 +153,7 @@ void bind_data(py::module_& m) {
            "datastore"_a = py::none(), "is_directory"_a = true)
       .def_property_readonly("name", &PipelineData::name)
       .def("as_input", &PipelineData::as_input, "input_name"_a = "")
+      .def("as_download", &PipelineData::as_download, "input_name"_a = "")
       .def(
           "as_dataset_input",
           [](const PipelineData& d, const std::string& input_name, const std::string& format,
@@ -160,7 +161,8 @@ void bind_data(py::module_& m) {
              bool include_path, const std::string& partition_format,
              const std::map<std::string, std::string>& set_column_types, bool support_multi_line,
              const std::vector<std::string>& keep_columns,
-             const std::vector<std::string>& drop_columns) {
+             const std::vector<std::string>& drop_columns,
+             const std::vector<std::tuple<double, int64_t, int>>& random_split) {
             OutputDatasetOptions o;
             auto f = parse_output_dataset_format(format);
             if (!f)
@@ -181,13 +183,16 @@ void bind_data(py::module_& m) {
             o.delimited.support_multi_line = support_multi_line;
             o.keep_columns = keep_columns;
             o.drop_columns = drop_columns;
+            for (const auto& [percentage, seed, part] : random_split)
+              o.random_splits.push_back({percentage, seed, part});
             return d.as_dataset_input(input_name, o);
           },
           "input_name"_a, "format"_a = "delimited", "file_glob"_a = "", "separator"_a = ",",
           "header"_a = "all_files_same_headers", "include_path"_a = false,
           "partition_format"_a = "", "set_column_types"_a = std::map<std::string, std::string>{},
           "support_multi_line"_a = false, "keep_columns"_a = std::vector<std::string>{},
-          "drop_columns"_a = std::vector<std::string>{})
+          "drop_columns"_a = std::vector<std::string>{},
+          "random_split"_a = std::vector<std::tuple<double, int64_t, int>>{})
       .def_property_readonly("is_input", &PipelineData::is_input)
       .def_property_readonly("input_name", &PipelineData::input_name)
       .def("same_data",

@@ -85,6 +85,15 @@ struct OutputDatasetRead {
   // output read as a table); empty = every column.
   std::vector<std::string> keep_columns;
   std::vector<std::string> drop_columns;
+  // Seeded random row splits applied after reading, in order (the SDK's random_split; see
+  // OutputDatasetOptions::RandomSplit): run by the step's runtime (python/runnel/dataset.py).
+  struct RandomSplit {
+    double percentage = 0.5;  // part 0's share, in (0, 1)
+    int64_t seed = 0;         // 0 .. 2^32 - 1
+    int part = 0;             // 0 or 1
+    bool operator==(const RandomSplit&) const = default;
+  };
+  std::vector<RandomSplit> random_splits;
   bool operator==(const OutputDatasetRead&) const = default;
 };
 const char* output_dataset_format_name(OutputDatasetRead::Format f);  // "files", ...

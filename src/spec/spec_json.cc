@@ -32,12 +32,12 @@ const char* source_kind_name(InputSource::Kind k) {
 // add it to all three (and to SpecJson.TextIsTheDumpOfTheValue), then update the size.
 static_assert(sizeof(PipelineSpec) == 544, "PipelineSpec changed: see the comment above");
 static_assert(sizeof(StepSpec) == 800, "StepSpec changed: see the comment above");
-static_assert(sizeof(StepInput) == 616, "StepInput changed: see the comment above");
+static_assert(sizeof(StepInput) == 640, "StepInput changed: see the comment above");
 static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
 static_assert(sizeof(InputSource) == 264, "InputSource changed: see the comment above");
 static_assert(sizeof(PipelineOutputSpec) == 208, "PipelineOutputSpec changed: see above");
 static_assert(sizeof(PipelineParameterSpec) == 344, "PipelineParameterSpec changed: see above");
-static_assert(sizeof(OutputDatasetRead) == 248 && sizeof(DatastoreDestination) == 64,
+static_assert(sizeof(OutputDatasetRead) == 272 && sizeof(DatastoreDestination) == 64,
               "OutputDatasetRead or DatastoreDestination changed: see the comment above");
 static_assert(sizeof(Resources) == 32 && sizeof(Distribution) == 48, "see the comment above");
 
@@ -122,16 +122,24 @@ InputSource source_from(const json& s, const char* field) {
 }  // namespace
 
 json output_dataset_read_json(const OutputDatasetRead& r) {
-  return json{{"format", output_dataset_format_name(r.format)},
-              {"file_glob", r.file_glob},
-              {"separator", r.separator},
-              {"header", r.header},
-              {"include_path", r.include_path},
-              {"partition_format", r.partition_format},
-              {"set_column_types", r.set_column_types},
-              {"support_multi_line", r.support_multi_line},
-              {"keep_columns", r.keep_columns},
-              {"drop_columns", r.drop_columns}};
+  json j{{"format", output_dataset_format_name(r.format)},
+         {"file_glob", r.file_glob},
+         {"separator", r.separator},
+         {"header", r.header},
+         {"include_path", r.include_path},
+         {"partition_format", r.partition_format},
+         {"set_column_types", r.set_column_types},
+         {"support_multi_line", r.support_multi_line},
+         {"keep_columns", r.keep_columns},
+         {"drop_columns", r.drop_columns}};
+  // Only when set, so that the fingerprints of reads without a split stay as they were.
+  if (!r.random_splits.empty()) {
+    j["random_split"] = json::array();
+    for (const auto& sp : r.random_splits)
+      j["random_split"].push_back(
+          {{"percentage", sp.percentage}, {"seed", sp.seed}, {"part", sp.part}});
+  }
+  return j;
 }
 
 namespace {
@@ -151,6 +159,9 @@ OutputDatasetRead output_dataset_read_from(const json& j) {
   r.support_multi_line = j.value("support_multi_line", false);
   r.keep_columns = j.value("keep_columns", std::vector<std::string>{});
   r.drop_columns = j.value("drop_columns", std::vector<std::string>{});
+  for (const auto& sp : j.value("random_split", json::array()))
+    r.random_splits.push_back(
+        {sp.value("percentage", 0.5), sp.value("seed", int64_t{0}), sp.value("part", 0)});
   return r;
 }
 

@@ -56,7 +56,8 @@ PipelineSpec sample() {
                                        {{"n", "integer"}},
                                        true,
                                        {"a"},
-                                       {"b"}};
+                                       {"b"},
+                                       {{0.7, 11, 0}, {0.5, 4294967295, 1}}};
   a.inputs.push_back(table);
   StepInput unset;
   unset.name = "u";
@@ -150,6 +151,7 @@ TEST(SpecJson, TextIsTheDumpOfTheValue) {
   OutputDatasetRead read;
   read.set_column_types = {{"a", "integer"}};
   read.keep_columns = {"a"};
+  read.random_splits = {{0.25, 7, 1}};
   p.steps[0].inputs[0].as_dataset = read;
   PipelineParameterSpec pp;
   pp.name = "lr";

@@ -9,6 +9,7 @@ Run: /usr/bin/python3 -m unittest discover -s tests/python -p 'test_sdk_notebook
 import io
 import json
 import os
+import re
 import unittest
 from contextlib import redirect_stdout
 
@@ -90,8 +91,6 @@ class IntermediateDatasetTest(_Runs):
             f.parse_delimited_files(separator="")
         with self.assertRaises(ValueError):
             t.keep_columns([])
-        with self.assertRaises(NotImplementedError):
-            t.random_split(0.5)
         o = OutputFileDatasetConfig("cleaned")
         ot = o.read_delimited_files(path_glob="*.csv")
         self.assertIsInstance(ot, OutputTabularDatasetConfig)
@@ -187,6 +186,186 @@ class IntermediateDatasetTest(_Runs):
         read = PythonScriptStep("read.py", name="read", inputs=[bad], source_directory="src")
         with self.assertRaisesRegex(errors.InvalidArgumentError, "unknown header mode 'sometimes'"):
             self.run_pipeline([read])
+
+
+# Twenty rows (a = 0..19) in two files, and a step printing the `a` values of each input named.
+SPLIT_WRITER = """import os, sys
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+open(os.path.join(out, 'one.csv'), 'w').write('a,b\\n' + ''.join('%d,r%d\\n' % (i, i) for i in range(12)))
+open(os.path.join(out, 'two.csv'), 'w').write('a,b\\n' + ''.join('%d,r%d\\n' % (i, i) for i in range(12, 20)))
+"""
+SPLIT_READER = """import json, sys
+from azureml.core import Run
+for name in sys.argv[1:]:
+    df = Run.get_context().input_datasets[name].to_pandas_dataframe()
+    print('ROWS %s %s %s' % (name, json.dumps([int(v) for v in df['a']]), json.dumps(list(df.columns))))
+"""
+
+
+class OutputRandomSplitTest(_Runs):
+    """random_split of a step output read as a table: split when the consumer reads it, with the
+    split TabularDataset.random_split uses for a registered dataset."""
+
+    def setUp(self):
+        super().setUp()
+        self.write("split/write.py", SPLIT_WRITER)
+        self.write("split/read.py", SPLIT_READER)
+
+    def rows(self, run, step):
+        log = self.log_of(run, step)
+        return {m.group(1): (json.loads(m.group(2)), json.loads(m.group(3)))
+                for m in re.finditer(r"ROWS (\S+) (\[.*?\]) (\[.*?\])", log)}
+
+    def registered_split(self, percentage, seed):
+        """The `a` values of both parts of random_split on the same rows registered as a dataset."""
+        store = self.ws.get_default_datastore()
+        self.write(os.path.join(store.root, "same", "all.csv"),
+                   "a,b\n" + "".join("%d,r%d\n" % (i, i) for i in range(20)))
+        whole = Dataset.Tabular.from_delimited_files((store, "same/all.csv"))
+        return [list(int(v) for v in p.to_pandas_dataframe()["a"]) for p in whole.random_split(percentage, seed)]
+
+    def test_pipeline_data_parse_delimited_files_random_split(self):
+        d = PipelineData("table", datastore=self.ws.get_default_datastore())
+        write = PythonScriptStep("write.py", name="write", arguments=[d], outputs=[d], source_directory="split")
+        train, test = d.as_dataset().parse_delimited_files().random_split(0.7, seed=11)
+        self.assertIsInstance(train, PipelineOutputTabularDataset)
+        read = PythonScriptStep("read.py", name="read", arguments=["train", "test", "narrow"], source_directory="split",
+                                inputs=[train.as_named_input("train"), test.as_named_input("test"),
+                                        train.keep_columns(["a"]).as_named_input("narrow")])
+        run, status = self.run_pipeline([write, read])
+        self.assertEqual(status, "Finished", self.log_of(run, "read"))
+        rows = self.rows(run, "read")
+        first, second = rows["train"][0], rows["test"][0]
+        # The two parts partition the rows; about 70% in the first; as the registered split picks.
+        self.assertEqual(sorted(first + second), list(range(20)))
+        self.assertTrue(10 <= len(first) <= 17, first)
+        self.assertEqual([first, second], self.registered_split(0.7, 11))
+        self.assertEqual(rows["narrow"], (first, ["a"]))
+        self.assertEqual(rows["train"][1], ["a", "b"])
+        # Same seed: reused; another seed: another fingerprint and other rows.
+        run2, _ = self.run_pipeline([read])
+        self.assertTrue(run2.find_step_run("read")[0].reused)
+        other_train, other_test = d.as_dataset().parse_delimited_files().random_split(0.7, seed=12)
+        read3 = PythonScriptStep("read.py", name="read", arguments=["train", "test"], source_directory="split",
+                                 inputs=[other_train.as_named_input("train"), other_test.as_named_input("test")])
+        run3, status3 = self.run_pipeline([read3])
+        self.assertEqual(status3, "Finished")
+        self.assertFalse(run3.find_step_run("read")[0].reused)
+        rows3 = self.rows(run3, "read")
+        self.assertEqual(sorted(rows3["train"][0] + rows3["test"][0]), list(range(20)))
+        self.assertEqual([rows3["train"][0], rows3["test"][0]], self.registered_split(0.7, 12))
+        self.assertNotEqual(rows3["train"][0], first)
+
+    def test_output_file_dataset_config_random_split_and_no_seed(self):
+        out = OutputFileDatasetConfig("table")
+        write = PythonScriptStep("write.py", name="write", arguments=[out], source_directory="split")
+        # No seed: one is drawn for both parts, which still partition the rows, even when
+        # two different steps read them; split again, the parts of the part partition it.
+        a, b = out.read_delimited_files().random_split(0.5)
+        self.assertIsInstance(a, OutputTabularDatasetConfig)
+        b1, b2 = b.random_split(0.5, seed=3)
+        read_a = PythonScriptStep("read.py", name="read_a", arguments=["a"], source_directory="split",
+                                  inputs=[a.as_input("a")])
+        read_b = PythonScriptStep("read.py", name="read_b", arguments=["b", "b1", "b2"], source_directory="split",
+                                  inputs=[b.as_input("b"), b1.as_input("b1"), b2.as_input("b2")])
+        run, status = self.run_pipeline([write, read_a, read_b])
+        self.assertEqual(status, "Finished", self.log_of(run, "read_b"))
+        rows_a, rows_b = self.rows(run, "read_a"), self.rows(run, "read_b")
+        self.assertEqual(sorted(rows_a["a"][0] + rows_b["b"][0]), list(range(20)))
+        self.assertTrue(rows_a["a"][0] and rows_b["b"][0])
+        self.assertEqual(sorted(rows_b["b1"][0] + rows_b["b2"][0]), rows_b["b"][0])
+
+    def test_bad_random_split_arguments(self):
+        d = PipelineData("table", datastore=self.ws.get_default_datastore())
+        t = d.as_dataset().parse_delimited_files()
+        for bad in (0, 1, 1.5, -0.2, "0.5", True):
+            with self.subTest(percentage=bad):
+                with self.assertRaisesRegex(ValueError, "random_split: percentage must be a number strictly between 0 and 1"):
+                    t.random_split(bad)
+        for bad in (-1, 2 ** 32, 1.5, "7"):
+            with self.subTest(seed=bad):
+                with self.assertRaisesRegex(ValueError, "random_split: seed must be an int between 0 and 4294967295"):
+                    t.random_split(0.5, seed=bad)
+        with self.assertRaisesRegex(ValueError, "percentage must be"):
+            OutputFileDatasetConfig("o").read_delimited_files().random_split(2)
+        # Both parts given to one step under one name: refused, naming the step and the input.
+        PythonScriptStep("write.py", name="write", arguments=[d], outputs=[d], source_directory="split")
+        first, second = t.random_split(0.5, seed=1)
+        read = PythonScriptStep("read.py", name="read", inputs=[first, second], source_directory="split")
+        with self.assertRaisesRegex(errors.InvalidArgumentError,
+                                    "step 'read': two inputs are named 'table' but read the data differently"):
+            self.run_pipeline([read])
+
+
+PRODUCER = """import os, sys
+out = sys.argv[1]
+os.makedirs(os.path.join(out, 'sub'), exist_ok=True)
+open(os.path.join(out, 'data.txt'), 'w').write('original')
+open(os.path.join(out, 'sub', 'x.txt'), 'w').write('x')
+"""
+# Changes every kind of thing in its input: a file rewritten, one added, one removed.
+MUTATOR = """import os, sys
+p = sys.argv[1]
+print('GOT', p)
+open(os.path.join(p, 'data.txt'), 'w').write('changed by the consumer')
+open(os.path.join(p, 'new.txt'), 'w').write('added')
+os.remove(os.path.join(p, 'sub', 'x.txt'))
+print('SEES', open(os.path.join(p, 'data.txt')).read())
+"""
+
+
+class DownloadedOutputTest(_Runs):
+    """A step output consumed in download mode is the consumer's own copy."""
+
+    def setUp(self):
+        super().setUp()
+        self.write("dl/produce.py", PRODUCER)
+        self.write("dl/mutate.py", MUTATOR)
+
+    def files_of(self, path):
+        out = {}
+        for folder, _dirs, files in os.walk(path):
+            for f in files:
+                full = os.path.join(folder, f)
+                out[os.path.relpath(full, path)] = open(full).read()
+        return out
+
+    def check(self, make_output, as_download):
+        out = make_output()
+        produce = PythonScriptStep("produce.py", name="produce", arguments=[out], outputs=[out], source_directory="dl")
+        view = as_download(out)
+        mutate = PythonScriptStep("mutate.py", name="mutate", arguments=[view], inputs=[view], source_directory="dl")
+        run, status = self.run_pipeline([produce, mutate])
+        self.assertEqual(status, "Finished", self.log_of(run, "mutate"))
+        committed = run.find_step_run("produce")[0].get_output_data(out.name).path
+        log = self.log_of(run, "mutate")
+        got = re.search(r"GOT (\S+)", log).group(1)
+        self.assertNotEqual(os.path.realpath(got), os.path.realpath(committed))
+        self.assertIn("SEES changed by the consumer", log)
+        # The producer's committed output is as it wrote it.
+        self.assertEqual(self.files_of(committed), {"data.txt": "original", os.path.join("sub", "x.txt"): "x"})
+        # Unchanged output, same consumer: both reused.
+        run2, status2 = self.run_pipeline([produce, mutate])
+        self.assertEqual(status2, "Finished")
+        self.assertTrue(run2.find_step_run("produce")[0].reused)
+        self.assertTrue(run2.find_step_run("mutate")[0].reused)
+
+    def test_pipeline_data_as_download(self):
+        self.check(lambda: PipelineData("out", datastore=self.ws.get_default_datastore()),
+                   lambda d: d.as_download("out_copy"))
+
+    def test_pipeline_data_as_dataset_as_download(self):
+        self.check(lambda: PipelineData("out", datastore=self.ws.get_default_datastore()),
+                   lambda d: d.as_dataset().as_download())
+
+    def test_output_file_dataset_config_as_input_as_download(self):
+        self.check(lambda: OutputFileDatasetConfig("out"), lambda o: o.as_input("out_copy").as_download())
+
+    def test_download_is_not_for_a_dataset_read(self):
+        view = OutputFileDatasetConfig("out").read_delimited_files().as_input("t")
+        with self.assertRaisesRegex(ValueError, "input 't' is read as a dataset object"):
+            view.as_download()
 
 
 class FilterTest(SdkTestBase):

@@ -156,9 +156,9 @@ class TabularDataset(_DatasetBase):
         if not 0 < percentage < 1:
             raise ValueError("random_split: percentage must be between 0 and 1 (exclusive), not %r"
                              % (percentage,))
-        df = self.to_pandas_dataframe()
-        first = df.sample(frac=percentage, random_state=seed).sort_index()
-        return self._transformed(first), self._transformed(df.drop(first.index))
+        from runnel.dataset import random_split_frame
+        first, rest = random_split_frame(self.to_pandas_dataframe(), percentage, seed)
+        return self._transformed(first), self._transformed(rest)
 
     def __getitem__(self, name):
         """dataset['col']: the column's expression, for filter()."""

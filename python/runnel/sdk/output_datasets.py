@@ -11,10 +11,11 @@ Plain values; not synchronized.
 """
 
 import copy
+import random
 
 _READ_DEFAULTS = dict(format="delimited", file_glob="", separator=",", header="all_files_same_headers",
                       include_path=False, partition_format="", set_column_types={}, support_multi_line=False,
-                      keep_columns=[], drop_columns=[])
+                      keep_columns=[], drop_columns=[], random_split=[])
 
 
 def _header_name(header, where):
@@ -61,6 +62,22 @@ def _with_columns(read, keep=None, drop=None):
     if drop is not None:
         out["drop_columns"] += [c for c in drop if c not in out["drop_columns"]]
     return out
+
+
+def _split_parts(read, percentage, seed, where):
+    """The two reads of random_split(percentage, seed): each adds one part of the split to the
+    read's splits (applied by the consuming step's runtime, runnel/dataset.py, with the same
+    split as TabularDataset.random_split). Without a seed one is drawn here, so that both parts
+    use it and partition the rows."""
+    if isinstance(percentage, bool) or not isinstance(percentage, (int, float)) or not 0 < percentage < 1:
+        raise ValueError("%s: percentage must be a number strictly between 0 and 1 (the first part's "
+                         "share of the rows), not %r" % (where, percentage))
+    if seed is None:
+        seed = random.SystemRandom().randrange(2 ** 32)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 32:
+        raise ValueError("%s: seed must be an int between 0 and 4294967295, not %r" % (where, seed))
+    return tuple(dict(read, random_split=list(read["random_split"]) + [(float(percentage), seed, part)])
+                 for part in (0, 1))
 
 
 def _delimited(include_path, separator, header, partition_format, file_glob, set_column_types,
@@ -203,9 +220,16 @@ class PipelineOutputTabularDataset(PipelineOutputAbstractDataset):
         return other
 
     def random_split(self, percentage, seed=None):
-        raise NotImplementedError("random_split of an intermediate output is not supported by runnel; split "
-                                  "the rows in the producing step, or call random_split on the TabularDataset "
-                                  "in the consuming step")
+        """(first, second): the output's rows split at random when the consuming step reads them,
+        about `percentage` of them in the first; deterministic for a seed (as
+        TabularDataset.random_split). Give each its own name with as_named_input."""
+        parts = _split_parts(self._read, percentage, seed, "random_split")
+        out = []
+        for read in parts:
+            other = self._clone()
+            other._read = read
+            out.append(other)
+        return tuple(out)
 
     def as_download(self, path_on_compute=None):
         raise ValueError("an intermediate output parsed as a TabularDataset can only be consumed in direct mode")
@@ -255,9 +279,10 @@ class OutputTabularDatasetConfig:
         return self._clone(_with_columns(self._read, drop=_columns(columns, "drop_columns")))
 
     def random_split(self, percentage, seed=None):
-        raise NotImplementedError("random_split of an output is not supported by runnel; split the rows in "
-                                  "the producing step, or call random_split on the TabularDataset in the "
-                                  "consuming step")
+        """(first, second): OutputTabularDatasetConfigs of the output's rows split at random when
+        the consuming step reads them (see PipelineOutputTabularDataset.random_split). Give each
+        its own name with as_input(name)."""
+        return tuple(self._clone(read) for read in _split_parts(self._read, percentage, seed, "random_split"))
 
     def _mark_output(self):
         """Listed in the producer's outputs: registered as a tabular dataset when delimited."""

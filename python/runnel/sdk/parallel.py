@@ -114,6 +114,101 @@ class ParallelRunConfig:
             a += ["--tabular"]
         return a
 
+    # The SDK's YAML form ({"parallel_run_config": {...}}), which the v1 pipeline YAML's
+    # ParallelRunStep names with `parallel_run_config: FILE`.
+    _YAML_KEYS = ("mini_batch_size", "error_threshold", "output_action", "logging_level", "compute_target_name",
+                  "node_count", "process_count_per_node", "entry_script", "source_directory", "description",
+                  "run_invocation_timeout", "run_max_try", "append_row_file_name", "allowed_failed_count",
+                  "allowed_failed_percent", "partition_keys", "environment_variables", "environment",
+                  "environment_dir_path", "environment_name")
+
+    def save_to_yaml(self, path):
+        """Writes this config as the SDK does (PipelineParameters at their defaults)."""
+        from .compute import compute_name
+        from .config_files import _yaml, environment_to_dict
+
+        def value(v):
+            return v.default_value if isinstance(v, PipelineParameter) else v
+        config = {"mini_batch_size": value(self.mini_batch_size), "error_threshold": value(self.error_threshold),
+                  "output_action": self.output_action, "logging_level": value(self.logging_level),
+                  "compute_target_name": compute_name(self.compute_target) or None,
+                  "node_count": value(self.node_count), "process_count_per_node": value(self.process_count_per_node),
+                  "entry_script": self.entry_script, "source_directory": self.source_directory,
+                  "description": self.description, "run_invocation_timeout": value(self.run_invocation_timeout),
+                  "run_max_try": value(self.run_max_try), "append_row_file_name": self.append_row_file_name,
+                  "allowed_failed_count": self.allowed_failed_count,
+                  "allowed_failed_percent": self.allowed_failed_percent,
+                  "partition_keys": self.partition_keys, "environment_variables": self.environment_variables or None,
+                  "environment": environment_to_dict(self.environment) if self.environment is not None else None}
+        with open(path, "w", encoding="utf-8") as f:
+            _yaml().safe_dump({"parallel_run_config": config}, f, sort_keys=False)
+
+    @staticmethod
+    def load_yaml(workspace, path, _base_dir=None):
+        """The config save_to_yaml (or the SDK) wrote to `path`. Its environment is `environment`
+        (the environment's definition, or the path of a YAML/JSON file holding it),
+        `environment_dir_path` (a folder Environment.save_to_directory wrote) or
+        `environment_name` (a registered environment). Relative paths are taken from
+        `_base_dir` (default: the current folder, as the SDK does). Errors are ValueError
+        naming the file and the key."""
+        from .config_files import _yaml, environment_from_dict
+        base = _base_dir or os.getcwd()
+
+        def fail(key, message):
+            raise ValueError("%s: parallel_run_config.%s: %s" % (path, key, message))
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = _yaml().safe_load(f)
+        except OSError as e:
+            raise FileNotFoundError("ParallelRunConfig.load_yaml: cannot read %s: %s" % (path, e.strerror)) from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("parallel_run_config"), dict):
+            raise ValueError("%s: a ParallelRunConfig file holds a 'parallel_run_config' mapping" % path)
+        config = doc["parallel_run_config"]
+        unknown = sorted(set(config) - set(ParallelRunConfig._YAML_KEYS))
+        if unknown:
+            fail(unknown[0], "unknown key (known: %s)" % ", ".join(sorted(ParallelRunConfig._YAML_KEYS)))
+
+        def local(p):
+            return p if os.path.isabs(p) else os.path.join(base, p)
+        env = config.get("environment")
+        try:
+            if isinstance(env, str):
+                with open(local(env), encoding="utf-8") as f:
+                    env = _yaml().safe_load(f)
+            if isinstance(env, dict):
+                env = environment_from_dict(env, os.path.dirname(local(config["environment"]))
+                                            if isinstance(config["environment"], str) else base)
+            elif config.get("environment_dir_path"):
+                env = Environment.load_from_directory(local(config["environment_dir_path"]))
+            elif config.get("environment_name"):
+                env = Environment.get(workspace, config["environment_name"])
+            elif env is not None:
+                fail("environment", "an environment definition or the path of a file holding one, not %r" % (env,))
+        except OSError as e:
+            fail("environment", "cannot read %s: %s" % (e.filename, e.strerror))
+        except ValueError:
+            raise
+        except Exception as e:  # noqa: BLE001 (UserErrorException / NotFoundError, reworded with the key)
+            fail("environment", str(e))
+        mini_batch_size = config.get("mini_batch_size")
+        source = config.get("source_directory")
+        kwargs = {k: config[k] for k in ("error_threshold", "output_action", "node_count", "process_count_per_node",
+                                         "description", "append_row_file_name", "allowed_failed_count",
+                                         "allowed_failed_percent", "partition_keys", "environment_variables")
+                  if config.get(k) is not None}
+        for k, default in (("logging_level", "INFO"), ("run_invocation_timeout", 60), ("run_max_try", 3)):
+            kwargs[k] = config[k] if config.get(k) is not None else default
+        for required in ("entry_script", "error_threshold", "output_action", "node_count"):
+            if config.get(required) is None:
+                fail(required, "required")
+        try:
+            return ParallelRunConfig(environment=env, entry_script=config["entry_script"],
+                                     compute_target=config.get("compute_target_name") or "local",
+                                     mini_batch_size=None if mini_batch_size is None else str(mini_batch_size),
+                                     source_directory=local(source) if source else base, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise ValueError("%s: %s" % (path, e)) from None
+
     def __repr__(self):
         return "ParallelRunConfig(entry_script=%r, mini_batch_size=%r, node_count=%r)" % (
             self.entry_script, self.mini_batch_size, self.node_count)

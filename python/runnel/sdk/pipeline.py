@@ -103,7 +103,9 @@ class TrainingOutput:
 
 class _InputView:
     """A consumer's view of PipelineData / OutputFileDatasetConfig (the SDK's
-    InputPortBinding): as_input(name)."""
+    InputPortBinding): as_input(name). bind_mode "mount" (a read-only view of the committed
+    output) or "download" (the step's own copy, which it may change: the producer's output
+    stays as committed), or "direct" for a dataset read."""
 
     def __init__(self, data, name, mode="mount", read=None):
         self.data = data
@@ -111,6 +113,20 @@ class _InputView:
         self.bind_mode = mode
         # How the consumer reads the data as a dataset object (output_datasets.py), None = a path.
         self.read = read
+
+    # OutputFileDatasetConfig.as_input(name) is a DatasetConsumptionConfig in the SDK, whose
+    # as_download() / as_mount() choose the mode.
+    def as_download(self, path_on_compute=None):
+        if self.read is not None:
+            raise ValueError("input %r is read as a dataset object (mode direct); as_download() is for a "
+                             "path to the files" % self.name)
+        return _InputView(self.data, self.name, "download")
+
+    def as_mount(self, path_on_compute=None):
+        if self.read is not None:
+            raise ValueError("input %r is read as a dataset object (mode direct); as_mount() is for a "
+                             "path to the files" % self.name)
+        return _InputView(self.data, self.name, "mount")
 
     def __repr__(self):
         return "$AZUREML_DATAREFERENCE_%s" % self.name
@@ -446,6 +462,8 @@ class _Build:
         if isinstance(item, _InputView):
             if item.read is not None:
                 return self.data_native(item.data).as_dataset_input(item.name, **item.read)
+            if item.bind_mode == "download":
+                return self.data_native(item.data).as_download(item.name)
             return self.data_native(item.data).as_input(item.name)
         if isinstance(item, DatasetConsumptionConfig):
             if self.symbolic and isinstance(item.dataset, PipelineParameter):

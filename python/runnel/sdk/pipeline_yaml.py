@@ -25,13 +25,50 @@ step objects.
                                                                  # another step's destination
           outputs: {prepped: {destination: PreppedData, datastore: workspaceblobstore, bind_mode: mount}}
 
-Other step types of the format (ParallelRunStep, DataTransferStep, ModuleStep, AdlaStep, ...)
-are refused naming the step. Errors are ValueError naming the file and the key.
+        Copy:                               # copies a data reference or an output
+          type: DataTransferStep
+          source_data_reference: {raw_copy: {source: RawFolder}}
+          destination_data_reference: {out: {source: CopiedData}}   # a data reference (written
+          source_reference_type: directory                          # in place) or a new output
+        Score:
+          type: ParallelRunStep
+          parallel_run_config: score.yml    # a ParallelRunConfig.save_to_yaml() file
+          inputs: {images: {source: ImagesDataset}}                 # one input, split in mini-batches
+          side_inputs: {labels: {source: ScaledData}}
+          outputs: {scores: {destination: Scores}}                  # the step's `output`
+          arguments: [--labels, side_input:labels]
+        Module:
+          type: ModuleStep
+          name: my_module                   # the registered Module's name (or id:)
+          version: "2"                      # default: the module's default version
+          inputs: {in_port: {source: ScaledData}}                   # keyed by the module's ports
+          outputs: {out_port: {destination: Moduled}}
+
+Every step takes `parameters:` ({name: {source: PipelineParameter} or a value}): the step's params,
+which `parameter:NAME` in its arguments names too. The cloud-only steps (AdlaStep, DatabricksStep,
+AzureBatchStep) and the steps the SDK's YAML has no form for (AutoMLStep, HyperDriveStep,
+MpiStep, EstimatorStep) are refused naming the file, the step and its type. Errors are
+ValueError naming the file and the key.
 """
 
 import os
 
 _PARAM_TYPES = {"string": str, "str": str, "int": int, "float": float, "bool": bool}
+
+# Step types of the format that run in a cloud service runnel does not stand in for, and the
+# SDK's steps its YAML has no form for.
+_CLOUD_ONLY = {"AdlaStep": "Azure Data Lake Analytics", "DatabricksStep": "Azure Databricks",
+               "AzureBatchStep": "Azure Batch"}
+_NOT_IN_YAML = ("AutoMLStep", "HyperDriveStep", "MpiStep", "MPIStep", "EstimatorStep", "CommandStep")
+_STEP_KEYS = ("type", "name", "compute", "allow_reuse", "arguments", "inputs", "outputs", "parameters",
+              "runconfig", "runconfig_parameters", "version", "description", "hash_paths")
+_KIND_KEYS = {
+    "PythonScriptStep": ("script_name", "source_directory"),
+    "DataTransferStep": ("source_data_reference", "destination_data_reference", "source_reference_type",
+                         "destination_reference_type", "adla_compute_name"),
+    "ParallelRunStep": ("parallel_run_config", "side_inputs", "models_id"),
+    "ModuleStep": ("id", "module"),
+}
 
 
 def _fail(filename, key, message):
@@ -103,13 +140,15 @@ class _Loader:
                            "bind_mode", "path_on_compute", "overwrite"), self.filename, key)
         self.refs[name] = spec
 
-    def input(self, step_key, in_name, spec):
+    def input(self, step_key, in_name, spec, section="inputs"):
         from .data import DataPathComputeBinding, DataReference, Dataset
-        key = "pipeline.steps.%s.inputs.%s" % (step_key, in_name)
+        key = "pipeline.steps.%s.%s.%s" % (step_key, section, in_name)
         spec = _mapping(spec, self.filename, key)
         _check_keys(spec, ("source", "bind_mode", "path_on_compute", "overwrite"), self.filename, key)
         source = spec.get("source")
         mode = spec.get("bind_mode")
+        if mode not in (None, "mount", "download", "direct"):
+            _fail(self.filename, key + ".bind_mode", "%r: use mount or download" % (mode,))
         if source in self.params:
             return (self.params[source], DataPathComputeBinding(mode=mode or "mount"))
         if source in self.produced:
@@ -132,46 +171,135 @@ class _Loader:
               % (source, ", ".join(sorted(set(self.refs) | set(self.produced) | set(self.params))) or "none"))
 
     def step(self, step_key, spec, default_compute):
-        from .environment import RunConfiguration
-        from .pipeline import PythonScriptStep
         key = "pipeline.steps." + step_key
         spec = _mapping(spec, self.filename, key)
         kind = spec.get("type", "PythonScriptStep")
-        if kind != "PythonScriptStep":
-            _fail(self.filename, key + ".type", "%s steps are not built from YAML by runnel (PythonScriptStep "
-                  "is); build this step in Python and add it to the pipeline" % kind)
-        _check_keys(spec, ("type", "name", "script_name", "source_directory", "runconfig", "compute",
-                           "allow_reuse", "arguments", "inputs", "outputs", "runconfig_parameters",
-                           "hash_paths", "version", "description"), self.filename, key)
-        if not spec.get("script_name"):
-            _fail(self.filename, key + ".script_name", "a PythonScriptStep needs a script_name")
-        inputs = {n: self.input(step_key, n, s) for n, s in
-                  _mapping(spec.get("inputs"), self.filename, key + ".inputs").items()}
-        outputs = {out_name: self.produced[(o or {}).get("destination") or out_name]
-                   for out_name, o in _mapping(spec.get("outputs"), self.filename, key + ".outputs").items()}
-        arguments = [self.argument(a, inputs, outputs, key + ".arguments") for a in spec.get("arguments") or []]
-        runconfig = None
-        if spec.get("runconfig"):
-            path = os.path.join(self.base, spec["runconfig"])
-            runconfig = RunConfiguration.load(path)
-        source = spec.get("source_directory")
+        if kind in _CLOUD_ONLY:
+            _fail(self.filename, key + ".type", "step %r is a %s, which runs on %s: a cloud service runnel does not "
+                  "run locally; replace it with a PythonScriptStep doing the same work" % (step_key, kind, _CLOUD_ONLY[kind]))
+        if kind not in _KIND_KEYS:
+            _fail(self.filename, key + ".type", "step %r: %s steps are not part of the SDK v1 pipeline YAML%s "
+                  "(it has PythonScriptStep, DataTransferStep, ParallelRunStep and ModuleStep); build this step in "
+                  "Python and add it to the pipeline"
+                  % (step_key, kind, " (the SDK cannot load them either)" if kind in _NOT_IN_YAML else ""))
+        _check_keys(spec, _STEP_KEYS + _KIND_KEYS[kind], self.filename, key)
+        ctx = _StepContext(self, step_key, key, spec, default_compute)
+        return getattr(self, "_" + kind)(ctx)
+
+    def _PythonScriptStep(self, c):
+        from .pipeline import PythonScriptStep
+        if not c.spec.get("script_name"):
+            _fail(self.filename, c.key + ".script_name", "a PythonScriptStep needs a script_name")
+        source = c.spec.get("source_directory")
         return PythonScriptStep(
-            script_name=spec["script_name"], name=spec.get("name") or step_key, arguments=arguments,
-            compute_target=spec.get("compute") or default_compute, runconfig=runconfig,
-            inputs=list(inputs.values()), outputs=list(outputs.values()),
+            script_name=c.spec["script_name"], name=c.spec.get("name") or c.step_key, arguments=c.arguments(),
+            compute_target=c.compute, runconfig=c.runconfig(), inputs=list(c.inputs.values()),
+            outputs=list(c.outputs.values()), params=c.params,
             source_directory=os.path.join(self.base, source) if source else self.base,
-            allow_reuse=bool(spec.get("allow_reuse", True)), version=spec.get("version"))
+            allow_reuse=c.allow_reuse(), version=c.spec.get("version"))
+
+    def _DataTransferStep(self, c):
+        from .pipeline import DataTransferStep
+        src_key, dst_key = c.key + ".source_data_reference", c.key + ".destination_data_reference"
+        (src_name, src_spec), = c.one(src_key, "source_data_reference")
+        (dst_name, dst_spec), = c.one(dst_key, "destination_data_reference")
+        source = self.input(c.step_key, src_name, src_spec, "source_data_reference")
+        if isinstance(source, tuple):
+            _fail(self.filename, "%s.%s.source" % (src_key, src_name), "a datapath parameter cannot be a "
+                  "DataTransferStep source in runnel; name a data reference or an earlier step's output")
+        dest = self.destination(c.step_key, dst_name, dst_spec)
+        try:
+            return DataTransferStep(name=c.spec.get("name") or c.step_key, source_data_reference=source,
+                                    destination_data_reference=dest, compute_target=c.compute,
+                                    source_reference_type=c.spec.get("source_reference_type"),
+                                    destination_reference_type=c.spec.get("destination_reference_type"),
+                                    allow_reuse=c.allow_reuse())
+        except (TypeError, ValueError) as e:
+            _fail(self.filename, c.key, str(e))
+
+    def _ParallelRunStep(self, c):
+        from .parallel import ParallelRunConfig, ParallelRunStep
+        if not c.spec.get("parallel_run_config"):
+            _fail(self.filename, c.key + ".parallel_run_config", "a ParallelRunStep needs the path of a "
+                  "ParallelRunConfig file (ParallelRunConfig.save_to_yaml)")
+        prc = ParallelRunConfig.load_yaml(self.ws, os.path.join(self.base, c.spec["parallel_run_config"]),
+                                          _base_dir=self.base)
+        if len(c.inputs) != 1:
+            _fail(self.filename, c.key + ".inputs", "a ParallelRunStep splits one input into mini-batches "
+                  "(got %d); pass the others as side_inputs" % len(c.inputs))
+        if len(c.outputs) > 1:
+            _fail(self.filename, c.key + ".outputs", "a ParallelRunStep has one output (got %d: %s)"
+                  % (len(c.outputs), ", ".join(c.outputs)))
+        models = []
+        if c.spec.get("models_id"):
+            from runnel.model import Model
+            models = [Model(self.ws, id=str(m)) for m in c.spec["models_id"]]
+        try:
+            return ParallelRunStep(name=c.spec.get("name") or c.step_key, parallel_run_config=prc,
+                                   inputs=list(c.inputs.values()), output=next(iter(c.outputs.values()), None),
+                                   side_inputs=list(c.side_inputs.values()), arguments=c.arguments(),
+                                   allow_reuse=c.allow_reuse(), models=models)
+        except (TypeError, ValueError, NotImplementedError) as e:
+            _fail(self.filename, c.key, str(e))
+
+    def _ModuleStep(self, c):
+        from .module import Module, ModuleStep
+        section = _mapping(c.spec.get("module"), self.filename, c.key + ".module") or c.spec
+        module_id, module_name = section.get("id"), section.get("name")
+        if not module_id and not module_name:
+            _fail(self.filename, c.key, "a ModuleStep names its module with name: (or id:)")
+        try:
+            module = Module.get(self.ws, module_id=module_id, name=module_name)
+        except Exception as e:  # noqa: BLE001 (the engine's not-found, reworded with the key)
+            _fail(self.filename, c.key + ".name", "module %r: %s" % (module_id or module_name, e))
+        version = section.get("version")
+        try:
+            return ModuleStep(module=module, version=None if version is None else str(version),
+                              inputs_map=c.inputs, outputs_map=c.outputs, compute_target=c.compute,
+                              runconfig=c.runconfig(), arguments=c.arguments(), params=c.params,
+                              name=c.step_key)
+        except (TypeError, ValueError) as e:
+            _fail(self.filename, c.key, str(e))
+
+    def destination(self, step_key, name, spec):
+        """A DataTransferStep's destination: a data reference on a datastore (written in place)
+        or the output declare_outputs made for its source name."""
+        from .data import DataReference
+        key = "pipeline.steps.%s.destination_data_reference.%s" % (step_key, name)
+        spec = _mapping(spec, self.filename, key)
+        _check_keys(spec, ("source", "bind_mode", "path_on_compute", "overwrite"), self.filename, key)
+        source = spec.get("source")
+        ref = self.refs.get(source)
+        if ref is not None:
+            if ref.get("dataset_name") or ref.get("dataset_id"):
+                _fail(self.filename, key + ".source", "%r is a dataset; a DataTransferStep writes to a datastore "
+                      "path (datastore + path_on_datastore) or a new output" % source)
+            ds = self.datastore(ref.get("datastore"), "pipeline.data_references.%s.datastore" % source)
+            return DataReference(ds, name, ref.get("path_on_datastore") or "")
+        return self.produced[source]
 
     def declare_outputs(self, step_key, spec):
-        """The PipelineData of every output destination, before any step reads one."""
+        """The PipelineData of every output destination (and of each DataTransferStep destination
+        that is not a data reference), before any step reads one."""
         from .pipeline import PipelineData
         key = "pipeline.steps.%s.outputs" % step_key
-        for out_name, o in _mapping(_mapping(spec, self.filename, "pipeline.steps." + step_key).get("outputs"),
-                                    self.filename, key).items():
+        spec = _mapping(spec, self.filename, "pipeline.steps." + step_key)
+        dkey = "pipeline.steps.%s.destination_data_reference" % step_key
+        for d_name, d in _mapping(spec.get("destination_data_reference"), self.filename, dkey).items():
+            source = _mapping(d, self.filename, "%s.%s" % (dkey, d_name)).get("source")
+            if not source:
+                _fail(self.filename, "%s.%s.source" % (dkey, d_name), "the destination needs a source: a data "
+                      "reference's name, or a new name that later steps read as their inputs' source")
+            if source not in self.refs:
+                if source in self.produced:
+                    _fail(self.filename, "%s.%s.source" % (dkey, d_name), "%r is already the output of another "
+                          "step" % source)
+                self.produced[source] = PipelineData(source)
+        for out_name, o in _mapping(spec.get("outputs"), self.filename, key).items():
             okey = "%s.%s" % (key, out_name)
             o = _mapping(o, self.filename, okey)
-            _check_keys(o, ("destination", "datastore", "bind_mode", "path_on_compute", "overwrite"),
-                        self.filename, okey)
+            _check_keys(o, ("destination", "datastore", "bind_mode", "path_on_compute", "overwrite", "as_dataset",
+                            "type"), self.filename, okey)
             dest = o.get("destination") or out_name
             if dest in self.produced:
                 _fail(self.filename, okey + ".destination", "%r is already the output of another step" % dest)
@@ -179,11 +307,12 @@ class _Loader:
             self.produced[dest] = PipelineData(dest, datastore=store,
                                                output_mode="upload" if o.get("bind_mode") == "upload" else "mount")
 
-    def argument(self, a, inputs, outputs, key):
+    def argument(self, a, inputs, outputs, key, params=None, side_inputs=None):
         if not isinstance(a, str) or ":" not in a:
             return a if isinstance(a, (str, int, float, bool)) else _fail(self.filename, key, "%r" % (a,))
         prefix, _, name = a.partition(":")
-        table = {"input": inputs, "output": outputs, "parameter": self.params}.get(prefix)
+        table = {"input": inputs, "output": outputs, "side_input": side_inputs or {},
+                 "parameter": dict(self.params, **(params or {}))}.get(prefix)
         if table is None:
             return a  # plain text holding a colon
         if name not in table:
@@ -220,6 +349,56 @@ class _Loader:
             self.declare_outputs(k, s)
         steps = [self.step(k, s, p.get("default_compute")) for k, s in steps_spec.items()]
         return steps, p.get("description") or p.get("name")
+
+
+class _StepContext:
+    """What every step type reads the same way: compute, inputs, outputs, side inputs, params,
+    arguments, runconfig and allow_reuse (the keys of _STEP_KEYS)."""
+
+    def __init__(self, loader, step_key, key, spec, default_compute):
+        self.loader, self.step_key, self.key, self.spec = loader, step_key, key, spec
+        self.filename = loader.filename
+        self.compute = spec.get("compute") or default_compute
+        self.params = {}
+        for name, value in _mapping(spec.get("parameters"), self.filename, key + ".parameters").items():
+            if isinstance(value, dict):
+                _check_keys(value, ("source",), self.filename, "%s.parameters.%s" % (key, name))
+                if value.get("source") not in loader.params:
+                    _fail(self.filename, "%s.parameters.%s.source" % (key, name), "%r is not a pipeline parameter "
+                          "(known: %s)" % (value.get("source"), ", ".join(sorted(loader.params)) or "none"))
+                value = loader.params[value["source"]]
+            self.params[name] = value
+        self.inputs = {n: loader.input(step_key, n, s) for n, s in
+                       _mapping(spec.get("inputs"), self.filename, key + ".inputs").items()}
+        self.side_inputs = {n: loader.input(step_key, n, s, "side_inputs") for n, s in
+                            _mapping(spec.get("side_inputs"), self.filename, key + ".side_inputs").items()}
+        self.outputs = {out_name: loader.produced[(o or {}).get("destination") or out_name]
+                        for out_name, o in _mapping(spec.get("outputs"), self.filename, key + ".outputs").items()}
+
+    def arguments(self):
+        args = self.spec.get("arguments") or []
+        if not isinstance(args, list):
+            _fail(self.filename, self.key + ".arguments", "expected a list, not %r" % (args,))
+        return [self.loader.argument(a, self.inputs, self.outputs, self.key + ".arguments", self.params,
+                                     self.side_inputs) for a in args]
+
+    def runconfig(self):
+        from .environment import RunConfiguration
+        if not self.spec.get("runconfig"):
+            return None
+        return RunConfiguration.load(os.path.join(self.loader.base, self.spec["runconfig"]))
+
+    def allow_reuse(self):
+        value = self.spec.get("allow_reuse", True)
+        if not isinstance(value, bool):
+            _fail(self.filename, self.key + ".allow_reuse", "expected true or false, not %r" % (value,))
+        return value
+
+    def one(self, key, section):
+        items = list(_mapping(self.spec.get(section), self.filename, key).items())
+        if len(items) != 1:
+            _fail(self.filename, key, "a DataTransferStep has exactly one %s (got %d)" % (section, len(items)))
+        return items
 
 
 def load_yaml(workspace, filename):
