@@ -395,6 +395,32 @@ class StepRun(_RunBase):
         m = _read_metrics_for(self._source_dir(), "self")
         return {k: v for k, v in m.items() if name is None or k == name}
 
+    def _step_logged(self, kind):
+        """name -> value of the tags or properties the step set on itself (run.tag,
+        run.set_tags, run.add_properties), the last value of a name winning."""
+        from runnel import metrics
+        path = os.path.join(self._source_dir(), "metrics.jsonl")
+        out = {}
+        if os.path.exists(path):
+            for rec in metrics.read(path):
+                if rec.get("kind") == kind and rec.get("target", "self") == "self":
+                    out[rec["name"]] = rec.get("value")
+        return out
+
+    def get_tags(self):
+        return self._step_logged("tag")
+
+    tags = property(get_tags)
+
+    def get_properties(self):
+        """The step's own properties (run.add_properties) and runnel's (azureml.nodeid,
+        azureml.reusedrunid for a reused step, runnel.fingerprint)."""
+        props = dict(self._step_logged("property"))
+        props.update(self.get_details()["properties"])
+        return props
+
+    properties = property(get_properties)
+
     def get_outputs(self):
         """output name -> PortDataReference."""
         return {n: PortDataReference(self, n, p) for n, p in (self._record().get("outputs") or {}).items()}
