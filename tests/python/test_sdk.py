@@ -566,6 +566,10 @@ class RunTest(SdkTestBase):
         self.assertEqual(step.get_properties()["origin"], "unit")
         self.assertEqual(step.get_properties()["azureml.nodeid"], "make.py")
         self.assertIn("made", step.get_job_log())
+        # Azure ML's names of the step's log, as notebooks download it.
+        log_copy = step.download_file("azureml-logs/70_driver_log.txt", os.path.join(self.root, "driver.txt"))
+        with open(log_copy) as f:
+            self.assertIn("made", f.read())
         port = step.get_output_data("out")
         self.assertEqual(port.datastore_name, "workspaceblobstore")
         dest = port.download(os.path.join(self.root, "dl"))

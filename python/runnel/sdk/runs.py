@@ -495,6 +495,9 @@ class StepRun(_RunBase):
         """Copies the run's file `name` (one of get_file_names()) to output_file_path (a file
         or a folder; default: its base name in the current folder)."""
         files = self._files()
+        # Azure ML's names of a step's log (runtime v1, and v2's user_logs): the step's stdout.
+        if name in _AZUREML_LOG_NAMES and "logs/stdout.txt" in files:
+            files[name] = files["logs/stdout.txt"]
         if name not in files:
             raise native().NotFoundError("step run %s (%s) has no file %r (files: %s)"
                                          % (self.id, self.name, name, ", ".join(sorted(files)) or "none"))
@@ -813,6 +816,9 @@ class _Progress:
             extra = " (reused %s)" % s["reused_run_id"] if s["reused_run_id"] else ""
             print("  %s: %s%s" % (s["name"], _sdk_step_status(s["status"]), extra))
         print(flush=True)
+
+
+_AZUREML_LOG_NAMES = ("azureml-logs/70_driver_log.txt", "user_logs/std_log.txt")
 
 
 def _read_metrics_for(run_dir, target):
