@@ -1,7 +1,6 @@
 """Bad input to `runnel run`: exit 2 and one line `error: FILE:LINE:COL: KEY: what; hint`,
 before anything runs."""
 
-import json
 import os
 import unittest
 
@@ -271,12 +270,7 @@ class BadPipelineTest(WorkspaceTest):
                          {"a": ("Finished", "local"), "b": ("Finished", "local")})
 
     def test_unknown_compute_is_an_error_when_the_workspace_says_so(self):
-        cfg_path = os.path.join(self.ws, ".runnel", "config.json")
-        with open(cfg_path) as f:
-            cfg = json.load(f)
-        cfg["compute"] = {"unknown": "error"}
-        with open(cfg_path, "w") as f:
-            json.dump(cfg, f)
+        self.set_config("compute", {"unknown": "error"})
         self.check(self.UNKNOWN_COMPUTE, 7, "jobs.a.compute", what="nope")
 
     def test_unsupported_job_type(self):
