@@ -81,9 +81,9 @@ TEST_F(LoaderErrors, DuplicateJobNameAmongManyJobs) {
 }
 
 TEST_F(LoaderErrors, DuplicateKeyInsideAListNamesTheItem) {
-  expect_error(std::string(kHead) +
-                   "  a:\n    command: echo\n    tags:\n      x: [1, {k: 1, k: 2}]\n",
-               6, "jobs.a.tags.x[1].k", "duplicate key 'k'");
+  expect_error(
+      std::string(kHead) + "  a:\n    command: echo\n    tags:\n      x: [1, {k: 1, k: 2}]\n", 6,
+      "jobs.a.tags.x[1].k", "duplicate key 'k'");
 }
 
 TEST_F(LoaderErrors, DuplicateKeyInIgnoredSection) {
