@@ -69,11 +69,15 @@ void PipelineExecution::Impl::resolve() {
     // names its cluster, azureml:cpu-cluster) runs on local, with one warning per target;
     // "compute": {"unknown": "error"} in the workspace configuration makes it an error.
     std::string compute = st.compute.empty() ? default_compute : st.compute;
-    auto compute_where = [&] {
-      return !st.compute.empty()
-                 ? st.loc_of("compute").to_string() + ": jobs." + st.name + ".compute"
-             : !options.default_compute.empty() ? "--compute " + options.default_compute
-                                                : spec.default_compute_where();
+    auto compute_where = [&]() -> std::string {
+      if (!st.compute.empty()) {
+        SourceLocation loc = st.loc_of("compute");
+        // A step built with an SDK has no file: name it as the SDK's users wrote it.
+        if (loc.file.empty()) return "step '" + st.name + "' (compute_target)";
+        return loc.to_string() + ": jobs." + st.name + ".compute";
+      }
+      return !options.default_compute.empty() ? "--compute " + options.default_compute
+                                              : spec.default_compute_where();
     };
     if (!factory && compute != "local") {
       auto known = unknown_computes_.find(compute);

@@ -613,6 +613,16 @@ class RunTest(SdkTestBase):
             run3.wait_for_completion(show_output=False)
         self.assertFalse(run3.get_steps()[0].reused)
 
+    def test_an_unregistered_compute_target_runs_on_local(self):
+        """compute_target='cpu-cluster', never created here (the notebook's cluster), runs on
+        local: the step says where it ran."""
+        self.write("src/hi.py", "print('hi')\n")
+        s = PythonScriptStep("hi.py", source_directory="src", compute_target="cpu-cluster")
+        run = Experiment(self.ws, "unregistered-compute").submit(Pipeline(self.ws, [s]))
+        with redirect_stdout(io.StringIO()):
+            self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        self.assertEqual(run.find_step_run("hi.py")[0].get_details()["target"], "local")
+
     def test_failure_raises(self):
         self.write("src/fail.py", "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
         s = PythonScriptStep("fail.py", source_directory="src")
