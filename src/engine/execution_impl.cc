@@ -65,8 +65,38 @@ void PipelineExecution::Impl::resolve() {
                                   ".environment: " + e.what());
       }
     }
-    // Compute target.
+    // Compute target. One the workspace does not know (a pipeline written for Azure ML
+    // names its cluster, azureml:cpu-cluster) runs on local, with one warning per target;
+    // "compute": {"unknown": "error"} in the workspace configuration makes it an error.
     std::string compute = st.compute.empty() ? default_compute : st.compute;
+    auto compute_where = [&]() -> std::string {
+      if (!st.compute.empty()) {
+        SourceLocation loc = st.loc_of("compute");
+        // A step built with an SDK has no file: name it as the SDK's users wrote it.
+        if (loc.file.empty()) return "step '" + st.name + "' (compute_target)";
+        return loc.to_string() + ": jobs." + st.name + ".compute";
+      }
+      return !options.default_compute.empty() ? "--compute " + options.default_compute
+                                              : spec.default_compute_where();
+    };
+    if (!factory && compute != "local") {
+      auto known = unknown_computes_.find(compute);
+      if (known == unknown_computes_.end()) {
+        bool fallback =
+            !ws.store().get_compute(compute) && ws.config_value("compute.unknown") != "error";
+        known = unknown_computes_.emplace(compute, fallback).first;
+        if (fallback) {
+          std::cerr << "warning: " << compute_where() << ": compute target '" << compute
+                    << "' is not registered here, so its steps run on local; register it "
+                       "(`runnel compute create "
+                    << compute
+                    << " --type slurm ...` or --type local) to choose, or set "
+                       "\"compute\": {\"unknown\": \"error\"} in .runnel/config.json to refuse "
+                       "unknown targets\n";
+        }
+      }
+      if (known->second) compute = "local";
+    }
     slot.state.compute = compute;
     slot.backend_name = compute;
     if (!backends_.count(compute)) {
@@ -74,11 +104,7 @@ void PipelineExecution::Impl::resolve() {
         backends_[compute] = factory ? factory(compute, options.max_parallel)
                                      : make_backend(ws, compute, options.max_parallel);
       } catch (const Error& e) {
-        std::string where =
-            !st.compute.empty()
-                ? st.loc_of("compute").to_string() + ": jobs." + st.name + ".compute"
-            : !options.default_compute.empty() ? "--compute " + options.default_compute
-                                               : spec.default_compute_where();
+        std::string where = compute_where();
         std::string msg = e.what();
         if (msg.find("; ") == std::string::npos)
           msg += "; check the target with `runnel compute show " + compute + "`";

@@ -105,6 +105,8 @@ class PipelineExecution::Impl {
   ExecutionOptions options;
   RunListener* listener;
   BackendFactory factory;
+  // Compute targets named but not registered: true when their steps run on local instead.
+  std::map<std::string, bool> unknown_computes_;
 
   std::string run_id;
   std::string experiment;

@@ -66,6 +66,22 @@ std::optional<std::string> Server::Impl::cached_run_detail(const std::string& id
   return std::nullopt;
 }
 
+// An answer built at version v holds every write counted up to v (the version is read
+// before the store is): one built later serves any request that saw v or less.
+std::optional<std::string> Server::Impl::cached_list(const std::string& key, uint64_t version) {
+  std::lock_guard lock(cache_mu_);
+  auto it = list_cache_.find(key);
+  if (it != list_cache_.end() && it->second.first >= version) return it->second.second;
+  return std::nullopt;
+}
+
+void Server::Impl::cache_list(const std::string& key, uint64_t version, const std::string& text) {
+  std::lock_guard lock(cache_mu_);
+  if (list_cache_.size() >= 256) list_cache_.clear();
+  auto& slot = list_cache_[key];
+  if (slot.second.empty() || slot.first <= version) slot = {version, text};
+}
+
 std::string Server::Impl::run_detail(const PipelineRunRecord& r) {
   uint64_t seq = hub.last_seq_of(r.id);
   if (auto cached = cached_run_detail(r.id)) return *cached;
@@ -123,10 +139,18 @@ void Server::Impl::add_run_routes() {
       if (k != "access_token") key += k + '\0' + v + '\0';
     std::optional<uint64_t> version = ws.store().change_version();
     if (version) {
-      std::lock_guard lock(cache_mu_);
-      auto it = list_cache_.find(key);
-      if (it != list_cache_.end() && it->second.first == *version) {
-        res.set_content(it->second.second, "application/json");
+      if (auto hit = cached_list(key, *version)) {
+        res.set_content(std::move(*hit), "application/json");
+        return;
+      }
+    }
+    // One build at a time (the store reads through one connection anyway). A request that
+    // waited here takes the answer the one before it built, when that saw its version.
+    std::unique_lock build(list_build_mu_);
+    if (version) {
+      if (auto hit = cached_list(key, *version)) {
+        build.unlock();
+        res.set_content(std::move(*hit), "application/json");
         return;
       }
     }
@@ -175,11 +199,8 @@ void Server::Impl::add_run_routes() {
     }
     json answer = {{"total", found.total}, {"limit", limit}, {"offset", offset}, {"runs", page}};
     std::string text = answer.dump(-1, ' ', false, json::error_handler_t::replace);
-    if (version) {
-      std::lock_guard lock(cache_mu_);
-      if (list_cache_.size() >= 256) list_cache_.clear();
-      list_cache_[key] = {*version, text};
-    }
+    if (version) cache_list(key, *version, text);
+    build.unlock();
     res.set_content(text, "application/json");
   });
 

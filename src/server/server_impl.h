@@ -83,6 +83,14 @@ struct Server::Impl {
   std::map<std::string, std::pair<uint64_t, std::string>> detail_cache_;
   // GET /api/v1/runs answers by query, with the store's change_version() they were built at.
   std::map<std::string, std::pair<uint64_t, std::string>> list_cache_;
+
+ public:
+  // The answer cached for `key` built at `version` or later, if any.
+  std::optional<std::string> cached_list(const std::string& key, uint64_t version);
+  void cache_list(const std::string& key, uint64_t version, const std::string& text);
+  // Held while a run list is built: the requests that a write made miss the cache at once
+  // wait for the first one's answer instead of each building the same one.
+  std::mutex list_build_mu_;
 };
 
 bool is_terminal_status(const std::string& s);

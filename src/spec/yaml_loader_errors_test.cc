@@ -71,6 +71,21 @@ TEST_F(LoaderErrors, DuplicateJobName) {
                "duplicate key 'a'");
 }
 
+// Past 16 keys the walk looks keys up in an index instead of the list: a duplicate is still
+// found, at its own line, with the first one's line; and inside a list the path names the item.
+TEST_F(LoaderErrors, DuplicateJobNameAmongManyJobs) {
+  std::string y = kHead;
+  for (int i = 0; i < 20; ++i) y += "  j" + std::to_string(i) + ": {command: echo}\n";
+  y += "  j3: {command: echo}\n";  // line 3 + 20
+  expect_error(y, 23, "jobs.j3", "first defined at");
+}
+
+TEST_F(LoaderErrors, DuplicateKeyInsideAListNamesTheItem) {
+  expect_error(
+      std::string(kHead) + "  a:\n    command: echo\n    tags:\n      x: [1, {k: 1, k: 2}]\n", 6,
+      "jobs.a.tags.x[1].k", "duplicate key 'k'");
+}
+
 TEST_F(LoaderErrors, DuplicateKeyInIgnoredSection) {
   expect_error(std::string(kHead) +
                    "  a:\n    command: echo\n    distribution:\n"

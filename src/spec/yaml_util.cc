@@ -143,14 +143,29 @@ class DocumentWalk {
   // false, no collection can be reached twice and nothing is remembered.
   DocumentWalk(const YamlDoc& doc, bool may_alias) : doc_(doc), may_alias_(may_alias) {}
 
-  void run(const yaml::Node& root) { walk(root, "", 0); }
+  void run(const yaml::Node& root) { walk(root, nullptr, 0); }
 
  private:
+  // Where a node is, as a chain of links to its parent: the dotted path ("jobs.a.inputs[0]")
+  // is spelled out only for an error, not built for every node of a document that is fine.
+  struct Path {
+    const Path* parent;
+    const std::string* key;  // a map's key, or null for a sequence's item
+    size_t index;
+    // What the loader's messages call it (join(path, key); path + "[i]").
+    std::string text() const {
+      std::string up = parent ? parent->text() : std::string();
+      if (!key) return up + "[" + std::to_string(index) + "]";
+      return join(up, *key);
+    }
+  };
+  static std::string text_of(const Path* p) { return p ? p->text() : std::string(); }
+
   // Returns the expanded node count of `node`.
-  uint64_t walk(const yaml::Node& node, const std::string& path, int depth) {
+  uint64_t walk(const yaml::Node& node, const Path* path, int depth) {
     if (!node.IsMap() && !node.IsSequence()) return 1;
     if (depth > kMaxYamlDepth) {
-      fail(doc_, node, path,
+      fail(doc_, node, text_of(path),
            "the YAML nests deeper than " + std::to_string(kMaxYamlDepth) +
                " levels (aliases included)",
            "flatten the document, and check that no anchor refers to itself");
@@ -162,7 +177,7 @@ class DocumentWalk {
         it != sizes_.end()) {  // an alias of a walked node
       alias_nodes_ = saturating_add(alias_nodes_, it->second);
       if (alias_nodes_ > kMaxAliasNodes) {
-        fail(doc_, node, path,
+        fail(doc_, node, text_of(path),
              "aliases (*name) expand the document by more than " + std::to_string(kMaxAliasNodes) +
                  " nodes; the anchor here is one of them",
              "use fewer aliases of large anchors (nested aliases multiply: an alias bomb)");
@@ -173,10 +188,14 @@ class DocumentWalk {
     if (node.IsSequence()) {
       size_t i = 0;
       for (const auto& item : node) {
-        size = saturating_add(size, walk(item, path + "[" + std::to_string(i++) + "]", depth + 1));
+        Path here{path, nullptr, i++};
+        size = saturating_add(size, walk(item, &here, depth + 1));
       }
     } else {
-      std::unordered_map<std::string, yaml::Node> seen;
+      // The keys seen so far, for duplicates: a short list (most maps hold a few keys), an
+      // index once it grows.
+      std::vector<yaml::Node> keys;  // a Node is a handle: cheap to copy
+      std::unordered_map<std::string_view, yaml::Node> index;
       for (const auto& kv : node) {
         const yaml::Node& k = kv.first;
         const yaml::Node& v = kv.second;
@@ -187,16 +206,29 @@ class DocumentWalk {
         }
         const std::string& name = k.Scalar();
         if (name != "<<") {
-          auto [it, fresh] = seen.emplace(name, k);
-          if (!fresh) {
-            fail(doc_, k, join(path, name),
+          std::optional<yaml::Node> first;
+          if (index.empty()) {
+            for (const yaml::Node& seen : keys)
+              if (seen.Scalar() == name) first = seen;
+            if (!first && keys.size() == 16)
+              for (const yaml::Node& seen : keys) index.emplace(seen.Scalar(), seen);
+          } else if (auto it = index.find(name); it != index.end()) {
+            first = it->second;
+          }
+          if (first) {
+            fail(doc_, k, join(text_of(path), name),
                  "duplicate key '" + name + "' (first defined at " +
-                     loc_of(doc_, it->second).to_string() + ")",
+                     loc_of(doc_, *first).to_string() + ")",
                  "keep only one of them");
           }
+          if (index.empty())
+            keys.push_back(k);
+          else
+            index.emplace(name, k);
         }
-        size = saturating_add(
-            size, 1 + (v.IsMap() || v.IsSequence() ? walk(v, join(path, name), depth + 1) : 1));
+        Path here{path, &name, 0};
+        size =
+            saturating_add(size, 1 + (v.IsMap() || v.IsSequence() ? walk(v, &here, depth + 1) : 1));
       }
     }
     if (may_alias_) sizes_.emplace(key, size);

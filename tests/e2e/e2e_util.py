@@ -82,6 +82,15 @@ class WorkspaceTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         return json.loads(p.stdout)
 
+    def set_config(self, key, value):
+        """Sets top-level `key` of the workspace's .runnel/config.json to `value`."""
+        path = os.path.join(self.ws, ".runnel", "config.json")
+        with open(path) as f:
+            cfg = json.load(f)
+        cfg[key] = value
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+
     def steps(self, run="latest"):
         """The steps of `runs show` by name."""
         return {s["name"]: s for s in self.show(run)["steps"]}

@@ -242,15 +242,36 @@ class BadPipelineTest(WorkspaceTest):
                 environment: azureml:nope@latest
             """, 6, "jobs.a.environment", what="nope")
 
-    def test_unknown_compute(self):
-        self.check("""
+    UNKNOWN_COMPUTE = """
             type: pipeline
+            settings: {default_compute: azureml:cpu-cluster}
             jobs:
               a:
                 type: command
                 command: echo hi
                 compute: azureml:nope
-            """, 6, "jobs.a.compute", what="nope")
+              b:
+                type: command
+                command: echo there
+            """
+
+    def test_unknown_compute_runs_on_local_with_one_warning(self):
+        """Pipelines written for Azure ML name their clusters: unregistered, they run on local."""
+        path = self.write("p.yml", self.UNKNOWN_COMPUTE)
+        p = self.runnel("run", path)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        warnings = [l for l in p.stderr.splitlines() if l.startswith("warning:")]
+        self.assertEqual(len(warnings), 2, p.stderr)  # one per target, not per step
+        self.assertRegex(p.stderr, r"p\.yml:7:\d+: jobs\.a\.compute: compute target 'nope' is not "
+                                   r"registered here, so its steps run on local")
+        self.assertRegex(p.stderr, r"p\.yml:2:\d+: settings\.default_compute: compute target "
+                                   r"'cpu-cluster'")
+        self.assertEqual({s["name"]: (s["status"], s["compute"]) for s in self.steps().values()},
+                         {"a": ("Finished", "local"), "b": ("Finished", "local")})
+
+    def test_unknown_compute_is_an_error_when_the_workspace_says_so(self):
+        self.set_config("compute", {"unknown": "error"})
+        self.check(self.UNKNOWN_COMPUTE, 7, "jobs.a.compute", what="nope")
 
     def test_unsupported_job_type(self):
         self.check("""

@@ -161,6 +161,13 @@ class EnvComputeTest(WorkspaceTest):
         self.assertEqual(self.runnel("compute", "delete", "mylocal").returncode, 0)
         self.assertNotIn("mylocal", self.runnel("compute", "list").stdout)
         self.assert_one_error(self.runnel("compute", "show", "mylocal"), "mylocal")
+        # Deleted, the name runs on local with a warning at its line (a pipeline written for
+        # Azure ML names its cluster); the workspace can make it an error instead.
+        p = self.run_pipeline(path)
+        self.assertRegex(p.stderr, r"warning: .*p\.yml:5:\d+: jobs\.a\.compute: compute target 'mylocal' "
+                                   r"is not registered here")
+        self.assertEqual(self.steps()["a"]["compute"], "local")
+        self.set_config("compute", {"unknown": "error"})
         self.assert_bad_input(self.runnel("run", path), "p.yml", 5, "jobs.a.compute")
         self.assert_one_error(self.runnel("compute", "create", "local"), "local")
 

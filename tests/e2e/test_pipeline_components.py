@@ -406,9 +406,12 @@ class PipelineComponentTest(WorkspaceTest):
         st = self.steps()["g/say"]
         self.assertEqual(st["status"], "Finished")
         self.assertEqual(read(os.path.join(st["outputs"]["o"], "said.txt")).strip(), "hello runnel")
+        # An unregistered target runs on local, with one warning naming it and its line.
         p = self.runnel("run", pipe, "--set", "target=nosuchcompute")
-        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
-        self.assertIn("nosuchcompute", p.stderr)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stderr, r"greet\.yml:\d+:\d+: jobs\.g/say\.compute: compute target "
+                                   r"'nosuchcompute' is not registered here")
+        self.assertEqual(self.steps()["g/say"]["compute"], "local")
 
     def test_bad_input_names_file_line_and_key(self):
         bad = self.write("proj/bad1.yml", """

@@ -542,7 +542,9 @@ class RunTest(SdkTestBase):
         self.write("src/make.py", "import sys, os\nfrom azureml.core import Run\n"
                    "os.makedirs(sys.argv[2], exist_ok=True)\n"
                    "open(os.path.join(sys.argv[2], 'v.txt'), 'w').write('42')\n"
-                   "Run.get_context().log('answer', 42)\nRun.get_context().parent.log('p', 1)\nprint('made')\n")
+                   "Run.get_context().log('answer', 42)\nRun.get_context().parent.log('p', 1)\n"
+                   "Run.get_context().tag('stage', 'prep')\nRun.get_context().add_properties({'origin': 'unit'})\n"
+                   "print('made')\n")
         d = PipelineData("out", datastore=self.ws.get_default_datastore())
         s = PythonScriptStep("make.py", arguments=["--out", d], outputs=[d], source_directory="src")
         exp = Experiment(self.ws, "unit-exp")
@@ -559,7 +561,15 @@ class RunTest(SdkTestBase):
         self.assertEqual(step.get_status(), "Finished")
         self.assertEqual(step.get_metrics(), {"answer": 42})
         self.assertEqual(run.get_metrics(), {"p": 1})
+        # What the step set on itself, seen from the driver (StepRun.get_tags/get_properties).
+        self.assertEqual(step.get_tags(), {"stage": "prep"})
+        self.assertEqual(step.get_properties()["origin"], "unit")
+        self.assertEqual(step.get_properties()["azureml.nodeid"], "make.py")
         self.assertIn("made", step.get_job_log())
+        # Azure ML's names of the step's log, as notebooks download it.
+        log_copy = step.download_file("azureml-logs/70_driver_log.txt", os.path.join(self.root, "driver.txt"))
+        with open(log_copy) as f:
+            self.assertIn("made", f.read())
         port = step.get_output_data("out")
         self.assertEqual(port.datastore_name, "workspaceblobstore")
         dest = port.download(os.path.join(self.root, "dl"))
@@ -590,6 +600,7 @@ class RunTest(SdkTestBase):
         self.assertTrue(s2.reused)
         self.assertEqual(s2.get_details()["properties"]["azureml.reusedrunid"], step.id)
         self.assertEqual(s2.get_metrics(), {"answer": 42})
+        self.assertEqual(s2.get_tags(), {"stage": "prep"})  # the reused run's
         self.assertEqual([r.id for r in exp.get_runs()], [run2.id, run.id])
         self.assertIn("unit-exp", self.ws.experiments)
         with redirect_stdout(io.StringIO()):
@@ -601,6 +612,16 @@ class RunTest(SdkTestBase):
             run3 = exp.submit(Pipeline(self.ws, [s]), regenerate_outputs=True)
             run3.wait_for_completion(show_output=False)
         self.assertFalse(run3.get_steps()[0].reused)
+
+    def test_an_unregistered_compute_target_runs_on_local(self):
+        """compute_target='cpu-cluster', never created here (the notebook's cluster), runs on
+        local: the step says where it ran."""
+        self.write("src/hi.py", "print('hi')\n")
+        s = PythonScriptStep("hi.py", source_directory="src", compute_target="cpu-cluster")
+        run = Experiment(self.ws, "unregistered-compute").submit(Pipeline(self.ws, [s]))
+        with redirect_stdout(io.StringIO()):
+            self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        self.assertEqual(run.find_step_run("hi.py")[0].get_details()["target"], "local")
 
     def test_failure_raises(self):
         self.write("src/fail.py", "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")

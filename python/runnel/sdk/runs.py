@@ -395,6 +395,32 @@ class StepRun(_RunBase):
         m = _read_metrics_for(self._source_dir(), "self")
         return {k: v for k, v in m.items() if name is None or k == name}
 
+    def _step_logged(self, kind):
+        """name -> value of the tags or properties the step set on itself (run.tag,
+        run.set_tags, run.add_properties), the last value of a name winning."""
+        from runnel import metrics
+        path = os.path.join(self._source_dir(), "metrics.jsonl")
+        out = {}
+        if os.path.exists(path):
+            for rec in metrics.read(path):
+                if rec.get("kind") == kind and rec.get("target", "self") == "self":
+                    out[rec["name"]] = rec.get("value")
+        return out
+
+    def get_tags(self):
+        return self._step_logged("tag")
+
+    tags = property(get_tags)
+
+    def get_properties(self):
+        """The step's own properties (run.add_properties) and runnel's (azureml.nodeid,
+        azureml.reusedrunid for a reused step, runnel.fingerprint)."""
+        props = dict(self._step_logged("property"))
+        props.update(self.get_details()["properties"])
+        return props
+
+    properties = property(get_properties)
+
     def get_outputs(self):
         """output name -> PortDataReference."""
         return {n: PortDataReference(self, n, p) for n, p in (self._record().get("outputs") or {}).items()}
@@ -469,6 +495,9 @@ class StepRun(_RunBase):
         """Copies the run's file `name` (one of get_file_names()) to output_file_path (a file
         or a folder; default: its base name in the current folder)."""
         files = self._files()
+        # Azure ML's names of a step's log (runtime v1, and v2's user_logs): the step's stdout.
+        if name in _AZUREML_LOG_NAMES and "logs/stdout.txt" in files:
+            files[name] = files["logs/stdout.txt"]
         if name not in files:
             raise native().NotFoundError("step run %s (%s) has no file %r (files: %s)"
                                          % (self.id, self.name, name, ", ".join(sorted(files)) or "none"))
@@ -787,6 +816,9 @@ class _Progress:
             extra = " (reused %s)" % s["reused_run_id"] if s["reused_run_id"] else ""
             print("  %s: %s%s" % (s["name"], _sdk_step_status(s["status"]), extra))
         print(flush=True)
+
+
+_AZUREML_LOG_NAMES = ("azureml-logs/70_driver_log.txt", "user_logs/std_log.txt")
 
 
 def _read_metrics_for(run_dir, target):
