@@ -569,7 +569,7 @@ class LoadYamlTest(_Runs):
             ("jobs: {a: {}}\n", "pipeline: the SDK v1 pipeline YAML has a top-level 'pipeline' key .*runnel run"),
             ("pipeline:\n  steps: {}\n", "pipeline.steps: a pipeline needs at least one step"),
             ("pipeline:\n  stepz: {}\n", "pipeline: unknown key stepz"),
-            ("pipeline:\n  steps:\n    A: {type: AutoMLStep}\n", "pipeline.steps.A.type: AutoMLStep steps"),
+            ("pipeline:\n  steps:\n    A: {type: AutoMLStep}\n", "pipeline.steps.A.type: step .A.: AutoMLStep steps"),
             ("pipeline:\n  steps:\n    A: {script_name: a.py, inputs: {x: {source: Nope}}}\n",
              "pipeline.steps.A.inputs.x.source: 'Nope' is not a data reference"),
             ("pipeline:\n  steps:\n    A: {script_name: a.py, arguments: ['input:x']}\n", "pipeline.steps.A.arguments: 'input:x': no input 'x'"),
