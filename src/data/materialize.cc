@@ -204,8 +204,29 @@ ResolvedInput resolve_output_dataset(const StepInput& in, const std::string& out
 void download_output(const std::string& output_path, const std::string& to) {
   remove_all(to);
   if (fs::is_directory(output_path)) {
+    // A committed output holds only files, folders and links that stay inside it (the commit
+    // refuses the others), so its links are recreated as they are, as copy_tree did.
     make_dirs(to);  // an empty output is an empty folder
-    copy_path(output_path, to);
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(output_path, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      std::string rel = it->path().lexically_relative(output_path).string();
+      std::string dst = to + "/" + rel;
+      auto st = it->symlink_status(ec);
+      if (ec) break;
+      if (fs::is_symlink(st)) {
+        fs::copy_symlink(it->path(), dst, ec);
+        if (ec)
+          throw io_error("cannot copy link " + it->path().string() + " to " + dst + ": " +
+                         ec.message());
+      } else if (fs::is_directory(st)) {
+        make_dirs(dst);
+      } else if (fs::is_regular_file(st)) {
+        copy_file_cow(it->path().string(), dst);
+      }
+    }
+    if (ec)
+      throw io_error("cannot download output " + output_path + " to " + to + ": " + ec.message());
   } else {
     copy_file_cow(output_path, to);
   }
