@@ -81,37 +81,18 @@ env::EnvDefinition definition_of(EnvArgs& a) {
   return d;
 }
 
-// The definition of a stored version (older versions without a definition file are an
-// interpreter plus variables).
-env::EnvDefinition stored_definition(const Workspace& ws, const EnvironmentRecord& r) {
-  if (auto d = env::load_definition(ws.runnel_dir(), r.name, r.version)) return *d;
-  env::EnvDefinition d;
-  d.python = r.python;
-  d.variables = r.variables;
-  d.description = r.description;
-  return d;
-}
-
 void create(EnvArgs& a, CliGlobals& g) {
   env::EnvDefinition d = definition_of(a);
   env::check_python(d.python, a.python.empty() ? "python" : "--python");  // really a Python
   Workspace ws = open_workspace(g);
   // Versions are immutable; registering the same definition again returns that version.
-  if (auto latest = ws.store().get_environment(a.name, 0);
-      latest && stored_definition(ws, *latest).to_json() == d.to_json()) {
-    std::cout << "Environment " << a.name << " version " << latest->version
+  bool created = false;
+  auto saved = std::make_optional(register_environment(ws, a.name, d, &created));
+  if (!created) {
+    std::cout << "Environment " << a.name << " version " << saved->version
               << " already has this definition\n";
     return;
   }
-  EnvironmentRecord e;
-  e.name = a.name;
-  e.python = d.python;
-  e.variables = d.variables;
-  e.description = d.description;
-  e.created_at = now_ms();
-  ws.store().put_environment(e);
-  auto saved = ws.store().get_environment(e.name, 0);
-  env::save_definition(ws.runnel_dir(), saved->name, saved->version, d);
   std::cout << "Registered environment " << saved->name << " version " << saved->version << " ("
             << saved->python
             << (d.needs_build()

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/fs.h"
+#include "core/ids.h"
 #include "data/asset_archive.h"
 #include "env/build.h"
 #include "env/definition.h"
@@ -181,6 +182,35 @@ env::PipOptions workspace_pip_options(const Workspace& ws) {
                            "/config.json: pip.no_index: expected true or false, got " + no_index);
   o.no_index = no_index == "true";
   return o;
+}
+
+env::EnvDefinition stored_definition(const Workspace& ws, const EnvironmentRecord& r) {
+  if (auto d = env::load_definition(ws.runnel_dir(), r.name, r.version)) return *d;
+  env::EnvDefinition d;
+  d.python = r.python;
+  d.variables = r.variables;
+  d.description = r.description;
+  return d;
+}
+
+EnvironmentRecord register_environment(const Workspace& ws, const std::string& name,
+                                       const env::EnvDefinition& d, bool* created) {
+  if (created) *created = false;
+  if (auto latest = ws.store().get_environment(name, 0);
+      latest && stored_definition(ws, *latest).to_json() == d.to_json())
+    return *latest;
+  EnvironmentRecord e;
+  e.name = name;
+  e.python = d.python;
+  e.variables = d.variables;
+  e.description = d.description;
+  e.created_at = now_ms();
+  ws.store().put_environment(e);
+  auto saved = ws.store().get_environment(e.name, 0);
+  if (!saved) throw io_error("environment " + name + " was registered but cannot be read back");
+  env::save_definition(ws.runnel_dir(), saved->name, saved->version, d);
+  if (created) *created = true;
+  return *saved;
 }
 
 std::string runnel_python_dir() {

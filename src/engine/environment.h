@@ -17,6 +17,7 @@
 
 #include "env/definition.h"
 #include "runnel/workspace.h"
+#include "store/metadata_store.h"
 
 namespace runnel {
 
@@ -45,6 +46,16 @@ struct ResolvedEnvironment {
 // instead, and `fallback_note` says so.
 ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name,
                                         bool curated = false, std::string* fallback_note = nullptr);
+
+// The definition of a stored version (versions saved without a definition file are an
+// interpreter plus variables).
+env::EnvDefinition stored_definition(const Workspace& ws, const EnvironmentRecord& r);
+
+// Registers definition `d` as environment `name`: versions are immutable, so the same
+// definition as the latest version returns that version (`*created` false), and a changed
+// one becomes the next version, its definition saved beside it (env/definition.h).
+EnvironmentRecord register_environment(const Workspace& ws, const std::string& name,
+                                       const env::EnvDefinition& d, bool* created = nullptr);
 
 // pip.index_url, pip.extra_index_urls, pip.find_links and pip.no_index from the workspace
 // config. Throws Error(kInvalidArgument) naming the key for a value of the wrong type.

@@ -3,8 +3,12 @@
 // workspace's metadata store, as the CLI does.
 #include <pybind11/stl.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/ids.h"
 #include "data/file_match.h"
+#include "engine/environment.h"
+#include "env/definition.h"
 #include "objstore/ops.h"
 #include "python/bindings.h"
 #include "runnel/datastore.h"
@@ -175,6 +179,27 @@ void bind_workspace(py::module_& m) {
             return environment_dict(*ws.store().get_environment(name, 0));
           },
           "name"_a, "python"_a, "variables"_a, "description"_a = "")
+      .def(
+          "register_environment",
+          [](const Workspace& ws, const std::string& name, const std::string& definition_json) {
+            auto j = nlohmann::json::parse(definition_json, nullptr, false);
+            if (!j.is_object())
+              throw invalid_argument("register_environment: the definition is not a JSON object");
+            env::EnvDefinition d = env::EnvDefinition::from_json(j);
+            bool created = false;
+            py::dict out = environment_dict(register_environment(ws, name, d, &created));
+            out["created"] = created;
+            return out;
+          },
+          "name"_a, "definition_json"_a)
+      .def(
+          "get_environment_definition",
+          [](const Workspace& ws, const std::string& name, int version) -> py::object {
+            auto e = ws.store().get_environment(name, version);
+            if (!e) return py::none();
+            return py::str(stored_definition(ws, *e).to_json().dump());
+          },
+          "name"_a, "version"_a = 0)
       // Experiments and runs.
       .def("list_experiments", [](const Workspace& ws) { return ws.store().list_experiments(); })
       .def(

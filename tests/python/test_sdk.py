@@ -319,6 +319,47 @@ class EnvironmentTest(SdkTestBase):
         with self.assertRaises(ValueError):
             Environment("")
 
+    def test_docker_image_and_conda_specification_reach_the_definition(self):
+        env = Environment.from_docker_image("img-env", "python:3.11-slim")
+        env.python.user_managed_dependencies = False
+        env.python.conda_dependencies = CondaDependencies.create(pip_packages=["tensorflow==1.15.2"])
+        reg = env.register(self.ws)
+        d = json.loads(self.ws._native.get_environment_definition("img-env", int(reg.version)))
+        self.assertEqual(d["image"], "python:3.11-slim")
+        self.assertIn("tensorflow==1.15.2", d["conda_file"])
+        self.assertTrue(d["record_only"])  # recorded and fingerprinted, not pip-installed
+        got = Environment.get(self.ws, "img-env")
+        self.assertEqual(got.docker.base_image, "python:3.11-slim")
+        self.assertEqual(env.register(self.ws).version, reg.version)  # the same definition
+        # The SDK's default image names nothing in particular: not recorded.
+        plain = Environment("plain-env")
+        plain.environment_variables["A"] = "1"
+        rec = plain.register(self.ws)
+        self.assertEqual(json.loads(self.ws._native.get_environment_definition("plain-env", int(rec.version)))["image"], "")
+        # A registry address is part of the image's name.
+        from azureml.core.container_registry import ContainerRegistry
+        reg_env = Environment.from_docker_image("acr-env", "team/train:3",
+                                                container_registry=ContainerRegistry("myacr.azurecr.io"))
+        self.assertEqual(reg_env._image(), "myacr.azurecr.io/team/train:3")
+
+    def test_a_cli_environment_used_from_the_sdk_keeps_its_packages(self):
+        import subprocess
+        bin_ = os.environ.get("RUNNEL_BIN") or os.path.join(helpers.REPO, "build", "runnel")
+        subprocess.run([bin_, "-w", self.ws.path, "env", "create", "pkgs", "--python", "/usr/bin/python3",
+                        "--pip", "localpkg==1.0", "--find-links", self.root, "--no-index"],
+                       check=True, capture_output=True)
+        env = Environment.get(self.ws, "pkgs")
+        self.assertEqual(env._resolve(self.ws), "pkgs")  # as registered: no new version
+        self.assertEqual(self.ws._native.get_environment("pkgs", 0)["version"], 1)
+        env.environment_variables["MODE"] = "fast"  # changed through the SDK: a new version
+        self.assertEqual(env._resolve(self.ws), "pkgs")
+        d = json.loads(self.ws._native.get_environment_definition("pkgs", 2))
+        self.assertEqual(d["pip"], ["localpkg==1.0"])  # what the SDK has no field for is kept
+        self.assertEqual(d["variables"], {"MODE": "fast"})
+        self.assertFalse(d["record_only"])
+        old = Environment.get(self.ws, "pkgs", version="1")
+        self.assertEqual(old._resolve(self.ws), "pkgs:1")  # an older version stays pinned
+
     def test_from_files(self):
         req = self.write("requirements.txt", "numpy\n# comment\npandas==2.0\n")
         env = Environment.from_pip_requirements("pipenv", req)
@@ -537,6 +578,36 @@ class StepAndPipelineTest(SdkTestBase):
 
 class RunTest(SdkTestBase):
     """Submits small pipelines: statuses, outputs, logs, metrics, reuse, failures."""
+
+    def test_environment_conda_and_image_key_reuse_and_why_names_them(self):
+        import subprocess
+        self.write("src/show.py", "print('ran')\n")
+        bin_ = os.environ.get("RUNNEL_BIN") or os.path.join(helpers.REPO, "build", "runnel")
+
+        def submit(pip, image=None):
+            rc = RunConfiguration()
+            env = Environment.from_docker_image("dep-env", image) if image else Environment("dep-env")
+            env.python.user_managed_dependencies = False
+            env.python.conda_dependencies = CondaDependencies.create(pip_packages=pip)
+            rc.environment = env
+            s = PythonScriptStep("show.py", source_directory="src", runconfig=rc)
+            with redirect_stdout(io.StringIO()):
+                run = Experiment(self.ws, "env-exp").submit(Pipeline(self.ws, [s]))
+                self.assertEqual(run.wait_for_completion(), "Finished")
+            return run.find_step_run("show.py")[0]
+
+        def why():
+            p = subprocess.run([bin_, "-w", self.ws.path, "why", "latest", "show.py"],
+                               capture_output=True, text=True)
+            return p.stdout + p.stderr
+
+        self.assertFalse(submit(["tensorflow==1.15.2"]).reused)
+        self.assertTrue(submit(["tensorflow==1.15.2"]).reused)
+        self.assertFalse(submit(["tensorflow==2.0"]).reused)  # the recorded conda file changed
+        self.assertIn("conda file changed", why())
+        self.assertFalse(submit(["tensorflow==2.0"], image="localhost/no-such-image:1").reused)
+        self.assertIn("container image changed", why())
+        self.assertTrue(submit(["tensorflow==2.0"], image="localhost/no-such-image:1").reused)
 
     def test_submit_wait_outputs_reuse(self):
         self.write("src/make.py", "import sys, os\nfrom azureml.core import Run\n"

@@ -7,6 +7,7 @@ interpreter. Plain values; not synchronized.
 """
 
 import copy
+import json
 import os
 
 from ._native import native
@@ -143,7 +144,8 @@ class DockerSection:
 
 
 class ContainerRegistry:
-    """Where a docker image comes from (recorded with the environment; runnel runs no containers)."""
+    """Where a docker image comes from: its address prefixes the image's name (runnel never
+    pulls; the credentials are not used or stored)."""
 
     def __init__(self, address=None, username=None, password=None):
         self.address = address
@@ -194,10 +196,10 @@ class Environment:
                 "it with Environment(%r).register(ws) or `runnel env create %s`"
                 % (name, " version %s" % version if version else "", ws.path,
                    ", ".join(known) or "none", name, name))
-        return Environment._from_record(rec)
+        return Environment._from_record(rec, ws._native.get_environment_definition(rec["name"], rec["version"]))
 
     @staticmethod
-    def _from_record(rec):
+    def _from_record(rec, definition=None):
         env = Environment(rec["name"])
         env.version = str(rec["version"])
         env.python.interpreter_path = rec["python"]
@@ -210,12 +212,26 @@ class Environment:
             cd._conda, cd._pip = [], []
             cd._parse(desc)
             env.python.conda_dependencies = cd
+        d = (json.loads(definition) if isinstance(definition, str) else definition) if definition else None
+        if d and d.get("image"):
+            env.docker.enabled = True
+            env.docker.base_image = d["image"]
+        env._remember_loaded(d)
         return env
+
+    def _remember_loaded(self, stored):
+        """Keeps the stored definition (which may hold what the SDK has no field for: pip
+        packages and options of `runnel env create`) and how it looks through the SDK, so
+        that registering applies only what was changed through the SDK."""
+        self._loaded_definition = dict(stored) if stored else None
+        self._loaded_view = self._definition()
 
     @staticmethod
     def list(workspace):
         from .core import _as_workspace
-        return {r["name"]: Environment._from_record(r) for r in _as_workspace(workspace)._native.list_environments()}
+        native_ws = _as_workspace(workspace)._native
+        return {r["name"]: Environment._from_record(r, native_ws.get_environment_definition(r["name"], r["version"]))
+                for r in native_ws.list_environments()}
 
     def _interpreter(self):
         p = self.python.interpreter_path
@@ -227,19 +243,63 @@ class Environment:
             return ""
         return cd.serialize_to_string()
 
+    def _image(self):
+        """The image this environment's steps run in ("" = none): the base image when it was
+        chosen (from_docker_image, docker.base_image = ...), not the SDK's default image,
+        which every Azure ML run had and which names no particular software."""
+        d = self.docker
+        image = d.base_image or ""
+        if not image or image == DEFAULT_CPU_IMAGE or d.base_dockerfile:
+            return ""
+        reg = d.base_image_registry
+        address = (getattr(reg, "address", None) or "").rstrip("/")
+        if address and not image.startswith(address + "/"):
+            image = address + "/" + image
+        return image
+
+    def _definition(self):
+        """What runnel records for this environment (env/definition.h): the interpreter, the
+        variables, the image, and the conda specification, recorded and part of every step
+        fingerprint but not built (Azure ML builds an image from it; its pins, such as
+        tensorflow==1.15.2, rarely install on a machine without a package index)."""
+        desc = self._description()
+        return {"python": self._interpreter(),
+                "variables": {str(k): str(v) for k, v in self.environment_variables.items()},
+                "description": desc,
+                "conda_file": desc,
+                "image": self._image(),
+                "record_only": True}
+
     def register(self, workspace):
         """Records this environment in the workspace: the same definition keeps its
         version, a changed one becomes a new version. Returns the registered Environment."""
         from .core import _as_workspace
         ws = _as_workspace(workspace)
         name = self._registry_name()
-        rec = ws._native.get_environment(name, 0)
-        want = (self._interpreter(), dict(self.environment_variables), self._description())
-        if rec is None or (rec["python"], dict(rec["variables"]), rec["description"]) != want:
-            rec = ws._native.put_environment(name, want[0], {str(k): str(v) for k, v in want[1].items()}, want[2])
-        registered = Environment._from_record(rec)
+        rec, definition = self._register(ws)
+        registered = Environment._from_record(rec, definition)
         registered.docker = copy.deepcopy(self.docker)
+        registered._remember_loaded(definition)
         return registered
+
+    def _register(self, ws):
+        """(record, definition) of the version that holds this definition: the loaded version
+        itself when nothing changed, else the latest or a new one."""
+        name = self._registry_name()
+        definition = self._definition()
+        loaded = getattr(self, "_loaded_definition", None)
+        view = getattr(self, "_loaded_view", None)
+        if view is not None:
+            changed = {k: v for k, v in definition.items() if view.get(k) != v}
+            if not changed and self.version and name == self.name:
+                rec = ws._native.get_environment(name, int(self.version))
+                if rec is not None:
+                    return rec, loaded or definition
+            if loaded:
+                definition = dict(loaded)
+                definition.update(changed)
+        rec = ws._native.register_environment(name, json.dumps(definition, sort_keys=True))
+        return rec, definition
 
     def _registry_name(self):
         return "".join(c if c.isalnum() or c in "._-" else "_" for c in self.name)
@@ -255,10 +315,16 @@ class Environment:
                 "here, so its packages are unknown; install conda (or micromamba) and call "
                 "Environment.from_existing_conda_environment again, or use Environment.from_conda_specification"
                 % (self.name, existing))
-        if (not self.environment_variables and self._description() == ""
+        if (not self.environment_variables and self._description() == "" and not self._image()
                 and self._interpreter() == _DEFAULT_PYTHON and self.version is None):
             return ""
-        return self.register(workspace)._registry_name()
+        from .core import _as_workspace
+        ws = _as_workspace(workspace)
+        rec, _ = self._register(ws)
+        latest = ws._native.get_environment(rec["name"], 0)
+        if latest is not None and latest["version"] != rec["version"]:
+            return "%s:%d" % (rec["name"], rec["version"])  # an older version, pinned
+        return rec["name"]
 
     # -- constructors from files ---------------------------------------------------------
     @staticmethod
@@ -302,8 +368,9 @@ class Environment:
     @staticmethod
     def from_docker_image(name, image, container_registry=None, conda_specification=None,
                           pip_requirements=None):
-        """An environment on docker image `image` (recorded: runnel runs steps without
-        containers), with the packages of conda_specification or pip_requirements."""
+        """An environment on docker image `image`, with the packages of conda_specification or
+        pip_requirements. Its steps run in the image through podman when podman has it, else
+        on this machine with one warning (env/image.h); the image keys reuse either way."""
         if not isinstance(image, str) or not image:
             raise ValueError("Environment.from_docker_image: image must be a non-empty str")
         if container_registry is not None and not isinstance(container_registry, ContainerRegistry):
