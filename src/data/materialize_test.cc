@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
 #include "data/data_test_util.h"
 #include "runnel/dataset.h"
 #include "runnel/error.h"
@@ -111,6 +114,88 @@ TEST(Materialize, DatastorePathDownload) {
   EXPECT_EQ(r.content_digest.size(), 64u);
   in.source->path = "../../etc";
   EXPECT_THROW(resolve_input(t.ws(), in, t.dir() + "/w", false), Error);
+}
+
+StepInput output_input(OutputDatasetRead read) {
+  StepInput in;
+  in.name = "rows";
+  in.type = DataType::kUriFolder;
+  in.mode = InputMode::kDirect;
+  InputSource s;
+  s.kind = InputSource::Kind::kStepOutput;
+  s.step = "prep";
+  s.output = "out";
+  in.source = s;
+  in.as_dataset = std::move(read);
+  return in;
+}
+
+TEST(Materialize, OutputReadAsATableCarriesItsSelectionsAndSplits) {
+  TempWorkspace t;
+  std::string out = t.dir() + "/out";
+  make_dirs(out + "/part");
+  write_file_atomic(out + "/part/a.csv", "id,x\n1,2\n");
+  write_file_atomic(out + "/notes.txt", "not a table");
+  OutputDatasetRead read;
+  read.file_glob = "**/*.csv";
+  read.keep_columns = {"id"};
+  read.random_splits = {{0.7, 42, 1}};
+  auto r = resolve_output_dataset(output_input(read), out, t.dir() + "/w");
+  auto def = r.context_entry["dataset"]["definition"];
+  EXPECT_EQ(r.context_entry["dataset"]["kind"], "tabular");
+  ASSERT_EQ(def["files"].size(), 1u);  // the glob keeps the CSV only
+  EXPECT_EQ(def["files"][0]["local_path"], out + "/part/a.csv");
+  EXPECT_EQ(def["options"]["keep_columns"], nlohmann::json({"id"}));
+  ASSERT_EQ(def["options"]["random_split"].size(), 1u);
+  EXPECT_EQ(def["options"]["random_split"][0]["seed"], 42);
+  EXPECT_EQ(def["options"]["random_split"][0]["part"], 1);
+  EXPECT_DOUBLE_EQ(def["options"]["random_split"][0]["percentage"].get<double>(), 0.7);
+  EXPECT_EQ(nlohmann::json::parse(read_file(r.path_for_step)), def);  // what the step reads
+
+  OutputDatasetRead files;
+  files.format = OutputDatasetRead::Format::kFiles;
+  auto f = resolve_output_dataset(output_input(files), out, t.dir() + "/w");
+  EXPECT_EQ(f.context_entry["dataset"]["kind"], "file");
+  EXPECT_EQ(f.context_entry["dataset"]["definition"]["files"].size(), 2u);
+  EXPECT_FALSE(f.context_entry["dataset"]["definition"]["options"].contains("random_split"));
+}
+
+TEST(Materialize, OutputReadAsATableWithNoFilesNamesTheInputAndStep) {
+  TempWorkspace t;
+  std::string out = t.dir() + "/empty";
+  make_dirs(out);
+  OutputDatasetRead read;
+  read.file_glob = "*.csv";
+  try {
+    resolve_output_dataset(output_input(read), out, t.dir() + "/w");
+    FAIL() << "an output with no matching files was read";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("input 'rows'"), std::string::npos) << m;
+    EXPECT_NE(m.find("output 'out' of step 'prep'"), std::string::npos) << m;
+  }
+}
+
+TEST(Materialize, DownloadedOutputIsACopyThatKeepsItsInnerLinks) {
+  TempWorkspace t;
+  std::string out = t.dir() + "/out";
+  make_dirs(out + "/d/empty");
+  write_file_atomic(out + "/d/f.txt", "data");
+  std::filesystem::create_symlink("d/f.txt", out + "/link");
+  std::string to = t.dir() + "/w/inputs/i";
+  make_dirs(to);
+  write_file_atomic(to + "/stale.txt", "from an earlier attempt");
+  download_output(out, to);
+  EXPECT_EQ(read_file(to + "/d/f.txt"), "data");
+  EXPECT_EQ(std::filesystem::read_symlink(to + "/link").string(), "d/f.txt");
+  EXPECT_EQ(read_file(to + "/link"), "data");
+  EXPECT_TRUE(std::filesystem::is_directory(to + "/d/empty"));
+  EXPECT_FALSE(path_exists(to + "/stale.txt"));  // replaced, not merged
+  write_file_atomic(to + "/d/f.txt", "changed by the step");
+  EXPECT_EQ(read_file(out + "/d/f.txt"), "data");  // the producer's output is untouched
+  // A one-file output is copied as that file.
+  download_output(out + "/d/f.txt", t.dir() + "/w/inputs/one");
+  EXPECT_EQ(read_file(t.dir() + "/w/inputs/one"), "data");
 }
 
 }  // namespace
