@@ -27,6 +27,15 @@ StepInput dataset_input(const std::string& ref, InputMode mode,
   return in;
 }
 
+StepInput folder_input(const std::string& name, InputMode mode, InputSource source) {
+  StepInput in;
+  in.name = name;
+  in.type = DataType::kUriFolder;
+  in.mode = mode;
+  in.source = std::move(source);
+  return in;
+}
+
 TEST(Materialize, DownloadMountAndDirect) {
   TempWorkspace t;
   t.put("img/a.png", "A");
@@ -100,15 +109,11 @@ TEST(Materialize, OneFileDatasetIsTheFilePath) {
 TEST(Materialize, DatastorePathDownload) {
   TempWorkspace t;
   t.put("p/f.txt", "hello");
-  StepInput in;
-  in.name = "p";
-  in.type = DataType::kUriFolder;
-  in.mode = InputMode::kDownload;
   InputSource s;
   s.kind = InputSource::Kind::kDatastorePath;
   s.datastore = "workspaceblobstore";
   s.path = "p";
-  in.source = s;
+  StepInput in = folder_input("p", InputMode::kDownload, s);
   auto r = resolve_input(t.ws(), in, t.dir() + "/w", false);
   EXPECT_EQ(read_file(r.path_for_step + "/f.txt"), "hello");
   EXPECT_EQ(r.content_digest.size(), 64u);
@@ -117,15 +122,11 @@ TEST(Materialize, DatastorePathDownload) {
 }
 
 StepInput output_input(OutputDatasetRead read) {
-  StepInput in;
-  in.name = "rows";
-  in.type = DataType::kUriFolder;
-  in.mode = InputMode::kDirect;
   InputSource s;
   s.kind = InputSource::Kind::kStepOutput;
   s.step = "prep";
   s.output = "out";
-  in.source = s;
+  StepInput in = folder_input("rows", InputMode::kDirect, s);
   in.as_dataset = std::move(read);
   return in;
 }
