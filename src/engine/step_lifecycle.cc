@@ -279,7 +279,10 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     if (in_container) {
       // Same paths inside as outside (exec/container.h): the snapshot and the inputs
       // read-only, the run folder (context file, logs, metrics) and the staging folder
-      // read-write, and the SDK's outputs/ folder of the snapshot writable too.
+      // read-write, and the SDK's outputs/ folder of the snapshot writable too. The
+      // workspace's .runnel/ is there read-write as on the host (the metadata store, the
+      // datastores), so that a step can open its workspace (`run.experiment.workspace`,
+      // Model.register, Dataset.register); the read-only mounts below it stay read-only.
       make_dirs(wd + "/outputs");
       ls.container.image = s.image.run_image;
       ls.container.runtime = s.image.runtime;
@@ -288,7 +291,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
       ls.container.read_only = std::move(input_paths);
       ls.container.read_only.push_back(wd);
       ls.container.read_only.push_back(runnel_python_dir());
-      ls.container.writable = {rd, s.staging_root, wd + "/outputs"};
+      ls.container.writable = {rd, s.staging_root, wd + "/outputs", ws.runnel_dir()};
       ls.read_only_paths.clear();  // the mounts enforce them
       // A local container outlives a dead engine; reconcile removes it by this record.
       if (ls.container.runtime == "podman")

@@ -311,5 +311,49 @@ class PodmanTest(ImageTestBase):
         self.assertEqual(read(os.path.join(s["outputs"]["o"], "ok.txt")), "debian_version=False\n")
 
 
+    def test_a_step_in_a_container_opens_its_workspace(self):
+        # The workspace's .runnel/ is mounted read-write at its own path: a step in the
+        # image registers a model from its output, as it would on the host, while the
+        # inputs below .runnel/ stay read-only.
+        self.configure({"podman": {"args": self.args + ["-v", "/usr:/usr:ro"]}})
+        self.write("code/reg.py", """
+            import os, sys
+            from azureml.core import Model, Run
+            run = Run.get_context()
+            ws = run.experiment.workspace
+            out = os.environ["AZUREML_DATAREFERENCE_o"]
+            with open(os.path.join(out, "model.txt"), "w") as f:
+                f.write("weights")
+            Model.register(ws, model_path=os.path.join(out, "model.txt"), model_name="boxed")
+            try:
+                open(os.path.join(sys.argv[1], "data.txt"), "a").write("changed")
+                print("input writable")
+            except OSError as e:
+                print("input read-only:", e.errno)
+            """)
+        self.write("data/data.txt", "original")
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              t:
+                environment: azureml:bb@latest
+                code: ./code
+                command: python3 reg.py ${{inputs.d}}
+                inputs:
+                  d: {type: uri_folder, path: ./data}
+                outputs: {o: {type: uri_folder}}
+            """)
+        self.run_pipeline(path, timeout=300)
+        s = self.steps()["t"]
+        self.assertIn("input read-only", read(s["stdout"]))
+        check = ("from azureml.core import Model, Workspace; "
+                 "m = Model(Workspace.from_config(), 'boxed'); print(m.name, m.version)")
+        p = subprocess.run(["/usr/bin/python3", "-c", check], capture_output=True, text=True,
+                           env=clean_env(PYTHONPATH=os.path.join(SOURCE_DIR, "python"), RUNNEL_WORKSPACE=self.ws))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.split(), ["boxed", "1"])
+        self.assertEqual(read(os.path.join(self.dir, "data", "data.txt")), "original")
+
+
 if __name__ == "__main__":
     unittest.main()
