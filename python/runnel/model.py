@@ -113,6 +113,11 @@ class Model:
         if not os.path.exists(model_path):
             raise FileNotFoundError("Model.register: model_path %s does not exist" % model_path)
         root = _models_root(workspace)
+        if not os.path.isdir(os.path.dirname(root)):
+            # Never a registry made up on the spot (a step whose workspace is not there, such
+            # as one in a container without it, would lose the model when it ends).
+            raise FileNotFoundError("Model.register: %s is not a runnel workspace (no .runnel/ folder)"
+                                    % _ws_path(workspace))
         os.makedirs(root, exist_ok=True)
         with open(os.path.join(root, ".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

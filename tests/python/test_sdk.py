@@ -425,6 +425,15 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual(Pipeline(self.ws, [s2]).validate(), [])
         self.assertEqual(s1.outputs, [d1])  # bare data in arguments is an output
 
+    def test_model_register_refuses_a_folder_that_is_no_workspace(self):
+        from azureml.core.model import Model
+        import runnel.workspace
+        f = self.write("m.txt", "weights")
+        with self.assertRaisesRegex(FileNotFoundError, "is not a runnel workspace"):
+            Model.register(runnel.workspace.Workspace(os.path.join(self.root, "nowhere")), f, "m")
+        self.assertFalse(os.path.exists(os.path.join(self.root, "nowhere")))  # nothing made up
+        self.assertEqual(Model.register(self.ws, f, "m").version, 1)
+
     def test_older_and_cloud_only_names_import(self):
         # Names notebooks import beside their pipeline cells: they import; the cloud-only ones
         # say so when used.
