@@ -294,6 +294,7 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
   // Named with or without packages; where it runs is decided per compute (env/image.h).
   if (definition) image = definition->image;
   env.image = image;
+  env.definition = definition;
 
   std::string key = env.name.empty() ? "default" : env.name + "-v" + std::to_string(env.version);
   if (env.bin_dir.empty()) env.bin_dir = ws.runnel_dir() + "/cache/envs/" + key + "/bin";

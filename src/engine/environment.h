@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ struct ResolvedEnvironment {
   std::string image;         // the container image the definition names ("" = none; env/image.h)
   // sha256 of a record_only definition's conda file (recorded, fingerprinted), or "".
   std::string conda_digest;
+  // The stored definition (nullopt for the default and for versions saved without one).
+  std::optional<env::EnvDefinition> definition;
 };
 
 // Resolves `name` ("" = default; "name:version" accepted), building it first when its

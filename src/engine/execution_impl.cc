@@ -17,9 +17,11 @@
 #include "core/ids.h"
 #include "engine/backends.h"
 #include "engine/engine.h"
+#include "engine/environment.h"
 #include "engine/git_info.h"
 #include "engine/process_identity.h"
 #include "engine/reconcile.h"
+#include "env/build.h"
 #include "runnel/error.h"
 #include "spec/spec_json.h"
 #include "spec/validate.h"
@@ -122,7 +124,24 @@ void PipelineExecution::Impl::resolve() {
         try {
           env::ImageSettings settings = env::parse_image_settings(ws.config_value("environments"),
                                                                   ws.runnel_dir() + "/config.json");
-          images_[key] = env::decide_image(settings, label, renv.image, type);
+          env::ImageDecision d = env::decide_image(settings, label, renv.image, type);
+          const auto& def = renv.definition;
+          if (d.runtime == "podman" && def && !def->record_only &&
+              (!def->pip.empty() || !def->requirements.empty())) {
+            // The packages go into a derived image (built once), not the host's venv.
+            env::ImageBuildRequest req;
+            req.envs_dir = ws.runnel_dir() + "/envs";
+            req.label = label;
+            req.podman = d.program;
+            req.args = d.args;
+            req.base = d.run_image;
+            req.definition = *def;
+            req.workspace_pip = workspace_pip_options(ws);
+            req.progress = [](std::string_view line) { std::cerr << "runnel: " << line << "\n"; };
+            d.run_image = env::ensure_image_with_packages(req);
+            d.site_packages = env::kImageSitePackages;
+          }
+          images_[key] = std::move(d);
         } catch (const Error& e) {
           throw Error(e.code(), st.loc_of("environment").to_string() + ": jobs." + st.name +
                                     ".environment: " + e.what());

@@ -237,7 +237,8 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     }
     if (in_container) {
       // The image's own PATH and interpreter; runnel's Python package is mounted in.
-      env["PYTHONPATH"] = runnel_python_dir();
+      env["PYTHONPATH"] =
+          (s.image.site_packages.empty() ? "" : s.image.site_packages + ":") + runnel_python_dir();
     } else {
       const char* path_env = std::getenv("PATH");
       env["PATH"] = renv.bin_dir + ":" + (path_env ? path_env : "/usr/bin:/bin");

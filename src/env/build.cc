@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "core/fs.h"
+#include "core/sha256.h"
 #include "env/tool.h"
 #include "runnel/error.h"
 
@@ -251,6 +252,106 @@ BuiltEnvironment ensure_built(const BuildRequest& r) {
   Builder builder{r, digest, r.envs_dir + "/" + digest, r.envs_dir + "/logs/" + digest + ".log",
                   r.workspace_pip.merged_with(r.definition.pip_options)};
   return builder.build();
+}
+
+std::vector<std::string> podman_build_args(const std::vector<std::string>& run_args) {
+  static const std::vector<std::string> kTaken = {"--runtime", "--ulimit",  "-v",
+                                                  "--volume",  "--network", "--security-opt",
+                                                  "--cap-add", "--device"};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < run_args.size(); ++i) {
+    const std::string& a = run_args[i];
+    std::string name = a.substr(0, a.find('='));
+    if (std::find(kTaken.begin(), kTaken.end(), name) == kTaken.end()) continue;
+    out.push_back(a);
+    if (name == a && i + 1 < run_args.size()) out.push_back(run_args[++i]);  // "--opt value"
+  }
+  return out;
+}
+
+std::string ensure_image_with_packages(const ImageBuildRequest& r) {
+  const EnvDefinition& d = r.definition;
+  PipOptions pip = r.workspace_pip.merged_with(d.pip_options);
+  ToolOptions quick;
+  quick.timeout = std::chrono::seconds(30);
+  ToolResult id = run_tool({r.podman, "image", "inspect", "--format", "{{.Id}}", r.base}, quick);
+  if (!id.ok())
+    throw invalid_argument("environment " + r.label + ": cannot inspect image '" + r.base +
+                           "' to install its packages into: " + tail_of(id.output, 3));
+  std::string base_id = id.output.substr(0, id.output.find('\n'));
+  json material = {{"format", 1},
+                   {"base", base_id},
+                   {"pip", d.pip},
+                   {"requirements", d.requirements},
+                   {"pip_options", pip.to_json()},
+                   {"site", kImageSitePackages}};
+  std::string digest = sha256(material.dump()).hex();
+  std::string tag = "localhost/runnel-env:" + digest.substr(0, 16);
+  auto exists = [&] { return run_tool({r.podman, "image", "exists", tag}, quick).ok(); };
+  if (exists()) return tag;
+  std::string dir = r.envs_dir + "/images";
+  make_dirs(dir);
+  make_dirs(r.envs_dir + "/logs");
+  FileLock lock(
+      dir + "/" + digest + ".lock", r.progress,
+      "waiting: the image of environment " + r.label + " is being built by another runnel process");
+  if (exists()) return tag;
+  std::string ctx = dir + "/" + digest;
+  remove_all(ctx);
+  make_dirs(ctx);
+  std::string file = "FROM " + r.base + "\n";
+  json install = {"python3",
+                  "-m",
+                  "pip",
+                  "install",
+                  "--no-cache-dir",
+                  "--no-input",
+                  "--disable-pip-version-check",
+                  "--target",
+                  kImageSitePackages};
+  for (const auto& a : pip.to_args()) install.push_back(a);
+  for (const auto& p : d.pip) install.push_back(p);
+  if (!d.requirements.empty()) {
+    write_file_atomic(ctx + "/requirements.txt", d.requirements);
+    file += "COPY requirements.txt /opt/runnel/requirements.txt\n";
+    install.push_back("-r");
+    install.push_back("/opt/runnel/requirements.txt");
+  }
+  file += "RUN " + install.dump() + "\nLABEL runnel.env=" + digest + "\n";
+  write_file_atomic(ctx + "/Containerfile", file);
+  std::vector<std::string> argv = {r.podman, "build", "--pull=never",        "-t",
+                                   tag,      "-f",    ctx + "/Containerfile"};
+  for (const auto& a : podman_build_args(r.args)) argv.push_back(a);
+  for (const auto& f : pip.find_links)
+    if (!f.empty() && f[0] == '/') argv.insert(argv.end(), {"-v", f + ":" + f + ":ro"});
+  argv.push_back(ctx);
+  std::string log_path = r.envs_dir + "/logs/" + digest + ".image.log";
+  write_file_atomic(log_path, "$ " + join_args(argv) + "\n" + file);
+  if (r.progress)
+    r.progress("building image " + tag + " for environment " + r.label + " on " + r.base +
+               " (log: " + log_path + ")");
+  auto t0 = std::chrono::steady_clock::now();
+  ToolOptions o;
+  o.log_path = log_path;
+  ToolResult t = run_tool(argv, o);
+  if (!t.ok()) {
+    std::string how = !t.started    ? t.output
+                      : t.timed_out ? "it timed out"
+                                    : "exit code " + std::to_string(t.exit_code);
+    throw invalid_argument("environment " + r.label + ": building image " + tag + " on " + r.base +
+                           " failed (" + how + ")\n  command: " + join_args(argv) + "\n" +
+                           tail_of(t.output, 12) + "\n  full log: " + log_path +
+                           "\n  fix the package list (`runnel env create` makes a new version) "
+                           "and run again");
+  }
+  remove_all(ctx);
+  if (r.progress)
+    r.progress(
+        "built image " + tag + " in " +
+        std::to_string(static_cast<int>(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() * 1000)) +
+        " ms");
+  return tag;
 }
 
 PruneResult prune(const std::string& envs_dir, int64_t unused_for_s,

@@ -54,6 +54,36 @@ BuiltEnvironment ensure_built(const BuildRequest& r);
 // the use (the marker's mtime) when `touch`.
 BuiltEnvironment find_built(const std::string& envs_dir, const std::string& digest, bool touch);
 
+// An environment that names an image and has pip packages (or a requirements file) runs
+// in a derived image: `FROM <base>` plus one layer holding the packages, installed by the
+// image's own `python3 -m pip install --target /opt/runnel/site` with the effective pip
+// options (local --find-links folders are mounted into the build). The step gets
+// /opt/runnel/site first on PYTHONPATH, so the environment's versions win over the image's.
+// The tag is localhost/runnel-env:<16 hex> of a digest over the base image's ID, the
+// packages, the requirements and the pip options; it is built once (a flock on
+// .runnel/envs/images/<digest>.lock; podman never pulls: --pull=never), its log kept in
+// .runnel/envs/logs/<digest>.image.log. Conda files are not installed into images.
+struct ImageBuildRequest {
+  std::string envs_dir;  // .runnel/envs
+  std::string label;
+  std::string podman = "podman";
+  std::vector<std::string> args;  // environments.podman.args; those `podman build` takes are kept
+  std::string base;               // the image to build on (after image_map)
+  EnvDefinition definition;
+  PipOptions workspace_pip;
+  std::function<void(std::string_view)> progress;
+};
+inline constexpr const char* kImageSitePackages = "/opt/runnel/site";
+
+// Returns the derived image's tag, building it first when podman does not have it.
+// Throws Error(kInvalidArgument) when the base image cannot be inspected or the build
+// fails (with the command, the tail of its output and the log path).
+std::string ensure_image_with_packages(const ImageBuildRequest& r);
+
+// The arguments of `podman run` that `podman build` also takes (--runtime, --ulimit,
+// -v/--volume, --network, --security-opt, --cap-add, --device), in order.
+std::vector<std::string> podman_build_args(const std::vector<std::string>& run_args);
+
 struct PruneResult {
   std::vector<std::string> removed;  // digests
   std::vector<std::string> kept;

@@ -178,5 +178,34 @@ TEST(Definition, CondaPipSectionAndDigest) {
             build_digest(EnvDefinition{.pip = {"a==2"}}, "3.11.2", {}));
 }
 
+TEST(PodmanBuildArgs, KeepsWhatBuildTakesInBothSpellings) {
+  std::vector<std::string> run = {"--runtime",   "runc",         "--ulimit=nofile=1024:1024",
+                                  "-v",          "/usr:/usr:ro", "--log-driver",
+                                  "passthrough", "--rm",         "--network=none",
+                                  "--gpus",      "all"};
+  EXPECT_EQ(podman_build_args(run),
+            (std::vector<std::string>{"--runtime", "runc", "--ulimit=nofile=1024:1024", "-v",
+                                      "/usr:/usr:ro", "--network=none"}));
+  EXPECT_TRUE(podman_build_args({}).empty());
+}
+
+TEST(ImageWithPackages, AnImagePodmanCannotInspectIsAClearError) {
+  ImageBuildRequest r;
+  r.envs_dir = ::testing::TempDir() + "/envs-img";
+  r.label = "'torch' version 1";
+  r.podman = "/bin/false";  // inspect fails
+  r.base = "localhost/none:1";
+  r.definition.pip = {"tinypkg==1.0"};
+  try {
+    ensure_image_with_packages(r);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("cannot inspect image 'localhost/none:1'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace runnel::env

@@ -59,6 +59,9 @@ struct ImageDecision {
   std::string program;    // the runtime's binary
   std::vector<std::string> args;
   std::string warning;  // one line when an image is named but the step runs on the host
+  // Set when run_image is a derived image holding the environment's pip packages
+  // (env/build.h ensure_image_with_packages): the folder to put first on PYTHONPATH.
+  std::string site_packages;
 };
 
 // Decides for an environment (`label`, e.g. "environment 'torch' version 2") naming `image`

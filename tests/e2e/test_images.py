@@ -12,6 +12,7 @@ container, those tests are skipped and say why (ctest shows the test as Skipped)
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -353,6 +354,53 @@ class PodmanTest(ImageTestBase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(p.stdout.split(), ["boxed", "1"])
         self.assertEqual(read(os.path.join(self.dir, "data", "data.txt")), "original")
+
+
+    def test_pip_packages_go_into_a_derived_image_built_once(self):
+        from test_environments import build_wheels
+        wheels = build_wheels(os.path.join(self.dir, "w"))
+        # The host's /usr bound in (as above) gives the busybox image python3 and pip, for the
+        # build as for the steps; the wheel folder is mounted into the build by runnel.
+        self.configure({"podman": {"args": self.args + ["-v", "/usr:/usr:ro"]}})
+        for name, version in (("p1", "1.0"), ("p2", "2.0")):
+            p = self.runnel("env", "create", name, "--python", "/usr/bin/python3", "--image", IMAGE,
+                            "--pip", "tinypkg==" + version, "--no-index", "--find-links", wheels)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a:
+                environment: azureml:p1@latest
+                command: python3 -c "import tinypkg, os; print(tinypkg.VERSION, tinypkg.__file__, os.path.exists('/etc/debian_version'))" > ${{outputs.o}}/v.txt
+                outputs: {o: {type: uri_folder}}
+              b:
+                environment: azureml:p2@latest
+                command: python3 -c "import tinypkg, os; print(tinypkg.VERSION, tinypkg.__file__, os.path.exists('/etc/debian_version'))" > ${{outputs.o}}/v.txt
+                outputs: {o: {type: uri_folder}}
+            """)
+        p = self.run_pipeline(path, timeout=300)
+        built = re.findall(r"building image (localhost/runnel-env:[0-9a-f]+)", p.stderr)
+        for tag in built:
+            self.addCleanup(subprocess.run, ["podman", "rmi", "-f", tag], capture_output=True)
+        self.assertEqual(len(built), 2, p.stderr)
+        s = self.steps()
+        for step, version in (("a", "1.0"), ("b", "2.0")):
+            got = read(os.path.join(s[step]["outputs"]["o"], "v.txt")).split()
+            self.assertEqual(got[0], version)
+            self.assertTrue(got[1].startswith("/opt/runnel/site/tinypkg/"), got)  # the image's layer
+            self.assertEqual(got[2], "False")  # in the container
+        # Built once: a second pipeline with other work uses the same images.
+        path2 = self.write("p2.yml", read(path).replace("print(", "print('again', "))
+        p = self.run_pipeline(path2, timeout=300)
+        self.assertNotIn("building image", p.stderr)
+        self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "v.txt")).split()[:2], ["again", "1.0"])
+        # A package that cannot be installed fails with pip's words and the build command.
+        p = self.runnel("env", "create", "p1", "--python", "/usr/bin/python3", "--image", IMAGE,
+                        "--pip", "tinypkg==9.9", "--no-index", "--find-links", wheels)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        p = self.runnel("run", path, timeout=300)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("tinypkg==9.9", p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
