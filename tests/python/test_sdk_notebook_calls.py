@@ -585,5 +585,92 @@ class LoadYamlTest(_Runs):
             Pipeline.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
 
 
+COPY_YAML = """pipeline:
+  description: CopyThenRead
+  data_references:
+    RawFolder:
+      datastore: workspaceblobstore
+      path_on_datastore: raw
+    Backup:
+      datastore: workspaceblobstore
+      path_on_datastore: backup/raw
+  steps:
+    Copy:
+      type: DataTransferStep
+      name: copy
+      source_data_reference:
+        raw_copy: {source: RawFolder}
+      destination_data_reference:
+        copied: {source: CopiedData}
+      source_reference_type: directory
+      destination_reference_type: directory
+    Archive:
+      type: DataTransferStep
+      source_data_reference:
+        from_copy: {source: CopiedData}
+      destination_data_reference:
+        to_backup: {source: Backup}
+      source_reference_type: directory
+    Read:
+      type: PythonScriptStep
+      script_name: show.py
+      source_directory: steps
+      arguments: [--data, input:copied_in]
+      inputs:
+        copied_in: {source: CopiedData}
+"""
+
+SHOW = """import argparse, os
+p = argparse.ArgumentParser()
+p.add_argument('--data')
+a = p.parse_args()
+for folder, _dirs, files in sorted(os.walk(a.data)):
+    for f in sorted(files):
+        full = os.path.join(folder, f)
+        print('FILE %s %s' % (os.path.relpath(full, a.data), open(full).read().strip()))
+"""
+
+
+def _text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+class LoadYamlStepTypesTest(_Runs):
+    """The DataTransferStep, ParallelRunStep and ModuleStep step types of the v1 pipeline YAML,
+    built from a file and run."""
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.ws.get_default_datastore()
+        self.write(os.path.join(self.store.root, "raw", "numbers.txt"), "1 2 3\n")
+
+    def submit(self, pipeline, name="yaml-steps"):
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, name).submit(pipeline)
+            status = run.wait_for_completion(show_output=False, raise_on_error=False)
+        self.assertEqual(status, "Finished", [s.get_job_log() for s in run.get_steps()])
+        return run
+
+    def test_data_transfer_step_copies_a_data_reference_folder_to_a_new_output(self):
+        store = self.store
+        self.write(os.path.join(store.root, "raw", "sub", "more.txt"), "4 5\n")
+        self.write("yaml/steps/show.py", SHOW)
+        path = self.write("yaml/copy.yml", COPY_YAML)
+        pipeline = Pipeline.load_yaml(self.ws, path)
+        self.assertEqual(pipeline.description, "CopyThenRead")
+        self.assertEqual(sorted(s.name for s in pipeline._steps), ["Archive", "Read", "copy"])
+        run = self.submit(pipeline)
+        log = self.log_of(run, "Read")
+        self.assertIn("FILE numbers.txt 1 2 3", log)
+        self.assertIn("FILE %s 4 5" % os.path.join("sub", "more.txt"), log)
+        copied = run.find_step_run("copy")[0].get_output_data("CopiedData").path
+        self.assertEqual(_text(os.path.join(copied, "sub", "more.txt")), "4 5\n")
+        # The second copy wrote into the Backup data reference, in place on the datastore.
+        backup = os.path.join(store.root, "backup", "raw")
+        self.assertEqual(_text(os.path.join(backup, "numbers.txt")), "1 2 3\n")
+        self.assertEqual(_text(os.path.join(backup, "sub", "more.txt")), "4 5\n")
+
+
 if __name__ == "__main__":
     unittest.main()
