@@ -631,6 +631,40 @@ for folder, _dirs, files in sorted(os.walk(a.data)):
 """
 
 
+PRS_YAML = """pipeline:
+  description: BatchScore
+  data_references:
+    Images: {dataset_name: images}
+    Labels: {datastore: workspaceblobstore, path_on_datastore: raw}
+  steps:
+    Score:
+      type: ParallelRunStep
+      name: score
+      parallel_run_config: score.yml
+      allow_reuse: true
+      inputs:
+        images: {source: Images}
+      side_inputs:
+        labels: {source: Labels}
+      outputs:
+        scores: {destination: Scores}
+      arguments: [--labels, side_input:labels]
+"""
+
+# Each file: its name, its length and the side input's numbers.txt.
+PRS_SCORE = """import argparse, os
+def init():
+    global labels
+    p = argparse.ArgumentParser()
+    p.add_argument('--labels')
+    a, _ = p.parse_known_args()
+    labels = open(os.path.join(a.labels, 'numbers.txt')).read().strip()
+
+def run(mini_batch):
+    return ['%s,%d,%s' % (os.path.basename(f), len(open(f).read()), labels) for f in mini_batch]
+"""
+
+
 def _text(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -670,6 +704,34 @@ class LoadYamlStepTypesTest(_Runs):
         backup = os.path.join(store.root, "backup", "raw")
         self.assertEqual(_text(os.path.join(backup, "numbers.txt")), "1 2 3\n")
         self.assertEqual(_text(os.path.join(backup, "sub", "more.txt")), "4 5\n")
+
+
+    def test_parallel_run_step_from_a_saved_parallel_run_config(self):
+        from azureml.pipeline.steps import ParallelRunConfig
+        for i in range(5):
+            self.write(os.path.join(self.store.root, "images", "img%d.txt" % i), "x" * (i + 1))
+        Dataset.File.from_files([(self.store, "images/")]).register(self.ws, "images")
+        self.write("yaml/scripts/score.py", PRS_SCORE)
+        prc = ParallelRunConfig(environment=Environment("batch-env"), entry_script="score.py",
+                                source_directory="scripts", mini_batch_size="2", error_threshold=3,
+                                output_action="append_row", append_row_file_name="scores.csv",
+                                compute_target="local", node_count=1, process_count_per_node=2)
+        config = os.path.join(self.ws.path, "yaml", "score.yml")
+        prc.save_to_yaml(config)
+        back = ParallelRunConfig.load_yaml(self.ws, config)
+        self.assertEqual((back.entry_script, back.mini_batch_size, back.error_threshold, back.output_action,
+                          back.process_count_per_node, back.node_count, back.environment.name,
+                          back.append_row_file_name),
+                         ("score.py", "2", 3, "append_row", 2, 1, "batch-env", "scores.csv"))
+        # Relative paths in the file are taken from the current folder, as the SDK takes them.
+        self.assertEqual(back.source_directory, os.path.join(os.getcwd(), "scripts"))
+        path = self.write("yaml/prs.yml", PRS_YAML)
+        pipeline = Pipeline.load_yaml(self.ws, path)
+        run = self.submit(pipeline)
+        step = run.find_step_run("score")[0]
+        rows = sorted(_text(os.path.join(step.get_output_data("Scores").path, "scores.csv")).splitlines())
+        self.assertEqual(rows, ["img%d.txt,%d,1 2 3" % (i, i + 1) for i in range(5)])
+        self.assertEqual(sorted(k.items for k in step.get_children()), [1, 2, 2])
 
 
 if __name__ == "__main__":
