@@ -665,6 +665,46 @@ def run(mini_batch):
 """
 
 
+MODULE_YAML = """pipeline:
+  description: ModulePipeline
+  parameters:
+    Factor: {type: int, default: 5}
+  data_references:
+    RawFolder: {datastore: workspaceblobstore, path_on_datastore: raw}
+  steps:
+    Scale:
+      type: ModuleStep
+      name: scaler
+      version: VERSION
+      inputs:
+        in_port: {source: RawFolder}
+      outputs:
+        out_port: {destination: Scaled}
+      parameters:
+        factor: {source: Factor}
+      arguments: [--data, input:in_port, --out, output:out_port, --factor, parameter:factor]
+    Sum:
+      type: PythonScriptStep
+      script_name: total.py
+      source_directory: steps
+      arguments: [--data, input:scaled_in]
+      inputs:
+        scaled_in: {source: Scaled}
+"""
+
+# A module's script: the numbers of numbers.txt times --factor.
+SCALE_MODULE = """import argparse, os
+p = argparse.ArgumentParser()
+for a in ('--data', '--out', '--factor'):
+    p.add_argument(a)
+a = p.parse_args()
+factor = int(a.factor)
+nums = [int(x) * factor for x in open(os.path.join(a.data, 'numbers.txt')).read().split()]
+os.makedirs(a.out, exist_ok=True)
+open(os.path.join(a.out, 'n.txt'), 'w').write(' '.join(map(str, nums)))
+"""
+
+
 def _text(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -732,6 +772,35 @@ class LoadYamlStepTypesTest(_Runs):
         rows = sorted(_text(os.path.join(step.get_output_data("Scores").path, "scores.csv")).splitlines())
         self.assertEqual(rows, ["img%d.txt,%d,1 2 3" % (i, i + 1) for i in range(5)])
         self.assertEqual(sorted(k.items for k in step.get_children()), [1, 2, 2])
+
+
+    def test_module_step_runs_the_registered_module_version(self):
+        from azureml.pipeline.core.module import InputPortDef, Module, OutputPortDef
+        module = Module.create(self.ws, "scaler", description="scales numbers")
+        for version, body in (("1", SCALE_MODULE), ("2", SCALE_MODULE.replace("* factor", "* factor + 1000"))):
+            self.write("mod%s/scale.py" % version, body)
+            module.publish_python_script("scale.py", "v" + version, inputs=[InputPortDef("in_port")],
+                                         outputs=[OutputPortDef("out_port")], params={"factor": "2"},
+                                         version=version, is_default=version == "2",
+                                         source_directory=os.path.join(self.ws.path, "mod" + version))
+        self.write("yaml/steps/total.py", "import argparse, os\nfrom azureml.core import Run\n"
+                   "p = argparse.ArgumentParser()\np.add_argument('--data')\na = p.parse_args()\n"
+                   "text = open(os.path.join(a.data, 'n.txt')).read()\nprint('SCALED', text)\n"
+                   "Run.get_context().log('total', sum(int(x) for x in text.split()))\n")
+        results = {}
+        # The older form: no type, the module named in a `module:` section.
+        older = MODULE_YAML.replace("      type: ModuleStep\n      name: scaler\n      version: VERSION\n",
+                                    '      module: {name: scaler, version: "1"}\n')
+        for version_line, text in (('      version: "1"\n', None), ("", None), ("module:", older)):
+            text = text or MODULE_YAML.replace("      version: VERSION\n", version_line)
+            path = self.write("yaml/module.yml", text)
+            run = self.submit(Pipeline.load_yaml(self.ws, path))
+            results[version_line] = (run.find_step_run("Sum")[0].get_metrics(), self.log_of(run, "Sum"))
+        # Version 1 as named; without a version, the default one (2); Factor at its default 5.
+        self.assertEqual(results['      version: "1"\n'][0], {"total": 30})
+        self.assertIn("SCALED 5 10 15", results['      version: "1"\n'][1])
+        self.assertEqual(results[""][0], {"total": 3030})
+        self.assertEqual(results["module:"][0], {"total": 30})
 
 
 if __name__ == "__main__":

@@ -173,7 +173,9 @@ class _Loader:
     def step(self, step_key, spec, default_compute):
         key = "pipeline.steps." + step_key
         spec = _mapping(spec, self.filename, key)
-        kind = spec.get("type", "PythonScriptStep")
+        # Without a type: a ModuleStep when the step has the older `module:` section (as the
+        # SDK reads it), else a PythonScriptStep.
+        kind = spec.get("type") or ("ModuleStep" if "module" in spec else "PythonScriptStep")
         if kind in _CLOUD_ONLY:
             _fail(self.filename, key + ".type", "step %r is a %s, which runs on %s: a cloud service runnel does not "
                   "run locally; replace it with a PythonScriptStep doing the same work" % (step_key, kind, _CLOUD_ONLY[kind]))
