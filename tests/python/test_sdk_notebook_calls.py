@@ -585,6 +585,12 @@ class LoadYamlTest(_Runs):
             Pipeline.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
 
 
+def _show_step(key, source):
+    """The YAML of a PythonScriptStep `key` printing each file of `source` (SHOW)."""
+    return ("    %s:\n      type: PythonScriptStep\n      script_name: show.py\n      source_directory: steps\n"
+            "      arguments: [--data, input:data]\n      inputs: {data: {source: %s}}\n" % (key, source))
+
+
 COPY_YAML = """pipeline:
   description: CopyThenRead
   data_references:
@@ -611,14 +617,7 @@ COPY_YAML = """pipeline:
       destination_data_reference:
         to_backup: {source: Backup}
       source_reference_type: directory
-    Read:
-      type: PythonScriptStep
-      script_name: show.py
-      source_directory: steps
-      arguments: [--data, input:copied_in]
-      inputs:
-        copied_in: {source: CopiedData}
-"""
+""" + _show_step("Read", "CopiedData")
 
 SHOW = """import argparse, os
 p = argparse.ArgumentParser()
@@ -667,30 +666,18 @@ def run(mini_batch):
 
 MODULE_YAML = """pipeline:
   description: ModulePipeline
-  parameters:
-    Factor: {type: int, default: 5}
-  data_references:
-    RawFolder: {datastore: workspaceblobstore, path_on_datastore: raw}
+  parameters: {Factor: {type: int, default: 5}}
+  data_references: {RawFolder: {datastore: workspaceblobstore, path_on_datastore: raw}}
   steps:
     Scale:
       type: ModuleStep
       name: scaler
       version: VERSION
-      inputs:
-        in_port: {source: RawFolder}
-      outputs:
-        out_port: {destination: Scaled}
-      parameters:
-        factor: {source: Factor}
+      inputs: {in_port: {source: RawFolder}}
+      outputs: {out_port: {destination: Scaled}}
+      parameters: {factor: {source: Factor}}
       arguments: [--data, input:in_port, --out, output:out_port, --factor, parameter:factor]
-    Sum:
-      type: PythonScriptStep
-      script_name: total.py
-      source_directory: steps
-      arguments: [--data, input:scaled_in]
-      inputs:
-        scaled_in: {source: Scaled}
-"""
+""" + _show_step("Show", "Scaled")
 
 # A module's script: the numbers of numbers.txt times --factor.
 SCALE_MODULE = """import argparse, os
@@ -783,10 +770,7 @@ class LoadYamlStepTypesTest(_Runs):
                                          outputs=[OutputPortDef("out_port")], params={"factor": "2"},
                                          version=version, is_default=version == "2",
                                          source_directory=os.path.join(self.ws.path, "mod" + version))
-        self.write("yaml/steps/total.py", "import argparse, os\nfrom azureml.core import Run\n"
-                   "p = argparse.ArgumentParser()\np.add_argument('--data')\na = p.parse_args()\n"
-                   "text = open(os.path.join(a.data, 'n.txt')).read()\nprint('SCALED', text)\n"
-                   "Run.get_context().log('total', sum(int(x) for x in text.split()))\n")
+        self.write("yaml/steps/show.py", SHOW)
         results = {}
         # The older form: no type, the module named in a `module:` section.
         older = MODULE_YAML.replace("      type: ModuleStep\n      name: scaler\n      version: VERSION\n",
@@ -795,12 +779,11 @@ class LoadYamlStepTypesTest(_Runs):
             text = text or MODULE_YAML.replace("      version: VERSION\n", version_line)
             path = self.write("yaml/module.yml", text)
             run = self.submit(Pipeline.load_yaml(self.ws, path))
-            results[version_line] = (run.find_step_run("Sum")[0].get_metrics(), self.log_of(run, "Sum"))
+            results[version_line] = re.findall(r"FILE (.*)", self.log_of(run, "Show"))
         # Version 1 as named; without a version, the default one (2); Factor at its default 5.
-        self.assertEqual(results['      version: "1"\n'][0], {"total": 30})
-        self.assertIn("SCALED 5 10 15", results['      version: "1"\n'][1])
-        self.assertEqual(results[""][0], {"total": 3030})
-        self.assertEqual(results["module:"][0], {"total": 30})
+        self.assertEqual(results['      version: "1"\n'], ["n.txt 5 10 15"])
+        self.assertEqual(results[""], ["n.txt 1005 1010 1015"])
+        self.assertEqual(results["module:"], ["n.txt 5 10 15"])
 
 
 if __name__ == "__main__":
