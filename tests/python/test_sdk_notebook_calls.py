@@ -786,5 +786,64 @@ class LoadYamlStepTypesTest(_Runs):
         self.assertEqual(results["module:"], ["n.txt 5 10 15"])
 
 
+    def test_step_type_errors_name_the_file_and_key(self):
+        from azureml.pipeline.core.module import InputPortDef, Module
+        from azureml.pipeline.steps import ParallelRunConfig
+        Dataset.File.from_files([(self.store, "raw/")]).register(self.ws, "files")
+        self.write("yaml/scripts/score.py", PRS_SCORE)
+        ParallelRunConfig(environment=Environment("e"), entry_script="score.py", source_directory="scripts",
+                          error_threshold=1, output_action="append_row", compute_target="local",
+                          node_count=1).save_to_yaml(os.path.join(self.ws.path, "yaml", "score.yml"))
+        self.write("yaml/no_env.yml", "parallel_run_config: {entry_script: score.py, error_threshold: 1, "
+                   "output_action: summary_only, node_count: 1, environment_name: nosuch}\n")
+        self.write("yaml/bogus.yml", "parallel_run_config: {entry_script: score.py, error_threshold: 1, "
+                   "output_action: summary_only, node_count: 1, bogus: 2}\n")
+        self.write("mod/m.py", "print(1)\n")
+        Module.create(self.ws, "mod").publish_python_script(
+            "m.py", "d", inputs=[InputPortDef("in_port")], outputs=[], version="1", is_default=True,
+            source_directory=os.path.join(self.ws.path, "mod"))
+        head = ("pipeline:\n  parameters: {P: {type: datapath, default: {datastore: workspaceblobstore, "
+                "path_on_datastore: raw}}}\n  data_references:\n    Raw: {datastore: workspaceblobstore, "
+                "path_on_datastore: raw}\n    Files: {dataset_name: files}\n  steps:\n")
+        prs = "    S: {type: ParallelRunStep, parallel_run_config: %s, inputs: {i: {source: Files}}, outputs: {o: {destination: O}}}\n"
+        dts = "    C: {type: DataTransferStep, source_data_reference: {s: {source: %s}}, destination_data_reference: {d: {source: %s}}%s}\n"
+        cases = [
+            ("    A: {type: FooStep}\n", r"pipeline.steps.A.type: step 'A': FooStep steps are not part of"),
+            ("    A: {type: DatabricksStep}\n", r"pipeline.steps.A.type: step 'A' is a DatabricksStep, which runs on Azure Databricks"),
+            (prs % "nope.yml", r"pipeline.steps.S.parallel_run_config: \S+/yaml/nope.yml does not exist"),
+            (prs % "bogus.yml", r"pipeline.steps.S.parallel_run_config: \S+/yaml/bogus.yml: parallel_run_config.bogus: unknown key"),
+            (prs % "no_env.yml", r"pipeline.steps.S.parallel_run_config: \S+/no_env.yml: parallel_run_config.environment_name: "
+                                 r"Environment 'nosuch' is not registered"),
+            ("    S: {type: ParallelRunStep, inputs: {i: {source: Files}}}\n",
+             r"pipeline.steps.S.parallel_run_config: a ParallelRunStep needs the path of a ParallelRunConfig file"),
+            ((prs % "score.yml").replace("}}}", "}}, entry_script: x.py}"), r"pipeline.steps.S: unknown key entry_script"),
+            ((prs % "score.yml").replace("{i: {source: Files}}", "{i: {source: Files}, j: {source: Raw}}"),
+             r"pipeline.steps.S.inputs: a ParallelRunStep splits one input into mini-batches \(got 2\)"),
+            (dts % ("Raw", "New", ", destination: x"), r"pipeline.steps.C: unknown key destination"),
+            (dts % ("Raw", "New", ", source_reference_type: folder"),
+             r"pipeline.steps.C: DataTransferStep: source_reference_type must be 'file' or 'directory'"),
+            (dts % ("P", "New", ""), r"pipeline.steps.C.source_data_reference.s.source: a datapath parameter cannot be"),
+            (dts % ("Raw", "Files", ""), r"pipeline.steps.C.destination_data_reference.d.source: 'Files' is a dataset"),
+            (dts % ("Raw", "New, datastore: x", ""), r"pipeline.steps.C.destination_data_reference.d: unknown key datastore"),
+            ("    C: {type: DataTransferStep, destination_data_reference: {d: {source: New}}}\n",
+             r"pipeline.steps.C.source_data_reference: a DataTransferStep has exactly one source_data_reference \(got 0\)"),
+            ("    M: {type: ModuleStep, name: nope}\n", r"pipeline.steps.M.name: module 'nope': no module called 'nope'"),
+            ("    M: {type: ModuleStep}\n", r"pipeline.steps.M: a ModuleStep names its module with name: \(or id:\)"),
+            ("    M: {type: ModuleStep, name: mod, version: '9', inputs: {in_port: {source: Raw}}}\n",
+             r"pipeline.steps.M.version: module 'mod': .*no version '9'"),
+            ("    M: {type: ModuleStep, name: mod, inputs: {bad: {source: Raw}}}\n",
+             r"pipeline.steps.M: ModuleStep: module mod:1 has no input port 'bad'"),
+            ("    M: {type: ModuleStep, name: mod, script_name: x.py, inputs: {in_port: {source: Raw}}}\n",
+             r"pipeline.steps.M: unknown key script_name"),
+        ]
+        for text, pattern in cases:
+            path = self.write("yaml/bad.yml", head + text)
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(ValueError, "bad.yml: " + pattern):
+                    Pipeline.load_yaml(self.ws, path)
+        with self.assertRaisesRegex(FileNotFoundError, "ParallelRunConfig.load_yaml: cannot read .*missing.yml"):
+            ParallelRunConfig.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -224,8 +224,14 @@ class _Loader:
         if not c.spec.get("parallel_run_config"):
             _fail(self.filename, c.key + ".parallel_run_config", "a ParallelRunStep needs the path of a "
                   "ParallelRunConfig file (ParallelRunConfig.save_to_yaml)")
-        prc = ParallelRunConfig.load_yaml(self.ws, os.path.join(self.base, c.spec["parallel_run_config"]),
-                                          _base_dir=self.base)
+        prc_key = c.key + ".parallel_run_config"
+        prc_path = os.path.join(self.base, c.spec["parallel_run_config"])
+        if not os.path.isfile(prc_path):
+            _fail(self.filename, prc_key, "%s does not exist (write it with ParallelRunConfig.save_to_yaml)" % prc_path)
+        try:
+            prc = ParallelRunConfig.load_yaml(self.ws, prc_path, _base_dir=self.base)
+        except (OSError, ValueError) as e:  # the config file's own error (its name and key), under this key
+            _fail(self.filename, prc_key, str(e))
         if len(c.inputs) != 1:
             _fail(self.filename, c.key + ".inputs", "a ParallelRunStep splits one input into mini-batches "
                   "(got %d); pass the others as side_inputs" % len(c.inputs))
@@ -255,8 +261,13 @@ class _Loader:
         except Exception as e:  # noqa: BLE001 (the engine's not-found, reworded with the key)
             _fail(self.filename, c.key + ".name", "module %r: %s" % (module_id or module_name, e))
         version = section.get("version")
+        version = None if version is None else str(version)
         try:
-            return ModuleStep(module=module, version=None if version is None else str(version),
+            module.resolve(version)
+        except Exception as e:  # noqa: BLE001 (the engine's not-found, reworded with the key)
+            _fail(self.filename, c.key + ".version", "module %r: %s" % (module.name, e))
+        try:
+            return ModuleStep(module=module, version=version,
                               inputs_map=c.inputs, outputs_map=c.outputs, compute_target=c.compute,
                               runconfig=c.runconfig(), arguments=c.arguments(), params=c.params,
                               name=c.step_key)
