@@ -786,6 +786,40 @@ class LoadYamlStepTypesTest(_Runs):
         self.assertEqual(results["module:"], ["n.txt 5 10 15"])
 
 
+    def test_parallel_run_step_over_a_tabular_dataset_with_a_model_and_an_sdk_style_config(self):
+        from azureml.core import Model
+        self.write(os.path.join(self.store.root, "tab", "t.csv"), "a,b\n" + "".join("%d,%d\n" % (i, i * i) for i in range(7)))
+        Dataset.Tabular.from_delimited_files((self.store, "tab/t.csv")).register(self.ws, "table")
+        with redirect_stdout(io.StringIO()):
+            model = Model.register(self.ws, self.write("model.txt", "K=3"), "mymodel")
+        self.write("yaml/scripts/tscore.py", "from azureml.core.model import Model\ndef init():\n    global k\n"
+                   "    k = open(Model.get_model_path('mymodel')).read()\ndef run(df):\n"
+                   "    return ['%d,%d,%s' % (r.a, r.b, k) for r in df.itertuples()]\n")
+        # As the SDK writes it: mini_batch_size in bytes, the environment in a file of its own
+        # (relative paths from the YAML's folder), the name of an AmlCompute.
+        from azureml.core.compute import AmlCompute, ComputeTarget
+        with redirect_stdout(io.StringIO()):
+            ComputeTarget.create(self.ws, "cpu-cluster", AmlCompute.provisioning_configuration(max_nodes=2))
+        self.write("yaml/env.yml", "name: file-env\npython:\n  userManagedDependencies: true\n")
+        self.write("yaml/tscore.yml", "parallel_run_config:\n  mini_batch_size: 1024\n  error_threshold: 1\n"
+                   "  output_action: append_row\n  logging_level: INFO\n  compute_target_name: cpu-cluster\n"
+                   "  node_count: 1\n  process_count_per_node: 2\n  entry_script: tscore.py\n"
+                   "  source_directory: scripts\n  description: null\n  run_invocation_timeout: 60\n"
+                   "  run_max_try: 3\n  append_row_file_name: out.txt\n  environment: env.yml\n")
+        path = self.write("yaml/tab.yml", "pipeline:\n  data_references:\n    Table: {dataset_name: table}\n"
+                          "  steps:\n    Score:\n      type: ParallelRunStep\n      parallel_run_config: tscore.yml\n"
+                          "      models_id: ['%s']\n      inputs: {rows: {source: Table}}\n"
+                          "      outputs: {o: {destination: Scored}}\n" % model.id)
+        pipeline = Pipeline.load_yaml(self.ws, path)
+        step = pipeline._steps[0]
+        self.assertEqual((step.parallel_run_config.environment.name, [m.id for m in step.models]),
+                         ("file-env", ["mymodel:1"]))
+        self.assertEqual(step.parallel_run_config.compute_target, "cpu-cluster")
+        run = self.submit(pipeline)
+        out = run.find_step_run("Score")[0].get_output_data("Scored").path
+        self.assertEqual(sorted(_text(os.path.join(out, "out.txt")).splitlines()),
+                         sorted("%d,%d,K=3" % (i, i * i) for i in range(7)))
+
     def test_step_type_errors_name_the_file_and_key(self):
         from azureml.pipeline.core.module import InputPortDef, Module
         from azureml.pipeline.steps import ParallelRunConfig
