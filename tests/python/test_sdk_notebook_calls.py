@@ -600,7 +600,15 @@ COPY_YAML = """pipeline:
     Backup:
       datastore: workspaceblobstore
       path_on_datastore: backup/raw
+    Numbers: {datastore: workspaceblobstore, path_on_datastore: raw/numbers.txt}
+    NumbersCopy: {datastore: workspaceblobstore, path_on_datastore: copies/n.txt}
   steps:
+    OneFile:
+      type: DataTransferStep
+      source_data_reference: {n: {source: Numbers}}
+      destination_data_reference: {n_copy: {source: NumbersCopy}}
+      source_reference_type: file
+      destination_reference_type: file
     Copy:
       type: DataTransferStep
       name: copy
@@ -720,7 +728,7 @@ class LoadYamlStepTypesTest(_Runs):
         path = self.write("yaml/copy.yml", COPY_YAML)
         pipeline = Pipeline.load_yaml(self.ws, path)
         self.assertEqual(pipeline.description, "CopyThenRead")
-        self.assertEqual(sorted(s.name for s in pipeline._steps), ["Archive", "Read", "copy"])
+        self.assertEqual(sorted(s.name for s in pipeline._steps), ["Archive", "OneFile", "Read", "copy"])
         run = self.submit(pipeline)
         log = self.log_of(run, "Read")
         self.assertIn("FILE numbers.txt 1 2 3", log)
@@ -731,6 +739,9 @@ class LoadYamlStepTypesTest(_Runs):
         backup = os.path.join(store.root, "backup", "raw")
         self.assertEqual(_text(os.path.join(backup, "numbers.txt")), "1 2 3\n")
         self.assertEqual(_text(os.path.join(backup, "sub", "more.txt")), "4 5\n")
+        # One file, to a file path of a data reference.
+        self.assertEqual(os.listdir(os.path.join(store.root, "copies")), ["n.txt"])
+        self.assertEqual(_text(os.path.join(store.root, "copies", "n.txt")), "1 2 3\n")
 
 
     def test_parallel_run_step_from_a_saved_parallel_run_config(self):
