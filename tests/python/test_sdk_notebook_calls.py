@@ -865,6 +865,8 @@ class LoadYamlStepTypesTest(_Runs):
             ((prs % "score.yml").replace("{i: {source: Files}}", "{i: {source: Files}, j: {source: Raw}}"),
              r"pipeline.steps.S.inputs: a ParallelRunStep splits one input into mini-batches \(got 2\)"),
             (dts % ("Raw", "New", ", destination: x"), r"pipeline.steps.C: unknown key destination"),
+            (dts % ("Raw", "New", ", arguments: [a]"), r"pipeline.steps.C: unknown key arguments"),
+            ((prs % "score.yml").replace("}}}", "}}, runconfig: x.runconfig}"), r"pipeline.steps.S: unknown key runconfig"),
             (dts % ("Raw", "New", ", source_reference_type: folder"),
              r"pipeline.steps.C: DataTransferStep: source_reference_type must be 'file' or 'directory'"),
             (dts % ("P", "New", ""), r"pipeline.steps.C.source_data_reference.s.source: a datapath parameter cannot be"),

@@ -60,14 +60,17 @@ _PARAM_TYPES = {"string": str, "str": str, "int": int, "float": float, "bool": b
 _CLOUD_ONLY = {"AdlaStep": "Azure Data Lake Analytics", "DatabricksStep": "Azure Databricks",
                "AzureBatchStep": "Azure Batch"}
 _NOT_IN_YAML = ("AutoMLStep", "HyperDriveStep", "MpiStep", "MPIStep", "EstimatorStep", "CommandStep")
-_STEP_KEYS = ("type", "name", "compute", "allow_reuse", "arguments", "inputs", "outputs", "parameters",
-              "runconfig", "runconfig_parameters", "version", "description", "hash_paths")
+_STEP_KEYS = ("type", "name", "compute", "allow_reuse", "version", "description")
+# The keys of each step type beyond _STEP_KEYS: a key the type has no use for (a DataTransferStep's
+# arguments or outputs, a ParallelRunStep's runconfig) is refused rather than dropped.
+_RUN_KEYS = ("arguments", "inputs", "outputs")
 _KIND_KEYS = {
-    "PythonScriptStep": ("script_name", "source_directory"),
+    "PythonScriptStep": _RUN_KEYS + ("parameters", "runconfig", "runconfig_parameters", "hash_paths", "script_name",
+                                     "source_directory"),
     "DataTransferStep": ("source_data_reference", "destination_data_reference", "source_reference_type",
                          "destination_reference_type", "adla_compute_name"),
-    "ParallelRunStep": ("parallel_run_config", "side_inputs", "models_id"),
-    "ModuleStep": ("id", "module"),
+    "ParallelRunStep": _RUN_KEYS + ("parallel_run_config", "side_inputs", "models_id"),
+    "ModuleStep": _RUN_KEYS + ("parameters", "runconfig", "runconfig_parameters", "id", "module"),
 }
 
 
@@ -366,7 +369,7 @@ class _Loader:
 
 class _StepContext:
     """What every step type reads the same way: compute, inputs, outputs, side inputs, params,
-    arguments, runconfig and allow_reuse (the keys of _STEP_KEYS)."""
+    arguments, runconfig and allow_reuse (the keys of _STEP_KEYS and _RUN_KEYS)."""
 
     def __init__(self, loader, step_key, key, spec, default_compute):
         self.loader, self.step_key, self.key, self.spec = loader, step_key, key, spec
