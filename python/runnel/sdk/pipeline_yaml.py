@@ -32,7 +32,8 @@ step objects.
           source_reference_type: directory                          # in place) or a new output
         Score:
           type: ParallelRunStep
-          parallel_run_config: score.yml    # a ParallelRunConfig.save_to_yaml() file
+          parallel_run_config: score.yml    # a ParallelRunConfig.save_to_yaml() file; it and the relative
+                                            # paths in it are taken from the YAML file's folder
           inputs: {images: {source: ImagesDataset}}                 # one input, split in mini-batches
           side_inputs: {labels: {source: ScaledData}}
           outputs: {scores: {destination: Scores}}                  # the step's `output`
@@ -40,12 +41,14 @@ step objects.
         Module:
           type: ModuleStep
           name: my_module                   # the registered Module's name (or id:)
-          version: "2"                      # default: the module's default version
+          version: "2"                      # default: the module's default version (a step with
+                                            # no type and `module: {name:, version:}` is one too)
           inputs: {in_port: {source: ScaledData}}                   # keyed by the module's ports
           outputs: {out_port: {destination: Moduled}}
 
-Every step takes `parameters:` ({name: {source: PipelineParameter} or a value}): the step's params,
-which `parameter:NAME` in its arguments names too. The cloud-only steps (AdlaStep, DatabricksStep,
+PythonScriptStep and ModuleStep take `parameters:` ({name: {source: PipelineParameter} or a value}):
+the step's params, which `parameter:NAME` in its arguments names too. A key a step type has no
+use for is refused (`runconfig_parameters` and `hash_paths` are accepted and not used). The cloud-only steps (AdlaStep, DatabricksStep,
 AzureBatchStep) and the steps the SDK's YAML has no form for (AutoMLStep, HyperDriveStep,
 MpiStep, EstimatorStep) are refused naming the file, the step and its type. Errors are
 ValueError naming the file and the key.
