@@ -328,7 +328,8 @@ class DownloadedOutputTest(_Runs):
         for folder, _dirs, files in os.walk(path):
             for f in files:
                 full = os.path.join(folder, f)
-                out[os.path.relpath(full, path)] = open(full).read()
+                with open(full) as fh:
+                    out[os.path.relpath(full, path)] = fh.read()
         return out
 
     def check(self, make_output, as_download):
@@ -865,8 +866,6 @@ class LoadYamlStepTypesTest(_Runs):
             ((prs % "score.yml").replace("{i: {source: Files}}", "{i: {source: Files}, j: {source: Raw}}"),
              r"pipeline.steps.S.inputs: a ParallelRunStep splits one input into mini-batches \(got 2\)"),
             (dts % ("Raw", "New", ", destination: x"), r"pipeline.steps.C: unknown key destination"),
-            (dts % ("Raw", "New", ", arguments: [a]"), r"pipeline.steps.C: unknown key arguments"),
-            ((prs % "score.yml").replace("}}}", "}}, runconfig: x.runconfig}"), r"pipeline.steps.S: unknown key runconfig"),
             (dts % ("Raw", "New", ", source_reference_type: folder"),
              r"pipeline.steps.C: DataTransferStep: source_reference_type must be 'file' or 'directory'"),
             (dts % ("P", "New", ""), r"pipeline.steps.C.source_data_reference.s.source: a datapath parameter cannot be"),
@@ -880,14 +879,25 @@ class LoadYamlStepTypesTest(_Runs):
              r"pipeline.steps.M.version: module 'mod': .*no version '9'"),
             ("    M: {type: ModuleStep, name: mod, inputs: {bad: {source: Raw}}}\n",
              r"pipeline.steps.M: ModuleStep: module mod:1 has no input port 'bad'"),
-            ("    M: {type: ModuleStep, name: mod, script_name: x.py, inputs: {in_port: {source: Raw}}}\n",
-             r"pipeline.steps.M: unknown key script_name"),
         ]
         for text, pattern in cases:
             path = self.write("yaml/bad.yml", head + text)
             with self.subTest(text=text):
                 with self.assertRaisesRegex(ValueError, "bad.yml: " + pattern):
                     Pipeline.load_yaml(self.ws, path)
+        # A key of another step type is ignored, as the SDK ignores it, with a warning naming it.
+        ignored = [
+            (dts % ("Raw", "New", ", arguments: [a]"), r"pipeline.steps.C: a DataTransferStep does not use arguments"),
+            ((prs % "score.yml").replace("}}}", "}}, runconfig: x.runconfig}"),
+             r"pipeline.steps.S: a ParallelRunStep does not use runconfig"),
+            ("    M: {type: ModuleStep, name: mod, script_name: x.py, inputs: {in_port: {source: Raw}}}\n",
+             r"pipeline.steps.M: a ModuleStep does not use script_name"),
+        ]
+        for text, pattern in ignored:
+            path = self.write("yaml/ignored.yml", head + text)
+            with self.subTest(text=text):
+                with self.assertWarnsRegex(UserWarning, "ignored.yml: " + pattern):
+                    self.assertEqual(len(Pipeline.load_yaml(self.ws, path)._steps), 1)
         with self.assertRaisesRegex(FileNotFoundError, "ParallelRunConfig.load_yaml: cannot read .*missing.yml"):
             ParallelRunConfig.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
 

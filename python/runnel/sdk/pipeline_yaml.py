@@ -48,13 +48,15 @@ step objects.
 
 PythonScriptStep and ModuleStep take `parameters:` ({name: {source: PipelineParameter} or a value}):
 the step's params, which `parameter:NAME` in its arguments names too. A key a step type has no
-use for is refused (`runconfig_parameters` and `hash_paths` are accepted and not used). The cloud-only steps (AdlaStep, DatabricksStep,
+use for is ignored with a warning, as the SDK ignores it, and a key of no step type is an error
+(`runconfig_parameters` and `hash_paths` are accepted and not used). The cloud-only steps (AdlaStep, DatabricksStep,
 AzureBatchStep) and the steps the SDK's YAML has no form for (AutoMLStep, HyperDriveStep,
 MpiStep, EstimatorStep) are refused naming the file, the step and its type. Errors are
 ValueError naming the file and the key.
 """
 
 import os
+import warnings
 
 _PARAM_TYPES = {"string": str, "str": str, "int": int, "float": float, "bool": bool}
 
@@ -190,7 +192,15 @@ class _Loader:
                   "(it has PythonScriptStep, DataTransferStep, ParallelRunStep and ModuleStep); build this step in "
                   "Python and add it to the pipeline"
                   % (step_key, kind, " (the SDK cannot load them either)" if kind in _NOT_IN_YAML else ""))
-        _check_keys(spec, _STEP_KEYS + _KIND_KEYS[kind], self.filename, key)
+        # A key of no step type is an error; a key of another step type is ignored, as the
+        # SDK ignores it, but said once (a DataTransferStep's `arguments:` do nothing).
+        every = set(_STEP_KEYS).union(*_KIND_KEYS.values())
+        _check_keys(spec, every, self.filename, key)
+        unused = sorted(set(spec) - set(_STEP_KEYS + _KIND_KEYS[kind]))
+        if unused:
+            warnings.warn("%s: %s: a %s does not use %s; ignored, as the SDK ignores it"
+                          % (self.filename, key, kind, ", ".join(unused)), stacklevel=3)
+            spec = {k: v for k, v in spec.items() if k not in unused}
         ctx = _StepContext(self, step_key, key, spec, default_compute)
         return getattr(self, "_" + kind)(ctx)
 
