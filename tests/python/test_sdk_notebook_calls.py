@@ -328,7 +328,8 @@ class DownloadedOutputTest(_Runs):
         for folder, _dirs, files in os.walk(path):
             for f in files:
                 full = os.path.join(folder, f)
-                out[os.path.relpath(full, path)] = open(full).read()
+                with open(full) as fh:
+                    out[os.path.relpath(full, path)] = fh.read()
         return out
 
     def check(self, make_output, as_download):
@@ -583,6 +584,322 @@ class LoadYamlTest(_Runs):
                     Pipeline.load_yaml(self.ws, path)
         with self.assertRaises(FileNotFoundError):
             Pipeline.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
+
+
+def _show_step(key, source):
+    """The YAML of a PythonScriptStep `key` printing each file of `source` (SHOW)."""
+    return ("    %s:\n      type: PythonScriptStep\n      script_name: show.py\n      source_directory: steps\n"
+            "      arguments: [--data, input:data]\n      inputs: {data: {source: %s}}\n" % (key, source))
+
+
+COPY_YAML = """pipeline:
+  description: CopyThenRead
+  data_references:
+    RawFolder:
+      datastore: workspaceblobstore
+      path_on_datastore: raw
+    Backup:
+      datastore: workspaceblobstore
+      path_on_datastore: backup/raw
+    Numbers: {datastore: workspaceblobstore, path_on_datastore: raw/numbers.txt}
+    NumbersCopy: {datastore: workspaceblobstore, path_on_datastore: copies/n.txt}
+  steps:
+    OneFile:
+      type: DataTransferStep
+      source_data_reference: {n: {source: Numbers}}
+      destination_data_reference: {n_copy: {source: NumbersCopy}}
+      source_reference_type: file
+      destination_reference_type: file
+    Copy:
+      type: DataTransferStep
+      name: copy
+      source_data_reference:
+        raw_copy: {source: RawFolder}
+      destination_data_reference:
+        copied: {source: CopiedData}
+      source_reference_type: directory
+      destination_reference_type: directory
+    Archive:
+      type: DataTransferStep
+      source_data_reference:
+        from_copy: {source: CopiedData}
+      destination_data_reference:
+        to_backup: {source: Backup}
+      source_reference_type: directory
+""" + _show_step("Read", "CopiedData")
+
+SHOW = """import argparse, os
+p = argparse.ArgumentParser()
+p.add_argument('--data')
+a = p.parse_args()
+for folder, _dirs, files in sorted(os.walk(a.data)):
+    for f in sorted(files):
+        full = os.path.join(folder, f)
+        print('FILE %s %s' % (os.path.relpath(full, a.data), open(full).read().strip()))
+"""
+
+
+PRS_YAML = """pipeline:
+  description: BatchScore
+  data_references:
+    Images: {dataset_name: images}
+    Labels: {datastore: workspaceblobstore, path_on_datastore: raw}
+  steps:
+    Score:
+      type: ParallelRunStep
+      name: score
+      parallel_run_config: score.yml
+      allow_reuse: true
+      inputs:
+        images: {source: Images}
+      side_inputs:
+        labels: {source: Labels}
+      outputs:
+        scores: {destination: Scores}
+      arguments: [--labels, side_input:labels]
+"""
+
+# Each file: its name, its length and the side input's numbers.txt.
+PRS_SCORE = """import argparse, os
+def init():
+    global labels
+    p = argparse.ArgumentParser()
+    p.add_argument('--labels')
+    a, _ = p.parse_known_args()
+    labels = open(os.path.join(a.labels, 'numbers.txt')).read().strip()
+
+def run(mini_batch):
+    return ['%s,%d,%s' % (os.path.basename(f), len(open(f).read()), labels) for f in mini_batch]
+"""
+
+
+MODULE_YAML = """pipeline:
+  description: ModulePipeline
+  parameters: {Factor: {type: int, default: 5}}
+  data_references: {RawFolder: {datastore: workspaceblobstore, path_on_datastore: raw}}
+  steps:
+    Scale:
+      type: ModuleStep
+      name: scaler
+      version: VERSION
+      inputs: {in_port: {source: RawFolder}}
+      outputs: {out_port: {destination: Scaled}}
+      parameters: {factor: {source: Factor}}
+      arguments: [--data, input:in_port, --out, output:out_port, --factor, parameter:factor]
+""" + _show_step("Show", "Scaled")
+
+# A module's script: the numbers of numbers.txt times --factor.
+SCALE_MODULE = """import argparse, os
+p = argparse.ArgumentParser()
+for a in ('--data', '--out', '--factor'):
+    p.add_argument(a)
+a = p.parse_args()
+factor = int(a.factor)
+nums = [int(x) * factor for x in open(os.path.join(a.data, 'numbers.txt')).read().split()]
+os.makedirs(a.out, exist_ok=True)
+open(os.path.join(a.out, 'n.txt'), 'w').write(' '.join(map(str, nums)))
+"""
+
+
+def _text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+class LoadYamlStepTypesTest(_Runs):
+    """The DataTransferStep, ParallelRunStep and ModuleStep step types of the v1 pipeline YAML,
+    built from a file and run."""
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.ws.get_default_datastore()
+        self.write(os.path.join(self.store.root, "raw", "numbers.txt"), "1 2 3\n")
+
+    def submit(self, pipeline, name="yaml-steps"):
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, name).submit(pipeline)
+            status = run.wait_for_completion(show_output=False, raise_on_error=False)
+        self.assertEqual(status, "Finished", [s.get_job_log() for s in run.get_steps()])
+        return run
+
+    def test_data_transfer_step_copies_a_data_reference_folder_to_a_new_output(self):
+        store = self.store
+        self.write(os.path.join(store.root, "raw", "sub", "more.txt"), "4 5\n")
+        self.write("yaml/steps/show.py", SHOW)
+        path = self.write("yaml/copy.yml", COPY_YAML)
+        pipeline = Pipeline.load_yaml(self.ws, path)
+        self.assertEqual(pipeline.description, "CopyThenRead")
+        self.assertEqual(sorted(s.name for s in pipeline._steps), ["Archive", "OneFile", "Read", "copy"])
+        run = self.submit(pipeline)
+        log = self.log_of(run, "Read")
+        self.assertIn("FILE numbers.txt 1 2 3", log)
+        self.assertIn("FILE %s 4 5" % os.path.join("sub", "more.txt"), log)
+        copied = run.find_step_run("copy")[0].get_output_data("CopiedData").path
+        self.assertEqual(_text(os.path.join(copied, "sub", "more.txt")), "4 5\n")
+        # The second copy wrote into the Backup data reference, in place on the datastore.
+        backup = os.path.join(store.root, "backup", "raw")
+        self.assertEqual(_text(os.path.join(backup, "numbers.txt")), "1 2 3\n")
+        self.assertEqual(_text(os.path.join(backup, "sub", "more.txt")), "4 5\n")
+        # One file, to a file path of a data reference.
+        self.assertEqual(os.listdir(os.path.join(store.root, "copies")), ["n.txt"])
+        self.assertEqual(_text(os.path.join(store.root, "copies", "n.txt")), "1 2 3\n")
+
+
+    def test_parallel_run_step_from_a_saved_parallel_run_config(self):
+        from azureml.pipeline.steps import ParallelRunConfig
+        for i in range(5):
+            self.write(os.path.join(self.store.root, "images", "img%d.txt" % i), "x" * (i + 1))
+        Dataset.File.from_files([(self.store, "images/")]).register(self.ws, "images")
+        self.write("yaml/scripts/score.py", PRS_SCORE)
+        prc = ParallelRunConfig(environment=Environment("batch-env"), entry_script="score.py",
+                                source_directory="scripts", mini_batch_size="2", error_threshold=3,
+                                output_action="append_row", append_row_file_name="scores.csv",
+                                compute_target="local", node_count=1, process_count_per_node=2)
+        config = os.path.join(self.ws.path, "yaml", "score.yml")
+        prc.save_to_yaml(config)
+        back = ParallelRunConfig.load_yaml(self.ws, config)
+        self.assertEqual((back.entry_script, back.mini_batch_size, back.error_threshold, back.output_action,
+                          back.process_count_per_node, back.node_count, back.environment.name,
+                          back.append_row_file_name),
+                         ("score.py", "2", 3, "append_row", 2, 1, "batch-env", "scores.csv"))
+        # Relative paths in the file are taken from the current folder, as the SDK takes them.
+        self.assertEqual(back.source_directory, os.path.join(os.getcwd(), "scripts"))
+        path = self.write("yaml/prs.yml", PRS_YAML)
+        pipeline = Pipeline.load_yaml(self.ws, path)
+        run = self.submit(pipeline)
+        step = run.find_step_run("score")[0]
+        rows = sorted(_text(os.path.join(step.get_output_data("Scores").path, "scores.csv")).splitlines())
+        self.assertEqual(rows, ["img%d.txt,%d,1 2 3" % (i, i + 1) for i in range(5)])
+        self.assertEqual(sorted(k.items for k in step.get_children()), [1, 2, 2])
+
+
+    def test_module_step_runs_the_registered_module_version(self):
+        from azureml.pipeline.core.module import InputPortDef, Module, OutputPortDef
+        module = Module.create(self.ws, "scaler", description="scales numbers")
+        for version, body in (("1", SCALE_MODULE), ("2", SCALE_MODULE.replace("* factor", "* factor + 1000"))):
+            self.write("mod%s/scale.py" % version, body)
+            module.publish_python_script("scale.py", "v" + version, inputs=[InputPortDef("in_port")],
+                                         outputs=[OutputPortDef("out_port")], params={"factor": "2"},
+                                         version=version, is_default=version == "2",
+                                         source_directory=os.path.join(self.ws.path, "mod" + version))
+        self.write("yaml/steps/show.py", SHOW)
+        results = {}
+        # The older form: no type, the module named in a `module:` section.
+        older = MODULE_YAML.replace("      type: ModuleStep\n      name: scaler\n      version: VERSION\n",
+                                    '      module: {name: scaler, version: "1"}\n')
+        for version_line, text in (('      version: "1"\n', None), ("", None), ("module:", older)):
+            text = text or MODULE_YAML.replace("      version: VERSION\n", version_line)
+            path = self.write("yaml/module.yml", text)
+            run = self.submit(Pipeline.load_yaml(self.ws, path))
+            results[version_line] = re.findall(r"FILE (.*)", self.log_of(run, "Show"))
+        # Version 1 as named; without a version, the default one (2); Factor at its default 5.
+        self.assertEqual(results['      version: "1"\n'], ["n.txt 5 10 15"])
+        self.assertEqual(results[""], ["n.txt 1005 1010 1015"])
+        self.assertEqual(results["module:"], ["n.txt 5 10 15"])
+
+
+    def test_parallel_run_step_over_a_tabular_dataset_with_a_model_and_an_sdk_style_config(self):
+        from azureml.core import Model
+        self.write(os.path.join(self.store.root, "tab", "t.csv"), "a,b\n" + "".join("%d,%d\n" % (i, i * i) for i in range(7)))
+        Dataset.Tabular.from_delimited_files((self.store, "tab/t.csv")).register(self.ws, "table")
+        with redirect_stdout(io.StringIO()):
+            model = Model.register(self.ws, self.write("model.txt", "K=3"), "mymodel")
+        self.write("yaml/scripts/tscore.py", "from azureml.core.model import Model\ndef init():\n    global k\n"
+                   "    k = open(Model.get_model_path('mymodel')).read()\ndef run(df):\n"
+                   "    return ['%d,%d,%s' % (r.a, r.b, k) for r in df.itertuples()]\n")
+        # As the SDK writes it: mini_batch_size in bytes, the environment in a file of its own
+        # (relative paths from the YAML's folder), the name of an AmlCompute.
+        from azureml.core.compute import AmlCompute, ComputeTarget
+        with redirect_stdout(io.StringIO()):
+            ComputeTarget.create(self.ws, "cpu-cluster", AmlCompute.provisioning_configuration(max_nodes=2))
+        self.write("yaml/env.yml", "name: file-env\npython:\n  userManagedDependencies: true\n")
+        self.write("yaml/tscore.yml", "parallel_run_config:\n  mini_batch_size: 1024\n  error_threshold: 1\n"
+                   "  output_action: append_row\n  logging_level: INFO\n  compute_target_name: cpu-cluster\n"
+                   "  node_count: 1\n  process_count_per_node: 2\n  entry_script: tscore.py\n"
+                   "  source_directory: scripts\n  description: null\n  run_invocation_timeout: 60\n"
+                   "  run_max_try: 3\n  append_row_file_name: out.txt\n  environment: env.yml\n")
+        path = self.write("yaml/tab.yml", "pipeline:\n  data_references:\n    Table: {dataset_name: table}\n"
+                          "  steps:\n    Score:\n      type: ParallelRunStep\n      parallel_run_config: tscore.yml\n"
+                          "      models_id: ['%s']\n      inputs: {rows: {source: Table}}\n"
+                          "      outputs: {o: {destination: Scored}}\n" % model.id)
+        pipeline = Pipeline.load_yaml(self.ws, path)
+        step = pipeline._steps[0]
+        self.assertEqual((step.parallel_run_config.environment.name, [m.id for m in step.models]),
+                         ("file-env", ["mymodel:1"]))
+        self.assertEqual(step.parallel_run_config.compute_target, "cpu-cluster")
+        run = self.submit(pipeline)
+        out = run.find_step_run("Score")[0].get_output_data("Scored").path
+        self.assertEqual(sorted(_text(os.path.join(out, "out.txt")).splitlines()),
+                         sorted("%d,%d,K=3" % (i, i * i) for i in range(7)))
+
+    def test_step_type_errors_name_the_file_and_key(self):
+        from azureml.pipeline.core.module import InputPortDef, Module
+        from azureml.pipeline.steps import ParallelRunConfig
+        Dataset.File.from_files([(self.store, "raw/")]).register(self.ws, "files")
+        self.write("yaml/scripts/score.py", PRS_SCORE)
+        ParallelRunConfig(environment=Environment("e"), entry_script="score.py", source_directory="scripts",
+                          error_threshold=1, output_action="append_row", compute_target="local",
+                          node_count=1).save_to_yaml(os.path.join(self.ws.path, "yaml", "score.yml"))
+        self.write("yaml/no_env.yml", "parallel_run_config: {entry_script: score.py, error_threshold: 1, "
+                   "output_action: summary_only, node_count: 1, environment_name: nosuch}\n")
+        self.write("yaml/bogus.yml", "parallel_run_config: {entry_script: score.py, error_threshold: 1, "
+                   "output_action: summary_only, node_count: 1, bogus: 2}\n")
+        self.write("mod/m.py", "print(1)\n")
+        Module.create(self.ws, "mod").publish_python_script(
+            "m.py", "d", inputs=[InputPortDef("in_port")], outputs=[], version="1", is_default=True,
+            source_directory=os.path.join(self.ws.path, "mod"))
+        head = ("pipeline:\n  parameters: {P: {type: datapath, default: {datastore: workspaceblobstore, "
+                "path_on_datastore: raw}}}\n  data_references:\n    Raw: {datastore: workspaceblobstore, "
+                "path_on_datastore: raw}\n    Files: {dataset_name: files}\n  steps:\n")
+        prs = "    S: {type: ParallelRunStep, parallel_run_config: %s, inputs: {i: {source: Files}}, outputs: {o: {destination: O}}}\n"
+        dts = "    C: {type: DataTransferStep, source_data_reference: {s: {source: %s}}, destination_data_reference: {d: {source: %s}}%s}\n"
+        cases = [
+            ("    A: {type: FooStep}\n", r"pipeline.steps.A.type: step 'A': FooStep steps are not part of"),
+            ("    A: {type: DatabricksStep}\n", r"pipeline.steps.A.type: step 'A' is a DatabricksStep, which runs on Azure Databricks"),
+            (prs % "nope.yml", r"pipeline.steps.S.parallel_run_config: \S+/yaml/nope.yml does not exist"),
+            (prs % "bogus.yml", r"pipeline.steps.S.parallel_run_config: \S+/yaml/bogus.yml: parallel_run_config.bogus: unknown key"),
+            (prs % "no_env.yml", r"pipeline.steps.S.parallel_run_config: \S+/no_env.yml: parallel_run_config.environment_name: "
+                                 r"Environment 'nosuch' is not registered"),
+            ("    S: {type: ParallelRunStep, inputs: {i: {source: Files}}}\n",
+             r"pipeline.steps.S.parallel_run_config: a ParallelRunStep needs the path of a ParallelRunConfig file"),
+            ((prs % "score.yml").replace("}}}", "}}, entry_script: x.py}"), r"pipeline.steps.S: unknown key entry_script"),
+            ((prs % "score.yml").replace("{i: {source: Files}}", "{i: {source: Files}, j: {source: Raw}}"),
+             r"pipeline.steps.S.inputs: a ParallelRunStep splits one input into mini-batches \(got 2\)"),
+            (dts % ("Raw", "New", ", destination: x"), r"pipeline.steps.C: unknown key destination"),
+            (dts % ("Raw", "New", ", source_reference_type: folder"),
+             r"pipeline.steps.C: DataTransferStep: source_reference_type must be 'file' or 'directory'"),
+            (dts % ("P", "New", ""), r"pipeline.steps.C.source_data_reference.s.source: a datapath parameter cannot be"),
+            (dts % ("Raw", "Files", ""), r"pipeline.steps.C.destination_data_reference.d.source: 'Files' is a dataset"),
+            (dts % ("Raw", "New, datastore: x", ""), r"pipeline.steps.C.destination_data_reference.d: unknown key datastore"),
+            ("    C: {type: DataTransferStep, destination_data_reference: {d: {source: New}}}\n",
+             r"pipeline.steps.C.source_data_reference: a DataTransferStep has exactly one source_data_reference \(got 0\)"),
+            ("    M: {type: ModuleStep, name: nope}\n", r"pipeline.steps.M.name: module 'nope': no module called 'nope'"),
+            ("    M: {type: ModuleStep}\n", r"pipeline.steps.M: a ModuleStep names its module with name: \(or id:\)"),
+            ("    M: {type: ModuleStep, name: mod, version: '9', inputs: {in_port: {source: Raw}}}\n",
+             r"pipeline.steps.M.version: module 'mod': .*no version '9'"),
+            ("    M: {type: ModuleStep, name: mod, inputs: {bad: {source: Raw}}}\n",
+             r"pipeline.steps.M: ModuleStep: module mod:1 has no input port 'bad'"),
+        ]
+        for text, pattern in cases:
+            path = self.write("yaml/bad.yml", head + text)
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(ValueError, "bad.yml: " + pattern):
+                    Pipeline.load_yaml(self.ws, path)
+        # A key of another step type is ignored, as the SDK ignores it, with a warning naming it.
+        ignored = [
+            (dts % ("Raw", "New", ", arguments: [a]"), r"pipeline.steps.C: a DataTransferStep does not use arguments"),
+            ((prs % "score.yml").replace("}}}", "}}, runconfig: x.runconfig}"),
+             r"pipeline.steps.S: a ParallelRunStep does not use runconfig"),
+            ("    M: {type: ModuleStep, name: mod, script_name: x.py, inputs: {in_port: {source: Raw}}}\n",
+             r"pipeline.steps.M: a ModuleStep does not use script_name"),
+        ]
+        for text, pattern in ignored:
+            path = self.write("yaml/ignored.yml", head + text)
+            with self.subTest(text=text):
+                with self.assertWarnsRegex(UserWarning, "ignored.yml: " + pattern):
+                    self.assertEqual(len(Pipeline.load_yaml(self.ws, path)._steps), 1)
+        with self.assertRaisesRegex(FileNotFoundError, "ParallelRunConfig.load_yaml: cannot read .*missing.yml"):
+            ParallelRunConfig.load_yaml(self.ws, os.path.join(self.root, "missing.yml"))
 
 
 if __name__ == "__main__":

@@ -171,6 +171,9 @@ class ParallelRunConfig:
         def local(p):
             return p if os.path.isabs(p) else os.path.join(base, p)
         env = config.get("environment")
+        # The key an environment error names: the one the environment was read from.
+        env_key = "environment" if env is not None else "environment_dir_path" \
+            if config.get("environment_dir_path") else "environment_name"
         try:
             if isinstance(env, str):
                 with open(local(env), encoding="utf-8") as f:
@@ -183,13 +186,13 @@ class ParallelRunConfig:
             elif config.get("environment_name"):
                 env = Environment.get(workspace, config["environment_name"])
             elif env is not None:
-                fail("environment", "an environment definition or the path of a file holding one, not %r" % (env,))
+                fail(env_key, "an environment definition or the path of a file holding one, not %r" % (env,))
         except OSError as e:
-            fail("environment", "cannot read %s: %s" % (e.filename, e.strerror))
+            fail(env_key, "cannot read %s: %s" % (e.filename, e.strerror))
         except ValueError:
             raise
         except Exception as e:  # noqa: BLE001 (UserErrorException / NotFoundError, reworded with the key)
-            fail("environment", str(e))
+            fail(env_key, str(e))
         mini_batch_size = config.get("mini_batch_size")
         source = config.get("source_directory")
         kwargs = {k: config[k] for k in ("error_threshold", "output_action", "node_count", "process_count_per_node",

@@ -32,7 +32,8 @@ step objects.
           source_reference_type: directory                          # in place) or a new output
         Score:
           type: ParallelRunStep
-          parallel_run_config: score.yml    # a ParallelRunConfig.save_to_yaml() file
+          parallel_run_config: score.yml    # a ParallelRunConfig.save_to_yaml() file; it and the relative
+                                            # paths in it are taken from the YAML file's folder
           inputs: {images: {source: ImagesDataset}}                 # one input, split in mini-batches
           side_inputs: {labels: {source: ScaledData}}
           outputs: {scores: {destination: Scores}}                  # the step's `output`
@@ -40,18 +41,22 @@ step objects.
         Module:
           type: ModuleStep
           name: my_module                   # the registered Module's name (or id:)
-          version: "2"                      # default: the module's default version
+          version: "2"                      # default: the module's default version (a step with
+                                            # no type and `module: {name:, version:}` is one too)
           inputs: {in_port: {source: ScaledData}}                   # keyed by the module's ports
           outputs: {out_port: {destination: Moduled}}
 
-Every step takes `parameters:` ({name: {source: PipelineParameter} or a value}): the step's params,
-which `parameter:NAME` in its arguments names too. The cloud-only steps (AdlaStep, DatabricksStep,
+PythonScriptStep and ModuleStep take `parameters:` ({name: {source: PipelineParameter} or a value}):
+the step's params, which `parameter:NAME` in its arguments names too. A key a step type has no
+use for is ignored with a warning, as the SDK ignores it, and a key of no step type is an error
+(`runconfig_parameters` and `hash_paths` are accepted and not used). The cloud-only steps (AdlaStep, DatabricksStep,
 AzureBatchStep) and the steps the SDK's YAML has no form for (AutoMLStep, HyperDriveStep,
 MpiStep, EstimatorStep) are refused naming the file, the step and its type. Errors are
 ValueError naming the file and the key.
 """
 
 import os
+import warnings
 
 _PARAM_TYPES = {"string": str, "str": str, "int": int, "float": float, "bool": bool}
 
@@ -60,14 +65,17 @@ _PARAM_TYPES = {"string": str, "str": str, "int": int, "float": float, "bool": b
 _CLOUD_ONLY = {"AdlaStep": "Azure Data Lake Analytics", "DatabricksStep": "Azure Databricks",
                "AzureBatchStep": "Azure Batch"}
 _NOT_IN_YAML = ("AutoMLStep", "HyperDriveStep", "MpiStep", "MPIStep", "EstimatorStep", "CommandStep")
-_STEP_KEYS = ("type", "name", "compute", "allow_reuse", "arguments", "inputs", "outputs", "parameters",
-              "runconfig", "runconfig_parameters", "version", "description", "hash_paths")
+_STEP_KEYS = ("type", "name", "compute", "allow_reuse", "version", "description")
+# The keys of each step type beyond _STEP_KEYS: a key the type has no use for (a DataTransferStep's
+# arguments or outputs, a ParallelRunStep's runconfig) is refused rather than dropped.
+_RUN_KEYS = ("arguments", "inputs", "outputs")
 _KIND_KEYS = {
-    "PythonScriptStep": ("script_name", "source_directory"),
+    "PythonScriptStep": _RUN_KEYS + ("parameters", "runconfig", "runconfig_parameters", "hash_paths", "script_name",
+                                     "source_directory"),
     "DataTransferStep": ("source_data_reference", "destination_data_reference", "source_reference_type",
                          "destination_reference_type", "adla_compute_name"),
-    "ParallelRunStep": ("parallel_run_config", "side_inputs", "models_id"),
-    "ModuleStep": ("id", "module"),
+    "ParallelRunStep": _RUN_KEYS + ("parallel_run_config", "side_inputs", "models_id"),
+    "ModuleStep": _RUN_KEYS + ("parameters", "runconfig", "runconfig_parameters", "id", "module"),
 }
 
 
@@ -173,7 +181,9 @@ class _Loader:
     def step(self, step_key, spec, default_compute):
         key = "pipeline.steps." + step_key
         spec = _mapping(spec, self.filename, key)
-        kind = spec.get("type", "PythonScriptStep")
+        # Without a type: a ModuleStep when the step has the older `module:` section (as the
+        # SDK reads it), else a PythonScriptStep.
+        kind = spec.get("type") or ("ModuleStep" if "module" in spec else "PythonScriptStep")
         if kind in _CLOUD_ONLY:
             _fail(self.filename, key + ".type", "step %r is a %s, which runs on %s: a cloud service runnel does not "
                   "run locally; replace it with a PythonScriptStep doing the same work" % (step_key, kind, _CLOUD_ONLY[kind]))
@@ -182,7 +192,15 @@ class _Loader:
                   "(it has PythonScriptStep, DataTransferStep, ParallelRunStep and ModuleStep); build this step in "
                   "Python and add it to the pipeline"
                   % (step_key, kind, " (the SDK cannot load them either)" if kind in _NOT_IN_YAML else ""))
-        _check_keys(spec, _STEP_KEYS + _KIND_KEYS[kind], self.filename, key)
+        # A key of no step type is an error; a key of another step type is ignored, as the
+        # SDK ignores it, but said once (a DataTransferStep's `arguments:` do nothing).
+        every = set(_STEP_KEYS).union(*_KIND_KEYS.values())
+        _check_keys(spec, every, self.filename, key)
+        unused = sorted(set(spec) - set(_STEP_KEYS + _KIND_KEYS[kind]))
+        if unused:
+            warnings.warn("%s: %s: a %s does not use %s; ignored, as the SDK ignores it"
+                          % (self.filename, key, kind, ", ".join(unused)), stacklevel=3)
+            spec = {k: v for k, v in spec.items() if k not in unused}
         ctx = _StepContext(self, step_key, key, spec, default_compute)
         return getattr(self, "_" + kind)(ctx)
 
@@ -222,8 +240,14 @@ class _Loader:
         if not c.spec.get("parallel_run_config"):
             _fail(self.filename, c.key + ".parallel_run_config", "a ParallelRunStep needs the path of a "
                   "ParallelRunConfig file (ParallelRunConfig.save_to_yaml)")
-        prc = ParallelRunConfig.load_yaml(self.ws, os.path.join(self.base, c.spec["parallel_run_config"]),
-                                          _base_dir=self.base)
+        prc_key = c.key + ".parallel_run_config"
+        prc_path = os.path.join(self.base, c.spec["parallel_run_config"])
+        if not os.path.isfile(prc_path):
+            _fail(self.filename, prc_key, "%s does not exist (write it with ParallelRunConfig.save_to_yaml)" % prc_path)
+        try:
+            prc = ParallelRunConfig.load_yaml(self.ws, prc_path, _base_dir=self.base)
+        except (OSError, ValueError) as e:  # the config file's own error (its name and key), under this key
+            _fail(self.filename, prc_key, str(e))
         if len(c.inputs) != 1:
             _fail(self.filename, c.key + ".inputs", "a ParallelRunStep splits one input into mini-batches "
                   "(got %d); pass the others as side_inputs" % len(c.inputs))
@@ -253,8 +277,13 @@ class _Loader:
         except Exception as e:  # noqa: BLE001 (the engine's not-found, reworded with the key)
             _fail(self.filename, c.key + ".name", "module %r: %s" % (module_id or module_name, e))
         version = section.get("version")
+        version = None if version is None else str(version)
         try:
-            return ModuleStep(module=module, version=None if version is None else str(version),
+            module.resolve(version)
+        except Exception as e:  # noqa: BLE001 (the engine's not-found, reworded with the key)
+            _fail(self.filename, c.key + ".version", "module %r: %s" % (module.name, e))
+        try:
+            return ModuleStep(module=module, version=version,
                               inputs_map=c.inputs, outputs_map=c.outputs, compute_target=c.compute,
                               runconfig=c.runconfig(), arguments=c.arguments(), params=c.params,
                               name=c.step_key)
@@ -353,7 +382,7 @@ class _Loader:
 
 class _StepContext:
     """What every step type reads the same way: compute, inputs, outputs, side inputs, params,
-    arguments, runconfig and allow_reuse (the keys of _STEP_KEYS)."""
+    arguments, runconfig and allow_reuse (the keys of _STEP_KEYS and _RUN_KEYS)."""
 
     def __init__(self, loader, step_key, key, spec, default_compute):
         self.loader, self.step_key, self.key, self.spec = loader, step_key, key, spec
