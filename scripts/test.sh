@@ -73,8 +73,9 @@ echo "ctest: $(elapsed "$T") s (exit $rc)"
 
 # ---- CI checks (format always; sanitizers on request) -------------------------------------
 # The clang-format check runs every time (about 1 s). The TSan build of the scheduler tests
-# (about 10 minutes of build, 40 s of tests) runs in CI (.ci/run sets CI_CHECKS="format
-# tsan"); the ASan/UBSan build of every unit test (about 40 minutes on this 2-core machine)
+# (about 10 minutes of build, 40 s of tests) and the ASan/UBSan build of the core, spec, data,
+# snapshot and store unit tests (about 5 minutes) run in CI (.ci/run sets CI_CHECKS="format
+# tsan asan-core"); the ASan/UBSan build of every unit test (about 40 minutes on this 2-core machine)
 # would take CI past its budget: run them with CI_CHECKS="format asan tsan" scripts/test.sh
 # (or make sanitize).
 CI_CHECKS=${CI_CHECKS:-format}

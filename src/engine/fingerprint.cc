@@ -465,6 +465,11 @@ std::vector<std::string> explain_changes(const json& before, const json& after) 
                     image_text(get(ae, "image")));
     if (get(be, "conda_file") != get(ae, "conda_file")) out.push_back("conda file changed");
   }
+  if (get(before, "deterministic") != get(after, "deterministic"))
+    out.push_back(get(after, "deterministic").is_null()
+                      ? "the step is deterministic now (is_deterministic / allow_reuse)"
+                      : "the step is not deterministic (is_deterministic: false / "
+                        "allow_reuse=False): its runs serve no other step");
   if (get(before, "destinations") != get(after, "destinations"))
     out.push_back("destinations written in place changed");
   diff_map("environment variable", get(before, "env_vars"), get(after, "env_vars"), &out);

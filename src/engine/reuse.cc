@@ -190,6 +190,10 @@ void PipelineExecution::Impl::compute_fingerprint(int i) {
     }
   }
   c["kind"] = st.kind;
+  // A step that never reuses (is_deterministic: false, allow_reuse=False) is keyed apart:
+  // its run is not what a deterministic step with the same command and inputs would make,
+  // so it never serves one (the key is absent otherwise: other fingerprints are unchanged).
+  if (!st.allow_reuse) c["deterministic"] = false;
   c["command"] = fingerprint_command(
       st.command, st.loc_of("command").to_string() + ": jobs." + st.name + ".command", literal);
   c["command_template"] = st.command;

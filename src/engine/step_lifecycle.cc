@@ -161,6 +161,12 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
         if (in.mode == InputMode::kDownload) {
           // The step's own copy (data/materialize.h): what it writes there stays there.
           std::string local = rd + "/inputs/" + in.name;
+          if (!fs::is_directory(path)) {
+            // A file keeps its name, in a folder named after the input (as Azure ML's
+            // INPUT_<name>/<file>): scripts look at the extension.
+            remove_all(local);
+            local += "/" + fs::path(path).filename().string();
+          }
           download_output(path, local);
           path = local;
         }

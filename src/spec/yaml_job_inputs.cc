@@ -68,9 +68,13 @@ void resolve_binding(const JobContext& ctx, const StepSpec& s, const Binding& b,
       up = ctx.pipeline->find_step(step);
     }
     if (!up) {
-      fail(doc, node, path,
-           "there is no job '" + b.job + "'" + did_you_mean(b.job, names_of(ctx.pipeline->steps)),
-           "jobs are: " + name_list(names_of(ctx.pipeline->steps)));
+      // The job being read has an empty name in the list while its inputs are resolved:
+      // left out (it is the job the error is about).
+      std::vector<std::string> jobs;
+      for (std::string& n : names_of(ctx.pipeline->steps))
+        if (!n.empty()) jobs.push_back(std::move(n));
+      fail(doc, node, path, "there is no job '" + b.job + "'" + did_you_mean(b.job, jobs),
+           "jobs are: " + name_list(jobs));
     }
     const StepOutput* o = up->find_output(output);
     if (!o) {

@@ -111,6 +111,23 @@ TEST_F(LoaderErrors, UnknownUpstreamJob) {
                6, "jobs.a.inputs.x", "there is no job 'nope'");
 }
 
+TEST_F(LoaderErrors, UnknownUpstreamJobListsTheOtherJobsWithoutABlank) {
+  expect_error(std::string(kHead) +
+                   "  first:\n    command: echo ${{outputs.o}}\n    outputs: {o: {}}\n"
+                   "  second:\n    command: echo ${{inputs.x}}\n    inputs:\n"
+                   "      x: ${{parent.jobs.frist.outputs.o}}\n"
+                   "  third:\n    command: echo hi\n",
+               9, "jobs.second.inputs.x",
+               "there is no job 'frist' (did you mean 'first'?); jobs are: first, third");
+}
+
+TEST_F(LoaderErrors, UnknownExpressionInAnOutputPath) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo ${{outputs.o}}\n    outputs:\n      o:\n"
+                   "        path: azureml://datastores/workspaceblobstore/paths/x/${{nmae}}\n",
+               7, "jobs.a.outputs.o.path", "has the expression '${{nmae}}'");
+}
+
 TEST_F(LoaderErrors, UnknownUpstreamOutput) {
   expect_error(std::string(kHead) +
                    "  b:\n    command: echo ${{outputs.o}}\n    outputs: {o: {}}\n"

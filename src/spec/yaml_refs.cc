@@ -321,6 +321,19 @@ void resolve_output_path(const YamlDoc& doc, const yaml::Node& node, const std::
          "write azureml://datastores/<datastore>/paths/<path>, or leave path out to use the "
          "default location");
   }
+  // The run-time expressions of an output path are ${{name}} and ${{output_name}}; anything
+  // else would become a folder named after the expression.
+  for (size_t at = out_path->find("${{"); at != std::string::npos;
+       at = out_path->find("${{", at + 3)) {
+    size_t end = out_path->find("}}", at + 3);
+    std::string expr =
+        out_path->substr(at, end == std::string::npos ? std::string::npos : end + 2 - at);
+    if (expr != "${{name}}" && expr != "${{output_name}}") {
+      fail(doc, node, path, "output path '" + text + "' has the expression '" + expr + "'",
+           "an output path may use ${{name}} (the job's run id) and ${{output_name}} (the "
+           "output's name); write the rest of the path literally");
+    }
+  }
 }
 
 bool is_output_path_binding(std::string_view text) {

@@ -463,6 +463,33 @@ class ReuseTest(WorkspaceTest):
             for n in "xy":
                 self.assertIn("reuse is off for this step", d[n])
 
+    def test_a_deterministic_step_never_takes_a_nondeterministic_steps_run(self):
+        # Two jobs with the same command and inputs, one `is_deterministic: false`: the
+        # deterministic one must not be given the other's (random) result, in the same run
+        # or later; it runs once and is reused from its own run afterwards.
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              nondet:
+                type: command
+                command: echo $$RANDOM$$ >> %s; echo $$RANDOM > ${{outputs.o}}/r.txt
+                is_deterministic: false
+                outputs:
+                  o: {type: uri_folder}
+              det:
+                type: command
+                command: echo $$RANDOM$$ >> %s; echo $$RANDOM > ${{outputs.o}}/r.txt
+                outputs:
+                  o: {type: uri_folder}
+            """.replace("$$RANDOM$$", "ran") % (self.log, self.log))
+        p, d, s, first = self.submit(path)
+        self.assert_ran(d, s, first, ["nondet", "det"])
+        self.assertEqual(self.executed(), ["ran", "ran"])
+        p, d, s, steps = self.submit(path)
+        self.assert_ran(d, s, steps, ["nondet"])
+        self.assert_reused(d, s, steps, ["det"], earlier=first)
+        self.assertEqual(self.executed(), ["ran"])
+
     def test_snapshot_over_file_limit_is_an_error(self):
         path = self.chain()
         for i in range(30):

@@ -123,6 +123,25 @@ class V2RefsTest(WorkspaceTest):
     def got(self, step):
         return read(os.path.join(self.steps()[step]["outputs"]["out"], "got.txt"))
 
+    def test_a_downloaded_file_input_keeps_its_file_name(self):
+        # Azure ML downloads a uri_file to INPUT_<name>/<file>: the name and extension stay.
+        self.write("data/table.csv", "a,b\n1,2\n")
+        path = self.write("dl.yml", """
+            type: pipeline
+            inputs:
+              f: {type: uri_file, path: ./data/table.csv, mode: download}
+              g: {type: uri_file, path: ./data/table.csv, mode: ro_mount}
+            jobs:
+              a:
+                command: >-
+                  echo "$(basename ${{inputs.f}}) $(basename ${{inputs.g}}) $(cat ${{inputs.f}} | wc -l)"
+                  > ${{outputs.out}}/got.txt
+                inputs: {f: '${{parent.inputs.f}}', g: '${{parent.inputs.g}}'}
+                outputs: {out: {type: uri_folder}}
+            """)
+        self.run_pipeline(path)
+        self.assertEqual(self.got("a"), "table.csv table.csv 2\n")
+
     def test_custom_model_inputs_read_registered_models(self):
         self.assertIn("registered scorer:1", self.register_model("w1\n"))
         path = self.write("models.yml", MODEL_PIPELINE)
