@@ -178,6 +178,7 @@ void PipelineExecution::Impl::resolve() {
   for (size_t i = 0; i < spec.steps.size(); ++i) {
     StepSlot& slot = steps[i];
     const StepSpec& st = spec.steps[i];
+    if (!st.tags.empty()) slot.tags = json(st.tags);  // the job's `tags:`
     slot.force_run = true;
     if (options.regenerate_outputs)
       slot.run_reason = "--regenerate-outputs";
@@ -256,7 +257,10 @@ void PipelineExecution::Impl::record_submission() {
                {"engine_start", process_start_time(::getpid())},
                {"engine_host", host_name()}};
   pr.options_json = opts.dump();
-  pr.tags_json = json(options.tags).dump();
+  // The pipeline file's own `tags:`, with the submit's tags (--tag, the SDK's tags=) over them.
+  std::map<std::string, std::string> tags = spec.tags;
+  for (const auto& [k, v] : options.tags) tags[k] = v;
+  pr.tags_json = json(tags).dump();
   pr.created_at = created_at;
   MetadataStore& store = ws.store();
   store.transaction([&] {

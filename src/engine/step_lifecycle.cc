@@ -217,7 +217,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
                 {"inputs", ctx_inputs},
                 {"outputs", ctx_outputs},
                 {"parent", {{"run_id", run_id}}},
-                {"tags", json::object()}};
+                {"tags", s.tags}};
     write_file_atomic(rd + "/context.json", ctx.dump(2));
 
     const ResolvedEnvironment& renv = envs_.at(st.environment);

@@ -184,6 +184,7 @@ struct StepSpec {
   // instance_count|time_limit", "limits.timeout"; apply_parameters() sets them again.
   std::map<std::string, std::string> field_refs;
   std::map<std::string, std::string> env_vars;  // environment variables for this step
+  std::map<std::string, std::string> tags;      // the job's `tags:`: the step run's first tags
   bool allow_reuse = true;
   std::vector<std::string> hash_paths;  // extra absolute paths fingerprinted with the code
   std::vector<DatastoreDestination> destinations;  // written in place; checked on reuse

@@ -31,7 +31,7 @@ const char* source_kind_name(InputSource::Kind k) {
 // spec_from_json. A field added to one of them changes its size and stops the build here:
 // add it to all three (and to SpecJson.TextIsTheDumpOfTheValue), then update the size.
 static_assert(sizeof(PipelineSpec) == 544, "PipelineSpec changed: see the comment above");
-static_assert(sizeof(StepSpec) == 800, "StepSpec changed: see the comment above");
+static_assert(sizeof(StepSpec) == 848, "StepSpec changed: see the comment above");
 static_assert(sizeof(StepInput) == 640, "StepInput changed: see the comment above");
 static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
 static_assert(sizeof(InputSource) == 264, "InputSource changed: see the comment above");
@@ -272,6 +272,7 @@ json step_json(const StepSpec& s) {
                          {"parameter_server_count", s.distribution.parameter_server_count}};
   }
   if (s.parallel_workers > 0) j["parallel_workers"] = s.parallel_workers;
+  if (!s.tags.empty()) j["tags"] = s.tags;  // written only when set
   return j;
 }
 
@@ -292,6 +293,7 @@ StepSpec step_from(const json& j) {
   s.param_refs = j.value("param_refs", std::map<std::string, std::string>{});
   s.field_refs = j.value("field_refs", std::map<std::string, std::string>{});
   s.env_vars = j.value("env_vars", std::map<std::string, std::string>{});
+  s.tags = j.value("tags", std::map<std::string, std::string>{});
   s.allow_reuse = j.value("allow_reuse", true);
   s.hash_paths = j.value("hash_paths", std::vector<std::string>{});
   for (const auto& d : j.value("destinations", json::array()))
@@ -456,6 +458,7 @@ class SpecWriter {
     close();
     key("run_after");
     list(s.run_after, [this](const std::string& r) { str(r); });
+    if (!s.tags.empty()) strings("tags", s.tags);
     num("timeout_s", s.timeout_s);
     close();
   }

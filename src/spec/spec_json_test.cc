@@ -74,6 +74,7 @@ PipelineSpec sample() {
   a.run_after = {"z"};
   a.params = {{"p", "1"}};
   a.env_vars = {{"E", "2"}};
+  a.tags = {{"kind", "prep"}};
   a.allow_reuse = false;
   a.hash_paths = {"/w/extra"};
   a.destinations = {{"s3out", "copied/back"}};

@@ -128,7 +128,9 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
       s.run_after = as_string_list(doc, x, p);
       for (auto& r : s.run_after) r = ctx.prefix + r;  // a sibling in the same component
       s.key_locs["run_after"] = loc_of(doc, x.value);
-    } else if (x.name == "tags" || x.name == "properties") {
+    } else if (x.name == "tags") {
+      for (auto& [k, v] : as_string_map(doc, x, p)) s.tags[k] = v;
+    } else if (x.name == "properties") {
       as_string_map(doc, x, p);  // checked, not kept: StepSpec has no place for them
     } else if (x.name == "identity") {
       note_not_honoured(doc, x, p, "identity",

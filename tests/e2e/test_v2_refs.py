@@ -142,6 +142,24 @@ class V2RefsTest(WorkspaceTest):
         self.run_pipeline(path)
         self.assertEqual(self.got("a"), "table.csv table.csv 2\n")
 
+    def test_pipeline_and_job_tags_are_the_runs_tags(self):
+        path = self.write("tags.yml", """
+            type: pipeline
+            tags: {owner: probe, stage: dev}
+            jobs:
+              a:
+                command: echo hi
+                tags: {kind: prep}
+              b:
+                command: python3 -c "from azureml.core import Run; r = Run.get_context(); print('TAGS', sorted(r.get_tags().items())); r.tag('more', 'x')"
+            """)
+        self.run_pipeline(path, "--tag", "stage=ci")
+        run = self.show()
+        self.assertEqual(run["tags"], {"owner": "probe", "stage": "ci"})
+        steps = self.steps()
+        self.assertEqual(steps["a"]["tags"], {"kind": "prep"})
+        self.assertEqual(steps["b"]["tags"], {"more": "x"})
+
     def test_custom_model_inputs_read_registered_models(self):
         self.assertIn("registered scorer:1", self.register_model("w1\n"))
         path = self.write("models.yml", MODEL_PIPELINE)
