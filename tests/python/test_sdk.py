@@ -425,6 +425,22 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual(Pipeline(self.ws, [s2]).validate(), [])
         self.assertEqual(s1.outputs, [d1])  # bare data in arguments is an output
 
+    def test_step_name_with_surrounding_spaces_submits_publishes_and_is_found(self):
+        # MLOpsPython's build_train_pipeline.py: PythonScriptStep(name="Evaluate Model ", ...).
+        s = PythonScriptStep("a.py", name="Evaluate Model ", source_directory="src")
+        self.assertEqual(s.name, "Evaluate Model ")  # the object keeps the name as given
+        p = Pipeline(self.ws, [s])
+        spec = json.loads(p._native().spec_json())
+        self.assertEqual([x["name"] for x in spec["steps"]], ["Evaluate Model"])
+        self.assertEqual(p.validate(), [])
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "spaces").submit(p)
+            self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        self.assertEqual(len(run.find_step_run("Evaluate Model ")), 1)
+        self.assertEqual(len(run.find_step_run(" Evaluate Model")), 1)
+        self.assertEqual(run.find_step_run("Evaluate Model")[0].name, "Evaluate Model")
+        self.assertEqual(p.publish(name="spaces").name, "spaces")
+
     def test_model_register_refuses_a_folder_that_is_no_workspace(self):
         from azureml.core.model import Model
         import runnel.workspace

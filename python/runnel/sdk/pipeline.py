@@ -547,6 +547,10 @@ class _Build:
         seen = {}
         for s in steps:
             base = s._explicit_name or s.name
+            # Azure accepts surrounding whitespace in a step name (MLOpsPython's
+            # name="Evaluate Model "); the engine gets it stripped, step.name stays as given.
+            if isinstance(base, str) and base.strip():
+                base = base.strip()
             if s._explicit_name:
                 self.names[id(s)] = base
                 continue

@@ -203,6 +203,10 @@ class PipelineRun(_RunBase):
             yield s
 
     def find_step_run(self, name):
+        """The step runs named name (surrounding whitespace ignored, as step names are
+        stripped when submitted)."""
+        if isinstance(name, str) and name.strip():
+            name = name.strip()
         return [StepRun(self, s) for s in self._nat.find_step_run(name)]
 
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
