@@ -450,6 +450,24 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertFalse(os.path.exists(os.path.join(self.root, "nowhere")))  # nothing made up
         self.assertEqual(Model.register(self.ws, f, "m").version, 1)
 
+    def test_exception_classes_have_the_sdks_hierarchy(self):
+        import azureml.exceptions as ex
+        for n in ["ActivityFailedException", "WebserviceException", "WorkspaceException", "ProjectSystemException",
+                  "ModelNotFoundException", "ExperimentExecutionException", "RunEnvironmentException",
+                  "ServiceException", "SnapshotException", "ModelPathNotFoundException",
+                  "DiscoveryUrlNotFoundException", "TrainingException", "ValidationException",
+                  "UserErrorException", "ComputeTargetException", "AuthenticationException"]:
+            cls = getattr(ex, n)
+            self.assertTrue(issubclass(cls, ex.AzureMLException), n)
+        self.assertTrue(issubclass(ex.AzureMLException, Exception))
+        self.assertTrue(issubclass(ex.AuthenticationException, ex.UserErrorException))
+        self.assertIs(ex.ComputeTargetException, ComputeTargetException)
+        e = ex.WebserviceException("no service", status_code=404)
+        self.assertEqual((e.message, e.status_code, str(e)), ("no service", 404, "no service"))
+        self.assertEqual(str(ex.ActivityFailedException("x")), "Activity Failed:\nx")
+        from runnel.secrets import UserErrorException
+        self.assertIs(UserErrorException, ex.UserErrorException)  # what keyvault/steps raise
+
     def test_older_and_cloud_only_names_import(self):
         # Names notebooks import beside their pipeline cells: they import; the cloud-only ones
         # say so when used.
@@ -728,6 +746,14 @@ class RunTest(SdkTestBase):
                 run.wait_for_completion(show_output=True)
         self.assertIn("fail.py", str(e.exception))
         self.assertIn("stderr.txt", str(e.exception))
+        # The SDK's class (and still a RunnelError for older except clauses).
+        from azureml.exceptions import ActivityFailedException, AzureMLException
+        self.assertIsInstance(e.exception, ActivityFailedException)
+        self.assertIsInstance(e.exception, AzureMLException)
+        self.assertTrue(str(e.exception).startswith("Activity Failed:\n"))
+        with redirect_stdout(io.StringIO()):
+            with self.assertRaises(ActivityFailedException):
+                run.find_step_run("fail.py")[0].wait_for_completion(show_output=False)
         self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Failed")
         with self.assertRaises(ValueError):
             run.wait_for_completion(timeout_seconds=0)

@@ -22,6 +22,20 @@ _live = []  # PipelineRuns started in this process
 _live_lock = threading.Lock()
 
 
+_ActivityFailed = None
+
+
+def _activity_failed():
+    """The class a failed run's wait_for_completion raises: azureml.exceptions'
+    ActivityFailedException that is also runnel.errors.RunnelError (what it raised before)."""
+    global _ActivityFailed
+    if _ActivityFailed is None:
+        from runnel.exceptions import ActivityFailedException
+        _ActivityFailed = type("ActivityFailedException", (ActivityFailedException, native().RunnelError),
+                               {"__module__": "azureml.exceptions", "__doc__": ActivityFailedException.__doc__})
+    return _ActivityFailed
+
+
 def _sdk_step_status(status):
     return "Finished" if status == "Reused" else status
 
@@ -170,7 +184,7 @@ class PipelineRun(_RunBase):
         if printer:
             printer.finish(status)
         if raise_on_error and status in ("Failed", "Canceled") and status in _FINAL:
-            raise native().RunnelError(self._failure_message(status))
+            raise _activity_failed()(self._failure_message(status))
         return status
 
     def _failure_message(self, status):
