@@ -194,6 +194,32 @@ class DatasetTest(SdkTestBase):
         self.assertEqual(cc.as_download().mode, "download")
         self.assertEqual(cc.as_mount().mode, "mount")
 
+    def test_get_by_id_of_a_dataset_argument_inside_a_step(self):
+        # The SDK passes a direct-mode dataset in arguments as its id; runnel passes the path of
+        # the input's dataset.json, and Dataset.get_by_id takes that back to the dataset.
+        tab = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")]).register(self.ws, "tab")
+        self.write("src/byid.py",
+                   "import sys, json\nfrom azureml.core import Run, Dataset, Workspace\n"
+                   "run = Run.get_context()\n"
+                   "ds = Dataset.get_by_id(run.experiment.workspace, id=sys.argv[2])\n"
+                   "df = ds.to_pandas_dataframe()\n"
+                   "sdk = Dataset.get_by_id(Workspace.from_config(), id=sys.argv[2])\n"
+                   "run.log('got', json.dumps([ds.name, ds.version, list(df.columns), len(df), sdk.name, sdk.version]))\n")
+        s = PythonScriptStep("byid.py", arguments=["--input-data", tab.as_named_input("raw_data")],
+                             source_directory="src")
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "byid").submit(Pipeline(self.ws, [s]))
+            status = run.wait_for_completion(show_output=False, raise_on_error=False)
+        step = run.find_step_run("byid.py")[0]
+        self.assertEqual(status, "Finished", step.get_job_log()[-800:])
+        self.assertEqual(json.loads(step.get_metrics()["got"]), ["tab", 1, ["a", "b", "c"], 2, "tab", 1])
+        # From the driver too: the path a step got (in its context) is the same dataset.
+        with open(os.path.join(step._record()["run_dir"], "context.json")) as f:
+            path = json.load(f)["inputs"]["raw_data"]["path"]
+        self.assertEqual(Dataset.get_by_id(self.ws, id=path).id, "tab:1")
+        with self.assertRaisesRegex(ValueError, "dataset.json"):
+            Dataset.get_by_id(self.ws, id="no-colon")
+
     def test_tabular_dataset(self):
         td = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")])
         self.assertEqual(td.columns, ["a", "b", "c"])
