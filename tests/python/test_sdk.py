@@ -753,6 +753,35 @@ class RunTest(SdkTestBase):
             run3.wait_for_completion(show_output=False)
         self.assertFalse(run3.get_steps()[0].reused)
 
+    def test_step_side_number_child_run_environment_and_start_time(self):
+        self.write("src/side.py",
+                   "import json\nfrom azureml.core import Run\nrun = Run.get_context()\n"
+                   "c = run.child_run(name='fold1')\nc.log('fold_acc', 0.5)\n"
+                   "run.log_accuracy_table('at', {'schema_type': 'accuracy_table', 'data': {'x': [1]}})\n"
+                   "env = run.get_environment()\n"
+                   "run.log('side', json.dumps([run.number, c.name, c.get_metrics(), env.name, env.version,\n"
+                   "    env.environment_variables, run.get_details()['startTimeUtc']]))\n")
+        env = Environment("side-env")
+        env.environment_variables = {"FOO": "bar"}
+        env.python.user_managed_dependencies = True
+        env.register(self.ws)
+        rc = RunConfiguration()
+        rc.environment = env
+        got = []
+        for _ in range(2):
+            s = PythonScriptStep("side.py", source_directory="src", runconfig=rc, allow_reuse=False)
+            with redirect_stdout(io.StringIO()):
+                run = Experiment(self.ws, "side").submit(Pipeline(self.ws, [s]))
+                self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Finished",
+                                 run.get_steps()[0].get_job_log()[-800:])
+            step = run.get_steps()[0]
+            got.append(json.loads(step.get_metrics()["side"]))
+            self.assertEqual(step.get_metrics()["fold_acc"], 0.5)  # the child's metric, in the step
+            self.assertIn("at", step.get_metrics())
+        self.assertEqual([g[0] for g in got], [1, 2])  # run.number: the run's ordinal in its experiment
+        self.assertEqual(got[0][1:6], ["fold1", {"fold_acc": 0.5}, "side-env", "1", {"FOO": "bar"}])
+        self.assertEqual(got[1][6][:4], run.get_details()["startTimeUtc"][:4])
+
     def test_an_unregistered_compute_target_runs_on_local(self):
         """compute_target='cpu-cluster', never created here (the notebook's cluster), runs on
         local: the step says where it ran."""
