@@ -782,6 +782,38 @@ class RunTest(SdkTestBase):
         self.assertEqual(got[0][1:6], ["fold1", {"fold_acc": 0.5}, "side-env", "1", {"FOO": "bar"}])
         self.assertEqual(got[1][6][:4], run.get_details()["startTimeUtc"][:4])
 
+    def test_experiment_archive_reactivate_mlflow_uri_and_set_experiment_name(self):
+        from azureml.core.experiment import ViewType
+        self.write("src/hi.py", "print('hi')\n")
+        p = Pipeline(self.ws, [PythonScriptStep("hi.py", source_directory="src")])
+        p._set_experiment_name("named")  # the SDK's hook: recorded, a no-op here
+        self.assertEqual(p._experiment_name, "named")
+        with redirect_stdout(io.StringIO()):
+            for name in ("keep", "old"):
+                Experiment(self.ws, name).submit(p).wait_for_completion(show_output=False)
+        old = Experiment(self.ws, "old")
+        self.assertIsNone(old.archived_time)
+        old.archive()
+        self.assertIsNotNone(Experiment(self.ws, "old").archived_time)
+        self.assertEqual([e.name for e in Experiment.list(self.ws)], ["keep"])  # ActiveOnly by default
+        self.assertEqual([e.name for e in Experiment.list(self.ws, view_type=ViewType.ARCHIVED_ONLY)], ["old"])
+        self.assertEqual(sorted(e.name for e in Experiment.list(self.ws, view_type="All")), ["keep", "old"])
+        self.assertNotIn("old", self.ws.experiments)
+        self.assertEqual(len(list(old.get_runs())), 1)  # its runs are kept
+        with self.assertRaises(ValueError):
+            Experiment.list(self.ws, view_type="Nope")
+        old.reactivate()
+        self.assertEqual(sorted(e.name for e in Experiment.list(self.ws)), ["keep", "old"])
+        with self.assertRaises(NotImplementedError):
+            old.reactivate(new_name="renamed")
+        uri = self.ws.get_mlflow_tracking_uri()
+        self.assertTrue(uri.startswith("file://" + self.ws.path))
+        import mlflow  # runnel's shim (no MLflow installed here) accepts it
+        before = mlflow.get_tracking_uri()
+        self.addCleanup(mlflow.set_tracking_uri, "" if before == "runnel://step" else before)
+        mlflow.set_tracking_uri(uri)
+        self.assertEqual(mlflow.get_tracking_uri(), uri)
+
     def test_an_unregistered_compute_target_runs_on_local(self):
         """compute_target='cpu-cluster', never created here (the notebook's cluster), runs on
         local: the step says where it ran."""

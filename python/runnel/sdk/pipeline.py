@@ -591,6 +591,7 @@ class Pipeline:
         self._default_source_directory = default_source_directory
         self._resolve_closure = resolve_closure
         self._continue_on_step_failure = False
+        self._experiment_name = None
 
     @staticmethod
     def load_yaml(workspace, filename, _workflow_provider=None, _service_endpoint=None):
@@ -684,6 +685,11 @@ class Pipeline:
             raise ValueError("Pipeline.publish: name is required")
         return _publish_spec(self._workspace, self._native(symbolic=True).spec_json(), name, description,
                              version, continue_on_step_failure, "sdk")
+
+    def _set_experiment_name(self, name):
+        """Records the experiment name (the SDK's hook for submitting a pipeline elsewhere);
+        it changes nothing here: Experiment(ws, NAME).submit(pipeline) names the experiment."""
+        self._experiment_name = name
 
     def __repr__(self):
         return "Pipeline(steps=%r)" % [s.name for s in self._all_steps()]
