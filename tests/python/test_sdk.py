@@ -845,6 +845,27 @@ class RunTest(SdkTestBase):
         with self.assertRaises(ValueError):
             run.wait_for_completion(timeout_seconds=0)
 
+    def test_failed_run_error_details_have_the_sdks_shape_and_the_exception_line(self):
+        self.write("src/boom.py", "print('working')\ndef f():\n    raise ValueError(\"bad input column 'age'\")\nf()\n")
+        self.write("src/ok.py", "print('ok')\n")
+        boom = PythonScriptStep("boom.py", name="boom", source_directory="src")
+        ok = PythonScriptStep("ok.py", name="ok", source_directory="src")
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "errors").submit(Pipeline(self.ws, [boom, ok]), continue_on_step_failure=True)
+            with self.assertRaises(errors.RunnelError) as e:
+                run.wait_for_completion(show_output=False)
+        self.assertIn("ValueError: bad input column 'age'", str(e.exception))
+        step = run.find_step_run("boom")[0]
+        for details in (step.get_details(), step.get_details_with_logs(), run.get_details()):
+            err = details["error"]
+            self.assertEqual(set(err), {"error"})
+            self.assertEqual(err["error"]["code"], "UserError")
+            msg = err["error"]["message"]
+            self.assertIn("step 'boom' failed (exit code 1)", msg)
+            self.assertIn("ValueError: bad input column 'age'", msg)
+            self.assertIn("stderr.txt", msg)
+        self.assertIsNone(run.find_step_run("ok")[0].get_details()["error"])
+
     def test_timeout_and_cancel(self):
         self.write("src/slow.py", "import time\ntime.sleep(60)\n")
         s = PythonScriptStep("slow.py", source_directory="src", allow_reuse=False)
