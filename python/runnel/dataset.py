@@ -332,4 +332,53 @@ class Dataset:
 
     @staticmethod
     def get_by_id(workspace, id):
-        raise DatasetError("Dataset.get_by_id: runnel names datasets; use Dataset.get_by_name(workspace, NAME)")
+        """`id` is "name:version" (dataset.id), or what a dataset passed in a step's
+        arguments became in the step (its inputs/NAME/dataset.json: the SDK passes the id)."""
+        entry = input_entry_for_path(id)
+        if entry is not None:
+            return from_context(entry)
+        if isinstance(id, str) and ":" in id:
+            name, version = id.rsplit(":", 1)
+            return Dataset.get_by_name(workspace, name, version)
+        raise DatasetError("Dataset.get_by_id: runnel dataset ids are 'name:version' (dataset.id) or the "
+                           "path a dataset argument became in a step (.../dataset.json), not %r" % (id,))
+
+
+def input_entry_for_path(path):
+    """The run-context input entry (with its "dataset": name, version, definition) of a
+    direct-mode dataset input whose path is `path` (a step's inputs/NAME/dataset.json), or
+    None when `path` is no such file. Looked up in this step's context, else in the
+    context.json of the run folder holding the file; a file found in neither gives an entry
+    built from the definition it holds (name and version None)."""
+    import json
+    if not isinstance(path, str) or os.path.basename(path) != "dataset.json" or not os.path.isfile(path):
+        return None
+    want = os.path.realpath(path)
+    candidates = []
+    env = os.environ.get("RUNNEL_RUN_CONTEXT")
+    if env:
+        candidates.append(env)
+    folder = os.path.dirname(want)
+    for _ in range(3):  # run_dir/inputs/NAME/dataset.json -> run_dir/context.json
+        folder = os.path.dirname(folder)
+        candidates.append(os.path.join(folder, "context.json"))
+    for c in candidates:
+        try:
+            with open(c, encoding="utf-8") as f:
+                ctx = json.load(f)
+        except (OSError, ValueError):
+            continue
+        for entry in (ctx.get("inputs") or {}).values() if isinstance(ctx, dict) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str) \
+                    and isinstance(entry.get("dataset"), dict) and os.path.realpath(entry["path"]) == want:
+                return entry
+    try:
+        with open(path, encoding="utf-8") as f:
+            definition = json.load(f)
+    except (OSError, ValueError) as e:
+        raise DatasetError("%s does not hold a dataset definition: %s" % (path, e)) from e
+    if not isinstance(definition, dict):
+        raise DatasetError("%s does not hold a dataset definition" % path)
+    return {"path": path, "mode": "direct",
+            "dataset": {"name": None, "version": None, "kind": definition.get("kind", "file"),
+                        "definition": definition}}

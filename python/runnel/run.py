@@ -164,10 +164,65 @@ class Run:
 
     status = property(get_status)
 
+    def _db_row(self, sql, args):
+        """One row from the workspace's metadata.db (read-only), or None when there is no
+        workspace or the database cannot be read (a step never fails for this)."""
+        import sqlite3
+        root = self._ctx.get("workspace") if self._ctx is not None else None
+        db = os.path.join(root, ".runnel", "metadata.db") if root else None
+        if not db or not os.path.exists(db):
+            return None
+        try:
+            con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+            try:
+                return con.execute(sql, args).fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+
+    def _pipeline_run_id(self):
+        return (self._ctx.get("parent") or {}).get("run_id") or self._ctx.get("pipeline_run_id")
+
+    @property
+    def number(self):
+        """The run's number in its experiment (an int from 1: the SDK's run.number): the
+        ordinal of the pipeline run by creation among the experiment's runs; a step (and its
+        child runs) has its pipeline run's number. 0 offline or when it cannot be read."""
+        if self._ctx is None:
+            return 0
+        row = self._db_row(
+            "SELECT COUNT(*) FROM pipeline_runs r, pipeline_runs me WHERE me.id = ? AND "
+            "r.experiment = me.experiment AND (r.created_at < me.created_at OR "
+            "(r.created_at = me.created_at AND r.id <= me.id))", (self._pipeline_run_id(),))
+        return int(row[0]) if row and row[0] else 0
+
+    def _start_time_utc(self):
+        """When this run started, as the SDK's ISO text ("2024-01-02T03:04:05.678Z"): the
+        engine's record, else when the step's context file was written; None offline."""
+        if self._ctx is None:
+            return None
+        if self._target == "parent":
+            row = self._db_row("SELECT started_at FROM pipeline_runs WHERE id = ?", (self.id,))
+        else:
+            row = self._db_row("SELECT started_at FROM step_runs WHERE id = ?", (self.id,))
+        ms = int(row[0]) if row and row[0] else 0
+        if not ms:
+            path = _context.context_path_from_env()
+            for candidate in (path, os.path.join(self._ctx.get("run_dir") or "", "context.json")):
+                if candidate and os.path.exists(candidate):
+                    ms = int(os.path.getmtime(candidate) * 1000)
+                    break
+        if not ms:
+            return None
+        import time
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000.0)) + ".%03dZ" % (ms % 1000)
+
     def get_details(self):
         return {
             "runId": self.id,
             "status": self.get_status(),
+            "startTimeUtc": self._start_time_utc(),
             "target": "local",
             "properties": self.get_properties(),
             "tags": self.get_tags(),
@@ -270,6 +325,80 @@ class Run:
         """Logs a confusion matrix given as a dict (Azure's JSON form) or a list of rows."""
         self._emit("table", name, value if isinstance(value, dict) else {"matrix": value},
                    description)
+
+    def _log_schema_table(self, name, value, description, key):
+        # Azure's JSON form ({"schema_type": ..., "schema_version": ..., "data": {...}}), given
+        # as a dict or as JSON text, is recorded as it is (kind "table", like a confusion matrix).
+        if isinstance(value, (str, bytes)):
+            import json
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        value = _metrics.to_jsonable(value)
+        self._emit("table", name, value if isinstance(value, dict) else {key: value}, description)
+
+    def log_accuracy_table(self, name, value, description=""):
+        """Logs an accuracy table (Azure's JSON form, a dict or JSON text) under `name`."""
+        self._log_schema_table(name, value, description, "data")
+
+    def log_residuals(self, name, value, description=""):
+        """Logs residuals (Azure's JSON form, a dict or JSON text) under `name`."""
+        self._log_schema_table(name, value, description, "data")
+
+    def log_predictions(self, name, value, description=""):
+        """Logs predictions (Azure's JSON form, a dict or JSON text) under `name`."""
+        self._log_schema_table(name, value, description, "data")
+
+    # ---- child runs and environment -----------------------------------------------
+
+    def child_run(self, name=None, run_id=None, outputs=None):
+        """A child run of this run (the SDK's run.child_run). runnel records child runs in
+        their step: what a child logs (log, log_*, tag, add_properties, upload_file) goes to
+        the step's run under the name given, and child.get_metrics() shows what this child
+        logged. `outputs` is accepted (the step's outputs/ is used)."""
+        return _ChildRun(self, name, run_id)
+
+    def get_children(self, recursive=False, tags=None, properties=None, type=None, status=None,
+                     _rehydrate_runs=True):
+        """The child runs made with child_run() in this process."""
+        return iter(list(getattr(self, "_children", [])))
+
+    def get_environment(self):
+        """The step's environment as an Environment-like object (StepEnvironment): `name`
+        and `version` (None for runnel's default interpreter), `environment_variables` (the
+        step's), `python.interpreter_path` (this interpreter). None offline."""
+        import sys
+        if self._ctx is None:
+            return None
+        import json
+        name, version, variables = None, None, {}
+        row = self._db_row("SELECT spec_json FROM pipeline_runs WHERE id = ?", (self._pipeline_run_id(),))
+        try:
+            spec = json.loads(row[0]) if row and row[0] else {}
+        except ValueError:
+            spec = {}
+        for step in spec.get("steps") or []:
+            if isinstance(step, dict) and step.get("name") == self._ctx.get("step_name"):
+                env = step.get("environment") or ""
+                variables = dict(step.get("env_vars") or {})
+                if env:
+                    base, _, v = env.rpartition(":")
+                    name, version = (base, v) if base and v.isdigit() else (env, None)
+                break
+        if name and version is None:
+            got = self._db_row("SELECT MAX(version) FROM environments WHERE name = ?", (name,))
+            version = str(got[0]) if got and got[0] else None
+        if name and version:
+            got = self._db_row("SELECT variables_json FROM environments WHERE name = ? AND version = ?",
+                               (name, int(version)))
+            try:
+                merged = json.loads(got[0]) if got and got[0] else {}
+            except ValueError:
+                merged = {}
+            merged.update(variables)
+            variables = merged
+        return StepEnvironment(name, version, variables, sys.executable)
 
     def get_metrics(self, name=None, recursive=False, **_ignored):
         """Metrics logged so far by this run: name -> value (see metrics.aggregate)."""
@@ -467,6 +596,73 @@ class Run:
     def __repr__(self):
         return "Run(id=%r, offline=%r%s)" % (
             self.id, self.offline, ", parent" if self._target == "parent" else "")
+
+
+class _Namespace:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return "%s(%s)" % (type(self).__name__, ", ".join("%s=%r" % kv for kv in sorted(self.__dict__.items())))
+
+
+class StepEnvironment(_Namespace):
+    """What run.get_environment() returns inside a step: the SDK Environment's fields that a
+    step can know (name, version, environment_variables, python.interpreter_path)."""
+
+    def __init__(self, name, version, environment_variables, interpreter_path):
+        super().__init__(name=name, version=version, environment_variables=dict(environment_variables),
+                         python=_Namespace(interpreter_path=interpreter_path, user_managed_dependencies=True,
+                                           conda_dependencies=None),
+                         docker=_Namespace(base_image=None, enabled=False))
+
+    def get(self, key, default=None):
+        return getattr(self, key, default)
+
+
+class _ChildRun(Run):
+    """A child run of a step run (run.child_run()): it logs into the step's run and keeps
+    what it logged for its own get_metrics()."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, parent, name=None, run_id=None):
+        super().__init__(parent._ctx, "self")
+        self._id = run_id or "%s_child_%s" % (parent.id, uuid.uuid4().hex[:8])
+        self._child_name = name
+        self._parent_run = parent
+        self._own = []
+        if not hasattr(parent, "_children"):
+            parent._children = []
+        parent._children.append(self)
+
+    @property
+    def name(self):
+        return self._child_name
+
+    display_name = name
+
+    @property
+    def parent(self):
+        return self._parent_run
+
+    def _emit(self, kind, name, value, description="", what=None):
+        self._own.append(_metrics.make_record(name, kind, value, description, "self"))
+        if self._ctx is None:
+            print("Attempted to log %s %s:\n%s" % (what or ("%s metric" % kind), name, self._own[-1]["value"]),
+                  flush=True)
+            return
+        _metrics.append(self._ctx["metrics_file"], [self._own[-1]])
+
+    def _all_records(self):
+        return self._own
+
+    def get_tags(self):
+        return self._logged("tag")
+
+    def __repr__(self):
+        return "Run(id=%r, child of %r, name=%r)" % (self.id, self._parent_run.id, self._child_name)
 
 
 class _OfflineRun(Run):

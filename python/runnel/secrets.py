@@ -17,11 +17,9 @@ import os
 import re
 import tempfile
 
+from .exceptions import UserErrorException  # noqa: F401  (azureml.exceptions.UserErrorException)
+
 _NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
-
-
-class UserErrorException(Exception):
-    """azureml.exceptions.UserErrorException: bad input from the caller."""
 
 
 def check_name(name):

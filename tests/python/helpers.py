@@ -9,6 +9,9 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PYTHON_DIR = os.path.join(REPO, "python")
 if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
+# Steps run with this tree's step side (the native module's compiled-in python/ may be
+# another checkout's, e.g. a worktree using a copied module).
+os.environ.setdefault("RUNNEL_PYTHON_DIR", PYTHON_DIR)
 
 
 def make_context(root, run_id="step-run-1", inputs=None, outputs=None, outputs_dir=True,

@@ -156,6 +156,35 @@ class LoggingTest(RunTestBase):
         self.assertEqual(run.get_tags(), {"model": "lr", "flag": "", "a": "1"})
         self.assertEqual(run.get_properties(), {"best": "yes"})
 
+    def test_sdk_table_kinds_child_runs_number_and_details(self):
+        run, ctx = self.bind()
+        at = {"schema_type": "accuracy_table", "schema_version": "1.0.1", "data": {"probability_tables": [[1]]}}
+        run.log_accuracy_table("at", at, description="acc table")
+        run.log_residuals("res", json.dumps({"schema_type": "residuals", "data": {"bin_edges": [0, 1]}}))
+        run.log_predictions("pred", {"schema_type": "predictions", "data": {"bin_averages": [1]}})
+        child = run.child_run(name="fold1")
+        child.log("acc", 0.5)
+        child.log("acc", 0.7)
+        other = run.child_run(run_id="my-child")
+        other.log("loss", 1)
+        got = [(l["name"], l["kind"], l["value"], l["target"]) for l in self.lines(ctx)]
+        self.assertEqual(got[:3], [("at", "table", at, "self"),
+                                   ("res", "table", {"schema_type": "residuals", "data": {"bin_edges": [0, 1]}}, "self"),
+                                   ("pred", "table", {"schema_type": "predictions", "data": {"bin_averages": [1]}},
+                                    "self")])
+        self.assertEqual(got[3:], [("acc", "scalar", 0.5, "self"), ("acc", "scalar", 0.7, "self"),
+                                   ("loss", "scalar", 1, "self")])  # into the step's run
+        self.assertEqual(self.lines(ctx)[0]["description"], "acc table")
+        self.assertEqual((child.name, child.parent.id, child.get_metrics()), ("fold1", run.id, {"acc": [0.5, 0.7]}))
+        self.assertTrue(child.id.startswith(run.id + "_child_"))
+        self.assertEqual((other.id, other.get_metrics()), ("my-child", {"loss": 1}))
+        self.assertEqual([c.id for c in run.get_children()], [child.id, "my-child"])
+        self.assertIsInstance(run.number, int)  # no metadata.db in a fake context: 0
+        # startTimeUtc: here the context file's time (the engine's record when there is one).
+        self.assertRegex(run.get_details()["startTimeUtc"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        env = run.get_environment()
+        self.assertEqual((env.name, env.version, env.python.interpreter_path), (None, None, sys.executable))
+
     def test_image_from_plot_and_name_clash(self):
         run, ctx = self.bind()
 

@@ -194,6 +194,32 @@ class DatasetTest(SdkTestBase):
         self.assertEqual(cc.as_download().mode, "download")
         self.assertEqual(cc.as_mount().mode, "mount")
 
+    def test_get_by_id_of_a_dataset_argument_inside_a_step(self):
+        # The SDK passes a direct-mode dataset in arguments as its id; runnel passes the path of
+        # the input's dataset.json, and Dataset.get_by_id takes that back to the dataset.
+        tab = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")]).register(self.ws, "tab")
+        self.write("src/byid.py",
+                   "import sys, json\nfrom azureml.core import Run, Dataset, Workspace\n"
+                   "run = Run.get_context()\n"
+                   "ds = Dataset.get_by_id(run.experiment.workspace, id=sys.argv[2])\n"
+                   "df = ds.to_pandas_dataframe()\n"
+                   "sdk = Dataset.get_by_id(Workspace.from_config(), id=sys.argv[2])\n"
+                   "run.log('got', json.dumps([ds.name, ds.version, list(df.columns), len(df), sdk.name, sdk.version]))\n")
+        s = PythonScriptStep("byid.py", arguments=["--input-data", tab.as_named_input("raw_data")],
+                             source_directory="src")
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "byid").submit(Pipeline(self.ws, [s]))
+            status = run.wait_for_completion(show_output=False, raise_on_error=False)
+        step = run.find_step_run("byid.py")[0]
+        self.assertEqual(status, "Finished", step.get_job_log()[-800:])
+        self.assertEqual(json.loads(step.get_metrics()["got"]), ["tab", 1, ["a", "b", "c"], 2, "tab", 1])
+        # From the driver too: the path a step got (in its context) is the same dataset.
+        with open(os.path.join(step._record()["run_dir"], "context.json")) as f:
+            path = json.load(f)["inputs"]["raw_data"]["path"]
+        self.assertEqual(Dataset.get_by_id(self.ws, id=path).id, "tab:1")
+        with self.assertRaisesRegex(ValueError, "dataset.json"):
+            Dataset.get_by_id(self.ws, id="no-colon")
+
     def test_tabular_dataset(self):
         td = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")])
         self.assertEqual(td.columns, ["a", "b", "c"])
@@ -425,6 +451,22 @@ class StepAndPipelineTest(SdkTestBase):
         self.assertEqual(Pipeline(self.ws, [s2]).validate(), [])
         self.assertEqual(s1.outputs, [d1])  # bare data in arguments is an output
 
+    def test_step_name_with_surrounding_spaces_submits_publishes_and_is_found(self):
+        # MLOpsPython's build_train_pipeline.py: PythonScriptStep(name="Evaluate Model ", ...).
+        s = PythonScriptStep("a.py", name="Evaluate Model ", source_directory="src")
+        self.assertEqual(s.name, "Evaluate Model ")  # the object keeps the name as given
+        p = Pipeline(self.ws, [s])
+        spec = json.loads(p._native().spec_json())
+        self.assertEqual([x["name"] for x in spec["steps"]], ["Evaluate Model"])
+        self.assertEqual(p.validate(), [])
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "spaces").submit(p)
+            self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        self.assertEqual(len(run.find_step_run("Evaluate Model ")), 1)
+        self.assertEqual(len(run.find_step_run(" Evaluate Model")), 1)
+        self.assertEqual(run.find_step_run("Evaluate Model")[0].name, "Evaluate Model")
+        self.assertEqual(p.publish(name="spaces").name, "spaces")
+
     def test_model_register_refuses_a_folder_that_is_no_workspace(self):
         from azureml.core.model import Model
         import runnel.workspace
@@ -433,6 +475,24 @@ class StepAndPipelineTest(SdkTestBase):
             Model.register(runnel.workspace.Workspace(os.path.join(self.root, "nowhere")), f, "m")
         self.assertFalse(os.path.exists(os.path.join(self.root, "nowhere")))  # nothing made up
         self.assertEqual(Model.register(self.ws, f, "m").version, 1)
+
+    def test_exception_classes_have_the_sdks_hierarchy(self):
+        import azureml.exceptions as ex
+        for n in ["ActivityFailedException", "WebserviceException", "WorkspaceException", "ProjectSystemException",
+                  "ModelNotFoundException", "ExperimentExecutionException", "RunEnvironmentException",
+                  "ServiceException", "SnapshotException", "ModelPathNotFoundException",
+                  "DiscoveryUrlNotFoundException", "TrainingException", "ValidationException",
+                  "UserErrorException", "ComputeTargetException", "AuthenticationException"]:
+            cls = getattr(ex, n)
+            self.assertTrue(issubclass(cls, ex.AzureMLException), n)
+        self.assertTrue(issubclass(ex.AzureMLException, Exception))
+        self.assertTrue(issubclass(ex.AuthenticationException, ex.UserErrorException))
+        self.assertIs(ex.ComputeTargetException, ComputeTargetException)
+        e = ex.WebserviceException("no service", status_code=404)
+        self.assertEqual((e.message, e.status_code, str(e)), ("no service", 404, "no service"))
+        self.assertEqual(str(ex.ActivityFailedException("x")), "Activity Failed:\nx")
+        from runnel.secrets import UserErrorException
+        self.assertIs(UserErrorException, ex.UserErrorException)  # what keyvault/steps raise
 
     def test_older_and_cloud_only_names_import(self):
         # Names notebooks import beside their pipeline cells: they import; the cloud-only ones
@@ -693,6 +753,67 @@ class RunTest(SdkTestBase):
             run3.wait_for_completion(show_output=False)
         self.assertFalse(run3.get_steps()[0].reused)
 
+    def test_step_side_number_child_run_environment_and_start_time(self):
+        self.write("src/side.py",
+                   "import json\nfrom azureml.core import Run\nrun = Run.get_context()\n"
+                   "c = run.child_run(name='fold1')\nc.log('fold_acc', 0.5)\n"
+                   "run.log_accuracy_table('at', {'schema_type': 'accuracy_table', 'data': {'x': [1]}})\n"
+                   "env = run.get_environment()\n"
+                   "run.log('side', json.dumps([run.number, c.name, c.get_metrics(), env.name, env.version,\n"
+                   "    env.environment_variables, run.get_details()['startTimeUtc']]))\n")
+        env = Environment("side-env")
+        env.environment_variables = {"FOO": "bar"}
+        env.python.user_managed_dependencies = True
+        env.register(self.ws)
+        rc = RunConfiguration()
+        rc.environment = env
+        got = []
+        for _ in range(2):
+            s = PythonScriptStep("side.py", source_directory="src", runconfig=rc, allow_reuse=False)
+            with redirect_stdout(io.StringIO()):
+                run = Experiment(self.ws, "side").submit(Pipeline(self.ws, [s]))
+                self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Finished",
+                                 run.get_steps()[0].get_job_log()[-800:])
+            step = run.get_steps()[0]
+            got.append(json.loads(step.get_metrics()["side"]))
+            self.assertEqual(step.get_metrics()["fold_acc"], 0.5)  # the child's metric, in the step
+            self.assertIn("at", step.get_metrics())
+        self.assertEqual([g[0] for g in got], [1, 2])  # run.number: the run's ordinal in its experiment
+        self.assertEqual(got[0][1:6], ["fold1", {"fold_acc": 0.5}, "side-env", "1", {"FOO": "bar"}])
+        self.assertEqual(got[1][6][:4], run.get_details()["startTimeUtc"][:4])
+
+    def test_experiment_archive_reactivate_mlflow_uri_and_set_experiment_name(self):
+        from azureml.core.experiment import ViewType
+        self.write("src/hi.py", "print('hi')\n")
+        p = Pipeline(self.ws, [PythonScriptStep("hi.py", source_directory="src")])
+        p._set_experiment_name("named")  # the SDK's hook: recorded, a no-op here
+        self.assertEqual(p._experiment_name, "named")
+        with redirect_stdout(io.StringIO()):
+            for name in ("keep", "old"):
+                Experiment(self.ws, name).submit(p).wait_for_completion(show_output=False)
+        old = Experiment(self.ws, "old")
+        self.assertIsNone(old.archived_time)
+        old.archive()
+        self.assertIsNotNone(Experiment(self.ws, "old").archived_time)
+        self.assertEqual([e.name for e in Experiment.list(self.ws)], ["keep"])  # ActiveOnly by default
+        self.assertEqual([e.name for e in Experiment.list(self.ws, view_type=ViewType.ARCHIVED_ONLY)], ["old"])
+        self.assertEqual(sorted(e.name for e in Experiment.list(self.ws, view_type="All")), ["keep", "old"])
+        self.assertNotIn("old", self.ws.experiments)
+        self.assertEqual(len(list(old.get_runs())), 1)  # its runs are kept
+        with self.assertRaises(ValueError):
+            Experiment.list(self.ws, view_type="Nope")
+        old.reactivate()
+        self.assertEqual(sorted(e.name for e in Experiment.list(self.ws)), ["keep", "old"])
+        with self.assertRaises(NotImplementedError):
+            old.reactivate(new_name="renamed")
+        uri = self.ws.get_mlflow_tracking_uri()
+        self.assertTrue(uri.startswith("file://" + self.ws.path))
+        import mlflow  # runnel's shim (no MLflow installed here) accepts it
+        before = mlflow.get_tracking_uri()
+        self.addCleanup(mlflow.set_tracking_uri, "" if before == "runnel://step" else before)
+        mlflow.set_tracking_uri(uri)
+        self.assertEqual(mlflow.get_tracking_uri(), uri)
+
     def test_an_unregistered_compute_target_runs_on_local(self):
         """compute_target='cpu-cluster', never created here (the notebook's cluster), runs on
         local: the step says where it ran."""
@@ -712,9 +833,38 @@ class RunTest(SdkTestBase):
                 run.wait_for_completion(show_output=True)
         self.assertIn("fail.py", str(e.exception))
         self.assertIn("stderr.txt", str(e.exception))
+        # The SDK's class (and still a RunnelError for older except clauses).
+        from azureml.exceptions import ActivityFailedException, AzureMLException
+        self.assertIsInstance(e.exception, ActivityFailedException)
+        self.assertIsInstance(e.exception, AzureMLException)
+        self.assertTrue(str(e.exception).startswith("Activity Failed:\n"))
+        with redirect_stdout(io.StringIO()):
+            with self.assertRaises(ActivityFailedException):
+                run.find_step_run("fail.py")[0].wait_for_completion(show_output=False)
         self.assertEqual(run.wait_for_completion(show_output=False, raise_on_error=False), "Failed")
         with self.assertRaises(ValueError):
             run.wait_for_completion(timeout_seconds=0)
+
+    def test_failed_run_error_details_have_the_sdks_shape_and_the_exception_line(self):
+        self.write("src/boom.py", "print('working')\ndef f():\n    raise ValueError(\"bad input column 'age'\")\nf()\n")
+        self.write("src/ok.py", "print('ok')\n")
+        boom = PythonScriptStep("boom.py", name="boom", source_directory="src")
+        ok = PythonScriptStep("ok.py", name="ok", source_directory="src")
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "errors").submit(Pipeline(self.ws, [boom, ok]), continue_on_step_failure=True)
+            with self.assertRaises(errors.RunnelError) as e:
+                run.wait_for_completion(show_output=False)
+        self.assertIn("ValueError: bad input column 'age'", str(e.exception))
+        step = run.find_step_run("boom")[0]
+        for details in (step.get_details(), step.get_details_with_logs(), run.get_details()):
+            err = details["error"]
+            self.assertEqual(set(err), {"error"})
+            self.assertEqual(err["error"]["code"], "UserError")
+            msg = err["error"]["message"]
+            self.assertIn("step 'boom' failed (exit code 1)", msg)
+            self.assertIn("ValueError: bad input column 'age'", msg)
+            self.assertIn("stderr.txt", msg)
+        self.assertIsNone(run.find_step_run("ok")[0].get_details()["error"])
 
     def test_timeout_and_cancel(self):
         self.write("src/slow.py", "import time\ntime.sleep(60)\n")

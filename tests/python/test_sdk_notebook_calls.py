@@ -161,7 +161,7 @@ class IntermediateDatasetTest(_Runs):
                                 inputs=[d.as_dataset().parse_delimited_files(file_extension=".tsv").as_named_input("t")])
         run, status = self.run_pipeline([write, read])
         self.assertEqual(status, "Failed")
-        err = run.find_step_run("read")[0].get_details().get("error") or ""
+        err = run.find_step_run("read")[0].get_details()["error"]["error"]["message"]  # the SDK's shape
         self.assertIn("input 't'", json.dumps(run.get_details()) + err)
         self.assertIn("as delimited files", json.dumps(run.get_details()) + err)
         try:

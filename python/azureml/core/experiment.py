@@ -1,4 +1,4 @@
 """azureml.core.experiment"""
-from runnel.sdk.core import Experiment
+from runnel.sdk.core import Experiment, ViewType
 
-__all__ = ["Experiment"]
+__all__ = ["Experiment", "ViewType"]

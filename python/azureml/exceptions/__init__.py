@@ -1,13 +1,3 @@
-"""azureml.exceptions"""
-from runnel.sdk.compute import ComputeTargetException
-from runnel.sdk.auth import AuthenticationException
-
-
-from runnel.secrets import UserErrorException
-
-
-class AzureMLException(Exception):
-    pass
-
-
-__all__ = ["ComputeTargetException", "AuthenticationException", "UserErrorException", "AzureMLException"]
+"""azureml.exceptions: the SDK's exception classes (runnel/exceptions.py)."""
+from runnel.exceptions import *  # noqa: F401,F403
+from runnel.exceptions import __all__  # noqa: F401

@@ -70,5 +70,4 @@ class TokenAuthentication(AbstractAuthentication):
         return {"Authorization": "Bearer " + str(self._get("https://management.azure.com"))}
 
 
-class AuthenticationException(Exception):
-    pass
+from runnel.exceptions import AuthenticationException  # noqa: E402,F401

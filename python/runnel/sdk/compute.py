@@ -11,12 +11,7 @@ import json
 from ._native import native
 
 
-class ComputeTargetException(Exception):
-    """The SDK's error for compute targets (e.g. one that does not exist)."""
-
-    def __init__(self, exception_message, **kwargs):
-        super().__init__(exception_message)
-        self.message = exception_message
+from runnel.exceptions import ComputeTargetException  # noqa: E402,F401
 
 
 class _Status:

@@ -147,6 +147,12 @@ class Workspace:
         from ..model import Model
         return {m.name: m for m in Model.list(self, latest=True)}
 
+    def get_mlflow_tracking_uri(self, _with_auth=False):
+        """An MLflow tracking URI for this workspace: a `file:` URI of a folder in it
+        (.runnel/mlflow). runnel's mlflow shim accepts it (inside a step metrics still go to the
+        step's run); a real MLflow keeps a file store there."""
+        return "file://" + os.path.join(self.path, ".runnel", "mlflow")
+
     def get_default_keyvault(self):
         """The workspace's secrets (azureml.core.keyvault.Keyvault)."""
         from .keyvault import Keyvault
@@ -160,7 +166,8 @@ class Workspace:
 
     @property
     def experiments(self):
-        return {n: Experiment(self, n) for n in self._native.list_experiments()}
+        """name -> Experiment of the active (not archived) experiments, as Experiment.list."""
+        return {e.name: e for e in Experiment.list(self)}
 
     @property
     def environments(self):
@@ -405,6 +412,45 @@ class Datastore:
         return "Datastore(name=%r, root=%r)" % (self.name, self.root)
 
 
+class ViewType:
+    """Which experiments Experiment.list shows (the SDK's azureml.core.experiment.ViewType)."""
+    ACTIVE_ONLY = "ActiveOnly"
+    ARCHIVED_ONLY = "ArchivedOnly"
+    ALL = "All"
+
+
+def _archived_path(ws):
+    return os.path.join(ws.path, ".runnel", "archived_experiments.json")
+
+
+def _archived_experiments(ws):
+    """name -> archived time of the archived experiments (Experiment.archive)."""
+    import json
+    try:
+        with open(_archived_path(ws), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _update_archived(ws, change):
+    """Applies change(dict) to the archived experiments under an exclusive lock; the file is
+    replaced whole (a temporary file renamed over it)."""
+    import fcntl
+    import json
+    import tempfile
+    path = _archived_path(ws)
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = _archived_experiments(ws)
+        change(data)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".archived-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+
+
 class Experiment:
     """A named group of runs: submit(pipeline) starts one; get_runs() lists them."""
 
@@ -447,11 +493,47 @@ class Experiment:
         return config._submit(self, tags=tags, **kwargs)
 
     @staticmethod
-    def list(workspace, experiment_name=None, view_type=None, tags=None):
-        """The workspace's experiments (those with runs), by name."""
+    def list(workspace, experiment_name=None, view_type="ActiveOnly", tags=None):
+        """The workspace's experiments (those with runs), by name. view_type (ViewType):
+        "ActiveOnly" (the default, as in the SDK: archived ones are left out), "ArchivedOnly"
+        or "All"."""
+        if view_type is None:
+            view_type = ViewType.ACTIVE_ONLY
+        if view_type not in (ViewType.ACTIVE_ONLY, ViewType.ARCHIVED_ONLY, ViewType.ALL):
+            raise ValueError("Experiment.list: view_type must be 'ActiveOnly', 'ArchivedOnly' or 'All', not %r"
+                             % (view_type,))
         ws = _as_workspace(workspace)
         names = ws._native.list_experiments()
-        return [Experiment(ws, n) for n in names if experiment_name in (None, n)]
+        archived = _archived_experiments(ws)
+        out = []
+        for n in names:
+            if experiment_name not in (None, n):
+                continue
+            if (view_type == ViewType.ACTIVE_ONLY and n in archived) or \
+                    (view_type == ViewType.ARCHIVED_ONLY and n not in archived):
+                continue
+            out.append(Experiment(ws, n))
+        return out
+
+    @property
+    def archived_time(self):
+        """When archive() archived this experiment (ISO text), None when it is active."""
+        return _archived_experiments(self.workspace).get(self.name)
+
+    def archive(self):
+        """Archives the experiment: Experiment.list() leaves it out (view_type="ArchivedOnly"
+        or "All" lists it); its runs are kept. Recorded in .runnel/archived_experiments.json."""
+        import time
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
+        _update_archived(self.workspace, lambda d: d.setdefault(self.name, stamp))
+
+    def reactivate(self, new_name=None):
+        """Makes an archived experiment active again. new_name (a rename) is not supported:
+        runs keep their experiment's name."""
+        if new_name is not None and new_name != self.name:
+            raise NotImplementedError("Experiment.reactivate: renaming an experiment (new_name=) is not "
+                                      "supported; reactivate it under its name")
+        _update_archived(self.workspace, lambda d: d.pop(self.name, None))
 
     def start_logging(self, *args, outputs=None, snapshot_directory=None, display_name=None,
                       tags=None, timeout_seconds=60, **kwargs):

@@ -436,10 +436,21 @@ class Dataset:
 
     @staticmethod
     def get_by_id(workspace, id):
-        """`id` is "name:version" (what dataset.id returns)."""
+        """`id` is "name:version" (what dataset.id returns), or what a dataset in a step's
+        arguments became inside the step (its inputs/NAME/dataset.json; the SDK passes the
+        dataset's id there): that input's dataset, the version the step was given."""
+        from .core import Workspace
+        from runnel.dataset import input_entry_for_path
+        entry = input_entry_for_path(id)
+        if entry is not None:
+            ds = entry["dataset"]
+            if isinstance(workspace, Workspace) and ds.get("name") and ds.get("version"):
+                return Dataset.get_by_name(workspace, ds["name"], ds["version"])
+            from runnel.dataset import from_context
+            return from_context(entry)
         if not isinstance(id, str) or ":" not in id:
-            raise ValueError("Dataset.get_by_id: runnel dataset ids are 'name:version' (dataset.id), not %r"
-                             % (id,))
+            raise ValueError("Dataset.get_by_id: runnel dataset ids are 'name:version' (dataset.id) or the path "
+                             "a dataset argument became in a step (.../dataset.json), not %r" % (id,))
         name, version = id.rsplit(":", 1)
         return Dataset.get_by_name(workspace, name, version)
 

@@ -547,6 +547,10 @@ class _Build:
         seen = {}
         for s in steps:
             base = s._explicit_name or s.name
+            # Azure accepts surrounding whitespace in a step name (MLOpsPython's
+            # name="Evaluate Model "); the engine gets it stripped, step.name stays as given.
+            if isinstance(base, str) and base.strip():
+                base = base.strip()
             if s._explicit_name:
                 self.names[id(s)] = base
                 continue
@@ -587,6 +591,7 @@ class Pipeline:
         self._default_source_directory = default_source_directory
         self._resolve_closure = resolve_closure
         self._continue_on_step_failure = False
+        self._experiment_name = None
 
     @staticmethod
     def load_yaml(workspace, filename, _workflow_provider=None, _service_endpoint=None):
@@ -680,6 +685,11 @@ class Pipeline:
             raise ValueError("Pipeline.publish: name is required")
         return _publish_spec(self._workspace, self._native(symbolic=True).spec_json(), name, description,
                              version, continue_on_step_failure, "sdk")
+
+    def _set_experiment_name(self, name):
+        """Records the experiment name (the SDK's hook for submitting a pipeline elsewhere);
+        it changes nothing here: Experiment(ws, NAME).submit(pipeline) names the experiment."""
+        self._experiment_name = name
 
     def __repr__(self):
         return "Pipeline(steps=%r)" % [s.name for s in self._all_steps()]

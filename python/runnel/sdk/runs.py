@@ -22,6 +22,20 @@ _live = []  # PipelineRuns started in this process
 _live_lock = threading.Lock()
 
 
+_ActivityFailed = None
+
+
+def _activity_failed():
+    """The class a failed run's wait_for_completion raises: azureml.exceptions'
+    ActivityFailedException that is also runnel.errors.RunnelError (what it raised before)."""
+    global _ActivityFailed
+    if _ActivityFailed is None:
+        from runnel.exceptions import ActivityFailedException
+        _ActivityFailed = type("ActivityFailedException", (ActivityFailedException, native().RunnelError),
+                               {"__module__": "azureml.exceptions", "__doc__": ActivityFailedException.__doc__})
+    return _ActivityFailed
+
+
 def _sdk_step_status(status):
     return "Finished" if status == "Reused" else status
 
@@ -122,7 +136,7 @@ class PipelineRun(_RunBase):
                 "startTimeUtc": _iso(r.get("started_at")), "endTimeUtc": _iso(r.get("ended_at")),
                 "properties": {"azureml.runsource": "azureml.PipelineRun",
                                "runnel.git": r.get("git_json") or "{}"},
-                "tags": self.get_tags(), "error": r.get("error") or None,
+                "tags": self.get_tags(), "error": self._error(),
                 "target": "local", "inputDatasets": [], "outputDatasets": [],
                 "runDefinition": {"runType": "azureml.PipelineRun"},
                 "submittedBy": os.environ.get("USER") or "local", "logFiles": {}}
@@ -170,17 +184,26 @@ class PipelineRun(_RunBase):
         if printer:
             printer.finish(status)
         if raise_on_error and status in ("Failed", "Canceled") and status in _FINAL:
-            raise native().RunnelError(self._failure_message(status))
+            raise _activity_failed()(self._failure_message(status))
         return status
 
     def _failure_message(self, status):
         msg = "PipelineRun %s %s" % (self.id, status)
         for s in self._ws._native.list_step_run_records(self.id):
             if s["status"] == "Failed":
-                msg += "; step '%s' failed (%s), log: %s" % (
-                    s["name"], s["error"] or "exit code %s" % s["exit_code"],
-                    os.path.join(s["run_dir"], "logs", "stderr.txt"))
+                msg += "; " + _step_error_message(s)
         return msg
+
+    def _error(self):
+        """get_details()["error"]: None unless the run failed, else the SDK's
+        {"error": {"code": "UserError", "message": ...}} naming the failed steps, each with
+        the exception line of its log."""
+        r = self._record()
+        failed = [s for s in self._ws._native.list_step_run_records(self.id) if s["status"] == "Failed"]
+        if not r.get("error") and not failed:
+            return None
+        parts = [_step_error_message(s) for s in failed] or [r.get("error")]
+        return _error_details("; ".join(parts))
 
     def cancel(self):
         if self._local:
@@ -203,6 +226,10 @@ class PipelineRun(_RunBase):
             yield s
 
     def find_step_run(self, name):
+        """The step runs named name (surrounding whitespace ignored, as step names are
+        stripped when submitted)."""
+        if isinstance(name, str) and name.strip():
+            name = name.strip()
         return [StepRun(self, s) for s in self._nat.find_step_run(name)]
 
     def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
@@ -372,7 +399,9 @@ class StepRun(_RunBase):
                    for n, p in (r.get("outputs") or {}).items()]
         return {"runId": self.id, "status": self.get_status(), "target": r.get("compute") or "local",
                 "startTimeUtc": _iso(r.get("started_at")), "endTimeUtc": _iso(r.get("ended_at")),
-                "properties": props, "exitCode": r.get("exit_code"), "error": r.get("error") or None,
+                "properties": props, "exitCode": r.get("exit_code"),
+                "error": (_error_details(_step_error_message(r, self._source_dir()))
+                          if r.get("status") == "Failed" or r.get("error") else None),
                 "inputDatasets": inputs, "outputDatasets": outputs,
                 "runDefinition": {"script": None, "arguments": [], "target": r.get("compute") or "local"},
                 "submittedBy": os.environ.get("USER") or "local",
@@ -828,6 +857,46 @@ def _read_metrics_for(run_dir, target):
     if not run_dir or not os.path.exists(path):
         return {}
     return metrics.aggregate(metrics.read(path), target)
+
+
+def _exception_line(stderr_path):
+    """The Python exception line at the end of a step's stderr log ("ValueError: bad input"):
+    the last unindented line after the last traceback, else the last non-empty line; None
+    when the log is missing or empty."""
+    try:
+        with open(stderr_path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 65536))
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = [l.rstrip() for l in text.splitlines()]
+    start = max((i for i, l in enumerate(lines) if l.startswith("Traceback (most recent call last)")), default=-1)
+    tail = [l for l in lines[start + 1:] if l.strip()]
+    if start >= 0:
+        tail = [l for l in tail if not l[:1].isspace()] or tail
+    if not tail:
+        return None
+    line = tail[-1].strip()
+    return line[:2000]
+
+
+def _step_error_message(rec, log_dir=None):
+    """The readable failure text of a failed step record: its name, the engine's error
+    ("exit code 1"), the exception line of its stderr log, and where the log is."""
+    stderr = os.path.join(log_dir or rec.get("run_dir") or "", "logs", "stderr.txt")
+    reason = rec.get("error") or ("exit code %s" % rec.get("exit_code") if rec.get("exit_code") is not None
+                                  else "failed")
+    exc = _exception_line(stderr)
+    msg = "step '%s' failed (%s)" % (rec.get("name"), reason)
+    if exc:
+        msg += ": %s" % exc
+    return msg + "; log: %s" % stderr
+
+
+def _error_details(message, code="UserError"):
+    """The SDK's shape of a run's error: {"error": {"code": ..., "message": ...}}."""
+    return {"error": {"code": code, "message": message}}
 
 
 def _iso(ms):
