@@ -20,6 +20,7 @@ import uuid
 
 from . import context as _context
 from . import metrics as _metrics
+from . import parent as _parent
 from .workspace import Experiment, Workspace
 
 _OUTPUTS_PREFIX = "outputs/"
@@ -281,7 +282,15 @@ class Run:
     def _all_records(self):
         if self._ctx is None:
             return self._records
+        if self._target == "parent":
+            return self._parent_records()
         return _metrics.read(self._ctx["metrics_file"])
+
+    def _parent_records(self):
+        """The parent lines of every step of this pipeline run so far (runnel/parent.py),
+        this step's own file included even when the store does not list it."""
+        dirs = _parent.step_run_dirs(self._ctx.get("workspace"), self.id)
+        return _parent.parent_records([self._ctx["metrics_file"]] + _parent.metrics_files(dirs))
 
     # ---- tags and properties ------------------------------------------------------
 
@@ -304,6 +313,8 @@ class Run:
         base = {}
         if self._ctx is not None and self._target == "self":
             base = dict(self._ctx.get("tags") or {})
+        elif self._ctx is not None:  # the pipeline run: its tags given at submit
+            base = _parent.submit_tags(self._ctx.get("workspace"), self.id)
         base.update(self._logged("tag"))
         return base
 

@@ -703,6 +703,49 @@ class RunTest(SdkTestBase):
             self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
         self.assertEqual(run.find_step_run("hi.py")[0].get_details()["target"], "local")
 
+    def _steps_use_this_python_dir(self):
+        # Steps import runnel from the engine's RUNNEL_PYTHON_DIR (compiled in: the source
+        # tree the engine was built from); point it at this tree's python/.
+        saved = os.environ.get("RUNNEL_PYTHON_DIR")
+        os.environ["RUNNEL_PYTHON_DIR"] = helpers.PYTHON_DIR
+        self.addCleanup(lambda: os.environ.__setitem__("RUNNEL_PYTHON_DIR", saved) if saved
+                        else os.environ.pop("RUNNEL_PYTHON_DIR", None))
+
+    def test_parent_metrics_and_tags_across_steps(self):
+        self._steps_use_this_python_dir()
+        seen = os.path.join(self.root, "seen.json")
+        self.write("src/train.py", "from azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.parent.log('mse', 0.5)\nrun.parent.tag('BuildId', '42')\n"
+                   "run.parent.set_tags({'stage': 'trained'})\n"
+                   "run.parent.add_properties({'model': 'lr'})\n")
+        self.write("src/evaluate.py", "import json, sys\nfrom azureml.core import Run\n"
+                   "p = Run.get_context().parent\np.log('r2', 0.9)\n"
+                   "json.dump({'metrics': p.get_metrics(), 'tags': p.get_tags(),\n"
+                   "           'properties': p.get_properties()}, open(sys.argv[1], 'w'))\n")
+
+        def submit(reuse_train):
+            train = PythonScriptStep("train.py", source_directory="src", allow_reuse=reuse_train)
+            ev = PythonScriptStep("evaluate.py", arguments=[seen], source_directory="src",
+                                  allow_reuse=False)
+            ev.run_after(train)
+            with redirect_stdout(io.StringIO()):
+                run = Experiment(self.ws, "parent-exp").submit(Pipeline(self.ws, [train, ev]),
+                                                             tags={"source": "cli"})
+                self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+            with open(seen) as f:
+                return run, json.load(f)
+
+        want_tags = {"source": "cli", "BuildId": "42", "stage": "trained"}
+        run, got = submit(True)
+        self.assertEqual(got, {"metrics": {"mse": 0.5, "r2": 0.9}, "tags": want_tags,
+                               "properties": {"model": "lr"}})
+        self.assertEqual(run.get_metrics(), {"mse": 0.5, "r2": 0.9})
+        # A reused step's parent lines count as those of the run it reused.
+        run, got = submit(True)
+        self.assertTrue(run.find_step_run("train.py")[0].reused)
+        self.assertEqual(got["metrics"], {"mse": 0.5, "r2": 0.9})
+        self.assertEqual(got["tags"], want_tags)
+
     def test_failure_raises(self):
         self.write("src/fail.py", "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
         s = PythonScriptStep("fail.py", source_directory="src")
