@@ -746,6 +746,20 @@ class RunTest(SdkTestBase):
         self.assertEqual(got["metrics"], {"mse": 0.5, "r2": 0.9})
         self.assertEqual(got["tags"], want_tags)
 
+    def test_pipeline_run_get_tags_has_tags_steps_set_on_the_parent(self):
+        self.write("src/tagger.py", "from azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.parent.tag('BuildId', '42')\nrun.parent.set_tags({'source': 'step'})\n"
+                   "run.tag('own', 'x')\n")
+        s = PythonScriptStep("tagger.py", source_directory="src")
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "tag-exp").submit(Pipeline(self.ws, [s]),
+                                                       tags={"source": "cli", "k": "v"})
+            self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        want = {"source": "step", "k": "v", "BuildId": "42"}  # a step's tag wins, as it came later
+        self.assertEqual(run.get_tags(), want)
+        self.assertEqual(run.get_details()["tags"], want)
+        self.assertEqual(run.find_step_run("tagger.py")[0].get_tags(), {"own": "x"})
+
     def test_failure_raises(self):
         self.write("src/fail.py", "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
         s = PythonScriptStep("fail.py", source_directory="src")

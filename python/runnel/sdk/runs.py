@@ -109,12 +109,32 @@ class PipelineRun(_RunBase):
     status = property(get_status)
 
     def get_tags(self):
+        """The tags given at submit, then those the steps set with run.parent.tag / set_tags
+        (read from their metrics files, as get_metrics reads run.parent.log)."""
+        from runnel import parent as _parent
         try:
-            return json.loads(self._record().get("tags_json") or "{}")
+            tags = json.loads(self._record().get("tags_json") or "{}")
         except ValueError:
-            return {}
+            tags = {}
+        if not isinstance(tags, dict):
+            tags = {}
+        records = _parent.parent_records(_parent.metrics_files(self._step_run_dirs()))
+        tags.update(_parent.logged(records, "tag"))
+        return tags
 
     tags = property(get_tags)
+
+    def _step_run_dirs(self):
+        """The run folder of each step run (a reused step: its reused run's)."""
+        dirs = []
+        for s in self._ws._native.list_step_run_records(self.id):
+            run_dir = s["run_dir"]
+            if s["reused_run_id"]:
+                rec = self._ws._native.get_step_run_record(s["reused_run_id"])
+                run_dir = rec["run_dir"] if rec else run_dir
+            if run_dir:
+                dirs.append(run_dir)
+        return dirs
 
     def get_details(self):
         r = self._record()
@@ -209,11 +229,7 @@ class PipelineRun(_RunBase):
         """Metrics logged with run.parent.log(...) and, with recursive=True, every step's
         keyed by step run id."""
         out = {}
-        for s in self._ws._native.list_step_run_records(self.id):
-            run_dir = s["run_dir"]
-            if s["reused_run_id"]:
-                rec = self._ws._native.get_step_run_record(s["reused_run_id"])
-                run_dir = rec["run_dir"] if rec else run_dir
+        for run_dir in self._step_run_dirs():
             out.update(_read_metrics_for(run_dir, "parent"))
         if recursive:
             for s in self.get_steps():
