@@ -118,3 +118,73 @@ def logged(records, kind):
         if rec.get("kind") == kind:
             out[rec["name"]] = rec.get("value")
     return out
+
+
+CANCEL_MARKER = "cancel_parent.json"
+_CANCEL_WAIT_S = 60
+
+
+def runnel_binary():
+    """The runnel CLI a step can run: $RUNNEL_BIN when executable, else `runnel` on PATH."""
+    import shutil
+    path = os.environ.get("RUNNEL_BIN", "")
+    if path and os.access(path, os.X_OK) and not os.path.isdir(path):
+        return path
+    return shutil.which("runnel")
+
+
+def request_cancel(ctx):
+    """run.parent.cancel() in a step: cancels the pipeline run as `runnel runs cancel` does
+    (through the workspace's server, else by SIGINT to the runnel process running it). Steps
+    not started yet end Canceled; running ones, this one included, are stopped. First leaves
+    <run_dir>/cancel_parent.json so that an SDK process running the pipeline (the SIGINT's
+    target) cancels that run instead of raising KeyboardInterrupt. Returns True when the
+    request was delivered; prints why not (and returns False) otherwise: it never raises."""
+    import subprocess
+    import sys
+    import time
+    pipeline_run_id = ctx.get("pipeline_run_id") or (ctx.get("parent") or {}).get("run_id")
+    if not pipeline_run_id:
+        return False
+    marker = {"pipeline_run_id": pipeline_run_id, "step_run_id": ctx.get("run_id"),
+              "time": int(time.time() * 1000)}
+    try:
+        tmp = os.path.join(ctx["run_dir"], CANCEL_MARKER + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(marker, f)
+        os.replace(tmp, os.path.join(ctx["run_dir"], CANCEL_MARKER))
+    except OSError as e:
+        print("runnel: run.parent.cancel(): cannot write %s: %s" % (CANCEL_MARKER, e),
+              file=sys.stderr, flush=True)
+    binary = runnel_binary()
+    if not binary:
+        print("runnel: run.parent.cancel(): pipeline run %s NOT canceled: the runnel CLI is not "
+              "on PATH and RUNNEL_BIN is unset in this step's environment" % pipeline_run_id,
+              file=sys.stderr, flush=True)
+        return False
+    cmd = [binary]
+    if ctx.get("workspace"):
+        cmd += ["-w", ctx["workspace"]]
+    cmd += ["--no-color", "runs", "cancel", pipeline_run_id]
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        print("runnel: run.parent.cancel(): %s: %s" % (" ".join(cmd), e), file=sys.stderr, flush=True)
+        return False
+    if p.returncode != 0:
+        print("runnel: run.parent.cancel(): pipeline run %s NOT canceled: %s" % (
+            pipeline_run_id, (p.stderr or p.stdout).strip()), file=sys.stderr, flush=True)
+        return False
+    print("runnel: run.parent.cancel(): %s" % p.stdout.strip(), flush=True)
+    # The request is acted on asynchronously (an SDK process notices its SIGINT when its
+    # wait returns, up to a second later): wait for the run to end, or for the engine to
+    # stop this step, so that the steps after this one are not launched in between.
+    deadline = time.monotonic() + _CANCEL_WAIT_S
+    while time.monotonic() < deadline:
+        rows = _query(ctx.get("workspace"), "SELECT status FROM pipeline_runs WHERE id = ?",
+                      (pipeline_run_id,))
+        if rows and rows[0][0] in ("Canceled", "Finished", "Failed"):
+            break
+        time.sleep(0.2)
+    return True

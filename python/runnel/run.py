@@ -460,7 +460,11 @@ class Run:
         pass
 
     def cancel(self):
-        pass
+        """On run.parent: cancels the pipeline run (runnel/parent.py request_cancel): steps
+        not started do not run, running ones (this one too) are stopped, the run ends
+        Canceled. On a step's own run (or offline) a no-op: its exit decides its status."""
+        if self._ctx is not None and self._target == "parent":
+            _parent.request_cancel(self._ctx)
 
     def flush(self, timeout_seconds=300):
         pass  # every line is written when logged

@@ -249,6 +249,18 @@ class LoggingTest(RunTestBase):
         self.assertEqual(run.parent.get_properties(), {"p": "v"})
         self.assertEqual(run.get_metrics(), {})
 
+    def test_parent_cancel_without_the_cli_says_so(self):
+        run, ctx = self.bind()
+        os.environ.pop("RUNNEL_BIN", None)
+        os.environ["PATH"] = self.root  # no runnel there
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            run.parent.cancel()
+            run.cancel()  # a step's own run: a no-op
+        self.assertIn("pipeline run pipeline-run-1 NOT canceled", err.getvalue())
+        with open(os.path.join(ctx["run_dir"], "cancel_parent.json")) as f:
+            self.assertEqual(json.load(f)["pipeline_run_id"], "pipeline-run-1")
+
     def test_get_metrics_aggregates(self):
         run, _ = self.bind()
         run.log("loss", 3)

@@ -811,6 +811,38 @@ class RunTest(SdkTestBase):
         self.assertIn("KeyboardInterrupt", err)
         self.assertEqual(self.ws._native.get_pipeline_run_record(run_id)["status"], "Canceled")
 
+    def test_step_run_parent_cancel_stops_later_steps(self):
+        # MLOpsPython's evaluate step: run.parent.cancel() when the new model is not better;
+        # register must not run. The cancel reaches this SDK process as a SIGINT (runnel runs
+        # cancel), so the pipeline is run by a child process.
+        import subprocess
+        ran = os.path.join(self.root, "register_ran")
+        self.write("src/evaluate.py", "from azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.parent.log('mse', 0.5)\nrun.parent.cancel()\n")
+        self.write("src/register.py", "open(%r, 'w').write('ran')\n" % ran)
+        script = ("import json, sys\nsys.path.insert(0, %r)\n"
+                  "from azureml.core import Workspace, Experiment\n"
+                  "from azureml.pipeline.core import Pipeline\n"
+                  "from azureml.pipeline.steps import PythonScriptStep\n"
+                  "ws = Workspace.from_config()\n"
+                  "ev = PythonScriptStep('evaluate.py', source_directory='src', allow_reuse=False)\n"
+                  "reg = PythonScriptStep('register.py', source_directory='src', allow_reuse=False)\n"
+                  "reg.run_after(ev)\n"
+                  "run = Experiment(ws, 'cancel-exp').submit(Pipeline(ws, [ev, reg]))\n"
+                  "status = run.wait_for_completion(show_output=False, raise_on_error=False)\n"
+                  "print(json.dumps([status, {s.name: s.get_status() for s in run.get_steps()}]))\n"
+                  ) % helpers.PYTHON_DIR
+        env = dict(os.environ, RUNNEL_PYTHON_DIR=helpers.PYTHON_DIR,
+                   RUNNEL_BIN=os.environ.get("RUNNEL_BIN") or os.path.join(helpers.REPO, "build", "runnel"))
+        p = subprocess.run([sys.executable, "-c", script], cwd=self.ws.path, env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("KeyboardInterrupt", p.stderr)
+        status, steps = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(status, "Canceled")
+        self.assertEqual(steps["register.py"], "Canceled")
+        self.assertFalse(os.path.exists(ran))
+
     def test_script_run_config(self):
         self.write("src/hello.py", "print('hello from src')\n")
         cfg = ScriptRunConfig(source_directory="src", script="hello.py", arguments=["x"])
