@@ -20,6 +20,7 @@ import uuid
 
 from . import context as _context
 from . import metrics as _metrics
+from . import parent as _parent
 from .workspace import Experiment, Workspace
 
 _OUTPUTS_PREFIX = "outputs/"
@@ -410,7 +411,15 @@ class Run:
     def _all_records(self):
         if self._ctx is None:
             return self._records
+        if self._target == "parent":
+            return self._parent_records()
         return _metrics.read(self._ctx["metrics_file"])
+
+    def _parent_records(self):
+        """The parent lines of every step of this pipeline run so far (runnel/parent.py),
+        this step's own file included even when the store does not list it."""
+        dirs = _parent.step_run_dirs(self._ctx.get("workspace"), self.id)
+        return _parent.parent_records([self._ctx["metrics_file"]] + _parent.metrics_files(dirs))
 
     # ---- tags and properties ------------------------------------------------------
 
@@ -433,6 +442,8 @@ class Run:
         base = {}
         if self._ctx is not None and self._target == "self":
             base = dict(self._ctx.get("tags") or {})
+        elif self._ctx is not None:  # the pipeline run: its tags given at submit
+            base = _parent.submit_tags(self._ctx.get("workspace"), self.id)
         base.update(self._logged("tag"))
         return base
 
@@ -578,7 +589,11 @@ class Run:
         pass
 
     def cancel(self):
-        pass
+        """On run.parent: cancels the pipeline run (runnel/parent.py request_cancel): steps
+        not started do not run, running ones (this one too) are stopped, the run ends
+        Canceled. On a step's own run (or offline) a no-op: its exit decides its status."""
+        if self._ctx is not None and self._target == "parent":
+            _parent.request_cancel(self._ctx)
 
     def flush(self, timeout_seconds=300):
         pass  # every line is written when logged

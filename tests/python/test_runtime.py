@@ -257,6 +257,39 @@ class LoggingTest(RunTestBase):
         self.assertEqual(run.parent.get_metrics(), {"best_model": "rf"})
         self.assertEqual(run.parent.get_tags(), {"winner": "rf"})
 
+    def test_parent_sees_other_steps_of_the_pipeline_run(self):
+        # Without a metadata store, the run folders naming the same pipeline run are read.
+        _, other = make_context(self.root, run_id="step-run-0", step_name="train")
+        runnel_metrics.append(other["metrics_file"], [
+            runnel_metrics.make_record("mse", "scalar", 0.5, target="parent"),
+            runnel_metrics.make_record("BuildId", "tag", "42", target="parent"),
+            runnel_metrics.make_record("own", "scalar", 1)])
+        _, stranger = make_context(self.root, run_id="step-run-9", step_name="x")
+        with open(os.path.join(stranger["run_dir"], "context.json"), "w") as f:
+            json.dump(dict(stranger, pipeline_run_id="pipeline-run-2",
+                           parent={"run_id": "pipeline-run-2"}), f)
+        runnel_metrics.append(stranger["metrics_file"], [
+            runnel_metrics.make_record("mse", "scalar", 9, target="parent")])
+        run, _ = self.bind(step_name="evaluate")
+        run.parent.log("r2", 0.7)
+        run.parent.add_properties({"p": "v"})
+        self.assertEqual(run.parent.get_metrics(), {"mse": 0.5, "r2": 0.7})
+        self.assertEqual(run.parent.get_tags(), {"BuildId": "42"})
+        self.assertEqual(run.parent.get_properties(), {"p": "v"})
+        self.assertEqual(run.get_metrics(), {})
+
+    def test_parent_cancel_without_the_cli_says_so(self):
+        run, ctx = self.bind()
+        os.environ.pop("RUNNEL_BIN", None)
+        os.environ["PATH"] = self.root  # no runnel there
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            run.parent.cancel()
+            run.cancel()  # a step's own run: a no-op
+        self.assertIn("pipeline run pipeline-run-1 NOT canceled", err.getvalue())
+        with open(os.path.join(ctx["run_dir"], "cancel_parent.json")) as f:
+            self.assertEqual(json.load(f)["pipeline_run_id"], "pipeline-run-1")
+
     def test_get_metrics_aggregates(self):
         run, _ = self.bind()
         run.log("loss", 3)

@@ -824,6 +824,63 @@ class RunTest(SdkTestBase):
             self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
         self.assertEqual(run.find_step_run("hi.py")[0].get_details()["target"], "local")
 
+    def _steps_use_this_python_dir(self):
+        # Steps import runnel from the engine's RUNNEL_PYTHON_DIR (compiled in: the source
+        # tree the engine was built from); point it at this tree's python/.
+        saved = os.environ.get("RUNNEL_PYTHON_DIR")
+        os.environ["RUNNEL_PYTHON_DIR"] = helpers.PYTHON_DIR
+        self.addCleanup(lambda: os.environ.__setitem__("RUNNEL_PYTHON_DIR", saved) if saved
+                        else os.environ.pop("RUNNEL_PYTHON_DIR", None))
+
+    def test_parent_metrics_and_tags_across_steps(self):
+        self._steps_use_this_python_dir()
+        seen = os.path.join(self.root, "seen.json")
+        self.write("src/train.py", "from azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.parent.log('mse', 0.5)\nrun.parent.tag('BuildId', '42')\n"
+                   "run.parent.set_tags({'stage': 'trained'})\n"
+                   "run.parent.add_properties({'model': 'lr'})\n")
+        self.write("src/evaluate.py", "import json, sys\nfrom azureml.core import Run\n"
+                   "p = Run.get_context().parent\np.log('r2', 0.9)\n"
+                   "json.dump({'metrics': p.get_metrics(), 'tags': p.get_tags(),\n"
+                   "           'properties': p.get_properties()}, open(sys.argv[1], 'w'))\n")
+
+        def submit(reuse_train):
+            train = PythonScriptStep("train.py", source_directory="src", allow_reuse=reuse_train)
+            ev = PythonScriptStep("evaluate.py", arguments=[seen], source_directory="src",
+                                  allow_reuse=False)
+            ev.run_after(train)
+            with redirect_stdout(io.StringIO()):
+                run = Experiment(self.ws, "parent-exp").submit(Pipeline(self.ws, [train, ev]),
+                                                             tags={"source": "cli"})
+                self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+            with open(seen) as f:
+                return run, json.load(f)
+
+        want_tags = {"source": "cli", "BuildId": "42", "stage": "trained"}
+        run, got = submit(True)
+        self.assertEqual(got, {"metrics": {"mse": 0.5, "r2": 0.9}, "tags": want_tags,
+                               "properties": {"model": "lr"}})
+        self.assertEqual(run.get_metrics(), {"mse": 0.5, "r2": 0.9})
+        # A reused step's parent lines count as those of the run it reused.
+        run, got = submit(True)
+        self.assertTrue(run.find_step_run("train.py")[0].reused)
+        self.assertEqual(got["metrics"], {"mse": 0.5, "r2": 0.9})
+        self.assertEqual(got["tags"], want_tags)
+
+    def test_pipeline_run_get_tags_has_tags_steps_set_on_the_parent(self):
+        self.write("src/tagger.py", "from azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.parent.tag('BuildId', '42')\nrun.parent.set_tags({'source': 'step'})\n"
+                   "run.tag('own', 'x')\n")
+        s = PythonScriptStep("tagger.py", source_directory="src")
+        with redirect_stdout(io.StringIO()):
+            run = Experiment(self.ws, "tag-exp").submit(Pipeline(self.ws, [s]),
+                                                       tags={"source": "cli", "k": "v"})
+            self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        want = {"source": "step", "k": "v", "BuildId": "42"}  # a step's tag wins, as it came later
+        self.assertEqual(run.get_tags(), want)
+        self.assertEqual(run.get_details()["tags"], want)
+        self.assertEqual(run.find_step_run("tagger.py")[0].get_tags(), {"own": "x"})
+
     def test_failure_raises(self):
         self.write("src/fail.py", "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
         s = PythonScriptStep("fail.py", source_directory="src")
@@ -903,6 +960,38 @@ class RunTest(SdkTestBase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("KeyboardInterrupt", err)
         self.assertEqual(self.ws._native.get_pipeline_run_record(run_id)["status"], "Canceled")
+
+    def test_step_run_parent_cancel_stops_later_steps(self):
+        # MLOpsPython's evaluate step: run.parent.cancel() when the new model is not better;
+        # register must not run. The cancel reaches this SDK process as a SIGINT (runnel runs
+        # cancel), so the pipeline is run by a child process.
+        import subprocess
+        ran = os.path.join(self.root, "register_ran")
+        self.write("src/evaluate.py", "from azureml.core import Run\nrun = Run.get_context()\n"
+                   "run.parent.log('mse', 0.5)\nrun.parent.cancel()\n")
+        self.write("src/register.py", "open(%r, 'w').write('ran')\n" % ran)
+        script = ("import json, sys\nsys.path.insert(0, %r)\n"
+                  "from azureml.core import Workspace, Experiment\n"
+                  "from azureml.pipeline.core import Pipeline\n"
+                  "from azureml.pipeline.steps import PythonScriptStep\n"
+                  "ws = Workspace.from_config()\n"
+                  "ev = PythonScriptStep('evaluate.py', source_directory='src', allow_reuse=False)\n"
+                  "reg = PythonScriptStep('register.py', source_directory='src', allow_reuse=False)\n"
+                  "reg.run_after(ev)\n"
+                  "run = Experiment(ws, 'cancel-exp').submit(Pipeline(ws, [ev, reg]))\n"
+                  "status = run.wait_for_completion(show_output=False, raise_on_error=False)\n"
+                  "print(json.dumps([status, {s.name: s.get_status() for s in run.get_steps()}]))\n"
+                  ) % helpers.PYTHON_DIR
+        env = dict(os.environ, RUNNEL_PYTHON_DIR=helpers.PYTHON_DIR,
+                   RUNNEL_BIN=os.environ.get("RUNNEL_BIN") or os.path.join(helpers.REPO, "build", "runnel"))
+        p = subprocess.run([sys.executable, "-c", script], cwd=self.ws.path, env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("KeyboardInterrupt", p.stderr)
+        status, steps = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(status, "Canceled")
+        self.assertEqual(steps["register.py"], "Canceled")
+        self.assertFalse(os.path.exists(ran))
 
     def test_script_run_config(self):
         self.write("src/hello.py", "print('hello from src')\n")

@@ -11,6 +11,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -20,6 +21,58 @@ from ._native import native
 _FINAL = ("Finished", "Failed", "Canceled")
 _live = []  # PipelineRuns started in this process
 _live_lock = threading.Lock()
+_step_canceled = set()  # ids of runs a step canceled with run.parent.cancel()
+_sigint_installed = False
+
+
+def _cancels_requested_by_steps():
+    """Runs started here whose step called run.parent.cancel() (it left cancel_parent.json
+    in its run folder, then ran `runnel runs cancel`, which SIGINTs this process): cancels
+    each once; returns True when there was one."""
+    from runnel import parent as _parent
+    found = False
+    with _live_lock:
+        runs = list(_live)
+    for run in runs:
+        if run.id in _step_canceled:
+            continue
+        try:
+            records = run._ws._native.list_step_run_records(run.id)
+        except Exception:
+            continue
+        for s in records:
+            marker = os.path.join(s["run_dir"] or "", _parent.CANCEL_MARKER)
+            try:
+                with open(marker, encoding="utf-8") as f:
+                    wanted = json.load(f).get("pipeline_run_id")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if wanted == run.id:
+                _step_canceled.add(run.id)
+                run.cancel()
+                found = True
+                break
+    return found
+
+
+def _on_sigint(signum, frame):
+    if _cancels_requested_by_steps():
+        return  # a step's run.parent.cancel(), not the user's Ctrl-C
+    signal.default_int_handler(signum, frame)
+
+
+def _install_sigint_handler():
+    """In the main thread, with Python's default SIGINT handler: SIGINT first looks for a
+    step's cancel request (above), else raises KeyboardInterrupt as before."""
+    global _sigint_installed
+    if _sigint_installed or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _on_sigint)
+            _sigint_installed = True
+    except (ValueError, OSError):
+        pass
 
 
 _ActivityFailed = None
@@ -66,6 +119,7 @@ class PipelineRun(_RunBase):
         run._setup(ws, experiment, nat, pipeline)
         with _live_lock:
             _live.append(run)
+        _install_sigint_handler()
         return run
 
     @classmethod
@@ -106,6 +160,7 @@ class PipelineRun(_RunBase):
         self._local = True
         with _live_lock:
             _live.append(self)
+        _install_sigint_handler()
 
     # -- identity and status -------------------------------------------------------------
     id = property(lambda self: self._nat.id)
@@ -123,12 +178,32 @@ class PipelineRun(_RunBase):
     status = property(get_status)
 
     def get_tags(self):
+        """The tags given at submit, then those the steps set with run.parent.tag / set_tags
+        (read from their metrics files, as get_metrics reads run.parent.log)."""
+        from runnel import parent as _parent
         try:
-            return json.loads(self._record().get("tags_json") or "{}")
+            tags = json.loads(self._record().get("tags_json") or "{}")
         except ValueError:
-            return {}
+            tags = {}
+        if not isinstance(tags, dict):
+            tags = {}
+        records = _parent.parent_records(_parent.metrics_files(self._step_run_dirs()))
+        tags.update(_parent.logged(records, "tag"))
+        return tags
 
     tags = property(get_tags)
+
+    def _step_run_dirs(self):
+        """The run folder of each step run (a reused step: its reused run's)."""
+        dirs = []
+        for s in self._ws._native.list_step_run_records(self.id):
+            run_dir = s["run_dir"]
+            if s["reused_run_id"]:
+                rec = self._ws._native.get_step_run_record(s["reused_run_id"])
+                run_dir = rec["run_dir"] if rec else run_dir
+            if run_dir:
+                dirs.append(run_dir)
+        return dirs
 
     def get_details(self):
         r = self._record()
@@ -236,11 +311,7 @@ class PipelineRun(_RunBase):
         """Metrics logged with run.parent.log(...) and, with recursive=True, every step's
         keyed by step run id."""
         out = {}
-        for s in self._ws._native.list_step_run_records(self.id):
-            run_dir = s["run_dir"]
-            if s["reused_run_id"]:
-                rec = self._ws._native.get_step_run_record(s["reused_run_id"])
-                run_dir = rec["run_dir"] if rec else run_dir
+        for run_dir in self._step_run_dirs():
             out.update(_read_metrics_for(run_dir, "parent"))
         if recursive:
             for s in self.get_steps():
