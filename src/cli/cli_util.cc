@@ -1,6 +1,7 @@
 // cli/cli_util.cc: what the subcommands share (cli.h): the exit code of each error kind
 // and the checks of flag values and names.
 #include <cctype>
+#include <string_view>
 
 #include "cli/assignments.h"
 #include "cli/cli.h"
@@ -52,6 +53,24 @@ std::map<std::string, std::string> parse_assignments(const std::vector<std::stri
     if (eq == std::string::npos || eq == 0)
       throw invalid_argument(flag + " " + item + ": expected NAME=VALUE");
     out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_parameter_sets(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : parse_assignments(items, "--set")) {
+    std::string name = key;
+    // az ml job create --set: inputs.NAME=VALUE, inputs.NAME.path=PATH (a data input's path),
+    // inputs.NAME.value=VALUE.
+    if (name.rfind("inputs.", 0) == 0) {
+      name.erase(0, 7);
+      for (std::string_view suffix : {".path", ".value"})
+        if (name.size() > suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+          name.resize(name.size() - suffix.size());
+    }
+    out[name] = value;
   }
   return out;
 }

@@ -55,7 +55,7 @@ int submit_on_server(const Workspace& ws, const server::PublishedTarget& target,
         "submitting a published pipeline needs the workspace's server; start it with `runnel "
         "serve`");
   json params = json::object();
-  for (const auto& [k, v] : parse_assignments(sets, "--set")) params[k] = v;
+  for (const auto& [k, v] : parse_parameter_sets(sets)) params[k] = v;
   server::RemoteSubmit rs;
   rs.request = {
       {"ExperimentName", experiment}, {"RunSource", "CLI"}, {"ParameterAssignments", params}};

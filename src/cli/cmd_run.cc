@@ -78,7 +78,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
     if (url && server::can_submit_remotely(ws, a.file)) {
       server::RemoteSubmit rs{
           a.file, a.experiment, a.regenerate, a.continue_on_failure, a.compute, a.rerun, {}};
-      rs.parameters = parse_assignments(a.sets, "--set");
+      rs.parameters = parse_parameter_sets(a.sets);
       for (const auto& t : a.tags) {
         auto eq = t.find('=');
         if (eq == std::string::npos) throw invalid_argument("--tag " + t + ": expected KEY=VALUE");
@@ -112,7 +112,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   }
   check_at_least(a.snapshot_max_files, 0, "--snapshot-max-files", "files in a code snapshot");
   opts.snapshot_max_files = static_cast<uint64_t>(a.snapshot_max_files);
-  for (const auto& [k, v] : parse_assignments(a.sets, "--set")) opts.parameters[k].text = v;
+  for (const auto& [k, v] : parse_parameter_sets(a.sets)) opts.parameters[k].text = v;
   opts.parameters_field = "--set";
   for (const auto& t : a.tags) {
     auto eq = t.find('=');
@@ -200,7 +200,9 @@ void run_command(const RunArgs& a, CliGlobals& g) {
 void register_run(CLI::App& app, CliGlobals& g) {
   auto a = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "submit a pipeline (YAML) and follow it live");
-  sub->add_option("file", a->file, "pipeline YAML (type: pipeline)")->required();
+  sub->add_option("file,-f,--file", a->file,
+                  "pipeline YAML (type: pipeline); -f as `az ml job create -f`")
+      ->required();
   sub->add_option("--experiment,-e", a->experiment,
                   "experiment name (default: experiment_name in the file)");
   sub->add_option("-j,--jobs", a->jobs, "parallel local slots (default: number of cores)")
@@ -217,7 +219,9 @@ void register_run(CLI::App& app, CliGlobals& g) {
   sub->add_option("--rerun", a->rerun, "run STEP and everything downstream of it again");
   sub->add_option("--compute", a->compute, "compute target for steps that do not name one");
   sub->add_option("--tag", a->tags, "tag the run: KEY=VALUE");
-  sub->add_option("--set", a->sets, "set a pipeline parameter (a top-level input): NAME=VALUE");
+  sub->add_option("--set", a->sets,
+                  "set a pipeline parameter (a top-level input): NAME=VALUE (also az ml's "
+                  "inputs.NAME=VALUE and inputs.NAME.path=PATH)");
   sub->add_flag("--strict", a->strict,
                 "keys Azure ML only warns about (unknown settings) are errors");
   sub->add_flag("--continue-on-step-failure", a->continue_on_failure,

@@ -103,6 +103,26 @@ class RunsLogsTest(WorkspaceTest):
         path = self.write("my_pipe.yml", "type: pipeline\njobs:\n  a:\n    command: echo hi\n")
         self.run_pipeline(path)
         self.assertEqual(self.show()["experiment"], "my_pipe")
+    def test_az_ml_file_flag_and_inputs_sets(self):
+        # `az ml job create -f FILE --set inputs.n=7 --set inputs.f.path=./b.txt` spelled for runnel.
+        self.write("a.txt", "A\n")
+        self.write("b.txt", "B\n")
+        path = self.write("p.yml", """
+            type: pipeline
+            inputs:
+              n: 3
+              f: {type: uri_file, path: ./a.txt}
+            jobs:
+              a:
+                command: echo n=${{inputs.n}} f=$(cat ${{inputs.f}}) > ${{outputs.o}}/got.txt
+                inputs: {n: '${{parent.inputs.n}}', f: '${{parent.inputs.f}}'}
+                outputs: {o: {type: uri_folder}}
+            """)
+        p = self.runnel("run", "-f", path, "--set", "inputs.n=7", "--set", "inputs.f.path=./b.txt")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        got = read(os.path.join(self.steps()["a"]["outputs"]["o"], "got.txt"))
+        self.assertEqual(got, "n=7 f=B\n")
+
     def test_unchanged_rerun_is_reused(self):
         path = self.write("p.yml", HELLO)
         self.run_pipeline(path)
