@@ -258,7 +258,29 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     env["RUNNEL_WORKSPACE"] = ws.root();
     env["AZUREML_RUN_ID"] = s.state.step_run_id;
     for (const auto& [k, v] : renv.variables) env[k] = v;
-    for (const auto& [k, v] : st.env_vars) env[k] = v;
+    for (const auto& [k, v] : st.env_vars) {
+      if (v.find("${{") == std::string::npos) {
+        env[k] = v;
+        continue;
+      }
+      // A component's environment_variables may name its ${{inputs.X}} / ${{outputs.X}}:
+      // the value or path itself, unquoted.
+      std::string ewhere =
+          st.loc_of("command").to_string() + ": jobs." + st.name + ".environment_variables." + k;
+      env[k] = render_command(v, ewhere, [&](const Placeholder& ph) -> std::optional<std::string> {
+        if (ph.kind == Placeholder::Kind::kOutput) {
+          auto o = s.output_paths.find(ph.name);
+          if (o == s.output_paths.end()) return std::nullopt;
+          return o->second;
+        }
+        const StepInput* in = st.find_input(ph.name);
+        if (!in || !in->source) return std::nullopt;
+        if (in->source->kind == InputSource::Kind::kLiteral) return literal_input_text(*in);
+        const json& e = ctx_inputs[ph.name];
+        if (e.contains("path") && e["path"].is_string()) return e["path"].get<std::string>();
+        return std::nullopt;
+      });
+    }
 
     LaunchSpec ls;
     ls.id = s.state.step_run_id;

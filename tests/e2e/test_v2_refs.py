@@ -160,6 +160,32 @@ class V2RefsTest(WorkspaceTest):
         self.assertEqual(steps["a"]["tags"], {"kind": "prep"})
         self.assertEqual(steps["b"]["tags"], {"more": "x"})
 
+    def test_component_environment_variables_take_its_inputs(self):
+        self.write("comp.yml", """
+            type: command
+            name: envc
+            inputs:
+              threads: {type: integer, default: 1}
+              data: {type: uri_file}
+            outputs:
+              o: {type: uri_folder}
+            environment_variables:
+              N_THREADS: ${{inputs.threads}}
+              DATA_FILE: ${{inputs.data}}
+              OUT: ${{outputs.o}}
+            command: echo "N=$N_THREADS $(cat "$DATA_FILE")" > "$OUT/got.txt"
+            """)
+        self.write("data/d.txt", "D\n")
+        path = self.write("envp.yml", """
+            type: pipeline
+            jobs:
+              out:
+                component: ./comp.yml
+                inputs: {threads: 4, data: {type: uri_file, path: ./data/d.txt}}
+            """)
+        self.run_pipeline(path)
+        self.assertEqual(read(os.path.join(self.steps()["out"]["outputs"]["o"], "got.txt")), "N=4 D\n")
+
     def test_custom_model_inputs_read_registered_models(self):
         self.assertIn("registered scorer:1", self.register_model("w1\n"))
         path = self.write("models.yml", MODEL_PIPELINE)
