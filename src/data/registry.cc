@@ -24,11 +24,12 @@ std::shared_ptr<DatasetState> resolve_state(DatasetState s);  // dataset.cc
 namespace {
 
 void check_name(const std::string& name) {
-  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");
-  if (!std::regex_match(name, kName))
+  // Inner spaces as Azure ML allows them ('diabetes dataset'); none at either end.
+  static const std::regex kName("[A-Za-z0-9]([A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?");
+  if (name.size() > 255 || !std::regex_match(name, kName))
     throw invalid_argument("dataset name '" + name +
-                           "' is not valid: use letters, digits, '_', '.' and '-', starting with a "
-                           "letter or digit");
+                           "' is not valid: use letters, digits, '_', '.', '-' and inner spaces, "
+                           "starting with a letter or digit");
 }
 
 // Copies local sources into the default datastore under datasets/<name>/<digest12>/ and

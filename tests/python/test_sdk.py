@@ -231,6 +231,17 @@ class DatasetTest(SdkTestBase):
         no_header = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")], header=False)
         self.assertEqual(no_header.columns, ["Column1", "Column2", "Column3"])
 
+    def test_a_dataset_name_with_inner_spaces_registers(self):
+        # DP-100's labs register 'diabetes dataset'; Azure ML accepts inner spaces.
+        td = Dataset.Tabular.from_delimited_files([(self.ds, "tab/t.csv")])
+        td.register(self.ws, name="diabetes dataset", create_new_version=True)
+        got = Dataset.get_by_name(self.ws, "diabetes dataset")
+        self.assertEqual(list(got.to_pandas_dataframe()["a"]), [1, 3])
+        self.assertIn("diabetes dataset", self.ws.datasets)
+        for bad in (" lead", "trail ", "a/b"):
+            with self.assertRaises(Exception):
+                td.register(self.ws, name=bad)
+
     def test_bad_dataset_arguments(self):
         with self.assertRaises(errors.NotFoundError):
             Dataset.File.from_files([(self.ds, "nothing-here/*.txt")])
