@@ -6,6 +6,7 @@
 #include <cctype>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "assets/model_refs.h"
 #include "assets/url_inputs.h"
@@ -107,6 +108,42 @@ void validate_command(const std::string& path, const std::string& base_dir) {
   internal::YamlDoc d{path, base_dir};
   internal::yaml::Node root = internal::parse_yaml(d, internal::read_yaml_file(path, path));
   internal::parse_component(d, root, "");
+}
+
+// The folders a pipeline component's files name, recursively: its own folder; for each job's
+// local component file (`component: ./x.yml`) that file's folder and its `code:` folder (a
+// child pipeline component's likewise); an inline component's `code:`.
+void collect_component_folders(const json& doc, const std::string& base_dir,
+                               std::set<std::string>* dirs, int depth) {
+  if (depth > 16 || !doc.contains("jobs") || !doc["jobs"].is_object()) return;
+  auto code_of = [&](const json& comp, const std::string& dir) {
+    if (!comp.contains("code") || !comp["code"].is_string()) return;
+    std::string code = comp["code"].get<std::string>();
+    if (code.rfind("file:", 0) == 0) code = code.substr(5);
+    if (code.rfind("azureml:", 0) == 0 || code.find("://") != std::string::npos) return;
+    std::string abs = absolute_path(code, dir);
+    if (is_directory(abs)) dirs->insert(fs::weakly_canonical(abs).string());
+  };
+  for (const auto& [name, job] : doc["jobs"].items()) {
+    if (!job.is_object() || !job.contains("component")) continue;
+    const json& c = job["component"];
+    if (c.is_object()) {
+      code_of(c, base_dir);
+      continue;
+    }
+    if (!c.is_string()) continue;
+    std::string ref = c.get<std::string>();
+    if (ref.rfind("file:", 0) == 0) ref = ref.substr(5);
+    if (ref.rfind("azureml:", 0) == 0) continue;  // registered: travels on its own
+    std::string abs = absolute_path(ref, base_dir);
+    if (!fs::is_regular_file(abs)) continue;  // the loader names a missing file
+    AssetYaml child = read_asset_yaml(abs, Overrides{});
+    dirs->insert(fs::weakly_canonical(child.base_dir).string());
+    if (string_at(child.doc, "type") == "pipeline")
+      collect_component_folders(child.doc, child.base_dir, dirs, depth + 1);
+    else
+      code_of(child.doc, child.base_dir);
+  }
 }
 
 std::string unique_suffix() {
@@ -256,9 +293,37 @@ CreateResult create_component(const Workspace& ws, const std::string& yaml_path,
     code_digest = copy_code(abs, tmp + "/code");
     doc["code"] = "./code";
   } else if (type == "pipeline") {
-    // The component's folder travels with it: its jobs name files relative to it.
-    code_digest = copy_code(f.base_dir, tmp + "/files");
-    file = "files/" + fs::path(yaml_path).filename().string();
+    // The component's folder travels with it (its jobs name files relative to it), and so do
+    // the folders its jobs' component files and code live in when they are outside it
+    // (`code: ../src`): all under files/, at their places relative to the folder holding
+    // them all, so every relative path in them still holds.
+    std::string own = fs::weakly_canonical(f.base_dir).string();
+    std::set<std::string> dirs{own};
+    collect_component_folders(f.doc, f.base_dir, &dirs, 0);
+    std::vector<std::string> tops;  // the folders not inside another one
+    for (const auto& d : dirs) {
+      bool inside = false;
+      for (const auto& t : tops) inside = inside || d == t || d.rfind(t + "/", 0) == 0;
+      if (!inside) tops.push_back(d);
+    }
+    if (tops.size() == 1) {
+      code_digest = copy_code(f.base_dir, tmp + "/files");
+      file = "files/" + fs::path(yaml_path).filename().string();
+    } else {
+      fs::path common = tops[0];
+      for (const auto& t : tops)
+        while (!common.empty() &&
+               fs::path(t).lexically_relative(common).string().rfind("..", 0) == 0)
+          common = common.parent_path();
+      std::string parts;
+      for (const auto& t : tops) {
+        std::string rel = fs::path(t).lexically_relative(common).string();
+        parts += rel + " " + copy_code(t, tmp + "/files/" + rel) + "\n";
+      }
+      code_digest = sha256_hex(parts);
+      file = "files/" + fs::path(own).lexically_relative(common).string() + "/" +
+             fs::path(yaml_path).filename().string();
+    }
   }
   std::string definition = doc.dump(2) + "\n";
   std::string digest = sha256_hex(definition + "\n" + code_digest);

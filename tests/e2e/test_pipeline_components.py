@@ -9,6 +9,7 @@ made from a component, run_after a pipeline job, and bad input with file:line.""
 
 import json
 import os
+import shutil
 import unittest
 
 from e2e_util import WorkspaceTest, clean_env, read
@@ -288,6 +289,38 @@ class PipelineComponentTest(WorkspaceTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         p = self.runnel("why", "latest", "train_and_evaluate_model1/train_job")
         self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_registered_pipeline_component_takes_its_jobs_code_from_outside_its_folder(self):
+        # components/pc.yml -> components/hello.yml with `code: ../src`: registering the pipeline
+        # component carries src/ along, so azureml:hello_pc@latest runs after src/ is gone.
+        self.write("reg/src/hello.py", "import sys\nopen(sys.argv[1] + '/hi.txt', 'w').write('hi from src')\n")
+        self.write("reg/components/hello.yml", """
+            type: command
+            name: hello
+            code: ../src
+            outputs: {o: {type: uri_folder}}
+            command: python hello.py ${{outputs.o}}
+            """)
+        self.write("reg/components/pc.yml", """
+            type: pipeline
+            name: hello_pc
+            outputs: {o: {type: uri_folder}}
+            jobs:
+              h:
+                component: ./hello.yml
+                outputs: {o: '${{parent.outputs.o}}'}
+            """)
+        p = self.runnel("component", "create", "-f", os.path.join(self.dir, "reg/components/pc.yml"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        shutil.rmtree(os.path.join(self.dir, "reg"))
+        pipe = self.write("use_pc.yml", """
+            type: pipeline
+            jobs:
+              p: {type: pipeline, component: azureml:hello_pc@latest}
+            """)
+        self.run_logged(pipe)
+        steps = self.steps()
+        self.assertEqual(read(os.path.join(steps["p/h"]["outputs"]["o"], "hi.txt")), "hi from src")
 
     def test_nested_two_deep_registered_and_run_after(self):
         # A pipeline component holding a pipeline job, registered and used by reference.
