@@ -117,8 +117,11 @@ TEST(Register, VersionsIdentityAndErrors) {
   EXPECT_EQ(Dataset::get_file_dataset(t.ws(), "images").version(), 2);
   EXPECT_NE(what([&] { Dataset::get_by_name(t.ws(), "images", 7); }).find("no version 7"),
             std::string::npos);
-  EXPECT_NE(what([&] { d.register_dataset(t.ws(), "bad name"); }).find("not valid"),
-            std::string::npos);
+  for (const char* bad : {"bad/name", " lead", "trail ", "a\tb"})
+    EXPECT_NE(what([&] { d.register_dataset(t.ws(), bad); }).find("not valid"), std::string::npos)
+        << bad;
+  // Inner spaces are a valid name, as Azure ML's ('diabetes dataset').
+  EXPECT_EQ(d.register_dataset(t.ws(), "diabetes dataset").name(), "diabetes dataset");
 }
 
 TEST(Register, LocalFilesAreUploaded) {

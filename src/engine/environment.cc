@@ -218,6 +218,16 @@ std::string runnel_python_dir() {
   return RUNNEL_PYTHON_DIR;  // compile definition: <source>/python
 }
 
+std::string runnel_cli_path() {
+  if (const char* env = std::getenv("RUNNEL_BIN"); env && *env && ::access(env, X_OK) == 0)
+    return env;
+  std::error_code ec;
+  std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (!ec && std::filesystem::path(self).filename() == "runnel") return self;
+  if (::access(RUNNEL_CLI_DEFAULT, X_OK) == 0) return RUNNEL_CLI_DEFAULT;  // <build>/runnel
+  return "";
+}
+
 ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name_in,
                                         bool curated, std::string* fallback_note) {
   ResolvedEnvironment env;

@@ -67,4 +67,9 @@ env::PipOptions workspace_pip_options(const Workspace& ws);
 // The folder of runnel's step-side Python package (python/), for PYTHONPATH.
 std::string runnel_python_dir();
 
+// The runnel CLI a step may run (run.parent.cancel() runs `runnel runs cancel`): $RUNNEL_BIN
+// when executable, else this process when it is the CLI, else the one built beside the
+// engine; "" when none is there.
+std::string runnel_cli_path();
+
 }  // namespace runnel

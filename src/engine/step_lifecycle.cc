@@ -250,6 +250,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
       env["PATH"] = renv.bin_dir + ":" + (path_env ? path_env : "/usr/bin:/bin");
       const char* pp = std::getenv("PYTHONPATH");
       env["PYTHONPATH"] = runnel_python_dir() + (pp && *pp ? std::string(":") + pp : "");
+      if (std::string cli = runnel_cli_path(); !cli.empty()) env["RUNNEL_BIN"] = cli;
     }
     env["PYTHONUNBUFFERED"] = "1";
     env["RUNNEL_RUN_CONTEXT"] = rd + "/context.json";

@@ -149,6 +149,30 @@ class FailureTest(WorkspaceTest):
         # Without continue_on_step_failure the independent branch does not finish either.
         self.assertIn(steps["other"]["status"], ("Canceled", "NotStarted"))
 
+    def test_a_step_cancels_its_pipeline_run_without_runnel_on_its_path(self):
+        # MLOpsPython's evaluate step: run.parent.cancel() when the new model is not better;
+        # register (after it) must not run. The engine tells the step where its CLI is
+        # (RUNNEL_BIN), so neither PATH nor the caller's environment has to.
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              evaluate:
+                command: python3 -c "from azureml.core import Run; Run.get_context().parent.cancel()"
+              register:
+                command: echo registered > %s
+                run_after: [evaluate]
+            """ % os.path.join(self.dir, "registered.txt"))
+        env = clean_env(PATH="/usr/bin:/bin")
+        env.pop("RUNNEL_BIN", None)
+        p = subprocess.run([RUNNEL, "--workspace", self.ws, "run", path], cwd=self.dir, env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        run = self.show()
+        self.assertEqual(run["status"], "Canceled")
+        steps = {s["name"]: s for s in run["steps"]}
+        self.assertIn(steps["register"]["status"], ("Canceled", "NotStarted"))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "registered.txt")))
+
     def test_continue_on_step_failure(self):
         path = self.write("p.yml", self.GRAPH % "true")
         self.run_pipeline(path, "-j", "2", expect=1)
