@@ -43,13 +43,16 @@ sanitize:
 	@scripts/ci-checks.sh $(BUILD) asan tsan
 
 # The chaos campaign: N random engine kills (SIGKILL/SIGTERM/SIGHUP) with resubmits, then
-# TRIALS trials of 8 identical + 8 different concurrent submits; prints the counts.
+# TRIALS trials of 8 identical + 8 different concurrent submits, MUTATIONS mutated pipeline
+# files planned (no crash, hang or internal error); prints the counts.
 N ?= 100
 TRIALS ?= 20
+MUTATIONS ?= 10000
 chaos: build
 	@/usr/bin/python3 tests/chaos/chaos.py --runnel $(BUILD)/runnel --kills $(N); a=$$?; \
 	/usr/bin/python3 tests/chaos/concurrency.py --runnel $(BUILD)/runnel --trials $(TRIALS); b=$$?; \
-	test $$a = 0 -a $$b = 0
+	/usr/bin/python3 tests/chaos/mutate.py --runnel $(BUILD)/runnel --count $(MUTATIONS); c=$$?; \
+	test $$a = 0 -a $$b = 0 -a $$c = 0
 
 clean:
 	rm -rf $(BUILD)

@@ -157,6 +157,12 @@ const char* entry_kind_name(EntryKind kind) {
 
 TreeListing list_tree(const std::string& path, const IgnoreMatcher* ignore) {
   TreeListing out;
+  if (path.find('\0') != std::string::npos) {
+    // The C calls would see only the text before it: a folder that is not the one named,
+    // and (its entries joined after the NUL) the same folder again, forever.
+    throw invalid_argument("the path '" + path.substr(0, path.find('\0')) +
+                           "\\0...' holds a NUL character; no file or folder can be named so");
+  }
   out.root = path;
   while (out.root.size() > 1 && out.root.back() == '/') out.root.pop_back();
   struct stat st;

@@ -45,6 +45,17 @@ TEST_F(DigestTest, EmptyFolderHasTheDocumentedDigest) {
   EXPECT_FALSE(t.is_file);
 }
 
+TEST_F(DigestTest, PathWithNulIsRefusedNotWalkedForever) {
+  // Before: opendir() saw "<dir>/", and every entry joined after the NUL named it again.
+  std::string path = dir_ + std::string("/\0x", 3);
+  try {
+    digest_path(path, nullptr);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("NUL character"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(DigestTest, SingleFileDigestIsItsContentDigest) {
   write(dir_ + "/one.txt", "hello\n");
   TreeDigest t = digest_path(dir_ + "/one.txt", nullptr);

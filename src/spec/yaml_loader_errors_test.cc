@@ -43,6 +43,15 @@ TEST_F(LoaderErrors, MalformedYaml) {
   expect_error("type: pipeline\njobs: [a,\n  b: 2\n", 4, "YAML syntax", "indentation");
 }
 
+// "\x00" is a valid YAML escape; in a path it cut the name short for the C calls, and the
+// digest then walked the pipeline's own folder again and again until the stack overflowed.
+TEST_F(LoaderErrors, NulCharacterInAValueIsRefused) {
+  expect_error(std::string(kHead) +
+                   "  a:\n    command: echo\n    inputs:\n      d: {type: uri_folder, path: "
+                   "\"data/\\x00\\x01\"}\n",
+               6, "NUL character", "remove it");
+}
+
 TEST_F(LoaderErrors, MissingType) {
   expect_error("jobs:\n  a: {command: echo}\n", 1, "type", "add 'type: pipeline'");
 }

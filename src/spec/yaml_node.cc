@@ -113,6 +113,13 @@ class TreeBuilder {
           uint32_t i = add(NodeType::kScalar, mark, tag_of(s.tag, s.style));
           NodeData& d = tree_->nodes_[i];
           d.scalar.assign(reinterpret_cast<const char*>(s.value), s.length);
+          if (d.scalar.find('\0') != std::string::npos) {
+            // "\0" and "\x00" are valid YAML escapes, but no path, name, command or value a
+            // pipeline holds can carry a NUL: the C calls that take them would stop there.
+            throw ParseError{mark,
+                             "the value holds a NUL character (\\0 or \\x00 in a double-quoted "
+                             "string); no path, name or command can hold one: remove it"};
+          }
           if (!s.tag && s.style == YAML_PLAIN_SCALAR_STYLE && is_null_text(d.scalar)) {
             d.type = NodeType::kNull;
             d.scalar.clear();
