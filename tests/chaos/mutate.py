@@ -11,7 +11,8 @@ component it loads) is replaced by a mutation of itself (lines deleted, duplicat
 re-indented, truncated; a scalar replaced by a hostile value: an unknown `${{...}}`, a path
 out of the workspace, a huge number, an empty map, a YAML anchor, a tag, control characters;
 a key misspelt; a line taken from another seed; a byte changed), `runnel plan` is run on the
-folder's pipeline file, and the outcome is classified:
+folder's pipeline file (or, for half of the mutated component files, `runnel component
+create -f` on the file), and the outcome is classified:
   ok        exit 0 (a plan) or 2 (bad input) with one `error:` line on stderr (the two are
             counted apart: a campaign where nothing plans tests nothing);
   unclear   exit 2 without an `error:` line, or an `error:` line with nothing after it;
@@ -203,8 +204,13 @@ def main():
             with open(target, "w", encoding="utf-8", errors="surrogateescape") as f:
                 f.write(text)
             pipeline = target if target in pipelines else rng.choice(pipelines)
+            cmd = [runnel, "-w", ws, "plan", pipeline]
+            if target not in pipelines and rng.random() < 0.5:
+                # a component file: through the other front door, `az ml component create`'s
+                cmd = [runnel, "-w", ws, "component", "create", "-f", target]
+                pipeline = target
             try:
-                proc = subprocess.run([runnel, "-w", ws, "plan", pipeline], capture_output=True,
+                proc = subprocess.run(cmd, capture_output=True,
                                       text=True, errors="replace", timeout=args.timeout, env=env,
                                       cwd=os.path.dirname(pipeline))
             except subprocess.TimeoutExpired:
@@ -219,7 +225,7 @@ def main():
                 with open(os.path.join(keep, name), "w", encoding="utf-8", errors="surrogateescape") as f:
                     f.write(text)
                 with open(os.path.join(keep, name + ".out"), "w") as f:
-                    f.write(f"file: {os.path.relpath(target, base)}\nplanned: {os.path.relpath(pipeline, base)}\n")
+                    f.write(f"file: {os.path.relpath(target, base)}\ncommand: {' '.join(cmd)}\n")
                     if proc is not None:
                         f.write(f"exit: {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}\n")
                 found.append(f"{verdict}: {name}")
