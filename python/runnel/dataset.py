@@ -17,8 +17,9 @@ import contextlib
 import csv
 import io
 import os
-import shutil
 import tempfile
+
+from runnel import _files
 
 # Column types (as C++ names them) -> pandas dtypes. Nullable dtypes so that nulls survive.
 PANDAS_DTYPES = {"integer": "Int64", "float": "float64", "boolean": "boolean", "string": "object"}
@@ -90,7 +91,7 @@ class _Dataset:
             if os.path.exists(dst) and not overwrite:
                 raise FileExistsError("%s exists; pass overwrite=True" % dst)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copyfile(src, dst)
+            _files.copy_file(src, dst)
             out.append(dst)
         return out
 

@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 
+from runnel import _files
+
 
 def _ws_path(workspace):
     """The workspace folder of an SDK Workspace, a step-side one, a path or (None) the run's."""
@@ -180,9 +182,9 @@ class Model:
             raise FileExistsError("Model.download: %s exists; pass exist_ok=True" % dest)
         os.makedirs(target_dir, exist_ok=True)
         if os.path.isdir(self.path):
-            shutil.copytree(self.path, dest, dirs_exist_ok=True)
+            _files.copy_tree(self.path, dest)
         else:
-            shutil.copy2(self.path, dest)
+            _files.copy_file(self.path, dest, metadata=True)
         return dest
 
     def add_tags(self, tags):

@@ -72,6 +72,37 @@ class FileTest(unittest.TestCase):
                 with open(os.path.join(m.mount_point, "a.png"), "rb") as f:
                     self.assertEqual(f.read(), b"A")
 
+    def test_download_over_a_file_another_process_reads_is_never_half_written(self):
+        # Processes of one ParallelRunStep download the same dataset into one folder at
+        # init() with overwrite=True (the batch scoring tutorial); a reader must see the
+        # whole file, never the empty or short one a plain copy leaves while it writes
+        # (it failed in CI: labels.txt read empty, IndexError in run()).
+        import threading
+        with tempfile.TemporaryDirectory() as tmp:
+            body = b"goldfish\n" * 200000
+            ds = dataset.from_context(_entry(tmp, {"labels/labels.txt": body}, kind="file"))
+            target = os.path.join(tmp, "dl")
+            dest = ds.download(target)[0]
+            stop, seen = threading.Event(), []
+
+            def read():
+                while not stop.is_set():
+                    with open(dest, "rb") as f:
+                        n = len(f.read())
+                    if n != len(body):
+                        seen.append(n)
+
+            t = threading.Thread(target=read)
+            t.start()
+            try:
+                for _ in range(60):
+                    ds.download(target, overwrite=True)
+            finally:
+                stop.set()
+                t.join()
+            self.assertEqual(seen, [])
+            self.assertEqual(sorted(os.listdir(target)), ["labels.txt"])  # no temp file left
+
     def test_entry_without_dataset_is_an_error(self):
         with self.assertRaises(dataset.DatasetError):
             dataset.from_context({"type": "uri_folder", "path": "/x", "dataset": None})

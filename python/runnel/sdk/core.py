@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 
+from .. import _files
 from ._native import native
 
 VERSION = "1.57.0"  # the azureml-core release whose v1 API this mirrors
@@ -386,7 +387,7 @@ class Datastore:
                 if os.path.exists(dest) and not overwrite:
                     continue
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
-                shutil.copyfile(src, dest)
+                _files.copy_file(src, dest)
                 count += 1
         if show_progress:
             print("Downloaded %d files" % count)

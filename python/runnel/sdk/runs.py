@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from .. import _files
 from ._native import native
 
 _FINAL = ("Finished", "Failed", "Canceled")
@@ -860,10 +861,10 @@ class PortDataReference:
         """Copies the output to local_path/<path on datastore>; returns that path."""
         dest = os.path.join(local_path, self.path_on_datastore or self.name)
         if os.path.isdir(self.path):
-            shutil.copytree(self.path, dest, dirs_exist_ok=True)
+            _files.copy_tree(self.path, dest)
         else:
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            shutil.copyfile(self.path, dest)
+            _files.copy_file(self.path, dest)
         if show_progress:
             print("Downloaded %s to %s" % (self.path, dest))
         return dest
