@@ -9,7 +9,8 @@ file) and `transformations`: `read_delimited` (delimiter, header, encoding, empt
 include_path_column, infer_column_types, support_multi_line), `read_json_lines` (encoding,
 invalid_lines, include_path_column), `read_parquet` (needs pyarrow, which Debian 12 does not
 package: it raises a clear error without it), `keep_columns` / `columns`, `drop_columns`,
-`convert_column_types`, `take`, `skip`. Built on the standard library, PyYAML and pandas.
+`convert_column_types`, `extract_columns_from_partition_format` (columns from the file
+paths: `{Store}/{Brand}/{file_name}.{extension}`, `{Date:yyyy/MM/dd}`), `take`, `skip`. Built on the standard library, PyYAML and pandas.
 What is not here raises NotImplementedError naming it. Not thread-safe per object.
 """
 
@@ -217,12 +218,24 @@ class MLTable:
                 reader = (name, opts or {})
             else:
                 rest.append((name, opts))
+        # extract_columns_from_partition_format reads each row's file path: keep it while
+        # the transformations run even when the reader was not asked for the Path column.
+        hidden_path = False
+        if reader is not None and any(n == "extract_columns_from_partition_format" for n, _ in rest) \
+                and not (reader[1] or {}).get("include_path_column", False):
+            reader = (reader[0], dict(reader[1] or {}, include_path_column=True))
+            hidden_path = True
         if reader is None:
             df = pd.DataFrame({"Path": files})
         else:
             df = _read(reader[0], reader[1], files, pd)
         for name, opts in rest:
-            df = _apply(name, opts, df, pd)
+            if name == "extract_columns_from_partition_format":
+                df = _extract_partition_columns(opts, df, self._base, pd)
+            else:
+                df = _apply(name, opts, df, pd)
+        if hidden_path and "Path" in df.columns:
+            df = df.drop(columns=["Path"])
         return df
 
 
@@ -352,6 +365,72 @@ def _concat(frames, files, include_path, pd):
     return pd.concat(frames, ignore_index=True)
 
 
+_DATE_TOKENS = {"yyyy": ("%Y", r"\d{4}"), "MM": ("%m", r"\d{2}"), "dd": ("%d", r"\d{2}"),
+                "HH": ("%H", r"\d{2}"), "mm": ("%M", r"\d{2}"), "ss": ("%S", r"\d{2}")}
+
+
+def _partition_regex(fmt):
+    """The regex of a partition format ("{Store}/{Brand}/{file_name}.{extension}",
+    "{Date:yyyy/MM/dd}/*.csv") and, per date-typed column, its strptime format."""
+    import re
+    out, dates, pos = [], {}, 0
+    for m in re.finditer(r"\{([^{}:]+)(?::([^{}]+))?\}", fmt):
+        out.append(re.escape(fmt[pos:m.start()]).replace(r"\*", "[^/]*"))
+        name, date = m.group(1), m.group(2)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ ]*", name):
+            raise ValueError("mltable: extract_columns_from_partition_format: bad column name %r in %r" % (name, fmt))
+        group = "c%d" % len(out)
+        if date:
+            rx, sf, i = "", "", 0
+            while i < len(date):
+                tok = next((t for t in _DATE_TOKENS if date.startswith(t, i)), None)
+                if tok:
+                    sf += _DATE_TOKENS[tok][0]
+                    rx += _DATE_TOKENS[tok][1]
+                    i += len(tok)
+                else:
+                    sf += date[i].replace("%", "%%")
+                    rx += re.escape(date[i])
+                    i += 1
+            dates[name] = sf
+            out.append("(?P<%s>%s)" % (group, rx))
+        else:
+            out.append("(?P<%s>[^/]+?)" % group)
+        out[-1] = (name, out[-1])
+        pos = m.end()
+    out.append(re.escape(fmt[pos:]).replace(r"\*", "[^/]*"))
+    names = [x[0] for x in out if isinstance(x, tuple)]
+    pattern = "".join(x[1] if isinstance(x, tuple) else x for x in out)
+    return re.compile("(?:^|/)" + pattern + "$"), names, dates
+
+
+def _extract_partition_columns(opts, df, base, pd):
+    """Columns from the values a partition format names in each row's file path."""
+    import datetime
+    fmt = opts.get("partition_format") if isinstance(opts, dict) else opts
+    if not isinstance(fmt, str) or not fmt:
+        raise ValueError("mltable: extract_columns_from_partition_format needs partition_format: "
+                         "'{column}/.../{file_name}.{extension}'")
+    if "Path" not in df.columns:
+        raise KeyError("mltable: extract_columns_from_partition_format reads the Path column, which a "
+                       "transformation before it dropped")
+    rx, names, dates = _partition_regex(fmt.lstrip("/"))
+    values = {n: [] for n in names}
+    for p in df["Path"]:
+        rel = os.path.relpath(str(p), base).replace(os.sep, "/") if base and os.path.isabs(str(p)) else str(p)
+        m = rx.search(rel)
+        if not m:
+            raise ValueError("mltable: extract_columns_from_partition_format: path %s does not match %r"
+                             % (rel, fmt))
+        groups = [m.group(g) for g in sorted(m.groupdict(), key=lambda g: int(g[1:]))]
+        for n, v in zip(names, groups):
+            values[n].append(datetime.datetime.strptime(v, dates[n]) if n in dates else v)
+    df = df.copy()
+    for n in names:
+        df[n] = values[n]
+    return df
+
+
 def _apply(name, opts, df, pd):
     if name in ("keep_columns", "columns"):
         cols = _as_list(opts)
@@ -381,7 +460,7 @@ def _apply(name, opts, df, pd):
         return df
     raise NotImplementedError("mltable: transformation %r is not supported by runnel's mltable (supported: "
                               "read_delimited, read_json_lines, read_parquet, keep_columns, drop_columns, "
-                              "convert_column_types, take, skip)" % name)
+                              "convert_column_types, extract_columns_from_partition_format, take, skip)" % name)
 
 
 def _convert(col, t, pd):

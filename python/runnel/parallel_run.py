@@ -45,6 +45,7 @@ Standard library only; pandas is imported only for tabular input or DataFrame re
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import queue
@@ -200,25 +201,62 @@ def plan_batches(items, limit, weight, previous, cached):
     return out
 
 
+def _csv_fields(line, separator):
+    import csv
+    return next(csv.reader(io.StringIO(line.decode("utf-8")), delimiter=separator), [])
+
+
+def mltable_rows(path, separator):
+    """(header, items) of the table an MLTable file under `path` reads, each row one CSV
+    record; None when there is no MLTable file or it reads no table."""
+    definition = os.path.join(path, "MLTable") if os.path.isdir(path) else path
+    if os.path.basename(definition) != "MLTable" or not os.path.isfile(definition):
+        return None
+    import csv
+    import mltable  # runnel's python/mltable (PyYAML, pandas)
+    table = mltable.load(os.path.dirname(definition))
+    if not any(isinstance(t, dict) and any(str(k).startswith("read_") for k in t)
+               for t in table._transformations()):
+        return None
+    df = table.to_pandas_dataframe()
+
+    def record(values):
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=separator, lineterminator="\n").writerow(
+            ["" if v is None or (isinstance(v, float) and v != v) else v for v in values])
+        return buf.getvalue().encode("utf-8")
+    items = []
+    for n, row in enumerate(df.itertuples(index=False, name=None)):
+        line = record(row)
+        items.append(("MLTable:%08d" % n, line, hashlib.sha256(line).hexdigest()))
+    return record(list(df.columns)), items
+
+
 def tabular_items(path, partition_keys, separator):
     """Rows of the delimited files under `path` as items: (key, row bytes, digest) with the
-    header kept aside; with partition keys, one item per group of key values."""
-    files = [f for f in list_files(path) if f[0].lower().endswith(_TABULAR_SUFFIXES)] or list_files(path)
-    header, items = None, []
-    for rel, full in files:
-        with open(full, "rb") as f:
-            lines = f.read().splitlines(keepends=True)
-        if not lines:
-            continue
-        if header is None:
-            header = lines[0]
-        for n, line in enumerate(lines[1:], start=2):
-            if line.strip():
-                items.append(("%s:%08d" % (rel, n), line, hashlib.sha256(line).hexdigest()))
+    header kept aside; with partition keys, one item per group of key values. A folder
+    holding an MLTable file that reads a table gives the rows of that table (its paths,
+    read_* options and transformations, such as extract_columns_from_partition_format)."""
+    table = mltable_rows(path, separator)
+    if table is not None:
+        header, items = table
+    else:
+        header, items = None, []
+        files = [f for f in list_files(path) if f[0].lower().endswith(_TABULAR_SUFFIXES)] or list_files(path)
+        for rel, full in files:
+            with open(full, "rb") as f:
+                lines = f.read().splitlines(keepends=True)
+            if not lines:
+                continue
+            if header is None:
+                header = lines[0]
+            for n, line in enumerate(lines[1:], start=2):
+                if line.strip():
+                    items.append(("%s:%08d" % (rel, n), line, hashlib.sha256(line).hexdigest()))
     if header is None:
         return None, []
     if partition_keys:
-        cols = [c.strip() for c in header.decode("utf-8").rstrip("\r\n").split(separator)]
+        cols = [c.strip() for c in _csv_fields(header, separator)]
         missing = [k for k in partition_keys if k not in cols]
         if missing:
             raise ParallelRunError("--partition-keys: no column %s in %s (columns: %s)"
@@ -226,7 +264,7 @@ def tabular_items(path, partition_keys, separator):
         idx = [cols.index(k) for k in partition_keys]
         groups = {}
         for key, line, _ in items:
-            values = line.decode("utf-8").rstrip("\r\n").split(separator)
+            values = _csv_fields(line, separator)
             gk = tuple(values[i] if i < len(values) else "" for i in idx)
             groups.setdefault(gk, []).append(line)
         items = []

@@ -26,6 +26,26 @@ class MltableTest(unittest.TestCase):
             f.write(text)
         return p
 
+    def test_columns_from_the_partition_format_of_the_paths(self):
+        self.put("t/2024/01/05/oslo/a.csv", "v\n1\n2\n")
+        self.put("t/2024/02/10/rome/b.csv", "v\n3\n")
+        self.put("t/MLTable", "paths:\n  - pattern: ./**/*.csv\ntransformations:\n"
+                              "  - read_delimited: {header: all_files_same_headers}\n"
+                              "  - extract_columns_from_partition_format:\n"
+                              "      partition_format: '{Day:yyyy/MM/dd}/{city}/{file_name}.csv'\n")
+        df = mltable.load(os.path.join(self.dir, "t")).to_pandas_dataframe()
+        # Path was not asked for: it is used for the values, then not shown.
+        self.assertEqual(list(df.columns), ["v", "Day", "city", "file_name"])
+        self.assertEqual(list(df["city"]), ["oslo", "oslo", "rome"])
+        self.assertEqual([d.month for d in df["Day"]], [1, 1, 2])
+        self.assertEqual(list(df["file_name"]), ["a", "a", "b"])
+        self.put("t/MLTable", "paths:\n  - pattern: ./**/*.csv\ntransformations:\n"
+                              "  - read_delimited: {}\n"
+                              "  - extract_columns_from_partition_format: {partition_format: '{city}/x/{f}.csv'}\n")
+        with self.assertRaises(ValueError) as cm:
+            mltable.load(os.path.join(self.dir, "t")).to_pandas_dataframe()
+        self.assertIn("does not match", str(cm.exception))
+
     def test_delimited_file_with_header_and_types(self):
         self.put("t/iris.csv", "sepal,species,ok\n5.1,setosa,true\n4.9,,false\n")
         self.put("t/MLTable", "paths:\n  - file: ./iris.csv\ntransformations:\n"

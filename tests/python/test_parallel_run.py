@@ -204,6 +204,39 @@ class ParallelRunTest(DriverTestBase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(sorted(int(x) for x in self.executed()), [66, 67, 67])
 
+    def test_mltable_input_partitioned_by_columns_taken_from_its_folders(self):
+        # azureml-examples' parallel job "partition by key": a step writes one CSV per
+        # Store/Brand folder and an MLTable whose transformations take Store and Brand from
+        # the paths (extract_columns_from_partition_format), then drop Path; the parallel
+        # step groups by those columns. It failed: the driver read the CSVs raw and found no
+        # column Store.
+        for store, brand, rows in (("s1", "b1", 3), ("s1", "b2", 2), ("s2", "b1", 4)):
+            d = os.path.join(self.data, store, brand)
+            os.makedirs(d)
+            with open(os.path.join(d, "part.csv"), "w") as f:
+                f.write("city,value\n" + "".join("%s,%d\n" % (store + brand, i) for i in range(rows)))
+        with open(os.path.join(self.data, "MLTable"), "w") as f:
+            f.write("type: mltable\npaths:\n- pattern: ./**/*.csv\ntransformations:\n"
+                    "- read_delimited: {delimiter: ',', header: all_files_same_headers, include_path_column: true}\n"
+                    "- extract_columns_from_partition_format: {partition_format: '{Store}/{Brand}/{file_name}.{extension}'}\n"
+                    "- drop_columns: [Path, file_name, extension]\n")
+        with open(os.path.join(self.src, "keys.py"), "w") as f:
+            f.write(textwrap.dedent("""
+                import os
+                def init():
+                    pass
+                def run(mini_batch, mini_batch_context):
+                    key = mini_batch_context.partition_key_value
+                    assert set(mini_batch["Store"]) == {key["Store"]}, (mini_batch, key)
+                    with open(os.environ["CALLS"], "a") as f:
+                        f.write("%s/%s=%d\\n" % (key["Store"], key["Brand"], len(mini_batch)))
+                    return ["%s %s %d" % (key["Store"], key["Brand"], mini_batch["value"].sum())]
+            """))
+        r = self.driver("--tabular", "--partition-keys", "Store,Brand", entry="keys.py")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.executed(), ["s1/b1=3", "s1/b2=2", "s2/b1=4"])
+        self.assertEqual(sorted(self.output_lines()), ["s1 b1 3", "s1 b2 1", "s2 b1 6"])
+
     def test_bad_arguments_are_clear(self):
         self.write_files(["a.txt"])
         r = self.driver("--mini-batch-size", "lots")
