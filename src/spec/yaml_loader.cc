@@ -1,6 +1,7 @@
 #include "spec/yaml_loader.h"
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "runnel/error.h"
 #include "spec/command_template.h"
@@ -299,6 +300,19 @@ YamlDoc make_doc(const std::string& path) {
   return doc;
 }
 
+// Loads with `doc`; a JSON type error (a value of a type no check above expected) becomes an
+// invalid-argument error naming the file instead of an internal error.
+PipelineSpec load_checked(YamlDoc doc, const LoadOptions& options, const std::string& text,
+                          const std::string& abs_path) {
+  try {
+    return Loader(std::move(doc), options).load(text, abs_path);
+  } catch (const nlohmann::json::type_error& e) {
+    throw invalid_argument(abs_path + ": a value has a type runnel did not expect (" + e.what() +
+                           "); check that names, modes and types are text and counts are "
+                           "numbers. If Azure ML accepts this file, please report it");
+  }
+}
+
 }  // namespace
 
 PipelineSpec load_pipeline_yaml(const std::string& path, const LoadOptions& options) {
@@ -312,14 +326,14 @@ PipelineSpec load_pipeline_yaml(const std::string& path, const LoadOptions& opti
     throw invalid_argument(path + ": cannot read the pipeline file (no such file); check the path");
   }
   std::string text = read_yaml_file(path, path);
-  YamlDoc doc = make_doc(path);
-  return Loader(doc, options).load(text, fs::absolute(path).lexically_normal().string());
+  return load_checked(make_doc(path), options, text,
+                      fs::absolute(path).lexically_normal().string());
 }
 
 PipelineSpec load_pipeline_yaml_string(const std::string& text, const std::string& virtual_path,
                                        const LoadOptions& options) {
-  YamlDoc doc = make_doc(virtual_path);
-  return Loader(doc, options).load(text, fs::absolute(virtual_path).lexically_normal().string());
+  return load_checked(make_doc(virtual_path), options, text,
+                      fs::absolute(virtual_path).lexically_normal().string());
 }
 
 }  // namespace runnel

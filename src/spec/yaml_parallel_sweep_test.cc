@@ -177,6 +177,13 @@ TEST_F(ParallelSweepYaml, BadSweepJobsNameTheLineAndKey) {
       {"type: bandit, slack_amount: 0.2", "type: bandit",
        "a bandit policy needs slack_factor or slack_amount"},
       {"max_total_trials: 8, ", "", "needs limits.max_total_trials"},
+      // Numbers and lists where text belongs (the mutation campaign's goal: -1 was an
+      // internal error: json type_error 302).
+      {"goal: Minimize, ", "goal: -1, ", "objective.goal: expected text, got number"},
+      {"{type: random, seed: 7}", "{type: 3}",
+       "sampling_algorithm.type: expected text, got number"},
+      {"type: bandit, slack_amount", "type: [bandit], slack_amount",
+       "early_termination.type: expected text, got array"},
       {"trial: ./train/train.yml", "trial: ./train/nope.yml", "nope.yml"},
   };
   for (const auto& c : cases) {

@@ -122,6 +122,17 @@ json checked_map(const YamlDoc& doc, const Entry& e, const std::string& path,
   return to_json(e.value);
 }
 
+// The text of `key` in the mapping `v` (of entry `e`, at `path`), `fallback` when absent; a
+// number, list or mapping there is an error naming the key.
+std::string text_member(const YamlDoc& doc, const Entry& e, const std::string& path, const json& v,
+                        const char* key, const std::string& fallback, const char* example) {
+  if (!v.contains(key) || v[key].is_null()) return fallback;
+  if (!v[key].is_string())
+    fail(doc, e.value, path + "." + key, std::string("expected text, got ") + v[key].type_name(),
+         std::string("write ") + key + ": " + example);
+  return v[key].get<std::string>();
+}
+
 }  // namespace
 
 JobDraft parse_sweep_job(const JobContext& ctx, JobDraft d) {
@@ -236,7 +247,8 @@ JobDraft parse_sweep_job(const JobContext& ctx, JobDraft d) {
         v = checked_map(doc, x, p, {"type", "seed", "rule", "logbase"},
                         "a mapping such as {type: random, seed: 7}");
       }
-      std::string t = v.is_string() ? v.get<std::string>() : v.value("type", std::string("random"));
+      std::string t = v.is_string() ? v.get<std::string>()
+                                    : text_member(doc, x, p, v, "type", "random", "random");
       if (t != "random" && t != "grid" && t != "bayesian")
         fail(doc, x.value, p, "unknown sampling algorithm '" + t + "'",
              "use random, grid or bayesian");
@@ -254,7 +266,7 @@ JobDraft parse_sweep_job(const JobContext& ctx, JobDraft d) {
       if (!v.contains("primary_metric") || !v["primary_metric"].is_string())
         fail(doc, x.value, p + ".primary_metric", "the objective has no primary_metric",
              "name the metric the trials log with run.log / mlflow.log_metric");
-      std::string goal = v.value("goal", std::string("maximize"));
+      std::string goal = text_member(doc, x, p, v, "goal", "maximize", "maximize or minimize");
       std::transform(goal.begin(), goal.end(), goal.begin(), ::tolower);
       if (goal != "maximize" && goal != "minimize")
         fail(doc, x.value, p + ".goal", "goal '" + goal + "' is not maximize or minimize",
@@ -275,7 +287,7 @@ JobDraft parse_sweep_job(const JobContext& ctx, JobDraft d) {
                            {"type", "evaluation_interval", "delay_evaluation", "slack_factor",
                             "slack_amount", "truncation_percentage", "exclude_finished_jobs"},
                            "a mapping such as {type: bandit, slack_factor: 0.1}");
-      std::string t = v.value("type", std::string());
+      std::string t = text_member(doc, x, p, v, "type", "", "bandit");
       if (t != "bandit" && t != "median_stopping" && t != "truncation_selection")
         fail(doc, x.value, p + ".type", "unknown early termination policy '" + t + "'",
              "use bandit, median_stopping or truncation_selection");
