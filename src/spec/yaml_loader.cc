@@ -1,5 +1,6 @@
 #include "spec/yaml_loader.h"
 
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -98,27 +99,34 @@ class Loader {
     p_.source_file = source_file;
     p_.base_dir = doc_.base_dir;
     const Entry* type = find_entry(es, "type");
-    if (!type) {
+    // Without type:, a job file with command: and no jobs: is a command job, as az ml reads it.
+    const bool untyped_command = !type && find_entry(es, "command") && !find_entry(es, "jobs");
+    if (!type && !untyped_command) {
       fail(doc_, root, "type", "the file has no 'type: pipeline'",
-           "add 'type: pipeline' at the top; runnel runs pipeline-job files");
+           "add 'type: pipeline' at the top; runnel runs pipeline-job files and command, sweep "
+           "and parallel job files");
     }
-    std::string t = as_string(doc_, *type, "type");
-    if (t != "pipeline") {
+    std::string t = untyped_command ? "command" : as_string(doc_, *type, "type");
+    // A standalone job file (az ml job create -f job.yml with type: command, sweep or
+    // parallel) runs as a pipeline of that one job.
+    const bool single = t == "command" || t == "sweep" || t == "parallel";
+    if (t != "pipeline" && !single) {
       fail(doc_, type->value, "type", "type is '" + t + "', not 'pipeline'",
-           t == "command" ? "this looks like a single command job or component; wrap it in a "
-                            "pipeline file (type: pipeline, jobs: {NAME: ...})"
-                          : "runnel runs pipeline-job files; write 'type: pipeline'");
+           "runnel runs pipeline-job files (type: pipeline) and single command, sweep and "
+           "parallel job files");
     }
-    check_keys(doc_, es, "",
-               {"$schema", "type", "name", "display_name", "description", "tags", "properties",
-                "experiment_name", "settings", "inputs", "outputs", "jobs", "compute", "identity",
-                "component"});
+    if (!single)
+      check_keys(doc_, es, "",
+                 {"$schema", "type", "name", "display_name", "description", "tags", "properties",
+                  "experiment_name", "settings", "inputs", "outputs", "jobs", "compute", "identity",
+                  "component"});
     for (const auto& x : es) {
       if (x.name == "name") p_.name = as_string(doc_, x, x.name);
       if (x.name == "display_name") p_.display_name = as_string(doc_, x, x.name);
       if (x.name == "description") p_.description = as_string(doc_, x, x.name);
       if (x.name == "experiment_name") p_.experiment_name = as_string(doc_, x, x.name);
       if (x.name == "tags") p_.tags = as_string_map(doc_, x, x.name);
+      if (single) continue;  // the job's own keys: read as the job's below
       if (x.name == "properties" && !x.value.IsNull()) entries(doc_, x.value, x.name);
       if (x.name == "identity")
         note_not_honoured(doc_, x, x.name, "identity",
@@ -129,9 +137,11 @@ class Loader {
         p_.default_compute_key = "compute";
       }
     }
-    if (const Entry* s = find_entry(es, "settings")) settings(*s);
+    if (const Entry* s = find_entry(es, "settings"); s && !single) settings(*s);
     const Entry* jobs = find_entry(es, "jobs");
-    if (const Entry* c = find_entry(es, "component")) {
+    if (single) {
+      single_job(root, source_file);
+    } else if (const Entry* c = find_entry(es, "component")) {
       if (jobs) {
         fail(doc_, jobs->key, "jobs", "the pipeline has both jobs: and component:",
              "keep one: jobs inline, or component: ./pipeline_component.yml");
@@ -157,6 +167,20 @@ class Loader {
   }
 
  private:
+  // The whole document as the one job of the pipeline, named after the file (job.yml ->
+  // step 'job'; characters a step name cannot hold become '_').
+  void single_job(const yaml::Node& root, const std::string& source_file) {
+    std::string name = fs::path(source_file).stem().string();
+    for (char& ch : name)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.'))
+        ch = '_';
+    if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) name = "job_" + name;
+    JobLevel top(doc_, &p_, "", true, &index_);
+    top.read_job(Entry{name, root, root}, "jobs");
+    index_.build_positions(p_);
+    top.bind();
+  }
+
   void read_inputs_outputs(const std::vector<Entry>& es) {
     if (const Entry* in = find_entry(es, "inputs"); in && !in->value.IsNull()) {
       for (const auto& x : entries(doc_, in->value, "inputs", "a mapping of input names")) {

@@ -57,7 +57,8 @@ TEST_F(LoaderErrors, MissingType) {
 }
 
 TEST_F(LoaderErrors, WrongTopType) {
-  expect_error("type: command\ncommand: echo\n", 1, "type", "wrap it in a pipeline file");
+  expect_error("type: automl\ntask: classification\n", 1, "type",
+               "single command, sweep and parallel job files");
 }
 
 TEST_F(LoaderErrors, UnknownTopKeySuggests) {

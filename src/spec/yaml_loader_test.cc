@@ -157,6 +157,45 @@ jobs:
   EXPECT_EQ(train.loc_of("compute").line, 27);
 }
 
+// A standalone job file, as `az ml job create -f job.yml` takes it (azureml-examples'
+// cli/jobs/single-step/*): one command job at the top, `type:` optional, its experiment
+// and display names the run's. It was refused ("type is 'command', not 'pipeline'").
+TEST_F(Loader, StandaloneCommandJobIsAPipelineOfThatJob) {
+  dir_.mkdir("src");
+  dir_.write("iris.csv", "a\n1\n");
+  dir_.write("hello job.yml", R"(
+$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+code: src
+command: python main.py --iris ${{inputs.iris}} --c ${{inputs.c}} --out ${{outputs.m}}
+inputs:
+  iris: {type: uri_file, path: ./iris.csv}
+  c: 0.5
+outputs:
+  m: {type: uri_folder}
+environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest
+compute: azureml:cpu-cluster
+experiment_name: iris-exp
+display_name: iris-train
+description: trains
+tags: {owner: me}
+)");
+  PipelineSpec p = load_pipeline_yaml(dir_.path("hello job.yml"));
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(p.steps[0].name, "hello_job");
+  EXPECT_EQ(p.experiment_name, "iris-exp");
+  EXPECT_EQ(p.display_name, "iris-train");
+  EXPECT_EQ(p.tags.at("owner"), "me");
+  EXPECT_EQ(p.steps[0].compute, "cpu-cluster");
+  EXPECT_EQ(input(p.steps[0], "c").source->value, "0.5");
+  EXPECT_EQ(p.steps[0].outputs.at(0).name, "m");
+  // A job key that is wrong is still an error at its line, under the job's path.
+  dir_.write("bad.yml", "type: command\ncommand: echo\nenviroment: x\n");
+  std::string msg =
+      testing_spec::invalid_argument_of([&] { load_pipeline_yaml(dir_.path("bad.yml")); });
+  EXPECT_NE(msg.find("bad.yml:3:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'environment'"), std::string::npos) << msg;
+}
+
 TEST_F(Loader, DesignExampleInline) {
   dir_.mkdir("data/train-images");
   dir_.mkdir("dataprep_src");

@@ -46,38 +46,41 @@ JobContext JobLevel::context() {
 }
 
 void JobLevel::read_shapes(const Entry& jobs, const std::string& path) {
+  for (const auto& j : entries(doc_, jobs.value, path, "a mapping of job names to jobs"))
+    read_job(j, path);
+}
+
+void JobLevel::read_job(const Entry& j, const std::string& path) {
   JobContext ctx = context();
-  for (const auto& j : entries(doc_, jobs.value, path, "a mapping of job names to jobs")) {
-    std::string jpath = path + "." + j.name;
-    std::optional<ComponentFile> file;  // read once: for its type, then as the job's component
-    if (j.value.IsMap()) {
-      auto es = entries(doc_, j.value, jpath, "a job (a mapping with type: command and command:)");
-      const Entry* t = find_entry(es, "type");
-      std::string type = t && t->value.IsScalar() ? t->value.Scalar() : "";
-      bool nested = type == "pipeline";
-      const Entry* c = find_entry(es, "component");
-      if (type.empty() && c) {  // the job's type follows its component's, as in Azure ML
-        std::string cpath = jpath + ".component";
-        if (c->value.IsMap()) {
-          std::vector<Entry> ces = entries(doc_, c->value, cpath);
-          const Entry* ct = find_entry(ces, "type");
-          nested = ct && ct->value.IsScalar() && ct->value.Scalar() == "pipeline";
-        } else if (c->value.IsScalar()) {
-          file = read_component_file(doc_, *c, cpath, as_string(doc_, *c, cpath));
-          nested = file->type == "pipeline";
-        }
-      }
-      if (nested) {
-        read_pipeline_job(j, es, jpath, file ? &*file : nullptr);
-        continue;
+  std::string jpath = path + "." + j.name;
+  std::optional<ComponentFile> file;  // read once: for its type, then as the job's component
+  if (j.value.IsMap()) {
+    auto es = entries(doc_, j.value, jpath, "a job (a mapping with type: command and command:)");
+    const Entry* t = find_entry(es, "type");
+    std::string type = t && t->value.IsScalar() ? t->value.Scalar() : "";
+    bool nested = type == "pipeline";
+    const Entry* c = find_entry(es, "component");
+    if (type.empty() && c) {  // the job's type follows its component's, as in Azure ML
+      std::string cpath = jpath + ".component";
+      if (c->value.IsMap()) {
+        std::vector<Entry> ces = entries(doc_, c->value, cpath);
+        const Entry* ct = find_entry(ces, "type");
+        nested = ct && ct->value.IsScalar() && ct->value.Scalar() == "pipeline";
+      } else if (c->value.IsScalar()) {
+        file = read_component_file(doc_, *c, cpath, as_string(doc_, *c, cpath));
+        nested = file->type == "pipeline";
       }
     }
-    auto item = std::make_unique<Item>();
-    item->draft = parse_job_shape(ctx, j, file ? &*file : nullptr);
-    item->step_index = p_->steps.size();
-    p_->steps.push_back(std::move(item->draft.step));
-    items_.push_back(std::move(item));
+    if (nested) {
+      read_pipeline_job(j, es, jpath, file ? &*file : nullptr);
+      return;
+    }
   }
+  auto item = std::make_unique<Item>();
+  item->draft = parse_job_shape(ctx, j, file ? &*file : nullptr);
+  item->step_index = p_->steps.size();
+  p_->steps.push_back(std::move(item->draft.step));
+  items_.push_back(std::move(item));
 }
 
 void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,

@@ -54,6 +54,8 @@ class JobLevel {
   // First pass over the `jobs:` entry: every job's shape and outputs (steps are appended to
   // the pipeline; nested levels read theirs recursively).
   void read_shapes(const Entry& jobs, const std::string& path);
+  // The same for one job `j` (a standalone job file is one job read as `jobs.<name>`).
+  void read_job(const Entry& j, const std::string& path);
   // Second pass: inputs and commands, in declaration order, nested levels included.
   void bind();
 
