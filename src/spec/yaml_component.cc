@@ -178,6 +178,13 @@ const ComponentInput* ComponentSpec::find_input(const std::string& n) const {
 }
 
 std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& path) {
+  if (e.value.IsMap()) {  // the preview schema's code: {local_path: src}, still in examples
+    std::vector<Entry> es = entries(doc, e.value, path, "a folder such as ./src");
+    check_keys(doc, es, path, {"local_path"});
+    if (const Entry* lp = find_entry(es, "local_path"))
+      return parse_code(doc, *lp, path + ".local_path");
+    fail(doc, e.value, path, "code has no local_path", "write code: ./src");
+  }
   std::string text = as_string(doc, e, path);
   if (text.rfind("azureml:", 0) == 0 || text.find("://") != std::string::npos) {
     fail(doc, e.value, path, "code '" + text + "' is not a local folder",

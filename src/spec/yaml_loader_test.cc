@@ -188,6 +188,9 @@ tags: {owner: me}
   EXPECT_EQ(p.steps[0].compute, "cpu-cluster");
   EXPECT_EQ(input(p.steps[0], "c").source->value, "0.5");
   EXPECT_EQ(p.steps[0].outputs.at(0).name, "m");
+  // The preview schema's code: {local_path: ...} (azureml-examples' hello-iris-literal.yml).
+  dir_.write("literal.yml", "command: ls\ncode:\n  local_path: src\n");
+  EXPECT_EQ(load_pipeline_yaml(dir_.path("literal.yml")).steps.at(0).code_dir, dir_.path("src"));
   // A job key that is wrong is still an error at its line, under the job's path.
   dir_.write("bad.yml", "type: command\ncommand: echo\nenviroment: x\n");
   std::string msg =
