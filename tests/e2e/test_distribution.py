@@ -261,7 +261,7 @@ class SdkDistributionTest(SdkScriptTest):
             f.write(SDK_SCRIPT)
         p = self.run_script("job.py")
         self.assertIn("pipeline Finished", p.stdout)
-        self.assertIn("script Finished", p.stdout)
+        self.assertIn("script Completed", p.stdout)  # a ScriptRun is a core Run
         runs = self.runnel("runs", "list", "--output", "json")
         self.assertEqual(runs.returncode, 0, runs.stderr)
         listed = json.loads(runs.stdout)

@@ -67,7 +67,7 @@ class SamplesTest(SdkScriptTest):
         self.copy_tree(SAMPLES)
         p = self.run_script("interactive_logging.py")
         for line in ("started: Running", "metrics while running: ['alpha', 'loss', 'scores']",
-                     "after complete: Finished", "loss series: [0.9, 0.5, 0.3]", "block: Finished", "raised: Failed", "leaving one open"):
+                     "after complete: Completed", "loss series: [0.9, 0.5, 0.3]", "block: Completed", "raised: Failed", "leaving one open"):
             self.assertIn(line, p.stdout)
         listed = self.runnel("runs", "list", "--output", "json")
         self.assertEqual(listed.returncode, 0, listed.stderr)

@@ -1008,7 +1008,7 @@ class RunTest(SdkTestBase):
         self.write("src/hello.py", "print('hello from src')\n")
         cfg = ScriptRunConfig(source_directory="src", script="hello.py", arguments=["x"])
         run = Experiment(self.ws, "src").submit(cfg)
-        self.assertEqual(run.wait_for_completion(show_output=False), "Finished")
+        self.assertEqual(run.wait_for_completion(show_output=False)["status"], "Completed")
         with self.assertRaises(ValueError):
             ScriptRunConfig("src")
 
@@ -1017,7 +1017,10 @@ class RunTest(SdkTestBase):
                    "run.log('acc', 0.9)\nos.makedirs('outputs', exist_ok=True)\n"
                    "open('outputs/model.pkl', 'w').write('m')\n")
         run = Experiment(self.ws, "src").submit(ScriptRunConfig(source_directory="src", script="train.py"))
-        run.wait_for_completion(show_output=False)
+        details = run.wait_for_completion(show_output=False)
+        # The core Run's status and return value (the SDK's Run.wait_for_completion returns
+        # the details), not a PipelineRun's "Finished".
+        self.assertEqual((run.get_status(), details["status"], details["runId"]), ("Completed", "Completed", run.id))
         self.assertEqual(run.get_metrics(), {"acc": 0.9})
         self.assertIn("outputs/model.pkl", run.get_file_names())
         run.download_file("outputs/model.pkl", os.path.join(self.root, "m.pkl"))

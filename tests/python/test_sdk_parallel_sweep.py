@@ -219,7 +219,20 @@ class HyperDriveStepTest(SdkTestBase):
                               policy=None, primary_metric_name="acc", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
                               max_total_runs=3, max_concurrent_runs=3)
         run = Experiment(self.ws, "hd").submit(hd)
-        run.wait_for_completion(show_output=False)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            details = run.wait_for_completion(show_output=True)
+        # A HyperDriveRun is a core Run: Completed (the sklearn HyperDrive notebook asserts
+        # get_status() == "Completed"; it was "Finished"), and its trials too; its
+        # wait_for_completion returns the details and prints the core Run's summary.
+        self.assertEqual(run.get_status(), "Completed")
+        self.assertEqual(details["status"], "Completed")
+        self.assertIn("Execution Summary\n=================\nRunId: %s" % run.id, out.getvalue())
+        self.assertEqual({c.get_status() for c in run.get_children()}, {"Completed"})
+        self.assertEqual({c["status"] for c in run.get_children_sorted_by_primary_metric()}, {"Completed"})
+        from azureml.widgets import RunDetails
+        with redirect_stdout(io.StringIO()):
+            self.assertEqual(RunDetails(run).show(), "Completed")  # it waited forever for Finished
         best = run.get_best_run_by_primary_metric()
         self.assertEqual(best.get_metrics()["acc"], 1.0)
         self.assertEqual(best.get_details()["runDefinition"]["arguments"], ["--lr", "0.1"])

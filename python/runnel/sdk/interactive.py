@@ -62,12 +62,20 @@ class InteractiveRun(_StepRun):
         self._end("Canceled")
 
     def get_status(self):
-        return "Running" if self._lock_fd is not None else self._pipeline_run.get_status()
+        """Running until complete()/fail()/cancel(); then the core Run's status (Completed)."""
+        if self._lock_fd is not None:
+            return "Running"
+        from .runs import _core_status
+        return _core_status(self._pipeline_run.get_status())
 
     def wait_for_completion(self, show_output=False, wait_post_processing=False, raise_on_error=True):
+        """Returns the run's details, as the SDK's Run.wait_for_completion."""
         if self._lock_fd is not None:
             raise RuntimeError("wait_for_completion: this interactive run ends when you call run.complete()")
-        return self._pipeline_run.wait_for_completion(show_output=show_output, raise_on_error=raise_on_error)
+        self._pipeline_run.wait_for_completion(show_output=show_output, raise_on_error=raise_on_error)
+        d = self._pipeline_run.get_details()
+        d["status"] = self.get_status()
+        return d
 
     def get_portal_url(self):
         return self._pipeline_run.get_portal_url()

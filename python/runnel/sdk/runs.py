@@ -19,7 +19,7 @@ import time
 from .. import _files
 from ._native import native
 
-_FINAL = ("Finished", "Failed", "Canceled")
+_FINAL = ("Finished", "Completed", "Failed", "Canceled")
 _live = []  # PipelineRuns started in this process
 _live_lock = threading.Lock()
 _step_canceled = set()  # ids of runs a step canceled with run.parent.cancel()
@@ -92,6 +92,12 @@ def _activity_failed():
 
 def _sdk_step_status(status):
     return "Finished" if status == "Reused" else status
+
+
+def _core_status(status):
+    """A core Run's status (a ScriptRun, a HyperDriveRun and its trials): the SDK's
+    RunStatus says Completed where a PipelineRun or StepRun says Finished."""
+    return "Completed" if status in ("Finished", "Reused") else status
 
 
 class _RunBase:
@@ -358,7 +364,19 @@ class PipelineRun(_RunBase):
 class ScriptRun(PipelineRun):
     """The run of a ScriptRunConfig or Estimator submitted to an Experiment (the SDK's
     ScriptRun): a one-step pipeline run whose metrics, files, details and models are that
-    step's."""
+    step's. Its status is the core Run's (Completed, not Finished), and wait_for_completion
+    returns get_details(), as the SDK's Run does."""
+
+    _core_run = True
+
+    def get_status(self):
+        return _core_status(self._nat.get_status())
+
+    status = property(get_status)
+
+    def wait_for_completion(self, show_output=True, wait_post_processing=False, raise_on_error=True):
+        PipelineRun.wait_for_completion(self, show_output, raise_on_error=raise_on_error)
+        return self.get_details()
 
     def _step(self):
         steps = self.get_steps()
@@ -643,7 +661,7 @@ class _ChildRun(_RunBase):
     experiment = property(lambda self: self.parent.experiment)
 
     def get_status(self):
-        return _sdk_step_status(self._info.get("status", ""))
+        return _core_status(self._info.get("status", ""))
 
     status = property(get_status)
 
@@ -766,7 +784,7 @@ class HyperDriveStepRun(StepRun):
         data = self._sweep()
         out = [{"run_id": c["id"], "hyperparameters": json.dumps(c.get("parameters") or {}, sort_keys=True),
                 "best_primary_metric": (c.get("primary_metric") or {}).get("final"),
-                "status": _sdk_step_status(c.get("status", ""))} for c in data.get("children", [])]
+                "status": _core_status(c.get("status", ""))} for c in data.get("children", [])]
         if discard_no_metric:
             out = [c for c in out if c["best_primary_metric"] is not None]
         if reverse:
@@ -805,7 +823,19 @@ HyperDriveRun = HyperDriveStepRun
 
 class _ExperimentHyperDriveRun(PipelineRun):
     """Experiment.submit(HyperDriveConfig): the run of a one-step pipeline whose step is the
-    sweep, with the HyperDriveRun methods (best run, children, metrics)."""
+    sweep, with the HyperDriveRun methods (best run, children, metrics). Its status is the
+    core Run's (Completed), as the SDK's HyperDriveRun."""
+
+    _core_run = True
+
+    def get_status(self):
+        return _core_status(self._nat.get_status())
+
+    status = property(get_status)
+
+    def wait_for_completion(self, show_output=True, wait_post_processing=False, raise_on_error=True):
+        PipelineRun.wait_for_completion(self, show_output, raise_on_error=raise_on_error)
+        return self.get_details()
 
     def _sweep_run(self):
         steps = self.get_steps()
@@ -886,6 +916,11 @@ class _Progress:
         self.seen = {}
 
     def start(self):
+        if getattr(self.run, "_core_run", False):
+            print("RunId: %s" % self.run.id)
+            print("Web View: runnel runs show %s -w %s" % (self.run.id, self.run._ws.path), flush=True)
+            self.poll()
+            return
         print("PipelineRunId: %s" % self.run.id)
         print("Link to runnel: runnel runs show %s -w %s" % (self.run.id, self.run._ws.path))
         print("PipelineRun Status: %s" % self.run.get_status(), flush=True)
@@ -910,6 +945,13 @@ class _Progress:
 
     def finish(self, status):
         self.poll()
+        if getattr(self.run, "_core_run", False):
+            print("\nExecution Summary")
+            print("=================")
+            print("RunId: %s" % self.run.id)
+            print("Web View: runnel runs show %s -w %s" % (self.run.id, self.run._ws.path))
+            print("Status: %s" % _core_status(status), flush=True)
+            return
         print("\nPipelineRun Execution Summary")
         print("==============================")
         print("PipelineRun Status: %s" % status)

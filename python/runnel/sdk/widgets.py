@@ -5,6 +5,8 @@ a small HTML table refreshed until the run ends."""
 import sys
 import time
 
+from .runs import _FINAL
+
 
 class RunDetails:
     def __init__(self, run_instance):
@@ -43,7 +45,7 @@ class RunDetails:
                     shown[name] = st
                     print("  %-30s %s" % (name, st))
             sys.stdout.flush()
-            if status in ("Finished", "Failed", "Canceled"):
+            if status in _FINAL:
                 print("PipelineRun %s: %s" % (run.id, status))
                 return status
             time.sleep(0.5)
@@ -55,6 +57,6 @@ class RunDetails:
             data = self.get_widget_data()
             rows = "".join("<tr><td>%s</td><td>%s</td></tr>" % (c["name"], c["status"]) for c in data["children"])
             handle.update(HTML("<b>PipelineRun %s: %s</b><table>%s</table>" % (data["run_id"], data["status"], rows)))
-            if data["status"] in ("Finished", "Failed", "Canceled"):
+            if data["status"] in _FINAL:
                 return data["status"]
             time.sleep(1)
