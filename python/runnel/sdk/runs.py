@@ -361,11 +361,9 @@ class PipelineRun(_RunBase):
             self.experiment.name, self.id, self.get_status())
 
 
-class ScriptRun(PipelineRun):
-    """The run of a ScriptRunConfig or Estimator submitted to an Experiment (the SDK's
-    ScriptRun): a one-step pipeline run whose metrics, files, details and models are that
-    step's. Its status is the core Run's (Completed, not Finished), and wait_for_completion
-    returns get_details(), as the SDK's Run does."""
+class _CoreRun(PipelineRun):
+    """A one-step pipeline run that the SDK shows as a core Run: its status says Completed,
+    and wait_for_completion returns get_details()."""
 
     _core_run = True
 
@@ -377,6 +375,13 @@ class ScriptRun(PipelineRun):
     def wait_for_completion(self, show_output=True, wait_post_processing=False, raise_on_error=True):
         PipelineRun.wait_for_completion(self, show_output, raise_on_error=raise_on_error)
         return self.get_details()
+
+
+class ScriptRun(_CoreRun):
+    """The run of a ScriptRunConfig or Estimator submitted to an Experiment (the SDK's
+    ScriptRun): a one-step pipeline run whose metrics, files, details and models are that
+    step's. Its status is the core Run's (Completed, not Finished), and wait_for_completion
+    returns get_details(), as the SDK's Run does."""
 
     def _step(self):
         steps = self.get_steps()
@@ -821,21 +826,10 @@ class HyperDriveStepRun(StepRun):
 HyperDriveRun = HyperDriveStepRun
 
 
-class _ExperimentHyperDriveRun(PipelineRun):
+class _ExperimentHyperDriveRun(_CoreRun):
     """Experiment.submit(HyperDriveConfig): the run of a one-step pipeline whose step is the
     sweep, with the HyperDriveRun methods (best run, children, metrics). Its status is the
     core Run's (Completed), as the SDK's HyperDriveRun."""
-
-    _core_run = True
-
-    def get_status(self):
-        return _core_status(self._nat.get_status())
-
-    status = property(get_status)
-
-    def wait_for_completion(self, show_output=True, wait_post_processing=False, raise_on_error=True):
-        PipelineRun.wait_for_completion(self, show_output, raise_on_error=raise_on_error)
-        return self.get_details()
 
     def _sweep_run(self):
         steps = self.get_steps()
