@@ -121,7 +121,7 @@ class WorkspaceTest(SdkTestBase):
         self.assertEqual(ws.get_default_datastore().name, "workspaceblobstore")
         self.assertEqual(ws.compute_targets, {})
         self.assertEqual(ws.experiments, {})
-        self.assertEqual(ws.environments, {})
+        self.assertEqual([n for n in ws.environments if not n.startswith("AzureML-")], [])  # only the curated
         self.assertEqual(ws.datasets, {})
         self.assertIn("Workspace.create(name='unit'", repr(self.ws))
         with Workspace.from_config() as w:

@@ -208,10 +208,11 @@ class _Step:
             if isinstance(a, (PipelineData, OutputFileDatasetConfig)) and id(a) not in listed \
                     and a not in self.outputs and a._producer is None:
                 self.outputs.append(a)
+        # The newest step that outputs a data object produces it, as the SDK's _set_producer:
+        # a notebook that builds a step again (a changed cell run twice) with the same
+        # PipelineData builds its next pipeline with the new step. Two steps of one pipeline
+        # writing the same data are refused when the pipeline is built (_Build.build).
         for o in self.outputs:
-            if o._producer is not None and o._producer is not self:
-                raise ValueError("%s %r is already an output of step %r; give each step its own"
-                                 % (type(o).__name__, o.name, o._producer.name))
             o._producer = self
 
     @staticmethod
@@ -543,6 +544,15 @@ class _Build:
 
     def build(self):
         steps = self.pipeline._all_steps()
+        writers = {}
+        for s in steps:
+            for o in s.outputs:
+                other = writers.setdefault(id(o), s)
+                if other is not s:
+                    raise ValueError("%s %r is an output of two steps of this pipeline, %r and %r; give each "
+                                     "step its own (a step built again with the same output replaces the "
+                                     "old one: leave the old step out of the pipeline)"
+                                     % (type(o).__name__, o.name, other.name, s.name))
         # Default names (a script's name) that repeat get a suffix, as the SDK's do.
         seen = {}
         for s in steps:
