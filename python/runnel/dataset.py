@@ -272,7 +272,7 @@ class TabularDataset(_Dataset):
             "kind": "file", "files": [{"path": out, "local_path": out, "size": os.path.getsize(out)}]}})
 
 
-class DatasetNotFoundError(DatasetError, UserErrorException):
+class DatasetNotFoundError(UserErrorException, DatasetError):
     """No registered dataset of that name (and version): the SDK's UserErrorException, whose
     message starts as the SDK's ('Cannot find dataset registered with name ...')."""
 

@@ -78,8 +78,11 @@ class MissingEntitiesTest(test_sdk.SdkTestBase):
             Dataset.get_by_name(self.ws, "no-data", version=2)
         # The step side (no native module) says the same.
         from runnel.dataset import Dataset as StepDataset
-        with self.assertRaisesRegex(UserErrorException, 'Cannot find dataset registered with name "no-data"'):
+        from runnel.dataset import DatasetError
+        with self.assertRaises(UserErrorException) as e:
             StepDataset.get_by_name(self.ws.path, "no-data")
+        self.assertIn('Cannot find dataset registered with name "no-data"', e.exception.message)
+        self.assertIsInstance(e.exception, DatasetError)  # what the step side raised before
 
 
 class WriteConfigTest(test_sdk.SdkTestBase):
