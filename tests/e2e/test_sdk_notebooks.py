@@ -6,7 +6,7 @@ reuse. Those of test_notebooks.py are listed in docs/notebook-compat.md."""
 import os
 import unittest
 
-from e2e_util import SOURCE_DIR
+from e2e_util import SOURCE_DIR, ServerTestBase
 from sdk_util import SdkScriptTest
 
 NOTEBOOKS = os.path.join(SOURCE_DIR, "tests", "e2e", "notebooks")
@@ -34,6 +34,23 @@ class MoreNotebooksTest(SdkScriptTest):
         # pipeline built from compareStep pulls in the new train step; nothing changed, all reused.
         self.assertIn("run 3: [('compare.py', 'Finished', True), ('extract.py', 'Finished', True), "
                       "('train.py', 'Finished', True)]", out)
+
+
+class MoreNotebooksServerTest(SdkScriptTest, ServerTestBase):
+    def test_datapath_and_pipeline_parameter(self):
+        # intro-to-pipelines/aml-pipelines-showcasing-datapath-and-pipelineparameter, all its
+        # cells with `runnel serve` running: submitted with the defaults and with
+        # pipeline_parameters, then published with its DataPath PipelineParameter (refused
+        # before: NotImplementedError) and triggered over REST with DataPathAssignments, and a
+        # datastore-trigger schedule with data_path_parameter_name.
+        self.start_server()
+        self.copy_tree(os.path.join(NOTEBOOKS, "datapath_parameter"))
+        out = self.run_script("pipeline.py").stdout
+        for exp, n in (("showcasing-datapath", 1), ("showcasing-datapath", 2), ("MyRestPipeline", 3)):
+            self.assertIn("run: %s Finished ['Sample string argument  : sample_string%d', "
+                          "'data: sample%d.txt rows of sample %d']" % (exp, n, n, n), out)
+        self.assertIn("Created schedule with id: ", out)
+        self.assertIn("Status: Disabled", out)
 
 
 if __name__ == "__main__":
