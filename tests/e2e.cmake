@@ -83,7 +83,7 @@ runnel_add_e2e(server_slurm LABELS slurm TIMEOUT 300)
 set_tests_properties(e2e_server_slurm PROPERTIES RESOURCE_LOCK slurm_cluster RUN_SERIAL TRUE)
 # The Python SDK (azureml.* over the native module): the article's code unchanged, sample-
 # notebook-style scripts, the three forms of the demo, and the venv install.
-foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_install)
+foreach(_sdk_name sdk_article sdk_samples sdk_compare sdk_compare_yaml sdk_install sdk_notebooks)
   runnel_add_e2e(${_sdk_name} LABELS python TIMEOUT 900)
 endforeach()
 unset(_sdk_name)

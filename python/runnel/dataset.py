@@ -20,6 +20,7 @@ import os
 import tempfile
 
 from runnel import _files
+from runnel.exceptions import UserErrorException
 
 # Column types (as C++ names them) -> pandas dtypes. Nullable dtypes so that nulls survive.
 PANDAS_DTYPES = {"integer": "Int64", "float": "float64", "boolean": "boolean", "string": "object"}
@@ -271,6 +272,17 @@ class TabularDataset(_Dataset):
             "kind": "file", "files": [{"path": out, "local_path": out, "size": os.path.getsize(out)}]}})
 
 
+class DatasetNotFoundError(UserErrorException, DatasetError):
+    """No registered dataset of that name (and version): the SDK's UserErrorException, whose
+    message starts as the SDK's ('Cannot find dataset registered with name ...')."""
+
+
+def not_found_message(name, version):
+    """The SDK's words for a dataset name (and version) that is not registered."""
+    return 'Cannot find dataset registered with name "%s"%s in the workspace.' % (
+        name, "" if version in (None, "latest", 0, "0") else " (version: %s)" % version)
+
+
 def _workspace_dir(workspace):
     """The folder holding .runnel/ for a Workspace object, a path, or None ($RUNNEL_WORKSPACE)."""
     path = getattr(workspace, "path", None) or (workspace if isinstance(workspace, str) else None)
@@ -302,10 +314,11 @@ def _load_registered(workspace, name, version):
                               "WHERE name = ? AND version = ?", (name, int(version))).fetchone()
         if row is None:
             names = [r[0] for r in con.execute("SELECT DISTINCT name FROM datasets ORDER BY name")]
-            raise DatasetError("no dataset %r%s is registered (registered: %s); register it with "
-                               "`runnel dataset register %s PATH...`"
-                               % (name, "" if version in (None, "latest") else " version %s" % version,
-                                  ", ".join(names) or "none", name))
+            raise DatasetNotFoundError("%s: no dataset %r%s is registered (registered: %s); register it with "
+                                       "`runnel dataset register %s PATH...`"
+                                       % (not_found_message(name, version), name,
+                                          "" if version in (None, "latest") else " version %s" % version,
+                                          ", ".join(names) or "none", name))
     finally:
         con.close()
     definition = json.loads(row[3])

@@ -18,6 +18,7 @@ import os
 import shutil
 
 from runnel import _files
+from runnel.exceptions import WebserviceException
 
 
 def _ws_path(workspace):
@@ -49,9 +50,9 @@ def _versions(root, name):
                   if v.isdigit() and os.path.exists(os.path.join(d, v, "model.json")))
 
 
-class ModelNotFoundError(LookupError):
+class ModelNotFoundError(WebserviceException, LookupError):
     """No registered model of that name (and version/tags): the SDK's WebserviceException
-    with "ModelNotFound"."""
+    with "ModelNotFound" (what Model(ws, name) raises there), and a LookupError."""
 
 
 class Model:

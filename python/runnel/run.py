@@ -541,7 +541,8 @@ class Run:
     @staticmethod
     def list(experiment, type=None, tags=None, properties=None, status=None, include_children=False,
              _rehydrate_runs=True):
-        """The runs of `experiment` (an SDK Experiment), newest first, optionally by status."""
+        """The runs of `experiment` (an SDK Experiment), newest first, kept by type, tags,
+        properties (as Experiment.get_runs) and status."""
         for run in experiment.get_runs(type=type, tags=tags, properties=properties,
                                        include_children=include_children):
             if status is None or run.get_status() == status:

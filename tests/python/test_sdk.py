@@ -121,7 +121,7 @@ class WorkspaceTest(SdkTestBase):
         self.assertEqual(ws.get_default_datastore().name, "workspaceblobstore")
         self.assertEqual(ws.compute_targets, {})
         self.assertEqual(ws.experiments, {})
-        self.assertEqual(ws.environments, {})
+        self.assertEqual([n for n in ws.environments if not n.startswith("AzureML-")], [])  # only the curated
         self.assertEqual(ws.datasets, {})
         self.assertIn("Workspace.create(name='unit'", repr(self.ws))
         with Workspace.from_config() as w:
@@ -592,7 +592,7 @@ class StepAndPipelineTest(SdkTestBase):
         with self.assertRaises(ValueError):  # DataTransferStep exists; it needs both ends
             DataTransferStep(name="x")
 
-    def test_publish_keeps_parameters_and_data_parameters_are_refused(self):
+    def test_publish_keeps_parameters_and_data_path_parameters(self):
         self.write("src/a.py", "print(1)")
         lr = PipelineParameter(name="lr", default_value=0.5)
         s = PythonScriptStep("a.py", name="a", source_directory="src", arguments=["--lr", lr])
@@ -614,8 +614,13 @@ class StepAndPipelineTest(SdkTestBase):
         s2 = PythonScriptStep("a.py", name="b", source_directory="src",
                               arguments=["--dp", (dp, DataPathComputeBinding(mode="mount"))],
                               inputs=[(dp, DataPathComputeBinding(mode="mount"))])
-        with self.assertRaises(NotImplementedError):
+        # A DataPath PipelineParameter stays a (data) parameter of the published pipeline; its
+        # default must exist when publishing (it is read as the submitted pipeline reads it).
+        with self.assertRaisesRegex(errors.NotFoundError, "path 'raw' does not exist on datastore"):
             Pipeline(self.ws, [s2]).publish(name="dp")
+        self.write(os.path.join(ds.root, "raw", "r.txt"), "r")
+        got = Pipeline(self.ws, [s2]).publish(name="dp")
+        self.assertIn("data", got.parameters)
 
     def test_pipeline_data_keywords(self):
         d = PipelineData("d", output_name="out", output_mode="upload", is_directory=False)

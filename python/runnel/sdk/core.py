@@ -10,37 +10,20 @@ import os
 import shutil
 
 from .. import _files
+from . import workspace_config
 from ._native import native
 
 VERSION = "1.57.0"  # the azureml-core release whose v1 API this mirrors
-_AZURE_CONFIG_NAMES = ("config.json", os.path.join(".azureml", "config.json"),
-                       os.path.join("aml_config", "config.json"))
 
 
 def _find_up(start, predicate):
-    d = os.path.abspath(start)
-    while True:
-        if predicate(d):
-            return d
-        up = os.path.dirname(d)
-        if up == d:
-            return None
-        d = up
+    return workspace_config.find_up(start, predicate)
 
 
 def _read_azure_config(folder, file_name=None):
-    names = [file_name] if file_name else _AZURE_CONFIG_NAMES
-    for n in names:
-        p = os.path.join(folder, n)
-        if os.path.isfile(p):
-            try:
-                with open(p, encoding="utf-8") as f:
-                    cfg = json.load(f)
-            except ValueError as e:
-                raise ValueError("%s: not valid JSON (%s); an Azure ML config.json holds "
-                                 "subscription_id, resource_group and workspace_name" % (p, e)) from e
-            return cfg if isinstance(cfg, dict) else {}
-    return {}
+    """The keys of the config file the SDK would read starting at `folder`, else {}."""
+    path = workspace_config.find_config(folder, file_name)
+    return workspace_config.read_config(path) if path else {}
 
 
 class Workspace:
@@ -54,11 +37,18 @@ class Workspace:
     def __init__(self, subscription_id=None, resource_group=None, workspace_name=None, auth=None,
                  _location=None, _disable_service_check=False, _workspace_id=None, sku="basic",
                  tags=None, _cloud="AzureCloud", *, path=None, _native_ws=None):
+        cfg = None
         if _native_ws is None:
-            _native_ws = native().Workspace.from_config(_workspace_dir(path) if path else "")
+            try:
+                _native_ws, cfg = _open(path)
+            except native().NotFoundError as e:
+                # The SDK's Workspace(subscription_id, resource_group, workspace_name) of a
+                # workspace that does not exist raises ProjectSystemException.
+                raise workspace_config.not_found_as_project_error(e) from None
         self._native = _native_ws
         self.path = _native_ws.root
-        cfg = _read_azure_config(self.path)
+        if cfg is None:
+            cfg = _read_azure_config(self.path)
         self._subscription_id = subscription_id or cfg.get("subscription_id") or "local"
         self._resource_group = resource_group or cfg.get("resource_group") or "local"
         self._name = workspace_name or cfg.get("workspace_name") or _native_ws.name
@@ -70,17 +60,18 @@ class Workspace:
     # -- finding and creating ----------------------------------------------------------
     @classmethod
     def from_config(cls, path=None, auth=None, _logger=None, _file_name=None):
-        """The workspace holding `path` (a folder or a config.json file), else the current
-        folder, walking up to the first folder with .runnel/ ($RUNNEL_WORKSPACE wins when
-        set and no path is given)."""
-        start = path
-        if start and os.path.isfile(start):
-            start = os.path.dirname(os.path.abspath(start))
-        if start:
-            ws = native().Workspace.get(_workspace_dir(start))
-        else:
+        """The workspace found from `path` (a folder or a config.json file), else the current
+        folder: the nearest folder holding .runnel/ at or above it, or the one a config file
+        written by write_config names (see workspace_config.py); subscription_id,
+        resource_group and workspace_name come from the config file the SDK would read there.
+        $RUNNEL_WORKSPACE wins when set and no path is given. None found: NotFoundError,
+        also the SDK's UserErrorException."""
+        if not path and os.environ.get("RUNNEL_WORKSPACE"):
             ws = native().Workspace.from_config("")
-        cfg = _read_azure_config(ws.root, _file_name)
+            cfg = _read_azure_config(ws.root, _file_name)
+        else:
+            root, cfg = workspace_config.locate(path or os.getcwd(), _file_name)
+            ws = native().Workspace.get(root)
         return cls(cfg.get("subscription_id"), cfg.get("resource_group"), cfg.get("workspace_name"),
                    auth=auth, _native_ws=ws)
 
@@ -88,10 +79,14 @@ class Workspace:
     def get(cls, name, auth=None, subscription_id=None, resource_group=None, location=None,
             cloud="AzureCloud", id=None, *, path=None):
         """The workspace called `name`: `path` (or `name` when it is a folder holding
-        .runnel/), else the one found from the current folder."""
+        .runnel/), else the one found from the current folder. None found: NotFoundError,
+        also the SDK's ProjectSystemException (what it raises for a missing workspace)."""
         if path is None and name and os.path.isdir(os.path.join(str(name), ".runnel")):
             path = name
-        ws = cls.from_config(path) if path else cls.from_config()
+        try:
+            ws = cls.from_config(path) if path else cls.from_config()
+        except native().NotFoundError as e:
+            raise workspace_config.not_found_as_project_error(e) from None
         return cls(subscription_id or ws._subscription_id, resource_group or ws._resource_group,
                    name or ws._name, auth=auth, _location=location, _native_ws=ws._native)
 
@@ -118,15 +113,11 @@ class Workspace:
                    tags=tags, _native_ws=ws)
 
     def write_config(self, path=None, file_name=None):
-        """Writes an Azure-style config.json (subscription_id, resource_group,
-        workspace_name) into `path` (default: the workspace folder)."""
-        folder = os.path.abspath(path or self.path)
-        os.makedirs(folder, exist_ok=True)
-        target = os.path.join(folder, file_name or "config.json")
-        with open(target, "w", encoding="utf-8") as f:
-            json.dump({"subscription_id": self.subscription_id, "resource_group": self.resource_group,
-                       "workspace_name": self.name}, f, indent=2)
-        return target
+        """Writes <path or the current folder>/.azureml/<file_name or config.json> holding
+        subscription_id, resource_group and workspace_name, as the SDK does, and where this
+        runnel workspace is (so from_config there, or below, finds it). Returns the file's path."""
+        return workspace_config.write(path, file_name, self.subscription_id, self.resource_group, self.name,
+                                      self.path)
 
     # -- properties --------------------------------------------------------------------
     name = property(lambda self: self._name)
@@ -221,12 +212,23 @@ class Workspace:
 
 def _workspace_dir(start):
     """The folder holding .runnel/ at or above `start`; NotFoundError when there is none."""
-    found = _find_up(start, lambda d: os.path.isdir(os.path.join(d, ".runnel")))
+    found = _find_up(start, workspace_config.is_workspace)
     if not found:
         raise native().NotFoundError(
             "no runnel workspace (a folder holding .runnel/) at or above %s; create one with "
             "`runnel init %s` or Workspace.create(name, path=...)" % (os.path.abspath(start), start))
     return found
+
+
+def _open(path):
+    """(native workspace, config dict or None) for Workspace(...) without a handle: the one at
+    or above `path`, else $RUNNEL_WORKSPACE, else the one from_config finds from here."""
+    if path:
+        return native().Workspace.from_config(_workspace_dir(path)), None
+    if os.environ.get("RUNNEL_WORKSPACE"):
+        return native().Workspace.from_config(""), None
+    root, cfg = workspace_config.locate(os.getcwd())
+    return native().Workspace.get(root), cfg
 
 
 def _as_workspace(workspace):
@@ -552,20 +554,17 @@ class Experiment:
                                  display_name=display_name, tags=tags, timeout_seconds=timeout_seconds)
 
     def get_runs(self, type=None, tags=None, properties=None, include_children=False):
-        """This experiment's runs, newest first (a generator, as in the SDK)."""
-        from .runs import PipelineRun
+        """This experiment's runs, newest first (a generator, as in the SDK). tags and
+        properties: a name that must be set, or name -> value; type: the run's type
+        ("azureml.PipelineRun"; "azureml.StepRun" for the steps include_children=True adds
+        after each run)."""
+        from .runs import PipelineRun, _matches
         for rec in self.workspace._native.list_pipeline_runs(self.name, 1000):
             run = PipelineRun._attach(self.workspace, rec["id"], self)
-            if tags:
-                got = run.get_tags()
-                if isinstance(tags, str):
-                    if tags not in got:
-                        continue
-                elif any(got.get(k) != v for k, v in tags.items()):
-                    continue
-            yield run
+            if _matches(run, tags, properties, type, None):
+                yield run
             if include_children:
-                yield from run.get_children()
+                yield from run.get_children(tags=tags, properties=properties, type=type)
 
     def __repr__(self):
         return "Experiment(Name: %s, Workspace: %s)" % (self.name, self.workspace.name)

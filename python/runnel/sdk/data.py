@@ -431,7 +431,14 @@ class Dataset:
             return StepDataset.get_by_name(workspace, name, version)
         ws = workspace
         v = 0 if version in (None, "latest") else int(version)
-        nat = native().dataset_get_by_name(ws._native, name, v)
+        try:
+            nat = native().dataset_get_by_name(ws._native, name, v)
+        except native().NotFoundError as e:
+            # The SDK raises UserErrorException('Cannot find dataset registered with name ...').
+            from runnel.dataset import not_found_message
+            from runnel.exceptions import UserErrorException
+            from .sdk_errors import sdk_error
+            raise sdk_error(UserErrorException)("%s %s" % (not_found_message(name, version), e)) from None
         return (TabularDataset if nat.kind == "tabular" else FileDataset)(nat, ws)
 
     @staticmethod

@@ -10,6 +10,7 @@ import copy
 import json
 import os
 
+from . import curated_environments
 from ._native import native
 
 DEFAULT_CPU_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"
@@ -186,10 +187,8 @@ class Environment:
         ws = _as_workspace(workspace)
         rec = ws._native.get_environment(name, int(version) if version else 0)
         if rec is None:
-            if name.startswith("AzureML-") or name.startswith("AzureML_"):
-                env = Environment(name)  # curated: the default interpreter
-                env.python.user_managed_dependencies = True
-                return env
+            if curated_environments.is_curated(name):  # the host interpreter, with a note
+                return curated_environments.curated(Environment, name, _DEFAULT_PYTHON, announce=True)
             known = sorted(e["name"] for e in ws._native.list_environments())
             raise native().NotFoundError(
                 "Environment %r%s is not registered in workspace %s (registered: %s); register "
@@ -228,10 +227,16 @@ class Environment:
 
     @staticmethod
     def list(workspace):
+        """name -> Environment: Azure ML's documented curated environments (AzureML-*, each the
+        host interpreter; see curated_environments.py) and the registered ones (the latest
+        version of each; a registered name wins)."""
         from .core import _as_workspace
         native_ws = _as_workspace(workspace)._native
-        return {r["name"]: Environment._from_record(r, native_ws.get_environment_definition(r["name"], r["version"]))
-                for r in native_ws.list_environments()}
+        out = {n: curated_environments.curated(Environment, n, _DEFAULT_PYTHON)
+               for n in curated_environments.DOCUMENTED}
+        out.update({r["name"]: Environment._from_record(r, native_ws.get_environment_definition(r["name"], r["version"]))
+                    for r in native_ws.list_environments()})
+        return out
 
     def _interpreter(self):
         p = self.python.interpreter_path

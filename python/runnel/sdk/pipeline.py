@@ -6,6 +6,7 @@ engine's C++ objects (runnel._runnel) and starts the run there: validation, reus
 scheduling and storage are the engine's. Not synchronized.
 """
 
+import json
 import os
 
 from ._native import native
@@ -208,10 +209,11 @@ class _Step:
             if isinstance(a, (PipelineData, OutputFileDatasetConfig)) and id(a) not in listed \
                     and a not in self.outputs and a._producer is None:
                 self.outputs.append(a)
+        # The newest step that outputs a data object produces it, as the SDK's _set_producer:
+        # a notebook that builds a step again (a changed cell run twice) with the same
+        # PipelineData builds its next pipeline with the new step. Two steps of one pipeline
+        # writing the same data are refused when the pipeline is built (_Build.build).
         for o in self.outputs:
-            if o._producer is not None and o._producer is not self:
-                raise ValueError("%s %r is already an output of step %r; give each step its own"
-                                 % (type(o).__name__, o.name, o._producer.name))
             o._producer = self
 
     @staticmethod
@@ -445,6 +447,7 @@ class _Build:
         self.data = {}
         self.native_steps = {}
         self.names = {}
+        self.data_paths = {}  # symbolic: DataPath PipelineParameter name -> its default DataPath
 
     def param_value(self, p):
         return self.params.get(p.name, p.default_value)
@@ -479,14 +482,12 @@ class _Build:
             return item.create_data_reference()._consumption()._to_native(self.ws)
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], PipelineParameter) \
                 and isinstance(item[1], DataPathComputeBinding):
-            if self.symbolic:
-                raise NotImplementedError("%s: publishing a pipeline with a DataPath PipelineParameter (%r) is "
-                                          "not supported yet; publish it from YAML (a uri_folder pipeline "
-                                          "input) or pass the DataPath itself" % (where, item[0].name))
             value = self.param_value(item[0])
             if not isinstance(value, DataPath):
                 raise TypeError("pipeline parameter %r is bound with a DataPathComputeBinding, so its "
                                 "value must be a DataPath, not %s" % (item[0].name, type(value).__name__))
+            if self.symbolic:  # the input stays the parameter in the published spec (data_path_parameters.py)
+                self.data_paths[item[0].name] = value
             ref = value.create_data_reference(item[0].name, item[1])
             return ref._consumption()._to_native(self.ws)
         if isinstance(item, PipelineParameter):
@@ -543,6 +544,15 @@ class _Build:
 
     def build(self):
         steps = self.pipeline._all_steps()
+        writers = {}
+        for s in steps:
+            for o in s.outputs:
+                other = writers.setdefault(id(o), s)
+                if other is not s:
+                    raise ValueError("%s %r is an output of two steps of this pipeline, %r and %r; give each "
+                                     "step its own (a step built again with the same output replaces the "
+                                     "old one: leave the old step out of the pipeline)"
+                                     % (type(o).__name__, o.name, other.name, s.name))
         # Default names (a script's name) that repeat get a suffix, as the SDK's do.
         seen = {}
         for s in steps:
@@ -628,6 +638,14 @@ class Pipeline:
     def _native(self, parameters=None, symbolic=False):
         return _Build(self, parameters, symbolic).build()
 
+    def _publishable_spec(self):
+        """The spec JSON to publish: parameters stay parameters, a DataPath PipelineParameter
+        too (a data parameter that DataPathAssignments and pipeline_parameters set)."""
+        from .data_path_parameters import as_data_parameters
+        b = _Build(self, None, True)
+        spec = json.loads(b.build().spec_json())
+        return as_data_parameters(spec, b.data_paths, self._workspace)
+
     def validate(self):
         """The problems the engine finds (an empty list when the pipeline is valid)."""
         return list(self._native().validate())
@@ -683,7 +701,7 @@ class Pipeline:
         from .publishing import _publish_spec
         if not name:
             raise ValueError("Pipeline.publish: name is required")
-        return _publish_spec(self._workspace, self._native(symbolic=True).spec_json(), name, description,
+        return _publish_spec(self._workspace, self._publishable_spec(), name, description,
                              version, continue_on_step_failure, "sdk")
 
     def _set_experiment_name(self, name):

@@ -431,7 +431,7 @@ class PipelineDraft:
         from .pipeline import Pipeline
         if not isinstance(pipeline, Pipeline):
             raise TypeError("PipelineDraft: pipeline must be a Pipeline, not %s" % type(pipeline).__name__)
-        return json.loads(pipeline._native(symbolic=True).spec_json())
+        return pipeline._publishable_spec()
 
     @staticmethod
     def create(workspace, pipeline, name=None, description=None, experiment_name=None, pipeline_parameters=None,

@@ -76,18 +76,12 @@ def _install_sigint_handler():
         pass
 
 
-_ActivityFailed = None
-
-
 def _activity_failed():
     """The class a failed run's wait_for_completion raises: azureml.exceptions'
     ActivityFailedException that is also runnel.errors.RunnelError (what it raised before)."""
-    global _ActivityFailed
-    if _ActivityFailed is None:
-        from runnel.exceptions import ActivityFailedException
-        _ActivityFailed = type("ActivityFailedException", (ActivityFailedException, native().RunnelError),
-                               {"__module__": "azureml.exceptions", "__doc__": ActivityFailedException.__doc__})
-    return _ActivityFailed
+    from runnel.exceptions import ActivityFailedException
+    from .sdk_errors import sdk_error
+    return sdk_error(ActivityFailedException, "RunnelError")
 
 
 def _sdk_step_status(status):
@@ -115,6 +109,8 @@ class _RunBase:
 
 class PipelineRun(_RunBase):
     """A submitted pipeline run: status, steps, metrics, cancel."""
+
+    type = "azureml.PipelineRun"
 
     def __init__(self, experiment, run_id, _service_endpoint=None, **kwargs):
         ws = experiment.workspace
@@ -297,15 +293,21 @@ class PipelineRun(_RunBase):
 
     # -- steps -----------------------------------------------------------------------------
     def get_steps(self):
-        """The step runs, newest created first (as the SDK lists them)."""
-        return [StepRun(self, s) for s in reversed(self._nat.get_steps())]
+        """The step runs, newest created first (as the SDK lists them). The SDK returns
+        get_children()'s generator: this is a list that next() also walks, so both
+        `next(run.get_steps())` and `run.get_steps()[0]` work."""
+        return _StepRuns(StepRun(self, s) for s in reversed(self._nat.get_steps()))
 
     def get_children(self, recursive=False, tags=None, properties=None, type=None, status=None,
                      _rehydrate_runs=True):
+        """The step runs (a generator, as the SDK's), with recursive=True each followed by its
+        own children (a sweep's trials, a parallel step's mini-batches); tags / properties (a
+        name, or name -> value), type ("azureml.StepRun", ...) and status keep the matching ones."""
         for s in self.get_steps():
-            if status and s.get_status() != status:
-                continue
-            yield s
+            runs = [s] + (list(s.get_children(recursive=True)) if recursive else [])
+            for r in runs:
+                if _matches(r, tags, properties, type, status):
+                    yield r
 
     def find_step_run(self, name):
         """The step runs named name (surrounding whitespace ignored, as step names are
@@ -383,6 +385,8 @@ class ScriptRun(_CoreRun):
     step's. Its status is the core Run's (Completed, not Finished), and wait_for_completion
     returns get_details(), as the SDK's Run does."""
 
+    type = "azureml.scriptrun"
+
     def _step(self):
         steps = self.get_steps()
         if not steps:
@@ -444,8 +448,40 @@ class ScriptRun(_CoreRun):
             self.experiment.name, self.id, self.get_status())
 
 
+class _StepRuns(list):
+    """PipelineRun.get_steps(): a list of StepRuns that is also an iterator (the SDK returns a
+    generator, which scripts walk with next())."""
+
+    def __next__(self):
+        i = getattr(self, "_next", 0)
+        if i >= len(self):
+            raise StopIteration
+        self._next = i + 1
+        return self[i]
+
+
+def _matches(run, tags, properties, type, status):
+    """Whether `run` passes get_children / get_runs filters: tags and properties are a name
+    that must be set or a dict of name -> value (None: any value), type the run's type
+    ("azureml.PipelineRun", "azureml.StepRun", ...), status its status."""
+    def has(got, want):
+        if want is None:
+            return True
+        if isinstance(want, str):
+            return want in got
+        return all(k in got and (v is None or got[k] == v) for k, v in want.items())
+    if status is not None and run.get_status() != status:
+        return False
+    if type is not None and getattr(run, "type", None) != type:
+        return False
+    return has(run.get_tags() if tags is not None else {}, tags) and \
+        has(run.get_properties() if properties is not None and hasattr(run, "get_properties") else {}, properties)
+
+
 class StepRun(_RunBase):
     """One step of a pipeline run (the SDK's StepRun)."""
+
+    type = "azureml.StepRun"
 
     def __init__(self, parent, nat):
         self.parent = parent
@@ -455,6 +491,7 @@ class StepRun(_RunBase):
     run_id = id
     name = property(lambda self: self._nat.name)
     experiment = property(lambda self: self.parent.experiment)
+    pipeline_run_id = property(lambda self: self.parent.id)
 
     def _record(self):
         return self._nat.record() or {}
@@ -504,14 +541,14 @@ class StepRun(_RunBase):
                              for n in ("stdout.txt", "stderr.txt")}}
 
     def get_details_with_logs(self):
+        """get_details() with each log file's text, and STDOUT, STDERR and JOBLOG as the SDK adds them."""
         d = self.get_details()
         logs = {}
         for name, path in d["logFiles"].items():
-            try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    logs[name] = f.read()
-            except OSError:
-                logs[name] = ""
+            logs[name] = _read_text(path)
+        logs["STDOUT"] = self.get_stdout_log()
+        logs["STDERR"] = self.get_stderr_log()
+        logs["JOBLOG"] = self.get_job_log()
         d["logFiles"] = logs
         return d
 
@@ -550,7 +587,8 @@ class StepRun(_RunBase):
         return {n: PortDataReference(self, n, p) for n, p in (self._record().get("outputs") or {}).items()}
 
     def get_output(self, name):
-        return self.get_output_data(name)
+        """The StepRunOutput of output `name` (get_port_data_reference() gives its data)."""
+        return StepRunOutput(self, name, self.get_output_data(name))
 
     def get_output_data(self, name):
         outs = self._record().get("outputs") or {}
@@ -561,14 +599,22 @@ class StepRun(_RunBase):
 
     def get_job_log(self):
         """The step's stdout and stderr as text."""
-        logs = os.path.join(self._source_dir(), "logs")
-        parts = []
-        for n in ("stdout.txt", "stderr.txt"):
-            p = os.path.join(logs, n)
-            if os.path.exists(p):
-                with open(p, encoding="utf-8", errors="replace") as f:
-                    parts.append(f.read())
-        return "".join(parts)
+        return self.get_stdout_log() + self.get_stderr_log()
+
+    def get_stdout_log(self):
+        """What the step wrote to stdout ("" before it started)."""
+        return _read_text(os.path.join(self._source_dir(), "logs", "stdout.txt"))
+
+    def get_stderr_log(self):
+        """What the step wrote to stderr ("" before it started)."""
+        return _read_text(os.path.join(self._source_dir(), "logs", "stderr.txt"))
+
+    def complete(self):
+        raise NotImplementedError("Complete is unsupported for Step run: a step's status is its script's exit")
+
+    def fail(self, error_details=None, error_code=None, _set_status=True):
+        raise NotImplementedError("Fail is unsupported for Step run: a step's status is its script's exit "
+                                  "(raise or sys.exit(1) inside the step)")
 
     def _children_file(self):
         """The step's children as its driver recorded them (see engine/children.h)."""
@@ -654,6 +700,8 @@ class StepRun(_RunBase):
 
 class _ChildRun(_RunBase):
     """One trial of a sweep step (a HyperDrive child run)."""
+
+    type = "azureml.scriptrun"
 
     def __init__(self, parent, info, primary_metric):
         self.parent = parent
@@ -744,6 +792,8 @@ class _ChildRun(_RunBase):
 class _MiniBatchRun(_RunBase):
     """One mini-batch of a parallel step."""
 
+    type = "runnel.minibatch"
+
     def __init__(self, parent, info):
         self.parent = parent
         self._info = info
@@ -831,6 +881,8 @@ class _ExperimentHyperDriveRun(_CoreRun):
     sweep, with the HyperDriveRun methods (best run, children, metrics). Its status is the
     core Run's (Completed), as the SDK's HyperDriveRun."""
 
+    type = "hyperdrive"
+
     def _sweep_run(self):
         steps = self.get_steps()
         if not steps:
@@ -857,6 +909,31 @@ class _ExperimentHyperDriveRun(_CoreRun):
     def __repr__(self):
         return "Run(Experiment: %s,\nId: %s,\nType: hyperdrive,\nStatus: %s)" % (
             self.experiment.name, self.id, self.get_status())
+
+
+class StepRunOutput:
+    """An output of a step run (the SDK's StepRunOutput): name, step_run, pipeline_run_id and
+    get_port_data_reference()."""
+
+    def __init__(self, step_run, name, port):
+        self.step_run = step_run
+        self.pipeline_run_id = step_run.parent.id
+        self.name = name
+        self._port = port
+
+    def get_port_data_reference(self):
+        return self._port
+
+    def __repr__(self):
+        return "StepRunOutput(name=%r, step=%r)" % (self.name, self.step_run.name)
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 class PortDataReference:
