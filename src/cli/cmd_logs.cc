@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
+#include "cli/run_views.h"
 #include "core/fs.h"
 
 namespace runnel::cli {
@@ -27,6 +28,8 @@ void drain(const std::string& path, std::streamoff* offset, const std::string& p
   }
   std::cout.flush();
 }
+
+}  // namespace
 
 void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step, bool follow,
                bool only_stderr) {
@@ -82,8 +85,6 @@ void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step
     }
   }
 }
-
-}  // namespace
 
 void register_logs(CLI::App& app, CliGlobals& g) {
   struct Args {
