@@ -5,7 +5,7 @@ import json
 import os
 import unittest
 
-from e2e_util import WorkspaceTest, process_running, read, wait_for
+from e2e_util import ServerTestBase, WorkspaceTest, process_running, read, wait_for
 
 # The step waits for the test to create GATE, so a `job create` that returns while the run
 # goes on is seen, not guessed from timing.
@@ -208,6 +208,31 @@ class JobVerbsTest(WorkspaceTest):
         self.assertEqual(p.stdout, "")
         p = self.job("create", "-f", "missing.yml")
         self.assertRegex(self.assert_one_error(p), r"missing\.yml: no such file")
+
+
+class JobOnServerTest(ServerTestBase):
+    """With the workspace's server up, `job create` submits to it: the run is the server's."""
+
+    def test_create_submits_to_the_server(self):
+        self.start_server()
+        gate = os.path.join(self.dir, "gate")
+        path = self.write("ws/pipeline.yml", gated(gate))
+        p = self.runnel("job", "create", "-f", path, "--web", cwd=self.ws)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.server_log())
+        job = json.loads(p.stdout)
+        rid = job["name"]
+        self.assertEqual(job["services"]["Studio"]["endpoint"], self.server_url + "/#/runs/" + rid)
+        self.assertIn("Web View: " + self.server_url + "/#/runs/" + rid, p.stderr)
+        # The submitting process handed the run to the server (it did not run it itself).
+        logs = os.listdir(os.path.join(self.ws, ".runnel", "jobs"))
+        self.assertEqual(len(logs), 1, logs)
+        log = read(os.path.join(self.ws, ".runnel", "jobs", logs[0]))
+        self.assertIn("Submitted PipelineRun %s to the server at %s" % (rid, self.server_url), log)
+        open(gate, "w").close()
+        self.assertEqual(self.wait_run(rid)["status"], "Finished")
+        p = self.runnel("job", "stream", "-n", rid)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("hi from wait", p.stdout)
 
 
 class ExperimentAndDisplayNameTest(WorkspaceTest):
