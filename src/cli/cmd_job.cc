@@ -37,10 +37,11 @@ struct JobArgs {
   int max_results = 100;
 };
 
-// The studio's page of run `id` when a server is up ("" when none is).
-std::string studio_link(const Workspace& ws, const std::string& id) {
+// The studio's address ("<server>/#/runs/", to which a run id is added) when a server is
+// up, else "". Asked once per command: a configured server that is down takes a second.
+std::string studio_runs_url(const Workspace& ws) {
   try {
-    if (auto url = server::live_server_url(ws)) return *url + "/#/runs/" + id;
+    if (auto url = server::live_server_url(ws)) return *url + "/#/runs/";
   } catch (const Error&) {
   }
   return "";
@@ -48,7 +49,9 @@ std::string studio_link(const Workspace& ws, const std::string& id) {
 
 // A run as az ml prints a job (name, display_name, experiment_name, status, type,
 // creation_context, services) with runnel's run JSON (run_json.h) beside those keys.
-json job_json(const Workspace& ws, const PipelineRunRecord& r, bool with_steps) {
+// `studio`: studio_runs_url().
+json job_json(const Workspace& ws, const PipelineRunRecord& r, bool with_steps,
+              const std::string& studio) {
   json j = with_steps ? run_to_json(ws, r) : json::object();
   j["name"] = r.id;
   j["display_name"] = r.display_name;
@@ -58,15 +61,14 @@ json job_json(const Workspace& ws, const PipelineRunRecord& r, bool with_steps) 
   j["creation_context"] = {{"created_at", format_time_iso(r.created_at)}};
   if (!with_steps)
     j["tags"] = json::parse(r.tags_json.empty() ? "{}" : r.tags_json, nullptr, false);
-  std::string link = studio_link(ws, r.id);
-  j["services"] = {{"Studio", {{"endpoint", link.empty() ? json(nullptr) : json(link)}}}};
+  j["services"] = {
+      {"Studio", {{"endpoint", studio.empty() ? json(nullptr) : json(studio + r.id)}}}};
   return j;
 }
 
-void print_web(const Workspace& ws, const std::string& id) {
-  std::string link = studio_link(ws, id);
-  if (!link.empty())
-    std::cerr << "Web View: " << link << "\n";
+void print_web(const std::string& studio, const std::string& id) {
+  if (!studio.empty())
+    std::cerr << "Web View: " << studio << id << "\n";
   else
     std::cerr << "Web View: none, no runnel server is up (`runnel serve` serves the studio); "
                  "follow it with `runnel job stream -n "
@@ -138,12 +140,13 @@ void job_create(const JobArgs& a, CliGlobals& g) {
       dir + "/submit-" + std::to_string(now_ms()) + "-" + std::to_string(::getpid()) + ".log";
   std::string id = submit_detached(args, log);
   PipelineRunRecord r = find_run(ws, id);
-  if (a.output == "json") std::cout << job_json(ws, r, true).dump(2) << "\n";
+  std::string studio = studio_runs_url(ws);
+  if (a.output == "json") std::cout << job_json(ws, r, true, studio).dump(2) << "\n";
   std::cerr << "Submitted job " << id << "; it runs in the background (its runnel process "
             << "writes to " << log << ")\n"
             << "  follow it: runnel job stream -n " << id << "\n"
             << "  cancel it: runnel job cancel -n " << id << "\n";
-  if (a.web) print_web(ws, id);
+  if (a.web) print_web(studio, id);
 }
 
 void job_show(const JobArgs& a, CliGlobals& g) {
@@ -155,8 +158,9 @@ void job_show(const JobArgs& a, CliGlobals& g) {
   Workspace ws = open_workspace(g);
   reconcile_dead_runs(ws);
   PipelineRunRecord r = find_run(ws, a.name);
-  std::cout << job_json(ws, r, true).dump(2) << "\n";
-  if (a.web) print_web(ws, r.id);
+  std::string studio = studio_runs_url(ws);
+  std::cout << job_json(ws, r, true, studio).dump(2) << "\n";
+  if (a.web) print_web(studio, r.id);
 }
 
 void job_list(const JobArgs& a, CliGlobals& g) {
@@ -169,8 +173,9 @@ void job_list(const JobArgs& a, CliGlobals& g) {
   Workspace ws = open_workspace(g);
   reconcile_dead_runs(ws);
   json arr = json::array();
+  std::string studio = studio_runs_url(ws);
   for (const auto& r : ws.store().list_pipeline_runs("", a.max_results))
-    arr.push_back(job_json(ws, r, false));
+    arr.push_back(job_json(ws, r, false, studio));
   std::cout << arr.dump(2) << "\n";
 }
 

@@ -3,6 +3,8 @@ and the message for an unknown subcommand (`runnel rnu`: did you mean `run`?).""
 
 import json
 import os
+import signal
+import time
 import unittest
 
 from e2e_util import ServerTestBase, WorkspaceTest, process_running, read, wait_for
@@ -169,6 +171,18 @@ class JobVerbsTest(WorkspaceTest):
         open(self.gate, "w").close()
         self.assertEqual(self.job("stream", "-n", rid).returncode, 0)
         self.assertTrue(wait_for(lambda: not process_running(pids[0])))
+
+    def test_stream_ends_when_the_runs_process_dies(self):
+        job, _ = self.create()
+        pids = detached_pids(self.dir)
+        self.assertEqual(len(pids), 1, pids)
+        os.kill(pids[0], signal.SIGKILL)
+        self.addCleanup(lambda: open(self.gate, "w").close())  # a step left behind ends too
+        t0 = time.monotonic()
+        p = self.job("stream", "-n", job["name"], timeout=60)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("Status: Failed", p.stdout)
+        self.assertLess(time.monotonic() - t0, 30)
 
     def test_cancel(self):
         job, _ = self.create()
