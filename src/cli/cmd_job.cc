@@ -128,8 +128,9 @@ void job_create(const JobArgs& a, CliGlobals& g) {
   // Without --stream az ml returns once the job is submitted; the run goes on in a process
   // of its own session, as it would on Azure, so a closed terminal does not end it.
   Workspace ws = open_workspace(g);
-  std::vector<std::string> args = {
-      "-w", ws.root(), "job", "create", "-f", absolute_path(a.file), "--detached-child"};
+  // The child has this process's current folder: the file as given, so messages name it so.
+  std::vector<std::string> args = {"-w", ws.root(), "job", "create", "--detached-child"};
+  args.insert(args.end(), {"-f", a.file});
   if (!g.color) args.push_back("--no-color");
   for (const auto& s : a.sets) args.insert(args.end(), {"--set", s});
   if (!a.name.empty()) args.insert(args.end(), {"--name", a.name});

@@ -65,10 +65,12 @@ std::string command_path(const CLI::App* app) {
 std::optional<std::string> unknown_command_message(const CLI::App& root,
                                                    const std::vector<std::string>& args) {
   const CLI::App* app = &root;
+  bool option_after = false;  // an option follows the last subcommand word
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& t = args[i];
     if (t == "--") return std::nullopt;
     if (t.size() > 1 && t[0] == '-') {
+      option_after = true;
       const CLI::Option* o = find_option(app, t);
       // `-w DIR` or `--workspace DIR` takes the next word; `--workspace=DIR` does not.
       if (o && o->get_expected_min() > 0 && t.find('=') == std::string::npos) ++i;
@@ -86,6 +88,7 @@ std::optional<std::string> unknown_command_message(const CLI::App& root,
     }
     if (next) {
       app = next;
+      option_after = false;
       continue;
     }
     std::string path = command_path(app);
@@ -97,7 +100,19 @@ std::optional<std::string> unknown_command_message(const CLI::App& root,
     msg += "\nrun `" + path + " --help` for " + (app == &root ? "the commands" : "its commands");
     return msg;
   }
-  return std::nullopt;
+  // `runnel job`: a group named without one of its commands (CLI11: "A subcommand is
+  // required"). Not the top level, where a bad global option is the likelier error.
+  if (args.empty() && !root.get_subcommands([](const CLI::App*) { return true; }).empty())
+    return std::string("'runnel' needs a command, such as init, run, runs, job\n") +
+           "run `runnel --help` for the commands";
+  auto subs = app->get_subcommands([](const CLI::App*) { return true; });
+  if (app == &root || option_after || subs.empty() || app->get_require_subcommand_min() == 0)
+    return std::nullopt;
+  std::string path = command_path(app), names;
+  for (const CLI::App* s : subs)
+    if (!s->get_name().empty()) names += (names.empty() ? "" : ", ") + s->get_name();
+  return "'" + path + "' needs a command: " + names + "\nrun `" + path +
+         " --help` for what each does";
 }
 
 }  // namespace runnel::cli

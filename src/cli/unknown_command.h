@@ -24,7 +24,9 @@ std::vector<std::string> close_names(const std::string& word,
 // the message for it, e.g.
 //   unknown command 'lsit' for 'runnel dataset'; did you mean `list`?
 //   run `runnel dataset --help` for its commands
-// (two lines, for print_error). nullopt when every subcommand word is known.
+// (two lines, for print_error). When the words end at a group that needs a command
+// (`runnel dataset`), says so, listing its commands; with no words at all, that runnel
+// needs a command. nullopt when none of these applies.
 std::optional<std::string> unknown_command_message(const CLI::App& app,
                                                    const std::vector<std::string>& args);
 

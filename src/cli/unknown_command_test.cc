@@ -15,6 +15,7 @@ struct Tree {
     app.add_subcommand("run")->add_option("file", file);
     app.add_subcommand("runs")->add_subcommand("list");
     CLI::App* ds = app.add_subcommand("dataset");
+    ds->require_subcommand(1);
     ds->add_subcommand("list");
     ds->add_subcommand("show")->add_option("name", name);
     app.add_subcommand("init");
@@ -64,12 +65,28 @@ TEST(UnknownCommand, SubSubcommandAfterGlobalOption) {
             "run `runnel dataset --help` for its commands");
 }
 
+TEST(UnknownCommand, AGroupWithoutACommandListsItsCommands) {
+  Tree t;
+  auto m = t.message({"-w", "x", "dataset"});
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m,
+            "'runnel dataset' needs a command: list, show\n"
+            "run `runnel dataset --help` for what each does");
+  // A group that does not require one, an option after the group, or the top level: CLI11's
+  // own message stands.
+  EXPECT_FALSE(t.message({"runs"}));
+  EXPECT_FALSE(t.message({"dataset", "--bogus"}));
+  EXPECT_FALSE(t.message({"-w"}));
+}
+
 TEST(UnknownCommand, KnownCommandsAndTheirArgumentsAreNotFlagged) {
   Tree t;
   EXPECT_FALSE(t.message({"run", "foo.yml"}));
   EXPECT_FALSE(t.message({"dataset", "show", "lsit"}));
   EXPECT_FALSE(t.message({"--workspace=x", "init"}));
-  EXPECT_FALSE(t.message({}));
+  EXPECT_EQ(t.message({}).value_or(""),
+            "'runnel' needs a command, such as init, run, runs, job\n"
+            "run `runnel --help` for the commands");
   EXPECT_FALSE(t.message({"--", "foo"}));
 }
 

@@ -98,6 +98,13 @@ class UnknownCommandTest(WorkspaceTest):
         p = self.runnel("job", "craete", "-f", "x.yml")
         self.assertIn("did you mean `create`?", self.assert_one_error(p))
 
+    def test_a_group_without_its_command(self):
+        p = self.runnel("job")
+        self.assertEqual(
+            self.assert_one_error(p),
+            "error: 'runnel job' needs a command: create, show, list, stream, cancel, download")
+        self.assertIn("runnel job --help", p.stderr)
+
 
 class JobVerbsTest(WorkspaceTest):
 
