@@ -113,6 +113,12 @@ class JobVerbsTest(WorkspaceTest):
         self.project = os.path.join(self.dir, "my-project")
         os.makedirs(self.project)
         self.gate = os.path.join(self.dir, "gate")
+        self.addCleanup(self.end_detached_runs)
+
+    def end_detached_runs(self):
+        """A failed test leaves no run behind: open the gate, wait for the runs' processes."""
+        open(self.gate, "w").close()
+        wait_for(lambda: not detached_pids(self.dir), timeout=30)
 
     def job(self, *args, **kw):
         kw.setdefault("cwd", self.project)
@@ -184,7 +190,6 @@ class JobVerbsTest(WorkspaceTest):
         pids = detached_pids(self.dir)
         self.assertEqual(len(pids), 1, pids)
         os.kill(pids[0], signal.SIGKILL)
-        self.addCleanup(lambda: open(self.gate, "w").close())  # a step left behind ends too
         t0 = time.monotonic()
         p = self.job("stream", "-n", job["name"], timeout=60)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
