@@ -20,7 +20,8 @@ function(runnel_add_e2e name)
     REQUIRED_FILES ${PROJECT_BINARY_DIR}/runnel)
 endfunction()
 
-foreach(_e2e_name bad_input failures demo cli retries v1_scripts reuse confinement units_cli distribution single_jobs)
+foreach(_e2e_name bad_input failures demo cli retries v1_scripts reuse confinement units_cli distribution
+                  job_cli single_jobs)
   runnel_add_e2e(${_e2e_name})
 endforeach()
 unset(_e2e_name)

@@ -70,5 +70,6 @@ void register_serve(CLI::App& app, CliGlobals& g);      // cmd_serve.cc (also `r
 void register_token(CLI::App& app, CliGlobals& g);      // cmd_token.cc
 void register_component(CLI::App& app, CliGlobals& g);  // cmd_component.cc
 void register_data(CLI::App& app, CliGlobals& g);       // cmd_data.cc
+void register_job(CLI::App& app, CliGlobals& g);        // cmd_job.cc (az ml job verbs)
 
 }  // namespace runnel::cli

@@ -6,7 +6,9 @@
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
+#include "cli/run_views.h"
 #include "core/fs.h"
+#include "engine/reconcile.h"
 
 namespace runnel::cli {
 
@@ -27,6 +29,8 @@ void drain(const std::string& path, std::streamoff* offset, const std::string& p
   }
   std::cout.flush();
 }
+
+}  // namespace
 
 void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step, bool follow,
                bool only_stderr) {
@@ -56,7 +60,10 @@ void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step
     return;
   }
   std::vector<std::streamoff> off(steps.size() * 2, 0);
-  while (true) {
+  for (int round = 1;; ++round) {
+    // A run whose runnel process died (killed, its machine rebooted) is closed here too,
+    // every 5 s, so that following it ends instead of waiting for ever.
+    if (round % 25 == 0) reconcile_dead_runs(ws);
     bool all_done = true;
     for (size_t i = 0; i < steps.size(); ++i) {
       auto cur = ws.store().get_step_run(steps[i].id);
@@ -82,8 +89,6 @@ void show_logs(CliGlobals& g, const std::string& run_id, const std::string& step
     }
   }
 }
-
-}  // namespace
 
 void register_logs(CLI::App& app, CliGlobals& g) {
   struct Args {

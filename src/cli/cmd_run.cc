@@ -14,6 +14,7 @@
 #include "cli/assignments.h"
 #include "cli/cli.h"
 #include "cli/progress_view.h"
+#include "cli/run_command.h"
 #include "cli/run_json.h"
 #include "core/fs.h"
 #include "core/ids.h"
@@ -44,24 +45,21 @@ std::string tail_lines(const std::string& path, int n) {
   return out;
 }
 
-struct RunArgs {
-  std::string file;
-  std::string experiment;
-  int jobs = 0;
-  bool regenerate = false;
-  std::string output = "text";
-  bool stream = false;
-  std::string compute;
-  std::vector<std::string> rerun;
-  std::vector<std::string> tags;
-  std::vector<std::string> sets;  // --set NAME=VALUE
-  bool continue_on_failure = false;
-  bool accept_changed = false;
-  std::string snapshot_max_bytes;  // a size (core/units.h); "" = the workspace config's
-  int64_t snapshot_max_files = 0;
-  std::string server;   // --server URL
-  bool strict = false;  // --strict: unknown settings are errors
-};
+// True when `id` is exactly the id of a pipeline or step run (the stores also match
+// prefixes; an ambiguous prefix is not a taken id) or names a folder in .runnel/runs/.
+bool id_taken(const Workspace& ws, const std::string& id) {
+  if (path_exists(ws.runnel_dir() + "/runs/" + id)) return true;
+  try {
+    auto r = ws.store().get_pipeline_run(id);
+    if (r && r->id == id) return true;
+    auto s = ws.store().get_step_run(id);
+    if (s && s->id == id) return true;
+  } catch (const Error&) {
+  }
+  return false;
+}
+
+}  // namespace
 
 void run_command(const RunArgs& a, CliGlobals& g) {
   if (a.output != "text" && a.output != "json")
@@ -70,12 +68,26 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   auto registered = assets::use_registered_components(g.workspace);  // azureml:NAME:V components
   PipelineSpec spec = load_pipeline_file(a.file, a.strict);
   if (spec.experiment_name.empty())
-    spec.experiment_name = std::filesystem::path(a.file).stem().string();
+    spec.experiment_name = !a.default_experiment.empty()
+                               ? a.default_experiment
+                               : std::filesystem::path(a.file).stem().string();
+  if (!a.display_name.empty()) spec.display_name = a.display_name;
   Workspace ws = open_workspace(g);
+  if (!a.run_id.empty()) {
+    check_name(a.run_id, "job");
+    // Run ids and step run ids share .runnel/runs/: a name must be free in both.
+    if (id_taken(ws, a.run_id))
+      throw already_exists("--name " + a.run_id +
+                           ": a run of that name exists (runnel job show -n " + a.run_id +
+                           "); give another name, or leave --name out for a new one");
+  }
   // A server owns the workspace's runs when one is up: the run then outlives this process.
   {
     auto url = server::live_server_url(ws, a.server);
     if (url && server::can_submit_remotely(ws, a.file)) {
+      if (!a.run_id.empty() || !a.display_name.empty())
+        std::cerr << "note: the server names its runs; --name and display_name are not sent to "
+                  << *url << "\n";
       server::RemoteSubmit rs{
           a.file, a.experiment, a.regenerate, a.continue_on_failure, a.compute, a.rerun, {}};
       rs.parameters = parse_parameter_sets(a.sets);
@@ -96,6 +108,7 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   }
   ExecutionOptions opts;
   opts.experiment = a.experiment;
+  opts.run_id = a.run_id;
   opts.max_parallel = a.jobs;
   opts.regenerate_outputs = a.regenerate;
   opts.default_compute = a.compute;
@@ -194,8 +207,6 @@ void run_command(const RunArgs& a, CliGlobals& g) {
   }
   g.exit_code = status == RunStatus::kFinished ? kExitOk : kExitRunFailed;
 }
-
-}  // namespace
 
 void register_run(CLI::App& app, CliGlobals& g) {
   auto a = std::make_shared<RunArgs>();

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
+#include "cli/run_views.h"
 #include "cli/table.h"
 #include "core/ids.h"
 #include "engine/reconcile.h"
@@ -17,6 +18,8 @@ namespace runnel::cli {
 namespace {
 
 std::string duration(int64_t a, int64_t b) { return (a && b) ? format_duration(b - a) : ""; }
+
+}  // namespace
 
 void list_runs(CliGlobals& g, const std::string& experiment, int limit, const std::string& output) {
   Workspace ws = open_workspace(g);
@@ -55,6 +58,8 @@ void list_runs(CliGlobals& g, const std::string& experiment, int limit, const st
   }
   t.print();
 }
+
+namespace {
 
 std::string short_json(const json& v) {
   if (v.is_null()) return "-";
@@ -113,6 +118,8 @@ void print_children(const json& c) {
   for (std::string line; std::getline(is, line);) std::cout << "    " << line << "\n";
 }
 
+}  // namespace
+
 void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
   Workspace ws = open_workspace(g);
   reconcile_dead_runs(ws);
@@ -162,8 +169,6 @@ void show_run(CliGlobals& g, const std::string& id, const std::string& output) {
     print_children(s["children"]);
   }
 }
-
-}  // namespace
 
 void register_runs(CLI::App& app, CliGlobals& g) {
   CLI::App* runs = app.add_subcommand("runs", "list and inspect pipeline runs");

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_json.h"
+#include "cli/run_views.h"
 #include "core/ids.h"
 #include "runnel/error.h"
 #include "server/client.h"
@@ -67,7 +68,9 @@ void serve(const ServeArgs& a, CliGlobals& g) {
   std::cerr << "runnel serve: stopped\n";
 }
 
-void cancel(CliGlobals& g, const std::string& id, const std::string& server_url) {
+}  // namespace
+
+void cancel_run(CliGlobals& g, const std::string& id, const std::string& server_url) {
   Workspace ws = open_workspace(g);
   PipelineRunRecord run = find_run(ws, id);
   if (auto url = server::live_server_url(ws, server_url)) {
@@ -92,8 +95,6 @@ void cancel(CliGlobals& g, const std::string& id, const std::string& server_url)
       "run " + run.id +
       " has no live server or process to cancel it; it is closed when its workspace is next used");
 }
-
-}  // namespace
 
 void register_serve(CLI::App& app, CliGlobals& g) {
   auto a = std::make_shared<ServeArgs>();
@@ -123,7 +124,7 @@ void register_serve(CLI::App& app, CliGlobals& g) {
       "cancel", "cancel a run (through the workspace's server when one is up)");
   c->add_option("run", *id, "run id or prefix, or `latest`")->required();
   c->add_option("--server", *url, "server URL (default: $RUNNEL_SERVER, else the workspace's)");
-  c->callback([id, url, &g] { cancel(g, *id, *url); });
+  c->callback([id, url, &g] { cancel_run(g, *id, *url); });
 }
 
 }  // namespace runnel::cli

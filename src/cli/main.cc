@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/unknown_command.h"
 #include "runnel/error.h"
 #include "spec/yaml_loader.h"
 
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
   register_pipeline(app, g);  // cmd_pipeline.cc
   register_component(app, g);
   register_data(app, g);
+  register_job(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -80,6 +82,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // `runnel rnu`: CLI11 says only "A subcommand is required"; name the word and suggest.
+    if (auto unknown =
+            unknown_command_message(app, std::vector<std::string>(argv + 1, argv + argc))) {
+      print_error(*unknown);
+      return kExitUsage;
+    }
     print_error(e.what());
     std::cerr << "  run `runnel --help` for usage\n";
     return kExitUsage;

@@ -203,7 +203,7 @@ void PipelineExecution::Impl::resolve() {
 void PipelineExecution::Impl::record_submission() {
   if (!options.dry_run) reconcile_dead_runs(ws);
   created_at = now_ms();
-  run_id = new_pipeline_run_id();
+  run_id = options.run_id.empty() ? new_pipeline_run_id() : options.run_id;
   run_dir = ws.runnel_dir() + "/runs/" + run_id;
   for (auto& s : steps) {
     s.state.step_run_id = new_step_run_id();

@@ -48,6 +48,8 @@ struct ExecutionOptions {
   // defaults. `parameters_field` names the caller's field in errors.
   ParameterValues parameters;
   std::string parameters_field = "parameters";
+  // "" = a new run id; else this one (`runnel job create --name`); the caller checks it is unused.
+  std::string run_id;
 };
 
 // A step's state as the engine sees it; copied out to callers.
