@@ -331,9 +331,11 @@ class BadPipelineTest(WorkspaceTest):
             """, None, "jobs.a.inputs.f", what="no_such_file")
 
     def test_not_a_pipeline(self):
+        # A single command job runs as a one-job pipeline (e2e_single_jobs); other job
+        # types are refused naming what runs.
         self.check("""
-            type: command
-            command: echo hi
+            type: automl
+            task: classification
             """, 1, "type", what="pipeline")
 
     def test_unknown_run_after(self):
