@@ -85,10 +85,18 @@ void PipelineExecution::Impl::resolve() {
     if (!factory && compute != "local") {
       auto known = unknown_computes_.find(compute);
       if (known == unknown_computes_.end()) {
-        bool fallback =
-            !ws.store().get_compute(compute) && ws.config_value("compute.unknown") != "error";
+        // `serverless` is Azure ML's own compute, which no workspace registers: it is never
+        // an unknown target, and runs on local unless a target of that name is registered.
+        const bool serverless = compute == "serverless";
+        bool fallback = !ws.store().get_compute(compute) &&
+                        (serverless || ws.config_value("compute.unknown") != "error");
         known = unknown_computes_.emplace(compute, fallback).first;
-        if (fallback) {
+        if (fallback && serverless) {
+          std::cerr << "note: " << compute_where()
+                    << ": compute 'serverless' (Azure ML's serverless compute) runs on local "
+                       "here; `runnel compute create serverless --type slurm ...` sends its "
+                       "steps elsewhere\n";
+        } else if (fallback) {
           std::cerr << "warning: " << compute_where() << ": compute target '" << compute
                     << "' is not registered here, so its steps run on local; register it "
                        "(`runnel compute create "

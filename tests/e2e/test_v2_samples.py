@@ -344,6 +344,44 @@ class V2SampleTest(WorkspaceTest):
         self.assertIn("started", self.log("slow"))
         self.assertLess(steps["slow"]["duration_s"], 20)
 
+    # -- more basics, unchanged -----------------------------------------------------------
+    def test_basic_pipeline_on_serverless_compute(self):
+        p, steps = self.run_sample("basic_pipeline")
+        self.assertEqual(set(steps), {"component_a", "component_b", "component_c"})
+        for x in "ABC":
+            self.assertIn("I am component %s :-)" % x, self.log("component_" + x.lower()))
+        # The sample's typo is ignored with a warning, as Azure ML does.
+        self.assertIn("settings.default_datestore: unknown key 'default_datestore' (did you mean "
+                      "'default_datastore'?)", p.stderr)
+        # Azure ML's serverless compute is no unknown target: a note, not a warning.
+        self.assertIn("compute 'serverless' (Azure ML's serverless compute) runs on local here", p.stderr)
+        self.assertNotIn("'serverless' is not registered here", p.stderr)
+        self.assert_all_reused(sample("basic_pipeline"))
+
+    def test_component_with_input_output(self):
+        _, steps = self.run_sample("component_with_input_output")
+        log = self.log("hello_python_world_job")
+        self.assertIn("sample_input_string: hello_python_world_default", log)  # the default
+        self.assertIn("reading file: sample.csv ...", log)
+        self.assertIn('"Jun",  0.5,  2,  1', log)
+        folder = self.output(steps, "hello_python_world_job", "sample_output_data")
+        files = os.listdir(folder)
+        self.assertEqual(len(files), 1, files)
+        self.assertRegex(files[0], r"^file-\w{3}-\d\d-\d{4}-\d\d-\d\d-\d\d\.txt$")
+        self.assertRegex(read(os.path.join(folder, files[0])), r"^Logging date time: ")
+        self.assert_all_reused(sample("component_with_input_output"))
+
+    def test_pytorch_hello_world_two_nodes_of_two(self):
+        _, steps = self.run_sample("pytorch_hello_world")
+        logs = [self.log("pytorch_job")]
+        user_logs = os.path.join(steps["pytorch_job"]["log_dir"], "user_logs")
+        logs += [read(os.path.join(user_logs, "std_log_process_%d.txt" % k)) for k in (1, 2, 3)]
+        for k, text in enumerate(logs):
+            fields = dict(l.strip().split(": ", 1) for l in text.splitlines() if ": " in l and
+                          l.strip().split(":")[0] in ("RANK", "LOCAL_RANK", "NODE_RANK", "MASTER_ADDR"))
+            self.assertEqual(fields, {"RANK": str(k), "LOCAL_RANK": str(k % 2), "NODE_RANK": str(k // 2),
+                                      "MASTER_ADDR": "127.0.0.1"}, text)
+
     # -- what runnel refuses, clearly ------------------------------------------------------
     def test_automl_job_is_refused_naming_the_job(self):
         self.assert_bad_input(self.runnel("run", sample("unsupported_automl")), "pipeline.yml", 27,
