@@ -53,6 +53,7 @@ void PipelineExecution::Impl::resolve() {
     const StepSpec& st = spec.steps[i];
     StepSlot& slot = steps[i];
     slot.state.name = st.name;
+    for (const auto& f : spec.finalize_steps) slot.finalize = slot.finalize || f == st.name;
     // Environment: resolve once per name; errors name the YAML line of `environment:`.
     if (!envs_.count(st.environment)) {
       try {
@@ -84,10 +85,18 @@ void PipelineExecution::Impl::resolve() {
     if (!factory && compute != "local") {
       auto known = unknown_computes_.find(compute);
       if (known == unknown_computes_.end()) {
-        bool fallback =
-            !ws.store().get_compute(compute) && ws.config_value("compute.unknown") != "error";
+        // `serverless` is Azure ML's own compute, which no workspace registers: it is never
+        // an unknown target, and runs on local unless a target of that name is registered.
+        const bool serverless = compute == "serverless";
+        bool fallback = !ws.store().get_compute(compute) &&
+                        (serverless || ws.config_value("compute.unknown") != "error");
         known = unknown_computes_.emplace(compute, fallback).first;
-        if (fallback) {
+        if (fallback && serverless) {
+          std::cerr << "note: " << compute_where()
+                    << ": compute 'serverless' (Azure ML's serverless compute) runs on local "
+                       "here; `runnel compute create serverless --type slurm ...` sends its "
+                       "steps elsewhere\n";
+        } else if (fallback) {
           std::cerr << "warning: " << compute_where() << ": compute target '" << compute
                     << "' is not registered here, so its steps run on local; register it "
                        "(`runnel compute create "
@@ -347,7 +356,8 @@ void PipelineExecution::Impl::set_status(int i, StepStatus st, const std::string
   notify(i);
 }
 
-void PipelineExecution::Impl::end_step(int i, StepStatus st, const std::string& reason) {
+void PipelineExecution::Impl::end_step(int i, StepStatus st, const std::string& reason,
+                                       bool stops_run) {
   StepSlot& s = steps[i];
   if (s.ended) return;
   {
@@ -386,13 +396,17 @@ void PipelineExecution::Impl::end_step(int i, StepStatus st, const std::string& 
   if (st == StepStatus::kFinished || st == StepStatus::kReused) {
     for (int d : s.dependents)
       if (--steps[d].remaining_deps == 0) enqueue_ready(d);
-  } else if (st == StepStatus::kFailed) {
-    if (failed_step_.empty()) failed_step_ = s.state.name;
+  } else if (st == StepStatus::kFailed || stops_run) {
+    if (failed_step_.empty()) {
+      failed_step_ = s.state.name;
+      if (st != StepStatus::kFailed) failed_reason_ = reason;
+    }
     if (continue_on_failure()) {
       fail_downstream(i);
     } else {
       stop_launching_ = true;
-      cancel_all("canceled because step '" + s.state.name + "' failed");
+      cancel_all("canceled because step '" + s.state.name + "' " +
+                 (st == StepStatus::kFailed ? "failed" : "timed out"));
     }
   }
 }
@@ -403,12 +417,14 @@ void PipelineExecution::Impl::fail_downstream(int i) {
   while (!todo.empty()) {
     int d = todo.back();
     todo.pop_back();
-    if (steps[d].ended || steps[d].launched) continue;
+    if (steps[d].ended || steps[d].launched || held_for_finalize(d)) continue;
     steps[d].ended = true;  // mark first so end_step's own propagation is not re-entered
     {
       std::lock_guard<std::mutex> lock(mu);
       steps[d].state.status = StepStatus::kCanceled;
-      steps[d].state.reason = "not started: upstream step '" + steps[i].state.name + "' failed";
+      steps[d].state.reason =
+          "not started: upstream step '" + steps[i].state.name + "' " +
+          (steps[i].state.status == StepStatus::kFailed ? "failed" : "timed out");
       steps[d].state.ended_at = now_ms();
     }
     persist_step(d);
@@ -420,7 +436,7 @@ void PipelineExecution::Impl::fail_downstream(int i) {
 void PipelineExecution::Impl::cancel_all(const std::string& reason) {
   for (size_t i = 0; i < steps.size(); ++i) {
     StepSlot& s = steps[i];
-    if (s.ended) continue;
+    if (s.ended || held_for_finalize(static_cast<int>(i))) continue;
     if (s.launched) {
       s.cancel_reason = reason;
       backend_of(static_cast<int>(i)).cancel(s.state.step_run_id);

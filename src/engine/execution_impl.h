@@ -43,6 +43,7 @@ struct StepSlot {
   bool ended = false;           // reached a final status
   bool end_unrecorded = false;  // ended, but the store could not record it (fail_run retries)
   bool force_run = false;       // --regenerate-outputs / --rerun / allow_reuse false
+  bool finalize = false;        // a step of settings.on_finalize (PipelineSpec::finalize_steps)
   std::string backend_name;     // key into Impl::backends
   std::string staging_root;     // <datastore>/.staging/<step_run_id>
   std::string commit_root;      // <datastore>/runs/<step_run_id>
@@ -158,8 +159,15 @@ class PipelineExecution::Impl {
   void stream_logs(int i, bool final);
   // engine/execution_impl.cc
   void set_status(int i, StepStatus status, const std::string& reason = "");
-  void end_step(int i, StepStatus status, const std::string& reason);
+  // `stops_run`: a step ending Canceled that counts as a failure of the run (it ran longer
+  // than its timeout): its dependents are not started, and the run ends Failed.
+  void end_step(int i, StepStatus status, const std::string& reason, bool stops_run = false);
   void fail_downstream(int i);
+  // settings.on_finalize (run_driver.cc): whether step i is kept back from a failure's
+  // cancellation, to run once the others have ended; whether that moment has come; start it.
+  bool held_for_finalize(int i) const;
+  bool finalize_due() const;
+  void start_finalize();
   void cancel_all(const std::string& reason);
   void persist_step(int i);
   void notify(int i);
@@ -180,10 +188,12 @@ class PipelineExecution::Impl {
   std::map<std::string, std::unique_ptr<ComputeBackend>> backends_;  // by compute name
   std::map<std::string, int> running_per_backend_;
   std::map<std::string, int> job_index_;  // step run id -> step index
-  std::string failed_step_;               // the first step that failed
+  std::string failed_step_;               // the first step that failed (or timed out)
+  std::string failed_reason_;             // how it ended, when that was not a failure
   bool stop_launching_ = false;
   bool canceled_ = false;  // cancel_all ran for a cancel request
   bool started_ = false;
+  bool finalize_started_ = false;            // the on_finalize steps were released (start_finalize)
   std::string engine_error_;                 // why the engine failed this run, "" if it did not
   std::optional<PipelineRunRecord> record_;  // the run's row, updated at start and end
   std::deque<int> ready_;                    // steps whose dependencies ended and that may start

@@ -384,15 +384,95 @@ TEST_F(ExecutorTest, SignalTimeoutAndStartErrorAreRecorded) {
   script("t", {.timed_out = true});
   script("s", {.start_error = "no such partition 'gpu'"});
   ASSERT_EQ(run_continuing(pipeline({a, t, s, after})), "Failed");
-  EXPECT_EQ(statuses({"a", "t", "s", "after"}), (Names{"Failed", "Failed", "Failed", "Canceled"}));
+  EXPECT_EQ(statuses({"a", "t", "s", "after"}),
+            (Names{"Failed", "Canceled", "Failed", "Canceled"}));
   EXPECT_EQ(step("a").signal, 9);
   EXPECT_EQ(step("a").reason, "killed by signal SIGKILL (9)");
   EXPECT_FALSE(step("a").exit_code.has_value());
   EXPECT_EQ(record("a").signal, 9);
   EXPECT_EQ(record("a").error, "killed by signal SIGKILL (9)");
-  EXPECT_EQ(step("t").reason, "timed out after 7 s");
+  EXPECT_EQ(step("t").reason, "canceled: ran longer than its timeout of 7 s");
   EXPECT_EQ(step("s").reason, "no such partition 'gpu'");
   EXPECT_EQ(launched().size(), 3u);
+}
+
+// Azure ML cancels a job that runs past limits.timeout; the run fails because of it, its
+// dependents do not start, and it is not retried.
+TEST_F(ExecutorTest, ATimedOutStepIsCanceledAndFailsTheRun) {
+  StepSpec t = make_step("t"), after = make_step("after"), other = make_step("other");
+  t.timeout_s = 7;
+  t.max_retries = 2;
+  link(t, after);
+  script("t", {.timed_out = true});
+  PipelineSpec p = pipeline({t, after, other});
+  p.source_file = "/somewhere/pipeline.yml";  // a YAML pipeline names the key
+  ASSERT_EQ(run(p), "Failed");
+  EXPECT_EQ(statuses({"t", "after"}), (Names{"Canceled", "Canceled"}));
+  EXPECT_EQ(step("t").reason, "canceled: ran longer than its limits.timeout of 7 s");
+  EXPECT_EQ(step("after").reason, "not started: canceled because step 't' timed out");
+  EXPECT_EQ(record("t").status, StepStatus::kCanceled);
+  EXPECT_EQ(run_record().error, "step 't' canceled: ran longer than its limits.timeout of 7 s");
+  EXPECT_EQ(launched(), (Names{"t", "other"}));  // no second attempt
+}
+
+// settings.on_finalize (PipelineSpec::finalize_steps): last, whatever happened before.
+PipelineSpec with_finalize(std::vector<StepSpec> steps, const std::string& fin) {
+  for (auto& s : steps)
+    if (s.name == fin)
+      for (const auto& o : steps)
+        if (o.name != fin) s.run_after.push_back(o.name);
+  PipelineSpec p = pipeline(std::move(steps));
+  p.finalize_steps = {fin};
+  return p;
+}
+
+TEST_F(ExecutorTest, FinalizeStepRunsLastWhenAllSucceed) {
+  StepSpec a = make_step("a"), b = make_step("b", {"a"}), fin = make_step("fin");
+  ASSERT_EQ(run(with_finalize({fin, a, b}, "fin")), "Finished");
+  EXPECT_EQ(launched(), (Names{"a", "b", "fin"}));
+}
+
+TEST_F(ExecutorTest, FinalizeStepRunsAfterAFailureAndTheRunStillFails) {
+  StepSpec init = make_step("init"), a = make_step("a", {"init"}), b = make_step("b", {"init"}),
+           fin = make_step("fin");
+  script("init", {.exit_code = 3});
+  ASSERT_EQ(run(with_finalize({init, a, b, fin}, "fin")), "Failed");
+  EXPECT_EQ(launched(), (Names{"init", "fin"}));
+  EXPECT_EQ(statuses({"init", "a", "b", "fin"}),
+            (Names{"Failed", "Canceled", "Canceled", "Finished"}));
+  EXPECT_EQ(step("a").reason, "not started: canceled because step 'init' failed");
+  EXPECT_EQ(run_record().error, "step 'init' failed");
+}
+
+TEST_F(ExecutorTest, FinalizeWaitsForRunningStepsAfterAFailure) {
+  // b fails while a is still running: a is canceled, then fin runs.
+  StepSpec a = make_step("a"), b = make_step("b"), fin = make_step("fin");
+  script("a", {.duration_ticks = 5});
+  script("b", {.exit_code = 1});
+  ASSERT_EQ(run(with_finalize({a, b, fin}, "fin")), "Failed");
+  EXPECT_EQ(statuses({"a", "b", "fin"}), (Names{"Canceled", "Failed", "Finished"}));
+  EXPECT_LT(rec_.index_of("a", "Canceled"), rec_.index_of("fin", "Running"));
+}
+
+TEST_F(ExecutorTest, FinalizeRunsAfterContinuedFailures) {
+  StepSpec a = make_step("a"), b = make_step("b", {"a"}), c = make_step("c"),
+           fin = make_step("fin");
+  script("a", {.exit_code = 1});
+  ASSERT_EQ(run_continuing(with_finalize({a, b, c, fin}, "fin")), "Failed");
+  EXPECT_EQ(statuses({"a", "b", "c", "fin"}),
+            (Names{"Failed", "Canceled", "Finished", "Finished"}));
+  EXPECT_EQ(launched().back(), "fin");
+}
+
+TEST_F(ExecutorTest, ACanceledRunDoesNotStartItsFinalizeStep) {
+  StepSpec a = make_step("a"), fin = make_step("fin");
+  script("a", {.duration_ticks = -1});
+  submit(with_finalize({a, fin}, "fin"));
+  ASSERT_TRUE(rec_.wait_for("a", "Running"));
+  exec_->cancel();
+  ASSERT_EQ(to_string(exec_->wait()), "Canceled");
+  EXPECT_EQ(statuses({"a", "fin"}), (Names{"Canceled", "Canceled"}));
+  EXPECT_EQ(launched(), (Names{"a"}));
 }
 
 TEST_F(ExecutorTest, FinishedStepOutputsAreCommittedIntoTheDatastore) {

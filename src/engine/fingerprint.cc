@@ -347,12 +347,11 @@ std::string collapse_command_space(const std::string& command) {
 }
 
 std::string literal_input_text(const StepInput& in) {
-  const std::string& v = in.source->value;
-  if (in.type == DataType::kBoolean) {
-    if (v == "True" || v == "TRUE") return "true";
-    if (v == "False" || v == "FALSE") return "false";
-  }
-  return v;
+  // As written: the YAML loader gives a plain boolean Azure ML's text ("True", as Python's
+  // str() prints it; spec/yaml_util.h literal_text) and the SDKs' PipelineParameter(True)
+  // holds the same, so the two agree without rewriting here (a quoted "true" stays "true",
+  // as it does on Azure ML).
+  return in.source->value;
 }
 
 std::string fingerprint_command(const std::string& tmpl, const std::string& where,

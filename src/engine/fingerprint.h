@@ -58,7 +58,8 @@ std::vector<std::string> explain_changes(const nlohmann::json& before, const nlo
 std::string fingerprint_command(const std::string& tmpl, const std::string& where,
                                 const std::map<std::string, std::optional<std::string>>& literal);
 
-// The text a literal input puts into its step's command ("True" -> "true" for booleans).
+// The text a literal input puts into its step's command: its value as held (a YAML `true`
+// is "True" there, as on Azure ML).
 std::string literal_input_text(const StepInput& in);
 
 // Runs of spaces, tabs and newlines outside shell quotes become one space; ends trimmed.

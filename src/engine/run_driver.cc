@@ -71,6 +71,7 @@ void PipelineExecution::Impl::pump() {
       stop_launching_ = true;
       cancel_all("the run was canceled");
     }
+    if (finalize_due()) start_finalize();
     if (stop_launching_) {
       for (int i : ready_) steps[i].in_ready = false;
       ready_.clear();
@@ -252,10 +253,45 @@ void PipelineExecution::Impl::on_timers(Clock::time_point now) {
   }
 }
 
+bool PipelineExecution::Impl::held_for_finalize(int i) const {
+  // A cancel request or an engine error stops the finalize steps too.
+  return steps[i].finalize && !finalize_started_ && !cancel_requested && engine_error_.empty();
+}
+
+bool PipelineExecution::Impl::finalize_due() const {
+  if (finalize_started_ || spec.finalize_steps.empty() || cancel_requested ||
+      !engine_error_.empty())
+    return false;
+  bool pending = false;
+  for (const auto& s : steps) {
+    if (!s.finalize && !s.ended) return false;
+    pending = pending || (s.finalize && !s.ended && !s.launched);
+  }
+  return pending;
+}
+
+void PipelineExecution::Impl::start_finalize() {
+  // Every other step has ended. A failure stopped launching: the finalize steps run anyway,
+  // each once its dependencies inside the on_finalize job have finished.
+  finalize_started_ = true;
+  stop_launching_ = false;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    StepSlot& s = steps[i];
+    if (!s.finalize || s.ended || s.launched) continue;
+    s.remaining_deps = 0;
+    for (int d : s.deps)
+      if (steps[d].finalize && steps[d].state.status != StepStatus::kFinished &&
+          steps[d].state.status != StepStatus::kReused)
+        ++s.remaining_deps;
+    if (s.remaining_deps == 0) enqueue_ready(static_cast<int>(i));
+  }
+}
+
 bool PipelineExecution::Impl::complete() const {
   if (!started_ || done) return false;
   for (const auto& [name, n] : running_per_backend_)
     if (n > 0) return false;
+  if (finalize_due()) return false;  // pump() starts them next
   if (stop_launching_) return true;
   if (!ready_.empty() || !waiting_claim_.empty()) return false;
   for (const auto& [name, q] : waiting_capacity_)
@@ -327,6 +363,7 @@ void PipelineExecution::Impl::finish() {
   RunStatus final_status = RunStatus::kFinished;
   for (const auto& s : steps)
     if (s.state.status == StepStatus::kFailed) final_status = RunStatus::kFailed;
+  if (!failed_reason_.empty()) final_status = RunStatus::kFailed;  // a step timed out
   if (canceled_) final_status = RunStatus::kCanceled;
   if (!engine_error_.empty()) final_status = RunStatus::kFailed;
   try {
@@ -336,6 +373,8 @@ void PipelineExecution::Impl::finish() {
       record_->ended_at = now_ms();
       if (!engine_error_.empty())
         record_->error = "engine error: " + engine_error_;
+      else if (final_status == RunStatus::kFailed && !failed_reason_.empty())
+        record_->error = "step '" + failed_step_ + "' " + failed_reason_;
       else if (final_status == RunStatus::kFailed)
         record_->error = "step '" + failed_step_ + "' failed";
       ws.store().update_pipeline_run(*record_);

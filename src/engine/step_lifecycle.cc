@@ -477,6 +477,18 @@ void PipelineExecution::Impl::handle_event(int i, const JobEvent& ev) {
     if (reason.empty())
       reason = ev.signal ? "killed by signal " + std::to_string(ev.signal)
                          : "exit code " + std::to_string(ev.exit_code);
+    if (ev.timed_out) {
+      // Azure ML cancels a job that runs longer than its limits.timeout ("the max run
+      // duration ... after which the job will be cancelled"): Canceled, not retried, and the
+      // run fails as it does for a failed step.
+      const StepSpec& st = spec.steps[i];
+      std::string limit = spec.source_file.empty() ? "timeout" : "limits.timeout";
+      end_step(
+          i, StepStatus::kCanceled,
+          "canceled: ran longer than its " + limit + " of " + std::to_string(st.timeout_s) + " s",
+          /*stops_run=*/true);
+      return;
+    }
     if (ev.state == JobState::kFailed && s.attempt <= spec.steps[i].max_retries &&
         !cancel_requested && !stop_launching_) {
       retry(i, reason);

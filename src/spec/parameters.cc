@@ -157,6 +157,14 @@ void apply_step_field(StepSpec* s, const std::string& field, const std::string& 
     s->resources.memory_mb = parse_memory_mb(value, field);
   } else if (field == "resources.time_limit") {
     s->resources.time_limit_s = static_cast<int>(parse_time_limit_s(value, field));
+  } else if (field == "distribution.process_count_per_instance") {
+    count(&s->distribution.process_count_per_instance);
+    if (s->distribution.process_count_per_instance < 1)
+      throw invalid_argument(field + ": '" + value + "' is not a count; give 1 or more");
+  } else if (field == "distribution.worker_count") {
+    count(&s->distribution.worker_count);
+  } else if (field == "distribution.parameter_server_count") {
+    count(&s->distribution.parameter_server_count);
   } else if (field == "limits.timeout") {
     s->timeout_s = static_cast<int>(parse_time_limit_s(value, field));
   } else {

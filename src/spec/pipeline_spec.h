@@ -181,7 +181,8 @@ struct StepSpec {
   std::map<std::string, std::string> param_refs;
   // Fields bound to a pipeline parameter in YAML (compute: ${{parent.inputs.c}}): field ->
   // parameter name. Fields: "compute", "env:NAME", "resources.cpus|gpus|memory|
-  // instance_count|time_limit", "limits.timeout"; apply_parameters() sets them again.
+  // instance_count|time_limit", "distribution.process_count_per_instance|worker_count|
+  // parameter_server_count", "limits.timeout"; apply_parameters() sets them again.
   std::map<std::string, std::string> field_refs;
   std::map<std::string, std::string> env_vars;  // environment variables for this step
   std::map<std::string, std::string> tags;      // the job's `tags:`: the step run's first tags
@@ -249,6 +250,12 @@ struct PipelineSpec {
   std::string default_datastore;  // "" = the workspace default
   bool continue_on_step_failure = false;
   bool force_rerun = false;
+  // The steps of the job named by `settings.on_finalize` (one step, or the inner steps of a
+  // pipeline job): they run after every other step has ended, whatever happened to it (a
+  // failure, or the on_init job failing), but not after a cancel or an engine error. The
+  // loader also lists every other step in their run_after, so they come last in any
+  // order. `settings.on_init` needs no field: every other step has its steps in run_after.
+  std::vector<std::string> finalize_steps;
   std::map<std::string, std::string> tags;
   std::vector<StepSpec> steps;  // in declaration order
   std::vector<PipelineOutputSpec> outputs;

@@ -30,7 +30,7 @@ const char* source_kind_name(InputSource::Kind k) {
 // Every field of these types is written by spec_to_json and SpecWriter and read by
 // spec_from_json. A field added to one of them changes its size and stops the build here:
 // add it to all three (and to SpecJson.TextIsTheDumpOfTheValue), then update the size.
-static_assert(sizeof(PipelineSpec) == 544, "PipelineSpec changed: see the comment above");
+static_assert(sizeof(PipelineSpec) == 568, "PipelineSpec changed: see the comment above");
 static_assert(sizeof(StepSpec) == 848, "StepSpec changed: see the comment above");
 static_assert(sizeof(StepInput) == 640, "StepInput changed: see the comment above");
 static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
@@ -338,6 +338,10 @@ class SpecWriter {
     text("description", p.description);
     text("display_name", p.display_name);
     text("experiment_name", p.experiment_name);
+    if (!p.finalize_steps.empty()) {  // written only when set
+      key("finalize_steps");
+      list(p.finalize_steps, [this](const std::string& r) { str(r); });
+    }
     flag("force_rerun", p.force_rerun);
     num("format", 1);
     text("name", p.name);
@@ -595,23 +599,25 @@ json spec_to_json(const PipelineSpec& p) {
                               {"loc", loc_json(pp.loc)}});
     if (pp.model) parameters.back()["model"] = true;  // written only when set
   }
-  return json{{"format", 1},
-              {"name", p.name},
-              {"display_name", p.display_name},
-              {"description", p.description},
-              {"experiment_name", p.experiment_name},
-              {"default_compute", p.default_compute},
-              {"default_datastore", p.default_datastore},
-              {"continue_on_step_failure", p.continue_on_step_failure},
-              {"force_rerun", p.force_rerun},
-              {"tags", p.tags},
-              {"steps", std::move(steps)},
-              {"outputs", std::move(outputs)},
-              {"parameters", std::move(parameters)},
-              {"source_file", p.source_file},
-              {"base_dir", p.base_dir},
-              {"default_compute_loc", loc_json(p.default_compute_loc)},
-              {"default_compute_key", p.default_compute_key}};
+  json out{{"format", 1},
+           {"name", p.name},
+           {"display_name", p.display_name},
+           {"description", p.description},
+           {"experiment_name", p.experiment_name},
+           {"default_compute", p.default_compute},
+           {"default_datastore", p.default_datastore},
+           {"continue_on_step_failure", p.continue_on_step_failure},
+           {"force_rerun", p.force_rerun},
+           {"tags", p.tags},
+           {"steps", std::move(steps)},
+           {"outputs", std::move(outputs)},
+           {"parameters", std::move(parameters)},
+           {"source_file", p.source_file},
+           {"base_dir", p.base_dir},
+           {"default_compute_loc", loc_json(p.default_compute_loc)},
+           {"default_compute_key", p.default_compute_key}};
+  if (!p.finalize_steps.empty()) out["finalize_steps"] = p.finalize_steps;  // written only when set
+  return out;
 }
 
 PipelineSpec spec_from_json(const json& j) {
@@ -631,6 +637,7 @@ PipelineSpec spec_from_json(const json& j) {
     p.default_datastore = j.value("default_datastore", "");
     p.continue_on_step_failure = j.value("continue_on_step_failure", false);
     p.force_rerun = j.value("force_rerun", false);
+    p.finalize_steps = j.value("finalize_steps", std::vector<std::string>{});
     p.tags = j.value("tags", std::map<std::string, std::string>{});
     for (const auto& s : j.value("steps", json::array())) p.steps.push_back(step_from(s));
     for (const auto& o : j.value("outputs", json::array())) {

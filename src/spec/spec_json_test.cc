@@ -161,7 +161,8 @@ TEST(SpecJson, TextIsTheDumpOfTheValue) {
   pp.loc = {"/w/p.yml", 8, 3};
   p.parameters.push_back(pp);
   p.default_compute_loc = {"/w/p.yml", 2, 20};
-  p.steps.push_back(StepSpec{});  // every field at its default
+  p.finalize_steps = {"s\"1", "fin"};  // written only when set
+  p.steps.push_back(StepSpec{});       // every field at its default
   EXPECT_EQ(spec_to_json_text(p), spec_to_json(p).dump());
   PipelineSpec cpp;  // built in C++: no source file, empty locations
   StepSpec only;

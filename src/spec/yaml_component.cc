@@ -86,7 +86,7 @@ ComponentInput parse_component_input(const YamlDoc& doc, const Entry& e, const s
       if (!problem.empty())
         fail(doc, def->value, join(path, "default"), problem, "fix the default");
       InputSource src;
-      src.value = text;
+      src.value = literal_text(def->value);
       in.default_value = src;
     }
   }
@@ -301,7 +301,8 @@ Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string&
   return r;
 }
 
-Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path) {
+Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path,
+                                std::vector<Entry>* bound) {
   Distribution d;
   if (e.value.IsNull()) return d;
   auto es = entries(doc, e.value, path,
@@ -324,6 +325,11 @@ Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::s
   }
   for (const auto& x : es) {
     std::string p = join(path, x.name);
+    if (bound && x.name != "type" && x.value.IsScalar() &&
+        x.value.Scalar().find("${{") != std::string::npos) {
+      bound->push_back(x);
+      continue;
+    }
     if (x.name == "process_count_per_instance")
       d.process_count_per_instance = static_cast<int>(as_int(doc, x, p, 1));
     if (x.name == "worker_count") d.worker_count = static_cast<int>(as_int(doc, x, p, 1));
@@ -406,8 +412,14 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
       c.has_environment = true;
       c.key_locs["environment"] = loc_of(doc, x.value);
     }
-    if (x.name == "resources") c.resources = parse_resources(doc, x, p, c.resources);
-    if (x.name == "distribution") c.distribution = parse_distribution(doc, x, p);
+    if (x.name == "resources" || x.name == "distribution") {
+      std::vector<Entry> bound;
+      if (x.name == "resources")
+        c.resources = parse_resources(doc, x, p, c.resources, &bound);
+      else
+        c.distribution = parse_distribution(doc, x, p, &bound);
+      for (const auto& b : bound) c.field_bindings.emplace_back(x.name + "." + b.name, b);
+    }
     if (x.name == "environment_variables") c.env_vars = as_string_map(doc, x, p);
   }
   if (c.command.empty()) {

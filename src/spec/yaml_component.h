@@ -46,6 +46,10 @@ struct ComponentSpec {
   Distribution distribution;
   std::map<std::string, std::string> env_vars;
   std::map<std::string, SourceLocation> key_locs;  // "command", "code", "environment"
+  // resources / distribution counts given as ${{inputs.X}} (the component's own input): field
+  // ("resources.instance_count", "distribution.process_count_per_instance") -> its entry,
+  // resolved with the value each job gives X (yaml_job_inputs.cc bind_job_fields).
+  std::vector<std::pair<std::string, Entry>> field_bindings;
 
   const ComponentInput* find_input(const std::string& n) const;
 };
@@ -110,8 +114,10 @@ bool curated_environment(const Entry& e);
 Resources parse_resources(const YamlDoc& doc, const Entry& e, const std::string& path,
                           Resources base, std::vector<Entry>* bound = nullptr);
 // The `distribution:` mapping ({type: pytorch|mpi|tensorflow, process_count_per_instance,
-// worker_count, parameter_server_count}); null gives an empty Distribution.
-Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path);
+// worker_count, parameter_server_count}); null gives an empty Distribution. With `bound`,
+// counts given as a ${{...}} binding are left at their default and appended there.
+Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::string& path,
+                                std::vector<Entry>* bound = nullptr);
 // An output declaration {type, mode, path, description, ...} overlaid on `base`.
 StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
                              StepOutput base);

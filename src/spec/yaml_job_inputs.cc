@@ -1,4 +1,6 @@
 // The second pass over jobs (see yaml_jobs.h): input bindings and command placeholders.
+#include <cctype>
+
 #include "runnel/error.h"
 #include "spec/command_template.h"
 #include "spec/parameters.h"
@@ -106,7 +108,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
       resolve_binding(ctx, s, *b, v, path, &out);
     } else {
       out.source = InputSource{};
-      out.source->value = v.Scalar();
+      out.source->value = literal_text(v);
       out.type = infer_literal_type(v);
     }
     return out;
@@ -161,7 +163,7 @@ Bound read_value(const JobContext& ctx, const StepSpec& s, const Entry& e, const
     if (!out.type) out.type = want;
   } else {
     out.source = InputSource{};
-    out.source->value = text;
+    out.source->value = literal_text(p->value);
   }
   return out;
 }
@@ -231,42 +233,106 @@ BoundComponentInput bind_component_input(const JobContext& ctx, const JobDraft& 
   return {type_input(ctx, d, e, &decl, std::move(b)), mode};
 }
 
-// Fields bound to ${{parent.inputs.X}}: the value now, and the parameter it came from
-// (StepSpec::field_refs) so that a value set at submit reaches the field too.
+namespace {
+
+// NAME when `text` is exactly ${{inputs.NAME}} (spaces allowed inside the braces), else "".
+std::string own_input_ref(const std::string& text) {
+  if (text.size() < 6 || text.compare(0, 3, "${{") != 0 || text.compare(text.size() - 2, 2, "}}"))
+    return "";
+  size_t b = 3, e = text.size() - 2;
+  while (b < e && text[b] == ' ') ++b;
+  while (e > b && text[e - 1] == ' ') --e;
+  std::string inner = text.substr(b, e - b);
+  if (inner.compare(0, 7, "inputs.") != 0 || inner.size() == 7) return "";
+  std::string name = inner.substr(7);
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return "";
+  return name;
+}
+
+// Whether the job's own `section:` mapping (resources, distribution) writes `key`, or, for
+// distribution, is written at all (it replaces the component's whole distribution).
+bool job_writes(const YamlDoc& doc, const JobDraft& d, const std::string& field) {
+  std::string section = field.substr(0, field.find('.'));
+  const Entry* x = find_entry(d.es, section);
+  if (!x || x->value.IsNull()) return false;
+  if (section == "distribution") return true;
+  std::vector<Entry> es = entries(doc, x->value, d.path + "." + section);
+  return find_entry(es, field.substr(section.size() + 1)) != nullptr;
+}
+
+}  // namespace
+
+// Fields bound to ${{parent.inputs.X}}, or (resources and distribution counts) to the job's
+// own ${{inputs.X}}: the value now, and the parameter it came from (StepSpec::field_refs) so
+// that a value set at submit reaches the field too. After the job's inputs are bound.
 void bind_job_fields(const JobContext& ctx, JobDraft* d) {
-  const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
+  struct Item {
+    const YamlDoc* doc;
+    std::string field;
+    const Entry* e;
+    std::string path;
+  };
+  std::vector<Item> items;
+  if (d->component) {
+    const ComponentSpec& c = *d->component;
+    for (const auto& [field, e] : c.field_bindings)
+      if (!job_writes(ctx.doc, *d, field))
+        items.push_back({&c.doc, field, &e, join(c.key_prefix, field)});
+  }
   for (const auto& [field, e] : d->field_bindings) {
-    std::string path =
-        d->path + "." +
-        (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field);
-    // Fields (compute, environment_variables, resources) take the GA form only.
-    auto b = parse_binding(doc, e.value, path, e.value.Scalar(), false);
-    if (!b || b->kind != Binding::Kind::kParentInput) {
-      fail(doc, e.value, path, "only ${{parent.inputs.NAME}} can be bound here",
-           "give a value, or bind a pipeline input holding one");
+    items.push_back(
+        {&ctx.doc, field, &e,
+         d->path + "." +
+             (field.rfind("env:", 0) == 0 ? "environment_variables." + field.substr(4) : field)});
+  }
+  for (const Item& it : items) {
+    const YamlDoc& doc = *it.doc;
+    const Entry& e = *it.e;
+    const std::string& path = it.path;
+    const bool counts =
+        it.field.rfind("resources.", 0) == 0 || it.field.rfind("distribution.", 0) == 0;
+    std::optional<InputSource> value;
+    std::string what;  // names the bound input in messages
+    if (std::string own = own_input_ref(e.value.Scalar()); !own.empty() && counts) {
+      const StepInput* in = s.find_input(own);
+      if (!in) {
+        fail(doc, e.value, path, "${{inputs." + own + "}} names no input of " + d->path,
+             "declare input '" + own + "' and give it a value");
+      }
+      value = in->source;
+      what = "input '" + own + "'";
+    } else {
+      // compute and environment_variables take the GA form only.
+      auto b = parse_binding(doc, e.value, path, e.value.Scalar(), false);
+      if (!b || b->kind != Binding::Kind::kParentInput || it.doc != &ctx.doc) {
+        fail(doc, e.value, path,
+             counts ? "only ${{parent.inputs.NAME}} or ${{inputs.NAME}} can be bound here"
+                    : "only ${{parent.inputs.NAME}} can be bound here",
+             "give a value, or bind an input holding one");
+      }
+      Bound v;
+      resolve_binding(ctx, s, *b, e.value, path, &v);
+      value = v.source;
+      what = "pipeline input '" + b->name + "'";
     }
-    Bound v;
-    resolve_binding(ctx, s, *b, e.value, path, &v);
-    if (!v.source || v.source->kind != InputSource::Kind::kLiteral) {
-      fail(doc, e.value, path,
-           v.source ? "pipeline input '" + b->name + "' holds data, not a value"
-                    : "pipeline input '" + b->name + "' has no value",
+    if (!value || value->kind != InputSource::Kind::kLiteral) {
+      fail(doc, e.value, path, value ? what + " holds data, not a value" : what + " has no value",
            "bind an input with a literal value (a name, a number, a size or a duration)");
     }
     try {
-      apply_step_field(&s, field, v.source->value);
+      apply_step_field(&s, it.field, value->value);
     } catch (const Error& err) {
       fail(doc, e.value, path, err.what(), "fix the input's value");
     }
-    if (!v.source->parameter.empty()) s.field_refs[field] = v.source->parameter;
+    if (!value->parameter.empty()) s.field_refs[it.field] = value->parameter;
   }
 }
 
 void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
   const YamlDoc& doc = ctx.doc;
   StepSpec& s = d->step;
-  bind_job_fields(ctx, d);
   std::vector<Entry> ies;
   const Entry* ie = find_entry(d->es, "inputs");
   if (ie && !ie->value.IsNull()) {
@@ -280,6 +346,7 @@ void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
       s.inputs.push_back(type_input(ctx, *d, e, nullptr, read_value(ctx, s, e, path, nullptr)));
       s.key_locs["inputs." + e.name] = s.inputs.back().loc;
     }
+    bind_job_fields(ctx, d);
     return;
   }
   const ComponentSpec& comp = *d->component;
@@ -309,6 +376,7 @@ void bind_job_inputs(const JobContext& ctx, JobDraft* d) {
     s.inputs.push_back(in);
     s.key_locs["inputs." + decl.name] = in.loc;
   }
+  bind_job_fields(ctx, d);
 }
 
 void check_job_command(const JobDraft& d) {

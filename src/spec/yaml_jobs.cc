@@ -143,8 +143,10 @@ void read_job_keys(const JobContext& ctx, JobDraft* d) {
           doc, x, p, "queue_settings",
           "the job tier and priority are Azure ML's; runnel queues steps in its own order");
     } else if (x.name == "distribution") {
-      s.distribution = parse_distribution(doc, x, p);
+      std::vector<Entry> bound;
+      s.distribution = parse_distribution(doc, x, p, &bound);
       s.key_locs["distribution"] = loc_of(doc, x.value);
+      for (const auto& b : bound) d->field_bindings.emplace_back("distribution." + b.name, b);
     }
   }
 }

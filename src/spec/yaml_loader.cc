@@ -8,6 +8,7 @@
 #include "spec/command_template.h"
 #include "spec/validate.h"
 #include "spec/yaml_component.h"
+#include "spec/yaml_init_finalize.h"
 #include "spec/yaml_jobs.h"
 #include "spec/yaml_pipeline_job.h"
 #include "spec/yaml_refs.h"
@@ -33,7 +34,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
     }
     pi.type = infer_literal_type(e.value);
     pi.source = InputSource{};
-    pi.source->value = e.value.Scalar();
+    pi.source->value = literal_text(e.value);
     return pi;
   }
   auto es = entries(doc, e.value, path, "a literal value or a data spec {type, path, mode}");
@@ -76,7 +77,7 @@ ParentInput parse_parent_input(const YamlDoc& doc, const Entry& e, const std::st
       std::string problem = check_literal(decl, text);
       if (!problem.empty()) fail(doc, v->value, join(path, v->name), problem, "fix the value");
       pi.source = InputSource{};
-      pi.source->value = text;
+      pi.source->value = literal_text(v->value);
     }
   }
   return pi;
@@ -161,6 +162,7 @@ class Loader {
       top.bind();
     }
     expand_pipeline_run_after(index_, &p_);
+    apply_init_finalize(init_finalize_, index_, &p_);
     validate_pipeline(p_);
     p_.load_messages = std::move(report_.messages);
     return std::move(p_);
@@ -302,9 +304,13 @@ class Loader {
         p_.default_datastore = resolve_compute_name(as_string(doc_, x, p));
       if (x.name == "continue_on_step_failure") p_.continue_on_step_failure = as_bool(doc_, x, p);
       if (x.name == "force_rerun") p_.force_rerun = as_bool(doc_, x, p);
-      if (x.name == "on_init" || x.name == "on_finalize") {
-        fail(doc_, x.key, p, x.name + " jobs are not supported yet",
-             "remove it and make the job an ordinary step (use run_after to order it)");
+      if (x.name == "on_init" && !x.value.IsNull()) {
+        init_finalize_.on_init = as_string(doc_, x, p);
+        init_finalize_.on_init_loc = loc_of(doc_, x.value);
+      }
+      if (x.name == "on_finalize" && !x.value.IsNull()) {
+        init_finalize_.on_finalize = as_string(doc_, x, p);
+        init_finalize_.on_finalize_loc = loc_of(doc_, x.value);
       }
     }
   }
@@ -314,6 +320,7 @@ class Loader {
   std::map<std::string, ParentInput> parent_inputs_;
   std::map<std::string, ParentOutput> parent_outputs_;
   PipelineJobIndex index_;
+  InitFinalizeSettings init_finalize_;
   LoadReport report_;
 };
 

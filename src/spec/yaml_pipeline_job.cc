@@ -196,7 +196,15 @@ void JobLevel::read_pipeline_job(const Entry& e, const std::vector<Entry>& es,
       auto ss = entries(doc_, x.value, path + ".settings");
       warn_unknown_keys(doc_, ss, path + ".settings",
                         {"default_compute", "default_datastore", "continue_on_step_failure",
-                         "force_rerun", "default_environment"});
+                         "force_rerun", "default_environment", "on_init", "on_finalize"});
+      for (const char* k : {"on_init", "on_finalize"})
+        if (const Entry* e = find_entry(ss, k)) {
+          fail(doc_, e->key, path + ".settings." + k,
+               std::string(k) +
+                   " is taken only in the top-level pipeline job's settings (Azure "
+                   "ML refuses it for a pipeline component too)",
+               "move it to the settings: of the pipeline file, naming a job of its jobs:");
+        }
       if (const Entry* dc = find_entry(ss, "default_compute"); dc && compute.empty()) {
         compute = resolve_compute_name(as_string(doc_, *dc, path + ".settings.default_compute"));
         compute_loc = loc_of(doc_, dc->value);

@@ -564,6 +564,12 @@ DataType infer_literal_type(const yaml::Node& scalar) {
   return DataType::kString;
 }
 
+std::string literal_text(const yaml::Node& scalar) {
+  const std::string& s = scalar.Scalar();
+  if (scalar.Tag() != "?" || !is_bool_text(s)) return s;
+  return s[0] == 't' || s[0] == 'T' ? "True" : "False";
+}
+
 std::optional<DataType> parse_yaml_type(const std::string& s) {
   if (s == "mlflow_model" || s == "custom_model" || s == "triton_model")
     return DataType::kUriFolder;

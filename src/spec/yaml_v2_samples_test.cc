@@ -232,5 +232,38 @@ TEST_F(YamlV2Samples, UrlInputsAreFetchedThroughTheInstalledFetch) {
   }
 }
 
+// az ml reads the YAML in Python and sends each literal input as str(value): a plain YAML
+// boolean reaches ${{inputs.x}} as True / False (azure-ai-ml to_rest_dataset_literal_inputs:
+// LiteralJobInput(value=str(input_value))); a quoted one keeps its text.
+TEST_F(YamlV2Samples, PlainBooleansAreRenderedAsPythonDoes) {
+  dir_.write("comp.yml",
+             "type: command\ncommand: echo ${{inputs.a}} ${{inputs.b}}\n"
+             "inputs:\n  a: {type: boolean, default: false}\n"
+             "  b: {type: string, default: 'true'}\n");
+  PipelineSpec p = load(
+      "type: pipeline\n"
+      "inputs:\n  flag: TRUE\n  quoted: 'false'\n  spec: {type: boolean, default: true}\n"
+      "jobs:\n"
+      "  j:\n    command: echo ${{inputs.x}}\n    inputs:\n"
+      "      x: true\n      y: \"true\"\n      z: {type: boolean, value: false}\n"
+      "      w: ${{parent.inputs.flag}}\n      q: ${{parent.inputs.quoted}}\n"
+      "      s: ${{parent.inputs.spec}}\n      t: !!str true\n"
+      "  c: {component: ./comp.yml}\n");
+  auto value = [&](const std::string& step, const std::string& in) {
+    const StepInput* i = p.find_step(step)->find_input(in);
+    return i && i->source ? i->source->value : std::string("<unset>");
+  };
+  EXPECT_EQ(value("j", "x"), "True");
+  EXPECT_EQ(value("j", "y"), "true");
+  EXPECT_EQ(value("j", "z"), "False");
+  EXPECT_EQ(value("j", "w"), "True");
+  EXPECT_EQ(value("j", "q"), "false");
+  EXPECT_EQ(value("j", "s"), "True");
+  EXPECT_EQ(value("j", "t"), "true");
+  EXPECT_EQ(value("c", "a"), "False");  // a component default
+  EXPECT_EQ(value("c", "b"), "true");
+  EXPECT_EQ(p.find_step("j")->find_input("x")->type, DataType::kBoolean);
+}
+
 }  // namespace
 }  // namespace runnel

@@ -260,6 +260,128 @@ class V2SampleTest(WorkspaceTest):
         self.assert_bad_input(self.runnel("run", path), "pipeline.yml", 21,
                               "jobs.prepare_data.inputs.images_archive", what="HTTP 404")
 
+    # -- pipeline settings and job keys the samples left untested ---------------------------
+    def run_init_finalize(self, fail_in, expect):
+        journal = os.path.join(self.dir, "journal-%s.txt" % fail_in)
+        p = self.run_pipeline(sample("pipeline_init_finalize"), "--set", "inputs.fail_in=" + fail_in,
+                              "--set", "inputs.journal=" + journal, expect=expect)
+        return p, read(journal).split(), self.steps(), self.show()
+
+    def test_pipeline_init_finalize_order(self):
+        _, journal, steps, run = self.run_init_finalize("none", 0)
+        self.assertEqual(run["status"], "Finished")
+        self.assertEqual(journal[0], "create_workspace")  # every other job waited for it
+        self.assertEqual(journal[-1], "clean_up")  # and for every other job
+        self.assertEqual(sorted(journal[1:-1]), ["evaluate", "report", "train"])
+        self.assertEqual({s["status"] for s in steps.values()}, {"Finished"})
+
+    def test_pipeline_init_failure_runs_only_the_finalize_job(self):
+        _, journal, steps, run = self.run_init_finalize("create_workspace", 1)
+        self.assertEqual(run["status"], "Failed")
+        self.assertEqual(run["error"], "step 'create_workspace' failed")
+        self.assertEqual(journal, ["create_workspace", "clean_up"])
+        self.assertEqual({n: s["status"] for n, s in steps.items()},
+                         {"create_workspace": "Failed", "train": "Canceled", "evaluate": "Canceled",
+                          "report": "Canceled", "clean_up": "Finished"})
+        self.assertIn("canceled because step 'create_workspace' failed", steps["train"]["error"])
+
+    def test_pipeline_finalize_runs_after_a_failed_job(self):
+        _, journal, steps, run = self.run_init_finalize("train", 1)
+        self.assertEqual(run["status"], "Failed")
+        self.assertEqual(journal, ["create_workspace", "train", "clean_up"])
+        self.assertEqual(steps["train"]["status"], "Failed")
+        self.assertEqual(steps["report"]["status"], "Canceled")  # running when train failed
+        self.assertEqual(steps["clean_up"]["status"], "Finished")
+
+    def test_boolean_literals_reach_the_command_as_python_prints_them(self):
+        _, steps = self.run_sample("boolean_inputs")
+        self.assertEqual(self.output(steps, "defaults", "flags", "flags.txt"),
+                         "shuffle=False verbose=True label=true\n")
+        self.assertEqual(self.output(steps, "given", "flags", "flags.txt"),
+                         "shuffle=True verbose=False label=false\n")
+        self.assertEqual(self.log("inline").strip(), "early_stop=True quoted=True")
+
+    def ranks(self, steps, step):
+        folder = self.output(steps, step, "ranks")
+        return {f[:-5]: json.loads(read(os.path.join(folder, f))) for f in os.listdir(folder)}
+
+    def test_distribution_counts_bound_to_inputs(self):
+        _, steps = self.run_sample("distribution_bound_counts")
+        # The component's ${{inputs.processes}} (given ${{parent.inputs.processes}} = 2), one node.
+        torch = self.ranks(steps, "pytorch_component")
+        self.assertEqual(sorted(torch), ["0", "1"])
+        for rank, env in torch.items():
+            self.assertEqual((env["RANK"], env["LOCAL_RANK"], env["NODE_RANK"], env["WORLD_SIZE"]),
+                             (rank, rank, "0", "2"))
+            self.assertEqual(env["MASTER_ADDR"], "127.0.0.1")
+            self.assertTrue(env["MASTER_PORT"].isdigit())
+        # ${{parent.inputs.processes}} per node on ${{parent.inputs.nodes}} nodes.
+        mpi = self.ranks(steps, "mpi_job")
+        self.assertEqual(sorted(mpi), ["0", "1", "2", "3"])
+        for rank, env in mpi.items():  # (mpirun, when installed, sets the local ranks itself)
+            self.assertEqual((env["OMPI_COMM_WORLD_RANK"], env["OMPI_COMM_WORLD_SIZE"]), (rank, "4"))
+            self.assertIn("OMPI_COMM_WORLD_LOCAL_RANK", env)
+        tf = self.ranks(steps, "tensorflow_job")
+        self.assertEqual(sorted(tf), ["worker0", "worker1", "worker2"])
+        config = json.loads(tf["worker2"]["TF_CONFIG"])
+        self.assertEqual(config["task"], {"type": "worker", "index": 2})
+        self.assertEqual(len(config["cluster"]["worker"]), 3)
+        # Values set at submit reach the bound counts too; only the jobs they feed rerun.
+        self.run_pipeline(sample("distribution_bound_counts"), "--set", "inputs.processes=3")
+        steps = self.steps()
+        self.assertEqual(sorted(self.ranks(steps, "pytorch_component")), ["0", "1", "2"])
+        self.assertEqual(len(self.ranks(steps, "mpi_job")), 6)
+        self.assertEqual(steps["tensorflow_job"]["status"], "Reused")
+
+    def test_a_job_past_its_limits_timeout_is_canceled(self):
+        p = self.run_pipeline(sample("job_timeout"), expect=1)
+        steps, run = self.steps(), self.show()
+        self.assertEqual(run["status"], "Failed")
+        self.assertEqual(steps["slow"]["status"], "Canceled")
+        self.assertEqual(steps["slow"]["error"], "canceled: ran longer than its limits.timeout of 2 s")
+        self.assertEqual(run["error"], "step 'slow' canceled: ran longer than its limits.timeout of 2 s")
+        self.assertEqual(steps["report"]["status"], "Canceled")
+        self.assertIn("started", self.log("slow"))
+        self.assertLess(steps["slow"]["duration_s"], 20)
+
+    # -- more basics, unchanged -----------------------------------------------------------
+    def test_basic_pipeline_on_serverless_compute(self):
+        p, steps = self.run_sample("basic_pipeline")
+        self.assertEqual(set(steps), {"component_a", "component_b", "component_c"})
+        for x in "ABC":
+            self.assertIn("I am component %s :-)" % x, self.log("component_" + x.lower()))
+        # The sample's typo is ignored with a warning, as Azure ML does.
+        self.assertIn("settings.default_datestore: unknown key 'default_datestore' (did you mean "
+                      "'default_datastore'?)", p.stderr)
+        # Azure ML's serverless compute is no unknown target: a note, not a warning.
+        self.assertIn("compute 'serverless' (Azure ML's serverless compute) runs on local here", p.stderr)
+        self.assertNotIn("'serverless' is not registered here", p.stderr)
+        self.assert_all_reused(sample("basic_pipeline"))
+
+    def test_component_with_input_output(self):
+        _, steps = self.run_sample("component_with_input_output")
+        log = self.log("hello_python_world_job")
+        self.assertIn("sample_input_string: hello_python_world_default", log)  # the default
+        self.assertIn("reading file: sample.csv ...", log)
+        self.assertIn('"Jun",  0.5,  2,  1', log)
+        folder = self.output(steps, "hello_python_world_job", "sample_output_data")
+        files = os.listdir(folder)
+        self.assertEqual(len(files), 1, files)
+        self.assertRegex(files[0], r"^file-\w{3}-\d\d-\d{4}-\d\d-\d\d-\d\d\.txt$")
+        self.assertRegex(read(os.path.join(folder, files[0])), r"^Logging date time: ")
+        self.assert_all_reused(sample("component_with_input_output"))
+
+    def test_pytorch_hello_world_two_nodes_of_two(self):
+        _, steps = self.run_sample("pytorch_hello_world")
+        logs = [self.log("pytorch_job")]
+        user_logs = os.path.join(steps["pytorch_job"]["log_dir"], "user_logs")
+        logs += [read(os.path.join(user_logs, "std_log_process_%d.txt" % k)) for k in (1, 2, 3)]
+        for k, text in enumerate(logs):
+            fields = dict(l.strip().split(": ", 1) for l in text.splitlines() if ": " in l and
+                          l.strip().split(":")[0] in ("RANK", "LOCAL_RANK", "NODE_RANK", "MASTER_ADDR"))
+            self.assertEqual(fields, {"RANK": str(k), "LOCAL_RANK": str(k % 2), "NODE_RANK": str(k // 2),
+                                      "MASTER_ADDR": "127.0.0.1"}, text)
+
     # -- what runnel refuses, clearly ------------------------------------------------------
     def test_automl_job_is_refused_naming_the_job(self):
         self.assert_bad_input(self.runnel("run", sample("unsupported_automl")), "pipeline.yml", 27,

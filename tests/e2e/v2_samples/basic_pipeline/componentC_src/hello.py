@@ -1,0 +1,1 @@
+print("Hello Python World...\nI am component C :-)")
