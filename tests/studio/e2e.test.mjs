@@ -477,7 +477,9 @@ test('the buttons: disable a schedule and a published pipeline, set an endpointâ
   await page.keyboard.press('Enter');
   await page.waitForSelector(`${row} .confirm`);
   assert.match(await page.textContent(`${row} .confirm-text`), /^Disable schedule e2e-daily-tokyo\? It does not fire/);
-  assert.equal(await page.evaluate(() => document.activeElement?.className), 'danger confirm-yes');
+  // The focus moves to the confirm in an effect after the render that shows it: wait for it
+  // (asserting at once failed when the effect had not run yet).
+  await page.waitForFunction(() => document.activeElement?.className === 'danger confirm-yes', null, { timeout: 5000 });
   await shot(page, '22-schedule-disable-confirm');
   assert.equal((await api('GET', '/api/v1/schedules/' + ids.schedule)).status, 'Active', 'nothing is sent before the confirm');
   await page.keyboard.press('Enter');
