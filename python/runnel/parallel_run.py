@@ -144,18 +144,24 @@ def list_files(path):
     return out
 
 
-def mltable_file_list(path):
-    """For a folder holding an MLTable file without a read_* transformation: the files its
-    paths name. None when there is no MLTable file or it reads a table."""
+def load_mltable(path):
+    """(table, reads_a_table) for the MLTable file at `path` (or in the folder `path`);
+    None when there is none. reads_a_table: it has a read_* transformation."""
     definition = os.path.join(path, "MLTable") if os.path.isdir(path) else path
     if os.path.basename(definition) != "MLTable" or not os.path.isfile(definition):
         return None
-    import mltable  # runnel's python/mltable (PyYAML); only for an MLTable input
+    import mltable  # runnel's python/mltable (PyYAML, pandas); only for an MLTable input
     table = mltable.load(os.path.dirname(definition))
-    if any(isinstance(t, dict) and any(str(k).startswith("read_") for k in t)
-           for t in table._transformations()):
-        return None
-    return table._files()
+    reads = any(isinstance(t, dict) and any(str(k).startswith("read_") for k in t)
+                for t in table._transformations())
+    return table, reads
+
+
+def mltable_file_list(path):
+    """For a folder holding an MLTable file without a read_* transformation: the files its
+    paths name. None when there is no MLTable file or it reads a table."""
+    loaded = load_mltable(path)
+    return loaded[0]._files() if loaded and not loaded[1] else None
 
 
 def file_items(path):
@@ -209,16 +215,11 @@ def _csv_fields(line, separator):
 def mltable_rows(path, separator):
     """(header, items) of the table an MLTable file under `path` reads, each row one CSV
     record; None when there is no MLTable file or it reads no table."""
-    definition = os.path.join(path, "MLTable") if os.path.isdir(path) else path
-    if os.path.basename(definition) != "MLTable" or not os.path.isfile(definition):
+    loaded = load_mltable(path)
+    if not loaded or not loaded[1]:
         return None
     import csv
-    import mltable  # runnel's python/mltable (PyYAML, pandas)
-    table = mltable.load(os.path.dirname(definition))
-    if not any(isinstance(t, dict) and any(str(k).startswith("read_") for k in t)
-               for t in table._transformations()):
-        return None
-    df = table.to_pandas_dataframe()
+    df = loaded[0].to_pandas_dataframe()
 
     def record(values):
         buf = io.StringIO()
