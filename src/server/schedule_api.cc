@@ -91,6 +91,62 @@ void check_schedule_target(const Workspace& ws, const Target& t) {
   }
 }
 
+namespace {
+
+// A data_change trigger's data_path_parameter_name must name a data parameter of the target
+// pipeline: checked at create, where a typo would otherwise surface only as a failed firing
+// in the schedule's history.
+void check_data_path_parameter(const Workspace& ws, const ScheduleRecord& r) {
+  std::string name = r.trigger.value("data_path_parameter_name", json("")).is_string()
+                         ? r.trigger.value("data_path_parameter_name", std::string())
+                         : std::string();
+  if (r.trigger_kind != TriggerKind::kDataChange || name.empty()) return;
+  const Target& t = r.target;
+  PipelineSpec spec;
+  switch (t.kind) {
+    case TargetKind::kPipelineFile:
+      spec = load_pipeline_yaml(confine_request(ws.root(), t.path, "target.path"));
+      break;
+    case TargetKind::kInlineJob:
+      spec = load_pipeline_yaml_string(
+          t.yaml,
+          confine_request(ws.root(), t.base_dir, "target.base_dir") + "/scheduled-pipeline.yml");
+      break;
+    case TargetKind::kPublishedPipeline:
+    case TargetKind::kPipelineEndpoint: {
+      json req = published_submit_request(
+          ws,
+          PublishedTarget{
+              .pipeline_id = t.kind == TargetKind::kPublishedPipeline ? t.pipeline_id : "",
+              .endpoint = t.endpoint_id,
+              .version = t.version},
+          "");
+      ExecutionOptions opts;
+      spec = resolve_published_request(ws, req, &opts);
+      break;
+    }
+  }
+  std::string names;
+  for (const auto& p : spec.parameters) {
+    if (p.name == name) {
+      if (is_data_type(p.type)) return;
+      throw bad_field("trigger.data_path_parameter_name",
+                      "parameter '" + name + "' of the target pipeline is a " +
+                          data_type_name(p.type) +
+                          ", not a DataPath; name the DataPath PipelineParameter that the "
+                          "changed file's path should be given to");
+    }
+    names += (names.empty() ? "" : ", ") + p.name;
+  }
+  throw bad_field("trigger.data_path_parameter_name",
+                  "'" + name + "' is not a parameter of the target pipeline (parameters: " +
+                      (names.empty() ? "none" : names) +
+                      "); name the DataPath PipelineParameter that the changed file's path "
+                      "should be given to");
+}
+
+}  // namespace
+
 ScheduleRecord schedule_from_create_body(const Workspace& ws, const json& b) {
   if (!b.is_object()) throw bad_field("body", "must be a JSON object (ScheduleCreate)");
   ScheduleRecord r;
@@ -133,6 +189,7 @@ ScheduleRecord schedule_from_create_body(const Workspace& ws, const json& b) {
   r.target.endpoint_id = str(t, "endpoint_id");
   r.target.version = str(t, "version");
   check_schedule_target(ws, r.target);
+  check_data_path_parameter(ws, r);
   return r;
 }
 

@@ -154,6 +154,14 @@ class ScheduleTest(ServerTestBase):
                         "path_on_datastore": "incoming", "polling_interval": 1,
                         "data_path_parameter_name": "input_data"},
             "target": {"type": "pipeline_file", "path": "pipeline.yml"}})[:2]
+        self.assertEqual(s, 400, j)  # the pipeline has no parameter input_data: refused, named
+        self.assertIn(b"trigger.data_path_parameter_name", j)
+        self.assertIn(b"'input_data' is not a parameter of the target pipeline", j)
+        s, j = self.request("POST", "/api/v1/schedules", {
+            "name": "on-data", "experiment_name": "on-data",
+            "trigger": {"type": "data_change", "datastore": "workspaceblobstore",
+                        "path_on_datastore": "incoming", "polling_interval": 1},
+            "target": {"type": "pipeline_file", "path": "pipeline.yml"}})[:2]
         self.assertEqual(s, 201, j)
         time.sleep(2.5)
         self.assertEqual(self.fired("on-data"), [])  # files present at creation do not fire
@@ -239,6 +247,78 @@ class ScheduleTest(ServerTestBase):
             print("OK", run.id)
             """)
         p = subprocess.run([PYTHON, script, utc_in(3)], cwd=self.ws, capture_output=True, text=True,
+                           timeout=120, env=clean_env(PYTHONPATH=pkg, PYTHONDONTWRITEBYTECODE="1"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.server_log())
+        self.assertIn("OK", p.stdout)
+
+    def test_data_change_sets_the_datapath_parameter_of_a_published_pipeline(self):
+        # As the "DataPath and PipelineParameter" notebook: a published pipeline whose step
+        # reads a DataPath PipelineParameter, a datastore-trigger Schedule with
+        # data_path_parameter_name; a file uploaded later starts a run whose step reads that
+        # file (not the parameter's default).
+        pkg = os.path.join(SOURCE_DIR, "python")
+        self.start(RUNNEL_SCHEDULE_POLL_SECONDS="1")
+        self.write("ws/src/read_path.py", """
+            import argparse, os
+            from azureml.core import Run
+            p = argparse.ArgumentParser()
+            p.add_argument("--input")
+            a = p.parse_args()
+            path = a.input
+            if os.path.isdir(path):
+                path = os.path.join(path, sorted(os.listdir(path))[0])
+            text = open(path).read().strip()
+            print("read", a.input, text)
+            Run.get_context().log("seen", text)
+            """)
+        self.write("ws/seed/default.csv", "default-content\n")
+        self.write("ws/arrived.csv", "arrived-content\n")
+        script = self.write("ws/sdk_data_schedule.py", """
+            import time
+            from azureml.core import Workspace
+            from azureml.data.datapath import DataPath, DataPathComputeBinding
+            from azureml.pipeline.core import Pipeline, PipelineParameter, Schedule
+            from azureml.pipeline.steps import PythonScriptStep
+            ws = Workspace.from_config()
+            ds = ws.get_default_datastore()
+            ds.upload_files(["seed/default.csv"], target_path="defaults", overwrite=True,
+                            show_progress=False)
+            ds.upload_files(["seed/default.csv"], target_path="landing", overwrite=True,
+                            show_progress=False)  # there before the schedule: does not fire
+            param = PipelineParameter(name="input_datapath",
+                                      default_value=DataPath(datastore=ds, path_on_datastore="defaults"))
+            binding = (param, DataPathComputeBinding(mode="mount"))
+            step = PythonScriptStep(name="read", script_name="read_path.py", source_directory="src",
+                                    arguments=["--input", binding], inputs=[binding], allow_reuse=False)
+            published = Pipeline(ws, steps=[step]).publish(name="on-arrival")
+            s = Schedule.create(ws, name="arrival", pipeline_id=published.id,
+                                experiment_name="arrivals", datastore=ds,
+                                path_on_datastore="landing", polling_interval=1,
+                                data_path_parameter_name="input_datapath")
+            try:
+                Schedule.create(ws, name="typo", pipeline_id=published.id, experiment_name="arrivals",
+                                datastore=ds, path_on_datastore="landing", polling_interval=1,
+                                data_path_parameter_name="input_path")
+                raise SystemExit("a data_path_parameter_name naming no parameter was accepted")
+            except Exception as e:
+                assert "'input_path' is not a parameter" in str(e) and "input_datapath" in str(e), e
+            time.sleep(2.5)
+            assert s.get_last_pipeline_run() is None, "fired for a file present at creation"
+            ds.upload_files(["arrived.csv"], target_path="landing", overwrite=True, show_progress=False)
+            deadline = time.time() + 40
+            while time.time() < deadline and s.get_last_pipeline_run() is None:
+                time.sleep(0.3)
+            run = s.get_last_pipeline_run()
+            assert run is not None, "no run after the upload"
+            run.wait_for_completion(show_output=False)
+            assert run.get_status() == "Finished", run.get_status()
+            seen = run.find_step_run("read")[0].get_metrics()["seen"]
+            assert seen == "arrived-content", seen
+            assert run.get_tags()["azureml.schedule.data_path"] == "landing/arrived.csv", run.get_tags()
+            s.disable()
+            print("OK", run.id)
+            """)
+        p = subprocess.run([PYTHON, script], cwd=self.ws, capture_output=True, text=True,
                            timeout=120, env=clean_env(PYTHONPATH=pkg, PYTHONDONTWRITEBYTECODE="1"))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.server_log())
         self.assertIn("OK", p.stdout)
