@@ -61,6 +61,13 @@ void apply_trigger(ScheduleRecord& r, const json& t) {
   r.trigger = stored;
 }
 
+PublishedTarget published_target(const Target& t) {
+  return PublishedTarget{
+      .pipeline_id = t.kind == TargetKind::kPublishedPipeline ? t.pipeline_id : "",
+      .endpoint = t.endpoint_id,
+      .version = t.version};
+}
+
 }  // namespace
 
 void check_schedule_target(const Workspace& ws, const Target& t) {
@@ -80,13 +87,7 @@ void check_schedule_target(const Workspace& ws, const Target& t) {
     case TargetKind::kPublishedPipeline:
     case TargetKind::kPipelineEndpoint:
       // Throws ApiError 404 (unknown id) / 409 (disabled), as a REST trigger would.
-      published_submit_request(
-          ws,
-          PublishedTarget{
-              .pipeline_id = t.kind == TargetKind::kPublishedPipeline ? t.pipeline_id : "",
-              .endpoint = t.endpoint_id,
-              .version = t.version},
-          "");
+      published_submit_request(ws, published_target(t), "");
       break;
   }
 }
@@ -114,13 +115,7 @@ void check_data_path_parameter(const Workspace& ws, const ScheduleRecord& r) {
       break;
     case TargetKind::kPublishedPipeline:
     case TargetKind::kPipelineEndpoint: {
-      json req = published_submit_request(
-          ws,
-          PublishedTarget{
-              .pipeline_id = t.kind == TargetKind::kPublishedPipeline ? t.pipeline_id : "",
-              .endpoint = t.endpoint_id,
-              .version = t.version},
-          "");
+      json req = published_submit_request(ws, published_target(t), "");
       ExecutionOptions opts;
       spec = resolve_published_request(ws, req, &opts);
       break;
