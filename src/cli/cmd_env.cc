@@ -28,7 +28,7 @@ namespace runnel::cli {
 namespace {
 
 struct EnvArgs {
-  std::string name, python, description, file, requirements, conda_file, image;
+  std::string name, python, description, file, requirements, conda_file, image, version;
   std::vector<std::string> vars, pip, extra_index_urls, find_links;
   std::string index_url;
   bool no_index = false, system_site_packages = false;
@@ -46,6 +46,7 @@ env::EnvDefinition definition_of(EnvArgs& a) {
     if (!a.sets.empty()) text = assets::read_asset_yaml(a.file, {a.sets, "", ""}).doc.dump(2);
     env::EnvironmentFile f = env::load_environment_yaml(a.file, a.sets.empty() ? nullptr : &text);
     if (a.name.empty()) a.name = f.name;
+    if (a.version.empty()) a.version = f.version;
     d = f.definition;
   }
   if (a.name.empty())
@@ -81,13 +82,26 @@ env::EnvDefinition definition_of(EnvArgs& a) {
   return d;
 }
 
+// The version to register (`--version`, or the -f file's `version:`); 0 = the next one.
+int version_of(const EnvArgs& a) {
+  if (a.version.empty()) return 0;
+  if (a.version.find_first_not_of("0123456789") != std::string::npos || a.version.size() > 9 ||
+      std::stoi(a.version) == 0)
+    throw invalid_argument(
+        (a.file.empty() ? "--version" : a.file + ": version") + ": '" + a.version +
+        "' is not a version runnel keeps for environments: a whole number from 1 (as in "
+        "azureml:NAME:3), or leave it out for the next one");
+  return std::stoi(a.version);
+}
+
 void create(EnvArgs& a, CliGlobals& g) {
   env::EnvDefinition d = definition_of(a);
+  int version = version_of(a);
   env::check_python(d.python, a.python.empty() ? "python" : "--python");  // really a Python
   Workspace ws = open_workspace(g);
   // Versions are immutable; registering the same definition again returns that version.
   bool created = false;
-  auto saved = std::make_optional(register_environment(ws, a.name, d, &created));
+  auto saved = std::make_optional(register_environment(ws, a.name, d, &created, version));
   if (!created) {
     std::cout << "Environment " << a.name << " version " << saved->version
               << " already has this definition\n";
@@ -131,6 +145,8 @@ void register_env(CLI::App& app, CliGlobals& g) {
                          "environment name (as in `environment: NAME` or azureml:NAME@latest)");
   create_cmd->add_option("-f,--file", a->file,
                          "a v2 environment YAML (name, version, image, conda_file, ...)");
+  create_cmd->add_option("--version", a->version,
+                         "the version to register (default: the next; a -f file's `version:`)");
   create_cmd->add_option("--set", a->sets,
                          "with -f: override a field of the file, KEY=VALUE (repeatable)");
   create_cmd->add_option("--python", a->python, "base interpreter (default /usr/bin/python3)");

@@ -194,19 +194,25 @@ env::EnvDefinition stored_definition(const Workspace& ws, const EnvironmentRecor
 }
 
 EnvironmentRecord register_environment(const Workspace& ws, const std::string& name,
-                                       const env::EnvDefinition& d, bool* created) {
+                                       const env::EnvDefinition& d, bool* created, int version) {
   if (created) *created = false;
-  if (auto latest = ws.store().get_environment(name, 0);
-      latest && stored_definition(ws, *latest).to_json() == d.to_json())
-    return *latest;
+  if (auto existing = ws.store().get_environment(name, version);
+      existing && (version == 0 || existing->version == version)) {
+    if (stored_definition(ws, *existing).to_json() == d.to_json()) return *existing;
+    if (version > 0)
+      throw already_exists("environment " + name + " version " + std::to_string(version) +
+                           " exists with another definition; versions are immutable: give a new "
+                           "`version:` (or leave it out for the next one)");
+  }
   EnvironmentRecord e;
   e.name = name;
+  e.version = version;
   e.python = d.python;
   e.variables = d.variables;
   e.description = d.description;
   e.created_at = now_ms();
-  ws.store().put_environment(e);
-  auto saved = ws.store().get_environment(e.name, 0);
+  ws.store().put_environment(e, version > 0);
+  auto saved = ws.store().get_environment(e.name, version);
   if (!saved) throw io_error("environment " + name + " was registered but cannot be read back");
   env::save_definition(ws.runnel_dir(), saved->name, saved->version, d);
   if (created) *created = true;

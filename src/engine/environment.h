@@ -57,8 +57,11 @@ env::EnvDefinition stored_definition(const Workspace& ws, const EnvironmentRecor
 // Registers definition `d` as environment `name`: versions are immutable, so the same
 // definition as the latest version returns that version (`*created` false), and a changed
 // one becomes the next version, its definition saved beside it (env/definition.h).
+// `version` > 0 (a v2 file's `version:`) registers exactly that version: the same
+// definition there returns it, another one is refused (Error kAlreadyExists).
 EnvironmentRecord register_environment(const Workspace& ws, const std::string& name,
-                                       const env::EnvDefinition& d, bool* created = nullptr);
+                                       const env::EnvDefinition& d, bool* created = nullptr,
+                                       int version = 0);
 
 // pip.index_url, pip.extra_index_urls, pip.find_links and pip.no_index from the workspace
 // config. Throws Error(kInvalidArgument) naming the key for a value of the wrong type.

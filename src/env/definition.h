@@ -70,7 +70,7 @@ std::vector<std::string> conda_pip_section(const std::string& conda_text, const 
 // `environment_variables`. Relative paths are resolved against the file's folder.
 struct EnvironmentFile {
   std::string name;
-  std::string version;  // as written ("" when absent); runnel numbers versions itself
+  std::string version;  // as written ("" when absent: the next version)
   EnvDefinition definition;
 };
 // Throws Error(kInvalidArgument) naming the file, line and key on a bad file.

@@ -184,7 +184,9 @@ class MetadataStore {
   virtual std::vector<MetricRecord> get_metrics(const std::string& pipeline_run_id,
                                                 const std::string& step_run_id) = 0;
 
-  virtual void put_environment(const EnvironmentRecord& e) = 0;  // new version if it exists
+  // The next version of e.name, or exactly e.version when `exact_version` (a v2 file's
+  // `version:`; throws when that version exists).
+  virtual void put_environment(const EnvironmentRecord& e, bool exact_version = false) = 0;
   virtual std::optional<EnvironmentRecord> get_environment(const std::string& name,
                                                            int version /*0 = latest*/) = 0;
   virtual std::vector<EnvironmentRecord> list_environments() = 0;  // latest version of each

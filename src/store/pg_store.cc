@@ -352,15 +352,16 @@ std::vector<MetricRecord> PgStore::get_metrics(const std::string& pipeline_run_i
                 kMetric);
 }
 
-void PgStore::put_environment(const EnvironmentRecord& e) {
+void PgStore::put_environment(const EnvironmentRecord& e, bool exact_version) {
   Lock lock(mu_);
   write([&] {
     PgParams p;
     p.bind(1, e.name).bind(2, e.python).bind(3, internal::map_to_json(e.variables));
     p.bind(4, e.description).bind(5, internal::or_now(e.created_at));
+    p.bind(6, exact_version ? e.version : 0);
     db_.exec("INSERT INTO environments(" + kEnvironmentColumns +
-                 ") SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM environments "
-                 "WHERE name = $1",
+                 ") SELECT $1, CASE WHEN $6 > 0 THEN $6 ELSE coalesce(max(version), 0) + 1 END, "
+                 "$2, $3, $4, $5 FROM environments WHERE name = $1",
              p);
   });
 }

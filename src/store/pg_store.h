@@ -74,7 +74,7 @@ class PgStore final : public MetadataStore {
   std::vector<MetricRecord> get_metrics(const std::string& pipeline_run_id,
                                         const std::string& step_run_id) override;
 
-  void put_environment(const EnvironmentRecord& e) override;
+  void put_environment(const EnvironmentRecord& e, bool exact_version = false) override;
   std::optional<EnvironmentRecord> get_environment(const std::string& name, int version) override;
   std::vector<EnvironmentRecord> list_environments() override;
 

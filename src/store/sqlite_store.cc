@@ -350,15 +350,16 @@ std::vector<MetricRecord> SqliteStore::get_metrics(const std::string& pipeline_r
   return read_all(s, read_metric);
 }
 
-void SqliteStore::put_environment(const EnvironmentRecord& e) {
+void SqliteStore::put_environment(const EnvironmentRecord& e, bool exact_version) {
   Lock lock(mu_);
   write([&] {
-    SqliteStmt s =
-        db_.prepare("INSERT INTO environments(" + kEnvironmentColumns +
-                    ") SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5 FROM environments "
-                    "WHERE name = ?1");
+    SqliteStmt s = db_.prepare(
+        "INSERT INTO environments(" + kEnvironmentColumns +
+        ") SELECT ?1, CASE WHEN ?6 > 0 THEN ?6 ELSE coalesce(max(version), 0) + 1 END, ?2, ?3, "
+        "?4, ?5 FROM environments WHERE name = ?1");
     s.bind(1, e.name).bind(2, e.python).bind(3, map_to_json(e.variables));
-    s.bind(4, e.description).bind(5, or_now(e.created_at)).exec();
+    s.bind(4, e.description).bind(5, or_now(e.created_at)).bind(6, exact_version ? e.version : 0);
+    s.exec();
   });
 }
 

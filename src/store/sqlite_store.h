@@ -89,7 +89,7 @@ class SqliteStore final : public MetadataStore {
                                         const std::string& step_run_id) override;
 
   // Ignores e.version: the name's first put is version 1, each later one the next.
-  void put_environment(const EnvironmentRecord& e) override;
+  void put_environment(const EnvironmentRecord& e, bool exact_version = false) override;
   std::optional<EnvironmentRecord> get_environment(const std::string& name, int version) override;
   std::vector<EnvironmentRecord> list_environments() override;  // by name
 

@@ -548,6 +548,23 @@ TEST_P(StoreTest, EnvironmentsGetANewVersionPerPut) {
   EXPECT_EQ(list[1].version, 1);
 }
 
+TEST_P(StoreTest, EnvironmentsAtAnExactVersion) {
+  EnvironmentRecord e;
+  e.name = "pinned";
+  e.version = 7;  // a v2 file's `version: 7`
+  e.description = "seven";
+  store_->put_environment(e, /*exact_version=*/true);
+  auto got = store_->get_environment("pinned", 0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->version, 7);
+  EXPECT_FALSE(store_->get_environment("pinned", 1));
+  EXPECT_THROW(store_->put_environment(e, true), Error);  // that version exists
+  e.description = "next";
+  store_->put_environment(e);  // without one: after the highest
+  EXPECT_EQ(store_->get_environment("pinned", 0)->version, 8);
+  EXPECT_EQ(store_->get_environment("pinned", 7)->description, "seven");
+}
+
 TEST_P(StoreTest, ComputesRefuseDuplicateNames) {
   store_->put_compute({"local", "local", R"({"slots":4})", 0});
   store_->put_compute({"cluster", "slurm", R"({"partition":"gpu"})", 0});

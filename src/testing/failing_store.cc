@@ -127,9 +127,9 @@ std::vector<MetricRecord> FailingStore::get_metrics(const std::string& p, const 
   check(false);
   return inner_->get_metrics(p, s);
 }
-void FailingStore::put_environment(const EnvironmentRecord& e) {
+void FailingStore::put_environment(const EnvironmentRecord& e, bool exact_version) {
   check(true);
-  inner_->put_environment(e);
+  inner_->put_environment(e, exact_version);
 }
 std::optional<EnvironmentRecord> FailingStore::get_environment(const std::string& n, int v) {
   check(false);

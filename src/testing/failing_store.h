@@ -64,7 +64,7 @@ class FailingStore : public MetadataStore {
   void add_metrics(const std::vector<MetricRecord>& metrics) override;
   std::vector<MetricRecord> get_metrics(const std::string& pipeline_run_id,
                                         const std::string& step_run_id) override;
-  void put_environment(const EnvironmentRecord& e) override;
+  void put_environment(const EnvironmentRecord& e, bool exact_version = false) override;
   std::optional<EnvironmentRecord> get_environment(const std::string& name, int version) override;
   std::vector<EnvironmentRecord> list_environments() override;
   void put_compute(const ComputeRecord& c) override;

@@ -170,6 +170,42 @@ class EnvironmentBuildTest(WorkspaceTest):
         err = self.assert_one_error(p, "conda, mamba or micromamba")
         self.assertIn("--pip 'tinypkg==1.0'", err)
 
+    def test_a_files_version_is_the_registered_version(self):
+        # As `az ml environment create -f env.yml`: the file's `version: 7` is version 7, so
+        # a component's `environment: azureml:NAME:7` finds it.
+        envfile = self.write("env.yml", """
+            $schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json
+            name: pinned
+            version: 7
+            environment_variables: {GREETING: seven}
+            """)
+        p = self.runnel("env", "create", "-f", envfile)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("version 7", p.stdout)
+        p = self.runnel("env", "create", "-f", envfile)  # the same again: that version
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("version 7 already has this definition", p.stdout)
+        p = self.runnel("env", "create", "-f", envfile, "--set", "environment_variables.GREETING=x")
+        err = self.assert_one_error(p, "environment pinned version 7 exists with another definition")
+        self.assertIn("give a new `version:`", err)
+        p = self.runnel("env", "create", "-f", envfile, "--set", "version=1.0.2")
+        self.assert_one_error(p, "version: '1.0.2' is not a version runnel keeps")
+        p = self.runnel("env", "create", "-f", envfile, "--set", "environment_variables.GREETING=eight",
+                        "--set", "version=8")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("version 8", p.stdout)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a:
+                environment: azureml:pinned:7
+                command: echo $GREETING > ${{outputs.o}}/g.txt
+                outputs: {o: {type: uri_folder}}
+            """)
+        self.run_pipeline(path, timeout=60)
+        with open(os.path.join(self.steps()["a"]["outputs"]["o"], "g.txt")) as f:
+            self.assertEqual(f.read().strip(), "seven")
+
     def test_python_and_path_are_the_environments(self):
         self.create("e1", "tinypkg==1.0")
         path = self.write("p.yml", """
