@@ -194,8 +194,10 @@ env::EnvDefinition stored_definition(const Workspace& ws, const EnvironmentRecor
 }
 
 EnvironmentRecord register_environment(const Workspace& ws, const std::string& name,
-                                       const env::EnvDefinition& d, bool* created, int version) {
+                                       const env::EnvDefinition& d_in, bool* created, int version) {
   if (created) *created = false;
+  env::EnvDefinition d = d_in;
+  env::store_build_context(ws.runnel_dir() + "/envs", &d);  // a copy the version keeps
   if (auto existing = ws.store().get_environment(name, version);
       existing && (version == 0 || existing->version == version)) {
     if (stored_definition(ws, *existing).to_json() == d.to_json()) return *existing;
@@ -309,6 +311,7 @@ ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& 
   }
   // Named with or without packages; where it runs is decided per compute (env/image.h).
   if (definition) image = definition->image;
+  if (definition && !definition->build_context.empty()) image = env::image_of_context(*definition);
   env.image = image;
   env.definition = definition;
 

@@ -269,67 +269,39 @@ std::vector<std::string> podman_build_args(const std::vector<std::string>& run_a
   return out;
 }
 
-std::string ensure_image_with_packages(const ImageBuildRequest& r) {
-  const EnvDefinition& d = r.definition;
-  PipOptions pip = r.workspace_pip.merged_with(d.pip_options);
+namespace {
+
+// What one image build needs: its tag, the digest naming its lock and log, how to make the
+// build's context and arguments (called under the lock, only when the image is missing;
+// returns the text logged after the command), and the words for messages.
+struct ImageBuild {
+  std::string tag;
+  std::string digest;
+  std::string from;  // "on BASE", "from its Dockerfile"
+  std::string fix;   // what to do after a failure
+  std::function<std::string(std::vector<std::string>* argv)> prepare;
+};
+
+// Builds b.tag once (`podman image exists` before and after a flock on
+// .runnel/envs/images/<digest>.lock), logging to .runnel/envs/logs/<digest>.image.log.
+std::string build_image_once(const ImageBuildRequest& r, const ImageBuild& b) {
   ToolOptions quick;
   quick.timeout = std::chrono::seconds(30);
-  ToolResult id = run_tool({r.podman, "image", "inspect", "--format", "{{.Id}}", r.base}, quick);
-  if (!id.ok())
-    throw invalid_argument("environment " + r.label + ": cannot inspect image '" + r.base +
-                           "' to install its packages into: " + tail_of(id.output, 3));
-  std::string base_id = id.output.substr(0, id.output.find('\n'));
-  json material = {{"format", 1},
-                   {"base", base_id},
-                   {"pip", d.pip},
-                   {"requirements", d.requirements},
-                   {"pip_options", pip.to_json()},
-                   {"site", kImageSitePackages}};
-  std::string digest = sha256(material.dump()).hex();
-  std::string tag = "localhost/runnel-env:" + digest.substr(0, 16);
-  auto exists = [&] { return run_tool({r.podman, "image", "exists", tag}, quick).ok(); };
-  if (exists()) return tag;
+  auto exists = [&] { return run_tool({r.podman, "image", "exists", b.tag}, quick).ok(); };
+  if (exists()) return b.tag;
   std::string dir = r.envs_dir + "/images";
   make_dirs(dir);
   make_dirs(r.envs_dir + "/logs");
-  FileLock lock(
-      dir + "/" + digest + ".lock", r.progress,
-      "waiting: the image of environment " + r.label + " is being built by another runnel process");
-  if (exists()) return tag;
-  std::string ctx = dir + "/" + digest;
-  remove_all(ctx);
-  make_dirs(ctx);
-  std::string file = "FROM " + r.base + "\n";
-  json install = {"python3",
-                  "-m",
-                  "pip",
-                  "install",
-                  "--no-cache-dir",
-                  "--no-input",
-                  "--disable-pip-version-check",
-                  "--target",
-                  kImageSitePackages};
-  for (const auto& a : pip.to_args()) install.push_back(a);
-  for (const auto& p : d.pip) install.push_back(p);
-  if (!d.requirements.empty()) {
-    write_file_atomic(ctx + "/requirements.txt", d.requirements);
-    file += "COPY requirements.txt /opt/runnel/requirements.txt\n";
-    install.push_back("-r");
-    install.push_back("/opt/runnel/requirements.txt");
-  }
-  file += "RUN " + install.dump() + "\nLABEL runnel.env=" + digest + "\n";
-  write_file_atomic(ctx + "/Containerfile", file);
-  std::vector<std::string> argv = {r.podman, "build", "--pull=never",        "-t",
-                                   tag,      "-f",    ctx + "/Containerfile"};
-  for (const auto& a : podman_build_args(r.args)) argv.push_back(a);
-  for (const auto& f : pip.find_links)
-    if (!f.empty() && f[0] == '/') argv.insert(argv.end(), {"-v", f + ":" + f + ":ro"});
-  argv.push_back(ctx);
-  std::string log_path = r.envs_dir + "/logs/" + digest + ".image.log";
-  write_file_atomic(log_path, "$ " + join_args(argv) + "\n" + file);
+  FileLock lock(dir + "/" + b.digest + ".lock", r.progress,
+                "waiting: the image of " + r.label + " is being built by another runnel process");
+  if (exists()) return b.tag;
+  std::vector<std::string> argv;
+  std::string logged = b.prepare(&argv);
+  std::string log_path = r.envs_dir + "/logs/" + b.digest + ".image.log";
+  write_file_atomic(log_path, "$ " + join_args(argv) + "\n" + logged);
   if (r.progress)
-    r.progress("building image " + tag + " for environment " + r.label + " on " + r.base +
-               " (log: " + log_path + ")");
+    r.progress("building image " + b.tag + " for " + r.label + " " + b.from + " (log: " + log_path +
+               ")");
   auto t0 = std::chrono::steady_clock::now();
   ToolOptions o;
   o.log_path = log_path;
@@ -338,20 +310,95 @@ std::string ensure_image_with_packages(const ImageBuildRequest& r) {
     std::string how = !t.started    ? t.output
                       : t.timed_out ? "it timed out"
                                     : "exit code " + std::to_string(t.exit_code);
-    throw invalid_argument("environment " + r.label + ": building image " + tag + " on " + r.base +
-                           " failed (" + how + ")\n  command: " + join_args(argv) + "\n" +
-                           tail_of(t.output, 12) + "\n  full log: " + log_path +
-                           "\n  fix the package list (`runnel env create` makes a new version) "
-                           "and run again");
+    throw invalid_argument(r.label + ": building image " + b.tag + " " + b.from + " failed (" +
+                           how + ")\n  command: " + join_args(argv) + "\n" + tail_of(t.output, 12) +
+                           "\n  full log: " + log_path + "\n  " + b.fix);
   }
-  remove_all(ctx);
   if (r.progress)
     r.progress(
-        "built image " + tag + " in " +
+        "built image " + b.tag + " in " +
         std::to_string(static_cast<int>(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() * 1000)) +
         " ms");
+  return b.tag;
+}
+
+}  // namespace
+
+std::string ensure_image_with_packages(const ImageBuildRequest& r) {
+  const EnvDefinition& d = r.definition;
+  PipOptions pip = r.workspace_pip.merged_with(d.pip_options);
+  ToolOptions quick;
+  quick.timeout = std::chrono::seconds(30);
+  ToolResult id = run_tool({r.podman, "image", "inspect", "--format", "{{.Id}}", r.base}, quick);
+  if (!id.ok())
+    throw invalid_argument(r.label + ": cannot inspect image '" + r.base +
+                           "' to install its packages into: " + tail_of(id.output, 3));
+  std::string base_id = id.output.substr(0, id.output.find('\n'));
+  json material = {{"format", 1},
+                   {"base", base_id},
+                   {"pip", d.pip},
+                   {"requirements", d.requirements},
+                   {"pip_options", pip.to_json()},
+                   {"site", kImageSitePackages}};
+  ImageBuild b;
+  b.digest = sha256(material.dump()).hex();
+  b.tag = "localhost/runnel-env:" + b.digest.substr(0, 16);
+  b.from = "on " + r.base;
+  b.fix = "fix the package list (`runnel env create` makes a new version) and run again";
+  std::string ctx = r.envs_dir + "/images/" + b.digest;
+  b.prepare = [&](std::vector<std::string>* argv) {
+    remove_all(ctx);
+    make_dirs(ctx);
+    std::string file = "FROM " + r.base + "\n";
+    json install = {"python3",
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-cache-dir",
+                    "--no-input",
+                    "--disable-pip-version-check",
+                    "--target",
+                    kImageSitePackages};
+    for (const auto& a : pip.to_args()) install.push_back(a);
+    for (const auto& p : d.pip) install.push_back(p);
+    if (!d.requirements.empty()) {
+      write_file_atomic(ctx + "/requirements.txt", d.requirements);
+      file += "COPY requirements.txt /opt/runnel/requirements.txt\n";
+      install.push_back("-r");
+      install.push_back("/opt/runnel/requirements.txt");
+    }
+    file += "RUN " + install.dump() + "\nLABEL runnel.env=" + b.digest + "\n";
+    write_file_atomic(ctx + "/Containerfile", file);
+    *argv = {r.podman, "build", "--pull=never", "-t", b.tag, "-f", ctx + "/Containerfile"};
+    for (const auto& a : podman_build_args(r.args)) argv->push_back(a);
+    for (const auto& f : pip.find_links)
+      if (!f.empty() && f[0] == '/') argv->insert(argv->end(), {"-v", f + ":" + f + ":ro"});
+    argv->push_back(ctx);
+    return file;
+  };
+  std::string tag = build_image_once(r, b);
+  remove_all(ctx);
   return tag;
+}
+
+std::string ensure_image_from_context(const ImageBuildRequest& r) {
+  const EnvDefinition& d = r.definition;
+  ImageBuild b;
+  b.tag = image_of_context(d);
+  b.digest = d.build_context_digest;
+  b.from = "from its " + d.dockerfile;
+  b.fix =
+      "its FROM image must be in podman's local storage (runnel never pulls); fix the "
+      "Dockerfile (`runnel env create -f` makes a new version) and run again";
+  b.prepare = [&](std::vector<std::string>* argv) {
+    *argv = {
+        r.podman, "build", "--pull=never", "-t", b.tag, "-f", d.build_context + "/" + d.dockerfile};
+    for (const auto& a : podman_build_args(r.args)) argv->push_back(a);
+    argv->push_back(d.build_context);
+    return std::string();
+  };
+  return build_image_once(r, b);
 }
 
 PruneResult prune(const std::string& envs_dir, int64_t unused_for_s,

@@ -65,7 +65,7 @@ BuiltEnvironment find_built(const std::string& envs_dir, const std::string& dige
 // .runnel/envs/logs/<digest>.image.log. Conda files are not installed into images.
 struct ImageBuildRequest {
   std::string envs_dir;  // .runnel/envs
-  std::string label;
+  std::string label;     // "environment 'NAME' version N" for messages
   std::string podman = "podman";
   std::vector<std::string> args;  // environments.podman.args; those `podman build` takes are kept
   std::string base;               // the image to build on (after image_map)
@@ -74,6 +74,15 @@ struct ImageBuildRequest {
   std::function<void(std::string_view)> progress;
 };
 inline constexpr const char* kImageSitePackages = "/opt/runnel/site";
+
+// An environment registered with a Docker build context (EnvDefinition::build_context)
+// runs in the image `podman build --pull=never` makes of it, tagged image_of_context() (the
+// context's digest): built once (a flock on .runnel/envs/images/<digest>.lock), its log in
+// .runnel/envs/logs/<digest>.image.log. The Dockerfile's FROM image must be local (runnel
+// never pulls). Returns the tag; throws Error(kInvalidArgument) with the command, the tail
+// of its output and the log path when the build fails. Uses r.envs_dir, label, podman,
+// args, definition and progress.
+std::string ensure_image_from_context(const ImageBuildRequest& r);
 
 // Returns the derived image's tag, building it first when podman does not have it.
 // Throws Error(kInvalidArgument) when the base image cannot be inspected or the build

@@ -207,5 +207,65 @@ TEST(ImageWithPackages, AnImagePodmanCannotInspectIsAClearError) {
   }
 }
 
+// A v2 environment file's `build: {path, dockerfile_path}`: a Docker build context, kept
+// as a copy named by its digest once registered; its errors name the file, line and key.
+TEST(Definition, BuildContextFromAnEnvironmentFile) {
+  fs::path dir = fs::path(::testing::TempDir()) / "env-build-context";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "docker" / "sub");
+  std::ofstream(dir / "docker" / "Dockerfile") << "FROM localhost/base:1\n";
+  std::ofstream(dir / "docker" / "sub" / "Other.dockerfile") << "FROM localhost/base:2\n";
+  auto load = [&](const std::string& text) {
+    std::ofstream(dir / "env.yml") << text;
+    return load_environment_yaml((dir / "env.yml").string());
+  };
+  EnvironmentFile f = load("name: e\nversion: 7\nbuild:\n  path: docker\n");
+  EXPECT_EQ(f.version, "7");
+  EXPECT_EQ(f.definition.build_context, (dir / "docker").string());
+  EXPECT_EQ(f.definition.dockerfile, "Dockerfile");
+  f = load("name: e\nbuild:\n  path: docker\n  dockerfile_path: sub/Other.dockerfile\n");
+  EXPECT_EQ(f.definition.dockerfile, "sub/Other.dockerfile");
+
+  EnvDefinition d = f.definition;
+  std::string envs = (dir / "envs").string();
+  store_build_context(envs, &d);
+  EXPECT_EQ(d.build_context.rfind(envs + "/contexts/", 0), 0u) << d.build_context;
+  EXPECT_EQ(d.build_context_digest.size(), 64u);
+  EXPECT_TRUE(fs::exists(fs::path(d.build_context) / "sub" / "Other.dockerfile"));
+  EXPECT_EQ(image_of_context(d), "localhost/runnel-build:" + d.build_context_digest.substr(0, 16));
+  EXPECT_EQ(EnvDefinition::from_json(d.to_json()).to_json(), d.to_json());
+  EnvDefinition again = d;
+  store_build_context(envs, &again);  // already the kept copy: unchanged
+  EXPECT_EQ(again.build_context, d.build_context);
+  std::ofstream(dir / "docker" / "Dockerfile") << "FROM localhost/base:3\n";
+  EnvDefinition changed = f.definition;
+  store_build_context(envs, &changed);
+  EXPECT_NE(changed.build_context_digest, d.build_context_digest);  // a new context, a new tag
+  EXPECT_FALSE(EnvDefinition{}.to_json().contains("build"));        // old definitions compare equal
+
+  auto error_of = [&](const std::string& text) {
+    try {
+      load(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("name: e\nbuild:\n  path: nowhere\n").find("env.yml:3: build.path: "),
+            std::string::npos);
+  EXPECT_NE(error_of("name: e\nbuild:\n  path: docker\n  dockerfile_path: ../x\n")
+                .find("must be a path inside build.path"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: e\nbuild:\n  path: docker\n  dockerfile_path: Nope\n")
+                .find("does not exist; name the Dockerfile"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: e\nbuild:\n  path: docker\n  context: x\n")
+                .find("build.context: unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: e\nimage: python\nbuild:\n  path: docker\n")
+                .find("give `image:` or `build:`, not both"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace runnel::env

@@ -2,10 +2,12 @@
 // environment YAML.
 #include "env/definition.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 
+#include "core/digest.h"
 #include "core/fs.h"
 #include "core/sha256.h"
 #include "runnel/error.h"
@@ -52,16 +54,20 @@ PipOptions PipOptions::from_json(const json& j) {
 }
 
 json EnvDefinition::to_json() const {
-  return {{"python", python},
-          {"pip", pip},
-          {"requirements", requirements},
-          {"conda_file", conda_file},
-          {"image", image},
-          {"system_site_packages", system_site_packages},
-          {"pip_options", pip_options.to_json()},
-          {"variables", variables},
-          {"description", description},
-          {"record_only", record_only}};
+  json j = {{"python", python},
+            {"pip", pip},
+            {"requirements", requirements},
+            {"conda_file", conda_file},
+            {"image", image},
+            {"system_site_packages", system_site_packages},
+            {"pip_options", pip_options.to_json()},
+            {"variables", variables},
+            {"description", description},
+            {"record_only", record_only}};
+  if (!build_context.empty())  // only then: definitions saved before it compare equal
+    j["build"] = {
+        {"context", build_context}, {"dockerfile", dockerfile}, {"digest", build_context_digest}};
+  return j;
 }
 
 EnvDefinition EnvDefinition::from_json(const json& j) {
@@ -76,7 +82,36 @@ EnvDefinition EnvDefinition::from_json(const json& j) {
   d.variables = j.value("variables", std::map<std::string, std::string>{});
   d.description = j.value("description", "");
   d.record_only = j.value("record_only", false);
+  if (j.contains("build") && j["build"].is_object()) {
+    d.build_context = j["build"].value("context", "");
+    d.dockerfile = j["build"].value("dockerfile", "Dockerfile");
+    d.build_context_digest = j["build"].value("digest", "");
+  }
   return d;
+}
+
+std::string image_of_context(const EnvDefinition& d) {
+  return "localhost/runnel-build:" + d.build_context_digest.substr(0, 16);
+}
+
+void store_build_context(const std::string& envs_dir, EnvDefinition* d) {
+  if (d->build_context.empty()) return;
+  std::string hex = digest_path(d->build_context, nullptr).digest.hex();
+  std::string dest = envs_dir + "/contexts/" + hex;
+  if (d->build_context != dest && !is_directory(dest)) {
+    std::string tmp = dest + ".tmp-" + std::to_string(::getpid());
+    remove_all(tmp);
+    make_dirs(fs::path(dest).parent_path().string());
+    copy_tree(d->build_context, tmp);
+    std::error_code ec;
+    fs::rename(tmp, dest, ec);  // another registration may have put the same copy first
+    if (ec) remove_all(tmp);
+    if (ec && !is_directory(dest))
+      throw io_error("cannot keep the build context " + d->build_context + " in " + dest + ": " +
+                     ec.message());
+  }
+  d->build_context = dest;
+  d->build_context_digest = hex;
 }
 
 std::string build_digest(const EnvDefinition& d, const std::string& python_version,
@@ -169,18 +204,49 @@ EnvironmentFile load_environment_yaml(const std::string& path, const std::string
         throw invalid_argument(where(v, key) + ": expected a mapping of names to values");
       for (const auto& e : v)
         f.definition.variables[e.first.Scalar()] = scalar(e.second, key + "." + e.first.Scalar());
-    } else if (key == "$schema" || key == "build" || key == "os_type" || key == "tags" ||
-               key == "inference_config") {
+    } else if (key == "build") {
+      // `build: {path: docker, dockerfile_path: Dockerfile}`: a Docker build context.
+      if (!v.IsMap() || !v["path"])
+        throw invalid_argument(where(v, key) +
+                               ": expected {path: FOLDER, dockerfile_path: FILE} (a Docker "
+                               "build context)");
+      for (const auto& b : v) {
+        std::string k = b.first.Scalar();
+        if (k != "path" && k != "dockerfile_path")
+          throw invalid_argument(where(b.first, "build." + k) +
+                                 ": unknown key; build has path and dockerfile_path");
+      }
+      std::string ctx = rel(scalar(v["path"], "build.path"));
+      if (ctx.find("://") != std::string::npos || !is_directory(ctx))
+        throw invalid_argument(where(v["path"], "build.path") + ": " + ctx +
+                               " is not a folder here; give the local folder of the Docker "
+                               "build context (runnel does not fetch remote contexts)");
+      std::string file = v["dockerfile_path"]
+                             ? scalar(v["dockerfile_path"], "build.dockerfile_path")
+                             : "Dockerfile";
+      if (fs::path(file).is_absolute() ||
+          fs::path(file).lexically_normal().string().rfind("..", 0) == 0)
+        throw invalid_argument(where(v, "build.dockerfile_path") + ": '" + file +
+                               "' must be a path inside build.path");
+      if (!path_exists((fs::path(ctx) / file).string()))
+        throw invalid_argument(where(v, "build.dockerfile_path") + ": " +
+                               (fs::path(ctx) / file).string() +
+                               " does not exist; name the Dockerfile inside build.path");
+      f.definition.build_context = absolute_path(ctx);
+      f.definition.dockerfile = fs::path(file).lexically_normal().string();
+    } else if (key == "$schema" || key == "os_type" || key == "tags" || key == "inference_config") {
       continue;
     } else {
       throw invalid_argument(
           where(kv.first, key) +
           ": unknown key; an environment file has name, version, description, image, "
-          "conda_file, python, pip, requirements, system_site_packages and "
+          "build, conda_file, python, pip, requirements, system_site_packages and "
           "environment_variables");
     }
   }
   if (f.name.empty()) throw invalid_argument(path + ": no `name:`; give the environment a name");
+  if (!f.definition.build_context.empty() && !f.definition.image.empty())
+    throw invalid_argument(path + ": give `image:` or `build:`, not both (as Azure ML)");
   return f;
 }
 

@@ -46,6 +46,13 @@ struct EnvDefinition {
   // image and the conda file are recorded (and key reuse) but not built, and the step runs
   // with `python` (Azure ML builds a container from them; runnel has no such build).
   bool record_only = false;
+  // A Docker build context (a v2 file's `build: {path, dockerfile_path}`): the folder, once
+  // registered a copy under .runnel/envs/contexts/<digest>/ (store_build_context), the
+  // Dockerfile's path inside it, and the folder's digest. Its steps run in the image podman
+  // builds from it (ensure_image_from_context), tagged image_of_context().
+  std::string build_context;
+  std::string dockerfile;
+  std::string build_context_digest;
 
   // True when it must be built (packages to install), false for "an interpreter plus
   // variables" environments and record_only ones.
@@ -65,8 +72,16 @@ std::string build_digest(const EnvDefinition& d, const std::string& python_versi
 // Throws Error(kInvalidArgument) naming `where` when the text is not such a file.
 std::vector<std::string> conda_pip_section(const std::string& conda_text, const std::string& where);
 
-// A v2 environment YAML: `name`, `version`, `image`, `conda_file`, `description`, `$schema`,
-// and runnel's `python`, `pip`, `requirements`, `system_site_packages`,
+// `localhost/runnel-build:<16 hex of the context digest>`: the image of a build context.
+std::string image_of_context(const EnvDefinition& d);
+
+// Copies d.build_context (a folder outside the workspace's store) into
+// `envs_dir`/contexts/<digest>/ unless that copy exists, and points d there with its
+// digest, so a registered version keeps the context it was registered with.
+void store_build_context(const std::string& envs_dir, EnvDefinition* d);
+
+// A v2 environment YAML: `name`, `version`, `image`, `build`, `conda_file`, `description`,
+// `$schema`, and runnel's `python`, `pip`, `requirements`, `system_site_packages`,
 // `environment_variables`. Relative paths are resolved against the file's folder.
 struct EnvironmentFile {
   std::string name;

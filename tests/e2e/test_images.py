@@ -95,6 +95,13 @@ class ImageTestBase(WorkspaceTest):
         p = self.runnel("env", "create", name, "--python", "/usr/bin/python3", "--image", image)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def built_images(self, p, repo):
+        """The tags of `repo` that run `p` said it built, removed again after the test."""
+        built = re.findall(r"building image (%s:[0-9a-f]+)" % re.escape(repo), p.stderr)
+        for tag in built:
+            self.addCleanup(subprocess.run, ["podman", "rmi", "-f", tag], capture_output=True)
+        return built
+
     def warnings(self, p):
         return [l for l in p.stderr.splitlines() if l.startswith("warning:")]
 
@@ -141,6 +148,26 @@ class ImagePolicyTest(ImageTestBase):
         self.configure({"images": "sometimes"})
         p = self.runnel("run", path)
         self.assert_one_error(p, r"environments\.images: expected auto, require or host")
+
+    def test_a_dockerfile_that_cannot_build_runs_on_host_or_is_an_error(self):
+        # Its FROM image is nowhere local (runnel never pulls): under `auto` one warning with
+        # podman's words and the step runs on this machine; under `require` an error.
+        self.write("env/docker/Dockerfile", "FROM example.org/runnel-no-such-base:1\nRUN true\n")
+        self.write("env/env.yml", "name: nobase\nbuild:\n  path: docker\n")
+        p = self.runnel("env", "create", "-f", os.path.join(self.dir, "env", "env.yml"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        path = self.write("p.yml", self.PIPELINE.replace("azureml:img@latest", "azureml:nobase@latest"))
+        p = self.run_pipeline(path)
+        w = self.warnings(p)
+        self.assertEqual(len(w), 1, p.stderr)
+        self.assertIn("environment 'nobase' version 1: building image localhost/runnel-build:", w[0])
+        self.assertIn("from its Dockerfile failed", w[0])
+        self.assertIn("its steps run on this machine", p.stderr)
+        self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "where.txt")).strip(),
+                         "on-host")
+        self.configure({"images": "require"})
+        p = self.runnel("run", path)
+        self.assert_one_error(p, "from its Dockerfile failed")
 
     def test_image_name_is_in_the_fingerprint(self):
         self.env_create("img", "example.org/a:1")
@@ -356,6 +383,57 @@ class PodmanTest(ImageTestBase):
         self.assertEqual(read(os.path.join(self.dir, "data", "data.txt")), "original")
 
 
+    def test_environment_built_from_a_dockerfile(self):
+        # A v2 environment file with `build: {path: docker}` (as azureml-examples' env.yml):
+        # podman builds the image once from the kept copy of the context; steps run in it.
+        self.write("env/docker/Dockerfile", """
+            FROM %s
+            LABEL runnel.test=%s
+            RUN echo built-from-dockerfile > /marker
+            ENV FROM_DOCKERFILE=yes
+            """ % (IMAGE, self.dir))  # the label: a new image per test, never one left before
+        self.write("env/env.yml", """
+            $schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json
+            name: fromdf
+            version: 1
+            build:
+              path: docker
+            """)
+        p = self.runnel("env", "create", "-f", os.path.join(self.dir, "env", "env.yml"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a:
+                environment: azureml:fromdf:1
+                command: >-
+                  cat /marker > ${{outputs.o}}/m.txt; echo "$FROM_DOCKERFILE" >> ${{outputs.o}}/m.txt;
+                  test ! -e /etc/debian_version && echo in-container >> ${{outputs.o}}/m.txt
+                outputs: {o: {type: uri_folder}}
+            """)
+        p = self.run_pipeline(path, timeout=300)
+        built = self.built_images(p, "localhost/runnel-build")
+        self.assertEqual(len(built), 1, p.stderr)
+        self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "m.txt")).split(),
+                         ["built-from-dockerfile", "yes", "in-container"])
+        # The Dockerfile changed after registering: version 1 keeps its own copy.
+        self.write("env/docker/Dockerfile", "FROM %s\nLABEL runnel.test=%s\nRUN echo changed > /marker\n"
+                   % (IMAGE, self.dir))
+        p = self.run_pipeline(path, timeout=300)
+        self.assertNotIn("building image", p.stderr)
+        self.assertEqual(self.steps()["a"]["status"], "Reused")
+        # Registered again as version 2: a new image, and the step reruns saying why.
+        p = self.runnel("env", "create", "-f", os.path.join(self.dir, "env", "env.yml"),
+                        "--set", "version=2")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        path = self.write("p.yml", read(path).replace("fromdf:1", "fromdf:2"))
+        p = self.run_pipeline(path, timeout=300)
+        built = self.built_images(p, "localhost/runnel-build")
+        self.assertEqual(len(built), 1, p.stderr)
+        self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "m.txt")).split()[0], "changed")
+        why = self.runnel("why", "latest", "a").stdout
+        self.assertIn("container image changed: localhost/runnel-build:", why)
+
     def test_pip_packages_go_into_a_derived_image_built_once(self):
         from test_environments import build_wheels
         wheels = build_wheels(os.path.join(self.dir, "w"))
@@ -379,9 +457,7 @@ class PodmanTest(ImageTestBase):
                 outputs: {o: {type: uri_folder}}
             """)
         p = self.run_pipeline(path, timeout=300)
-        built = re.findall(r"building image (localhost/runnel-env:[0-9a-f]+)", p.stderr)
-        for tag in built:
-            self.addCleanup(subprocess.run, ["podman", "rmi", "-f", tag], capture_output=True)
+        built = self.built_images(p, "localhost/runnel-env")
         self.assertEqual(len(built), 2, p.stderr)
         s = self.steps()
         for step, version in (("a", "1.0"), ("b", "2.0")):
