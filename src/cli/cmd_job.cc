@@ -47,6 +47,12 @@ std::string studio_runs_url(const Workspace& ws) {
   return "";
 }
 
+// A run's status as az ml names a job's: a finished run is "Completed" (Azure ML v2's
+// JobStatus; "Finished" is the v1 SDK's word for a PipelineRun), the others as runnel's.
+std::string job_status(RunStatus s) {
+  return s == RunStatus::kFinished ? "Completed" : to_string(s);
+}
+
 // A run as az ml prints a job (name, display_name, experiment_name, status, type,
 // creation_context, services) with runnel's run JSON (run_json.h) beside those keys.
 // `studio`: studio_runs_url().
@@ -56,7 +62,7 @@ json job_json(const Workspace& ws, const PipelineRunRecord& r, bool with_steps,
   j["name"] = r.id;
   j["display_name"] = r.display_name;
   j["experiment_name"] = r.experiment;
-  j["status"] = to_string(r.status);
+  j["status"] = job_status(r.status);
   j["type"] = "pipeline";
   j["creation_context"] = {{"created_at", format_time_iso(r.created_at)}};
   if (!with_steps)
@@ -195,7 +201,7 @@ void job_stream(const JobArgs& a, CliGlobals& g) {
   reconcile_dead_runs(ws);
   PipelineRunRecord r = find_run(ws, id);
   std::cout << "\nExecution Summary\n=================\nRunId: " << r.id
-            << "\nStatus: " << to_string(r.status) << "\n";
+            << "\nStatus: " << job_status(r.status) << "\n";
   if (!r.error.empty()) std::cout << "Error: " << r.error << "\n";
   g.exit_code = r.status == RunStatus::kFinished ? kExitOk : kExitRunFailed;
 }

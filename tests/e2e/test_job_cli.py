@@ -153,9 +153,10 @@ class JobVerbsTest(WorkspaceTest):
         p = self.job("stream", "-n", rid, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("hello from wait", p.stdout)
-        self.assertIn("Status: Finished", p.stdout)
+        self.assertIn("Status: Completed", p.stdout)  # Azure ML v2's JobStatus word
         shown = self.job_json("show", "-n", rid)
-        self.assertEqual(shown["status"], "Finished")
+        self.assertEqual(shown["status"], "Completed")
+        self.assertEqual([j["status"] for j in self.job_json("list") if j["name"] == rid], ["Completed"])
         self.assertEqual([s["name"] for s in shown["steps"]], ["wait", "after"])
         # download: logs by default; one output; everything with --all.
         dl = os.path.join(self.dir, "dl")
