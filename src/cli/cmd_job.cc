@@ -11,6 +11,7 @@
 #include "cli/assignments.h"
 #include "cli/cli.h"
 #include "cli/detached_submit.h"
+#include "cli/json_query.h"
 #include "cli/run_command.h"
 #include "cli/run_json.h"
 #include "cli/run_views.h"
@@ -29,7 +30,7 @@ namespace runnel::cli {
 namespace {
 
 struct JobArgs {
-  std::string file, name, experiment, output = "json", download_path, output_name;
+  std::string file, name, experiment, output = "json", download_path, output_name, query;
   std::string resource_group, workspace_name, subscription;
   std::vector<std::string> sets;
   bool stream = false, web = false, all = false, skip_validation = false;
@@ -49,8 +50,13 @@ std::string studio_runs_url(const Workspace& ws) {
 
 // A run's status as az ml names a job's: a finished run is "Completed" (Azure ML v2's
 // JobStatus; "Finished" is the v1 SDK's word for a PipelineRun), the others as runnel's.
+// A recorded run whose engine has not begun is "Starting" (Azure ML's word once the service
+// has the job; az ml scripts wait while a job is Queued, Starting, Preparing, Running or
+// Finalizing).
 std::string job_status(RunStatus s) {
-  return s == RunStatus::kFinished ? "Completed" : to_string(s);
+  if (s == RunStatus::kFinished) return "Completed";
+  if (s == RunStatus::kNotStarted) return "Starting";
+  return to_string(s);
 }
 
 // A run as az ml prints a job (name, display_name, experiment_name, status, type,
@@ -121,10 +127,20 @@ RunArgs run_args_of(const JobArgs& a) {
   return r;
 }
 
+// Prints `doc` as az would with --query and -o json/tsv (cli/json_query.h).
+void print_job_output(const JobArgs& a, const json& doc) {
+  json v = a.query.empty() ? doc : query_json(doc, a.query);
+  if (a.output == "tsv")
+    std::cout << tsv_text(v) << std::flush;
+  else
+    std::cout << v.dump(2) << "\n";
+}
+
 void job_create(const JobArgs& a, CliGlobals& g) {
   note_ignored(a);
-  if (a.output != "json" && a.output != "none")
-    throw invalid_argument("--output " + a.output + ": job create prints json or none");
+  if (a.output != "json" && a.output != "tsv" && a.output != "none")
+    throw invalid_argument("--output " + a.output + ": job create prints json, tsv or none");
+  if (!a.query.empty()) query_json(json::object(), a.query);  // a bad --query before submitting
   if (a.stream || a.detached_child) {
     RunArgs r = run_args_of(a);
     run_command(r, g);
@@ -148,7 +164,7 @@ void job_create(const JobArgs& a, CliGlobals& g) {
   std::string id = submit_detached(args, log);
   PipelineRunRecord r = find_run(ws, id);
   std::string studio = studio_runs_url(ws);
-  if (a.output == "json") std::cout << job_json(ws, r, true, studio).dump(2) << "\n";
+  if (a.output != "none") print_job_output(a, job_json(ws, r, true, studio));
   std::cerr << "Submitted job " << id << "; it runs in the background (its runnel process "
             << "writes to " << log << ")\n"
             << "  follow it: runnel job stream -n " << id << "\n"
@@ -166,7 +182,7 @@ void job_show(const JobArgs& a, CliGlobals& g) {
   reconcile_dead_runs(ws);
   PipelineRunRecord r = find_run(ws, a.name);
   std::string studio = studio_runs_url(ws);
-  std::cout << job_json(ws, r, true, studio).dump(2) << "\n";
+  print_job_output(a, job_json(ws, r, true, studio));
   if (a.web) print_web(studio, r.id);
 }
 
@@ -183,7 +199,7 @@ void job_list(const JobArgs& a, CliGlobals& g) {
   std::string studio = studio_runs_url(ws);
   for (const auto& r : ws.store().list_pipeline_runs("", a.max_results))
     arr.push_back(job_json(ws, r, false, studio));
-  std::cout << arr.dump(2) << "\n";
+  print_job_output(a, arr);
 }
 
 // az ml job stream: the logs as they come, then an execution summary; the exit code says
@@ -309,21 +325,24 @@ void register_job(CLI::App& app, CliGlobals& g) {
   create->add_flag("--stream,-s", a->stream, "follow the run here, its steps' output live");
   create->add_flag("--web,-e", a->web, "print the run's studio link (when a server is up)");
   create->add_flag("--skip-validation", a->skip_validation, "az ml's; runnel always validates");
-  create->add_option("--output,-o", a->output, "json (default) or none");
+  create->add_option("--output,-o", a->output, "json (default), tsv or none");
+  create->add_option("--query", a->query, "a JMESPath field path of the job to print (name)");
   create->add_flag("--detached-child", a->detached_child)->group("");
   create->callback([a, &g] { job_create(*a, g); });
 
   CLI::App* show = add_job_verb(job, "show", "a job (run) as JSON: status, steps, outputs", a);
   show->add_option("--name,-n", a->name, "run id or unique prefix")->required();
-  show->add_option("--output,-o", a->output, "json (default) or table")
-      ->check(CLI::IsMember({"json", "table"}));
+  show->add_option("--output,-o", a->output, "json (default), tsv or table")
+      ->check(CLI::IsMember({"json", "tsv", "table"}));
+  show->add_option("--query", a->query, "a JMESPath field path to print (status)");
   show->add_flag("--web,-e", a->web, "print the run's studio link (when a server is up)");
   show->callback([a, &g] { job_show(*a, g); });
 
   CLI::App* list = add_job_verb(job, "list", "jobs (pipeline runs), newest first", a);
   list->add_option("--max-results,-r", a->max_results, "at most N jobs (default 100)");
-  list->add_option("--output,-o", a->output, "json (default) or table")
-      ->check(CLI::IsMember({"json", "table"}));
+  list->add_option("--output,-o", a->output, "json (default), tsv or table")
+      ->check(CLI::IsMember({"json", "tsv", "table"}));
+  list->add_option("--query", a->query, "a JMESPath path to print ([].name)");
   list->callback([a, &g] { job_list(*a, g); });
 
   CLI::App* stream =

@@ -3,11 +3,13 @@ and the message for an unknown subcommand (`runnel rnu`: did you mean `run`?).""
 
 import json
 import os
+import re
 import signal
+import subprocess
 import time
 import unittest
 
-from e2e_util import ServerTestBase, WorkspaceTest, process_running, read, wait_for
+from e2e_util import RUNNEL, ServerTestBase, WorkspaceTest, process_running, read, wait_for
 
 # The step waits for the test to create GATE, so a `job create` that returns while the run
 # goes on is seen, not guessed from timing.
@@ -146,7 +148,7 @@ class JobVerbsTest(WorkspaceTest):
         self.assertEqual(job["experiment_name"], "my-project")
         self.assertIn("runnel job stream -n " + rid, p.stderr)
         self.assertIn("Web View: none", p.stderr)
-        self.assertIn(self.show(rid)["status"], ("NotStarted", "Queued", "Running"))
+        self.assertIn(self.show(rid)["status"], ("Starting", "Running"))  # az ml's words
         listed = self.job_json("list")
         self.assertIn(rid, [j["name"] for j in listed])
         open(self.gate, "w").close()
@@ -174,6 +176,41 @@ class JobVerbsTest(WorkspaceTest):
             self.assertEqual(read(os.path.join(dl, "named-outputs", name, "after.txt")), "after\n")
         p = self.job("download", "-n", rid, "-p", dl, "--output-name", "nope")
         self.assertRegex(self.assert_one_error(p), r"no output 'nope' \(outputs: .*wait\.out")
+
+    def test_an_az_ml_wait_loop_runs_unchanged(self):
+        # The shell loop of Azure ML READMEs and CI scripts, with `runnel` for `az ml`: the id
+        # from `create --query name -o tsv`, the status polled with `--query status -o tsv`
+        # while it is one of az's running words, then "Completed".
+        path = self.write("my-project/pipeline.yml", gated(self.gate))
+        script = self.write("my-project/wait.sh", """
+            set -u
+            run_id=$("$RUNNEL" job create -f %s --query name -o tsv)
+            if [[ -z "$run_id" ]]; then echo "Job creation failed"; exit 3; fi
+            status=$("$RUNNEL" job show -n $run_id --query status -o tsv)
+            if [[ -z "$status" ]]; then echo "Status query failed"; exit 4; fi
+            echo "first: $status"
+            touch %s
+            running=("Queued" "Starting" "Preparing" "Running" "Finalizing")
+            while [[ ${running[*]} =~ $status ]]; do
+              sleep 0.2
+              status=$("$RUNNEL" job show -n $run_id --query status -o tsv)
+            done
+            echo "last: $status"
+            "$RUNNEL" job show -n $run_id --query services.Studio.endpoint
+            "$RUNNEL" job list --query "[].name" -o tsv
+            [[ $status == "Completed" ]] || exit 5
+            """ % (path, self.gate))
+        env = dict(os.environ, RUNNEL=RUNNEL, RUNNEL_WORKSPACE=self.ws)
+        p = subprocess.run(["bash", script], cwd=self.project, capture_output=True, text=True,
+                           timeout=120, env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertIn(lines[0], ("first: Starting", "first: Running"))
+        self.assertEqual(lines[1], "last: Completed")
+        self.assertEqual(lines[2], "null")  # no server up: no studio link
+        self.assertRegex(lines[3], r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+        p = self.job("show", "-n", lines[3], "--query", "steps[?status=='Failed']")
+        self.assert_one_error(p, re.escape("--query 'steps[?status=='Failed']'"))
 
     def test_the_detached_run_has_its_own_session(self):
         job, _ = self.create()
