@@ -132,7 +132,8 @@ bool is_valid_name(const std::string& n, bool allow_dot) {
   return true;
 }
 
-std::string check_literal(const ComponentInput& in, const std::string& text) {
+std::string check_literal(const ComponentInput& in, const std::string& text,
+                          std::string* enum_only) {
   std::string hint = literal_mismatch(in.type, text);
   if (!hint.empty()) {
     return "'" + text + "' is not a valid " + data_type_name(in.type) + " for input '" + in.name +
@@ -145,9 +146,12 @@ std::string check_literal(const ComponentInput& in, const std::string& text) {
       found = found || v == text;
       list += (list.empty() ? "" : ", ") + v;
     }
-    if (!found)
-      return "'" + text + "' is not one of the allowed values of input '" + in.name +
-             "'; use one of: " + list;
+    if (!found) {
+      std::string m = "'" + text + "' is not one of the allowed values of input '" + in.name +
+                      "'; use one of: " + list;
+      if (!enum_only) return m;
+      *enum_only = m;
+    }
   }
   if (in.type == DataType::kInteger || in.type == DataType::kNumber) {
     double v = std::strtod(text.c_str(), nullptr);

@@ -122,7 +122,11 @@ Distribution parse_distribution(const YamlDoc& doc, const Entry& e, const std::s
 StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::string& path,
                              StepOutput base);
 // Checks a literal `text` for input `in`: type, enum, min/max. Returns "" or a problem.
-std::string check_literal(const ComponentInput& in, const std::string& text);
+// With `enum_only` given, a value outside `enum` (the only problem) is not returned but
+// put there, for callers that warn: azure-ai-ml checks types and min/max of a job's
+// values, not enum, and Azure ML runs such jobs.
+std::string check_literal(const ComponentInput& in, const std::string& text,
+                          std::string* enum_only = nullptr);
 
 // A valid input/output/step name: [A-Za-z0-9_-]+ (steps also allow '.').
 bool is_valid_name(const std::string& n, bool allow_dot);

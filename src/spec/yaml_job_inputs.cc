@@ -199,7 +199,14 @@ StepInput type_input(const JobContext& ctx, const JobDraft& d, const Entry& e,
       ComponentInput check = decl ? *decl : ComponentInput{};
       check.name = e.name;
       check.type = in.type;
-      std::string problem = check_literal(check, b.source->value);
+      std::string outside_enum;
+      std::string problem = check_literal(
+          check, b.source->value, doc.report && !doc.report->strict ? &outside_enum : nullptr);
+      if (!outside_enum.empty())  // Azure ML runs it (azure-ai-ml does not check enum)
+        doc.report->messages.push_back("warning: " + loc_of(doc, where).to_string() + ": " + path +
+                                       ": " + outside_enum +
+                                       " (Azure ML runs the job with it; --strict makes this an "
+                                       "error)");
       if (!problem.empty()) {
         size_t semi = problem.find("; ");
         fail(doc, where, path, problem.substr(0, semi), problem.substr(semi + 2));

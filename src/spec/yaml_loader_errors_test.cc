@@ -364,12 +364,34 @@ TEST_F(LoaderErrors, MalformedComponentFile) {
                "fix the YAML", "c.yml");
 }
 
-TEST_F(LoaderErrors, EnumViolation) {
+// A job's value outside its component's enum: Azure ML runs it (azure-ai-ml checks a
+// value's type and min/max, not enum; azureml-examples' densenet pipeline gives 224 to a
+// True/False input), so it is a warning naming file:line and the allowed values, and an
+// error under --strict.
+TEST_F(LoaderErrors, EnumViolationWarnsAsAzureRunsItAndIsAnErrorWhenStrict) {
   dir_.write("c.yml",
              "type: command\ninputs:\n  algo: {type: string, enum: [rf, svm]}\n"
              "command: echo ${{inputs.algo}}\n");
-  expect_error(std::string(kHead) + "  a:\n    component: ./c.yml\n    inputs: {algo: knn}\n", 5,
-               "jobs.a.inputs.algo", "use one of: rf, svm");
+  std::string yaml = std::string(kHead) + "  a:\n    component: ./c.yml\n    inputs: {algo: knn}\n";
+  PipelineSpec spec = load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"));
+  ASSERT_EQ(spec.load_messages.size(), 1u);
+  const std::string& w = spec.load_messages[0];
+  EXPECT_EQ(w.rfind("warning: ", 0), 0u) << w;
+  EXPECT_NE(w.find("pipeline.yml:5:"), std::string::npos) << w;
+  EXPECT_NE(w.find("jobs.a.inputs.algo: 'knn' is not one of the allowed values"), std::string::npos)
+      << w;
+  EXPECT_NE(w.find("use one of: rf, svm"), std::string::npos) << w;
+  std::string msg = testing_spec::invalid_argument_of([&] {
+    load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"), LoadOptions{.strict = true});
+  });
+  EXPECT_NE(msg.find("pipeline.yml:5:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("use one of: rf, svm"), std::string::npos) << msg;
+  // A component's own default outside its enum is still an error.
+  dir_.write("d.yml",
+             "type: command\ninputs:\n  algo: {type: string, default: knn, enum: [rf, svm]}\n"
+             "command: echo ${{inputs.algo}}\n");
+  expect_error(std::string(kHead) + "  a:\n    component: ./d.yml\n", 3, "algo",
+               "use one of: rf, svm", "d.yml");
 }
 
 TEST_F(LoaderErrors, BindingMixedWithText) {
