@@ -93,6 +93,10 @@ void register_compute(CLI::App& app, CliGlobals& g) {
   struct Args {
     std::string name, type = "local", partition, account, qos, time, memory;
     int max_nodes = 0, max_concurrent_jobs = 0, cpus = 0, gpus = 0;
+    std::string name_flag;  // az's -n/--name
+    int max_instances = 0;  // az's --max-instances (amlcompute): the local slots
+    std::string size, tier, idle, location, description;
+    int min_instances = 0;
     std::vector<std::string> sbatch_flags;
     std::string output = "text";
     std::string file;
@@ -106,7 +110,22 @@ void register_compute(CLI::App& app, CliGlobals& g) {
       "a v2 compute YAML (amlCompute: name, type, min_instances, max_instances, ...)");
   create->add_option("--set", a->sets,
                      "with -f: override a field of the file, KEY=VALUE (repeatable)");
-  create->add_option("--type", a->type, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
+  create->add_option("-n,--name", a->name_flag, "the compute name (az ml's spelling of NAME)");
+  create
+      ->add_option("--type", a->type,
+                   "local or slurm; az's amlcompute / computeinstance are a local pool")
+      ->transform(
+          CLI::IsMember({"local", "slurm", "amlcompute", "computeinstance"}, CLI::ignore_case));
+  create->add_option("--max-instances", a->max_instances,
+                     "amlcompute: the local pool's parallel slots (as --max-nodes)");
+  // az ml compute create's other amlcompute flags: accepted, nothing to provision here.
+  create->add_option("--min-instances", a->min_instances)->group("az ml (accepted, no effect)");
+  create->add_option("--size", a->size)->group("az ml (accepted, no effect)");
+  create->add_option("--tier", a->tier)->group("az ml (accepted, no effect)");
+  create->add_option("--idle-time-before-scale-down", a->idle)
+      ->group("az ml (accepted, no effect)");
+  create->add_option("--location", a->location)->group("az ml (accepted, no effect)");
+  create->add_option("--description", a->description)->group("az ml (accepted, no effect)");
   create->add_option("--max-nodes", a->max_nodes, "local: parallel slots (default: cores)");
   create->add_option("--partition", a->partition, "slurm: partition");
   create->add_option("--max-concurrent-jobs", a->max_concurrent_jobs,
@@ -122,6 +141,17 @@ void register_compute(CLI::App& app, CliGlobals& g) {
       "default time limit per step: a duration such as 90s, 30m, 2h, 30:00 or 1-00:00:00");
   create->add_option("--sbatch-flag", a->sbatch_flags, "slurm: extra sbatch flag (repeatable)");
   create->callback([a, &g] {
+    if (!a->name_flag.empty()) {
+      if (!a->name.empty() && a->name != a->name_flag)
+        throw invalid_argument("compute create: NAME '" + a->name + "' and --name '" +
+                               a->name_flag + "' differ; give one");
+      a->name = a->name_flag;
+    }
+    if (a->type == "amlcompute" || a->type == "computeinstance") {
+      // Azure's managed cluster stands for this machine: a local pool (as a -f file's).
+      if (a->max_nodes == 0) a->max_nodes = a->max_instances;
+      a->type = "local";
+    }
     if (!a->file.empty()) apply_compute_file(*a);
     if (a->name.empty())
       throw invalid_argument("give the compute target a NAME (or a `name:` in the -f file)");

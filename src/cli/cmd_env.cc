@@ -29,6 +29,7 @@ namespace {
 
 struct EnvArgs {
   std::string name, python, description, file, requirements, conda_file, image, version;
+  std::string name_flag;  // az's -n/--name
   std::vector<std::string> vars, pip, extra_index_urls, find_links;
   std::string index_url;
   bool no_index = false, system_site_packages = false;
@@ -39,6 +40,12 @@ struct EnvArgs {
 // The definition the flags (and -f FILE) describe.
 env::EnvDefinition definition_of(EnvArgs& a) {
   env::EnvDefinition d;
+  if (!a.name_flag.empty()) {
+    if (!a.name.empty() && a.name != a.name_flag)
+      throw invalid_argument("env create: NAME '" + a.name + "' and --name '" + a.name_flag +
+                             "' differ; give one");
+    a.name = a.name_flag;
+  }
   if (!a.file.empty()) {
     // --set KEY=VALUE overrides (as `az ml environment create --set`): the file is read as
     // JSON with them applied; relative paths still resolve against its folder.
@@ -145,6 +152,8 @@ void register_env(CLI::App& app, CliGlobals& g) {
                          "environment name (as in `environment: NAME` or azureml:NAME@latest)");
   create_cmd->add_option("-f,--file", a->file,
                          "a v2 environment YAML (name, version, image, conda_file, ...)");
+  create_cmd->add_option("-n,--name", a->name_flag,
+                         "the environment name (az ml's spelling of NAME)");
   create_cmd->add_option("--version", a->version,
                          "the version to register (default: the next; a -f file's `version:`)");
   create_cmd->add_option("--set", a->sets,

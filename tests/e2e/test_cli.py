@@ -192,6 +192,24 @@ class EnvComputeTest(WorkspaceTest):
         self.assert_one_error(self.runnel("compute", "create", "local"), "local")
 
 
+    def test_az_ml_create_flags(self):
+        # As Azure ML READMEs write them, with `runnel` for `az ml`: --name for the NAME,
+        # `--type amlcompute` a local pool of --max-instances slots, the other amlcompute
+        # flags accepted.
+        p = self.runnel("compute", "create", "-n", "cpu-cluster", "--type", "AmlCompute",
+                        "--size", "STANDARD_DS3_v2", "--min-instances", "0", "--max-instances", "3",
+                        "--idle-time-before-scale-down", "120", "--tier", "dedicated")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        show = json.loads(self.runnel("compute", "show", "cpu-cluster").stdout)
+        self.assertEqual((show["type"], show["config"]["max_nodes"]), ("local", 3))
+        self.assert_one_error(self.runnel("compute", "create", "a", "--name", "b"), "differ")
+        self.assert_one_error(self.runnel("compute", "create", "k", "--type", "kubernetes"),
+                              "kubernetes not in")
+        p = self.runnel("environment", "create", "--name", "named-env", "--python", "/usr/bin/python3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Registered environment named-env version 1", p.stdout)
+
+
 class PlanParallelTest(WorkspaceTest):
 
     def test_plan_runs_nothing(self):
