@@ -20,7 +20,7 @@ import tempfile
 import time
 import unittest
 
-from e2e_util import RUNNEL, SOURCE_DIR, WorkspaceTest, clean_env, read, wait_for
+from e2e_util import PYTHON, RUNNEL, SOURCE_DIR, WorkspaceTest, clean_env, read, wait_for
 
 IMAGE = "localhost/runnel-test-busybox:1"
 _PODMAN = None  # (args, why-not) once probed
@@ -433,6 +433,29 @@ class PodmanTest(ImageTestBase):
         self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "m.txt")).split()[0], "changed")
         why = self.runnel("why", "latest", "a").stdout
         self.assertIn("container image changed: localhost/runnel-build:", why)
+
+    def test_sdk_environment_from_dockerfile_is_built_and_run_in(self):
+        # The v1 SDK's Environment.from_dockerfile: the step runs in the image built from it,
+        # and Environment.get gives the Dockerfile back.
+        from sdk_util import PYTHON_PKG, native_built
+        self.assertTrue(native_built(), "runnel's native module is not built (target runnel_python)")
+        script = self.write("ws/sdk_df.py", """
+            from azureml.core import Environment, Experiment, ScriptRunConfig, Workspace
+            ws = Workspace.from_config()
+            text = "FROM %s\\nLABEL runnel.test=%s\\nRUN echo from-sdk-dockerfile > /marker\\n"
+            env = Environment.from_dockerfile("sdk-df", text)
+            run = Experiment(ws, "sdk-df").submit(
+                ScriptRunConfig(source_directory=".", command=["cat /marker"], environment=env))
+            run.wait_for_completion()
+            assert run.get_status() == "Completed", run.get_status()
+            assert Environment.get(ws, "sdk-df").docker.base_dockerfile == text
+            print("RUN", run.id)
+            """ % (IMAGE, self.dir))
+        p = subprocess.run([PYTHON, script], cwd=self.ws, capture_output=True, text=True, timeout=300,
+                           env=clean_env(PYTHONPATH=PYTHON_PKG, PYTHONDONTWRITEBYTECODE="1"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.built_images(p, "localhost/runnel-build")
+        self.assertEqual(read(self.steps()[list(self.steps())[0]]["stdout"]).strip(), "from-sdk-dockerfile")
 
     def test_pip_packages_go_into_a_derived_image_built_once(self):
         from test_environments import build_wheels

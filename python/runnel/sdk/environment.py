@@ -215,6 +215,12 @@ class Environment:
         if d and d.get("image"):
             env.docker.enabled = True
             env.docker.base_image = d["image"]
+        build = (d or {}).get("build") or {}
+        dockerfile = os.path.join(build.get("context", ""), build.get("dockerfile", "Dockerfile"))
+        if build.get("context") and os.path.isfile(dockerfile):  # the kept build context
+            with open(dockerfile, encoding="utf-8") as f:
+                env.docker.base_dockerfile = f.read()
+            env.docker.base_image = None
         env._remember_loaded(d)
         return env
 
@@ -268,12 +274,35 @@ class Environment:
         fingerprint but not built (Azure ML builds an image from it; its pins, such as
         tensorflow==1.15.2, rarely install on a machine without a package index)."""
         desc = self._description()
-        return {"python": self._interpreter(),
-                "variables": {str(k): str(v) for k, v in self.environment_variables.items()},
-                "description": desc,
-                "conda_file": desc,
-                "image": self._image(),
-                "record_only": True}
+        d = {"python": self._interpreter(),
+             "variables": {str(k): str(v) for k, v in self.environment_variables.items()},
+             "description": desc,
+             "conda_file": desc,
+             "image": self._image(),
+             "record_only": True}
+        context = self._dockerfile_context()
+        if context:  # podman builds it (runnel keeps a copy of the context when registering)
+            d["build"] = {"context": context, "dockerfile": "Dockerfile"}
+        return d
+
+    def _dockerfile_context(self):
+        """A folder holding docker.base_dockerfile as its Dockerfile ("" when there is none),
+        named by the text's digest, so the same text is the same folder."""
+        text = self.docker.base_dockerfile
+        if not text:
+            return ""
+        import hashlib
+        import tempfile
+        folder = os.path.join(tempfile.gettempdir(), "runnel-dockerfile-%d-%s" % (
+            os.getuid(), hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]))
+        path = os.path.join(folder, "Dockerfile")
+        os.makedirs(folder, exist_ok=True)
+        if not os.path.isfile(path):
+            tmp = path + ".%d.tmp" % os.getpid()
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        return folder
 
     def register(self, workspace):
         """Records this environment in the workspace: the same definition keeps its
@@ -321,6 +350,7 @@ class Environment:
                 "Environment.from_existing_conda_environment again, or use Environment.from_conda_specification"
                 % (self.name, existing))
         if (not self.environment_variables and self._description() == "" and not self._image()
+                and not self.docker.base_dockerfile
                 and self._interpreter() == _DEFAULT_PYTHON and self.version is None):
             return ""
         from .core import _as_workspace
