@@ -6,8 +6,8 @@
 
 namespace runnel::cli {
 
-void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what) {
-  cmd->add_option("-f,--file", a.file, "the " + what + "'s v2 YAML file")->required();
+void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what, bool file_required) {
+  cmd->add_option("-f,--file", a.file, "the " + what + "'s v2 YAML file")->required(file_required);
   cmd->add_option("--set", a.sets,
                   "override a field: KEY=VALUE, dotted for nested keys (repeatable)");
   cmd->add_option("-n,--name", a.name, "the name (overrides the file's)");

@@ -14,14 +14,15 @@
 namespace runnel::cli {
 
 struct AssetArgs {
-  std::string file, name, version, label;
+  std::string file, name, version, label, output = "table";
   std::vector<std::string> sets;
   bool include_archived = false;
   assets::Overrides overrides() const { return {sets, name, version}; }
 };
 
-// create: --file (required), --set, --name, --version.
-void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what);
+// create: --file (required unless `file_required` is false), --set, --name, --version.
+void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what,
+                        bool file_required = true);
 // show/archive/restore: --name (required), --version, and for show --label latest.
 void add_name_version_options(CLI::App* cmd, AssetArgs& a, bool with_label);
 // `archive` and `restore` subcommands of `cmd` (--name, --version): each calls

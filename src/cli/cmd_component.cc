@@ -56,6 +56,8 @@ void register_component(CLI::App& app, CliGlobals& g) {
       "list", "components (the latest version of each), or every version of --name");
   list->add_option("-n,--name", a->name, "list the versions of this component");
   list->add_flag("--include-archived", a->include_archived, "show archived versions too");
+  list->add_option("-o,--output", a->output, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
   list->callback([a, &g] {
     Workspace ws = open_workspace(g);
     std::vector<assets::ComponentVersion> rows;
@@ -64,6 +66,10 @@ void register_component(CLI::App& app, CliGlobals& g) {
     } else {
       for (auto& c : assets::component_versions(ws, a->name))
         if (a->include_archived || !c.archived) rows.push_back(c);
+    }
+    if (rows.empty() && a->output == "json") {
+      std::cout << "[]\n";
+      return;
     }
     if (rows.empty()) {
       std::cout
@@ -74,7 +80,10 @@ void register_component(CLI::App& app, CliGlobals& g) {
     for (const auto& c : rows)
       t.add({c.name, c.version + (c.archived ? " (archived)" : ""), c.type,
              format_time(c.created_at), c.description});
-    t.print();
+    if (a->output == "json")
+      t.print_json();
+    else
+      t.print();
   });
 
   CLI::App* show = cmd->add_subcommand("show", "one component version (JSON) and its definition");

@@ -1,12 +1,17 @@
 // `runnel data create|list|show|archive|restore`: v2 data assets (the `az ml data` verbs):
 // uri_file, uri_folder and mltable, kept with the registered datasets (`runnel dataset`).
+#include <unistd.h>
+
 #include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "assets/data_asset.h"
 #include "cli/asset_cli.h"
 #include "cli/cli.h"
 #include "cli/table.h"
+#include "core/fs.h"
 #include "core/ids.h"
 #include "data/asset_archive.h"
 #include "data/registry.h"
@@ -29,6 +34,14 @@ bool archived(const Workspace& ws, const DatasetRecord& d) {
   return internal::is_archived(ws, "data", d.name, std::to_string(d.version));
 }
 
+// Removes `path` (when not "") as the scope ends.
+struct RemoveOnExit {
+  std::string path;
+  ~RemoveOnExit() {
+    if (!path.empty()) remove_all(path);
+  }
+};
+
 int version_number(const std::string& v) {
   if (v.empty()) return 0;
   if (v.find_first_not_of("0123456789") != std::string::npos || v.size() > 8)
@@ -44,11 +57,42 @@ void register_data(CLI::App& app, CliGlobals& g) {
   cmd->require_subcommand(1);
   auto a = std::make_shared<AssetArgs>();
 
-  CLI::App* create = cmd->add_subcommand("create", "register a data asset from its v2 YAML file");
-  add_create_options(create, *a, "data asset");
-  create->callback([a, &g] {
+  CLI::App* create = cmd->add_subcommand(
+      "create", "register a data asset from its v2 YAML file (or from --name, --path, --type)");
+  add_create_options(create, *a, "data asset", false);
+  // az ml data create's flags, for a data asset without a file.
+  auto flags = std::make_shared<std::map<std::string, std::string>>();
+  create->add_option("-p,--path", (*flags)["path"], "without -f: the data's path or URI");
+  create->add_option("-t,--type", (*flags)["type"], "without -f: uri_file, uri_folder or mltable")
+      ->check(CLI::IsMember({"uri_file", "uri_folder", "mltable"}));
+  create->add_option("-d,--description", (*flags)["description"], "without -f: a description");
+  create->callback([a, flags, &g] {
     Workspace ws = open_workspace(g);
-    auto r = assets::create_data_asset(ws, a->file, a->overrides());
+    std::string file = a->file;
+    if (file.empty()) {
+      // The flags make the same v2 document a file would hold (relative paths against the
+      // current folder, as az resolves them).
+      if (a->name.empty() || (*flags)["path"].empty())
+        throw invalid_argument(
+            "data create: give -f FILE, or --name NAME and --path PATH (with --type, default "
+            "uri_folder)");
+      std::string path = (*flags)["path"];
+      if (path.find(':') == std::string::npos) path = absolute_path(path);
+      json doc = {{"name", a->name},
+                  {"type", (*flags)["type"].empty() ? "uri_folder" : (*flags)["type"]},
+                  {"path", path}};
+      if (!(*flags)["description"].empty()) doc["description"] = (*flags)["description"];
+      std::string dir = ws.runnel_dir() + "/tmp";
+      make_dirs(dir);
+      file = dir + "/data-create-" + std::to_string(::getpid()) + ".yml";
+      write_file_atomic(file, doc.dump(2) + "\n");  // JSON is YAML
+    } else if (!(*flags)["path"].empty() || !(*flags)["type"].empty()) {
+      throw invalid_argument(
+          "data create: --path and --type describe data without -f; with a "
+          "file use --set path=... or --set type=...");
+    }
+    RemoveOnExit cleanup{file == a->file ? "" : file};
+    auto r = assets::create_data_asset(ws, file, a->overrides());
     if (r.created)
       std::cout << "Registered data asset " << r.name << ":" << r.version << " (" << r.type << ", "
                 << r.files << " files); use it as path: azureml:" << r.name << ":" << r.version
@@ -62,6 +106,8 @@ void register_data(CLI::App& app, CliGlobals& g) {
       "list", "data assets (latest version of each), or every version of --name");
   list->add_option("-n,--name", a->name, "list the versions of this asset");
   list->add_flag("--include-archived", a->include_archived, "show archived versions too");
+  list->add_option("-o,--output", a->output, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
   list->callback([a, &g] {
     Workspace ws = open_workspace(g);
     std::vector<DatasetRecord> rows;
@@ -78,6 +124,10 @@ void register_data(CLI::App& app, CliGlobals& g) {
       for (const auto& d : ws.store().list_dataset_versions(a->name))
         if (a->include_archived || !archived(ws, d)) rows.push_back(d);
     }
+    if (rows.empty() && a->output == "json") {
+      std::cout << "[]\n";
+      return;
+    }
     if (rows.empty()) {
       std::cout << "No data assets; add one with `runnel data create -f data.yml`\n";
       return;
@@ -87,7 +137,10 @@ void register_data(CLI::App& app, CliGlobals& g) {
       t.add({d.name, std::to_string(d.version) + (archived(ws, d) ? " (archived)" : ""), type_of(d),
              std::to_string(json::parse(d.manifest_json).size()), format_time(d.created_at),
              d.description});
-    t.print();
+    if (a->output == "json")
+      t.print_json();
+    else
+      t.print();
   });
 
   CLI::App* show = cmd->add_subcommand("show", "one data asset version (JSON)");

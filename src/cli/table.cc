@@ -1,6 +1,8 @@
 #include "cli/table.h"
 
 #include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace runnel::cli {
 
@@ -28,6 +30,22 @@ void Table::print(std::ostream& os) const {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     os << line << "\n";
   }
+}
+
+void Table::print_json(std::ostream& os) const {
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::string> keys;
+  for (std::string h : rows_[0]) {
+    for (auto& c : h)
+      c = c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    keys.push_back(h);
+  }
+  for (size_t r = 1; r < rows_.size(); ++r) {
+    nlohmann::json o = nlohmann::json::object();
+    for (size_t i = 0; i < keys.size() && i < rows_[r].size(); ++i) o[keys[i]] = rows_[r][i];
+    out.push_back(std::move(o));
+  }
+  os << out.dump(2) << "\n";
 }
 
 }  // namespace runnel::cli

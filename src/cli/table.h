@@ -14,6 +14,8 @@ class Table {
   size_t size() const { return rows_.size() - 1; }
   // Prints with two spaces between columns; the last column is not padded.
   void print(std::ostream& os = std::cout) const;
+  // The rows as a JSON list of objects keyed by the lowercased headers (`-o json`).
+  void print_json(std::ostream& os = std::cout) const;
 
  private:
   std::vector<std::vector<std::string>> rows_;

@@ -170,6 +170,34 @@ class AssetsTest(WorkspaceTest):
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn("archived", p.stderr)
 
+    def test_data_create_from_az_flags_and_list_as_json(self):
+        # `az ml data create --name --version --path --type` (no file), relative to the
+        # current folder, then used by a job; list -o json.
+        self.write("ws/here/rows.csv", "a\n1\n")
+        p = self.runnel("data", "create", "--name", "rows", "--version", "3", "--path", "here/rows.csv",
+                        "--type", "uri_file", "--description", "from flags", cwd=self.ws)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Registered data asset rows:3 (uri_file, 1 files)", p.stdout)
+        p = self.runnel("data", "create", "-n", "rows", "-v", "3", "-p", "here/rows.csv", "-t", "uri_file",
+                        "-d", "from flags", cwd=self.ws)
+        self.assertIn("already has this content", p.stdout)
+        self.assertFalse(os.listdir(os.path.join(self.ws, ".runnel", "tmp")))  # nothing left behind
+        listed = json.loads(self.runnel("data", "list", "-o", "json").stdout)
+        self.assertEqual([(d["name"], d["version"], d["type"], d["description"]) for d in listed],
+                         [("rows", "3", "uri_file", "from flags")])
+        self.assertEqual(json.loads(self.runnel("component", "list", "-o", "json").stdout), [])
+        self.assert_one_error(self.runnel("data", "create", "--name", "x"), "give -f FILE, or --name")
+        path = self.write("p.yml", """
+            type: pipeline
+            jobs:
+              a:
+                command: cat ${{inputs.r}} > ${{outputs.o}}/copy.csv
+                inputs: {r: {type: uri_file, path: azureml:rows:3}}
+                outputs: {o: {type: uri_folder}}
+            """)
+        self.run_pipeline(path)
+        self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "copy.csv")), "a\n1\n")
+
     def test_environment_and_compute_files(self):
         env = self.write("proj/env.yml", """
             $schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json
