@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "runnel/error.h"
+#include "spec/pyyaml_scalar.h"
 
 namespace runnel::internal {
 
@@ -45,12 +46,9 @@ void fail(const YamlDoc& doc, const yaml::Node& node, const std::string& path,
 
 namespace {
 
+// Booleans as az ml's PyYAML reads them (YAML 1.1: yes/no/on/off too); numbers in the
 // YAML 1.2 core-schema forms, scanned by hand (linear, no recursion, any length).
-bool is_bool_text(std::string_view s) {
-  for (std::string_view b : {"true", "True", "TRUE", "false", "False", "FALSE"})
-    if (s == b) return true;
-  return false;
-}
+bool is_bool_text(std::string_view s) { return pyyaml_bool(s).has_value(); }
 
 // Advances *i over [0-9]*; true when it moved.
 bool scan_digits(std::string_view s, size_t* i) {
@@ -566,8 +564,10 @@ DataType infer_literal_type(const yaml::Node& scalar) {
 
 std::string literal_text(const yaml::Node& scalar) {
   const std::string& s = scalar.Scalar();
-  if (scalar.Tag() != "?" || !is_bool_text(s)) return s;
-  return s[0] == 't' || s[0] == 'T' ? "True" : "False";
+  if (scalar.Tag() != "?") return s;  // quoted or tagged: its text
+  if (auto b = pyyaml_bool(s)) return *b ? "True" : "False";
+  if (auto n = pyyaml_number_text(s)) return *n;
+  return s;
 }
 
 std::optional<DataType> parse_yaml_type(const std::string& s) {

@@ -130,8 +130,10 @@ std::vector<std::string> as_string_list(const YamlDoc& doc, const Entry& e,
 // plain integer -> integer; plain float -> number; else string.
 DataType infer_literal_type(const yaml::Node& scalar);
 // The text of literal scalar `scalar` as Azure ML hands it to the job: the az ml CLI reads
-// the YAML in Python and sends str(value), so a plain (unquoted, untagged) boolean such as
-// `true` or `FALSE` is "True" / "False" in ${{inputs.x}}; anything else keeps its text.
+// the YAML with PyYAML (YAML 1.1) and sends str(value), so a plain (unquoted, untagged)
+// boolean such as `true`, `yes` or `OFF` is "True" / "False" in ${{inputs.x}}, and a plain
+// number PyYAML reads is Python's text of it (`1.50` -> 1.5, `007` -> 7; spec/pyyaml_scalar.h);
+// anything else keeps its text.
 std::string literal_text(const yaml::Node& scalar);
 
 // parse_data_type(), plus Azure's model asset types (mlflow_model, custom_model,

@@ -299,7 +299,11 @@ class V2SampleTest(WorkspaceTest):
                          "shuffle=False verbose=True label=true\n")
         self.assertEqual(self.output(steps, "given", "flags", "flags.txt"),
                          "shuffle=True verbose=False label=false\n")
-        self.assertEqual(self.log("inline").strip(), "early_stop=True quoted=True")
+        # YAML 1.1 as az ml's PyYAML reads it, then str(): yes/Off booleans, 0.010 a float,
+        # 0x10 an int; a quoted value keeps its text.
+        self.assertEqual(self.log("inline").strip(),
+                         "early_stop=True quoted=True warm_start=True cache=False lr=0.01 "
+                         "steps=16 keep_as_written=0.010")
 
     def ranks(self, steps, step):
         folder = self.output(steps, step, "ranks")
