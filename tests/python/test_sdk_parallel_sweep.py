@@ -197,7 +197,12 @@ class HyperDriveStepTest(SdkTestBase):
         best_run = sweep.get_best_run_by_primary_metric()
         self.assertEqual(json.loads(best_run.get_tags()["hyperparameters"]), {"--lr": 0.1, "--units": 32})
         self.assertAlmostEqual(best_run.get_metrics()["accuracy"][-1], 0.9)
-        self.assertEqual(best_run.get_details()["runDefinition"]["arguments"], ["--lr", "0.1", "--units", "32"])
+        # The SDK's runDefinition: the ScriptRunConfig's arguments, then the sampled ones.
+        definition = best_run.get_details()["runDefinition"]
+        self.assertEqual(definition["script"], "train.py")
+        args = definition["arguments"]
+        self.assertEqual((args[0], args[2]), ("--data", "--out"))
+        self.assertEqual(args[4:], ["--lr", "0.1", "--units", "32"])
         ranked = sweep.get_children_sorted_by_primary_metric(top=2)
         self.assertEqual([json.loads(r["hyperparameters"])["--lr"] for r in ranked], [0.1, 0.01])
         self.assertEqual(len(sweep.get_metrics()), 6)
@@ -210,10 +215,11 @@ class HyperDriveStepTest(SdkTestBase):
         # As the HyperDrive training notebooks do: experiment.submit(hd_config), the best run,
         # its metrics, arguments and files, register_model from it.
         self.write("hd/train.py", "import argparse, os\nfrom azureml.core import Run\n"
-                   "p = argparse.ArgumentParser(); p.add_argument('--lr', type=float); a = p.parse_args()\n"
+                   "p = argparse.ArgumentParser(); p.add_argument('--lr', type=float); p.add_argument('--seed')\n"
+                   "a = p.parse_args()\n"
                    "run = Run.get_context(); run.log('acc', 1 - abs(a.lr - 0.1))\n"
                    "os.makedirs('outputs', exist_ok=True); open('outputs/model.pkl', 'w').write(str(a.lr))\n")
-        src = ScriptRunConfig(source_directory="hd", script="train.py")
+        src = ScriptRunConfig(source_directory="hd", script="train.py", arguments=["--seed", 7])
         hd = HyperDriveConfig(run_config=src, hyperparameter_sampling=GridParameterSampling(
                                   {"--lr": choice(0.01, 0.1, 0.5)}),
                               policy=None, primary_metric_name="acc", primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
@@ -235,7 +241,14 @@ class HyperDriveStepTest(SdkTestBase):
             self.assertEqual(RunDetails(run).show(), "Completed")  # it waited forever for Finished
         best = run.get_best_run_by_primary_metric()
         self.assertEqual(best.get_metrics()["acc"], 1.0)
-        self.assertEqual(best.get_details()["runDefinition"]["arguments"], ["--lr", "0.1"])
+        self.assertEqual(best.get_details()["runDefinition"]["arguments"], ["--seed", "7", "--lr", "0.1"])
+        # Opened again by id (Run(experiment, id), Run.get, get_runs): still the HyperDriveRun.
+        from azureml.core import Run
+        for again in (Run(run.experiment, run.id), Run.get(self.ws, run.id),
+                      next(r for r in run.experiment.get_runs() if r.id == run.id)):
+            self.assertEqual((type(again).__name__, again.type), (type(run).__name__, "hyperdrive"))
+            self.assertEqual(again.get_best_run_by_primary_metric().id, best.id)
+        self.assertNotIn("runnel.run_type", Run(run.experiment, run.id).get_tags())
         self.assertIn("outputs/model.pkl", best.get_file_names())
         self.assertEqual(len(list(run.get_children())), 3)
         with redirect_stdout(io.StringIO()):

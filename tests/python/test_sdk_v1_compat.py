@@ -227,6 +227,25 @@ class StepRunsTest(test_sdk.SdkTestBase):
         self.assertEqual(list(run.get_children(type="azureml.scriptrun")), [])
         self.assertEqual(len(list(run.get_children(recursive=True))), 2)  # no step here has children
 
+    def test_a_script_run_opened_again_is_a_script_run(self):
+        # Experiment.submit(ScriptRunConfig) gives a ScriptRun (type azureml.scriptrun); the
+        # same run from Run(experiment, id), Run.get and get_runs() was a PipelineRun saying
+        # Finished.
+        from azureml.core import ScriptRunConfig
+        with redirect_stdout(io.StringIO()):
+            run = self.exp.submit(ScriptRunConfig(source_directory="src", script="prep.py",
+                                                  arguments=["--out", "outputs/rows", "--n", 3]))
+            run.wait_for_completion(show_output=False)
+            pipeline = self.submit([self.prep(PipelineData("p", datastore=self.ds))])
+        for again in (Run(self.exp, run.id), Run.get(self.ws, run.id),
+                      next(r for r in self.exp.get_runs() if r.id == run.id)):
+            self.assertEqual((type(again).__name__, again.type, again.get_status()),
+                             ("ScriptRun", "azureml.scriptrun", "Completed"))
+            self.assertNotIn("runnel.run_type", again.get_tags())
+            self.assertIn("outputs/rows/rows.txt", again.get_file_names())
+        self.assertEqual([r.id for r in self.exp.get_runs(type="azureml.scriptrun")], [run.id])
+        self.assertEqual(Run(self.exp, pipeline.id).type, "azureml.PipelineRun")
+
     def test_get_children_recursive_includes_the_trials_of_a_sweep(self):
         from azureml.core import ScriptRunConfig
         from azureml.pipeline.steps import HyperDriveStep

@@ -476,14 +476,16 @@ class Experiment:
         from .script_run import ScriptRunConfig
         from .publishing import PipelineEndpoint, PublishedPipeline
         if isinstance(config, (ScriptRunConfig, Estimator)):
-            from .runs import ScriptRun
+            from .runs import RUN_TYPE_TAG, ScriptRun
+            tags = dict(tags or {}, **{RUN_TYPE_TAG: ScriptRun.type})
             run = config._as_pipeline(self.workspace)._submit(self, tags=tags, **kwargs)
             run.__class__ = ScriptRun  # the step's metrics, files and models, as the SDK's ScriptRun
             return run
         from .hyperdrive import HyperDriveConfig
         if isinstance(config, HyperDriveConfig):
             from .hyperdrive import HyperDriveStep
-            from .runs import _ExperimentHyperDriveRun
+            from .runs import RUN_TYPE_TAG, _ExperimentHyperDriveRun
+            tags = dict(tags or {}, **{RUN_TYPE_TAG: _ExperimentHyperDriveRun.type})
             run = Pipeline(self.workspace, [HyperDriveStep("hyperdrive", config)])._submit(self, tags=tags, **kwargs)
             run.__class__ = _ExperimentHyperDriveRun
             return run

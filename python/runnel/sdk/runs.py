@@ -10,6 +10,7 @@ steps to stop and re-raises. Runs still going when the interpreter exits are wai
 import atexit
 import json
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -107,6 +108,13 @@ class _RunBase:
         return False
 
 
+# The tag that says what an Experiment.submit() made the run (the SDK's run type): a
+# ScriptRunConfig / Estimator run is "azureml.scriptrun", a HyperDriveConfig run "hyperdrive".
+# Kept on the pipeline run so that Run(experiment, id), Run.get and get_runs() give the
+# same class back; get_tags() does not show it.
+RUN_TYPE_TAG = "runnel.run_type"
+
+
 class PipelineRun(_RunBase):
     """A submitted pipeline run: status, steps, metrics, cancel."""
 
@@ -134,6 +142,11 @@ class PipelineRun(_RunBase):
             rec = ws._native.get_pipeline_run_record(nat.id)
             experiment = Experiment(ws, rec["experiment"] if rec else "default")
         run._setup(ws, experiment, nat, None)
+        if cls is PipelineRun:
+            kind = {"azureml.scriptrun": ScriptRun, "hyperdrive": _ExperimentHyperDriveRun}.get(
+                PipelineRun.get_tags(run, _all=True).get(RUN_TYPE_TAG))
+            if kind is not None:
+                run.__class__ = kind
         return run
 
     @staticmethod
@@ -180,7 +193,7 @@ class PipelineRun(_RunBase):
 
     status = property(get_status)
 
-    def get_tags(self):
+    def get_tags(self, _all=False):
         """The tags given at submit, then those the steps set with run.parent.tag / set_tags
         (read from their metrics files, as get_metrics reads run.parent.log)."""
         from runnel import parent as _parent
@@ -190,6 +203,9 @@ class PipelineRun(_RunBase):
             tags = {}
         if not isinstance(tags, dict):
             tags = {}
+        if _all:
+            return tags
+        tags.pop(RUN_TYPE_TAG, None)
         records = _parent.parent_records(_parent.metrics_files(self._step_run_dirs()))
         tags.update(_parent.logged(records, "tag"))
         return tags
@@ -726,10 +742,23 @@ class _ChildRun(_RunBase):
         return {"hyperparameters": json.dumps(self._info.get("parameters") or {}, sort_keys=True)}
 
     def get_details(self):
-        args = []
-        for k, v in sorted((self._info.get("parameters") or {}).items()):
-            args += [k if k.startswith("-") else "--" + k, str(v)]
-        return {"runId": self.id, "status": self.get_status(), "runDefinition": {"arguments": args},
+        """runDefinition holds the trial's script and its whole argument list, the
+        ScriptRunConfig's fixed arguments first and the sampled hyperparameters after them,
+        as in the SDK (notebooks read the best trial's values from it)."""
+        script, args = None, None
+        try:
+            with open(os.path.join(self._info.get("log_dir", ""), "command.txt")) as f:
+                words = shlex.split(f.read())
+            if len(words) >= 2 and os.path.basename(words[0]).startswith("python") and words[1].endswith(".py"):
+                script, args = words[1], words[2:]
+        except (OSError, ValueError):
+            pass
+        if args is None:  # no command recorded (a command trial): the sampled values
+            args = []
+            for k, v in sorted((self._info.get("parameters") or {}).items()):
+                args += [k if k.startswith("-") else "--" + k, str(v)]
+        return {"runId": self.id, "status": self.get_status(),
+                "runDefinition": {"script": script, "arguments": args},
                 "properties": {"reused_from": self._info.get("reused_from"),
                                "reason": self._info.get("reason") or None}}
 
