@@ -394,11 +394,13 @@ ComponentSpec parse_component(const YamlDoc& doc, const yaml::Node& node,
                  "parallel, type: pipeline)");
     }
   }
-  // The type first: a parallel or pipeline component has keys a command one does not.
-  check_keys(doc, es, prefix,
-             {"$schema", "name", "version", "display_name", "description", "type", "tags",
-              "is_deterministic", "inputs", "outputs", "code", "environment", "command",
-              "resources", "environment_variables", "distribution", "properties"});
+  // The type first: a parallel or pipeline component has keys a command one does not. Other
+  // keys are ignored with a warning, as az ml ignores them (azureml-examples'
+  // 6a_tf_hello_world component has `compute:`); --strict makes them errors.
+  warn_unknown_keys(doc, es, prefix,
+                    {"$schema", "name", "version", "display_name", "description", "type", "tags",
+                     "is_deterministic", "inputs", "outputs", "code", "environment", "command",
+                     "resources", "environment_variables", "distribution", "properties"});
   for (const auto& x : es) {
     std::string p = join(prefix, x.name);
     read_common_entry(doc, x, p, &c);

@@ -57,6 +57,23 @@ TEST_F(YamlV2Samples, CuratedEnvironmentsAreMarkedAndSurviveTheSpecJson) {
   EXPECT_FALSE(back.steps[2].environment_curated);
 }
 
+// azureml-examples' basics/6a_tf_hello_world component file has `compute:`, which az ml
+// ignores: a warning at its line, the component still read; an error under --strict.
+TEST_F(YamlV2Samples, AComponentFilesUnknownKeyIsAWarning) {
+  dir_.write("component.yml",
+             "type: command\nname: tf_hello\nversion: 1\ncompute: azureml:gpu-cluster\n"
+             "command: echo $TF_CONFIG\ndistribution: {type: tensorflow, worker_count: 2}\n");
+  std::string yaml = "type: pipeline\njobs:\n  tf_job:\n    component: ./component.yml\n";
+  PipelineSpec p = load(yaml);
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_TRUE(has_message(p, "component.yml:4:1: compute: unknown key 'compute'; it is ignored"));
+  std::string msg = testing_spec::invalid_argument_of([&] {
+    load_pipeline_yaml_string(yaml, dir_.path("pipeline.yml"), LoadOptions{.strict = true});
+  });
+  EXPECT_NE(msg.find("component.yml:4:1: compute: unknown key 'compute'"), std::string::npos)
+      << msg;
+}
+
 TEST_F(YamlV2Samples, CuratedEnvironmentOfAComponentFileReachesTheStep) {
   dir_.write("train.yml",
              "type: command\ncommand: echo hi\n"
