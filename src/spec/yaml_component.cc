@@ -206,9 +206,13 @@ std::string parse_code(const YamlDoc& doc, const Entry& e, const std::string& pa
          "create it or fix the path (relative to the YAML file's folder)");
   }
   if (!fs::is_directory(st)) {
-    fail(doc, e.value, path, "code '" + text + "' is a file, not a folder",
-         "point code at the folder holding the script (e.g. code: ./src) and name the script "
-         "in command");
+    // Azure ML uploads a code file alone; here its folder is the snapshot (the file is in
+    // it, at the working directory's top, as there; more files key reuse, never fewer).
+    note_not_honoured(doc, e, path, "code file",
+                      "code names a file ('" + text +
+                          "'): the step's snapshot is the folder holding it (Azure ML uploads "
+                          "the file alone)");
+    return fs::path(abs).parent_path().string();
   }
   return abs;
 }

@@ -167,10 +167,8 @@ TEST_F(LoaderErrors, MissingCodeFolder) {
                "jobs.a.code", "create it or fix the path");
 }
 
-TEST_F(LoaderErrors, CodeIsAFile) {
-  expect_error(std::string(kHead) + "  a:\n    command: echo\n    code: ./src/train.py\n", 5,
-               "jobs.a.code", "point code at the folder");
-}
+// (code naming a file is read as its folder, as Azure ML takes it:
+// YamlV2Samples.CodeNamingAFileSnapshotsItsFolder)
 
 TEST_F(LoaderErrors, MissingComponentFile) {
   expect_error(std::string(kHead) + "  a:\n    component: ./components/none.yml\n", 4,

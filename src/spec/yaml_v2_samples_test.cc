@@ -74,6 +74,19 @@ TEST_F(YamlV2Samples, AComponentFilesUnknownKeyIsAWarning) {
       << msg;
 }
 
+// `code:` naming a file (azureml-examples' doris-test model_registry component): its folder
+// is the snapshot, with a note; a missing one is still an error.
+TEST_F(YamlV2Samples, CodeNamingAFileSnapshotsItsFolder) {
+  PipelineSpec p =
+      load("type: pipeline\njobs:\n  a:\n    code: ./src/score.py\n    command: python score.py\n");
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(p.steps[0].code_dir, dir_.path("src"));
+  EXPECT_TRUE(has_message(p, "code names a file ('./src/score.py')"));
+  EXPECT_NE(error_of("type: pipeline\njobs:\n  a:\n    code: ./src/nope.py\n    command: x\n")
+                .find("does not exist"),
+            std::string::npos);
+}
+
 TEST_F(YamlV2Samples, CuratedEnvironmentOfAComponentFileReachesTheStep) {
   dir_.write("train.yml",
              "type: command\ncommand: echo hi\n"
