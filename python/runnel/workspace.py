@@ -31,7 +31,30 @@ class Workspace:
 
     def __init__(self, path=None, name=None):
         self.path = os.path.abspath(path) if path else None
-        self.name = name or (os.path.basename(self.path) if self.path else "offline")
+        self._azure = None
+        # As the SDK's Workspace names it: its Azure config file's workspace_name, else the
+        # name in .runnel/config.json, else the folder's name.
+        self.name = name or (self._azure_config().get("workspace_name") or self._config().get("name")
+                             or os.path.basename(self.path) if self.path else "offline")
+
+    def _azure_config(self):
+        """The keys of the config file the SDK's from_config reads from this workspace's folder
+        (.azureml/config.json, ...), else {}; the engine sets AZUREML_ARM_* from the same file."""
+        if self._azure is None:
+            self._azure = {}
+            if self.path:
+                from .sdk import workspace_config  # the standard library only
+                found = workspace_config.find_config(self.path)
+                try:
+                    self._azure = workspace_config.read_config(found) if found else {}
+                except (OSError, ValueError):
+                    self._azure = {}
+        return self._azure
+
+    # The SDK's scope properties, as python/runnel/sdk/core.py's Workspace reports them.
+    subscription_id = property(lambda self: self._azure_config().get("subscription_id") or "local")
+    resource_group = property(lambda self: self._azure_config().get("resource_group") or "local")
+    location = property(lambda self: self._azure_config().get("location") or "local")
 
     @classmethod
     def from_config(cls, path=None, **_ignored):

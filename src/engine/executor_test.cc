@@ -701,5 +701,27 @@ TEST_F(ExecutorTest, AnotherDestinationIsAnotherStep) {
   EXPECT_EQ(statuses({"a"}), (Names{"Finished"}));
 }
 
+// Azure ML's run variables: a step script builds its MLClient or Workspace from them.
+TEST_F(ExecutorTest, StepsGetAzureRunVariablesNamingTheirWorkspaceAndExperiment) {
+  ASSERT_EQ(run(pipeline({make_step("a")})), "Finished");
+  const auto env = fake_->find_launched(step("a").step_run_id).value().env;
+  EXPECT_EQ(env.at("AZUREML_ARM_SUBSCRIPTION"), "local");
+  EXPECT_EQ(env.at("AZUREML_ARM_RESOURCEGROUP"), "local");
+  EXPECT_EQ(env.at("AZUREML_ARM_WORKSPACE_NAME"), ws_.name());
+  EXPECT_EQ(env.at("AZUREML_ARM_PROJECT_NAME"), run_record().experiment);
+  EXPECT_EQ(env.at("AZUREML_RUN_ID"), step("a").step_run_id);
+}
+
+TEST_F(ExecutorTest, AzureRunVariablesComeFromTheWorkspacesConfigFile) {
+  fs::create_directories(fs::path(ws_.root()) / ".azureml");
+  std::ofstream(fs::path(ws_.root()) / ".azureml" / "config.json")
+      << R"({"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ml-ws"})";
+  ASSERT_EQ(run(pipeline({make_step("a")})), "Finished");
+  const auto env = fake_->find_launched(step("a").step_run_id).value().env;
+  EXPECT_EQ(env.at("AZUREML_ARM_SUBSCRIPTION"), "sub-1");
+  EXPECT_EQ(env.at("AZUREML_ARM_RESOURCEGROUP"), "rg-1");
+  EXPECT_EQ(env.at("AZUREML_ARM_WORKSPACE_NAME"), "ml-ws");
+}
+
 }  // namespace
 }  // namespace runnel

@@ -18,6 +18,7 @@
 #include "core/fs.h"
 #include "core/ids.h"
 #include "data/materialize.h"
+#include "engine/azure_env.h"
 #include "engine/execution_impl.h"
 #include "engine/reconcile.h"
 #include "exec/container.h"
@@ -258,6 +259,7 @@ void PipelineExecution::Impl::prepare_and_launch(int i) {
     env["RUNNEL_PIPELINE_RUN_ID"] = run_id;
     env["RUNNEL_WORKSPACE"] = ws.root();
     env["AZUREML_RUN_ID"] = s.state.step_run_id;
+    add_azure_run_variables(azure_run_scope(ws), experiment, &env);
     for (const auto& [k, v] : renv.variables) env[k] = v;
     for (const auto& [k, v] : st.env_vars) {
       if (v.find("${{") == std::string::npos) {

@@ -286,6 +286,28 @@ class StepRunsTest(test_sdk.SdkTestBase):
         with self.assertRaisesRegex(ValueError, "output of two steps of this pipeline"):
             Pipeline(self.ws, [prep, prep2])._native()
 
+    def test_a_step_gets_azures_run_variables_and_builds_its_workspace_from_them(self):
+        # Step scripts written for Azure build their Workspace (or MLClient) from the variables
+        # Azure ML sets in each run; they name this workspace, as its config file has it.
+        self.write(".azureml/config.json",
+                   json.dumps({"subscription_id": "sub-9", "resource_group": "rg-9", "workspace_name": "unit"}))
+        self.write("src/scope.py", "import json, os\nfrom azureml.core import Run, Workspace\n"
+                   "ws = Workspace(subscription_id=os.environ['AZUREML_ARM_SUBSCRIPTION'],\n"
+                   "               resource_group=os.environ['AZUREML_ARM_RESOURCEGROUP'],\n"
+                   "               workspace_name=os.environ['AZUREML_ARM_WORKSPACE_NAME'])\n"
+                   "run = Run.get_context(); mine = run.experiment.workspace\n"
+                   "print('SCOPE', json.dumps({'env': [os.environ[k] for k in ('AZUREML_ARM_SUBSCRIPTION',\n"
+                   "    'AZUREML_ARM_RESOURCEGROUP', 'AZUREML_ARM_WORKSPACE_NAME', 'AZUREML_ARM_PROJECT_NAME')],\n"
+                   "    'ws': [ws.subscription_id, ws.resource_group, ws.name, ws.path],\n"
+                   "    'run': [mine.subscription_id, mine.resource_group, mine.name, run.experiment.name]}))\n")
+        run = self.submit([PythonScriptStep("scope.py", name="scope", source_directory="src")])
+        self.assertEqual(run.get_status(), "Finished", run.find_step_run("scope")[0].get_stderr_log())
+        out = run.find_step_run("scope")[0].get_stdout_log()
+        seen = json.loads(out.split("SCOPE ", 1)[1].splitlines()[0])
+        self.assertEqual(seen["env"], ["sub-9", "rg-9", "unit", "compat"])
+        self.assertEqual(seen["ws"], ["sub-9", "rg-9", "unit", self.ws.path])
+        self.assertEqual(seen["run"], ["sub-9", "rg-9", "unit", "compat"])
+
     def test_submit_keywords_are_honoured(self):
         self.write("src/boom.py", "import sys\nsys.exit(2)\n")
         self.write("src/slow.py", "import time\ntime.sleep(1.5)\nprint('slow done')\n")
