@@ -56,6 +56,9 @@ class Run:
         from .sdk.runs import PipelineRun
         if not isinstance(run_id, str) or not run_id:
             raise ValueError("Run.get: run_id must be a non-empty str, not %r" % (run_id,))
+        if not hasattr(workspace, "_native"):  # a step's run.experiment.workspace
+            from .sdk.core import _as_workspace
+            workspace = _as_workspace(workspace)
         rec = workspace._native.get_pipeline_run_record(run_id)
         if rec is not None:
             return PipelineRun._attach(workspace, rec["id"], _experiment)
@@ -218,6 +221,13 @@ class Run:
             return None
         import time
         return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000.0)) + ".%03dZ" % (ms % 1000)
+
+    def get_portal_url(self):
+        """Where this run's records are kept (the SDK gives its studio page): its folder under
+        .runnel/runs/; `runnel serve` shows it in the studio. None offline."""
+        if self._ctx is None:
+            return None
+        return "file://" + os.path.join(self._ctx.get("workspace") or "", ".runnel", "runs", self.id)
 
     def get_details(self):
         return {
@@ -525,6 +535,10 @@ class Run:
         n = str(name).replace("\\", "/")
         if n.startswith(_OUTPUTS_PREFIX) and self._ctx is not None:
             p = self._output_path(n)
+            if os.path.exists(p):
+                return p
+        if self._ctx is not None and not os.path.exists(n):
+            p = self._output_path(n)  # where upload_file(name, ...) put it
             if os.path.exists(p):
                 return p
         return os.path.abspath(n)

@@ -118,6 +118,7 @@ class Datastore:
         if workspace is not None and workspace.path:
             root = os.path.join(workspace.path, ".runnel", "datastores", name)
         self.path = root
+        self.root = root  # the SDK Datastore's name for it
 
     @classmethod
     def get(cls, workspace, datastore_name):
@@ -126,6 +127,29 @@ class Datastore:
     @classmethod
     def get_default(cls, workspace):
         return workspace.get_default_datastore()
+
+    def _sdk(self):
+        """This datastore as the SDK's Datastore (python/runnel/sdk), which copies files in and
+        out (local folders and object stores alike) through runnel's native module."""
+        if self.workspace is None or not self.workspace.path:
+            raise RuntimeError("Datastore %r of an offline run: there is no workspace to copy to; "
+                               "submit the script as a step of a runnel pipeline" % self.name)
+        from .sdk import core
+        return core.Datastore(core.Workspace(path=self.workspace.path), self.name)
+
+    # What step scripts call on run.experiment.workspace's datastores, as the SDK has them.
+    def upload(self, src_dir, target_path=None, overwrite=False, show_progress=True):
+        return self._sdk().upload(src_dir, target_path=target_path, overwrite=overwrite,
+                                  show_progress=show_progress)
+
+    def upload_files(self, files, relative_root=None, target_path=None, overwrite=False,
+                     show_progress=True):
+        return self._sdk().upload_files(files, relative_root=relative_root, target_path=target_path,
+                                        overwrite=overwrite, show_progress=show_progress)
+
+    def download(self, target_path, prefix=None, overwrite=False, show_progress=True):
+        return self._sdk().download(target_path, prefix=prefix, overwrite=overwrite,
+                                    show_progress=show_progress)
 
     def __repr__(self):
         return "Datastore(name=%r, path=%r)" % (self.name, self.path)

@@ -308,6 +308,29 @@ class StepRunsTest(test_sdk.SdkTestBase):
         self.assertEqual(seen["ws"], ["sub-9", "rg-9", "unit", self.ws.path])
         self.assertEqual(seen["run"], ["sub-9", "rg-9", "unit", "compat"])
 
+    def test_a_steps_own_workspace_serves_what_step_scripts_ask_of_it(self):
+        # run.experiment.workspace in a step: its datastores upload, Run.get and Dataset
+        # factories take it, and a file given to upload_file downloads again by that name.
+        self.write("data/rows.csv", "a,b\n1,2\n")
+        self.ds.upload_files([os.path.join(self.ws.path, "data/rows.csv")], target_path="in",
+                             overwrite=True, show_progress=False)
+        self.write("src/uses.py", "import os\nfrom azureml.core import Dataset, Run\n"
+                   "run = Run.get_context(); ws = run.experiment.workspace; store = ws.get_default_datastore()\n"
+                   "open('result.txt', 'w').write('r1')\n"
+                   "store.upload_files(['result.txt'], target_path='published', overwrite=True)\n"
+                   "assert Run.get(ws, run.id).id == run.id\n"
+                   "tab = Dataset.Tabular.from_delimited_files((store, 'in/rows.csv'))\n"
+                   "print('ROWS', len(tab.to_pandas_dataframe()))\n"
+                   "run.upload_file('notes/n.txt', 'result.txt'); run.download_file('notes/n.txt', 'back.txt')\n"
+                   "print('BACK', open('back.txt').read())\n")
+        run = self.submit([PythonScriptStep("uses.py", name="uses", source_directory="src")])
+        step = run.find_step_run("uses")[0]
+        self.assertEqual(run.get_status(), "Finished", step.get_stderr_log())
+        self.assertIn("ROWS 1", step.get_stdout_log())
+        self.assertIn("BACK r1", step.get_stdout_log())
+        with open(os.path.join(self.ds.root, "published", "result.txt")) as f:
+            self.assertEqual(f.read(), "r1")
+
     def test_submit_keywords_are_honoured(self):
         self.write("src/boom.py", "import sys\nsys.exit(2)\n")
         self.write("src/slow.py", "import time\ntime.sleep(1.5)\nprint('slow done')\n")

@@ -33,6 +33,8 @@ def _paths(path):
             out.append(p)
         elif isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], Datastore):
             out.append((p[0]._native, p[1]))
+        elif isinstance(p, tuple) and len(p) == 2 and hasattr(p[0], "_sdk"):
+            out.append((p[0]._sdk()._native, p[1]))  # a datastore of a step's run.experiment.workspace
         elif isinstance(p, (DataPath, DataReference)):
             out.append((p.datastore._native, p.path_on_datastore or ""))
         else:
