@@ -261,6 +261,16 @@ void register_env(CLI::App& app, CliGlobals& g) {
   build->callback([a, &g] {
     Workspace ws = open_workspace(g);
     ResolvedEnvironment r = resolve_environment(ws, a->name);
+    if (!r.image.empty()) {
+      // Its image too (a Dockerfile built, packages over an image), as a local step would.
+      env::ImageDecision d = prepare_image(ws, r, "local");
+      if (!d.warning.empty()) std::cerr << "warning: " << d.warning << "\n";
+      std::cout << "Environment " << r.name << " version " << r.version << ": "
+                << (d.run_image.empty() ? "runs on this machine (" + r.python + ")"
+                                        : "image " + d.run_image + " (" + d.runtime + ")")
+                << "\n";
+      return;
+    }
     if (r.build_digest.empty()) {
       std::cout << "Environment " << a->name << " has no packages to build; it runs " << r.python
                 << "\n";

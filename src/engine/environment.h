@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "env/definition.h"
+#include "env/image.h"
 #include "runnel/workspace.h"
 #include "store/metadata_store.h"
 
@@ -49,6 +50,16 @@ struct ResolvedEnvironment {
 // instead, and `fallback_note` says so.
 ResolvedEnvironment resolve_environment(const Workspace& ws, const std::string& name,
                                         bool curated = false, std::string* fallback_note = nullptr);
+
+// The container image the steps of `renv` (which names one) run in on a backend of `type`
+// ("local", "slurm"), as env::decide_image decides under the workspace's `environments`
+// settings: a Docker build context is built first (local only), and pip packages over an
+// image go into a derived image; each is built once and cached, so a later call (a step,
+// `runnel env build`, the SDK's Environment.build) finds it made. `warning` says why the
+// steps would run on the host instead. Throws Error(kInvalidArgument) when a build fails
+// and the policy does not let the steps run on the host.
+env::ImageDecision prepare_image(const Workspace& ws, const ResolvedEnvironment& renv,
+                                 const std::string& type);
 
 // The definition of a stored version (versions saved without a definition file are an
 // interpreter plus variables).

@@ -193,6 +193,30 @@ void bind_workspace(py::module_& m) {
           },
           "name"_a, "definition_json"_a)
       .def(
+          "build_environment",
+          [](const Workspace& ws, const std::string& name) {
+            // As `runnel env build`: its packages (a venv, once) and its image (a Dockerfile,
+            // packages over an image, once), as a local step would get them.
+            ResolvedEnvironment r;
+            env::ImageDecision d;
+            {
+              py::gil_scoped_release nogil;
+              r = resolve_environment(ws, name);
+              if (!r.image.empty()) d = prepare_image(ws, r, "local");
+            }
+            py::dict out;
+            out["name"] = r.name;
+            out["version"] = r.version;
+            out["python"] = r.python;
+            out["python_version"] = r.python_version;
+            out["packages"] = r.packages;
+            out["image"] = d.run_image;
+            out["runtime"] = d.runtime;
+            out["warning"] = d.warning;
+            return out;
+          },
+          "name"_a)
+      .def(
           "get_environment_definition",
           [](const Workspace& ws, const std::string& name, int version) -> py::object {
             auto e = ws.store().get_environment(name, version);

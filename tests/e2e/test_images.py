@@ -457,6 +457,43 @@ class PodmanTest(ImageTestBase):
         self.built_images(p, "localhost/runnel-build")
         self.assertEqual(read(self.steps()[list(self.steps())[0]]["stdout"]).strip(), "from-sdk-dockerfile")
 
+    def test_sdk_environment_build_makes_the_image_before_any_step(self):
+        # Environment.build(ws).wait_for_completion() and build_local build the image now (the
+        # notebooks' cell before submitting); `runnel env build` and the step find it made.
+        from sdk_util import PYTHON_PKG, native_built
+        self.assertTrue(native_built(), "runnel's native module is not built (target runnel_python)")
+        script = self.write("ws/sdk_build.py", """
+            from azureml.core import Environment, Experiment, ScriptRunConfig, Workspace
+            ws = Workspace.from_config()
+            env = Environment.from_dockerfile("sdk-pre", "FROM %s\\nLABEL runnel.test=%s-pre\\nRUN echo prebuilt > /marker\\n")
+            details = env.build(ws).wait_for_completion(show_output=True)
+            assert details["status"] == "Succeeded" and details["imageName"].startswith("localhost/runnel-build:"), details
+            assert env.get_image_details(ws)["dockerImage"]["name"] == details["imageName"]
+            assert env.build_local(ws, useDocker=True)["imageName"] == details["imageName"]
+            print("BUILT", details["imageName"])
+            """ % (IMAGE, self.dir))
+        p = subprocess.run([PYTHON, script], cwd=self.ws, capture_output=True, text=True, timeout=300,
+                           env=clean_env(PYTHONPATH=PYTHON_PKG, PYTHONDONTWRITEBYTECODE="1"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        built = self.built_images(p, "localhost/runnel-build")
+        self.assertEqual(len(built), 1, p.stderr)  # once: get_image_details and build_local found it
+        self.assertIn("BUILT " + built[0], p.stdout)
+        q = self.runnel("env", "build", "sdk-pre")
+        self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
+        self.assertIn("image " + built[0] + " (podman)", q.stdout)
+        self.assertNotIn("building image", q.stderr)
+        path = self.write("pre.yml", """
+            type: pipeline
+            jobs:
+              a:
+                environment: azureml:sdk-pre@latest
+                command: cat /marker > ${{outputs.o}}/m.txt
+                outputs: {o: {type: uri_folder}}
+            """)
+        r = self.run_pipeline(path, timeout=300)
+        self.assertNotIn("building image", r.stderr)
+        self.assertEqual(read(os.path.join(self.steps()["a"]["outputs"]["o"], "m.txt")).strip(), "prebuilt")
+
     def test_pip_packages_go_into_a_derived_image_built_once(self):
         from test_environments import build_wheels
         wheels = build_wheels(os.path.join(self.dir, "w"))

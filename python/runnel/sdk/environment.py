@@ -9,6 +9,7 @@ interpreter. Plain values; not synchronized.
 import copy
 import json
 import os
+import sys
 
 from . import curated_environments
 from ._native import native
@@ -477,15 +478,64 @@ class Environment:
         env.version = None
         return env
 
-    def get_image_details(self, workspace):
-        raise NotImplementedError("Environment.get_image_details: runnel does not build images yet")
+    def _build_now(self, workspace):
+        """Registers this environment (the same definition keeps its version) and builds it
+        as its first local step would, through `runnel env build`'s code: its packages (a venv,
+        once) and its image (a Dockerfile, packages over an image; once). A dict."""
+        from .core import _as_workspace
+        ws = _as_workspace(workspace)
+        registered = self.register(ws)
+        out = dict(ws._native.build_environment("%s:%s" % (registered.name, registered.version)))
+        if out.get("warning"):
+            print("warning: " + out["warning"], file=sys.stderr)
+        return out
 
     def build(self, workspace, image_build_compute=None):
-        raise NotImplementedError("Environment.build: runnel does not build environments yet; "
-                                  "the package list is recorded with the environment")
+        """Builds this environment now instead of at its first step (the SDK builds its image
+        in the workspace's registry); a failed build raises, saying why. Returns an
+        ImageBuildDetails: wait_for_completion() gives what was built."""
+        return ImageBuildDetails(self._build_now(workspace))
+
+    def build_local(self, workspace, platform=None, **kwargs):
+        """Builds this environment on this machine (as build(); useDocker and
+        pushImageToWorkspaceAcr are accepted: the image, if any, stays in local podman).
+        Returns what was built, as ImageBuildDetails.wait_for_completion() does."""
+        details = ImageBuildDetails(self._build_now(workspace))
+        return details.wait_for_completion(show_output=True)
+
+    def get_image_details(self, workspace):
+        """The image this environment's steps run in (built first if it is not yet): a dict
+        with the SDK's dockerImage.name and dockerImage.registry.address; name None when
+        its steps run on the host."""
+        d = self._build_now(workspace)
+        image = d.get("image") or None
+        return {"dockerImage": {"name": image, "registry": {"address": "localhost" if image else None}},
+                "imageExistsInRegistry": bool(image), "pythonEnvironment": {"interpreterPath": d.get("python")}}
 
     def __repr__(self):
         return "Environment(name=%r, version=%r)" % (self.name, self.version)
+
+
+class ImageBuildDetails:
+    """What Environment.build returns (the SDK's ImageBuildDetails): the build is done when
+    it is returned; status is "Succeeded"."""
+
+    def __init__(self, details):
+        self._details = details
+        self.status = "Succeeded"
+
+    def wait_for_completion(self, show_output=False):
+        d = self._details
+        if show_output:
+            where = ("image %s (%s)" % (d["image"], d["runtime"]) if d.get("image")
+                     else "%s (%d packages)" % (d.get("python"), len(d.get("packages") or [])))
+            print("Environment %s version %s built: %s" % (d.get("name"), d.get("version"), where))
+        return {"status": self.status, "environment": d.get("name"), "version": str(d.get("version")),
+                "imageName": d.get("image") or None, "python": d.get("python"),
+                "pythonVersion": d.get("python_version"), "packages": list(d.get("packages") or [])}
+
+    def __repr__(self):
+        return "ImageBuildDetails(status=%r, image=%r)" % (self.status, self._details.get("image") or None)
 
 
 class DockerConfiguration:
