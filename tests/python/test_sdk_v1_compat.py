@@ -205,6 +205,10 @@ class StepRunsTest(test_sdk.SdkTestBase):
         self.assertEqual(len(run.get_steps()), 2)
         (train,) = run.find_step_run("train")
         self.assertEqual(run.find_step_run("nope"), [])
+        # runDefinition: the script and its arguments (data as the step's placeholders).
+        definition = train.get_details()["runDefinition"]
+        self.assertEqual(definition["script"], "train.py")
+        self.assertEqual(definition["arguments"][0], "--in")
         self.assertEqual(train.pipeline_run_id, run.id)
         self.assertIn("rows 2 lr 0.1", train.get_stdout_log())
         self.assertEqual(train.get_stderr_log().strip(), "to stderr")
@@ -244,6 +248,8 @@ class StepRunsTest(test_sdk.SdkTestBase):
             self.assertNotIn("runnel.run_type", again.get_tags())
             self.assertIn("outputs/rows/rows.txt", again.get_file_names())
         self.assertEqual([r.id for r in self.exp.get_runs(type="azureml.scriptrun")], [run.id])
+        self.assertEqual(run.get_details()["runDefinition"]["script"], "prep.py")
+        self.assertEqual(run.get_details()["runDefinition"]["arguments"], ["--out", "outputs/rows", "--n", "3"])
         self.assertEqual(Run(self.exp, pipeline.id).type, "azureml.PipelineRun")
 
     def test_get_children_recursive_includes_the_trials_of_a_sweep(self):

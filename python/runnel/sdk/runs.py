@@ -551,10 +551,25 @@ class StepRun(_RunBase):
                 "error": (_error_details(_step_error_message(r, self._source_dir()))
                           if r.get("status") == "Failed" or r.get("error") else None),
                 "inputDatasets": inputs, "outputDatasets": outputs,
-                "runDefinition": {"script": None, "arguments": [], "target": r.get("compute") or "local"},
+                "runDefinition": dict(self._run_definition(), target=r.get("compute") or "local"),
                 "submittedBy": os.environ.get("USER") or "local",
                 "logFiles": {"logs/" + n: os.path.join(self._source_dir(), "logs", n)
                              for n in ("stdout.txt", "stderr.txt")}}
+
+    def _run_definition(self):
+        """The SDK's runDefinition script, arguments and command, from this step's command in
+        the pipeline run's spec (parameter values in it; data as ${{inputs.X}} / ${{outputs.X}}):
+        `python train.py --lr 0.1` has script train.py and arguments [--lr, 0.1]."""
+        rec = self.parent._ws._native.get_pipeline_run_record(self.parent.id) or {}
+        try:
+            spec = json.loads(rec.get("spec_json") or "{}")
+            command = next((st.get("command") for st in spec.get("steps") or [] if st.get("name") == self.name), "")
+            words = shlex.split(command or "")
+        except ValueError:
+            command, words = "", []
+        if len(words) >= 2 and os.path.basename(words[0]).startswith("python") and words[1].endswith(".py"):
+            return {"script": words[1], "arguments": words[2:], "command": ""}
+        return {"script": None, "arguments": [], "command": command or ""}
 
     def get_details_with_logs(self):
         """get_details() with each log file's text, and STDOUT, STDERR and JOBLOG as the SDK adds them."""
