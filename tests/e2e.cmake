@@ -21,7 +21,7 @@ function(runnel_add_e2e name)
 endfunction()
 
 foreach(_e2e_name bad_input failures demo cli retries v1_scripts reuse confinement units_cli distribution
-                  job_cli single_jobs)
+                  job_cli single_jobs models)
   runnel_add_e2e(${_e2e_name})
 endforeach()
 unset(_e2e_name)

@@ -149,6 +149,43 @@ def autolog(*_args, **_kwargs):
     """Accepted; runnel records only what the script logs itself."""
 
 
+class ModelVersion:
+    """What register_model returns (MLflow's ModelVersion): name, version, source."""
+
+    def __init__(self, name, version, source):
+        self.name, self.version, self.source = name, str(version), source
+
+    def __repr__(self):
+        return "<ModelVersion: name=%r, version=%r>" % (self.name, self.version)
+
+
+def _model_path(model_uri):
+    """The local folder a model URI names: runs:/<this run's id>/<p> is this step's
+    outputs/<p> (where log_model saved it), file:// and plain paths are themselves."""
+    if model_uri.startswith("runs:/"):
+        run_id, _, rel = model_uri[len("runs:/"):].partition("/")
+        if run_id != _run().id:
+            raise ValueError("register_model: %s names run %s; inside a step runs:/ URIs name the step's "
+                             "own run (%s); register another run's model with `runnel model create "
+                             "--name NAME --path %s`" % (model_uri, run_id, _run().id, model_uri))
+        return os.path.join(os.getcwd(), "outputs", rel)
+    return model_uri[len("file://"):] if model_uri.startswith("file://") else model_uri
+
+
+def register_model(model_uri, name, **_ignored):
+    """Registers the model at `model_uri` as the next version of `name`, in the workspace's
+    models (where Model.register and `runnel model create` keep them), type mlflow_model."""
+    from runnel.model import Model
+    path = _model_path(model_uri)
+    if not os.path.exists(path):
+        raise FileNotFoundError("register_model: %s (%s) does not exist; save or log the model first"
+                                % (model_uri, path))
+    run = _run()
+    m = Model.register(None, path, name, _run_id=None if run.offline else run.id,
+                       _model_type="mlflow_model")
+    return ModelVersion(m.name, m.version, model_uri)
+
+
 _tracking_uri = ""
 
 

@@ -3,7 +3,8 @@
 save_model(model, path) writes `path/model.pkl` (pickle) and an `MLmodel` file naming
 the sklearn and python_function flavours, the layout MLflow itself writes with
 serialization_format "pickle", so either this module or the real MLflow can load it.
-log_model(model, artifact_path) saves it under the step's outputs/<artifact_path>.
+log_model(model, artifact_path) saves it under the step's outputs/<artifact_path> (and with
+registered_model_name registers it, as mlflow.register_model does).
 """
 
 import os
@@ -31,8 +32,14 @@ def save_model(sk_model, path, **_ignored):
         f.write(_MLMODEL.format(py="%d.%d.%d" % sys.version_info[:3]))
 
 
-def log_model(sk_model, artifact_path, **kwargs):
+def log_model(sk_model, artifact_path, registered_model_name=None, **kwargs):
+    """Saves the model under outputs/<artifact_path>; with registered_model_name, registers
+    it too (mlflow.register_model)."""
     save_model(sk_model, os.path.join(os.getcwd(), "outputs", artifact_path), **kwargs)
+    if registered_model_name:
+        import mlflow
+        mlflow.register_model("file://" + os.path.join(os.getcwd(), "outputs", artifact_path),
+                              registered_model_name)
 
 
 def load_model(model_uri, **_ignored):

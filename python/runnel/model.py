@@ -110,7 +110,8 @@ class Model:
     def register(workspace, model_path, model_name, tags=None, properties=None, description=None,
                  datasets=None, model_framework=None, model_framework_version=None,
                  child_paths=None, sample_input_dataset=None, sample_output_dataset=None,
-                 resource_configuration=None, _run_id=None, _experiment_name=None, **_ignored):
+                 resource_configuration=None, _run_id=None, _experiment_name=None, _model_type=None,
+                 **_ignored):
         """Copies model_path (a file or folder) into the workspace as the next version of
         model_name and returns that Model."""
         if not os.path.exists(model_path):
@@ -134,7 +135,8 @@ class Model:
                 shutil.copytree(model_path, os.path.join(tmp, base))
             else:
                 shutil.copy2(model_path, os.path.join(tmp, base))
-            meta = {"name": model_name, "version": version, "tags": dict(tags or {}),
+            meta = {"name": model_name, "version": version, "type": _model_type or "custom_model",
+                    "tags": dict(tags or {}),
                     "properties": dict(properties or {}), "description": description,
                     "model_framework": model_framework, "model_framework_version": model_framework_version,
                     "created_time": datetime.datetime.now(datetime.timezone.utc).isoformat(),

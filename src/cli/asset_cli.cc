@@ -1,10 +1,47 @@
 #include "cli/asset_cli.h"
 
-#include <iostream>
+#include <unistd.h>
 
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/fs.h"
 #include "runnel/error.h"
 
 namespace runnel::cli {
+
+TempFile::~TempFile() {
+  if (!path.empty()) remove_all(path);
+}
+
+std::string create_input_file(const Workspace& ws, const AssetArgs& a,
+                              std::map<std::string, std::string>& flags, const std::string& kind,
+                              const std::string& what, const std::string& default_type,
+                              std::unique_ptr<TempFile>* holder) {
+  if (!a.file.empty()) {
+    if (!flags["path"].empty() || !flags["type"].empty())
+      throw invalid_argument(kind + " create: --path and --type describe " + what +
+                             " without -f; with a file use --set path=... or --set type=...");
+    return a.file;
+  }
+  // The flags make the same v2 document a file would hold (relative paths against the
+  // current folder, as az resolves them).
+  if (a.name.empty() || flags["path"].empty())
+    throw invalid_argument(kind + " create: give -f FILE, or --name NAME and --path PATH (with " +
+                           "--type, default " + default_type + ")");
+  std::string path = flags["path"];
+  if (path.find(':') == std::string::npos) path = absolute_path(path);
+  nlohmann::json doc = {{"name", a.name},
+                        {"type", flags["type"].empty() ? default_type : flags["type"]},
+                        {"path", path}};
+  if (!flags["description"].empty()) doc["description"] = flags["description"];
+  std::string dir = ws.runnel_dir() + "/tmp";
+  make_dirs(dir);
+  *holder = std::make_unique<TempFile>();
+  (*holder)->path = dir + "/" + kind + "-create-" + std::to_string(::getpid()) + ".yml";
+  write_file_atomic((*holder)->path, doc.dump(2) + "\n");  // JSON is YAML
+  return (*holder)->path;
+}
 
 void add_create_options(CLI::App* cmd, AssetArgs& a, const std::string& what, bool file_required) {
   cmd->add_option("-f,--file", a.file, "the " + what + "'s v2 YAML file")->required(file_required);

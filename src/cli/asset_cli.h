@@ -6,10 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "assets/asset_yaml.h"
+#include "runnel/workspace.h"
 
 namespace runnel::cli {
 
@@ -29,6 +32,22 @@ void add_name_version_options(CLI::App* cmd, AssetArgs& a, bool with_label);
 // `set(archived)` and prints "Archived <kind> NAME:V" / "Restored ...".
 void add_archive_commands(CLI::App* cmd, AssetArgs& a, const std::string& kind,
                           std::function<void(bool archived)> set);
+// A file removed when this goes.
+struct TempFile {
+  std::string path;
+  ~TempFile();
+};
+
+// The file `<kind> create` reads: a.file, or without -f a v2 YAML document made from az's
+// flags (`flags`: "path" — absolute unless a URI —, "type", else `default_type`, and
+// "description") and a.name, written under .runnel/tmp/ and removed with `*holder`. Throws
+// invalid_argument, naming `kind` and `what` ("data create: ... describe data ..."), when
+// --name/--path are missing without -f or --path/--type are given with it.
+std::string create_input_file(const Workspace& ws, const AssetArgs& a,
+                              std::map<std::string, std::string>& flags, const std::string& kind,
+                              const std::string& what, const std::string& default_type,
+                              std::unique_ptr<TempFile>* holder);
+
 // The version a show asks for: "" for --label latest or no version. Throws for another label.
 std::string requested_version(const AssetArgs& a);
 

@@ -70,6 +70,7 @@ void register_serve(CLI::App& app, CliGlobals& g);      // cmd_serve.cc (also `r
 void register_token(CLI::App& app, CliGlobals& g);      // cmd_token.cc
 void register_component(CLI::App& app, CliGlobals& g);  // cmd_component.cc
 void register_data(CLI::App& app, CliGlobals& g);       // cmd_data.cc
+void register_model(CLI::App& app, CliGlobals& g);      // cmd_model.cc
 void register_job(CLI::App& app, CliGlobals& g);        // cmd_job.cc (az ml job verbs)
 
 }  // namespace runnel::cli

@@ -34,14 +34,6 @@ bool archived(const Workspace& ws, const DatasetRecord& d) {
   return internal::is_archived(ws, "data", d.name, std::to_string(d.version));
 }
 
-// Removes `path` (when not "") as the scope ends.
-struct RemoveOnExit {
-  std::string path;
-  ~RemoveOnExit() {
-    if (!path.empty()) remove_all(path);
-  }
-};
-
 int version_number(const std::string& v) {
   if (v.empty()) return 0;
   if (v.find_first_not_of("0123456789") != std::string::npos || v.size() > 8)
@@ -68,30 +60,8 @@ void register_data(CLI::App& app, CliGlobals& g) {
   create->add_option("-d,--description", (*flags)["description"], "without -f: a description");
   create->callback([a, flags, &g] {
     Workspace ws = open_workspace(g);
-    std::string file = a->file;
-    if (file.empty()) {
-      // The flags make the same v2 document a file would hold (relative paths against the
-      // current folder, as az resolves them).
-      if (a->name.empty() || (*flags)["path"].empty())
-        throw invalid_argument(
-            "data create: give -f FILE, or --name NAME and --path PATH (with --type, default "
-            "uri_folder)");
-      std::string path = (*flags)["path"];
-      if (path.find(':') == std::string::npos) path = absolute_path(path);
-      json doc = {{"name", a->name},
-                  {"type", (*flags)["type"].empty() ? "uri_folder" : (*flags)["type"]},
-                  {"path", path}};
-      if (!(*flags)["description"].empty()) doc["description"] = (*flags)["description"];
-      std::string dir = ws.runnel_dir() + "/tmp";
-      make_dirs(dir);
-      file = dir + "/data-create-" + std::to_string(::getpid()) + ".yml";
-      write_file_atomic(file, doc.dump(2) + "\n");  // JSON is YAML
-    } else if (!(*flags)["path"].empty() || !(*flags)["type"].empty()) {
-      throw invalid_argument(
-          "data create: --path and --type describe data without -f; with a "
-          "file use --set path=... or --set type=...");
-    }
-    RemoveOnExit cleanup{file == a->file ? "" : file};
+    std::unique_ptr<TempFile> made;
+    std::string file = create_input_file(ws, *a, *flags, "data", "data", "uri_folder", &made);
     auto r = assets::create_data_asset(ws, file, a->overrides());
     if (r.created)
       std::cout << "Registered data asset " << r.name << ":" << r.version << " (" << r.type << ", "

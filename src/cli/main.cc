@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   register_pipeline(app, g);  // cmd_pipeline.cc
   register_component(app, g);
   register_data(app, g);
+  register_model(app, g);
   register_job(app, g);
   try {
     app.parse(argc, argv);

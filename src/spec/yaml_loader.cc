@@ -181,6 +181,17 @@ class Loader {
     top.read_job(Entry{name, root, root}, "jobs");
     index_.build_positions(p_);
     top.bind();
+    // The job's inputs are what `az ml job create -f job.yml --set inputs.lr=0.1` sets: each
+    // one with a value is a parameter of the pipeline (the same name), bound to it. Values
+    // (not names) are fingerprinted, so reuse is as before.
+    for (StepSpec& st : p_.steps)
+      for (StepInput& in : st.inputs) {
+        if (!in.source || in.source->kind == InputSource::Kind::kStepOutput ||
+            !in.source->parameter.empty())
+          continue;
+        add_parameter(in.name, in.type, *in.source, in.loc, false);
+        in.source->parameter = in.name;
+      }
   }
 
   void read_inputs_outputs(const std::vector<Entry>& es) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "runnel/error.h"
+#include "spec/parameters.h"
 #include "spec/spec_test_util.h"
 
 namespace runnel {
@@ -188,6 +189,14 @@ tags: {owner: me}
   EXPECT_EQ(p.steps[0].compute, "cpu-cluster");
   EXPECT_EQ(input(p.steps[0], "c").source->value, "0.5");
   EXPECT_EQ(p.steps[0].outputs.at(0).name, "m");
+  // Its inputs are the pipeline's parameters (az ml job create --set inputs.c=0.7).
+  ASSERT_EQ(p.parameters.size(), 2u);
+  EXPECT_EQ(p.parameters[0].name, "iris");
+  EXPECT_EQ(p.parameters[1].name, "c");
+  EXPECT_EQ(p.parameters[1].default_value.value, "0.5");
+  EXPECT_EQ(input(p.steps[0], "c").source->parameter, "c");
+  apply_parameters(&p, {{"c", ParameterValue{"0.7", std::nullopt}}}, "--set");
+  EXPECT_EQ(input(p.steps[0], "c").source->value, "0.7");
   // The preview schema's code: {local_path: ...} (azureml-examples' hello-iris-literal.yml).
   dir_.write("literal.yml", "command: ls\ncode:\n  local_path: src\n");
   EXPECT_EQ(load_pipeline_yaml(dir_.path("literal.yml")).steps.at(0).code_dir, dir_.path("src"));
