@@ -43,6 +43,14 @@ void check_model_name(const std::string& name, const std::string& where) {
                            "starting with '.'");
 }
 
+void check_model_type(const std::string& type, const std::string& where) {
+  static const std::vector<std::string> kTypes = {"custom_model", "mlflow_model", "triton_model"};
+  if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end())
+    throw invalid_argument(where + ": type '" + type + "' is not a model type" +
+                           internal::did_you_mean(type, kTypes) +
+                           "; use custom_model, mlflow_model or triton_model");
+}
+
 // The step run a job id names: a step run's own id, or the single step of a pipeline run
 // (with `output`, the one step that has that output).
 StepRunRecord job_step(const Workspace& ws, const std::string& id, const std::string& output,
@@ -181,11 +189,7 @@ ModelCreated create_model(const Workspace& ws, const std::string& yaml_path, con
   check_model_name(r.name, yaml_path);
   r.type = string_at(f.doc, "type");
   if (r.type.empty()) r.type = "custom_model";  // Azure ML's default
-  static const std::vector<std::string> kTypes = {"custom_model", "mlflow_model", "triton_model"};
-  if (std::find(kTypes.begin(), kTypes.end(), r.type) == kTypes.end())
-    throw invalid_argument(yaml_path + ": type '" + r.type + "' is not a model type" +
-                           internal::did_you_mean(r.type, kTypes) +
-                           "; use custom_model, mlflow_model or triton_model");
+  check_model_type(r.type, yaml_path);
   std::string version = string_at(f.doc, "version");
   if (!version.empty() && (!whole_number(version) || std::stoi(version) < 1))
     throw invalid_argument(yaml_path + ": version '" + version +
@@ -196,52 +200,87 @@ ModelCreated create_model(const Workspace& ws, const std::string& yaml_path, con
     throw invalid_argument(yaml_path +
                            ": the model has no path; add `path:` (a local file or folder, "
                            "azureml://jobs/<id>/outputs/artifacts/paths/<p> or runs:/<id>/<p>)");
-  std::string src = model_source_path(ws, path, f.base_dir);
-  std::string run_id = string_at(f.doc, "job_name");
+  ModelFiles m;
+  m.name = r.name;
+  m.version = version.empty() ? 0 : std::stoi(version);
+  m.type = r.type;
+  m.source_path = model_source_path(ws, path, f.base_dir);
+  m.source = path;
+  m.description = string_at(f.doc, "description");
+  if (f.doc.contains("tags") && f.doc["tags"].is_object()) m.tags = f.doc["tags"];
+  if (f.doc.contains("properties") && f.doc["properties"].is_object())
+    m.properties = f.doc["properties"];
+  if (f.doc.contains("flavors")) m.flavors = f.doc["flavors"];
+  m.stage = string_at(f.doc, "stage");
+  m.run_id = string_at(f.doc, "job_name");
   for (const char* prefix : {"azureml://jobs/", "runs:/"})
-    if (auto rest = after(path, prefix); rest && run_id.empty())
-      run_id = rest->substr(0, rest->find('/'));
+    if (auto rest = after(path, prefix); rest && m.run_id.empty())
+      m.run_id = rest->substr(0, rest->find('/'));
+  try {
+    return register_model_files(ws, m);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kAlreadyExists) throw;
+    throw already_exists(yaml_path + ": " + e.what());
+  }
+}
 
+ModelCreated register_model_files(const Workspace& ws, const ModelFiles& m) {
+  check_model_name(m.name, "model " + m.name);
+  check_model_type(m.type, "model " + m.name);
+  ModelCreated r;
+  r.name = m.name;
+  r.type = m.type;
   std::string root = models_root(ws);
-  make_dirs(root + "/" + r.name);
+  make_dirs(root + "/" + m.name);
   UniqueFd lock(::open((root + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (lock.get() < 0 || ::flock(lock.get(), LOCK_EX) != 0)
     throw io_error("cannot lock " + root + "/.lock: " + std::strerror(errno));
-  auto versions = model_versions(ws, r.name);
-  r.version =
-      version.empty() ? (versions.empty() ? 1 : versions.back().version + 1) : std::stoi(version);
-  if (std::any_of(versions.begin(), versions.end(),
-                  [&](const auto& v) { return v.version == r.version; }))
-    throw already_exists(yaml_path + ": model " + r.name + ":" + std::to_string(r.version) +
-                         " exists (versions are immutable); give another version, or leave "
-                         "`version:` out for the next one");
-  std::string dest = root + "/" + r.name + "/" + std::to_string(r.version);
+  auto versions = model_versions(ws, m.name);
+  const ModelVersionInfo* same = nullptr;  // the version asked for, or the latest
+  for (const auto& v : versions)
+    if (m.version == 0 || v.version == m.version) same = &v;
+  if (same && (m.version != 0 || !m.content_digest.empty())) {
+    bool same_files = !m.content_digest.empty() &&
+                      same->meta.value("content_digest", json("")) == json(m.content_digest);
+    if (same_files) {
+      r.version = same->version;
+      r.type = same->meta.value("type", m.type);
+      r.path = same->meta.value("path", "");
+      r.created = false;
+      return r;
+    }
+    if (m.version != 0)
+      throw already_exists("model " + m.name + ":" + std::to_string(m.version) +
+                           " exists (versions are immutable); give another version, or leave "
+                           "the version out for the next one");
+  }
+  r.version = m.version != 0 ? m.version : (versions.empty() ? 1 : versions.back().version + 1);
+  std::string dest = root + "/" + m.name + "/" + std::to_string(r.version);
   std::string tmp = dest + ".tmp-" + std::to_string(::getpid());
   remove_all(tmp);
   make_dirs(tmp);
-  std::string base = fs::path(src).lexically_normal().filename().string();
-  if (base.empty()) base = fs::path(src).lexically_normal().parent_path().filename().string();
+  fs::path src = fs::path(m.source_path).lexically_normal();
+  std::string base = src.filename().string();
+  if (base.empty()) base = src.parent_path().filename().string();
   try {
-    copy_tree(src, tmp + "/" + base);
+    copy_tree(m.source_path, tmp + "/" + base);
     r.path = dest + "/" + base;
-    json meta = {{"name", r.name},
+    json meta = {{"name", m.name},
                  {"version", r.version},
-                 {"type", r.type},
-                 {"tags", f.doc.contains("tags") && f.doc["tags"].is_object() ? f.doc["tags"]
-                                                                              : json::object()},
-                 {"properties", f.doc.contains("properties") && f.doc["properties"].is_object()
-                                    ? f.doc["properties"]
-                                    : json::object()},
-                 {"description", f.doc.value("description", json(nullptr))},
+                 {"type", m.type},
+                 {"tags", m.tags.is_object() ? m.tags : json::object()},
+                 {"properties", m.properties.is_object() ? m.properties : json::object()},
+                 {"description", m.description.empty() ? json(nullptr) : json(m.description)},
                  {"model_framework", nullptr},
                  {"model_framework_version", nullptr},
                  {"created_time", format_time_iso(now_ms())},
-                 {"run_id", run_id.empty() ? json(nullptr) : json(run_id)},
+                 {"run_id", m.run_id.empty() ? json(nullptr) : json(m.run_id)},
                  {"experiment_name", nullptr},
-                 {"source", path},
+                 {"source", m.source},
                  {"path", r.path}};
-    if (f.doc.contains("flavors")) meta["flavors"] = f.doc["flavors"];
-    if (f.doc.contains("stage")) meta["stage"] = f.doc["stage"];
+    if (!m.flavors.is_null()) meta["flavors"] = m.flavors;
+    if (!m.stage.empty()) meta["stage"] = m.stage;
+    if (!m.content_digest.empty()) meta["content_digest"] = m.content_digest;
     write_file_atomic(tmp + "/model.json", meta.dump(1) + "\n", /*durable=*/true);
     fs::rename(tmp, dest);
   } catch (...) {

@@ -41,8 +41,33 @@ struct ModelCreated {
   std::string name;
   int version = 0;
   std::string type;
-  std::string path;  // the registered copy
+  std::string path;     // the registered copy
+  bool created = true;  // false: the latest version already held these files
 };
+
+// A model to register from files on this machine.
+struct ModelFiles {
+  std::string name;
+  int version = 0;  // 0: the next one
+  std::string type = "custom_model";
+  std::string source_path;  // the file or folder copied in
+  std::string source;       // as the user named it (a path or URI), recorded
+  std::string description;
+  nlohmann::json tags = nlohmann::json::object();
+  nlohmann::json properties = nlohmann::json::object();
+  nlohmann::json flavors;  // null: none
+  std::string stage;
+  std::string run_id;  // the job that made it, "" if none
+  // With a digest: when the latest version (version 0) or the version asked for already
+  // holds files of this digest, nothing is copied (created false), so a rerun that makes the
+  // same model registers no new version.
+  std::string content_digest;
+};
+
+// Copies m.source_path in as version m.version (or the next), under the lock. Throws
+// Error(kAlreadyExists) naming the model when that version exists with other files (or,
+// without a digest, at all); kInvalidArgument for a bad name or type.
+ModelCreated register_model_files(const Workspace& ws, const ModelFiles& m);
 
 // `runnel model create -f model.yml` (the v2 model schema: name, version, path, type
 // (custom_model, mlflow_model, triton_model; default custom_model), description, tags,

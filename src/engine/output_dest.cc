@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "assets/model_registry.h"
 #include "core/confine.h"
 #include "core/fs.h"
+#include "data/dataset_state.h"
 #include "data/file_match.h"
+#include "data/registry.h"
 #include "engine/execution_impl.h"
 #include "objstore/ops.h"
 #include "objstore/remote.h"
@@ -106,6 +109,22 @@ void PipelineExecution::Impl::register_outputs(int i) {
     const std::string& path = s.state.outputs.at(out.name);
     const std::string digest =
         s.output_digests.count(out.name) ? s.output_digests.at(out.name).digest : "";
+    if (!out.register_model_type.empty()) {
+      // A model-typed output with a name is a model (as Azure ML registers it), a new
+      // version only when its files changed.
+      assets::ModelFiles m;
+      m.name = out.register_name;
+      m.version = out.register_version.empty() ? 0 : std::stoi(out.register_version);
+      m.type = out.register_model_type;
+      m.source_path = path;
+      m.source = "azureml://jobs/" + s.state.step_run_id + "/outputs/" + out.name;
+      m.description = out.register_description;
+      for (const auto& [k, v] : out.register_tags) m.tags[k] = v;
+      m.run_id = s.state.step_run_id;
+      m.content_digest = digest;
+      assets::register_model_files(ws, m);
+      continue;
+    }
     // Same content as the latest version: nothing new to register.
     if (auto latest = ws.store().get_dataset(out.register_name, 0)) {
       json tags = json::parse(latest->tags_json.empty() ? "{}" : latest->tags_json, nullptr, false);
@@ -128,12 +147,18 @@ void PipelineExecution::Impl::register_outputs(int i) {
     std::string desc = out.register_description.empty()
                            ? "output '" + out.name + "' of step '" + s.state.name + "'"
                            : out.register_description;
+    // `version:` registers exactly that version (the same content there is a no-op, other
+    // content an error: versions are immutable); else the next one.
+    int version = out.register_version.empty() ? 0 : std::stoi(out.register_version);
     if (out.register_tabular) {
-      Dataset::Tabular::from_delimited_files({DataPath(ds, is_dir ? rel + "/**" : rel)})
-          .register_dataset(ws, out.register_name, desc, tags, true);
+      auto d = Dataset::Tabular::from_delimited_files({DataPath(ds, is_dir ? rel + "/**" : rel)});
+      internal::register_state(ws, DatasetAccess::state(d), out.register_name, desc, tags, true,
+                               version);
     } else {
-      Dataset::File::from_files({DataPath(ds, is_dir ? rel + "/**" : rel)})
-          .register_dataset(ws, out.register_name, desc, tags, true);
+      auto d = Dataset::File::from_files({DataPath(ds, is_dir ? rel + "/**" : rel)});
+      DatasetState st = DatasetAccess::state(d);
+      st.asset_type = data_type_name(out.type);  // a v2 data asset: uri_folder, uri_file
+      internal::register_state(ws, st, out.register_name, desc, tags, true, version);
     }
   }
 }

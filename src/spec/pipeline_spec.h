@@ -123,6 +123,10 @@ struct StepOutput {
   std::string register_description;
   std::map<std::string, std::string> register_tags;
   bool register_tabular = false;  // read_delimited_files(): register as a tabular dataset
+  // Declared custom_model, mlflow_model or triton_model (type is then kUriFolder): a
+  // register_name registers a model (assets/model_registry.h), not a data asset.
+  std::string register_model_type;
+  std::string register_version;  // YAML `version:` of a named output; "" = the next one
   SourceLocation loc;
 };
 

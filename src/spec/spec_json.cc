@@ -33,7 +33,7 @@ const char* source_kind_name(InputSource::Kind k) {
 static_assert(sizeof(PipelineSpec) == 568, "PipelineSpec changed: see the comment above");
 static_assert(sizeof(StepSpec) == 848, "StepSpec changed: see the comment above");
 static_assert(sizeof(StepInput) == 640, "StepInput changed: see the comment above");
-static_assert(sizeof(StepOutput) == 296, "StepOutput changed: see the comment above");
+static_assert(sizeof(StepOutput) == 360, "StepOutput changed: see the comment above");
 static_assert(sizeof(InputSource) == 264, "InputSource changed: see the comment above");
 static_assert(sizeof(PipelineOutputSpec) == 208, "PipelineOutputSpec changed: see above");
 static_assert(sizeof(PipelineParameterSpec) == 344, "PipelineParameterSpec changed: see above");
@@ -204,6 +204,8 @@ json output_json(const StepOutput& o) {
               {"register_description", o.register_description},
               {"register_tags", o.register_tags},
               {"register_tabular", o.register_tabular},
+              {"register_model_type", o.register_model_type},
+              {"register_version", o.register_version},
               {"loc", loc_json(o.loc)}};
 }
 
@@ -222,6 +224,8 @@ StepOutput output_from(const json& j) {
   o.register_description = j.value("register_description", "");
   o.register_tags = j.value("register_tags", std::map<std::string, std::string>{});
   o.register_tabular = j.value("register_tabular", false);
+  o.register_model_type = j.value("register_model_type", "");
+  o.register_version = j.value("register_version", "");
   o.loc = loc_from(j.value("loc", json()));
   return o;
 }
@@ -441,9 +445,11 @@ class SpecWriter {
       text("path", o.path);
       text("pipeline_output", o.pipeline_output);
       text("register_description", o.register_description);
+      text("register_model_type", o.register_model_type);
       text("register_name", o.register_name);
       flag("register_tabular", o.register_tabular);
       strings("register_tags", o.register_tags);
+      text("register_version", o.register_version);
       text("type", data_type_name(o.type));
       close();
     });

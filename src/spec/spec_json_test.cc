@@ -148,6 +148,8 @@ TEST(SpecJson, TextIsTheDumpOfTheValue) {
   p.steps[0].outputs[0].register_name = "reg";
   p.steps[0].outputs[0].register_tags = {{"a", "b"}};
   p.steps[0].outputs[0].register_tabular = true;
+  p.steps[0].outputs[0].register_model_type = "mlflow_model";
+  p.steps[0].outputs[0].register_version = "5";
   p.steps[0].destinations = {{"blob", "copied/x"}, {"s3", ""}};
   OutputDatasetRead read;
   read.set_column_types = {{"a", "integer"}};

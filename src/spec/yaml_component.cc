@@ -359,14 +359,27 @@ StepOutput parse_output_decl(const YamlDoc& doc, const Entry& e, const std::stri
       {"type", "mode", "path", "description", "name", "version", "is_control", "early_available"});
   for (const auto& x : es) {
     std::string p = join(path, x.name);
-    if (x.name == "type") out.type = parse_type(doc, x, p, true);
+    if (x.name == "type") {
+      out.type = parse_type(doc, x, p, true);
+      std::string t = as_string(doc, x, p);
+      out.register_model_type = is_model_type(t) ? t : "";
+    }
     if (x.name == "mode") {
       std::string s = as_string(doc, x, p);
       auto m = parse_output_mode(s);
       if (!m) fail(doc, x.value, p, "unknown output mode '" + s + "'", "use rw_mount or upload");
       out.mode = *m;
     }
-    if (x.name == "name") out.register_name = as_string(doc, x, p);  // register as a data asset
+    // Registered when committed: a data asset, or a model for a model type.
+    if (x.name == "name") out.register_name = as_string(doc, x, p);
+    if (x.name == "version") {
+      out.register_version = as_string(doc, x, p);
+      if (out.register_version.find_first_not_of("0123456789") != std::string::npos ||
+          out.register_version.empty() || out.register_version.size() > 8 ||
+          std::stoi(out.register_version) < 1)
+        fail(doc, x.value, p, "version '" + out.register_version + "' is not a whole number",
+             "runnel numbers registered versions 1, 2, 3...; write version: 1 or leave it out");
+    }
     if (x.name == "description") out.register_description = as_string(doc, x, p);
     if (x.name == "path" && !x.value.IsNull() &&
         !is_output_path_binding(as_string(doc, x, p))) {  // bindings: the caller's

@@ -153,3 +153,42 @@ class StandaloneJobInputsTest(WorkspaceTest):
         p = self.runnel("job", "create", "-f", path, "--set", "inputs.rate=1", "--stream")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("'rate' is not a parameter of this pipeline (parameters: lr)", p.stderr)
+
+
+class NamedOutputsTest(WorkspaceTest):
+    PIPELINE = """
+        type: pipeline
+        jobs:
+          train:
+            type: command
+            command: echo %s > ${{outputs.model}}/w.txt; echo d > ${{outputs.data}}/d.txt
+            outputs:
+              model:
+                type: mlflow_model
+                name: reg-model
+                %s
+              data:
+                type: uri_folder
+                name: reg-data
+                version: 3
+        """
+
+    def test_a_named_model_output_is_a_model_and_version_is_honoured(self):
+        path = self.write("p.yml", self.PIPELINE % ("w1", "version: 5"))
+        self.run_pipeline(path)
+        show = json.loads(self.runnel("model", "show", "-n", "reg-model").stdout)
+        self.assertEqual((show["version"], show["type"]), ("5", "mlflow_model"))
+        self.assertEqual(read(os.path.join(show["path"], "w.txt")).strip(), "w1")
+        data = json.loads(self.runnel("data", "show", "-n", "reg-data").stdout)
+        self.assertEqual((data["version"], data["type"]), (3, "uri_folder"))
+        # Other files under the same fixed version: refused (versions are immutable).
+        self.write("p.yml", self.PIPELINE % ("w2", "version: 5"))
+        p = self.run_pipeline(path, expect=1)
+        self.assertIn("model reg-model:5 exists (versions are immutable)", p.stdout + p.stderr)
+        # Without a version: the next one, and none for a rerun that makes the same files.
+        self.write("p.yml", self.PIPELINE % ("w2", ""))
+        self.run_pipeline(path, "--regenerate-outputs")
+        self.run_pipeline(path, "--regenerate-outputs")
+        rows = json.loads(self.runnel("model", "list", "-n", "reg-model", "-o", "json").stdout)
+        self.assertEqual([r["version"] for r in rows], ["6", "5"])
+        self.assertEqual(self.runnel("model", "list", "-o", "json").stdout.count('"name"'), 1)
