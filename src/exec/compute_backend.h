@@ -32,10 +32,13 @@ struct ContainerSpec {
 };
 
 struct LaunchSpec {
-  std::string id;           // unique job id chosen by the caller (the step run id)
-  std::string job_name;     // a readable name (pipeline run + step), for cluster queues
-  std::string command;      // run as `/bin/sh -c command`
-  std::string working_dir;  // absolute; exists
+  std::string id;        // unique job id chosen by the caller (the step run id)
+  std::string job_name;  // a readable name (pipeline run + step), for cluster queues
+  std::string command;   // run as `/bin/sh -c command`
+  // Set by a backend for a wrapper it built (exec/sandbox.h's bwrap): this program and its
+  // arguments are exec'd directly instead of `/bin/sh -c command`, one shell fewer per step.
+  std::vector<std::string> argv;
+  std::string working_dir;                 // absolute; exists
   std::map<std::string, std::string> env;  // added to (and overriding) the inherited env
   std::string stdout_path;                 // absolute; the backend creates/truncates it
   std::string stderr_path;

@@ -86,6 +86,7 @@ bool LocalBackend::apply_sandbox(LaunchSpec& spec) {
     sb.command = "echo " + shell_quote("runnel: warning: " + sb.warning) + " >&2; " + sb.command;
   }
   spec.command = std::move(sb.command);
+  spec.argv = std::move(sb.argv);
   return true;
 }
 

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "exec/process.h"
 #include "exec/sandbox.h"
 #include "gtest/gtest.h"
 #include "runnel/error.h"
@@ -458,6 +459,28 @@ TEST_F(LocalBackendTest, ManyTrivialJobsLeakNoDescriptors) {
     EXPECT_EQ(finished, 200);
   }
   EXPECT_EQ(count_fds(), before);
+}
+
+// A read-only input must not change what the command means: the sandboxed command runs in
+// the same shell as any step (bash, as Azure ML's command jobs), so bash-isms still work
+// (they failed with "[[: not found" when bwrap ran /bin/sh, which is dash on Debian).
+TEST_F(LocalBackendTest, ASandboxedStepRunsInTheSameShell) {
+  if (!internal::sandbox_problem().empty()) GTEST_SKIP() << internal::sandbox_problem();
+  if (std::string(internal::step_shell()) != "/bin/bash") GTEST_SKIP() << "no /bin/bash here";
+  fs::create_directories(dir_ / "in");
+  std::ofstream(dir_ / "in" / "f.txt") << "x";
+  LocalBackend b(1);
+  LaunchSpec s = spec("bashism", "[[ -f " + (dir_ / "in" / "f.txt").string() +
+                                     " ]] && echo \"$BASH_VERSION\" > shell.txt && ! touch " +
+                                     (dir_ / "in" / "new.txt").string() + " 2>/dev/null");
+  s.read_only_paths = {(dir_ / "in").string()};
+  JobEvent e = run_one(b, s);
+  EXPECT_EQ(e.state, JobState::kFinished) << e.reason;
+  std::ifstream in(dir_ / "shell.txt");
+  std::string version;
+  std::getline(in, version);
+  EXPECT_FALSE(version.empty()) << "the command did not run under bash";
+  EXPECT_FALSE(fs::exists(dir_ / "in" / "new.txt")) << "the input was not read-only";
 }
 
 // A join over 1,000 step outputs, each in its own folder, asks for 1,000 read-only paths:

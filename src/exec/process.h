@@ -29,9 +29,16 @@ struct SpawnResult {
   std::string error;  // non-empty when the child could not be started; pid is then -1
 };
 
-// Starts `/bin/sh -c spec.command` in a new process group (pgid = pid), with stdin from
-// `devnull_fd`, stdout/stderr to spec.stdout_path/stderr_path (created or truncated; a
-// missing parent folder is created; an empty path means /dev/null), in spec.working_dir
+// The shell that runs a step's command: /bin/bash when it exists, as Azure ML's command jobs
+// (bash-isms such as `[[`, `source` work), else /bin/sh. bash also execs a single simple
+// command instead of forking, so a step killed by a signal is seen as such (dash would
+// report exit code 128+N).
+const char* step_shell();
+
+// Starts `step_shell() -c spec.command` (or spec.argv when set) in a new process group (pgid =
+// pid), with stdin from `devnull_fd`, stdout/stderr to spec.stdout_path/stderr_path (created or
+// truncated; a missing parent folder is created; an empty path means /dev/null), in
+// spec.working_dir
 // ("" = the caller's), with the inherited environment plus spec.env. Every descriptor above
 // 2 is closed in the child; signal mask and the usual signals are reset to their defaults.
 // Does not throw for a child that cannot start: fills `error` with why ("working directory

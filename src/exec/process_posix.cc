@@ -63,7 +63,8 @@ std::string spawn_error(const LaunchSpec& spec, int err) {
     if (::access(spec.working_dir.c_str(), X_OK) != 0)
       return "cannot enter working directory " + spec.working_dir + ": " + errno_text(errno);
   }
-  return "cannot start /bin/sh: " + errno_text(err);
+  return "cannot start " + (spec.argv.empty() ? std::string("/bin/sh") : spec.argv[0]) + ": " +
+         errno_text(err);
 }
 
 // RAII holders so that every exit path of spawn_process frees what it set up.
@@ -79,6 +80,11 @@ struct SpawnAttr {
 };
 
 }  // namespace
+
+const char* step_shell() {
+  static const bool has_bash = ::access("/bin/bash", X_OK) == 0;
+  return has_bash ? "/bin/bash" : "/bin/sh";
+}
 
 int set_this_thread_nice(int nice) {
   return ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) == 0 ? 0 : errno;
@@ -138,17 +144,20 @@ SpawnResult spawn_process(const LaunchSpec& spec, int devnull_fd, const char* ex
     envp = env_ptrs.data();
   }
 
-  // bash, like Azure ML's command jobs, when it exists: it also execs a single simple
-  // command instead of forking, so a step killed by a signal is seen as such (dash
-  // would report exit code 128+N).
-  static const bool has_bash = ::access("/bin/bash", X_OK) == 0;
-  const char* shell = has_bash ? "/bin/bash" : "/bin/sh";
   std::string command = spec.command;
   char sh[] = "sh";
   char dash_c[] = "-c";
-  char* argv[] = {sh, dash_c, command.data(), nullptr};
+  std::vector<char*> argv = {sh, dash_c, command.data(), nullptr};
+  const char* program = step_shell();
+  std::vector<std::string> given = spec.argv;  // posix_spawn takes char*, not const char*
+  if (!given.empty()) {
+    argv.clear();
+    for (auto& a : given) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    program = given[0].c_str();
+  }
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, shell, &actions.fa, &attr.attr, argv, envp);
+  int rc = ::posix_spawn(&pid, program, &actions.fa, &attr.attr, argv.data(), envp);
   if (rc != 0) {
     result.error = spawn_error(spec, rc);
     return result;

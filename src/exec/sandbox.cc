@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "exec/container.h"
+#include "exec/process.h"
 #include "spec/command_template.h"
 
 namespace runnel::internal {
@@ -86,17 +87,22 @@ SandboxedCommand sandbox_command(const std::string& command,
     }
     return out;
   }
-  std::string cmd = shell_quote(bwrap_path()) + " --dev-bind / /";
-  for (const auto& p : ro) cmd += " --ro-bind " + shell_quote(p) + " " + shell_quote(p);
+  std::vector<std::string>& a = out.argv;
+  a = {bwrap_path(), "--dev-bind", "/", "/"};
+  for (const auto& p : ro) a.insert(a.end(), {"--ro-bind", p, p});
   for (const auto& w : writable) {
     std::error_code ec;
     std::string real = std::filesystem::canonical(w, ec).string();
     if (ec) continue;
     bool below_ro = false;
     for (const auto& p : ro) below_ro = below_ro || under(real, p);
-    if (below_ro) cmd += " --bind " + shell_quote(real) + " " + shell_quote(real);
+    if (below_ro) a.insert(a.end(), {"--bind", real, real});
   }
-  cmd += " --cap-drop ALL -- /bin/sh -c " + shell_quote(command);
+  // The same shell as an unsandboxed step: a command must not change meaning (bash-isms)
+  // because one of its inputs is read-only.
+  a.insert(a.end(), {"--cap-drop", "ALL", "--", step_shell(), "-c", command});
+  std::string cmd;
+  for (const auto& arg : a) cmd += (cmd.empty() ? "" : " ") + shell_quote(arg);
   out.command = cmd;
   out.sandboxed = true;
   return out;

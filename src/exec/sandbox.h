@@ -28,6 +28,9 @@ namespace runnel::internal {
 
 struct SandboxedCommand {
   std::string command;  // what to run with /bin/sh -c (the original when not sandboxed)
+  // When sandboxed: the same as a program and its arguments (bwrap ... -- SHELL -c command),
+  // for exec'ing bwrap directly instead of through one more shell.
+  std::vector<std::string> argv;
   bool sandboxed = false;
   std::string warning;  // non-empty when read-only paths were asked for but not enforced
   std::string error;    // non-empty when RUNNEL_SANDBOX=require and no sandbox is possible
